@@ -1,0 +1,155 @@
+import Fluent
+import Foundation
+
+public enum Role: String, Codable, Sendable {
+    case owner, staff
+}
+
+final class User: Model, @unchecked Sendable {
+    static let schema = "users"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "email") var email: String
+    @Field(key: "password_hash") var passwordHash: String
+    @Field(key: "name") var name: String
+    @Field(key: "must_change_password") var mustChangePassword: Bool
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+
+    init() {}
+    init(id: UUID? = nil, email: String, passwordHash: String, name: String, mustChangePassword: Bool = false) {
+        self.id = id
+        self.email = email
+        self.passwordHash = passwordHash
+        self.name = name
+        self.mustChangePassword = mustChangePassword
+    }
+}
+
+final class Business: Model, @unchecked Sendable {
+    static let schema = "businesses"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "name") var name: String
+    @Field(key: "owner_name") var ownerName: String
+    @OptionalField(key: "gstin") var gstin: String?
+    @OptionalField(key: "industry") var industry: String?
+    @Field(key: "preferred_language") var preferredLanguage: String
+    @OptionalField(key: "whatsapp_number") var whatsappNumber: String?
+    @OptionalField(key: "state") var state: String?
+    @OptionalField(key: "address") var address: String?
+    @Field(key: "timezone") var timezone: String
+    @Field(key: "currency") var currency: String
+    /// Last issued invoice number; incremented inside the issuing transaction so numbers are gap-free.
+    @Field(key: "invoice_seq") var invoiceSeq: Int64
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+
+    init() {}
+    init(id: UUID? = nil, name: String, ownerName: String) {
+        self.id = id
+        self.name = name
+        self.ownerName = ownerName
+        self.preferredLanguage = "en"
+        self.timezone = "Asia/Kolkata"
+        self.currency = "INR"
+        self.invoiceSeq = 0
+    }
+}
+
+final class Membership: Model, @unchecked Sendable {
+    static let schema = "memberships"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "user_id") var userID: UUID
+    @Field(key: "business_id") var businessID: UUID
+    @Enum(key: "role") var role: Role
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    init() {}
+    init(userID: UUID, businessID: UUID, role: Role) {
+        self.userID = userID
+        self.businessID = businessID
+        self.role = role
+    }
+}
+
+/// A browser session, stored so any instance can serve it (issue 2 §4).
+final class WebSession: Model, @unchecked Sendable {
+    static let schema = "sessions_web"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "token_hash") var tokenHash: String
+    @Field(key: "user_id") var userID: UUID
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "csrf_token") var csrfToken: String
+    @Field(key: "expires_at") var expiresAt: Date
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    init() {}
+    init(tokenHash: String, userID: UUID, businessID: UUID, csrfToken: String, expiresAt: Date) {
+        self.tokenHash = tokenHash
+        self.userID = userID
+        self.businessID = businessID
+        self.csrfToken = csrfToken
+        self.expiresAt = expiresAt
+    }
+}
+
+final class APIToken: Model, @unchecked Sendable {
+    static let schema = "api_tokens"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "user_id") var userID: UUID
+    @Field(key: "name") var name: String
+    @Field(key: "prefix") var prefix: String
+    @Field(key: "token_hash") var tokenHash: String
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @OptionalField(key: "last_used_at") var lastUsedAt: Date?
+    @OptionalField(key: "revoked_at") var revokedAt: Date?
+
+    init() {}
+    init(businessID: UUID, userID: UUID, name: String, prefix: String, tokenHash: String) {
+        self.businessID = businessID
+        self.userID = userID
+        self.name = name
+        self.prefix = prefix
+        self.tokenHash = tokenHash
+    }
+}
+
+/// One row per login attempt, keyed `email:<addr>` or `ip:<addr>`; counted over the last minute.
+final class LoginAttempt: Model, @unchecked Sendable {
+    static let schema = "login_attempts"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "key") var key: String
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+    init(key: String, createdAt: Date) {
+        self.key = key
+        self.createdAt = createdAt
+    }
+}
+
+final class IdempotencyRecord: Model, @unchecked Sendable {
+    static let schema = "idempotency_keys"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "key") var key: String
+    @Field(key: "request_hash") var requestHash: String
+    @OptionalField(key: "status") var status: Int?
+    @OptionalField(key: "response_body") var responseBody: String?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+    init(businessID: UUID, key: String, requestHash: String, createdAt: Date) {
+        self.businessID = businessID
+        self.key = key
+        self.requestHash = requestHash
+        self.createdAt = createdAt
+    }
+}

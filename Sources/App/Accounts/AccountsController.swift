@@ -1,0 +1,358 @@
+import Fluent
+import Vapor
+
+/// Sign-up, login, sessions, the business profile, staff and API tokens (issue 2 §4).
+struct AccountsController {
+    static let minPasswordLength = 10
+
+    // MARK: routes
+
+    func registerPublic(_ api: any RoutesBuilder) {
+        api.post("auth", "signup", use: signup)
+        api.post("auth", "login", use: login)
+    }
+
+    func registerAuthenticated(_ api: any RoutesBuilder) {
+        api.post("auth", "logout", use: logout)
+        api.get("me", use: me)
+        api.post("me", "password", use: changePassword)
+        api.get("business", use: getBusiness)
+        api.patch("business", use: patchBusiness)
+        api.get("staff", use: listStaff)
+        api.post("staff", use: addStaff)
+        api.delete("staff", ":id", use: removeStaff)
+        api.get("tokens", use: listTokens)
+        api.post("tokens", use: createToken)
+        api.delete("tokens", ":id", use: revokeToken)
+    }
+
+    // MARK: sign-up and login
+
+    @Sendable func signup(req: Request) async throws -> Response {
+        let input = try req.content.decode(SignupInput.self)
+        var errors = FieldErrors()
+        let email = errors.check("email", Validate.email(input.email))
+        if input.password.count < Self.minPasswordLength {
+            errors.add("password", "must be at least \(Self.minPasswordLength) characters")
+        } else if input.password.count > 200 {
+            errors.add("password", "must be at most 200 characters")
+        }
+        let businessName = errors.check("business_name", Validate.text(input.businessName, max: 120))
+        let ownerName = errors.check("owner_name", Validate.text(input.ownerName, max: 120))
+        if businessName == .some(nil) { errors.add("business_name", "is required") }
+        if ownerName == .some(nil) { errors.add("owner_name", "is required") }
+        try errors.throwIfAny()
+        guard let email, let businessName = businessName ?? nil, let ownerName = ownerName ?? nil else { throw APIError.badRequest("invalid sign-up") }
+
+        let hash = try await req.password.async.hash(input.password)
+        let config = req.application.munimConfig
+        let now = req.now
+        let token = Tokens.random()
+        let csrf = Tokens.random()
+        let result: (User, Business)
+        do {
+            result = try await req.store.write(req.db) { tx in
+                if try await User.query(on: tx).filter(\.$email == email).first() != nil {
+                    throw APIError.conflict("email_taken", "An account with this email already exists. Log in instead.")
+                }
+                let user = User(email: email, passwordHash: hash, name: ownerName)
+                try await user.create(on: tx)
+                let business = Business(name: businessName, ownerName: ownerName)
+                try await business.create(on: tx)
+                try await Membership(userID: user.id!, businessID: business.id!, role: .owner).create(on: tx)
+                try await WebSession(tokenHash: Tokens.hash(token), userID: user.id!, businessID: business.id!,
+                                     csrfToken: csrf, expiresAt: now.addingTimeInterval(Double(config.sessionDays) * 86_400)).create(on: tx)
+                return (user, business)
+            }
+        } catch let e as any DatabaseError where e.isConstraintFailure {
+            throw APIError.conflict("email_taken", "An account with this email already exists. Log in instead.")
+        }
+        let dto = SessionDTO(csrfToken: csrf, user: Self.userDTO(result.0, role: .owner), business: BusinessDTO(result.1))
+        let response = try await dto.encodeResponse(status: .created, for: req)
+        response.cookies[SessionCookie.name] = SessionCookie.make(token, config: config)
+        return response
+    }
+
+    @Sendable func login(req: Request) async throws -> Response {
+        let input = try req.content.decode(LoginInput.self)
+        let email = input.email.trimmingCharacters(in: .whitespaces).lowercased()
+        let config = req.application.munimConfig
+        let now = req.now
+        let keys = ["email:\(email)", "ip:\(req.clientIP)"]
+
+        // Rate limit per email and per IP, counted in the database so it holds across instances.
+        let windowStart = now.addingTimeInterval(-60)
+        for key in keys {
+            let recent = try await LoginAttempt.query(on: req.db)
+                .filter(\.$key == key).filter(\.$createdAt > windowStart).count()
+            if recent >= config.loginAttemptsPerMinute {
+                var error = APIError(.tooManyRequests, "rate_limited", "Too many login attempts. Wait a minute and try again.")
+                error.headers.replaceOrAdd(name: .retryAfter, value: "60")
+                throw error
+            }
+        }
+        try await req.store.write(req.db) { tx in
+            try await LoginAttempt.query(on: tx).filter(\.$createdAt < now.addingTimeInterval(-3600)).delete()
+            for key in keys { try await LoginAttempt(key: key, createdAt: now).create(on: tx) }
+        }
+
+        let invalid = APIError(.unauthorized, "invalid_credentials", "Wrong email or password.")
+        guard let user = try await User.query(on: req.db).filter(\.$email == email).first() else {
+            // Spend the same time as a real check so unknown emails are not revealed by timing.
+            _ = try await req.password.async.hash(input.password)
+            throw invalid
+        }
+        guard try await req.password.async.verify(input.password, created: user.passwordHash) else { throw invalid }
+        guard let membership = try await Membership.query(on: req.db).filter(\.$userID == user.id!).first(),
+              let business = try await Business.find(membership.businessID, on: req.db) else {
+            throw APIError.forbidden("This account no longer belongs to a business.")
+        }
+        let token = Tokens.random()
+        let csrf = Tokens.random()
+        let session = WebSession(tokenHash: Tokens.hash(token), userID: user.id!, businessID: business.id!,
+                                 csrfToken: csrf, expiresAt: now.addingTimeInterval(Double(config.sessionDays) * 86_400))
+        try await req.store.write(req.db) { tx in
+            try await WebSession.query(on: tx).filter(\.$userID == user.id!).filter(\.$expiresAt < now).delete()
+            try await session.create(on: tx)
+        }
+        let dto = SessionDTO(csrfToken: csrf, user: Self.userDTO(user, role: membership.role), business: BusinessDTO(business))
+        let response = try await dto.encodeResponse(status: .ok, for: req)
+        response.cookies[SessionCookie.name] = SessionCookie.make(token, config: config)
+        return response
+    }
+
+    @Sendable func logout(req: Request) async throws -> Response {
+        let p = try req.principal
+        if let sessionID = p.sessionID {
+            try await req.store.write(req.db) { tx in
+                try await WebSession.query(on: tx).filter(\.$id == sessionID).delete()
+            }
+        }
+        let response = Response(status: .noContent)
+        response.cookies[SessionCookie.name] = SessionCookie.expired(config: req.application.munimConfig)
+        return response
+    }
+
+    @Sendable func me(req: Request) async throws -> SessionDTO {
+        let p = try req.principal
+        guard let user = try await User.find(p.userID, on: req.db),
+              let business = try await Business.find(p.businessID, on: req.db) else {
+            throw APIError.unauthenticated
+        }
+        return SessionDTO(csrfToken: p.csrfToken, user: Self.userDTO(user, role: p.role), business: BusinessDTO(business))
+    }
+
+    @Sendable func changePassword(req: Request) async throws -> HTTPStatus {
+        let p = try req.principal
+        let input = try req.content.decode(PasswordChangeInput.self)
+        guard input.newPassword.count >= Self.minPasswordLength, input.newPassword.count <= 200 else {
+            throw APIError.validation("new_password", "must be at least \(Self.minPasswordLength) characters")
+        }
+        guard let user = try await User.find(p.userID, on: req.db) else { throw APIError.unauthenticated }
+        guard try await req.password.async.verify(input.currentPassword, created: user.passwordHash) else {
+            throw APIError.validation("current_password", "is not your current password")
+        }
+        guard input.newPassword != input.currentPassword else {
+            throw APIError.validation("new_password", "must differ from the current password")
+        }
+        let hash = try await req.password.async.hash(input.newPassword)
+        let keep = p.sessionID
+        try await req.store.write(req.db) { tx in
+            try await User.query(on: tx).filter(\.$id == p.userID)
+                .set(\.$passwordHash, to: hash).set(\.$mustChangePassword, to: false).update()
+            // Other sessions of this user end: a changed password must lock out an old session.
+            var others = WebSession.query(on: tx).filter(\.$userID == p.userID)
+            if let keep { others = others.filter(\.$id != keep) }
+            try await others.delete()
+        }
+        return .noContent
+    }
+
+    // MARK: business profile
+
+    @Sendable func getBusiness(req: Request) async throws -> BusinessDTO {
+        let p = try req.principal
+        guard let b = try await Business.find(p.businessID, on: req.db) else { throw APIError.notFound("Business") }
+        return BusinessDTO(b)
+    }
+
+    @Sendable func patchBusiness(req: Request) async throws -> BusinessDTO {
+        let p = try req.principal
+        try p.requireOwner("change the business settings")
+        let patch = try req.content.decode(BusinessPatch.self)
+        let businessID = p.businessID
+        guard let b = try await Business.find(businessID, on: req.db) else { throw APIError.notFound("Business") }
+        var errors = FieldErrors()
+
+        func required(_ field: String, _ value: Patch<String>, max: Int, apply: (String) -> Void) {
+            switch value {
+            case .absent: return
+            case .null: errors.add(field, "is required")
+            case .value(let v):
+                if let t = errors.check(field, Validate.text(v, max: max)) {
+                    if let t { apply(t) } else { errors.add(field, "is required") }
+                }
+            }
+        }
+        func optional(_ field: String, _ value: Patch<String>, validate: (String) -> Result<String, Problem>, apply: (String?) -> Void) {
+            switch value {
+            case .absent: return
+            case .null: apply(nil)
+            case .value(let v):
+                let t = v.trimmingCharacters(in: .whitespacesAndNewlines)
+                if t.isEmpty { apply(nil); return }
+                if let ok = errors.check(field, validate(t)) { apply(ok) }
+            }
+        }
+        let freeText: (Int) -> (String) -> Result<String, Problem> = { max in
+            { $0.count <= max ? .success($0) : .failure("must be at most \(max) characters") }
+        }
+        required("business_name", patch.businessName, max: 120) { b.name = $0 }
+        required("owner_name", patch.ownerName, max: 120) { b.ownerName = $0 }
+        optional("gstin", patch.gstin, validate: Validate.gstin) { b.gstin = $0 }
+        optional("industry", patch.industry, validate: freeText(80)) { b.industry = $0 }
+        optional("whatsapp_number", patch.whatsappNumber, validate: Validate.phone) { b.whatsappNumber = $0 }
+        optional("state", patch.state, validate: Validate.state) { b.state = $0 }
+        optional("address", patch.address, validate: freeText(500)) { b.address = $0 }
+        switch patch.preferredLanguage {
+        case .absent: break
+        case .null: errors.add("preferred_language", "is required")
+        case .value(let v): if let l = errors.check("preferred_language", Validate.language(v)) { b.preferredLanguage = l }
+        }
+        switch patch.timezone {
+        case .absent: break
+        case .null: errors.add("timezone", "is required")
+        case .value(let v): if let t = errors.check("timezone", Validate.timezone(v)) { b.timezone = t }
+        }
+        switch patch.currency {
+        case .absent: break
+        case .null: errors.add("currency", "is required")
+        case .value(let v): if let c = errors.check("currency", Validate.currency(v)) { b.currency = c }
+        }
+        // A GSTIN names its state: keep the two consistent when both are known.
+        if errors.fields.isEmpty, let g = b.gstin, let st = b.state,
+           let code = Validate.states.first(where: { $0.name == st })?.code, !g.hasPrefix(code) {
+            errors.add("gstin", "belongs to state code \(g.prefix(2)), but the business state is \(st) (\(code))")
+        }
+        try errors.throwIfAny()
+        try await req.store.write(req.db) { tx in try await b.update(on: tx) }
+        return BusinessDTO(b)
+    }
+
+    // MARK: staff
+
+    @Sendable func listStaff(req: Request) async throws -> ItemsDTO<StaffMemberDTO> {
+        let p = try req.principal
+        let memberships = try await Membership.query(on: req.db).filter(\.$businessID == p.businessID).all()
+        let users = try await User.query(on: req.db).filter(\.$id ~~ memberships.map(\.userID)).all()
+        let byID = Dictionary(uniqueKeysWithValues: users.map { ($0.id!, $0) })
+        let items = memberships.compactMap { m -> StaffMemberDTO? in
+            guard let u = byID[m.userID] else { return nil }
+            return StaffMemberDTO(id: u.id!, email: u.email, name: u.name, role: m.role, mustChangePassword: u.mustChangePassword, createdAt: m.createdAt)
+        }.sorted { ($0.role == .owner ? 0 : 1, $0.name) < ($1.role == .owner ? 0 : 1, $1.name) }
+        return ItemsDTO(items: items)
+    }
+
+    @Sendable func addStaff(req: Request) async throws -> Response {
+        let p = try req.principal
+        try p.requireOwner("add staff")
+        let input = try req.content.decode(StaffCreateInput.self)
+        var errors = FieldErrors()
+        let email = errors.check("email", Validate.email(input.email))
+        let name = errors.check("name", Validate.text(input.name, max: 120))
+        if name == .some(nil) { errors.add("name", "is required") }
+        try errors.throwIfAny()
+        guard let email, let name = name ?? nil else { throw APIError.badRequest("invalid staff member") }
+
+        // A one-time password: shown once to the owner, must be changed at first login.
+        let oneTime = String(Tokens.random(bytes: 12).prefix(16))
+        let hash = try await req.password.async.hash(oneTime)
+        let businessID = p.businessID
+        let (user, membership): (User, Membership)
+        do {
+            (user, membership) = try await req.store.write(req.db) { tx in
+                if try await User.query(on: tx).filter(\.$email == email).first() != nil {
+                    throw APIError.conflict("email_taken", "A user with this email already exists.")
+                }
+                let user = User(email: email, passwordHash: hash, name: name, mustChangePassword: true)
+                try await user.create(on: tx)
+                let m = Membership(userID: user.id!, businessID: businessID, role: .staff)
+                try await m.create(on: tx)
+                return (user, m)
+            }
+        } catch let e as any DatabaseError where e.isConstraintFailure {
+            throw APIError.conflict("email_taken", "A user with this email already exists.")
+        }
+        let dto = StaffCreatedDTO(
+            member: StaffMemberDTO(id: user.id!, email: user.email, name: user.name, role: .staff, mustChangePassword: true, createdAt: membership.createdAt),
+            oneTimePassword: oneTime)
+        return try await dto.encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func removeStaff(req: Request) async throws -> HTTPStatus {
+        let p = try req.principal
+        try p.requireOwner("remove staff")
+        let id = try req.parameters.require("id", as: UUID.self)
+        guard id != p.userID else { throw APIError.conflict("invalid_state", "The owner cannot remove themselves.") }
+        let businessID = p.businessID
+        try await req.store.write(req.db) { tx in
+            guard let m = try await Membership.query(on: tx).filter(\.$businessID == businessID).filter(\.$userID == id).first() else {
+                throw APIError.notFound("Staff member")
+            }
+            guard m.role == .staff else { throw APIError.conflict("invalid_state", "Only staff members can be removed.") }
+            // The user row goes too (one business per user); its sessions cascade.
+            try await WebSession.query(on: tx).filter(\.$userID == id).delete()
+            try await m.delete(on: tx)
+            try await User.query(on: tx).filter(\.$id == id).delete()
+        }
+        return .noContent
+    }
+
+    // MARK: API tokens
+
+    @Sendable func listTokens(req: Request) async throws -> ItemsDTO<TokenDTO> {
+        let p = try req.principal
+        try p.requireOwner("manage API tokens")
+        let tokens = try await APIToken.query(on: req.db)
+            .filter(\.$businessID == p.businessID).filter(\.$revokedAt == nil)
+            .sort(\.$createdAt, .descending).all()
+        return ItemsDTO(items: tokens.map { TokenDTO(id: $0.id!, name: $0.name, prefix: $0.prefix, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt) })
+    }
+
+    @Sendable func createToken(req: Request) async throws -> Response {
+        let p = try req.principal
+        try p.requireOwner("manage API tokens")
+        let input = try req.content.decode(TokenCreateInput.self)
+        var errors = FieldErrors()
+        let name = errors.check("name", Validate.text(input.name, max: 80))
+        if name == .some(nil) { errors.add("name", "is required") }
+        try errors.throwIfAny()
+        let secret = "munim_" + Tokens.random()
+        let token = APIToken(businessID: p.businessID, userID: p.userID, name: (name ?? nil) ?? "",
+                             prefix: String(secret.prefix(12)), tokenHash: Tokens.hash(secret))
+        try await req.store.write(req.db) { tx in try await token.create(on: tx) }
+        let dto = TokenCreatedDTO(id: token.id!, name: token.name, prefix: token.prefix, token: secret, createdAt: token.createdAt)
+        return try await dto.encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func revokeToken(req: Request) async throws -> HTTPStatus {
+        let p = try req.principal
+        try p.requireOwner("manage API tokens")
+        let id = try req.parameters.require("id", as: UUID.self)
+        let businessID = p.businessID
+        let now = req.now
+        try await req.store.write(req.db) { tx in
+            guard let t = try await APIToken.query(on: tx).filter(\.$businessID == businessID).filter(\.$id == id)
+                .filter(\.$revokedAt == nil).first() else {
+                throw APIError.notFound("API token")
+            }
+            t.revokedAt = now
+            try await t.update(on: tx)
+        }
+        return .noContent
+    }
+
+    static func userDTO(_ u: User, role: Role) -> UserDTO {
+        UserDTO(id: u.id!, email: u.email, name: u.name, role: role, mustChangePassword: u.mustChangePassword)
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Vapor
+
+struct UserDTO: Content {
+    let id: UUID
+    let email: String
+    let name: String
+    let role: Role
+    let mustChangePassword: Bool
+}
+
+struct BusinessDTO: Content {
+    let id: UUID
+    let businessName: String
+    let ownerName: String
+    @NullEncoded var gstin: String?
+    @NullEncoded var industry: String?
+    let preferredLanguage: String
+    @NullEncoded var whatsappNumber: String?
+    @NullEncoded var state: String?
+    @NullEncoded var address: String?
+    let timezone: String
+    let currency: String
+    @NullEncoded var createdAt: Date?
+
+    init(_ b: Business) {
+        id = b.id!
+        businessName = b.name
+        ownerName = b.ownerName
+        gstin = b.gstin
+        industry = b.industry
+        preferredLanguage = b.preferredLanguage
+        whatsappNumber = b.whatsappNumber
+        state = b.state
+        address = b.address
+        timezone = b.timezone
+        currency = b.currency
+        createdAt = b.createdAt
+    }
+}
+
+struct SessionDTO: Content {
+    @NullEncoded var csrfToken: String?
+    let user: UserDTO
+    let business: BusinessDTO
+}
+
+struct SignupInput: Content {
+    let email: String
+    let password: String
+    let businessName: String
+    let ownerName: String
+}
+
+struct LoginInput: Content {
+    let email: String
+    let password: String
+}
+
+struct PasswordChangeInput: Content {
+    let currentPassword: String
+    let newPassword: String
+}
+
+struct BusinessPatch: Decodable, Sendable {
+    var businessName: Patch<String> = .absent
+    var ownerName: Patch<String> = .absent
+    var gstin: Patch<String> = .absent
+    var industry: Patch<String> = .absent
+    var preferredLanguage: Patch<String> = .absent
+    var whatsappNumber: Patch<String> = .absent
+    var state: Patch<String> = .absent
+    var address: Patch<String> = .absent
+    var timezone: Patch<String> = .absent
+    var currency: Patch<String> = .absent
+}
+
+struct StaffMemberDTO: Content {
+    let id: UUID
+    let email: String
+    let name: String
+    let role: Role
+    let mustChangePassword: Bool
+    @NullEncoded var createdAt: Date?
+}
+
+struct StaffCreateInput: Content {
+    let email: String
+    let name: String
+}
+
+struct StaffCreatedDTO: Content {
+    let member: StaffMemberDTO
+    let oneTimePassword: String
+}
+
+struct TokenDTO: Content {
+    let id: UUID
+    let name: String
+    let prefix: String
+    @NullEncoded var createdAt: Date?
+    @NullEncoded var lastUsedAt: Date?
+}
+
+struct TokenCreateInput: Content {
+    let name: String
+}
+
+struct TokenCreatedDTO: Content {
+    let id: UUID
+    let name: String
+    let prefix: String
+    let token: String
+    @NullEncoded var createdAt: Date?
+}
+
+struct ItemsDTO<T: Codable & Sendable>: Content {
+    let items: [T]
+}

@@ -1,0 +1,155 @@
+import Vapor
+
+/// The one error shape of the API (DESIGN §4):
+/// `{"error": {"code": "...", "message": "...", "details": {...}}}`.
+public struct APIError: AbortError, Sendable {
+    public let status: HTTPResponseStatus
+    public let code: String
+    public let message: String
+    public let details: JSONValue?
+    public var headers: HTTPHeaders = [:]
+
+    public init(_ status: HTTPResponseStatus, _ code: String, _ message: String, details: JSONValue? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+    }
+
+    public var reason: String { message }
+
+    public static func notFound(_ what: String) -> APIError {
+        APIError(.notFound, "not_found", "\(what) not found")
+    }
+    public static func badRequest(_ message: String) -> APIError {
+        APIError(.badRequest, "bad_request", message)
+    }
+    public static func conflict(_ code: String, _ message: String, details: JSONValue? = nil) -> APIError {
+        APIError(.conflict, code, message, details: details)
+    }
+    public static let unauthenticated = APIError(.unauthorized, "unauthenticated", "Log in first, or send an API token as Authorization: Bearer <token>.")
+    public static func forbidden(_ message: String) -> APIError {
+        APIError(.forbidden, "forbidden", message)
+    }
+    /// 422 with the offending fields named: `details.fields = {name: problem}`.
+    public static func validation(_ fields: [String: String]) -> APIError {
+        let summary = fields.keys.sorted().map { "\($0): \(fields[$0]!)" }.joined(separator: "; ")
+        return APIError(.unprocessableEntity, "validation_failed", "Please fix: \(summary)",
+                        details: .object(["fields": .object(fields.mapValues { .string($0) })]))
+    }
+    public static func validation(_ field: String, _ problem: String) -> APIError {
+        validation([field: problem])
+    }
+}
+
+struct ErrorBody: Content {
+    struct Inner: Content {
+        let code: String
+        let message: String
+        @NullEncoded var details: JSONValue?
+    }
+    let error: Inner
+}
+
+/// Turns every error into the DESIGN §4 shape; never a stack trace, SQL or `"\(error)"` to a user.
+struct APIErrorMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            let api = Self.map(error, request: request)
+            if api.status.code >= 500 {
+                request.logger.report(error: error)
+            }
+            let response = Response(status: api.status)
+            for (name, value) in api.headers { response.headers.replaceOrAdd(name: name, value: value) }
+            try response.content.encode(ErrorBody(error: .init(code: api.code, message: api.message, details: api.details)), using: JSONCoders.encoder)
+            return response
+        }
+    }
+
+    static func map(_ error: any Error, request: Request) -> APIError {
+        switch error {
+        case let e as APIError:
+            return e
+        case let e as DecodingError:
+            return decodingError(e)
+        case let e as AbortError:
+            switch e.status {
+            case .payloadTooLarge:
+                return APIError(.payloadTooLarge, "payload_too_large", "The request body is too large.")
+            case .notFound:
+                return APIError(.notFound, "not_found", "No such page or resource.")
+            case .badRequest:
+                // Vapor's own 400s (bad UUID in a path, unreadable body, bad content type).
+                return APIError(.badRequest, "bad_request", e.reason)
+            case .unsupportedMediaType:
+                return APIError(.unsupportedMediaType, "unsupported_media_type", "Send JSON with Content-Type: application/json.")
+            case .methodNotAllowed:
+                return APIError(.methodNotAllowed, "method_not_allowed", "This method is not allowed here.")
+            default:
+                if e.status.code < 500 {
+                    return APIError(e.status, "error", e.reason)
+                }
+                return APIError(.internalServerError, "internal_error", "Something went wrong on our side. It has been logged.")
+            }
+        default:
+            return APIError(.internalServerError, "internal_error", "Something went wrong on our side. It has been logged.")
+        }
+    }
+
+    static func decodingError(_ e: DecodingError) -> APIError {
+        func path(_ ctx: DecodingError.Context, _ extra: CodingKey? = nil) -> String {
+            var keys = ctx.codingPath
+            if let extra { keys.append(extra) }
+            let p = keys.map { k in k.intValue.map { "[\($0)]" } ?? k.stringValue.snakeCased }.joined(separator: ".")
+                .replacingOccurrences(of: ".[", with: "[")
+            return p.isEmpty ? "body" : p
+        }
+        switch e {
+        case .keyNotFound(let key, let ctx):
+            return .validation(path(ctx, key), "is required")
+        case .valueNotFound(_, let ctx):
+            return .validation(path(ctx), "must not be null")
+        case .typeMismatch(let type, let ctx):
+            return .validation(path(ctx), "must be \(describe(type))")
+        case .dataCorrupted(let ctx):
+            if ctx.codingPath.isEmpty {
+                return .badRequest("The body is not valid JSON.")
+            }
+            return .validation(path(ctx), ctx.debugDescription)
+        @unknown default:
+            return .badRequest("The body could not be read.")
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        let name = String(describing: type)
+        switch name {
+        case "Int", "Int64", "Int32": return "an integer"
+        case "String": return "a string"
+        case "Bool": return "true or false"
+        case "Double", "Decimal", "Quantity": return "a number"
+        default:
+            if name.hasPrefix("Array") { return "a list" }
+            if name.hasPrefix("Dictionary") { return "an object" }
+            return "of the right type"
+        }
+    }
+}
+
+extension String {
+    /// `lowStockThreshold` → `low_stock_threshold` (error messages name API fields).
+    var snakeCased: String {
+        var out = ""
+        for ch in self {
+            if ch.isUppercase {
+                if !out.isEmpty { out.append("_") }
+                out.append(contentsOf: ch.lowercased())
+            } else {
+                out.append(ch)
+            }
+        }
+        return out
+    }
+}

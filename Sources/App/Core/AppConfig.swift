@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+
+/// Everything Munim reads from its environment, parsed and validated in one place.
+///
+/// Sources, highest priority first: process environment, then an optional `.env` file in the
+/// working directory (or the file named by `MUNIM_ENV_FILE`). A bad value stops the start with one
+/// line naming the variable; values of secret variables are never echoed (STYLE "habits to avoid").
+public struct AppConfig: Sendable {
+    public enum DatabaseKind: Sendable, Equatable {
+        case sqlite(path: String)
+        case postgres(url: String)
+
+        public var isPostgres: Bool { if case .postgres = self { return true } else { return false } }
+    }
+
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8000
+    public var database: DatabaseKind = .sqlite(path: "data/munim.sqlite")
+    public var dataDirectory: String = "data"
+    public var publicURL: URL? = nil
+    public var logLevel: Logger.Level = .info
+    public var bcryptCost: Int = 12
+    public var loginAttemptsPerMinute: Int = 10
+    public var sessionDays: Int = 30
+    public var trustProxy: Bool = false
+    public var maxBodyBytes: Int = 1 << 20
+    public var publicDirectory: String = "Public"
+
+    /// Secure cookies only when the public URL is https (issue 2 §4).
+    public var secureCookies: Bool { publicURL?.scheme?.lowercased() == "https" }
+
+    public init() {}
+
+    /// One documented row per variable; the README's configuration table mirrors this list.
+    public static let variables: [(name: String, defaultValue: String, meaning: String)] = [
+        ("MUNIM_HOST", "127.0.0.1", "Address to listen on (`--hostname` overrides)."),
+        ("MUNIM_PORT", "8000", "Port to listen on, 1–65535 (`--port` overrides)."),
+        ("DATABASE_URL", "sqlite:///<data dir>/munim.sqlite", "`sqlite:///absolute/path.sqlite` or `postgres://user:pass@host:5432/db`."),
+        ("MUNIM_DATA_DIR", "./data", "Directory for the default SQLite file and generated keys."),
+        ("MUNIM_PUBLIC_URL", "(unset)", "The URL users and providers reach Munim at; https makes cookies Secure."),
+        ("MUNIM_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error or critical."),
+        ("MUNIM_BCRYPT_COST", "12", "Password hashing cost, 4–16."),
+        ("MUNIM_LOGIN_RATE_LIMIT", "10", "Login attempts allowed per minute, per email and per IP."),
+        ("MUNIM_SESSION_DAYS", "30", "How long a browser session lasts."),
+        ("MUNIM_TRUST_PROXY", "false", "Take the client IP from X-Forwarded-For / X-Real-IP (behind nginx)."),
+        ("MUNIM_MAX_BODY", "1mb", "Largest accepted request body (e.g. 512kb, 2mb)."),
+        ("MUNIM_PUBLIC_DIR", "./Public", "Directory of the web UI files."),
+    ]
+
+    public struct Invalid: Error, CustomStringConvertible, Sendable {
+        public let variable: String
+        public let problem: String
+        public var description: String { "configuration error: \(variable) \(problem)" }
+    }
+
+    /// Builds the configuration from a dictionary of variables (tests pass their own).
+    public static func load(_ env: [String: String]) throws -> AppConfig {
+        var c = AppConfig()
+        func value(_ name: String) -> String? {
+            guard let v = env[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
+            return v
+        }
+        if let v = value("MUNIM_HOST") { c.host = v }
+        if let v = value("MUNIM_PORT") {
+            guard let p = Int(v), (1...65535).contains(p) else {
+                throw Invalid(variable: "MUNIM_PORT", problem: "must be a number between 1 and 65535 (got \"\(v)\")")
+            }
+            c.port = p
+        }
+        if let v = value("MUNIM_DATA_DIR") { c.dataDirectory = v }
+        c.database = .sqlite(path: (c.dataDirectory as NSString).appendingPathComponent("munim.sqlite"))
+        if let v = value("DATABASE_URL") {
+            // The URL may hold a password: never echo it.
+            c.database = try parseDatabaseURL(v)
+        }
+        if let v = value("MUNIM_PUBLIC_URL") {
+            guard let u = URL(string: v), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme), u.host != nil else {
+                throw Invalid(variable: "MUNIM_PUBLIC_URL", problem: "must be an absolute http(s) URL such as https://munim.example.com")
+            }
+            c.publicURL = u
+        }
+        if let v = value("MUNIM_LOG_LEVEL") {
+            guard let l = Logger.Level(rawValue: v.lowercased()) else {
+                throw Invalid(variable: "MUNIM_LOG_LEVEL", problem: "must be one of trace, debug, info, notice, warning, error, critical (got \"\(v)\")")
+            }
+            c.logLevel = l
+        }
+        if let v = value("MUNIM_BCRYPT_COST") {
+            guard let n = Int(v), (4...16).contains(n) else {
+                throw Invalid(variable: "MUNIM_BCRYPT_COST", problem: "must be a number between 4 and 16 (got \"\(v)\")")
+            }
+            c.bcryptCost = n
+        }
+        if let v = value("MUNIM_LOGIN_RATE_LIMIT") {
+            guard let n = Int(v), n > 0 else {
+                throw Invalid(variable: "MUNIM_LOGIN_RATE_LIMIT", problem: "must be a positive number (got \"\(v)\")")
+            }
+            c.loginAttemptsPerMinute = n
+        }
+        if let v = value("MUNIM_SESSION_DAYS") {
+            guard let n = Int(v), (1...365).contains(n) else {
+                throw Invalid(variable: "MUNIM_SESSION_DAYS", problem: "must be a number of days between 1 and 365 (got \"\(v)\")")
+            }
+            c.sessionDays = n
+        }
+        if let v = value("MUNIM_TRUST_PROXY") {
+            guard let b = parseBool(v) else {
+                throw Invalid(variable: "MUNIM_TRUST_PROXY", problem: "must be true or false (got \"\(v)\")")
+            }
+            c.trustProxy = b
+        }
+        if let v = value("MUNIM_MAX_BODY") {
+            guard let n = parseByteSize(v), n >= 1024 else {
+                throw Invalid(variable: "MUNIM_MAX_BODY", problem: "must be a size such as 512kb or 2mb (got \"\(v)\")")
+            }
+            c.maxBodyBytes = n
+        }
+        if let v = value("MUNIM_PUBLIC_DIR") { c.publicDirectory = v }
+        return c
+    }
+
+    static func parseDatabaseURL(_ raw: String) throws -> DatabaseKind {
+        let lower = raw.lowercased()
+        if lower.hasPrefix("sqlite://") {
+            let path = String(raw.dropFirst("sqlite://".count))
+            guard path.hasPrefix("/"), path.count > 1, !path.hasSuffix("/") else {
+                throw Invalid(variable: "DATABASE_URL", problem: "must name an absolute SQLite file, e.g. sqlite:///var/lib/munim/munim.sqlite")
+            }
+            return .sqlite(path: path)
+        }
+        if lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") {
+            guard let u = URL(string: raw), let host = u.host, !host.isEmpty, u.user != nil else {
+                throw Invalid(variable: "DATABASE_URL", problem: "is not a valid postgres://user:password@host:port/database URL")
+            }
+            if let p = u.port, !(1...65535).contains(p) {
+                throw Invalid(variable: "DATABASE_URL", problem: "has a port out of range")
+            }
+            return .postgres(url: raw)
+        }
+        throw Invalid(variable: "DATABASE_URL", problem: "must start with sqlite:/// or postgres://")
+    }
+
+    static func parseBool(_ v: String) -> Bool? {
+        switch v.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: return nil
+        }
+    }
+
+    static func parseByteSize(_ v: String) -> Int? {
+        let s = v.lowercased().trimmingCharacters(in: .whitespaces)
+        let units: [(String, Int)] = [("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10), ("b", 1)]
+        for (suffix, mult) in units where s.hasSuffix(suffix) {
+            guard let n = Int(s.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)) else { return nil }
+            return n * mult
+        }
+        return Int(s)
+    }
+
+    /// Reads `KEY=VALUE` lines (optional `export `, quotes, `#` comments). Unknown keys are kept;
+    /// a malformed line is reported by number, without its content (it may hold a secret).
+    public static func readDotEnv(_ path: String) throws -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            return [:]
+        }
+        var out: [String: String] = [:]
+        for (i, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("export ") { line = String(line.dropFirst(7)) }
+            guard let eq = line.firstIndex(of: "=") else {
+                throw Invalid(variable: "\(path):\(i + 1)", problem: "is not a KEY=VALUE line")
+            }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+            var val = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if val.count >= 2, let f = val.first, let l = val.last, f == l, f == "\"" || f == "'" {
+                val = String(val.dropFirst().dropLast())
+            } else if let hash = val.range(of: " #") {
+                val = val[..<hash.lowerBound].trimmingCharacters(in: .whitespaces)
+            }
+            out[key] = val
+        }
+        return out
+    }
+
+    /// The process environment layered over the `.env` file.
+    public static func environment() throws -> [String: String] {
+        let process = ProcessInfo.processInfo.environment
+        let file = process["MUNIM_ENV_FILE"] ?? ".env"
+        var merged = try readDotEnv(file)
+        for (k, v) in process { merged[k] = v }
+        return merged
+    }
+}

@@ -1,0 +1,181 @@
+import Fluent
+import SQLKit
+import Vapor
+
+/// Serializes write transactions when the database is SQLite.
+///
+/// SQLite allows one writer at a time and Fluent's SQLite driver sets no busy timeout, so two
+/// connections writing at once fail with SQLITE_BUSY. SQLite is the single-instance default, so an
+/// in-process lock is enough there; on PostgreSQL writers run concurrently and correctness comes
+/// from row locks and conditional updates inside each transaction (DESIGN §1: no in-memory state
+/// is required for correctness on the multi-instance setup).
+actor AsyncMutex {
+    private var locked = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func lock() async {
+        if !locked { locked = true; return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func unlock() {
+        if waiters.isEmpty { locked = false } else { waiters.removeFirst().resume() }
+    }
+}
+
+public final class Store: Sendable {
+    public let isSQLite: Bool
+    private let gate = AsyncMutex()
+
+    public init(isSQLite: Bool) { self.isSQLite = isSQLite }
+
+    /// Runs `body` in one database transaction; every write in Munim goes through here.
+    public func write<T: Sendable>(_ db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        guard isSQLite else { return try await db.transaction(body) }
+        await gate.lock()
+        do {
+            let result = try await db.transaction(body)
+            await gate.unlock()
+            return result
+        } catch {
+            await gate.unlock()
+            throw error
+        }
+    }
+}
+
+extension Application {
+    private struct StoreKey: StorageKey { typealias Value = Store }
+    private struct ClockKey: StorageKey { typealias Value = AppClock }
+    private struct ConfigKey: StorageKey { typealias Value = AppConfig }
+
+    public var store: Store {
+        get { storage[StoreKey.self] ?? Store(isSQLite: true) }
+        set { storage[StoreKey.self] = newValue }
+    }
+
+    /// Injected time, so tests can pin "now" (STYLE habit 9).
+    public var clock: AppClock {
+        get { storage[ClockKey.self] ?? AppClock() }
+        set { storage[ClockKey.self] = newValue }
+    }
+
+    public var munimConfig: AppConfig {
+        get { storage[ConfigKey.self] ?? AppConfig() }
+        set { storage[ConfigKey.self] = newValue }
+    }
+}
+
+public struct AppClock: Sendable {
+    public var now: @Sendable () -> Date
+    public init(now: @escaping @Sendable () -> Date = { Date() }) { self.now = now }
+}
+
+extension Request {
+    var store: Store { application.store }
+    var now: Date { application.clock.now() }
+}
+
+extension Database {
+    /// The SQLKit view of a Fluent database, for portable statements Fluent cannot express
+    /// (atomic `x = x - n` updates with RETURNING, aggregates).
+    var sql: any SQLDatabase {
+        get throws {
+            guard let s = self as? any SQLDatabase else {
+                throw APIError(.internalServerError, "internal_error", "The database driver does not speak SQL.")
+            }
+            return s
+        }
+    }
+}
+
+/// A case-insensitive substring match that behaves the same on SQLite and PostgreSQL:
+/// `LOWER(column) LIKE '%term%' ESCAPE '\'`, with the user's `%`, `_` and `\` escaped.
+struct ContainsIgnoringCase: SQLExpression {
+    let column: String
+    let term: String
+
+    func serialize(to serializer: inout SQLSerializer) {
+        let escaped = term.lowercased()
+            .replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+        SQLFunction("LOWER", args: SQLColumn(column)).serialize(to: &serializer)
+        serializer.write(" LIKE ")
+        SQLBind("%\(escaped)%").serialize(to: &serializer)
+        serializer.write(" ESCAPE '\\'")
+    }
+}
+
+/// `?limit=` (default 50, max 200) and `?cursor=` (DESIGN §4). The cursor is an opaque token for
+/// the offset of the next page.
+public struct PageRequest: Sendable {
+    public var limit: Int
+    public var offset: Int
+
+    public init(limit: Int = 50, offset: Int = 0) {
+        self.limit = limit
+        self.offset = offset
+    }
+
+    init(_ req: Request) throws {
+        var limit = 50
+        if let raw = req.query[String.self, at: "limit"] {
+            guard let l = Int(raw), (1...200).contains(l) else { throw APIError.validation("limit", "must be a number from 1 to 200") }
+            limit = l
+        }
+        var offset = 0
+        if let cursor = req.query[String.self, at: "cursor"], !cursor.isEmpty {
+            guard let data = Data(base64Encoded: cursor), let s = String(data: data, encoding: .utf8),
+                  s.hasPrefix("o:"), let o = Int(s.dropFirst(2)), o >= 0 else {
+                throw APIError.badRequest("The cursor is not one this server issued.")
+            }
+            offset = o
+        }
+        self.init(limit: limit, offset: offset)
+    }
+
+    func page<T: Codable & Sendable>(_ rows: [T]) -> Page<T> {
+        // Callers fetch limit + 1 rows; the extra one tells whether another page exists.
+        let more = rows.count > limit
+        let items = Array(rows.prefix(limit))
+        let next = more ? Data("o:\(offset + limit)".utf8).base64EncodedString() : nil
+        return Page(items: items, nextCursor: next)
+    }
+}
+
+public struct Page<T: Codable & Sendable>: Content {
+    public var items: [T]
+    @NullEncoded public var nextCursor: String?
+}
+
+extension QueryBuilder {
+    func paged(_ p: PageRequest) -> Self {
+        range(p.offset..<(p.offset + p.limit + 1))
+    }
+}
+
+/// Random tokens and their stored hashes (tokens are stored hashed; DESIGN §8 spirit).
+enum Tokens {
+    static func random(bytes: Int = 32) -> String {
+        var g = SystemRandomNumberGenerator()
+        let raw = (0..<bytes).map { _ in UInt8.random(in: 0...255, using: &g) }
+        return Data(raw).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Constant-time comparison for secrets received from clients.
+    static func equal(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<x.count { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
+}

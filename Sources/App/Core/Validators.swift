@@ -1,0 +1,169 @@
+import Foundation
+
+/// Field validators shared by every domain. Each returns the normalized value or a problem text
+/// that ends up in a 422's `details.fields`.
+public enum Validate {
+    /// E.164: "+" then 8–15 digits, no leading zero. Spaces, dashes and brackets are tolerated on input.
+    public static func phone(_ raw: String) -> Result<String, Problem> {
+        let cleaned = raw.filter { !" -()".contains($0) }
+        guard cleaned.hasPrefix("+"), cleaned.count >= 9, cleaned.count <= 16,
+              cleaned.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber }), cleaned.dropFirst().first != "0" else {
+            return .failure("must be an international number in E.164 form, e.g. +919812345678")
+        }
+        return .success(cleaned)
+    }
+
+    public static func email(_ raw: String) -> Result<String, Problem> {
+        let e = raw.trimmingCharacters(in: .whitespaces).lowercased()
+        let parts = e.split(separator: "@", omittingEmptySubsequences: false)
+        guard e.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+              !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !e.contains(where: { $0.isWhitespace }) else {
+            return .failure("must be an email address such as name@example.com")
+        }
+        return .success(e)
+    }
+
+    static let gstinAlphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+    /// The GSTIN check character: Luhn mod 36 over the first 14 characters.
+    public static func gstinCheckCharacter(_ first14: String) -> Character? {
+        let chars = Array(first14)
+        guard chars.count == 14 else { return nil }
+        var sum = 0
+        for (i, ch) in chars.enumerated() {
+            guard let v = gstinAlphabet.firstIndex(of: ch) else { return nil }
+            let product = v * (i % 2 == 0 ? 1 : 2)
+            sum += product / 36 + product % 36
+        }
+        return gstinAlphabet[(36 - sum % 36) % 36]
+    }
+
+    /// 15 characters: state code, PAN (5 letters, 4 digits, 1 letter), entity number, "Z", check character.
+    public static func gstin(_ raw: String) -> Result<String, Problem> {
+        let g = raw.trimmingCharacters(in: .whitespaces).uppercased()
+        let chars = Array(g)
+        func isLetter(_ c: Character) -> Bool { c.isASCII && c.isLetter }
+        func isDigit(_ c: Character) -> Bool { c.isASCII && c.isNumber }
+        guard chars.count == 15,
+              isDigit(chars[0]), isDigit(chars[1]),
+              chars[2...6].allSatisfy(isLetter), chars[7...10].allSatisfy(isDigit), isLetter(chars[11]),
+              isDigit(chars[12]) || isLetter(chars[12]), chars[12] != "0",
+              chars[13] == "Z", isDigit(chars[14]) || isLetter(chars[14]) else {
+            return .failure("must be a 15-character GSTIN such as 27AAPFU0939F1ZV")
+        }
+        guard let state = Int(String(chars[0...1])), (1...38).contains(state) || state == 97 || state == 99 else {
+            return .failure("starts with an unknown state code")
+        }
+        guard gstinCheckCharacter(String(chars[0..<14])) == chars[14] else {
+            return .failure("has a wrong check character (last character); please re-check the number")
+        }
+        return .success(g)
+    }
+
+    public static func timezone(_ raw: String) -> Result<String, Problem> {
+        guard TimeZone(identifier: raw) != nil, raw.contains("/") || raw == "UTC" else {
+            return .failure("must be an IANA time zone such as Asia/Kolkata")
+        }
+        return .success(raw)
+    }
+
+    public static func currency(_ raw: String) -> Result<String, Problem> {
+        let c = raw.uppercased()
+        guard c.count == 3, Locale.commonISOCurrencyCodes.contains(c) else {
+            return .failure("must be an ISO 4217 code such as INR")
+        }
+        return .success(c)
+    }
+
+    public static let languages: [String: String] = [
+        "en": "English", "hi": "Hindi", "mr": "Marathi", "ta": "Tamil", "te": "Telugu", "bn": "Bengali",
+        "gu": "Gujarati", "kn": "Kannada", "ml": "Malayalam", "pa": "Punjabi", "or": "Odia", "ur": "Urdu", "as": "Assamese",
+    ]
+
+    public static func language(_ raw: String) -> Result<String, Problem> {
+        let l = raw.lowercased()
+        guard languages[l] != nil else {
+            return .failure("must be one of \(languages.keys.sorted().joined(separator: ", "))")
+        }
+        return .success(l)
+    }
+
+    /// Indian states and union territories with their GST state codes.
+    public static let states: [(code: String, name: String)] = [
+        ("01", "Jammu and Kashmir"), ("02", "Himachal Pradesh"), ("03", "Punjab"), ("04", "Chandigarh"),
+        ("05", "Uttarakhand"), ("06", "Haryana"), ("07", "Delhi"), ("08", "Rajasthan"), ("09", "Uttar Pradesh"),
+        ("10", "Bihar"), ("11", "Sikkim"), ("12", "Arunachal Pradesh"), ("13", "Nagaland"), ("14", "Manipur"),
+        ("15", "Mizoram"), ("16", "Tripura"), ("17", "Meghalaya"), ("18", "Assam"), ("19", "West Bengal"),
+        ("20", "Jharkhand"), ("21", "Odisha"), ("22", "Chhattisgarh"), ("23", "Madhya Pradesh"), ("24", "Gujarat"),
+        ("26", "Dadra and Nagar Haveli and Daman and Diu"), ("27", "Maharashtra"), ("29", "Karnataka"), ("30", "Goa"),
+        ("31", "Lakshadweep"), ("32", "Kerala"), ("33", "Tamil Nadu"), ("34", "Puducherry"),
+        ("35", "Andaman and Nicobar Islands"), ("36", "Telangana"), ("37", "Andhra Pradesh"), ("38", "Ladakh"),
+        ("97", "Other Territory"),
+    ]
+
+    /// Accepts a state's name (any case) or its two-digit GST code; returns the canonical name.
+    public static func state(_ raw: String) -> Result<String, Problem> {
+        let t = raw.trimmingCharacters(in: .whitespaces)
+        if let s = states.first(where: { $0.code == t || $0.name.lowercased() == t.lowercased() }) {
+            return .success(s.name)
+        }
+        return .failure("must be an Indian state or union territory, e.g. Maharashtra or 27")
+    }
+
+    /// `YYYY-MM-DD`, a real calendar date.
+    public static func date(_ raw: String) -> Result<String, Problem> {
+        let f = DateFormatter()
+        f.calendar = Calendar(identifier: .gregorian)
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd"
+        guard raw.count == 10, let d = f.date(from: raw), f.string(from: d) == raw else {
+            return .failure("must be a date in YYYY-MM-DD form")
+        }
+        return .success(raw)
+    }
+
+    /// The calendar date of `instant` in `timezone` (DESIGN §3: "today" is the business's today).
+    public static func localDate(_ instant: Date, timezone: String) -> String {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "Asia/Kolkata")!
+        let c = cal.dateComponents([.year, .month, .day], from: instant)
+        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+    }
+
+    /// Trims; empty becomes nil; enforces a maximum length.
+    public static func text(_ raw: String?, max: Int) -> Result<String?, Problem> {
+        guard let raw else { return .success(nil) }
+        let t = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        if t.isEmpty { return .success(nil) }
+        if t.count > max { return .failure("must be at most \(max) characters") }
+        return .success(t)
+    }
+}
+
+/// Collects field problems and throws one 422 naming them all.
+public struct FieldErrors {
+    public var fields: [String: String] = [:]
+    public init() {}
+
+    public mutating func check<T>(_ field: String, _ result: Result<T, Problem>) -> T? {
+        switch result {
+        case .success(let v): return v
+        case .failure(let problem): fields[field] = problem.text; return nil
+        }
+    }
+
+    public mutating func add(_ field: String, _ problem: String) { fields[field] = problem }
+
+    public func throwIfAny() throws {
+        if !fields.isEmpty { throw APIError.validation(fields) }
+    }
+}
+
+/// What is wrong with a field, in words for the user.
+public struct Problem: Error, Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByStringInterpolation {
+    public let text: String
+    public init(stringLiteral value: String) { text = value }
+    public init(stringInterpolation: DefaultStringInterpolation) { text = String(stringInterpolation: stringInterpolation) }
+    public init(_ text: String) { self.text = text }
+}

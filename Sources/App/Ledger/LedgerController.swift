@@ -1,0 +1,327 @@
+import Fluent
+import SQLKit
+import Vapor
+
+/// HTTP for the ledger: parse, authorize, call `LedgerService`, map to DTOs (STYLE habit 3).
+struct LedgerController {
+    func register(_ api: any RoutesBuilder) {
+        api.get("customers", use: listCustomers)
+        api.post("customers", use: createCustomer)
+        api.get("customers", ":id", use: getCustomer)
+        api.patch("customers", ":id", use: updateCustomer)
+        api.delete("customers", ":id", use: deleteCustomer)
+        api.get("customers", ":id", "statement", use: statement)
+
+        api.get("products", use: listProducts)
+        api.post("products", use: createProduct)
+        api.get("products", ":id", use: getProduct)
+        api.patch("products", ":id", use: updateProduct)
+        api.delete("products", ":id", use: deleteProduct)
+        api.post("products", ":id", "restock", use: restock)
+        api.get("products", ":id", "movements", use: movements)
+
+        api.get("invoices", use: listInvoices)
+        api.post("invoices", use: createInvoice)
+        api.get("invoices", ":id", use: getInvoice)
+        api.patch("invoices", ":id", use: updateInvoice)
+        api.delete("invoices", ":id", use: deleteInvoice)
+        api.post("invoices", ":id", "issue", use: issueInvoice)
+        api.post("invoices", ":id", "void", use: voidInvoice)
+
+        api.get("payments", use: listPayments)
+        api.post("payments", use: createPayment)
+        api.get("payments", ":id", use: getPayment)
+    }
+
+    static func service(_ req: Request) throws -> LedgerService {
+        let p = try req.principal
+        return LedgerService(db: req.db, store: req.store, businessID: p.businessID, userID: p.userID, now: req.now)
+    }
+
+    static func id(_ req: Request) throws -> UUID {
+        guard let raw = req.parameters.get("id"), let id = UUID(uuidString: raw) else {
+            throw APIError.badRequest("The id in the path is not a valid UUID.")
+        }
+        return id
+    }
+
+    static func uuidQuery(_ req: Request, _ name: String) throws -> UUID? {
+        guard let raw = req.query[String.self, at: name], !raw.isEmpty else { return nil }
+        guard let id = UUID(uuidString: raw) else { throw APIError.validation(name, "must be a UUID") }
+        return id
+    }
+
+    static func dateQuery(_ req: Request, _ name: String) throws -> String? {
+        guard let raw = req.query[String.self, at: name], !raw.isEmpty else { return nil }
+        if case .failure(let problem) = Validate.date(raw) { throw APIError.validation(name, problem.text) }
+        return raw
+    }
+
+    static func boolQuery(_ req: Request, _ name: String) throws -> Bool? {
+        guard let raw = req.query[String.self, at: name], !raw.isEmpty else { return nil }
+        guard let b = AppConfig.parseBool(raw) else { throw APIError.validation(name, "must be true or false") }
+        return b
+    }
+
+    static func q(_ req: Request) -> String? {
+        guard let raw = req.query[String.self, at: "q"]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+        return String(raw.prefix(100))
+    }
+
+    // MARK: customers
+
+    @Sendable func listCustomers(req: Request) async throws -> Page<CustomerDTO> {
+        let p = try req.principal
+        let page = try PageRequest(req)
+        var query = Customer.query(on: req.db).filter(\.$businessID == p.businessID)
+        if try Self.boolQuery(req, "archived") == true { query = query.filter(\.$archivedAt != nil) } else { query = query.filter(\.$archivedAt == nil) }
+        if try Self.boolQuery(req, "debtors") == true { query = query.filter(\.$balance > 0) }
+        if let q = Self.q(req) {
+            query = query.group(.or) {
+                $0.filter(.sql(ContainsIgnoringCase(column: "name", term: q)))
+                  .filter(.sql(ContainsIgnoringCase(column: "phone", term: q)))
+                  .filter(.sql(ContainsIgnoringCase(column: "email", term: q)))
+            }
+        }
+        let sortByBalance = try Self.boolQuery(req, "debtors") == true
+        if sortByBalance { query = query.sort(\.$balance, .descending) }
+        let rows = try await query.sort(\.$name).sort(\.$id).paged(page).all()
+        return page.page(rows.map(CustomerDTO.init))
+    }
+
+    @Sendable func createCustomer(req: Request) async throws -> Response {
+        let input = try req.content.decode(CustomerInput.self)
+        let c = try await Self.service(req).createCustomer(input)
+        return try await CustomerDTO(c).encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func getCustomer(req: Request) async throws -> CustomerDTO {
+        CustomerDTO(try await Self.service(req).customer(try Self.id(req)))
+    }
+
+    @Sendable func updateCustomer(req: Request) async throws -> CustomerDTO {
+        let id = try Self.id(req)
+        let patch = try req.content.decode(CustomerPatch.self)
+        return CustomerDTO(try await Self.service(req).updateCustomer(id, patch))
+    }
+
+    @Sendable func deleteCustomer(req: Request) async throws -> DeletionDTO {
+        let r = try await Self.service(req).deleteCustomer(try Self.id(req))
+        return DeletionDTO(deleted: r.deleted, archived: r.archived)
+    }
+
+    @Sendable func statement(req: Request) async throws -> StatementDTO {
+        let service = try Self.service(req)
+        let id = try Self.id(req)
+        let from = try Self.dateQuery(req, "from"), to = try Self.dateQuery(req, "to")
+        if let from, let to, from > to { throw APIError.validation("from", "must not be after to") }
+        return try await Self.statement(service: service, customerID: id, from: from, to: to)
+    }
+
+    /// The customer's account: invoices as debits, payments and voids as credits, with a running balance.
+    static func statement(service: LedgerService, customerID: UUID, from: String?, to: String?) async throws -> StatementDTO {
+        let db = service.db
+        let customer = try await service.customer(customerID)
+        let tz = try await service.business().timezone
+        let invoices = try await Invoice.query(on: db).filter(\.$businessID == service.businessID)
+            .filter(\.$customerID == customerID).filter(\.$status != .draft).all()
+        let payments = try await Payment.query(on: db).filter(\.$businessID == service.businessID)
+            .filter(\.$customerID == customerID).all()
+        struct Raw { let date: String; let at: Date; let kind: String; let reference: String; let description: String; let debit: Int64; let credit: Int64; let invoiceID: UUID?; let paymentID: UUID? }
+        var raw: [Raw] = []
+        for inv in invoices {
+            guard let issuedAt = inv.issuedAt else { continue }
+            let ref = inv.numberText ?? "—"
+            raw.append(Raw(date: inv.issueDate, at: issuedAt, kind: "invoice", reference: ref, description: "Invoice \(ref)",
+                           debit: inv.total, credit: 0, invoiceID: inv.id, paymentID: nil))
+            if inv.status == .void, let voidedAt = inv.voidedAt {
+                raw.append(Raw(date: Validate.localDate(voidedAt, timezone: tz), at: voidedAt, kind: "void", reference: ref,
+                               description: "Void of \(ref)" + (inv.voidReason.map { ": \($0)" } ?? ""),
+                               debit: 0, credit: inv.total, invoiceID: inv.id, paymentID: nil))
+            }
+        }
+        for p in payments {
+            let ref = p.reference ?? p.mode.rawValue.uppercased()
+            raw.append(Raw(date: p.paidOn, at: p.createdAt ?? Date.distantPast, kind: "payment", reference: ref,
+                           description: "Payment (\(p.mode.rawValue))", debit: 0, credit: p.amount, invoiceID: nil, paymentID: p.id))
+        }
+        raw.sort { ($0.date, $0.at) < ($1.date, $1.at) }
+        var opening: Int64 = 0
+        var running: Int64 = 0
+        var entries: [StatementEntryDTO] = []
+        for r in raw {
+            if let from, r.date < from { opening += r.debit - r.credit; running = opening; continue }
+            if let to, r.date > to { continue }
+            running += r.debit - r.credit
+            entries.append(StatementEntryDTO(date: r.date, kind: r.kind, reference: r.reference, description: r.description,
+                                             debit: r.debit, credit: r.credit, balance: running, invoiceId: r.invoiceID, paymentId: r.paymentID))
+        }
+        return StatementDTO(customer: CustomerDTO(customer), from: from, to: to, openingBalance: opening,
+                            closingBalance: entries.last?.balance ?? opening, entries: entries)
+    }
+
+    // MARK: products
+
+    @Sendable func listProducts(req: Request) async throws -> Page<ProductDTO> {
+        let p = try req.principal
+        let page = try PageRequest(req)
+        var query = Product.query(on: req.db).filter(\.$businessID == p.businessID)
+        if try Self.boolQuery(req, "archived") == true { query = query.filter(\.$archivedAt != nil) } else { query = query.filter(\.$archivedAt == nil) }
+        if try Self.boolQuery(req, "low_stock") == true {
+            query = query.filter(.sql(SQLBinaryExpression(SQLColumn("stock"), .lessThanOrEqual, SQLColumn("low_stock_threshold"))))
+        }
+        if let q = Self.q(req) {
+            query = query.group(.or) {
+                $0.filter(.sql(ContainsIgnoringCase(column: "name", term: q)))
+                  .filter(.sql(ContainsIgnoringCase(column: "sku", term: q)))
+            }
+        }
+        let rows = try await query.sort(\.$nameKey).sort(\.$id).paged(page).all()
+        return page.page(rows.map(ProductDTO.init))
+    }
+
+    @Sendable func createProduct(req: Request) async throws -> Response {
+        let input = try req.content.decode(ProductInput.self)
+        let p = try await Self.service(req).createProduct(input)
+        return try await ProductDTO(p).encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func getProduct(req: Request) async throws -> ProductDTO {
+        ProductDTO(try await Self.service(req).product(try Self.id(req)))
+    }
+
+    @Sendable func updateProduct(req: Request) async throws -> ProductDTO {
+        let id = try Self.id(req)
+        let patch = try req.content.decode(ProductPatch.self)
+        return ProductDTO(try await Self.service(req).updateProduct(id, patch))
+    }
+
+    @Sendable func deleteProduct(req: Request) async throws -> DeletionDTO {
+        let r = try await Self.service(req).deleteProduct(try Self.id(req))
+        return DeletionDTO(deleted: r.deleted, archived: r.archived)
+    }
+
+    @Sendable func restock(req: Request) async throws -> ProductDTO {
+        let id = try Self.id(req)
+        let input = try req.content.decode(RestockInput.self)
+        return ProductDTO(try await Self.service(req).restock(id, quantity: input.quantity, reason: input.reason))
+    }
+
+    @Sendable func movements(req: Request) async throws -> Page<MovementDTO> {
+        let service = try Self.service(req)
+        let id = try Self.id(req)
+        _ = try await service.product(id)
+        let page = try PageRequest(req)
+        let rows = try await StockMovement.query(on: req.db).filter(\.$businessID == service.businessID).filter(\.$productID == id)
+            .sort(\.$createdAt, .descending).sort(\.$id).paged(page).all()
+        return page.page(rows.map(MovementDTO.init))
+    }
+
+    // MARK: invoices
+
+    @Sendable func listInvoices(req: Request) async throws -> Page<InvoiceDTO> {
+        let p = try req.principal
+        let page = try PageRequest(req)
+        var query = Invoice.query(on: req.db).filter(\.$businessID == p.businessID)
+        if let raw = req.query[String.self, at: "status"], !raw.isEmpty {
+            var statuses: [InvoiceStatus] = []
+            for part in raw.split(separator: ",") {
+                guard let s = InvoiceStatus(rawValue: String(part)) else {
+                    throw APIError.validation("status", "must be draft, issued, partially_paid, paid or void (comma-separated)")
+                }
+                statuses.append(s)
+            }
+            query = query.filter(\.$status ~~ statuses)
+        }
+        if let cid = try Self.uuidQuery(req, "customer_id") { query = query.filter(\.$customerID == cid) }
+        if let from = try Self.dateQuery(req, "from") { query = query.filter(\.$issueDate >= from) }
+        if let to = try Self.dateQuery(req, "to") { query = query.filter(\.$issueDate <= to) }
+        if let q = Self.q(req) {
+            let digits = q.uppercased().replacingOccurrences(of: "INV-", with: "").replacingOccurrences(of: "INV", with: "")
+            let number = Int64(digits.trimmingCharacters(in: .whitespaces))
+            let customerIDs = try await Customer.query(on: req.db).filter(\.$businessID == p.businessID)
+                .filter(.sql(ContainsIgnoringCase(column: "name", term: q))).all(\.$id)
+            query = query.group(.or) { g in
+                g.filter(\.$customerID ~~ customerIDs)
+                if let number { g.filter(\.$number == number) }
+            }
+        }
+        let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id).paged(page).all()
+        let page2 = page.page(rows)
+        return Page(items: try await LedgerViews.invoices(page2.items, on: req.db), nextCursor: page2.nextCursor)
+    }
+
+    @Sendable func createInvoice(req: Request) async throws -> Response {
+        let input = try req.content.decode(InvoiceInput.self)
+        let inv = try await Self.service(req).createInvoice(input)
+        let dto = try await LedgerViews.invoices([inv], on: req.db)[0]
+        return try await dto.encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func getInvoice(req: Request) async throws -> InvoiceDTO {
+        let inv = try await Self.service(req).invoice(try Self.id(req))
+        return try await LedgerViews.invoices([inv], on: req.db)[0]
+    }
+
+    @Sendable func updateInvoice(req: Request) async throws -> InvoiceDTO {
+        let id = try Self.id(req)
+        let patch = try req.content.decode(InvoicePatch.self)
+        let inv = try await Self.service(req).updateDraft(id, patch)
+        return try await LedgerViews.invoices([inv], on: req.db)[0]
+    }
+
+    @Sendable func deleteInvoice(req: Request) async throws -> HTTPStatus {
+        try await Self.service(req).deleteDraft(try Self.id(req))
+        return .noContent
+    }
+
+    @Sendable func issueInvoice(req: Request) async throws -> InvoiceDTO {
+        let id = try Self.id(req)
+        let input = try Self.optionalBody(req, IssueInput.self) ?? IssueInput()
+        let inv = try await Self.service(req).issueInvoice(id, payment: input.payment)
+        return try await LedgerViews.invoices([inv], on: req.db)[0]
+    }
+
+    @Sendable func voidInvoice(req: Request) async throws -> InvoiceDTO {
+        let id = try Self.id(req)
+        let input = try Self.optionalBody(req, VoidInput.self) ?? VoidInput()
+        let inv = try await Self.service(req).voidInvoice(id, reason: input.reason)
+        return try await LedgerViews.invoices([inv], on: req.db)[0]
+    }
+
+    /// Action endpoints accept an empty body as "no options".
+    static func optionalBody<T: Decodable>(_ req: Request, _ type: T.Type) throws -> T? {
+        guard let body = req.body.data, body.readableBytes > 0 else { return nil }
+        return try req.content.decode(T.self)
+    }
+
+    // MARK: payments
+
+    @Sendable func listPayments(req: Request) async throws -> Page<PaymentDTO> {
+        let p = try req.principal
+        let page = try PageRequest(req)
+        var query = Payment.query(on: req.db).filter(\.$businessID == p.businessID)
+        if let cid = try Self.uuidQuery(req, "customer_id") { query = query.filter(\.$customerID == cid) }
+        if let raw = req.query[String.self, at: "mode"], !raw.isEmpty {
+            guard let mode = PaymentMode(rawValue: raw) else { throw APIError.validation("mode", "must be cash, upi, card, bank, cheque or other") }
+            query = query.filter(\.$mode == mode)
+        }
+        if let from = try Self.dateQuery(req, "from") { query = query.filter(\.$paidOn >= from) }
+        if let to = try Self.dateQuery(req, "to") { query = query.filter(\.$paidOn <= to) }
+        let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id).paged(page).all()
+        let page2 = page.page(rows)
+        return Page(items: try await LedgerViews.payments(page2.items, on: req.db), nextCursor: page2.nextCursor)
+    }
+
+    @Sendable func createPayment(req: Request) async throws -> Response {
+        let input = try req.content.decode(PaymentInput.self)
+        let payment = try await Self.service(req).recordPayment(input)
+        let dto = try await LedgerViews.payments([payment], on: req.db)[0]
+        return try await dto.encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func getPayment(req: Request) async throws -> PaymentDTO {
+        let payment = try await Self.service(req).payment(try Self.id(req))
+        return try await LedgerViews.payments([payment], on: req.db)[0]
+    }
+}

@@ -1,0 +1,246 @@
+import Fluent
+import Foundation
+import Vapor
+
+struct CustomerDTO: Content {
+    let id: UUID
+    let name: String
+    @NullEncoded var phone: String?
+    @NullEncoded var email: String?
+    @NullEncoded var address: String?
+    @NullEncoded var state: String?
+    @NullEncoded var notes: String?
+    let balance: Int64
+    let archived: Bool
+    @NullEncoded var createdAt: Date?
+    @NullEncoded var updatedAt: Date?
+
+    init(_ c: Customer) {
+        id = c.id!
+        name = c.name
+        phone = c.phone
+        email = c.email
+        address = c.address
+        state = c.state
+        notes = c.notes
+        balance = c.balance
+        archived = c.archivedAt != nil
+        createdAt = c.createdAt
+        updatedAt = c.updatedAt
+    }
+}
+
+struct ProductDTO: Content {
+    let id: UUID
+    let name: String
+    let unit: String
+    @NullEncoded var sku: String?
+    let price: Int64
+    let stock: Quantity
+    let lowStockThreshold: Quantity
+    let lowStock: Bool
+    @NullEncoded var hsn: String?
+    @NullEncoded var gstRate: GSTRate?
+    let archived: Bool
+    @NullEncoded var createdAt: Date?
+    @NullEncoded var updatedAt: Date?
+
+    init(_ p: Product) {
+        id = p.id!
+        name = p.name
+        unit = p.unit
+        sku = p.sku
+        price = p.price
+        stock = Quantity(thousandths: p.stock)
+        lowStockThreshold = Quantity(thousandths: p.lowStockThreshold)
+        lowStock = p.stock <= p.lowStockThreshold
+        hsn = p.hsn
+        gstRate = p.gstRateBP.map(GSTRate.init(basisPoints:))
+        archived = p.archivedAt != nil
+        createdAt = p.createdAt
+        updatedAt = p.updatedAt
+    }
+}
+
+struct MovementDTO: Content {
+    let id: UUID
+    let delta: Quantity
+    let kind: MovementKind
+    let reason: String
+    @NullEncoded var invoiceId: UUID?
+    @NullEncoded var userId: UUID?
+    let stockAfter: Quantity
+    let createdAt: Date
+
+    init(_ m: StockMovement) {
+        id = m.id!
+        delta = Quantity(thousandths: m.delta)
+        kind = m.kind
+        reason = m.reason
+        invoiceId = m.invoiceID
+        userId = m.userID
+        stockAfter = Quantity(thousandths: m.stockAfter)
+        createdAt = m.createdAt
+    }
+}
+
+struct CustomerRef: Content {
+    let id: UUID
+    let name: String
+    @NullEncoded var phone: String?
+}
+
+struct InvoiceItemDTO: Content {
+    let id: UUID
+    @NullEncoded var productId: UUID?
+    let description: String
+    let quantity: Quantity
+    let unit: String
+    let unitPrice: Int64
+    let discount: Int64
+    @NullEncoded var gstRate: GSTRate?
+    @NullEncoded var hsn: String?
+    let taxable: Int64
+    let tax: Int64
+    let total: Int64
+}
+
+struct InvoicePaymentDTO: Content {
+    let paymentId: UUID
+    let amount: Int64
+    let paidOn: String
+    let mode: PaymentMode
+    @NullEncoded var reference: String?
+}
+
+struct InvoiceDTO: Content {
+    let id: UUID
+    @NullEncoded var number: String?
+    let status: InvoiceStatus
+    let customer: CustomerRef
+    let issueDate: String
+    @NullEncoded var dueDate: String?
+    @NullEncoded var notes: String?
+    let items: [InvoiceItemDTO]
+    let subtotal: Int64
+    let discountTotal: Int64
+    let taxTotal: Int64
+    let total: Int64
+    let amountPaid: Int64
+    let balanceDue: Int64
+    let payments: [InvoicePaymentDTO]
+    @NullEncoded var issuedAt: Date?
+    @NullEncoded var voidedAt: Date?
+    @NullEncoded var voidReason: String?
+    @NullEncoded var createdAt: Date?
+    @NullEncoded var updatedAt: Date?
+}
+
+struct AllocationDTO: Content {
+    let invoiceId: UUID
+    @NullEncoded var invoiceNumber: String?
+    let amount: Int64
+}
+
+struct PaymentCustomerRef: Content {
+    let id: UUID
+    let name: String
+}
+
+struct PaymentDTO: Content {
+    let id: UUID
+    let customer: PaymentCustomerRef
+    let amount: Int64
+    let mode: PaymentMode
+    @NullEncoded var reference: String?
+    let paidOn: String
+    @NullEncoded var notes: String?
+    let unallocated: Int64
+    let allocations: [AllocationDTO]
+    @NullEncoded var createdAt: Date?
+}
+
+struct DeletionDTO: Content {
+    let deleted: Bool
+    let archived: Bool
+}
+
+struct StatementEntryDTO: Content {
+    let date: String
+    let kind: String
+    let reference: String
+    let description: String
+    let debit: Int64
+    let credit: Int64
+    let balance: Int64
+    @NullEncoded var invoiceId: UUID?
+    @NullEncoded var paymentId: UUID?
+}
+
+struct StatementDTO: Content {
+    let customer: CustomerDTO
+    @NullEncoded var from: String?
+    @NullEncoded var to: String?
+    let openingBalance: Int64
+    let closingBalance: Int64
+    let entries: [StatementEntryDTO]
+}
+
+/// Builds response DTOs with batched queries (one query per related table, not per row).
+enum LedgerViews {
+    static func invoices(_ invoices: [Invoice], on db: any Database) async throws -> [InvoiceDTO] {
+        guard !invoices.isEmpty else { return [] }
+        let ids = invoices.map { $0.id! }
+        let items = try await InvoiceItem.query(on: db).filter(\.$invoiceID ~~ ids).sort(\.$position).all()
+        let customers = try await Customer.query(on: db).filter(\.$id ~~ Array(Set(invoices.map(\.customerID)))).all()
+        let allocations = try await PaymentAllocation.query(on: db).filter(\.$invoiceID ~~ ids).filter(\.$releasedAt == nil).all()
+        let payments = allocations.isEmpty ? [] : try await Payment.query(on: db).filter(\.$id ~~ Array(Set(allocations.map(\.paymentID)))).all()
+        let itemsBy = Dictionary(grouping: items, by: \.invoiceID)
+        let customerBy = Dictionary(uniqueKeysWithValues: customers.map { ($0.id!, $0) })
+        let allocBy = Dictionary(grouping: allocations, by: \.invoiceID)
+        let paymentBy = Dictionary(uniqueKeysWithValues: payments.map { ($0.id!, $0) })
+        return invoices.map { inv in
+            let c = customerBy[inv.customerID]
+            let pays: [InvoicePaymentDTO] = (allocBy[inv.id!] ?? []).sorted { $0.createdAt < $1.createdAt }.compactMap { a in
+                guard let p = paymentBy[a.paymentID] else { return nil }
+                return InvoicePaymentDTO(paymentId: p.id!, amount: a.amount, paidOn: p.paidOn, mode: p.mode, reference: p.reference)
+            }
+            return InvoiceDTO(
+                id: inv.id!, number: inv.numberText, status: inv.status,
+                customer: CustomerRef(id: inv.customerID, name: c?.name ?? "", phone: c?.phone),
+                issueDate: inv.issueDate, dueDate: inv.dueDate, notes: inv.notes,
+                items: (itemsBy[inv.id!] ?? []).map { i in
+                    InvoiceItemDTO(id: i.id!, productId: i.productID, description: i.description,
+                                   quantity: Quantity(thousandths: i.quantity), unit: i.unit, unitPrice: i.unitPrice,
+                                   discount: i.discount, gstRate: i.gstRateBP.map(GSTRate.init(basisPoints:)), hsn: i.hsn,
+                                   taxable: i.taxable, tax: i.tax, total: i.total)
+                },
+                subtotal: inv.subtotal, discountTotal: inv.discountTotal, taxTotal: inv.taxTotal, total: inv.total,
+                amountPaid: inv.amountPaid,
+                balanceDue: (inv.status == .void || inv.status == .draft) ? 0 : inv.total - inv.amountPaid,
+                payments: pays, issuedAt: inv.issuedAt, voidedAt: inv.voidedAt, voidReason: inv.voidReason,
+                createdAt: inv.createdAt, updatedAt: inv.updatedAt)
+        }
+    }
+
+    static func payments(_ payments: [Payment], on db: any Database) async throws -> [PaymentDTO] {
+        guard !payments.isEmpty else { return [] }
+        let ids = payments.map { $0.id! }
+        let allocations = try await PaymentAllocation.query(on: db).filter(\.$paymentID ~~ ids).filter(\.$releasedAt == nil).all()
+        let invoices = allocations.isEmpty ? [] : try await Invoice.query(on: db).filter(\.$id ~~ Array(Set(allocations.map(\.invoiceID)))).all()
+        let customers = try await Customer.query(on: db).filter(\.$id ~~ Array(Set(payments.map(\.customerID)))).all()
+        let allocBy = Dictionary(grouping: allocations, by: \.paymentID)
+        let invoiceBy = Dictionary(uniqueKeysWithValues: invoices.map { ($0.id!, $0) })
+        let customerBy = Dictionary(uniqueKeysWithValues: customers.map { ($0.id!, $0) })
+        return payments.map { p in
+            PaymentDTO(
+                id: p.id!, customer: PaymentCustomerRef(id: p.customerID, name: customerBy[p.customerID]?.name ?? ""),
+                amount: p.amount, mode: p.mode, reference: p.reference, paidOn: p.paidOn, notes: p.notes,
+                unallocated: p.unallocated,
+                allocations: (allocBy[p.id!] ?? []).sorted { $0.createdAt < $1.createdAt }.map {
+                    AllocationDTO(invoiceId: $0.invoiceID, invoiceNumber: invoiceBy[$0.invoiceID]?.numberText, amount: $0.amount)
+                },
+                createdAt: p.createdAt)
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Vapor
+
+struct CustomerInput: Content {
+    let name: String
+    var phone: String?
+    var email: String?
+    var address: String?
+    var state: String?
+    var notes: String?
+}
+
+struct CustomerPatch: Decodable, Sendable {
+    var name: Patch<String> = .absent
+    var phone: Patch<String> = .absent
+    var email: Patch<String> = .absent
+    var address: Patch<String> = .absent
+    var state: Patch<String> = .absent
+    var notes: Patch<String> = .absent
+    var archived: Patch<Bool> = .absent
+}
+
+struct ProductInput: Content {
+    let name: String
+    var unit: String?
+    var sku: String?
+    let price: Int64
+    var stock: Quantity?
+    var lowStockThreshold: Quantity?
+    var hsn: String?
+    var gstRate: GSTRate?
+}
+
+struct ProductPatch: Decodable, Sendable {
+    var name: Patch<String> = .absent
+    var unit: Patch<String> = .absent
+    var sku: Patch<String> = .absent
+    var price: Patch<Int64> = .absent
+    var stock: Patch<Quantity> = .absent
+    var stockReason: Patch<String> = .absent
+    var lowStockThreshold: Patch<Quantity> = .absent
+    var hsn: Patch<String> = .absent
+    var gstRate: Patch<GSTRate> = .absent
+    var archived: Patch<Bool> = .absent
+}
+
+struct RestockInput: Content {
+    let quantity: Quantity
+    var reason: String?
+}
+
+struct InvoiceLineInput: Decodable, Sendable {
+    var productId: UUID?
+    var description: String?
+    let quantity: Quantity
+    var unitPrice: Int64?
+    var discount: Int64?
+    /// Absent: the product's rate; null: no GST on this line.
+    var gstRate: Patch<GSTRate> = .absent
+    var unit: String?
+    var hsn: String?
+}
+
+struct UpfrontPayment: Decodable, Sendable {
+    let amount: Int64
+    let mode: PaymentMode
+    var reference: String?
+}
+
+struct InvoiceInput: Decodable, Sendable {
+    let customerId: UUID
+    var issueDate: String?
+    var dueDate: String?
+    var notes: String?
+    let items: [InvoiceLineInput]
+    var issue: Bool?
+    var payment: UpfrontPayment?
+}
+
+struct InvoicePatch: Decodable, Sendable {
+    var customerId: Patch<UUID> = .absent
+    var issueDate: Patch<String> = .absent
+    var dueDate: Patch<String> = .absent
+    var notes: Patch<String> = .absent
+    var items: Patch<[InvoiceLineInput]> = .absent
+}
+
+struct IssueInput: Decodable, Sendable {
+    var payment: UpfrontPayment?
+}
+
+struct VoidInput: Decodable, Sendable {
+    var reason: String?
+}
+
+struct PaymentInput: Decodable, Sendable {
+    let customerId: UUID
+    let amount: Int64
+    let mode: PaymentMode
+    var reference: String?
+    var paidOn: String?
+    var invoiceId: UUID?
+    var notes: String?
+}

@@ -1,0 +1,167 @@
+import Fluent
+import Foundation
+
+final class Customer: Model, @unchecked Sendable {
+    static let schema = "customers"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "name") var name: String
+    @OptionalField(key: "phone") var phone: String?
+    @OptionalField(key: "email") var email: String?
+    @OptionalField(key: "address") var address: String?
+    @OptionalField(key: "state") var state: String?
+    @OptionalField(key: "notes") var notes: String?
+    /// Σ issued (non-void) invoice totals − Σ payments, maintained in the same transaction as
+    /// every change to either (checked by the invariant tests).
+    @Field(key: "balance") var balance: Int64
+    @OptionalField(key: "archived_at") var archivedAt: Date?
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+
+    init() {}
+}
+
+final class Product: Model, @unchecked Sendable {
+    static let schema = "products"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "name") var name: String
+    /// Lowercased, single-spaced name: uniqueness "ignoring case" is a unique index on this.
+    @Field(key: "name_key") var nameKey: String
+    @Field(key: "unit") var unit: String
+    @OptionalField(key: "sku") var sku: String?
+    @Field(key: "price") var price: Int64
+    /// Thousandths of the unit; always Σ stock_movements.delta.
+    @Field(key: "stock") var stock: Int64
+    @Field(key: "low_stock_threshold") var lowStockThreshold: Int64
+    @OptionalField(key: "hsn") var hsn: String?
+    @OptionalField(key: "gst_rate_bp") var gstRateBP: Int64?
+    @OptionalField(key: "archived_at") var archivedAt: Date?
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+
+    init() {}
+
+    static func key(for name: String) -> String {
+        name.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+}
+
+enum MovementKind: String, Codable, Sendable {
+    case sale, void, restock, adjustment
+}
+
+final class StockMovement: Model, @unchecked Sendable {
+    static let schema = "stock_movements"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "product_id") var productID: UUID
+    @Field(key: "delta") var delta: Int64
+    @Enum(key: "kind") var kind: MovementKind
+    @Field(key: "reason") var reason: String
+    @OptionalField(key: "invoice_id") var invoiceID: UUID?
+    @OptionalField(key: "user_id") var userID: UUID?
+    @Field(key: "stock_after") var stockAfter: Int64
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+}
+
+enum InvoiceStatus: String, Codable, Sendable, CaseIterable {
+    case draft, issued, partiallyPaid = "partially_paid", paid, void
+
+    static let open: [InvoiceStatus] = [.issued, .partiallyPaid]
+    static let posted: [InvoiceStatus] = [.issued, .partiallyPaid, .paid]
+}
+
+final class Invoice: Model, @unchecked Sendable {
+    static let schema = "invoices"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "customer_id") var customerID: UUID
+    /// Per-business sequence number, given at issue (drafts have none) so numbers are gap-free.
+    @OptionalField(key: "number") var number: Int64?
+    @Enum(key: "status") var status: InvoiceStatus
+    @Field(key: "issue_date") var issueDate: String
+    @OptionalField(key: "due_date") var dueDate: String?
+    @OptionalField(key: "notes") var notes: String?
+    @Field(key: "subtotal") var subtotal: Int64
+    @Field(key: "discount_total") var discountTotal: Int64
+    @Field(key: "tax_total") var taxTotal: Int64
+    @Field(key: "total") var total: Int64
+    @Field(key: "amount_paid") var amountPaid: Int64
+    @OptionalField(key: "issued_at") var issuedAt: Date?
+    @OptionalField(key: "voided_at") var voidedAt: Date?
+    @OptionalField(key: "void_reason") var voidReason: String?
+    @OptionalField(key: "created_by") var createdBy: UUID?
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+
+    init() {}
+
+    var numberText: String? { number.map { String(format: "INV-%04lld", $0) } }
+}
+
+final class InvoiceItem: Model, @unchecked Sendable {
+    static let schema = "invoice_items"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "invoice_id") var invoiceID: UUID
+    @Field(key: "position") var position: Int
+    @OptionalField(key: "product_id") var productID: UUID?
+    @Field(key: "description") var description: String
+    @Field(key: "quantity") var quantity: Int64
+    @Field(key: "unit") var unit: String
+    @Field(key: "unit_price") var unitPrice: Int64
+    @Field(key: "discount") var discount: Int64
+    @OptionalField(key: "gst_rate_bp") var gstRateBP: Int64?
+    @OptionalField(key: "hsn") var hsn: String?
+    @Field(key: "taxable") var taxable: Int64
+    @Field(key: "tax") var tax: Int64
+    @Field(key: "total") var total: Int64
+
+    init() {}
+}
+
+enum PaymentMode: String, Codable, Sendable, CaseIterable {
+    case cash, upi, card, bank, cheque, other
+}
+
+final class Payment: Model, @unchecked Sendable {
+    static let schema = "payments"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "customer_id") var customerID: UUID
+    @Field(key: "amount") var amount: Int64
+    @Enum(key: "mode") var mode: PaymentMode
+    @OptionalField(key: "reference") var reference: String?
+    @Field(key: "paid_on") var paidOn: String
+    @OptionalField(key: "notes") var notes: String?
+    /// The part of `amount` not allocated to any invoice: the customer's credit.
+    @Field(key: "unallocated") var unallocated: Int64
+    @OptionalField(key: "created_by") var createdBy: UUID?
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    init() {}
+}
+
+final class PaymentAllocation: Model, @unchecked Sendable {
+    static let schema = "payment_allocations"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "payment_id") var paymentID: UUID
+    @Field(key: "invoice_id") var invoiceID: UUID
+    @Field(key: "amount") var amount: Int64
+    /// Set when the invoice is voided: the allocation is kept for history, its money becomes credit.
+    @OptionalField(key: "released_at") var releasedAt: Date?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+}

@@ -1,0 +1,256 @@
+import Vapor
+
+/// The OpenAPI 3.1 document served at `/api/v1/openapi.json`. Written by hand from the DTOs; a
+/// test fails when a registered `/api/v1` route is missing here.
+enum OpenAPIDocument {
+    // MARK: schema helpers
+
+    static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
+    static let string: JSONValue = ["type": "string"]
+    static let uuid: JSONValue = ["type": "string", "format": "uuid"]
+    static let date: JSONValue = ["type": "string", "format": "date"]
+    static let dateTime: JSONValue = ["type": "string", "format": "date-time"]
+    static let paise: JSONValue = ["type": "integer", "description": "Money in paise (₹1 = 100)."]
+    static let quantity: JSONValue = ["type": "number", "description": "Quantity in the product's unit, at most 3 decimals."]
+    static let boolean: JSONValue = ["type": "boolean"]
+    static let integer: JSONValue = ["type": "integer"]
+    static func nullable(_ s: JSONValue) -> JSONValue {
+        guard case .object(var o) = s, case .string(let t)? = o["type"] else { return ["anyOf": [s, ["type": "null"]]] }
+        o["type"] = [.string(t), "null"]
+        return .object(o)
+    }
+    static func enumeration(_ values: [String]) -> JSONValue { ["type": "string", "enum": .array(values.map { .string($0) })] }
+    static func array(_ items: JSONValue) -> JSONValue { ["type": "array", "items": items] }
+    static func object(_ props: [String: JSONValue], required: [String] = []) -> JSONValue {
+        var o: [String: JSONValue] = ["type": "object", "properties": .object(props)]
+        if !required.isEmpty { o["required"] = .array(required.map { .string($0) }) }
+        return .object(o)
+    }
+    static func page(_ item: String) -> JSONValue {
+        object(["items": array(ref(item)), "next_cursor": nullable(string)], required: ["items", "next_cursor"])
+    }
+
+    static let paymentModes = PaymentMode.allCases.map(\.rawValue)
+
+    static var schemas: [String: JSONValue] {
+        [
+            "Error": object(["error": object(["code": string, "message": string, "details": ["type": ["object", "null"]]], required: ["code", "message"])], required: ["error"]),
+            "User": object(["id": uuid, "email": string, "name": string, "role": enumeration(["owner", "staff"]), "must_change_password": boolean]),
+            "Business": object([
+                "id": uuid, "business_name": string, "owner_name": string, "gstin": nullable(string), "industry": nullable(string),
+                "preferred_language": string, "whatsapp_number": nullable(string), "state": nullable(string), "address": nullable(string),
+                "timezone": string, "currency": string, "created_at": dateTime]),
+            "BusinessPatch": object([
+                "business_name": string, "owner_name": string, "gstin": nullable(string), "industry": nullable(string),
+                "preferred_language": enumeration(Validate.languages.keys.sorted()), "whatsapp_number": nullable(string),
+                "state": nullable(string), "address": nullable(string), "timezone": string, "currency": string]),
+            "Session": object(["csrf_token": nullable(string), "user": ref("User"), "business": ref("Business")]),
+            "Signup": object(["email": string, "password": ["type": "string", "minLength": 10], "business_name": string, "owner_name": string],
+                             required: ["email", "password", "business_name", "owner_name"]),
+            "Login": object(["email": string, "password": string], required: ["email", "password"]),
+            "PasswordChange": object(["current_password": string, "new_password": ["type": "string", "minLength": 10]], required: ["current_password", "new_password"]),
+            "StaffMember": object(["id": uuid, "email": string, "name": string, "role": enumeration(["owner", "staff"]), "must_change_password": boolean, "created_at": dateTime]),
+            "StaffCreate": object(["email": string, "name": string], required: ["email", "name"]),
+            "StaffCreated": object(["member": ref("StaffMember"), "one_time_password": string]),
+            "Token": object(["id": uuid, "name": string, "prefix": string, "created_at": dateTime, "last_used_at": nullable(dateTime)]),
+            "TokenCreate": object(["name": string], required: ["name"]),
+            "TokenCreated": object(["id": uuid, "name": string, "prefix": string, "token": ["type": "string", "description": "Shown only once."], "created_at": dateTime]),
+            "Customer": object([
+                "id": uuid, "name": string, "phone": nullable(string), "email": nullable(string), "address": nullable(string),
+                "state": nullable(string), "notes": nullable(string),
+                "balance": ["type": "integer", "description": "Paise; positive: the customer owes; negative: credit."],
+                "archived": boolean, "created_at": dateTime, "updated_at": dateTime]),
+            "CustomerInput": object([
+                "name": string, "phone": ["type": ["string", "null"], "description": "E.164, e.g. +919812345678"], "email": nullable(string),
+                "address": nullable(string), "state": nullable(string), "notes": nullable(string), "archived": boolean], required: ["name"]),
+            "Product": object([
+                "id": uuid, "name": string, "unit": string, "sku": nullable(string), "price": paise, "stock": quantity,
+                "low_stock_threshold": quantity, "low_stock": boolean, "hsn": nullable(string),
+                "gst_rate": ["type": ["number", "null"], "description": "Percent, e.g. 18"], "archived": boolean,
+                "created_at": dateTime, "updated_at": dateTime]),
+            "ProductInput": object([
+                "name": string, "unit": string, "sku": nullable(string), "price": paise, "stock": quantity,
+                "stock_reason": ["type": "string", "description": "PATCH only: reason recorded with a stock adjustment."],
+                "low_stock_threshold": quantity, "hsn": nullable(string), "gst_rate": ["type": ["number", "null"]], "archived": boolean],
+                required: ["name", "price"]),
+            "Restock": object(["quantity": quantity, "reason": nullable(string)], required: ["quantity"]),
+            "Movement": object([
+                "id": uuid, "delta": quantity, "kind": enumeration(["sale", "void", "restock", "adjustment"]), "reason": string,
+                "invoice_id": nullable(uuid), "user_id": nullable(uuid), "stock_after": quantity, "created_at": dateTime]),
+            "InvoiceItem": object([
+                "id": uuid, "product_id": nullable(uuid), "description": string, "quantity": quantity, "unit": string,
+                "unit_price": paise, "discount": paise, "gst_rate": ["type": ["number", "null"]], "hsn": nullable(string),
+                "taxable": paise, "tax": paise, "total": paise]),
+            "InvoiceLineInput": object([
+                "product_id": nullable(uuid), "description": nullable(string), "quantity": quantity, "unit_price": paise,
+                "discount": paise, "gst_rate": ["type": ["number", "null"]], "unit": nullable(string), "hsn": nullable(string)],
+                required: ["quantity"]),
+            "UpfrontPayment": object(["amount": paise, "mode": enumeration(paymentModes), "reference": nullable(string)], required: ["amount", "mode"]),
+            "InvoiceInput": object([
+                "customer_id": uuid, "issue_date": date, "due_date": nullable(date), "notes": nullable(string),
+                "items": array(ref("InvoiceLineInput")),
+                "issue": ["type": "boolean", "description": "Create and issue in one transaction."],
+                "payment": ref("UpfrontPayment")], required: ["customer_id", "items"]),
+            "Invoice": object([
+                "id": uuid, "number": nullable(string), "status": enumeration(InvoiceStatus.allCases.map(\.rawValue)),
+                "customer": object(["id": uuid, "name": string, "phone": nullable(string)]),
+                "issue_date": date, "due_date": nullable(date), "notes": nullable(string), "items": array(ref("InvoiceItem")),
+                "subtotal": paise, "discount_total": paise, "tax_total": paise, "total": paise, "amount_paid": paise, "balance_due": paise,
+                "payments": array(object(["payment_id": uuid, "amount": paise, "paid_on": date, "mode": enumeration(paymentModes), "reference": nullable(string)])),
+                "issued_at": nullable(dateTime), "voided_at": nullable(dateTime), "void_reason": nullable(string),
+                "created_at": dateTime, "updated_at": dateTime]),
+            "Issue": object(["payment": ref("UpfrontPayment")]),
+            "Void": object(["reason": nullable(string)]),
+            "Payment": object([
+                "id": uuid, "customer": object(["id": uuid, "name": string]), "amount": paise, "mode": enumeration(paymentModes),
+                "reference": nullable(string), "paid_on": date, "notes": nullable(string),
+                "unallocated": ["type": "integer", "description": "Paise held as the customer's credit."],
+                "allocations": array(object(["invoice_id": uuid, "invoice_number": nullable(string), "amount": paise])),
+                "created_at": dateTime]),
+            "PaymentInput": object([
+                "customer_id": uuid, "amount": paise, "mode": enumeration(paymentModes), "reference": nullable(string),
+                "paid_on": date, "invoice_id": nullable(uuid), "notes": nullable(string)], required: ["customer_id", "amount", "mode"]),
+            "Deletion": object(["deleted": boolean, "archived": boolean]),
+            "Statement": object([
+                "customer": ref("Customer"), "from": nullable(date), "to": nullable(date), "opening_balance": paise, "closing_balance": paise,
+                "entries": array(object([
+                    "date": date, "kind": enumeration(["invoice", "payment", "void"]), "reference": string, "description": string,
+                    "debit": paise, "credit": paise, "balance": paise, "invoice_id": nullable(uuid), "payment_id": nullable(uuid)]))]),
+            "CustomerPage": page("Customer"), "ProductPage": page("Product"), "InvoicePage": page("Invoice"),
+            "PaymentPage": page("Payment"), "MovementPage": page("Movement"),
+            "StaffList": object(["items": array(ref("StaffMember"))]),
+            "TokenList": object(["items": array(ref("Token"))]),
+            "Health": object(["status": string]),
+            "Ready": object(["status": string, "database": string, "migrations": string]),
+        ]
+    }
+
+    // MARK: operations
+
+    struct Op {
+        let method: String
+        let path: String
+        let tag: String
+        let summary: String
+        var body: String? = nil
+        var status: Int = 200
+        var response: String? = nil
+        var query: [(String, String)] = []
+        var auth = true
+        var idempotent = false
+    }
+
+    static let listQuery: [(String, String)] = [("limit", "Page size, 1–200 (default 50)."), ("cursor", "next_cursor from the previous page.")]
+
+    static var operations: [Op] {
+        [
+            Op(method: "get", path: "/health", tag: "Operations", summary: "Liveness", response: "Health", auth: false),
+            Op(method: "get", path: "/ready", tag: "Operations", summary: "Readiness: database reachable and migrations current", response: "Ready", auth: false),
+            Op(method: "get", path: "/api/v1/openapi.json", tag: "Operations", summary: "This document", auth: false),
+
+            Op(method: "post", path: "/api/v1/auth/signup", tag: "Accounts", summary: "Create a user, a business and an owner membership; logs in", body: "Signup", status: 201, response: "Session", auth: false),
+            Op(method: "post", path: "/api/v1/auth/login", tag: "Accounts", summary: "Log in (sets the session cookie; rate-limited per email and IP)", body: "Login", response: "Session", auth: false),
+            Op(method: "post", path: "/api/v1/auth/logout", tag: "Accounts", summary: "Log out", status: 204),
+            Op(method: "get", path: "/api/v1/me", tag: "Accounts", summary: "The current user, business and CSRF token", response: "Session"),
+            Op(method: "post", path: "/api/v1/me/password", tag: "Accounts", summary: "Change the password (required after a one-time password)", body: "PasswordChange", status: 204),
+            Op(method: "get", path: "/api/v1/business", tag: "Accounts", summary: "Business settings", response: "Business"),
+            Op(method: "patch", path: "/api/v1/business", tag: "Accounts", summary: "Update business settings (owner only)", body: "BusinessPatch", response: "Business"),
+            Op(method: "get", path: "/api/v1/staff", tag: "Accounts", summary: "Members of the business", response: "StaffList"),
+            Op(method: "post", path: "/api/v1/staff", tag: "Accounts", summary: "Add a staff member with a one-time password (owner only)", body: "StaffCreate", status: 201, response: "StaffCreated", idempotent: true),
+            Op(method: "delete", path: "/api/v1/staff/{id}", tag: "Accounts", summary: "Remove a staff member (owner only)", status: 204),
+            Op(method: "get", path: "/api/v1/tokens", tag: "Accounts", summary: "API tokens (owner only)", response: "TokenList"),
+            Op(method: "post", path: "/api/v1/tokens", tag: "Accounts", summary: "Create an API token; the token is shown once", body: "TokenCreate", status: 201, response: "TokenCreated", idempotent: true),
+            Op(method: "delete", path: "/api/v1/tokens/{id}", tag: "Accounts", summary: "Revoke an API token", status: 204),
+
+            Op(method: "get", path: "/api/v1/customers", tag: "Customers", summary: "List customers", response: "CustomerPage",
+               query: listQuery + [("q", "Search name, phone or email."), ("debtors", "true: only customers who owe, largest first."), ("archived", "true: archived customers.")]),
+            Op(method: "post", path: "/api/v1/customers", tag: "Customers", summary: "Create a customer", body: "CustomerInput", status: 201, response: "Customer", idempotent: true),
+            Op(method: "get", path: "/api/v1/customers/{id}", tag: "Customers", summary: "Get a customer", response: "Customer"),
+            Op(method: "patch", path: "/api/v1/customers/{id}", tag: "Customers", summary: "Update a customer (fields given only)", body: "CustomerInput", response: "Customer"),
+            Op(method: "delete", path: "/api/v1/customers/{id}", tag: "Customers", summary: "Delete, or archive when it has invoices or payments", response: "Deletion"),
+            Op(method: "get", path: "/api/v1/customers/{id}/statement", tag: "Customers", summary: "Account statement with running balance", response: "Statement",
+               query: [("from", "YYYY-MM-DD"), ("to", "YYYY-MM-DD")]),
+
+            Op(method: "get", path: "/api/v1/products", tag: "Products", summary: "List products", response: "ProductPage",
+               query: listQuery + [("q", "Search name or SKU."), ("low_stock", "true: stock at or below the threshold."), ("archived", "true: archived products.")]),
+            Op(method: "post", path: "/api/v1/products", tag: "Products", summary: "Create a product (opening stock is recorded as a movement)", body: "ProductInput", status: 201, response: "Product", idempotent: true),
+            Op(method: "get", path: "/api/v1/products/{id}", tag: "Products", summary: "Get a product", response: "Product"),
+            Op(method: "patch", path: "/api/v1/products/{id}", tag: "Products", summary: "Update a product; a new stock is recorded as an adjustment", body: "ProductInput", response: "Product"),
+            Op(method: "delete", path: "/api/v1/products/{id}", tag: "Products", summary: "Delete, or archive when it has stock history", response: "Deletion"),
+            Op(method: "post", path: "/api/v1/products/{id}/restock", tag: "Products", summary: "Add stock", body: "Restock", response: "Product", idempotent: true),
+            Op(method: "get", path: "/api/v1/products/{id}/movements", tag: "Products", summary: "Stock movements, newest first", response: "MovementPage", query: listQuery),
+
+            Op(method: "get", path: "/api/v1/invoices", tag: "Invoices", summary: "List invoices", response: "InvoicePage",
+               query: listQuery + [("status", "Comma-separated statuses."), ("customer_id", "Only this customer's."), ("from", "Issue date from, YYYY-MM-DD."), ("to", "Issue date to."), ("q", "Invoice number or customer name.")]),
+            Op(method: "post", path: "/api/v1/invoices", tag: "Invoices", summary: "Create a draft, or with issue=true create and issue in one transaction", body: "InvoiceInput", status: 201, response: "Invoice", idempotent: true),
+            Op(method: "get", path: "/api/v1/invoices/{id}", tag: "Invoices", summary: "Get an invoice with items and payments", response: "Invoice"),
+            Op(method: "patch", path: "/api/v1/invoices/{id}", tag: "Invoices", summary: "Edit a draft", body: "InvoiceInput", response: "Invoice"),
+            Op(method: "delete", path: "/api/v1/invoices/{id}", tag: "Invoices", summary: "Delete a draft", status: 204),
+            Op(method: "post", path: "/api/v1/invoices/{id}/issue", tag: "Invoices", summary: "Issue a draft: number, stock, balance and optional payment in one transaction", body: "Issue", response: "Invoice", idempotent: true),
+            Op(method: "post", path: "/api/v1/invoices/{id}/void", tag: "Invoices", summary: "Void: stock returns, balance reverses, payments become credit", body: "Void", response: "Invoice", idempotent: true),
+
+            Op(method: "get", path: "/api/v1/payments", tag: "Payments", summary: "List payments", response: "PaymentPage",
+               query: listQuery + [("customer_id", "Only this customer's."), ("mode", "cash, upi, card, bank, cheque or other."), ("from", "YYYY-MM-DD"), ("to", "YYYY-MM-DD")]),
+            Op(method: "post", path: "/api/v1/payments", tag: "Payments", summary: "Record a payment; allocated to the named invoice, then the oldest open ones; the rest is credit", body: "PaymentInput", status: 201, response: "Payment", idempotent: true),
+            Op(method: "get", path: "/api/v1/payments/{id}", tag: "Payments", summary: "Get a payment with its allocations", response: "Payment"),
+        ]
+    }
+
+    static let errorResponses: [(String, String)] = [
+        ("400", "Malformed request"), ("401", "Not logged in"), ("403", "Forbidden or CSRF token missing"), ("404", "Not found"),
+        ("409", "Conflict, e.g. insufficient_stock"), ("413", "Body too large"), ("422", "Validation failed; details.fields names them"),
+        ("429", "Rate limited"),
+    ]
+
+    static let document: JSONValue = build()
+
+    static func build() -> JSONValue {
+        var paths: [String: [String: JSONValue]] = [:]
+        for op in operations {
+            var o: [String: JSONValue] = ["summary": .string(op.summary), "tags": [.string(op.tag)],
+                                          "operationId": .string(op.method + op.path.replacingOccurrences(of: "/", with: "_"))]
+            var params: [JSONValue] = []
+            if op.path.contains("{id}") {
+                params.append(["name": "id", "in": "path", "required": true, "schema": uuid])
+            }
+            for (name, desc) in op.query {
+                params.append(["name": .string(name), "in": "query", "required": false, "description": .string(desc), "schema": string])
+            }
+            if op.idempotent {
+                params.append(["name": "Idempotency-Key", "in": "header", "required": false,
+                                "description": "Repeats with the same key return the first result.", "schema": string])
+            }
+            if !params.isEmpty { o["parameters"] = .array(params) }
+            if let body = op.body {
+                o["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(body)]]]
+            }
+            var responses: [String: JSONValue] = [:]
+            if let r = op.response {
+                responses[String(op.status)] = ["description": "OK", "content": ["application/json": ["schema": ref(r)]]]
+            } else {
+                responses[String(op.status)] = ["description": op.status == 204 ? "No content" : "OK"]
+            }
+            for (code, desc) in errorResponses where op.auth || ["400", "409", "413", "422", "429", "401"].contains(code) {
+                responses[code] = ["description": .string(desc), "content": ["application/json": ["schema": ref("Error")]]]
+            }
+            o["responses"] = .object(responses)
+            if !op.auth { o["security"] = [] }
+            paths[op.path, default: [:]][op.method] = .object(o)
+        }
+        return [
+            "openapi": "3.1.0",
+            "info": ["title": "Munim API", "version": "1.0.0",
+                     "description": "Munim's JSON API. Money is integer paise; quantities are numbers with at most 3 decimals; timestamps are UTC ISO-8601. Browser sessions send X-CSRF-Token on mutations; programs use Authorization: Bearer <token>."],
+            "servers": [["url": "/"]],
+            "security": [["cookieAuth": []], ["bearerAuth": []]],
+            "paths": .object(paths.mapValues { .object($0) }),
+            "components": [
+                "schemas": .object(schemas),
+                "securitySchemes": [
+                    "cookieAuth": ["type": "apiKey", "in": "cookie", "name": "munim_session"],
+                    "bearerAuth": ["type": "http", "scheme": "bearer"],
+                ],
+            ],
+        ]
+    }
+}

@@ -1,0 +1,86 @@
+import Fluent
+import SQLKit
+import Vapor
+
+func routes(_ app: Application) throws {
+    app.get("health") { _ in HealthDTO(status: "ok") }
+    app.get("ready", use: ready)
+    app.get("docs") { req async throws -> Response in
+        try await req.fileio.asyncStreamFile(at: publicPath(req.application, "docs.html"))
+    }
+
+    let api = app.grouped("api", "v1")
+    api.get("openapi.json") { _ in OpenAPIDocument.document }
+
+    let accounts = AccountsController()
+    accounts.registerPublic(api)
+    let authenticated = api.grouped(AuthMiddleware(), IdempotencyMiddleware())
+    accounts.registerAuthenticated(authenticated)
+    LedgerController().register(authenticated)
+}
+
+func publicPath(_ app: Application, _ file: String) -> String {
+    let dir = app.munimConfig.publicDirectory
+    let base = dir.hasPrefix("/") ? dir : app.directory.workingDirectory + dir
+    return (base as NSString).appendingPathComponent(file)
+}
+
+struct HealthDTO: Content {
+    let status: String
+}
+
+struct ReadyDTO: Content {
+    let status: String
+    let database: String
+    let migrations: String
+}
+
+/// Ready = the database answers and every migration this binary knows has been applied.
+@Sendable func ready(req: Request) async throws -> Response {
+    var database = "ok", migrations = "current"
+    do {
+        let rows = try await req.db.sql.select().column("name").from("_fluent_migrations").all()
+        let applied = Set(try rows.map { try $0.decode(column: "name", as: String.self) })
+        let missing = Migrations.names.filter { !applied.contains($0) }
+        if !missing.isEmpty { migrations = "pending: " + missing.joined(separator: ", ") }
+    } catch {
+        req.logger.warning("readiness check failed: \(String(reflecting: type(of: error)))")
+        database = "unreachable"
+        migrations = "unknown"
+    }
+    let ok = database == "ok" && migrations == "current"
+    return try await ReadyDTO(status: ok ? "ready" : "not_ready", database: database, migrations: migrations)
+        .encodeResponse(status: ok ? .ok : .serviceUnavailable, for: req)
+}
+
+/// A strict CSP (no inline script or style), no framing, no sniffing (DESIGN §9, STYLE habit 12).
+struct SecurityHeadersMiddleware: AsyncMiddleware {
+    static let csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        + "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let res = try await next.respond(to: req)
+        res.headers.replaceOrAdd(name: "Content-Security-Policy", value: Self.csp)
+        res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
+        res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+        if req.url.path.hasPrefix("/api/") && res.headers.first(name: .cacheControl) == nil {
+            res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        }
+        return res
+    }
+}
+
+/// Carries a request id (from nginx's X-Request-ID when present) into logs and the response.
+struct RequestIDMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let incoming = req.headers.first(name: "X-Request-ID").flatMap { id -> String? in
+            id.count <= 128 && id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) ? id : nil
+        }
+        let id = incoming ?? UUID().uuidString
+        req.logger[metadataKey: "request_id"] = .string(id)
+        let res = try await next.respond(to: req)
+        res.headers.replaceOrAdd(name: "X-Request-ID", value: id)
+        return res
+    }
+}

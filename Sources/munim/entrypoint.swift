@@ -1,0 +1,54 @@
+import App
+import Foundation
+import Logging
+import Vapor
+
+/// Boots only: configuration, logging, the app, the command. Everything else lives in App.
+@main
+enum Entrypoint {
+    static func main() async {
+        var arguments = CommandLine.arguments
+        // `serve --no-migrate` skips the automatic migration (DESIGN §1); Vapor must not see the flag.
+        let noMigrate = arguments.contains("--no-migrate")
+        arguments.removeAll { $0 == "--no-migrate" }
+
+        let config: AppConfig
+        do {
+            config = try AppConfig.load(try AppConfig.environment())
+        } catch {
+            FileHandle.standardError.write(Data("munim: \(error)\n".utf8))
+            exit(2)
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = config.logLevel
+            return handler
+        }
+
+        let app: Application
+        do {
+            let env = try Environment.detect(arguments: arguments)
+            app = try await Application.make(env)
+        } catch {
+            FileHandle.standardError.write(Data("munim: could not start: \(error)\n".utf8))
+            exit(1)
+        }
+        do {
+            try await configure(app, config: config)
+            app.asyncCommands.use(DemoCommand(), as: "demo")
+            let command = arguments.dropFirst().first(where: { !$0.hasPrefix("-") })
+            if (command == nil || command == "serve") && !noMigrate {
+                try await app.autoMigrate()
+            }
+            if command == nil || command == "serve" {
+                app.lifecycle.use(StartupBanner())
+            }
+            try await app.execute()
+            try await app.asyncShutdown()
+        } catch {
+            app.logger.critical("munim stopped: \(error)")
+            try? await app.asyncShutdown()
+            exit(1)
+        }
+    }
+}
