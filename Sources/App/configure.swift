@@ -36,10 +36,12 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
     app.migrations.add(Migrations.all)
 
     app.middleware = Middlewares()
+    // Outermost first: every reply, errors included, carries the request id and security headers.
     app.middleware.use(RequestIDMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(RouteLoggingMiddleware(logLevel: .debug))
     app.middleware.use(APIErrorMiddleware())
-    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
     let publicDir = config.publicDirectory.hasPrefix("/")
         ? config.publicDirectory
         : app.directory.workingDirectory + config.publicDirectory

@@ -84,3 +84,19 @@ struct RequestIDMiddleware: AsyncMiddleware {
         return res
     }
 }
+
+/// 413 for bodies over MUNIM_MAX_BODY, decided from Content-Length before anything reads the body
+/// (Vapor's own collect limit covers streamed bodies without a length).
+struct BodyLimitMiddleware: AsyncMiddleware {
+    let maxBytes: Int
+
+    func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if let length = req.headers.first(name: .contentLength).flatMap(Int.init), length > maxBytes {
+            throw APIError(.payloadTooLarge, "payload_too_large", "The request body is larger than \(maxBytes / 1024) KB.")
+        }
+        if let body = req.body.data, body.readableBytes > maxBytes {
+            throw APIError(.payloadTooLarge, "payload_too_large", "The request body is larger than \(maxBytes / 1024) KB.")
+        }
+        return try await next.respond(to: req)
+    }
+}

@@ -73,7 +73,14 @@ struct APIErrorMiddleware: AsyncMiddleware {
         case let e as APIError:
             return e
         case let e as DecodingError:
-            return decodingError(e)
+            var mapped = decodingError(e)
+            // Foundation reports some type errors (12.5 for an integer) without a coding path; when
+            // the body is well-formed JSON, that is a validation problem, not malformed JSON.
+            if mapped.status == .badRequest, case .dataCorrupted(let ctx) = e, let body = request.body.data,
+               (try? JSONSerialization.jsonObject(with: Data(buffer: body), options: [.fragmentsAllowed])) != nil {
+                mapped = .validation("body", ctx.debugDescription.replacingOccurrences(of: "Parsed JSON number", with: "The number"))
+            }
+            return mapped
         case let e as AbortError:
             switch e.status {
             case .payloadTooLarge:

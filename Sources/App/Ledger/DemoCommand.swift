@@ -127,7 +127,8 @@ public struct DemoCommand: AsyncCommand {
             let lineCount = Int.random(in: 1...3, using: &rng)
             var lines: [InvoiceLineInput] = []
             for p in stocked.shuffled(using: &rng).prefix(lineCount) {
-                let units = Int64.random(in: 1...(p.unit == "pcs" ? 400 : 12), using: &rng)
+                // Small enough that 40 invoices never exhaust the stock.
+                let units = Int64.random(in: 1...max(1, p.stock / 1000 / 60), using: &rng)
                 lines.append(InvoiceLineInput(productId: p.id, description: nil, quantity: Quantity(units: units),
                                               unitPrice: nil, discount: nil, unit: nil))
             }

@@ -145,7 +145,9 @@ struct LedgerController {
             raw.append(Raw(date: p.paidOn, at: p.createdAt ?? Date.distantPast, kind: "payment", reference: ref,
                            description: "Payment (\(p.mode.rawValue))", debit: 0, credit: p.amount, invoiceID: nil, paymentID: p.id))
         }
-        raw.sort { ($0.date, $0.at) < ($1.date, $1.at) }
+        // Ties (same instant) keep a natural order: the invoice, then payments, then its void.
+        let rank = ["invoice": 0, "payment": 1, "void": 2]
+        raw.sort { ($0.date, $0.at, rank[$0.kind] ?? 3) < ($1.date, $1.at, rank[$1.kind] ?? 3) }
         var opening: Int64 = 0
         var running: Int64 = 0
         var entries: [StatementEntryDTO] = []

@@ -146,7 +146,8 @@ final class Payment: Model, @unchecked Sendable {
     /// The part of `amount` not allocated to any invoice: the customer's credit.
     @Field(key: "unallocated") var unallocated: Int64
     @OptionalField(key: "created_by") var createdBy: UUID?
-    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    /// Set by the service from its clock (not a Fluent timestamp) so it orders with issued_at.
+    @OptionalField(key: "created_at") var createdAt: Date?
 
     init() {}
 }

@@ -587,6 +587,7 @@ public struct LedgerService: Sendable {
         p.notes = notes
         p.unallocated = amount
         p.createdBy = userID
+        p.createdAt = now
         try await p.create(on: tx)
         try await settleCredit(customerID: customerID, preferred: preferred, on: tx)
         return p.id!

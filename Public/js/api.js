@@ -1,0 +1,131 @@
+// The one place that talks to /api/v1. Keeps the CSRF token in a module variable, sends it
+// with every mutation, and turns error replies into ApiError with the server's message.
+
+let csrfToken = null;
+
+export function setCsrfToken(token) {
+  csrfToken = token || null;
+}
+
+export class ApiError extends Error {
+  constructor(status, code, message, details) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details || {};
+  }
+
+  /** Field errors from a 422 reply: {"phone": "must be E.164 ..."}. */
+  get fields() {
+    return (this.details && typeof this.details.fields === 'object' && this.details.fields) || {};
+  }
+}
+
+/** crypto.randomUUID needs a secure context; a LAN http:// install may not have one. */
+export function newIdempotencyKey() {
+  if (typeof crypto.randomUUID === 'function') {
+    try {
+      return crypto.randomUUID();
+    } catch {
+      // fall through
+    }
+  }
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function defaultMessage(status) {
+  if (status === 401) return 'Please log in again.';
+  if (status === 403) return 'You are not allowed to do that.';
+  if (status === 404) return 'Not found.';
+  if (status === 413) return 'That is too large to send.';
+  if (status === 429) return 'Too many attempts. Please wait a minute and try again.';
+  if (status >= 500) return `The server had a problem (HTTP ${status}). Please try again.`;
+  return `The request failed (HTTP ${status}).`;
+}
+
+function buildUrl(path, query) {
+  let url = '/api/v1' + path;
+  if (query) {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) {
+      if (v === undefined || v === null || v === '' || v === false) continue;
+      qs.set(k, String(v));
+    }
+    const s = qs.toString();
+    if (s) url += (url.includes('?') ? '&' : '?') + s;
+  }
+  return url;
+}
+
+/**
+ * request('POST', '/customers', {body, idempotent: true})
+ * Options: body, query, idempotent (adds Idempotency-Key), quiet (no global 401 handling), signal.
+ */
+export async function request(method, path, options = {}) {
+  const { body, query, idempotent = false, quiet = false, signal } = options;
+  const headers = { Accept: 'application/json' };
+  const init = { method, headers, credentials: 'same-origin', signal };
+  if (method !== 'GET' && method !== 'HEAD') {
+    headers['Content-Type'] = 'application/json';
+    if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+    if (method !== 'DELETE' || body !== undefined) init.body = JSON.stringify(body ?? {});
+  }
+  if (idempotent) headers['Idempotency-Key'] = newIdempotencyKey();
+
+  let res;
+  try {
+    res = await fetch(buildUrl(path, query), init);
+  } catch (e) {
+    if (e && e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'network_error', 'Could not reach the server. Check your connection and try again.');
+  }
+
+  if (res.status === 204) return null;
+  let data = null;
+  const text = await res.text();
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const err = data && typeof data === 'object' ? data.error : null;
+    const apiError = new ApiError(
+      res.status,
+      (err && err.code) || `http_${res.status}`,
+      (err && typeof err.message === 'string' && err.message) || defaultMessage(res.status),
+      err && err.details,
+    );
+    if (!quiet && res.status === 401 && !path.startsWith('/auth/')) {
+      window.dispatchEvent(new CustomEvent('munim:unauthenticated'));
+    }
+    if (res.status === 403 && apiError.code === 'password_change_required') {
+      window.dispatchEvent(new CustomEvent('munim:password-required'));
+    }
+    throw apiError;
+  }
+  return data;
+}
+
+export const api = {
+  get: (path, query, options = {}) => request('GET', path, { ...options, query }),
+  post: (path, body, options = {}) => request('POST', path, { ...options, body }),
+  /** A POST that creates something: carries an Idempotency-Key. */
+  create: (path, body, options = {}) => request('POST', path, { ...options, body, idempotent: true }),
+  patch: (path, body, options = {}) => request('PATCH', path, { ...options, body }),
+  del: (path, options = {}) => request('DELETE', path, options),
+};
+
+/** A short human message for any thrown value. */
+export function errorMessage(e) {
+  if (e instanceof ApiError) return e.message;
+  if (e && e.name === 'AbortError') return 'Cancelled.';
+  return 'Something went wrong. Please try again.';
+}

@@ -1,0 +1,282 @@
+// Entry point: boots the session, draws the app shell and routes hash URLs to pages.
+import { api, errorMessage } from './api.js';
+import { session, setSession, clearSession, mayHaveSession } from './session.js';
+import { h, loadingState, errorState, toast, busy, navigate, fill } from './ui.js';
+import { loginPage, signupPage, passwordPage } from './pages-auth.js';
+import { dashboardPage, comingSoonPage } from './pages-misc.js';
+import { customersPage, customerDetailPage } from './pages-customers.js';
+import { productsPage } from './pages-products.js';
+import { invoicesPage, invoiceNewPage, invoiceDetailPage } from './pages-invoices.js';
+import { paymentsPage } from './pages-payments.js';
+import { settingsPage } from './pages-settings.js';
+
+const soon = (title, issue, text) => (ctx) => comingSoonPage(ctx, title, issue, text);
+
+const ROUTES = [
+  { path: /^\/login$/, page: loginPage, public: true, title: 'Log in' },
+  { path: /^\/signup$/, page: signupPage, public: true, title: 'Sign up' },
+  { path: /^\/password$/, page: passwordPage, title: 'Change password', nav: null },
+  { path: /^\/dashboard$/, page: dashboardPage, nav: 'dashboard', title: 'Dashboard' },
+  { path: /^\/assistant$/, page: soon('Assistant', 'assistant', 'Type or speak to keep your books: “sold 5 bags cement to Ramesh”.'), nav: 'assistant', title: 'Assistant' },
+  { path: /^\/inbox$/, page: soon('Inbox', 'channels', 'Customer messages from WhatsApp and other channels will land here.'), nav: 'inbox', title: 'Inbox' },
+  { path: /^\/workflows$/, page: soon('Workflows', 'workflow', 'Automate payment reminders, order logging and more with visual workflows.'), nav: 'workflows', title: 'Workflows' },
+  { path: /^\/ledger\/?$/, redirect: '/ledger/customers' },
+  { path: /^\/ledger\/customers$/, page: customersPage, nav: 'customers', title: 'Customers' },
+  { path: /^\/ledger\/customers\/([^/]+)$/, page: customerDetailPage, nav: 'customers', title: 'Customer' },
+  { path: /^\/ledger\/products$/, page: productsPage, nav: 'products', title: 'Products' },
+  { path: /^\/ledger\/invoices$/, page: invoicesPage, nav: 'invoices', title: 'Invoices' },
+  { path: /^\/ledger\/invoices\/new$/, page: invoiceNewPage, nav: 'invoices', title: 'New invoice' },
+  { path: /^\/ledger\/invoices\/([^/]+)$/, page: invoiceDetailPage, nav: 'invoices', title: 'Invoice' },
+  { path: /^\/ledger\/payments$/, page: paymentsPage, nav: 'payments', title: 'Payments' },
+  { path: /^\/reports$/, page: soon('Reports', 'reports', 'Daily sales, GST summaries and exports to PDF, Excel and CSV.'), nav: 'reports', title: 'Reports' },
+  { path: /^\/integrations$/, page: soon('Integrations', 'channels', 'Connect WhatsApp (Twilio), Instagram, Bluesky, payment links and more.'), nav: 'integrations', title: 'Integrations' },
+  { path: /^\/settings$/, page: settingsPage, nav: 'settings', title: 'Settings' },
+];
+
+const NAV = [
+  { key: 'dashboard', label: 'Dashboard', href: '#/dashboard' },
+  { key: 'assistant', label: 'Assistant', href: '#/assistant' },
+  { key: 'inbox', label: 'Inbox', href: '#/inbox' },
+  { key: 'workflows', label: 'Workflows', href: '#/workflows' },
+  {
+    group: 'Ledger',
+    items: [
+      { key: 'customers', label: 'Customers', href: '#/ledger/customers' },
+      { key: 'products', label: 'Products', href: '#/ledger/products' },
+      { key: 'invoices', label: 'Invoices', href: '#/ledger/invoices' },
+      { key: 'payments', label: 'Payments', href: '#/ledger/payments' },
+    ],
+  },
+  { key: 'reports', label: 'Reports', href: '#/reports' },
+  { key: 'integrations', label: 'Integrations', href: '#/integrations' },
+  { key: 'settings', label: 'Settings', href: '#/settings' },
+];
+
+const app = document.getElementById('app');
+let shell = null;
+let afterLogin = null;
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, '');
+  const q = raw.indexOf('?');
+  const path = (q >= 0 ? raw.slice(0, q) : raw) || '/';
+  const query = Object.fromEntries(new URLSearchParams(q >= 0 ? raw.slice(q + 1) : ''));
+  return { path, query, full: raw };
+}
+
+function redirect(path) {
+  location.replace('#' + path);
+  // location.replace with only a hash change fires hashchange, which routes again.
+}
+
+/* ---------- shell ---------- */
+
+function logo() {
+  return h('img', { src: '/img/logo.svg', alt: '', width: '28', height: '28', class: 'logo' });
+}
+
+function buildShell() {
+  const links = new Map();
+  const navLink = (item) => {
+    const a = h('a', { href: item.href, class: 'nav-link', testid: `nav-${item.key}` }, item.label);
+    links.set(item.key, a);
+    return h('li', {}, a);
+  };
+  const navList = h('ul', { class: 'nav-list' }, NAV.map((item) => (item.group
+    ? h('li', { class: 'nav-group' },
+      h('span', { class: 'nav-group-label', id: 'nav-group-ledger' }, item.group),
+      h('ul', { class: 'nav-sublist', 'aria-labelledby': 'nav-group-ledger' }, item.items.map(navLink)))
+    : navLink(item))));
+
+  const businessName = h('span', { class: 'brand-business', testid: 'business-name' });
+  const userName = h('span', { class: 'user-name', testid: 'user-name' });
+  const userRole = h('span', { class: 'user-role' });
+  const logoutBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'logout-button' }, 'Log out');
+  const passwordLink = h('a', { href: '#/password', class: 'user-link' }, 'Change password');
+
+  const sidebar = h('nav', { class: 'sidebar', id: 'sidebar', 'aria-label': 'Main', testid: 'sidebar' },
+    h('div', { class: 'brand' }, logo(), h('div', { class: 'brand-text' }, h('span', { class: 'brand-name' }, 'Munim'), businessName)),
+    navList,
+    h('div', { class: 'sidebar-foot' },
+      h('div', { class: 'user' }, userName, userRole),
+      h('div', { class: 'user-actions' }, passwordLink, logoutBtn)));
+
+  const menuBtn = h('button', {
+    type: 'button', class: 'menu-button', testid: 'menu-button', 'aria-controls': 'sidebar',
+    'aria-expanded': 'false', 'aria-label': 'Open menu',
+  }, h('span', { class: 'menu-icon', 'aria-hidden': 'true' }));
+  const topbarTitle = h('span', { class: 'topbar-title' });
+  const topbar = h('header', { class: 'topbar' }, menuBtn, logo(), topbarTitle);
+  const scrim = h('div', { class: 'scrim', 'aria-hidden': 'true' });
+  const main = h('main', { class: 'main', id: 'main', tabindex: '-1' });
+  const root = h('div', { class: 'shell', testid: 'shell' }, topbar, sidebar, scrim, main);
+
+  const setOpen = (open) => {
+    root.classList.toggle('nav-open', open);
+    menuBtn.setAttribute('aria-expanded', open ? 'true' : 'false');
+    menuBtn.setAttribute('aria-label', open ? 'Close menu' : 'Open menu');
+    if (open) (links.get('dashboard') || sidebar).focus();
+  };
+  menuBtn.addEventListener('click', () => setOpen(!root.classList.contains('nav-open')));
+  scrim.addEventListener('click', () => setOpen(false));
+  root.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && root.classList.contains('nav-open')) {
+      setOpen(false);
+      menuBtn.focus();
+    }
+  });
+  logoutBtn.addEventListener('click', () => busy(logoutBtn, async () => {
+    try {
+      await api.post('/auth/logout', {});
+    } catch (e) {
+      if (e.status !== 401) {
+        toast(errorMessage(e), 'error');
+        return;
+      }
+    }
+    clearSession();
+    teardownShell();
+    toast('You are logged out.', 'info');
+    navigate('/login');
+  }));
+
+  const update = () => {
+    businessName.textContent = session.business?.business_name || '';
+    userName.textContent = session.user?.name || session.user?.email || '';
+    userRole.textContent = session.user?.role === 'owner' ? 'Owner' : 'Staff';
+    topbarTitle.textContent = session.business?.business_name || 'Munim';
+  };
+  update();
+
+  return {
+    root,
+    main,
+    update,
+    setActive(key) {
+      links.forEach((a, k) => {
+        if (k === key) a.setAttribute('aria-current', 'page');
+        else a.removeAttribute('aria-current');
+      });
+      setOpen(false);
+    },
+  };
+}
+
+function ensureShell() {
+  if (!shell) {
+    shell = buildShell();
+    fill(app, shell.root);
+  }
+  return shell;
+}
+
+function teardownShell() {
+  shell = null;
+}
+
+/* ---------- routing ---------- */
+
+function route(userInitiated) {
+  const { path, query, full } = parseHash();
+  if (!path.startsWith('/')) return; // an in-page anchor, not a route
+
+  let match = null;
+  let params = [];
+  for (const r of ROUTES) {
+    const m = r.path.exec(path);
+    if (m) {
+      match = r;
+      params = m.slice(1).map(decodeURIComponent);
+      break;
+    }
+  }
+  if (match && match.redirect) return redirect(match.redirect);
+
+  const user = session.user;
+  if (!user) {
+    if (!match || !match.public) {
+      if (path !== '/' && path !== '/login') afterLogin = full;
+      return redirect('/login');
+    }
+  } else {
+    if (user.must_change_password && path !== '/password') return redirect('/password');
+    if (!match || match.public) return redirect('/dashboard');
+  }
+
+  document.querySelectorAll('dialog[open]').forEach((d) => d.close());
+  document.title = `${match.title} · Munim`;
+  const root = h('div', { class: 'page', testid: `page-${(match.nav || match.title).toString().toLowerCase().replace(/\s+/g, '-')}` });
+  const ctx = {
+    root,
+    params,
+    query,
+    loggedIn,
+    setTitle: (t) => { document.title = `${t} · Munim`; },
+    refreshShell: () => shell && shell.update(),
+  };
+
+  const bare = match.public || (match.page === passwordPage && user && user.must_change_password);
+  if (bare) {
+    teardownShell();
+    fill(app, h('div', { class: 'auth-layout' },
+      h('div', { class: 'auth-brand' }, logo(), h('span', { class: 'brand-name' }, 'Munim')),
+      root));
+  } else {
+    const s = ensureShell();
+    fill(s.main, root);
+    s.setActive(match.nav);
+    s.update();
+  }
+  try {
+    match.page(ctx);
+  } catch (e) {
+    console.warn('page failed to render', e);
+    fill(root, errorState('This page could not be shown. Please reload.'));
+  }
+  if (userInitiated) {
+    const heading = root.querySelector('h1');
+    if (heading) heading.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  }
+}
+
+/** Called by login/signup/password pages once the session is set. */
+function loggedIn() {
+  const next = afterLogin;
+  afterLogin = null;
+  if (session.user && session.user.must_change_password) navigate('/password');
+  else navigate(next && !next.startsWith('/login') && !next.startsWith('/signup') ? next : '/dashboard');
+}
+
+async function boot() {
+  window.addEventListener('hashchange', () => route(true));
+  window.addEventListener('munim:unauthenticated', () => {
+    if (!session.user) return;
+    clearSession();
+    teardownShell();
+    toast('Your session has ended. Please log in again.', 'info');
+    navigate('/login');
+  });
+  window.addEventListener('munim:password-required', () => {
+    if (session.user) session.user.must_change_password = true;
+    navigate('/password');
+  });
+  window.addEventListener('munim:session-changed', () => shell && shell.update());
+
+  if (mayHaveSession()) {
+    fill(app, h('div', { class: 'boot' }, loadingState('Opening Munim…')));
+    try {
+      setSession(await api.get('/me', null, { quiet: true }));
+    } catch (e) {
+      if (e.status === 401) {
+        clearSession();
+      } else {
+        fill(app, h('div', { class: 'boot' }, errorState(e, () => location.reload())));
+        return;
+      }
+    }
+  }
+  route(false);
+}
+
+boot();

@@ -1,0 +1,221 @@
+// Money, quantity, GST and date helpers. Money is always integer paise; the maths here uses
+// BigInt so it never goes through floating point.
+
+const RUPEE = '\u20B9';
+const MINUS = '\u2212';
+
+/** Groups a string of digits the Indian way: 1234567 -> 12,34,567. */
+export function groupIndian(digits) {
+  if (digits.length <= 3) return digits;
+  const last3 = digits.slice(-3);
+  let rest = digits.slice(0, -3);
+  const parts = [];
+  while (rest.length > 2) {
+    parts.unshift(rest.slice(-2));
+    rest = rest.slice(0, -2);
+  }
+  if (rest) parts.unshift(rest);
+  return parts.join(',') + ',' + last3;
+}
+
+function toBigInt(value) {
+  if (typeof value === 'bigint') return value;
+  if (value === null || value === undefined || value === '') return null;
+  const n = Number(value);
+  if (!Number.isFinite(n)) return null;
+  return BigInt(Math.round(n));
+}
+
+/** Paise -> "₹1,23,456.50"; negative amounts as "−₹750.00". The one money formatter. */
+export function formatMoney(paise) {
+  let n = toBigInt(paise);
+  if (n === null) return '—';
+  const negative = n < 0n;
+  if (negative) n = -n;
+  const rupees = n / 100n;
+  const rest = n % 100n;
+  return (negative ? MINUS : '') + RUPEE + groupIndian(rupees.toString()) + '.' + rest.toString().padStart(2, '0');
+}
+
+/**
+ * Parses what a person types as rupees ("350", "350.5", "1,250.50", "₹ 99") into integer
+ * paise by string manipulation. Returns null when the text is not a valid non-negative amount.
+ */
+export function parseRupees(input) {
+  if (input === null || input === undefined) return null;
+  const s = String(input).trim().replace(/^(₹|rs\.?|inr)\s*/i, '').replace(/[,\s]/g, '');
+  if (!/^(\d+(\.\d{0,2})?|\.\d{1,2})$/.test(s)) return null;
+  const [whole, frac = ''] = s.split('.');
+  const value = BigInt(whole || '0') * 100n + BigInt((frac + '00').slice(0, 2));
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+  return Number(value);
+}
+
+/** Paise -> plain rupees text for an input: 35000 -> "350", 35050 -> "350.50". */
+export function paiseToInput(paise) {
+  const n = toBigInt(paise);
+  if (n === null) return '';
+  const negative = n < 0n;
+  const abs = negative ? -n : n;
+  const rupees = (abs / 100n).toString();
+  const rest = abs % 100n;
+  return (negative ? '-' : '') + (rest === 0n ? rupees : rupees + '.' + rest.toString().padStart(2, '0'));
+}
+
+/** "2.5" -> 2500 (thousandths of a unit); null when invalid (negative, >3 decimals, junk). */
+export function parseQuantityMilli(input) {
+  if (input === null || input === undefined) return null;
+  const s = String(input).trim().replace(/,/g, '');
+  if (!/^(\d+(\.\d{0,3})?|\.\d{1,3})$/.test(s)) return null;
+  const [whole, frac = ''] = s.split('.');
+  const value = BigInt(whole || '0') * 1000n + BigInt((frac + '000').slice(0, 3));
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+  return Number(value);
+}
+
+/** Thousandths -> the JSON number the API takes (2500 -> 2.5). */
+export function milliToNumber(milli) {
+  const n = BigInt(milli);
+  const whole = n / 1000n;
+  const frac = (n % 1000n).toString().padStart(3, '0').replace(/0+$/, '');
+  return Number(frac ? `${whole}.${frac}` : `${whole}`);
+}
+
+/** A quantity from the API (JSON number) for display: 2500.5 -> "2,500.5". */
+export function formatQuantity(q) {
+  if (q === null || q === undefined || q === '') return '—';
+  const n = Number(q);
+  if (!Number.isFinite(n)) return '—';
+  const negative = n < 0;
+  const milli = parseQuantityMilli(Math.abs(n).toFixed(3));
+  if (milli === null) return String(q);
+  const whole = Math.floor(milli / 1000).toString();
+  const frac = (milli % 1000).toString().padStart(3, '0').replace(/0+$/, '');
+  return (negative ? MINUS : '') + groupIndian(whole) + (frac ? '.' + frac : '');
+}
+
+/** GST percent text ("18", "0.25") -> rate scaled by 10^4 (180000, 2500); '' -> null; invalid -> NaN. */
+export function parseGstRate(input) {
+  const s = String(input ?? '').trim().replace(/%$/, '').trim();
+  if (s === '') return null;
+  if (!/^(\d+(\.\d{0,4})?|\.\d{1,4})$/.test(s)) return NaN;
+  const [whole, frac = ''] = s.split('.');
+  const scaled = Number(BigInt(whole || '0') * 10000n + BigInt((frac + '0000').slice(0, 4)));
+  if (scaled > 100 * 10000) return NaN;
+  return scaled;
+}
+
+export function formatGstRate(rate) {
+  if (rate === null || rate === undefined || rate === '') return '—';
+  return `${Number(rate)}%`;
+}
+
+/** Integer division rounding half away from zero (BigInt). */
+function roundDiv(numerator, denominator) {
+  if (numerator < 0n) return -roundDiv(-numerator, denominator);
+  return (numerator * 2n + denominator) / (denominator * 2n);
+}
+
+/**
+ * The server's line maths: gross = quantity × unit_price rounded to paise; taxable = gross −
+ * discount; tax = taxable × gst_rate% (rounded to paise); total = taxable + tax.
+ * qtyMilli: thousandths; unitPrice, discount: paise; rateScaled: percent × 10^4 (or null).
+ */
+export function lineMaths({ qtyMilli, unitPrice, discount = 0, rateScaled = null }) {
+  const gross = roundDiv(BigInt(qtyMilli) * BigInt(unitPrice), 1000n);
+  const taxable = gross - BigInt(discount || 0);
+  const tax = rateScaled ? roundDiv(taxable * BigInt(rateScaled), 1000000n) : 0n;
+  return { gross, discount: BigInt(discount || 0), taxable, tax, total: taxable + tax };
+}
+
+/** Sums lines: subtotal = Σ gross, discount_total = Σ discount, tax_total = Σ tax, total = Σ total. */
+export function invoiceTotals(lines) {
+  const t = { subtotal: 0n, discount_total: 0n, tax_total: 0n, total: 0n };
+  for (const l of lines) {
+    t.subtotal += l.gross;
+    t.discount_total += l.discount;
+    t.tax_total += l.tax;
+    t.total += l.total;
+  }
+  return t;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "2026-11-24" -> "24 Nov 2026" (no timezone shift: it is already a business date). */
+export function formatDate(ymd) {
+  if (!ymd) return '—';
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(ymd));
+  if (!m) return String(ymd);
+  return `${Number(m[3])} ${MONTHS[Number(m[2]) - 1] || m[2]} ${m[1]}`;
+}
+
+/** ISO timestamp -> "24 Nov 2026, 3:30 pm" in the business timezone. */
+export function formatDateTime(iso, timeZone) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  try {
+    return new Intl.DateTimeFormat('en-IN', {
+      timeZone: timeZone || 'Asia/Kolkata', day: 'numeric', month: 'short', year: 'numeric',
+      hour: 'numeric', minute: '2-digit',
+    }).format(d);
+  } catch {
+    return d.toISOString();
+  }
+}
+
+/** Today's date (YYYY-MM-DD) in the given timezone. */
+export function todayIn(timeZone) {
+  const now = new Date();
+  try {
+    const parts = new Intl.DateTimeFormat('en-CA', {
+      timeZone: timeZone || 'Asia/Kolkata', year: 'numeric', month: '2-digit', day: '2-digit',
+    }).formatToParts(now);
+    const get = (type) => parts.find((p) => p.type === type)?.value;
+    return `${get('year')}-${get('month')}-${get('day')}`;
+  } catch {
+    return now.toISOString().slice(0, 10);
+  }
+}
+
+const UNIT_ABBREVIATIONS = new Set([
+  'pcs', 'pc', 'nos', 'no', 'kg', 'g', 'gm', 'gms', 'mg', 'l', 'ltr', 'ml', 'm', 'cm', 'mm',
+  'ft', 'in', 'sqft', 'sqm', 'qtl', 't', 'ton', 'dozen', 'set', 'pair',
+]);
+
+/** "bag" with 3 -> "bags"; abbreviations ("kg", "pcs") stay as they are. */
+export function unitLabel(unit, quantity) {
+  const u = String(unit || '').trim();
+  if (!u) return '';
+  if (Number(quantity) === 1 || UNIT_ABBREVIATIONS.has(u.toLowerCase()) || !/^[a-z]+$/i.test(u) || u.length < 3) return u;
+  if (/s$/i.test(u)) return u;
+  if (/(x|ch|sh)$/i.test(u)) return u + 'es';
+  return u + 's';
+}
+
+/** The 409 insufficient_stock message: "Only 3 bags of Cement in stock (asked 5)". */
+export function insufficientStockMessage(details, fallback = {}) {
+  const d = details || {};
+  const productObj = d.product && typeof d.product === 'object' ? d.product : null;
+  const name = (typeof d.product === 'string' && d.product) || productObj?.name || d.product_name || fallback.name || 'this product';
+  const unit = productObj?.unit || d.unit || fallback.unit || '';
+  const available = d.available ?? 0;
+  const requested = d.requested;
+  const label = unitLabel(unit, available);
+  const what = label ? `${formatQuantity(available)} ${label} of ${name}` : `${formatQuantity(available)} ${name}`;
+  const asked = requested !== undefined && requested !== null ? ` (asked ${formatQuantity(requested)})` : '';
+  return `Only ${what} in stock${asked}`;
+}
+
+/** Loosely normalises an Indian phone number to E.164: "98123 45678" -> "+919812345678". */
+export function normalisePhone(input) {
+  const raw = String(input || '').trim();
+  if (!raw) return '';
+  const compact = raw.replace(/[\s\-().]/g, '');
+  if (/^\d{10}$/.test(compact)) return '+91' + compact;
+  if (/^0\d{10}$/.test(compact)) return '+91' + compact.slice(1);
+  if (/^91\d{10}$/.test(compact)) return '+' + compact;
+  if (/^00\d+$/.test(compact)) return '+' + compact.slice(2);
+  return compact;
+}

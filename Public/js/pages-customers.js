@@ -1,0 +1,347 @@
+// Customers: list with search, add form, detail with profile, invoices, payments, statement.
+import { api } from './api.js';
+import {
+  h, pageHeader, card, field, formAlert, onSubmit, showFormError, clearFieldErrors, toast, debounce,
+  dataTable, pagedList, emptyState, loadingState, errorState, linkButton, badge, statusBadge,
+  confirmDialog, tabs, navigate, fill, add,
+} from './ui.js';
+import { formatMoney, formatDate, normalisePhone, todayIn } from './format.js';
+import { timeZone } from './session.js';
+import { INDIAN_STATES } from './states.js';
+
+function statesList(id) {
+  return h('datalist', { id }, INDIAN_STATES.map((s) => h('option', { value: s })));
+}
+
+/** The customer fields, shared by the add form and the profile editor. */
+function customerFields(prefix, c = {}) {
+  const listId = `${prefix}-states`;
+  return [
+    field({ label: 'Name', name: 'name', required: true, value: c.name || '', testid: `${prefix}-name`, attrs: { maxlength: 200, autocomplete: 'off' } }),
+    field({ label: 'Phone', name: 'phone', type: 'tel', value: c.phone || '', testid: `${prefix}-phone`, hint: 'With country code, e.g. +919812345678 (10-digit numbers get +91).', attrs: { autocomplete: 'off' } }),
+    field({ label: 'Email', name: 'email', type: 'email', value: c.email || '', testid: `${prefix}-email`, attrs: { autocomplete: 'off' } }),
+    field({ label: 'State', name: 'state', value: c.state || '', testid: `${prefix}-state`, attrs: { list: listId, autocomplete: 'off' } }),
+    statesList(listId),
+    field({ label: 'Address', name: 'address', type: 'textarea', value: c.address || '', testid: `${prefix}-address`, className: 'span-2', attrs: { rows: 2 } }),
+    field({ label: 'Notes', name: 'notes', type: 'textarea', value: c.notes || '', testid: `${prefix}-notes`, className: 'span-2', attrs: { rows: 2 } }),
+  ];
+}
+
+function readCustomer(form) {
+  const v = (name) => form.elements.namedItem(name).value.trim();
+  return {
+    name: v('name'),
+    phone: normalisePhone(v('phone')),
+    email: v('email'),
+    state: v('state'),
+    address: v('address'),
+    notes: v('notes'),
+  };
+}
+
+export function balanceText(balance) {
+  const b = Number(balance) || 0;
+  if (b > 0) return 'owes you';
+  if (b < 0) return 'advance';
+  return 'settled';
+}
+
+export function balanceCell(balance) {
+  const b = Number(balance) || 0;
+  return h('span', { class: `money ${b > 0 ? 'money-due' : b < 0 ? 'money-credit' : ''}` },
+    formatMoney(b < 0 ? -b : b), b < 0 ? h('span', { class: 'money-note' }, ' advance') : null);
+}
+
+export function customersPage(ctx) {
+  const addBtn = h('button', { type: 'button', class: 'btn btn-primary', testid: 'customer-add-button', 'aria-expanded': 'false' }, 'Add customer');
+  const alert = formAlert('customer-form-error');
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'customer-form-submit' }, 'Save customer');
+  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
+  const form = h('form', { class: 'form-grid', testid: 'customer-form', novalidate: true },
+    customerFields('customer-form'), alert.el, h('div', { class: 'form-actions span-2' }, cancel, submit));
+  const formCard = card('New customer', form);
+  formCard.hidden = true;
+
+  const showForm = (show) => {
+    formCard.hidden = !show;
+    addBtn.setAttribute('aria-expanded', show ? 'true' : 'false');
+    if (show) form.elements.namedItem('name').focus();
+  };
+  addBtn.addEventListener('click', () => showForm(formCard.hidden));
+  cancel.addEventListener('click', () => {
+    form.reset();
+    clearFieldErrors(form);
+    alert.clear();
+    showForm(false);
+  });
+
+  const search = h('input', { type: 'search', id: 'customer-search', testid: 'customer-search', placeholder: 'Name or phone', autocomplete: 'off' });
+  const debtors = h('input', { type: 'checkbox', id: 'customer-debtors', testid: 'customer-debtors' });
+  const archived = h('input', { type: 'checkbox', id: 'customer-archived', testid: 'customer-archived' });
+
+  const list = pagedList({
+    fetchPage: (cursor) => api.get('/customers', {
+      q: search.value.trim(), debtors: debtors.checked, archived: archived.checked, cursor, limit: 50,
+    }),
+    render: (items) => dataTable({
+      testid: 'customers-table',
+      rowTestid: 'customer-row',
+      caption: 'Customers',
+      items,
+      columns: [
+        {
+          label: 'Name',
+          render: (c) => [h('a', { href: `#/ledger/customers/${encodeURIComponent(c.id)}`, testid: 'customer-link' }, c.name),
+            c.archived ? [' ', badge('Archived', 'neutral')] : null],
+        },
+        { label: 'Phone', render: (c) => c.phone || '—' },
+        { label: 'State', render: (c) => c.state || '—', className: 'hide-sm' },
+        { label: 'Balance', className: 'num', render: (c) => balanceCell(c.balance) },
+      ],
+    }),
+    empty: () => {
+      const filtered = search.value.trim() || debtors.checked;
+      if (filtered) return emptyState(search.value.trim() ? `No customers match “${search.value.trim()}”.` : 'Nobody owes you money right now.');
+      const first = h('button', { type: 'button', class: 'btn btn-primary' }, 'Add your first customer');
+      first.addEventListener('click', () => showForm(true));
+      return emptyState('No customers yet — add your first.', first);
+    },
+  });
+
+  onSubmit(form, async () => {
+    alert.clear();
+    clearFieldErrors(form);
+    const body = readCustomer(form);
+    if (!body.name) {
+      showFormError(form, alert, { status: 422, fields: { name: 'is required' }, message: 'Please fill in the highlighted fields.' });
+      return;
+    }
+    for (const k of ['phone', 'email', 'state', 'address', 'notes']) if (!body[k]) delete body[k];
+    try {
+      const created = await api.create('/customers', body);
+      toast(`Customer “${created.name}” added.`, 'success');
+      form.reset();
+      showForm(false);
+      list.reload();
+    } catch (e) {
+      showFormError(form, alert, e);
+    }
+  });
+
+  search.addEventListener('input', debounce(() => list.reload(), 300));
+  debtors.addEventListener('change', () => list.reload());
+  archived.addEventListener('change', () => list.reload());
+
+  add(ctx.root, 
+    pageHeader('Customers', addBtn),
+    formCard,
+    h('section', { class: 'card' },
+      h('div', { class: 'toolbar' },
+        h('div', { class: 'field field-inline grow' }, h('label', { for: 'customer-search' }, 'Search'), search),
+        h('div', { class: 'field field-check' }, debtors, h('label', { for: 'customer-debtors' }, 'Owes money')),
+        h('div', { class: 'field field-check' }, archived, h('label', { for: 'customer-archived' }, 'Include archived'))),
+      list.el),
+  );
+  list.reload();
+}
+
+export function customerDetailPage(ctx) {
+  const [id] = ctx.params;
+  const body = h('div', {}, loadingState());
+  add(ctx.root, body);
+
+  const load = async () => {
+    fill(body, loadingState());
+    try {
+      const c = await api.get(`/customers/${encodeURIComponent(id)}`);
+      draw(c);
+    } catch (e) {
+      fill(body, pageHeader('Customer'), e.status === 404
+        ? emptyState('This customer does not exist (or was deleted).', linkButton('#/ledger/customers', 'Back to customers', { kind: 'secondary' }))
+        : errorState(e, load));
+    }
+  };
+
+  function draw(c) {
+    ctx.setTitle(c.name);
+    const del = h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'customer-delete' }, c.archived ? 'Delete' : 'Delete or archive');
+    del.addEventListener('click', async () => {
+      const result = await confirmDialog({
+        title: `Remove ${c.name}?`,
+        message: 'A customer with no invoices or payments is deleted. One with history is archived instead: hidden from lists, but the books keep every entry.',
+        confirmText: 'Remove',
+        danger: true,
+        action: () => api.del(`/customers/${encodeURIComponent(c.id)}`),
+      });
+      if (!result) return;
+      toast(result.deleted ? `${c.name} was deleted.` : `${c.name} was archived (they have invoices or payments).`, 'success');
+      navigate('/ledger/customers');
+    });
+
+    const balance = Number(c.balance) || 0;
+    const summary = h('section', { class: 'card summary' },
+      h('div', { class: 'summary-item' },
+        h('p', { class: 'stat-label' }, 'Balance'),
+        h('p', { class: `stat-value ${balance > 0 ? 'money-due' : balance < 0 ? 'money-credit' : ''}`, testid: 'customer-balance' }, formatMoney(balance)),
+        h('p', { class: 'stat-hint', testid: 'customer-balance-note' }, balance > 0 ? `${c.name} owes you this.` : balance < 0 ? 'Advance paid: credit for future invoices.' : 'Nothing due.')),
+      h('div', { class: 'summary-item' },
+        h('p', { class: 'stat-label' }, 'Phone'), h('p', {}, c.phone || '—'),
+        h('p', { class: 'stat-label' }, 'Email'), h('p', {}, c.email || '—')),
+      c.archived ? h('div', { class: 'summary-item' }, badge('Archived', 'neutral')) : null);
+
+    fill(body, 
+      pageHeader(c.name,
+        linkButton(`#/ledger/invoices/new?customer=${encodeURIComponent(c.id)}`, 'New invoice', { testid: 'customer-new-invoice' }),
+        linkButton(`#/ledger/payments?customer=${encodeURIComponent(c.id)}`, 'Record payment', { kind: 'secondary', testid: 'customer-record-payment' }),
+        del),
+      h('p', { class: 'breadcrumb' }, h('a', { href: '#/ledger/customers' }, '← Customers')),
+      summary,
+      tabs([
+        { id: 'invoices', label: 'Invoices', render: () => customerInvoices(c) },
+        { id: 'payments', label: 'Payments', render: () => customerPayments(c) },
+        { id: 'statement', label: 'Statement', render: () => customerStatement(c) },
+        { id: 'profile', label: 'Profile', render: () => customerProfile(c, load) },
+      ]),
+    );
+  }
+
+  load();
+}
+
+function customerInvoices(c) {
+  const list = pagedList({
+    fetchPage: (cursor) => api.get('/invoices', { customer_id: c.id, cursor, limit: 50 }),
+    render: (items) => dataTable({
+      testid: 'customer-invoices-table',
+      rowTestid: 'customer-invoice-row',
+      caption: `Invoices for ${c.name}`,
+      items,
+      columns: [
+        { label: 'Number', render: (i) => h('a', { href: `#/ledger/invoices/${encodeURIComponent(i.id)}` }, i.number || 'Draft') },
+        { label: 'Date', render: (i) => formatDate(i.issue_date) },
+        { label: 'Status', render: (i) => statusBadge(i.status) },
+        { label: 'Total', className: 'num', render: (i) => formatMoney(i.total) },
+        { label: 'Due', className: 'num', render: (i) => (i.status === 'void' || i.status === 'draft' ? '—' : formatMoney(i.balance_due)) },
+      ],
+    }),
+    empty: () => emptyState(`No invoices for ${c.name} yet.`, linkButton(`#/ledger/invoices/new?customer=${encodeURIComponent(c.id)}`, 'Create an invoice')),
+  });
+  list.reload();
+  return list.el;
+}
+
+function customerPayments(c) {
+  const list = pagedList({
+    fetchPage: (cursor) => api.get('/payments', { customer_id: c.id, cursor, limit: 50 }),
+    render: (items) => dataTable({
+      testid: 'customer-payments-table',
+      rowTestid: 'customer-payment-row',
+      caption: `Payments from ${c.name}`,
+      items,
+      columns: [
+        { label: 'Date', render: (p) => formatDate(p.paid_on) },
+        { label: 'Mode', render: (p) => modeLabel(p.mode) },
+        { label: 'Reference', render: (p) => p.reference || '—' },
+        { label: 'Applied to', render: (p) => allocationText(p) },
+        { label: 'Amount', className: 'num', render: (p) => formatMoney(p.amount) },
+      ],
+    }),
+    empty: () => emptyState(`No payments from ${c.name} yet.`, linkButton(`#/ledger/payments?customer=${encodeURIComponent(c.id)}`, 'Record a payment')),
+  });
+  list.reload();
+  return list.el;
+}
+
+export function modeLabel(mode) {
+  return { cash: 'Cash', upi: 'UPI', card: 'Card', bank: 'Bank transfer', cheque: 'Cheque', other: 'Other' }[mode] || mode || '—';
+}
+
+export function allocationText(p) {
+  const parts = (p.allocations || []).map((a) => `${a.invoice_number || 'invoice'} (${formatMoney(a.amount)})`);
+  if (Number(p.unallocated) > 0) parts.push(`credit ${formatMoney(p.unallocated)}`);
+  return parts.length ? parts.join(', ') : '—';
+}
+
+function customerStatement(c) {
+  const from = field({ label: 'From', name: 'from', type: 'date', testid: 'statement-from' });
+  const to = field({ label: 'To', name: 'to', type: 'date', testid: 'statement-to', attrs: { max: todayIn(timeZone()) } });
+  const show = h('button', { type: 'submit', class: 'btn btn-secondary' }, 'Show');
+  const out = h('div', {});
+  const form = h('form', { class: 'toolbar', novalidate: true }, from, to, h('div', { class: 'field field-button' }, show));
+
+  const load = async () => {
+    fill(out, loadingState());
+    try {
+      const s = await api.get(`/customers/${encodeURIComponent(c.id)}/statement`, { from: from.control.value, to: to.control.value });
+      const entries = s.entries || [];
+      const period = `${s.from ? formatDate(s.from) : 'the start'} to ${s.to ? formatDate(s.to) : 'today'}`;
+      const summary = h('p', { class: 'statement-summary' },
+        `Statement for ${period}. Opening balance `, h('strong', {}, formatMoney(s.opening_balance)),
+        ', closing balance ', h('strong', { testid: 'statement-closing' }, formatMoney(s.closing_balance)), '.');
+      if (!entries.length) {
+        fill(out, summary, emptyState('No entries in this period.'));
+        return;
+      }
+      const kind = { invoice: 'Invoice', payment: 'Payment', void: 'Void' };
+      fill(out, summary, dataTable({
+        testid: 'statement-table',
+        rowTestid: 'statement-row',
+        caption: 'Statement',
+        items: entries,
+        columns: [
+          { label: 'Date', render: (e) => formatDate(e.date) },
+          { label: 'Entry', render: (e) => kind[e.kind] || e.kind },
+          {
+            label: 'Reference',
+            render: (e) => (e.invoice_id
+              ? h('a', { href: `#/ledger/invoices/${encodeURIComponent(e.invoice_id)}` }, e.reference || 'Invoice')
+              : e.reference || '—'),
+          },
+          { label: 'Description', render: (e) => e.description || '—', className: 'hide-sm' },
+          { label: 'Debit', className: 'num', render: (e) => (Number(e.debit) ? formatMoney(e.debit) : '') },
+          { label: 'Credit', className: 'num', render: (e) => (Number(e.credit) ? formatMoney(e.credit) : '') },
+          { label: 'Balance', className: 'num', render: (e) => formatMoney(e.balance) },
+        ],
+      }));
+    } catch (e) {
+      fill(out, errorState(e, load));
+    }
+  };
+  onSubmit(form, load);
+  load();
+  return h('div', {}, form, out);
+}
+
+function customerProfile(c, reload) {
+  const alert = formAlert('customer-profile-error');
+  const save = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'customer-profile-save' }, 'Save changes');
+  const form = h('form', { class: 'form-grid', testid: 'customer-profile', novalidate: true },
+    customerFields('customer-profile', c), alert.el, h('div', { class: 'form-actions span-2' }, save));
+  onSubmit(form, async () => {
+    alert.clear();
+    clearFieldErrors(form);
+    const values = readCustomer(form);
+    if (!values.name) {
+      showFormError(form, alert, { status: 422, fields: { name: 'is required' }, message: 'Please fill in the highlighted fields.' });
+      return;
+    }
+    const patch = {};
+    for (const [k, v] of Object.entries(values)) {
+      const before = c[k] ?? '';
+      if (v !== before) patch[k] = v === '' && k !== 'name' ? null : v;
+    }
+    if (!Object.keys(patch).length) {
+      toast('Nothing changed.', 'info');
+      return;
+    }
+    try {
+      await api.patch(`/customers/${encodeURIComponent(c.id)}`, patch);
+      toast('Customer saved.', 'success');
+      reload();
+    } catch (e) {
+      showFormError(form, alert, e);
+    }
+  });
+  return form;
+}
+

@@ -1,0 +1,607 @@
+// Invoices: list with filters, create/edit form with live totals, detail with issue/void.
+import { api, ApiError } from './api.js';
+import {
+  h, pageHeader, card, field, formAlert, onSubmit, clearFieldErrors, setFieldErrors, toast, debounce,
+  dataTable, pagedList, emptyState, loadingState, errorState, linkButton, statusBadge, confirmDialog,
+  navigate, INVOICE_STATUSES, uid, fill, add,
+} from './ui.js';
+import { typeahead } from './typeahead.js';
+import {
+  formatMoney, parseRupees, paiseToInput, parseQuantityMilli, milliToNumber, formatQuantity,
+  parseGstRate, formatGstRate, formatDate, formatDateTime, lineMaths, invoiceTotals, todayIn,
+  insufficientStockMessage, unitLabel,
+} from './format.js';
+import { timeZone } from './session.js';
+import { balanceCell, modeLabel } from './pages-customers.js';
+
+export const PAYMENT_MODES = [
+  { value: 'cash', label: 'Cash' },
+  { value: 'upi', label: 'UPI' },
+  { value: 'bank', label: 'Bank transfer' },
+  { value: 'card', label: 'Card' },
+  { value: 'cheque', label: 'Cheque' },
+  { value: 'other', label: 'Other' },
+];
+
+/** Rewrites a 409 insufficient_stock error into "Only 3 bags of Cement in stock (asked 5)". */
+export function friendlyStockError(e, products = []) {
+  if (e instanceof ApiError && e.code === 'insufficient_stock') {
+    const d = e.details || {};
+    const p = products.find((x) => x && x.id && x.id === d.product_id) || {};
+    e.message = insufficientStockMessage(d, { name: p.name, unit: p.unit });
+  }
+  return e;
+}
+
+/* ---------------- list ---------------- */
+
+export function invoicesPage(ctx) {
+  const search = h('input', { type: 'search', id: 'invoice-search', testid: 'invoice-search', placeholder: 'Number or customer', autocomplete: 'off' });
+  const status = h('select', { id: 'invoice-status-filter', testid: 'invoice-status-filter' },
+    h('option', { value: '' }, 'All'), INVOICE_STATUSES.map((s) => h('option', { value: s.value }, s.label)));
+  if (ctx.query.status) status.value = ctx.query.status;
+  const from = h('input', { type: 'date', id: 'invoice-from', testid: 'invoice-from' });
+  const to = h('input', { type: 'date', id: 'invoice-to', testid: 'invoice-to' });
+
+  const list = pagedList({
+    fetchPage: (cursor) => api.get('/invoices', {
+      q: search.value.trim(), status: status.value, from: from.value, to: to.value, cursor, limit: 50,
+    }),
+    render: (items) => dataTable({
+      testid: 'invoices-table',
+      rowTestid: 'invoice-row',
+      caption: 'Invoices',
+      items,
+      columns: [
+        { label: 'Number', render: (i) => h('a', { href: `#/ledger/invoices/${encodeURIComponent(i.id)}`, testid: 'invoice-link' }, i.number || 'Draft') },
+        { label: 'Customer', render: (i) => i.customer?.name || '—' },
+        { label: 'Date', render: (i) => formatDate(i.issue_date) },
+        { label: 'Status', render: (i) => statusBadge(i.status) },
+        { label: 'Total', className: 'num', render: (i) => formatMoney(i.total) },
+        { label: 'Due', className: 'num', render: (i) => (['draft', 'void'].includes(i.status) ? '—' : formatMoney(i.balance_due)) },
+      ],
+    }),
+    empty: () => {
+      if (search.value.trim() || status.value || from.value || to.value) return emptyState('No invoices match these filters.');
+      return emptyState('No invoices yet — create your first.', linkButton('#/ledger/invoices/new', 'New invoice', { testid: 'invoice-empty-new' }));
+    },
+  });
+
+  search.addEventListener('input', debounce(() => list.reload(), 300));
+  for (const el of [status, from, to]) el.addEventListener('change', () => list.reload());
+
+  add(ctx.root, 
+    pageHeader('Invoices', linkButton('#/ledger/invoices/new', 'New invoice', { testid: 'invoice-new-button' })),
+    h('section', { class: 'card' },
+      h('div', { class: 'toolbar' },
+        h('div', { class: 'field field-inline grow' }, h('label', { for: 'invoice-search' }, 'Search'), search),
+        h('div', { class: 'field field-inline' }, h('label', { for: 'invoice-status-filter' }, 'Status'), status),
+        h('div', { class: 'field field-inline' }, h('label', { for: 'invoice-from' }, 'From'), from),
+        h('div', { class: 'field field-inline' }, h('label', { for: 'invoice-to' }, 'To'), to)),
+      list.el),
+  );
+  list.reload();
+}
+
+/* ---------------- create / edit ---------------- */
+
+const searchCustomers = async (q) => (await api.get('/customers', { q, limit: 10 })).items || [];
+const searchProducts = async (q) => (await api.get('/products', { q, limit: 10 })).items || [];
+
+export function invoiceNewPage(ctx) {
+  const editId = ctx.query.edit || null;
+  const body = h('div', {}, loadingState());
+  add(ctx.root, body);
+
+  const start = async () => {
+    let existing = null;
+    let customer = null;
+    try {
+      if (editId) {
+        existing = await api.get(`/invoices/${encodeURIComponent(editId)}`);
+        if (existing.status !== 'draft') {
+          navigate(`/ledger/invoices/${encodeURIComponent(editId)}`);
+          return;
+        }
+      } else if (ctx.query.customer) {
+        customer = await api.get(`/customers/${encodeURIComponent(ctx.query.customer)}`);
+      }
+    } catch (e) {
+      fill(body, pageHeader(editId ? 'Edit draft' : 'New invoice'), errorState(e, start));
+      return;
+    }
+    fill(body, invoiceForm(ctx, existing, customer));
+  };
+  if (editId || ctx.query.customer) start();
+  else fill(body, invoiceForm(ctx, null, null));
+}
+
+function invoiceForm(ctx, existing, presetCustomer) {
+  const tz = timeZone();
+  const alert = formAlert('invoice-form-error');
+  const customerInfo = h('p', { class: 'field-hint', testid: 'invoice-customer-info' });
+  const customerPicker = typeahead({
+    label: 'Customer',
+    name: 'customer_id',
+    testid: 'invoice-customer',
+    required: true,
+    placeholder: 'Search customers by name or phone',
+    search: searchCustomers,
+    itemLabel: (c) => c.name,
+    itemDetail: (c) => [c.phone, Number(c.balance) ? `balance ${formatMoney(c.balance)}` : null].filter(Boolean).join(' · '),
+    onSelect: (c) => {
+      fill(customerInfo, ...(c ? ['Current balance: ', balanceCell(c.balance)] : []));
+    },
+  });
+  customerPicker.el.appendChild(customerInfo);
+
+  const issueDate = field({ label: 'Invoice date', name: 'issue_date', type: 'date', value: existing?.issue_date || todayIn(tz), testid: 'invoice-issue-date' });
+  const dueDate = field({ label: 'Due date', name: 'due_date', type: 'date', value: existing?.due_date || '', testid: 'invoice-due-date', hint: 'Optional' });
+  const notes = field({ label: 'Notes', name: 'notes', type: 'textarea', value: existing?.notes || '', testid: 'invoice-notes', className: 'span-2', attrs: { rows: 2, maxlength: 1000 } });
+
+  /* lines */
+  const lines = [];
+  const linesEl = h('div', { class: 'lines', testid: 'invoice-lines' });
+  const addLineBtn = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'invoice-add-line' }, '+ Add line');
+
+  const totals = {
+    subtotal: h('dd', { testid: 'invoice-form-subtotal' }),
+    discount: h('dd', { testid: 'invoice-form-discount' }),
+    tax: h('dd', { testid: 'invoice-form-tax' }),
+    total: h('dd', { testid: 'invoice-form-total' }),
+  };
+  const totalsEl = h('dl', { class: 'totals', 'aria-live': 'polite' },
+    h('dt', {}, 'Subtotal'), totals.subtotal,
+    h('dt', {}, 'Discount'), totals.discount,
+    h('dt', {}, 'GST'), totals.tax,
+    h('dt', { class: 'grand' }, 'Total'), h('div', { class: 'grand-wrap' }, totals.total));
+
+  function recompute() {
+    const computed = [];
+    let incomplete = false;
+    for (const line of lines) {
+      const c = line.compute();
+      if (c) computed.push(c);
+      else if (!line.isBlank()) incomplete = true;
+    }
+    const t = invoiceTotals(computed);
+    totals.subtotal.textContent = formatMoney(t.subtotal);
+    totals.discount.textContent = t.discount_total ? `−${formatMoney(t.discount_total)}` : formatMoney(0);
+    totals.tax.textContent = formatMoney(t.tax_total);
+    totals.total.textContent = formatMoney(t.total);
+    totalsEl.classList.toggle('totals-incomplete', incomplete);
+    if (payNow.control.checked && !payAmount.control.dataset.touched) payAmount.control.value = paiseToInput(t.total);
+    return t;
+  }
+
+  function addLine(item = null) {
+    const line = makeLine(item, {
+      onChange: recompute,
+      onRemove: () => {
+        const i = lines.indexOf(line);
+        if (i >= 0) lines.splice(i, 1);
+        line.el.remove();
+        if (!lines.length) addLine();
+        lines.forEach((l, j) => l.setIndex(j));
+        recompute();
+      },
+    });
+    lines.push(line);
+    line.setIndex(lines.length - 1);
+    linesEl.appendChild(line.el);
+    recompute();
+    return line;
+  }
+  addLineBtn.addEventListener('click', () => addLine().focus());
+
+  /* upfront payment */
+  const payNow = field({ label: 'Payment received now (recorded when the invoice is issued)', name: 'pay_now', type: 'checkbox', testid: 'invoice-pay-now' });
+  const payAmount = field({ label: 'Amount received (₹)', name: 'payment_amount', testid: 'invoice-pay-amount', attrs: { inputmode: 'decimal', autocomplete: 'off' } });
+  const payMode = field({ label: 'Mode', name: 'payment_mode', type: 'select', options: PAYMENT_MODES, value: 'cash', testid: 'invoice-pay-mode' });
+  const payRef = field({ label: 'Reference', name: 'payment_reference', testid: 'invoice-pay-reference', hint: 'UPI ref, cheque no. (optional)', attrs: { maxlength: 100, autocomplete: 'off' } });
+  const payFields = h('div', { class: 'form-grid', hidden: true }, payAmount, payMode, payRef);
+  payAmount.control.addEventListener('input', () => { payAmount.control.dataset.touched = '1'; });
+  payNow.control.addEventListener('change', () => {
+    payFields.hidden = !payNow.control.checked;
+    if (payNow.control.checked) {
+      delete payAmount.control.dataset.touched;
+      recompute();
+      payAmount.control.focus();
+    }
+  });
+
+  const saveDraft = h('button', { type: 'submit', class: 'btn btn-secondary', value: 'draft', testid: 'invoice-save-draft' }, existing ? 'Save draft' : 'Save draft');
+  const issue = h('button', { type: 'submit', class: 'btn btn-primary', value: 'issue', testid: 'invoice-issue' }, 'Issue invoice');
+
+  const form = h('form', { class: 'invoice-form', testid: 'invoice-form', novalidate: true },
+    card('Bill to', h('div', { class: 'form-grid' }, h('div', { class: 'span-2' }, customerPicker.el), issueDate, dueDate, notes)),
+    card('Items', linesEl, h('div', { class: 'lines-foot' }, addLineBtn, totalsEl)),
+    card('Payment', payNow, payFields),
+    alert.el,
+    h('div', { class: 'form-actions sticky-actions' },
+      linkButton(existing ? `#/ledger/invoices/${encodeURIComponent(existing.id)}` : '#/ledger/invoices', 'Cancel', { kind: 'ghost' }),
+      saveDraft, issue));
+
+  // Enter in a field must not save the invoice by accident; only the buttons submit.
+  form.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && e.target instanceof HTMLInputElement && e.target.type !== 'checkbox') e.preventDefault();
+  });
+
+  onSubmit(form, async (submitter) => {
+    alert.clear();
+    clearFieldErrors(form);
+    lines.forEach((l) => l.setError(''));
+    const wantIssue = submitter ? submitter.value === 'issue' : false;
+
+    const problems = {};
+    const customer = customerPicker.selected;
+    if (!customer) problems.customer_id = 'choose a customer from the list';
+    const filled = lines.filter((l) => !l.isBlank());
+    if (!filled.length) {
+      alert.show('Add at least one item.');
+      if (!customer) setFieldErrors(form, problems);
+      return;
+    }
+    const items = [];
+    let lineProblem = false;
+    for (const l of filled) {
+      const { item, error } = l.toItem();
+      if (error) {
+        l.setError(error);
+        lineProblem = true;
+      } else items.push(item);
+    }
+    let payment = null;
+    if (wantIssue && payNow.control.checked) {
+      const amount = parseRupees(payAmount.control.value);
+      if (!amount) problems.payment_amount = 'enter the amount received, e.g. 1000 or 999.50';
+      else {
+        payment = { amount, mode: payMode.control.value };
+        if (payRef.control.value.trim()) payment.reference = payRef.control.value.trim();
+      }
+    }
+    if (Object.keys(problems).length || lineProblem) {
+      setFieldErrors(form, problems);
+      alert.show('Please correct the highlighted fields.');
+      return;
+    }
+
+    const payload = { customer_id: customer.id, issue_date: issueDate.control.value || undefined, items };
+    if (dueDate.control.value) payload.due_date = dueDate.control.value;
+    else if (existing) payload.due_date = null;
+    if (notes.control.value.trim()) payload.notes = notes.control.value.trim();
+    else if (existing) payload.notes = null;
+
+    const products = lines.map((l) => l.product).filter(Boolean);
+    try {
+      let inv;
+      if (existing) {
+        inv = await api.patch(`/invoices/${encodeURIComponent(existing.id)}`, payload);
+        if (wantIssue) inv = await api.post(`/invoices/${encodeURIComponent(existing.id)}/issue`, payment ? { payment } : {});
+      } else {
+        if (wantIssue) payload.issue = true;
+        if (payment) payload.payment = payment;
+        inv = await api.create('/invoices', payload);
+      }
+      toast(wantIssue ? `Invoice ${inv.number || ''} issued for ${formatMoney(inv.total)}.` : 'Draft saved.', 'success');
+      navigate(`/ledger/invoices/${encodeURIComponent(inv.id)}`);
+    } catch (e) {
+      friendlyStockError(e, products);
+      if (e instanceof ApiError && e.code === 'insufficient_stock') {
+        const bad = lines.find((l) => l.product && l.product.id === e.details?.product_id);
+        if (bad) bad.setError(e.message);
+        alert.show(e.message);
+        return;
+      }
+      if (e instanceof ApiError && e.status === 422) {
+        const rest = {};
+        for (const [k, msg] of Object.entries(e.fields)) {
+          const m = /^items[[.](\d+)\]?\.?(.*)$/.exec(k);
+          if (m && filled[Number(m[1])]) filled[Number(m[1])].setError(`${m[2] ? m[2].replace(/_/g, ' ') + ': ' : ''}${msg}`);
+          else rest[k] = msg;
+        }
+        const unmatched = setFieldErrors(form, rest);
+        alert.show([e.message, ...unmatched].filter(Boolean).join(' '));
+        return;
+      }
+      alert.show(e.message || 'Could not save the invoice.');
+    }
+  });
+
+  // initial state
+  if (existing) {
+    customerPicker.select({ ...existing.customer, balance: undefined });
+    for (const item of existing.items || []) addLine(item);
+  } else if (presetCustomer) {
+    customerPicker.select(presetCustomer);
+  }
+  if (!lines.length) addLine();
+
+  const page = h('div', {},
+    pageHeader(existing ? 'Edit draft invoice' : 'New invoice'),
+    h('p', { class: 'breadcrumb' }, h('a', { href: '#/ledger/invoices' }, '← Invoices')),
+    form);
+  if (!existing && !presetCustomer) setTimeout(() => customerPicker.input.focus(), 0);
+  return page;
+}
+
+/** One invoice line: product type-ahead (or free text), quantity, price, discount, GST. */
+function makeLine(item, { onChange, onRemove }) {
+  let product = item && item.product_id
+    ? { id: item.product_id, name: item.description, unit: item.unit, price: item.unit_price, gst_rate: item.gst_rate, stock: undefined }
+    : null;
+  const idBase = uid('line');
+  const unitEl = h('span', { class: 'line-unit', testid: 'line-unit' });
+  const stockHint = h('p', { class: 'field-hint line-stock', testid: 'line-stock-hint' });
+  const errorEl = h('p', { class: 'field-error line-error', testid: 'line-error', role: 'alert' });
+  const totalEl = h('output', { class: 'line-total', testid: 'line-total', for: idBase });
+
+  const qty = field({ label: 'Qty', name: `${idBase}-qty`, value: item ? String(item.quantity) : '1', testid: 'line-quantity', attrs: { inputmode: 'decimal', autocomplete: 'off' } });
+  const price = field({ label: 'Price (₹)', name: `${idBase}-price`, value: item ? paiseToInput(item.unit_price) : '', testid: 'line-price', attrs: { inputmode: 'decimal', autocomplete: 'off' } });
+  const discount = field({ label: 'Discount (₹)', name: `${idBase}-discount`, value: item && Number(item.discount) ? paiseToInput(item.discount) : '', testid: 'line-discount', attrs: { inputmode: 'decimal', autocomplete: 'off', placeholder: '0' } });
+  const gst = field({ label: 'GST %', name: `${idBase}-gst`, value: item && item.gst_rate !== null && item.gst_rate !== undefined ? String(item.gst_rate) : '', testid: 'line-gst', attrs: { inputmode: 'decimal', autocomplete: 'off', placeholder: '0' } });
+  qty.querySelector('label').append(unitEl);
+
+  const picker = typeahead({
+    label: 'Item',
+    name: `${idBase}-item`,
+    testid: 'line-product',
+    placeholder: 'Search products or type a description',
+    search: searchProducts,
+    itemLabel: (p) => p.name,
+    itemDetail: (p) => `${formatMoney(p.price)} / ${p.unit || 'pcs'} · ${formatQuantity(p.stock)} in stock${p.low_stock ? ' (low)' : ''}`,
+    onSelect: (p) => {
+      product = p;
+      if (p) {
+        price.control.value = paiseToInput(p.price);
+        gst.control.value = p.gst_rate !== null && p.gst_rate !== undefined ? String(p.gst_rate) : '';
+        qty.control.focus();
+        qty.control.select();
+      }
+      update();
+    },
+    onText: () => update(),
+    className: 'line-item',
+  });
+
+  const remove = h('button', { type: 'button', class: 'btn btn-ghost btn-small line-remove', testid: 'line-remove', 'aria-label': 'Remove this line' }, '✕');
+  remove.addEventListener('click', onRemove);
+
+  const el = h('div', { class: 'line', testid: 'invoice-line', id: idBase },
+    picker.el, qty, price, discount, gst,
+    h('div', { class: 'field line-amount' }, h('span', { class: 'label-like' }, 'Amount'), totalEl),
+    h('div', { class: 'line-remove-wrap' }, remove),
+    h('div', { class: 'line-messages' }, stockHint, errorEl));
+
+  if (product) picker.select(product);
+
+  function parsed() {
+    return {
+      qtyMilli: parseQuantityMilli(qty.control.value),
+      unitPrice: parseRupees(price.control.value),
+      discount: discount.control.value.trim() === '' ? 0 : parseRupees(discount.control.value),
+      rate: parseGstRate(gst.control.value),
+    };
+  }
+
+  function compute() {
+    const p = parsed();
+    if (!p.qtyMilli || p.unitPrice === null || p.discount === null || Number.isNaN(p.rate)) return null;
+    if (!product && !picker.input.value.trim()) return null;
+    return lineMaths({ qtyMilli: p.qtyMilli, unitPrice: p.unitPrice, discount: p.discount, rateScaled: p.rate });
+  }
+
+  function update() {
+    const c = compute();
+    totalEl.textContent = c ? formatMoney(c.total) : '—';
+    unitEl.textContent = product?.unit ? ` (${product.unit})` : '';
+    const q = parseQuantityMilli(qty.control.value);
+    if (product && product.stock !== undefined && product.stock !== null && q !== null) {
+      const stockMilli = parseQuantityMilli(Math.max(0, Number(product.stock)).toFixed(3));
+      stockHint.textContent = q > stockMilli
+        ? `Only ${formatQuantity(product.stock)} ${unitLabel(product.unit, product.stock)} in stock.`
+        : '';
+    } else stockHint.textContent = '';
+    onChange();
+  }
+  for (const f of [qty, price, discount, gst]) f.control.addEventListener('input', update);
+
+  return {
+    el,
+    get product() {
+      return product;
+    },
+    focus: () => picker.input.focus(),
+    setIndex(i) {
+      el.setAttribute('aria-label', `Line ${i + 1}`);
+      el.setAttribute('role', 'group');
+    },
+    isBlank: () => !product && !picker.input.value.trim(),
+    compute,
+    setError(msg) {
+      errorEl.textContent = msg;
+    },
+    toItem() {
+      const p = parsed();
+      if (!product && !picker.input.value.trim()) return { error: 'Choose a product or type a description.' };
+      if (!p.qtyMilli) return { error: 'Enter a quantity above zero (up to 3 decimals).' };
+      if (p.unitPrice === null) return { error: 'Enter a price in rupees, e.g. 350 or 350.50.' };
+      if (p.discount === null) return { error: 'Enter the discount in rupees, or leave it empty.' };
+      if (Number.isNaN(p.rate)) return { error: 'Enter GST as a percentage (e.g. 18), or leave it empty.' };
+      const c = lineMaths({ qtyMilli: p.qtyMilli, unitPrice: p.unitPrice, discount: p.discount, rateScaled: p.rate });
+      if (c.taxable < 0n) return { error: 'The discount is larger than the line amount.' };
+      const out = { quantity: milliToNumber(p.qtyMilli), unit_price: p.unitPrice };
+      if (p.discount) out.discount = p.discount;
+      const rateText = gst.control.value.trim().replace(/%$/, '');
+      if (product) {
+        out.product_id = product.id;
+        if (p.rate !== null) out.gst_rate = Number(rateText);
+        else if (product.gst_rate !== null && product.gst_rate !== undefined) out.gst_rate = 0;
+      } else {
+        out.description = picker.input.value.trim();
+        out.gst_rate = p.rate !== null ? Number(rateText) : null;
+      }
+      return { item: out };
+    },
+  };
+}
+
+/* ---------------- detail ---------------- */
+
+export function invoiceDetailPage(ctx) {
+  const [id] = ctx.params;
+  const body = h('div', {}, loadingState());
+  add(ctx.root, body);
+
+  const load = async () => {
+    fill(body, loadingState());
+    try {
+      draw(await api.get(`/invoices/${encodeURIComponent(id)}`));
+    } catch (e) {
+      fill(body, pageHeader('Invoice'), e.status === 404
+        ? emptyState('This invoice does not exist.', linkButton('#/ledger/invoices', 'Back to invoices', { kind: 'secondary' }))
+        : errorState(e, load));
+    }
+  };
+
+  function draw(inv) {
+    ctx.setTitle(inv.number || 'Draft invoice');
+    const products = (inv.items || []).filter((i) => i.product_id).map((i) => ({ id: i.product_id, name: i.description, unit: i.unit }));
+    const actions = [];
+    if (inv.status === 'draft') {
+      actions.push(linkButton(`#/ledger/invoices/new?edit=${encodeURIComponent(inv.id)}`, 'Edit', { kind: 'secondary', testid: 'invoice-edit' }));
+      const issueBtn = h('button', { type: 'button', class: 'btn btn-primary', testid: 'invoice-issue-button' }, 'Issue');
+      issueBtn.addEventListener('click', async () => {
+        const done = await confirmDialog({
+          title: 'Issue this invoice?',
+          message: `It gets the next invoice number, stock is taken out, and ${inv.customer?.name || 'the customer'} owes ${formatMoney(inv.total)} more. Issued invoices can be voided but not edited.`,
+          confirmText: 'Issue',
+          action: async () => {
+            try {
+              return await api.post(`/invoices/${encodeURIComponent(inv.id)}/issue`, {});
+            } catch (e) {
+              throw friendlyStockError(e, products);
+            }
+          },
+        });
+        if (done) {
+          toast(`Invoice ${done.number || ''} issued.`, 'success');
+          draw(done);
+        }
+      });
+      const del = h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'invoice-delete' }, 'Delete draft');
+      del.addEventListener('click', async () => {
+        const done = await confirmDialog({
+          title: 'Delete this draft?',
+          message: 'The draft is removed. Nothing was posted to the books yet.',
+          confirmText: 'Delete',
+          danger: true,
+          action: async () => {
+            await api.del(`/invoices/${encodeURIComponent(inv.id)}`);
+            return { deleted: true };
+          },
+        });
+        if (done) {
+          toast('Draft deleted.', 'success');
+          navigate('/ledger/invoices');
+        }
+      });
+      actions.push(del, issueBtn);
+    }
+    if (inv.status === 'issued' || inv.status === 'partially_paid') {
+      actions.push(linkButton(`#/ledger/payments?invoice=${encodeURIComponent(inv.id)}`, 'Record payment', { testid: 'invoice-record-payment' }));
+    }
+    if (inv.status !== 'draft' && inv.status !== 'void') {
+      const voidBtn = h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'invoice-void' }, 'Void');
+      voidBtn.addEventListener('click', async () => {
+        const done = await confirmDialog({
+          title: `Void ${inv.number}?`,
+          message: `The stock goes back, the customer's balance drops by ${formatMoney(inv.total)}${Number(inv.amount_paid) ? `, and the ${formatMoney(inv.amount_paid)} already paid becomes credit for the customer` : ''}. This cannot be undone.`,
+          confirmText: 'Void invoice',
+          danger: true,
+          reason: { label: 'Reason (kept with the invoice)', required: false },
+          action: ({ reason }) => api.post(`/invoices/${encodeURIComponent(inv.id)}/void`, reason ? { reason } : {}),
+        });
+        if (done) {
+          toast(`Invoice ${inv.number} voided.`, 'success');
+          draw(done);
+        }
+      });
+      actions.push(voidBtn);
+    }
+    const print = h('button', { type: 'button', class: 'btn btn-ghost', testid: 'invoice-print' }, 'Print');
+    print.addEventListener('click', () => window.print());
+    actions.push(print);
+
+    const title = h('span', {}, inv.number ? ['Invoice ', h('span', { testid: 'invoice-number' }, inv.number)] : 'Draft invoice');
+    const header = pageHeader(title, ...actions);
+    header.querySelector('h1').append(' ', statusBadge(inv.status, 'invoice-status'));
+
+    const meta = h('dl', { class: 'meta' },
+      h('dt', {}, 'Customer'), h('dd', {}, inv.customer
+        ? h('a', { href: `#/ledger/customers/${encodeURIComponent(inv.customer.id)}`, testid: 'invoice-customer-link' }, inv.customer.name)
+        : '—'),
+      inv.customer?.phone ? [h('dt', {}, 'Phone'), h('dd', {}, inv.customer.phone)] : null,
+      h('dt', {}, 'Invoice date'), h('dd', {}, formatDate(inv.issue_date)),
+      h('dt', {}, 'Due date'), h('dd', {}, formatDate(inv.due_date)),
+      inv.issued_at ? [h('dt', {}, 'Issued'), h('dd', {}, formatDateTime(inv.issued_at, timeZone()))] : null,
+      inv.voided_at ? [h('dt', {}, 'Voided'), h('dd', {}, formatDateTime(inv.voided_at, timeZone()))] : null,
+      inv.void_reason ? [h('dt', {}, 'Void reason'), h('dd', { testid: 'invoice-void-reason' }, inv.void_reason)] : null,
+      inv.notes ? [h('dt', {}, 'Notes'), h('dd', { class: 'pre' }, inv.notes)] : null);
+
+    const items = (inv.items || []).length
+      ? dataTable({
+        testid: 'invoice-items',
+        rowTestid: 'invoice-item-row',
+        caption: 'Items',
+        items: inv.items,
+        columns: [
+          { label: 'Item', render: (i) => [h('span', { class: 'cell-title' }, i.description || '—'), i.hsn ? h('span', { class: 'cell-sub' }, `HSN ${i.hsn}`) : null] },
+          { label: 'Qty', className: 'num', render: (i) => `${formatQuantity(i.quantity)} ${i.unit || ''}` },
+          { label: 'Price', className: 'num', render: (i) => formatMoney(i.unit_price) },
+          { label: 'Discount', className: 'num hide-sm', render: (i) => (Number(i.discount) ? formatMoney(i.discount) : '—') },
+          { label: 'GST', className: 'num', render: (i) => formatGstRate(i.gst_rate) },
+          { label: 'Taxable', className: 'num hide-sm', render: (i) => formatMoney(i.taxable) },
+          { label: 'Tax', className: 'num hide-sm', render: (i) => formatMoney(i.tax) },
+          { label: 'Amount', className: 'num', render: (i) => formatMoney(i.total) },
+        ],
+      })
+      : emptyState('This invoice has no items.');
+
+    const totals = h('dl', { class: 'totals' },
+      h('dt', {}, 'Subtotal'), h('dd', { testid: 'invoice-subtotal' }, formatMoney(inv.subtotal)),
+      h('dt', {}, 'Discount'), h('dd', {}, Number(inv.discount_total) ? `−${formatMoney(inv.discount_total)}` : formatMoney(0)),
+      h('dt', {}, 'GST'), h('dd', { testid: 'invoice-tax' }, formatMoney(inv.tax_total)),
+      h('dt', { class: 'grand' }, 'Total'), h('div', { class: 'grand-wrap' }, h('dd', { testid: 'invoice-total' }, formatMoney(inv.total))),
+      inv.status !== 'draft' ? [
+        h('dt', {}, 'Paid'), h('dd', { testid: 'invoice-amount-paid' }, formatMoney(inv.amount_paid)),
+        h('dt', { class: 'strong' }, 'Balance due'), h('dd', { class: 'strong', testid: 'invoice-balance-due' }, inv.status === 'void' ? '—' : formatMoney(inv.balance_due)),
+      ] : null);
+
+    const payments = (inv.payments || []).length
+      ? dataTable({
+        testid: 'invoice-payments',
+        rowTestid: 'invoice-payment-row',
+        caption: 'Payments',
+        items: inv.payments,
+        columns: [
+          { label: 'Date', render: (p) => formatDate(p.paid_on) },
+          { label: 'Mode', render: (p) => modeLabel(p.mode) },
+          { label: 'Reference', render: (p) => p.reference || '—' },
+          { label: 'Amount', className: 'num', render: (p) => formatMoney(p.amount) },
+        ],
+      })
+      : emptyState(inv.status === 'draft' ? 'Payments can be recorded once the invoice is issued.' : 'No payments against this invoice yet.');
+
+    fill(body, 
+      header,
+      h('p', { class: 'breadcrumb' }, h('a', { href: '#/ledger/invoices' }, '← Invoices')),
+      inv.status === 'void' ? h('div', { class: 'alert alert-warn', role: 'status' }, `This invoice was voided${inv.void_reason ? `: ${inv.void_reason}` : '.'}`) : null,
+      h('div', { class: 'grid-2 invoice-top' }, card('Details', meta), card('Totals', totals)),
+      card('Items', items),
+      card('Payments', payments),
+    );
+  }
+
+  load();
+}

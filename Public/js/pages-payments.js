@@ -1,0 +1,181 @@
+// Payments: record form (customer, amount, mode, reference, date, optional invoice) and list.
+import { api } from './api.js';
+import {
+  h, pageHeader, card, field, formAlert, onSubmit, showFormError, clearFieldErrors, toast,
+  dataTable, pagedList, emptyState, navigate, fill, add,
+} from './ui.js';
+import { typeahead } from './typeahead.js';
+import { formatMoney, parseRupees, paiseToInput, formatDate, todayIn } from './format.js';
+import { timeZone } from './session.js';
+import { balanceCell, modeLabel, allocationText } from './pages-customers.js';
+import { PAYMENT_MODES } from './pages-invoices.js';
+
+export function paymentsPage(ctx) {
+  const presetInvoiceId = ctx.query.invoice || null;
+  const presetCustomerId = ctx.query.customer || null;
+
+  const alert = formAlert('payment-form-error');
+  const customerInfo = h('p', { class: 'field-hint', testid: 'payment-customer-info' });
+  const invoiceSelect = field({
+    label: 'Against invoice', name: 'invoice_id', type: 'select', testid: 'payment-invoice',
+    options: [{ value: '', label: 'Oldest open invoices first (automatic)' }],
+    hint: 'Anything left over stays as credit for the customer.',
+  });
+  invoiceSelect.control.disabled = true;
+  let openInvoices = [];
+  let invoiceGeneration = 0;
+
+  async function loadInvoices(customer, selectId = '') {
+    const mine = ++invoiceGeneration;
+    const select = invoiceSelect.control;
+    fill(select, h('option', { value: '' }, 'Oldest open invoices first (automatic)'));
+    select.disabled = true;
+    openInvoices = [];
+    if (!customer) return;
+    try {
+      const page = await api.get('/invoices', { customer_id: customer.id, limit: 200 });
+      if (mine !== invoiceGeneration) return;
+      openInvoices = (page.items || []).filter((i) => i.status === 'issued' || i.status === 'partially_paid' || i.id === selectId);
+      for (const inv of openInvoices) {
+        select.appendChild(h('option', { value: inv.id },
+          `${inv.number || 'Draft'} · ${formatDate(inv.issue_date)} · due ${formatMoney(inv.balance_due)}`));
+      }
+      select.value = selectId && openInvoices.some((i) => i.id === selectId) ? selectId : '';
+    } catch (e) {
+      if (mine === invoiceGeneration) toast(`Could not load ${customer.name}'s invoices: ${e.message}`, 'error');
+    } finally {
+      if (mine === invoiceGeneration) select.disabled = false;
+    }
+  }
+
+  const picker = typeahead({
+    label: 'Customer',
+    name: 'customer_id',
+    testid: 'payment-customer',
+    required: true,
+    placeholder: 'Search customers by name or phone',
+    search: async (q) => (await api.get('/customers', { q, limit: 10 })).items || [],
+    itemLabel: (c) => c.name,
+    itemDetail: (c) => [c.phone, Number(c.balance) ? `balance ${formatMoney(c.balance)}` : null].filter(Boolean).join(' · '),
+    onSelect: (c) => {
+      fill(customerInfo, ...(c && c.balance !== undefined ? ['Current balance: ', balanceCell(c.balance)] : []));
+      loadInvoices(c);
+    },
+  });
+  picker.el.appendChild(customerInfo);
+
+  const amount = field({ label: 'Amount (₹)', name: 'amount', required: true, testid: 'payment-amount', attrs: { inputmode: 'decimal', autocomplete: 'off', placeholder: '1000' } });
+  const mode = field({ label: 'Mode', name: 'mode', type: 'select', options: PAYMENT_MODES, value: 'cash', testid: 'payment-mode' });
+  const reference = field({ label: 'Reference', name: 'reference', testid: 'payment-reference', hint: 'UPI ref, cheque number… (optional)', attrs: { maxlength: 100, autocomplete: 'off' } });
+  const paidOn = field({ label: 'Date', name: 'paid_on', type: 'date', value: todayIn(timeZone()), testid: 'payment-date' });
+  const notes = field({ label: 'Notes', name: 'notes', type: 'textarea', testid: 'payment-notes', className: 'span-2', attrs: { rows: 2, maxlength: 500 } });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'payment-submit' }, 'Record payment');
+  const fieldset = h('fieldset', { class: 'form-grid plain' },
+    h('legend', { class: 'visually-hidden' }, 'Payment'),
+    h('div', { class: 'span-2' }, picker.el), amount, mode, reference, paidOn, h('div', { class: 'span-2' }, invoiceSelect), notes);
+  const form = h('form', { class: 'stack', testid: 'payment-form', novalidate: true }, fieldset, alert.el, h('div', { class: 'form-actions' }, submit));
+
+  const modeFilter = h('select', { id: 'payment-mode-filter', testid: 'payment-mode-filter' },
+    h('option', { value: '' }, 'All modes'), PAYMENT_MODES.map((m) => h('option', { value: m.value }, m.label)));
+  const list = pagedList({
+    fetchPage: (cursor) => api.get('/payments', { mode: modeFilter.value, cursor, limit: 50 }),
+    render: (items) => dataTable({
+      testid: 'payments-table',
+      rowTestid: 'payment-row',
+      caption: 'Payments',
+      items,
+      columns: [
+        { label: 'Date', render: (p) => formatDate(p.paid_on) },
+        {
+          label: 'Customer',
+          render: (p) => (p.customer ? h('a', { href: `#/ledger/customers/${encodeURIComponent(p.customer.id)}` }, p.customer.name) : '—'),
+        },
+        { label: 'Mode', render: (p) => modeLabel(p.mode) },
+        { label: 'Reference', className: 'hide-sm', render: (p) => p.reference || '—' },
+        { label: 'Applied to', render: (p) => allocationText(p) },
+        { label: 'Amount', className: 'num', render: (p) => h('span', { testid: 'payment-amount-cell' }, formatMoney(p.amount)) },
+      ],
+    }),
+    empty: () => (modeFilter.value ? emptyState('No payments with this mode.') : emptyState('No payments recorded yet — record your first above.')),
+  });
+  modeFilter.addEventListener('change', () => list.reload());
+
+  onSubmit(form, async () => {
+    alert.clear();
+    clearFieldErrors(form);
+    const problems = {};
+    const customer = picker.selected;
+    if (!customer) problems.customer_id = 'choose a customer from the list';
+    const paise = parseRupees(amount.control.value);
+    if (!paise) problems.amount = 'enter an amount above zero, e.g. 1000 or 999.50';
+    if (Object.keys(problems).length) {
+      showFormError(form, alert, { status: 422, fields: problems, message: 'Please correct the highlighted fields.' });
+      return;
+    }
+    const body = { customer_id: customer.id, amount: paise, mode: mode.control.value };
+    if (reference.control.value.trim()) body.reference = reference.control.value.trim();
+    if (paidOn.control.value) body.paid_on = paidOn.control.value;
+    if (invoiceSelect.control.value) body.invoice_id = invoiceSelect.control.value;
+    if (notes.control.value.trim()) body.notes = notes.control.value.trim();
+    try {
+      const p = await api.create('/payments', body);
+      const applied = (p.allocations || []).map((a) => a.invoice_number).filter(Boolean);
+      toast(`Payment of ${formatMoney(p.amount)} from ${customer.name} recorded${applied.length ? ` against ${applied.join(', ')}` : ''}${Number(p.unallocated) > 0 ? `; ${formatMoney(p.unallocated)} kept as credit` : ''}.`, 'success');
+      if (presetInvoiceId && body.invoice_id === presetInvoiceId) {
+        navigate(`/ledger/invoices/${encodeURIComponent(presetInvoiceId)}`);
+        return;
+      }
+      amount.control.value = '';
+      reference.control.value = '';
+      notes.control.value = '';
+      picker.clear();
+      customerInfo.replaceChildren();
+      loadInvoices(null);
+      list.reload();
+    } catch (e) {
+      showFormError(form, alert, e);
+    }
+  });
+
+  add(ctx.root, 
+    pageHeader('Payments'),
+    card('Record a payment', form),
+    h('section', { class: 'card' },
+      h('div', { class: 'card-head' },
+        h('h2', { class: 'card-title' }, 'Recent payments'),
+        h('div', { class: 'field field-inline' }, h('label', { for: 'payment-mode-filter' }, 'Mode'), modeFilter)),
+      list.el),
+  );
+  list.reload();
+
+  // Preselect from ?invoice= or ?customer= (the form stays disabled until it is ready).
+  if (presetInvoiceId || presetCustomerId) {
+    fieldset.disabled = true;
+    submit.disabled = true;
+    (async () => {
+      try {
+        if (presetInvoiceId) {
+          const inv = await api.get(`/invoices/${encodeURIComponent(presetInvoiceId)}`);
+          let customer = inv.customer;
+          try {
+            customer = await api.get(`/customers/${encodeURIComponent(inv.customer.id)}`);
+          } catch {
+            // the invoice's embedded customer is enough
+          }
+          picker.select(customer);
+          await loadInvoices(picker.selected, inv.id);
+          if (!amount.control.value && Number(inv.balance_due) > 0) amount.control.value = paiseToInput(inv.balance_due);
+        } else {
+          picker.select(await api.get(`/customers/${encodeURIComponent(presetCustomerId)}`));
+          await loadInvoices(picker.selected);
+        }
+      } catch (e) {
+        alert.show(`Could not preselect: ${e.message}`);
+      } finally {
+        fieldset.disabled = false;
+        submit.disabled = false;
+        invoiceSelect.control.disabled = !picker.selected;
+      }
+    })();
+  }
+}

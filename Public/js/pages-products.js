@@ -1,0 +1,294 @@
+// Products: list with stock and low-stock badge, add, edit, restock, stock history.
+import { api } from './api.js';
+import {
+  h, pageHeader, card, field, formAlert, onSubmit, showFormError, clearFieldErrors, toast, debounce,
+  dataTable, pagedList, emptyState, loadingState, errorState, badge, openDialog, confirmDialog, fill, add,
+} from './ui.js';
+import {
+  formatMoney, parseRupees, paiseToInput, parseQuantityMilli, milliToNumber, formatQuantity,
+  parseGstRate, formatGstRate, formatDateTime,
+} from './format.js';
+import { timeZone } from './session.js';
+
+const UNITS = ['pcs', 'kg', 'g', 'litre', 'ml', 'bag', 'box', 'packet', 'dozen', 'metre', 'ft', 'set', 'pair', 'bottle', 'quintal', 'ton'];
+const GST_RATES = ['0', '0.25', '3', '5', '12', '18', '28'];
+
+function productFields(prefix, p = null) {
+  const unitsId = `${prefix}-units`;
+  const gstId = `${prefix}-gst-rates`;
+  return [
+    field({ label: 'Name', name: 'name', required: true, value: p?.name || '', testid: `${prefix}-name`, className: 'span-2', attrs: { maxlength: 200, autocomplete: 'off' } }),
+    field({ label: 'Selling price (₹, excl. GST)', name: 'price', required: true, value: p ? paiseToInput(p.price) : '', testid: `${prefix}-price`, attrs: { inputmode: 'decimal', autocomplete: 'off', placeholder: '350.00' } }),
+    field({ label: 'Unit', name: 'unit', value: p?.unit || 'pcs', testid: `${prefix}-unit`, hint: 'pcs, kg, bag, litre…', attrs: { list: unitsId, autocomplete: 'off', maxlength: 20 } }),
+    h('datalist', { id: unitsId }, UNITS.map((u) => h('option', { value: u }))),
+    p ? null : field({ label: 'Opening stock', name: 'stock', value: '0', testid: `${prefix}-stock`, hint: 'Decimals allowed, e.g. 2.5', attrs: { inputmode: 'decimal', autocomplete: 'off' } }),
+    field({ label: 'Low-stock alert at', name: 'low_stock_threshold', value: p ? String(p.low_stock_threshold ?? 0) : '0', testid: `${prefix}-threshold`, attrs: { inputmode: 'decimal', autocomplete: 'off' } }),
+    field({ label: 'GST rate (%)', name: 'gst_rate', value: p?.gst_rate ?? '', testid: `${prefix}-gst`, hint: 'Leave empty if not registered.', attrs: { list: gstId, inputmode: 'decimal', autocomplete: 'off' } }),
+    h('datalist', { id: gstId }, GST_RATES.map((r) => h('option', { value: r }))),
+    field({ label: 'HSN code', name: 'hsn', value: p?.hsn || '', testid: `${prefix}-hsn`, attrs: { inputmode: 'numeric', maxlength: 8, autocomplete: 'off' } }),
+    field({ label: 'SKU', name: 'sku', value: p?.sku || '', testid: `${prefix}-sku`, attrs: { maxlength: 64, autocomplete: 'off' } }),
+  ];
+}
+
+/** Reads and validates the product form. Returns {body} or {fields} with problems. */
+function readProduct(form, isNew) {
+  const v = (name) => (form.elements.namedItem(name) ? form.elements.namedItem(name).value.trim() : '');
+  const fields = {};
+  const body = { name: v('name'), unit: v('unit') || 'pcs', sku: v('sku') || null, hsn: v('hsn') || null };
+  if (!body.name) fields.name = 'is required';
+  const price = parseRupees(v('price'));
+  if (price === null) fields.price = 'enter an amount in rupees, e.g. 350 or 350.50';
+  else body.price = price;
+  const threshold = parseQuantityMilli(v('low_stock_threshold') || '0');
+  if (threshold === null) fields.low_stock_threshold = 'enter a quantity (up to 3 decimals)';
+  else body.low_stock_threshold = milliToNumber(threshold);
+  const rate = parseGstRate(v('gst_rate'));
+  if (Number.isNaN(rate)) fields.gst_rate = 'enter a percentage between 0 and 100';
+  else body.gst_rate = rate === null ? null : Number(v('gst_rate').replace(/%$/, ''));
+  if (isNew) {
+    const stock = parseQuantityMilli(v('stock') || '0');
+    if (stock === null) fields.stock = 'enter a quantity (up to 3 decimals)';
+    else body.stock = milliToNumber(stock);
+    if (!body.sku) delete body.sku;
+    if (!body.hsn) delete body.hsn;
+    if (body.gst_rate === null) delete body.gst_rate;
+  }
+  return { body, fields };
+}
+
+export function productsPage(ctx) {
+  const addBtn = h('button', { type: 'button', class: 'btn btn-primary', testid: 'product-add-button', 'aria-expanded': 'false' }, 'Add product');
+  const alert = formAlert('product-form-error');
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'product-form-submit' }, 'Save product');
+  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
+  const form = h('form', { class: 'form-grid', testid: 'product-form', novalidate: true },
+    productFields('product-form'), alert.el, h('div', { class: 'form-actions span-2' }, cancel, submit));
+  const formCard = card('New product', form);
+  formCard.hidden = true;
+  const showForm = (show) => {
+    formCard.hidden = !show;
+    addBtn.setAttribute('aria-expanded', show ? 'true' : 'false');
+    if (show) form.elements.namedItem('name').focus();
+  };
+  addBtn.addEventListener('click', () => showForm(formCard.hidden));
+  cancel.addEventListener('click', () => {
+    form.reset();
+    clearFieldErrors(form);
+    alert.clear();
+    showForm(false);
+  });
+
+  const search = h('input', { type: 'search', id: 'product-search', testid: 'product-search', placeholder: 'Name or SKU', autocomplete: 'off' });
+  const lowOnly = h('input', { type: 'checkbox', id: 'product-low', testid: 'product-low-filter' });
+  const archived = h('input', { type: 'checkbox', id: 'product-archived', testid: 'product-archived' });
+
+  const list = pagedList({
+    fetchPage: (cursor) => api.get('/products', {
+      q: search.value.trim(), low_stock: lowOnly.checked, archived: archived.checked, cursor, limit: 50,
+    }),
+    render: (items) => dataTable({
+      testid: 'products-table',
+      rowTestid: 'product-row',
+      caption: 'Products',
+      items,
+      columns: [
+        {
+          label: 'Product',
+          render: (p) => [h('span', { class: 'cell-title', testid: 'product-name' }, p.name),
+            p.sku ? h('span', { class: 'cell-sub' }, `SKU ${p.sku}`) : null,
+            p.archived ? [' ', badge('Archived', 'neutral')] : null],
+        },
+        { label: 'Price', className: 'num', render: (p) => [formatMoney(p.price), h('span', { class: 'cell-sub' }, `per ${p.unit || 'pcs'}`)] },
+        {
+          label: 'Stock',
+          className: 'num',
+          render: (p) => [
+            h('span', { testid: 'product-stock' }, formatQuantity(p.stock)), ' ', h('span', { class: 'unit' }, p.unit || ''),
+            p.low_stock ? [' ', badge('Low stock', 'warn', 'low-stock-badge')] : null],
+        },
+        { label: 'GST', className: 'num hide-sm', render: (p) => formatGstRate(p.gst_rate) },
+        { label: 'HSN', className: 'hide-sm', render: (p) => p.hsn || '—' },
+        {
+          label: 'Actions',
+          className: 'actions',
+          render: (p) => {
+            const restock = h('button', { type: 'button', class: 'btn btn-small btn-secondary', testid: 'product-restock' }, 'Restock');
+            const edit = h('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: 'product-edit' }, 'Edit');
+            const history = h('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: 'product-history' }, 'History');
+            restock.addEventListener('click', () => restockDialog(p, list.reload));
+            edit.addEventListener('click', () => editDialog(p, list.reload));
+            history.addEventListener('click', () => historyDialog(p));
+            return h('div', { class: 'btn-row' }, restock, edit, history);
+          },
+        },
+      ],
+    }),
+    empty: () => {
+      if (search.value.trim()) return emptyState(`No products match “${search.value.trim()}”.`);
+      if (lowOnly.checked) return emptyState('Nothing is running low.');
+      const first = h('button', { type: 'button', class: 'btn btn-primary' }, 'Add your first product');
+      first.addEventListener('click', () => showForm(true));
+      return emptyState('No products yet — add your first.', first);
+    },
+  });
+
+  onSubmit(form, async () => {
+    alert.clear();
+    clearFieldErrors(form);
+    const { body, fields } = readProduct(form, true);
+    if (Object.keys(fields).length) {
+      showFormError(form, alert, { status: 422, fields, message: 'Please correct the highlighted fields.' });
+      return;
+    }
+    try {
+      const created = await api.create('/products', body);
+      toast(`Product “${created.name}” added.`, 'success');
+      form.reset();
+      showForm(false);
+      list.reload();
+    } catch (e) {
+      showFormError(form, alert, e);
+    }
+  });
+
+  search.addEventListener('input', debounce(() => list.reload(), 300));
+  lowOnly.addEventListener('change', () => list.reload());
+  archived.addEventListener('change', () => list.reload());
+
+  add(ctx.root, 
+    pageHeader('Products', addBtn),
+    formCard,
+    h('section', { class: 'card' },
+      h('div', { class: 'toolbar' },
+        h('div', { class: 'field field-inline grow' }, h('label', { for: 'product-search' }, 'Search'), search),
+        h('div', { class: 'field field-check' }, lowOnly, h('label', { for: 'product-low' }, 'Low stock only')),
+        h('div', { class: 'field field-check' }, archived, h('label', { for: 'product-archived' }, 'Include archived'))),
+      list.el),
+  );
+  list.reload();
+}
+
+function restockDialog(p, done) {
+  const qty = field({ label: `Quantity to add (${p.unit || 'pcs'})`, name: 'quantity', required: true, testid: 'restock-quantity', hint: 'Decimals allowed, e.g. 2.5', attrs: { inputmode: 'decimal', autocomplete: 'off' } });
+  const reason = field({ label: 'Reason', name: 'reason', testid: 'restock-reason', value: '', attrs: { placeholder: 'e.g. Purchase from supplier', maxlength: 200 } });
+  const alert = formAlert('restock-error');
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'restock-submit' }, 'Add stock');
+  const form = h('form', { class: 'stack', novalidate: true },
+    h('p', { class: 'muted' }, `In stock now: ${formatQuantity(p.stock)} ${p.unit || ''}`), qty, reason, alert.el,
+    h('div', { class: 'form-actions' }, submit));
+  const { close } = openDialog({ title: `Restock ${p.name}`, body: form, testid: 'restock-dialog' });
+  onSubmit(form, async () => {
+    alert.clear();
+    clearFieldErrors(form);
+    const milli = parseQuantityMilli(qty.control.value);
+    if (!milli) {
+      showFormError(form, alert, { status: 422, fields: { quantity: 'enter a quantity above zero (up to 3 decimals)' }, message: 'Please correct the quantity.' });
+      return;
+    }
+    const body = { quantity: milliToNumber(milli) };
+    if (reason.control.value.trim()) body.reason = reason.control.value.trim();
+    try {
+      const updated = await api.create(`/products/${encodeURIComponent(p.id)}/restock`, body);
+      toast(`${updated.name}: ${formatQuantity(updated.stock)} ${updated.unit || ''} in stock now.`, 'success');
+      close();
+      done();
+    } catch (e) {
+      showFormError(form, alert, e);
+    }
+  });
+  qty.control.focus();
+}
+
+function editDialog(p, done) {
+  const alert = formAlert('product-edit-error');
+  const stock = field({ label: `Stock (${p.unit || 'pcs'})`, name: 'stock', value: String(p.stock ?? 0), testid: 'product-edit-stock', hint: 'Change only to correct a count; it is recorded as an adjustment.', attrs: { inputmode: 'decimal', autocomplete: 'off' } });
+  const stockReason = field({ label: 'Reason for stock change', name: 'stock_reason', testid: 'product-edit-stock-reason', attrs: { placeholder: 'e.g. Counted 2 damaged bags', maxlength: 200 } });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'product-edit-submit' }, 'Save changes');
+  const remove = h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'product-delete' }, 'Delete or archive');
+  const form = h('form', { class: 'form-grid', novalidate: true },
+    productFields('product-edit', p), stock, stockReason, alert.el,
+    h('div', { class: 'form-actions form-actions-split span-2' }, remove, submit));
+  const { close } = openDialog({ title: `Edit ${p.name}`, body: form, testid: 'product-edit-dialog', wide: true });
+
+  remove.addEventListener('click', async () => {
+    close();
+    const result = await confirmDialog({
+      title: `Remove ${p.name}?`,
+      message: 'A product never sold is deleted. One that appears on invoices is archived instead, so old invoices stay intact.',
+      confirmText: 'Remove',
+      danger: true,
+      action: () => api.del(`/products/${encodeURIComponent(p.id)}`),
+    });
+    if (!result) return;
+    toast(result.deleted ? `${p.name} was deleted.` : `${p.name} was archived.`, 'success');
+    done();
+  });
+
+  onSubmit(form, async () => {
+    alert.clear();
+    clearFieldErrors(form);
+    const { body, fields } = readProduct(form, false);
+    const stockMilli = parseQuantityMilli(stock.control.value || '0');
+    if (stockMilli === null) fields.stock = 'enter a quantity (up to 3 decimals)';
+    if (Object.keys(fields).length) {
+      showFormError(form, alert, { status: 422, fields, message: 'Please correct the highlighted fields.' });
+      return;
+    }
+    const oldMilli = parseQuantityMilli(String(p.stock ?? 0));
+    if (stockMilli !== oldMilli) {
+      body.stock = milliToNumber(stockMilli);
+      const r = stockReason.control.value.trim();
+      if (r) body.stock_reason = r;
+    }
+    try {
+      await api.patch(`/products/${encodeURIComponent(p.id)}`, body);
+      toast('Product saved.', 'success');
+      close();
+      done();
+    } catch (e) {
+      showFormError(form, alert, e);
+    }
+  });
+  form.elements.namedItem('name').focus();
+}
+
+function historyDialog(p) {
+  const out = h('div', {}, loadingState());
+  openDialog({ title: `Stock history: ${p.name}`, body: out, testid: 'product-history-dialog', wide: true });
+  const kinds = { sale: 'Sale', void: 'Void (returned)', restock: 'Restock', adjustment: 'Adjustment' };
+  const load = async () => {
+    fill(out, loadingState());
+    try {
+      const page = await api.get(`/products/${encodeURIComponent(p.id)}/movements`, { limit: 100 });
+      const items = page.items || [];
+      if (!items.length) {
+        fill(out, emptyState('No stock movements yet.'));
+        return;
+      }
+      fill(out, dataTable({
+        testid: 'movements-table',
+        caption: 'Stock movements',
+        items,
+        columns: [
+          { label: 'When', render: (m) => formatDateTime(m.created_at, timeZone()) },
+          { label: 'Kind', render: (m) => kinds[m.kind] || m.kind },
+          {
+            label: 'Change',
+            className: 'num',
+            render: (m) => h('span', { class: Number(m.delta) < 0 ? 'money-due' : 'money-credit' }, `${Number(m.delta) > 0 ? '+' : ''}${formatQuantity(m.delta)}`),
+          },
+          { label: 'After', className: 'num', render: (m) => formatQuantity(m.stock_after) },
+          {
+            label: 'Reason',
+            render: (m) => (m.invoice_id
+              ? h('a', { href: `#/ledger/invoices/${encodeURIComponent(m.invoice_id)}` }, m.reason || 'Invoice')
+              : m.reason || '—'),
+          },
+        ],
+      }), page.next_cursor ? h('p', { class: 'muted' }, 'Showing the latest 100 movements.') : null);
+    } catch (e) {
+      fill(out, errorState(e, load));
+    }
+  };
+  load();
+}

@@ -1,0 +1,208 @@
+@testable import App
+import Foundation
+import Testing
+import VaporTesting
+
+/// Accounts, sessions, CSRF, rate limits, tokens and staff — run on every database.
+enum AccountScenarios {
+    static func signupLoginLogout(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            // setup
+            var client = APIClient(app)
+            let email = "asha@example.com"
+            let signup = try await client.signup(email: email, business: "Asha Stores")
+            let cookieLine = signup.headers[.setCookie].first ?? ""
+            // verify the cookie's attributes
+            #expect(cookieLine.contains("HttpOnly"))
+            #expect(cookieLine.lowercased().contains("samesite=lax"))
+            #expect(!cookieLine.contains("Secure"), "plain-http public URL: no Secure flag")
+            #expect(((signup["business"] as? [String: Any])?["business_name"] as? String) == "Asha Stores")
+            #expect(((signup["business"] as? [String: Any])?["timezone"] as? String) == "Asia/Kolkata")
+            #expect(((signup["business"] as? [String: Any])?["currency"] as? String) == "INR")
+
+            let me = try await client.send(.GET, "/api/v1/me")
+            #expect(me.status == .ok)
+            #expect(((me["user"] as? [String: Any])?["role"] as? String) == "owner")
+            #expect(me["csrf_token"] as? String == client.csrf)
+
+            // act: duplicate email, wrong password, logout
+            var other = APIClient(app)
+            let dup = try await other.send(.POST, "/api/v1/auth/signup", json: ["email": "ASHA@example.com", "password": "0123456789", "business_name": "X", "owner_name": "Y"])
+            #expect(dup.status == .conflict)
+            #expect(dup.errorCode == "email_taken")
+            let wrong = try await other.login(email, "not the password")
+            #expect(wrong.status == .unauthorized)
+            #expect(wrong.errorCode == "invalid_credentials")
+            let ok = try await other.login(" Asha@Example.com ", "correct horse battery")
+            #expect(ok.status == .ok)
+            #expect(ok["csrf_token"] as? String != nil)
+
+            let out = try await client.send(.POST, "/api/v1/auth/logout")
+            #expect(out.status == .noContent)
+            let after = try await client.send(.GET, "/api/v1/me")
+            #expect(after.status == .unauthorized)
+            // the other session is unaffected
+            #expect(try await other.send(.GET, "/api/v1/me").status == .ok)
+        }
+    }
+
+    static func signupValidation(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            let client = APIClient(app)
+            let r = try await client.send(.POST, "/api/v1/auth/signup", json: ["email": "nope", "password": "short", "business_name": " ", "owner_name": "A"])
+            #expect(r.status == .unprocessableEntity)
+            #expect(Set(r.fields.keys) == ["email", "password", "business_name"])
+            let count = try await User.query(on: app.db).count()
+            #expect(count == 0)
+        }
+    }
+
+    static func csrfAndBearer(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var client = APIClient(app)
+            try await client.signup()
+            // Cookie without CSRF header: refused and nothing written.
+            let refused = try await client.send(.POST, "/api/v1/customers", json: ["name": "A"], csrf: false)
+            #expect(refused.status == .forbidden)
+            #expect(refused.errorCode == "csrf_failed")
+            let forged = try await client.send(.POST, "/api/v1/customers", json: ["name": "A"], headers: ["X-CSRF-Token": "forged"], csrf: false)
+            #expect(forged.status == .forbidden)
+            #expect(try await Customer.query(on: app.db).count() == 0)
+
+            // A token: shown once, works without CSRF, listed without the secret, revocable.
+            let created = try await client.send(.POST, "/api/v1/tokens", json: ["name": "Tally sync"])
+            #expect(created.status == .created)
+            let secret = try #require(created["token"] as? String)
+            let list = try await client.send(.GET, "/api/v1/tokens")
+            #expect(list.items.count == 1)
+            #expect(!list.body.contains(secret))
+            #expect(try await APIToken.query(on: app.db).all().allSatisfy { $0.tokenHash != secret })
+
+            var program = APIClient(app)
+            program.bearer = secret
+            let viaToken = try await program.send(.POST, "/api/v1/customers", json: ["name": "Via token"])
+            #expect(viaToken.status == .created)
+            let revoke = try await client.send(.DELETE, "/api/v1/tokens/\(created["id"] as! String)")
+            #expect(revoke.status == .noContent)
+            let afterRevoke = try await program.send(.GET, "/api/v1/customers")
+            #expect(afterRevoke.status == .unauthorized)
+            var bogus = APIClient(app)
+            bogus.bearer = "munim_not-a-token"
+            #expect(try await bogus.send(.GET, "/api/v1/me").status == .unauthorized)
+            #expect(try await APIClient(app).send(.GET, "/api/v1/customers").status == .unauthorized)
+        }
+    }
+
+    static func loginRateLimit(_ db: TestDB) async throws {
+        let clock = TestClock()
+        try await withTestApp(db, clock: clock) { app in
+            var owner = APIClient(app)
+            try await owner.signup(email: "limit@example.com")
+            var attacker = APIClient(app)
+            for _ in 0..<10 {
+                let r = try await attacker.login("limit@example.com", "wrong password!")
+                #expect(r.status == .unauthorized)
+            }
+            // The 11th attempt within the minute is refused, even with the right password.
+            let limited = try await attacker.login("limit@example.com", "correct horse battery")
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.errorCode == "rate_limited")
+            #expect(limited.headers.first(name: .retryAfter) == "60")
+            // A minute later it works again.
+            clock.advance(61)
+            let ok = try await attacker.login("limit@example.com", "correct horse battery")
+            #expect(ok.status == .ok)
+        }
+    }
+
+    static func businessSettings(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var client = APIClient(app)
+            try await client.signup()
+            let bad = try await client.send(.PATCH, "/api/v1/business", json: [
+                "gstin": "27AAPFU0939F1ZX", "whatsapp_number": "98123", "preferred_language": "xx", "timezone": "Mars/Base", "currency": "RUPEE",
+            ])
+            #expect(bad.status == .unprocessableEntity)
+            #expect(Set(bad.fields.keys) == ["gstin", "whatsapp_number", "preferred_language", "timezone", "currency"])
+            let unchanged = try await client.send(.GET, "/api/v1/business")
+            #expect(unchanged["gstin"] is NSNull)
+
+            let good = try await client.send(.PATCH, "/api/v1/business", json: [
+                "gstin": "27aapfu0939f1zv", "whatsapp_number": "+91 98123 45678", "preferred_language": "hi",
+                "state": "maharashtra", "industry": "Hardware", "business_name": "New Name",
+            ])
+            #expect(good.status == .ok, "\(good.body)")
+            #expect(good["gstin"] as? String == "27AAPFU0939F1ZV")
+            #expect(good["whatsapp_number"] as? String == "+919812345678")
+            #expect(good["state"] as? String == "Maharashtra")
+            #expect(good["business_name"] as? String == "New Name")
+            // A GSTIN from another state than the business's is refused.
+            let mismatch = try await client.send(.PATCH, "/api/v1/business", json: ["state": "Gujarat"])
+            #expect(mismatch.status == .unprocessableEntity)
+            #expect(mismatch.fields["gstin"] != nil)
+        }
+    }
+
+    static func staffPermissions(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var owner = APIClient(app)
+            try await owner.signup()
+            let added = try await owner.send(.POST, "/api/v1/staff", json: ["email": "staff@example.com", "name": "Vikram"])
+            #expect(added.status == .created, "\(added.body)")
+            let oneTime = try #require(added["one_time_password"] as? String)
+            let staffID = try #require((added["member"] as? [String: Any])?["id"] as? String)
+
+            var staff = APIClient(app)
+            let login = try await staff.login("staff@example.com", oneTime)
+            #expect(login.status == .ok)
+            #expect(((login["user"] as? [String: Any])?["must_change_password"] as? Bool) == true)
+            // Until the password is changed, only /me and the password change work.
+            #expect(try await staff.send(.GET, "/api/v1/customers").errorCode == "password_change_required")
+            let changed = try await staff.send(.POST, "/api/v1/me/password", json: ["current_password": oneTime, "new_password": "staff password 123"])
+            #expect(changed.status == .noContent)
+
+            // Staff keep the books...
+            #expect(try await staff.send(.POST, "/api/v1/customers", json: ["name": "Walk-in"]).status == .created)
+            // ...but cannot change settings, staff or tokens.
+            #expect(try await staff.send(.PATCH, "/api/v1/business", json: ["business_name": "Mine"]).status == .forbidden)
+            #expect(try await staff.send(.POST, "/api/v1/staff", json: ["email": "x@example.com", "name": "X"]).status == .forbidden)
+            #expect(try await staff.send(.GET, "/api/v1/tokens").status == .forbidden)
+            #expect(try await staff.send(.POST, "/api/v1/tokens", json: ["name": "t"]).status == .forbidden)
+
+            let members = try await owner.send(.GET, "/api/v1/staff")
+            #expect(members.items.count == 2)
+            #expect(try await owner.send(.DELETE, "/api/v1/staff/\(staffID)").status == .noContent)
+            #expect(try await staff.send(.GET, "/api/v1/me").status == .unauthorized)
+        }
+    }
+
+    static func idempotency(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var client = APIClient(app)
+            try await client.signup()
+            let first = try await client.send(.POST, "/api/v1/customers", json: ["name": "Once"], headers: ["Idempotency-Key": "k-1"])
+            let again = try await client.send(.POST, "/api/v1/customers", json: ["name": "Once"], headers: ["Idempotency-Key": "k-1"])
+            #expect(first.status == .created)
+            #expect(again.status == .created)
+            #expect(first["id"] as? String == again["id"] as? String)
+            #expect(again.headers.first(name: "Idempotent-Replayed") == "true")
+            let reused = try await client.send(.POST, "/api/v1/customers", json: ["name": "Other"], headers: ["Idempotency-Key": "k-1"])
+            #expect(reused.status == .unprocessableEntity)
+            #expect(reused.errorCode == "idempotency_key_reused")
+            #expect(try await Customer.query(on: app.db).count() == 1)
+
+            // A failed attempt does not burn the key.
+            let failed = try await client.send(.POST, "/api/v1/customers", json: ["name": ""], headers: ["Idempotency-Key": "k-2"])
+            #expect(failed.status == .unprocessableEntity)
+            let fixed = try await client.send(.POST, "/api/v1/customers", json: ["name": ""], headers: ["Idempotency-Key": "k-2"])
+            #expect(fixed.status == .unprocessableEntity)
+
+            // Another business may use the same key independently.
+            var other = APIClient(app)
+            try await other.signup()
+            let theirs = try await other.send(.POST, "/api/v1/customers", json: ["name": "Once"], headers: ["Idempotency-Key": "k-1"])
+            #expect(theirs.status == .created)
+            #expect(theirs["id"] as? String != first["id"] as? String)
+        }
+    }
+}

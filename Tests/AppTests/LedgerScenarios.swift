@@ -1,0 +1,332 @@
+@testable import App
+import Fluent
+import Foundation
+import Testing
+import VaporTesting
+
+enum LedgerScenarios {
+    /// Issue with an upfront payment, pay the rest, overpay into credit, void back to credit.
+    static func invoiceLifecycle(_ db: TestDB) async throws {
+        let clock = TestClock()
+        try await withTestApp(db, clock: clock) { app in
+            var client = APIClient(app)
+            try await client.signup()
+            let cement = try await client.product("Cement bag", price: 35_000, stock: 20, gst: 18)
+            let ramesh = try await client.customer("Ramesh Traders", phone: "+919812345678")
+
+            // act: 5 bags at ₹350 + 18% GST, ₹1,000 paid upfront
+            let inv = try await client.issueInvoice(customer: ramesh, lines: [(cement, 5)], payment: 100_000)
+            #expect(inv.status == .created, "\(inv.body)")
+            #expect(inv["number"] as? String == "INV-0001")
+            #expect(inv["subtotal"] as? Int == 175_000)
+            #expect(inv["tax_total"] as? Int == 31_500)
+            #expect(inv["total"] as? Int == 206_500)
+            #expect(inv["amount_paid"] as? Int == 100_000)
+            #expect(inv["status"] as? String == "partially_paid")
+            let invoiceID = inv["id"] as! String
+
+            var customer = try await client.send(.GET, "/api/v1/customers/\(ramesh)")
+            #expect(customer["balance"] as? Int == 106_500)
+            var product = try await client.send(.GET, "/api/v1/products/\(cement)")
+            #expect(product["stock"] as? Int == 15)
+
+            // Pay more than owed: the invoice is paid, the rest is credit.
+            clock.advance(60)
+            let pay = try await client.send(.POST, "/api/v1/payments", json: ["customer_id": ramesh, "amount": 200_000, "mode": "upi", "reference": "UPI-1"])
+            #expect(pay.status == .created, "\(pay.body)")
+            #expect(pay["unallocated"] as? Int == 93_500)
+            #expect((pay["allocations"] as? [[String: Any]])?.first?["invoice_number"] as? String == "INV-0001")
+            let paid = try await client.send(.GET, "/api/v1/invoices/\(invoiceID)")
+            #expect(paid["status"] as? String == "paid")
+            #expect(paid["balance_due"] as? Int == 0)
+            customer = try await client.send(.GET, "/api/v1/customers/\(ramesh)")
+            #expect(customer["balance"] as? Int == -93_500)
+
+            // Credit is applied to the next invoice automatically.
+            clock.advance(60)
+            let second = try await client.issueInvoice(customer: ramesh, lines: [(cement, 1)])
+            #expect(second["number"] as? String == "INV-0002")
+            #expect(second["status"] as? String == "paid")
+            #expect(second["amount_paid"] as? Int == 41_300)
+
+            clock.advance(60)
+            // Void the first: stock returns, balance reverses, its payments become credit.
+            let voided = try await client.send(.POST, "/api/v1/invoices/\(invoiceID)/void", json: ["reason": "Returned"])
+            #expect(voided.status == .ok, "\(voided.body)")
+            #expect(voided["status"] as? String == "void")
+            #expect(voided["void_reason"] as? String == "Returned")
+            product = try await client.send(.GET, "/api/v1/products/\(cement)")
+            #expect(product["stock"] as? Int == 19)
+            customer = try await client.send(.GET, "/api/v1/customers/\(ramesh)")
+            #expect(customer["balance"] as? Int == -(300_000 - 41_300))
+            let again = try await client.send(.POST, "/api/v1/invoices/\(invoiceID)/void")
+            #expect(again.status == .conflict)
+
+            // The statement tells the same story with a running balance.
+            let statement = try await client.send(.GET, "/api/v1/customers/\(ramesh)/statement")
+            let entries = statement["entries"] as? [[String: Any]] ?? []
+            #expect(entries.map { $0["kind"] as? String } == ["invoice", "payment", "payment", "invoice", "void"])
+            #expect(statement["closing_balance"] as? Int == -(300_000 - 41_300))
+
+            let movements = try await client.send(.GET, "/api/v1/products/\(cement)/movements")
+            #expect(movements.items.compactMap { $0["kind"] as? String }.sorted() == ["restock", "sale", "sale", "void"])
+            try await Invariants.check(app)
+        }
+    }
+
+    /// Payments go to the oldest open invoices unless one is named.
+    static func paymentAllocation(_ db: TestDB) async throws {
+        let clock = TestClock()
+        try await withTestApp(db, clock: clock) { app in
+            var client = APIClient(app)
+            try await client.signup()
+            let rice = try await client.product("Rice", price: 10_000, stock: 100)
+            let c = try await client.customer("Meena")
+            let a = try await client.issueInvoice(customer: c, lines: [(rice, 1)])
+            clock.advance(60)
+            let b = try await client.issueInvoice(customer: c, lines: [(rice, 2)])
+            clock.advance(60)
+            let d = try await client.issueInvoice(customer: c, lines: [(rice, 3)])
+            // Unnamed: oldest first.
+            _ = try await client.send(.POST, "/api/v1/payments", json: ["customer_id": c, "amount": 15_000, "mode": "cash"])
+            #expect(try await client.send(.GET, "/api/v1/invoices/\(a["id"]!)")["status"] as? String == "paid")
+            #expect(try await client.send(.GET, "/api/v1/invoices/\(b["id"]!)")["amount_paid"] as? Int == 5_000)
+            // Named: that invoice first.
+            let named = try await client.send(.POST, "/api/v1/payments", json: ["customer_id": c, "amount": 30_000, "mode": "cash", "invoice_id": d["id"]!])
+            #expect(named.status == .created)
+            #expect(try await client.send(.GET, "/api/v1/invoices/\(d["id"]!)")["status"] as? String == "paid")
+            #expect(try await client.send(.GET, "/api/v1/invoices/\(b["id"]!)")["status"] as? String == "partially_paid")
+            // A paid invoice cannot be named.
+            let onPaid = try await client.send(.POST, "/api/v1/payments", json: ["customer_id": c, "amount": 100, "mode": "cash", "invoice_id": a["id"]!])
+            #expect(onPaid.status == .conflict)
+            try await Invariants.check(app)
+        }
+    }
+
+    /// Drafts change nothing; numbers are given at issue and never skip.
+    static func draftsAndNumbering(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var client = APIClient(app)
+            try await client.signup()
+            let p = try await client.product("Tea", price: 25_050, stock: 3)
+            let c = try await client.customer("Kiran")
+            let draft = try await client.send(.POST, "/api/v1/invoices", json: [
+                "customer_id": c, "items": [["product_id": p, "quantity": 2, "discount": 50], ["description": "Delivery", "quantity": 1, "unit_price": 5_000, "gst_rate": 5]],
+            ])
+            #expect(draft.status == .created, "\(draft.body)")
+            #expect(draft["number"] is NSNull)
+            #expect(draft["status"] as? String == "draft")
+            #expect(draft["total"] as? Int == 50_050 + 5_250)
+            #expect(try await client.send(.GET, "/api/v1/products/\(p)")["stock"] as? Int == 3)
+            #expect(try await client.send(.GET, "/api/v1/customers/\(c)")["balance"] as? Int == 0)
+            let draftID = draft["id"] as! String
+
+            // Editing a draft recomputes totals on the server.
+            let edited = try await client.send(.PATCH, "/api/v1/invoices/\(draftID)", json: ["items": [["product_id": p, "quantity": 3]]])
+            #expect(edited["total"] as? Int == 75_150)
+
+            // A failed issue consumes no number and writes nothing.
+            let tooMuch = try await client.issueInvoice(customer: c, lines: [(p, 4)])
+            #expect(tooMuch.status == .conflict)
+            #expect(tooMuch.errorCode == "insufficient_stock")
+            let details = (tooMuch.json["error"] as? [String: Any])?["details"] as? [String: Any]
+            #expect(details?["requested"] as? Int == 4)
+            #expect(details?["available"] as? Int == 3)
+            #expect(details?["product"] as? String == "Tea")
+            #expect(try await Invoice.query(on: app.db).count() == 1)
+
+            let issued = try await client.send(.POST, "/api/v1/invoices/\(draftID)/issue")
+            #expect(issued["number"] as? String == "INV-0001")
+            #expect(try await client.send(.PATCH, "/api/v1/invoices/\(draftID)", json: ["notes": "x"]).status == .conflict)
+            #expect(try await client.send(.DELETE, "/api/v1/invoices/\(draftID)").status == .conflict)
+            #expect(try await client.send(.POST, "/api/v1/invoices/\(draftID)/issue").status == .conflict)
+            try await client.send(.POST, "/api/v1/products/\(p)/restock", json: ["quantity": 2.5, "reason": "Supplier delivery"])
+            let next = try await client.issueInvoice(customer: c, lines: [(p, 2.5)])
+            #expect(next["number"] as? String == "INV-0002")
+            #expect(try await client.send(.GET, "/api/v1/products/\(p)")["stock"] as? Int == 0)
+            #expect(try await client.send(.GET, "/api/v1/products?low_stock=true").items.count == 1)
+
+            // Drafts can be deleted.
+            let d2 = try await client.send(.POST, "/api/v1/invoices", json: ["customer_id": c, "items": [["description": "Misc", "quantity": 1, "unit_price": 100]]])
+            #expect(try await client.send(.DELETE, "/api/v1/invoices/\(d2["id"]!)").status == .noContent)
+            try await Invariants.check(app)
+        }
+    }
+
+    /// Archive instead of delete once posted entries exist; search, filters and pagination.
+    static func archiveSearchAndPages(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var client = APIClient(app)
+            try await client.signup()
+            for i in 0..<7 { _ = try await client.customer("Customer \(i)", phone: "+9198000000\(i)0") }
+            let unused = try await client.customer("Nobody")
+            let p = try await client.product("Nails", price: 100, stock: 10)
+            let buyer = try await client.customer("Buyer_100%")
+            _ = try await client.issueInvoice(customer: buyer, lines: [(p, 1)])
+
+            let del = try await client.send(.DELETE, "/api/v1/customers/\(unused)")
+            #expect(del["deleted"] as? Bool == true)
+            let arch = try await client.send(.DELETE, "/api/v1/customers/\(buyer)")
+            #expect(arch["archived"] as? Bool == true)
+            #expect(try await client.send(.GET, "/api/v1/customers/\(buyer)")["archived"] as? Bool == true)
+            let archivedList = try await client.send(.GET, "/api/v1/customers?archived=true")
+            #expect(archivedList.items.count == 1)
+            #expect(try await client.send(.DELETE, "/api/v1/products/\(p)")["archived"] as? Bool == true)
+
+            // Search is case-insensitive and treats % and _ literally.
+            #expect(try await client.send(.GET, "/api/v1/customers?q=CUSTOMER%203").items.count == 1)
+            #expect(try await client.send(.GET, "/api/v1/customers?q=%25").items.count == 0)
+            #expect(try await client.send(.GET, "/api/v1/customers?q=9198000000").items.count == 7)
+
+            // Pages of 3 walk all 7 without repeats.
+            var seen: [String] = []
+            var cursor: String? = nil
+            repeat {
+                let path = "/api/v1/customers?limit=3" + (cursor.map { "&cursor=\($0)" } ?? "")
+                let page = try await client.send(.GET, path)
+                seen += page.items.compactMap { $0["id"] as? String }
+                cursor = page["next_cursor"] as? String
+            } while cursor != nil
+            #expect(seen.count == 7)
+            #expect(Set(seen).count == 7)
+            #expect(try await client.send(.GET, "/api/v1/customers?limit=500").status == .unprocessableEntity)
+            #expect(try await client.send(.GET, "/api/v1/customers?cursor=garbage").status == .badRequest)
+            #expect(try await client.send(.GET, "/api/v1/invoices?q=INV-0001").items.count == 1)
+            #expect(try await client.send(.GET, "/api/v1/invoices?status=paid").items.count == 0)
+            #expect(try await client.send(.GET, "/api/v1/invoices?status=bogus").status == .unprocessableEntity)
+        }
+    }
+
+    /// Every class of bad input gets a clear 4xx and writes nothing.
+    static func badInput(_ db: TestDB) async throws {
+        try await withTestApp(db, configure: { $0.maxBodyBytes = 64 * 1024 }) { app in
+            var client = APIClient(app)
+            try await client.signup()
+            let p = try await client.product("Sugar", price: 4_500, stock: 10)
+            let c = try await client.customer("Farida", phone: "+919811111111")
+            let before = try await Counts.take(app)
+
+            // malformed JSON and wrong types
+            #expect(try await client.send(.POST, "/api/v1/customers", raw: "{\"name\": ").status == .badRequest)
+            #expect(try await client.send(.POST, "/api/v1/products", json: ["name": "X", "price": "12"]).fields["price"] != nil)
+            let fractional = try await client.send(.POST, "/api/v1/products", raw: "{\"name\": \"X\", \"price\": 12.5}")
+            #expect(fractional.status == .unprocessableEntity, "\(fractional.body)")
+            #expect(try await client.send(.POST, "/api/v1/invoices", json: ["customer_id": "not-a-uuid", "items": []]).status == .unprocessableEntity)
+            #expect(try await client.send(.GET, "/api/v1/customers/not-a-uuid").status == .badRequest)
+            // too large
+            let huge = String(repeating: "x", count: 70 * 1024)
+            let big = try await client.send(.POST, "/api/v1/customers", json: ["name": "Big", "notes": huge])
+            #expect(big.status == .payloadTooLarge)
+            #expect(big.errorCode == "payload_too_large")
+            // negative or zero quantities, negative prices, too many decimals
+            #expect(try await client.issueInvoice(customer: c, lines: [(p, 0)]).fields["items[0].quantity"] != nil)
+            #expect(try await client.issueInvoice(customer: c, lines: [(p, -2)]).status == .unprocessableEntity)
+            #expect(try await client.issueInvoice(customer: c, lines: [(p, 1.2345)]).status == .unprocessableEntity)
+            #expect(try await client.send(.POST, "/api/v1/products", json: ["name": "Neg", "price": -1]).fields["price"] != nil)
+            #expect(try await client.send(.POST, "/api/v1/products/\(p)/restock", json: ["quantity": 0]).status == .unprocessableEntity)
+            #expect(try await client.send(.POST, "/api/v1/payments", json: ["customer_id": c, "amount": 0, "mode": "cash"]).fields["amount"] != nil)
+            #expect(try await client.send(.POST, "/api/v1/payments", json: ["customer_id": c, "amount": 10, "mode": "barter"]).status == .unprocessableEntity)
+            // invalid phone, email, GSTIN; duplicates
+            #expect(try await client.send(.POST, "/api/v1/customers", json: ["name": "P", "phone": "98111"]).fields["phone"] != nil)
+            #expect(try await client.send(.POST, "/api/v1/customers", json: ["name": "E", "email": "farida@"]).fields["email"] != nil)
+            #expect(try await client.send(.PATCH, "/api/v1/business", json: ["gstin": "27AAPFU0939F1Z"]).fields["gstin"] != nil)
+            #expect(try await client.send(.POST, "/api/v1/customers", json: ["name": "Dup", "phone": "+91 98111 11111"]).errorCode == "duplicate")
+            #expect(try await client.send(.POST, "/api/v1/products", json: ["name": "  SUGAR ", "price": 1]).errorCode == "duplicate")
+            // unknown ids
+            let unknown = UUID().uuidString
+            #expect(try await client.send(.GET, "/api/v1/invoices/\(unknown)").status == .notFound)
+            #expect(try await client.issueInvoice(customer: unknown, lines: [(p, 1)]).status == .notFound)
+            #expect(try await client.issueInvoice(customer: c, lines: [(unknown, 1)]).status == .notFound)
+
+            let after = try await Counts.take(app)
+            #expect(before == after)
+        }
+    }
+
+    /// Another business's ids are 404, never data.
+    static func businessIsolation(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var mine = APIClient(app)
+            try await mine.signup()
+            let myProduct = try await mine.product("Mine", price: 100, stock: 5)
+            let myCustomer = try await mine.customer("My customer")
+            let myInvoice = try await mine.issueInvoice(customer: myCustomer, lines: [(myProduct, 1)])["id"] as! String
+
+            var theirs = APIClient(app)
+            try await theirs.signup()
+            let theirCustomer = try await theirs.customer("Their customer")
+            let before = try await Counts.take(app)
+            #expect(try await theirs.send(.GET, "/api/v1/customers/\(myCustomer)").status == .notFound)
+            #expect(try await theirs.send(.GET, "/api/v1/products/\(myProduct)").status == .notFound)
+            #expect(try await theirs.send(.GET, "/api/v1/invoices/\(myInvoice)").status == .notFound)
+            #expect(try await theirs.send(.PATCH, "/api/v1/customers/\(myCustomer)", json: ["name": "Stolen"]).status == .notFound)
+            #expect(try await theirs.send(.POST, "/api/v1/invoices/\(myInvoice)/void").status == .notFound)
+            #expect(try await theirs.send(.POST, "/api/v1/products/\(myProduct)/restock", json: ["quantity": 5]).status == .notFound)
+            #expect(try await theirs.issueInvoice(customer: theirCustomer, lines: [(myProduct, 1)]).status == .notFound)
+            #expect(try await theirs.send(.POST, "/api/v1/payments", json: ["customer_id": myCustomer, "amount": 100, "mode": "cash"]).status == .notFound)
+            #expect(try await theirs.send(.GET, "/api/v1/customers/\(myCustomer)/statement").status == .notFound)
+            #expect(try await theirs.send(.GET, "/api/v1/invoices").items.isEmpty)
+            #expect(try await theirs.send(.GET, "/api/v1/customers").items.count == 1)
+            #expect(try await Counts.take(app) == before)
+        }
+    }
+
+    /// 50 concurrent requests each selling one unit of a product with stock 20 sell exactly 20.
+    static func concurrentIssues(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var client = APIClient(app)
+            try await client.signup()
+            let p = try await client.product("Hot item", price: 1_000, stock: 20)
+            let c = try await client.customer("Crowd")
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponseStatus.self) { group in
+                for _ in 0..<50 {
+                    group.addTask { [client] in try await client.issueInvoice(customer: c, lines: [(p, 1)]).status }
+                }
+                return try await group.reduce(into: [HTTPResponseStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == 20)
+            #expect(statuses.filter { $0 == .conflict }.count == 30)
+            #expect(try await client.send(.GET, "/api/v1/products/\(p)")["stock"] as? Int == 0)
+            let numbers = try await Invoice.query(on: app.db).all().compactMap(\.number).sorted()
+            #expect(numbers == Array(1...20).map(Int64.init))
+            #expect(try await client.send(.GET, "/api/v1/customers/\(c)")["balance"] as? Int == 20_000)
+            try await Invariants.check(app)
+        }
+    }
+
+    static func demoSeed(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            let summary = try await DemoCommand.seed(app: app, password: "demo password 1", now: app.clock.now())
+            #expect(summary.products == 20)
+            #expect(summary.customers == 15)
+            #expect(summary.invoices == 40)
+            let debtors = try await Customer.query(on: app.db).filter(\.$balance > 0).count()
+            #expect(debtors >= 2)
+            let low = try await Product.query(on: app.db).all().filter { $0.stock <= $0.lowStockThreshold }
+            #expect(!low.isEmpty)
+            let dates = Set(try await Invoice.query(on: app.db).all().map(\.issueDate))
+            #expect(dates.count > 20, "invoices spread over the last 60 days")
+            var client = APIClient(app)
+            #expect(try await client.login(DemoCommand.email, "demo password 1").status == .ok)
+            try await Invariants.check(app)
+        }
+    }
+}
+
+/// Row counts of every table a bad request could touch.
+struct Counts: Equatable {
+    var values: [Int]
+    static func take(_ app: Application) async throws -> Counts {
+        let db = app.db
+        return Counts(values: [
+            try await Customer.query(on: db).count(), try await Product.query(on: db).count(),
+            try await Invoice.query(on: db).count(), try await InvoiceItem.query(on: db).count(),
+            try await Payment.query(on: db).count(), try await PaymentAllocation.query(on: db).count(),
+            try await StockMovement.query(on: db).count(),
+            // Sums in Swift: SUM(bigint) is numeric on PostgreSQL.
+            Int(try await Product.query(on: db).all().reduce(0) { $0 + $1.stock }),
+            Int(try await Customer.query(on: db).all().reduce(0) { $0 + $1.balance }),
+            Int(try await Business.query(on: db).all().reduce(0) { $0 + $1.invoiceSeq }),
+        ])
+    }
+}

@@ -1,0 +1,8 @@
+#!/bin/sh
+# Migrates, then execs the command (default: serve on 0.0.0.0:8000) so signals reach munim.
+set -e
+if [ "${1:-serve}" = "serve" ]; then
+  /app/munim migrate --yes
+  exec /app/munim "$@" --no-migrate
+fi
+exec /app/munim "$@"

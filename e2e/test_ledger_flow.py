@@ -1,0 +1,205 @@
+"""Browser tests of the ledger: sign up, product, customer, invoice, payment; logout/login;
+the invoices page on a 390 px wide screen."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from playwright.sync_api import Page, expect
+
+PASSWORD = "correct-horse-battery"
+
+
+def tid(page: Page, testid: str):
+    return page.get_by_test_id(testid)
+
+
+def signup(page: Page, business: str = "Sharma Hardware", owner: str = "Anil Sharma") -> str:
+    email = f"owner-{uuid.uuid4().hex[:12]}@example.com"
+    page.goto("/#/signup")
+    expect(tid(page, "page-title")).to_have_text("Create your account")
+    tid(page, "signup-business").fill(business)
+    tid(page, "signup-owner").fill(owner)
+    tid(page, "signup-email").fill(email)
+    tid(page, "signup-password").fill(PASSWORD)
+    tid(page, "signup-submit").click()
+    expect(tid(page, "page-title")).to_have_text("Dashboard")
+    expect(tid(page, "business-name")).to_have_text(business)
+    return email
+
+
+def go(page: Page, nav: str, title: str) -> None:
+    if tid(page, "menu-button").is_visible():
+        tid(page, "menu-button").click()
+    tid(page, f"nav-{nav}").click()
+    expect(tid(page, "page-title")).to_have_text(title)
+
+
+def add_product(page: Page, name: str, price: str, stock: str, unit: str = "bag") -> None:
+    go(page, "products", "Products")
+    tid(page, "product-add-button").click()
+    tid(page, "product-form-name").fill(name)
+    tid(page, "product-form-price").fill(price)
+    tid(page, "product-form-unit").fill(unit)
+    tid(page, "product-form-stock").fill(stock)
+    tid(page, "product-form-submit").click()
+    row = tid(page, "product-row").filter(has_text=name)
+    expect(row.get_by_test_id("product-stock")).to_have_text(stock)
+
+
+def add_customer(page: Page, name: str, phone: str) -> None:
+    go(page, "customers", "Customers")
+    tid(page, "customer-add-button").click()
+    tid(page, "customer-form-name").fill(name)
+    tid(page, "customer-form-phone").fill(phone)
+    tid(page, "customer-form-submit").click()
+    row = tid(page, "customer-row").filter(has_text=name)
+    expect(row).to_contain_text(phone)
+    expect(row).to_contain_text("₹0.00")
+
+
+def pick(page: Page, testid: str, typed: str, option_text: str, scope=None) -> None:
+    where = scope if scope is not None else page
+    where.get_by_test_id(testid).fill(typed)
+    page.get_by_test_id(f"{testid}-option").filter(has_text=option_text).first.click()
+    expect(where.get_by_test_id(testid)).to_have_value(option_text)
+
+
+def test_ledger_flow(page: Page) -> None:
+    signup(page)
+    expect(tid(page, "stat-customers")).to_have_text("0")
+
+    add_product(page, "Cement bag", "350", "20")
+    add_customer(page, "Ramesh Traders", "+919812345678")
+
+    # Create and issue an invoice for 5 × Cement bag.
+    go(page, "invoices", "Invoices")
+    expect(tid(page, "empty-state")).to_be_visible()
+    tid(page, "invoice-new-button").click()
+    expect(tid(page, "page-title")).to_have_text("New invoice")
+    pick(page, "invoice-customer", "Ramesh", "Ramesh Traders")
+    line = tid(page, "invoice-line").first
+    pick(page, "line-product", "Cement", "Cement bag", scope=line)
+    expect(line.get_by_test_id("line-price")).to_have_value("350")
+    line.get_by_test_id("line-quantity").fill("5")
+    expect(line.get_by_test_id("line-total")).to_have_text("₹1,750.00")
+    expect(tid(page, "invoice-form-total")).to_have_text("₹1,750.00")
+    tid(page, "invoice-issue").click()
+
+    expect(tid(page, "invoice-number")).to_have_text("INV-0001")
+    expect(tid(page, "invoice-status")).to_have_text("Issued")
+    expect(tid(page, "invoice-total")).to_have_text("₹1,750.00")
+    expect(tid(page, "invoice-balance-due")).to_have_text("₹1,750.00")
+    expect(tid(page, "invoice-item-row")).to_have_count(1)
+    invoice_id = page.url.rsplit("/", 1)[-1]
+
+    # Record ₹1,000 against it.
+    tid(page, "invoice-record-payment").click()
+    expect(tid(page, "page-title")).to_have_text("Payments")
+    expect(tid(page, "payment-customer")).to_have_value("Ramesh Traders")
+    expect(tid(page, "payment-invoice")).to_have_value(invoice_id)
+    tid(page, "payment-amount").fill("1000")
+    tid(page, "payment-mode").select_option("upi")
+    tid(page, "payment-reference").fill("UPI-428811")
+    tid(page, "payment-submit").click()
+
+    expect(tid(page, "invoice-number")).to_have_text("INV-0001")
+    expect(tid(page, "invoice-status")).to_have_text("Partly paid")
+    expect(tid(page, "invoice-amount-paid")).to_have_text("₹1,000.00")
+    expect(tid(page, "invoice-balance-due")).to_have_text("₹750.00")
+    expect(tid(page, "invoice-payment-row")).to_have_count(1)
+
+    # The customer owes ₹750.
+    tid(page, "invoice-customer-link").click()
+    expect(tid(page, "page-title")).to_have_text("Ramesh Traders")
+    expect(tid(page, "customer-balance")).to_have_text("₹750.00")
+    expect(tid(page, "customer-invoice-row")).to_have_count(1)
+    tid(page, "tab-payments").click()
+    expect(tid(page, "customer-payment-row")).to_have_count(1)
+    expect(tid(page, "customer-payment-row")).to_contain_text("₹1,000.00")
+    tid(page, "tab-statement").click()
+    expect(tid(page, "statement-closing")).to_have_text("₹750.00")
+
+    # The customer list agrees, and 15 bags are left.
+    go(page, "customers", "Customers")
+    expect(tid(page, "customer-row").filter(has_text="Ramesh Traders")).to_contain_text("₹750.00")
+    go(page, "products", "Products")
+    expect(tid(page, "product-row").filter(has_text="Cement bag").get_by_test_id("product-stock")).to_have_text("15")
+
+    # The payment is listed.
+    go(page, "payments", "Payments")
+    payment = tid(page, "payment-row").filter(has_text="Ramesh Traders")
+    expect(payment).to_contain_text("₹1,000.00")
+    expect(payment).to_contain_text("INV-0001")
+
+
+def test_logout_and_login(page: Page) -> None:
+    email = signup(page, business="Gupta Kirana", owner="Sunita Gupta")
+    expect(tid(page, "user-name")).to_have_text("Sunita Gupta")
+
+    tid(page, "logout-button").click()
+    expect(tid(page, "page-title")).to_have_text("Log in")
+
+    # Logged out: app pages lead to the login page.
+    page.goto("/#/ledger/customers")
+    expect(tid(page, "page-title")).to_have_text("Log in")
+
+    tid(page, "login-email").fill(email)
+    tid(page, "login-password").fill(PASSWORD)
+    tid(page, "login-submit").click()
+    # Back to the page that was asked for before logging in.
+    expect(tid(page, "page-title")).to_have_text("Customers")
+    expect(tid(page, "business-name")).to_have_text("Gupta Kirana")
+
+    # The session survives a reload.
+    page.goto("/#/dashboard")
+    page.reload()
+    expect(tid(page, "page-title")).to_have_text("Dashboard")
+    expect(tid(page, "user-name")).to_have_text("Sunita Gupta")
+
+
+def test_mobile_invoices(page: Page) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    signup(page, business="Patel Cloth House", owner="Ravi Patel")
+
+    menu = tid(page, "menu-button")
+    expect(menu).to_be_visible()
+    expect(tid(page, "nav-invoices")).to_be_hidden()
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    tid(page, "nav-invoices").click()
+    expect(tid(page, "page-title")).to_have_text("Invoices")
+    expect(tid(page, "nav-invoices")).to_be_hidden()
+    expect(tid(page, "empty-state")).to_be_visible()
+
+    # Set up a customer and a product through the API (same session cookie, CSRF from /me).
+    me = page.request.get("/api/v1/me")
+    assert me.ok, me.text()
+    headers = {"X-CSRF-Token": me.json()["csrf_token"], "Content-Type": "application/json"}
+    r = page.request.post("/api/v1/customers", headers=headers, data={"name": "Meena Stores", "phone": "+919900112233"})
+    assert r.status == 201, r.text()
+    r = page.request.post("/api/v1/products", headers=headers, data={"name": "Cotton saree", "unit": "pcs", "price": 125050, "stock": 10})
+    assert r.status == 201, r.text()
+
+    tid(page, "invoice-new-button").click()
+    expect(tid(page, "page-title")).to_have_text("New invoice")
+    pick(page, "invoice-customer", "Meena", "Meena Stores")
+    line = tid(page, "invoice-line").first
+    pick(page, "line-product", "saree", "Cotton saree", scope=line)
+    line.get_by_test_id("line-quantity").fill("2.5")
+    line.get_by_test_id("line-gst").fill("5")
+    # 2.5 × ₹1,250.50 = ₹3,126.25; 5% GST = ₹156.31 (rounded); total ₹3,282.56
+    expect(tid(page, "invoice-form-total")).to_have_text("₹3,282.56")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    tid(page, "invoice-save-draft").click()
+
+    expect(tid(page, "page-title")).to_contain_text("Draft invoice")
+    expect(tid(page, "invoice-status")).to_have_text("Draft")
+    expect(tid(page, "invoice-total")).to_have_text("₹3,282.56")
+
+    go(page, "invoices", "Invoices")
+    row = tid(page, "invoice-row").filter(has_text="Meena Stores")
+    expect(row).to_contain_text("Draft")
+    expect(row).to_contain_text("₹3,282.56")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
