@@ -44,6 +44,9 @@ enum Entrypoint {
                 app.lifecycle.use(StartupBanner())
             }
             try await app.execute()
+            // Drain first: the HTTP server finishes in-flight requests (up to its shutdown timeout)
+            // before the databases and thread pools they use are shut down.
+            await app.http.server.shared.shutdown()
             try await app.asyncShutdown()
         } catch {
             app.logger.critical("munim stopped: \(error)")
