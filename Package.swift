@@ -14,11 +14,22 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
     ],
     targets: [
         .executableTarget(
             name: "munim",
             dependencies: [.target(name: "App")]
+        ),
+        // Pure Swift, no server: the offline parser and name matching (DESIGN §2, §5).
+        .target(name: "AssistantNLU", path: "Sources/AssistantNLU"),
+        .testTarget(name: "AssistantNLUTests", dependencies: ["AssistantNLU"], path: "Tests/AssistantNLUTests"),
+        .executableTarget(name: "ParserBench", dependencies: ["AssistantNLU"], path: "bench/ParserBench"),
+        .executableTarget(
+            name: "AssistantBench",
+            dependencies: [.target(name: "App"), .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "bench/AssistantBench"
         ),
         .target(
             name: "App",
@@ -28,6 +39,8 @@ let package = Package(
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .target(name: "AssistantNLU"),
             ]
         ),
         .testTarget(
@@ -36,6 +49,7 @@ let package = Package(
                 .target(name: "App"),
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
     ]

@@ -4,6 +4,7 @@ that records console errors and page errors (any of them fails the test)."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -114,6 +115,14 @@ def browser():
             b.close()
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "allow_console_errors(*patterns): console errors matching one of these regular expressions "
+        "are expected (e.g. the browser's 'Failed to load resource' line for a deliberate 422) and do not fail the test",
+    )
+
+
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -140,6 +149,11 @@ def page(browser, server, request):
     pg.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
 
     yield pg
+
+    marker = request.node.get_closest_marker("allow_console_errors")
+    if marker is not None:
+        allowed = [re.compile(p) for p in marker.args]
+        problems[:] = [p for p in problems if not any(a.search(p) for a in allowed)]
 
     call = getattr(request.node, "rep_call", None)
     failed = call is not None and call.failed

@@ -64,16 +64,22 @@ function buildUrl(path, query) {
 
 /**
  * request('POST', '/customers', {body, idempotent: true})
- * Options: body, query, idempotent (adds Idempotency-Key), quiet (no global 401 handling), signal.
+ * Options: body (JSON, or a FormData sent as multipart), query, idempotent (adds
+ * Idempotency-Key), quiet (no global 401 handling), signal.
  */
 export async function request(method, path, options = {}) {
   const { body, query, idempotent = false, quiet = false, signal } = options;
   const headers = { Accept: 'application/json' };
   const init = { method, headers, credentials: 'same-origin', signal };
   if (method !== 'GET' && method !== 'HEAD') {
-    headers['Content-Type'] = 'application/json';
     if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
-    if (method !== 'DELETE' || body !== undefined) init.body = JSON.stringify(body ?? {});
+    if (typeof FormData !== 'undefined' && body instanceof FormData) {
+      // multipart: the browser sets Content-Type with the boundary itself
+      init.body = body;
+    } else {
+      headers['Content-Type'] = 'application/json';
+      if (method !== 'DELETE' || body !== undefined) init.body = JSON.stringify(body ?? {});
+    }
   }
   if (idempotent) headers['Idempotency-Key'] = newIdempotencyKey();
 

@@ -9,6 +9,7 @@ import { productsPage } from './pages-products.js';
 import { invoicesPage, invoiceNewPage, invoiceDetailPage } from './pages-invoices.js';
 import { paymentsPage } from './pages-payments.js';
 import { settingsPage } from './pages-settings.js';
+import { assistantPage } from './pages-assistant.js';
 
 const soon = (title, issue, text) => (ctx) => comingSoonPage(ctx, title, issue, text);
 
@@ -17,7 +18,7 @@ const ROUTES = [
   { path: /^\/signup$/, page: signupPage, public: true, title: 'Sign up' },
   { path: /^\/password$/, page: passwordPage, title: 'Change password', nav: null },
   { path: /^\/dashboard$/, page: dashboardPage, nav: 'dashboard', title: 'Dashboard' },
-  { path: /^\/assistant$/, page: soon('Assistant', 'assistant', 'Type or speak to keep your books: “sold 5 bags cement to Ramesh”.'), nav: 'assistant', title: 'Assistant' },
+  { path: /^\/assistant$/, page: assistantPage, nav: 'assistant', title: 'Assistant' },
   { path: /^\/inbox$/, page: soon('Inbox', 'channels', 'Customer messages from WhatsApp and other channels will land here.'), nav: 'inbox', title: 'Inbox' },
   { path: /^\/workflows$/, page: soon('Workflows', 'workflow', 'Automate payment reminders, order logging and more with visual workflows.'), nav: 'workflows', title: 'Workflows' },
   { path: /^\/ledger\/?$/, redirect: '/ledger/customers' },

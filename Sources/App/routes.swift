@@ -17,6 +17,7 @@ func routes(_ app: Application) throws {
     let authenticated = api.grouped(AuthMiddleware(), IdempotencyMiddleware())
     accounts.registerAuthenticated(authenticated)
     LedgerController().register(authenticated)
+    AssistantController().register(authenticated)
 }
 
 func publicPath(_ app: Application, _ file: String) -> String {

@@ -36,6 +36,7 @@ enum Entrypoint {
         do {
             try await configure(app, config: config)
             app.asyncCommands.use(DemoCommand(), as: "demo")
+            app.asyncCommands.use(ParseCommand(), as: "parse")
             let command = arguments.dropFirst().first(where: { !$0.hasPrefix("-") })
             if (command == nil || command == "serve") && !noMigrate {
                 try await app.autoMigrate()

@@ -25,6 +25,13 @@ struct OnSQLite {
     @Test func randomOperationsKeepInvariants() async throws { try await PropertyScenarios.randomOperations(.sqlite, count: 40) }
     @Test func healthReadyDocs() async throws { try await OperationsScenarios.healthReadyDocs(.sqlite) }
     @Test func readyReportsPendingMigrations() async throws { try await OperationsScenarios.readyReportsPendingMigrations(.sqlite) }
+    @Test func assistantInvoiceByText() async throws { try await AssistantScenarios.invoiceByText(.sqlite) }
+    @Test func assistantMultiTurn() async throws { try await AssistantScenarios.multiTurn(.sqlite) }
+    @Test func assistantNamesAreAskedNotGuessed() async throws { try await AssistantScenarios.namesAreAskedNotGuessed(.sqlite) }
+    @Test func assistantCardsOfEveryKind() async throws { try await AssistantScenarios.cardsOfEveryKind(.sqlite) }
+    @Test func assistantParseShapeAndIsolation() async throws { try await AssistantScenarios.parseShapeAndIsolation(.sqlite) }
+    @Test func assistantLLMEngineAgainstFakeServer() async throws { try await AssistantScenarios.llmEngine() }
+    @Test func assistantTranscription() async throws { try await AssistantScenarios.transcription() }
 }
 
 @Suite("PostgreSQL", .enabled(if: PostgresCluster.available, PostgresCluster.skipReason))
@@ -47,6 +54,9 @@ struct OnPostgres {
     @Test func randomOperationsKeepInvariants() async throws { try await PropertyScenarios.randomOperations(.postgres, count: 25) }
     @Test func healthReadyDocs() async throws { try await OperationsScenarios.healthReadyDocs(.postgres) }
     @Test func readyReportsPendingMigrations() async throws { try await OperationsScenarios.readyReportsPendingMigrations(.postgres) }
+    @Test func assistantInvoiceByText() async throws { try await AssistantScenarios.invoiceByText(.postgres) }
+    @Test func assistantMultiTurn() async throws { try await AssistantScenarios.multiTurn(.postgres) }
+    @Test func assistantCardsOfEveryKind() async throws { try await AssistantScenarios.cardsOfEveryKind(.postgres) }
 }
 
 @Suite("OpenAPI document")

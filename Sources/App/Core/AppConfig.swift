@@ -26,6 +26,15 @@ public struct AppConfig: Sendable {
     public var trustProxy: Bool = false
     public var maxBodyBytes: Int = 1 << 20
     public var publicDirectory: String = "Public"
+    /// OpenAI-compatible provider (LLM parser and transcription). Secret: never printed.
+    public var openAIKey: String? = nil
+    public var openAIBaseURL: String = "https://api.openai.com/v1"
+    public var llmModel: String = "gpt-4o-mini"
+    public var transcribeModel: String = "whisper-1"
+    public var llmTimeoutSeconds: Int = 10
+
+    /// The LLM engine and transcription switch on when a key is configured (DESIGN §1).
+    public var llmEnabled: Bool { openAIKey != nil }
 
     /// Secure cookies only when the public URL is https (issue 2 §4).
     public var secureCookies: Bool { publicURL?.scheme?.lowercased() == "https" }
@@ -46,6 +55,10 @@ public struct AppConfig: Sendable {
         ("MUNIM_TRUST_PROXY", "false", "Take the client IP from X-Forwarded-For / X-Real-IP (behind nginx)."),
         ("MUNIM_MAX_BODY", "1mb", "Largest accepted request body (e.g. 512kb, 2mb)."),
         ("MUNIM_PUBLIC_DIR", "./Public", "Directory of the web UI files."),
+        ("OPENAI_API_KEY", "(unset)", "Key of an OpenAI-compatible provider; enables the LLM parser and voice transcription."),
+        ("OPENAI_BASE_URL", "https://api.openai.com/v1", "Base URL of the OpenAI-compatible API."),
+        ("MUNIM_LLM_MODEL", "gpt-4o-mini", "Chat model for the LLM parser."),
+        ("MUNIM_TRANSCRIBE_MODEL", "whisper-1", "Model for /audio/transcriptions."),
     ]
 
     public struct Invalid: Error, CustomStringConvertible, Sendable {
@@ -117,6 +130,15 @@ public struct AppConfig: Sendable {
             c.maxBodyBytes = n
         }
         if let v = value("MUNIM_PUBLIC_DIR") { c.publicDirectory = v }
+        if let v = value("OPENAI_API_KEY") { c.openAIKey = v }
+        if let v = value("OPENAI_BASE_URL") {
+            guard let u = URL(string: v), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme), u.host != nil else {
+                throw Invalid(variable: "OPENAI_BASE_URL", problem: "must be an absolute http(s) URL such as https://api.openai.com/v1")
+            }
+            c.openAIBaseURL = v.hasSuffix("/") ? String(v.dropLast()) : v
+        }
+        if let v = value("MUNIM_LLM_MODEL") { c.llmModel = v }
+        if let v = value("MUNIM_TRANSCRIBE_MODEL") { c.transcribeModel = v }
         return c
     }
 

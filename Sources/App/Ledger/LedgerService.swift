@@ -15,13 +15,27 @@ public struct LedgerService: Sendable {
     let businessID: UUID
     let userID: UUID?
     let now: Date
+    /// When true, `db` is an open transaction owned by the caller (the assistant confirming a card
+    /// commits its own state in the same transaction); writes run on it directly.
+    let inTransaction: Bool
 
-    init(db: any Database, store: Store, businessID: UUID, userID: UUID?, now: Date) {
+    init(db: any Database, store: Store, businessID: UUID, userID: UUID?, now: Date, inTransaction: Bool = false) {
         self.db = db
         self.store = store
         self.businessID = businessID
         self.userID = userID
         self.now = now
+        self.inTransaction = inTransaction
+    }
+
+    /// The same service, working inside the caller's transaction `tx`.
+    func within(_ tx: any Database) -> LedgerService {
+        LedgerService(db: tx, store: store, businessID: businessID, userID: userID, now: now, inTransaction: true)
+    }
+
+    /// One transaction per operation, or the caller's when `inTransaction`.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        inTransaction ? try await body(db) : try await store.write(db, body)
     }
 
     // MARK: lookups (always scoped to the business)
@@ -115,7 +129,7 @@ public struct LedgerService: Sendable {
     /// Deletes a customer with no invoices or payments; otherwise archives it (posted entries stay).
     func deleteCustomer(_ id: UUID) async throws -> (deleted: Bool, archived: Bool) {
         let businessID = businessID, now = now
-        return try await store.write(db) { tx in
+        return try await write { tx in
             let c = try await customer(id, on: tx)
             let invoices = try await Invoice.query(on: tx).filter(\.$customerID == id).count()
             let payments = try await Payment.query(on: tx).filter(\.$customerID == id).count()
@@ -242,7 +256,7 @@ public struct LedgerService: Sendable {
         let reasonText = (errors.check("reason", Validate.text(reason, max: 200)) ?? nil) ?? "Restock"
         try errors.throwIfAny()
         let businessID = businessID, now = now, userID = userID
-        try await store.write(db) { tx in
+        try await write { tx in
             let p = try await product(id, on: tx)
             let after = try await Self.addStock(tx, businessID: businessID, productID: id, delta: quantity.thousandths, now: now)
             try await Self.movement(p, delta: quantity.thousandths, kind: .restock, reason: reasonText, invoiceID: nil,
@@ -253,7 +267,7 @@ public struct LedgerService: Sendable {
 
     func deleteProduct(_ id: UUID) async throws -> (deleted: Bool, archived: Bool) {
         let businessID = businessID, now = now
-        return try await store.write(db) { tx in
+        return try await write { tx in
             let p = try await product(id, on: tx)
             let lines = try await InvoiceItem.query(on: tx).filter(\.$productID == id).count()
             let moves = try await StockMovement.query(on: tx).filter(\.$productID == id).count()
@@ -342,7 +356,7 @@ public struct LedgerService: Sendable {
         let today = try await today()
         if let dueDate, dueDate < (issueDate ?? today) { throw APIError.validation("due_date", "must not be before the issue date") }
         let businessID = businessID, userID = userID
-        let invoiceID = try await store.write(db) { tx in
+        let invoiceID = try await write { tx in
             let c = try await customer(input.customerId, on: tx)
             if c.archivedAt != nil { throw APIError.validation("customer_id", "is archived; restore the customer first") }
             let lines = try await computeLines(input.items, on: tx)
@@ -388,7 +402,7 @@ public struct LedgerService: Sendable {
         if case .null = patch.items { errors.add("items", "is required") }
         try errors.throwIfAny()
         let businessID = businessID, newIssueDate = issueDate, newDueDate = dueDate, newNotes = notes
-        try await store.write(db) { tx in
+        try await write { tx in
             let inv = try await invoice(id, on: tx)
             guard inv.status == .draft else {
                 throw APIError.conflict("invalid_state", "Only draft invoices can be edited; this one is \(inv.status.rawValue).")
@@ -420,7 +434,7 @@ public struct LedgerService: Sendable {
 
     func deleteDraft(_ id: UUID) async throws {
         let businessID = businessID
-        try await store.write(db) { tx in
+        try await write { tx in
             let inv = try await invoice(id, on: tx)
             guard inv.status == .draft else {
                 throw APIError.conflict("invalid_state", "Only drafts can be deleted; void an issued invoice instead.")
@@ -434,7 +448,7 @@ public struct LedgerService: Sendable {
         var errors = FieldErrors()
         if let payment { try Self.checkUpfront(payment, &errors) }
         try errors.throwIfAny()
-        try await store.write(db) { tx in try await issue(id, payment: payment, on: tx) }
+        try await write { tx in try await issue(id, payment: payment, on: tx) }
         return try await invoice(id)
     }
 
@@ -503,7 +517,7 @@ public struct LedgerService: Sendable {
         let reasonText = errors.check("reason", Validate.text(reason, max: 300)) ?? nil
         try errors.throwIfAny()
         let businessID = businessID, now = now, userID = userID
-        try await store.write(db) { tx in
+        try await write { tx in
             let inv = try await invoice(id, on: tx)
             switch inv.status {
             case .draft: throw APIError.conflict("invalid_state", "A draft has no effect to reverse; delete it instead.")
@@ -558,7 +572,7 @@ public struct LedgerService: Sendable {
         let paidOn = try optionalField("paid_on", input.paidOn, &errors, Validate.date)
         try errors.throwIfAny()
         let today = try await today()
-        let paymentID = try await store.write(db) { tx in
+        let paymentID = try await write { tx in
             let c = try await customer(input.customerId, on: tx)
             if let iid = input.invoiceId {
                 let inv = try await invoice(iid, on: tx)
@@ -744,7 +758,7 @@ public struct LedgerService: Sendable {
     /// Runs a write whose unique-constraint violation means "duplicate" (409 naming the field).
     func writeUnique(duplicate message: String, field: String, _ body: @escaping @Sendable (any Database) async throws -> Void) async throws {
         do {
-            try await store.write(db, body)
+            try await write(body)
         } catch let e as any DatabaseError where e.isConstraintFailure {
             throw APIError.conflict("duplicate", message, details: ["field": .string(field)])
         }

@@ -1,4 +1,9 @@
+import AssistantNLU
 import Vapor
+
+enum IntentNames {
+    static var all: [String] { IntentName.allCases.map(\.rawValue) }
+}
 
 /// The OpenAPI 3.1 document served at `/api/v1/openapi.json`. Written by hand from the DTOs; a
 /// test fails when a registered `/api/v1` route is missing here.
@@ -120,6 +125,28 @@ enum OpenAPIDocument {
             "PaymentPage": page("Payment"), "MovementPage": page("Movement"),
             "StaffList": object(["items": array(ref("StaffMember"))]),
             "TokenList": object(["items": array(ref("Token"))]),
+            "Card": object([
+                "id": uuid, "kind": string, "status": enumeration(["pending", "confirmed", "cancelled", "info", "failed"]), "title": string,
+                "data": ["type": "object", "description": "Kind-specific display data (see docs/api-contract.md)."],
+                "actions": array(enumeration(["confirm", "cancel", "edit"])), "result": ["type": ["object", "null"]],
+                "error": nullable(string), "created_at": dateTime, "updated_at": dateTime]),
+            "AssistantMessage": object(["conversation_id": nullable(uuid), "text": string], required: ["text"]),
+            "AssistantAudio": object(["audio": ["type": "string", "format": "binary", "description": "webm, ogg, mp3, wav or m4a, up to 10 MB"],
+                                      "conversation_id": uuid], required: ["audio"]),
+            "AssistantReply": object([
+                "conversation_id": uuid, "reply": string, "card": ["anyOf": [ref("Card"), ["type": "null"]]],
+                "pending": ["anyOf": [object(["intent": string, "missing": array(string)]), ["type": "null"]]],
+                "engine": enumeration(["offline", "llm"]), "transcript": nullable(string)]),
+            "AssistantHistory": object(["conversation_id": nullable(uuid), "turns": array(object([
+                "id": uuid, "role": enumeration(["user", "assistant"]), "text": string,
+                "card": ["anyOf": [ref("Card"), ["type": "null"]]], "engine": nullable(string), "created_at": dateTime]))]),
+            "ParseRequest": object(["text": string], required: ["text"]),
+            "ParsedIntent": object([
+                "intent": enumeration(IntentNames.all), "confidence": ["type": "number", "minimum": 0, "maximum": 1],
+                "entities": ["type": "object", "description": "Every entity key of the intent; absent values are null. Money in paise."],
+                "missing": array(string), "engine": enumeration(["offline", "llm"])], required: ["intent", "confidence", "entities", "missing", "engine"]),
+            "CardAction": object(["card": ref("Card"), "reply": string, "follow_up": ["anyOf": [ref("Card"), ["type": "null"]]]]),
+            "CardEdit": ["type": "object", "description": "The changed fields of the card (see docs/api-contract.md)."],
             "Health": object(["status": string]),
             "Ready": object(["status": string, "database": string, "migrations": string]),
         ]
@@ -193,6 +220,16 @@ enum OpenAPIDocument {
                query: listQuery + [("customer_id", "Only this customer's."), ("mode", "cash, upi, card, bank, cheque or other."), ("from", "YYYY-MM-DD"), ("to", "YYYY-MM-DD")]),
             Op(method: "post", path: "/api/v1/payments", tag: "Payments", summary: "Record a payment; allocated to the named invoice, then the oldest open ones; the rest is credit", body: "PaymentInput", status: 201, response: "Payment", idempotent: true),
             Op(method: "get", path: "/api/v1/payments/{id}", tag: "Payments", summary: "Get a payment with its allocations", response: "Payment"),
+
+            Op(method: "post", path: "/api/v1/assistant/messages", tag: "Assistant",
+               summary: "Send a message (JSON text, or multipart `audio`); replies with text, an optional card and what is still missing",
+               body: "AssistantMessage", response: "AssistantReply"),
+            Op(method: "get", path: "/api/v1/assistant/messages", tag: "Assistant", summary: "Conversation history with each card's current state",
+               response: "AssistantHistory", query: [("conversation_id", "Defaults to the latest conversation.")]),
+            Op(method: "post", path: "/api/v1/assistant/parse", tag: "Assistant", summary: "Parse one sentence; nothing is written", body: "ParseRequest", response: "ParsedIntent"),
+            Op(method: "post", path: "/api/v1/assistant/cards/{id}/confirm", tag: "Assistant", summary: "Confirm a preview card (idempotent: a repeat returns the first result)", response: "CardAction"),
+            Op(method: "post", path: "/api/v1/assistant/cards/{id}/cancel", tag: "Assistant", summary: "Cancel (or reject) a pending card", response: "CardAction"),
+            Op(method: "post", path: "/api/v1/assistant/cards/{id}/edit", tag: "Assistant", summary: "Change a pending card's fields; the preview is recomputed", body: "CardEdit", response: "CardAction"),
         ]
     }
 
@@ -222,7 +259,9 @@ enum OpenAPIDocument {
             }
             if !params.isEmpty { o["parameters"] = .array(params) }
             if let body = op.body {
-                o["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(body)]]]
+                var content: [String: JSONValue] = ["application/json": ["schema": ref(body)]]
+                if body == "AssistantMessage" { content["multipart/form-data"] = ["schema": ref("AssistantAudio")] }
+                o["requestBody"] = ["required": true, "content": .object(content)]
             }
             var responses: [String: JSONValue] = [:]
             if let r = op.response {

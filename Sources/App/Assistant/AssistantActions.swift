@@ -1,0 +1,348 @@
+import AssistantNLU
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+extension AssistantService {
+    struct ActionReply: Content {
+        let card: CardDTO
+        let reply: String
+        @NullEncoded var followUp: CardDTO?
+    }
+
+    struct HistoryDTO: Content {
+        @NullEncoded var conversationId: UUID?
+        let turns: [TurnDTO]
+    }
+
+    struct TurnDTO: Content {
+        let id: UUID
+        let role: String
+        let text: String
+        @NullEncoded var card: CardDTO?
+        @NullEncoded var engine: String?
+        let createdAt: Date
+    }
+
+    func card(_ id: UUID, on db: (any Database)? = nil) async throws -> AssistantCard {
+        guard let c = try await AssistantCard.query(on: db ?? self.db).filter(\.$businessID == businessID).filter(\.$id == id).first() else {
+            throw APIError.notFound("Card")
+        }
+        return c
+    }
+
+    func history(conversationID: UUID?) async throws -> HistoryDTO {
+        let conversation: Conversation?
+        if let conversationID {
+            conversation = try await loadConversation(conversationID)
+        } else {
+            conversation = try await Conversation.query(on: db).filter(\.$businessID == businessID).filter(\.$userID == userID)
+                .sort(\.$lastActivityAt, .descending).first()
+        }
+        guard let conversation else { return HistoryDTO(conversationId: nil, turns: []) }
+        let turns = try await ConversationTurn.query(on: db).filter(\.$conversationID == conversation.id!).sort(\.$seq).all()
+        let cards = try await AssistantCard.query(on: db).filter(\.$conversationID == conversation.id!).all()
+        let byID = Dictionary(uniqueKeysWithValues: cards.map { ($0.id!, $0) })
+        return HistoryDTO(conversationId: conversation.id, turns: turns.map {
+            TurnDTO(id: $0.id!, role: $0.role, text: $0.text, card: $0.cardID.flatMap { byID[$0] }.map(CardDTO.init), engine: $0.engine, createdAt: $0.createdAt)
+        })
+    }
+
+    /// Confirm: claims the card (pending → confirmed) and performs its action in ONE transaction.
+    /// A repeat (double click, retry) finds it confirmed and returns the same result.
+    func confirm(_ id: UUID) async throws -> ActionReply {
+        let existing = try await card(id)
+        switch existing.kind {
+        case "reminder_preview":
+            throw APIError.conflict("channel_not_connected", "WhatsApp is not connected yet, so the reminder cannot be sent. Connect it on the Integrations page once channels are available.")
+        case "social_post_preview":
+            let platform = (try? CardCommand.from(existing.command).platform) ?? "bluesky"
+            throw APIError.conflict("channel_not_connected", "\(platform) is not connected. Connect it on the Integrations page to publish.")
+        case "payment_link_preview":
+            throw APIError.conflict("razorpay_not_configured", "Razorpay is not configured: add your key id and secret on the Integrations page.")
+        default: break
+        }
+        switch existing.status {
+        case .pending: break
+        case .confirmed: return try await replay(existing)
+        default: throw APIError.conflict("card_not_pending", "This card is \(existing.status.rawValue); it cannot be confirmed.")
+        }
+        let business = try await ledger.business()
+        let say = Say(hinglish: business.preferredLanguage == "hi")
+        let businessID = businessID, now = now
+        let command = try CardCommand.from(existing.command)
+        let ledger = self.ledger
+        do {
+            try await store.write(db) { tx in
+                let claimed = try await tx.sql.update(AssistantCard.schema)
+                    .set("status", to: CardStatus.confirmed.rawValue).set("updated_at", to: now)
+                    .where("id", .equal, id).where("business_id", .equal, businessID)
+                    .where("status", .equal, CardStatus.pending.rawValue)
+                    .returning("id").all()
+                guard !claimed.isEmpty else { throw AlreadyHandled() }
+                let (reply, follow, result) = try await Self.perform(kind: existing.kind, command: command, ledger: ledger.within(tx),
+                                                                     say: say, assistant: self)
+                var stored: [String: JSONValue] = [:]
+                if case .object(let o) = result { stored = o }
+                stored["reply"] = .string(reply)
+                var followID: UUID? = nil
+                if let follow {
+                    let c = AssistantCard()
+                    c.businessID = businessID
+                    c.conversationID = existing.conversationID
+                    c.kind = follow.kind
+                    c.status = follow.status
+                    c.title = follow.title
+                    c.command = follow.command.json
+                    c.data = follow.data.jsonText
+                    c.createdAt = now
+                    c.updatedAt = now
+                    try await c.create(on: tx)
+                    followID = c.id
+                    stored["follow_up_card_id"] = .string(c.id!.uuidString)
+                }
+                try await AssistantCard.query(on: tx).filter(\.$id == id)
+                    .set(\.$result, to: JSONValue.object(stored).jsonText).set(\.$error, to: nil).update()
+                try await Self.addTurn(tx, businessID: businessID, conversationID: existing.conversationID, text: reply, cardID: followID, now: now)
+            }
+        } catch is AlreadyHandled {
+            // Another confirm won the race: fall through to its result.
+        }
+        return try await replay(try await card(id))
+    }
+
+    struct AlreadyHandled: Error {}
+
+    /// The reply for a card that has been handled: the follow-up card and text, if any.
+    func replay(_ c: AssistantCard) async throws -> ActionReply {
+        var followUp: AssistantCard? = nil
+        var reply = c.status == .cancelled ? "Cancelled." : "Done."
+        if let r = c.result, let result = try? JSONDecoder().decode(JSONValue.self, from: Data(r.utf8)),
+           case .string(let followID)? = result["follow_up_card_id"], let fid = UUID(uuidString: followID) {
+            followUp = try await AssistantCard.find(fid, on: db)
+        }
+        if case .string(let text)? = c.result.flatMap({ try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) })?["reply"] {
+            reply = text
+        }
+        return ActionReply(card: CardDTO(c), reply: reply, followUp: followUp.map(CardDTO.init))
+    }
+
+    static func addTurn(_ tx: any Database, businessID: UUID, conversationID: UUID, text: String, cardID: UUID?, now: Date) async throws {
+        let seq = try await ConversationTurn.query(on: tx).filter(\.$conversationID == conversationID).count() + 1
+        let t = ConversationTurn()
+        t.businessID = businessID
+        t.conversationID = conversationID
+        t.role = "assistant"
+        t.text = text
+        t.cardID = cardID
+        t.engine = nil
+        t.createdAt = now
+        t.seq = Int64(seq)
+        try await t.create(on: tx)
+        try await Conversation.query(on: tx).filter(\.$id == conversationID).set(\.$lastActivityAt, to: now).update()
+    }
+
+    /// Performs a confirmed card through the ledger (inside the caller's transaction).
+    /// Returns the reply, an optional follow-up card and the result stored on the card.
+    static func perform(kind: String, command c: CardCommand, ledger l: LedgerService, say: Say,
+                        assistant: AssistantService) async throws -> (String, CardDraft?, JSONValue) {
+        switch kind {
+        case "invoice_preview":
+            var customerID = c.customerID
+            if customerID == nil, c.newCustomer == true, let name = c.customerName {
+                customerID = try await l.createCustomer(CustomerInput(name: name)).id
+            }
+            guard let customerID else { throw APIError.notFound("Customer") }
+            let paid = max(0, c.amountPaid ?? 0)
+            let mode = PaymentMode(rawValue: c.paymentMode ?? "cash") ?? .cash
+            let inv = try await l.createInvoice(InvoiceInput(customerId: customerID, items: assistant.lineInputs(c), issue: true,
+                                                             payment: paid > 0 ? UpfrontPayment(amount: paid, mode: mode) : nil))
+            let customer = try await l.customer(customerID)
+            let number = inv.numberText ?? ""
+            let data: JSONValue = ["invoice_id": .string(inv.id!.uuidString), "number": .string(number), "customer": .ref(customerID, customer.name),
+                                   "total": .int(inv.total), "amount_paid": .int(inv.amountPaid), "balance_due": .int(inv.total - inv.amountPaid),
+                                   "customer_balance": .int(customer.balance), "pdf_url": .null]
+            let follow = CardDraft(kind: "invoice_issued", status: .info, title: number, command: CardCommand(), data: data)
+            let reply = say("Invoice \(number) issued to \(customer.name). Their balance is now \(Money.format(customer.balance)).",
+                            "Bill \(number) \(customer.name) ke naam ban gaya. Ab baaki: \(Money.format(customer.balance)).")
+            return (reply, follow, ["invoice_id": .string(inv.id!.uuidString), "number": .string(number)])
+        case "payment_preview":
+            guard let cid = c.customerID, let amount = c.amount else { throw APIError.notFound("Customer") }
+            let payment = try await l.recordPayment(PaymentInput(customerId: cid, amount: amount, mode: PaymentMode(rawValue: c.paymentMode ?? "cash") ?? .cash))
+            let dto = try await LedgerViews.payments([payment], on: l.db)[0]
+            let customer = try await l.customer(cid)
+            let data: JSONValue = ["customer": .ref(cid, customer.name), "amount": .int(amount), "payment_mode": .string(payment.mode.rawValue),
+                                   "settles": .array(dto.allocations.map { ["invoice_id": .string($0.invoiceId.uuidString), "number": .optional($0.invoiceNumber), "amount": .int($0.amount)] }),
+                                   "credit": .int(payment.unallocated), "balance_before": .int(customer.balance + amount),
+                                   "balance_after": .int(customer.balance), "payment_id": .string(payment.id!.uuidString)]
+            let follow = CardDraft(kind: "payment_recorded", status: .info, title: customer.name, command: CardCommand(), data: data)
+            return (say("Recorded \(Money.format(amount)) from \(customer.name). Balance now \(Money.format(customer.balance)).",
+                        "\(customer.name) se \(Money.format(amount)) mil gaye. Ab baaki: \(Money.format(customer.balance))."),
+                    follow, ["payment_id": .string(payment.id!.uuidString)])
+        case "stock_update_preview":
+            guard let pid = c.productID, let q = c.quantity, q > 0 || c.mode == "set" else { throw APIError.notFound("Product") }
+            let product: Product
+            switch c.mode ?? "add" {
+            case "add":
+                product = try await l.restock(pid, quantity: Quantity(thousandths: q), reason: "Assistant")
+            case "remove":
+                let current = try await l.product(pid)
+                guard current.stock >= q else {
+                    throw APIError.conflict("insufficient_stock", "Only \(Quantity(thousandths: current.stock)) \(current.unit) of \(current.name) in stock.")
+                }
+                var patch = ProductPatch()
+                patch.stock = .value(Quantity(thousandths: current.stock - q))
+                patch.stockReason = .value("Removed via assistant")
+                product = try await l.updateProduct(pid, patch)
+            default:
+                var patch = ProductPatch()
+                patch.stock = .value(Quantity(thousandths: q))
+                patch.stockReason = .value("Set via assistant")
+                product = try await l.updateProduct(pid, patch)
+            }
+            let dto = ProductDTO(product)
+            let follow = CardDraft(kind: "stock", status: .info, title: product.name, command: CardCommand(),
+                                   data: ["product": .ref(pid, product.name), "stock": .quantity(product.stock), "unit": .string(product.unit),
+                                          "low_stock": .bool(dto.lowStock), "low_stock_threshold": .quantity(product.lowStockThreshold)])
+            return (say("\(product.name) stock is now \(dto.stock) \(product.unit).", "\(product.name) ka stock ab \(dto.stock) \(product.unit) hai."),
+                    follow, ["product_id": .string(pid.uuidString)])
+        case "product_preview":
+            let p = try await l.createProduct(ProductInput(name: c.name ?? "", unit: c.unit, price: c.price ?? 0,
+                                                            stock: Quantity(thousandths: c.quantity ?? 0)))
+            return (say("Added \(p.name) at \(Money.format(p.price)) per \(p.unit).", "\(p.name) jod diya, \(Money.format(p.price)) prati \(p.unit)."),
+                    nil, ["product_id": .string(p.id!.uuidString), "reply": .string(say("Added \(p.name).", "\(p.name) jod diya."))])
+        case "customer_preview":
+            let customer = try await l.createCustomer(CustomerInput(name: c.name ?? "", phone: c.phone))
+            return (say("Added customer \(customer.name).", "Customer \(customer.name) jod diya."),
+                    nil, ["customer_id": .string(customer.id!.uuidString), "reply": .string(say("Added customer \(customer.name).", "Customer \(customer.name) jod diya."))])
+        default:
+            throw APIError.conflict("invalid_state", "This card has no action to confirm.")
+        }
+    }
+
+    func cancel(_ id: UUID) async throws -> ActionReply {
+        let c = try await card(id)
+        guard c.status == .pending || c.status == .cancelled else {
+            throw APIError.conflict("card_not_pending", "This card is already \(c.status.rawValue).")
+        }
+        let businessID = businessID, now = now
+        if c.status == .pending {
+            let business = try await ledger.business()
+            let say = Say(hinglish: business.preferredLanguage == "hi")
+            let text = c.kind == "social_post_preview" ? say("Rejected the post.", "Post reject kar diya.") : say("Cancelled. Nothing was saved.", "Cancel kar diya. Kuch save nahi hua.")
+            try await store.write(db) { tx in
+                let rows = try await tx.sql.update(AssistantCard.schema)
+                    .set("status", to: CardStatus.cancelled.rawValue).set("updated_at", to: now)
+                    .set("result", to: JSONValue.object(["reply": .string(text)]).jsonText)
+                    .where("id", .equal, id).where("business_id", .equal, businessID).where("status", .equal, CardStatus.pending.rawValue)
+                    .returning("id").all()
+                if !rows.isEmpty {
+                    try await Self.addTurn(tx, businessID: businessID, conversationID: c.conversationID, text: text, cardID: nil, now: now)
+                }
+            }
+        }
+        return try await replay(try await card(id))
+    }
+
+    /// Edits a pending card's fields and rebuilds its preview.
+    func edit(_ id: UUID, fields: JSONValue) async throws -> CardDTO {
+        let c = try await card(id)
+        guard c.status == .pending else { throw APIError.conflict("card_not_pending", "Only pending cards can be edited; this one is \(c.status.rawValue).") }
+        guard CardDTO.editable.contains(c.kind), case .object(let f) = fields else {
+            throw APIError.validation("body", "this card has no editable fields")
+        }
+        var cmd = try CardCommand.from(c.command)
+        var errors = FieldErrors()
+        func money(_ key: String) -> Int64? {
+            guard let v = f[key] else { return nil }
+            if case .int(let i) = v, i >= 0 { return i }
+            errors.add(key, "must be a non-negative integer (paise)")
+            return nil
+        }
+        func thousandths(_ v: JSONValue?, _ key: String) -> Int64? {
+            switch v {
+            case .int(let i)?: if i > 0 { return i * 1000 }
+            case .double(let d)?: if d > 0, (d * 1000).rounded() == d * 1000 { return Int64((d * 1000).rounded()) }
+            case nil: return nil
+            default: break
+            }
+            errors.add(key, "must be a positive number with at most 3 decimals")
+            return nil
+        }
+        func text(_ key: String, max: Int) -> String? {
+            guard let v = f[key] else { return nil }
+            if case .string(let s) = v, !s.trimmingCharacters(in: .whitespaces).isEmpty, s.count <= max { return s.trimmingCharacters(in: .whitespaces) }
+            errors.add(key, "must be a non-empty text of at most \(max) characters")
+            return nil
+        }
+        let data: JSONValue
+        switch c.kind {
+        case "invoice_preview":
+            if let p = money("amount_paid") { cmd.amountPaid = p }
+            if let d = money("discount") { cmd.discount = d }
+            if let m = text("payment_mode", max: 10) {
+                if PaymentMode(rawValue: m) == nil { errors.add("payment_mode", "must be cash, upi, card, bank, cheque or other") } else { cmd.paymentMode = m }
+            }
+            if case .array(let items)? = f["items"] {
+                var lines: [CardCommand.Line] = []
+                for (i, item) in items.enumerated() {
+                    guard case .string(let pidText)? = item["product_id"], let pid = UUID(uuidString: pidText) else {
+                        errors.add("items[\(i)].product_id", "must be a product id"); continue
+                    }
+                    let product = try await ledger.product(pid)
+                    guard let q = thousandths(item["quantity"], "items[\(i)].quantity") else { continue }
+                    var price = product.price
+                    if case .int(let p)? = item["unit_price"], p >= 0 { price = p }
+                    lines.append(.init(productID: pid, name: product.name, quantity: q, unitPrice: price))
+                }
+                if lines.isEmpty && errors.fields.isEmpty { errors.add("items", "needs at least one line") }
+                cmd.lines = lines
+            }
+            try errors.throwIfAny()
+            data = try await invoicePreview(cmd).data
+        case "payment_preview":
+            if let a = money("amount") { if a > 0 { cmd.amount = a } else { errors.add("amount", "must be greater than zero") } }
+            if let m = text("payment_mode", max: 10) {
+                if PaymentMode(rawValue: m) == nil { errors.add("payment_mode", "must be cash, upi, card, bank, cheque or other") } else { cmd.paymentMode = m }
+            }
+            try errors.throwIfAny()
+            data = try await paymentPreview(cmd)
+        case "stock_update_preview":
+            if let q = thousandths(f["quantity"], "quantity") { cmd.quantity = q }
+            if let m = text("mode", max: 10) {
+                if ["add", "remove", "set"].contains(m) { cmd.mode = m } else { errors.add("mode", "must be add, remove or set") }
+            }
+            try errors.throwIfAny()
+            data = try await stockPreview(cmd)
+        case "product_preview":
+            if let n = text("name", max: 120) { cmd.name = n }
+            if let u = text("unit", max: 20) { cmd.unit = u }
+            if let p = money("price") { cmd.price = p }
+            if f["quantity"] != nil, let q = thousandths(f["quantity"], "quantity") { cmd.quantity = q }
+            try errors.throwIfAny()
+            data = Self.productPreview(cmd)
+        case "customer_preview":
+            if let n = text("name", max: 120) { cmd.name = n }
+            if let p = text("phone", max: 20) {
+                if case .failure(let problem) = Validate.phone(p) { errors.add("phone", problem.text) } else { cmd.phone = p }
+            }
+            try errors.throwIfAny()
+            data = ["name": .optional(cmd.name), "phone": .optional(cmd.phone)]
+        default:
+            if let content = text("content", max: 3000) { cmd.content = content }
+            if let url = f["image_url"] {
+                if case .string(let s) = url, let u = URL(string: s), u.scheme?.hasPrefix("http") == true { cmd.imageURL = s }
+                else if url == .null { cmd.imageURL = nil } else { errors.add("image_url", "must be an http(s) URL or null") }
+            }
+            try errors.throwIfAny()
+            data = ["platform": .string(cmd.platform ?? "bluesky"), "content": .optional(cmd.content), "image_url": .optional(cmd.imageURL)]
+        }
+        let commandJSON = cmd.json, dataJSON = data.jsonText, businessID = businessID, now = now
+        try await store.write(db) { tx in
+            try await AssistantCard.query(on: tx).filter(\.$id == id).filter(\.$businessID == businessID).filter(\.$status == .pending)
+                .set(\.$command, to: commandJSON).set(\.$data, to: dataJSON).set(\.$updatedAt, to: now).update()
+        }
+        return CardDTO(try await card(id))
+    }
+}

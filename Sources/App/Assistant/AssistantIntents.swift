@@ -1,0 +1,480 @@
+import AssistantNLU
+import Fluent
+import Foundation
+import Vapor
+
+extension AssistantService {
+    // MARK: resolution
+
+    enum Resolved<T> {
+        case ok(T)
+        case asked(String)
+    }
+
+    func resolveCustomer(_ s: inout PendingState, say: Say, offerCreate: Bool) async throws -> Resolved<(UUID?, String)> {
+        if let id = s.customerID, let name = s.customerName { return .ok((id, name)) }
+        if s.newCustomer, let name = s.customerName { return .ok((nil, name)) }
+        guard let name = s.intent.string("customer") else {
+            s.awaiting = "customer"
+            s.asked = true
+            return .asked(s.intent.intent == .createInvoice ? say("Who is this sale for?", "Kisko becha?") : say("Which customer?", "Kaun sa customer?"))
+        }
+        let customers = try await catalog().customers
+        switch NameMatcher.match(name, in: customers) {
+        case .match(let e):
+            s.customerID = UUID(uuidString: e.id)
+            s.customerName = e.name
+            return .ok((s.customerID, e.name))
+        case .ambiguous(let list):
+            s.choices = list.prefix(9).compactMap { e in UUID(uuidString: e.id).map { PendingState.Choice(id: $0, name: e.name) } }
+            s.awaiting = "choose_customer"
+            s.asked = true
+            return .asked(say("Which \(name)? Reply with a number:\n", "Kaun sa \(name)? Number bhejiye:\n") + Self.numbered(s.choices))
+        case .none(let suggestions):
+            s.asked = true
+            if offerCreate {
+                s.awaiting = "create_customer"
+                return .asked(say("I don't have a customer called \(name). Create customer \(name)? (yes/no)",
+                                  "\(name) naam ka customer nahi mila. Naya customer \(name) bana doon? (haan/nahi)"))
+            }
+            s.awaiting = "customer"
+            let hint = suggestions.prefix(3).map(\.name).joined(separator: ", ")
+            return .asked(say("I don't have a customer called \(name).", "\(name) naam ka customer nahi mila.")
+                          + (hint.isEmpty ? "" : say(" Did you mean: \(hint)?", " Kya aapka matlab: \(hint)?"))
+                          + say(" Which customer?", " Kaun sa customer?"))
+        }
+    }
+
+    func resolveProduct(_ s: inout PendingState, index: Int, name: String?, say: Say) async throws -> Resolved<Product> {
+        while s.productIDs.count <= index { s.productIDs.append(nil) }
+        if let id = s.productIDs[index] { return .ok(try await ledger.product(id)) }
+        guard let name else {
+            s.awaiting = "product:\(index)"
+            s.asked = true
+            return .asked(say("Which product?", "Kaun sa saamaan?"))
+        }
+        switch NameMatcher.match(name, in: try await catalog().products) {
+        case .match(let e):
+            guard let id = UUID(uuidString: e.id) else { throw APIError.notFound("Product") }
+            s.productIDs[index] = id
+            return .ok(try await ledger.product(id))
+        case .ambiguous(let list):
+            s.choices = list.prefix(9).compactMap { e in UUID(uuidString: e.id).map { PendingState.Choice(id: $0, name: e.name) } }
+            s.awaiting = "choose_product:\(index)"
+            s.asked = true
+            return .asked(say("Which \(name)? Reply with a number:\n", "Kaun sa \(name)? Number bhejiye:\n") + Self.numbered(s.choices))
+        case .none(let suggestions):
+            s.awaiting = "product:\(index)"
+            s.asked = true
+            let hint = suggestions.prefix(3).map(\.name).joined(separator: ", ")
+            return .asked(say("I can't find \"\(name)\" among your products.", "\"\(name)\" aapke products mein nahi mila.")
+                          + (hint.isEmpty ? say(" Which product is it? (Add new ones with \"add product \(name) at 100\".)",
+                                                " Kaun sa product hai? (Naya jodne ke liye: \"add product \(name) at 100\".)")
+                                          : say(" Did you mean: \(hint)?", " Kya aapka matlab: \(hint)?")))
+        }
+    }
+
+    // MARK: the state machine
+
+    func advance(_ s: inout PendingState, say: Say) async throws -> Step {
+        switch s.intent.intent {
+        case .createInvoice: return try await advanceInvoice(&s, say: say)
+        case .recordPayment: return try await advancePayment(&s, say: say)
+        case .checkStock, .updateStock: return try await advanceStock(&s, say: say)
+        case .customerBalance: return try await advanceBalance(&s, say: say)
+        case .listDebtors: return try await debtors(say: say)
+        case .sendPaymentReminder: return try await advanceReminder(&s, say: say)
+        case .createPaymentLink: return try await advancePaymentLink(&s, say: say)
+        case .generateReport:
+            let report = s.intent.string("report") ?? "sales", format = s.intent.string("format") ?? "pdf"
+            let message = say("\(report.capitalized) reports as \(format.uppercased()) arrive with the reports feature; until then the Ledger pages show the same figures.",
+                              "\(report.capitalized) report (\(format.uppercased())) reports feature ke saath aayega; tab tak Ledger pages par yehi figures hain.")
+            return .done(message, CardDraft(kind: "report", status: .info, title: "\(report.capitalized) report", command: CardCommand(),
+                                            data: ["report": .string(report), "format": .string(format), "period": .optional(s.intent.string("period")),
+                                                   "available": false, "message": .string(message)]))
+        case .salesSummary: return try await salesSummary(period: s.intent.string("period") ?? "today", say: say)
+        case .addProduct: return try await advanceAddProduct(&s, say: say)
+        case .addCustomer: return try await advanceAddCustomer(&s, say: say)
+        case .draftSocialPost: return advanceSocialPost(&s, say: say)
+        case .help:
+            return .done(say("""
+                I keep your books. Try: "sold 5 bags cement to Ramesh at 350, he paid 1000", "Ramesh paid 500 by UPI", \
+                "how much cement is left", "received 50 bags cement", "who owes me money", "Ramesh's balance", "sales this month".
+                """, """
+                Main aapka hisaab rakhta hoon. Likhiye: "Ramesh ko 5 bori cement 350 ke rate se becha, 1000 diye", "Suresh ne 2000 diye", \
+                "cement kitna bacha hai", "kisne paise dene hain", "Ramesh ka kitna baaki hai".
+                """), nil)
+        case .greeting:
+            return .done(say("Namaste! What shall we record? For example: \"sold 2 bags cement to Ramesh at 350\".",
+                             "Namaste! Kya likhna hai? Jaise: \"Ramesh ko 2 bori cement 350 mein becha\"."), nil)
+        case .unknown:
+            return .done(say("Sorry, I didn't understand that. Try \"sold 2 bags cement to Ramesh at 350\" or type \"help\".",
+                             "Maaf kijiye, samajh nahi aaya. Aise likhiye: \"Ramesh ko 2 bori cement 350 mein becha\" ya \"help\"."), nil)
+        }
+    }
+
+    func advanceInvoice(_ s: inout PendingState, say: Say) async throws -> Step {
+        let customer: (UUID?, String)
+        switch try await resolveCustomer(&s, say: say, offerCreate: true) {
+        case .asked(let q): return .ask(q)
+        case .ok(let c): customer = c
+        }
+        var items = s.intent.items
+        if items.isEmpty {
+            s.awaiting = "items"
+            s.asked = true
+            return .ask(say("What did you sell, and how many? For example: 5 bags cement.", "Kya becha, kitna? Jaise: 5 bori cement."))
+        }
+        var lines: [CardCommand.Line] = []
+        for i in items.indices {
+            let product: Product
+            switch try await resolveProduct(&s, index: i, name: ParsedIntent.text(items[i]["product"]), say: say) {
+            case .asked(let q): return .ask(q)
+            case .ok(let p): product = p
+            }
+            guard let qty = ParsedIntent.number(items[i]["quantity"]), qty > 0 else {
+                s.awaiting = "quantity:\(i)"
+                s.asked = true
+                return .ask(say("How many \(product.unit) of \(product.name)?", "\(product.name) kitne \(product.unit)?"))
+            }
+            while s.priceConfirmed.count <= i { s.priceConfirmed.append(false) }
+            var price = ParsedIntent.paise(items[i]["unit_price"])
+            if price == nil {
+                if product.price > 0 {
+                    if s.asked && !s.priceConfirmed[i] {
+                        s.awaiting = "confirm_price:\(i)"
+                        return .ask(say("\(Money.format(product.price)) per \(product.unit) as in the catalog? (yes, or tell me the price)",
+                                        "\(Money.format(product.price)) prati \(product.unit), catalog wala rate? (haan, ya rate bataiye)"))
+                    }
+                    price = product.price
+                    items[i]["unit_price"] = .int(product.price)
+                } else {
+                    s.awaiting = "unit_price:\(i)"
+                    s.asked = true
+                    return .ask(say("At what price per \(product.unit)?", "Kis rate par (prati \(product.unit))?"))
+                }
+            }
+            lines.append(.init(productID: product.id!, name: product.name, quantity: Int64((qty * 1000).rounded()), unitPrice: price!))
+        }
+        s.intent.setItems(items)
+        var command = CardCommand(customerID: customer.0, customerName: customer.1, newCustomer: customer.0 == nil ? true : nil, lines: lines,
+                                  amountPaid: s.intent.paise("amount_paid"), paymentMode: s.intent.string("payment_mode"),
+                                  discount: s.intent.paise("discount"))
+        // Price check (as in the prototype): paid a little less than the total and not said to be
+        // on credit → ask whether the difference is a discount or still due.
+        if command.discount == -1 {
+            let gross = try await invoicePreviewTotals(command).total
+            command.discount = max(0, gross - (command.amountPaid ?? gross))
+        }
+        let preview = try await invoicePreview(command)
+        if let paid = command.amountPaid, paid > 0, s.intent.bool("due") != true, !s.priceCheckAnswered,
+           (command.discount ?? 0) == 0, paid < preview.total, (preview.total - paid) * 5 <= preview.total {
+            s.awaiting = "price_check"
+            s.asked = true
+            let diff = Money.format(preview.total - paid)
+            return .ask(say("The total is \(Money.format(preview.total)) but \(Money.format(paid)) was paid. Is the \(diff) difference a discount, or is it still due?",
+                            "Total \(Money.format(preview.total)) hai, \(Money.format(paid)) mile. \(diff) ka farak discount hai ya baaki?"))
+        }
+        return .done(say("Here is the invoice. Confirm to save it.", "Yeh raha bill. Save karne ke liye Confirm kijiye."),
+                     CardDraft(kind: "invoice_preview", status: .pending, title: say("Invoice for \(customer.1)", "\(customer.1) ka bill"),
+                               command: command, data: preview.data))
+    }
+
+    struct InvoiceTotals {
+        let total: Int64
+        let data: JSONValue
+    }
+
+    /// Line inputs with an invoice-level discount spread from the last line backwards.
+    func lineInputs(_ c: CardCommand) -> [InvoiceLineInput] {
+        var discountLeft = max(0, c.discount ?? 0)
+        var inputs = (c.lines ?? []).map { InvoiceLineInput(productId: $0.productID, quantity: Quantity(thousandths: $0.quantity), unitPrice: $0.unitPrice) }
+        for i in inputs.indices.reversed() where discountLeft > 0 {
+            let gross = Money.lineAmount(quantity: inputs[i].quantity, unitPrice: inputs[i].unitPrice ?? 0)
+            let d = min(gross, discountLeft)
+            inputs[i].discount = d
+            discountLeft -= d
+        }
+        return inputs
+    }
+
+    func invoicePreviewTotals(_ c: CardCommand) async throws -> InvoiceTotals {
+        var c2 = c
+        c2.discount = 0
+        return try await invoicePreview(c2)
+    }
+
+    func invoicePreview(_ c: CardCommand) async throws -> InvoiceTotals {
+        let computed = try await ledger.computeLines(lineInputs(c), on: db)
+        var before: Int64 = 0
+        if let cid = c.customerID { before = try await ledger.customer(cid).balance }
+        let total = computed.reduce(0) { $0 + $1.total }
+        let paid = max(0, c.amountPaid ?? 0)
+        let lines: [JSONValue] = zip(c.lines ?? [], computed).map { line, comp in
+            ["product_id": .string(line.productID.uuidString), "product": .string(line.name), "quantity": .quantity(comp.quantity),
+             "unit": .string(comp.unit), "unit_price": .int(comp.unitPrice), "gst_rate": comp.gstRateBP.map { $0 % 100 == 0 ? .int($0 / 100) : .double(Double($0) / 100) } ?? .null,
+             "total": .int(comp.total)]
+        }
+        let data: JSONValue = [
+            "customer": .ref(c.customerID, c.customerName), "new_customer": .bool(c.newCustomer == true), "lines": .array(lines),
+            "subtotal": .int(computed.reduce(0) { $0 + $1.taxable }), "discount": .int(computed.reduce(0) { $0 + $1.discount }),
+            "tax_total": .int(computed.reduce(0) { $0 + $1.tax }), "total": .int(total), "amount_paid": .int(paid),
+            "payment_mode": paid > 0 ? .string(c.paymentMode ?? "cash") : .null, "balance_due": .int(max(0, total - paid)),
+            "customer_balance_before": .int(before), "customer_balance_after": .int(before + total - paid),
+        ]
+        return InvoiceTotals(total: total, data: data)
+    }
+
+    func advancePayment(_ s: inout PendingState, say: Say) async throws -> Step {
+        let customer: (UUID?, String)
+        switch try await resolveCustomer(&s, say: say, offerCreate: false) {
+        case .asked(let q): return .ask(q)
+        case .ok(let c): customer = c
+        }
+        guard let amount = s.intent.paise("amount"), amount > 0 else {
+            s.awaiting = "amount"
+            s.asked = true
+            return .ask(say("How much did \(customer.1) pay?", "\(customer.1) ne kitne diye?"))
+        }
+        let command = CardCommand(customerID: customer.0, customerName: customer.1, paymentMode: s.intent.string("payment_mode") ?? "cash", amount: amount)
+        return .done(say("Confirm to record this payment.", "Payment save karne ke liye Confirm kijiye."),
+                     CardDraft(kind: "payment_preview", status: .pending, title: say("Payment from \(customer.1)", "\(customer.1) se payment"),
+                               command: command, data: try await paymentPreview(command)))
+    }
+
+    /// Which open invoices the payment would settle, oldest first (the ledger's allocation order).
+    func paymentPreview(_ c: CardCommand) async throws -> JSONValue {
+        guard let cid = c.customerID else { throw APIError.notFound("Customer") }
+        let customer = try await ledger.customer(cid)
+        let open = try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$customerID == cid)
+            .filter(\.$status ~~ InvoiceStatus.open).sort(\.$number).all()
+        var left = c.amount ?? 0
+        var settles: [JSONValue] = []
+        for inv in open where left > 0 {
+            let share = min(left, inv.total - inv.amountPaid)
+            guard share > 0 else { continue }
+            settles.append(["invoice_id": .string(inv.id!.uuidString), "number": .optional(inv.numberText), "amount": .int(share)])
+            left -= share
+        }
+        return ["customer": .ref(cid, customer.name), "amount": .int(c.amount ?? 0), "payment_mode": .string(c.paymentMode ?? "cash"),
+                "settles": .array(settles), "credit": .int(left), "balance_before": .int(customer.balance),
+                "balance_after": .int(customer.balance - (c.amount ?? 0)), "payment_id": .null]
+    }
+
+    func advanceStock(_ s: inout PendingState, say: Say) async throws -> Step {
+        let product: Product
+        switch try await resolveProduct(&s, index: 0, name: s.intent.string("product"), say: say) {
+        case .asked(let q): return .ask(q)
+        case .ok(let p): product = p
+        }
+        if s.intent.intent == .checkStock {
+            let dto = ProductDTO(product)
+            let message = say("\(product.name): \(dto.stock) \(product.unit) in stock.", "\(product.name): \(dto.stock) \(product.unit) bacha hai.")
+                + (dto.lowStock ? say(" That is at or below the low-stock level.", " Stock kam hai.") : "")
+            return .done(message, CardDraft(kind: "stock", status: .info, title: product.name, command: CardCommand(),
+                                            data: ["product": .ref(product.id, product.name), "stock": .quantity(product.stock), "unit": .string(product.unit),
+                                                   "low_stock": .bool(dto.lowStock), "low_stock_threshold": .quantity(product.lowStockThreshold)]))
+        }
+        guard let qty = s.intent.number("quantity"), qty > 0 else {
+            s.awaiting = "stock_quantity"
+            s.asked = true
+            return .ask(say("How many \(product.unit)?", "Kitne \(product.unit)?"))
+        }
+        let command = CardCommand(productID: product.id, productName: product.name, mode: s.intent.string("mode") ?? "add",
+                                  quantity: Int64((qty * 1000).rounded()))
+        return .done(say("Confirm to update the stock.", "Stock update karne ke liye Confirm kijiye."),
+                     CardDraft(kind: "stock_update_preview", status: .pending, title: product.name, command: command,
+                               data: try await stockPreview(command)))
+    }
+
+    func stockPreview(_ c: CardCommand) async throws -> JSONValue {
+        guard let pid = c.productID else { throw APIError.notFound("Product") }
+        let p = try await ledger.product(pid)
+        let q = c.quantity ?? 0
+        let after: Int64
+        switch c.mode ?? "add" {
+        case "set": after = q
+        case "remove": after = p.stock - q
+        default: after = p.stock + q
+        }
+        return ["product": .ref(pid, p.name), "mode": .string(c.mode ?? "add"), "quantity": .quantity(q), "unit": .string(p.unit),
+                "stock_before": .quantity(p.stock), "stock_after": .quantity(after)]
+    }
+
+    func advanceBalance(_ s: inout PendingState, say: Say) async throws -> Step {
+        let customer: (UUID?, String)
+        switch try await resolveCustomer(&s, say: say, offerCreate: false) {
+        case .asked(let q): return .ask(q)
+        case .ok(let c): customer = c
+        }
+        guard let cid = customer.0 else { throw APIError.notFound("Customer") }
+        let c = try await ledger.customer(cid)
+        let invoices = try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$customerID == cid)
+            .filter(\.$status ~~ InvoiceStatus.posted).all()
+        let payments = try await Payment.query(on: db).filter(\.$businessID == businessID).filter(\.$customerID == cid)
+            .sort(\.$paidOn, .descending).sort(\.$createdAt, .descending).all()
+        let billed = invoices.reduce(Int64(0)) { $0 + $1.total }
+        let paid = payments.reduce(Int64(0)) { $0 + $1.amount }
+        let last: JSONValue = payments.first.map { ["amount": .int($0.amount), "paid_on": .string($0.paidOn)] } ?? .null
+        let message = c.balance > 0
+            ? say("\(c.name) owes \(Money.format(c.balance)).", "\(c.name) ke \(Money.format(c.balance)) baaki hain.")
+            : c.balance < 0 ? say("\(c.name) has \(Money.format(-c.balance)) in credit.", "\(c.name) ka \(Money.format(-c.balance)) advance jama hai.")
+                            : say("\(c.name) owes nothing.", "\(c.name) ka kuch baaki nahi.")
+        return .done(message, CardDraft(kind: "balance", status: .info, title: c.name, command: CardCommand(),
+                                        data: ["customer": .ref(cid, c.name), "billed": .int(billed), "paid": .int(paid), "due": .int(c.balance), "last_payment": last]))
+    }
+
+    func debtors(say: Say) async throws -> Step {
+        let business = try await ledger.business()
+        let today = Validate.localDate(now, timezone: business.timezone)
+        let owing = try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$balance > 0)
+            .sort(\.$balance, .descending).limit(50).all()
+        var rows: [JSONValue] = []
+        for c in owing {
+            let oldest = try await Invoice.query(on: db).filter(\.$customerID == c.id!).filter(\.$status ~~ InvoiceStatus.open)
+                .sort(\.$number).first()
+            let since = oldest.map { $0.dueDate ?? $0.issueDate } ?? today
+            rows.append(["customer": .ref(c.id, c.name), "due": .int(c.balance), "days_overdue": .int(Int64(max(0, Self.days(from: since, to: today))))])
+        }
+        let total = owing.reduce(Int64(0)) { $0 + $1.balance }
+        let message = owing.isEmpty ? say("Nobody owes you money right now.", "Abhi kisi ka kuch baaki nahi.")
+            : say("\(owing.count) customers owe you \(Money.format(total)) in all.", "\(owing.count) customers ke kul \(Money.format(total)) baaki hain.")
+        return .done(message, CardDraft(kind: "debtors", status: .info, title: say("Who owes you", "Baaki wale"), command: CardCommand(),
+                                        data: ["debtors": .array(rows), "total_due": .int(total)]))
+    }
+
+    static func days(from: String, to: String) -> Int {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd"
+        guard let a = f.date(from: from), let b = f.date(from: to) else { return 0 }
+        return Int((b.timeIntervalSince(a) / 86_400).rounded())
+    }
+
+    func advanceReminder(_ s: inout PendingState, say: Say) async throws -> Step {
+        let business = try await ledger.business()
+        var targets: [CardCommand.ReminderTarget] = []
+        if s.intent.string("customer") != nil || s.customerID != nil {
+            switch try await resolveCustomer(&s, say: say, offerCreate: false) {
+            case .asked(let q): return .ask(q)
+            case .ok(let c):
+                if let id = c.0 { targets = [.init(id: id, name: c.1, due: try await ledger.customer(id).balance)] }
+            }
+        } else {
+            targets = try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$balance > 0)
+                .sort(\.$balance, .descending).limit(50).all().map { .init(id: $0.id!, name: $0.name, due: $0.balance) }
+        }
+        guard !targets.isEmpty else { return .done(say("Nobody owes you money, so there is no reminder to send.", "Kisi ka baaki nahi, reminder ki zarurat nahi."), nil) }
+        let text = say("Namaste {name}, a friendly reminder from \(business.name): {amount} is due. Thank you!",
+                       "Namaste {name}, \(business.name) se yaad dilana tha: {amount} baaki hai. Dhanyavaad!")
+        let command = CardCommand(text: text, customers: targets)
+        return .done(say("Here is the reminder. Sending it needs WhatsApp, which is not connected yet.",
+                         "Reminder taiyaar hai. Bhejne ke liye WhatsApp connect karna hoga."),
+                     CardDraft(kind: "reminder_preview", status: .pending, title: say("Payment reminder", "Payment reminder"), command: command,
+                               data: ["customers": .array(targets.map { ["id": .string($0.id.uuidString), "name": .string($0.name), "due": .int($0.due)] }),
+                                      "text": .string(text)]))
+    }
+
+    func advancePaymentLink(_ s: inout PendingState, say: Say) async throws -> Step {
+        let customer: (UUID?, String)
+        switch try await resolveCustomer(&s, say: say, offerCreate: false) {
+        case .asked(let q): return .ask(q)
+        case .ok(let c): customer = c
+        }
+        guard let amount = s.intent.paise("amount"), amount > 0 else {
+            s.awaiting = "amount"
+            s.asked = true
+            return .ask(say("For how much?", "Kitne ka link?"))
+        }
+        let message = say("Payment links need Razorpay: add your Razorpay key id and secret on the Integrations page.",
+                          "Payment link ke liye Razorpay chahiye: Integrations page par Razorpay key id aur secret daaliye.")
+        return .done(message, CardDraft(kind: "payment_link_preview", status: .pending, title: say("Payment link", "Payment link"),
+                                        command: CardCommand(customerID: customer.0, customerName: customer.1, amount: amount),
+                                        data: ["customer": .ref(customer.0, customer.1), "amount": .int(amount), "configured": false, "message": .string(message)]))
+    }
+
+    func salesSummary(period: String, say: Say) async throws -> Step {
+        let business = try await ledger.business()
+        let (from, to) = Self.range(period, now: now, timezone: business.timezone)
+        let invoices = try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.posted)
+            .filter(\.$issueDate >= from).filter(\.$issueDate <= to).all()
+        let payments = try await Payment.query(on: db).filter(\.$businessID == businessID)
+            .filter(\.$paidOn >= from).filter(\.$paidOn <= to).all()
+        let total = invoices.reduce(Int64(0)) { $0 + $1.total }
+        let collected = payments.reduce(Int64(0)) { $0 + $1.amount }
+        let label = period.replacingOccurrences(of: "_", with: " ")
+        return .done(say("Sales \(label): \(Money.format(total)) over \(invoices.count) invoices; \(Money.format(collected)) collected.",
+                         "Bikri (\(label)): \(invoices.count) bill, \(Money.format(total)); \(Money.format(collected)) mile."),
+                     CardDraft(kind: "sales_summary", status: .info, title: say("Sales \(label)", "Bikri \(label)"), command: CardCommand(),
+                               data: ["period": .string(period), "from": .string(from), "to": .string(to), "invoices": .int(Int64(invoices.count)),
+                                      "total": .int(total), "collected": .int(collected)]))
+    }
+
+    /// today / this_week (from Monday) / this_month / last_month, as business-local dates.
+    static func range(_ period: String, now: Date, timezone: String) -> (String, String) {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "Asia/Kolkata")!
+        cal.firstWeekday = 2
+        func fmt(_ d: Date) -> String { Validate.localDate(d, timezone: timezone) }
+        let today = cal.startOfDay(for: now)
+        switch period {
+        case "this_week":
+            let start = cal.dateInterval(of: .weekOfYear, for: today)?.start ?? today
+            return (fmt(start), fmt(now))
+        case "this_month":
+            let start = cal.dateInterval(of: .month, for: today)?.start ?? today
+            return (fmt(start), fmt(now))
+        case "last_month":
+            let thisStart = cal.dateInterval(of: .month, for: today)?.start ?? today
+            let lastStart = cal.date(byAdding: .month, value: -1, to: thisStart) ?? thisStart
+            let lastEnd = cal.date(byAdding: .day, value: -1, to: thisStart) ?? thisStart
+            return (fmt(lastStart), fmt(lastEnd))
+        default:
+            return (fmt(now), fmt(now))
+        }
+    }
+
+    func advanceAddProduct(_ s: inout PendingState, say: Say) async throws -> Step {
+        guard let name = s.intent.string("product") else {
+            s.awaiting = "name"
+            return .ask(say("What is the product called?", "Product ka naam kya hai?"))
+        }
+        let unit = s.intent.string("unit") ?? "pcs"
+        guard let price = s.intent.paise("unit_price") else {
+            s.awaiting = "price"
+            return .ask(say("At what price per \(unit)?", "Kis rate par (prati \(unit))?"))
+        }
+        let qty = s.intent.number("quantity").map { Int64(($0 * 1000).rounded()) } ?? 0
+        let command = CardCommand(quantity: qty, name: name, unit: unit, price: price)
+        return .done(say("Confirm to add this product.", "Product jodne ke liye Confirm kijiye."),
+                     CardDraft(kind: "product_preview", status: .pending, title: name, command: command, data: Self.productPreview(command)))
+    }
+
+    static func productPreview(_ c: CardCommand) -> JSONValue {
+        ["name": .optional(c.name), "unit": .string(c.unit ?? "pcs"), "price": .int(c.price ?? 0), "quantity": .quantity(c.quantity ?? 0)]
+    }
+
+    func advanceAddCustomer(_ s: inout PendingState, say: Say) async throws -> Step {
+        guard let name = s.intent.string("customer") else {
+            s.awaiting = "name"
+            return .ask(say("What is the customer's name?", "Customer ka naam kya hai?"))
+        }
+        let command = CardCommand(name: name, phone: s.intent.string("phone"))
+        return .done(say("Confirm to add this customer.", "Customer jodne ke liye Confirm kijiye."),
+                     CardDraft(kind: "customer_preview", status: .pending, title: name, command: command,
+                               data: ["name": .string(name), "phone": .optional(command.phone)]))
+    }
+
+    func advanceSocialPost(_ s: inout PendingState, say: Say) -> Step {
+        guard let content = s.intent.string("content") else {
+            s.awaiting = "content"
+            return .ask(say("What should the post say?", "Post mein kya likhna hai?"))
+        }
+        let platform = s.intent.string("platform") ?? "bluesky"
+        let command = CardCommand(platform: platform, content: content, imageURL: s.intent.string("image_url"))
+        return .done(say("Here is the draft. Publishing needs \(platform) to be connected.", "Draft taiyaar hai. Publish ke liye \(platform) connect karna hoga."),
+                     CardDraft(kind: "social_post_preview", status: .pending, title: say("Post for \(platform)", "\(platform) post"), command: command,
+                               data: ["platform": .string(platform), "content": .string(content), "image_url": .optional(command.imageURL)]))
+    }
+}

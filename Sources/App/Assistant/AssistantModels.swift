@@ -1,0 +1,110 @@
+import Fluent
+import Foundation
+
+/// A conversation between one user and the assistant; its pending intent lives here (DESIGN §5:
+/// conversation state is in the database, so any instance can continue it).
+final class Conversation: Model, @unchecked Sendable {
+    static let schema = "conversations"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "user_id") var userID: UUID
+    /// JSON of `PendingState`, or nil when nothing is pending.
+    @OptionalField(key: "pending") var pending: String?
+    @Field(key: "last_activity_at") var lastActivityAt: Date
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+}
+
+final class ConversationTurn: Model, @unchecked Sendable {
+    static let schema = "conversation_turns"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "conversation_id") var conversationID: UUID
+    @Field(key: "role") var role: String
+    @Field(key: "text") var text: String
+    @OptionalField(key: "card_id") var cardID: UUID?
+    @OptionalField(key: "engine") var engine: String?
+    @Field(key: "created_at") var createdAt: Date
+    /// Orders turns written in the same instant.
+    @Field(key: "seq") var seq: Int64
+
+    init() {}
+}
+
+enum CardStatus: String, Codable, Sendable {
+    case pending, confirmed, cancelled, info, failed
+}
+
+final class AssistantCard: Model, @unchecked Sendable {
+    static let schema = "assistant_cards"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "conversation_id") var conversationID: UUID
+    @Field(key: "kind") var kind: String
+    @Enum(key: "status") var status: CardStatus
+    @Field(key: "title") var title: String
+    /// JSON of `CardCommand`: what Confirm will do, with resolved ids.
+    @Field(key: "command") var command: String
+    /// JSON of the card's display data.
+    @Field(key: "data") var data: String
+    @OptionalField(key: "result") var result: String?
+    @OptionalField(key: "error") var error: String?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+}
+
+struct CreateAssistant: AsyncMigration {
+    var name: String { "003_create_assistant" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("conversations")
+            .id()
+            .field("business_id", .uuid, .required, .references("businesses", "id", onDelete: .cascade))
+            .field("user_id", .uuid, .required, .references("users", "id", onDelete: .cascade))
+            .field("pending", .string)
+            .field("last_activity_at", .datetime, .required)
+            .field("created_at", .datetime, .required)
+            .create()
+        try await db.schema("assistant_cards")
+            .id()
+            .field("business_id", .uuid, .required, .references("businesses", "id", onDelete: .cascade))
+            .field("conversation_id", .uuid, .required, .references("conversations", "id", onDelete: .cascade))
+            .field("kind", .string, .required)
+            .field("status", .string, .required)
+            .field("title", .string, .required)
+            .field("command", .string, .required)
+            .field("data", .string, .required)
+            .field("result", .string)
+            .field("error", .string)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .create()
+        try await db.schema("conversation_turns")
+            .id()
+            .field("business_id", .uuid, .required, .references("businesses", "id", onDelete: .cascade))
+            .field("conversation_id", .uuid, .required, .references("conversations", "id", onDelete: .cascade))
+            .field("role", .string, .required)
+            .field("text", .string, .required)
+            .field("card_id", .uuid, .references("assistant_cards", "id", onDelete: .setNull))
+            .field("engine", .string)
+            .field("created_at", .datetime, .required)
+            .field("seq", .int64, .required)
+            .create()
+        let sql = try db.sql
+        try await sql.create(index: "conversations_user").on("conversations").column("business_id").column("user_id").run()
+        try await sql.create(index: "turns_conversation").on("conversation_turns").column("conversation_id").column("seq").run()
+        try await sql.create(index: "cards_conversation").on("assistant_cards").column("conversation_id").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema("conversation_turns").delete()
+        try await db.schema("assistant_cards").delete()
+        try await db.schema("conversations").delete()
+    }
+}

@@ -1,0 +1,245 @@
+import Foundation
+
+/// The intents the assistant understands (issue 3 §2).
+public enum IntentName: String, Codable, Sendable, CaseIterable {
+    case createInvoice = "create_invoice"
+    case recordPayment = "record_payment"
+    case checkStock = "check_stock"
+    case updateStock = "update_stock"
+    case customerBalance = "customer_balance"
+    case listDebtors = "list_debtors"
+    case sendPaymentReminder = "send_payment_reminder"
+    case createPaymentLink = "create_payment_link"
+    case generateReport = "generate_report"
+    case salesSummary = "sales_summary"
+    case addProduct = "add_product"
+    case addCustomer = "add_customer"
+    case draftSocialPost = "draft_social_post"
+    case help
+    case greeting
+    case unknown
+}
+
+/// JSON-like value for entities. Numbers: `.int` for integers (paise), `.number` for quantities.
+public indirect enum NLUValue: Codable, Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case number(Double)
+    case string(String)
+    case array([NLUValue])
+    case object([String: NLUValue])
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null; return }
+        if let b = try? c.decode(Bool.self) { self = .bool(b); return }
+        if let i = try? c.decode(Int64.self) { self = .int(i); return }
+        if let d = try? c.decode(Double.self) { self = .number(d); return }
+        if let s = try? c.decode(String.self) { self = .string(s); return }
+        if let a = try? c.decode([NLUValue].self) { self = .array(a); return }
+        if let o = try? c.decode([String: NLUValue].self) { self = .object(o); return }
+        throw DecodingError.dataCorruptedError(in: c, debugDescription: "Unsupported JSON value")
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .null: try c.encodeNil()
+        case .bool(let b): try c.encode(b)
+        case .int(let i): try c.encode(i)
+        case .number(let d):
+            if d.isFinite, d == d.rounded(), abs(d) < 9.0e15 { try c.encode(Int64(d)) } else { try c.encode(d) }
+        case .string(let s): try c.encode(s)
+        case .array(let a): try c.encode(a)
+        case .object(let o): try c.encode(o)
+        }
+    }
+
+    /// True for `.null`, empty strings and empty arrays.
+    public var isEmpty: Bool {
+        switch self {
+        case .null: return true
+        case .string(let s): return s.trimmingCharacters(in: .whitespaces).isEmpty
+        case .array(let a): return a.isEmpty
+        default: return false
+        }
+    }
+
+    var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    var doubleValue: Double? {
+        switch self {
+        case .int(let i): return Double(i)
+        case .number(let d): return d
+        case .string(let s): return Double(s)
+        default: return nil
+        }
+    }
+}
+
+/// The parse result, identical in shape for the offline and LLM engines.
+public struct ParsedIntent: Codable, Sendable, Equatable {
+    public var intent: IntentName
+    public var confidence: Double
+    public var entities: [String: NLUValue]
+    public var missing: [String]
+    public var engine: String
+
+    public init(intent: IntentName, confidence: Double, entities: [String: NLUValue], missing: [String], engine: String) {
+        self.intent = intent
+        self.confidence = confidence
+        self.entities = entities
+        self.missing = missing
+        self.engine = engine
+    }
+
+    /// Same shape with every expected key for `intent` filled (null where absent); coerces money to
+    /// integer paise and quantities to numbers, and computes `missing`. Also used to normalize LLM output.
+    public static func normalized(intent: IntentName, entities: [String: NLUValue], confidence: Double, engine: String) -> ParsedIntent {
+        let schema = EntitySchema.keys(for: intent)
+        var out: [String: NLUValue] = [:]
+        for key in schema {
+            let v = entities[key] ?? .null
+            out[key] = EntitySchema.coerce(key: key, value: v)
+        }
+        if intent == .createInvoice {
+            if case .null = out["due"] ?? .null { out["due"] = .bool(false) }
+            if case .null = out["items"] ?? .null { out["items"] = .array([]) }
+        }
+        if intent == .generateReport, (out["format"] ?? .null).isEmpty { out["format"] = .string("pdf") }
+        var missing: [String] = []
+        func need(_ name: String, _ value: NLUValue?) {
+            if (value ?? .null).isEmpty, !missing.contains(name) { missing.append(name) }
+        }
+        switch intent {
+        case .createInvoice:
+            need("customer", out["customer"])
+            if case .array(let items) = out["items"] ?? .null, !items.isEmpty {
+                for item in items {
+                    guard case .object(let o) = item else { continue }
+                    need("product", o["product"])
+                    need("quantity", o["quantity"])
+                }
+                for item in items {
+                    guard case .object(let o) = item else { continue }
+                    need("unit_price", o["unit_price"])
+                }
+            } else {
+                missing.append("items")
+            }
+        case .recordPayment:
+            need("customer", out["customer"]); need("amount", out["amount"])
+        case .checkStock:
+            need("product", out["product"])
+        case .updateStock:
+            need("product", out["product"]); need("quantity", out["quantity"]); need("mode", out["mode"])
+        case .customerBalance:
+            need("customer", out["customer"])
+        case .createPaymentLink:
+            need("customer", out["customer"]); need("amount", out["amount"])
+        case .generateReport:
+            need("report", out["report"])
+        case .addProduct:
+            need("product", out["product"])
+        case .addCustomer:
+            need("customer", out["customer"])
+        case .draftSocialPost:
+            need("platform", out["platform"]); need("content", out["content"])
+        case .listDebtors, .sendPaymentReminder, .salesSummary, .help, .greeting, .unknown:
+            break
+        }
+        let conf = confidence.isFinite ? min(1, max(0, confidence)) : 0
+        return ParsedIntent(intent: intent, confidence: intent == .unknown ? 0 : conf, entities: out, missing: missing, engine: engine)
+    }
+}
+
+enum EntitySchema {
+    static func keys(for intent: IntentName) -> [String] {
+        switch intent {
+        case .createInvoice: return ["customer", "items", "amount_paid", "payment_mode", "discount", "due"]
+        case .recordPayment: return ["customer", "amount", "payment_mode"]
+        case .checkStock: return ["product"]
+        case .updateStock: return ["product", "quantity", "mode"]
+        case .customerBalance: return ["customer"]
+        case .listDebtors: return []
+        case .sendPaymentReminder: return ["customer"]
+        case .createPaymentLink: return ["customer", "amount"]
+        case .generateReport: return ["report", "format", "period"]
+        case .salesSummary: return ["period"]
+        case .addProduct: return ["product", "unit_price", "quantity", "unit"]
+        case .addCustomer: return ["customer", "phone"]
+        case .draftSocialPost: return ["platform", "content", "image_url"]
+        case .help, .greeting, .unknown: return []
+        }
+    }
+
+    static let moneyKeys: Set<String> = ["amount_paid", "discount", "amount", "unit_price"]
+    static let numberKeys: Set<String> = ["quantity"]
+
+    static func coerce(key: String, value: NLUValue) -> NLUValue {
+        if moneyKeys.contains(key) {
+            switch value {
+            case .number(let d): return d.isFinite ? .int(Int64(d.rounded())) : .null
+            case .string(let s): if let p = Replies.money(s) { return .int(p) }; return s.isEmpty ? .null : value
+            default: return value
+            }
+        }
+        if numberKeys.contains(key) {
+            switch value {
+            case .int(let i): return .number(Double(i))
+            case .string(let s): if let n = Replies.number(s) { return .number(n) }; return s.isEmpty ? .null : value
+            default: return value
+            }
+        }
+        if key == "due" {
+            switch value {
+            case .null: return .bool(false)
+            case .string(let s): return .bool(["true", "yes", "1"].contains(s.lowercased()))
+            default: return value
+            }
+        }
+        if key == "items", case .array(let items) = value {
+            return .array(items.map { item in
+                guard case .object(let o) = item else { return item }
+                var n: [String: NLUValue] = [:]
+                for k in ["product", "quantity", "unit", "unit_price"] {
+                    n[k] = coerce(key: k, value: o[k] ?? .null)
+                }
+                return .object(n)
+            })
+        }
+        if case .string(let s) = value, s.trimmingCharacters(in: .whitespaces).isEmpty { return .null }
+        return value
+    }
+}
+
+/// A product or customer from the business's catalog.
+public struct CatalogEntry: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    public let unit: String?
+    /// Price in paise.
+    public let price: Int64?
+    public init(id: String, name: String, unit: String? = nil, price: Int64? = nil) {
+        self.id = id
+        self.name = name
+        self.unit = unit
+        self.price = price
+    }
+}
+
+public struct Catalog: Sendable {
+    public var products: [CatalogEntry]
+    public var customers: [CatalogEntry]
+    public init(products: [CatalogEntry] = [], customers: [CatalogEntry] = []) {
+        self.products = products
+        self.customers = customers
+    }
+    public static let empty = Catalog()
+}
+
+public enum MatchResult: Sendable, Equatable {
+    case match(CatalogEntry)
+    case ambiguous([CatalogEntry])
+    case none(suggestions: [CatalogEntry])
+}
