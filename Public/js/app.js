@@ -3,7 +3,9 @@ import { api, errorMessage } from './api.js';
 import { session, setSession, clearSession, mayHaveSession } from './session.js';
 import { h, loadingState, errorState, toast, busy, navigate, fill } from './ui.js';
 import { loginPage, signupPage, passwordPage } from './pages-auth.js';
-import { dashboardPage, comingSoonPage } from './pages-misc.js';
+import { comingSoonPage } from './pages-misc.js';
+import { dashboardPage } from './pages-dashboard.js';
+import { reportsPage } from './pages-reports.js';
 import { customersPage, customerDetailPage } from './pages-customers.js';
 import { productsPage } from './pages-products.js';
 import { invoicesPage, invoiceNewPage, invoiceDetailPage } from './pages-invoices.js';
@@ -29,7 +31,7 @@ const ROUTES = [
   { path: /^\/ledger\/invoices\/new$/, page: invoiceNewPage, nav: 'invoices', title: 'New invoice' },
   { path: /^\/ledger\/invoices\/([^/]+)$/, page: invoiceDetailPage, nav: 'invoices', title: 'Invoice' },
   { path: /^\/ledger\/payments$/, page: paymentsPage, nav: 'payments', title: 'Payments' },
-  { path: /^\/reports$/, page: soon('Reports', 'reports', 'Daily sales, GST summaries and exports to PDF, Excel and CSV.'), nav: 'reports', title: 'Reports' },
+  { path: /^\/reports$/, page: reportsPage, nav: 'reports', title: 'Reports' },
   { path: /^\/integrations$/, page: soon('Integrations', 'channels', 'Connect WhatsApp (Twilio), Instagram, Bluesky, payment links and more.'), nav: 'integrations', title: 'Integrations' },
   { path: /^\/settings$/, page: settingsPage, nav: 'settings', title: 'Settings' },
 ];

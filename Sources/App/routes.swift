@@ -18,6 +18,7 @@ func routes(_ app: Application) throws {
     accounts.registerAuthenticated(authenticated)
     LedgerController().register(authenticated)
     AssistantController().register(authenticated)
+    ReportsController().register(authenticated)
 }
 
 func publicPath(_ app: Application, _ file: String) -> String {

@@ -41,10 +41,12 @@ enum Entrypoint {
             if (command == nil || command == "serve") && !noMigrate {
                 try await app.autoMigrate()
             }
+            // startup() runs the command; for `serve` the server is listening when it returns.
+            try await app.startup()
             if command == nil || command == "serve" {
-                app.lifecycle.use(StartupBanner())
+                StartupBanner.print(app)
             }
-            try await app.execute()
+            try await app.running?.onStop.get()
             // Drain first: the HTTP server finishes in-flight requests (up to its shutdown timeout)
             // before the databases and thread pools they use are shut down.
             await app.http.server.shared.shutdown()

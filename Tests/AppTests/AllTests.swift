@@ -32,6 +32,9 @@ struct OnSQLite {
     @Test func assistantParseShapeAndIsolation() async throws { try await AssistantScenarios.parseShapeAndIsolation(.sqlite) }
     @Test func assistantLLMEngineAgainstFakeServer() async throws { try await AssistantScenarios.llmEngine() }
     @Test func assistantTranscription() async throws { try await AssistantScenarios.transcription() }
+    @Test func assistantHinglishReplies() async throws { try await AssistantScenarios.hinglishReplies(.sqlite) }
+    @Test func dashboardFigures() async throws { try await ReportsScenarios.dashboard(.sqlite) }
+    @Test func csvExports() async throws { try await ReportsScenarios.csvExports(.sqlite) }
 }
 
 @Suite("PostgreSQL", .enabled(if: PostgresCluster.available, PostgresCluster.skipReason))
@@ -57,6 +60,8 @@ struct OnPostgres {
     @Test func assistantInvoiceByText() async throws { try await AssistantScenarios.invoiceByText(.postgres) }
     @Test func assistantMultiTurn() async throws { try await AssistantScenarios.multiTurn(.postgres) }
     @Test func assistantCardsOfEveryKind() async throws { try await AssistantScenarios.cardsOfEveryKind(.postgres) }
+    @Test func dashboardFigures() async throws { try await ReportsScenarios.dashboard(.postgres) }
+    @Test func csvExports() async throws { try await ReportsScenarios.csvExports(.postgres) }
 }
 
 @Suite("OpenAPI document")

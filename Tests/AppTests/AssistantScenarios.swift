@@ -196,6 +196,20 @@ enum AssistantScenarios {
         }
     }
 
+    /// Replies follow the business's preferred language (Hinglish templates for "hi").
+    static func hinglishReplies(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            let (client, _, _) = try await setup(app)
+            #expect(try await client.send(.PATCH, "/api/v1/business", json: ["preferred_language": "hi"]).status == .ok)
+            let q = try await say(client, "Ramesh ko cement becha")
+            #expect((q["reply"] as? String)?.contains("kitne") == true, "\(q["reply"] ?? "")")
+            let english = try await client.send(.PATCH, "/api/v1/business", json: ["preferred_language": "en"])
+            #expect(english.status == .ok)
+            let q2 = try await say(client, "Ramesh ko cement becha")
+            #expect((q2["reply"] as? String)?.hasPrefix("How many") == true, "\(q2["reply"] ?? "")")
+        }
+    }
+
     /// The LLM path against a local fake speaking the chat-completions wire format.
     static func llmEngine() async throws {
         let fake = FakeOpenAI()

@@ -164,8 +164,8 @@ extension AssistantService {
                                    "total": .int(inv.total), "amount_paid": .int(inv.amountPaid), "balance_due": .int(inv.total - inv.amountPaid),
                                    "customer_balance": .int(customer.balance), "pdf_url": .null]
             let follow = CardDraft(kind: "invoice_issued", status: .info, title: number, command: CardCommand(), data: data)
-            let reply = say("Invoice \(number) issued to \(customer.name). Their balance is now \(Money.format(customer.balance)).",
-                            "Bill \(number) \(customer.name) ke naam ban gaya. Ab baaki: \(Money.format(customer.balance)).")
+            let reply = say("Invoice \(number) issued to \(customer.name). Their balance: \(Self.balanceText(customer.balance, say: say)).",
+                            "Bill \(number) \(customer.name) ke naam ban gaya. Hisaab: \(Self.balanceText(customer.balance, say: say)).")
             return (reply, follow, ["invoice_id": .string(inv.id!.uuidString), "number": .string(number)])
         case "payment_preview":
             guard let cid = c.customerID, let amount = c.amount else { throw APIError.notFound("Customer") }
@@ -177,8 +177,8 @@ extension AssistantService {
                                    "credit": .int(payment.unallocated), "balance_before": .int(customer.balance + amount),
                                    "balance_after": .int(customer.balance), "payment_id": .string(payment.id!.uuidString)]
             let follow = CardDraft(kind: "payment_recorded", status: .info, title: customer.name, command: CardCommand(), data: data)
-            return (say("Recorded \(Money.format(amount)) from \(customer.name). Balance now \(Money.format(customer.balance)).",
-                        "\(customer.name) se \(Money.format(amount)) mil gaye. Ab baaki: \(Money.format(customer.balance))."),
+            return (say("Recorded \(Money.format(amount)) from \(customer.name). Their balance: \(Self.balanceText(customer.balance, say: say)).",
+                        "\(customer.name) se \(Money.format(amount)) mil gaye. Hisaab: \(Self.balanceText(customer.balance, say: say))."),
                     follow, ["payment_id": .string(payment.id!.uuidString)])
         case "stock_update_preview":
             guard let pid = c.productID, let q = c.quantity, q > 0 || c.mode == "set" else { throw APIError.notFound("Product") }
@@ -205,17 +205,23 @@ extension AssistantService {
             let follow = CardDraft(kind: "stock", status: .info, title: product.name, command: CardCommand(),
                                    data: ["product": .ref(pid, product.name), "stock": .quantity(product.stock), "unit": .string(product.unit),
                                           "low_stock": .bool(dto.lowStock), "low_stock_threshold": .quantity(product.lowStockThreshold)])
-            return (say("\(product.name) stock is now \(dto.stock) \(product.unit).", "\(product.name) ka stock ab \(dto.stock) \(product.unit) hai."),
+            return (say("\(product.name) stock is now \(dto.stock) \(Self.unitLabel(product.unit, product.stock)).", "\(product.name) ka stock ab \(dto.stock) \(product.unit) hai."),
                     follow, ["product_id": .string(pid.uuidString)])
         case "product_preview":
             let p = try await l.createProduct(ProductInput(name: c.name ?? "", unit: c.unit, price: c.price ?? 0,
                                                             stock: Quantity(thousandths: c.quantity ?? 0)))
+            let dto = ProductDTO(p)
+            let follow = CardDraft(kind: "stock", status: .info, title: p.name, command: CardCommand(),
+                                   data: ["product": .ref(p.id, p.name), "stock": .quantity(p.stock), "unit": .string(p.unit),
+                                          "low_stock": .bool(dto.lowStock), "low_stock_threshold": .quantity(p.lowStockThreshold)])
             return (say("Added \(p.name) at \(Money.format(p.price)) per \(p.unit).", "\(p.name) jod diya, \(Money.format(p.price)) prati \(p.unit)."),
-                    nil, ["product_id": .string(p.id!.uuidString), "reply": .string(say("Added \(p.name).", "\(p.name) jod diya."))])
+                    follow, ["product_id": .string(p.id!.uuidString)])
         case "customer_preview":
             let customer = try await l.createCustomer(CustomerInput(name: c.name ?? "", phone: c.phone))
+            let follow = CardDraft(kind: "balance", status: .info, title: customer.name, command: CardCommand(),
+                                   data: ["customer": .ref(customer.id, customer.name), "billed": 0, "paid": 0, "due": 0, "last_payment": .null])
             return (say("Added customer \(customer.name).", "Customer \(customer.name) jod diya."),
-                    nil, ["customer_id": .string(customer.id!.uuidString), "reply": .string(say("Added customer \(customer.name).", "Customer \(customer.name) jod diya."))])
+                    follow, ["customer_id": .string(customer.id!.uuidString)])
         default:
             throw APIError.conflict("invalid_state", "This card has no action to confirm.")
         }

@@ -135,7 +135,7 @@ extension AssistantService {
             guard let qty = ParsedIntent.number(items[i]["quantity"]), qty > 0 else {
                 s.awaiting = "quantity:\(i)"
                 s.asked = true
-                return .ask(say("How many \(product.unit) of \(product.name)?", "\(product.name) kitne \(product.unit)?"))
+                return .ask(say("How many \(Self.unitLabel(product.unit)) of \(product.name)?", "\(product.name) kitne \(product.unit)?"))
             }
             while s.priceConfirmed.count <= i { s.priceConfirmed.append(false) }
             var price = ParsedIntent.paise(items[i]["unit_price"])
@@ -269,7 +269,7 @@ extension AssistantService {
         }
         if s.intent.intent == .checkStock {
             let dto = ProductDTO(product)
-            let message = say("\(product.name): \(dto.stock) \(product.unit) in stock.", "\(product.name): \(dto.stock) \(product.unit) bacha hai.")
+            let message = say("\(product.name): \(dto.stock) \(Self.unitLabel(product.unit, product.stock)) in stock.", "\(product.name): \(dto.stock) \(product.unit) bacha hai.")
                 + (dto.lowStock ? say(" That is at or below the low-stock level.", " Stock kam hai.") : "")
             return .done(message, CardDraft(kind: "stock", status: .info, title: product.name, command: CardCommand(),
                                             data: ["product": .ref(product.id, product.name), "stock": .quantity(product.stock), "unit": .string(product.unit),
@@ -278,7 +278,7 @@ extension AssistantService {
         guard let qty = s.intent.number("quantity"), qty > 0 else {
             s.awaiting = "stock_quantity"
             s.asked = true
-            return .ask(say("How many \(product.unit)?", "Kitne \(product.unit)?"))
+            return .ask(say("How many \(Self.unitLabel(product.unit))?", "Kitne \(product.unit)?"))
         }
         let command = CardCommand(productID: product.id, productName: product.name, mode: s.intent.string("mode") ?? "add",
                                   quantity: Int64((qty * 1000).rounded()))
@@ -359,21 +359,34 @@ extension AssistantService {
             switch try await resolveCustomer(&s, say: say, offerCreate: false) {
             case .asked(let q): return .ask(q)
             case .ok(let c):
-                if let id = c.0 { targets = [.init(id: id, name: c.1, due: try await ledger.customer(id).balance)] }
+                guard let id = c.0 else { break }
+                let balance = try await ledger.customer(id).balance
+                guard balance > 0 else {
+                    return .done(say("\(c.1) owes nothing (\(Self.balanceText(balance, say: say))), so there is no reminder to send.",
+                                     "\(c.1) ka kuch baaki nahi (\(Self.balanceText(balance, say: say))), reminder ki zarurat nahi."), nil)
+                }
+                targets = [.init(id: id, name: c.1, due: balance)]
             }
         } else {
             targets = try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$balance > 0)
                 .sort(\.$balance, .descending).limit(50).all().map { .init(id: $0.id!, name: $0.name, due: $0.balance) }
         }
         guard !targets.isEmpty else { return .done(say("Nobody owes you money, so there is no reminder to send.", "Kisi ka baaki nahi, reminder ki zarurat nahi."), nil) }
-        let text = say("Namaste {name}, a friendly reminder from \(business.name): {amount} is due. Thank you!",
-                       "Namaste {name}, \(business.name) se yaad dilana tha: {amount} baaki hai. Dhanyavaad!")
-        let command = CardCommand(text: text, customers: targets)
+        // The template is kept on the command (filled per customer when sent); the card shows each
+        // customer's filled-in message.
+        let template = say("Namaste {name}, a friendly reminder from \(business.name): {amount} is due. Thank you!",
+                           "Namaste {name}, \(business.name) se yaad dilana tha: {amount} baaki hai. Dhanyavaad!")
+        func fill(_ t: CardCommand.ReminderTarget) -> String {
+            template.replacingOccurrences(of: "{name}", with: t.name).replacingOccurrences(of: "{amount}", with: Money.format(t.due))
+        }
+        let text = fill(targets[0])
+        let command = CardCommand(text: template, customers: targets)
         return .done(say("Here is the reminder. Sending it needs WhatsApp, which is not connected yet.",
                          "Reminder taiyaar hai. Bhejne ke liye WhatsApp connect karna hoga."),
                      CardDraft(kind: "reminder_preview", status: .pending, title: say("Payment reminder", "Payment reminder"), command: command,
                                data: ["customers": .array(targets.map { ["id": .string($0.id.uuidString), "name": .string($0.name), "due": .int($0.due)] }),
-                                      "text": .string(text)]))
+                                      "text": .string(text),
+                                      "messages": .array(targets.map { ["customer_id": .string($0.id.uuidString), "text": .string(fill($0))] })]))
     }
 
     func advancePaymentLink(_ s: inout PendingState, say: Say) async throws -> Step {
@@ -436,10 +449,11 @@ extension AssistantService {
     }
 
     func advanceAddProduct(_ s: inout PendingState, say: Say) async throws -> Step {
-        guard let name = s.intent.string("product") else {
+        guard var name = s.intent.string("product") else {
             s.awaiting = "name"
             return .ask(say("What is the product called?", "Product ka naam kya hai?"))
         }
+        if name == name.lowercased(), let first = name.first { name = first.uppercased() + name.dropFirst() }
         let unit = s.intent.string("unit") ?? "pcs"
         guard let price = s.intent.paise("unit_price") else {
             s.awaiting = "price"

@@ -97,6 +97,9 @@ struct AssistantService {
         if state != nil, Replies.isCancel(text) || (!yesNoQuestion && Replies.number(text) == nil && Replies.isNo(text)) {
             cancelledPending = true
             step = .done(say("Okay, cancelled. Nothing was saved.", "Theek hai, cancel kar diya. Kuch save nahi hua."), nil)
+        } else if state == nil, Replies.isCancel(text) {
+            step = .done(say("There is nothing pending to cancel. To cancel a card, use its Cancel button.",
+                             "Cancel karne ke liye kuch pending nahi hai. Card ko cancel karne ke liye uska Cancel button dabaiye."), nil)
         } else if var pending = state, try await applyAnswer(text, to: &pending, say: say) {
             engineName = pending.intent.engine
             step = try await advance(&pending, say: say)
@@ -307,6 +310,21 @@ struct AssistantService {
         let entries = choices.map { CatalogEntry(id: $0.id.uuidString, name: $0.name) }
         if case .match(let e) = NameMatcher.match(text, in: entries) { return choices.first { $0.id.uuidString == e.id } }
         return nil
+    }
+
+    /// "bag" → "bags" for counts other than one; measures (kg, g, ml, pcs, dozen) stay as they are.
+    static func unitLabel(_ unit: String, _ thousandths: Int64 = 2000) -> String {
+        let fixed: Set<String> = ["kg", "g", "gm", "ml", "l", "pcs", "dozen", "cft", "sqft", "m", "mm", "cm", "ft"]
+        if thousandths == 1000 || fixed.contains(unit.lowercased()) || unit.hasSuffix("s") { return unit }
+        if unit.hasSuffix("x") || unit.hasSuffix("ch") || unit.hasSuffix("sh") { return unit + "es" }
+        return unit + "s"
+    }
+
+    /// A customer balance in words: owed, or held as an advance — never a bare minus sign.
+    static func balanceText(_ balance: Int64, say: Say) -> String {
+        if balance > 0 { return say("\(Money.format(balance)) due", "\(Money.format(balance)) baaki") }
+        if balance < 0 { return say("\(Money.format(-balance)) in advance", "\(Money.format(-balance)) advance jama") }
+        return say("nothing due", "kuch baaki nahi")
     }
 
     static func numbered(_ choices: [PendingState.Choice]) -> String {

@@ -147,6 +147,8 @@ enum OpenAPIDocument {
                 "missing": array(string), "engine": enumeration(["offline", "llm"])], required: ["intent", "confidence", "entities", "missing", "engine"]),
             "CardAction": object(["card": ref("Card"), "reply": string, "follow_up": ["anyOf": [ref("Card"), ["type": "null"]]]]),
             "CardEdit": ["type": "object", "description": "The changed fields of the card (see docs/api-contract.md)."],
+            "Dashboard": ["type": "object", "description": "Sales, collections, debtors, low stock, a 30-day series and recent activity (see docs/api-contract.md)."],
+            "ReportList": object(["items": array(object(["id": string, "title": string, "description": string, "formats": array(string), "period": boolean]))]),
             "Health": object(["status": string]),
             "Ready": object(["status": string, "database": string, "migrations": string]),
         ]
@@ -221,6 +223,12 @@ enum OpenAPIDocument {
             Op(method: "post", path: "/api/v1/payments", tag: "Payments", summary: "Record a payment; allocated to the named invoice, then the oldest open ones; the rest is credit", body: "PaymentInput", status: 201, response: "Payment", idempotent: true),
             Op(method: "get", path: "/api/v1/payments/{id}", tag: "Payments", summary: "Get a payment with its allocations", response: "Payment"),
 
+            Op(method: "get", path: "/api/v1/dashboard", tag: "Reports", summary: "Dashboard figures, computed from the database", response: "Dashboard"),
+            Op(method: "get", path: "/api/v1/reports", tag: "Reports", summary: "Available exports", response: "ReportList"),
+            Op(method: "get", path: "/api/v1/reports/{file}", tag: "Reports",
+               summary: "Download an export: {id}.csv with id inventory, sales-by-product, sales-by-customer, ledger, aging-debtors or payments",
+               query: [("from", "YYYY-MM-DD (period reports; default: start of this month)"), ("to", "YYYY-MM-DD (default: today)"), ("customer_id", "ledger/payments: one customer")]),
+
             Op(method: "post", path: "/api/v1/assistant/messages", tag: "Assistant",
                summary: "Send a message (JSON text, or multipart `audio`); replies with text, an optional card and what is still missing",
                body: "AssistantMessage", response: "AssistantReply"),
@@ -249,6 +257,9 @@ enum OpenAPIDocument {
             var params: [JSONValue] = []
             if op.path.contains("{id}") {
                 params.append(["name": "id", "in": "path", "required": true, "schema": uuid])
+            }
+            if op.path.contains("{file}") {
+                params.append(["name": "file", "in": "path", "required": true, "schema": string, "description": "e.g. inventory.csv"])
             }
             for (name, desc) in op.query {
                 params.append(["name": .string(name), "in": "query", "required": false, "description": .string(desc), "schema": string])

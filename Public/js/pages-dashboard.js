@@ -1,0 +1,340 @@
+// Dashboard: true figures from GET /api/v1/dashboard (sales with comparisons, money collected
+// and outstanding, debtors, low stock, a 30-day sales chart, recent activity), honest "not
+// connected yet" panels for messages and workflow runs, and empty states for a new business.
+import { api } from './api.js';
+import { h, pageHeader, card, loadingState, errorState, emptyState, linkButton, badge, fill, add } from './ui.js';
+import { formatMoney, formatQuantity, formatDate, formatDateTime, unitLabel } from './format.js';
+import { session, timeZone } from './session.js';
+import { chart } from './chart.js';
+
+// The dashboard polls every 30 s while the tab is visible. Live updates over SSE arrive with
+// the activity stream later; when they do, this poll becomes the fallback.
+const REFRESH_MS = 30_000;
+
+const customerHref = (id) => `#/ledger/customers/${encodeURIComponent(id)}`;
+const invoiceHref = (id) => `#/ledger/invoices/${encodeURIComponent(id)}`;
+const productHref = (name) => `#/ledger/products?q=${encodeURIComponent(name)}`;
+
+const plural = (n, one, many = `${one}s`) => `${n} ${Number(n) === 1 ? one : many}`;
+
+/* ---------- sales and money cards ---------- */
+
+const PERIODS = [
+  { key: 'today', label: 'Sales today', testid: 'dashboard-sales-today', previous: 'yesterday' },
+  { key: 'this_week', label: 'Sales this week', testid: 'dashboard-sales-week', previous: 'the same days last week' },
+  { key: 'this_month', label: 'Sales this month', testid: 'dashboard-sales-month', previous: 'the same days last month' },
+];
+
+/** "▲ 25% vs yesterday" / "▼ 10% …" / "no sales in the previous period". */
+function comparison(p, previousLabel) {
+  const amount = Number(p.amount) || 0;
+  const previous = Number(p.previous) || 0;
+  const prevText = `${formatMoney(previous)}${p.previous_invoices !== undefined ? ` from ${plural(p.previous_invoices, 'invoice')}` : ''}`;
+  if (previous === 0) {
+    return h('p', { class: 'stat-compare', testid: 'compare' }, 'No sales in the previous period');
+  }
+  if (amount === previous) {
+    return h('p', { class: 'stat-compare', testid: 'compare', title: `Previous: ${prevText}` }, `Same as ${previousLabel}`);
+  }
+  const up = amount > previous;
+  const pct = Math.abs(((amount - previous) / previous) * 100);
+  const pctText = pct < 10 && pct % 1 !== 0 ? pct.toFixed(1) : String(Math.round(pct));
+  return h('p', { class: `stat-compare ${up ? 'is-up' : 'is-down'}`, testid: 'compare', title: `Previous: ${prevText}` },
+    h('span', { 'aria-hidden': 'true' }, up ? '▲ ' : '▼ '),
+    h('span', { class: 'visually-hidden' }, up ? 'Up ' : 'Down '),
+    `${pctText}% vs ${previousLabel}`,
+    h('span', { class: 'stat-compare-prev' }, ` (${formatMoney(previous)})`));
+}
+
+function salesCard(period, p) {
+  const amount = Number(p.amount) || 0;
+  const range = p.from && p.to && p.from !== p.to ? `${formatDate(p.from)} – ${formatDate(p.to)}` : formatDate(p.from || p.to);
+  return h('section', { class: 'stat card', testid: period.testid, 'aria-label': period.label },
+    h('h2', { class: 'stat-label' }, period.label),
+    h('p', { class: 'stat-value', testid: 'value' }, formatMoney(amount)),
+    h('p', { class: 'stat-hint' }, amount || p.invoices ? plural(p.invoices || 0, 'invoice') : 'No sales yet', range ? ` · ${range}` : ''),
+    comparison(p, period.previous));
+}
+
+function collectedCard(c) {
+  return h('section', { class: 'stat card', testid: 'dashboard-collected', 'aria-label': 'Collected' },
+    h('h2', { class: 'stat-label' }, 'Collected this month'),
+    h('p', { class: 'stat-value', testid: 'value' }, formatMoney(c.this_month)),
+    h('dl', { class: 'stat-breakdown' },
+      h('div', {}, h('dt', {}, 'Today'), h('dd', {}, formatMoney(c.today))),
+      h('div', {}, h('dt', {}, 'This week'), h('dd', {}, formatMoney(c.this_week)))));
+}
+
+function outstandingCard(d) {
+  const count = Number(d.debtors?.count) || 0;
+  return h('section', { class: 'stat card', testid: 'dashboard-outstanding', 'aria-label': 'Outstanding' },
+    h('h2', { class: 'stat-label' }, 'Outstanding'),
+    h('p', { class: `stat-value ${Number(d.outstanding) > 0 ? 'money-due' : ''}`, testid: 'value' }, formatMoney(d.outstanding)),
+    h('p', { class: 'stat-hint' }, count ? `Owed by ${plural(count, 'customer')}` : 'Nobody owes you money'),
+    h('p', { class: 'card-foot' }, h('a', { href: '#/reports' }, 'Aging report →')));
+}
+
+function debtorsCard(debtors) {
+  const count = Number(debtors?.count) || 0;
+  const top = debtors?.top || [];
+  const body = count && top.length
+    ? h('ol', { class: 'mini-list', testid: 'debtor-list' }, top.map((t) => h('li', { testid: 'debtor-row' },
+      h('span', {},
+        h('a', { href: customerHref(t.customer.id) }, t.customer.name),
+        Number(t.days_overdue) > 0
+          ? h('span', { class: 'cell-sub' }, badge(`${plural(t.days_overdue, 'day')} overdue`, Number(t.days_overdue) > 30 ? 'danger' : 'warn'))
+          : null),
+      h('span', { class: 'money money-due' }, formatMoney(t.due)))))
+    : emptyState('Nobody owes you anything right now.');
+  return h('section', { class: 'card', testid: 'dashboard-debtors', 'aria-labelledby': 'dash-debtors-title' },
+    h('div', { class: 'card-head' },
+      h('h2', { class: 'card-title', id: 'dash-debtors-title' }, 'Who owes you'),
+      h('span', { class: 'badge badge-neutral', testid: 'debtor-count' }, plural(count, 'debtor'))),
+    body,
+    h('p', { class: 'card-foot' }, h('a', { href: '#/ledger/customers' }, 'All customers →')));
+}
+
+function lowStockCard(items) {
+  const list = items || [];
+  const body = list.length
+    ? h('ul', { class: 'mini-list', testid: 'low-stock-list' }, list.map((p) => h('li', { testid: 'low-stock-row' },
+      h('a', { href: productHref(p.name) }, p.name),
+      h('span', {},
+        `${formatQuantity(p.stock)} ${unitLabel(p.unit, p.stock)} left `,
+        h('span', { class: 'cell-sub' }, `alert at ${formatQuantity(p.low_stock_threshold)}`)))))
+    : emptyState('Nothing is running low.');
+  return h('section', { class: 'card', testid: 'dashboard-low-stock', 'aria-labelledby': 'dash-low-title' },
+    h('div', { class: 'card-head' },
+      h('h2', { class: 'card-title', id: 'dash-low-title' }, 'Running low'),
+      list.length ? badge(plural(list.length, 'product'), 'warn') : null),
+    body,
+    h('p', { class: 'card-foot' }, h('a', { href: '#/ledger/products' }, 'All products →')));
+}
+
+/* ---------- charts ---------- */
+
+let chartKind = 'bar'; // remembered while the app is open
+
+function salesChartCard(days) {
+  const series = days || [];
+  const total = series.reduce((sum, d) => sum + (Number(d.amount) || 0), 0);
+  const invoices = series.reduce((sum, d) => sum + (Number(d.invoices) || 0), 0);
+  const holder = h('div', { class: 'chart-holder' });
+  const toggle = h('div', { class: 'segmented', role: 'group', 'aria-label': 'Chart style' });
+  const draw = () => {
+    if (!total) {
+      fill(holder, emptyState('No sales in the last 30 days. Issued invoices show up here.',
+        linkButton('#/ledger/invoices/new', 'Create an invoice', { kind: 'secondary' })));
+      return;
+    }
+    fill(holder, chart({
+      kind: chartKind,
+      title: 'Sales, last 30 days',
+      seriesLabel: 'Sales',
+      money: true,
+      detailLabel: 'Invoices',
+      testid: 'sales-chart',
+      points: series.map((d) => ({ x: d.date, value: d.amount, detail: plural(d.invoices || 0, 'invoice') })),
+    }));
+  };
+  const buttons = [['bar', 'Bars'], ['line', 'Line']].map(([kind, label]) => {
+    const b = h('button', { type: 'button', class: 'btn btn-small btn-ghost', 'aria-pressed': String(kind === chartKind) }, label);
+    b.addEventListener('click', () => {
+      chartKind = kind;
+      buttons.forEach((other) => other.setAttribute('aria-pressed', String(other === b)));
+      draw();
+    });
+    return b;
+  });
+  add(toggle, buttons);
+  draw();
+  return h('section', { class: 'card', testid: 'dashboard-chart-sales', 'aria-labelledby': 'dash-chart-title' },
+    h('div', { class: 'card-head' },
+      h('div', {},
+        h('h2', { class: 'card-title', id: 'dash-chart-title' }, 'Sales, last 30 days'),
+        h('p', { class: 'muted card-sub' }, total ? `${formatMoney(total)} from ${plural(invoices, 'invoice')}` : '')),
+      total ? toggle : null),
+    holder);
+}
+
+function notConnected(testid, title, message, link) {
+  return h('section', { class: 'card panel-soon', testid, 'aria-labelledby': `${testid}-title` },
+    h('h2', { class: 'card-title', id: `${testid}-title` }, title, ' ', badge('Not connected yet', 'neutral')),
+    h('p', {}, message || 'Not connected yet.'),
+    link ? h('p', { class: 'card-foot' }, link) : null);
+}
+
+function messagesCard(m) {
+  const title = 'Messages per channel, 14 days';
+  if (!m || !m.connected) {
+    return notConnected('dashboard-messages', title, m?.message, h('a', { href: '#/integrations' }, 'Integrations →'));
+  }
+  // Once channels land: one small chart per channel ({channel|name, points|days: [{date, count}]}).
+  const series = Array.isArray(m.series) ? m.series : [];
+  return h('section', { class: 'card', testid: 'dashboard-messages', 'aria-labelledby': 'dashboard-messages-title' },
+    h('h2', { class: 'card-title', id: 'dashboard-messages-title' }, title),
+    series.length
+      ? series.map((sr) => {
+        const name = String(sr.channel || sr.name || 'Channel');
+        const pts = (sr.points || sr.days || []).map((d) => ({ x: d.date, value: Number(d.count ?? d.value ?? 0) }));
+        return chart({ kind: 'line', title: `${name} messages, last 14 days`, seriesLabel: `${name} messages`, points: pts, height: 160 });
+      })
+      : emptyState('No messages in the last 14 days.'));
+}
+
+function runsCard(r) {
+  const title = 'Workflow runs, 7 days';
+  if (!r || !r.connected) {
+    return notConnected('dashboard-runs', title, r?.message, h('a', { href: '#/workflows' }, 'Workflows →'));
+  }
+  return h('section', { class: 'card', testid: 'dashboard-runs', 'aria-labelledby': 'dashboard-runs-title' },
+    h('h2', { class: 'card-title', id: 'dashboard-runs-title' }, title),
+    h('dl', { class: 'stat-breakdown' },
+      h('div', {}, h('dt', {}, 'Succeeded'), h('dd', {}, String(Number(r.succeeded) || 0))),
+      h('div', {}, h('dt', {}, 'Failed'), h('dd', { class: Number(r.failed) ? 'money-due' : null }, String(Number(r.failed) || 0)))));
+}
+
+/* ---------- activity ---------- */
+
+const ACTIVITY = {
+  invoice: { label: 'Invoice', kind: 'info' },
+  void: { label: 'Void', kind: 'danger' },
+  payment: { label: 'Payment', kind: 'success' },
+  message: { label: 'Message', kind: 'neutral' },
+  run: { label: 'Run', kind: 'neutral' },
+};
+
+function activityHref(a) {
+  if ((a.type === 'invoice' || a.type === 'void') && a.id) return invoiceHref(a.id);
+  if (a.type === 'payment') return a.customer?.id ? customerHref(a.customer.id) : '#/ledger/payments';
+  return null;
+}
+
+function activityCard(items, tz) {
+  const list = items || [];
+  const body = list.length
+    ? h('ul', { class: 'activity-list' }, list.map((a) => {
+      const meta = ACTIVITY[a.type] || { label: a.type || 'Event', kind: 'neutral' };
+      const href = activityHref(a);
+      const title = a.title || meta.label;
+      return h('li', { class: 'activity-item', testid: 'activity-item', dataset: { type: a.type || '' } },
+        badge(meta.label, meta.kind),
+        h('div', { class: 'activity-main' },
+          href ? h('a', { href, class: 'activity-title' }, title) : h('span', { class: 'activity-title' }, title),
+          h('span', { class: 'cell-sub' },
+            a.customer?.id ? h('a', { href: customerHref(a.customer.id) }, a.customer.name) : null,
+            a.customer?.id ? ' · ' : null,
+            h('time', { datetime: a.at || '' }, formatDateTime(a.at, tz)))),
+        a.amount !== undefined && a.amount !== null
+          ? h('span', { class: `money ${a.type === 'void' ? 'money-void' : ''}` }, formatMoney(a.amount))
+          : null);
+    }))
+    : emptyState('Nothing has happened yet. Invoices and payments will appear here as you record them.');
+  return h('section', { class: 'card', testid: 'dashboard-activity', 'aria-labelledby': 'dash-activity-title' },
+    h('h2', { class: 'card-title', id: 'dash-activity-title' }, 'Recent activity'),
+    body,
+    h('p', { class: 'card-foot link-row' },
+      h('a', { href: '#/ledger/invoices' }, 'All invoices →'),
+      h('a', { href: '#/ledger/payments' }, 'All payments →')));
+}
+
+/* ---------- empty business ---------- */
+
+function emptyBusiness(d) {
+  const steps = [
+    ['#/ledger/products', 'Add a product', 'Name, price and opening stock — so invoices fill themselves in.'],
+    ['#/ledger/customers', 'Add a customer', 'Who you sell to on credit, with their WhatsApp number.'],
+    ['#/ledger/invoices/new', 'Create an invoice', 'Your first sale. Stock and the customer’s balance update on their own.'],
+  ];
+  return [
+    h('section', { class: 'card dashboard-empty', testid: 'dashboard-empty', 'aria-labelledby': 'dash-empty-title' },
+      h('h2', { class: 'card-title', id: 'dash-empty-title' }, 'Your books are empty — let’s get started'),
+      h('p', { class: 'muted' }, 'Sales, money collected and who owes you appear here as soon as you record them. Nothing to show yet, so no made-up zeros.'),
+      h('ol', { class: 'start-steps' }, steps.map(([href, label, text]) => h('li', {},
+        h('a', { href, class: 'start-step-link' }, label), h('span', { class: 'cell-sub' }, text)))),
+      h('p', { class: 'muted' }, 'Or look around with sample data first: run ',
+        h('code', {}, 'swift run munim demo'), ' on the server, then log in with the demo account it prints.')),
+    h('div', { class: 'grid-2' },
+      messagesCard(d.messages_14d),
+      runsCard(d.runs_7d)),
+  ];
+}
+
+/* ---------- page ---------- */
+
+export function dashboardPage(ctx) {
+  const first = session.user?.name ? `, ${session.user.name.split(' ')[0]}` : '';
+  const status = h('span', { class: 'dashboard-status', testid: 'dashboard-updated', 'aria-live': 'polite' });
+  const refreshBtn = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'dashboard-refresh' }, 'Refresh');
+  const body = h('div', { class: 'dashboard', testid: 'dashboard' }, loadingState('Adding up your figures…'));
+
+  add(ctx.root,
+    pageHeader('Dashboard', refreshBtn, linkButton('#/ledger/invoices/new', 'New invoice', { testid: 'dashboard-new-invoice' })),
+    h('p', { class: 'muted lead' }, `Namaste${first}. Here is where your business stands.`, ' ', status),
+    body);
+
+  let lastKey = null;
+  let loading = false;
+  let timer = null;
+
+  function render(d) {
+    const tz = d.timezone || timeZone();
+    if (d.empty) {
+      fill(body, emptyBusiness(d));
+      return;
+    }
+    fill(body,
+      h('div', { class: 'stats stats-3' }, PERIODS.map((p) => salesCard(p, d.sales?.[p.key] || {}))),
+      h('div', { class: 'stats stats-2' }, collectedCard(d.collected || {}), outstandingCard(d)),
+      salesChartCard(d.sales_30d),
+      h('div', { class: 'grid-2' }, debtorsCard(d.debtors), lowStockCard(d.low_stock)),
+      activityCard(d.activity, tz),
+      h('div', { class: 'grid-2' }, messagesCard(d.messages_14d), runsCard(d.runs_7d)));
+  }
+
+  async function load({ initial = false } = {}) {
+    if (loading) return;
+    loading = true;
+    try {
+      const d = await api.get('/dashboard');
+      if (!ctx.root.isConnected && !initial) return;
+      // Skip redrawing when nothing changed, so focus and open tooltips survive the poll.
+      const { generated_at: generatedAt, ...rest } = d || {};
+      const key = JSON.stringify(rest);
+      if (key !== lastKey) {
+        lastKey = key;
+        render(d);
+      }
+      const tz = d.timezone || timeZone();
+      status.textContent = `Updated ${formatDateTime(generatedAt || new Date().toISOString(), tz)}.`;
+    } catch (e) {
+      if (lastKey === null) {
+        fill(body, errorState(e, () => {
+          fill(body, loadingState('Adding up your figures…'));
+          load({ initial: true });
+        }));
+      } else {
+        status.textContent = `Could not refresh: ${e.message || 'network problem'}. Showing the last figures.`;
+      }
+    } finally {
+      loading = false;
+    }
+  }
+
+  const onVisible = () => {
+    if (!ctx.root.isConnected) return stop();
+    if (document.visibilityState === 'visible') load();
+  };
+  function stop() {
+    clearInterval(timer);
+    document.removeEventListener('visibilitychange', onVisible);
+  }
+  timer = setInterval(() => {
+    if (!ctx.root.isConnected) return stop(); // left the page
+    if (document.visibilityState === 'visible') load();
+  }, REFRESH_MS);
+  document.addEventListener('visibilitychange', onVisible);
+  refreshBtn.addEventListener('click', () => load());
+
+  load({ initial: true });
+}

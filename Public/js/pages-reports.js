@@ -1,0 +1,255 @@
+// Reports: the exports from GET /api/v1/reports, each with a period picker (when it takes a
+// period) and a CSV download. The download is fetched (so errors show here, with progress for
+// large files) and handed to the browser as a file; the link's href also works on its own.
+import { ApiError, api, errorMessage } from './api.js';
+import { h, pageHeader, loadingState, errorState, emptyState, fill, add, uid, badge } from './ui.js';
+import { typeahead } from './typeahead.js';
+import { formatDate, todayIn } from './format.js';
+import { timeZone } from './session.js';
+
+const pad2 = (n) => String(n).padStart(2, '0');
+const ymd = (y, m, d) => `${y}-${pad2(m)}-${pad2(d)}`;
+const lastDay = (y, m) => new Date(Date.UTC(y, m, 0)).getUTCDate(); // m is 1-based
+
+/** Presets relative to today in the business timezone. */
+function presets() {
+  const today = todayIn(timeZone());
+  const [y, m] = today.split('-').map(Number);
+  const py = m === 1 ? y - 1 : y;
+  const pm = m === 1 ? 12 : m - 1;
+  return [
+    { key: 'this-month', label: 'This month', from: ymd(y, m, 1), to: today },
+    { key: 'last-month', label: 'Last month', from: ymd(py, pm, 1), to: ymd(py, pm, lastDay(py, pm)) },
+    { key: 'this-year', label: 'This year', from: ymd(y, 1, 1), to: today },
+  ];
+}
+
+function humanSize(bytes) {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+function filenameFrom(res, fallback) {
+  const cd = res.headers.get('Content-Disposition') || '';
+  const star = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(cd);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim());
+    } catch {
+      // fall through
+    }
+  }
+  const plain = /filename\s*=\s*"?([^";]+)"?/i.exec(cd);
+  return plain ? plain[1].trim() : fallback;
+}
+
+/** Fetches the file with progress, then saves it through a temporary object URL. */
+async function download(url, fallbackName, onProgress, signal) {
+  let res;
+  try {
+    res = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'text/csv' }, signal });
+  } catch (e) {
+    if (e && e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'network_error', 'Could not reach the server. Check your connection and try again.');
+  }
+  if (!res.ok) {
+    let message = `The export failed (HTTP ${res.status}).`;
+    let code = `http_${res.status}`;
+    try {
+      const data = await res.json();
+      if (data && data.error) {
+        message = data.error.message || message;
+        code = data.error.code || code;
+      }
+    } catch {
+      // not JSON
+    }
+    if (res.status === 401) window.dispatchEvent(new CustomEvent('munim:unauthenticated'));
+    throw new ApiError(res.status, code, message);
+  }
+  const chunks = [];
+  let received = 0;
+  if (res.body && res.body.getReader) {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      received += value.byteLength;
+      onProgress(received);
+    }
+  } else {
+    const buf = await res.arrayBuffer();
+    chunks.push(new Uint8Array(buf));
+    received = buf.byteLength;
+  }
+  const blob = new Blob(chunks, { type: res.headers.get('Content-Type') || 'text/csv' });
+  const href = URL.createObjectURL(blob);
+  const a = h('a', { href, download: filenameFrom(res, fallbackName), class: 'visually-hidden' }, 'download');
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 60_000);
+  return received;
+}
+
+function reportRow(report) {
+  const id = String(report.id);
+  const formats = Array.isArray(report.formats) ? report.formats : ['csv'];
+  const csv = formats.includes('csv');
+  const status = h('p', { class: 'report-status', role: 'status', 'aria-live': 'polite', testid: 'report-status' });
+  const link = h('a', { class: 'btn btn-primary', testid: 'report-download', download: `${id}.csv` }, 'Download CSV');
+  let from = null;
+  let to = null;
+  let customer = null;
+  let controller = null;
+
+  const query = () => {
+    const qs = new URLSearchParams();
+    if (report.period) {
+      if (from.value) qs.set('from', from.value);
+      if (to.value) qs.set('to', to.value);
+    }
+    if (customer && customer.selected) qs.set('customer_id', customer.selected.id);
+    const s = qs.toString();
+    return s ? `?${s}` : '';
+  };
+  const fileName = () => (report.period && from.value && to.value ? `${id}-${from.value}-to-${to.value}.csv` : `${id}.csv`);
+
+  const problem = () => {
+    if (!report.period) return null;
+    if (!from.value || !to.value) return 'Choose both dates.';
+    if (from.value > to.value) return 'The start date is after the end date.';
+    return null;
+  };
+
+  const update = () => {
+    link.href = `/api/v1/reports/${encodeURIComponent(id)}.csv${query()}`;
+    link.setAttribute('download', fileName());
+    const p = problem();
+    link.classList.toggle('is-disabled', !!p);
+    if (p) link.setAttribute('aria-disabled', 'true');
+    else link.removeAttribute('aria-disabled');
+    if (p) {
+      status.textContent = p;
+      status.className = 'report-status field-error';
+    } else if (status.classList.contains('field-error')) {
+      status.textContent = '';
+      status.className = 'report-status';
+    }
+  };
+
+  let periodBox = null;
+  if (report.period) {
+    const fromId = uid('report-from');
+    const toId = uid('report-to');
+    const initial = presets()[0];
+    from = h('input', { type: 'date', id: fromId, name: 'from', testid: 'report-from', value: initial.from, required: true });
+    to = h('input', { type: 'date', id: toId, name: 'to', testid: 'report-to', value: initial.to, required: true });
+    from.addEventListener('input', update);
+    to.addEventListener('input', update);
+    const presetButtons = presets().map((p) => {
+      const b = h('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: `report-preset-${p.key}` }, p.label);
+      b.addEventListener('click', () => {
+        from.value = p.from;
+        to.value = p.to;
+        update();
+      });
+      return b;
+    });
+    periodBox = h('fieldset', { class: 'report-period' },
+      h('legend', { class: 'visually-hidden' }, `Period for ${report.title}`),
+      h('div', { class: 'field' }, h('label', { for: fromId }, 'From'), from),
+      h('div', { class: 'field' }, h('label', { for: toId }, 'To'), to),
+      h('div', { class: 'report-presets', role: 'group', 'aria-label': 'Quick periods' }, presetButtons));
+  }
+  if (id === 'ledger') {
+    customer = typeahead({
+      label: 'Customer (optional)',
+      name: 'customer_id',
+      testid: 'report-customer',
+      placeholder: 'All customers',
+      hint: 'Leave empty for every customer.',
+      search: async (q) => (await api.get('/customers', { q, limit: 10 })).items || [],
+      itemLabel: (c) => c.name,
+      itemDetail: (c) => c.phone || '',
+      onSelect: () => update(),
+      onText: () => update(),
+    });
+  }
+
+  link.addEventListener('click', async (e) => {
+    if (e.ctrlKey || e.metaKey || e.shiftKey || e.button === 1) return; // let the browser handle it
+    e.preventDefault();
+    const p = problem();
+    if (p) {
+      status.textContent = p;
+      status.className = 'report-status field-error';
+      (from && !from.value ? from : to || link).focus();
+      return;
+    }
+    if (link.getAttribute('aria-busy') === 'true') return;
+    controller = new AbortController();
+    link.setAttribute('aria-busy', 'true');
+    link.classList.add('is-busy');
+    link.textContent = 'Preparing…';
+    status.className = 'report-status';
+    status.textContent = 'Preparing the file…';
+    try {
+      const size = await download(link.href, fileName(), (n) => {
+        status.textContent = `Preparing the file… ${humanSize(n)} so far`;
+      }, controller.signal);
+      status.textContent = `Downloaded ${fileName()} (${humanSize(size)}).`;
+    } catch (err) {
+      status.className = 'report-status field-error';
+      status.textContent = errorMessage(err);
+    } finally {
+      link.removeAttribute('aria-busy');
+      link.classList.remove('is-busy');
+      link.textContent = 'Download CSV';
+      controller = null;
+    }
+  });
+
+  update();
+  const title = h('h2', { class: 'card-title' }, report.title || id);
+  return h('section', { class: 'card report', testid: 'report-row', dataset: { id }, 'aria-label': report.title || id },
+    h('div', { class: 'card-head' }, title,
+      h('span', { class: 'report-formats' }, formats.map((f) => badge(String(f).toUpperCase(), 'neutral')))),
+    report.description ? h('p', { class: 'muted' }, report.description) : null,
+    h('div', { class: 'report-controls' },
+      periodBox,
+      customer ? customer.el : null,
+      !report.period ? h('p', { class: 'report-asof' }, `As of today, ${formatDate(todayIn(timeZone()))}.`) : null,
+      h('div', { class: 'report-actions' }, csv ? link : h('span', { class: 'muted' }, 'No download available yet.'))),
+    status);
+}
+
+export function reportsPage(ctx) {
+  const body = h('div', { testid: 'reports' }, loadingState('Loading reports…'));
+  add(ctx.root,
+    pageHeader('Reports'),
+    h('p', { class: 'muted lead' }, 'Download your figures as CSV files that open in any spreadsheet. Dates are in your business timezone; amounts are in rupees.'),
+    body,
+    h('section', { class: 'card panel-soon', testid: 'reports-later' },
+      h('h2', { class: 'card-title' }, 'PDF and Excel exports'),
+      h('p', {}, 'PDF statements and Excel (XLSX) workbooks arrive later. For now every report downloads as CSV, which Excel, LibreOffice and Google Sheets all open.')));
+
+  const load = async () => {
+    fill(body, loadingState('Loading reports…'));
+    try {
+      const data = await api.get('/reports');
+      const items = (data && data.items) || [];
+      if (!items.length) {
+        fill(body, emptyState('No reports are available yet.'));
+        return;
+      }
+      fill(body, h('div', { class: 'report-list' }, items.map(reportRow)));
+    } catch (e) {
+      fill(body, errorState(e, load));
+    }
+  };
+  load();
+}
+

@@ -1,0 +1,188 @@
+import Fluent
+import Foundation
+import Vapor
+
+/// Every dashboard figure, computed from the database for one business (issue 6 §1).
+struct DashboardService {
+    let db: any Database
+    let businessID: UUID
+    let now: Date
+
+    struct PeriodFigure: Content {
+        let amount: Int64
+        let invoices: Int
+        let previous: Int64
+        let previousInvoices: Int
+        let from: String
+        let to: String
+    }
+
+    struct Sales: Content {
+        let today: PeriodFigure
+        let thisWeek: PeriodFigure
+        let thisMonth: PeriodFigure
+    }
+
+    struct Collected: Content {
+        let today: Int64
+        let thisWeek: Int64
+        let thisMonth: Int64
+    }
+
+    struct Debtor: Content {
+        let customer: PaymentCustomerRef
+        let due: Int64
+        let daysOverdue: Int
+    }
+
+    struct Debtors: Content {
+        let count: Int
+        let top: [Debtor]
+    }
+
+    struct LowStock: Content {
+        let id: UUID
+        let name: String
+        let stock: Quantity
+        let unit: String
+        let lowStockThreshold: Quantity
+    }
+
+    struct Day: Content {
+        let date: String
+        let amount: Int64
+        let invoices: Int
+    }
+
+    struct NotConnected: Content {
+        let connected: Bool
+        let message: String
+        let series: [Day]
+    }
+
+    struct Runs: Content {
+        let connected: Bool
+        let message: String
+        let succeeded: Int
+        let failed: Int
+    }
+
+    struct Activity: Content {
+        let type: String
+        let id: UUID
+        let at: Date
+        let title: String
+        let amount: Int64
+        let customer: PaymentCustomerRef
+    }
+
+    struct Dashboard: Content {
+        let generatedAt: Date
+        let timezone: String
+        let today: String
+        let empty: Bool
+        let sales: Sales
+        let collected: Collected
+        let outstanding: Int64
+        let debtors: Debtors
+        let lowStock: [LowStock]
+        let sales30d: [Day]
+        let messages14d: NotConnected
+        let runs7d: Runs
+        let activity: [Activity]
+
+        enum CodingKeys: String, CodingKey {
+            case generatedAt, timezone, today, empty, sales, collected, outstanding, debtors, lowStock
+            case sales30d = "sales_30d", messages14d = "messages_14d", runs7d = "runs_7d", activity
+        }
+    }
+
+    func build() async throws -> Dashboard {
+        guard let business = try await Business.find(businessID, on: db) else { throw APIError.notFound("Business") }
+        let periods = Periods(now: now, timezone: business.timezone)
+        let since = Periods.add(days: -70, to: periods.today)  // covers last month and 30 days
+
+        // Posted invoices and payments of the window, summed in Swift (portable, and small).
+        let invoices = try await Invoice.query(on: db).filter(\.$businessID == businessID)
+            .filter(\.$status ~~ InvoiceStatus.posted).filter(\.$issueDate >= since).all()
+        let payments = try await Payment.query(on: db).filter(\.$businessID == businessID).filter(\.$paidOn >= since).all()
+
+        func sales(_ r: (String, String)) -> (Int64, Int) {
+            let hit = invoices.filter { $0.issueDate >= r.0 && $0.issueDate <= r.1 }
+            return (hit.reduce(0) { $0 + $1.total }, hit.count)
+        }
+        func figure(_ period: String) -> PeriodFigure {
+            let r = periods.range(period), p = periods.previous(period)
+            let (a, n) = sales(r), (pa, pn) = sales(p)
+            return PeriodFigure(amount: a, invoices: n, previous: pa, previousInvoices: pn, from: r.0, to: r.1)
+        }
+        func collected(_ period: String) -> Int64 {
+            let r = periods.range(period)
+            return payments.filter { $0.paidOn >= r.0 && $0.paidOn <= r.1 }.reduce(0) { $0 + $1.amount }
+        }
+
+        let owing = try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$balance > 0)
+            .sort(\.$balance, .descending).all()
+        var top: [Debtor] = []
+        for c in owing.prefix(5) {
+            let oldest = try await Invoice.query(on: db).filter(\.$customerID == c.id!).filter(\.$status ~~ InvoiceStatus.open).sort(\.$number).first()
+            let since = oldest.map { $0.dueDate ?? $0.issueDate } ?? periods.today
+            top.append(Debtor(customer: PaymentCustomerRef(id: c.id!, name: c.name), due: c.balance,
+                              daysOverdue: max(0, Periods.daysBetween(since, periods.today))))
+        }
+
+        let products = try await Product.query(on: db).filter(\.$businessID == businessID).filter(\.$archivedAt == nil).all()
+        let low = products.filter { $0.stock <= $0.lowStockThreshold }.sorted { $0.name < $1.name }.prefix(10).map {
+            LowStock(id: $0.id!, name: $0.name, stock: Quantity(thousandths: $0.stock), unit: $0.unit,
+                     lowStockThreshold: Quantity(thousandths: $0.lowStockThreshold))
+        }
+
+        var days: [Day] = []
+        for offset in (0..<30).reversed() {
+            let d = Periods.add(days: -offset, to: periods.today)
+            let (a, n) = sales((d, d))
+            days.append(Day(date: d, amount: a, invoices: n))
+        }
+
+        let customerCount = try await Customer.query(on: db).filter(\.$businessID == businessID).count()
+        let invoiceCount = try await Invoice.query(on: db).filter(\.$businessID == businessID).count()
+
+        return Dashboard(
+            generatedAt: now, timezone: business.timezone, today: periods.today,
+            empty: products.isEmpty && customerCount == 0 && invoiceCount == 0,
+            sales: Sales(today: figure("today"), thisWeek: figure("this_week"), thisMonth: figure("this_month")),
+            collected: Collected(today: collected("today"), thisWeek: collected("this_week"), thisMonth: collected("this_month")),
+            outstanding: owing.reduce(0) { $0 + $1.balance },
+            debtors: Debtors(count: owing.count, top: top),
+            lowStock: Array(low),
+            sales30d: days,
+            messages14d: NotConnected(connected: false, message: "Message figures appear once WhatsApp or another channel is connected (the channels feature).", series: []),
+            runs7d: Runs(connected: false, message: "Workflow run figures appear once workflows are available.", succeeded: 0, failed: 0),
+            activity: try await activity())
+    }
+
+    /// The latest invoices issued or voided and payments recorded, newest first.
+    func activity(limit: Int = 20) async throws -> [Activity] {
+        let invoices = try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status != .draft)
+            .sort(\.$updatedAt, .descending).limit(limit).all()
+        let payments = try await Payment.query(on: db).filter(\.$businessID == businessID)
+            .sort(\.$createdAt, .descending).limit(limit).all()
+        let ids = Set(invoices.map(\.customerID) + payments.map(\.customerID))
+        let names = Dictionary(uniqueKeysWithValues: try await Customer.query(on: db).filter(\.$id ~~ Array(ids)).all().map { ($0.id!, $0.name) })
+        var items: [Activity] = []
+        for inv in invoices {
+            let who = PaymentCustomerRef(id: inv.customerID, name: names[inv.customerID] ?? "")
+            if let at = inv.issuedAt {
+                items.append(Activity(type: "invoice", id: inv.id!, at: at, title: "Invoice \(inv.numberText ?? "") issued", amount: inv.total, customer: who))
+            }
+            if inv.status == .void, let at = inv.voidedAt {
+                items.append(Activity(type: "void", id: inv.id!, at: at, title: "Invoice \(inv.numberText ?? "") voided", amount: inv.total, customer: who))
+            }
+        }
+        for p in payments {
+            items.append(Activity(type: "payment", id: p.id!, at: p.createdAt ?? now, title: "Payment received (\(p.mode.rawValue))",
+                                  amount: p.amount, customer: PaymentCustomerRef(id: p.customerID, name: names[p.customerID] ?? "")))
+        }
+        return Array(items.sorted { $0.at > $1.at }.prefix(limit))
+    }
+}
