@@ -22,6 +22,11 @@ let package = Package(
             name: "munim",
             dependencies: [.target(name: "App")]
         ),
+        // Well-kept C libraries from Debian's -dev packages (scripts/test and the Dockerfile install them).
+        .systemLibrary(name: "CCairoPango", path: "Sources/CCairoPango", pkgConfig: "pangocairo",
+                       providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]),
+        .systemLibrary(name: "CQRencode", path: "Sources/CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CXlsxWriter", path: "Sources/CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         // Pure Swift, no server: the offline parser and name matching (DESIGN §2, §5).
         .target(name: "AssistantNLU", path: "Sources/AssistantNLU"),
         .testTarget(name: "AssistantNLUTests", dependencies: ["AssistantNLU"], path: "Tests/AssistantNLUTests"),
@@ -41,6 +46,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .target(name: "AssistantNLU"),
+                .target(name: "CCairoPango"),
+                .target(name: "CQRencode"),
+                .target(name: "CXlsxWriter"),
             ]
         ),
         .testTarget(

@@ -158,12 +158,13 @@ export function chart(opts) {
       p.detail ? h('span', { class: 'chart-tooltip-detail' }, p.detail) : null);
     tooltip.hidden = false;
     const fig = figure.getBoundingClientRect();
-    const box = mark.getBoundingClientRect();
+    // Centre over the visible bar or point (not the full-height hit area), above it when it fits.
+    const shape = mark.querySelector('.chart-bar, .chart-point') || mark;
+    const box = shape.getBoundingClientRect();
     const tip = tooltip.getBoundingClientRect();
     let left = box.left - fig.left + box.width / 2 - tip.width / 2;
     left = Math.max(0, Math.min(left, fig.width - tip.width));
-    let top = box.top - fig.top - tip.height - 8;
-    if (top < 0) top = box.bottom - fig.top + 8;
+    const top = Math.max(0, box.top - fig.top - tip.height - 8);
     // CSSOM property writes are allowed under the CSP (only style attributes in markup are not).
     tooltip.style.left = `${Math.round(left)}px`;
     tooltip.style.top = `${Math.round(top)}px`;

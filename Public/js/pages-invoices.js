@@ -511,6 +511,8 @@ export function invoiceDetailPage(ctx) {
     if (inv.status === 'issued' || inv.status === 'partially_paid') {
       actions.push(linkButton(`#/ledger/payments?invoice=${encodeURIComponent(inv.id)}`, 'Record payment', { testid: 'invoice-record-payment' }));
     }
+    // The A4 PDF (GST split, amount in words, UPI QR when a UPI ID is set in Settings).
+    actions.push(h('a', { class: 'btn', href: `/api/v1/invoices/${encodeURIComponent(inv.id)}/pdf`, target: '_blank', rel: 'noopener', testid: 'invoice-pdf' }, 'PDF'));
     if (inv.status !== 'draft' && inv.status !== 'void') {
       const voidBtn = h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'invoice-void' }, 'Void');
       voidBtn.addEventListener('click', async () => {

@@ -78,7 +78,7 @@ export function productsPage(ctx) {
     showForm(false);
   });
 
-  const search = h('input', { type: 'search', id: 'product-search', testid: 'product-search', placeholder: 'Name or SKU', autocomplete: 'off' });
+  const search = h('input', { type: 'search', id: 'product-search', testid: 'product-search', placeholder: 'Name or SKU', autocomplete: 'off', value: ctx.query.q || '' });
   const lowOnly = h('input', { type: 'checkbox', id: 'product-low', testid: 'product-low-filter' });
   const archived = h('input', { type: 'checkbox', id: 'product-archived', testid: 'product-archived' });
 

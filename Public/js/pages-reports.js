@@ -48,7 +48,7 @@ function filenameFrom(res, fallback) {
 async function download(url, fallbackName, onProgress, signal) {
   let res;
   try {
-    res = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'text/csv' }, signal });
+    res = await fetch(url, { credentials: 'same-origin', signal });
   } catch (e) {
     if (e && e.name === 'AbortError') throw e;
     throw new ApiError(0, 'network_error', 'Could not reach the server. Check your connection and try again.');
@@ -97,9 +97,14 @@ async function download(url, fallbackName, onProgress, signal) {
 function reportRow(report) {
   const id = String(report.id);
   const formats = Array.isArray(report.formats) ? report.formats : ['csv'];
-  const csv = formats.includes('csv');
+  const LABELS = { csv: 'Download CSV', xlsx: 'Download Excel', pdf: 'Download PDF' };
   const status = h('p', { class: 'report-status', role: 'status', 'aria-live': 'polite', testid: 'report-status' });
-  const link = h('a', { class: 'btn btn-primary', testid: 'report-download', download: `${id}.csv` }, 'Download CSV');
+  // One download link per format the server offers; the CSV one keeps the plain test id.
+  const links = formats.filter((f) => LABELS[f]).map((fmt) => {
+    const a = h('a', { class: fmt === 'csv' ? 'btn btn-primary' : 'btn', testid: fmt === 'csv' ? 'report-download' : `report-download-${fmt}`, download: `${id}.${fmt}` }, LABELS[fmt]);
+    a.dataset.format = fmt;
+    return a;
+  });
   let from = null;
   let to = null;
   let customer = null;
@@ -115,7 +120,7 @@ function reportRow(report) {
     const s = qs.toString();
     return s ? `?${s}` : '';
   };
-  const fileName = () => (report.period && from.value && to.value ? `${id}-${from.value}-to-${to.value}.csv` : `${id}.csv`);
+  const fileName = (fmt) => (report.period && from.value && to.value ? `${id}-${from.value}-to-${to.value}.${fmt}` : `${id}.${fmt}`);
 
   const problem = () => {
     if (!report.period) return null;
@@ -125,12 +130,15 @@ function reportRow(report) {
   };
 
   const update = () => {
-    link.href = `/api/v1/reports/${encodeURIComponent(id)}.csv${query()}`;
-    link.setAttribute('download', fileName());
     const p = problem();
-    link.classList.toggle('is-disabled', !!p);
-    if (p) link.setAttribute('aria-disabled', 'true');
-    else link.removeAttribute('aria-disabled');
+    for (const link of links) {
+      const fmt = link.dataset.format;
+      link.href = `/api/v1/reports/${encodeURIComponent(id)}.${fmt}${query()}`;
+      link.setAttribute('download', fileName(fmt));
+      link.classList.toggle('is-disabled', !!p);
+      if (p) link.setAttribute('aria-disabled', 'true');
+      else link.removeAttribute('aria-disabled');
+    }
     if (p) {
       status.textContent = p;
       status.className = 'report-status field-error';
@@ -179,7 +187,8 @@ function reportRow(report) {
     });
   }
 
-  link.addEventListener('click', async (e) => {
+  for (const link of links) link.addEventListener('click', async (e) => {
+    const fmt = link.dataset.format;
     if (e.ctrlKey || e.metaKey || e.shiftKey || e.button === 1) return; // let the browser handle it
     e.preventDefault();
     const p = problem();
@@ -197,17 +206,17 @@ function reportRow(report) {
     status.className = 'report-status';
     status.textContent = 'Preparing the file…';
     try {
-      const size = await download(link.href, fileName(), (n) => {
+      const size = await download(link.href, fileName(fmt), (n) => {
         status.textContent = `Preparing the file… ${humanSize(n)} so far`;
       }, controller.signal);
-      status.textContent = `Downloaded ${fileName()} (${humanSize(size)}).`;
+      status.textContent = `Downloaded ${fileName(fmt)} (${humanSize(size)}).`;
     } catch (err) {
       status.className = 'report-status field-error';
       status.textContent = errorMessage(err);
     } finally {
       link.removeAttribute('aria-busy');
       link.classList.remove('is-busy');
-      link.textContent = 'Download CSV';
+      link.textContent = LABELS[fmt];
       controller = null;
     }
   });
@@ -222,7 +231,7 @@ function reportRow(report) {
       periodBox,
       customer ? customer.el : null,
       !report.period ? h('p', { class: 'report-asof' }, `As of today, ${formatDate(todayIn(timeZone()))}.`) : null,
-      h('div', { class: 'report-actions' }, csv ? link : h('span', { class: 'muted' }, 'No download available yet.'))),
+      h('div', { class: 'report-actions' }, links.length ? links : h('span', { class: 'muted' }, 'No download available yet.'))),
     status);
 }
 
@@ -230,11 +239,8 @@ export function reportsPage(ctx) {
   const body = h('div', { testid: 'reports' }, loadingState('Loading reports…'));
   add(ctx.root,
     pageHeader('Reports'),
-    h('p', { class: 'muted lead' }, 'Download your figures as CSV files that open in any spreadsheet. Dates are in your business timezone; amounts are in rupees.'),
-    body,
-    h('section', { class: 'card panel-soon', testid: 'reports-later' },
-      h('h2', { class: 'card-title' }, 'PDF and Excel exports'),
-      h('p', {}, 'PDF statements and Excel (XLSX) workbooks arrive later. For now every report downloads as CSV, which Excel, LibreOffice and Google Sheets all open.')));
+    h('p', { class: 'muted lead' }, 'Download your figures as CSV, Excel or PDF. Dates are in your business timezone; amounts are in rupees. The Ledger report with a customer chosen is that customer\u2019s statement of account.'),
+    body);
 
   const load = async () => {
     fill(body, loadingState('Loading reports…'));

@@ -18,6 +18,7 @@ const BUSINESS_FIELDS = [
   { name: 'state', label: 'State', list: 'business-states' },
   { name: 'timezone', label: 'Timezone', list: 'timezones', hint: 'e.g. Asia/Kolkata' },
   { name: 'currency', label: 'Currency', attrs: { maxlength: 3, autocapitalize: 'characters' } },
+  { name: 'upi_id', label: 'UPI ID', hint: 'e.g. patelstores@okhdfcbank — invoices then carry a UPI payment QR code' },
   { name: 'address', label: 'Address', type: 'textarea', className: 'span-2' },
 ];
 

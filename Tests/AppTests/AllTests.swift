@@ -35,6 +35,8 @@ struct OnSQLite {
     @Test func assistantHinglishReplies() async throws { try await AssistantScenarios.hinglishReplies(.sqlite) }
     @Test func dashboardFigures() async throws { try await ReportsScenarios.dashboard(.sqlite) }
     @Test func csvExports() async throws { try await ReportsScenarios.csvExports(.sqlite) }
+    @Test func invoicePDF() async throws { try await ReportsScenarios.invoicePDF(.sqlite) }
+    @Test func spreadsheetsAndStatements() async throws { try await ReportsScenarios.spreadsheetsAndStatements(.sqlite) }
 }
 
 @Suite("PostgreSQL", .enabled(if: PostgresCluster.available, PostgresCluster.skipReason))
@@ -62,6 +64,7 @@ struct OnPostgres {
     @Test func assistantCardsOfEveryKind() async throws { try await AssistantScenarios.cardsOfEveryKind(.postgres) }
     @Test func dashboardFigures() async throws { try await ReportsScenarios.dashboard(.postgres) }
     @Test func csvExports() async throws { try await ReportsScenarios.csvExports(.postgres) }
+    @Test func invoicePDF() async throws { try await ReportsScenarios.invoicePDF(.postgres) }
 }
 
 @Suite("OpenAPI document")
@@ -188,6 +191,22 @@ struct ValueTests {
         #expect(Money.lineAmount(quantity: Quantity(thousandths: 2_500), unitPrice: 35_001) == 87_503)
         #expect(Money.tax(on: 175_000, basisPoints: 1_800) == 31_500)
         #expect(Money.tax(on: 5, basisPoints: 1_000) == 1)
+    }
+
+    @Test func amountsInIndianWords() {
+        #expect(IndianWords.rupees(12_345_650) == "One Lakh Twenty Three Thousand Four Hundred Fifty Six Rupees and Fifty Paise Only")
+        #expect(IndianWords.rupees(100) == "One Rupee Only")
+        #expect(IndianWords.rupees(0) == "Zero Rupees Only")
+        #expect(IndianWords.rupees(25_00_00_000_00) == "Twenty Five Crore Rupees Only")
+        #expect(IndianWords.rupees(1_01_01_101_05) == "One Crore One Lakh One Thousand One Hundred One Rupees and Five Paise Only")
+    }
+
+    @Test func gstSplitFollowsStates() {
+        #expect(GSTSplit(tax: 1001, businessState: "Maharashtra", customerState: "Maharashtra") == GSTSplit(tax: 1001, businessState: nil, customerState: nil))
+        let intra = GSTSplit(tax: 1001, businessState: "Maharashtra", customerState: "Maharashtra")
+        #expect(!intra.interState && intra.cgst + intra.sgst == 1001 && intra.igst == 0)
+        let inter = GSTSplit(tax: 1001, businessState: "Maharashtra", customerState: "Gujarat")
+        #expect(inter.interState && inter.igst == 1001 && inter.cgst == 0)
     }
 
     @Test func quantitiesAreExact() throws {

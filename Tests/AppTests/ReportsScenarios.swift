@@ -7,7 +7,7 @@ enum ReportsScenarios {
     static func csvRows(_ body: String) -> [[String]] {
         // Small RFC 4180 reader for the assertions.
         var rows: [[String]] = [], row: [String] = [], field = "", quoted = false
-        var it = Array(body).makeIterator()
+        var it = Array(body.hasPrefix("\u{FEFF}") ? String(body.dropFirst()) : body).makeIterator()
         while let c = it.next() {
             if quoted {
                 if c == "\"" {
@@ -82,7 +82,7 @@ enum ReportsScenarios {
             let cement = try await client.product("Cement, 50 kg", price: 35_000, stock: 20, gst: 18)
             let trick = try await client.product("=HYPERLINK(\"x\")", price: 100, stock: 1)
             _ = trick
-            let c = try await client.customer("Ramesh \"RT\" Traders")
+            let c = try await client.customer("Ramesh \"RT\" Traders", phone: "+919812345678")
             // An invoice issued 45 days ago and still owed falls in the 31–60 bucket.
             clock.advance(-45 * 86_400)
             _ = try await client.issueInvoice(customer: c, lines: [(cement, 2)])
@@ -99,6 +99,7 @@ enum ReportsScenarios {
             let aging = csvRows(try await client.send(.GET, "/api/v1/reports/aging-debtors.csv").body)
             #expect(aging.count == 2)
             #expect(aging[1][0] == "Ramesh \"RT\" Traders")
+            #expect(aging[1][1] == "+919812345678", "a phone number is not mistaken for a formula")
             #expect(aging[1][3] == "826.00")
             #expect(aging[1][6] == "826.00")
 
@@ -111,7 +112,7 @@ enum ReportsScenarios {
             let ledger = csvRows(try await client.send(.GET, "/api/v1/reports/ledger.csv?from=\(from)").body)
             #expect(ledger.first?.first == "Date")
             #expect(ledger.last?[7] == "826.00", "closing balance")
-            #expect(try await client.send(.GET, "/api/v1/reports/ledger.xlsx").errorCode == "format_unavailable")
+            #expect(try await client.send(.GET, "/api/v1/reports/ledger.docx").errorCode == "format_unavailable")
             #expect(try await client.send(.GET, "/api/v1/reports/nope.csv").status == .notFound)
             #expect(try await client.send(.GET, "/api/v1/reports/payments.csv?from=2026-13-01").status == .unprocessableEntity)
 
@@ -119,6 +120,118 @@ enum ReportsScenarios {
             try await other.signup()
             #expect(try await other.send(.GET, "/api/v1/reports/ledger.csv?customer_id=\(c)").status == .notFound)
             #expect(csvRows(try await other.send(.GET, "/api/v1/reports/inventory.csv").body).count == 1)
+        }
+    }
+
+    /// Fetches a binary body into a temp file.
+    static func download(_ client: APIClient, _ path: String, ext: String) async throws -> (APIClient.Reply, String) {
+        var reply: APIClient.Reply? = nil
+        var data = Data()
+        var headers = HTTPHeaders()
+        if let cookie = client.cookie { headers.add(name: .cookie, value: "munim_session=\(cookie)") }
+        try await client.app.testing().test(.GET, path, headers: headers) { res in
+            data = Data(buffer: res.body)
+            reply = APIClient.Reply(status: res.status, headers: res.headers, body: "")
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("munim-\(UUID().uuidString).\(ext)").path
+        try data.write(to: URL(fileURLWithPath: file))
+        return (reply!, file)
+    }
+
+    static func tool(_ name: String, _ args: [String]) throws -> String {
+        try PostgresCluster.run("/usr/bin/env", [name] + args)
+    }
+
+    /// Invoice PDFs checked with real readers: qpdf, pdftotext, and zbarimg for the UPI QR code.
+    static func invoicePDF(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var client = APIClient(app)
+            try await client.signup(business: "Patel Stores")
+            #expect(try await client.send(.PATCH, "/api/v1/business", json: [
+                "upi_id": "patelstores@okhdfcbank", "state": "Maharashtra", "gstin": "27AAPFU0939F1ZV", "address": "Station Road, Nashik",
+            ]).status == .ok)
+            #expect(try await client.send(.PATCH, "/api/v1/business", json: ["upi_id": "not a upi"]).fields["upi_id"] != nil)
+            let cement = try await client.product("Cement bag", price: 35_050, stock: 500, gst: 18)
+            let local = try await client.customer("रमेश ट्रेडर्स", phone: "+919812345678")
+            try await client.send(.PATCH, "/api/v1/customers/\(local)", json: ["state": "Maharashtra"])
+            let away = try await client.customer("Gupta & Sons")
+            try await client.send(.PATCH, "/api/v1/customers/\(away)", json: ["state": "Gujarat"])
+
+            // Intra-state: CGST + SGST, a balance due, so a QR code.
+            let inv = try await client.issueInvoice(customer: local, lines: [(cement, 352.5)], payment: 100_000)
+            let id = try #require(inv["id"] as? String)
+            let (res, file) = try await download(client, "/api/v1/invoices/\(id)/pdf", ext: "pdf")
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            #expect(res.status == .ok)
+            #expect(res.headers.contentType?.subType == "pdf")
+            _ = try tool("qpdf", ["--check", file])
+            let text = try tool("pdftotext", ["-layout", file, "-"])
+            #expect(text.contains("INV-0001"))
+            #expect(text.contains("रमेश ट्रेडर्स"), "Devanagari name survives as text")
+            // 352.5 × ₹350.50 = ₹1,23,551.25; 18% GST = ₹22,239.23 split ₹11,119.61 + ₹11,119.62.
+            #expect(inv["total"] as? Int == 14_579_048)
+            #expect(text.contains("₹1,23,551.25"), "taxable value in Indian grouping")
+            #expect(text.contains("CGST") && text.contains("SGST") && !text.contains("IGST"))
+            #expect(text.contains("₹11,119.61") && text.contains("₹11,119.62"))
+            let flowing = try tool("pdftotext", [file, "-"]).split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            #expect(flowing.contains("One Lakh Forty Five Thousand Seven Hundred Ninety Rupees and Forty Eight Paise Only"))
+            #expect(text.contains("₹1,44,790.48"), "balance due")
+            let png = file + "-page"
+            _ = try tool("pdftoppm", ["-png", "-r", "150", "-f", "1", "-l", "1", file, png])
+            defer { try? FileManager.default.removeItem(atPath: png + "-1.png") }
+            // zbarimg may print D-Bus noise on stderr; the decoded payload is its upi:// line.
+            let qr = try tool("zbarimg", ["-q", "--raw", png + "-1.png"]).split(separator: "\n").first { $0.hasPrefix("upi://") }.map(String.init)
+            #expect(qr == "upi://pay?pa=patelstores@okhdfcbank&pn=Patel%20Stores&am=144790.48&cu=INR&tn=INV-0001")
+
+            // Inter-state: IGST.
+            let other = try await client.issueInvoice(customer: away, lines: [(cement, 1)])
+            let (_, file2) = try await download(client, "/api/v1/invoices/\(other["id"] as! String)/pdf", ext: "pdf")
+            defer { try? FileManager.default.removeItem(atPath: file2) }
+            let text2 = try tool("pdftotext", ["-layout", file2, "-"])
+            #expect(text2.contains("IGST") && !text2.contains("CGST"))
+
+            var stranger = APIClient(app)
+            try await stranger.signup()
+            #expect(try await stranger.send(.GET, "/api/v1/invoices/\(id)/pdf").status == .notFound)
+        }
+    }
+
+    /// XLSX with numbers as numbers (openpyxl), and the statement PDF with opening and closing balances.
+    static func spreadsheetsAndStatements(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var client = APIClient(app)
+            try await client.signup()
+            // Correct on empty data.
+            let (_, emptyFile) = try await download(client, "/api/v1/reports/payments.xlsx", ext: "xlsx")
+            defer { try? FileManager.default.removeItem(atPath: emptyFile) }
+            let empty = try tool("python3", [repositoryRoot + "/scripts/read-xlsx.py", emptyFile])
+            #expect(empty.contains("\"rows\": [[[\"text\", \"Date\"]"))
+
+            let tea = try await client.product("Tea", price: 25_050, stock: 10)
+            let c = try await client.customer("Asha")
+            _ = try await client.issueInvoice(customer: c, lines: [(tea, 2.5)], payment: 20_000)
+            let (res, file) = try await download(client, "/api/v1/reports/inventory.xlsx", ext: "xlsx")
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            #expect(res.status == .ok)
+            let json = try tool("python3", [repositoryRoot + "/scripts/read-xlsx.py", file])
+            let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+            let rows = parsed?["rows"] as? [[[Any]]] ?? []
+            #expect(rows.count == 2)
+            let tRow = rows.last ?? []
+            #expect(tRow[0][1] as? String == "Tea")
+            #expect(tRow[3][0] as? String == "number")
+            #expect(tRow[3][1] as? Double == 7.5)
+            #expect(tRow[6][1] as? Double == 250.5)
+
+            let (pres, pdf) = try await download(client, "/api/v1/reports/ledger.pdf?customer_id=\(c)&from=2000-01-01", ext: "pdf")
+            defer { try? FileManager.default.removeItem(atPath: pdf) }
+            #expect(pres.status == .ok)
+            _ = try tool("qpdf", ["--check", pdf])
+            let text = try tool("pdftotext", ["-layout", pdf, "-"])
+            #expect(text.contains("Statement of account"))
+            #expect(text.contains("Asha"))
+            #expect(text.contains("Opening balance") && text.contains("Closing balance"))
+            #expect(text.contains("₹426.25"), "closing balance: 626.25 billed − 200 paid")
         }
     }
 }

@@ -40,6 +40,8 @@ final class Business: Model, @unchecked Sendable {
     @OptionalField(key: "address") var address: String?
     @Field(key: "timezone") var timezone: String
     @Field(key: "currency") var currency: String
+    /// UPI VPA (name@bank); when set, invoices carry a UPI payment QR code.
+    @OptionalField(key: "upi_id") var upiID: String?
     /// Last issued invoice number; incremented inside the issuing transaction so numbers are gap-free.
     @Field(key: "invoice_seq") var invoiceSeq: Int64
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?

@@ -214,6 +214,7 @@ struct AccountsController {
         optional("whatsapp_number", patch.whatsappNumber, validate: Validate.phone) { b.whatsappNumber = $0 }
         optional("state", patch.state, validate: Validate.state) { b.state = $0 }
         optional("address", patch.address, validate: freeText(500)) { b.address = $0 }
+        optional("upi_id", patch.upiId, validate: Validate.upiID) { b.upiID = $0 }
         switch patch.preferredLanguage {
         case .absent: break
         case .null: errors.add("preferred_language", "is required")

@@ -21,6 +21,7 @@ struct BusinessDTO: Content {
     @NullEncoded var address: String?
     let timezone: String
     let currency: String
+    @NullEncoded var upiId: String?
     @NullEncoded var createdAt: Date?
 
     init(_ b: Business) {
@@ -35,6 +36,7 @@ struct BusinessDTO: Content {
         address = b.address
         timezone = b.timezone
         currency = b.currency
+        upiId = b.upiID
         createdAt = b.createdAt
     }
 }
@@ -73,6 +75,7 @@ struct BusinessPatch: Decodable, Sendable {
     var address: Patch<String> = .absent
     var timezone: Patch<String> = .absent
     var currency: Patch<String> = .absent
+    var upiId: Patch<String> = .absent
 }
 
 struct StaffMemberDTO: Content {

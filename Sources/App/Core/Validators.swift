@@ -60,6 +60,16 @@ public enum Validate {
         return .success(g)
     }
 
+    /// A UPI virtual payment address: handle@provider (e.g. patelstores@okhdfcbank).
+    public static func upiID(_ raw: String) -> Result<String, Problem> {
+        let parts = raw.split(separator: "@", omittingEmptySubsequences: false)
+        let handleOK = parts.count == 2 && (2...256).contains(parts[0].count)
+            && parts[0].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ".-_".contains($0)) }
+        let bankOK = parts.count == 2 && (2...64).contains(parts[1].count) && parts[1].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        guard handleOK && bankOK else { return .failure("must be a UPI ID such as patelstores@okhdfcbank") }
+        return .success(raw.lowercased())
+    }
+
     public static func timezone(_ raw: String) -> Result<String, Problem> {
         guard TimeZone(identifier: raw) != nil, raw.contains("/") || raw == "UTC" else {
             return .failure("must be an IANA time zone such as Asia/Kolkata")

@@ -27,6 +27,7 @@ struct LedgerController {
         api.delete("invoices", ":id", use: deleteInvoice)
         api.post("invoices", ":id", "issue", use: issueInvoice)
         api.post("invoices", ":id", "void", use: voidInvoice)
+        api.get("invoices", ":id", "pdf", use: invoicePDF)
 
         api.get("payments", use: listPayments)
         api.post("payments", use: createPayment)
@@ -289,6 +290,28 @@ struct LedgerController {
         let input = try Self.optionalBody(req, VoidInput.self) ?? VoidInput()
         let inv = try await Self.service(req).voidInvoice(id, reason: input.reason)
         return try await LedgerViews.invoices([inv], on: req.db)[0]
+    }
+
+    /// The invoice as an A4 PDF (issue 6 §2), rendered on the thread pool (cairo/pango are blocking).
+    @Sendable func invoicePDF(req: Request) async throws -> Response {
+        let service = try Self.service(req)
+        let inv = try await service.invoice(try Self.id(req))
+        let dto = try await LedgerViews.invoices([inv], on: req.db)[0]
+        let business = try await service.business()
+        let customer = try await service.customer(inv.customerID)
+        let seller = InvoicePDF.Party(name: business.name, address: business.address, gstin: business.gstin, state: business.state,
+                                      phone: business.whatsappNumber)
+        let buyer = InvoicePDF.Party(name: customer.name, address: customer.address, gstin: nil, state: customer.state, phone: customer.phone)
+        let upi = business.upiID
+        let data = try await req.application.threadPool.runIfActive {
+            InvoicePDF.render(dto, seller: seller, buyer: buyer, upiID: upi)
+        }
+        let response = Response(status: .ok, body: .init(data: data))
+        response.headers.contentType = HTTPMediaType(type: "application", subType: "pdf")
+        let name = (dto.number ?? "draft-\(dto.id.uuidString.prefix(8))") + ".pdf"
+        let disposition = req.query[String.self, at: "download"] == "1" ? "attachment" : "inline"
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "\(disposition); filename=\"\(name)\"")
+        return response
     }
 
     /// Action endpoints accept an empty body as "no options".

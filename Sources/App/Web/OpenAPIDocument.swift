@@ -44,11 +44,12 @@ enum OpenAPIDocument {
             "Business": object([
                 "id": uuid, "business_name": string, "owner_name": string, "gstin": nullable(string), "industry": nullable(string),
                 "preferred_language": string, "whatsapp_number": nullable(string), "state": nullable(string), "address": nullable(string),
-                "timezone": string, "currency": string, "created_at": dateTime]),
+                "timezone": string, "currency": string, "upi_id": nullable(string), "created_at": dateTime]),
             "BusinessPatch": object([
                 "business_name": string, "owner_name": string, "gstin": nullable(string), "industry": nullable(string),
                 "preferred_language": enumeration(Validate.languages.keys.sorted()), "whatsapp_number": nullable(string),
-                "state": nullable(string), "address": nullable(string), "timezone": string, "currency": string]),
+                "state": nullable(string), "address": nullable(string), "timezone": string, "currency": string,
+                "upi_id": ["type": ["string", "null"], "description": "UPI ID for the invoice QR code, e.g. patelstores@okhdfcbank"]]),
             "Session": object(["csrf_token": nullable(string), "user": ref("User"), "business": ref("Business")]),
             "Signup": object(["email": string, "password": ["type": "string", "minLength": 10], "business_name": string, "owner_name": string],
                              required: ["email", "password", "business_name", "owner_name"]),
@@ -216,6 +217,8 @@ enum OpenAPIDocument {
             Op(method: "patch", path: "/api/v1/invoices/{id}", tag: "Invoices", summary: "Edit a draft", body: "InvoiceInput", response: "Invoice"),
             Op(method: "delete", path: "/api/v1/invoices/{id}", tag: "Invoices", summary: "Delete a draft", status: 204),
             Op(method: "post", path: "/api/v1/invoices/{id}/issue", tag: "Invoices", summary: "Issue a draft: number, stock, balance and optional payment in one transaction", body: "Issue", response: "Invoice", idempotent: true),
+            Op(method: "get", path: "/api/v1/invoices/{id}/pdf", tag: "Invoices",
+               summary: "The invoice as an A4 PDF (GST split, amount in words, UPI QR when a UPI ID is set)", query: [("download", "1: as an attachment")]),
             Op(method: "post", path: "/api/v1/invoices/{id}/void", tag: "Invoices", summary: "Void: stock returns, balance reverses, payments become credit", body: "Void", response: "Invoice", idempotent: true),
 
             Op(method: "get", path: "/api/v1/payments", tag: "Payments", summary: "List payments", response: "PaymentPage",

@@ -1,0 +1,138 @@
+import Foundation
+
+/// The A4 tax invoice (issue 6 §2): header, items with HSN, CGST+SGST or IGST, totals in figures and
+/// in Indian words, amount paid, balance due, and a UPI QR code when the business has a UPI ID.
+enum InvoicePDF {
+    struct Party {
+        let name: String
+        let address: String?
+        let gstin: String?
+        let state: String?
+        let phone: String?
+    }
+
+    static func upiLink(upiID: String, payee: String, amount: Int64, note: String) -> String {
+        var c = URLComponents()
+        c.scheme = "upi"
+        c.host = "pay"
+        c.queryItems = [URLQueryItem(name: "pa", value: upiID), URLQueryItem(name: "pn", value: payee),
+                        URLQueryItem(name: "am", value: CSVFormat.money(amount)), URLQueryItem(name: "cu", value: "INR"),
+                        URLQueryItem(name: "tn", value: note)]
+        return c.string ?? "upi://pay?pa=\(upiID)"
+    }
+
+    static func render(_ inv: InvoiceDTO, seller: Party, buyer: Party, upiID: String?) -> Data {
+        let pdf = PDFCanvas()
+        let m = PDFCanvas.margin, right = PDFCanvas.width - PDFCanvas.margin, contentWidth = right - m
+        var y = m
+
+        // Header: seller left, invoice facts right.
+        y += pdf.text(seller.name, x: m, y: y, width: 300, size: 16, bold: true)
+        var sellerLines: [String] = []
+        if let a = seller.address { sellerLines.append(a) }
+        if let s = seller.state { sellerLines.append("State: \(s)") }
+        if let g = seller.gstin { sellerLines.append("GSTIN: \(g)") }
+        if let p = seller.phone { sellerLines.append("Phone: \(p)") }
+        y += pdf.text(sellerLines.joined(separator: "\n"), x: m, y: y + 2, width: 300, size: 9, gray: 0.2)
+        let title = inv.status == .draft ? "DRAFT INVOICE" : (seller.gstin == nil ? "INVOICE" : "TAX INVOICE")
+        pdf.text(title, x: right - 200, y: m, width: 200, size: 14, bold: true, align: .right)
+        var facts = "Invoice: \(inv.number ?? "Draft")\nDate: \(inv.issueDate)"
+        if let due = inv.dueDate { facts += "\nDue: \(due)" }
+        if inv.status == .void { facts += "\nVOID" }
+        pdf.text(facts, x: right - 200, y: m + 22, width: 200, size: 10, align: .right)
+        y = max(y, m + 80) + 12
+        pdf.line(m, y, right, y)
+        y += 8
+
+        // Bill to.
+        pdf.text("Bill to", x: m, y: y, size: 8, bold: true, gray: 0.4)
+        y += 12
+        y += pdf.text(buyer.name, x: m, y: y, width: 300, size: 11, bold: true)
+        var buyerLines: [String] = []
+        if let a = buyer.address { buyerLines.append(a) }
+        if let s = buyer.state { buyerLines.append("State: \(s)") }
+        if let p = buyer.phone { buyerLines.append("Phone: \(p)") }
+        if !buyerLines.isEmpty { y += pdf.text(buyerLines.joined(separator: "\n"), x: m, y: y + 2, width: 300, size: 9, gray: 0.2) }
+        y += 14
+
+        // Items.
+        let cols: [(String, Double, PDFCanvas.Align)] = [
+            ("#", 18, .left), ("Item", 150, .left), ("HSN", 42, .left), ("Qty", 50, .right), ("Rate", 58, .right),
+            ("Discount", 50, .right), ("Taxable", 62, .right), ("GST", 34, .right), ("Amount", contentWidth - 464, .right),
+        ]
+        func header() {
+            pdf.fill(x: m, y: y, w: contentWidth, h: 18, gray: 0.92)
+            var x = m + 3
+            for (name, w, align) in cols {
+                pdf.text(name, x: x, y: y + 4, width: w - 6, size: 8, bold: true, align: align)
+                x += w
+            }
+            y += 22
+        }
+        header()
+        for (i, item) in inv.items.enumerated() {
+            let gst = item.gstRate.map { rate -> String in
+                let bp = rate.basisPoints
+                return bp % 100 == 0 ? "\(bp / 100)%" : String(format: "%.2f%%", Double(bp) / 100)
+            } ?? "—"
+            let cells = ["\(i + 1)", item.description, item.hsn ?? "", "\(item.quantity) \(item.unit)", Money.format(item.unitPrice),
+                         item.discount > 0 ? Money.format(item.discount) : "—", Money.format(item.taxable), gst, Money.format(item.total)]
+            // Measure the wrapped item name first so the row has room.
+            var rowHeight = 14.0
+            var x = m + 3
+            for (j, (_, w, align)) in cols.enumerated() {
+                rowHeight = max(rowHeight, pdf.text(cells[j], x: x, y: y, width: w - 6, size: 9, align: align) + 4)
+                x += w
+            }
+            y += rowHeight
+            pdf.line(m, y - 2, right, y - 2, width: 0.3, gray: 0.85)
+            if y > PDFCanvas.height - 220 && i < inv.items.count - 1 {
+                pdf.text("Continued on the next page", x: m, y: PDFCanvas.height - m, size: 8, gray: 0.4)
+                pdf.newPage()
+                y = m
+                header()
+            }
+        }
+        y += 8
+
+        // Totals: figures on the right, words and QR on the left.
+        let split = GSTSplit(tax: inv.taxTotal, businessState: seller.state, customerState: buyer.state)
+        var rows: [(String, Int64, Bool)] = [("Taxable value", inv.subtotal, false)]
+        if inv.discountTotal > 0 { rows.insert(("Discount", inv.discountTotal, false), at: 0) }
+        if inv.taxTotal > 0 {
+            if split.interState {
+                rows.append(("IGST", split.igst, false))
+            } else {
+                rows.append(("CGST", split.cgst, false))
+                rows.append(("SGST", split.sgst, false))
+            }
+        }
+        rows.append(("Total", inv.total, true))
+        rows.append(("Amount paid", inv.amountPaid, false))
+        rows.append(("Balance due", inv.balanceDue, true))
+        let totalsTop = y
+        for (label, amount, strong) in rows {
+            pdf.text(label, x: right - 230, y: y, width: 120, size: strong ? 10 : 9, bold: strong)
+            pdf.text(Money.format(amount), x: right - 110, y: y, width: 110, size: strong ? 10 : 9, bold: strong, align: .right)
+            y += strong ? 16 : 13
+        }
+        var left = totalsTop
+        pdf.text("Amount in words", x: m, y: left, size: 8, bold: true, gray: 0.4)
+        left += 12
+        left += pdf.text(IndianWords.rupees(inv.total), x: m, y: left, width: contentWidth - 250, size: 9)
+        left += 6
+        if let notes = inv.notes {
+            left += pdf.text("Notes: \(notes)", x: m, y: left, width: contentWidth - 250, size: 8, gray: 0.3) + 6
+        }
+        if let upiID, inv.balanceDue > 0, inv.status != .void {
+            let link = upiLink(upiID: upiID, payee: seller.name, amount: inv.balanceDue, note: inv.number ?? "Invoice")
+            pdf.qr(link, x: m, y: left, size: 96)
+            pdf.text("Scan to pay \(Money.format(inv.balanceDue)) by UPI\n\(upiID)", x: m + 102, y: left + 30, width: 150, size: 8, gray: 0.3)
+            left += 100
+        }
+        y = max(y, left) + 16
+        pdf.line(m, y, right, y)
+        pdf.text("This is a computer-generated invoice.", x: m, y: y + 6, size: 7, gray: 0.5)
+        return pdf.finish()
+    }
+}
