@@ -165,6 +165,13 @@ enum AssistantScenarios {
             #expect((paid["follow_up"] as? [String: Any])?["kind"] as? String == "payment_recorded")
             #expect(try await client.send(.GET, "/api/v1/customers/\(ramesh)")["balance"] as? Int == -15_000)
 
+            // Reports link to the same files as the Reports page.
+            let report = try await say(client, "send me the inventory report as pdf")
+            #expect(card(report)["kind"] as? String == "report")
+            let url = try #require(data(report)["url"] as? String)
+            #expect(url == "/api/v1/reports/inventory.pdf")
+            #expect(try await client.send(.GET, url).headers.contentType?.subType == "pdf")
+
             // Things that need later issues say so, with a 409 naming what to configure.
             let link = try await say(client, "send payment link of 500 to Ramesh")
             #expect(card(link)["kind"] as? String == "payment_link_preview")

@@ -86,12 +86,22 @@ extension AssistantService {
         case .sendPaymentReminder: return try await advanceReminder(&s, say: say)
         case .createPaymentLink: return try await advancePaymentLink(&s, say: say)
         case .generateReport:
+            // The same files as the Reports page (issue 6 §4).
             let report = s.intent.string("report") ?? "sales", format = s.intent.string("format") ?? "pdf"
-            let message = say("\(report.capitalized) reports as \(format.uppercased()) arrive with the reports feature; until then the Ledger pages show the same figures.",
-                              "\(report.capitalized) report (\(format.uppercased())) reports feature ke saath aayega; tab tak Ledger pages par yehi figures hain.")
-            return .done(message, CardDraft(kind: "report", status: .info, title: "\(report.capitalized) report", command: CardCommand(),
-                                            data: ["report": .string(report), "format": .string(format), "period": .optional(s.intent.string("period")),
-                                                   "available": false, "message": .string(message)]))
+            let id = ["inventory": "inventory", "ledger": "ledger", "debtors": "aging-debtors", "sales": "sales-by-product"][report] ?? "sales-by-product"
+            let business = try await ledger.business()
+            let periods = Periods(now: now, timezone: business.timezone)
+            let period = s.intent.string("period") ?? "this_month"
+            let (from, to) = periods.range(period)
+            let info = ReportsController.catalog.first { $0.id == id }
+            let url = "/api/v1/reports/\(id).\(format)" + ((info?.period ?? false) ? "?from=\(from)&to=\(to)" : "")
+            let title = info?.title ?? report.capitalized
+            return .done(say("Your \(title.lowercased()) report (\(format.uppercased())) is ready to download.",
+                             "\(title) report (\(format.uppercased())) download ke liye taiyaar hai."),
+                         CardDraft(kind: "report", status: .info, title: title, command: CardCommand(),
+                                   data: ["report": .string(report), "format": .string(format), "period": .optional((info?.period ?? false) ? period : nil),
+                                          "available": true, "url": .string(url), "from": .string(from), "to": .string(to),
+                                          "message": .string(say("Opens the same file as the Reports page.", "Reports page wali file."))]))
         case .salesSummary: return try await salesSummary(period: s.intent.string("period") ?? "today", say: say)
         case .addProduct: return try await advanceAddProduct(&s, say: say)
         case .addCustomer: return try await advanceAddCustomer(&s, say: say)
