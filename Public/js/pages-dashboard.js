@@ -7,9 +7,11 @@ import { formatMoney, formatQuantity, formatDate, formatDateTime, unitLabel } fr
 import { session, timeZone } from './session.js';
 import { chart } from './chart.js';
 
-// The dashboard polls every 30 s while the tab is visible. Live updates over SSE arrive with
-// the activity stream later; when they do, this poll becomes the fallback.
+// Live: the page listens to GET /api/v1/events (Server-Sent Events) and reloads its figures when
+// an invoice or payment changes. The 30 s poll stays as the fallback (for example behind a proxy
+// that drops the stream).
 const REFRESH_MS = 30_000;
+const LIVE_EVENTS = ['invoice.updated', 'payment.recorded', 'stock.updated'];
 
 const customerHref = (id) => `#/ledger/customers/${encodeURIComponent(id)}`;
 const invoiceHref = (id) => `#/ledger/invoices/${encodeURIComponent(id)}`;
@@ -325,9 +327,24 @@ export function dashboardPage(ctx) {
     if (!ctx.root.isConnected) return stop();
     if (document.visibilityState === 'visible') load();
   };
+  let source = null;
+  let pending = null;
   function stop() {
     clearInterval(timer);
+    clearTimeout(pending);
+    if (source) source.close();
+    source = null;
     document.removeEventListener('visibilitychange', onVisible);
+  }
+  if (typeof EventSource === 'function') {
+    source = new EventSource('/api/v1/events');
+    const onEvent = () => {
+      if (!ctx.root.isConnected) return stop();
+      // Several events in a burst (an invoice with its payment) cause one reload.
+      clearTimeout(pending);
+      pending = setTimeout(() => load(), 300);
+    };
+    for (const type of LIVE_EVENTS) source.addEventListener(type, onEvent);
   }
   timer = setInterval(() => {
     if (!ctx.root.isConnected) return stop(); // left the page

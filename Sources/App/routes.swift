@@ -19,6 +19,7 @@ func routes(_ app: Application) throws {
     LedgerController().register(authenticated)
     AssistantController().register(authenticated)
     ReportsController().register(authenticated)
+    EventsController().register(authenticated)
 }
 
 func publicPath(_ app: Application, _ file: String) -> String {

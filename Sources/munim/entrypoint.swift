@@ -49,6 +49,7 @@ enum Entrypoint {
             try await app.running?.onStop.get()
             // Drain first: the HTTP server finishes in-flight requests (up to its shutdown timeout)
             // before the databases and thread pools they use are shut down.
+            app.events.finishAll()  // end open SSE streams so the drain does not wait for them
             await app.http.server.shared.shutdown()
             try await app.asyncShutdown()
         } catch {

@@ -37,6 +37,7 @@ struct OnSQLite {
     @Test func csvExports() async throws { try await ReportsScenarios.csvExports(.sqlite) }
     @Test func invoicePDF() async throws { try await ReportsScenarios.invoicePDF(.sqlite) }
     @Test func spreadsheetsAndStatements() async throws { try await ReportsScenarios.spreadsheetsAndStatements(.sqlite) }
+    @Test func liveEventsOverSSE() async throws { try await ReportsScenarios.liveEvents() }
 }
 
 @Suite("PostgreSQL", .enabled(if: PostgresCluster.available, PostgresCluster.skipReason))

@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 import VaporTesting
+import AsyncHTTPClient
 
 enum ReportsScenarios {
     static func csvRows(_ body: String) -> [[String]] {
@@ -112,6 +113,12 @@ enum ReportsScenarios {
             let ledger = csvRows(try await client.send(.GET, "/api/v1/reports/ledger.csv?from=\(from)").body)
             #expect(ledger.first?.first == "Date")
             #expect(ledger.last?[7] == "826.00", "closing balance")
+            // From today: the invoice of 45 days ago is the opening balance.
+            let today = Validate.localDate(clock.now, timezone: "Asia/Kolkata")
+            let recent = csvRows(try await client.send(.GET, "/api/v1/reports/ledger.csv?from=\(today)").body)
+            #expect(recent[1][2] == "opening" && recent[1][7] == "826.00")
+            #expect(recent.count == 5, "header, opening, invoice, payment, closing")
+            #expect(recent.last?[7] == "826.00")
             #expect(try await client.send(.GET, "/api/v1/reports/ledger.docx").errorCode == "format_unavailable")
             #expect(try await client.send(.GET, "/api/v1/reports/nope.csv").status == .notFound)
             #expect(try await client.send(.GET, "/api/v1/reports/payments.csv?from=2026-13-01").status == .unprocessableEntity)
@@ -232,6 +239,61 @@ enum ReportsScenarios {
             #expect(text.contains("Asha"))
             #expect(text.contains("Opening balance") && text.contains("Closing balance"))
             #expect(text.contains("₹426.25"), "closing balance: 626.25 billed − 200 paid")
+        }
+    }
+
+    /// The dashboard's live feed: an invoice issued through the API reaches an open SSE stream of
+    /// the same business, and not another business's.
+    static func liveEvents() async throws {
+        try await withTestApp(.sqlite) { app in
+            var client = APIClient(app)
+            try await client.signup()
+            let p = try await client.product("Tea", price: 1_000, stock: 5)
+            let c = try await client.customer("Asha")
+            var other = APIClient(app)
+            try await other.signup()
+
+            try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+            let port = try #require(app.http.server.shared.localAddress?.port)
+            let http = HTTPClient(eventLoopGroupProvider: .singleton)
+            func open(_ cookie: String) async throws -> HTTPClientResponse {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/events")
+                request.headers.add(name: "Cookie", value: "munim_session=\(cookie)")
+                // The deadline bounds every read below: a missing event fails instead of hanging.
+                return try await http.execute(request, timeout: .seconds(20))
+            }
+            do {
+                let mine = try await open(try #require(client.cookie))
+                let theirs = try await open(try #require(other.cookie))
+                #expect(mine.headers.first(name: "content-type")?.hasPrefix("text/event-stream") == true)
+                var it = mine.body.makeAsyncIterator()
+                var text = String(buffer: try #require(try await it.next()))
+                #expect(text.contains("connected"))
+                var theirIt = theirs.body.makeAsyncIterator()
+                _ = try await theirIt.next()
+                #expect(app.events.count == 2)
+
+                _ = try await client.issueInvoice(customer: c, lines: [(p, 1)], payment: 500)
+                while !text.contains("INV-0001") {
+                    guard let chunk = try await it.next() else { break }
+                    text += String(buffer: chunk)
+                }
+                #expect(text.contains("event: invoice.updated"))
+                #expect(text.contains("INV-0001"))
+
+                // The other business's stream stays quiet: ending all streams now gives it only its close.
+                app.events.finishAll()
+                var theirText = ""
+                while let chunk = try await theirIt.next() { theirText += String(buffer: chunk) }
+                #expect(!theirText.contains("invoice.updated"))
+            } catch {
+                app.events.finishAll()
+                await app.server.shutdown()
+                try await http.shutdown()
+                throw error
+            }
+            await app.server.shutdown()
+            try await http.shutdown()
         }
     }
 }

@@ -207,7 +207,9 @@ struct LedgerController {
     @Sendable func restock(req: Request) async throws -> ProductDTO {
         let id = try Self.id(req)
         let input = try req.content.decode(RestockInput.self)
-        return ProductDTO(try await Self.service(req).restock(id, quantity: input.quantity, reason: input.reason))
+        let dto = ProductDTO(try await Self.service(req).restock(id, quantity: input.quantity, reason: input.reason))
+        req.publish("stock.updated", id: dto.id, data: ["stock": .quantity(dto.stock.thousandths), "low_stock": .bool(dto.lowStock)])
+        return dto
     }
 
     @Sendable func movements(req: Request) async throws -> Page<MovementDTO> {
@@ -258,6 +260,7 @@ struct LedgerController {
         let input = try req.content.decode(InvoiceInput.self)
         let inv = try await Self.service(req).createInvoice(input)
         let dto = try await LedgerViews.invoices([inv], on: req.db)[0]
+        if inv.status != .draft { Self.publish(req, dto) }
         return try await dto.encodeResponse(status: .created, for: req)
     }
 
@@ -282,14 +285,18 @@ struct LedgerController {
         let id = try Self.id(req)
         let input = try Self.optionalBody(req, IssueInput.self) ?? IssueInput()
         let inv = try await Self.service(req).issueInvoice(id, payment: input.payment)
-        return try await LedgerViews.invoices([inv], on: req.db)[0]
+        let dto = try await LedgerViews.invoices([inv], on: req.db)[0]
+        Self.publish(req, dto)
+        return dto
     }
 
     @Sendable func voidInvoice(req: Request) async throws -> InvoiceDTO {
         let id = try Self.id(req)
         let input = try Self.optionalBody(req, VoidInput.self) ?? VoidInput()
         let inv = try await Self.service(req).voidInvoice(id, reason: input.reason)
-        return try await LedgerViews.invoices([inv], on: req.db)[0]
+        let dto = try await LedgerViews.invoices([inv], on: req.db)[0]
+        Self.publish(req, dto)
+        return dto
     }
 
     /// The invoice as an A4 PDF (issue 6 §2), rendered on the thread pool (cairo/pango are blocking).
@@ -312,6 +319,11 @@ struct LedgerController {
         let disposition = req.query[String.self, at: "download"] == "1" ? "attachment" : "inline"
         response.headers.replaceOrAdd(name: .contentDisposition, value: "\(disposition); filename=\"\(name)\"")
         return response
+    }
+
+    static func publish(_ req: Request, _ dto: InvoiceDTO) {
+        req.publish("invoice.updated", id: dto.id, data: ["number": .optional(dto.number), "status": .string(dto.status.rawValue),
+                                                          "total": .int(dto.total), "customer": .ref(dto.customer.id, dto.customer.name)])
     }
 
     /// Action endpoints accept an empty body as "no options".
@@ -342,6 +354,7 @@ struct LedgerController {
         let input = try req.content.decode(PaymentInput.self)
         let payment = try await Self.service(req).recordPayment(input)
         let dto = try await LedgerViews.payments([payment], on: req.db)[0]
+        req.publish("payment.recorded", id: dto.id, data: ["amount": .int(dto.amount), "customer": .ref(dto.customer.id, dto.customer.name)])
         return try await dto.encodeResponse(status: .created, for: req)
     }
 

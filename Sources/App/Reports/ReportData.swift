@@ -56,115 +56,244 @@ struct ReportData: Sendable {
         }
     }
 
-    func postedInvoices() async throws -> [Invoice] {
-        try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.posted)
-            .filter(\.$issueDate >= from).filter(\.$issueDate <= to).all()
+    static let page = 1000
+
+    /// Posted invoices of the period, a page at a time (exports stay within bounded memory).
+    func forEachPostedInvoicePage(_ body: ([Invoice]) async throws -> Void) async throws {
+        var offset = 0
+        while true {
+            let batch = try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.posted)
+                .filter(\.$issueDate >= from).filter(\.$issueDate <= to).sort(\.$id).range(offset..<(offset + Self.page)).all()
+            if !batch.isEmpty { try await body(batch) }
+            if batch.count < Self.page { return }
+            offset += Self.page
+        }
+    }
+
+    /// Customer names, loaded once per customer.
+    final class Names: @unchecked Sendable {
+        var byID: [UUID: (String, String?)] = [:]
+        func load(_ ids: some Sequence<UUID>, db: any Database) async throws {
+            let missing = Array(Set(ids).filter { byID[$0] == nil })
+            guard !missing.isEmpty else { return }
+            for c in try await Customer.query(on: db).filter(\.$id ~~ missing).all() { byID[c.id!] = (c.name, c.phone) }
+        }
+        func name(_ id: UUID) -> String { byID[id]?.0 ?? "" }
+        func phone(_ id: UUID) -> String { byID[id]?.1 ?? "" }
     }
 
     func salesByProduct(_ emit: Emit) async throws {
         try await emit(Self.header(["Product", "Unit", "Quantity sold", "Invoices", "Taxable (INR)", "Tax (INR)", "Total (INR)"]))
-        let invoices = try await postedInvoices()
-        guard !invoices.isEmpty else { return }
-        let items = try await InvoiceItem.query(on: db).filter(\.$invoiceID ~~ invoices.map { $0.id! }).all()
-        struct Agg { var name: String; var unit: String; var qty: Int64 = 0; var invoices = Set<UUID>(); var taxable: Int64 = 0; var tax: Int64 = 0; var total: Int64 = 0 }
+        struct Agg { var name: String; var unit: String; var qty: Int64 = 0; var invoices = 0; var taxable: Int64 = 0; var tax: Int64 = 0; var total: Int64 = 0 }
         var byKey: [String: Agg] = [:]
-        for i in items {
-            let key = i.productID?.uuidString ?? "text:" + i.description.lowercased()
-            var a = byKey[key] ?? Agg(name: i.description, unit: i.unit)
-            a.qty += i.quantity
-            a.invoices.insert(i.invoiceID)
-            a.taxable += i.taxable
-            a.tax += i.tax
-            a.total += i.total
-            byKey[key] = a
+        try await forEachPostedInvoicePage { invoices in
+            let items = try await InvoiceItem.query(on: db).filter(\.$invoiceID ~~ invoices.map { $0.id! }).all()
+            var seen = Set<String>()
+            for i in items {
+                let key = i.productID?.uuidString ?? "text:" + i.description.lowercased()
+                var a = byKey[key] ?? Agg(name: i.description, unit: i.unit)
+                a.qty += i.quantity
+                if seen.insert(key + i.invoiceID.uuidString).inserted { a.invoices += 1 }
+                a.taxable += i.taxable
+                a.tax += i.tax
+                a.total += i.total
+                byKey[key] = a
+            }
         }
-        try await emit(byKey.values.sorted { ($0.total, $1.name) > ($1.total, $0.name) }.map {
-            [.text($0.name), .text($0.unit), .quantity($0.qty), .int($0.invoices.count), .money($0.taxable), .money($0.tax), .money($0.total)]
-        })
+        let rows: [[Cell]] = byKey.values.sorted { ($0.total, $1.name) > ($1.total, $0.name) }.map {
+            [.text($0.name), .text($0.unit), .quantity($0.qty), .int($0.invoices), .money($0.taxable), .money($0.tax), .money($0.total)]
+        }
+        if !rows.isEmpty { try await emit(rows) }
     }
 
     func salesByCustomer(_ emit: Emit) async throws {
         try await emit(Self.header(["Customer", "Phone", "Invoices", "Sales (INR)", "Paid on these invoices (INR)", "Due on these invoices (INR)"]))
-        let invoices = try await postedInvoices()
-        guard !invoices.isEmpty else { return }
-        let customers = try await Customer.query(on: db).filter(\.$id ~~ Array(Set(invoices.map(\.customerID)))).all()
-        let byID = Dictionary(uniqueKeysWithValues: customers.map { ($0.id!, $0) })
-        let grouped = Dictionary(grouping: invoices, by: \.customerID).map { cid, list in
-            (cid, list.count, list.reduce(Int64(0)) { $0 + $1.total }, list.reduce(Int64(0)) { $0 + $1.amountPaid })
+        var agg: [UUID: (count: Int, total: Int64, paid: Int64)] = [:]
+        try await forEachPostedInvoicePage { invoices in
+            for inv in invoices {
+                var a = agg[inv.customerID] ?? (0, 0, 0)
+                a.count += 1
+                a.total += inv.total
+                a.paid += inv.amountPaid
+                agg[inv.customerID] = a
+            }
         }
-        try await emit(grouped.sorted { $0.2 > $1.2 }.map { cid, count, total, paid in
-            [.text(byID[cid]?.name ?? ""), .text(byID[cid]?.phone ?? ""), .int(count), .money(total), .money(paid), .money(total - paid)]
+        guard !agg.isEmpty else { return }
+        let names = Names()
+        try await names.load(agg.keys, db: db)
+        try await emit(agg.sorted { $0.value.total > $1.value.total }.map { cid, a in
+            [.text(names.name(cid)), .text(names.phone(cid)), .int(a.count), .money(a.total), .money(a.paid), .money(a.total - a.paid)]
         })
+    }
+
+    /// One ledger entry: sorted by business-local date, then instant, then invoice < payment < void.
+    struct Entry {
+        let date: String
+        let at: Date
+        let rank: Int
+        let customerID: UUID
+        let type: String
+        let ref: String
+        let text: String
+        let debit: Int64
+        let credit: Int64
+        var key: (String, Date, Int) { (date, at, rank) }
+    }
+
+    /// A sorted stream of entries fetched a page at a time.
+    final class EntryStream: @unchecked Sendable {
+        private let fetch: (Int) async throws -> [Entry]
+        private var buffer: [Entry] = []
+        private var offset = 0
+        private var done = false
+
+        init(_ fetch: @escaping (Int) async throws -> [Entry]) { self.fetch = fetch }
+
+        func peek() async throws -> Entry? {
+            if buffer.isEmpty && !done {
+                buffer = try await fetch(offset)
+                offset += buffer.count
+                if buffer.count < ReportData.page { done = true }
+            }
+            return buffer.first
+        }
+
+        func pop() { buffer.removeFirst() }
+    }
+
+    /// Start of a business-local date as an instant (void entries are dated by when they happened).
+    func startInstant(_ date: String) -> Date {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "Asia/Kolkata")!
+        let p = date.split(separator: "-").compactMap { Int($0) }
+        return cal.date(from: DateComponents(year: p[0], month: p[1], day: p[2])) ?? now
     }
 
     func ledger(_ emit: Emit) async throws {
         try await emit(Self.header(["Date", "Customer", "Type", "Reference", "Description", "Debit (INR)", "Credit (INR)", "Balance (INR)"]))
-        var invoiceQuery = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status != .draft)
-        var paymentQuery = Payment.query(on: db).filter(\.$businessID == businessID)
+        let businessID = businessID, customerID = customerID, db = db
+        let fromInstant = startInstant(from), toInstant = startInstant(Periods.add(days: 1, to: to))
+
+        // Opening balance: everything before `from`, summed in the database.
+        var opening: Int64 = 0
+        var before = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status != .draft).filter(\.$issueDate < from)
+        var voidsBefore = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status == .void).filter(\.$voidedAt < fromInstant)
+        var paidBefore = Payment.query(on: db).filter(\.$businessID == businessID).filter(\.$paidOn < from)
         if let customerID {
-            invoiceQuery = invoiceQuery.filter(\.$customerID == customerID)
-            paymentQuery = paymentQuery.filter(\.$customerID == customerID)
+            before = before.filter(\.$customerID == customerID)
+            voidsBefore = voidsBefore.filter(\.$customerID == customerID)
+            paidBefore = paidBefore.filter(\.$customerID == customerID)
         }
-        let invoices = try await invoiceQuery.all(), payments = try await paymentQuery.all()
-        let ids = Set(invoices.map(\.customerID) + payments.map(\.customerID))
-        let names = ids.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await Customer.query(on: db).filter(\.$id ~~ Array(ids)).all().map { ($0.id!, $0.name) })
-        struct Entry { let date: String; let at: Date; let rank: Int; let customer: String; let type: String; let ref: String; let text: String; let debit: Int64; let credit: Int64 }
-        var entries: [Entry] = []
-        for inv in invoices {
-            guard let at = inv.issuedAt else { continue }
-            let ref = inv.numberText ?? ""
-            entries.append(Entry(date: inv.issueDate, at: at, rank: 0, customer: names[inv.customerID] ?? "", type: "invoice", ref: ref, text: "Invoice \(ref)", debit: inv.total, credit: 0))
-            if inv.status == .void, let v = inv.voidedAt {
-                entries.append(Entry(date: Validate.localDate(v, timezone: timezone), at: v, rank: 2, customer: names[inv.customerID] ?? "", type: "void", ref: ref,
-                                     text: "Void of \(ref)" + (inv.voidReason.map { ": \($0)" } ?? ""), debit: 0, credit: inv.total))
+        opening += try await Self.sum(before, \.$total) - Self.sum(voidsBefore, \.$total) - Self.sum(paidBefore, \.$amount)
+
+        func invoices(_ offset: Int) async throws -> [Entry] {
+            var q = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status != .draft)
+                .filter(\.$issueDate >= from).filter(\.$issueDate <= to)
+            if let customerID { q = q.filter(\.$customerID == customerID) }
+            return try await q.sort(\.$issueDate).sort(\.$issuedAt).sort(\.$id).range(offset..<(offset + Self.page)).all().compactMap { inv in
+                guard let at = inv.issuedAt else { return nil }
+                let ref = inv.numberText ?? ""
+                return Entry(date: inv.issueDate, at: at, rank: 0, customerID: inv.customerID, type: "invoice", ref: ref, text: "Invoice \(ref)", debit: inv.total, credit: 0)
             }
         }
-        for p in payments {
-            entries.append(Entry(date: p.paidOn, at: p.createdAt ?? now, rank: 1, customer: names[p.customerID] ?? "", type: "payment",
-                                 ref: p.reference ?? p.mode.rawValue.uppercased(), text: "Payment (\(p.mode.rawValue))", debit: 0, credit: p.amount))
+        func voids(_ offset: Int) async throws -> [Entry] {
+            var q = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status == .void)
+                .filter(\.$voidedAt >= fromInstant).filter(\.$voidedAt < toInstant)
+            if let customerID { q = q.filter(\.$customerID == customerID) }
+            return try await q.sort(\.$voidedAt).sort(\.$id).range(offset..<(offset + Self.page)).all().compactMap { inv in
+                guard let v = inv.voidedAt else { return nil }
+                let ref = inv.numberText ?? ""
+                return Entry(date: Validate.localDate(v, timezone: timezone), at: v, rank: 2, customerID: inv.customerID, type: "void", ref: ref,
+                             text: "Void of \(ref)" + (inv.voidReason.map { ": \($0)" } ?? ""), debit: 0, credit: inv.total)
+            }
         }
-        entries.sort { ($0.date, $0.at, $0.rank) < ($1.date, $1.at, $1.rank) }
-        let opening = entries.filter { $0.date < from }.reduce(Int64(0)) { $0 + $1.debit - $1.credit }
+        func payments(_ offset: Int) async throws -> [Entry] {
+            var q = Payment.query(on: db).filter(\.$businessID == businessID).filter(\.$paidOn >= from).filter(\.$paidOn <= to)
+            if let customerID { q = q.filter(\.$customerID == customerID) }
+            return try await q.sort(\.$paidOn).sort(\.$createdAt).sort(\.$id).range(offset..<(offset + Self.page)).all().map { p in
+                Entry(date: p.paidOn, at: p.createdAt ?? now, rank: 1, customerID: p.customerID, type: "payment",
+                      ref: p.reference ?? p.mode.rawValue.uppercased(), text: "Payment (\(p.mode.rawValue))", debit: 0, credit: p.amount)
+            }
+        }
+        let streams = [EntryStream(invoices), EntryStream(payments), EntryStream(voids)]
+        let names = Names()
         var balance = opening
         var rows: [[Cell]] = [[.date(from), .empty, .text("opening"), .empty, .text("Opening balance"), .empty, .empty, .money(opening)]]
-        for e in entries where e.date >= from && e.date <= to {
+        while true {
+            // Three-way merge of the sorted streams.
+            var best: (Int, Entry)? = nil
+            for (i, s) in streams.enumerated() {
+                if let e = try await s.peek(), best.map({ e.key < $0.1.key }) ?? true { best = (i, e) }
+            }
+            guard let (index, e) = best else { break }
+            streams[index].pop()
+            try await names.load([e.customerID], db: db)
             balance += e.debit - e.credit
-            rows.append([.date(e.date), .text(e.customer), .text(e.type), .text(e.ref), .text(e.text),
+            rows.append([.date(e.date), .text(names.name(e.customerID)), .text(e.type), .text(e.ref), .text(e.text),
                          e.debit > 0 ? .money(e.debit) : .empty, e.credit > 0 ? .money(e.credit) : .empty, .money(balance)])
+            if rows.count >= 500 {
+                try await emit(rows)
+                rows.removeAll(keepingCapacity: true)
+            }
         }
         rows.append([.date(to), .empty, .text("closing"), .empty, .text("Closing balance"), .empty, .empty, .money(balance)])
         try await emit(rows)
     }
 
+    /// SUM over a Fluent query, portable: PostgreSQL's SUM(bigint) is numeric, so sum page by page
+    /// of the single column instead of decoding an aggregate.
+    static func sum<M: Model>(_ query: QueryBuilder<M>, _ key: KeyPath<M, FieldProperty<M, Int64>>) async throws -> Int64 {
+        var total: Int64 = 0
+        var offset = 0
+        while true {
+            let values = try await query.copy().sort(\._$id).range(offset..<(offset + 10_000)).all(key)
+            total += values.reduce(0, +)
+            if values.count < 10_000 { return total }
+            offset += 10_000
+        }
+    }
+
     func aging(_ emit: Emit) async throws {
         try await emit(Self.header(["Customer", "Phone", "0-30 days (INR)", "31-60 days (INR)", "61-90 days (INR)", "90+ days (INR)", "Total due (INR)"]))
-        let open = try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.open).all()
-        guard !open.isEmpty else { return }
-        let customers = try await Customer.query(on: db).filter(\.$id ~~ Array(Set(open.map(\.customerID)))).all()
-        let byID = Dictionary(uniqueKeysWithValues: customers.map { ($0.id!, $0) })
         var buckets: [UUID: [Int64]] = [:]
-        for inv in open {
-            let days = max(0, Periods.daysBetween(inv.dueDate ?? inv.issueDate, today))
-            let bucket = days <= 30 ? 0 : days <= 60 ? 1 : days <= 90 ? 2 : 3
-            buckets[inv.customerID, default: [0, 0, 0, 0]][bucket] += inv.total - inv.amountPaid
+        var offset = 0
+        while true {
+            let open = try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.open)
+                .sort(\.$id).range(offset..<(offset + Self.page)).all()
+            for inv in open {
+                let days = max(0, Periods.daysBetween(inv.dueDate ?? inv.issueDate, today))
+                let bucket = days <= 30 ? 0 : days <= 60 ? 1 : days <= 90 ? 2 : 3
+                buckets[inv.customerID, default: [0, 0, 0, 0]][bucket] += inv.total - inv.amountPaid
+            }
+            if open.count < Self.page { break }
+            offset += Self.page
         }
+        guard !buckets.isEmpty else { return }
+        let names = Names()
+        try await names.load(buckets.keys, db: db)
         try await emit(buckets.sorted { $0.value.reduce(0, +) > $1.value.reduce(0, +) }.map { cid, b in
-            [.text(byID[cid]?.name ?? ""), .text(byID[cid]?.phone ?? "")] + b.map(Cell.money) + [.money(b.reduce(0, +))]
+            [.text(names.name(cid)), .text(names.phone(cid))] + b.map(Cell.money) + [.money(b.reduce(0, +))]
         })
     }
 
     func payments(_ emit: Emit) async throws {
         try await emit(Self.header(["Date", "Customer", "Amount (INR)", "Mode", "Reference", "Settled invoices", "Unallocated (INR)"]))
-        var query = Payment.query(on: db).filter(\.$businessID == businessID).filter(\.$paidOn >= from).filter(\.$paidOn <= to)
-        if let customerID { query = query.filter(\.$customerID == customerID) }
-        let list = try await query.sort(\.$paidOn).sort(\.$createdAt).all()
-        guard !list.isEmpty else { return }
-        let views = try await LedgerViews.payments(list, on: db)
-        try await emit(zip(list, views).map { p, v in
-            let settled = v.allocations.map { "\($0.invoiceNumber ?? "?") (\(CSVFormat.money($0.amount)))" }.joined(separator: "; ")
-            return [.date(p.paidOn), .text(v.customer.name), .money(p.amount), .text(p.mode.rawValue), .text(p.reference ?? ""),
-                    .text(settled), .money(p.unallocated)]
-        })
+        var offset = 0
+        while true {
+            var query = Payment.query(on: db).filter(\.$businessID == businessID).filter(\.$paidOn >= from).filter(\.$paidOn <= to)
+            if let customerID { query = query.filter(\.$customerID == customerID) }
+            let list = try await query.sort(\.$paidOn).sort(\.$createdAt).sort(\.$id).range(offset..<(offset + Self.page)).all()
+            if !list.isEmpty {
+                let views = try await LedgerViews.payments(list, on: db)
+                try await emit(zip(list, views).map { p, v in
+                    let settled = v.allocations.map { "\($0.invoiceNumber ?? "?") (\(CSVFormat.money($0.amount)))" }.joined(separator: "; ")
+                    return [.date(p.paidOn), .text(v.customer.name), .money(p.amount), .text(p.mode.rawValue), .text(p.reference ?? ""),
+                            .text(settled), .money(p.unallocated)]
+                })
+            }
+            if list.count < Self.page { break }
+            offset += Self.page
+        }
     }
 }
 

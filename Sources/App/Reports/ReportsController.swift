@@ -97,8 +97,15 @@ struct ReportsController {
             response.headers.contentType = HTTPMediaType(type: "application", subType: "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             return Self.download(response, name: base + ".xlsx")
         default:
+            // A PDF is laid out in memory: cap it, and point big exports to CSV/XLSX, which stream.
             let collected = RowCollector()
-            try await data.rows(info.id) { rows in collected.add(rows) }
+            try await data.rows(info.id) { rows in
+                collected.add(rows)
+                if collected.count > Self.maxPDFRows {
+                    throw APIError(.unprocessableEntity, "too_many_rows",
+                                   "This report has more than \(Self.maxPDFRows) rows: choose a shorter period or one customer, or download CSV or Excel.")
+                }
+            }
             var subtitle = info.period ? "Period \(from) to \(to)" : "As of \(periods.today)"
             if let customerName { subtitle = "Customer: \(customerName) · " + subtitle }
             subtitle += " · amounts in ₹"
@@ -113,6 +120,8 @@ struct ReportsController {
         }
     }
 
+    static let maxPDFRows = 20_000
+
     static func download(_ response: Response, name: String) -> Response {
         response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(name)\"")
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
@@ -125,4 +134,5 @@ final class RowCollector: @unchecked Sendable {
     private var _rows: [[Cell]] = []
     func add(_ rows: [[Cell]]) { lock.withLock { _rows.append(contentsOf: rows) } }
     var rows: [[Cell]] { lock.withLock { _rows } }
+    var count: Int { lock.withLock { _rows.count } }
 }

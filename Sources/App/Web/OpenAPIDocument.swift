@@ -226,6 +226,8 @@ enum OpenAPIDocument {
             Op(method: "post", path: "/api/v1/payments", tag: "Payments", summary: "Record a payment; allocated to the named invoice, then the oldest open ones; the rest is credit", body: "PaymentInput", status: 201, response: "Payment", idempotent: true),
             Op(method: "get", path: "/api/v1/payments/{id}", tag: "Payments", summary: "Get a payment with its allocations", response: "Payment"),
 
+            Op(method: "get", path: "/api/v1/events", tag: "Reports",
+               summary: "Server-Sent Events of the business: invoice.updated, payment.recorded, stock.updated; each data is {type, id, at, data}"),
             Op(method: "get", path: "/api/v1/dashboard", tag: "Reports", summary: "Dashboard figures, computed from the database", response: "Dashboard"),
             Op(method: "get", path: "/api/v1/reports", tag: "Reports", summary: "Available exports", response: "ReportList"),
             Op(method: "get", path: "/api/v1/reports/{file}", tag: "Reports",
