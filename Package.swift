@@ -35,6 +35,11 @@ let package = Package(
             dependencies: [.target(name: "App"), .product(name: "AsyncHTTPClient", package: "async-http-client")],
             path: "bench/AssistantBench"
         ),
+        .executableTarget(
+            name: "ExportBench",
+            dependencies: [.target(name: "App"), .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "bench/ExportBench"
+        ),
         .target(
             name: "App",
             dependencies: [
