@@ -123,6 +123,18 @@ enum ReportsScenarios {
             #expect(try await client.send(.GET, "/api/v1/reports/nope.csv").status == .notFound)
             #expect(try await client.send(.GET, "/api/v1/reports/payments.csv?from=2026-13-01").status == .unprocessableEntity)
 
+            // Every CSV parses with Python's csv module, with the same row counts as ours.
+            var files: [String] = [], expected: [Int] = []
+            for id in ["inventory", "sales-by-product", "sales-by-customer", "ledger", "aging-debtors", "payments"] {
+                let (res, file) = try await download(client, "/api/v1/reports/\(id).csv?from=\(from)", ext: "csv")
+                #expect(res.status == .ok)
+                files.append(file)
+                expected.append(csvRows(try String(contentsOfFile: file, encoding: .utf8)).count)
+            }
+            defer { files.forEach { try? FileManager.default.removeItem(atPath: $0) } }
+            let counts = try tool("python3", ["-c", "import csv,sys; print(' '.join(str(len(list(csv.reader(open(f, encoding='utf-8-sig', newline=''))))) for f in sys.argv[1:]))"] + files)
+            #expect(counts.trimmingCharacters(in: .whitespacesAndNewlines) == expected.map(String.init).joined(separator: " "))
+
             var other = APIClient(app)
             try await other.signup()
             #expect(try await other.send(.GET, "/api/v1/reports/ledger.csv?customer_id=\(c)").status == .notFound)
