@@ -202,18 +202,13 @@ extension AssistantService {
                 product = try await l.updateProduct(pid, patch)
             }
             let dto = ProductDTO(product)
-            let follow = CardDraft(kind: "stock", status: .info, title: product.name, command: CardCommand(),
-                                   data: ["product": .ref(pid, product.name), "stock": .quantity(product.stock), "unit": .string(product.unit),
-                                          "low_stock": .bool(dto.lowStock), "low_stock_threshold": .quantity(product.lowStockThreshold)])
+            let follow = Self.stockCard(product)
             return (say("\(product.name) stock is now \(dto.stock) \(Self.unitLabel(product.unit, product.stock)).", "\(product.name) ka stock ab \(dto.stock) \(product.unit) hai."),
                     follow, ["product_id": .string(pid.uuidString)])
         case "product_preview":
             let p = try await l.createProduct(ProductInput(name: c.name ?? "", unit: c.unit, price: c.price ?? 0,
                                                             stock: Quantity(thousandths: c.quantity ?? 0)))
-            let dto = ProductDTO(p)
-            let follow = CardDraft(kind: "stock", status: .info, title: p.name, command: CardCommand(),
-                                   data: ["product": .ref(p.id, p.name), "stock": .quantity(p.stock), "unit": .string(p.unit),
-                                          "low_stock": .bool(dto.lowStock), "low_stock_threshold": .quantity(p.lowStockThreshold)])
+            let follow = Self.stockCard(p)
             return (say("Added \(p.name) at \(Money.format(p.price)) per \(p.unit).", "\(p.name) jod diya, \(Money.format(p.price)) prati \(p.unit)."),
                     follow, ["product_id": .string(p.id!.uuidString)])
         case "customer_preview":

@@ -235,16 +235,33 @@ extension AssistantService {
         return InvoiceTotals(total: total, data: data)
     }
 
-    func advancePayment(_ s: inout PendingState, say: Say) async throws -> Step {
+    /// A known customer and a positive `amount` (payments and payment links), asking for what is missing.
+    func resolveCustomerAndAmount(_ s: inout PendingState, say: Say, question: (String) -> String) async throws -> Resolved<((UUID?, String), Int64)> {
         let customer: (UUID?, String)
         switch try await resolveCustomer(&s, say: say, offerCreate: false) {
-        case .asked(let q): return .ask(q)
+        case .asked(let q): return .asked(q)
         case .ok(let c): customer = c
         }
         guard let amount = s.intent.paise("amount"), amount > 0 else {
             s.awaiting = "amount"
             s.asked = true
-            return .ask(say("How much did \(customer.1) pay?", "\(customer.1) ne kitne diye?"))
+            return .asked(question(customer.1))
+        }
+        return .ok((customer, amount))
+    }
+
+    static func stockCard(_ p: Product) -> CardDraft {
+        let dto = ProductDTO(p)
+        return CardDraft(kind: "stock", status: .info, title: p.name, command: CardCommand(),
+                         data: ["product": .ref(p.id, p.name), "stock": .quantity(p.stock), "unit": .string(p.unit),
+                                "low_stock": .bool(dto.lowStock), "low_stock_threshold": .quantity(p.lowStockThreshold)])
+    }
+
+    func advancePayment(_ s: inout PendingState, say: Say) async throws -> Step {
+        let customer: (UUID?, String), amount: Int64
+        switch try await resolveCustomerAndAmount(&s, say: say, question: { say("How much did \($0) pay?", "\($0) ne kitne diye?") }) {
+        case .asked(let q): return .ask(q)
+        case .ok(let r): (customer, amount) = r
         }
         let command = CardCommand(customerID: customer.0, customerName: customer.1, paymentMode: s.intent.string("payment_mode") ?? "cash", amount: amount)
         return .done(say("Confirm to record this payment.", "Payment save karne ke liye Confirm kijiye."),
@@ -281,9 +298,7 @@ extension AssistantService {
             let dto = ProductDTO(product)
             let message = say("\(product.name): \(dto.stock) \(Self.unitLabel(product.unit, product.stock)) in stock.", "\(product.name): \(dto.stock) \(product.unit) bacha hai.")
                 + (dto.lowStock ? say(" That is at or below the low-stock level.", " Stock kam hai.") : "")
-            return .done(message, CardDraft(kind: "stock", status: .info, title: product.name, command: CardCommand(),
-                                            data: ["product": .ref(product.id, product.name), "stock": .quantity(product.stock), "unit": .string(product.unit),
-                                                   "low_stock": .bool(dto.lowStock), "low_stock_threshold": .quantity(product.lowStockThreshold)]))
+            return .done(message, Self.stockCard(product))
         }
         guard let qty = s.intent.number("quantity"), qty > 0 else {
             s.awaiting = "stock_quantity"
@@ -339,12 +354,8 @@ extension AssistantService {
         let today = Validate.localDate(now, timezone: business.timezone)
         let owing = try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$balance > 0)
             .sort(\.$balance, .descending).limit(50).all()
-        var rows: [JSONValue] = []
-        for c in owing {
-            let oldest = try await Invoice.query(on: db).filter(\.$customerID == c.id!).filter(\.$status ~~ InvoiceStatus.open)
-                .sort(\.$number).first()
-            let since = oldest.map { $0.dueDate ?? $0.issueDate } ?? today
-            rows.append(["customer": .ref(c.id, c.name), "due": .int(c.balance), "days_overdue": .int(Int64(max(0, Self.days(from: since, to: today))))])
+        let rows: [JSONValue] = try await DashboardService.debtors(owing, db: db, today: today).map {
+            ["customer": .ref($0.customer.id, $0.customer.name), "due": .int($0.due), "days_overdue": .int(Int64($0.daysOverdue))]
         }
         let total = owing.reduce(Int64(0)) { $0 + $1.balance }
         let message = owing.isEmpty ? say("Nobody owes you money right now.", "Abhi kisi ka kuch baaki nahi.")
@@ -353,14 +364,6 @@ extension AssistantService {
                                         data: ["debtors": .array(rows), "total_due": .int(total)]))
     }
 
-    static func days(from: String, to: String) -> Int {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd"
-        guard let a = f.date(from: from), let b = f.date(from: to) else { return 0 }
-        return Int((b.timeIntervalSince(a) / 86_400).rounded())
-    }
 
     func advanceReminder(_ s: inout PendingState, say: Say) async throws -> Step {
         let business = try await ledger.business()
@@ -400,15 +403,10 @@ extension AssistantService {
     }
 
     func advancePaymentLink(_ s: inout PendingState, say: Say) async throws -> Step {
-        let customer: (UUID?, String)
-        switch try await resolveCustomer(&s, say: say, offerCreate: false) {
+        let customer: (UUID?, String), amount: Int64
+        switch try await resolveCustomerAndAmount(&s, say: say, question: { _ in say("For how much?", "Kitne ka link?") }) {
         case .asked(let q): return .ask(q)
-        case .ok(let c): customer = c
-        }
-        guard let amount = s.intent.paise("amount"), amount > 0 else {
-            s.awaiting = "amount"
-            s.asked = true
-            return .ask(say("For how much?", "Kitne ka link?"))
+        case .ok(let r): (customer, amount) = r
         }
         let message = say("Payment links need Razorpay: add your Razorpay key id and secret on the Integrations page.",
                           "Payment link ke liye Razorpay chahiye: Integrations page par Razorpay key id aur secret daaliye.")
@@ -419,7 +417,7 @@ extension AssistantService {
 
     func salesSummary(period: String, say: Say) async throws -> Step {
         let business = try await ledger.business()
-        let (from, to) = Self.range(period, now: now, timezone: business.timezone)
+        let (from, to) = Periods(now: now, timezone: business.timezone).range(period)
         let invoices = try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.posted)
             .filter(\.$issueDate >= from).filter(\.$issueDate <= to).all()
         let payments = try await Payment.query(on: db).filter(\.$businessID == businessID)
@@ -432,30 +430,6 @@ extension AssistantService {
                      CardDraft(kind: "sales_summary", status: .info, title: say("Sales \(label)", "Bikri \(label)"), command: CardCommand(),
                                data: ["period": .string(period), "from": .string(from), "to": .string(to), "invoices": .int(Int64(invoices.count)),
                                       "total": .int(total), "collected": .int(collected)]))
-    }
-
-    /// today / this_week (from Monday) / this_month / last_month, as business-local dates.
-    static func range(_ period: String, now: Date, timezone: String) -> (String, String) {
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "Asia/Kolkata")!
-        cal.firstWeekday = 2
-        func fmt(_ d: Date) -> String { Validate.localDate(d, timezone: timezone) }
-        let today = cal.startOfDay(for: now)
-        switch period {
-        case "this_week":
-            let start = cal.dateInterval(of: .weekOfYear, for: today)?.start ?? today
-            return (fmt(start), fmt(now))
-        case "this_month":
-            let start = cal.dateInterval(of: .month, for: today)?.start ?? today
-            return (fmt(start), fmt(now))
-        case "last_month":
-            let thisStart = cal.dateInterval(of: .month, for: today)?.start ?? today
-            let lastStart = cal.date(byAdding: .month, value: -1, to: thisStart) ?? thisStart
-            let lastEnd = cal.date(byAdding: .day, value: -1, to: thisStart) ?? thisStart
-            return (fmt(lastStart), fmt(lastEnd))
-        default:
-            return (fmt(now), fmt(now))
-        }
     }
 
     func advanceAddProduct(_ s: inout PendingState, say: Say) async throws -> Step {

@@ -123,13 +123,7 @@ struct DashboardService {
 
         let owing = try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$balance > 0)
             .sort(\.$balance, .descending).all()
-        var top: [Debtor] = []
-        for c in owing.prefix(5) {
-            let oldest = try await Invoice.query(on: db).filter(\.$customerID == c.id!).filter(\.$status ~~ InvoiceStatus.open).sort(\.$number).first()
-            let since = oldest.map { $0.dueDate ?? $0.issueDate } ?? periods.today
-            top.append(Debtor(customer: PaymentCustomerRef(id: c.id!, name: c.name), due: c.balance,
-                              daysOverdue: max(0, Periods.daysBetween(since, periods.today))))
-        }
+        let top = try await Self.debtors(owing.prefix(5), db: db, today: periods.today)
 
         let products = try await Product.query(on: db).filter(\.$businessID == businessID).filter(\.$archivedAt == nil).all()
         let low = products.filter { $0.stock <= $0.lowStockThreshold }.sorted { $0.name < $1.name }.prefix(10).map {
@@ -159,6 +153,18 @@ struct DashboardService {
             messages14d: NotConnected(connected: false, message: "Message figures appear once WhatsApp or another channel is connected (the channels feature).", series: []),
             runs7d: Runs(connected: false, message: "Workflow run figures appear once workflows are available.", succeeded: 0, failed: 0),
             activity: try await activity())
+    }
+
+    /// Debtors with how long their oldest open invoice has been due (dashboard and assistant).
+    static func debtors(_ customers: some Sequence<Customer>, db: any Database, today: String) async throws -> [Debtor] {
+        var out: [Debtor] = []
+        for c in customers {
+            let oldest = try await Invoice.query(on: db).filter(\.$customerID == c.id!).filter(\.$status ~~ InvoiceStatus.open).sort(\.$number).first()
+            let since = oldest.map { $0.dueDate ?? $0.issueDate } ?? today
+            out.append(Debtor(customer: PaymentCustomerRef(id: c.id!, name: c.name), due: c.balance,
+                              daysOverdue: max(0, Periods.daysBetween(since, today))))
+        }
+        return out
     }
 
     /// The latest invoices issued or voided and payments recorded, newest first.
