@@ -52,6 +52,6 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
 }
 
 public enum Migrations {
-    public static var all: [any Migration] { [CreateAccounts(), CreateLedger(), CreateAssistant(), AddBusinessUPI()] }
+    public static var all: [any Migration] { [CreateAccounts(), CreateLedger(), CreateAssistant(), AddBusinessUPI(), AddExportIndexes()] }
     public static var names: [String] { all.map(\.name) }
 }

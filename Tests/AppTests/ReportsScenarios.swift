@@ -293,6 +293,15 @@ enum ReportsScenarios {
                 #expect(text.contains("event: invoice.updated"))
                 #expect(text.contains("INV-0001"))
 
+                // A client that goes away mid-stream: the server notices on its next write, drops the
+                // subscriber and keeps serving (a writer left unfinished would crash a debug server).
+                let fd = try rawSSEConnection(port: port, cookie: try #require(client.cookie))
+                close(fd)
+                _ = try await client.issueInvoice(customer: c, lines: [(p, 1)])
+                var health = HTTPClientRequest(url: "http://127.0.0.1:\(port)/health")
+                health.method = .GET
+                #expect(try await http.execute(health, timeout: .seconds(10)).status == .ok)
+
                 // The other business's stream stays quiet: ending all streams now gives it only its close.
                 app.events.finishAll()
                 var theirText = ""
@@ -307,5 +316,24 @@ enum ReportsScenarios {
             await app.server.shutdown()
             try await http.shutdown()
         }
+    }
+
+    /// Opens /api/v1/events over a plain socket and waits for the first bytes of the stream.
+    static func rawSSEConnection(port: Int, cookie: String) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard ok == 0 else { close(fd); throw PostgresCluster.Failure(description: "connect failed") }
+        var tv = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let request = "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: munim_session=\(cookie)\r\nAccept: text/event-stream\r\n\r\n"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        guard n > 0 else { close(fd); throw PostgresCluster.Failure(description: "no response on the event stream") }
+        return fd
     }
 }

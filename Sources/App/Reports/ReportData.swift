@@ -60,13 +60,16 @@ struct ReportData: Sendable {
 
     /// Posted invoices of the period, a page at a time (exports stay within bounded memory).
     func forEachPostedInvoicePage(_ body: ([Invoice]) async throws -> Void) async throws {
-        var offset = 0
+        // Keyset paging on the primary key: each page is an index range, not an OFFSET scan.
+        var last: UUID? = nil
         while true {
-            let batch = try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.posted)
-                .filter(\.$issueDate >= from).filter(\.$issueDate <= to).sort(\.$id).range(offset..<(offset + Self.page)).all()
+            var q = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.posted)
+                .filter(\.$issueDate >= from).filter(\.$issueDate <= to)
+            if let last { q = q.filter(\.$id > last) }
+            let batch = try await q.sort(\.$id).limit(Self.page).all()
             if !batch.isEmpty { try await body(batch) }
             if batch.count < Self.page { return }
-            offset += Self.page
+            last = batch.last?.id
         }
     }
 
@@ -256,17 +259,18 @@ struct ReportData: Sendable {
     func aging(_ emit: Emit) async throws {
         try await emit(Self.header(["Customer", "Phone", "0-30 days (INR)", "31-60 days (INR)", "61-90 days (INR)", "90+ days (INR)", "Total due (INR)"]))
         var buckets: [UUID: [Int64]] = [:]
-        var offset = 0
+        var last: UUID? = nil
         while true {
-            let open = try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.open)
-                .sort(\.$id).range(offset..<(offset + Self.page)).all()
+            var q = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.open)
+            if let last { q = q.filter(\.$id > last) }
+            let open = try await q.sort(\.$id).limit(Self.page).all()
             for inv in open {
                 let days = max(0, Periods.daysBetween(inv.dueDate ?? inv.issueDate, today))
                 let bucket = days <= 30 ? 0 : days <= 60 ? 1 : days <= 90 ? 2 : 3
                 buckets[inv.customerID, default: [0, 0, 0, 0]][bucket] += inv.total - inv.amountPaid
             }
             if open.count < Self.page { break }
-            offset += Self.page
+            last = open.last?.id
         }
         guard !buckets.isEmpty else { return }
         let names = Names()

@@ -82,31 +82,35 @@ struct EventsController {
         let (_, events) = bus.subscribe(businessID: p.businessID)
         let encoder = JSONCoders.encoder
         let response = Response(status: .ok, body: .init(asyncStream: { writer in
-            try await writer.write(.buffer(ByteBuffer(string: "retry: 5000\n: connected\n\n")))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                let (beats, beat) = AsyncStream<Void>.makeStream()
-                group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: .seconds(15))
-                        beat.yield()
+            // The writer must always be ended (.end or .error), also when the client has gone.
+            do {
+                try await writer.write(.buffer(ByteBuffer(string: "retry: 5000\n: connected\n\n")))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    let (beats, beat) = AsyncStream<Void>.makeStream()
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: .seconds(15))
+                            beat.yield()
+                        }
                     }
-                }
-                group.addTask {
-                    for await _ in beats { try await writer.write(.buffer(ByteBuffer(string: ": heartbeat\n\n"))) }
-                }
-                group.addTask {
-                    for await event in events {
-                        let json = String(decoding: try encoder.encode(event), as: UTF8.self)
-                        try await writer.write(.buffer(ByteBuffer(string: "event: \(event.type)\nid: \(event.id)\ndata: \(json)\n\n")))
+                    group.addTask {
+                        for await _ in beats { try await writer.write(.buffer(ByteBuffer(string: ": heartbeat\n\n"))) }
                     }
+                    group.addTask {
+                        for await event in events {
+                            let json = String(decoding: try encoder.encode(event), as: UTF8.self)
+                            try await writer.write(.buffer(ByteBuffer(string: "event: \(event.type)\nid: \(event.id)\ndata: \(json)\n\n")))
+                        }
+                    }
+                    // The first task to end (a write failing because the client left, or the bus
+                    // finishing at shutdown) ends the stream.
+                    defer { beat.finish(); group.cancelAll() }
+                    _ = try await group.next()
                 }
-                // The first task to end (a write failing because the client left, or the bus
-                // finishing at shutdown) ends the stream.
-                _ = try await group.next()
-                group.cancelAll()
-                beat.finish()
+                try await writer.write(.end)
+            } catch {
+                try? await writer.write(.error(error))
             }
-            try? await writer.write(.end)
         }))
         response.headers.contentType = HTTPMediaType(type: "text", subType: "event-stream")
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-cache")
