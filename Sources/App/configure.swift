@@ -27,7 +27,7 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
         app.databases.use(.sqlite(.file(path), sqlLogLevel: .trace), as: .sqlite)
         app.store = Store(isSQLite: true)
         // WAL lets readers run beside the one writer; the setting is stored in the file.
-        try await (app.db as! any SQLDatabase).raw("PRAGMA journal_mode=WAL").run()
+        try await app.db.sql.raw("PRAGMA journal_mode=WAL").run()
     case .postgres(let url):
         app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(15),
                                         pruneInterval: nil, sqlLogLevel: .trace), as: .psql)

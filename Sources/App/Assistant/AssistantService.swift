@@ -89,13 +89,11 @@ struct AssistantService {
         var engineName = "offline"
         var note: String? = nil
         var step: Step
-        var cancelledPending = false
 
         // "cancel"/"rehne do" drops what is pending; so does a plain "no" to a question that is not
         // itself yes/no ("2" is a choice there, not WhatsApp's "2 to cancel").
         let yesNoQuestion = state?.awaiting.map { $0.hasPrefix("create_customer") || $0.hasPrefix("confirm_price") } ?? false
         if state != nil, Replies.isCancel(text) || (!yesNoQuestion && Replies.number(text) == nil && Replies.isNo(text)) {
-            cancelledPending = true
             step = .done(say("Okay, cancelled. Nothing was saved.", "Theek hai, cancel kar diya. Kuch save nahi hua."), nil)
         } else if state == nil, Replies.isCancel(text) {
             step = .done(say("There is nothing pending to cancel. To cancel a card, use its Cancel button.",
@@ -125,7 +123,6 @@ struct AssistantService {
             draft = card
         }
         if let note { replyText += " " + note }
-        _ = cancelledPending
 
         let pendingJSON = newPending.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) }
         let conversationID = conversation.id!
