@@ -88,17 +88,7 @@ extension AssistantService {
                 stored["reply"] = .string(reply)
                 var followID: UUID? = nil
                 if let follow {
-                    let c = AssistantCard()
-                    c.businessID = businessID
-                    c.conversationID = existing.conversationID
-                    c.kind = follow.kind
-                    c.status = follow.status
-                    c.title = follow.title
-                    c.command = follow.command.json
-                    c.data = follow.data.jsonText
-                    c.createdAt = now
-                    c.updatedAt = now
-                    try await c.create(on: tx)
+                    let c = try await AssistantCard.store(follow, businessID: businessID, conversationID: existing.conversationID, now: now, on: tx)
                     followID = c.id
                     stored["follow_up_card_id"] = .string(c.id!.uuidString)
                 }

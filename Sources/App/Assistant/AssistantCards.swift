@@ -50,6 +50,24 @@ struct CardDraft: Sendable {
     var data: JSONValue
 }
 
+extension AssistantCard {
+    /// Stores a drafted card in the caller's transaction.
+    static func store(_ draft: CardDraft, businessID: UUID, conversationID: UUID, now: Date, on tx: any Database) async throws -> AssistantCard {
+        let c = AssistantCard()
+        c.businessID = businessID
+        c.conversationID = conversationID
+        c.kind = draft.kind
+        c.status = draft.status
+        c.title = draft.title
+        c.command = draft.command.json
+        c.data = draft.data.jsonText
+        c.createdAt = now
+        c.updatedAt = now
+        try await c.create(on: tx)
+        return c
+    }
+}
+
 struct CardDTO: Content {
     let id: UUID
     let kind: String

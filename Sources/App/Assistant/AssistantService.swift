@@ -146,18 +146,7 @@ struct AssistantService {
             try await turn("user", transcript.map { "🎤 \($0)" } ?? text, card: nil, engine: nil)
             var card: AssistantCard? = nil
             if let draft = finalDraft {
-                let c = AssistantCard()
-                c.businessID = businessID
-                c.conversationID = conversationID
-                c.kind = draft.kind
-                c.status = draft.status
-                c.title = draft.title
-                c.command = draft.command.json
-                c.data = draft.data.jsonText
-                c.createdAt = now
-                c.updatedAt = now
-                try await c.create(on: tx)
-                card = c
+                card = try await AssistantCard.store(draft, businessID: businessID, conversationID: conversationID, now: now, on: tx)
             }
             try await turn("assistant", finalReply, card: card?.id, engine: finalEngine)
             try await Conversation.query(on: tx).filter(\.$id == conversationID)
