@@ -119,45 +119,20 @@ struct LedgerController {
         return try await Self.statement(service: service, customerID: id, from: from, to: to)
     }
 
-    /// The customer's account: invoices as debits, payments and voids as credits, with a running balance.
+    /// The customer's account: invoices as debits, payments and voids as credits, with a running
+    /// balance — the same entries, in the same order, as the ledger export (`ReportData`).
     static func statement(service: LedgerService, customerID: UUID, from: String?, to: String?) async throws -> StatementDTO {
-        let db = service.db
         let customer = try await service.customer(customerID)
         let tz = try await service.business().timezone
-        let invoices = try await Invoice.query(on: db).filter(\.$businessID == service.businessID)
-            .filter(\.$customerID == customerID).filter(\.$status != .draft).all()
-        let payments = try await Payment.query(on: db).filter(\.$businessID == service.businessID)
-            .filter(\.$customerID == customerID).all()
-        struct Raw { let date: String; let at: Date; let kind: String; let reference: String; let description: String; let debit: Int64; let credit: Int64; let invoiceID: UUID?; let paymentID: UUID? }
-        var raw: [Raw] = []
-        for inv in invoices {
-            guard let issuedAt = inv.issuedAt else { continue }
-            let ref = inv.numberText ?? "—"
-            raw.append(Raw(date: inv.issueDate, at: issuedAt, kind: "invoice", reference: ref, description: "Invoice \(ref)",
-                           debit: inv.total, credit: 0, invoiceID: inv.id, paymentID: nil))
-            if inv.status == .void, let voidedAt = inv.voidedAt {
-                raw.append(Raw(date: Validate.localDate(voidedAt, timezone: tz), at: voidedAt, kind: "void", reference: ref,
-                               description: "Void of \(ref)" + (inv.voidReason.map { ": \($0)" } ?? ""),
-                               debit: 0, credit: inv.total, invoiceID: inv.id, paymentID: nil))
-            }
-        }
-        for p in payments {
-            let ref = p.reference ?? p.mode.rawValue.uppercased()
-            raw.append(Raw(date: p.paidOn, at: p.createdAt ?? Date.distantPast, kind: "payment", reference: ref,
-                           description: "Payment (\(p.mode.rawValue))", debit: 0, credit: p.amount, invoiceID: nil, paymentID: p.id))
-        }
-        // Ties (same instant) keep a natural order: the invoice, then payments, then its void.
-        let rank = ["invoice": 0, "payment": 1, "void": 2]
-        raw.sort { ($0.date, $0.at, rank[$0.kind] ?? 3) < ($1.date, $1.at, rank[$1.kind] ?? 3) }
-        var opening: Int64 = 0
-        var running: Int64 = 0
+        // Open ends of the range become dates outside any business's books.
+        let data = ReportData(db: service.db, businessID: service.businessID, timezone: tz, today: Validate.localDate(service.now, timezone: tz),
+                              from: from ?? "1900-01-01", to: to ?? "2999-12-31", customerID: customerID, now: service.now)
+        let opening = try await data.ledgerOpening()
         var entries: [StatementEntryDTO] = []
-        for r in raw {
-            if let from, r.date < from { opening += r.debit - r.credit; running = opening; continue }
-            if let to, r.date > to { continue }
-            running += r.debit - r.credit
-            entries.append(StatementEntryDTO(date: r.date, kind: r.kind, reference: r.reference, description: r.description,
-                                             debit: r.debit, credit: r.credit, balance: running, invoiceId: r.invoiceID, paymentId: r.paymentID))
+        try await data.forEachLedgerEntry(opening: opening) { e, balance in
+            entries.append(StatementEntryDTO(date: e.date, kind: e.type, reference: e.ref, description: e.text, debit: e.debit, credit: e.credit,
+                                             balance: balance, invoiceId: e.type == "payment" ? nil : e.sourceID,
+                                             paymentId: e.type == "payment" ? e.sourceID : nil))
         }
         return StatementDTO(customer: CustomerDTO(customer), from: from, to: to, openingBalance: opening,
                             closingBalance: entries.last?.balance ?? opening, entries: entries)

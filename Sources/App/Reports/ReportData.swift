@@ -140,6 +140,8 @@ struct ReportData: Sendable {
         let text: String
         let debit: Int64
         let credit: Int64
+        /// The invoice (invoice and void entries) or the payment the entry comes from.
+        let sourceID: UUID
         var key: (String, Date, Int) { (date, at, rank) }
     }
 
@@ -172,13 +174,10 @@ struct ReportData: Sendable {
         return cal.date(from: DateComponents(year: p[0], month: p[1], day: p[2])) ?? now
     }
 
-    func ledger(_ emit: Emit) async throws {
-        try await emit(Self.header(["Date", "Customer", "Type", "Reference", "Description", "Debit (INR)", "Credit (INR)", "Balance (INR)"]))
+    /// The balance of every entry before `from`, summed in the database.
+    func ledgerOpening() async throws -> Int64 {
         let businessID = businessID, customerID = customerID, db = db
-        let fromInstant = startInstant(from), toInstant = startInstant(Periods.add(days: 1, to: to))
-
-        // Opening balance: everything before `from`, summed in the database.
-        var opening: Int64 = 0
+        let fromInstant = startInstant(from)
         var before = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status != .draft).filter(\.$issueDate < from)
         var voidsBefore = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status == .void).filter(\.$voidedAt < fromInstant)
         var paidBefore = Payment.query(on: db).filter(\.$businessID == businessID).filter(\.$paidOn < from)
@@ -187,7 +186,14 @@ struct ReportData: Sendable {
             voidsBefore = voidsBefore.filter(\.$customerID == customerID)
             paidBefore = paidBefore.filter(\.$customerID == customerID)
         }
-        opening += try await Self.sum(before, \.$total) - Self.sum(voidsBefore, \.$total) - Self.sum(paidBefore, \.$amount)
+        return try await Self.sum(before, \.$total) - Self.sum(voidsBefore, \.$total) - Self.sum(paidBefore, \.$amount)
+    }
+
+    /// Every entry from `from` to `to` in ledger order (a merge of three sorted, paged streams),
+    /// with the running balance after it. Used by the ledger exports and the JSON statement.
+    func forEachLedgerEntry(opening: Int64, _ body: (Entry, Int64) async throws -> Void) async throws {
+        let businessID = businessID, customerID = customerID, db = db
+        let fromInstant = startInstant(from), toInstant = startInstant(Periods.add(days: 1, to: to))
 
         func invoices(_ offset: Int) async throws -> [Entry] {
             var q = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status != .draft)
@@ -196,7 +202,7 @@ struct ReportData: Sendable {
             return try await q.sort(\.$issueDate).sort(\.$issuedAt).sort(\.$id).range(offset..<(offset + Self.page)).all().compactMap { inv in
                 guard let at = inv.issuedAt else { return nil }
                 let ref = inv.numberText ?? ""
-                return Entry(date: inv.issueDate, at: at, rank: 0, customerID: inv.customerID, type: "invoice", ref: ref, text: "Invoice \(ref)", debit: inv.total, credit: 0)
+                return Entry(date: inv.issueDate, at: at, rank: 0, customerID: inv.customerID, type: "invoice", ref: ref, text: "Invoice \(ref)", debit: inv.total, credit: 0, sourceID: inv.id!)
             }
         }
         func voids(_ offset: Int) async throws -> [Entry] {
@@ -207,7 +213,7 @@ struct ReportData: Sendable {
                 guard let v = inv.voidedAt else { return nil }
                 let ref = inv.numberText ?? ""
                 return Entry(date: Validate.localDate(v, timezone: timezone), at: v, rank: 2, customerID: inv.customerID, type: "void", ref: ref,
-                             text: "Void of \(ref)" + (inv.voidReason.map { ": \($0)" } ?? ""), debit: 0, credit: inv.total)
+                             text: "Void of \(ref)" + (inv.voidReason.map { ": \($0)" } ?? ""), debit: 0, credit: inv.total, sourceID: inv.id!)
             }
         }
         func payments(_ offset: Int) async throws -> [Entry] {
@@ -215,23 +221,32 @@ struct ReportData: Sendable {
             if let customerID { q = q.filter(\.$customerID == customerID) }
             return try await q.sort(\.$paidOn).sort(\.$createdAt).sort(\.$id).range(offset..<(offset + Self.page)).all().map { p in
                 Entry(date: p.paidOn, at: p.createdAt ?? now, rank: 1, customerID: p.customerID, type: "payment",
-                      ref: p.reference ?? p.mode.rawValue.uppercased(), text: "Payment (\(p.mode.rawValue))", debit: 0, credit: p.amount)
+                      ref: p.reference ?? p.mode.rawValue.uppercased(), text: "Payment (\(p.mode.rawValue))", debit: 0, credit: p.amount, sourceID: p.id!)
             }
         }
         let streams = [EntryStream(invoices), EntryStream(payments), EntryStream(voids)]
-        let names = Names()
         var balance = opening
-        var rows: [[Cell]] = [[.date(from), .empty, .text("opening"), .empty, .text("Opening balance"), .empty, .empty, .money(opening)]]
         while true {
-            // Three-way merge of the sorted streams.
             var best: (Int, Entry)? = nil
             for (i, s) in streams.enumerated() {
                 if let e = try await s.peek(), best.map({ e.key < $0.1.key }) ?? true { best = (i, e) }
             }
-            guard let (index, e) = best else { break }
+            guard let (index, e) = best else { return }
             streams[index].pop()
-            try await names.load([e.customerID], db: db)
             balance += e.debit - e.credit
+            try await body(e, balance)
+        }
+    }
+
+    func ledger(_ emit: Emit) async throws {
+        try await emit(Self.header(["Date", "Customer", "Type", "Reference", "Description", "Debit (INR)", "Credit (INR)", "Balance (INR)"]))
+        let opening = try await ledgerOpening()
+        let names = Names()
+        var closing = opening
+        var rows: [[Cell]] = [[.date(from), .empty, .text("opening"), .empty, .text("Opening balance"), .empty, .empty, .money(opening)]]
+        try await forEachLedgerEntry(opening: opening) { e, balance in
+            try await names.load([e.customerID], db: db)
+            closing = balance
             rows.append([.date(e.date), .text(names.name(e.customerID)), .text(e.type), .text(e.ref), .text(e.text),
                          e.debit > 0 ? .money(e.debit) : .empty, e.credit > 0 ? .money(e.credit) : .empty, .money(balance)])
             if rows.count >= 500 {
@@ -239,7 +254,7 @@ struct ReportData: Sendable {
                 rows.removeAll(keepingCapacity: true)
             }
         }
-        rows.append([.date(to), .empty, .text("closing"), .empty, .text("Closing balance"), .empty, .empty, .money(balance)])
+        rows.append([.date(to), .empty, .text("closing"), .empty, .text("Closing balance"), .empty, .empty, .money(closing)])
         try await emit(rows)
     }
 
