@@ -12,6 +12,8 @@ import { invoicesPage, invoiceNewPage, invoiceDetailPage } from './pages-invoice
 import { paymentsPage } from './pages-payments.js';
 import { settingsPage } from './pages-settings.js';
 import { assistantPage } from './pages-assistant.js';
+import { inboxPage } from './pages-inbox.js';
+import { integrationsPage } from './pages-integrations.js';
 
 const soon = (title, issue, text) => (ctx) => comingSoonPage(ctx, title, issue, text);
 
@@ -21,7 +23,8 @@ const ROUTES = [
   { path: /^\/password$/, page: passwordPage, title: 'Change password', nav: null },
   { path: /^\/dashboard$/, page: dashboardPage, nav: 'dashboard', title: 'Dashboard' },
   { path: /^\/assistant$/, page: assistantPage, nav: 'assistant', title: 'Assistant' },
-  { path: /^\/inbox$/, page: soon('Inbox', 'channels', 'Customer messages from WhatsApp and other channels will land here.'), nav: 'inbox', title: 'Inbox' },
+  { path: /^\/inbox$/, page: inboxPage, nav: 'inbox', title: 'Inbox' },
+  { path: /^\/inbox\/([^/]+)$/, page: inboxPage, nav: 'inbox', title: 'Inbox' },
   { path: /^\/workflows$/, page: soon('Workflows', 'workflow', 'Automate payment reminders, order logging and more with visual workflows.'), nav: 'workflows', title: 'Workflows' },
   { path: /^\/ledger\/?$/, redirect: '/ledger/customers' },
   { path: /^\/ledger\/customers$/, page: customersPage, nav: 'customers', title: 'Customers' },
@@ -32,7 +35,7 @@ const ROUTES = [
   { path: /^\/ledger\/invoices\/([^/]+)$/, page: invoiceDetailPage, nav: 'invoices', title: 'Invoice' },
   { path: /^\/ledger\/payments$/, page: paymentsPage, nav: 'payments', title: 'Payments' },
   { path: /^\/reports$/, page: reportsPage, nav: 'reports', title: 'Reports' },
-  { path: /^\/integrations$/, page: soon('Integrations', 'channels', 'Connect WhatsApp (Twilio), Instagram, Bluesky, payment links and more.'), nav: 'integrations', title: 'Integrations' },
+  { path: /^\/integrations$/, page: integrationsPage, nav: 'integrations', title: 'Integrations' },
   { path: /^\/settings$/, page: settingsPage, nav: 'settings', title: 'Settings' },
 ];
 

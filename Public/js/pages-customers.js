@@ -1,9 +1,9 @@
 // Customers: list with search, add form, detail with profile, invoices, payments, statement.
-import { api } from './api.js';
+import { api, errorMessage } from './api.js';
 import {
   h, pageHeader, card, field, formAlert, onSubmit, showFormError, clearFieldErrors, toast, debounce,
   dataTable, pagedList, emptyState, loadingState, errorState, linkButton, badge, statusBadge,
-  confirmDialog, tabs, navigate, fill, add,
+  confirmDialog, tabs, navigate, fill, add, busy,
 } from './ui.js';
 import { formatMoney, formatDate, normalisePhone, todayIn } from './format.js';
 import { timeZone } from './session.js';
@@ -179,6 +179,7 @@ export function customerDetailPage(ctx) {
     });
 
     const balance = Number(c.balance) || 0;
+    const reminder = reminderAction(c, balance);
     const summary = h('section', { class: 'card summary' },
       h('div', { class: 'summary-item' },
         h('p', { class: 'stat-label' }, 'Balance'),
@@ -193,8 +194,10 @@ export function customerDetailPage(ctx) {
       pageHeader(c.name,
         linkButton(`#/ledger/invoices/new?customer=${encodeURIComponent(c.id)}`, 'New invoice', { testid: 'customer-new-invoice' }),
         linkButton(`#/ledger/payments?customer=${encodeURIComponent(c.id)}`, 'Record payment', { kind: 'secondary', testid: 'customer-record-payment' }),
+        reminder.button,
         del),
       h('p', { class: 'breadcrumb' }, h('a', { href: '#/ledger/customers' }, '← Customers')),
+      reminder.note,
       summary,
       tabs([
         { id: 'invoices', label: 'Invoices', render: () => customerInvoices(c) },
@@ -206,6 +209,45 @@ export function customerDetailPage(ctx) {
   }
 
   load();
+}
+
+const MESSAGE_STATUS_WORDS = {
+  queued: 'queued', sending: 'being sent', sent: 'sent', delivered: 'delivered', read: 'read', failed: 'not sent', undelivered: 'not delivered',
+};
+
+/**
+ * "Send reminder": POST /customers/{id}/reminders sends the balance over WhatsApp (or the
+ * simulator). Disabled, with the reason shown, when there is no phone or nothing is due.
+ */
+function reminderAction(c, balance) {
+  const reason = !c.phone
+    ? 'Add a phone number (Profile tab) to send payment reminders.'
+    : balance <= 0 ? `Nothing is due from ${c.name}, so there is nothing to remind them about.` : null;
+  const noteId = `reminder-note-${c.id}`;
+  const button = h('button', {
+    type: 'button', class: 'btn btn-secondary', testid: 'customer-send-reminder', disabled: !!reason,
+    'aria-describedby': noteId, title: reason || `Send ${c.name} a reminder of ${formatMoney(balance)} on WhatsApp`,
+  }, 'Send reminder');
+  const note = h('p', { class: 'reminder-note muted', id: noteId, testid: 'customer-reminder-note', 'aria-live': 'polite' },
+    reason || '');
+  button.addEventListener('click', () => busy([button], async () => {
+    try {
+      const res = await api.post(`/customers/${encodeURIComponent(c.id)}/reminders`, {});
+      const m = (res && res.message) || {};
+      const word = MESSAGE_STATUS_WORDS[m.status] || m.status || 'queued';
+      const href = res && res.session_id ? `#/inbox/${encodeURIComponent(res.session_id)}` : '#/inbox';
+      const failed = m.status === 'failed' || m.status === 'undelivered';
+      const text = failed
+        ? `The reminder to ${c.name} was not sent${m.error_message ? `: ${m.error_message}` : '.'}`
+        : `Reminder to ${c.name} ${word}.`;
+      fill(note, h('span', { testid: 'customer-reminder-result' }, text), ' ',
+        h('a', { href, testid: 'customer-reminder-link' }, 'Open the conversation →'));
+      toast([text, ' ', h('a', { href, class: 'toast-link' }, 'Open in inbox')], failed ? 'error' : 'success');
+    } catch (e) {
+      fill(note, h('span', { class: 'field-error', testid: 'customer-reminder-error' }, `Could not send the reminder: ${errorMessage(e)}`));
+    }
+  }));
+  return { button, note };
 }
 
 function customerInvoices(c) {

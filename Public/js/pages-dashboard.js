@@ -6,6 +6,7 @@ import { h, pageHeader, card, loadingState, errorState, emptyState, linkButton, 
 import { formatMoney, formatQuantity, formatDate, formatDateTime, unitLabel } from './format.js';
 import { session, timeZone } from './session.js';
 import { chart } from './chart.js';
+import { subscribe } from './live.js';
 
 // Live: the page listens to GET /api/v1/events (Server-Sent Events) and reloads its figures when
 // an invoice or payment changes. The 30 s poll stays as the fallback (for example behind a proxy
@@ -327,25 +328,21 @@ export function dashboardPage(ctx) {
     if (!ctx.root.isConnected) return stop();
     if (document.visibilityState === 'visible') load();
   };
-  let source = null;
+  let live = null;
   let pending = null;
   function stop() {
     clearInterval(timer);
     clearTimeout(pending);
-    if (source) source.close();
-    source = null;
+    const l = live;
+    live = null;
+    if (l) l.close();
     document.removeEventListener('visibilitychange', onVisible);
   }
-  if (typeof EventSource === 'function') {
-    source = new EventSource('/api/v1/events');
-    const onEvent = () => {
-      if (!ctx.root.isConnected) return stop();
-      // Several events in a burst (an invoice with its payment) cause one reload.
-      clearTimeout(pending);
-      pending = setTimeout(() => load(), 300);
-    };
-    for (const type of LIVE_EVENTS) source.addEventListener(type, onEvent);
-  }
+  live = subscribe(LIVE_EVENTS, () => {
+    // Several events in a burst (an invoice with its payment) cause one reload.
+    clearTimeout(pending);
+    pending = setTimeout(() => load(), 300);
+  }, { root: ctx.root, onReconnect: () => load(), onEnd: stop });
   timer = setInterval(() => {
     if (!ctx.root.isConnected) return stop(); // left the page
     if (document.visibilityState === 'visible') load();

@@ -34,6 +34,11 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
         app.store = Store(isSQLite: false)
     }
     app.migrations.add(Migrations.all)
+    app.vault = try Vault.load(config: config)
+    MessagingJobs.register(app)
+    if config.workerEnabled {
+        app.lifecycle.use(Worker(concurrency: config.workerConcurrency, pollInterval: .milliseconds(config.workerPollMilliseconds)))
+    }
 
     app.middleware = Middlewares()
     // Outermost first: every reply, errors included, carries the request id and security headers.
@@ -52,6 +57,7 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
 }
 
 public enum Migrations {
-    public static var all: [any Migration] { [CreateAccounts(), CreateLedger(), CreateAssistant(), AddBusinessUPI(), AddExportIndexes()] }
+    public static var all: [any Migration] { [CreateAccounts(), CreateLedger(), CreateAssistant(), AddBusinessUPI(), AddExportIndexes(),
+                                               CreateJobs(), CreateMessaging(), CreateCredentials()] }
     public static var names: [String] { all.map(\.name) }
 }

@@ -20,6 +20,9 @@ func routes(_ app: Application) throws {
     AssistantController().register(authenticated)
     ReportsController().register(authenticated)
     EventsController().register(authenticated)
+    MessagingController().register(authenticated)
+    IntegrationsController().register(authenticated)
+    TwilioWebhooks().register(app)
 }
 
 func publicPath(_ app: Application, _ file: String) -> String {

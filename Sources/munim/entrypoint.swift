@@ -10,18 +10,24 @@ enum Entrypoint {
         var arguments = CommandLine.arguments
         // `serve --no-migrate` skips the automatic migration (DESIGN §1); Vapor must not see the flag.
         let noMigrate = arguments.contains("--no-migrate")
-        arguments.removeAll { $0 == "--no-migrate" }
+        // `serve --no-worker`: an API-only instance; jobs run in `munim worker` processes.
+        let noWorker = arguments.contains("--no-worker")
+        arguments.removeAll { $0 == "--no-migrate" || $0 == "--no-worker" }
+        let command = arguments.dropFirst().first(where: { !$0.hasPrefix("-") })
 
-        let config: AppConfig
+        var config: AppConfig
         do {
             config = try AppConfig.load(try AppConfig.environment())
+            // Jobs run in `serve` (unless --no-worker) and in `worker`; never in migrate/demo/parse.
+            config.workerEnabled = ((command == nil || command == "serve") && !noWorker) || command == "worker"
         } catch {
             FileHandle.standardError.write(Data("munim: \(error)\n".utf8))
             exit(2)
         }
+        let logLevel = config.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = config.logLevel
+            handler.logLevel = logLevel
             return handler
         }
 
@@ -37,7 +43,7 @@ enum Entrypoint {
             try await configure(app, config: config)
             app.asyncCommands.use(DemoCommand(), as: "demo")
             app.asyncCommands.use(ParseCommand(), as: "parse")
-            let command = arguments.dropFirst().first(where: { !$0.hasPrefix("-") })
+            app.asyncCommands.use(WorkerCommand(), as: "worker")
             if (command == nil || command == "serve") && !noMigrate {
                 try await app.autoMigrate()
             }

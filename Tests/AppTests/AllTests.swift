@@ -38,6 +38,14 @@ struct OnSQLite {
     @Test func invoicePDF() async throws { try await ReportsScenarios.invoicePDF(.sqlite) }
     @Test func spreadsheetsAndStatements() async throws { try await ReportsScenarios.spreadsheetsAndStatements(.sqlite) }
     @Test func liveEventsOverSSE() async throws { try await ReportsScenarios.liveEvents() }
+    @Test func connectChannels() async throws { try await MessagingScenarios.connectChannels(.sqlite) }
+    @Test func twilioWebhookSecurityAndDedupe() async throws { try await MessagingScenarios.webhookSecurityAndDedupe(.sqlite) }
+    @Test func customerBotAndDeliveryTicks() async throws { try await MessagingScenarios.customerBotAndDeliveryTicks(.sqlite) }
+    @Test func ownerRunsTheBooksOverWhatsApp() async throws { try await MessagingScenarios.ownerRunsTheBooksOverWhatsApp(.sqlite) }
+    @Test func outboxRetriesAndFailures() async throws { try await MessagingScenarios.outboxRetriesAndFailures(.sqlite) }
+    @Test func inboxListingAndPaging() async throws { try await MessagingScenarios.inboxListingAndPaging(.sqlite) }
+    @Test func simulatorAndReminders() async throws { try await MessagingScenarios.simulatorAndReminders(.sqlite) }
+    @Test func embeddedWorkerRunsJobs() async throws { try await MessagingScenarios.embeddedWorkerRunsJobs() }
 }
 
 @Suite("PostgreSQL", .enabled(if: PostgresCluster.available, PostgresCluster.skipReason))
@@ -66,6 +74,12 @@ struct OnPostgres {
     @Test func dashboardFigures() async throws { try await ReportsScenarios.dashboard(.postgres) }
     @Test func csvExports() async throws { try await ReportsScenarios.csvExports(.postgres) }
     @Test func invoicePDF() async throws { try await ReportsScenarios.invoicePDF(.postgres) }
+    @Test func connectChannels() async throws { try await MessagingScenarios.connectChannels(.postgres) }
+    @Test func twilioWebhookSecurityAndDedupe() async throws { try await MessagingScenarios.webhookSecurityAndDedupe(.postgres) }
+    @Test func customerBotAndDeliveryTicks() async throws { try await MessagingScenarios.customerBotAndDeliveryTicks(.postgres) }
+    @Test func ownerRunsTheBooksOverWhatsApp() async throws { try await MessagingScenarios.ownerRunsTheBooksOverWhatsApp(.postgres) }
+    @Test func outboxRetriesAndFailures() async throws { try await MessagingScenarios.outboxRetriesAndFailures(.postgres) }
+    @Test func inboxListingAndPaging() async throws { try await MessagingScenarios.inboxListingAndPaging(.postgres) }
 }
 
 @Suite("OpenAPI document")

@@ -42,6 +42,8 @@ final class Business: Model, @unchecked Sendable {
     @Field(key: "currency") var currency: String
     /// UPI VPA (name@bank); when set, invoices carry a UPI payment QR code.
     @OptionalField(key: "upi_id") var upiID: String?
+    /// Free text such as "Mon–Sat 9:00–20:00"; the customer bot quotes it.
+    @OptionalField(key: "hours") var hours: String?
     /// Last issued invoice number; incremented inside the issuing transaction so numbers are gap-free.
     @Field(key: "invoice_seq") var invoiceSeq: Int64
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
@@ -66,6 +68,8 @@ final class Membership: Model, @unchecked Sendable {
     @Field(key: "user_id") var userID: UUID
     @Field(key: "business_id") var businessID: UUID
     @Enum(key: "role") var role: Role
+    /// A staff member's own WhatsApp number: messages from it reach the assistant.
+    @OptionalField(key: "whatsapp_number") var whatsappNumber: String?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     init() {}

@@ -215,6 +215,7 @@ struct AccountsController {
         optional("state", patch.state, validate: Validate.state) { b.state = $0 }
         optional("address", patch.address, validate: freeText(500)) { b.address = $0 }
         optional("upi_id", patch.upiId, validate: Validate.upiID) { b.upiID = $0 }
+        optional("hours", patch.hours, validate: freeText(200)) { b.hours = $0 }
         switch patch.preferredLanguage {
         case .absent: break
         case .null: errors.add("preferred_language", "is required")
@@ -249,7 +250,8 @@ struct AccountsController {
         let byID = Dictionary(uniqueKeysWithValues: users.map { ($0.id!, $0) })
         let items = memberships.compactMap { m -> StaffMemberDTO? in
             guard let u = byID[m.userID] else { return nil }
-            return StaffMemberDTO(id: u.id!, email: u.email, name: u.name, role: m.role, mustChangePassword: u.mustChangePassword, createdAt: m.createdAt)
+            return StaffMemberDTO(id: u.id!, email: u.email, name: u.name, role: m.role, mustChangePassword: u.mustChangePassword, createdAt: m.createdAt,
+                                  whatsappNumber: m.whatsappNumber)
         }.sorted { ($0.role == .owner ? 0 : 1, $0.name) < ($1.role == .owner ? 0 : 1, $1.name) }
         return ItemsDTO(items: items)
     }
@@ -262,6 +264,11 @@ struct AccountsController {
         let email = errors.check("email", Validate.email(input.email))
         let name = errors.check("name", Validate.text(input.name, max: 120))
         if name == .some(nil) { errors.add("name", "is required") }
+        var whatsappInput: String? = nil
+        if let raw = input.whatsappNumber?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
+            whatsappInput = errors.check("whatsapp_number", Validate.phone(raw))
+        }
+        let whatsapp = whatsappInput
         try errors.throwIfAny()
         guard let email, let name = name ?? nil else { throw APIError.badRequest("invalid staff member") }
 
@@ -278,6 +285,7 @@ struct AccountsController {
                 let user = User(email: email, passwordHash: hash, name: name, mustChangePassword: true)
                 try await user.create(on: tx)
                 let m = Membership(userID: user.id!, businessID: businessID, role: .staff)
+                m.whatsappNumber = whatsapp
                 try await m.create(on: tx)
                 return (user, m)
             }
@@ -285,7 +293,8 @@ struct AccountsController {
             throw APIError.conflict("email_taken", "A user with this email already exists.")
         }
         let dto = StaffCreatedDTO(
-            member: StaffMemberDTO(id: user.id!, email: user.email, name: user.name, role: .staff, mustChangePassword: true, createdAt: membership.createdAt),
+            member: StaffMemberDTO(id: user.id!, email: user.email, name: user.name, role: .staff, mustChangePassword: true, createdAt: membership.createdAt,
+                                   whatsappNumber: membership.whatsappNumber),
             oneTimePassword: oneTime)
         return try await dto.encodeResponse(status: .created, for: req)
     }

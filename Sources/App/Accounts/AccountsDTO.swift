@@ -22,6 +22,7 @@ struct BusinessDTO: Content {
     let timezone: String
     let currency: String
     @NullEncoded var upiId: String?
+    @NullEncoded var hours: String?
     @NullEncoded var createdAt: Date?
 
     init(_ b: Business) {
@@ -37,6 +38,7 @@ struct BusinessDTO: Content {
         timezone = b.timezone
         currency = b.currency
         upiId = b.upiID
+        hours = b.hours
         createdAt = b.createdAt
     }
 }
@@ -76,6 +78,7 @@ struct BusinessPatch: Decodable, Sendable {
     var timezone: Patch<String> = .absent
     var currency: Patch<String> = .absent
     var upiId: Patch<String> = .absent
+    var hours: Patch<String> = .absent
 }
 
 struct StaffMemberDTO: Content {
@@ -85,11 +88,14 @@ struct StaffMemberDTO: Content {
     let role: Role
     let mustChangePassword: Bool
     @NullEncoded var createdAt: Date?
+    /// Messages from this number reach the assistant (issue 4 §3).
+    @NullEncoded var whatsappNumber: String?
 }
 
 struct StaffCreateInput: Content {
     let email: String
     let name: String
+    var whatsappNumber: String?
 }
 
 struct StaffCreatedDTO: Content {

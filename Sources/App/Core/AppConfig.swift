@@ -32,6 +32,31 @@ public struct AppConfig: Sendable {
     public var llmModel: String = "gpt-4o-mini"
     public var transcribeModel: String = "whisper-1"
     public var llmTimeoutSeconds: Int = 10
+    /// 64 hex characters; when unset a key is generated into `<data dir>/secret.key`. Secret.
+    public var secretKeyHex: String? = nil
+    /// Run jobs in this process (`serve --no-worker` turns it off; `worker` only runs jobs).
+    public var workerEnabled: Bool = true
+    public var workerConcurrency: Int = 4
+    /// How often an idle worker looks for due jobs written by other processes.
+    public var workerPollMilliseconds: Int = 500
+    public var outboxMaxAttempts: Int = 8
+    /// Provider base URLs, overridable for tests and proxies (DESIGN §8).
+    public var twilioAPIURL: String = "https://api.twilio.com"
+    public var blueskyServiceURL: String = "https://bsky.social"
+    public var instagramGraphURL: String = "https://graph.facebook.com/v21.0"
+    public var razorpayAPIURL: String = "https://api.razorpay.com"
+    public var shiprocketAPIURL: String = "https://apiv2.shiprocket.in"
+    public var googleSheetsURL: String = "https://sheets.googleapis.com"
+    public var googleTokenURL: String = "https://oauth2.googleapis.com/token"
+    /// The http node refuses private, loopback and link-local addresses unless this is set.
+    public var allowPrivateHTTP: Bool = false
+    public var logJSON: Bool = false
+
+    /// The base URL providers call back: MUNIM_PUBLIC_URL, else this process's own address.
+    public var publicBaseURL: String {
+        if let u = publicURL?.absoluteString { return u.hasSuffix("/") ? String(u.dropLast()) : u }
+        return "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
+    }
 
     /// The LLM engine and transcription switch on when a key is configured (DESIGN §1).
     public var llmEnabled: Bool { openAIKey != nil }
@@ -59,6 +84,19 @@ public struct AppConfig: Sendable {
         ("OPENAI_BASE_URL", "https://api.openai.com/v1", "Base URL of the OpenAI-compatible API."),
         ("MUNIM_LLM_MODEL", "gpt-4o-mini", "Chat model for the LLM parser."),
         ("MUNIM_TRANSCRIBE_MODEL", "whisper-1", "Model for /audio/transcriptions."),
+        ("MUNIM_SECRET_KEY", "(generated)", "64 hex characters used to encrypt stored credentials; when unset a key is generated into `<data dir>/secret.key` (mode 0600)."),
+        ("MUNIM_WORKER_CONCURRENCY", "4", "Jobs a worker runs at once, 1–64."),
+        ("MUNIM_WORKER_POLL_MS", "500", "How often an idle worker checks the job table for work from other processes, 50–60000."),
+        ("MUNIM_OUTBOX_MAX_ATTEMPTS", "8", "Attempts for an outbound message before it is marked failed (backoff 5 s doubling, up to 10 min)."),
+        ("MUNIM_TWILIO_API_URL", "https://api.twilio.com", "Twilio REST base URL (tests point it at a fake)."),
+        ("MUNIM_BLUESKY_SERVICE_URL", "https://bsky.social", "Default Bluesky PDS when a channel names none."),
+        ("MUNIM_INSTAGRAM_GRAPH_URL", "https://graph.facebook.com/v21.0", "Default Instagram Graph API base URL."),
+        ("MUNIM_RAZORPAY_API_URL", "https://api.razorpay.com", "Razorpay REST base URL."),
+        ("MUNIM_SHIPROCKET_API_URL", "https://apiv2.shiprocket.in", "Shiprocket REST base URL."),
+        ("MUNIM_GOOGLE_SHEETS_URL", "https://sheets.googleapis.com", "Google Sheets v4 base URL."),
+        ("MUNIM_GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token", "Google OAuth token endpoint for service accounts."),
+        ("MUNIM_ALLOW_PRIVATE_HTTP", "false", "Let the workflow http node call private, loopback and link-local addresses."),
+        ("MUNIM_LOG_FORMAT", "text", "`text` or `json` (one JSON object per line)."),
     ]
 
     public struct Invalid: Error, CustomStringConvertible, Sendable {
@@ -139,6 +177,44 @@ public struct AppConfig: Sendable {
         }
         if let v = value("MUNIM_LLM_MODEL") { c.llmModel = v }
         if let v = value("MUNIM_TRANSCRIBE_MODEL") { c.transcribeModel = v }
+        if let v = value("MUNIM_SECRET_KEY") {
+            guard v.count == 64, v.allSatisfy(\.isHexDigit) else {
+                throw Invalid(variable: "MUNIM_SECRET_KEY", problem: "must be 64 hex characters (generate one with: openssl rand -hex 32)")
+            }
+            c.secretKeyHex = v
+        }
+        func int(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let v = value(name) else { return nil }
+            guard let n = Int(v), range.contains(n) else {
+                throw Invalid(variable: name, problem: "must be a number from \(range.lowerBound) to \(range.upperBound) (got \"\(v)\")")
+            }
+            return n
+        }
+        if let n = try int("MUNIM_WORKER_CONCURRENCY", 1...64) { c.workerConcurrency = n }
+        if let n = try int("MUNIM_WORKER_POLL_MS", 50...60_000) { c.workerPollMilliseconds = n }
+        if let n = try int("MUNIM_OUTBOX_MAX_ATTEMPTS", 1...50) { c.outboxMaxAttempts = n }
+        func url(_ name: String) throws -> String? {
+            guard let v = value(name) else { return nil }
+            guard let u = URL(string: v), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme), u.host != nil else {
+                throw Invalid(variable: name, problem: "must be an absolute http(s) URL")
+            }
+            return v.hasSuffix("/") ? String(v.dropLast()) : v
+        }
+        if let v = try url("MUNIM_TWILIO_API_URL") { c.twilioAPIURL = v }
+        if let v = try url("MUNIM_BLUESKY_SERVICE_URL") { c.blueskyServiceURL = v }
+        if let v = try url("MUNIM_INSTAGRAM_GRAPH_URL") { c.instagramGraphURL = v }
+        if let v = try url("MUNIM_RAZORPAY_API_URL") { c.razorpayAPIURL = v }
+        if let v = try url("MUNIM_SHIPROCKET_API_URL") { c.shiprocketAPIURL = v }
+        if let v = try url("MUNIM_GOOGLE_SHEETS_URL") { c.googleSheetsURL = v }
+        if let v = try url("MUNIM_GOOGLE_TOKEN_URL") { c.googleTokenURL = v }
+        if let v = value("MUNIM_ALLOW_PRIVATE_HTTP") {
+            guard let b = parseBool(v) else { throw Invalid(variable: "MUNIM_ALLOW_PRIVATE_HTTP", problem: "must be true or false (got \"\(v)\")") }
+            c.allowPrivateHTTP = b
+        }
+        if let v = value("MUNIM_LOG_FORMAT") {
+            guard ["text", "json"].contains(v.lowercased()) else { throw Invalid(variable: "MUNIM_LOG_FORMAT", problem: "must be text or json (got \"\(v)\")") }
+            c.logJSON = v.lowercased() == "json"
+        }
         return c
     }
 

@@ -44,6 +44,12 @@ public indirect enum JSONValue: Codable, Sendable, Equatable, ExpressibleByStrin
         }
     }
 
+    /// Compact JSON with keys exactly as they are (no snake_case conversion): for user data such
+    /// as job and workflow payloads.
+    var plainJSONText: String {
+        (try? String(decoding: JSONEncoder().encode(self), as: UTF8.self)) ?? "null"
+    }
+
     public subscript(key: String) -> JSONValue? {
         if case .object(let o) = self { return o[key] }
         return nil

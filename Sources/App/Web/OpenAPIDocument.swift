@@ -37,26 +37,29 @@ enum OpenAPIDocument {
 
     static let paymentModes = PaymentMode.allCases.map(\.rawValue)
 
-    static var schemas: [String: JSONValue] {
+    static var schemas: [String: JSONValue] { baseSchemas.merging(messagingSchemas) { a, _ in a } }
+
+    static var baseSchemas: [String: JSONValue] {
         [
             "Error": object(["error": object(["code": string, "message": string, "details": ["type": ["object", "null"]]], required: ["code", "message"])], required: ["error"]),
             "User": object(["id": uuid, "email": string, "name": string, "role": enumeration(["owner", "staff"]), "must_change_password": boolean]),
             "Business": object([
                 "id": uuid, "business_name": string, "owner_name": string, "gstin": nullable(string), "industry": nullable(string),
                 "preferred_language": string, "whatsapp_number": nullable(string), "state": nullable(string), "address": nullable(string),
-                "timezone": string, "currency": string, "upi_id": nullable(string), "created_at": dateTime]),
+                "timezone": string, "currency": string, "upi_id": nullable(string), "hours": nullable(string), "created_at": dateTime]),
             "BusinessPatch": object([
                 "business_name": string, "owner_name": string, "gstin": nullable(string), "industry": nullable(string),
                 "preferred_language": enumeration(Validate.languages.keys.sorted()), "whatsapp_number": nullable(string),
                 "state": nullable(string), "address": nullable(string), "timezone": string, "currency": string,
-                "upi_id": ["type": ["string", "null"], "description": "UPI ID for the invoice QR code, e.g. patelstores@okhdfcbank"]]),
+                "upi_id": ["type": ["string", "null"], "description": "UPI ID for the invoice QR code, e.g. patelstores@okhdfcbank"],
+                "hours": ["type": ["string", "null"], "description": "Business hours as text; the customer bot quotes them."]]),
             "Session": object(["csrf_token": nullable(string), "user": ref("User"), "business": ref("Business")]),
             "Signup": object(["email": string, "password": ["type": "string", "minLength": 10], "business_name": string, "owner_name": string],
                              required: ["email", "password", "business_name", "owner_name"]),
             "Login": object(["email": string, "password": string], required: ["email", "password"]),
             "PasswordChange": object(["current_password": string, "new_password": ["type": "string", "minLength": 10]], required: ["current_password", "new_password"]),
             "StaffMember": object(["id": uuid, "email": string, "name": string, "role": enumeration(["owner", "staff"]), "must_change_password": boolean, "created_at": dateTime]),
-            "StaffCreate": object(["email": string, "name": string], required: ["email", "name"]),
+            "StaffCreate": object(["email": string, "name": string, "whatsapp_number": ["type": ["string", "null"], "description": "Messages from this number reach the assistant."]], required: ["email", "name"]),
             "StaffCreated": object(["member": ref("StaffMember"), "one_time_password": string]),
             "Token": object(["id": uuid, "name": string, "prefix": string, "created_at": dateTime, "last_used_at": nullable(dateTime)]),
             "TokenCreate": object(["name": string], required: ["name"]),
@@ -172,7 +175,9 @@ enum OpenAPIDocument {
 
     static let listQuery: [(String, String)] = [("limit", "Page size, 1–200 (default 50)."), ("cursor", "next_cursor from the previous page.")]
 
-    static var operations: [Op] {
+    static var operations: [Op] { baseOperations + messagingOperations }
+
+    static var baseOperations: [Op] {
         [
             Op(method: "get", path: "/health", tag: "Operations", summary: "Liveness", response: "Health", auth: false),
             Op(method: "get", path: "/ready", tag: "Operations", summary: "Readiness: database reachable and migrations current", response: "Ready", auth: false),
@@ -262,6 +267,9 @@ enum OpenAPIDocument {
             var params: [JSONValue] = []
             if op.path.contains("{id}") {
                 params.append(["name": "id", "in": "path", "required": true, "schema": uuid])
+            }
+            if op.path.contains("{provider}") {
+                params.append(["name": "provider", "in": "path", "required": true, "schema": enumeration(IntegrationProvider.allCases.map(\.rawValue))])
             }
             if op.path.contains("{file}") {
                 params.append(["name": "file", "in": "path", "required": true, "schema": string, "description": "e.g. inventory.csv"])

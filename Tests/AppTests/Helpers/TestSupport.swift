@@ -34,6 +34,9 @@ func withTestApp(_ db: TestDB, clock: TestClock? = nil, configure adjust: (inout
     var config = AppConfig()
     config.bcryptCost = 4
     config.publicDirectory = repositoryRoot + "/Public"
+    // Tests run jobs explicitly with app.jobs.drain(app:) under a pinned clock.
+    config.workerEnabled = false
+    config.secretKeyHex = String(repeating: "ab", count: 32)
     let tempDir = FileManager.default.temporaryDirectory.appendingPathComponent("munim-test-\(UUID().uuidString)")
     switch db {
     case .sqlite:

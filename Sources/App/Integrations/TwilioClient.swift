@@ -1,0 +1,150 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Twilio's REST API v2010 for WhatsApp messages (DESIGN §8), and its webhook signature scheme.
+struct TwilioClient: Sendable {
+    let http: HTTPClient
+    let baseURL: String
+    let accountSID: String
+    let authToken: String
+    var timeout: TimeAmount = .seconds(15)
+
+    /// A Twilio error reply: `{"code": 21211, "message": "...", "more_info": "...", "status": 400}`.
+    struct Failure: Error, CustomStringConvertible, Sendable {
+        let httpStatus: Int?
+        let code: String?
+        let message: String
+        /// 429, 5xx and network errors are worth retrying; other 4xx are not.
+        var retryable: Bool { httpStatus.map { $0 == 429 || $0 >= 500 } ?? true }
+        var description: String { "Twilio \(httpStatus.map(String.init) ?? "unreachable")\(code.map { " (\($0))" } ?? ""): \(message)" }
+    }
+
+    struct MessageResource: Decodable, Sendable {
+        let sid: String
+        let status: String?
+        let error_code: Int?
+        let error_message: String?
+    }
+
+    struct AccountResource: Decodable, Sendable {
+        let sid: String
+        let friendly_name: String?
+        let status: String?
+    }
+
+    struct ErrorBody: Decodable {
+        let code: Int?
+        let message: String?
+    }
+
+    private var authorization: String {
+        "Basic " + Data("\(accountSID):\(authToken)".utf8).base64EncodedString()
+    }
+
+    /// `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` (form-encoded).
+    func sendMessage(from: String?, messagingServiceSID: String?, to: String, body: String, mediaURL: String?,
+                     statusCallback: String?) async throws -> MessageResource {
+        var fields: [(String, String)] = [("To", to)]
+        if let messagingServiceSID { fields.append(("MessagingServiceSid", messagingServiceSID)) }
+        if let from { fields.append(("From", from)) }
+        if !body.isEmpty { fields.append(("Body", body)) }
+        if let mediaURL { fields.append(("MediaUrl", mediaURL)) }
+        if let statusCallback { fields.append(("StatusCallback", statusCallback)) }
+        return try await call(.POST, "/2010-04-01/Accounts/\(accountSID)/Messages.json", form: fields, as: MessageResource.self)
+    }
+
+    /// `GET /2010-04-01/Accounts/{AccountSid}.json`: verifies the credentials.
+    func fetchAccount() async throws -> AccountResource {
+        try await call(.GET, "/2010-04-01/Accounts/\(accountSID).json", form: nil, as: AccountResource.self)
+    }
+
+    private func call<T: Decodable>(_ method: HTTPMethod, _ path: String, form: [(String, String)]?, as: T.Type) async throws -> T {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: authorization)
+        request.headers.add(name: "Accept", value: "application/json")
+        if let form {
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: Self.formEncode(form)))
+        }
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: timeout)
+            bytes = try await response.body.collect(upTo: 1 << 20)
+        } catch {
+            throw Failure(httpStatus: nil, code: nil, message: "could not reach Twilio (\(type(of: error)))")
+        }
+        let data = Data(buffer: bytes)
+        guard (200..<300).contains(Int(response.status.code)) else {
+            let e = try? JSONDecoder().decode(ErrorBody.self, from: data)
+            throw Failure(httpStatus: Int(response.status.code), code: e?.code.map(String.init),
+                          message: e?.message ?? "HTTP \(response.status.code)")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch {
+            throw Failure(httpStatus: Int(response.status.code), code: nil, message: "unexpected reply from Twilio")
+        }
+    }
+
+    /// `application/x-www-form-urlencoded` per the HTML spec (space as +), as Twilio expects.
+    static func formEncode(_ fields: [(String, String)]) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._*")
+        func enc(_ s: String) -> String {
+            s.unicodeScalars.map { scalar -> String in
+                if scalar == " " { return "+" }
+                if scalar.isASCII, allowed.contains(scalar) { return String(scalar) }
+                return String(scalar).utf8.map { String(format: "%%%02X", $0) }.joined()
+            }.joined()
+        }
+        return fields.map { "\(enc($0.0))=\(enc($0.1))" }.joined(separator: "&")
+    }
+
+    /// Parses a form body into ordered pairs, decoding `+` and percent escapes (UTF-8).
+    static func formDecode(_ body: String) -> [(String, String)] {
+        body.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func dec(_ s: Substring) -> String {
+                let plus = s.replacingOccurrences(of: "+", with: " ")
+                return plus.removingPercentEncoding ?? plus
+            }
+            return (dec(parts[0]), parts.count > 1 ? dec(parts[1]) : "")
+        }
+    }
+
+    /// Twilio's signature: base64(HMAC-SHA1(authToken, url + each POST parameter name followed by
+    /// its value, sorted by name)). https://www.twilio.com/docs/usage/security#validating-requests
+    static func signature(authToken: String, url: String, params: [(String, String)]) -> String {
+        var data = url
+        for (k, v) in params.sorted(by: { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }) {
+            data += k + v
+        }
+        let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Data(data.utf8), using: SymmetricKey(data: Data(authToken.utf8)))
+        return Data(mac).base64EncodedString()
+    }
+
+    /// Validates against the URL as given and with the default port added or removed, as Twilio's
+    /// own helper libraries do (a proxy may or may not keep the port). Constant-time comparison.
+    static func isValid(signature: String, authToken: String, url: String, params: [(String, String)]) -> Bool {
+        var candidates = [url]
+        if var c = URLComponents(string: url) {
+            if c.port == nil {
+                c.port = c.scheme == "https" ? 443 : 80
+                if let s = c.string { candidates.append(s) }
+            } else if (c.scheme == "https" && c.port == 443) || (c.scheme == "http" && c.port == 80) {
+                c.port = nil
+                if let s = c.string { candidates.append(s) }
+            }
+        }
+        var ok = false
+        for u in candidates where Tokens.equal(Self.signature(authToken: authToken, url: u, params: params), signature) {
+            ok = true
+        }
+        return ok
+    }
+}

@@ -1,0 +1,370 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// `/api/v1/channels`, `/api/v1/inbox/...`, `/api/v1/simulator/messages` and
+/// `/api/v1/customers/{id}/reminders` (docs/messaging-api.md).
+struct MessagingController {
+    func register(_ api: any RoutesBuilder) {
+        api.get("channels", use: listChannels)
+        api.post("channels", use: createChannel)
+        api.get("channels", ":id", use: getChannel)
+        api.patch("channels", ":id", use: updateChannel)
+        api.delete("channels", ":id", use: deleteChannel)
+        api.post("channels", ":id", "test", use: testChannel)
+        let inbox = api.grouped("inbox", "sessions")
+        inbox.get(use: listSessions)
+        inbox.get(":id", use: getSession)
+        inbox.get(":id", "messages", use: listMessages)
+        inbox.post(":id", "messages", use: reply)
+        inbox.post(":id", "bot", use: setBot)
+        inbox.post(":id", "read", use: markRead)
+        api.post("simulator", "messages", use: simulate)
+        api.post("customers", ":id", "reminders", use: remind)
+    }
+
+    static func service(_ req: Request) throws -> MessagingService {
+        MessagingService(app: req.application, businessID: try req.principal.businessID)
+    }
+
+    static func dto(_ req: Request, _ c: Channel) -> ChannelDTO {
+        ChannelDTO(c, publicBaseURL: req.application.munimConfig.publicBaseURL)
+    }
+
+    // MARK: channels
+
+    @Sendable func listChannels(req: Request) async throws -> Page<ChannelDTO> {
+        let p = try req.principal
+        let rows = try await Channel.query(on: req.db).filter(\.$businessID == p.businessID).filter(\.$deletedAt == nil)
+            .sort(\.$createdAt).limit(200).all()
+        return Page(items: rows.map { Self.dto(req, $0) }, nextCursor: nil)
+    }
+
+    struct CreateChannelInput: Content {
+        let kind: String
+        let name: String?
+        var credentials: ChannelCredentials?
+        var pollIntervalSeconds: Int?
+    }
+
+    @Sendable func createChannel(req: Request) async throws -> Response {
+        let p = try req.principal
+        try p.requireOwner("connect channels")
+        let input = try req.content.decode(CreateChannelInput.self)
+        guard let kind = ChannelKind(rawValue: input.kind) else {
+            throw APIError.validation("kind", "must be one of \(ChannelKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let name = (input.name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        var problems = (input.credentials ?? ChannelCredentials()).problems(for: kind)
+        if name.isEmpty || name.count > 80 { problems["name"] = "must be 1 to 80 characters" }
+        if let s = input.pollIntervalSeconds, !(15...86_400).contains(s) { problems["poll_interval_seconds"] = "must be from 15 to 86400" }
+        guard problems.isEmpty else { throw APIError.validation(problems) }
+        let creds = input.credentials ?? ChannelCredentials()
+        let c = Channel()
+        c.id = UUID()
+        c.businessID = p.businessID
+        c.kind = kind
+        c.name = name
+        c.status = kind == .simulator ? "connected" : "pending"
+        c.identity = creds.identity(for: kind)
+        c.credentials = kind == .simulator ? nil : try req.application.vault.seal(json: creds)
+        c.enabled = true
+        c.pollIntervalSeconds = kind.polls ? (input.pollIntervalSeconds ?? 60) : nil
+        c.createdAt = req.now
+        c.updatedAt = req.now
+        try await req.store.write(req.db) { tx in
+            try await c.create(on: tx)
+            try await Self.enqueueChecks(c, now: c.createdAt, on: tx)
+        }
+        req.application.jobs.wakeup.notify()
+        return try await Self.dto(req, c).encodeResponse(status: .created, for: req)
+    }
+
+    /// A verification job, and the first poll for polling channels.
+    static func enqueueChecks(_ c: Channel, now: Date, on tx: any Database) async throws {
+        guard c.kind != .simulator else { return }
+        try await JobQueue.enqueue("channel.verify", businessID: c.businessID, payload: ["channel_id": .string(c.id!.uuidString)],
+                                   runAt: now, maxAttempts: 3, on: tx)
+        if c.kind.polls && c.enabled {
+            try await JobQueue.enqueue("channel.poll", businessID: c.businessID, payload: ["channel_id": .string(c.id!.uuidString)],
+                                       runAt: now, maxAttempts: 3, dedupeKey: "poll-\(c.id!.uuidString)", on: tx)
+        }
+    }
+
+    @Sendable func getChannel(req: Request) async throws -> ChannelDTO {
+        Self.dto(req, try await Self.service(req).channel(try LedgerController.id(req)))
+    }
+
+    struct UpdateChannelInput: Content {
+        var name: String?
+        var credentials: ChannelCredentials?
+        var enabled: Bool?
+        var pollIntervalSeconds: Int?
+    }
+
+    @Sendable func updateChannel(req: Request) async throws -> ChannelDTO {
+        try req.principal.requireOwner("change channels")
+        let c = try await Self.service(req).channel(try LedgerController.id(req))
+        let input = try req.content.decode(UpdateChannelInput.self)
+        var problems: [String: String] = [:]
+        if let name = input.name?.trimmingCharacters(in: .whitespacesAndNewlines) {
+            if name.isEmpty || name.count > 80 { problems["name"] = "must be 1 to 80 characters" } else { c.name = name }
+        }
+        if let s = input.pollIntervalSeconds {
+            if !c.kind.polls { problems["poll_interval_seconds"] = "applies only to Bluesky, Mastodon and Instagram channels" }
+            else if !(15...86_400).contains(s) { problems["poll_interval_seconds"] = "must be from 15 to 86400" }
+            else { c.pollIntervalSeconds = s }
+        }
+        var recheck = false
+        if let creds = input.credentials {
+            if c.kind == .simulator { problems["credentials"] = "the simulator has no credentials" }
+            else {
+                let p = creds.problems(for: c.kind)
+                problems.merge(p) { a, _ in a }
+                if p.isEmpty {
+                    c.credentials = try req.application.vault.seal(json: creds)
+                    c.identity = creds.identity(for: c.kind)
+                    c.status = "pending"
+                    c.statusDetail = nil
+                    recheck = true
+                }
+            }
+        }
+        guard problems.isEmpty else { throw APIError.validation(problems) }
+        if let enabled = input.enabled, enabled != c.enabled {
+            c.enabled = enabled
+            recheck = recheck || enabled
+        }
+        c.updatedAt = req.now
+        let now = req.now, needsCheck = recheck
+        try await req.store.write(req.db) { tx in
+            try await c.save(on: tx)
+            if needsCheck { try await Self.enqueueChecks(c, now: now, on: tx) }
+        }
+        req.application.jobs.wakeup.notify()
+        return Self.dto(req, c)
+    }
+
+    @Sendable func deleteChannel(req: Request) async throws -> HTTPStatus {
+        try req.principal.requireOwner("remove channels")
+        let c = try await Self.service(req).channel(try LedgerController.id(req))
+        let now = req.now
+        // Soft delete: the inbox keeps its history; credentials are erased now.
+        try await req.store.write(req.db) { tx in
+            try await Channel.query(on: tx).filter(\.$id == c.id!).set(\.$deletedAt, to: now).set(\.$credentials, to: nil)
+                .set(\.$state, to: nil).set(\.$enabled, to: false).set(\.$updatedAt, to: now).update()
+        }
+        return .noContent
+    }
+
+    struct TestInput: Content {
+        let to: String
+        var text: String?
+    }
+
+    @Sendable func testChannel(req: Request) async throws -> Response {
+        let service = try Self.service(req)
+        let c = try await service.channel(try LedgerController.id(req))
+        let input = try req.content.decode(TestInput.self)
+        var to = input.to.trimmingCharacters(in: .whitespacesAndNewlines)
+        if c.kind == .twilioWhatsapp {
+            switch Validate.phone(MessagingService.normalizeHandle(c.kind, to)) {
+            case .success(let p): to = p
+            case .failure(let problem): throw APIError.validation("to", problem.text)
+            }
+        } else if to.isEmpty || to.count > 200 {
+            throw APIError.validation("to", "must be 1 to 200 characters")
+        }
+        let business = try await LedgerService(db: req.db, store: req.store, businessID: c.businessID, userID: nil, now: req.now).business()
+        let text = (input.text?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 }
+            ?? "Test message from \(business.name) via Munim."
+        guard text.count <= 1600 else { throw APIError.validation("text", "must be at most 1600 characters") }
+        let (_, message) = try await service.send(on: c, to: to, text: text, author: "system", authorName: "Test")
+        return try await MessageDTO(message).encodeResponse(status: .accepted, for: req)
+    }
+
+    // MARK: inbox
+
+    @Sendable func listSessions(req: Request) async throws -> Page<InboxSessionDTO> {
+        let p = try req.principal
+        let page = try PageRequest(req)
+        var q = InboxSession.query(on: req.db).filter(\.$businessID == p.businessID)
+        if let platform = req.query[String.self, at: "platform"], !platform.isEmpty {
+            let kinds = ChannelKind.allCases.filter { $0.platform == platform }
+            guard !kinds.isEmpty else { throw APIError.validation("platform", "must be whatsapp, bluesky, mastodon, instagram or simulator") }
+            let channelIDs = try await Channel.query(on: req.db).filter(\.$businessID == p.businessID).filter(\.$kind ~~ kinds).all().compactMap(\.id)
+            q = q.filter(\.$channelID ~~ channelIDs)
+        }
+        if let unread = req.query[String.self, at: "unread"], ["true", "1"].contains(unread) {
+            q = q.filter(\.$unreadCount > 0)
+        }
+        if let term = req.query[String.self, at: "q"]?.trimmingCharacters(in: .whitespaces), !term.isEmpty {
+            guard term.count <= 100 else { throw APIError.validation("q", "must be at most 100 characters") }
+            let sql = try req.db.sql
+            let contactRows = try await sql.select().column("id").from(Contact.schema).where("business_id", .equal, p.businessID)
+                .where(group: { $0.where(ContainsIgnoringCase(column: "name", term: term)).orWhere(ContainsIgnoringCase(column: "handle", term: term)) })
+                .limit(1000).all()
+            let contactIDs = try contactRows.map { try $0.decode(column: "id", as: UUID.self) }
+            let messageRows = try await sql.select().distinct().column("session_id").from(Message.schema).where("business_id", .equal, p.businessID)
+                .where(ContainsIgnoringCase(column: "text", term: term)).limit(1000).all()
+            let sessionIDs = try messageRows.map { try $0.decode(column: "session_id", as: UUID.self) }
+            q = q.group(.or) { $0.filter(\.$contactID ~~ contactIDs).filter(\.$id ~~ sessionIDs) }
+        }
+        let rows = try await q.sort(\.$updatedAt, .descending).sort(\.$id).paged(page).all()
+        let dtos = try await InboxViews.sessions(rows, on: req.db)
+        return page.page(dtos)
+    }
+
+    @Sendable func getSession(req: Request) async throws -> InboxSessionDTO {
+        try await InboxViews.session(try await Self.service(req).session(try LedgerController.id(req)), on: req.db)
+    }
+
+    @Sendable func listMessages(req: Request) async throws -> MessagePage {
+        let session = try await Self.service(req).session(try LedgerController.id(req))
+        var limit = 50
+        if let raw = req.query[String.self, at: "limit"] {
+            guard let l = Int(raw), (1...200).contains(l) else { throw APIError.validation("limit", "must be a number from 1 to 200") }
+            limit = l
+        }
+        func seq(_ name: String) throws -> Int64? {
+            guard let raw = req.query[String.self, at: name], !raw.isEmpty else { return nil }
+            guard let v = Int64(raw), v >= 0 else { throw APIError.validation(name, "must be a message seq from a previous page") }
+            return v
+        }
+        let before = try seq("before"), after = try seq("after")
+        guard before == nil || after == nil else { throw APIError.badRequest("Use either before or after, not both.") }
+        var q = Message.query(on: req.db).filter(\.$sessionID == session.id!)
+        var rows: [Message]
+        if let after {
+            rows = try await q.filter(\.$seq > after).sort(\.$seq, .ascending).limit(limit).all()
+        } else {
+            if let before { q = q.filter(\.$seq < before) }
+            rows = try await q.sort(\.$seq, .descending).limit(limit).all()
+            rows.reverse()
+        }
+        let first = rows.first?.seq
+        var hasOlder = false
+        if let first {
+            hasOlder = try await Message.query(on: req.db).filter(\.$sessionID == session.id!).filter(\.$seq < first).count() > 0
+        }
+        let newest = rows.last?.seq ?? after ?? (before.map { $0 - 1 }) ?? 0
+        return MessagePage(items: rows.map(MessageDTO.init), olderCursor: hasOlder ? first.map(String.init) : nil, newerCursor: String(newest))
+    }
+
+    struct ReplyInput: Content {
+        let text: String
+        var mediaUrl: String?
+    }
+
+    @Sendable func reply(req: Request) async throws -> Response {
+        let p = try req.principal
+        let service = try Self.service(req)
+        let session = try await service.session(try LedgerController.id(req))
+        let input = try req.content.decode(ReplyInput.self)
+        let text = input.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        var problems: [String: String] = [:]
+        if text.isEmpty && input.mediaUrl == nil { problems["text"] = "must not be empty" }
+        if text.count > 1600 { problems["text"] = "must be at most 1600 characters" }
+        if let m = input.mediaUrl, URL(string: m)?.scheme.map({ ["http", "https"].contains($0) }) != true { problems["media_url"] = "must be an http(s) URL" }
+        guard problems.isEmpty else { throw APIError.validation(problems) }
+        let user = try await User.find(p.userID, on: req.db)
+        let message = try await service.queueOutbound(session: session, text: text, mediaURL: input.mediaUrl, author: "staff",
+                                                      authorName: user?.name)
+        if session.assigneeID == nil {
+            try await req.store.write(req.db) { tx in
+                try await InboxSession.query(on: tx).filter(\.$id == session.id!).set(\.$assigneeID, to: p.userID).update()
+            }
+        }
+        return try await MessageDTO(message).encodeResponse(status: .accepted, for: req)
+    }
+
+    struct BotInput: Content {
+        let active: Bool
+    }
+
+    @Sendable func setBot(req: Request) async throws -> InboxSessionDTO {
+        let service = try Self.service(req)
+        let session = try await service.session(try LedgerController.id(req))
+        let input = try req.content.decode(BotInput.self)
+        guard !session.isOwner || !input.active else {
+            throw APIError.validation("active", "the owner's own thread talks to the assistant, not the customer bot")
+        }
+        let now = req.now
+        try await req.store.write(req.db) { tx in
+            try await InboxSession.query(on: tx).filter(\.$id == session.id!).set(\.$botActive, to: input.active).set(\.$updatedAt, to: now).update()
+        }
+        session.botActive = input.active
+        session.updatedAt = now
+        let dto = try await InboxViews.session(session, on: req.db)
+        req.publish("session.updated", id: session.id!, data: ["session": (try? JSONValue(encoding: dto)) ?? .null])
+        return dto
+    }
+
+    @Sendable func markRead(req: Request) async throws -> InboxSessionDTO {
+        let service = try Self.service(req)
+        let session = try await service.session(try LedgerController.id(req))
+        if session.unreadCount != 0 {
+            try await req.store.write(req.db) { tx in
+                try await InboxSession.query(on: tx).filter(\.$id == session.id!).set(\.$unreadCount, to: 0).update()
+            }
+            session.unreadCount = 0
+        }
+        let dto = try await InboxViews.session(session, on: req.db)
+        req.publish("session.updated", id: session.id!, data: ["session": (try? JSONValue(encoding: dto)) ?? .null])
+        return dto
+    }
+
+    // MARK: simulator and reminders
+
+    struct SimulateInput: Content {
+        var from: String?
+        var name: String?
+        let text: String
+        var asOwner: Bool?
+    }
+
+    struct SimulateReply: Content {
+        let sessionId: UUID
+        let message: MessageDTO
+    }
+
+    @Sendable func simulate(req: Request) async throws -> Response {
+        let p = try req.principal
+        let service = try Self.service(req)
+        let input = try req.content.decode(SimulateInput.self)
+        let text = input.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty, text.count <= 1600 else { throw APIError.validation("text", "must be 1 to 1600 characters") }
+        var from = (input.from ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        var name = input.name?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if input.asOwner == true {
+            let business = try await LedgerService(db: req.db, store: req.store, businessID: p.businessID, userID: nil, now: req.now).business()
+            guard let number = business.whatsappNumber else {
+                throw APIError(.unprocessableEntity, "owner_number_missing",
+                               "Set your WhatsApp number in Settings first: messages from it go to the assistant.")
+            }
+            from = number
+            name = name ?? business.ownerName
+        }
+        guard !from.isEmpty, from.count <= 100 else { throw APIError.validation("from", "must be 1 to 100 characters") }
+        let channel = try await service.simulatorChannel()
+        let inbound = InboundMessage(handle: from, name: (name?.isEmpty ?? true) ? nil : name, text: text,
+                                     providerID: "sim-in-\(UUID().uuidString.lowercased())", receivedAt: req.now, asOwner: input.asOwner == true)
+        guard case .stored(let message, let session) = try await service.recordInbound(channel, inbound) else {
+            throw APIError.conflict("duplicate", "This message was already received.")
+        }
+        return try await SimulateReply(sessionId: session.id!, message: MessageDTO(message)).encodeResponse(status: .accepted, for: req)
+    }
+
+    struct RemindInput: Content {
+        var channelId: UUID?
+    }
+
+    @Sendable func remind(req: Request) async throws -> Response {
+        let p = try req.principal
+        let input = (try? req.content.decode(RemindInput.self)) ?? RemindInput()
+        let reminders = Reminders(messaging: try Self.service(req), userID: p.userID)
+        let (session, message) = try await reminders.send(customerID: try LedgerController.id(req), channelID: input.channelId)
+        return try await SimulateReply(sessionId: session.id!, message: MessageDTO(message)).encodeResponse(status: .accepted, for: req)
+    }
+}

@@ -1,0 +1,141 @@
+import Fluent
+import Foundation
+import Vapor
+
+/// Shapes of docs/messaging-api.md. Credentials never appear in any of them.
+struct ChannelDTO: Content {
+    let id: UUID
+    let kind: String
+    let name: String
+    let platform: String
+    let status: String
+    @NullEncoded var statusDetail: String?
+    @NullEncoded var identity: String?
+    let enabled: Bool
+    @NullEncoded var webhookUrl: String?
+    @NullEncoded var statusCallbackUrl: String?
+    @NullEncoded var pollIntervalSeconds: Int?
+    @NullEncoded var lastPolledAt: Date?
+    let createdAt: Date
+    let updatedAt: Date
+
+    init(_ c: Channel, publicBaseURL: String) {
+        id = c.id!
+        kind = c.kind.rawValue
+        name = c.name
+        platform = c.kind.platform
+        status = c.enabled ? c.status : "disabled"
+        statusDetail = c.statusDetail
+        identity = c.identity
+        enabled = c.enabled
+        if c.kind == .twilioWhatsapp {
+            webhookUrl = "\(publicBaseURL)/webhooks/twilio/\(c.id!.uuidString.lowercased())"
+            statusCallbackUrl = "\(publicBaseURL)/webhooks/twilio/\(c.id!.uuidString.lowercased())/status"
+        }
+        pollIntervalSeconds = c.kind.polls ? (c.pollIntervalSeconds ?? 60) : nil
+        lastPolledAt = c.lastPolledAt
+        createdAt = c.createdAt
+        updatedAt = c.updatedAt
+    }
+}
+
+struct MessageDTO: Content {
+    let id: UUID
+    let sessionId: UUID
+    let seq: Int64
+    let direction: String
+    let author: String
+    @NullEncoded var authorName: String?
+    let text: String
+    let media: [MediaRef]
+    let status: String
+    @NullEncoded var errorCode: String?
+    @NullEncoded var errorMessage: String?
+    let createdAt: Date
+    let updatedAt: Date
+
+    init(_ m: Message) {
+        id = m.id!
+        sessionId = m.sessionID
+        seq = m.seq
+        direction = m.direction
+        author = m.author
+        authorName = m.authorName
+        text = m.text
+        media = (try? JSONDecoder().decode([MediaRef].self, from: Data(m.media.utf8))) ?? []
+        status = m.status.rawValue
+        errorCode = m.errorCode
+        errorMessage = m.errorMessage
+        createdAt = m.createdAt
+        updatedAt = m.updatedAt
+    }
+}
+
+struct InboxSessionDTO: Content {
+    struct ContactDTO: Content {
+        let id: UUID
+        @NullEncoded var name: String?
+        let handle: String
+        @NullEncoded var customerId: UUID?
+    }
+
+    struct LastMessage: Content {
+        let text: String
+        let direction: String
+        let at: Date
+    }
+
+    struct Assignee: Content {
+        let id: UUID
+        let name: String
+    }
+
+    let id: UUID
+    let channelId: UUID
+    let channelName: String
+    let platform: String
+    let contact: ContactDTO
+    let isOwner: Bool
+    @NullEncoded var lastMessage: LastMessage?
+    let unreadCount: Int
+    let botActive: Bool
+    @NullEncoded var assignee: Assignee?
+    let createdAt: Date
+    let updatedAt: Date
+}
+
+struct MessagePage: Content {
+    let items: [MessageDTO]
+    @NullEncoded var olderCursor: String?
+    @NullEncoded var newerCursor: String?
+}
+
+enum InboxViews {
+    /// Builds session DTOs with their channel, contact and assignee in three queries.
+    static func sessions(_ sessions: [InboxSession], on db: any Database) async throws -> [InboxSessionDTO] {
+        guard !sessions.isEmpty else { return [] }
+        let channels = try await Channel.query(on: db).filter(\.$id ~~ Set(sessions.map(\.channelID))).all()
+        let contacts = try await Contact.query(on: db).filter(\.$id ~~ Set(sessions.map(\.contactID))).all()
+        let assigneeIDs = Set(sessions.compactMap(\.assigneeID))
+        let users = assigneeIDs.isEmpty ? [] : try await User.query(on: db).filter(\.$id ~~ assigneeIDs).all()
+        let channelByID = Dictionary(uniqueKeysWithValues: channels.map { ($0.id!, $0) })
+        let contactByID = Dictionary(uniqueKeysWithValues: contacts.map { ($0.id!, $0) })
+        let userByID = Dictionary(uniqueKeysWithValues: users.map { ($0.id!, $0) })
+        return sessions.compactMap { s -> InboxSessionDTO? in
+            guard let ch = channelByID[s.channelID], let c = contactByID[s.contactID] else { return nil }
+            return InboxSessionDTO(
+                id: s.id!, channelId: s.channelID, channelName: ch.name, platform: ch.kind.platform,
+                contact: .init(id: c.id!, name: c.name, handle: c.handle, customerId: c.customerID),
+                isOwner: s.isOwner,
+                lastMessage: s.lastAt.map { InboxSessionDTO.LastMessage(text: s.lastText ?? "", direction: s.lastDirection ?? "in", at: $0) },
+                unreadCount: s.unreadCount, botActive: s.botActive,
+                assignee: s.assigneeID.flatMap { id in userByID[id].map { InboxSessionDTO.Assignee(id: id, name: $0.name) } },
+                createdAt: s.createdAt, updatedAt: s.updatedAt)
+        }
+    }
+
+    static func session(_ s: InboxSession, on db: any Database) async throws -> InboxSessionDTO {
+        guard let dto = try await sessions([s], on: db).first else { throw APIError.notFound("Session") }
+        return dto
+    }
+}

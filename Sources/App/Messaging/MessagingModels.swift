@@ -1,0 +1,268 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// A connected provider account (DESIGN §6). Credentials and provider session state (e.g. Bluesky
+/// tokens) are sealed by the vault; `cursor` is the poller's position, so nothing is read twice.
+final class Channel: Model, @unchecked Sendable {
+    static let schema = "channels"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Enum(key: "kind") var kind: ChannelKind
+    @Field(key: "name") var name: String
+    @Field(key: "status") var status: String
+    @OptionalField(key: "status_detail") var statusDetail: String?
+    @OptionalField(key: "identity") var identity: String?
+    @OptionalField(key: "credentials") var credentials: String?
+    @OptionalField(key: "state") var state: String?
+    @OptionalField(key: "cursor") var cursor: String?
+    @Field(key: "enabled") var enabled: Bool
+    @OptionalField(key: "poll_interval_seconds") var pollIntervalSeconds: Int?
+    @OptionalField(key: "last_polled_at") var lastPolledAt: Date?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+    @OptionalField(key: "deleted_at") var deletedAt: Date?
+
+    init() {}
+}
+
+enum ChannelKind: String, Codable, Sendable, CaseIterable {
+    case twilioWhatsapp = "twilio_whatsapp"
+    case bluesky
+    case mastodon
+    case instagram
+    case simulator
+
+    /// The inbox's platform label.
+    var platform: String {
+        switch self {
+        case .twilioWhatsapp: return "whatsapp"
+        default: return rawValue
+        }
+    }
+
+    var polls: Bool { self == .bluesky || self == .mastodon || self == .instagram }
+}
+
+/// Someone a business talks to on one channel: a phone number, a handle or a provider user id.
+final class Contact: Model, @unchecked Sendable {
+    static let schema = "contacts"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "channel_id") var channelID: UUID
+    @Field(key: "handle") var handle: String
+    @OptionalField(key: "name") var name: String?
+    @OptionalField(key: "customer_id") var customerID: UUID?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+}
+
+/// One conversation thread in the inbox (a contact on a channel).
+final class InboxSession: Model, @unchecked Sendable {
+    static let schema = "inbox_sessions"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "channel_id") var channelID: UUID
+    @Field(key: "contact_id") var contactID: UUID
+    @Field(key: "is_owner") var isOwner: Bool
+    @Field(key: "bot_active") var botActive: Bool
+    @Field(key: "unread_count") var unreadCount: Int
+    @OptionalField(key: "last_text") var lastText: String?
+    @OptionalField(key: "last_direction") var lastDirection: String?
+    @OptionalField(key: "last_at") var lastAt: Date?
+    @OptionalField(key: "assignee_id") var assigneeID: UUID?
+    @Field(key: "next_seq") var nextSeq: Int64
+    /// The provider's thread id when replies need it (Bluesky convo, Instagram conversation).
+    @OptionalField(key: "thread_ref") var threadRef: String?
+    /// The assistant conversation of an owner thread, and its card awaiting "1"/"2".
+    @OptionalField(key: "conversation_id") var conversationID: UUID?
+    @OptionalField(key: "open_card_id") var openCardID: UUID?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+}
+
+enum MessageStatus: String, Codable, Sendable {
+    case received, queued, sending, sent, delivered, read, failed, undelivered
+
+    /// Delivery callbacks may arrive out of order; a status never moves back.
+    var rank: Int {
+        switch self {
+        case .received: return 0
+        case .queued: return 1
+        case .sending: return 2
+        case .sent: return 3
+        case .delivered: return 4
+        case .read: return 5
+        case .failed, .undelivered: return 6
+        }
+    }
+}
+
+final class Message: Model, @unchecked Sendable {
+    static let schema = "messages"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "session_id") var sessionID: UUID
+    @Field(key: "channel_id") var channelID: UUID
+    @Field(key: "seq") var seq: Int64
+    @Field(key: "direction") var direction: String
+    @Field(key: "author") var author: String
+    @OptionalField(key: "author_name") var authorName: String?
+    @Field(key: "text") var text: String
+    @Field(key: "media") var media: String
+    @Enum(key: "status") var status: MessageStatus
+    @OptionalField(key: "provider_id") var providerID: String?
+    @OptionalField(key: "error_code") var errorCode: String?
+    @OptionalField(key: "error_message") var errorMessage: String?
+    /// What a reply to this message must reference (a post's uri/cid, a status id), as JSON.
+    @OptionalField(key: "reply_ref") var replyRef: String?
+    @OptionalField(key: "routed_at") var routedAt: Date?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+}
+
+/// One outbound message on its way to a provider (DESIGN §6): sent by an `outbox.send` job,
+/// retried with backoff, the provider's id recorded, status callbacks applied to its message.
+final class OutboxItem: Model, @unchecked Sendable {
+    static let schema = "outbox"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "channel_id") var channelID: UUID
+    @Field(key: "message_id") var messageID: UUID
+    @Field(key: "recipient") var recipient: String
+    @Field(key: "body") var body: String
+    @OptionalField(key: "media_url") var mediaURL: String?
+    @Field(key: "status") var status: String
+    @Field(key: "attempts") var attempts: Int
+    @OptionalField(key: "provider_id") var providerID: String?
+    @OptionalField(key: "error_code") var errorCode: String?
+    @OptionalField(key: "error_message") var errorMessage: String?
+    /// Passed to providers that accept one, so a retried send is not posted twice.
+    @Field(key: "idempotency_key") var idempotencyKey: String
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+    @OptionalField(key: "sent_at") var sentAt: Date?
+
+    init() {}
+}
+
+struct CreateMessaging: AsyncMigration {
+    var name: String { "007_create_messaging" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("channels")
+            .id()
+            .field("business_id", .uuid, .required, .references("businesses", "id", onDelete: .cascade))
+            .field("kind", .string, .required)
+            .field("name", .string, .required)
+            .field("status", .string, .required)
+            .field("status_detail", .string)
+            .field("identity", .string)
+            .field("credentials", .string)
+            .field("state", .string)
+            .field("cursor", .string)
+            .field("enabled", .bool, .required)
+            .field("poll_interval_seconds", .int)
+            .field("last_polled_at", .datetime)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .field("deleted_at", .datetime)
+            .create()
+        try await db.sql.create(index: "channels_business").on("channels").column("business_id").column("created_at").run()
+        try await db.schema("contacts")
+            .id()
+            .field("business_id", .uuid, .required, .references("businesses", "id", onDelete: .cascade))
+            .field("channel_id", .uuid, .required, .references("channels", "id", onDelete: .cascade))
+            .field("handle", .string, .required)
+            .field("name", .string)
+            .field("customer_id", .uuid)
+            .field("created_at", .datetime, .required)
+            .unique(on: "channel_id", "handle")
+            .create()
+        try await db.schema("inbox_sessions")
+            .id()
+            .field("business_id", .uuid, .required, .references("businesses", "id", onDelete: .cascade))
+            .field("channel_id", .uuid, .required, .references("channels", "id", onDelete: .cascade))
+            .field("contact_id", .uuid, .required, .references("contacts", "id", onDelete: .cascade))
+            .field("is_owner", .bool, .required)
+            .field("bot_active", .bool, .required)
+            .field("unread_count", .int, .required)
+            .field("last_text", .string)
+            .field("last_direction", .string)
+            .field("last_at", .datetime)
+            .field("assignee_id", .uuid)
+            .field("next_seq", .int64, .required)
+            .field("thread_ref", .string)
+            .field("conversation_id", .uuid)
+            .field("open_card_id", .uuid)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .unique(on: "channel_id", "contact_id")
+            .create()
+        try await db.sql.create(index: "inbox_sessions_business_updated").on("inbox_sessions").column("business_id").column("updated_at").run()
+        try await db.schema("messages")
+            .id()
+            .field("business_id", .uuid, .required, .references("businesses", "id", onDelete: .cascade))
+            .field("session_id", .uuid, .required, .references("inbox_sessions", "id", onDelete: .cascade))
+            .field("channel_id", .uuid, .required)
+            .field("seq", .int64, .required)
+            .field("direction", .string, .required)
+            .field("author", .string, .required)
+            .field("author_name", .string)
+            .field("text", .string, .required)
+            .field("media", .string, .required)
+            .field("status", .string, .required)
+            .field("provider_id", .string)
+            .field("error_code", .string)
+            .field("error_message", .string)
+            .field("reply_ref", .string)
+            .field("routed_at", .datetime)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            // Deduplicates provider retries (Twilio's MessageSid, a post uri …).
+            .unique(on: "channel_id", "provider_id")
+            .unique(on: "session_id", "seq")
+            .create()
+        try await db.schema("outbox")
+            .id()
+            .field("business_id", .uuid, .required, .references("businesses", "id", onDelete: .cascade))
+            .field("channel_id", .uuid, .required)
+            .field("message_id", .uuid, .required, .references("messages", "id", onDelete: .cascade))
+            .field("recipient", .string, .required)
+            .field("body", .string, .required)
+            .field("media_url", .string)
+            .field("status", .string, .required)
+            .field("attempts", .int, .required)
+            .field("provider_id", .string)
+            .field("error_code", .string)
+            .field("error_message", .string)
+            .field("idempotency_key", .string, .required)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .field("sent_at", .datetime)
+            .unique(on: "idempotency_key")
+            .create()
+        try await db.sql.create(index: "outbox_status").on("outbox").column("status").column("created_at").run()
+        // The customer bot answers "hours"; staff WhatsApp numbers reach the assistant (issue 4 §3).
+        try await db.schema("businesses").field("hours", .string).update()
+        try await db.schema("memberships").field("whatsapp_number", .string).update()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema("memberships").deleteField("whatsapp_number").update()
+        try await db.schema("businesses").deleteField("hours").update()
+        for t in ["outbox", "messages", "inbox_sessions", "contacts", "channels"] {
+            try await db.schema(t).delete()
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import AssistantNLU
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// Job handlers of the messaging domain: routing inbound messages (DESIGN §6), sending the outbox,
+/// and verifying channel credentials.
+enum MessagingJobs {
+    static func register(_ app: Application) {
+        app.jobs.register(JobHandler(kind: "inbound.route", lease: 120, run: route))
+        app.jobs.register(JobHandler(kind: "outbox.send", lease: 60, run: Outbox.send))
+        app.jobs.register(JobHandler(kind: "channel.verify", lease: 60, run: ChannelAdapters.verify))
+        app.jobs.register(JobHandler(kind: "channel.poll", lease: 300, run: ChannelAdapters.poll))
+    }
+
+    /// Hooks other domains register to see inbound customer messages (workflow message triggers).
+    /// Called after routing, with `{channel, from, text, session_id, contact}`.
+    typealias MessageSink = @Sendable (_ app: Application, _ businessID: UUID, _ payload: JSONValue, _ channelID: UUID) async throws -> Void
+
+    /// Routes one stored inbound message: the owner's and staff's numbers reach the assistant;
+    /// anyone else reaches the inbox, the customer bot when it is on, and message triggers.
+    @Sendable static func route(_ ctx: JobContext) async throws {
+        let messageID = try ctx.job.uuid("message_id")
+        guard let businessID = ctx.job.businessID else { throw JobFailure.permanent("routing job without a business") }
+        guard let message = try await Message.query(on: ctx.db).filter(\.$businessID == businessID).filter(\.$id == messageID).first() else {
+            return  // deleted with its business
+        }
+        if message.routedAt != nil { return }
+        let messaging = MessagingService(app: ctx.app, businessID: businessID)
+        let session = try await messaging.session(message.sessionID)
+        let channel = try await messaging.channel(message.channelID, includeDeleted: true)
+        guard let contact = try await Contact.find(session.contactID, on: ctx.db) else { return }
+
+        if session.isOwner {
+            try await OwnerThread.handle(message, session: session, contact: contact, messaging: messaging, logger: ctx.logger)
+        } else {
+            if session.botActive {
+                let answer = try await botAnswer(message.text, contact: contact, businessID: businessID, db: ctx.db)
+                if answer.handoff {
+                    try await ctx.store.write(ctx.db) { tx in
+                        try await InboxSession.query(on: tx).filter(\.$id == session.id!).set(\.$botActive, to: false).update()
+                    }
+                    session.botActive = false
+                }
+                _ = try await messaging.queueOutbound(session: session, text: answer.text, author: "bot", authorName: "Bot")
+            }
+            let payload: JSONValue = [
+                "channel": .string(channel.kind.platform), "channel_id": .string(channel.id!.uuidString),
+                "from": .string(contact.handle), "text": .string(message.text), "session_id": .string(session.id!.uuidString),
+                "message_id": .string(message.id!.uuidString),
+                "contact": ["id": .string(contact.id!.uuidString), "name": contact.name.map { .string($0) } ?? .null,
+                            "handle": .string(contact.handle), "customer_id": contact.customerID.map { .string($0.uuidString) } ?? .null],
+            ]
+            for sink in ctx.app.messageSinks {
+                try await sink(ctx.app, businessID, payload, channel.id!)
+            }
+        }
+        try await ctx.store.write(ctx.db) { tx in
+            try await Message.query(on: tx).filter(\.$id == messageID).set(\.$routedAt, to: ctx.now).update()
+        }
+    }
+
+    static func botAnswer(_ text: String, contact: Contact, businessID: UUID, db: any Database) async throws -> CustomerBot.Answer {
+        guard let business = try await Business.find(businessID, on: db) else { throw JobFailure.permanent("business gone") }
+        let products = try await Product.query(on: db).filter(\.$businessID == businessID).filter(\.$archivedAt == nil).limit(2000).all()
+        var customer: (String, Int64)? = nil
+        if let cid = contact.customerID, let c = try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$id == cid).first() {
+            customer = (c.name, c.balance)
+        }
+        let context = CustomerBot.Context(businessName: business.name, hours: business.hours, address: business.address,
+                                          products: products.map { .init(name: $0.name, unit: $0.unit, price: $0.price, stock: $0.stock) },
+                                          customer: customer, hinglish: business.preferredLanguage == "hi")
+        return CustomerBot.answer(text, context: context)
+    }
+}
+
+extension Application {
+    private struct SinksKey: StorageKey { typealias Value = [MessagingJobs.MessageSink] }
+
+    var messageSinks: [MessagingJobs.MessageSink] {
+        get { storage[SinksKey.self] ?? [] }
+        set { storage[SinksKey.self] = newValue }
+    }
+}
+
+/// The owner's (or a staff member's) own number talking to the assistant over a channel: cards
+/// become text with numbered options, "1" confirms and "2" cancels the open card.
+enum OwnerThread {
+    static func handle(_ message: Message, session: InboxSession, contact: Contact, messaging: MessagingService, logger: Logger) async throws {
+        let app = messaging.app
+        let owners = try await messaging.ownerNumbers()
+        guard let key = MessagingService.phoneKey(contact.handle), let userID = owners[key] ?? owners.values.first else {
+            _ = try await messaging.queueOutbound(session: session, text: "This number is not linked to the business any more.",
+                                                  author: "system", authorName: nil)
+            return
+        }
+        let assistant = AssistantService(db: app.db, store: app.store, businessID: messaging.businessID, userID: userID,
+                                         now: messaging.now, logger: logger, engine: ParseEngine(app: app))
+        let text = message.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        var replyText: String
+        var openCard: UUID? = nil
+        if let cardID = session.openCardID, let choice = Replies.number(text).map(Int.init), choice == 1 || choice == 2, text.count <= 3 {
+            do {
+                let r = choice == 1 ? try await assistant.confirm(cardID) : try await assistant.cancel(cardID)
+                replyText = r.reply
+                if let follow = r.followUp { replyText += "\n" + CardText.render(follow) }
+                if choice == 1, let follow = r.followUp {
+                    publishLedgerEvent(app, businessID: messaging.businessID, follow: follow)
+                }
+            } catch let e as APIError {
+                replyText = e.message
+            }
+        } else if text.isEmpty {
+            replyText = "Please send text; other messages are not understood yet."
+        } else {
+            let reply = try await assistant.handle(text: text, conversationID: session.conversationID)
+            if session.conversationID != reply.conversationId {
+                try await app.store.write(app.db) { tx in
+                    try await InboxSession.query(on: tx).filter(\.$id == session.id!).set(\.$conversationID, to: reply.conversationId).update()
+                }
+                session.conversationID = reply.conversationId
+            }
+            replyText = reply.reply
+            if let card = reply.card {
+                replyText += "\n\n" + CardText.render(card)
+                if card.status == .pending {
+                    openCard = card.id
+                    replyText += "\n\nReply 1 to confirm, 2 to cancel."
+                }
+            }
+        }
+        let stillOpen = openCard
+        try await app.store.write(app.db) { tx in
+            try await InboxSession.query(on: tx).filter(\.$id == session.id!).set(\.$openCardID, to: stillOpen).update()
+        }
+        session.openCardID = openCard
+        _ = try await messaging.queueOutbound(session: session, text: replyText, author: "assistant", authorName: "Munim")
+    }
+
+    static func publishLedgerEvent(_ app: Application, businessID: UUID, follow: CardDTO) {
+        guard case .string(let raw)? = follow.data["invoice_id"] ?? follow.data["payment_id"], let id = UUID(uuidString: raw) else { return }
+        app.events.publish(businessID, BusinessEvent(type: follow.kind == "invoice_issued" ? "invoice.updated" : "payment.recorded",
+                                                     id: id, at: app.clock.now(), data: follow.data))
+    }
+}
+
+/// A card as plain text for chat channels.
+enum CardText {
+    static func render(_ card: CardDTO) -> String {
+        let d = card.data
+        func money(_ key: String) -> String? { if case .int(let v)? = d[key] { return Money.format(v) } else { return nil } }
+        func str(_ v: JSONValue?) -> String? {
+            switch v {
+            case .string(let s)?: return s
+            case .int(let i)?: return String(i)
+            case .double(let x)?: return String(x)
+            default: return nil
+            }
+        }
+        var lines = ["*\(card.title)*"]
+        if case .array(let items)? = d["items"] ?? d["lines"] {
+            for item in items {
+                let name = str(item["name"]) ?? str(item["product"]?["name"]) ?? "item"
+                let qty = str(item["quantity"]) ?? ""
+                let amount = item["amount"].flatMap { if case .int(let v) = $0 { return Money.format(v) } else { return nil } }
+                    ?? item["line_total"].flatMap { if case .int(let v) = $0 { return Money.format(v) } else { return nil } }
+                lines.append("• \(qty) \(name)\(amount.map { " = \($0)" } ?? "")")
+            }
+        }
+        let labelled: [(String, String)] = [("total", "Total"), ("amount_paid", "Paid"), ("balance_due", "Due"), ("amount", "Amount"),
+                                            ("customer_balance", "Customer balance"), ("balance_after", "Balance after"), ("due", "Due")]
+        for (key, label) in labelled { if let v = money(key) { lines.append("\(label): \(v)") } }
+        if let stock = str(d["stock"]), let unit = str(d["unit"]) { lines.append("Stock: \(stock) \(unit)") }
+        if case .array(let debtors)? = d["debtors"] {
+            for x in debtors.prefix(10) {
+                if let n = str(x["name"]), case .int(let due)? = x["balance"] ?? x["due"] { lines.append("• \(n): \(Money.format(due))") }
+            }
+        }
+        if let text = str(d["text"]) { lines.append(text) }
+        if let pdf = str(d["pdf_url"]) { lines.append("PDF: \(pdf)") }
+        return lines.joined(separator: "\n")
+    }
+}

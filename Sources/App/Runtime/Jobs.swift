@@ -1,0 +1,421 @@
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import SQLKit
+import Vapor
+
+/// The durable job queue (DESIGN §1 runtime, §6 outbox, §7 engine): one row per unit of work.
+///
+/// A worker claims due rows by setting a lease (`lease_owner`, `lease_until`); on PostgreSQL the
+/// claim uses `FOR UPDATE SKIP LOCKED` so several processes never take the same row, on SQLite the
+/// one-writer lock serializes claims. A lease that runs out (the process died) makes the row
+/// claimable again, so a crash re-runs at most the jobs in flight. A finished job is deleted in
+/// the same transaction as its effects when the handler commits them (`finish(on:)`), which makes
+/// "commit the step and its successors' jobs" one atomic change.
+final class JobRow: Model, @unchecked Sendable {
+    static let schema = "jobs"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "kind") var kind: String
+    @OptionalField(key: "business_id") var businessID: UUID?
+    @Field(key: "payload") var payload: String
+    @Field(key: "status") var status: String
+    @Field(key: "run_at") var runAt: Date
+    @Field(key: "attempts") var attempts: Int
+    @Field(key: "max_attempts") var maxAttempts: Int
+    @OptionalField(key: "lease_owner") var leaseOwner: String?
+    @OptionalField(key: "lease_until") var leaseUntil: Date?
+    @OptionalField(key: "last_error") var lastError: String?
+    @OptionalField(key: "dedupe_key") var dedupeKey: String?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+}
+
+struct CreateJobs: AsyncMigration {
+    var name: String { "006_create_jobs" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("jobs")
+            .id()
+            .field("kind", .string, .required)
+            .field("business_id", .uuid)
+            .field("payload", .string, .required)
+            .field("status", .string, .required)
+            .field("run_at", .datetime, .required)
+            .field("attempts", .int, .required)
+            .field("max_attempts", .int, .required)
+            .field("lease_owner", .string)
+            .field("lease_until", .datetime)
+            .field("last_error", .string)
+            .field("dedupe_key", .string)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .unique(on: "dedupe_key")
+            .create()
+        try await db.sql.create(index: "jobs_due").on("jobs").column("status").column("run_at").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema("jobs").delete()
+    }
+}
+
+/// What a handler sees of its job.
+struct ClaimedJob: Sendable {
+    let id: UUID
+    let kind: String
+    let businessID: UUID?
+    let payload: JSONValue
+    let attempts: Int
+    let maxAttempts: Int
+    let owner: String
+
+    var isLastAttempt: Bool { attempts >= maxAttempts }
+
+    func uuid(_ key: String) throws -> UUID {
+        guard case .string(let s)? = payload[key], let id = UUID(uuidString: s) else {
+            throw JobFailure.permanent("job payload has no \(key)")
+        }
+        return id
+    }
+}
+
+/// How a handler asks for its job to be retried or given up.
+enum JobFailure: Error, CustomStringConvertible {
+    /// Try again later (after the backoff, or at `after`) unless attempts are used up.
+    case retry(String, after: TimeInterval? = nil)
+    /// Do not retry: the job is marked failed.
+    case permanent(String)
+
+    var description: String {
+        switch self {
+        case .retry(let m, _), .permanent(let m): return m
+        }
+    }
+}
+
+/// The worker's view of the application for one job.
+struct JobContext: Sendable {
+    let app: Application
+    let job: ClaimedJob
+    var db: any Database { app.db }
+    var store: Store { app.store }
+    var now: Date { app.clock.now() }
+    var logger: Logger
+}
+
+/// A job kind's code. Registered once at configure time.
+struct JobHandler: Sendable {
+    let kind: String
+    /// Lease length: longer than the handler's own timeouts, so a live job is never reclaimed.
+    let lease: TimeInterval
+    let run: @Sendable (JobContext) async throws -> Void
+}
+
+final class JobQueue: Sendable {
+    let owner: String
+    private let handlers = NIOLockedValueBox<[String: JobHandler]>([:])
+    /// Wakes this process's idle worker when a job is enqueued here (other processes poll, or
+    /// hear Postgres NOTIFY once the scale-out issue lands).
+    let wakeup = Wakeup()
+
+    init() {
+        owner = "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)/\(UUID().uuidString.prefix(8))"
+    }
+
+    func register(_ handler: JobHandler) {
+        handlers.withLockedValue { $0[handler.kind] = handler }
+    }
+
+    func handler(_ kind: String) -> JobHandler? { handlers.withLockedValue { $0[kind] } }
+
+    /// Adds a job inside the caller's transaction. With a `dedupeKey`, a second enqueue of the same
+    /// key while the first is not finished does nothing (returns false).
+    @discardableResult
+    static func enqueue(_ kind: String, businessID: UUID?, payload: JSONValue, runAt: Date, maxAttempts: Int = 5,
+                        dedupeKey: String? = nil, on db: any Database) async throws -> Bool {
+        if let dedupeKey, try await JobRow.query(on: db).filter(\.$dedupeKey == dedupeKey).first() != nil {
+            return false
+        }
+        let j = JobRow()
+        j.id = UUID()
+        j.kind = kind
+        j.businessID = businessID
+        j.payload = payload.plainJSONText
+        j.status = "queued"
+        j.runAt = runAt
+        j.attempts = 0
+        j.maxAttempts = maxAttempts
+        j.dedupeKey = dedupeKey
+        j.createdAt = runAt
+        j.updatedAt = runAt
+        try await j.create(on: db)
+        return true
+    }
+
+    /// Claims up to `limit` due jobs (queued and due, or running with an expired lease).
+    func claim(limit: Int, now: Date, app: Application) async throws -> [ClaimedJob] {
+        let owner = owner
+        let leaseFor: @Sendable (String) -> TimeInterval = { [handlers] kind in handlers.withLockedValue { $0[kind]?.lease ?? 120 } }
+        let rows: [SQLRow] = try await app.store.write(app.db) { tx in
+            let sql = try tx.sql
+            let skipLocked = app.store.isSQLite ? "" : " FOR UPDATE SKIP LOCKED"
+            // One statement claims and returns; the lease is refined per kind just below.
+            return try await sql.raw("""
+                UPDATE jobs SET status = 'running', lease_owner = \(bind: owner), lease_until = \(bind: now.addingTimeInterval(120)),
+                  attempts = attempts + 1, updated_at = \(bind: now)
+                WHERE id IN (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= \(bind: now))
+                  OR (status = 'running' AND lease_until < \(bind: now)) ORDER BY run_at LIMIT \(bind: limit)\(unsafeRaw: skipLocked))
+                RETURNING id, kind, business_id, payload, attempts, max_attempts
+                """).all()
+        }
+        var claimed: [ClaimedJob] = []
+        for row in rows {
+            let kind = try row.decode(column: "kind", as: String.self)
+            let payloadText = try row.decode(column: "payload", as: String.self)
+            let job = ClaimedJob(id: try row.decode(column: "id", as: UUID.self), kind: kind,
+                                 businessID: try row.decode(column: "business_id", as: UUID?.self),
+                                 payload: (try? JSONDecoder().decode(JSONValue.self, from: Data(payloadText.utf8))) ?? .null,
+                                 attempts: try row.decode(column: "attempts", as: Int.self),
+                                 maxAttempts: try row.decode(column: "max_attempts", as: Int.self), owner: owner)
+            let lease = leaseFor(kind)
+            if lease != 120 {
+                try await app.db.sql.update("jobs").set("lease_until", to: now.addingTimeInterval(lease))
+                    .where("id", .equal, job.id).where("lease_owner", .equal, owner).run()
+            }
+            claimed.append(job)
+        }
+        return claimed
+    }
+
+    struct LeaseLost: Error, CustomStringConvertible {
+        var description: String { "the job's lease was taken over by another worker" }
+    }
+
+    /// Deletes the finished job in the caller's transaction. Throws `LeaseLost` when another worker
+    /// has reclaimed it, which rolls the caller's transaction back: its effects are not committed
+    /// twice.
+    static func finish(_ job: ClaimedJob, on db: any Database) async throws {
+        let rows = try await db.sql.delete(from: "jobs").where("id", .equal, job.id).where("lease_owner", .equal, job.owner)
+            .returning("id").all()
+        guard !rows.isEmpty else { throw LeaseLost() }
+    }
+
+    /// Records a failure: back to queued with a backoff, or failed when attempts are used up.
+    func fail(_ job: ClaimedJob, error: String, retryAfter: TimeInterval?, permanent: Bool, now: Date, app: Application) async throws {
+        let giveUp = permanent || job.attempts >= job.maxAttempts
+        let delay = retryAfter ?? Self.backoff(attempt: job.attempts)
+        try await app.store.write(app.db) { tx in
+            try await tx.sql.update("jobs")
+                .set("status", to: giveUp ? "failed" : "queued")
+                .set("run_at", to: giveUp ? now : now.addingTimeInterval(delay))
+                .set("lease_owner", to: SQLLiteral.null).set("lease_until", to: SQLLiteral.null)
+                .set("last_error", to: String(error.prefix(1000)))
+                .set("dedupe_key", to: giveUp ? SQLLiteral.null as any SQLExpression : SQLColumn("dedupe_key"))
+                .set("updated_at", to: now)
+                .where("id", .equal, job.id).where("lease_owner", .equal, job.owner).run()
+        }
+    }
+
+    /// Exponential backoff with jitter: 5 s, 10 s, 20 s … capped at 10 minutes, ±20%.
+    static func backoff(attempt: Int, base: TimeInterval = 5, cap: TimeInterval = 600) -> TimeInterval {
+        let raw = min(cap, base * pow(2, Double(max(0, attempt - 1))))
+        return raw * Double.random(in: 0.8...1.2)
+    }
+
+    /// Hands the leases of jobs this process still holds back to the queue (graceful shutdown).
+    func releaseLeases(app: Application, now: Date) async throws {
+        try await app.store.write(app.db) { [owner] tx in
+            try await tx.sql.update("jobs").set("status", to: "queued").set("lease_owner", to: SQLLiteral.null)
+                .set("lease_until", to: SQLLiteral.null).set("attempts", to: SQLRaw("attempts - 1")).set("updated_at", to: now)
+                .where("lease_owner", .equal, owner).where("status", .equal, "running").run()
+        }
+    }
+
+    /// Runs one claimed job through its handler and records the outcome.
+    func execute(_ job: ClaimedJob, app: Application) async {
+        var logger = app.logger
+        logger[metadataKey: "job"] = .string(job.kind)
+        logger[metadataKey: "job_id"] = .string(job.id.uuidString)
+        guard let handler = handler(job.kind) else {
+            try? await fail(job, error: "no handler for job kind \(job.kind)", retryAfter: nil, permanent: true, now: app.clock.now(), app: app)
+            return
+        }
+        do {
+            try await handler.run(JobContext(app: app, job: job, logger: logger))
+            // Handlers that commit effects call finish(on:) themselves; this is a no-op then.
+            try? await app.store.write(app.db) { tx in try await Self.finish(job, on: tx) }
+        } catch let e as LeaseLost {
+            logger.warning("\(e.description); its result was discarded")
+        } catch let e as JobFailure {
+            if case .retry(_, let after) = e {
+                try? await fail(job, error: e.description, retryAfter: after, permanent: false, now: app.clock.now(), app: app)
+            } else {
+                try? await fail(job, error: e.description, retryAfter: nil, permanent: true, now: app.clock.now(), app: app)
+            }
+            logger.notice("job failed: \(e.description)")
+        } catch {
+            logger.warning("job error: \(String(describing: error))")
+            try? await fail(job, error: String(describing: error), retryAfter: nil, permanent: false, now: app.clock.now(), app: app)
+        }
+    }
+
+    /// Runs every due job in this task until none is left (tests and the `worker --once` mode use
+    /// this; they move a pinned clock instead of sleeping).
+    @discardableResult
+    func drain(app: Application, maxJobs: Int = 10_000) async throws -> Int {
+        var count = 0
+        while count < maxJobs {
+            let jobs = try await claim(limit: 1, now: app.clock.now(), app: app)
+            guard let job = jobs.first else { break }
+            await execute(job, app: app)
+            count += 1
+        }
+        return count
+    }
+}
+
+/// Wakes idle worker loops when a job is enqueued in this process. A loop reads `generation`
+/// before it looks for work and waits only if nothing was signalled since, so no wake-up is lost.
+final class Wakeup: Sendable {
+    private struct State {
+        var generation = 0
+        var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+    }
+    private let state = NIOLockedValueBox(State())
+
+    var generation: Int { state.withLockedValue { $0.generation } }
+
+    func notify() {
+        let waiters = state.withLockedValue { s -> [CheckedContinuation<Void, Never>] in
+            s.generation += 1
+            let w = Array(s.waiters.values)
+            s.waiters.removeAll()
+            return w
+        }
+        for w in waiters { w.resume() }
+    }
+
+    /// Returns when notified after `generation`, or after `timeout`.
+    func wait(since generation: Int, timeout: Duration) async {
+        let id = UUID()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                    let now = self.state.withLockedValue { s -> Bool in
+                        if s.generation != generation { return true }
+                        s.waiters[id] = c
+                        return false
+                    }
+                    if now { c.resume() }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                self.resume(id)
+            }
+            await group.next()
+            group.cancelAll()
+            self.resume(id)
+        }
+    }
+
+    private func resume(_ id: UUID) {
+        state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.resume()
+    }
+}
+
+extension Application {
+    private struct JobQueueKey: StorageKey { typealias Value = JobQueue }
+
+    var jobs: JobQueue {
+        if let q = storage[JobQueueKey.self] { return q }
+        let q = JobQueue()
+        storage[JobQueueKey.self] = q
+        return q
+    }
+}
+
+/// The embedded or standalone worker: `concurrency` loops that each claim one due job at a time.
+/// Started by the lifecycle when the process runs jobs; on shutdown the loops stop claiming, finish
+/// the job in hand (up to `drainTimeout`), and the leases of any still running are handed back.
+final class Worker: LifecycleHandler, @unchecked Sendable {
+    private let lock = NIOLock()
+    private var task: Task<Void, Never>?
+    private var stopping = false
+    let concurrency: Int
+    let pollInterval: Duration
+    let drainTimeout: Duration
+
+    init(concurrency: Int, pollInterval: Duration, drainTimeout: Duration = .seconds(20)) {
+        self.concurrency = concurrency
+        self.pollInterval = pollInterval
+        self.drainTimeout = drainTimeout
+    }
+
+    // Vapor's testing boot calls the synchronous hook and `serve` the asynchronous one; both start
+    // the loops once.
+    func didBoot(_ app: Application) throws { start(app) }
+    func didBootAsync(_ app: Application) async throws { start(app) }
+
+    private func start(_ app: Application) {
+        let n = concurrency
+        let started = lock.withLock { () -> Bool in
+            guard task == nil else { return false }
+            task = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<n { group.addTask { await self.loop(app) } }
+                }
+            }
+            return true
+        }
+        guard started else { return }
+        app.logger.info("worker started", metadata: ["owner": .string(app.jobs.owner), "concurrency": .stringConvertible(n)])
+    }
+
+    var isStopping: Bool { lock.withLock { stopping } }
+
+    private func loop(_ app: Application) async {
+        let queue = app.jobs
+        while !isStopping {
+            let generation = queue.wakeup.generation
+            var job: ClaimedJob? = nil
+            do {
+                job = try await queue.claim(limit: 1, now: app.clock.now(), app: app).first
+            } catch {
+                if !isStopping { app.logger.warning("could not claim jobs: \(String(describing: error))") }
+            }
+            if let job {
+                await queue.execute(job, app: app)
+            } else {
+                await queue.wakeup.wait(since: generation, timeout: pollInterval)
+            }
+        }
+    }
+
+    func shutdownAsync(_ app: Application) async {
+        let t = lock.withLock { () -> Task<Void, Never>? in
+            stopping = true
+            return task
+        }
+        app.jobs.wakeup.notify()
+        if let t {
+            // Jobs in hand get `drainTimeout` to finish; then they are cancelled and their
+            // leases handed back so another worker picks them up at once.
+            let timer = Task { [drainTimeout] in
+                try? await Task.sleep(for: drainTimeout)
+                if !Task.isCancelled { t.cancel() }
+            }
+            await t.value
+            timer.cancel()
+        }
+        do {
+            try await app.jobs.releaseLeases(app: app, now: app.clock.now())
+        } catch {
+            app.logger.warning("could not release job leases: \(String(describing: error))")
+        }
+        app.logger.info("worker stopped")
+    }
+}

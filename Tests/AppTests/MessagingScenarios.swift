@@ -1,0 +1,475 @@
+@testable import App
+import Fluent
+import Foundation
+import NIOHTTP1
+import Testing
+import Vapor
+import VaporTesting
+
+/// Issue 4: channels, the Twilio webhook, routing, the bot, the outbox, the inbox and the simulator.
+enum MessagingScenarios {
+    static let publicBase = "https://munim.example.com"
+
+    /// A test app wired to a fake Twilio, with a signed-up owner and a connected Twilio channel.
+    struct Setup {
+        let app: Application
+        var client: APIClient
+        let twilio: FakeTwilio
+        let channelID: String
+        let clock: TestClock
+        var signer: TwilioSigner { TwilioSigner(publicBase: publicBase, authToken: FakeTwilio.authToken) }
+        var hookPath: String { "/webhooks/twilio/\(channelID.lowercased())" }
+
+        /// Posts a signed Twilio webhook; returns status and body.
+        func webhook(_ fields: [(String, String)], path: String? = nil, signature: String? = nil, token: String? = nil,
+                     signURL: String? = nil) async throws -> (HTTPResponseStatus, String, HTTPHeaders) {
+            let p = path ?? hookPath
+            let signed = signer.signedForm(path: p, fields, token: token, signURL: signURL)
+            var headers = HTTPHeaders()
+            headers.contentType = .urlEncodedForm
+            headers.add(name: "X-Twilio-Signature", value: signature ?? signed.signature)
+            var out: (HTTPResponseStatus, String, HTTPHeaders)? = nil
+            try await app.testing().test(.POST, p, headers: headers, body: ByteBuffer(string: signed.body)) { res in
+                out = (res.status, res.body.string, res.headers)
+            }
+            return out!
+        }
+
+        func inbound(from: String, text: String, sid: String = "SM" + UUID().uuidString.replacingOccurrences(of: "-", with: ""),
+                     name: String = "Asha") async throws -> (HTTPResponseStatus, String, HTTPHeaders) {
+            try await webhook([("From", "whatsapp:\(from)"), ("To", "whatsapp:+14155238886"), ("Body", text), ("MessageSid", sid),
+                               ("NumMedia", "0"), ("ProfileName", name), ("WaId", String(from.dropFirst())), ("AccountSid", FakeTwilio.accountSID)])
+        }
+
+        /// Twilio's status callback for a sent message.
+        func statusCallback(_ sid: String, _ status: String, errorCode: String? = nil) async throws -> HTTPResponseStatus {
+            var fields = [("MessageSid", sid), ("MessageStatus", status), ("AccountSid", FakeTwilio.accountSID)]
+            if let errorCode { fields.append(("ErrorCode", errorCode)) }
+            return try await webhook(fields, path: hookPath + "/status").0
+        }
+
+        @discardableResult
+        func drain() async throws -> Int { try await app.jobs.drain(app: app) }
+
+        func count<M: Model>(_ type: M.Type) async throws -> Int { try await M.query(on: app.db).count() }
+    }
+
+    static func withTwilio(_ db: TestDB, maxAttempts: Int = 8, _ body: (inout Setup) async throws -> Void) async throws {
+        let twilio = FakeTwilio()
+        try await twilio.start()
+        let clock = TestClock()
+        do {
+            try await withTestApp(db, clock: clock, configure: {
+                $0.twilioAPIURL = twilio.baseURL
+                $0.publicURL = URL(string: publicBase)
+                $0.outboxMaxAttempts = maxAttempts
+            }) { app in
+                var client = APIClient(app)
+                try await client.signup()
+                let r = try await client.send(.POST, "/api/v1/channels", json: [
+                    "kind": "twilio_whatsapp", "name": "Shop WhatsApp",
+                    "credentials": ["account_sid": FakeTwilio.accountSID, "auth_token": FakeTwilio.authToken, "from_number": "+14155238886"],
+                ])
+                #expect(r.status == .created, "\(r.body)")
+                var setup = Setup(app: app, client: client, twilio: twilio, channelID: r["id"] as? String ?? "", clock: clock)
+                try await setup.drain()  // verifies the credentials against the fake
+                try await body(&setup)
+            }
+        } catch {
+            try? await twilio.stop()
+            throw error
+        }
+        try await twilio.stop()
+    }
+
+    // MARK: channels
+
+    static func connectChannels(_ db: TestDB) async throws {
+        try await withTwilio(db) { s in
+            // The channel is verified by its job and never shows its credentials.
+            let r = try await s.client.send(.GET, "/api/v1/channels/\(s.channelID)")
+            #expect(r["status"] as? String == "connected")
+            #expect(r["webhook_url"] as? String == "\(publicBase)/webhooks/twilio/\(s.channelID.lowercased())")
+            #expect(r["status_callback_url"] as? String == "\(publicBase)/webhooks/twilio/\(s.channelID.lowercased())/status")
+            #expect(r["identity"] as? String == "whatsapp:+14155238886")
+            #expect(!r.body.contains(FakeTwilio.authToken))
+            let list = try await s.client.send(.GET, "/api/v1/channels")
+            #expect(list.items.count == 1)
+            #expect(!list.body.contains(FakeTwilio.authToken))
+            // Stored encrypted: the token is not in the database row.
+            let row = try #require(try await App.Channel.find(UUID(uuidString: s.channelID), on: s.app.db))
+            #expect(row.credentials?.hasPrefix("v1:") == true)
+            #expect(row.credentials?.contains(FakeTwilio.authToken) == false)
+
+            // Bad input changes nothing.
+            let before = try await s.count(App.Channel.self)
+            let bad = try await s.client.send(.POST, "/api/v1/channels", json: [
+                "kind": "twilio_whatsapp", "name": "", "credentials": ["account_sid": "XX1", "from_number": "12"],
+            ])
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.fields["credentials.account_sid"] != nil)
+            #expect(bad.fields["credentials.auth_token"] != nil)
+            #expect(bad.fields["credentials.from_number"] != nil)
+            #expect(bad.fields["name"] != nil)
+            let unknown = try await s.client.send(.POST, "/api/v1/channels", json: ["kind": "telegram", "name": "x"])
+            #expect(unknown.status == .unprocessableEntity)
+            #expect(try await s.count(App.Channel.self) == before)
+
+            // Wrong credentials: the verification job marks the channel as failed, with Twilio's reason.
+            let wrong = try await s.client.send(.POST, "/api/v1/channels", json: [
+                "kind": "twilio_whatsapp", "name": "Wrong",
+                "credentials": ["account_sid": FakeTwilio.accountSID, "auth_token": "ffffffffffffffffffffffffffffffff", "from_number": "+14155238886"],
+            ])
+            #expect(wrong["status"] as? String == "pending")
+            try await s.drain()
+            let checked = try await s.client.send(.GET, "/api/v1/channels/\(wrong["id"] as? String ?? "")")
+            #expect(checked["status"] as? String == "error")
+            #expect((checked["status_detail"] as? String)?.contains("20003") == true)
+
+            // Rename, disable, delete; another business cannot see it.
+            let renamed = try await s.client.send(.PATCH, "/api/v1/channels/\(s.channelID)", json: ["name": "Counter", "enabled": false])
+            #expect(renamed["name"] as? String == "Counter")
+            #expect(renamed["status"] as? String == "disabled")
+            var other = APIClient(s.app)
+            try await other.signup()
+            #expect(try await other.send(.GET, "/api/v1/channels/\(s.channelID)").status == .notFound)
+            #expect(try await other.send(.DELETE, "/api/v1/channels/\(s.channelID)").status == .notFound)
+            #expect(try await s.client.send(.DELETE, "/api/v1/channels/\(s.channelID)").status == .noContent)
+            #expect(try await s.client.send(.GET, "/api/v1/channels/\(s.channelID)").status == .notFound)
+        }
+    }
+
+    // MARK: webhook
+
+    static func webhookSecurityAndDedupe(_ db: TestDB) async throws {
+        try await withTwilio(db) { s in
+            let sid = "SM" + String(repeating: "b2", count: 16)
+            let first = try await s.inbound(from: "+919812345678", text: "Namaste 🙏 सीमेंट है?", sid: sid)
+            #expect(first.0 == .ok)
+            #expect(first.1 == TwilioWebhooks.emptyTwiML)
+            #expect(first.2.contentType?.subType == "xml")
+            #expect(try await s.count(Message.self) == 1)
+            // Twilio retries: 200 and nothing new.
+            let again = try await s.inbound(from: "+919812345678", text: "Namaste 🙏 सीमेंट है?", sid: sid)
+            #expect(again.0 == .ok)
+            #expect(try await s.count(Message.self) == 1)
+            #expect(try await JobRow.query(on: s.app.db).filter(\.$kind == "inbound.route").count() == 1)
+
+            let fields: [(String, String)] = [("From", "whatsapp:+919800000001"), ("Body", "hi"), ("MessageSid", "SMforged1")]
+            // Forged: signed with another token.
+            #expect(try await s.webhook(fields, token: "00000000000000000000000000000000").0 == .forbidden)
+            // Replayed against a different URL (a valid signature for another channel's path).
+            #expect(try await s.webhook(fields, signURL: "\(publicBase)/webhooks/twilio/\(UUID().uuidString.lowercased())").0 == .forbidden)
+            // Tampered body after signing.
+            let signed = s.signer.signedForm(path: s.hookPath, fields)
+            var headers = HTTPHeaders()
+            headers.contentType = .urlEncodedForm
+            headers.add(name: "X-Twilio-Signature", value: signed.signature)
+            try await s.app.testing().test(.POST, s.hookPath, headers: headers,
+                                           body: ByteBuffer(string: signed.body.replacingOccurrences(of: "hi", with: "yo"))) { res in
+                #expect(res.status == .forbidden)
+            }
+            // No signature at all.
+            try await s.app.testing().test(.POST, s.hookPath, headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                                           body: ByteBuffer(string: signed.body)) { res in
+                #expect(res.status == .forbidden)
+            }
+            // Unknown channel.
+            #expect(try await s.webhook(fields, path: "/webhooks/twilio/\(UUID().uuidString.lowercased())").0 == .notFound)
+            #expect(try await s.webhook(fields, path: "/webhooks/twilio/not-a-uuid").0 == .notFound)
+            // Missing fields (validly signed).
+            #expect(try await s.webhook([("Body", "no sid")]).0 == .unprocessableEntity)
+            // Huge body.
+            let huge = String(repeating: "x", count: 100_000)
+            #expect(try await s.webhook([("From", "whatsapp:+919800000001"), ("Body", huge), ("MessageSid", "SMhuge")]).0 == .payloadTooLarge)
+            // A query string is part of the signed URL.
+            let withQuery = s.hookPath + "?source=test&x=%C3%A9"
+            #expect(try await s.webhook([("From", "whatsapp:+919800000002"), ("Body", "q"), ("MessageSid", "SMquery1")], path: withQuery).0 == .ok)
+            #expect(try await s.count(Message.self) == 2)
+        }
+    }
+
+    // MARK: routing, bot and outbox
+
+    static func customerBotAndDeliveryTicks(_ db: TestDB) async throws {
+        try await withTwilio(db) { s in
+            _ = try await s.client.product("Cement bag", price: 35_000, stock: 20)
+            _ = try await s.client.send(.PATCH, "/api/v1/business", json: ["hours": "Mon–Sat 9:00–20:00", "address": "12 MG Road, Pune"])
+            let customer = try await s.client.customer("Asha Stores", phone: "+919812345678")
+            let product = try await s.client.product("Steel rod", price: 9_000, stock: 100)
+            _ = try await s.client.issueInvoice(customer: customer, lines: [(product, 2)])
+
+            _ = try await s.inbound(from: "+919812345678", text: "do you have cement? what is the price")
+            try await s.drain()
+            let sessions = try await s.client.send(.GET, "/api/v1/inbox/sessions")
+            #expect(sessions.items.count == 1)
+            let session = try #require(sessions.items.first)
+            let sessionID = session["id"] as? String ?? ""
+            #expect((session["contact"] as? [String: Any])?["name"] as? String == "Asha")
+            #expect((session["contact"] as? [String: Any])?["customer_id"] as? String == customer)
+            #expect(session["unread_count"] as? Int == 1)
+            #expect(session["bot_active"] as? Bool == true)
+
+            // The bot's reply went out through Twilio's REST API, checked against the official spec.
+            let sent = try #require(s.twilio.sent.first)
+            #expect(sent.value("To") == "whatsapp:+919812345678")
+            #expect(sent.value("From") == "whatsapp:+14155238886")
+            #expect(sent.value("Body")?.contains("Cement bag") == true)
+            #expect(sent.value("Body")?.contains("350") == true)
+            #expect(sent.value("StatusCallback") == "\(publicBase)/webhooks/twilio/\(s.channelID.lowercased())/status")
+
+            var messages = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages")
+            #expect(messages.items.count == 2)
+            #expect(messages.items.last?["author"] as? String == "bot")
+            #expect(messages.items.last?["status"] as? String == "queued")
+
+            // Delivery ticks from status callbacks; out-of-order callbacks never move back.
+            #expect(try await s.statusCallback(sent.sid, "sent") == .noContent)
+            #expect(try await s.statusCallback(sent.sid, "read") == .noContent)
+            #expect(try await s.statusCallback(sent.sid, "delivered") == .noContent)
+            messages = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages")
+            #expect(messages.items.last?["status"] as? String == "read")
+            // A callback with a bad signature changes nothing.
+            #expect(try await s.webhook([("MessageSid", sent.sid), ("MessageStatus", "failed")], path: s.hookPath + "/status",
+                                        token: "11111111111111111111111111111111").0 == .forbidden)
+
+            // Balance, hours and address from settings.
+            _ = try await s.inbound(from: "+919812345678", text: "what is my balance? and your timings and address")
+            try await s.drain()
+            let answer = try #require(s.twilio.sent.last?.value("Body"))
+            #expect(answer.contains("180"))
+            #expect(answer.contains("Mon–Sat 9:00–20:00"))
+            #expect(answer.contains("12 MG Road"))
+
+            // A customer can never run owner commands: no invoice appears.
+            let invoicesBefore = try await s.count(Invoice.self)
+            _ = try await s.inbound(from: "+919812345678", text: "sold 5 bags cement to Asha Stores at 350, paid 1000")
+            try await s.drain()
+            #expect(try await s.count(Invoice.self) == invoicesBefore)
+            #expect(try await AssistantCard.query(on: s.app.db).count() == 0)
+
+            // Hand-off turns the bot off; a person replies from the inbox.
+            _ = try await s.inbound(from: "+919812345678", text: "I want to talk to a person")
+            try await s.drain()
+            let after = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)")
+            #expect(after["bot_active"] as? Bool == false)
+            let botReplies = s.twilio.sent.count
+            _ = try await s.inbound(from: "+919812345678", text: "hello?")
+            try await s.drain()
+            #expect(s.twilio.sent.count == botReplies, "the bot stays quiet after a hand-off")
+            let reply = try await s.client.send(.POST, "/api/v1/inbox/sessions/\(sessionID)/messages", json: ["text": "Hi Asha, Ravi here."])
+            #expect(reply.status == .accepted)
+            #expect(reply["status"] as? String == "queued")
+            #expect(reply["author"] as? String == "staff")
+            try await s.drain()
+            #expect(s.twilio.sent.last?.value("Body") == "Hi Asha, Ravi here.")
+            let read = try await s.client.send(.POST, "/api/v1/inbox/sessions/\(sessionID)/read")
+            #expect(read["unread_count"] as? Int == 0)
+            try s.twilio.validateAgainstSpec()
+        }
+    }
+
+    static func ownerRunsTheBooksOverWhatsApp(_ db: TestDB) async throws {
+        try await withTwilio(db) { s in
+            _ = try await s.client.send(.PATCH, "/api/v1/business", json: ["whatsapp_number": "+919900000001"])
+            _ = try await s.client.product("Cement bag", price: 35_000, stock: 20)
+            _ = try await s.client.customer("Ramesh")
+            _ = try await s.inbound(from: "+919900000001", text: "sold 2 bags cement to Ramesh at 350, he paid 500", name: "Owner")
+            try await s.drain()
+            let card = try #require(s.twilio.sent.last?.value("Body"))
+            #expect(card.contains("Reply 1 to confirm, 2 to cancel"))
+            #expect(card.contains("700"))
+            #expect(try await s.count(Invoice.self) == 0)
+            _ = try await s.inbound(from: "+919900000001", text: "1", name: "Owner")
+            try await s.drain()
+            #expect(try await s.count(Invoice.self) == 1)
+            let done = try #require(s.twilio.sent.last?.value("Body"))
+            #expect(done.contains("INV-0001"))
+            // "1" again confirms nothing new: the card is closed.
+            _ = try await s.inbound(from: "+919900000001", text: "1", name: "Owner")
+            try await s.drain()
+            #expect(try await s.count(Invoice.self) == 1)
+            // The owner's thread is marked and has no customer bot.
+            let sessions = try await s.client.send(.GET, "/api/v1/inbox/sessions")
+            #expect(sessions.items.first?["is_owner"] as? Bool == true)
+            #expect(sessions.items.first?["bot_active"] as? Bool == false)
+
+            // A staff member's number reaches the assistant too; cancelling with 2 writes nothing.
+            let staff = try await s.client.send(.POST, "/api/v1/staff", json: ["email": "ravi-\(UUID().uuidString.prefix(6))@example.com",
+                                                                               "name": "Ravi", "whatsapp_number": "+919900000002"])
+            #expect(staff.status == .created)
+            _ = try await s.inbound(from: "+919900000002", text: "received 200 from Ramesh", name: "Ravi")
+            try await s.drain()
+            #expect(s.twilio.sent.last?.value("Body")?.contains("Reply 1 to confirm") == true)
+            _ = try await s.inbound(from: "+919900000002", text: "2", name: "Ravi")
+            try await s.drain()
+            #expect(try await s.count(Payment.self) == 1, "only the invoice's upfront payment exists")
+        }
+    }
+
+    static func outboxRetriesAndFailures(_ db: TestDB) async throws {
+        try await withTwilio(db, maxAttempts: 6) { s in
+            _ = try await s.inbound(from: "+919812345678", text: "hello")
+            // Twilio is down for a while: the send is retried with backoff, nothing is lost or doubled.
+            s.twilio.failNext([503, 503, 500, 429])
+            try await s.drain()
+            #expect(s.twilio.sent.isEmpty)
+            for _ in 0..<10 where s.twilio.sent.isEmpty {
+                s.clock.advance(15 * 60)
+                try await s.drain()
+            }
+            #expect(s.twilio.sent.count == 1)
+            let outbox = try await OutboxItem.query(on: s.app.db).all()
+            #expect(outbox.count == 1)
+            #expect(outbox.first?.status == "sent")
+            #expect(outbox.first?.attempts == 5)
+
+            // A 4xx fails the message, with Twilio's code and text visible in the inbox.
+            let sessionID = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions").items.first?["id"] as? String)
+            s.twilio.failNext([400])
+            _ = try await s.client.send(.POST, "/api/v1/inbox/sessions/\(sessionID)/messages", json: ["text": "late reply"])
+            try await s.drain()
+            let last = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages").items.last)
+            #expect(last["status"] as? String == "failed")
+            #expect(last["error_code"] as? String == "63016")
+            #expect((last["error_message"] as? String)?.contains("outside the allowed window") == true)
+            #expect(s.twilio.sent.count == 1)
+
+            // A failed status callback (undelivered) carries Twilio's error code.
+            _ = try await s.client.send(.POST, "/api/v1/inbox/sessions/\(sessionID)/messages", json: ["text": "again"])
+            try await s.drain()
+            let sid = try #require(s.twilio.sent.last?.sid)
+            #expect(try await s.statusCallback(sid, "undelivered", errorCode: "63024") == .noContent)
+            let undelivered = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages").items.last)
+            #expect(undelivered["status"] as? String == "undelivered")
+            #expect(undelivered["error_code"] as? String == "63024")
+        }
+    }
+
+    // MARK: inbox API
+
+    static func inboxListingAndPaging(_ db: TestDB) async throws {
+        try await withTwilio(db) { s in
+            for i in 0..<3 {
+                _ = try await s.inbound(from: "+91981234500\(i)", text: "question \(i) about tiles", name: "Contact \(i)")
+                try await s.drain()
+                s.clock.advance(60)
+            }
+            for i in 0..<7 {
+                _ = try await s.inbound(from: "+919812345000", text: "more \(i)", name: "Contact 0")
+                try await s.drain()
+                s.clock.advance(60)
+            }
+            try await s.drain()
+            let all = try await s.client.send(.GET, "/api/v1/inbox/sessions")
+            #expect(all.items.count == 3)
+            #expect((all.items.first?["contact"] as? [String: Any])?["name"] as? String == "Contact 0", "the most recent first")
+            #expect(try await s.client.send(.GET, "/api/v1/inbox/sessions?platform=whatsapp").items.count == 3)
+            #expect(try await s.client.send(.GET, "/api/v1/inbox/sessions?platform=bluesky").items.isEmpty)
+            #expect(try await s.client.send(.GET, "/api/v1/inbox/sessions?platform=fax").status == .unprocessableEntity)
+            #expect(try await s.client.send(.GET, "/api/v1/inbox/sessions?q=contact%201").items.count == 1)
+            #expect(try await s.client.send(.GET, "/api/v1/inbox/sessions?q=more%206").items.count == 1)
+            #expect(try await s.client.send(.GET, "/api/v1/inbox/sessions?limit=2").json["next_cursor"] as? String != nil)
+            let first = try #require(all.items.first?["id"] as? String)
+            _ = try await s.client.send(.POST, "/api/v1/inbox/sessions/\(first)/read")
+            #expect(try await s.client.send(.GET, "/api/v1/inbox/sessions?unread=true").items.count == 2)
+
+            // Messages page both ways: latest first page, older with before, newer with after.
+            let page = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(first)/messages?limit=5")
+            let seqs = page.items.compactMap { $0["seq"] as? Int }
+            #expect(seqs == seqs.sorted())
+            #expect(seqs.count == 5)
+            let older = try #require(page.json["older_cursor"] as? String)
+            let olderPage = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(first)/messages?limit=100&before=\(older)")
+            #expect(olderPage.items.count == 16 - 5)
+            #expect(olderPage.json["older_cursor"] is NSNull)
+            let newer = try #require(page.json["newer_cursor"] as? String)
+            #expect(try await s.client.send(.GET, "/api/v1/inbox/sessions/\(first)/messages?after=\(newer)").items.isEmpty)
+            _ = try await s.inbound(from: "+919812345000", text: "newest", name: "Contact 0")
+            let fresh = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(first)/messages?after=\(newer)")
+            #expect(fresh.items.map { $0["text"] as? String } == ["newest"])
+            #expect(try await s.client.send(.GET, "/api/v1/inbox/sessions/\(first)/messages?before=x").status == .unprocessableEntity)
+
+            // Bot toggle, and validation.
+            let off = try await s.client.send(.POST, "/api/v1/inbox/sessions/\(first)/bot", json: ["active": false])
+            #expect(off["bot_active"] as? Bool == false)
+            let before = try await s.count(Message.self)
+            #expect(try await s.client.send(.POST, "/api/v1/inbox/sessions/\(first)/messages", json: ["text": "  "]).status == .unprocessableEntity)
+            #expect(try await s.count(Message.self) == before)
+
+            // Another business sees none of it.
+            var other = APIClient(s.app)
+            try await other.signup()
+            #expect(try await other.send(.GET, "/api/v1/inbox/sessions").items.isEmpty)
+            #expect(try await other.send(.GET, "/api/v1/inbox/sessions/\(first)/messages").status == .notFound)
+            #expect(try await other.send(.POST, "/api/v1/inbox/sessions/\(first)/messages", json: ["text": "x"]).status == .notFound)
+            #expect(try await other.send(.POST, "/api/v1/inbox/sessions/\(first)/bot", json: ["active": true]).status == .notFound)
+        }
+    }
+
+    // MARK: simulator and reminders
+
+    static func simulatorAndReminders(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var client = APIClient(app)
+            try await client.signup()
+            _ = try await client.product("Cement bag", price: 35_000, stock: 20)
+            // As the owner without a number: a clear 422.
+            let noNumber = try await client.send(.POST, "/api/v1/simulator/messages", json: ["text": "stock of cement", "as_owner": true])
+            #expect(noNumber.status == .unprocessableEntity)
+            #expect(noNumber.errorCode == "owner_number_missing")
+
+            let r = try await client.send(.POST, "/api/v1/simulator/messages", json: ["from": "+919811111111", "name": "Meena", "text": "price of cement?"])
+            #expect(r.status == .accepted)
+            let sessionID = try #require(r["session_id"] as? String)
+            try await app.jobs.drain(app: app)
+            let messages = try await client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages")
+            #expect(messages.items.count == 2)
+            #expect(messages.items.last?["status"] as? String == "delivered")
+            #expect((messages.items.last?["text"] as? String)?.contains("Cement bag") == true)
+
+            // As the owner: the assistant answers in the simulator.
+            _ = try await client.send(.PATCH, "/api/v1/business", json: ["whatsapp_number": "+919900000001"])
+            let owner = try await client.send(.POST, "/api/v1/simulator/messages", json: ["text": "add 5 bags cement", "as_owner": true])
+            #expect(owner.status == .accepted)
+            try await app.jobs.drain(app: app)
+            let ownerMessages = try await client.send(.GET, "/api/v1/inbox/sessions/\(owner["session_id"] as? String ?? "")/messages")
+            #expect((ownerMessages.items.last?["text"] as? String)?.contains("Reply 1 to confirm") == true)
+            _ = try await client.send(.POST, "/api/v1/simulator/messages", json: ["text": "1", "as_owner": true])
+            try await app.jobs.drain(app: app)
+            let products = try await client.send(.GET, "/api/v1/products")
+            #expect(products.items.first?["stock"] as? Double == 25)
+
+            // Reminders: a customer with a phone and a balance gets one; others get a clear 422.
+            let p = try await client.product("Tile", price: 10_000, stock: 10)
+            let c = try await client.customer("Kiran", phone: "+919822222222")
+            let none = try await client.send(.POST, "/api/v1/customers/\(c)/reminders")
+            #expect(none.status == .unprocessableEntity)
+            #expect(none.errorCode == "nothing_due")
+            _ = try await client.issueInvoice(customer: c, lines: [(p, 3)])
+            let sent = try await client.send(.POST, "/api/v1/customers/\(c)/reminders")
+            #expect(sent.status == .accepted)
+            #expect(((sent["message"] as? [String: Any])?["text"] as? String)?.contains("300") == true)
+            let nophone = try await client.customer("No Phone")
+            #expect(try await client.send(.POST, "/api/v1/customers/\(nophone)/reminders").errorCode == "no_phone")
+        }
+    }
+
+    /// The embedded worker picks up work by itself (no manual drain): a real serve process.
+    static func embeddedWorkerRunsJobs() async throws {
+        try await withTestApp(.sqlite, configure: { $0.workerEnabled = true; $0.workerPollMilliseconds = 100 }) { app in
+            var client = APIClient(app)
+            try await client.signup()
+            let r = try await client.send(.POST, "/api/v1/simulator/messages", json: ["from": "+919811111111", "text": "hello"])
+            let sessionID = try #require(r["session_id"] as? String)
+            // Wait for the bot's reply, bounded: 200 checks × 50 ms.
+            var delivered = false
+            for _ in 0..<200 where !delivered {
+                let items = try await client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages").items
+                delivered = items.count == 2 && items.last?["status"] as? String == "delivered"
+                if !delivered { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(delivered)
+        }
+    }
+}
