@@ -29,6 +29,10 @@ let package = Package(
         // Pure Swift, no server: the offline parser and name matching (DESIGN §2, §5).
         .target(name: "AssistantNLU", path: "Sources/AssistantNLU"),
         .testTarget(name: "AssistantNLUTests", dependencies: ["AssistantNLU"], path: "Tests/AssistantNLUTests"),
+        // Pure Swift, no server: blueprints, validation, variables, conditions, cron, the planner
+        // and the offline architect (DESIGN §2, §7).
+        .target(name: "WorkflowCore", path: "Sources/WorkflowCore"),
+        .testTarget(name: "WorkflowCoreTests", dependencies: ["WorkflowCore"], path: "Tests/WorkflowCoreTests"),
         .executableTarget(name: "ParserBench", dependencies: ["AssistantNLU"], path: "bench/ParserBench"),
         .executableTarget(
             name: "AssistantBench",
@@ -50,6 +54,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .target(name: "AssistantNLU"),
+                .target(name: "WorkflowCore"),
                 .target(name: "CCairoPango"),
                 .target(name: "CQRencode"),
                 .target(name: "CXlsxWriter"),

@@ -411,11 +411,11 @@ def test_integrations_connect_simulator_and_twilio(page: Page) -> None:
     webhook = wa.get_by_test_id("webhook-url")
     expect(webhook).to_be_visible()
     expect(webhook).to_have_text(created["webhook_url"])
-    assert created["id"] in created["webhook_url"], created
+    assert created["id"].lower() in created["webhook_url"].lower(), created
     expect(wa.get_by_test_id("status-callback-url")).to_have_text(created["status_callback_url"])
-    # The test server has no MUNIM_PUBLIC_URL, so the URLs point at 127.0.0.1: a warning says so.
-    assert created["webhook_url"].startswith("http://127.0.0.1"), created
-    expect(wa.get_by_test_id("webhook-warning")).to_contain_text("MUNIM_PUBLIC_URL")
+    # Without MUNIM_PUBLIC_URL the URLs point at this machine, which Twilio cannot reach: a warning says so.
+    if re.match(r"^http://(127\.|localhost[:/])", created["webhook_url"]):
+        expect(wa.get_by_test_id("webhook-warning")).to_contain_text("MUNIM_PUBLIC_URL")
     expect(wa.get_by_test_id("webhook-instructions")).to_contain_text("When a message comes in")
     wa.get_by_test_id("webhook-url-copy").click()
     expect(tid(page, "toast").last).to_contain_text(re.compile(r"Copied|selected"))

@@ -277,6 +277,7 @@ export function inboxPage(ctx) {
   if (view && !view.el.isConnected && view.alive()) {
     add(ctx.root, view.el);
     view.setCtx(ctx);
+    view.reattached();
     view.show(id || null, true);
     return;
   }
@@ -324,6 +325,11 @@ function createInbox(initialCtx) {
   const list = h('ul', { class: 'inbox-sessions', testid: 'inbox-sessions', 'aria-label': 'Conversations' });
   const more = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'inbox-load-more' }, 'Load more');
   const listBody = h('div', { class: 'inbox-list-body' }, loadingState('Loading conversations…'));
+  // Moving between #/inbox and #/inbox/{id} detaches the page for a moment, which resets scrolling.
+  let listScroll = 0;
+  listBody.addEventListener('scroll', () => {
+    listScroll = listBody.scrollTop;
+  }, { passive: true });
   const listPane = h('section', { class: 'inbox-pane inbox-list-pane', 'aria-label': 'Conversations', testid: 'inbox-list' }, filters, listBody);
   const threadPane = h('section', { class: 'inbox-pane inbox-thread-pane', 'aria-label': 'Conversation', testid: 'inbox-thread-pane' });
   const layout = h('div', { class: 'inbox', testid: 'inbox' }, listPane, threadPane);
@@ -724,6 +730,10 @@ function createInbox(initialCtx) {
     setCtx(c) {
       ctx = c;
     },
+    reattached() {
+      if (listScroll) listBody.scrollTop = listScroll;
+      if (thread) thread.reattached();
+    },
     show,
     destroy,
   };
@@ -751,7 +761,7 @@ function createThread(id, known, hooks) {
   const titleEl = h('h2', { class: 'thread-title', testid: 'thread-title', tabindex: '-1' });
   const subEl = h('p', { class: 'thread-sub', testid: 'thread-sub' });
   const iconSlot = h('span', { class: 'thread-icon' });
-  const botState = h('span', { class: 'switch-state' });
+  const botState = h('span', { class: 'switch-state', 'aria-hidden': 'true' });
   const botToggle = h('button', {
     type: 'button', class: 'switch', role: 'switch', 'aria-checked': 'false', testid: 'bot-toggle',
   }, h('span', { class: 'switch-track', 'aria-hidden': 'true' }, h('span', { class: 'switch-thumb' })), h('span', { class: 'switch-label' }, 'Bot replies'), botState);
@@ -945,7 +955,9 @@ function createThread(id, known, hooks) {
     }
   }
   olderBtn.addEventListener('click', loadOlder);
+  let logScroll = null;
   log.addEventListener('scroll', () => {
+    logScroll = log.scrollTop;
     if (log.scrollTop < 40 && !olderRow.hidden) loadOlder();
     if (nearBottom()) jump.hidden = true;
   }, { passive: true });
@@ -1093,6 +1105,9 @@ function createThread(id, known, hooks) {
     },
     addMessage,
     catchUp,
+    reattached() {
+      if (logScroll !== null) log.scrollTop = logScroll;
+    },
     focusTitle() {
       if (loaded) titleEl.focus({ preventScroll: true });
       else el.focus?.({ preventScroll: true });

@@ -8,7 +8,7 @@ import {
   errorState, emptyState, badge, confirmDialog, openDialog, fill, add, busy, uid,
 } from './ui.js';
 import { formatDateTime, normalisePhone } from './format.js';
-import { timeZone } from './session.js';
+import { timeZone, isOwner } from './session.js';
 import { subscribe } from './live.js';
 import { platformIcon, platformLabel, statusTick, MESSAGE_STATUS } from './pages-inbox.js';
 
@@ -22,8 +22,8 @@ export const CHANNEL_KINDS = [
     fields: [
       { key: 'account_sid', label: 'Account SID', required: true, placeholder: 'AC…', hint: 'Twilio Console → Account info.' },
       { key: 'auth_token', label: 'Auth token', required: true, secret: true, hint: 'Twilio Console → Account info. Stored encrypted; never shown again.' },
-      { key: 'from_number', label: 'WhatsApp sender number', required: true, phone: true, placeholder: '+14155238886', hint: 'In E.164 form, e.g. +14155238886.' },
-      { key: 'messaging_service_sid', label: 'Messaging service SID', placeholder: 'MG…', hint: 'Optional.' },
+      { key: 'from_number', label: 'WhatsApp sender number', phone: true, placeholder: '+14155238886', hint: 'In E.164 form, e.g. +14155238886. Needed unless you give a messaging service SID.' },
+      { key: 'messaging_service_sid', label: 'Messaging service SID', placeholder: 'MG…', hint: 'Optional: MG followed by 32 characters.' },
     ],
   },
   {
@@ -186,7 +186,7 @@ function showError(form, alert, e, mapCreds = true) {
 
 function renameDialog(c, onSaved) {
   const alert = formAlert('rename-error');
-  const name = field({ label: 'Name', name: 'name', required: true, value: c.name || '', testid: 'rename-name', attrs: { maxlength: 100, autocomplete: 'off' } });
+  const name = field({ label: 'Name', name: 'name', required: true, value: c.name || '', testid: 'rename-name', attrs: { maxlength: 80, autocomplete: 'off' } });
   const save = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'rename-save' }, 'Save');
   const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
   const form = h('form', { class: 'stack', novalidate: true }, name, alert.el, h('div', { class: 'form-actions' }, cancel, save));
@@ -336,6 +336,9 @@ function channelRow(initial, { onChange, onDelete, expand }) {
   const toggleBtn = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'channel-toggle' });
   const deleteBtn = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: 'channel-delete' }, 'Delete');
   credsBtn.hidden = !kind || !kind.fields.length;
+  // Only the owner connects, changes or removes channels (the server answers 403 to staff).
+  const owner = isOwner();
+  for (const b of [renameBtn, credsBtn, toggleBtn, deleteBtn]) if (!owner) b.hidden = true;
 
   const el = h('article', { class: 'card channel', testid: 'channel-row', 'aria-labelledby': uid('ch') },
     h('div', { class: 'channel-head' },
@@ -376,13 +379,13 @@ function channelRow(initial, { onChange, onDelete, expand }) {
   }
 
   function drawPoll() {
-    if (!POLLERS.has(c.kind)) {
+    if (!POLLERS.has(c.kind) || !isOwner()) {
       fill(pollSlot);
       return;
     }
     if (pollInput && document.activeElement === pollInput) return; // do not overwrite while typing
     const id = uid('poll');
-    pollInput = h('input', { type: 'number', id, min: '10', max: '86400', step: '1', inputmode: 'numeric', testid: 'channel-poll-interval', value: c.poll_interval_seconds ?? 60 });
+    pollInput = h('input', { type: 'number', id, min: '15', max: '86400', step: '1', inputmode: 'numeric', testid: 'channel-poll-interval', value: c.poll_interval_seconds ?? 60 });
     const save = h('button', { type: 'submit', class: 'btn btn-secondary btn-small', testid: 'channel-poll-save' }, 'Save');
     const form = h('form', { class: 'channel-poll', novalidate: true },
       h('label', { for: id }, 'Check for new messages every'), pollInput, h('span', { class: 'muted' }, 'seconds'), save);
@@ -390,8 +393,8 @@ function channelRow(initial, { onChange, onDelete, expand }) {
       ev.preventDefault();
       busy([save], async () => {
         const n = Number(pollInput.value);
-        if (!Number.isInteger(n) || n < 1) {
-          toast('Enter a whole number of seconds.', 'error');
+        if (!Number.isInteger(n) || n < 15 || n > 86400) {
+          toast('Enter a whole number of seconds from 15 to 86400.', 'error');
           pollInput.focus();
           return;
         }
@@ -490,7 +493,7 @@ export function integrationsPage(ctx) {
   const kindSelect = h('select', { id: kindId, name: 'kind', testid: 'connect-kind' },
     CHANNEL_KINDS.map((k) => h('option', { value: k.kind }, k.label)));
   const kindHelp = h('p', { class: 'field-hint', testid: 'connect-kind-help' });
-  const nameField = field({ label: 'Name', name: 'name', required: true, testid: 'connect-name', hint: 'Your label for it, e.g. “Shop WhatsApp”.', attrs: { maxlength: 100, autocomplete: 'off' } });
+  const nameField = field({ label: 'Name', name: 'name', required: true, testid: 'connect-name', hint: 'Your label for it, e.g. “Shop WhatsApp”.', attrs: { maxlength: 80, autocomplete: 'off' } });
   const credsBox = h('fieldset', { class: 'plain stack connect-credentials', testid: 'connect-credentials' });
   const alert = formAlert('connect-error');
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'connect-submit' }, 'Connect');
@@ -575,8 +578,8 @@ export function integrationsPage(ctx) {
     if (!loaded) return;
     if (!channels.length) {
       rows.clear();
-      const first = h('button', { type: 'button', class: 'btn btn-primary btn-small', testid: 'channels-empty-connect' }, 'Connect a channel');
-      first.addEventListener('click', () => showConnect(true));
+      const first = isOwner() ? h('button', { type: 'button', class: 'btn btn-primary btn-small', testid: 'channels-empty-connect' }, 'Connect a channel') : null;
+      if (first) first.addEventListener('click', () => showConnect(true));
       fill(listEl, emptyState('No channels yet. Connect WhatsApp (Twilio), Bluesky, Pixelfed/Mastodon or Instagram — or add the Simulator to try the inbox without any account.', first));
       return;
     }
@@ -634,7 +637,7 @@ export function integrationsPage(ctx) {
       loaded = true;
       for (const c of (res && res.items) || []) upsert(c);
       render();
-      if (!channels.length) showConnect(true);
+      if (!channels.length && isOwner()) showConnect(true);
     } catch (e) {
       fill(listEl, errorState(e, load));
     }
@@ -654,8 +657,12 @@ export function integrationsPage(ctx) {
   }
 
   drawKind();
+  const owner = isOwner();
+  connectBtn.hidden = !owner;
   add(ctx.root,
     pageHeader('Integrations', connectBtn),
+    owner ? null : h('div', { class: 'alert alert-info', role: 'status', testid: 'integrations-staff-note' },
+      'You are signed in as staff. Only the owner can connect, change or remove channels; you can send test messages.'),
     h('p', { class: 'muted lead' }, 'Connect the channels your customers write to. Messages land in the ',
       h('a', { href: '#/inbox' }, 'Inbox'), '; the bot and the assistant answer there.'),
     connectCard,

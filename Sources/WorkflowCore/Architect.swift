@@ -8,6 +8,13 @@ public struct Draft: Sendable, Equatable, Codable {
     public var recipe: String
     /// Things the draft cannot know (a spreadsheet id, a parcel weight); empty when it can run as is.
     public var todo: [String]
+
+    public init(blueprint: Blueprint, explanation: String, recipe: String, todo: [String] = []) {
+        self.blueprint = blueprint
+        self.explanation = explanation
+        self.recipe = recipe
+        self.todo = todo
+    }
 }
 
 /// The offline architect (DESIGN §7): maps a sentence — English, or simple Hinglish — to one of ten
@@ -129,7 +136,7 @@ public enum Architect {
                 recipe: "debtor_reminders", todo: [])
         },
         Recipe(id: "low_stock_alert", keywords: [
-            ("low stock", 4), ("stock*", 2), ("khatam", 2), ("maal", 1), ("runs out", 3), ("running low", 3),
+            ("low stock", 4), ("stock*", 2), ("low", 1), ("khatam", 2), ("maal", 1), ("runs out", 3), ("running low", 3),
             ("out of stock", 3), ("inventory", 2), ("below", 1), ("kam", 1), ("reorder", 2),
         ]) { x in
             var params: [String: WValue] = ["event": "stock_low"]

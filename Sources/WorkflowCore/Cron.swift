@@ -192,20 +192,31 @@ public struct CronExpression: Sendable, Equatable {
     /// so mapping candidates to instants can only reorder them within that window.
     static let dstWindow: Int64 = 3 * 3600
 
+    /// True when `timeZone` keeps one UTC offset across `t ± dstWindow`: wall-clock order and instant
+    /// order agree there, so the search can stop at the first candidate (the common case).
+    static func steady(_ timeZone: TimeZone, around t: Int64) -> Bool {
+        func offset(_ x: Int64) -> Int { timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(x))) }
+        return offset(t - dstWindow) == offset(t + dstWindow)
+    }
+
     /// The first tick strictly after `date`, or nil if none within 30 years.
     public func next(after date: Date, in timeZone: TimeZone) -> Date? {
         let t = Int64(date.timeIntervalSince1970.rounded(.down))
-        var cursor = CivilDate.local(t, in: timeZone) - CronExpression.dstWindow
+        let local = CivilDate.local(t, in: timeZone)
+        var cursor = CronExpression.steady(timeZone, around: t) ? local - 60 : local - CronExpression.dstWindow
         var best: Int64?
         var firstHit: Int64?
-        while let local = nextLocal(after: cursor) {
-            if let firstHit, local > firstHit + CronExpression.dstWindow { break }
-            let instant = CivilDate.instant(forLocal: local, in: timeZone)
+        while let candidate = nextLocal(after: cursor) {
+            if let firstHit, candidate > firstHit + CronExpression.dstWindow { break }
+            let instant = CivilDate.instant(forLocal: candidate, in: timeZone)
             if Double(instant) > date.timeIntervalSince1970 {
                 best = min(best ?? instant, instant)
-                if firstHit == nil { firstHit = local }
+                if firstHit == nil {
+                    firstHit = candidate
+                    if CronExpression.steady(timeZone, around: instant) { break }
+                }
             }
-            cursor = local
+            cursor = candidate
         }
         return best.map { Date(timeIntervalSince1970: Double($0)) }
     }
@@ -216,20 +227,24 @@ public struct CronExpression: Sendable, Equatable {
         let after = range.after.timeIntervalSince1970, upTo = range.upTo.timeIntervalSince1970
         guard upTo > after else { return nil }
         let top = Int64(upTo.rounded(.down))
-        var cursor = CivilDate.local(top, in: timeZone) + CronExpression.dstWindow + 60
+        let local = CivilDate.local(top, in: timeZone)
+        var cursor = CronExpression.steady(timeZone, around: top) ? local + 60 : local + CronExpression.dstWindow + 60
         var best: Int64?
         var firstHit: Int64?
-        while let local = previousLocal(before: cursor) {
-            if let firstHit, local < firstHit - CronExpression.dstWindow { break }
-            let instant = CivilDate.instant(forLocal: local, in: timeZone)
-            if Double(instant) <= after, firstHit == nil, Double(instant) < after - Double(CronExpression.dstWindow) {
-                break // already well before the range: nothing later can be inside it
+        while let candidate = previousLocal(before: cursor) {
+            if let firstHit, candidate < firstHit - CronExpression.dstWindow { break }
+            let instant = CivilDate.instant(forLocal: candidate, in: timeZone)
+            if firstHit == nil, Double(instant) < after - Double(CronExpression.dstWindow) {
+                break // well before the range: nothing earlier in wall-clock time can be inside it
             }
             if Double(instant) <= upTo, Double(instant) > after {
                 best = max(best ?? instant, instant)
-                if firstHit == nil { firstHit = local }
+                if firstHit == nil {
+                    firstHit = candidate
+                    if CronExpression.steady(timeZone, around: instant) { break }
+                }
             }
-            cursor = local
+            cursor = candidate
         }
         return best.map { Date(timeIntervalSince1970: Double($0)) }
     }

@@ -188,7 +188,9 @@ extension ParamSpec {
                 s = ["type": types(["string"])]
             } else if type == .json {
                 s = [:]
-            } else {
+            } else if type == .object {
+                s = ["type": "object"]
+            } else { // template_object: name → template text or a literal scalar
                 s = ["type": "object", "additionalProperties": ["type": ["string", "number", "boolean"]]]
             }
         }

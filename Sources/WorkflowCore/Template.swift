@@ -104,11 +104,16 @@ public enum Template {
         var segments: [Segment] = []
         var rest = Substring(s)
         while let open = rest.range(of: "{{") {
-            if open.lowerBound > rest.startIndex { segments.append(.text(String(rest[..<open.lowerBound]))) }
             guard let close = rest[open.upperBound...].range(of: "}}") else {
                 throw TemplateError.malformed(String(rest[open.lowerBound...].prefix(40)))
             }
-            let inner = rest[open.upperBound..<close.lowerBound]
+            // "{{{x}}}" and "{ {{x}}": the placeholder is the innermost "{{" before the "}}"; braces before it are text.
+            let start = rest[open.lowerBound..<close.lowerBound].range(of: "{{", options: .backwards)!
+            if rest[open.lowerBound..<start.lowerBound].contains("{{") {
+                throw TemplateError.malformed(String(rest[open.lowerBound..<close.upperBound].prefix(40)))
+            }
+            if start.lowerBound > rest.startIndex { segments.append(.text(String(rest[..<start.lowerBound]))) }
+            let inner = rest[start.upperBound..<close.lowerBound]
             var pieces = inner.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
                 .map { $0.trimmingCharacters(in: .whitespaces) }
             let path = pieces.removeFirst()

@@ -46,6 +46,7 @@ struct OnSQLite {
     @Test func inboxListingAndPaging() async throws { try await MessagingScenarios.inboxListingAndPaging(.sqlite) }
     @Test func simulatorAndReminders() async throws { try await MessagingScenarios.simulatorAndReminders(.sqlite) }
     @Test func embeddedWorkerRunsJobs() async throws { try await MessagingScenarios.embeddedWorkerRunsJobs() }
+    @Test func socialChannelsPollAndAnswer() async throws { try await SocialChannelScenarios.pollsAnswerAndNeverDuplicate() }
 }
 
 @Suite("PostgreSQL", .enabled(if: PostgresCluster.available, PostgresCluster.skipReason))

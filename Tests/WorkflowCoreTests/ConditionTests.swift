@@ -78,7 +78,7 @@ struct ConditionTests {
     static let malformed: [(String, WValue, String)] = [
         ("unknown operator", ["left": 1, "op": "~=", "right": 1], "not an operator"),
         ("missing right", ["left": 1, "op": ">"], "needs a value on the right"),
-        ("right on exists", ["left": 1, "op": "exists", "right": 2], "left side only"),
+        ("right on exists", ["left": 1, "op": "exists", "right": 2], "looks only at the left side"),
         ("in without a list", ["left": 1, "op": "in", "right": 2], "needs a list"),
         ("bad regex", ["left": "x", "op": "matches", "right": "(unclosed"], "not a valid regular expression"),
         ("too long regex", ["left": "x", "op": "matches", "right": .string(String(repeating: "a", count: 201))], "at most 200"),

@@ -62,10 +62,10 @@ struct CronTests {
     }
 
     @Test("Asia/Kolkata: 10:00 local is 04:30 UTC")
-    func kolkata() throws {
+    func kolkataOffset() throws {
         let cron = try CronExpression("0 10 * * *")
-        #expect(cron.next(after: instant("2024-06-01T00:00:00Z"), in: WorkflowCoreTests.kolkata) == instant("2024-06-01T04:30:00Z"))
-        #expect(cron.next(after: instant("2024-06-01T04:30:00Z"), in: WorkflowCoreTests.kolkata) == instant("2024-06-02T04:30:00Z"))
+        #expect(cron.next(after: instant("2024-06-01T00:00:00Z"), in: kolkata) == instant("2024-06-01T04:30:00Z"))
+        #expect(cron.next(after: instant("2024-06-01T04:30:00Z"), in: kolkata) == instant("2024-06-02T04:30:00Z"))
     }
 
     static let newYorkCases: [(String, String, String, String)] = [
@@ -131,6 +131,45 @@ struct CronTests {
             #expect(cron.latest(in: (after: t, upTo: n), timeZone: zone) == n, "\(text) \(zone.identifier) \(t)")
             #expect(cron.latest(in: (after: t, upTo: n.addingTimeInterval(-1)), timeZone: zone) == nil,
                     "\(text) \(zone.identifier) \(t)")
+        }
+    }
+
+    /// Around real DST changes, compare `next` and `latest` with a brute-force scan of every wall-clock
+    /// minute (each matching minute fires once, at `CivilDate.instant(forLocal:in:)`).
+    @Test("Matches a brute-force scan around DST changes",
+          arguments: [("America/New_York", "2024-03-10"), ("America/New_York", "2024-11-03"), ("Europe/London", "2024-03-31"),
+                      ("Europe/London", "2024-10-27"), ("Australia/Sydney", "2024-04-07"), ("Australia/Sydney", "2024-10-06"),
+                      ("Asia/Kolkata", "2024-06-01")])
+    func bruteForce(_ zoneID: String, _ day: String) throws {
+        let zone = try #require(TimeZone(identifier: zoneID))
+        let midnight = CivilDate.seconds(year: Int(day.prefix(4))!, month: Int(day.dropFirst(5).prefix(2))!,
+                                         day: Int(day.suffix(2))!, hour: 0, minute: 0)
+        for text in ["*/20 * * * *", "30 2 * * *", "0 1,2,3 * * *", "15 * * * *", "10,40 1-3 * * *"] {
+            let cron = try CronExpression(text)
+            // every matching wall-clock minute from a day before to three days after
+            var ticks = Set<Int64>()
+            var local = midnight - 86_400
+            while local < midnight + 3 * 86_400 {
+                let c = CivilDate(seconds: local)
+                if cron.minutes.contains(c.minute), cron.hours.contains(c.hour), cron.months.contains(c.month),
+                   cron.dayMatches(year: c.year, month: c.month, day: c.day) {
+                    ticks.insert(CivilDate.instant(forLocal: local, in: zone))
+                }
+                local += 60
+            }
+            let sorted = ticks.sorted()
+            // from every 7 minutes across the changeover day
+            var t = midnight - 14 * 3600
+            while t < midnight + 30 * 3600 {
+                let expectedNext = sorted.first { $0 > t }
+                #expect(cron.next(after: Date(timeIntervalSince1970: Double(t)), in: zone).map { Int64($0.timeIntervalSince1970) }
+                        == expectedNext, "\(text) \(zoneID) next after \(t)")
+                let expectedLatest = sorted.last { $0 <= t && $0 > t - 5 * 3600 }
+                #expect(cron.latest(in: (after: Date(timeIntervalSince1970: Double(t - 5 * 3600)), upTo: Date(timeIntervalSince1970: Double(t))),
+                                    timeZone: zone).map { Int64($0.timeIntervalSince1970) } == expectedLatest,
+                        "\(text) \(zoneID) latest up to \(t)")
+                t += 7 * 60
+            }
         }
     }
 

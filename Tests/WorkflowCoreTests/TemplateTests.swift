@@ -71,6 +71,12 @@ struct TemplateTests {
         }
     }
 
+    @Test("Extra braces around a placeholder stay as text")
+    func extraBraces() throws {
+        #expect(try Template.resolve("{{{trigger.name}}}", context: sampleContext) == "{Asha}")
+        #expect(try Template.resolve("{ {{trigger.name}} }", context: sampleContext) == "{ Asha }")
+    }
+
     @Test("Malformed placeholders and unknown filters throw instead of leaking text")
     func malformed() {
         #expect(throws: TemplateError.self) { try Template.resolve("Hi {{trigger.name", context: sampleContext) }
@@ -101,8 +107,13 @@ struct TemplateTests {
         let pieces = ["Hi ", "{{trigger.name}}", " ", "{{trigger.amount}}", "{{ business.name }}", "!", "{{steps.link.amount|rupees}}", "{", "}"]
         for _ in 0..<300 {
             let template = (0..<Int.random(in: 1...8, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
-            let out = try Template.resolve(.string(template), context: sampleContext)
-            if template.contains("{{") { #expect(!out.text.contains("{{"), "template: \(template)") }
+            // either it resolves with every placeholder replaced, or it throws: never half-resolved text
+            do {
+                let out = try Template.resolve(.string(template), context: sampleContext)
+                #expect(!out.text.contains("{{"), "template: \(template)")
+            } catch is TemplateError {
+                #expect(template.contains("{{"))
+            }
         }
     }
 

@@ -19,7 +19,7 @@ struct WValueTests {
     }
 
     @Test("Huge numbers fall back to double; non-finite doubles encode as null")
-    func numbers() throws {
+    func numberEdgeCases() throws {
         #expect(try decodeValue("1e20") == .double(1e20))
         #expect(try encodeJSON(WValue.array([.double(.nan)])) == "[null]")
     }

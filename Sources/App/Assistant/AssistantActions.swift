@@ -54,13 +54,8 @@ extension AssistantService {
     func confirm(_ id: UUID) async throws -> ActionReply {
         let existing = try await card(id)
         switch existing.kind {
-        case "reminder_preview":
-            throw APIError.conflict("channel_not_connected", "WhatsApp is not connected yet, so the reminder cannot be sent. Connect it on the Integrations page once channels are available.")
-        case "social_post_preview":
-            let platform = (try? CardCommand.from(existing.command).platform) ?? "bluesky"
-            throw APIError.conflict("channel_not_connected", "\(platform) is not connected. Connect it on the Integrations page to publish.")
-        case "payment_link_preview":
-            throw APIError.conflict("razorpay_not_configured", "Razorpay is not configured: add your key id and secret on the Integrations page.")
+        case "reminder_preview", "social_post_preview", "payment_link_preview":
+            return try await confirmOutbound(existing)
         default: break
         }
         switch existing.status {
@@ -103,6 +98,96 @@ extension AssistantService {
     }
 
     struct AlreadyHandled: Error {}
+
+    /// Cards whose action leaves the ledger: WhatsApp reminders, a social post, a payment link.
+    /// Preconditions are checked first (the card stays pending with a clear 409); then the card
+    /// is claimed, so a double click acts once, and the action's outcome is stored on it.
+    func confirmOutbound(_ existing: AssistantCard) async throws -> ActionReply {
+        switch existing.status {
+        case .pending: break
+        case .confirmed, .failed: return try await replay(existing)
+        default: throw APIError.conflict("card_not_pending", "This card is \(existing.status.rawValue); it cannot be confirmed.")
+        }
+        guard let app else { throw APIError.conflict("unavailable", "This card can be confirmed from the app.") }
+        let command = try CardCommand.from(existing.command)
+        let messaging = MessagingService(app: app, businessID: businessID)
+        var socialChannel: Channel? = nil
+        var razorpay: [String: String]? = nil
+        switch existing.kind {
+        case "social_post_preview":
+            let platform = command.platform ?? "bluesky"
+            let kind: ChannelKind = platform == "instagram" ? .instagram : (platform == "bluesky" ? .bluesky : .mastodon)
+            socialChannel = try await Channel.query(on: db).filter(\.$businessID == businessID).filter(\.$kind == kind)
+                .filter(\.$deletedAt == nil).filter(\.$enabled == true).sort(\.$createdAt).first()
+            guard socialChannel != nil else {
+                throw APIError.conflict("channel_not_connected", "\(platform) is not connected. Connect it on the Integrations page to publish.")
+            }
+        case "payment_link_preview":
+            razorpay = try await Integrations.load(app, businessID: businessID, .razorpay)
+            guard razorpay != nil else {
+                throw APIError.conflict("razorpay_not_configured", "Razorpay is not configured: add your key id and secret on the Integrations page.")
+            }
+        default: break
+        }
+        let id = existing.id!, businessID = businessID, now = now
+        let claimed = try await store.write(db) { tx in
+            try await tx.sql.update(AssistantCard.schema).set("status", to: CardStatus.confirmed.rawValue).set("updated_at", to: now)
+                .where("id", .equal, id).where("business_id", .equal, businessID).where("status", .equal, CardStatus.pending.rawValue)
+                .returning("id").all()
+        }
+        guard !claimed.isEmpty else { return try await replay(try await card(id)) }
+        var result: [String: JSONValue] = [:]
+        var failure: String? = nil
+        do {
+            switch existing.kind {
+            case "reminder_preview":
+                let reminders = Reminders(messaging: messaging, userID: userID)
+                var sent = 0, skipped: [String] = []
+                for t in command.customers ?? [] {
+                    do {
+                        _ = try await reminders.send(customerID: t.id, channelID: nil)
+                        sent += 1
+                    } catch let e as APIError {
+                        skipped.append("\(t.name): \(e.message)")
+                    }
+                }
+                result["sent"] = .int(Int64(sent))
+                result["reply"] = .string(sent == 0 ? "No reminder could be sent. " + skipped.joined(separator: " ")
+                                          : "Sent \(sent) reminder\(sent == 1 ? "" : "s").\(skipped.isEmpty ? "" : " Skipped: " + skipped.joined(separator: "; "))")
+                if sent == 0 { failure = skipped.joined(separator: " ") }
+            case "social_post_preview":
+                let ref = try await SocialAdapters.publish(app, channel: socialChannel!, text: command.content ?? "", imageURL: command.imageURL,
+                                                           idempotencyKey: "card-\(id.uuidString.lowercased())")
+                result["post_id"] = .string(ref)
+                result["reply"] = .string("Published on \(socialChannel!.name).")
+            case "payment_link_preview":
+                var customer: Customer? = nil
+                if let cid = command.customerID { customer = try await ledger.customer(cid) }
+                let businessName = try await ledger.business().name
+                let link = try await PaymentLinks.client(app, razorpay!).createPaymentLink(
+                    amount: command.amount ?? 0, referenceID: "card-\(id.uuidString.prefix(30))", description: "Payment to \(businessName)",
+                    customer: customer.map { .init(name: $0.name, contact: $0.phone, email: $0.email) })
+                result["short_url"] = link.short_url.map { .string($0) } ?? .null
+                result["link_id"] = .string(link.id)
+                result["reply"] = .string("Payment link created: \(link.short_url ?? link.id)")
+            default: break
+            }
+        } catch {
+            failure = (error as? APIError)?.message ?? String(describing: error)
+            result["reply"] = .string("It did not go through: \(failure!)")
+        }
+        let stored = JSONValue.object(result).jsonText, failed = failure, finalResult = result
+        try await store.write(db) { tx in
+            try await AssistantCard.query(on: tx).filter(\.$id == id)
+                .set(\.$status, to: failed == nil ? .confirmed : .failed)
+                .set(\.$result, to: stored).set(\.$error, to: failed).update()
+            if case .string(let text)? = finalResult["reply"] {
+                try await Self.addTurn(tx, businessID: businessID, conversationID: existing.conversationID, text: text, cardID: nil, now: now)
+            }
+        }
+        app.jobs.wakeup.notify()
+        return try await replay(try await card(id))
+    }
 
     /// The reply for a card that has been handled: the follow-up card and text, if any.
     func replay(_ c: AssistantCard) async throws -> ActionReply {

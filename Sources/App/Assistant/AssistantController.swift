@@ -22,7 +22,7 @@ struct AssistantController {
     static func service(_ req: Request) throws -> AssistantService {
         let p = try req.principal
         return AssistantService(db: req.db, store: req.store, businessID: p.businessID, userID: p.userID, now: req.now,
-                                logger: req.logger, engine: ParseEngine(app: req.application))
+                                logger: req.logger, engine: ParseEngine(app: req.application), app: req.application)
     }
 
     struct TextInput: Content {

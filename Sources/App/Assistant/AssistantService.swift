@@ -34,6 +34,9 @@ struct AssistantService {
     let now: Date
     let logger: Logger
     let engine: ParseEngine
+    /// Needed by cards that act outside the ledger (reminders over WhatsApp, social posts,
+    /// payment links); those cards say so when it is absent.
+    var app: Application? = nil
 
     static let pendingLifetime: TimeInterval = 30 * 60
 

@@ -96,7 +96,7 @@ enum OwnerThread {
             return
         }
         let assistant = AssistantService(db: app.db, store: app.store, businessID: messaging.businessID, userID: userID,
-                                         now: messaging.now, logger: logger, engine: ParseEngine(app: app))
+                                         now: messaging.now, logger: logger, engine: ParseEngine(app: app), app: app)
         let text = message.text.trimmingCharacters(in: .whitespacesAndNewlines)
         var replyText: String
         var openCard: UUID? = nil
