@@ -359,7 +359,8 @@ function createInbox(initialCtx) {
   /* ----- session list ----- */
 
   function sortSessions() {
-    sessions.sort((a, b) => sortKey(b) - sortKey(a));
+    // Same order as the server: updated_at, then id, both descending.
+    sessions.sort((a, b) => sortKey(b) - sortKey(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   }
 
   function rowKey(s) {

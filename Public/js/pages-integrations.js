@@ -288,8 +288,13 @@ function testDialog(c) {
     fill(result, testResult(m));
     result.hidden = false;
   };
+  // A fast channel (the simulator) can report delivery before the POST's reply arrives: keep
+  // the latest event per message so the result shows the newest status either way.
+  const early = new Map();
   const live = subscribe(['message.updated', 'message.created'], (type, p) => {
-    if (shown && p.message && p.message.id === shown.id) showResult(p.message);
+    if (!p.message) return;
+    if (shown && p.message.id === shown.id) showResult(p.message);
+    else early.set(p.message.id, p.message);
   }, { root: dialog });
   dialog.addEventListener('close', () => live.close());
 
@@ -308,7 +313,9 @@ function testDialog(c) {
       const t = text.control.value.trim();
       if (t) body.text = t;
       try {
-        showResult(await api.post(`/channels/${encodeURIComponent(c.id)}/test`, body));
+        const m = await api.post(`/channels/${encodeURIComponent(c.id)}/test`, body);
+        showResult(m);
+        if (early.has(m.id)) showResult(early.get(m.id));
       } catch (e) {
         showFormError(form, alert, e);
       }

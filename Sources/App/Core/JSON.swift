@@ -100,19 +100,31 @@ extension KeyedDecodingContainer {
     }
 }
 
-/// The API's JSON coders: snake_case keys, ISO-8601 dates (DESIGN §4).
+/// The API's JSON coders: snake_case keys, ISO-8601 dates (DESIGN §4). Dates carry
+/// milliseconds, so lists ordered by time (the inbox) sort the same on the client as on the
+/// server; input is accepted with or without fractional seconds.
 public enum JSONCoders {
     public static var encoder: JSONEncoder {
         let e = JSONEncoder()
         e.keyEncodingStrategy = .convertToSnakeCase
-        e.dateEncodingStrategy = .iso8601
+        e.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
+                .timeSeparator(.colon).timeZone(separator: .omitted)))
+        }
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return e
     }
     public static var decoder: JSONDecoder {
         let d = JSONDecoder()
         d.keyDecodingStrategy = .convertFromSnakeCase
-        d.dateDecodingStrategy = .iso8601
+        d.dateDecodingStrategy = .custom { decoder in
+            let c = try decoder.singleValueContainer()
+            let s = try c.decode(String.self)
+            if let d = try? Date(s, strategy: .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted)) { return d }
+            if let d = try? Date(s, strategy: .iso8601) { return d }
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "must be an ISO-8601 date-time, e.g. 2026-11-25T10:00:00Z")
+        }
         return d
     }
 }

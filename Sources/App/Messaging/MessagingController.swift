@@ -211,7 +211,7 @@ struct MessagingController {
             let sessionIDs = try messageRows.map { try $0.decode(column: "session_id", as: UUID.self) }
             q = q.group(.or) { $0.filter(\.$contactID ~~ contactIDs).filter(\.$id ~~ sessionIDs) }
         }
-        let rows = try await q.sort(\.$updatedAt, .descending).sort(\.$id).paged(page).all()
+        let rows = try await q.sort(\.$updatedAt, .descending).sort(\.$id, .descending).paged(page).all()
         let dtos = try await InboxViews.sessions(rows, on: req.db)
         return page.page(dtos)
     }
