@@ -52,11 +52,6 @@ public struct AppConfig: Sendable {
     public var allowPrivateHTTP: Bool = false
     public var logJSON: Bool = false
 
-    /// The base URL providers call back: MUNIM_PUBLIC_URL, else this process's own address.
-    public var publicBaseURL: String {
-        if let u = publicURL?.absoluteString { return u.hasSuffix("/") ? String(u.dropLast()) : u }
-        return "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
-    }
 
     /// The LLM engine and transcription switch on when a key is configured (DESIGN §1).
     public var llmEnabled: Bool { openAIKey != nil }

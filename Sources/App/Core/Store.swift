@@ -60,6 +60,14 @@ extension Application {
         set { storage[ClockKey.self] = newValue }
     }
 
+    /// The base URL providers call back (webhooks, status callbacks): MUNIM_PUBLIC_URL, else the
+    /// address this process listens on (`--hostname`/`--port` included).
+    public var publicBaseURL: String {
+        if let u = munimConfig.publicURL?.absoluteString { return u.hasSuffix("/") ? String(u.dropLast()) : u }
+        let host = http.server.configuration.hostname
+        return "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(http.server.configuration.port)"
+    }
+
     public var munimConfig: AppConfig {
         get { storage[ConfigKey.self] ?? AppConfig() }
         set { storage[ConfigKey.self] = newValue }

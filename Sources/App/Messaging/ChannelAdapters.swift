@@ -42,7 +42,7 @@ enum ChannelAdapters {
             let client = twilio(app, creds)
             let from = creds.fromNumber.map { $0.lowercased().hasPrefix("whatsapp:") ? $0 : "whatsapp:\($0)" }
             let to = item.recipient.lowercased().hasPrefix("whatsapp:") ? item.recipient : "whatsapp:\(item.recipient)"
-            let callback = "\(app.munimConfig.publicBaseURL)/webhooks/twilio/\(channel.id!.uuidString.lowercased())/status"
+            let callback = "\(app.publicBaseURL)/webhooks/twilio/\(channel.id!.uuidString.lowercased())/status"
             do {
                 let r = try await client.sendMessage(from: creds.messagingServiceSid == nil ? from : nil,
                                                      messagingServiceSID: creds.messagingServiceSid, to: to, body: item.body,
@@ -130,6 +130,6 @@ enum ChannelAdapters {
         channel.statusDetail = detail
         channel.updatedAt = now
         app.events.publish(channel.businessID, BusinessEvent(type: "channel.updated", id: channel.id!, at: now,
-                                                             data: ["channel": (try? JSONValue(encoding: ChannelDTO(channel, publicBaseURL: app.munimConfig.publicBaseURL))) ?? .null]))
+                                                             data: ["channel": (try? JSONValue(encoding: ChannelDTO(channel, publicBaseURL: app.publicBaseURL))) ?? .null]))
     }
 }

@@ -29,7 +29,7 @@ struct MessagingController {
     }
 
     static func dto(_ req: Request, _ c: Channel) -> ChannelDTO {
-        ChannelDTO(c, publicBaseURL: req.application.munimConfig.publicBaseURL)
+        ChannelDTO(c, publicBaseURL: req.application.publicBaseURL)
     }
 
     // MARK: channels

@@ -38,7 +38,7 @@ struct TwilioWebhooks {
         }
         let creds = try ChannelAdapters.credentials(req.application, channel)
         // The URL Twilio called: the public base URL, this path and the query string as sent.
-        var url = req.application.munimConfig.publicBaseURL + req.url.path
+        var url = req.application.publicBaseURL + req.url.path
         if let q = req.url.query, !q.isEmpty { url += "?" + q }
         guard TwilioClient.isValid(signature: signature, authToken: creds.authToken ?? "", url: url, params: pairs) else {
             req.logger.notice("rejected a Twilio webhook with a bad signature", metadata: ["channel_id": .string(raw)])
