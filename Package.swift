@@ -44,6 +44,11 @@ let package = Package(
             dependencies: [.target(name: "App"), .product(name: "AsyncHTTPClient", package: "async-http-client")],
             path: "bench/ExportBench"
         ),
+        .executableTarget(
+            name: "WebhookBench",
+            dependencies: [.target(name: "App"), .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "bench/WebhookBench"
+        ),
         .target(
             name: "App",
             dependencies: [

@@ -148,3 +148,12 @@ struct TwilioClient: Sendable {
         return ok
     }
 }
+
+/// Twilio's request signing for tools outside the module (the webhook benchmark).
+public enum TwilioSigning {
+    public static func signature(authToken: String, url: String, params: [(String, String)]) -> String {
+        TwilioClient.signature(authToken: authToken, url: url, params: params)
+    }
+
+    public static func formEncode(_ fields: [(String, String)]) -> String { TwilioClient.formEncode(fields) }
+}

@@ -302,6 +302,7 @@ struct MessagingService: Sendable {
 
     func publishCreated(_ message: Message, session: InboxSession, channel: Channel) {
         let app = app, businessID = businessID
+        guard app.events.hasSubscribers(businessID) else { return }
         Task {
             guard let dto = try? await InboxViews.session(session, on: app.db) else { return }
             app.events.publish(businessID, BusinessEvent(type: "message.created", id: message.id!, at: message.createdAt,

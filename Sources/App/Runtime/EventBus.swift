@@ -40,6 +40,11 @@ public final class EventBus: Sendable {
 
     var count: Int { subscribers.withLockedValue { $0.count } }
 
+    /// Lets publishers skip building an event nobody is listening to.
+    func hasSubscribers(_ businessID: UUID) -> Bool {
+        subscribers.withLockedValue { $0.values.contains { $0.businessID == businessID } }
+    }
+
     public func finishAll() {
         let all = subscribers.withLockedValue { s -> [Subscriber] in
             let v = Array(s.values)

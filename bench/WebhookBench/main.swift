@@ -1,0 +1,173 @@
+// The inbound Twilio webhook path (issue 4 §9): signature check + dedupe + persist + enqueue,
+// against a baseline route in the same server that returns 200 and does no work, measured in
+// the same run. A real server on a loopback port, SQLite, a Swift load generator.
+//
+//   swift run -c release WebhookBench [seconds]        (default 5 per phase)
+//
+// Phases: (1) closed loop, 32 connections, baseline then webhook: throughput and p50/p99;
+// (2) open loop at 500 requests/s on the webhook: p99. Prints the ratio; asserts nothing.
+import App
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Vapor
+
+@main
+struct WebhookBench {
+    struct Result {
+        let requests: Int
+        let seconds: Double
+        let latencies: [Double]
+        let failures: Int
+        var throughput: Double { Double(requests) / seconds }
+        func percentile(_ p: Double) -> Double {
+            guard !latencies.isEmpty else { return .nan }
+            let sorted = latencies.sorted()
+            return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+        }
+        var line: String {
+            String(format: "%8.0f req/s   p50 %6.2f ms   p99 %6.2f ms   (%d requests, %d failed)",
+                   throughput, percentile(0.5) * 1000, percentile(0.99) * 1000, requests, failures)
+        }
+    }
+
+    static func main() async throws {
+        let seconds = CommandLine.arguments.dropFirst().first.flatMap(Double.init) ?? 5
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("munim-webhook-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+
+        var config = AppConfig()
+        config.database = .sqlite(path: dir.appendingPathComponent("bench.sqlite").path)
+        config.dataDirectory = dir.path
+        config.bcryptCost = 4
+        config.logLevel = .error
+        // Only the inbound path is measured: routing jobs are enqueued, not run.
+        config.workerEnabled = false
+        var env = Environment.production
+        env.arguments = ["bench"]
+        let app = try await Application.make(env)
+        app.logger.logLevel = .error
+        try await configure(app, config: config)
+        app.post("bench", "baseline") { _ in HTTPStatus.ok }
+        try await app.autoMigrate()
+        try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+        let port = app.http.server.shared.localAddress!.port!
+        let base = "http://127.0.0.1:\(port)"
+        var httpConfig = HTTPClient.Configuration()
+        httpConfig.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfig)
+
+        // A business and a Twilio channel, through the API.
+        func call(_ method: HTTPMethod, _ path: String, _ body: String, cookie: String? = nil, csrf: String? = nil) async throws -> (HTTPClientResponse, [String: Any]) {
+            var r = HTTPClientRequest(url: base + path)
+            r.method = method
+            r.headers.add(name: "Content-Type", value: "application/json")
+            if let cookie { r.headers.add(name: "Cookie", value: "munim_session=\(cookie)") }
+            if let csrf { r.headers.add(name: "X-CSRF-Token", value: csrf) }
+            r.body = .bytes(ByteBuffer(string: body))
+            let res = try await http.execute(r, timeout: .seconds(30))
+            let data = try await res.body.collect(upTo: 1 << 20)
+            return (res, (try? JSONSerialization.jsonObject(with: Data(buffer: data))) as? [String: Any] ?? [:])
+        }
+        let (signup, me) = try await call(.POST, "/api/v1/auth/signup",
+                                          #"{"email":"bench@example.com","password":"bench password 1","business_name":"Bench","owner_name":"B"}"#)
+        let cookie = String(signup.headers.first(name: "set-cookie")!.split(separator: ";")[0].split(separator: "=", maxSplits: 1)[1])
+        let token = "0123456789abcdef0123456789abcdef"
+        let (_, channel) = try await call(.POST, "/api/v1/channels",
+            #"{"kind":"twilio_whatsapp","name":"WA","credentials":{"account_sid":"AC\#(String(repeating: "0", count: 32))","auth_token":"\#(token)","from_number":"+14155238886"}}"#,
+            cookie: cookie, csrf: me["csrf_token"] as? String)
+        let path = "/webhooks/twilio/\((channel["id"] as! String).lowercased())"
+        let publicBase = app.publicBaseURL
+
+        let counter = Counter()
+        @Sendable func webhookRequest() -> HTTPClientRequest {
+            let n = counter.next()
+            let fields: [(String, String)] = [("AccountSid", "AC" + String(repeating: "0", count: 32)), ("Body", "price of cement? #\(n)"),
+                                              ("From", "whatsapp:+9198\(String(format: "%08d", n % 500))"), ("MessageSid", "SM\(UUID().uuidString)"),
+                                              ("NumMedia", "0"), ("ProfileName", "Load \(n % 500)"), ("To", "whatsapp:+14155238886")]
+            var r = HTTPClientRequest(url: base + path)
+            r.method = .POST
+            r.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            r.headers.add(name: "X-Twilio-Signature", value: TwilioSigning.signature(authToken: token, url: publicBase + path, params: fields))
+            r.body = .bytes(ByteBuffer(string: TwilioSigning.formEncode(fields)))
+            return r
+        }
+        @Sendable func baselineRequest() -> HTTPClientRequest {
+            var r = HTTPClientRequest(url: base + "/bench/baseline")
+            r.method = .POST
+            r.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            r.body = .bytes(ByteBuffer(string: "a=b"))
+            return r
+        }
+
+        func closedLoop(_ make: @escaping @Sendable () -> HTTPClientRequest, connections: Int) async -> Result {
+            let deadline = ContinuousClock.now + .seconds(seconds)
+            let start = Date()
+            let results = await withTaskGroup(of: ([Double], Int).self) { group in
+                for _ in 0..<connections {
+                    group.addTask {
+                        var lat: [Double] = [], failed = 0
+                        while ContinuousClock.now < deadline {
+                            let t = Date()
+                            do {
+                                let res = try await http.execute(make(), timeout: .seconds(10))
+                                _ = try await res.body.collect(upTo: 1 << 16)
+                                if res.status != .ok { failed += 1 }
+                            } catch { failed += 1 }
+                            lat.append(Date().timeIntervalSince(t))
+                        }
+                        return (lat, failed)
+                    }
+                }
+                var all: [Double] = [], failed = 0
+                for await (l, f) in group { all += l; failed += f }
+                return (all, failed)
+            }
+            return Result(requests: results.0.count, seconds: Date().timeIntervalSince(start), latencies: results.0, failures: results.1)
+        }
+
+        func openLoop(_ make: @escaping @Sendable () -> HTTPClientRequest, rate: Double) async -> Result {
+            let total = Int(rate * seconds)
+            let start = Date()
+            let results = await withTaskGroup(of: (Double, Bool).self) { group in
+                for i in 0..<total {
+                    let due = start.addingTimeInterval(Double(i) / rate)
+                    let wait = due.timeIntervalSinceNow
+                    if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
+                    group.addTask {
+                        let t = Date()
+                        do {
+                            let res = try await http.execute(make(), timeout: .seconds(10))
+                            _ = try await res.body.collect(upTo: 1 << 16)
+                            return (Date().timeIntervalSince(t), res.status == .ok)
+                        } catch { return (Date().timeIntervalSince(t), false) }
+                    }
+                }
+                var all: [Double] = [], failed = 0
+                for await (l, ok) in group { all.append(l); if !ok { failed += 1 } }
+                return (all, failed)
+            }
+            return Result(requests: results.0.count, seconds: Date().timeIntervalSince(start), latencies: results.0, failures: results.1)
+        }
+
+        _ = await closedLoop(baselineRequest, connections: 8)  // warm-up
+        let baseline = await closedLoop(baselineRequest, connections: 32)
+        let webhook = await closedLoop(webhookRequest, connections: 32)
+        let paced = await openLoop(webhookRequest, rate: 500)
+        print("baseline (200, no work)        \(baseline.line)")
+        print("webhook (verify+dedupe+store)  \(webhook.line)")
+        print("webhook at 500 req/s (open)    \(paced.line)")
+        print(String(format: "ratio webhook/baseline throughput: %.2f (target ≥ 0.50); p99 at 500 req/s: %.2f ms (target < 10 ms)",
+                     webhook.throughput / baseline.throughput, paced.percentile(0.99) * 1000))
+        try await http.shutdown()
+        await app.server.shutdown()
+        try await app.asyncShutdown()
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func next() -> Int { lock.lock(); defer { lock.unlock() }; n += 1; return n }
+}
