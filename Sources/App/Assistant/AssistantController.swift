@@ -102,8 +102,8 @@ struct AssistantController {
 
     @Sendable func confirm(req: Request) async throws -> AssistantService.ActionReply {
         let reply = try await Self.service(req).confirm(try LedgerController.id(req))
-        if let follow = reply.followUp, case .string(let raw)? = follow.data["invoice_id"] ?? follow.data["payment_id"], let id = UUID(uuidString: raw) {
-            req.publish(follow.kind == "invoice_issued" ? "invoice.updated" : "payment.recorded", id: id, data: follow.data)
+        if let follow = reply.followUp, let (type, id) = follow.ledgerEvent {
+            req.publish(type, id: id, data: follow.data)
         }
         return reply
     }

@@ -112,7 +112,7 @@ enum ChannelAdapters {
     static func schedulePoll(_ ctx: JobContext, _ channel: Channel, after: TimeInterval) async throws {
         let now = ctx.now
         try await ctx.store.write(ctx.db) { tx in
-            try await JobQueue.finish(ctx.job, on: tx)
+            try await ctx.finish(on: tx)
             try await Channel.query(on: tx).filter(\.$id == channel.id!).set(\.$lastPolledAt, to: now).update()
             try await JobQueue.enqueue("channel.poll", businessID: channel.businessID, payload: ["channel_id": .string(channel.id!.uuidString)],
                                        runAt: now.addingTimeInterval(after), maxAttempts: 3,

@@ -115,16 +115,20 @@ struct MessagingService: Sendable {
     /// in one transaction: once this returns, the message cannot be lost.
     func recordInbound(_ channel: Channel, _ m: InboundMessage) async throws -> InboundOutcome {
         let channelID = channel.id!, businessID = businessID, now = now, kind = channel.kind
-        let owners = try await ownerNumbers()
         let handle = Self.normalizeHandle(kind, m.handle)
-        let isOwner = m.asOwner || (kind == .twilioWhatsapp || kind == .simulator) && Self.phoneKey(handle).map { owners[$0] != nil } == true
+        // Only phone-number channels can carry the owner's own number.
+        var isOwner = m.asOwner
+        if !isOwner, kind == .twilioWhatsapp || kind == .simulator, let key = Self.phoneKey(handle) {
+            isOwner = try await ownerNumbers()[key] != nil
+        }
+        let owner = isOwner
         do {
             let outcome: InboundOutcome = try await store.write(db) { tx in
                 if try await Message.query(on: tx).filter(\.$channelID == channelID).filter(\.$providerID == m.providerID).first() != nil {
                     return .duplicate
                 }
                 let (session, _) = try await Self.findOrCreateSession(channelID: channelID, businessID: businessID, handle: handle,
-                                                                      name: m.name, isOwner: isOwner, threadRef: m.threadRef, now: now, on: tx)
+                                                                      name: m.name, isOwner: owner, threadRef: m.threadRef, now: now, on: tx)
                 let message = try await Self.appendMessage(to: session, direction: "in", author: "contact", authorName: m.name ?? handle,
                                                            text: m.text, media: m.media, status: .received, providerID: m.providerID,
                                                            replyRef: m.replyRef, now: now, on: tx)
@@ -160,11 +164,11 @@ struct MessagingService: Sendable {
             contact.handle = handle
             contact.name = name.map { String($0.prefix(200)) }
             contact.createdAt = now
-            // Link to a ledger customer with the same phone number, so the bot can tell a balance.
-            if let key = phoneKey(handle) {
-                let customers = try await Customer.query(on: tx).filter(\.$businessID == businessID).filter(\.$phone != nil)
-                    .filter(\.$archivedAt == nil).all()
-                contact.customerID = customers.first(where: { $0.phone.flatMap(phoneKey) == key })?.id
+            // Link to a ledger customer with the same phone number (customers' phones are stored in
+            // E.164, as Validate.phone gives them), so the bot can tell a balance.
+            if case .success(let phone) = Validate.phone(handle) {
+                contact.customerID = try await Customer.query(on: tx).filter(\.$businessID == businessID).filter(\.$phone == phone)
+                    .filter(\.$archivedAt == nil).first()?.id
             }
             try await contact.create(on: tx)
         }

@@ -114,7 +114,7 @@ enum Outbox {
         }
         let now = ctx.now
         let updated: Message? = try await ctx.store.write(ctx.db) { tx in
-            try await JobQueue.finish(ctx.job, on: tx)
+            try await ctx.finish(on: tx)
             try await OutboxItem.query(on: tx).filter(\.$id == outboxID).set(\.$status, to: "sent")
                 .set(\.$providerID, to: result.providerID).set(\.$sentAt, to: now).set(\.$updatedAt, to: now)
                 .set(\.$errorMessage, to: nil).update()
@@ -132,7 +132,7 @@ enum Outbox {
     static func fail(_ ctx: JobContext, _ item: OutboxItem, code: String?, message: String) async throws {
         let now = ctx.now
         let updated: Message? = try await ctx.store.write(ctx.db) { tx in
-            try await JobQueue.finish(ctx.job, on: tx)
+            try await ctx.finish(on: tx)
             try await OutboxItem.query(on: tx).filter(\.$id == item.id!).set(\.$status, to: "failed")
                 .set(\.$errorCode, to: code).set(\.$errorMessage, to: message).set(\.$updatedAt, to: now).update()
             guard let m = try await Message.find(item.messageID, on: tx) else { return nil }

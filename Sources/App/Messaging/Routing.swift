@@ -139,9 +139,17 @@ enum OwnerThread {
     }
 
     static func publishLedgerEvent(_ app: Application, businessID: UUID, follow: CardDTO) {
-        guard case .string(let raw)? = follow.data["invoice_id"] ?? follow.data["payment_id"], let id = UUID(uuidString: raw) else { return }
-        app.events.publish(businessID, BusinessEvent(type: follow.kind == "invoice_issued" ? "invoice.updated" : "payment.recorded",
-                                                     id: id, at: app.clock.now(), data: follow.data))
+        guard let (type, id) = follow.ledgerEvent else { return }
+        app.events.publish(businessID, BusinessEvent(type: type, id: id, at: app.clock.now(), data: follow.data))
+    }
+}
+
+extension CardDTO {
+    /// The business event a confirmed card's follow-up stands for (`invoice.updated` or
+    /// `payment.recorded`), for the web and WhatsApp confirm paths alike.
+    var ledgerEvent: (type: String, id: UUID)? {
+        guard case .string(let raw)? = data["invoice_id"] ?? data["payment_id"], let id = UUID(uuidString: raw) else { return nil }
+        return (kind == "invoice_issued" ? "invoice.updated" : "payment.recorded", id)
     }
 }
 

@@ -104,6 +104,14 @@ struct JobContext: Sendable {
     var store: Store { app.store }
     var now: Date { app.clock.now() }
     var logger: Logger
+    /// Set when the handler deleted its job in its own transaction, so the worker does not.
+    let finished = NIOLockedValueBox(false)
+
+    /// Finishes the job inside the handler's transaction (see `JobQueue.finish`).
+    func finish(on tx: any Database) async throws {
+        try await JobQueue.finish(job, on: tx)
+        finished.withLockedValue { $0 = true }
+    }
 }
 
 /// A job kind's code. Registered once at configure time.
@@ -155,39 +163,40 @@ final class JobQueue: Sendable {
         return true
     }
 
-    /// Claims up to `limit` due jobs (queued and due, or running with an expired lease).
+    /// Claims up to `limit` due jobs (queued and due, or running with an expired lease), each with
+    /// its kind's lease, in one statement.
     func claim(limit: Int, now: Date, app: Application) async throws -> [ClaimedJob] {
         let owner = owner
-        let leaseFor: @Sendable (String) -> TimeInterval = { [handlers] kind in handlers.withLockedValue { $0[kind]?.lease ?? 120 } }
+        let leases = handlers.withLockedValue { $0.values.map { ($0.kind, $0.lease) } }
         let rows: [SQLRow] = try await app.store.write(app.db) { tx in
             let sql = try tx.sql
             let skipLocked = app.store.isSQLite ? "" : " FOR UPDATE SKIP LOCKED"
-            // One statement claims and returns; the lease is refined per kind just below.
+            var leaseUntil = SQLQueryString("CASE kind")
+            for (kind, lease) in leases {
+                leaseUntil.appendInterpolation(unsafeRaw: " WHEN ")
+                leaseUntil.appendInterpolation(bind: kind)
+                leaseUntil.appendInterpolation(unsafeRaw: " THEN ")
+                leaseUntil.appendInterpolation(bind: now.addingTimeInterval(lease))
+            }
+            leaseUntil.appendInterpolation(unsafeRaw: " ELSE ")
+            leaseUntil.appendInterpolation(bind: now.addingTimeInterval(120))
+            leaseUntil.appendInterpolation(unsafeRaw: " END")
             return try await sql.raw("""
-                UPDATE jobs SET status = 'running', lease_owner = \(bind: owner), lease_until = \(bind: now.addingTimeInterval(120)),
+                UPDATE jobs SET status = 'running', lease_owner = \(bind: owner), lease_until = \(leaseUntil),
                   attempts = attempts + 1, updated_at = \(bind: now)
                 WHERE id IN (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= \(bind: now))
                   OR (status = 'running' AND lease_until < \(bind: now)) ORDER BY run_at LIMIT \(bind: limit)\(unsafeRaw: skipLocked))
                 RETURNING id, kind, business_id, payload, attempts, max_attempts
                 """).all()
         }
-        var claimed: [ClaimedJob] = []
-        for row in rows {
-            let kind = try row.decode(column: "kind", as: String.self)
+        return try rows.map { row in
             let payloadText = try row.decode(column: "payload", as: String.self)
-            let job = ClaimedJob(id: try row.decode(column: "id", as: UUID.self), kind: kind,
-                                 businessID: try row.decode(column: "business_id", as: UUID?.self),
-                                 payload: (try? JSONDecoder().decode(JSONValue.self, from: Data(payloadText.utf8))) ?? .null,
-                                 attempts: try row.decode(column: "attempts", as: Int.self),
-                                 maxAttempts: try row.decode(column: "max_attempts", as: Int.self), owner: owner)
-            let lease = leaseFor(kind)
-            if lease != 120 {
-                try await app.db.sql.update("jobs").set("lease_until", to: now.addingTimeInterval(lease))
-                    .where("id", .equal, job.id).where("lease_owner", .equal, owner).run()
-            }
-            claimed.append(job)
+            return ClaimedJob(id: try row.decode(column: "id", as: UUID.self), kind: try row.decode(column: "kind", as: String.self),
+                              businessID: try row.decode(column: "business_id", as: UUID?.self),
+                              payload: (try? JSONDecoder().decode(JSONValue.self, from: Data(payloadText.utf8))) ?? .null,
+                              attempts: try row.decode(column: "attempts", as: Int.self),
+                              maxAttempts: try row.decode(column: "max_attempts", as: Int.self), owner: owner)
         }
-        return claimed
     }
 
     struct LeaseLost: Error, CustomStringConvertible {
@@ -244,9 +253,12 @@ final class JobQueue: Sendable {
             return
         }
         do {
-            try await handler.run(JobContext(app: app, job: job, logger: logger))
-            // Handlers that commit effects call finish(on:) themselves; this is a no-op then.
-            try? await app.store.write(app.db) { tx in try await Self.finish(job, on: tx) }
+            let context = JobContext(app: app, job: job, logger: logger)
+            try await handler.run(context)
+            // Handlers that commit effects finish the job in that transaction themselves.
+            if !context.finished.withLockedValue({ $0 }) {
+                try await app.store.write(app.db) { tx in try await Self.finish(job, on: tx) }
+            }
         } catch let e as LeaseLost {
             logger.warning("\(e.description); its result was discarded")
         } catch let e as JobFailure {
