@@ -36,6 +36,7 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
     app.migrations.add(Migrations.all)
     app.vault = try Vault.load(config: config)
     MessagingJobs.register(app)
+    WorkflowEngine.register(app)
     if config.workerEnabled {
         app.lifecycle.use(Worker(concurrency: config.workerConcurrency, pollInterval: .milliseconds(config.workerPollMilliseconds)))
     }
@@ -58,6 +59,6 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
 
 public enum Migrations {
     public static var all: [any Migration] { [CreateAccounts(), CreateLedger(), CreateAssistant(), AddBusinessUPI(), AddExportIndexes(),
-                                               CreateJobs(), CreateMessaging(), CreateCredentials()] }
+                                               CreateJobs(), CreateMessaging(), CreateCredentials(), CreateWorkflows()] }
     public static var names: [String] { all.map(\.name) }
 }

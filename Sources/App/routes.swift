@@ -22,7 +22,10 @@ func routes(_ app: Application) throws {
     EventsController().register(authenticated)
     MessagingController().register(authenticated)
     IntegrationsController().register(authenticated)
+    WorkflowsController().register(authenticated)
     TwilioWebhooks().register(app)
+    WorkflowsController.registerHooks(app)
+    InvoiceLinks.register(app)
 }
 
 func publicPath(_ app: Application, _ file: String) -> String {

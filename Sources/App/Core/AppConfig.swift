@@ -51,6 +51,12 @@ public struct AppConfig: Sendable {
     /// The http node refuses private, loopback and link-local addresses unless this is set.
     public var allowPrivateHTTP: Bool = false
     public var logJSON: Bool = false
+    /// Workflow runs of one business executing at once; more wait in `queued` (DESIGN §7).
+    public var workflowConcurrency: Int = 20
+    /// How long a worker holds a workflow step before another may take it over (crash recovery).
+    public var stepLeaseSeconds: Int = 120
+    /// How long `POST /hooks/{id}` waits for a `respond` node before answering 202.
+    public var hookResponseTimeoutMilliseconds: Int = 5000
 
 
     /// The LLM engine and transcription switch on when a key is configured (DESIGN §1).
@@ -92,6 +98,9 @@ public struct AppConfig: Sendable {
         ("MUNIM_GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token", "Google OAuth token endpoint for service accounts."),
         ("MUNIM_ALLOW_PRIVATE_HTTP", "false", "Let the workflow http node call private, loopback and link-local addresses."),
         ("MUNIM_LOG_FORMAT", "text", "`text` or `json` (one JSON object per line)."),
+        ("MUNIM_WORKFLOW_CONCURRENCY", "20", "Workflow runs of one business executing at once, 1–1000; more wait in the queue."),
+        ("MUNIM_STEP_LEASE_SECONDS", "120", "How long a worker holds a workflow step before another takes it over after a crash, 5–3600."),
+        ("MUNIM_HOOK_RESPONSE_TIMEOUT_MS", "5000", "How long a webhook call waits for the workflow's respond node before answering 202, 0–60000."),
     ]
 
     public struct Invalid: Error, CustomStringConvertible, Sendable {
@@ -188,6 +197,9 @@ public struct AppConfig: Sendable {
         if let n = try int("MUNIM_WORKER_CONCURRENCY", 1...64) { c.workerConcurrency = n }
         if let n = try int("MUNIM_WORKER_POLL_MS", 50...60_000) { c.workerPollMilliseconds = n }
         if let n = try int("MUNIM_OUTBOX_MAX_ATTEMPTS", 1...50) { c.outboxMaxAttempts = n }
+        if let n = try int("MUNIM_WORKFLOW_CONCURRENCY", 1...1000) { c.workflowConcurrency = n }
+        if let n = try int("MUNIM_STEP_LEASE_SECONDS", 5...3600) { c.stepLeaseSeconds = n }
+        if let n = try int("MUNIM_HOOK_RESPONSE_TIMEOUT_MS", 0...60_000) { c.hookResponseTimeoutMilliseconds = n }
         func url(_ name: String) throws -> String? {
             guard let v = value(name) else { return nil }
             guard let u = URL(string: v), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme), u.host != nil else {

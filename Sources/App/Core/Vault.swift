@@ -17,6 +17,13 @@ public struct Vault: Sendable {
         public let description: String
     }
 
+    /// HMAC-SHA256 of `message` under a key derived from the vault key for `purpose` (hex). For
+    /// signed links: the vault key itself never signs anything directly.
+    public func signature(_ message: String, purpose: String) -> String {
+        let derived = HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data(purpose.utf8), outputByteCount: 32)
+        return HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: derived).map { String(format: "%02x", $0) }.joined()
+    }
+
     public func seal(_ plaintext: String) throws -> String {
         let box = try AES.GCM.seal(Data(plaintext.utf8), using: key)
         guard let combined = box.combined else { throw Failure(description: "could not encode a sealed box") }

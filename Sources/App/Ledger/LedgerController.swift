@@ -276,8 +276,11 @@ struct LedgerController {
 
     /// The invoice as an A4 PDF (issue 6 §2), rendered on the thread pool (cairo/pango are blocking).
     @Sendable func invoicePDF(req: Request) async throws -> Response {
-        let service = try Self.service(req)
-        let inv = try await service.invoice(try Self.id(req))
+        try await Self.renderPDF(req, service: try Self.service(req), invoiceID: try Self.id(req))
+    }
+
+    static func renderPDF(_ req: Request, service: LedgerService, invoiceID: UUID) async throws -> Response {
+        let inv = try await service.invoice(invoiceID)
         let dto = try await LedgerViews.invoices([inv], on: req.db)[0]
         let business = try await service.business()
         let customer = try await service.customer(inv.customerID)

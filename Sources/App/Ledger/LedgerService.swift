@@ -93,8 +93,10 @@ public struct LedgerService: Sendable {
         c.address = errors.check("address", Validate.text(input.address, max: 500)) ?? nil
         c.notes = errors.check("notes", Validate.text(input.notes, max: 2000)) ?? nil
         try errors.throwIfAny()
+        let businessID = businessID
         try await writeUnique(duplicate: "A customer with this phone number already exists.", field: "phone") { tx in
             try await c.create(on: tx)
+            try await LedgerEvents.emit(.customerCreated, businessID: businessID, subject: c.id!, key: c.id!.uuidString, on: tx)
         }
         return c
     }
@@ -261,6 +263,36 @@ public struct LedgerService: Sendable {
             let after = try await Self.addStock(tx, businessID: businessID, productID: id, delta: quantity.thousandths, now: now)
             try await Self.movement(p, delta: quantity.thousandths, kind: .restock, reason: reasonText, invoiceID: nil,
                                     userID: userID, stockAfter: after, now: now).create(on: tx)
+        }
+        return try await product(id)
+    }
+
+    /// Adds, removes or sets stock as one movement (the workflow node `ledger/adjust_stock`).
+    /// Removing below zero is a 409; setting applies the difference as an adjustment.
+    func adjustStock(_ id: UUID, quantity: Quantity, mode: String, reason: String?) async throws -> Product {
+        guard quantity.thousandths >= 0, mode == "set" || quantity.thousandths > 0 else {
+            throw APIError.validation("quantity", mode == "set" ? "must not be negative" : "must be greater than zero")
+        }
+        guard ["add", "remove", "set"].contains(mode) else { throw APIError.validation("mode", "must be add, remove or set") }
+        var errors = FieldErrors()
+        let reasonText = (errors.check("reason", Validate.text(reason, max: 200)) ?? nil) ?? (mode == "add" ? "Restock" : "Adjustment")
+        try errors.throwIfAny()
+        let businessID = businessID, now = now, userID = userID
+        try await write { tx in
+            let p = try await product(id, on: tx)
+            let delta: Int64
+            switch mode {
+            case "add": delta = quantity.thousandths
+            case "remove": delta = -quantity.thousandths
+            default: delta = quantity.thousandths - p.stock
+            }
+            guard delta != 0 else { return }
+            let after = try await Self.addStock(tx, businessID: businessID, productID: id, delta: delta, now: now)
+            try await Self.movement(p, delta: delta, kind: mode == "add" ? .restock : .adjustment, reason: reasonText, invoiceID: nil,
+                                    userID: userID, stockAfter: after, now: now).create(on: tx)
+            if after <= p.lowStockThreshold && p.stock > p.lowStockThreshold {
+                try await LedgerEvents.emit(.stockLow, businessID: businessID, subject: id, key: "\(id.uuidString)-\(UUID().uuidString)", on: tx)
+            }
         }
         return try await product(id)
     }
@@ -500,7 +532,11 @@ public struct LedgerService: Sendable {
             }
             try await Self.movement(p, delta: -qty, kind: .sale, reason: "Sold on \(numberText)", invoiceID: id,
                                     userID: userID, stockAfter: after, now: now).create(on: tx)
+            if after <= p.lowStockThreshold && after + qty > p.lowStockThreshold {
+                try await LedgerEvents.emit(.stockLow, businessID: businessID, subject: pid, key: "\(pid.uuidString)-\(id.uuidString)", on: tx)
+            }
         }
+        try await LedgerEvents.emit(.invoiceIssued, businessID: businessID, subject: id, key: id.uuidString, on: tx)
 
         // 5. An upfront payment, allocated to this invoice first; then any credit the customer holds.
         if let payment {
@@ -604,6 +640,7 @@ public struct LedgerService: Sendable {
         p.createdAt = now
         try await p.create(on: tx)
         try await settleCredit(customerID: customerID, preferred: preferred, on: tx)
+        try await LedgerEvents.emit(.paymentRecorded, businessID: businessID, subject: p.id!, key: p.id!.uuidString, on: tx)
         return p.id!
     }
 

@@ -228,6 +228,16 @@ final class JobQueue: Sendable {
         }
     }
 
+    /// Puts a job back for later without spending an attempt (it could not start yet).
+    func postpone(_ job: ClaimedJob, after: TimeInterval, now: Date, app: Application) async throws {
+        try await app.store.write(app.db) { tx in
+            try await tx.sql.update("jobs").set("status", to: "queued").set("run_at", to: now.addingTimeInterval(after))
+                .set("lease_owner", to: SQLLiteral.null).set("lease_until", to: SQLLiteral.null)
+                .set("attempts", to: SQLRaw("attempts - 1")).set("updated_at", to: now)
+                .where("id", .equal, job.id).where("lease_owner", .equal, job.owner).run()
+        }
+    }
+
     /// Exponential backoff with jitter: 5 s, 10 s, 20 s … capped at 10 minutes, ±20%.
     static func backoff(attempt: Int, base: TimeInterval = 5, cap: TimeInterval = 600) -> TimeInterval {
         let raw = min(cap, base * pow(2, Double(max(0, attempt - 1))))
@@ -261,6 +271,8 @@ final class JobQueue: Sendable {
             }
         } catch let e as LeaseLost {
             logger.warning("\(e.description); its result was discarded")
+        } catch let e as JobPostpone {
+            try? await postpone(job, after: e.after, now: app.clock.now(), app: app)
         } catch let e as JobFailure {
             if case .retry(_, let after) = e {
                 try? await fail(job, error: e.description, retryAfter: after, permanent: false, now: app.clock.now(), app: app)

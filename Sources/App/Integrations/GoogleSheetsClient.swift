@@ -1,0 +1,151 @@
+import AsyncHTTPClient
+import Foundation
+import JWTKit
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+
+/// Google Sheets v4 with a service account (DESIGN §8): a JWT signed RS256 (jwt-kit) is exchanged
+/// at the token endpoint for an OAuth access token, cached until shortly before it expires.
+struct GoogleSheetsClient: Sendable {
+    let http: HTTPClient
+    let sheetsURL: String
+    let tokenURL: String
+    let account: GoogleServiceAccount
+    let tokens: GoogleTokenCache
+    var timeout: TimeAmount = .seconds(20)
+
+    static let scope = "https://www.googleapis.com/auth/spreadsheets"
+
+    struct Failure: Error, CustomStringConvertible, Sendable {
+        let status: Int?
+        let message: String
+        var retryable: Bool { status.map { $0 == 429 || $0 >= 500 } ?? true }
+        var description: String { "Google \(status.map(String.init) ?? "unreachable"): \(message)" }
+    }
+
+    struct Claims: JWTPayload {
+        let iss: IssuerClaim
+        let scope: String
+        let aud: AudienceClaim
+        let iat: IssuedAtClaim
+        let exp: ExpirationClaim
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
+    }
+
+    struct TokenResponse: Decodable {
+        let access_token: String
+        let expires_in: Int?
+    }
+
+    /// A signed assertion for the token endpoint.
+    func assertion(now: Date) async throws -> String {
+        let key: Insecure.RSA.PrivateKey
+        do { key = try Insecure.RSA.PrivateKey(pem: account.private_key) } catch {
+            throw Failure(status: 400, message: "the service account's private_key is not a valid RSA key")
+        }
+        let keys = await JWTKeyCollection().add(rsa: key, digestAlgorithm: .sha256)
+        let claims = Claims(iss: .init(value: account.client_email), scope: Self.scope, aud: .init(value: [tokenURL]),
+                            iat: .init(value: now), exp: .init(value: now.addingTimeInterval(3600)))
+        return try await keys.sign(claims)
+    }
+
+    func accessToken(now: Date) async throws -> String {
+        if let cached = tokens.valid(for: account.client_email, at: now) { return cached }
+        let jwt = try await assertion(now: now)
+        var request = HTTPClientRequest(url: tokenURL)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        let form = "grant_type=\(Self.formEscape("urn:ietf:params:oauth:grant-type:jwt-bearer"))&assertion=\(jwt)"
+        request.body = .bytes(ByteBuffer(string: form))
+        let (status, data) = try await send(request)
+        guard status == 200, let t = try? JSONDecoder().decode(TokenResponse.self, from: data) else {
+            throw Failure(status: status, message: "token exchange failed: \(Self.errorText(data))")
+        }
+        tokens.store(t.access_token, for: account.client_email, until: now.addingTimeInterval(TimeInterval(max(60, (t.expires_in ?? 3600) - 60))))
+        return t.access_token
+    }
+
+    func append(spreadsheetID: String, range: String, values: [[JSONValue]], now: Date) async throws -> JSONValue {
+        let path = "/v4/spreadsheets/\(Self.pathEscape(spreadsheetID))/values/\(Self.pathEscape(range)):append?valueInputOption=USER_ENTERED&insertDataOption=INSERT_ROWS"
+        let body = try JSONEncoder().encode(["values": values])
+        return try await call(.POST, path, body: body, now: now)
+    }
+
+    func read(spreadsheetID: String, range: String, now: Date) async throws -> JSONValue {
+        try await call(.GET, "/v4/spreadsheets/\(Self.pathEscape(spreadsheetID))/values/\(Self.pathEscape(range))", body: nil, now: now)
+    }
+
+    private func call(_ method: HTTPMethod, _ path: String, body: Data?, now: Date) async throws -> JSONValue {
+        var token = try await accessToken(now: now)
+        for attempt in 0..<2 {
+            var request = HTTPClientRequest(url: sheetsURL + path)
+            request.method = method
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            if let body {
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(data: body))
+            }
+            let (status, data) = try await send(request)
+            if status == 401 && attempt == 0 {
+                // The cached token was revoked or expired early: one fresh exchange.
+                tokens.drop(account.client_email)
+                token = try await accessToken(now: now)
+                continue
+            }
+            guard (200..<300).contains(status) else { throw Failure(status: status, message: Self.errorText(data)) }
+            return (try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .object([:])
+        }
+        throw Failure(status: 401, message: "the access token was refused")
+    }
+
+    private func send(_ request: HTTPClientRequest) async throws -> (Int, Data) {
+        do {
+            let response = try await http.execute(request, timeout: timeout)
+            let body = try await response.body.collect(upTo: 4 << 20)
+            return (Int(response.status.code), Data(buffer: body))
+        } catch let e as Failure {
+            throw e
+        } catch {
+            throw Failure(status: nil, message: "could not reach Google (\(type(of: error)))")
+        }
+    }
+
+    static func errorText(_ data: Data) -> String {
+        if let v = try? JSONDecoder().decode(JSONValue.self, from: data) {
+            if case .string(let m)? = v["error"]?["message"] { return String(m.prefix(300)) }
+            if case .string(let m)? = v["error_description"] { return String(m.prefix(300)) }
+            if case .string(let m)? = v["error"] { return String(m.prefix(300)) }
+        }
+        return String(decoding: data.prefix(200), as: UTF8.self)
+    }
+
+    static func pathEscape(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~!:")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+
+    static func formEscape(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+}
+
+/// OAuth tokens per service account, shared by all steps of this process.
+final class GoogleTokenCache: Sendable {
+    private let tokens = NIOLockedValueBox<[String: (String, Date)]>([:])
+
+    func valid(for account: String, at now: Date) -> String? {
+        tokens.withLockedValue { t in t[account].flatMap { $0.1 > now ? $0.0 : nil } }
+    }
+
+    func store(_ token: String, for account: String, until: Date) {
+        tokens.withLockedValue { $0[account] = (token, until) }
+    }
+
+    func drop(_ account: String) {
+        tokens.withLockedValue { _ = $0.removeValue(forKey: account) }
+    }
+}

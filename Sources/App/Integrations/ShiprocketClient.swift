@@ -1,0 +1,90 @@
+import AsyncHTTPClient
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+
+/// Shiprocket's external API (DESIGN §8): `POST /v1/external/auth/login` with the API user's email
+/// and password gives a bearer token (valid for days), cached per account and renewed on a 401.
+struct ShiprocketClient: Sendable {
+    let http: HTTPClient
+    let baseURL: String
+    let email: String
+    let password: String
+    let tokens: ShiprocketTokenCache
+    var timeout: TimeAmount = .seconds(20)
+
+    struct Failure: Error, CustomStringConvertible, Sendable {
+        let status: Int?
+        let message: String
+        var retryable: Bool { status.map { $0 == 429 || $0 >= 500 } ?? true }
+        var description: String { "Shiprocket \(status.map(String.init) ?? "unreachable"): \(message)" }
+    }
+
+    func login() async throws -> String {
+        let body = try JSONEncoder().encode(["email": email, "password": password])
+        let (status, data) = try await send(.POST, "/v1/external/auth/login", body: body, token: nil)
+        guard status == 200, case .string(let token)? = (try? JSONDecoder().decode(JSONValue.self, from: data))?["token"] else {
+            throw Failure(status: status, message: "login failed: \(Self.errorText(data))")
+        }
+        tokens.store(token, for: email)
+        return token
+    }
+
+    func createOrder(_ order: JSONValue) async throws -> JSONValue {
+        try await call(.POST, "/v1/external/orders/create/adhoc", body: try JSONEncoder().encode(order))
+    }
+
+    func track(awb: String) async throws -> JSONValue {
+        guard !awb.isEmpty, awb.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+            throw Failure(status: 400, message: "not an AWB number")
+        }
+        return try await call(.GET, "/v1/external/courier/track/awb/\(awb)", body: nil)
+    }
+
+    private func call(_ method: HTTPMethod, _ path: String, body: Data?) async throws -> JSONValue {
+        var token: String
+        if let cached = tokens.token(for: email) { token = cached } else { token = try await login() }
+        for attempt in 0..<2 {
+            let (status, data) = try await send(method, path, body: body, token: token)
+            if status == 401 && attempt == 0 {
+                tokens.drop(email)
+                token = try await login()
+                continue
+            }
+            guard (200..<300).contains(status) else { throw Failure(status: status, message: Self.errorText(data)) }
+            return (try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .object([:])
+        }
+        throw Failure(status: 401, message: "the token was refused")
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, body: Data?, token: String?) async throws -> (Int, Data) {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: body))
+        }
+        do {
+            let response = try await http.execute(request, timeout: timeout)
+            let data = try await response.body.collect(upTo: 2 << 20)
+            return (Int(response.status.code), Data(buffer: data))
+        } catch {
+            throw Failure(status: nil, message: "could not reach Shiprocket (\(type(of: error)))")
+        }
+    }
+
+    static func errorText(_ data: Data) -> String {
+        if let v = try? JSONDecoder().decode(JSONValue.self, from: data), case .string(let m)? = v["message"] { return String(m.prefix(300)) }
+        return String(decoding: data.prefix(200), as: UTF8.self)
+    }
+}
+
+final class ShiprocketTokenCache: Sendable {
+    private let tokens = NIOLockedValueBox<[String: String]>([:])
+    func token(for account: String) -> String? { tokens.withLockedValue { $0[account] } }
+    func store(_ token: String, for account: String) { tokens.withLockedValue { $0[account] = token } }
+    func drop(_ account: String) { tokens.withLockedValue { _ = $0.removeValue(forKey: account) } }
+}

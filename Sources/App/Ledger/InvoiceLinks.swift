@@ -1,0 +1,46 @@
+import Fluent
+import Foundation
+import Vapor
+
+/// Signed, expiring public links to an invoice PDF, for providers that fetch a file by URL (Twilio's
+/// MediaUrl) and for customers without an account. `GET /p/invoices/{id}.pdf?b=&exp=&sig=` where
+/// `sig` is an HMAC over the invoice, business and expiry under a key derived from the vault key.
+enum InvoiceLinks {
+    static let purpose = "invoice-pdf-link"
+    static let lifetime: TimeInterval = 30 * 86_400
+
+    static func url(_ app: Application, invoiceID: UUID, businessID: UUID, now: Date) -> String {
+        let exp = Int64(now.addingTimeInterval(lifetime).timeIntervalSince1970)
+        let sig = app.vault.signature(message(invoiceID, businessID, exp), purpose: purpose)
+        return "\(app.publicBaseURL)/p/invoices/\(invoiceID.uuidString.lowercased()).pdf?b=\(businessID.uuidString.lowercased())&exp=\(exp)&sig=\(sig)"
+    }
+
+    static func message(_ invoiceID: UUID, _ businessID: UUID, _ exp: Int64) -> String {
+        "\(invoiceID.uuidString.lowercased())|\(businessID.uuidString.lowercased())|\(exp)"
+    }
+
+    static func register(_ app: Application) {
+        app.get("p", "invoices", ":file", use: serve)
+    }
+
+    @Sendable static func serve(req: Request) async throws -> Response {
+        let file = req.parameters.get("file") ?? ""
+        guard file.hasSuffix(".pdf"), let invoiceID = UUID(uuidString: String(file.dropLast(4))),
+              let b = req.query[String.self, at: "b"], let businessID = UUID(uuidString: b),
+              let expText = req.query[String.self, at: "exp"], let exp = Int64(expText),
+              let sig = req.query[String.self, at: "sig"] else {
+            throw APIError.notFound("Invoice")
+        }
+        let expected = req.application.vault.signature(message(invoiceID, businessID, exp), purpose: purpose)
+        guard Tokens.equal(sig.lowercased(), expected) else { throw APIError.forbidden("This link is not valid.") }
+        guard Double(exp) > req.now.timeIntervalSince1970 else {
+            throw APIError(.gone, "link_expired", "This invoice link has expired; ask the business for a new one.")
+        }
+        let service = LedgerService(db: req.db, store: req.store, businessID: businessID, userID: nil, now: req.now)
+        let inv = try await service.invoice(invoiceID)
+        guard inv.status != .draft else { throw APIError.notFound("Invoice") }
+        let res = try await LedgerController.renderPDF(req, service: service, invoiceID: invoiceID)
+        res.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=300")
+        return res
+    }
+}

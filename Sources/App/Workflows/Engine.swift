@@ -1,0 +1,715 @@
+import AsyncHTTPClient
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import SQLKit
+import Vapor
+import WorkflowCore
+
+/// What a node produced: the port it leaves by and its output object.
+struct NodeResult: Sendable {
+    var port: String = "out"
+    var output: WValue
+}
+
+/// How a node failed. Retryable failures are tried again with backoff while the node has attempts
+/// left (network nodes: 3); permanent ones fail the step at once.
+enum NodeFailure: Error, CustomStringConvertible {
+    case retryable(String, after: TimeInterval? = nil)
+    case permanent(String)
+
+    var description: String {
+        switch self {
+        case .retryable(let m, _), .permanent(let m): return m
+        }
+    }
+}
+
+/// What a node implementation sees (DESIGN §7).
+struct StepContext: Sendable {
+    let app: Application
+    let businessID: UUID
+    let runID: UUID
+    let node: Node
+    let spec: NodeSpec
+    /// Params with every `{{…}}` resolved.
+    let params: WValue
+    let variables: VariableContext
+    /// Run id + node id: the same on every attempt of this step, passed to providers that accept one.
+    let idempotencyKey: String
+    let attempt: Int
+    let logger: Logger
+    let now: Date
+
+    func string(_ name: String) -> String? {
+        guard let v = params[name], v != .null else { return nil }
+        let s = v.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return s.isEmpty ? nil : s
+    }
+
+    func requireString(_ name: String) throws -> String {
+        guard let s = string(name) else { throw NodeFailure.permanent("\(name) is empty") }
+        return s
+    }
+
+    func int(_ name: String) throws -> Int64? {
+        guard let v = params[name], v != .null, !(v.stringValue?.isEmpty ?? false) else { return nil }
+        guard let i = v.intValue else { throw NodeFailure.permanent("\(name) must be a whole number, got \(v.text)") }
+        return i
+    }
+
+    func number(_ name: String) throws -> Double? {
+        guard let v = params[name], v != .null, !(v.stringValue?.isEmpty ?? false) else { return nil }
+        guard let d = v.numberValue else { throw NodeFailure.permanent("\(name) must be a number, got \(v.text)") }
+        return d
+    }
+
+    func bool(_ name: String, default d: Bool) -> Bool {
+        params[name]?.boolValue ?? spec.param(name)?.defaultValue?.boolValue ?? d
+    }
+}
+
+typealias NodeRun = @Sendable (StepContext) async throws -> NodeResult
+/// Nodes that only write this database (the ledger) run inside the transaction that commits their
+/// step, so their effect and the step's result are one atomic change: never applied twice.
+typealias NodeRunInTransaction = @Sendable (StepContext, any Database) async throws -> NodeResult
+
+enum NodeExecutor: Sendable {
+    case external(NodeRun)
+    case transactional(NodeRunInTransaction)
+}
+
+/// The durable runtime of DESIGN §7: runs and steps are rows advanced by jobs. Every step's result
+/// is committed together with its successors' step rows and jobs, under a lock on the run row.
+enum WorkflowEngine {
+    static let startKind = "run.start"
+    static let stepKind = "run.step"
+    /// Extra job attempts beyond the node's own, for failures of the engine's own machinery (a
+    /// database hiccup) rather than of the node.
+    static let infraAttempts = 3
+
+    static func register(_ app: Application) {
+        let lease = TimeInterval(app.munimConfig.stepLeaseSeconds)
+        app.jobs.register(JobHandler(kind: startKind, lease: 30) { try await start($0) })
+        app.jobs.register(JobHandler(kind: stepKind, lease: lease) { try await step($0) })
+        WorkflowTriggers.register(app)
+        // Create the shared per-process state now, not lazily from concurrent tasks.
+        _ = app.blueprints
+        _ = app.runWaiters
+        _ = app.googleTokens
+        _ = app.shiprocketTokens
+        var config = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: .seconds(60)))
+        config.decompression = .enabled(limit: .ratio(20))
+        let client = HTTPClient(eventLoopGroupProvider: .shared(app.eventLoopGroup), configuration: config)
+        app.workflowHTTP = client
+        app.lifecycle.use(HTTPClientShutdown(client: client))
+    }
+
+    // MARK: creating runs
+
+    /// Creates a queued run of the workflow's current version and its start job, in `tx`.
+    /// With a `dedupeKey`, a second call for the same key returns the first run (`created` false).
+    static func createRun(_ w: Workflow, trigger: String, payload: WValue, dedupeKey: String?, app: Application,
+                          now: Date, on tx: any Database) async throws -> (id: UUID, created: Bool) {
+        guard let version = try await WorkflowVersion.query(on: tx).filter(\.$workflowID == w.id!).filter(\.$version == w.version).first() else {
+            throw APIError.conflict("no_version", "This workflow has no saved version.")
+        }
+        let id = UUID()
+        let rows = try await tx.sql.raw("""
+            INSERT INTO runs (id, business_id, workflow_id, version_id, version, status, trigger_service, trigger_payload,
+              dedupe_key, created_at, updated_at)
+            VALUES (\(bind: id), \(bind: w.businessID), \(bind: w.id!), \(bind: version.id!), \(bind: version.version), 'queued',
+              \(bind: trigger), \(bind: WorkflowJSON.text(payload)), \(bind: dedupeKey), \(bind: now), \(bind: now))
+            ON CONFLICT (workflow_id, dedupe_key) DO NOTHING RETURNING id
+            """).all()
+        guard !rows.isEmpty else {
+            guard let existing = try await WorkflowRun.query(on: tx).filter(\.$workflowID == w.id!).filter(\.$dedupeKey == dedupeKey).first() else {
+                throw APIError.conflict("run_conflict", "A run with this key is being created; try again.")
+            }
+            return (existing.id!, false)
+        }
+        try await JobQueue.enqueue(startKind, businessID: w.businessID, payload: ["run_id": .string(id.uuidString)],
+                                   runAt: now, maxAttempts: 10, on: tx)
+        return (id, true)
+    }
+
+    // MARK: run.start
+
+    static func start(_ ctx: JobContext) async throws {
+        let runID = try ctx.job.uuid("run_id")
+        let app = ctx.app
+        let limit = app.munimConfig.workflowConcurrency
+        let outcome: Advance? = try await ctx.store.write(ctx.db) { tx in
+            guard let run = try await lockRun(runID, on: tx), run.status == .queued else {
+                try await ctx.finish(on: tx)
+                return nil
+            }
+            // The per-business limit: runs over it wait in `queued` (DESIGN §7).
+            if !ctx.store.isSQLite {
+                try await tx.sql.raw("SELECT id FROM businesses WHERE id = \(bind: run.businessID) FOR UPDATE").run()
+            }
+            let running = try await WorkflowRun.query(on: tx).filter(\.$businessID == run.businessID)
+                .filter(\.$status == .running).count()
+            if running >= limit { throw JobPostpone(after: 0.5) }
+            let version = try await versionRow(run.versionID, on: tx)
+            let entry = try app.blueprints.entry(version, app: app)
+            guard let triggerID = entry.planner.triggerID else { throw JobFailure.permanent("the workflow has no trigger") }
+            run.status = .running
+            run.startedAt = ctx.now
+            run.updatedAt = ctx.now
+            try await run.update(on: tx)
+            let step = newStep(run, node: triggerID, status: .succeeded, now: ctx.now)
+            step.port = "out"
+            step.output = run.triggerPayload
+            step.startedAt = ctx.now
+            step.finishedAt = ctx.now
+            step.attempts = 1
+            try await step.create(on: tx)
+            let adv = try await advance(run, finished: step, entry: entry, app: app, now: ctx.now, on: tx)
+            try await ctx.finish(on: tx)
+            return adv
+        }
+        if let outcome { outcome.publish(app) }
+    }
+
+    // MARK: run.step
+
+    static func step(_ ctx: JobContext) async throws {
+        let app = ctx.app
+        let runID = try ctx.job.uuid("run_id")
+        guard case .string(let nodeID)? = ctx.job.payload["node_id"] else { throw JobFailure.permanent("job without node_id") }
+        guard let run = try await WorkflowRun.find(runID, on: ctx.db) else { return }
+        guard let step = try await RunStep.query(on: ctx.db).filter(\.$runID == runID).filter(\.$nodeID == nodeID).first() else { return }
+        if run.status.isFinished || [.succeeded, .failed, .skipped, .cancelled].contains(step.status) {
+            if run.status == .cancelled && [.queued, .running, .waiting].contains(step.status) {
+                try await ctx.store.write(ctx.db) { tx in
+                    try await RunStep.query(on: tx).filter(\.$id == step.id!).set(\.$status, to: .cancelled)
+                        .set(\.$finishedAt, to: ctx.now).set(\.$updatedAt, to: ctx.now).update()
+                    try await ctx.finish(on: tx)
+                }
+            }
+            return
+        }
+        let version = try await versionRow(run.versionID, on: ctx.db)
+        let entry = try app.blueprints.entry(version, app: app)
+        guard let node = entry.blueprint.node(nodeID), let spec = NodeCatalog.spec(for: node) else {
+            throw JobFailure.permanent("node \(nodeID) is not in version \(version.version)")
+        }
+        let variables = try await variableContext(run, app: app, db: ctx.db)
+        let attempt = ctx.job.attempts
+        let isWake = ctx.job.payload["wake"] == .bool(true)
+
+        switch node.nodeKind {
+        case .router?:
+            do {
+                let port = try BranchRouter.choosePort(params: node.params, context: variables)
+                try await succeed(run, step, entry: entry, port: port, output: ["port": .string(port)], input: nil, ctx: ctx)
+            } catch {
+                try await fail(run, step, entry: entry, message: String(describing: error), input: nil, ctx: ctx)
+            }
+            return
+        case .delay?:
+            try await delay(run, step, node: node, entry: entry, variables: variables, isWake: isWake, ctx: ctx)
+            return
+        case .approval?:
+            try await Approvals.step(run, step, node: node, entry: entry, variables: variables, isWake: isWake, ctx: ctx)
+            return
+        default:
+            break
+        }
+
+        let params: WValue
+        do {
+            params = try Template.resolve(node.params, context: variables)
+        } catch {
+            try await fail(run, step, entry: entry, message: String(describing: error), input: nil, ctx: ctx)
+            return
+        }
+        let input = redact(params, spec: spec)
+        guard let executor = WorkflowNodes.executor(service: node.service, task: node.task) else {
+            try await fail(run, step, entry: entry, message: "\(spec.key) cannot run on this server", input: input, ctx: ctx)
+            return
+        }
+        let sctx = StepContext(app: app, businessID: run.businessID, runID: runID, node: node, spec: spec, params: params,
+                               variables: variables, idempotencyKey: "\(runID.uuidString.lowercased())-\(nodeID)",
+                               attempt: attempt, logger: ctx.logger, now: ctx.now)
+        let nodeAttempts = spec.defaultAttempts
+        do {
+            switch executor {
+            case .transactional(let body):
+                try await succeed(run, step, entry: entry, port: nil, output: nil, input: input, ctx: ctx, body: { tx in
+                    try await body(sctx, tx)
+                })
+            case .external(let body):
+                if spec.network {
+                    // Mark it running so the builder's monitor shows the call in flight.
+                    try await RunStep.query(on: ctx.db).filter(\.$id == step.id!).set(\.$status, to: .running)
+                        .set(\.$startedAt, to: ctx.now).set(\.$attempts, to: attempt).set(\.$input, to: WorkflowJSON.text(input))
+                        .set(\.$updatedAt, to: ctx.now).update()
+                    publishStep(app, run, nodeID: nodeID, status: .running, port: nil, error: nil)
+                }
+                let result = try await withTimeout(seconds: spec.defaultTimeoutSeconds, node: spec.key) { try await body(sctx) }
+                try await succeed(run, step, entry: entry, port: result.port, output: result.output, input: input, ctx: ctx)
+            }
+        } catch let e as JobQueue.LeaseLost {
+            throw e
+        } catch let e as NodeFailure {
+            if case .retryable(let message, let after) = e, attempt < nodeAttempts {
+                try await noteRetry(step, message: message, attempt: attempt, ctx: ctx)
+                throw JobFailure.retry(message, after: after)
+            }
+            try await fail(run, step, entry: entry, message: e.description, input: input, ctx: ctx)
+        } catch let e as APIError {
+            // A service refused (no such customer, not enough stock): the input is wrong, retrying
+            // will not help.
+            try await fail(run, step, entry: entry, message: e.message, input: input, ctx: ctx)
+        } catch {
+            // The engine's own machinery (the database): retry the job, and give up on the step
+            // only when its attempts are spent.
+            let message = String(describing: error)
+            if ctx.job.isLastAttempt {
+                try await fail(run, step, entry: entry, message: message, input: input, ctx: ctx)
+            } else {
+                throw error
+            }
+        }
+    }
+
+    static func noteRetry(_ step: RunStep, message: String, attempt: Int, ctx: JobContext) async throws {
+        try await RunStep.query(on: ctx.db).filter(\.$id == step.id!).set(\.$status, to: .queued)
+            .set(\.$error, to: "attempt \(attempt) failed: \(message)").set(\.$attempts, to: attempt)
+            .set(\.$updatedAt, to: ctx.now).update()
+    }
+
+    static func withTimeout<T: Sendable>(seconds: Int, node: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                throw NodeFailure.retryable("\(node) took longer than \(seconds) s")
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
+    // MARK: delays
+
+    static func delay(_ run: WorkflowRun, _ step: RunStep, node: Node, entry: BlueprintCache.Entry, variables: VariableContext,
+                      isWake: Bool, ctx: JobContext) async throws {
+        if let wake = step.wakeAt {
+            if ctx.now >= wake {
+                try await succeed(run, step, entry: entry, port: "out", output: ["waited_until": .string(ISODate.string(wake))],
+                                  input: WorkflowJSON.value(step.input), ctx: ctx)
+            } else {
+                // Woken early (a retried job): go back to sleep until the time.
+                try await sleep(run, step, until: wake, input: WorkflowJSON.value(step.input), ctx: ctx)
+            }
+            return
+        }
+        let params: WValue
+        do { params = try Template.resolve(node.params, context: variables) } catch {
+            try await fail(run, step, entry: entry, message: String(describing: error), input: nil, ctx: ctx)
+            return
+        }
+        var wake: Date? = nil
+        if let d = params["duration"], d != .null, !(d.stringValue ?? "x").isEmpty {
+            guard let seconds = WDuration.seconds(d.text) else {
+                try await fail(run, step, entry: entry, message: "duration \(d.text) is not a duration like 90s, 10m or 2h", input: params, ctx: ctx)
+                return
+            }
+            wake = ctx.now.addingTimeInterval(TimeInterval(seconds))
+        } else if let u = params["until"]?.stringValue, !u.isEmpty {
+            guard let date = ISODate.parse(u, timeZone: variables.timeZone) else {
+                try await fail(run, step, entry: entry, message: "until \(u) is not a date and time", input: params, ctx: ctx)
+                return
+            }
+            wake = date
+        }
+        guard let wake, wake > ctx.now else {
+            try await succeed(run, step, entry: entry, port: "out", output: ["waited_until": .string(ISODate.string(ctx.now))],
+                              input: params, ctx: ctx)
+            return
+        }
+        try await sleep(run, step, until: wake, input: params, ctx: ctx)
+    }
+
+    /// Parks a step until `until`: the step is `waiting` and a wake-up job is due then (a persisted
+    /// wake-up, not a sleeping task).
+    static func sleep(_ run: WorkflowRun, _ step: RunStep, until: Date, input: WValue, ctx: JobContext) async throws {
+        let app = ctx.app
+        let adv: Advance? = try await ctx.store.write(ctx.db) { tx in
+            guard let locked = try await lockRun(run.id!, on: tx), !locked.status.isFinished else {
+                try await ctx.finish(on: tx)
+                return nil
+            }
+            step.status = .waiting
+            step.wakeAt = until
+            step.input = WorkflowJSON.text(input)
+            step.startedAt = step.startedAt ?? ctx.now
+            step.attempts = ctx.job.attempts
+            step.updatedAt = ctx.now
+            try await step.update(on: tx)
+            try await JobQueue.enqueue(stepKind, businessID: run.businessID,
+                                       payload: ["run_id": .string(run.id!.uuidString), "node_id": .string(step.nodeID), "wake": true],
+                                       runAt: until, maxAttempts: infraAttempts + 1, on: tx)
+            let adv = try await refreshRunStatus(locked, app: app, now: ctx.now, on: tx)
+            try await ctx.finish(on: tx)
+            return adv
+        }
+        if let adv {
+            publishStep(app, run, nodeID: step.nodeID, status: .waiting, port: nil, error: nil)
+            adv.publish(app)
+        }
+    }
+
+    // MARK: committing outcomes
+
+    /// Commits a step's success (running `body` in the same transaction when given) and queues what
+    /// follows.
+    static func succeed(_ run: WorkflowRun, _ step: RunStep, entry: BlueprintCache.Entry, port: String?, output: WValue?,
+                        input: WValue?, ctx: JobContext,
+                        body: (@Sendable (any Database) async throws -> NodeResult)? = nil) async throws {
+        let app = ctx.app
+        let adv: Advance? = try await ctx.store.write(ctx.db) { tx in
+            guard let locked = try await lockRun(run.id!, on: tx), !locked.status.isFinished else {
+                try await ctx.finish(on: tx)
+                return nil
+            }
+            var result = NodeResult(port: port ?? "out", output: output ?? [:])
+            if let body { result = try await body(tx) }
+            step.status = .succeeded
+            step.port = result.port
+            step.output = WorkflowJSON.text(result.output)
+            if let input { step.input = WorkflowJSON.text(input) }
+            step.error = nil
+            step.attempts = ctx.job.attempts
+            step.startedAt = step.startedAt ?? ctx.now
+            step.finishedAt = ctx.now
+            step.updatedAt = ctx.now
+            try await step.update(on: tx)
+            if let node = entry.blueprint.node(step.nodeID), node.service == "respond" {
+                locked.response = step.output
+            }
+            let adv = try await advance(locked, finished: step, entry: entry, app: app, now: ctx.now, on: tx)
+            try await ctx.finish(on: tx)
+            return adv
+        }
+        if let adv {
+            adv.publish(app)
+            if step.status == .succeeded, entry.blueprint.node(step.nodeID)?.service == "respond" {
+                app.runWaiters.signal(run.id!)
+            }
+        }
+    }
+
+    /// A step failed for good: follow its "error" connection when it has one, else fail the run.
+    static func fail(_ run: WorkflowRun, _ step: RunStep, entry: BlueprintCache.Entry, message: String, input: WValue?,
+                     ctx: JobContext) async throws {
+        if entry.planner.hasConnection(from: step.nodeID, port: "error") {
+            try await succeed(run, step, entry: entry, port: "error", output: ["error": .string(message)], input: input, ctx: ctx)
+            return
+        }
+        let app = ctx.app
+        let adv: Advance? = try await ctx.store.write(ctx.db) { tx in
+            guard let locked = try await lockRun(run.id!, on: tx), !locked.status.isFinished else {
+                try await ctx.finish(on: tx)
+                return nil
+            }
+            step.status = .failed
+            step.error = String(message.prefix(2000))
+            if let input { step.input = WorkflowJSON.text(input) }
+            step.attempts = ctx.job.attempts
+            step.startedAt = step.startedAt ?? ctx.now
+            step.finishedAt = ctx.now
+            step.updatedAt = ctx.now
+            try await step.update(on: tx)
+            let adv = try await finishRun(locked, status: .failed, error: "\(step.nodeID): \(message)", app: app, now: ctx.now, on: tx)
+            try await ctx.finish(on: tx)
+            return adv
+        }
+        adv?.publish(app)
+        app.runWaiters.signal(run.id!)
+    }
+
+    /// Ends a run: other unfinished steps are cancelled (their jobs find the run over and stop).
+    static func finishRun(_ run: WorkflowRun, status: RunStatus, error: String?, app: Application, now: Date,
+                          on tx: any Database) async throws -> Advance {
+        run.status = status
+        run.error = error.map { String($0.prefix(2000)) }
+        run.finishedAt = now
+        run.updatedAt = now
+        try await run.update(on: tx)
+        let open = try await RunStep.query(on: tx).filter(\.$runID == run.id!).filter(\.$status ~~ [.queued, .running, .waiting]).all()
+        for s in open {
+            s.status = .cancelled
+            s.finishedAt = now
+            s.updatedAt = now
+            try await s.update(on: tx)
+        }
+        var adv = Advance(run: RunRef(run))
+        adv.steps = open.map { ($0.nodeID, StepStatus.cancelled, nil, nil) }
+        return adv
+    }
+
+    /// After `finished` got its outcome: records the skips it causes, queues the nodes it made ready
+    /// (a step row and a job each, in this transaction), and settles the run's status.
+    static func advance(_ run: WorkflowRun, finished: RunStep, entry: BlueprintCache.Entry, app: Application, now: Date,
+                        on tx: any Database) async throws -> Advance {
+        var adv = Advance(run: RunRef(run))
+        adv.steps.append((finished.nodeID, finished.status, finished.port, finished.error))
+        var steps = try await RunStep.query(on: tx).filter(\.$runID == run.id!).all()
+        var states: [String: NodeOutcome] = [:]
+        for s in steps {
+            switch s.status {
+            case .succeeded: states[s.nodeID] = .succeeded(port: s.port ?? "out")
+            case .skipped: states[s.nodeID] = .skipped
+            default: break
+            }
+        }
+        let (ready, skipped) = entry.planner.advance(states: states, finished: finished.nodeID)
+        let existing = Set(steps.map(\.nodeID))
+        for id in skipped where !existing.contains(id) {
+            let s = newStep(run, node: id, status: .skipped, now: now)
+            s.finishedAt = now
+            try await s.create(on: tx)
+            steps.append(s)
+            adv.steps.append((id, .skipped, nil, nil))
+        }
+        for id in ready where !existing.contains(id) {
+            let s = newStep(run, node: id, status: .queued, now: now)
+            try await s.create(on: tx)
+            steps.append(s)
+            let attempts = entry.blueprint.node(id).flatMap { NodeCatalog.spec(for: $0) }?.defaultAttempts ?? 1
+            try await JobQueue.enqueue(stepKind, businessID: run.businessID,
+                                       payload: ["run_id": .string(run.id!.uuidString), "node_id": .string(id)],
+                                       runAt: now, maxAttempts: attempts + infraAttempts, on: tx)
+            adv.steps.append((id, .queued, nil, nil))
+            adv.queuedJobs = true
+        }
+        var finalStates = states
+        for id in skipped { finalStates[id] = .skipped }
+        if entry.planner.isComplete(states: finalStates) {
+            let done = try await finishRun(run, status: .succeeded, error: nil, app: app, now: now, on: tx)
+            adv.run = done.run
+            adv.finished = true
+        } else {
+            let status: RunStatus = steps.contains { $0.status == .queued || $0.status == .running } ? .running : .waiting
+            if status != run.status {
+                run.status = status
+                run.updatedAt = now
+                try await run.update(on: tx)
+            }
+            adv.run = RunRef(run)
+        }
+        return adv
+    }
+
+    /// The run's status from its open steps, after one of them went to sleep.
+    static func refreshRunStatus(_ run: WorkflowRun, app: Application, now: Date, on tx: any Database) async throws -> Advance {
+        let active = try await RunStep.query(on: tx).filter(\.$runID == run.id!).filter(\.$status ~~ [.queued, .running]).count()
+        let status: RunStatus = active > 0 ? .running : .waiting
+        if status != run.status {
+            run.status = status
+            run.updatedAt = now
+            try await run.update(on: tx)
+        }
+        return Advance(run: RunRef(run))
+    }
+
+    // MARK: helpers
+
+    static func newStep(_ run: WorkflowRun, node: String, status: StepStatus, now: Date) -> RunStep {
+        let s = RunStep()
+        s.id = UUID()
+        s.runID = run.id!
+        s.businessID = run.businessID
+        s.nodeID = node
+        s.status = status
+        s.attempts = 0
+        s.createdAt = now
+        s.updatedAt = now
+        return s
+    }
+
+    /// The run row, locked for the rest of the transaction on PostgreSQL (SQLite serializes writers),
+    /// so two steps of one run finishing at once see each other's outcome: a join node is queued once.
+    static func lockRun(_ id: UUID, on tx: any Database) async throws -> WorkflowRun? {
+        if let sql = tx as? any SQLDatabase, sql.dialect.name == "postgresql" {
+            _ = try await sql.raw("SELECT id FROM runs WHERE id = \(bind: id) FOR UPDATE").all()
+        }
+        return try await WorkflowRun.find(id, on: tx)
+    }
+
+    static func versionRow(_ id: UUID, on db: any Database) async throws -> WorkflowVersion {
+        guard let v = try await WorkflowVersion.find(id, on: db) else { throw JobFailure.permanent("workflow version gone") }
+        return v
+    }
+
+    /// `{{trigger.…}}`, `{{steps.<id>.…}}` and `{{business.…}}` for a run.
+    static func variableContext(_ run: WorkflowRun, app: Application, db: any Database) async throws -> VariableContext {
+        let steps = try await RunStep.query(on: db).filter(\.$runID == run.id!).filter(\.$status == .succeeded)
+            .field(\.$nodeID).field(\.$output).all()
+        var outputs: [String: WValue] = [:]
+        for s in steps { outputs[s.nodeID] = WorkflowJSON.value(s.output) }
+        let business = try await Business.find(run.businessID, on: db)
+        let tz = business.flatMap { TimeZone(identifier: $0.timezone) } ?? TimeZone(identifier: "Asia/Kolkata")!
+        var b: [String: WValue] = [:]
+        if let business {
+            b["name"] = .string(business.name)
+            b["phone"] = business.whatsappNumber.map(WValue.string) ?? .null
+            b["whatsapp_number"] = business.whatsappNumber.map(WValue.string) ?? .null
+            b["address"] = business.address.map(WValue.string) ?? .null
+            b["gstin"] = business.gstin.map(WValue.string) ?? .null
+            b["upi_id"] = business.upiID.map(WValue.string) ?? .null
+            b["timezone"] = .string(business.timezone)
+            b["hours"] = business.hours.map(WValue.string) ?? .null
+        }
+        return VariableContext(trigger: WorkflowJSON.value(run.triggerPayload), steps: outputs, business: .object(b), timeZone: tz)
+    }
+
+    static let sensitiveKeys = ["authorization", "password", "secret", "token", "api_key", "apikey", "key_secret", "cookie"]
+
+    /// A step's input as stored and shown: secret params and credential-looking keys redacted.
+    static func redact(_ params: WValue, spec: NodeSpec) -> WValue {
+        guard case .object(var o) = params else { return params }
+        for ps in spec.params where ps.type == .secret && o[ps.name] != nil { o[ps.name] = .string(WorkflowSecrets.mask) }
+        func scrub(_ v: WValue) -> WValue {
+            switch v {
+            case .object(let d):
+                var out: [String: WValue] = [:]
+                for (k, x) in d {
+                    out[k] = sensitiveKeys.contains(where: { k.lowercased().contains($0) }) ? .string(WorkflowSecrets.mask) : scrub(x)
+                }
+                return .object(out)
+            case .array(let a): return .array(a.map(scrub))
+            default: return v
+            }
+        }
+        if let h = o["headers"] { o["headers"] = scrub(h) }
+        return .object(o)
+    }
+
+    // MARK: events
+
+    static func publishStep(_ app: Application, _ run: WorkflowRun, nodeID: String, status: StepStatus, port: String?, error: String?) {
+        guard app.events.hasSubscribers(run.businessID) else { return }
+        app.events.publish(run.businessID, BusinessEvent(type: "run.step", id: run.id!, at: app.clock.now(), data: [
+            "run_id": .string(run.id!.uuidString), "workflow_id": .string(run.workflowID.uuidString), "node_id": .string(nodeID),
+            "status": .string(status.rawValue), "port": port.map(JSONValue.string) ?? .null, "error": error.map(JSONValue.string) ?? .null,
+        ]))
+    }
+}
+
+/// Shuts the http node's client down with the application.
+struct HTTPClientShutdown: LifecycleHandler {
+    let client: HTTPClient
+    func shutdownAsync(_ app: Application) async {
+        try? await client.shutdown()
+    }
+}
+
+/// A run's identity and status after a commit, for events.
+struct RunRef: Sendable {
+    let id: UUID
+    let businessID: UUID
+    let workflowID: UUID
+    let status: RunStatus
+
+    init(_ r: WorkflowRun) {
+        id = r.id!
+        businessID = r.businessID
+        workflowID = r.workflowID
+        status = r.status
+    }
+}
+
+/// What a commit changed, published after the transaction: SSE events and the worker wake-up.
+struct Advance: Sendable {
+    var run: RunRef
+    var steps: [(String, StepStatus, String?, String?)] = []
+    var queuedJobs = false
+    var finished = false
+
+    func publish(_ app: Application) {
+        if queuedJobs { app.jobs.wakeup.notify() }
+        if run.status.isFinished { app.runWaiters.signal(run.id) }
+        guard app.events.hasSubscribers(run.businessID) else { return }
+        let now = app.clock.now()
+        for (node, status, port, error) in steps {
+            app.events.publish(run.businessID, BusinessEvent(type: "run.step", id: run.id, at: now, data: [
+                "run_id": .string(run.id.uuidString), "workflow_id": .string(run.workflowID.uuidString), "node_id": .string(node),
+                "status": .string(status.rawValue), "port": port.map(JSONValue.string) ?? .null,
+                "error": error.map(JSONValue.string) ?? .null,
+            ]))
+        }
+        app.events.publish(run.businessID, BusinessEvent(type: "run.updated", id: run.id, at: now, data: [
+            "id": .string(run.id.uuidString), "workflow_id": .string(run.workflowID.uuidString), "status": .string(run.status.rawValue),
+        ]))
+    }
+}
+
+/// Webhook callers waiting for a run's `respond` node, in this process. Other processes' workers
+/// are noticed by polling (see `WorkflowTriggers.awaitResponse`).
+final class RunWaiters: Sendable {
+    private struct State {
+        var waiting: [UUID: [UUID: CheckedContinuation<Void, Never>]] = [:]
+        /// Tokens whose timer fired before their continuation was registered.
+        var fired: Set<UUID> = []
+    }
+    private let state = NIOLockedValueBox(State())
+
+    func signal(_ runID: UUID) {
+        let list = state.withLockedValue { $0.waiting.removeValue(forKey: runID) } ?? [:]
+        for c in list.values { c.resume() }
+    }
+
+    /// Returns when signalled or after `timeout`, whichever is first.
+    func wait(_ runID: UUID, timeout: Duration) async {
+        let token = UUID()
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            if !Task.isCancelled { self.expire(runID, token) }
+        }
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = state.withLockedValue { s -> Bool in
+                if s.fired.remove(token) != nil { return true }
+                s.waiting[runID, default: [:]][token] = c
+                return false
+            }
+            if now { c.resume() }
+        }
+        timer.cancel()
+        await timer.value
+        state.withLockedValue { _ = $0.fired.remove(token) }
+    }
+
+    private func expire(_ runID: UUID, _ token: UUID) {
+        let c = state.withLockedValue { s -> CheckedContinuation<Void, Never>? in
+            guard let c = s.waiting[runID]?.removeValue(forKey: token) else {
+                s.fired.insert(token)
+                return nil
+            }
+            if s.waiting[runID]?.isEmpty == true { s.waiting[runID] = nil }
+            return c
+        }
+        c?.resume()
+    }
+}
+
+extension Application {
+    private struct RunWaitersKey: StorageKey { typealias Value = RunWaiters }
+
+    var runWaiters: RunWaiters {
+        if let w = storage[RunWaitersKey.self] { return w }
+        let w = RunWaiters()
+        storage[RunWaitersKey.self] = w
+        return w
+    }
+}
+
+/// Thrown by a handler to run its job again later without spending an attempt (a run waiting for a
+/// slot under the concurrency limit).
+struct JobPostpone: Error {
+    let after: TimeInterval
+}

@@ -1,0 +1,266 @@
+import AsyncHTTPClient
+import Fluent
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Vapor
+import WorkflowCore
+
+/// Nodes that call a provider configured on the Integrations page (or the LLM).
+enum ProviderNodes {
+    static func credentials(_ ctx: StepContext, _ provider: IntegrationProvider) async throws -> [String: String] {
+        guard let creds = try await Integrations.load(ctx.app, businessID: ctx.businessID, provider) else {
+            throw NodeFailure.permanent("\(provider.title) is not connected; add its credentials on the Integrations page")
+        }
+        return creds
+    }
+
+    /// Provider errors: 429/5xx/unreachable are worth retrying, other 4xx are not.
+    static func failure(_ retryable: Bool, _ message: String) -> NodeFailure {
+        retryable ? .retryable(message) : .permanent(message)
+    }
+
+    // MARK: Razorpay
+
+    static func createPaymentLink(_ ctx: StepContext) async throws -> NodeResult {
+        guard let amount = try ctx.int("amount"), amount >= 100 else {
+            throw NodeFailure.permanent("amount must be at least 100 paise (₹1)")
+        }
+        var expireBy: Int64? = nil
+        if let e = ctx.string("expire_by") {
+            guard let d = ISODate.parse(e, timeZone: ctx.variables.timeZone) else { throw NodeFailure.permanent("expire_by is not a date") }
+            expireBy = Int64(d.timeIntervalSince1970)
+        }
+        let client = PaymentLinks.client(ctx.app, try await credentials(ctx, .razorpay))
+        let customer = RazorpayClient.CustomerInfo(name: ctx.string("customer_name"), contact: ctx.string("customer_phone"),
+                                                   email: ctx.string("customer_email"))
+        do {
+            // reference_id is the step's idempotency key: a retried step finds the link it made.
+            let link = try await client.createPaymentLink(amount: amount, referenceID: String(ctx.idempotencyKey.suffix(40)),
+                                                          description: ctx.string("description"),
+                                                          customer: customer.name == nil && customer.contact == nil && customer.email == nil ? nil : customer,
+                                                          expireBy: expireBy)
+            return NodeResult(output: ["link_id": .string(link.id), "short_url": link.short_url.map(WValue.string) ?? .null,
+                                       "status": .string(link.status), "amount": .int(link.amount)])
+        } catch let e as RazorpayClient.Failure {
+            throw failure(e.retryable, e.description)
+        }
+    }
+
+    static func getPaymentLink(_ ctx: StepContext) async throws -> NodeResult {
+        let client = PaymentLinks.client(ctx.app, try await credentials(ctx, .razorpay))
+        do {
+            let link = try await client.paymentLink(id: try ctx.requireString("link_id"))
+            return NodeResult(output: ["link_id": .string(link.id), "status": .string(link.status),
+                                       "amount_paid": .int(link.amount_paid ?? 0), "short_url": link.short_url.map(WValue.string) ?? .null])
+        } catch let e as RazorpayClient.Failure {
+            throw failure(e.retryable, e.description)
+        }
+    }
+
+    // MARK: Google Sheets
+
+    static func sheets(_ ctx: StepContext) async throws -> GoogleSheetsClient {
+        let creds = try await credentials(ctx, .googleSheets)
+        guard let json = creds["service_account_json"],
+              let account = try? JSONDecoder().decode(GoogleServiceAccount.self, from: Data(json.utf8)) else {
+            throw NodeFailure.permanent("the Google service account key cannot be read; paste it again on Integrations")
+        }
+        let config = ctx.app.munimConfig
+        return GoogleSheetsClient(http: ctx.app.http.client.shared, sheetsURL: config.googleSheetsURL,
+                                  tokenURL: account.token_uri ?? config.googleTokenURL, account: account, tokens: ctx.app.googleTokens)
+    }
+
+    static func sheetsAppend(_ ctx: StepContext) async throws -> NodeResult {
+        guard let values = ctx.params["values"]?.arrayValue, !values.isEmpty else { throw NodeFailure.permanent("values is empty") }
+        // One row; nested arrays are several rows.
+        let rows: [[JSONValue]] = values.allSatisfy({ $0.arrayValue != nil })
+            ? values.map { ($0.arrayValue ?? []).map(cell) } : [values.map(cell)]
+        do {
+            let reply = try await sheets(ctx).append(spreadsheetID: try ctx.requireString("spreadsheet_id"), range: try ctx.requireString("range"),
+                                                     values: rows, now: ctx.now)
+            let updates = reply["updates"]
+            return NodeResult(output: ["updated_range": updates?["updatedRange"].map { WValue($0) } ?? .null,
+                                       "updated_rows": updates?["updatedRows"].map { WValue($0) } ?? .int(Int64(rows.count))])
+        } catch let e as GoogleSheetsClient.Failure {
+            throw failure(e.retryable, e.description)
+        }
+    }
+
+    static func cell(_ v: WValue) -> JSONValue {
+        switch v {
+        case .int, .double, .bool, .string: return JSONValue(v)
+        case .null: return .string("")
+        default: return .string(v.compactJSON)
+        }
+    }
+
+    static func sheetsRead(_ ctx: StepContext) async throws -> NodeResult {
+        do {
+            let reply = try await sheets(ctx).read(spreadsheetID: try ctx.requireString("spreadsheet_id"), range: try ctx.requireString("range"),
+                                                   now: ctx.now)
+            let values = reply["values"].map { WValue($0) } ?? .array([])
+            return NodeResult(output: ["values": values, "row_count": .int(Int64(values.arrayValue?.count ?? 0))])
+        } catch let e as GoogleSheetsClient.Failure {
+            throw failure(e.retryable, e.description)
+        }
+    }
+
+    // MARK: Shiprocket
+
+    static func shiprocket(_ ctx: StepContext) async throws -> ShiprocketClient {
+        let creds = try await credentials(ctx, .shiprocket)
+        return ShiprocketClient(http: ctx.app.http.client.shared, baseURL: ctx.app.munimConfig.shiprocketAPIURL,
+                                email: creds["email"] ?? "", password: creds["password"] ?? "", tokens: ctx.app.shiprocketTokens)
+    }
+
+    static func shiprocketCreate(_ ctx: StepContext) async throws -> NodeResult {
+        guard let items = ctx.params["items"]?.arrayValue, !items.isEmpty else { throw NodeFailure.permanent("items is empty") }
+        guard let subTotal = try ctx.int("sub_total"), subTotal > 0 else { throw NodeFailure.permanent("sub_total must be above zero (paise)") }
+        guard let weight = try ctx.number("weight"), weight > 0 else { throw NodeFailure.permanent("weight must be above zero (kg)") }
+        let date = ctx.string("order_date").flatMap { ISODate.parse($0, timeZone: ctx.variables.timeZone) } ?? ctx.now
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = ctx.variables.timeZone
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        var orderItems: [JSONValue] = []
+        for (i, item) in items.enumerated() {
+            guard let name = item["name"]?.text, !name.isEmpty else { throw NodeFailure.permanent("items[\(i)].name is empty") }
+            guard let units = item["units"]?.numberValue, units > 0 else { throw NodeFailure.permanent("items[\(i)].units must be above zero") }
+            guard let price = item["selling_price"]?.numberValue else { throw NodeFailure.permanent("items[\(i)].selling_price is not a number") }
+            orderItems.append(["name": .string(name), "sku": .string(item["sku"]?.text.nonEmpty ?? "item-\(i + 1)"),
+                               "units": .double(units), "selling_price": .double(price)])
+        }
+        var order: [String: JSONValue] = [
+            // The order id doubles as Shiprocket's duplicate check; the step key makes it unique per step.
+            "order_id": .string(try ctx.requireString("order_id")), "order_date": .string(f.string(from: date)),
+            "pickup_location": "Primary",
+            "billing_customer_name": .string(try ctx.requireString("billing_customer_name")), "billing_last_name": "",
+            "billing_address": .string(try ctx.requireString("billing_address")),
+            "billing_city": .string(ctx.string("billing_city") ?? ""), "billing_pincode": .string(ctx.string("billing_pincode") ?? ""),
+            "billing_state": .string(ctx.string("billing_state") ?? ""), "billing_country": "India",
+            "billing_email": "", "billing_phone": .string(try ctx.requireString("billing_phone")),
+            "shipping_is_billing": true, "order_items": .array(orderItems),
+            "payment_method": .string(ctx.string("payment_method") ?? "Prepaid"),
+            "sub_total": .double(Double(subTotal) / 100), "weight": .double(weight),
+        ]
+        for dim in ["length", "breadth", "height"] { order[dim] = .double(try ctx.number(dim) ?? 10) }
+        do {
+            let reply = try await shiprocket(ctx).createOrder(.object(order))
+            func text(_ v: JSONValue?) -> WValue {
+                switch v { case .int(let i)?: return .string(String(i)); case .string(let s)?: return .string(s); default: return .null }
+            }
+            return NodeResult(output: ["shiprocket_order_id": text(reply["order_id"]), "shipment_id": text(reply["shipment_id"]),
+                                       "status": reply["status"].map { WValue($0) } ?? .null])
+        } catch let e as ShiprocketClient.Failure {
+            throw failure(e.retryable, e.description)
+        }
+    }
+
+    static func shiprocketTrack(_ ctx: StepContext) async throws -> NodeResult {
+        let awb = try ctx.requireString("awb")
+        do {
+            let reply = try await shiprocket(ctx).track(awb: awb)
+            let data = reply["tracking_data"]
+            let track: JSONValue? = { if case .array(let a)? = data?["shipment_track"] { return a.first } else { return nil } }()
+            return NodeResult(output: ["awb": .string(awb), "current_status": track?["current_status"].map { WValue($0) } ?? .null,
+                                       "etd": data?["etd"].map { WValue($0) } ?? .null,
+                                       "events": data?["shipment_track_activities"].map { WValue($0) } ?? .array([])])
+        } catch let e as ShiprocketClient.Failure {
+            throw failure(e.retryable, e.description)
+        }
+    }
+
+    // MARK: LLM
+
+    static func llm(_ ctx: StepContext) throws -> OpenAIClient {
+        let config = ctx.app.munimConfig
+        guard let key = config.openAIKey else { throw NodeFailure.permanent("no LLM configured") }
+        return OpenAIClient(http: ctx.app.http.client.shared, baseURL: config.openAIBaseURL, apiKey: key,
+                            timeout: .seconds(Int64(max(config.llmTimeoutSeconds, 30))))
+    }
+
+    static let answerSchema: JSONValue = [
+        "type": "object", "additionalProperties": false, "required": ["answer"],
+        "properties": ["answer": ["type": "string"]],
+    ]
+
+    static func ask(_ ctx: StepContext, system: String, user: String) async throws -> String {
+        let client = try llm(ctx)
+        do {
+            let content = try await client.completeJSON(model: ctx.app.munimConfig.llmModel, system: system, user: user,
+                                                        schemaName: "answer", schema: answerSchema)
+            guard case .string(let answer)? = (try? JSONDecoder().decode(JSONValue.self, from: Data(content.utf8)))?["answer"] else {
+                throw NodeFailure.permanent("the LLM's reply was not the requested JSON")
+            }
+            return answer
+        } catch let e as OpenAIClient.Failure {
+            throw NodeFailure.retryable("LLM: \(e.description)")
+        }
+    }
+
+    static func gpt(_ ctx: StepContext) async throws -> NodeResult {
+        let json = ctx.string("output") == "json"
+        var system = ctx.string("persona").map { "You are \($0). " } ?? ""
+        system += try ctx.requireString("instructions")
+        if json { system += "\nPut a JSON object, as text, in \"answer\"." }
+        let answer = try await ask(ctx, system: system, user: try ctx.requireString("input"))
+        if json {
+            guard let parsed = WValue.parse(json: answer), parsed.objectValue != nil else {
+                throw NodeFailure.permanent("the LLM did not return a JSON object")
+            }
+            return NodeResult(output: ["text": .string(answer), "json": parsed])
+        }
+        return NodeResult(output: ["text": .string(answer), "json": .null])
+    }
+
+    /// A reply draft: the LLM when configured, else the template (which may use variables).
+    /// Approval (on by default) is handled by the engine after this returns.
+    static func draftReply(_ ctx: StepContext) async throws -> NodeResult {
+        let incoming = try ctx.requireString("text")
+        if ctx.app.munimConfig.llmEnabled {
+            let tone = ctx.string("tone") ?? "warm and brief"
+            let business = ctx.variables.business["name"]?.text ?? "the business"
+            let draft = try await ask(ctx, system: "You write replies for \(business), a small business. Tone: \(tone). "
+                                      + "Reply in the customer's language, under 280 characters, no hashtags.", user: incoming)
+            return NodeResult(output: ["draft": .string(draft)])
+        }
+        guard let template = ctx.string("template") else {
+            throw NodeFailure.permanent("no LLM configured and no template given")
+        }
+        return NodeResult(output: ["draft": .string(template)])
+    }
+}
+
+extension IntegrationProvider {
+    var title: String {
+        switch self {
+        case .razorpay: return "Razorpay"
+        case .googleSheets: return "Google Sheets"
+        case .shiprocket: return "Shiprocket"
+        }
+    }
+}
+
+extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
+}
+
+extension Application {
+    private struct GoogleTokensKey: StorageKey { typealias Value = GoogleTokenCache }
+    private struct ShiprocketTokensKey: StorageKey { typealias Value = ShiprocketTokenCache }
+
+    var googleTokens: GoogleTokenCache {
+        if let c = storage[GoogleTokensKey.self] { return c }
+        let c = GoogleTokenCache()
+        storage[GoogleTokensKey.self] = c
+        return c
+    }
+
+    var shiprocketTokens: ShiprocketTokenCache {
+        if let c = storage[ShiprocketTokensKey.self] { return c }
+        let c = ShiprocketTokenCache()
+        storage[ShiprocketTokensKey.self] = c
+        return c
+    }
+}

@@ -1,0 +1,76 @@
+import Fluent
+import Foundation
+import Vapor
+import WorkflowCore
+
+/// Bluesky, Pixelfed (Mastodon API) and Instagram nodes, on the business's connected channels.
+enum SocialNodes {
+    static func run(_ ctx: StepContext) async throws -> NodeResult {
+        let kind: ChannelKind
+        switch ctx.node.service {
+        case "bluesky": kind = .bluesky
+        case "pixelfed": kind = .mastodon
+        default: kind = .instagram
+        }
+        let channel = try await WorkflowNodes.channel(ctx.app, businessID: ctx.businessID, id: ctx.string("channel_id"), kinds: [kind])
+        let creds = try ChannelAdapters.credentials(ctx.app, channel)
+        do {
+            switch "\(ctx.node.service)/\(ctx.node.task)" {
+            case "bluesky/post", "bluesky/reply":
+                let text = try ctx.requireString("text")
+                guard text.count <= 300 else { throw NodeFailure.permanent("a Bluesky post is at most 300 characters (this is \(text.count))") }
+                var reply: BlueskyClient.ReplyRef? = nil
+                if ctx.node.task == "reply" { reply = try await replyRef(ctx, parentURI: try ctx.requireString("parent_uri")) }
+                let r = reply
+                let created = try await SocialAdapters.withBluesky(ctx.app, channel, creds) { c, s in
+                    try await c.createPost(text: text, reply: r, createdAt: ctx.now, session: s)
+                }
+                return NodeResult(output: ["uri": .string(created.uri), "cid": .string(created.cid)])
+            case "bluesky/send_dm":
+                let to = try ctx.requireString("to"), text = try ctx.requireString("text")
+                let sent = try await SocialAdapters.withBluesky(ctx.app, channel, creds) { c, s -> (BlueskyClient.ChatMessage, BlueskySession) in
+                    let (did, s1) = to.hasPrefix("did:") ? (to, s) : try await c.resolveHandle(to.hasPrefix("@") ? String(to.dropFirst()) : to, session: s)
+                    let (convo, s2) = try await c.getConvoForMembers(members: [did], session: s1)
+                    return try await c.sendMessage(convoId: convo.id, text: text, session: s2)
+                }
+                return NodeResult(output: ["message_id": .string(sent.id)])
+            case "pixelfed/post", "pixelfed/reply":
+                let client = SocialAdapters.mastodon(ctx.app, creds)
+                var media: [String] = []
+                if let url = ctx.string("media_url") {
+                    let (data, type) = try await SocialAdapters.download(ctx.app, url)
+                    media = [try await client.uploadMedia(data: data, filename: "image", contentType: type).id]
+                }
+                let status = try await client.postStatus(text: try ctx.requireString("text"),
+                                                         inReplyToID: ctx.node.task == "reply" ? try ctx.requireString("in_reply_to_id") : nil,
+                                                         mediaIDs: media, visibility: .public, idempotencyKey: ctx.idempotencyKey)
+                return NodeResult(output: ["status_id": .string(status.id), "url": status.url.map(WValue.string) ?? .null])
+            case "instagram/publish":
+                let id = try await SocialAdapters.publish(ctx.app, channel: channel, text: ctx.string("caption") ?? "",
+                                                          imageURL: try ctx.requireString("image_url"), idempotencyKey: ctx.idempotencyKey)
+                return NodeResult(output: ["media_id": .string(id)])
+            default:
+                let sent = try await SocialAdapters.instagram(ctx.app, creds).sendMessage(recipientID: try ctx.requireString("recipient_id"),
+                                                                                          text: try ctx.requireString("text"))
+                return NodeResult(output: ["message_id": .string(sent.messageId)])
+            }
+        } catch let e as NodeFailure {
+            throw e
+        } catch {
+            let f = SocialAdapters.failure(error)
+            throw f.retryable ? NodeFailure.retryable(f.message) : NodeFailure.permanent(f.message)
+        }
+    }
+
+    /// Reply refs for a post Munim has seen (a mention in the inbox): root and parent URIs and CIDs.
+    static func replyRef(_ ctx: StepContext, parentURI: String) async throws -> BlueskyClient.ReplyRef {
+        guard let m = try await Message.query(on: ctx.app.db).filter(\.$businessID == ctx.businessID).filter(\.$providerID == parentURI).first(),
+              let text = m.replyRef, let ref = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)),
+              case .string(let rootURI)? = ref["root_uri"], case .string(let rootCID)? = ref["root_cid"],
+              case .string(let parentCID)? = ref["parent_cid"] else {
+            throw NodeFailure.permanent("\(parentURI) is not a post Munim received; it can reply only to mentions in the inbox")
+        }
+        let parentURIValue = ref["parent_uri"]?.stringValue ?? parentURI
+        return BlueskyClient.ReplyRef(root: .init(uri: rootURI, cid: rootCID), parent: .init(uri: parentURIValue, cid: parentCID))
+    }
+}

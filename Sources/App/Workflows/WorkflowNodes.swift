@@ -1,0 +1,213 @@
+import AsyncHTTPClient
+import Fluent
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Vapor
+import WorkflowCore
+
+/// The code behind each catalog node (DESIGN §7). Nodes that only touch this database run inside
+/// the step's commit transaction; the rest call providers with the step's idempotency key.
+enum WorkflowNodes {
+    static func executor(service: String, task: String) -> NodeExecutor? {
+        switch "\(service)/\(task)" {
+        case "data/set": return .external { ctx in NodeResult(output: ctx.params["values"] ?? [:]) }
+        case "respond/respond": return .external(respond)
+        case "whatsapp/send_message", "whatsapp/send_media": return .transactional(whatsapp)
+        case "ledger/create_invoice": return .transactional(LedgerNodes.createInvoice)
+        case "ledger/record_payment": return .transactional(LedgerNodes.recordPayment)
+        case "ledger/adjust_stock": return .transactional(LedgerNodes.adjustStock)
+        case "ledger/get_customer_balance": return .external(LedgerNodes.customerBalance)
+        case "ledger/list_debtors": return .external(LedgerNodes.listDebtors)
+        case "ledger/find_product": return .external(LedgerNodes.findProduct)
+        case "ledger/sales_summary": return .external(LedgerNodes.salesSummary)
+        case "razorpay/create_payment_link": return .external(ProviderNodes.createPaymentLink)
+        case "razorpay/get_payment_link": return .external(ProviderNodes.getPaymentLink)
+        case "google_sheets/append_row": return .external(ProviderNodes.sheetsAppend)
+        case "google_sheets/read_range": return .external(ProviderNodes.sheetsRead)
+        case "shiprocket/create_order": return .external(ProviderNodes.shiprocketCreate)
+        case "shiprocket/track_awb": return .external(ProviderNodes.shiprocketTrack)
+        case "gpt/process_text": return .external(ProviderNodes.gpt)
+        case "social/draft_reply": return .external(ProviderNodes.draftReply)
+        case "http/request": return .external(HTTPNode.run)
+        case "bluesky/post", "bluesky/reply", "bluesky/send_dm", "pixelfed/post", "pixelfed/reply",
+             "instagram/publish", "instagram/send_dm":
+            return .external(SocialNodes.run)
+        default: return nil
+        }
+    }
+
+    static func respond(_ ctx: StepContext) async throws -> NodeResult {
+        let status = try ctx.int("status") ?? 200
+        guard (100...599).contains(status) else { throw NodeFailure.permanent("status must be an HTTP status from 100 to 599") }
+        var headers: [String: WValue] = [:]
+        for (k, v) in ctx.params["headers"]?.objectValue ?? [:] { headers[k] = .string(v.text) }
+        return NodeResult(output: ["status": .int(status), "body": ctx.params["body"] ?? .null, "headers": .object(headers)])
+    }
+
+    /// The channel a messaging node sends on: the one named, else the business's first enabled
+    /// channel of the given kinds (in that order of preference).
+    static func channel(_ app: Application, businessID: UUID, id: String?, kinds: [ChannelKind], on db: (any Database)? = nil) async throws -> Channel {
+        let db = db ?? app.db
+        if let id, !id.isEmpty {
+            guard let uuid = UUID(uuidString: id), let c = try await Channel.query(on: db).filter(\.$businessID == businessID)
+                .filter(\.$id == uuid).filter(\.$deletedAt == nil).first() else {
+                throw NodeFailure.permanent("channel \(id) does not exist (was it deleted?)")
+            }
+            guard kinds.contains(c.kind) else { throw NodeFailure.permanent("channel \(c.name) is a \(c.kind.platform) channel") }
+            guard c.enabled else { throw NodeFailure.permanent("channel \(c.name) is disabled") }
+            return c
+        }
+        let all = try await Channel.query(on: db).filter(\.$businessID == businessID).filter(\.$deletedAt == nil)
+            .filter(\.$enabled == true).sort(\.$createdAt).all()
+        for k in kinds { if let c = all.first(where: { $0.kind == k }) { return c } }
+        if kinds.contains(.simulator) {
+            return try await MessagingService(app: app, businessID: businessID, db: db).simulatorChannel()
+        }
+        throw NodeFailure.permanent("no \(kinds.map(\.platform).joined(separator: " or ")) channel is connected; connect one on Integrations")
+    }
+
+    /// WhatsApp text or media: the message, its outbox row and send job commit with the step, so a
+    /// retried step can never send twice.
+    static func whatsapp(_ ctx: StepContext, _ tx: any Database) async throws -> NodeResult {
+        let to = try ctx.requireString("to")
+        let isMedia = ctx.node.task == "send_media"
+        let text = isMedia ? (ctx.string("caption") ?? "") : try ctx.requireString("text")
+        let media = isMedia ? try ctx.requireString("media_url") : nil
+        if let media, URL(string: media)?.scheme?.hasPrefix("http") != true { throw NodeFailure.permanent("media_url must be an http(s) URL") }
+        let channel = try await channel(ctx.app, businessID: ctx.businessID, id: ctx.string("channel_id"),
+                                        kinds: [.twilioWhatsapp, .simulator], on: tx)
+        let handle = MessagingService.normalizeHandle(channel.kind, to)
+        if channel.kind == .twilioWhatsapp, MessagingService.phoneKey(handle) == nil {
+            throw NodeFailure.permanent("\(to) is not a phone number")
+        }
+        let messaging = MessagingService(app: ctx.app, businessID: ctx.businessID, db: tx)
+        let owners = try await messaging.ownerNumbers()
+        let isOwner = MessagingService.phoneKey(handle).map { owners[$0] != nil } ?? false
+        let (session, _) = try await MessagingService.findOrCreateSession(channelID: channel.id!, businessID: ctx.businessID, handle: handle,
+                                                                          name: nil, isOwner: isOwner, threadRef: nil, now: ctx.now, on: tx)
+        let m = try await messaging.queueOutbound(session: session, text: text, mediaURL: media, author: "workflow",
+                                                  authorName: "Workflow", on: tx)
+        return NodeResult(output: ["message_id": .string(m.id!.uuidString), "status": "queued",
+                                   "session_id": .string(session.id!.uuidString), "channel_id": .string(channel.id!.uuidString)])
+    }
+}
+
+// MARK: - Ledger
+
+enum LedgerNodes {
+    static func service(_ ctx: StepContext, _ db: any Database) -> LedgerService {
+        LedgerService(db: db, store: ctx.app.store, businessID: ctx.businessID, userID: nil, now: ctx.now, inTransaction: true)
+    }
+
+    static func uuid(_ ctx: StepContext, _ name: String) throws -> UUID {
+        let s = try ctx.requireString(name)
+        guard let id = UUID(uuidString: s) else { throw NodeFailure.permanent("\(name) \(s) is not an id") }
+        return id
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue) throws -> T {
+        do {
+            return try JSONCoders.decoder.decode(T.self, from: try JSONCoders.encoder.encode(value))
+        } catch let e as DecodingError {
+            throw NodeFailure.permanent("invalid input: \(APIErrorMiddleware.decodingError(e).message)")
+        }
+    }
+
+    static func createInvoice(_ ctx: StepContext, _ tx: any Database) async throws -> NodeResult {
+        let customerID = try uuid(ctx, "customer_id")
+        guard let items = ctx.params["items"]?.arrayValue, !items.isEmpty else { throw NodeFailure.permanent("items is empty") }
+        var lines: [JSONValue] = []
+        for (i, item) in items.enumerated() {
+            guard let pid = item["product_id"]?.text, UUID(uuidString: pid) != nil else {
+                throw NodeFailure.permanent("items[\(i)].product_id is not a product id")
+            }
+            guard let q = item["quantity"]?.numberValue, q > 0 else { throw NodeFailure.permanent("items[\(i)].quantity must be above zero") }
+            var line: [String: JSONValue] = ["product_id": .string(pid), "quantity": .double(q)]
+            if let p = item["unit_price"], p != .null, !(p.stringValue?.isEmpty ?? false) {
+                guard let price = p.intValue else { throw NodeFailure.permanent("items[\(i)].unit_price must be paise") }
+                line["unit_price"] = .int(price)
+            }
+            lines.append(.object(line))
+        }
+        let issue = ctx.bool("issue", default: true)
+        let input = try decode(InvoiceInput.self, ["customer_id": .string(customerID.uuidString), "items": .array(lines), "issue": .bool(issue)])
+        let inv = try await service(ctx, tx).createInvoice(input)
+        let pdf = inv.status == .draft ? WValue.null
+            : .string(InvoiceLinks.url(ctx.app, invoiceID: inv.id!, businessID: ctx.businessID, now: ctx.now))
+        return NodeResult(output: ["invoice_id": .string(inv.id!.uuidString), "number": inv.numberText.map(WValue.string) ?? .null,
+                                   "total": .int(inv.total), "balance_due": .int(inv.total - inv.amountPaid), "pdf_url": pdf])
+    }
+
+    static func recordPayment(_ ctx: StepContext, _ tx: any Database) async throws -> NodeResult {
+        let customerID = try uuid(ctx, "customer_id")
+        guard let amount = try ctx.int("amount"), amount > 0 else { throw NodeFailure.permanent("amount must be above zero (in paise)") }
+        var o: [String: JSONValue] = ["customer_id": .string(customerID.uuidString), "amount": .int(amount),
+                                      "mode": .string(ctx.string("mode") ?? "cash"),
+                                      "reference": .string("workflow \(ctx.idempotencyKey.prefix(100))")]
+        if let inv = ctx.string("invoice_id") { o["invoice_id"] = .string(inv) }
+        let s = service(ctx, tx)
+        let p = try await s.recordPayment(try decode(PaymentInput.self, .object(o)))
+        let c = try await s.customer(customerID, on: tx)
+        return NodeResult(output: ["payment_id": .string(p.id!.uuidString), "amount": .int(p.amount), "balance_after": .int(c.balance)])
+    }
+
+    static func adjustStock(_ ctx: StepContext, _ tx: any Database) async throws -> NodeResult {
+        let productID = try uuid(ctx, "product_id")
+        guard let q = try ctx.number("quantity"), q >= 0 else { throw NodeFailure.permanent("quantity must be a number, zero or more") }
+        let quantity = Quantity(thousandths: Int64((q * 1000).rounded()))
+        let p = try await service(ctx, tx).adjustStock(productID, quantity: quantity, mode: ctx.string("mode") ?? "add", reason: ctx.string("reason"))
+        return NodeResult(output: ["product_id": .string(p.id!.uuidString), "stock": .double(Double(p.stock) / 1000)])
+    }
+
+    static func readService(_ ctx: StepContext) -> LedgerService {
+        LedgerService(db: ctx.app.db, store: ctx.app.store, businessID: ctx.businessID, userID: nil, now: ctx.now)
+    }
+
+    static func customerBalance(_ ctx: StepContext) async throws -> NodeResult {
+        let id = try uuid(ctx, "customer_id")
+        let s = readService(ctx)
+        let c = try await s.customer(id)
+        let today = try await s.today()
+        let late = try await Invoice.query(on: ctx.app.db).filter(\.$businessID == ctx.businessID).filter(\.$customerID == id)
+            .filter(\.$status ~~ InvoiceStatus.open).filter(\.$dueDate != nil).filter(\.$dueDate < today).all()
+        let overdue = late.reduce(Int64(0)) { $0 + max(0, $1.total - $1.amountPaid) }
+        return NodeResult(output: ["customer_id": .string(c.id!.uuidString), "name": .string(c.name),
+                                   "phone": c.phone.map(WValue.string) ?? .null, "balance": .int(c.balance), "overdue": .int(overdue)])
+    }
+
+    static func listDebtors(_ ctx: StepContext) async throws -> NodeResult {
+        let minBalance = try ctx.int("min_balance") ?? 1
+        let limit = Int(min(500, max(1, try ctx.int("limit") ?? 50)))
+        let rows = try await Customer.query(on: ctx.app.db).filter(\.$businessID == ctx.businessID).filter(\.$archivedAt == nil)
+            .filter(\.$balance >= max(1, minBalance)).sort(\.$balance, .descending).limit(limit).all()
+        let list: [WValue] = rows.map { c in
+            ["customer_id": .string(c.id!.uuidString), "name": .string(c.name), "phone": c.phone.map(WValue.string) ?? .null,
+             "balance": .int(c.balance)]
+        }
+        return NodeResult(output: ["debtors": .array(list), "count": .int(Int64(rows.count)), "total_due": .int(rows.reduce(0) { $0 + $1.balance })])
+    }
+
+    static func findProduct(_ ctx: StepContext) async throws -> NodeResult {
+        let query = try ctx.requireString("query")
+        let products = try await Product.query(on: ctx.app.db).filter(\.$businessID == ctx.businessID).filter(\.$archivedAt == nil)
+            .limit(2000).all()
+        let candidates = products.map { CustomerBot.Product(name: $0.name, unit: $0.unit, price: $0.price, stock: $0.stock) }
+        guard let match = CustomerBot.matchProduct(query, in: candidates), let p = products.first(where: { $0.name == match.name }) else {
+            return NodeResult(output: ["found": false, "product_id": .null, "name": .null, "price": .null, "stock": .null, "unit": .null])
+        }
+        return NodeResult(output: ["found": true, "product_id": .string(p.id!.uuidString), "name": .string(p.name), "price": .int(p.price),
+                                   "stock": .double(Double(p.stock) / 1000), "unit": .string(p.unit)])
+    }
+
+    static func salesSummary(_ ctx: StepContext) async throws -> NodeResult {
+        let period = ctx.string("period") ?? "week"
+        let days: Double = period == "today" ? 0 : period == "month" ? 29 : 6
+        let s = readService(ctx)
+        guard let todayDate = ISODay.parse(try await s.today()) else { throw NodeFailure.permanent("no business date") }
+        let from = ISODay.string(todayDate.addingTimeInterval(-days * 86_400))
+        let rows = try await Invoice.query(on: ctx.app.db).filter(\.$businessID == ctx.businessID)
+            .filter(\.$status ~~ [.issued, .partiallyPaid, .paid]).filter(\.$issueDate >= from).all()
+        return NodeResult(output: ["total": .int(rows.reduce(0) { $0 + $1.total }), "count": .int(Int64(rows.count)), "period": .string(period)])
+    }
+}

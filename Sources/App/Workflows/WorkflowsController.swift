@@ -1,0 +1,405 @@
+import Crypto
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+import WorkflowCore
+
+/// `/api/v1/workflows…`, `/api/v1/runs…` and the public `POST /hooks/{public_id}`
+/// (docs/workflows-api.md). Bodies are decoded and encoded with keys as sent (`WorkflowJSON`).
+struct WorkflowsController {
+    func register(_ api: any RoutesBuilder) {
+        let w = api.grouped("workflows")
+        w.get("catalog", use: catalog)
+        w.post("validate", use: validate)
+        w.post("draft", use: draft)
+        w.get(use: list)
+        w.post(use: create)
+        w.get(":id", use: get)
+        w.put(":id", use: update)
+        w.patch(":id", use: update)
+        w.delete(":id", use: delete)
+        w.get(":id", "versions", use: versions)
+        w.get(":id", "versions", ":n", use: version)
+        w.post(":id", "activate", use: activate)
+        w.post(":id", "deactivate", use: deactivate)
+        w.post(":id", "runs", use: startRun)
+        let r = api.grouped("runs")
+        r.get(use: listRuns)
+        r.get(":id", use: getRun)
+        r.post(":id", "cancel", use: cancel)
+        r.post(":id", "retry", use: retry)
+        r.post(":id", "approve") { req in try await decide(req, approve: true) }
+        r.post(":id", "reject") { req in try await decide(req, approve: false) }
+    }
+
+    static func registerHooks(_ app: Application) {
+        app.on(.POST, "hooks", ":public_id", body: .collect(maxSize: "64kb"), use: hook)
+    }
+
+    static func store(_ req: Request) throws -> WorkflowStore {
+        WorkflowStore(app: req.application, businessID: try req.principal.businessID)
+    }
+
+    // MARK: catalog, validation, drafts
+
+    @Sendable func catalog(req: Request) async throws -> Response {
+        _ = try req.principal
+        return try WorkflowJSON.response(NodeCatalog.asJSON())
+    }
+
+    struct BlueprintInput: Decodable { let blueprint: Blueprint? }
+
+    static func issuesJSON(_ issues: [ValidationIssue]) -> WValue {
+        .array(issues.map { i in
+            ["node_id": i.nodeID.map(WValue.string) ?? .null, "field": i.field.map(WValue.string) ?? .null, "message": .string(i.message)]
+        })
+    }
+
+    @Sendable func validate(req: Request) async throws -> Response {
+        _ = try req.principal
+        guard let bp = try WorkflowJSON.decode(BlueprintInput.self, from: req).blueprint else {
+            throw APIError.validation("blueprint", "is required")
+        }
+        let issues = BlueprintValidator.validate(NodeCatalog.normalize(bp))
+        return try WorkflowJSON.response(["valid": .bool(issues.isEmpty), "errors": Self.issuesJSON(issues)] as WValue)
+    }
+
+    struct DraftInput: Decodable { let prompt: String? }
+
+    @Sendable func draft(req: Request) async throws -> Response {
+        _ = try req.principal
+        let prompt = (try WorkflowJSON.decode(DraftInput.self, from: req).prompt ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !prompt.isEmpty, prompt.count <= 2000 else { throw APIError.validation("prompt", "must be 1 to 2000 characters") }
+        let d = try await WorkflowArchitect.draft(prompt: prompt, app: req.application, logger: req.logger)
+        return try WorkflowJSON.response(d)
+    }
+
+    // MARK: workflows
+
+    struct SaveInput: Decodable {
+        let name: String?
+        let blueprint: Blueprint?
+    }
+
+    @Sendable func list(req: Request) async throws -> Response {
+        let p = try req.principal
+        let page = try PageRequest(req)
+        var q = Workflow.query(on: req.db).filter(\.$businessID == p.businessID).filter(\.$deletedAt == nil)
+        if let active = req.query[String.self, at: "active"] {
+            guard let b = ["true": true, "false": false][active] else { throw APIError.validation("active", "must be true or false") }
+            q = q.filter(\.$active == b)
+        }
+        if let term = req.query[String.self, at: "q"]?.trimmingCharacters(in: .whitespaces), !term.isEmpty {
+            q = q.filter(.sql(ContainsIgnoringCase(column: "name", term: term)))
+        }
+        let rows = try await q.sort(\.$updatedAt, .descending).sort(\.$id).paged(page).all()
+        let dtos = try await WorkflowViews.summaries(rows, app: req.application, db: req.db)
+        return try WorkflowJSON.response(page.page(dtos))
+    }
+
+    @Sendable func create(req: Request) async throws -> Response {
+        let p = try req.principal
+        let input = try WorkflowJSON.decode(SaveInput.self, from: req)
+        let w = try await Self.store(req).save(existing: nil, name: input.name, blueprint: input.blueprint, userID: p.userID, now: req.now)
+        req.publish("workflow.updated", id: w.id!, data: ["active": .bool(w.active), "version": .int(Int64(w.version))])
+        return try WorkflowJSON.response(try await WorkflowViews.detail(w, app: req.application, db: req.db), status: .created)
+    }
+
+    @Sendable func get(req: Request) async throws -> Response {
+        let w = try await Self.store(req).workflow(try LedgerController.id(req))
+        return try WorkflowJSON.response(try await WorkflowViews.detail(w, app: req.application, db: req.db))
+    }
+
+    @Sendable func update(req: Request) async throws -> Response {
+        let p = try req.principal
+        let store = try Self.store(req)
+        let existing = try await store.workflow(try LedgerController.id(req))
+        let input = try WorkflowJSON.decode(SaveInput.self, from: req)
+        let w = try await store.save(existing: existing, name: input.name, blueprint: input.blueprint, userID: p.userID, now: req.now)
+        req.publish("workflow.updated", id: w.id!, data: ["active": .bool(w.active), "version": .int(Int64(w.version))])
+        return try WorkflowJSON.response(try await WorkflowViews.detail(w, app: req.application, db: req.db))
+    }
+
+    @Sendable func delete(req: Request) async throws -> HTTPStatus {
+        try req.principal.requireOwner("delete workflows")
+        let w = try await Self.store(req).workflow(try LedgerController.id(req))
+        let now = req.now, app = req.application
+        let ended: [Advance] = try await req.store.write(req.db) { tx in
+            w.deletedAt = now
+            w.active = false
+            w.updatedAt = now
+            try await w.update(on: tx)
+            try await WorkflowTriggers.armSchedule(w, app: app, now: now, on: tx)
+            var ended: [Advance] = []
+            let open = try await WorkflowRun.query(on: tx).filter(\.$workflowID == w.id!)
+                .filter(\.$status ~~ [.queued, .running, .waiting]).all()
+            for r in open {
+                guard let locked = try await WorkflowEngine.lockRun(r.id!, on: tx), !locked.status.isFinished else { continue }
+                ended.append(try await WorkflowEngine.finishRun(locked, status: .cancelled, error: "the workflow was deleted", app: app, now: now, on: tx))
+            }
+            return ended
+        }
+        for a in ended { a.publish(app) }
+        req.publish("workflow.updated", id: w.id!, data: ["active": false, "deleted": true])
+        return .noContent
+    }
+
+    @Sendable func versions(req: Request) async throws -> Response {
+        let w = try await Self.store(req).workflow(try LedgerController.id(req))
+        let page = try PageRequest(req)
+        let rows = try await WorkflowVersion.query(on: req.db).filter(\.$workflowID == w.id!).sort(\.$version, .descending)
+            .field(\.$id).field(\.$version).field(\.$createdAt).paged(page).all()
+        let items: [WorkflowViews.VersionSummary] = rows.map { .init(version: $0.version, createdAt: $0.createdAt) }
+        return try WorkflowJSON.response(page.page(items))
+    }
+
+    @Sendable func version(req: Request) async throws -> Response {
+        let store = try Self.store(req)
+        let w = try await store.workflow(try LedgerController.id(req))
+        guard let n = req.parameters.get("n", as: Int.self) else { throw APIError.notFound("Workflow version") }
+        let v = try await store.version(of: w, n)
+        return try WorkflowJSON.response(["version": .int(Int64(v.version)), "created_at": .string(ISODate.string(v.createdAt)),
+                                          "blueprint": try WValue(encoding: try store.maskedBlueprint(v))] as WValue)
+    }
+
+    @Sendable func activate(req: Request) async throws -> Response {
+        try await setActive(req, true)
+    }
+
+    @Sendable func deactivate(req: Request) async throws -> Response {
+        try await setActive(req, false)
+    }
+
+    func setActive(_ req: Request, _ active: Bool) async throws -> Response {
+        let store = try Self.store(req)
+        let w = try await store.workflow(try LedgerController.id(req))
+        if active {
+            let v = try await store.version(of: w)
+            let entry = try req.application.blueprints.entry(v, app: req.application)
+            let issues = BlueprintValidator.validate(entry.blueprint)
+            guard issues.isEmpty else { throw WorkflowStore.invalid(issues) }
+        }
+        let now = req.now, app = req.application
+        if w.active != active {
+            try await req.store.write(req.db) { tx in
+                w.active = active
+                w.updatedAt = now
+                if active { w.lastTickAt = nil }
+                try await w.update(on: tx)
+                try await WorkflowTriggers.armSchedule(w, app: app, now: now, on: tx)
+            }
+            app.jobs.wakeup.notify()
+        }
+        req.publish("workflow.updated", id: w.id!, data: ["active": .bool(w.active), "version": .int(Int64(w.version))])
+        return try WorkflowJSON.response(try await WorkflowViews.detail(w, app: app, db: req.db))
+    }
+
+    struct RunInput: Decodable { let payload: WValue? }
+
+    @Sendable func startRun(req: Request) async throws -> Response {
+        let w = try await Self.store(req).workflow(try LedgerController.id(req))
+        var payload: WValue = [:]
+        if let body = req.body.data, body.readableBytes > 0 {
+            let input = try WorkflowJSON.decode(RunInput.self, from: req)
+            if let p = input.payload, p != .null {
+                guard p.objectValue != nil else { throw APIError.validation("payload", "must be a JSON object") }
+                payload = p
+            }
+        }
+        let key = req.headers.first(name: "Idempotency-Key").map { "manual-\($0.prefix(100))" }
+        let now = req.now, app = req.application, payloadValue = payload
+        let (id, _) = try await req.store.write(req.db) { tx in
+            try await WorkflowEngine.createRun(w, trigger: "manual", payload: payloadValue, dedupeKey: key, app: app, now: now, on: tx)
+        }
+        app.jobs.wakeup.notify()
+        return try WorkflowJSON.response(try await WorkflowViews.run(id, businessID: w.businessID, app: app, db: req.db), status: .created)
+    }
+
+    // MARK: runs
+
+    @Sendable func listRuns(req: Request) async throws -> Response {
+        let p = try req.principal
+        let page = try PageRequest(req)
+        var q = WorkflowRun.query(on: req.db).filter(\.$businessID == p.businessID)
+        if let wid = req.query[String.self, at: "workflow_id"] {
+            guard let id = UUID(uuidString: wid) else { throw APIError.validation("workflow_id", "is not an id") }
+            q = q.filter(\.$workflowID == id)
+        }
+        if let s = req.query[String.self, at: "status"] {
+            guard let status = RunStatus(rawValue: s) else {
+                throw APIError.validation("status", "must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            q = q.filter(\.$status == status)
+        }
+        let rows = try await q.sort(\.$createdAt, .descending).sort(\.$id, .descending).paged(page).all()
+        let items = try await WorkflowViews.runSummaries(rows, db: req.db)
+        return try WorkflowJSON.response(page.page(items))
+    }
+
+    static func runID(_ req: Request) throws -> UUID {
+        guard let id = req.parameters.get("id", as: UUID.self) else { throw APIError.notFound("Run") }
+        return id
+    }
+
+    @Sendable func getRun(req: Request) async throws -> Response {
+        let p = try req.principal
+        return try WorkflowJSON.response(try await WorkflowViews.run(try Self.runID(req), businessID: p.businessID, app: req.application, db: req.db))
+    }
+
+    @Sendable func cancel(req: Request) async throws -> Response {
+        let p = try req.principal
+        let id = try Self.runID(req)
+        let now = req.now, app = req.application
+        let adv: Advance = try await req.store.write(req.db) { tx in
+            guard let run = try await WorkflowEngine.lockRun(id, on: tx), run.businessID == p.businessID else { throw APIError.notFound("Run") }
+            guard !run.status.isFinished else {
+                throw APIError.conflict("run_finished", "This run has already \(run.status == .succeeded ? "succeeded" : run.status.rawValue).")
+            }
+            return try await WorkflowEngine.finishRun(run, status: .cancelled, error: "cancelled by a person", app: app, now: now, on: tx)
+        }
+        adv.publish(app)
+        return try WorkflowJSON.response(try await WorkflowViews.run(id, businessID: p.businessID, app: app, db: req.db))
+    }
+
+    /// A failed run continues from its failed step: that step and the steps cancelled with it are
+    /// queued again; everything that succeeded keeps its result.
+    @Sendable func retry(req: Request) async throws -> Response {
+        let p = try req.principal
+        let id = try Self.runID(req)
+        let now = req.now, app = req.application
+        try await req.store.write(req.db) { tx in
+            guard let run = try await WorkflowEngine.lockRun(id, on: tx), run.businessID == p.businessID else { throw APIError.notFound("Run") }
+            guard run.status == .failed else {
+                throw APIError.conflict("run_not_failed", "Only a failed run can be retried; this one is \(run.status.rawValue).")
+            }
+            let version = try await WorkflowEngine.versionRow(run.versionID, on: tx)
+            let entry = try app.blueprints.entry(version, app: app)
+            let again = try await RunStep.query(on: tx).filter(\.$runID == id).filter(\.$status ~~ [.failed, .cancelled]).all()
+            for s in again {
+                s.status = .queued
+                s.error = nil
+                s.port = nil
+                s.attempts = 0
+                s.finishedAt = nil
+                s.wakeAt = nil
+                s.updatedAt = now
+                try await s.update(on: tx)
+                let attempts = entry.blueprint.node(s.nodeID).flatMap { NodeCatalog.spec(for: $0) }?.defaultAttempts ?? 1
+                try await JobQueue.enqueue(WorkflowEngine.stepKind, businessID: run.businessID,
+                                           payload: ["run_id": .string(id.uuidString), "node_id": .string(s.nodeID)],
+                                           runAt: now, maxAttempts: attempts + WorkflowEngine.infraAttempts, on: tx)
+            }
+            run.status = .running
+            run.error = nil
+            run.finishedAt = nil
+            run.updatedAt = now
+            try await run.update(on: tx)
+        }
+        app.jobs.wakeup.notify()
+        Advance(run: RunRef(try await WorkflowRun.find(id, on: req.db)!)).publish(app)
+        return try WorkflowJSON.response(try await WorkflowViews.run(id, businessID: p.businessID, app: app, db: req.db))
+    }
+
+    struct DecisionInput: Decodable {
+        let node_id: String?
+        let note: String?
+        let text: String?
+    }
+
+    func decide(_ req: Request, approve: Bool) async throws -> Response {
+        let p = try req.principal
+        let id = try Self.runID(req)
+        var input = DecisionInput(node_id: nil, note: nil, text: nil)
+        if let body = req.body.data, body.readableBytes > 0 { input = try WorkflowJSON.decode(DecisionInput.self, from: req) }
+        if let note = input.note, note.count > 1000 { throw APIError.validation("note", "must be at most 1000 characters") }
+        let user = try await User.find(p.userID, on: req.db)
+        try await Approvals.decide(req.application, businessID: p.businessID, runID: id,
+                                   decision: .init(approve: approve, nodeID: input.node_id, note: input.note, text: input.text,
+                                                   decidedBy: user?.name ?? "owner"), now: req.now)
+        return try WorkflowJSON.response(try await WorkflowViews.run(id, businessID: p.businessID, app: req.application, db: req.db))
+    }
+
+    // MARK: webhook trigger
+
+    /// `POST /hooks/{public_id}`: starts a run of an active webhook workflow with the JSON or form
+    /// body; answers with the `respond` node's output when the run reaches it in time, else 202.
+    @Sendable static func hook(req: Request) async throws -> Response {
+        guard let publicID = req.parameters.get("public_id"), publicID.count <= 64,
+              let w = try await Workflow.query(on: req.db).filter(\.$publicID == publicID).filter(\.$deletedAt == nil).first(),
+              w.triggerService == "webhook" else {
+            throw APIError.notFound("Webhook")
+        }
+        guard w.active else { throw APIError.conflict("workflow_inactive", "This workflow is not active.") }
+        let app = req.application
+        let raw = req.body.data.map { Data(buffer: $0) } ?? Data()
+        guard let trigger = try await WorkflowTriggers.triggerNode(w, app: app, on: req.db) else { throw APIError.notFound("Webhook") }
+        if let secret = trigger.param("secret")?.stringValue, !secret.isEmpty {
+            let header = trigger.param("signature_header")?.stringValue?.nonEmpty ?? "X-Munim-Signature"
+            let given = (req.headers.first(name: header) ?? "").lowercased()
+            let mac = HMAC<SHA256>.authenticationCode(for: raw, using: SymmetricKey(data: Data(secret.utf8)))
+                .map { String(format: "%02x", $0) }.joined()
+            let candidate = given.hasPrefix("sha256=") ? String(given.dropFirst(7)) : given
+            guard Tokens.equal(candidate, mac) else {
+                throw APIError(.unauthorized, "bad_signature", "The \(header) header does not carry a valid HMAC-SHA256 of the body.")
+            }
+        }
+        var payload: WValue = [:]
+        let type = req.headers.contentType
+        if !raw.isEmpty {
+            if type == .urlEncodedForm {
+                var o: [String: WValue] = [:]
+                for pair in String(decoding: raw, as: UTF8.self).split(separator: "&") {
+                    let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
+                    if let k = kv.first, !k.isEmpty { o[k] = .string(kv.count > 1 ? kv[1] : "") }
+                }
+                payload = .object(o)
+            } else {
+                guard let v = WValue.parse(json: String(decoding: raw, as: UTF8.self)) else {
+                    throw APIError.badRequest("The body is not valid JSON (send JSON or a form).")
+                }
+                payload = v.objectValue != nil ? v : ["body": v]
+            }
+        }
+        let key = req.headers.first(name: "Idempotency-Key").map { "hook-\($0.prefix(100))" }
+        let now = req.now, payloadValue = payload
+        let (runID, created) = try await req.store.write(req.db) { tx in
+            try await WorkflowEngine.createRun(w, trigger: "webhook", payload: payloadValue, dedupeKey: key, app: app, now: now, on: tx)
+        }
+        if created { app.jobs.wakeup.notify() }
+        return try await awaitResponse(req, runID: runID)
+    }
+
+    /// Waits up to `MUNIM_HOOK_RESPONSE_TIMEOUT_MS` for the run's respond node (signalled in this
+    /// process; checked in the database every 200 ms for workers elsewhere).
+    static func awaitResponse(_ req: Request, runID: UUID) async throws -> Response {
+        let app = req.application
+        let timeout = Double(app.munimConfig.hookResponseTimeoutMilliseconds) / 1000
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: RunStatus = .queued
+        while true {
+            guard let run = try await WorkflowRun.find(runID, on: req.db) else { throw APIError.notFound("Run") }
+            status = run.status
+            if let response = run.response, let out = WValue.parse(json: response) {
+                let res = Response(status: HTTPResponseStatus(statusCode: Int(out["status"]?.intValue ?? 200)))
+                for (k, v) in out["headers"]?.objectValue ?? [:] where !["content-length", "transfer-encoding"].contains(k.lowercased()) {
+                    res.headers.replaceOrAdd(name: k, value: v.text)
+                }
+                res.headers.replaceOrAdd(name: "X-Munim-Run-Id", value: runID.uuidString.lowercased())
+                let body = out["body"] ?? .null
+                if case .string(let s) = body, res.headers.contentType != nil {
+                    res.body = .init(string: s)
+                } else {
+                    res.headers.contentType = .json
+                    res.body = .init(string: body.compactJSON)
+                }
+                return res
+            }
+            let left = deadline.timeIntervalSinceNow
+            if run.status.isFinished || left <= 0 { break }
+            await app.runWaiters.wait(runID, timeout: .milliseconds(Int64(min(200, left * 1000))))
+        }
+        return try WorkflowJSON.response(["run_id": .string(runID.uuidString.lowercased()), "status": .string(status.rawValue)] as WValue,
+                                         status: .accepted)
+    }
+}
