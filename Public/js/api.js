@@ -126,6 +126,7 @@ export const api = {
   /** A POST that creates something: carries an Idempotency-Key. */
   create: (path, body, options = {}) => request('POST', path, { ...options, body, idempotent: true }),
   patch: (path, body, options = {}) => request('PATCH', path, { ...options, body }),
+  put: (path, body, options = {}) => request('PUT', path, { ...options, body }),
   del: (path, options = {}) => request('DELETE', path, options),
 };
 

@@ -1,9 +1,8 @@
 // Entry point: boots the session, draws the app shell and routes hash URLs to pages.
 import { api, errorMessage } from './api.js';
 import { session, setSession, clearSession, mayHaveSession } from './session.js';
-import { h, loadingState, errorState, toast, busy, navigate, fill } from './ui.js';
+import { h, loadingState, errorState, toast, busy, navigate, fill, confirmDialog } from './ui.js';
 import { loginPage, signupPage, passwordPage } from './pages-auth.js';
-import { comingSoonPage } from './pages-misc.js';
 import { dashboardPage } from './pages-dashboard.js';
 import { reportsPage } from './pages-reports.js';
 import { customersPage, customerDetailPage } from './pages-customers.js';
@@ -14,8 +13,8 @@ import { settingsPage } from './pages-settings.js';
 import { assistantPage } from './pages-assistant.js';
 import { inboxPage } from './pages-inbox.js';
 import { integrationsPage } from './pages-integrations.js';
-
-const soon = (title, issue, text) => (ctx) => comingSoonPage(ctx, title, issue, text);
+import { workflowsPage, workflowRunsPage, runsPage, runDetailPage } from './pages-workflows.js';
+import { workflowBuilderPage } from './workflow-builder.js';
 
 const ROUTES = [
   { path: /^\/login$/, page: loginPage, public: true, title: 'Log in' },
@@ -25,7 +24,12 @@ const ROUTES = [
   { path: /^\/assistant$/, page: assistantPage, nav: 'assistant', title: 'Assistant' },
   { path: /^\/inbox$/, page: inboxPage, nav: 'inbox', title: 'Inbox' },
   { path: /^\/inbox\/([^/]+)$/, page: inboxPage, nav: 'inbox', title: 'Inbox' },
-  { path: /^\/workflows$/, page: soon('Workflows', 'workflow', 'Automate payment reminders, order logging and more with visual workflows.'), nav: 'workflows', title: 'Workflows' },
+  { path: /^\/workflows$/, page: workflowsPage, nav: 'workflows', title: 'Workflows' },
+  { path: /^\/workflows\/new$/, page: workflowBuilderPage, nav: 'workflows', title: 'New workflow' },
+  { path: /^\/workflows\/([^/]+)\/runs$/, page: workflowRunsPage, nav: 'workflows', title: 'Workflow runs' },
+  { path: /^\/workflows\/([^/]+)$/, page: workflowBuilderPage, nav: 'workflows', title: 'Workflow' },
+  { path: /^\/runs$/, page: runsPage, nav: 'workflows', title: 'Runs' },
+  { path: /^\/runs\/([^/]+)$/, page: runDetailPage, nav: 'workflows', title: 'Run' },
   { path: /^\/ledger\/?$/, redirect: '/ledger/customers' },
   { path: /^\/ledger\/customers$/, page: customersPage, nav: 'customers', title: 'Customers' },
   { path: /^\/ledger\/customers\/([^/]+)$/, page: customerDetailPage, nav: 'customers', title: 'Customer' },
@@ -61,6 +65,10 @@ const NAV = [
 const app = document.getElementById('app');
 let shell = null;
 let afterLogin = null;
+// A page with unsaved work (the workflow builder) registers a guard: () => true while leaving
+// would lose something. In-app navigation then asks first; the page itself handles reloads
+// and closing the tab (beforeunload).
+let leaveGuard = null;
 
 function parseHash() {
   const raw = location.hash.replace(/^#/, '');
@@ -210,6 +218,7 @@ function route(userInitiated) {
   }
 
   document.querySelectorAll('dialog[open]').forEach((d) => d.close());
+  leaveGuard = null;
   document.title = `${match.title} · Munim`;
   const root = h('div', { class: 'page', testid: `page-${(match.nav || match.title).toString().toLowerCase().replace(/\s+/g, '-')}` });
   const ctx = {
@@ -219,6 +228,8 @@ function route(userInitiated) {
     loggedIn,
     setTitle: (t) => { document.title = `${t} · Munim`; },
     refreshShell: () => shell && shell.update(),
+    /** guard() -> true while leaving this page would lose unsaved work. */
+    setLeaveGuard: (guard) => { leaveGuard = guard; },
   };
 
   const bare = match.public || (match.page === passwordPage && user && user.must_change_password);
@@ -254,8 +265,40 @@ function loggedIn() {
   else navigate(next && !next.startsWith('/login') && !next.startsWith('/signup') ? next : '/dashboard');
 }
 
+/**
+ * Routes a hash change unless the page on screen has unsaved work: then the old address is put
+ * back (without routing) and the user is asked; leaving goes on only when they agree.
+ */
+function onHashChange(event) {
+  const guard = leaveGuard;
+  let unsaved = false;
+  try {
+    unsaved = !!(guard && session.user && guard());
+  } catch (e) {
+    console.warn('leave guard failed', e);
+  }
+  if (!unsaved) {
+    route(true);
+    return;
+  }
+  const target = location.hash;
+  const oldHash = event && event.oldURL ? new URL(event.oldURL).hash : '';
+  if (oldHash && oldHash !== target) history.replaceState(null, '', oldHash);
+  confirmDialog({
+    title: 'Leave without saving?',
+    message: 'Your changes on this page are not saved yet. If you leave now, they are lost.',
+    confirmText: 'Leave without saving',
+    danger: true,
+  }).then((ok) => {
+    if (!ok || leaveGuard !== guard) return;
+    leaveGuard = null;
+    if (location.hash === target) route(true);
+    else location.hash = target;
+  });
+}
+
 async function boot() {
-  window.addEventListener('hashchange', () => route(true));
+  window.addEventListener('hashchange', onHashChange);
   window.addEventListener('munim:unauthenticated', () => {
     if (!session.user) return;
     clearSession();

@@ -126,7 +126,7 @@ async function copyFrom(node, text) {
   toast(ok ? 'Copied to the clipboard.' : 'The text is selected: press Ctrl+C (or ⌘C) to copy it.', ok ? 'success' : 'info');
 }
 
-function copyRow(label, value, testid) {
+export function copyRow(label, value, testid) {
   const code = h('code', { class: 'copy-value', testid }, value);
   const btn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: `${testid}-copy`, 'aria-label': `Copy ${label}` }, 'Copy');
   btn.addEventListener('click', () => copyFrom(code, value));

@@ -47,6 +47,15 @@ struct OnSQLite {
     @Test func simulatorAndReminders() async throws { try await MessagingScenarios.simulatorAndReminders(.sqlite) }
     @Test func embeddedWorkerRunsJobs() async throws { try await MessagingScenarios.embeddedWorkerRunsJobs() }
     @Test func socialChannelsPollAndAnswer() async throws { try await SocialChannelScenarios.pollsAnswerAndNeverDuplicate() }
+    @Test func workflowAPIAndVersions() async throws { try await WorkflowScenarios.apiAndVersions(.sqlite) }
+    @Test func workflowWebhookSecrets() async throws { try await WorkflowScenarios.webhookSecrets(.sqlite) }
+    @Test func workflowRouterAndWhatsApp() async throws { try await WorkflowScenarios.routerAndWhatsApp(.sqlite) }
+    @Test func workflowWaitsApprovalsCancelRetry() async throws { try await WorkflowScenarios.waitsApprovalsCancelRetry(.sqlite) }
+    @Test func workflowScheduleFiresOnce() async throws { try await WorkflowScenarios.scheduleFiresOnce(.sqlite) }
+    @Test func workflowLedgerTriggersAndNodes() async throws { try await WorkflowScenarios.ledgerTriggersAndNodes(.sqlite) }
+    @Test func workflowMessageTrigger() async throws { try await WorkflowScenarios.messageTrigger(.sqlite) }
+    @Test func workflowProviderNodes() async throws { try await WorkflowScenarios.providerNodes() }
+    @Test func workflowArchitect() async throws { try await WorkflowScenarios.architect() }
 }
 
 @Suite("PostgreSQL", .enabled(if: PostgresCluster.available, PostgresCluster.skipReason))
@@ -81,6 +90,11 @@ struct OnPostgres {
     @Test func ownerRunsTheBooksOverWhatsApp() async throws { try await MessagingScenarios.ownerRunsTheBooksOverWhatsApp(.postgres) }
     @Test func outboxRetriesAndFailures() async throws { try await MessagingScenarios.outboxRetriesAndFailures(.postgres) }
     @Test func inboxListingAndPaging() async throws { try await MessagingScenarios.inboxListingAndPaging(.postgres) }
+    @Test func workflowAPIAndVersions() async throws { try await WorkflowScenarios.apiAndVersions(.postgres) }
+    @Test func workflowRouterAndWhatsApp() async throws { try await WorkflowScenarios.routerAndWhatsApp(.postgres) }
+    @Test func workflowWaitsApprovalsCancelRetry() async throws { try await WorkflowScenarios.waitsApprovalsCancelRetry(.postgres) }
+    @Test func workflowScheduleFiresOnce() async throws { try await WorkflowScenarios.scheduleFiresOnce(.postgres) }
+    @Test func workflowLedgerTriggersAndNodes() async throws { try await WorkflowScenarios.ledgerTriggersAndNodes(.postgres) }
 }
 
 @Suite("OpenAPI document")

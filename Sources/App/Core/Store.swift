@@ -31,6 +31,8 @@ public final class Store: Sendable {
 
     /// Runs `body` in one database transaction; every write in Munim goes through here.
     public func write<T: Sendable>(_ db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        // Already inside a transaction (a service called from another's transaction): join it.
+        if db.inTransaction { return try await body(db) }
         guard isSQLite else { return try await db.transaction(body) }
         await gate.lock()
         do {

@@ -13,7 +13,7 @@ enum LedgerEvents {
         case customerCreated = "customer_created"
     }
 
-    typealias Listener = @Sendable (_ event: Event, _ businessID: UUID, _ subject: UUID, _ key: String, _ tx: any Database) async throws -> Void
+    typealias Listener = @Sendable (_ event: Event, _ businessID: UUID, _ subject: UUID, _ key: String, _ now: Date, _ tx: any Database) async throws -> Void
 
     private static let listeners = NIOLockedValueBox<[Listener]>([])
 
@@ -21,8 +21,8 @@ enum LedgerEvents {
         listeners.withLockedValue { replacingAll ? ($0 = [l]) : $0.append(l) }
     }
 
-    static func emit(_ event: Event, businessID: UUID, subject: UUID, key: String, on tx: any Database) async throws {
-        for l in listeners.withLockedValue({ $0 }) { try await l(event, businessID, subject, key, tx) }
+    static func emit(_ event: Event, businessID: UUID, subject: UUID, key: String, now: Date, on tx: any Database) async throws {
+        for l in listeners.withLockedValue({ $0 }) { try await l(event, businessID, subject, key, now, tx) }
     }
 }
 

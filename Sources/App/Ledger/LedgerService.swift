@@ -96,7 +96,7 @@ public struct LedgerService: Sendable {
         let businessID = businessID
         try await writeUnique(duplicate: "A customer with this phone number already exists.", field: "phone") { tx in
             try await c.create(on: tx)
-            try await LedgerEvents.emit(.customerCreated, businessID: businessID, subject: c.id!, key: c.id!.uuidString, on: tx)
+            try await LedgerEvents.emit(.customerCreated, businessID: businessID, subject: c.id!, key: c.id!.uuidString, now: now, on: tx)
         }
         return c
     }
@@ -291,7 +291,7 @@ public struct LedgerService: Sendable {
             try await Self.movement(p, delta: delta, kind: mode == "add" ? .restock : .adjustment, reason: reasonText, invoiceID: nil,
                                     userID: userID, stockAfter: after, now: now).create(on: tx)
             if after <= p.lowStockThreshold && p.stock > p.lowStockThreshold {
-                try await LedgerEvents.emit(.stockLow, businessID: businessID, subject: id, key: "\(id.uuidString)-\(UUID().uuidString)", on: tx)
+                try await LedgerEvents.emit(.stockLow, businessID: businessID, subject: id, key: "\(id.uuidString)-\(UUID().uuidString)", now: now, on: tx)
             }
         }
         return try await product(id)
@@ -533,10 +533,10 @@ public struct LedgerService: Sendable {
             try await Self.movement(p, delta: -qty, kind: .sale, reason: "Sold on \(numberText)", invoiceID: id,
                                     userID: userID, stockAfter: after, now: now).create(on: tx)
             if after <= p.lowStockThreshold && after + qty > p.lowStockThreshold {
-                try await LedgerEvents.emit(.stockLow, businessID: businessID, subject: pid, key: "\(pid.uuidString)-\(id.uuidString)", on: tx)
+                try await LedgerEvents.emit(.stockLow, businessID: businessID, subject: pid, key: "\(pid.uuidString)-\(id.uuidString)", now: now, on: tx)
             }
         }
-        try await LedgerEvents.emit(.invoiceIssued, businessID: businessID, subject: id, key: id.uuidString, on: tx)
+        try await LedgerEvents.emit(.invoiceIssued, businessID: businessID, subject: id, key: id.uuidString, now: now, on: tx)
 
         // 5. An upfront payment, allocated to this invoice first; then any credit the customer holds.
         if let payment {
@@ -640,7 +640,7 @@ public struct LedgerService: Sendable {
         p.createdAt = now
         try await p.create(on: tx)
         try await settleCredit(customerID: customerID, preferred: preferred, on: tx)
-        try await LedgerEvents.emit(.paymentRecorded, businessID: businessID, subject: p.id!, key: p.id!.uuidString, on: tx)
+        try await LedgerEvents.emit(.paymentRecorded, businessID: businessID, subject: p.id!, key: p.id!.uuidString, now: now, on: tx)
         return p.id!
     }
 

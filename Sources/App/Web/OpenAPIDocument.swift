@@ -37,7 +37,7 @@ enum OpenAPIDocument {
 
     static let paymentModes = PaymentMode.allCases.map(\.rawValue)
 
-    static var schemas: [String: JSONValue] { baseSchemas.merging(messagingSchemas) { a, _ in a } }
+    static var schemas: [String: JSONValue] { baseSchemas.merging(messagingSchemas) { a, _ in a }.merging(workflowSchemas) { a, _ in a } }
 
     static var baseSchemas: [String: JSONValue] {
         [
@@ -175,7 +175,7 @@ enum OpenAPIDocument {
 
     static let listQuery: [(String, String)] = [("limit", "Page size, 1–200 (default 50)."), ("cursor", "next_cursor from the previous page.")]
 
-    static var operations: [Op] { baseOperations + messagingOperations }
+    static var operations: [Op] { baseOperations + messagingOperations + workflowOperations }
 
     static var baseOperations: [Op] {
         [

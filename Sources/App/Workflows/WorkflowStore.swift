@@ -28,6 +28,14 @@ enum WorkflowJSON {
         return v
     }
 
+    /// A page of items as `{"items", "next_cursor"}` (the API's page shape, DESIGN §4).
+    static func page<T: Encodable & Sendable>(_ request: PageRequest, _ rows: [T]) throws -> Response {
+        let more = rows.count > request.limit
+        let next = more ? Data("o:\(request.offset + request.limit)".utf8).base64EncodedString() : nil
+        let items = try Array(rows.prefix(request.limit)).map { try WValue(encoding: $0) }
+        return try response(["items": .array(items), "next_cursor": next.map(WValue.string) ?? .null] as WValue)
+    }
+
     static func response<T: Encodable>(_ value: T, status: HTTPResponseStatus = .ok) throws -> Response {
         let res = Response(status: status)
         res.headers.contentType = .json
@@ -245,7 +253,9 @@ struct WorkflowStore {
             bp.name = trimmed ?? (bp.name.isEmpty ? existing?.name ?? "" : bp.name)
             let issues = BlueprintValidator.validate(bp)
             guard issues.isEmpty else { throw Self.invalid(issues) }
-            let (stored, secrets) = WorkflowSecrets.split(bp)
+            var (stored, secrets) = WorkflowSecrets.split(bp)
+            // The name lives on the workflow: renaming is not a new version.
+            stored.name = ""
             let text = WorkflowJSON.text(try WValue(encoding: stored))
             let sealed = secrets.isEmpty ? nil : try app.vault.seal(json: secrets)
             if text != previousText || secrets != previousSecrets { newVersion = (text, sealed) }

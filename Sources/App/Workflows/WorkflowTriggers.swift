@@ -20,11 +20,10 @@ enum WorkflowTriggers {
         }
         // Ledger changes enqueue a durable job in their own transaction, only when an active
         // workflow listens for that event.
-        LedgerEvents.listen { event, businessID, subject, key, tx in
+        LedgerEvents.listen { event, businessID, subject, key, now, tx in
             let listening = try await Workflow.query(on: tx).filter(\.$businessID == businessID).filter(\.$active == true)
                 .filter(\.$deletedAt == nil).filter(\.$triggerService == "ledger").filter(\.$triggerKey == event.rawValue).count()
             guard listening > 0 else { return }
-            let now = Date()
             try await JobQueue.enqueue(eventKind, businessID: businessID,
                                        payload: ["event": .string(event.rawValue), "subject": .string(subject.uuidString),
                                                  "key": .string(key), "at": .string(ISODate.string(now))],

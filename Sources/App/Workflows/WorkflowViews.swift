@@ -11,7 +11,11 @@ enum WorkflowViews {
         enum CodingKeys: String, CodingKey { case version, createdAt = "created_at" }
     }
 
-    static func date(_ d: Date?) -> WValue { d.map { .string(ISODate.string($0)) } ?? .null }
+    /// ISO-8601 UTC with milliseconds, as every API date (DESIGN §4).
+    static func date(_ d: Date?) -> WValue {
+        d.map { .string($0.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
+            .timeSeparator(.colon).timeZone(separator: .omitted))) } ?? .null
+    }
 
     static func webhookURL(_ w: Workflow, app: Application) -> WValue {
         w.triggerService == "webhook" ? .string("\(app.publicBaseURL)/hooks/\(w.publicID)") : .null
@@ -49,7 +53,8 @@ enum WorkflowViews {
     static func detail(_ w: Workflow, app: Application, db: any Database) async throws -> WValue {
         let store = WorkflowStore(app: app, businessID: w.businessID)
         let v = try await store.version(of: w, on: db)
-        let bp = try store.maskedBlueprint(v)
+        var bp = try store.maskedBlueprint(v)
+        bp.name = w.name
         let t = bp.nodes.first { $0.kind == NodeKind.trigger.rawValue }
         let last = try await lastRuns([w.id!], db: db)[w.id!]
         guard case .object(var o) = summary(w, lastRun: last, trigger: (w.triggerService, t?.task ?? ""), app: app) else { return .null }

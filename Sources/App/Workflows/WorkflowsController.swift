@@ -95,7 +95,7 @@ struct WorkflowsController {
         }
         let rows = try await q.sort(\.$updatedAt, .descending).sort(\.$id).paged(page).all()
         let dtos = try await WorkflowViews.summaries(rows, app: req.application, db: req.db)
-        return try WorkflowJSON.response(page.page(dtos))
+        return try WorkflowJSON.page(page, dtos)
     }
 
     @Sendable func create(req: Request) async throws -> Response {
@@ -151,7 +151,7 @@ struct WorkflowsController {
         let rows = try await WorkflowVersion.query(on: req.db).filter(\.$workflowID == w.id!).sort(\.$version, .descending)
             .field(\.$id).field(\.$version).field(\.$createdAt).paged(page).all()
         let items: [WorkflowViews.VersionSummary] = rows.map { .init(version: $0.version, createdAt: $0.createdAt) }
-        return try WorkflowJSON.response(page.page(items))
+        return try WorkflowJSON.page(page, items)
     }
 
     @Sendable func version(req: Request) async throws -> Response {
@@ -159,8 +159,8 @@ struct WorkflowsController {
         let w = try await store.workflow(try LedgerController.id(req))
         guard let n = req.parameters.get("n", as: Int.self) else { throw APIError.notFound("Workflow version") }
         let v = try await store.version(of: w, n)
-        return try WorkflowJSON.response(["version": .int(Int64(v.version)), "created_at": .string(ISODate.string(v.createdAt)),
-                                          "blueprint": try WValue(encoding: try store.maskedBlueprint(v))] as WValue)
+        return try WorkflowJSON.response(["version": .int(Int64(v.version)), "created_at": WorkflowViews.date(v.createdAt),
+                                          "blueprint": try WValue(encoding: { var b = try store.maskedBlueprint(v); b.name = w.name; return b }())] as WValue)
     }
 
     @Sendable func activate(req: Request) async throws -> Response {
@@ -177,7 +177,9 @@ struct WorkflowsController {
         if active {
             let v = try await store.version(of: w)
             let entry = try req.application.blueprints.entry(v, app: req.application)
-            let issues = BlueprintValidator.validate(entry.blueprint)
+            var bp = entry.blueprint
+            bp.name = w.name
+            let issues = BlueprintValidator.validate(bp)
             guard issues.isEmpty else { throw WorkflowStore.invalid(issues) }
         }
         let now = req.now, app = req.application
@@ -234,7 +236,7 @@ struct WorkflowsController {
         }
         let rows = try await q.sort(\.$createdAt, .descending).sort(\.$id, .descending).paged(page).all()
         let items = try await WorkflowViews.runSummaries(rows, db: req.db)
-        return try WorkflowJSON.response(page.page(items))
+        return try WorkflowJSON.page(page, items)
     }
 
     static func runID(_ req: Request) throws -> UUID {

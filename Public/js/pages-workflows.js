@@ -1,0 +1,649 @@
+// Workflows (docs/workflows-api.md): the list of workflows with "draft from a sentence", the runs
+// list (all runs, or one workflow's) and one run's detail page with its steps, approvals, cancel
+// and retry. The builder itself lives in workflow-builder.js; the helpers it shares with these
+// pages (catalog, status badges, JSON blocks, the active switch) are exported from here.
+//
+// Routes: #/workflows, #/workflows/{id}/runs, #/runs, #/runs/{id}.
+import { api, errorMessage } from './api.js';
+import {
+  h, pageHeader, field, formAlert, toast, loadingState, errorState, emptyState, badge, confirmDialog,
+  fill, add, busy, uid, debounce, linkButton, navigate, dataTable, pagedList,
+} from './ui.js';
+import { formatDateTime } from './format.js';
+import { timeZone } from './session.js';
+import { subscribe, isConnected } from './live.js';
+import { relativeTime } from './pages-inbox.js';
+
+/* ---------- shared helpers (also used by workflow-builder.js) ---------- */
+
+export const RUN_STATUS = {
+  pending: ['Pending', 'neutral'],
+  queued: ['Queued', 'neutral'],
+  running: ['Running', 'info'],
+  waiting: ['Waiting', 'warn'],
+  succeeded: ['Succeeded', 'success'],
+  failed: ['Failed', 'danger'],
+  skipped: ['Skipped', 'neutral'],
+  cancelled: ['Cancelled', 'neutral'],
+};
+
+/** Run states that can still change (and can be cancelled). */
+export const ACTIVE_RUN = new Set(['queued', 'running', 'waiting']);
+
+export function runStatusBadge(status, testid = 'run-status') {
+  const [text, kind] = RUN_STATUS[status] || [status || 'Unknown', 'neutral'];
+  const el = badge(text, kind, testid);
+  el.dataset.status = status || '';
+  return el;
+}
+
+let catalogPromise = null;
+
+/** GET /workflows/catalog once per page load (it only changes with a new server version). */
+export function loadCatalog() {
+  if (!catalogPromise) {
+    catalogPromise = api.get('/workflows/catalog').catch((e) => {
+      catalogPromise = null;
+      throw e;
+    });
+  }
+  return catalogPromise;
+}
+
+/** The catalog entry for a trigger {service, task} (triggers are known by their service). */
+export function triggerSpec(catalog, trigger) {
+  if (!catalog || !trigger) return null;
+  return (catalog.nodes || []).find((s) => s.kind === 'trigger' && s.service === trigger.service) || null;
+}
+
+export function triggerLabel(catalog, trigger) {
+  if (!trigger) return '—';
+  const spec = triggerSpec(catalog, trigger);
+  return spec ? spec.title : `${trigger.service}/${trigger.task}`;
+}
+
+/** Pretty JSON in a scrolling <pre>; "—" for null/undefined. */
+export function jsonBlock(value, testid = null) {
+  if (value === null || value === undefined) return h('p', { class: 'muted wf-json-empty', testid }, '—');
+  let text;
+  try {
+    text = typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+  } catch {
+    text = String(value);
+  }
+  return h('pre', { class: 'wf-json', testid, tabindex: '0' }, text);
+}
+
+export const shortId = (id) => String(id || '').slice(0, 8);
+
+/** "850 ms", "12.4 s", "3 min 5 s", "2 h 10 min"; '' when either end is missing. */
+export function formatDuration(startIso, endIso) {
+  const a = Date.parse(startIso || '');
+  const b = Date.parse(endIso || '');
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b < a) return '';
+  const ms = b - a;
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+export function timeCell(iso) {
+  if (!iso) return h('span', { class: 'muted' }, '—');
+  return h('time', { datetime: iso, title: formatDateTime(iso, timeZone()) }, relativeTime(iso));
+}
+
+/** An on/off switch button (role=switch) like the inbox's bot toggle. .set(on) updates it. */
+export function switchButton({ label, checked = false, testid = null }) {
+  const state = h('span', { class: 'switch-state', 'aria-hidden': 'true' });
+  const el = h('button', {
+    type: 'button', class: 'switch', role: 'switch', 'aria-checked': 'false', testid,
+  }, h('span', { class: 'switch-track', 'aria-hidden': 'true' }, h('span', { class: 'switch-thumb' })),
+  h('span', { class: 'switch-label' }, label), state);
+  el.set = (on) => {
+    el.setAttribute('aria-checked', on ? 'true' : 'false');
+    state.textContent = on ? 'On' : 'Off';
+  };
+  el.set(checked);
+  return el;
+}
+
+/** Messages of a 422 invalid_blueprint reply, as "step: message" lines. */
+export function issueLines(errors) {
+  return (Array.isArray(errors) ? errors : []).map((e) => (e && e.node_id ? `${e.node_id}: ${e.message}` : (e && e.message) || ''))
+    .filter(Boolean);
+}
+
+/** Activates or deactivates a workflow; returns the updated Workflow, or null after showing why not. */
+export async function setWorkflowActive(id, active) {
+  try {
+    return await api.post(`/workflows/${encodeURIComponent(id)}/${active ? 'activate' : 'deactivate'}`, {});
+  } catch (e) {
+    // A 422's message already names the problems; the builder also marks them on the steps.
+    toast(errorMessage(e), 'error');
+    throw e;
+  }
+}
+
+/* ---------- the unsaved draft handed from the list page to the builder ---------- */
+
+let pendingDraft = null;
+
+/** The draft from POST /workflows/draft, taken once by the builder of #/workflows/new. */
+export function takeDraft() {
+  const d = pendingDraft;
+  pendingDraft = null;
+  return d;
+}
+
+/* ---------- #/workflows ---------- */
+
+export function workflowsPage(ctx) {
+  let catalog = null; // for trigger titles; the list shows service/task without it
+
+  const newBtn = linkButton('#/workflows/new', 'New workflow', { testid: 'wf-new' });
+  const runsBtn = linkButton('#/runs', 'All runs', { kind: 'secondary', testid: 'wf-all-runs' });
+
+  /* ----- draft from a sentence ----- */
+
+  const prompt = field({
+    label: 'Describe what should happen', name: 'prompt', type: 'textarea', testid: 'wf-draft-prompt',
+    hint: 'For example: “When a payment is recorded, thank the customer on WhatsApp.” Munim drafts the steps; you check them in the builder before saving.',
+    attrs: { rows: 2, maxlength: 2000 },
+  });
+  const draftAlert = formAlert('wf-draft-error');
+  const draftBtn = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'wf-draft-submit' }, 'Draft workflow');
+  const draftForm = h('form', { class: 'stack', novalidate: true, testid: 'wf-draft-form' },
+    prompt, draftAlert.el, h('div', { class: 'form-actions' }, draftBtn));
+  draftForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy([draftBtn], async () => {
+      draftAlert.clear();
+      const text = prompt.control.value.trim();
+      if (!text) {
+        draftAlert.show('Write a sentence about what the workflow should do.');
+        prompt.control.focus();
+        return;
+      }
+      fill(draftBtn, h('span', { class: 'spinner spinner-small', 'aria-hidden': 'true' }), ' Drafting…');
+      try {
+        const res = await api.post('/workflows/draft', { prompt: text });
+        pendingDraft = { ...res, prompt: text };
+        navigate('/workflows/new');
+      } catch (e) {
+        draftAlert.show(errorMessage(e)); // no_recipe's message suggests sentences that work
+      } finally {
+        fill(draftBtn, 'Draft workflow');
+      }
+    });
+  });
+  prompt.control.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
+      ev.preventDefault();
+      draftForm.requestSubmit();
+    }
+  });
+
+  /* ----- filters ----- */
+
+  const searchId = uid('wf-search');
+  const search = h('input', { type: 'search', id: searchId, testid: 'wf-search', placeholder: 'Name', autocomplete: 'off', value: ctx.query.q || '' });
+  const activeId = uid('wf-active-filter');
+  const activeFilter = h('select', { id: activeId, testid: 'wf-filter-active' },
+    h('option', { value: '' }, 'All workflows'),
+    h('option', { value: 'true' }, 'Active'),
+    h('option', { value: 'false' }, 'Inactive'));
+  const toolbar = h('div', { class: 'toolbar', role: 'search', 'aria-label': 'Filter workflows' },
+    h('div', { class: 'field grow' }, h('label', { for: searchId }, 'Search'), search),
+    h('div', { class: 'field' }, h('label', { for: activeId }, 'Show'), activeFilter));
+
+  /* ----- list ----- */
+
+  const rows = new Map(); // workflow id -> {item, activeSwitch, versionCell, lastRunCell}
+
+  function lastRunContent(r) {
+    if (!r) return h('span', { class: 'muted' }, 'Never run');
+    return h('a', { href: `#/runs/${encodeURIComponent(r.id)}`, class: 'wf-last-run', testid: 'wf-last-run' },
+      runStatusBadge(r.status), ' ', timeCell(r.created_at));
+  }
+
+  function render(items) {
+    rows.clear();
+    return dataTable({
+      caption: 'Workflows',
+      testid: 'wf-table',
+      rowTestid: 'wf-row',
+      items,
+      columns: [
+        {
+          label: 'Name',
+          render: (w) => [
+            h('a', { href: `#/workflows/${encodeURIComponent(w.id)}`, class: 'cell-title', testid: 'wf-row-name' }, w.name || 'Untitled'),
+            h('span', { class: 'cell-sub' }, `Updated ${relativeTime(w.updated_at)}`),
+          ],
+        },
+        { label: 'Trigger', render: (w) => h('span', { testid: 'wf-row-trigger' }, triggerLabel(catalog, w.trigger)) },
+        {
+          label: 'Active',
+          render: (w) => {
+            const sw = switchButton({ label: 'Active', checked: !!w.active, testid: 'wf-row-active' });
+            sw.setAttribute('aria-label', `${w.name || 'Workflow'} active`);
+            sw.addEventListener('click', () => busy([sw], async () => {
+              try {
+                const updated = await setWorkflowActive(w.id, !w.active);
+                Object.assign(w, updated);
+                sw.set(!!w.active);
+                toast(w.active ? `${w.name} is active.` : `${w.name} is off.`, 'info');
+              } catch {
+                // shown by setWorkflowActive
+              }
+            }));
+            const entry = rows.get(w.id) || {};
+            rows.set(w.id, { ...entry, item: w, activeSwitch: sw });
+            return sw;
+          },
+        },
+        {
+          label: 'Version',
+          className: 'num',
+          render: (w) => {
+            const el = h('span', { testid: 'wf-row-version' }, `v${w.version ?? 1}`);
+            rows.set(w.id, { ...(rows.get(w.id) || {}), versionCell: el });
+            return el;
+          },
+        },
+        {
+          label: 'Last run',
+          render: (w) => {
+            const el = h('span', {}, lastRunContent(w.last_run));
+            rows.set(w.id, { ...(rows.get(w.id) || {}), lastRunCell: el });
+            return el;
+          },
+        },
+        {
+          label: '',
+          className: 'actions',
+          render: (w) => {
+            const del = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'wf-row-delete', 'aria-label': `Delete ${w.name}` }, 'Delete');
+            del.addEventListener('click', async () => {
+              const ok = await confirmDialog({
+                title: `Delete ${w.name}?`,
+                message: 'The workflow and its versions are removed; runs still in progress are cancelled.',
+                confirmText: 'Delete workflow',
+                danger: true,
+                action: () => api.del(`/workflows/${encodeURIComponent(w.id)}`),
+              });
+              if (!ok) return;
+              toast(`${w.name} was deleted.`, 'success');
+              list.reload();
+            });
+            return h('div', { class: 'btn-row' },
+              h('a', { href: `#/workflows/${encodeURIComponent(w.id)}/runs`, class: 'btn btn-ghost btn-small', testid: 'wf-row-runs' }, 'Runs'),
+              del);
+          },
+        },
+      ],
+    });
+  }
+
+  const list = pagedList({
+    fetchPage: (cursor) => api.get('/workflows', { q: search.value.trim(), active: activeFilter.value, cursor, limit: 50 }),
+    render,
+    empty: () => {
+      if (search.value.trim() || activeFilter.value) return emptyState('No workflows match these filters.');
+      return emptyState('No workflows yet. Start from an empty canvas, or describe one in a sentence above.',
+        linkButton('#/workflows/new', 'New workflow', { testid: 'wf-empty-new' }));
+    },
+  });
+  list.el.setAttribute('data-testid', 'wf-list');
+
+  search.addEventListener('input', debounce(() => list.reload(), 300));
+  activeFilter.addEventListener('change', () => list.reload());
+
+  subscribe(['workflow.updated', 'run.updated'], (type, p) => {
+    if (type === 'workflow.updated') {
+      const row = rows.get(p.id);
+      if (!row || !row.item) return;
+      if (typeof p.active === 'boolean') {
+        row.item.active = p.active;
+        row.activeSwitch?.set(p.active);
+      }
+      if (p.version && row.versionCell) row.versionCell.textContent = `v${p.version}`;
+      return;
+    }
+    const row = rows.get(p.workflow_id);
+    if (!row || !row.item || !row.lastRunCell) return;
+    const last = row.item.last_run;
+    let next;
+    if (last && last.id === p.id) next = { ...last, status: p.status };
+    else if (p.status === 'queued' || p.status === 'running') next = { id: p.id, status: p.status, created_at: new Date().toISOString() };
+    else return; // an older run finishing: the newest one stays "last"
+    row.item.last_run = next;
+    fill(row.lastRunCell, lastRunContent(next));
+  }, { root: ctx.root, onReconnect: () => list.reload() });
+
+  add(ctx.root,
+    pageHeader('Workflows', runsBtn, newBtn),
+    h('p', { class: 'muted lead' }, 'Automate payment links, reminders, order logging and social posts. Each workflow starts with a trigger and runs its steps in order.'),
+    h('section', { class: 'card wf-draft-card', 'aria-labelledby': 'wf-draft-title' },
+      h('h2', { class: 'card-title', id: 'wf-draft-title' }, 'Draft from a sentence'),
+      draftForm),
+    h('section', { 'aria-labelledby': 'wf-list-title' },
+      h('h2', { class: 'subhead', id: 'wf-list-title' }, 'Your workflows'),
+      toolbar,
+      list.el));
+  loadCatalog().then((c) => {
+    catalog = c;
+  }).catch(() => {}).finally(() => {
+    if (ctx.root.isConnected) list.reload();
+  });
+}
+
+/* ---------- #/runs and #/workflows/{id}/runs ---------- */
+
+export function runsPage(ctx) {
+  runsView(ctx, null);
+}
+
+export function workflowRunsPage(ctx) {
+  runsView(ctx, ctx.params[0]);
+}
+
+const RUN_FILTERS = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'];
+
+function runsView(ctx, workflowId) {
+  const title = h('span', {}, 'Runs');
+  const header = pageHeader(title);
+  const crumb = h('p', { class: 'breadcrumb' }, h('a', { href: '#/workflows' }, '← Workflows'));
+  if (workflowId) {
+    api.get(`/workflows/${encodeURIComponent(workflowId)}`).then((w) => {
+      if (!ctx.root.isConnected) return;
+      title.textContent = `Runs of ${w.name}`;
+      ctx.setTitle(`Runs of ${w.name}`);
+      add(crumb, ' · ', h('a', { href: `#/workflows/${encodeURIComponent(workflowId)}`, testid: 'runs-open-builder' }, `Open ${w.name} in the builder`));
+    }).catch(() => {});
+  }
+
+  const statusId = uid('run-status');
+  const status = h('select', { id: statusId, testid: 'runs-filter-status' },
+    h('option', { value: '' }, 'Any status'),
+    RUN_FILTERS.map((s) => h('option', { value: s, selected: ctx.query.status === s }, RUN_STATUS[s][0])));
+  const toolbar = h('div', { class: 'toolbar', role: 'search', 'aria-label': 'Filter runs' },
+    h('div', { class: 'field' }, h('label', { for: statusId }, 'Status'), status));
+
+  const badges = new Map(); // run id -> cell holding its status badge
+
+  function render(items) {
+    badges.clear();
+    const columns = [
+      {
+        label: 'Run',
+        render: (r) => [
+          h('a', { href: `#/runs/${encodeURIComponent(r.id)}`, class: 'cell-title wf-mono', testid: 'run-row-link' }, shortId(r.id)),
+          h('span', { class: 'cell-sub' }, formatDateTime(r.created_at, timeZone())),
+        ],
+      },
+      workflowId ? null : {
+        label: 'Workflow',
+        render: (r) => h('a', { href: `#/workflows/${encodeURIComponent(r.workflow_id)}`, testid: 'run-row-workflow' }, r.workflow_name || shortId(r.workflow_id)),
+      },
+      {
+        label: 'Status',
+        render: (r) => {
+          const cell = h('span', {}, runStatusBadge(r.status));
+          badges.set(r.id, { cell, run: r });
+          return cell;
+        },
+      },
+      { label: 'Version', className: 'num', render: (r) => `v${r.version ?? '?'}` },
+      { label: 'Trigger', render: (r) => r.trigger_service || '—' },
+      { label: 'Took', className: 'num', render: (r) => formatDuration(r.started_at, r.finished_at) || '—' },
+      {
+        label: 'Error',
+        render: (r) => (r.error ? h('span', { class: 'wf-run-error', testid: 'run-row-error', title: r.error }, r.error) : h('span', { class: 'muted' }, '—')),
+      },
+    ].filter(Boolean);
+    return dataTable({ caption: 'Runs', testid: 'runs-table', rowTestid: 'run-row', items, columns });
+  }
+
+  const list = pagedList({
+    fetchPage: (cursor) => api.get('/runs', { workflow_id: workflowId, status: status.value, cursor, limit: 30 }),
+    render,
+    empty: () => (status.value
+      ? emptyState('No runs with this status.')
+      : emptyState(workflowId
+        ? 'This workflow has not run yet. Open it in the builder and use “Run with test data”.'
+        : 'No runs yet. Runs appear here when a workflow starts.',
+      workflowId ? linkButton(`#/workflows/${encodeURIComponent(workflowId)}`, 'Open the builder', { kind: 'secondary' }) : null)),
+  });
+  list.el.setAttribute('data-testid', 'runs-list');
+  status.addEventListener('change', () => list.reload());
+
+  const reloadSoon = debounce(() => list.reload(), 800);
+  subscribe(['run.updated'], (type, p) => {
+    if (workflowId && p.workflow_id !== workflowId) return;
+    const known = badges.get(p.id);
+    if (known) {
+      known.run.status = p.status;
+      fill(known.cell, runStatusBadge(p.status));
+      if (status.value && status.value !== p.status) reloadSoon();
+      return;
+    }
+    if (!status.value || status.value === p.status) reloadSoon();
+  }, { root: ctx.root, onReconnect: () => list.reload() });
+
+  add(ctx.root, header, crumb, toolbar, list.el);
+  list.reload();
+}
+
+/* ---------- #/runs/{id} ---------- */
+
+/** Approve / Reject buttons for one pending approval; onDone(run) gets the updated run. */
+export function approvalControls(runId, approval, onDone, testPrefix = 'run') {
+  const approve = h('button', { type: 'button', class: 'btn btn-primary btn-small', testid: `${testPrefix}-approve`, dataset: { nodeId: approval.node_id } }, 'Approve');
+  const reject = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: `${testPrefix}-reject`, dataset: { nodeId: approval.node_id } }, 'Reject');
+  const act = (decision) => busy([approve, reject], async () => {
+    try {
+      const r = await api.post(`/runs/${encodeURIComponent(runId)}/${decision}`, { node_id: approval.node_id });
+      toast(decision === 'approve' ? 'Approved; the run goes on.' : 'Rejected; the run takes the “rejected” path.', 'success');
+      onDone(r);
+    } catch (e) {
+      toast(errorMessage(e), 'error');
+    }
+  });
+  approve.addEventListener('click', () => act('approve'));
+  reject.addEventListener('click', () => act('reject'));
+  return h('div', { class: 'wf-approval', testid: `${testPrefix}-approval`, dataset: { nodeId: approval.node_id } },
+    h('div', { class: 'wf-approval-text' },
+      h('p', { class: 'wf-approval-message' }, h('strong', {}, approval.node_id), ': ', approval.message || 'Waiting for a decision.'),
+      approval.timeout_at ? h('p', { class: 'cell-sub' }, `Times out ${formatDateTime(approval.timeout_at, timeZone())}`) : null),
+    h('div', { class: 'btn-row' }, approve, reject));
+}
+
+/** Cancel / Retry for a run; onDone(run) gets the updated run. */
+export function runActionButtons(run, onDone, testPrefix = 'run') {
+  const out = [];
+  if (ACTIVE_RUN.has(run.status)) {
+    const cancel = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: `${testPrefix}-cancel` }, 'Cancel run');
+    cancel.addEventListener('click', async () => {
+      const ok = await confirmDialog({
+        title: 'Cancel this run?',
+        message: 'Steps that have not started will not run. A step already in progress finishes first.',
+        confirmText: 'Cancel run',
+        danger: true,
+        action: () => api.post(`/runs/${encodeURIComponent(run.id)}/cancel`, {}),
+      });
+      if (ok) {
+        toast('The run is cancelled.', 'info');
+        onDone(typeof ok === 'object' && ok.id ? ok : null);
+      }
+    });
+    out.push(cancel);
+  }
+  if (run.status === 'failed') {
+    const retry = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: `${testPrefix}-retry` }, 'Retry from the failed step');
+    retry.addEventListener('click', () => busy([retry], async () => {
+      try {
+        const r = await api.post(`/runs/${encodeURIComponent(run.id)}/retry`, {});
+        toast('Retrying the failed step.', 'info');
+        onDone(r);
+      } catch (e) {
+        toast(errorMessage(e), 'error');
+      }
+    }));
+    out.push(retry);
+  }
+  return out;
+}
+
+/** Steps in the order they ran (created_at, then started_at). */
+export function orderedSteps(run) {
+  return (Array.isArray(run && run.steps) ? run.steps.slice() : []).sort((a, b) => (Date.parse(a.created_at) || 0) - (Date.parse(b.created_at) || 0)
+    || (Date.parse(a.started_at) || 0) - (Date.parse(b.started_at) || 0));
+}
+
+/** A step's status, port, attempts and times as a definition list. */
+export function stepMeta(step) {
+  const tz = timeZone();
+  return h('dl', { class: 'meta wf-step-meta' },
+    h('dt', {}, 'Status'), h('dd', {}, runStatusBadge(step.status, 'step-status')),
+    step.port ? [h('dt', {}, 'Port'), h('dd', { testid: 'step-port' }, h('code', {}, step.port))] : null,
+    h('dt', {}, 'Attempts'), h('dd', { testid: 'step-attempts' }, String(step.attempts ?? 0)),
+    h('dt', {}, 'Started'), h('dd', {}, step.started_at ? formatDateTime(step.started_at, tz) : '—'),
+    h('dt', {}, 'Finished'), h('dd', {}, step.finished_at ? formatDateTime(step.finished_at, tz) : '—'),
+    step.started_at && step.finished_at ? [h('dt', {}, 'Took'), h('dd', {}, formatDuration(step.started_at, step.finished_at))] : null,
+    step.wake_at ? [h('dt', {}, 'Wakes'), h('dd', {}, formatDateTime(step.wake_at, tz))] : null);
+}
+
+export function runDetailPage(ctx) {
+  const [id] = ctx.params;
+  let run = null;
+  const openDetails = new Set(); // "node:section" keys of expanded blocks, kept across refreshes
+  const body = h('div', { class: 'wf-run-detail', testid: 'run-detail' }, loadingState('Loading the run…'));
+  const titleText = h('span', {}, `Run ${shortId(id)}`);
+  const statusSlot = h('span', { testid: 'run-detail-status' });
+  const header = pageHeader(h('span', { class: 'wf-run-title' }, titleText, statusSlot));
+  const crumb = h('p', { class: 'breadcrumb' }, h('a', { href: '#/workflows' }, '← Workflows'));
+  add(ctx.root, header, crumb, body);
+
+  function details(key, label, content, testid) {
+    const d = h('details', { class: 'wf-block', testid, open: openDetails.has(key) }, h('summary', {}, label), content);
+    d.addEventListener('toggle', () => {
+      if (d.open) openDetails.add(key);
+      else openDetails.delete(key);
+    });
+    return d;
+  }
+
+  function stepCard(step) {
+    const key = step.node_id;
+    const failed = step.status === 'failed';
+    return h('article', { class: `wf-step wf-step-${step.status}`, testid: 'run-step', dataset: { nodeId: step.node_id, status: step.status } },
+      h('div', { class: 'wf-step-head' },
+        h('h3', { class: 'wf-step-title' }, h('code', { testid: 'run-step-node' }, step.node_id)),
+        h('span', { class: 'cell-sub' }, `${step.service}/${step.task}`),
+        runStatusBadge(step.status, 'run-step-status')),
+      stepMeta(step),
+      step.error ? h('p', { class: 'alert alert-error wf-step-error', testid: 'run-step-error' }, step.error) : null,
+      h('div', { class: 'wf-step-io' },
+        details(`${key}:input`, 'Input', jsonBlock(step.input, 'run-step-input'), 'run-step-input-block'),
+        details(`${key}:output`, 'Output', jsonBlock(step.output, 'run-step-output'), 'run-step-output-block'),
+        failed && !step.error ? details(`${key}:error`, 'Error', jsonBlock(step.error), null) : null));
+  }
+
+  function draw() {
+    const r = run;
+    const tz = timeZone();
+    ctx.setTitle(`Run ${shortId(r.id)} · ${r.workflow_name || 'Workflow'}`);
+    titleText.textContent = `Run ${shortId(r.id)}`;
+    fill(statusSlot, runStatusBadge(r.status, 'run-status'));
+    fill(crumb, h('a', { href: '#/workflows' }, '← Workflows'), ' · ',
+      h('a', { href: `#/workflows/${encodeURIComponent(r.workflow_id)}/runs`, testid: 'run-workflow-runs' }, `Runs of ${r.workflow_name || 'this workflow'}`));
+    const steps = orderedSteps(r);
+    const approvals = Array.isArray(r.pending_approvals) ? r.pending_approvals : [];
+    fill(body,
+      h('div', { class: 'wf-run-actions' },
+        h('a', {
+          href: `#/workflows/${encodeURIComponent(r.workflow_id)}?run=${encodeURIComponent(r.id)}`, class: 'btn btn-secondary btn-small', testid: 'run-open-builder',
+        }, 'Watch in the builder'),
+        runActionButtons(r, (next) => (next ? setRun(next) : refresh()))),
+      r.error ? h('p', { class: 'alert alert-error', testid: 'run-error', role: 'status' }, r.error) : null,
+      approvals.length ? h('section', { class: 'card wf-approvals', testid: 'run-approvals', 'aria-label': 'Waiting for approval' },
+        h('h2', { class: 'card-title' }, 'Waiting for approval'),
+        approvals.map((a) => approvalControls(r.id, a, setRun))) : null,
+      h('section', { class: 'card' },
+        h('dl', { class: 'meta' },
+          h('dt', {}, 'Workflow'), h('dd', {}, h('a', { href: `#/workflows/${encodeURIComponent(r.workflow_id)}`, testid: 'run-workflow' }, r.workflow_name || shortId(r.workflow_id))),
+          h('dt', {}, 'Version'), h('dd', {}, `v${r.version ?? '?'}`),
+          h('dt', {}, 'Trigger'), h('dd', {}, r.trigger_service || '—'),
+          h('dt', {}, 'Created'), h('dd', {}, formatDateTime(r.created_at, tz)),
+          h('dt', {}, 'Started'), h('dd', {}, r.started_at ? formatDateTime(r.started_at, tz) : '—'),
+          h('dt', {}, 'Finished'), h('dd', {}, r.finished_at ? formatDateTime(r.finished_at, tz) : '—'),
+          r.started_at && r.finished_at ? [h('dt', {}, 'Took'), h('dd', {}, formatDuration(r.started_at, r.finished_at))] : null)),
+      h('div', { class: 'grid-2 wf-run-io' },
+        h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'Trigger payload'), jsonBlock(r.trigger_payload, 'run-payload')),
+        h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'Response'), jsonBlock(r.response, 'run-response'))),
+      h('section', { 'aria-labelledby': 'run-steps-title' },
+        h('h2', { class: 'subhead', id: 'run-steps-title' }, `Steps (${steps.length})`),
+        steps.length
+          ? h('div', { class: 'wf-steps', testid: 'run-steps' }, steps.map(stepCard))
+          : emptyState(ACTIVE_RUN.has(r.status) ? 'No step has started yet.' : 'This run has no steps.')));
+  }
+
+  function setRun(r) {
+    if (!r || r.id !== id) return;
+    run = r;
+    draw();
+  }
+
+  let inFlight = false;
+  let again = false;
+  let timer = null;
+  async function refresh() {
+    if (inFlight) {
+      again = true;
+      return;
+    }
+    inFlight = true;
+    try {
+      const r = await api.get(`/runs/${encodeURIComponent(id)}`);
+      if (ctx.root.isConnected) setRun(r);
+    } catch (e) {
+      if (!run && ctx.root.isConnected) {
+        fill(body, e.status === 404
+          ? emptyState('This run does not exist (or you cannot see it).', h('a', { href: '#/runs' }, 'All runs'))
+          : errorState(e, refresh));
+      } else {
+        console.warn('could not refresh the run', e);
+      }
+    } finally {
+      inFlight = false;
+      if (again) {
+        again = false;
+        refreshSoon();
+      }
+    }
+  }
+  // Steps finish in bursts (a router and its branches within milliseconds): one fetch per burst.
+  function refreshSoon() {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 200);
+  }
+
+  subscribe(['run.updated', 'run.step'], (type, p) => {
+    const rid = type === 'run.updated' ? p.id : p.run_id;
+    if (rid === id) refreshSoon();
+  }, { root: ctx.root, onReconnect: refreshSoon });
+
+  const poll = setInterval(() => {
+    if (!ctx.root.isConnected) {
+      clearInterval(poll);
+      return;
+    }
+    if (run && ACTIVE_RUN.has(run.status) && !isConnected()) refresh();
+  }, 5000);
+
+  refresh();
+}

@@ -1,0 +1,551 @@
+@testable import App
+import Fluent
+import Foundation
+import Testing
+import Vapor
+import JWTKit
+import WorkflowCore
+
+/// Issue 5: the workflow API, the durable engine, triggers and nodes, against fakes.
+enum WorkflowScenarios {
+    // MARK: helpers
+
+    static func node(_ id: String, _ kind: String, _ service: String, _ task: String, _ params: [String: Any] = [:]) -> [String: Any] {
+        ["id": id, "kind": kind, "service": service, "task": task, "params": params, "position": ["x": 0, "y": 0]]
+    }
+
+    static func edge(_ s: String, _ port: String = "out", _ t: String) -> [String: Any] { ["source": s, "source_port": port, "target": t] }
+
+    static func blueprint(_ name: String, _ nodes: [[String: Any]], _ edges: [[String: Any]]) -> [String: Any] {
+        ["name": name, "nodes": nodes, "edges": edges]
+    }
+
+    /// The issue's example blueprint, verbatim.
+    static var example: [String: Any] { blueprint("Order → payment link", [
+        node("trigger", "trigger", "webhook", "receive"),
+        node("check", "router", "router", "route", ["branches": [["port": "big", "when": ["all": [["left": "{{trigger.amount}}", "op": ">=", "right": 1000]]]]]]),
+        node("reply", "action", "respond", "respond", ["status": 200, "body": ["ok": true, "amount": "{{trigger.amount}}"]]),
+    ], [edge("trigger", "out", "check"), edge("check", "big", "reply"), edge("check", "else", "reply")]) }
+
+    static func create(_ c: APIClient, _ bp: [String: Any], name: String? = nil, activate: Bool = false) async throws -> [String: Any] {
+        let r = try await c.send(.POST, "/api/v1/workflows", json: ["name": name ?? (bp["name"] as? String ?? "W"), "blueprint": bp])
+        #expect(r.status == .created, "create: \(r.body)")
+        if activate {
+            let a = try await c.send(.POST, "/api/v1/workflows/\(r["id"] as? String ?? "")/activate")
+            #expect(a.status == .ok && a["active"] as? Bool == true, "activate: \(a.body)")
+        }
+        return r.json
+    }
+
+    static func run(_ c: APIClient, _ workflowID: String, _ payload: [String: Any]) async throws -> String {
+        let r = try await c.send(.POST, "/api/v1/workflows/\(workflowID)/runs", json: ["payload": payload])
+        #expect(r.status == .created, "run: \(r.body)")
+        return r["id"] as? String ?? ""
+    }
+
+    static func runDetail(_ c: APIClient, _ id: String) async throws -> [String: Any] {
+        try await c.send(.GET, "/api/v1/runs/\(id)").json
+    }
+
+    static func steps(_ run: [String: Any]) -> [String: [String: Any]] {
+        var out: [String: [String: Any]] = [:]
+        for s in run["steps"] as? [[String: Any]] ?? [] { out[s["node_id"] as? String ?? ""] = s }
+        return out
+    }
+
+    static func status(_ run: [String: Any], _ node: String) -> String? { steps(run)[node]?["status"] as? String }
+
+    // MARK: API and blueprints
+
+    static func apiAndVersions(_ db: TestDB) async throws {
+        try await withTestApp(db, configure: { $0.hookResponseTimeoutMilliseconds = 0 }) { app in
+            var c = APIClient(app)
+            try await c.signup()
+
+            // Catalog and validation.
+            let catalog = try await c.send(.GET, "/api/v1/workflows/catalog")
+            #expect((catalog["nodes"] as? [Any])?.count == NodeCatalog.all.count)
+            let bad = blueprint("Bad", [node("t", "trigger", "webhook", "receive"), node("x", "action", "whatsapp", "send_message", ["text": "{{steps.nope.x}}"])],
+                                [edge("t", "out", "x")])
+            let v = try await c.send(.POST, "/api/v1/workflows/validate", json: ["blueprint": bad])
+            #expect(v.status == .ok && v["valid"] as? Bool == false)
+            let errors = v["errors"] as? [[String: Any]] ?? []
+            #expect(errors.contains { $0["node_id"] as? String == "x" && $0["field"] as? String == "params.to" })
+            #expect(errors.contains { $0["node_id"] as? String == "x" && ($0["message"] as? String ?? "").contains("nope") })
+
+            // Saving an invalid blueprint is a 422 that lists the problems and stores nothing.
+            let rejected = try await c.send(.POST, "/api/v1/workflows", json: ["name": "Bad", "blueprint": bad])
+            #expect(rejected.status == .unprocessableEntity && rejected.errorCode == "invalid_blueprint")
+            #expect((((rejected["error"] as? [String: Any])?["details"] as? [String: Any])?["errors"] as? [Any])?.isEmpty == false)
+            #expect(try await c.send(.GET, "/api/v1/workflows").items.isEmpty)
+
+            // The issue's example: create, version, activate, webhook.
+            let w = try await create(c, example)
+            let id = w["id"] as? String ?? ""
+            #expect(w["version"] as? Int == 1 && w["active"] as? Bool == false)
+            #expect((w["webhook_url"] as? String ?? "").hasSuffix("/hooks/\(w["public_id"] as? String ?? "")"))
+            #expect(((w["blueprint"] as? [String: Any])?["edges"] as? [[String: Any]])?.first?["source_port"] as? String == "out")
+            let inactive = try await c.send(.POST, "/hooks/\(w["public_id"] as? String ?? "")", json: ["amount": 5])
+            #expect(inactive.status == .conflict)
+
+            var bp2 = example
+            bp2["nodes"] = (example["nodes"] as! [[String: Any]]).map { n -> [String: Any] in
+                guard n["id"] as? String == "reply" else { return n }
+                var m = n
+                m["params"] = ["status": 201, "body": ["changed": true]]
+                return m
+            }
+            let saved = try await c.send(.PUT, "/api/v1/workflows/\(id)", json: ["blueprint": bp2])
+            #expect(saved.status == .ok && saved["version"] as? Int == 2)
+            let same = try await c.send(.PUT, "/api/v1/workflows/\(id)", json: ["blueprint": bp2, "name": "Renamed"])
+            #expect(same["version"] as? Int == 2 && same["name"] as? String == "Renamed", "an unchanged blueprint is not a new version")
+            let versions = try await c.send(.GET, "/api/v1/workflows/\(id)/versions")
+            #expect(versions.items.map { $0["version"] as? Int } == [2, 1])
+            let v1 = try await c.send(.GET, "/api/v1/workflows/\(id)/versions/1")
+            #expect(((v1["blueprint"] as? [String: Any])?["nodes"] as? [Any])?.count == 3)
+
+            #expect(try await c.send(.POST, "/api/v1/workflows/\(id)/activate")["active"] as? Bool == true)
+            let hook = try await c.send(.POST, "/hooks/\(w["public_id"] as? String ?? "")", json: ["amount": 1500])
+            #expect(hook.status == .accepted, "\(hook.body)")
+            let runID = hook["run_id"] as? String ?? ""
+            try await app.jobs.drain(app: app)
+            let run = try await runDetail(c, runID)
+            #expect(run["status"] as? String == "succeeded")
+            #expect(run["version"] as? Int == 2, "runs pin the version they started with")
+            #expect(steps(run)["check"]?["port"] as? String == "big")
+            #expect((run["response"] as? [String: Any])?["status"] as? Int == 201)
+            #expect((run["trigger_payload"] as? [String: Any])?["amount"] as? Int == 1500)
+
+            // Idempotent deliveries: the same key returns the same run.
+            let k1 = try await c.send(.POST, "/hooks/\(w["public_id"] as? String ?? "")", json: ["amount": 1], headers: ["Idempotency-Key": "order-77"])
+            let k2 = try await c.send(.POST, "/hooks/\(w["public_id"] as? String ?? "")", json: ["amount": 1], headers: ["Idempotency-Key": "order-77"])
+            #expect(k1["run_id"] as? String == k2["run_id"] as? String)
+
+            // Another business sees none of it.
+            var other = APIClient(app)
+            try await other.signup()
+            #expect(try await other.send(.GET, "/api/v1/workflows/\(id)").status == .notFound)
+            #expect(try await other.send(.GET, "/api/v1/runs/\(runID)").status == .notFound)
+            #expect(try await other.send(.GET, "/api/v1/runs").items.isEmpty)
+
+            // Delete: gone from lists, its hook 404s.
+            #expect(try await c.send(.DELETE, "/api/v1/workflows/\(id)").status == .noContent)
+            #expect(try await c.send(.POST, "/hooks/\(w["public_id"] as? String ?? "")", json: ["amount": 1]).status == .notFound)
+        }
+    }
+
+    /// HMAC-signed webhooks; the secret is stored encrypted and masked on read.
+    static func webhookSecrets(_ db: TestDB) async throws {
+        try await withTestApp(db, configure: { $0.hookResponseTimeoutMilliseconds = 0 }) { app in
+            var c = APIClient(app)
+            try await c.signup()
+            let bp = blueprint("Signed", [node("trigger", "trigger", "webhook", "receive", ["secret": "s3cret-value"]),
+                                          node("set", "action", "data", "set", ["values": ["x": "{{trigger.x}}"]])],
+                               [edge("trigger", "out", "set")])
+            let w = try await create(c, bp, activate: true)
+            let nodes = (w["blueprint"] as? [String: Any])?["nodes"] as? [[String: Any]] ?? []
+            #expect((nodes.first?["params"] as? [String: Any])?["secret"] as? String == "********")
+            let rows = try await WorkflowVersion.query(on: app.db).all()
+            #expect(rows.allSatisfy { !$0.blueprint.contains("s3cret-value") && !($0.secrets ?? "").contains("s3cret-value") })
+
+            // Saving back the mask keeps the secret.
+            let again = try await c.send(.PUT, "/api/v1/workflows/\(w["id"] as? String ?? "")", json: ["blueprint": w["blueprint"]!])
+            #expect(again.status == .ok)
+            let path = "/hooks/\(w["public_id"] as? String ?? "")"
+            let body = #"{"x":42}"#
+            #expect(try await c.send(.POST, path, raw: body).status == .unauthorized)
+            #expect(try await c.send(.POST, path, raw: body, headers: ["X-Munim-Signature": "sha256=00"]).status == .unauthorized)
+            let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data("s3cret-value".utf8)))
+                .map { String(format: "%02x", $0) }.joined()
+            let ok = try await c.send(.POST, path, raw: body, headers: ["X-Munim-Signature": "sha256=\(mac)"])
+            #expect(ok.status == .accepted, "\(ok.body)")
+            try await app.jobs.drain(app: app)
+            let run = try await runDetail(c, ok["run_id"] as? String ?? "")
+            #expect((steps(run)["set"]?["output"] as? [String: Any])?["x"] as? Int == 42, "a lone placeholder keeps its JSON type")
+        }
+    }
+
+    // MARK: engine
+
+    /// trigger → router → two WhatsApp nodes on the simulator: one runs, the other is skipped; the
+    /// message goes through the outbox exactly once.
+    static func routerAndWhatsApp(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var c = APIClient(app)
+            try await c.signup()
+            let bp = blueprint("Route", [
+                node("trigger", "trigger", "manual", "start"),
+                node("check", "router", "router", "route", ["branches": [["port": "big", "when": ["left": "{{trigger.amount}}", "op": ">=", "right": 1000]]]]),
+                node("big", "action", "whatsapp", "send_message", ["to": "+919800000001", "text": "Big order of {{trigger.amount | rupees}}"]),
+                node("small", "action", "whatsapp", "send_message", ["to": "+919800000001", "text": "Small order"]),
+            ], [edge("trigger", "out", "check"), edge("check", "big", "big"), edge("check", "else", "small")])
+            let w = try await create(c, bp)
+            let runID = try await run(c, w["id"] as? String ?? "", ["amount": 150_000])
+            try await app.jobs.drain(app: app)
+            let r = try await runDetail(c, runID)
+            #expect(r["status"] as? String == "succeeded", "\(r)")
+            #expect(status(r, "big") == "succeeded" && status(r, "small") == "skipped")
+            let out = try await App.Message.query(on: app.db).filter(\.$direction == "out").all()
+            #expect(out.count == 1 && out.first?.text == "Big order of ₹1,500")
+            #expect(out.first?.status == .delivered)
+
+            // A missing variable fails the step with the variable's name, never literal braces.
+            let broken = try await run(c, w["id"] as? String ?? "", [:])
+            try await app.jobs.drain(app: app)
+            let b = try await runDetail(c, broken)
+            #expect(b["status"] as? String == "failed")
+            #expect((b["error"] as? String ?? "").contains("trigger.amount"))
+            #expect(try await App.Message.query(on: app.db).filter(\.$direction == "out").count() == 1)
+        }
+    }
+
+    /// Delays and approvals are persisted wake-ups; cancel and retry; the concurrency limit queues.
+    static func waitsApprovalsCancelRetry(_ db: TestDB) async throws {
+        let clock = TestClock()
+        try await withTestApp(db, clock: clock, configure: { $0.workflowConcurrency = 1 }) { app in
+            var c = APIClient(app)
+            try await c.signup()
+            let bp = blueprint("Wait and ask", [
+                node("trigger", "trigger", "manual", "start"),
+                node("wait", "delay", "delay", "wait", ["duration": "1h"]),
+                node("ask", "approval", "approval", "request", ["message": "Send ₹{{trigger.amount}}?", "timeout": "2h"]),
+                node("yes", "action", "data", "set", ["values": ["ok": true]]),
+                node("late", "action", "data", "set", ["values": ["late": true]]),
+            ], [edge("trigger", "out", "wait"), edge("wait", "out", "ask"), edge("ask", "approved", "yes"), edge("ask", "timeout", "late")])
+            let w = try await create(c, bp)
+            let wid = w["id"] as? String ?? ""
+            let r1 = try await run(c, wid, ["amount": 10])
+            try await app.jobs.drain(app: app)
+            var d = try await runDetail(c, r1)
+            #expect(d["status"] as? String == "waiting" && status(d, "wait") == "waiting")
+            #expect(try await c.send(.POST, "/api/v1/runs/\(r1)/approve").errorCode == "no_pending_approval")
+
+            clock.advance(3601)
+            try await app.jobs.drain(app: app)
+            d = try await runDetail(c, r1)
+            #expect(status(d, "wait") == "succeeded" && status(d, "ask") == "waiting")
+            #expect((d["pending_approvals"] as? [[String: Any]])?.first?["message"] as? String == "Send ₹10?")
+            let approved = try await c.send(.POST, "/api/v1/runs/\(r1)/approve", json: ["note": "fine"])
+            #expect(approved.status == .ok, "\(approved.body)")
+            try await app.jobs.drain(app: app)
+            d = try await runDetail(c, r1)
+            #expect(d["status"] as? String == "succeeded" && status(d, "yes") == "succeeded" && status(d, "late") == "skipped")
+            clock.advance(3 * 3600) // the cancelled timeout job must not fire
+            try await app.jobs.drain(app: app)
+            #expect(status(try await runDetail(c, r1), "ask") == "succeeded")
+
+            // Timeout path.
+            let r2 = try await run(c, wid, ["amount": 20])
+            try await app.jobs.drain(app: app)
+            clock.advance(3601)
+            try await app.jobs.drain(app: app)
+            clock.advance(2 * 3600 + 1)
+            try await app.jobs.drain(app: app)
+            d = try await runDetail(c, r2)
+            #expect(steps(d)["ask"]?["port"] as? String == "timeout" && status(d, "late") == "succeeded" && status(d, "yes") == "skipped")
+
+            // Cancel a waiting run; a finished one is a 409.
+            let r3 = try await run(c, wid, ["amount": 30])
+            try await app.jobs.drain(app: app)
+            let cancelled = try await c.send(.POST, "/api/v1/runs/\(r3)/cancel")
+            #expect(cancelled["status"] as? String == "cancelled" && status(cancelled.json, "wait") == "cancelled")
+            #expect(try await c.send(.POST, "/api/v1/runs/\(r3)/cancel").errorCode == "run_finished")
+            clock.advance(3601)
+            try await app.jobs.drain(app: app)
+            #expect(status(try await runDetail(c, r3), "ask") == nil, "nothing runs after a cancel")
+
+            // Concurrency limit 1: of three runs started together, one runs and two wait their turn.
+            let quick = try await create(c, blueprint("Quick", [node("trigger", "trigger", "manual", "start"),
+                                                               node("s", "action", "data", "set", ["values": ["n": "{{trigger.n}}"]])],
+                                                     [edge("trigger", "out", "s")]))
+            var ids: [String] = []
+            for n in 1...3 { ids.append(try await run(c, quick["id"] as? String ?? "", ["n": n])) }
+            try await app.jobs.drain(app: app)
+            var statuses = try await ids.asyncMap { try await runDetail(c, $0)["status"] as? String ?? "" }
+            #expect(statuses.sorted() == ["queued", "queued", "succeeded"], "\(statuses)")
+            for _ in 0..<4 {
+                clock.advance(1)
+                try await app.jobs.drain(app: app)
+            }
+            statuses = try await ids.asyncMap { try await runDetail(c, $0)["status"] as? String ?? "" }
+            #expect(statuses == ["succeeded", "succeeded", "succeeded"])
+        }
+    }
+
+    /// A schedule fires once per tick; missed ticks after downtime make one run.
+    static func scheduleFiresOnce(_ db: TestDB) async throws {
+        let clock = TestClock(Date(timeIntervalSince1970: 1_795_000_000)) // 2026-11-18T08:26:40Z
+        try await withTestApp(db, clock: clock) { app in
+            var c = APIClient(app)
+            try await c.signup()
+            let bp = blueprint("Daily", [node("trigger", "trigger", "schedule", "cron", ["cron": "0 10 * * *", "timezone": "Asia/Kolkata"]),
+                                         node("s", "action", "data", "set", ["values": ["at": "{{trigger.scheduled_for}}"]])],
+                               [edge("trigger", "out", "s")])
+            let w = try await create(c, bp, activate: true)
+            let wid = w["id"] as? String ?? ""
+            try await app.jobs.drain(app: app)
+            #expect(try await c.send(.GET, "/api/v1/runs?workflow_id=\(wid)").items.isEmpty)
+            clock.advance(86_400) // past one 10:00 IST tick
+            try await app.jobs.drain(app: app)
+            try await app.jobs.drain(app: app)
+            var runs = try await c.send(.GET, "/api/v1/runs?workflow_id=\(wid)").items
+            #expect(runs.count == 1)
+            clock.advance(5 * 86_400) // five missed ticks while "down"
+            try await app.jobs.drain(app: app)
+            runs = try await c.send(.GET, "/api/v1/runs?workflow_id=\(wid)").items
+            #expect(runs.count == 2, "missed ticks collapse into one run")
+            #expect(runs.allSatisfy { $0["status"] as? String == "succeeded" })
+            // Deactivated: no more ticks.
+            _ = try await c.send(.POST, "/api/v1/workflows/\(wid)/deactivate")
+            clock.advance(3 * 86_400)
+            try await app.jobs.drain(app: app)
+            #expect(try await c.send(.GET, "/api/v1/runs?workflow_id=\(wid)").items.count == 2)
+        }
+    }
+
+    /// Ledger events and nodes: a payment triggers a thank-you; ledger nodes write exactly once.
+    static func ledgerTriggersAndNodes(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var c = APIClient(app)
+            try await c.signup()
+            let customer = try await c.customer("Meena Stores", phone: "+919811111111")
+            let product = try await c.product("Cement bag", price: 35_000, stock: 10)
+            let thanks = blueprint("Thanks", [
+                node("trigger", "trigger", "ledger", "event", ["event": "payment_recorded"]),
+                node("msg", "action", "whatsapp", "send_message", ["to": "{{trigger.customer_phone}}",
+                                                                     "text": "Thank you {{trigger.customer_name}} for {{trigger.amount | rupees}}"]),
+            ], [edge("trigger", "out", "msg")])
+            _ = try await create(c, thanks, activate: true)
+            let pay = try await c.send(.POST, "/api/v1/payments", json: ["customer_id": customer, "amount": 50_000, "mode": "upi"])
+            #expect(pay.status == .created, "\(pay.body)")
+            try await app.jobs.drain(app: app)
+            let runs = try await c.send(.GET, "/api/v1/runs?status=succeeded").items
+            #expect(runs.count == 1 && runs.first?["trigger_service"] as? String == "ledger")
+            let sent = try await App.Message.query(on: app.db).filter(\.$direction == "out").all()
+            #expect(sent.map(\.text) == ["Thank you Meena Stores for ₹500"])
+
+            let sell = blueprint("Sell", [
+                node("trigger", "trigger", "manual", "start"),
+                node("inv", "action", "ledger", "create_invoice", ["customer_id": "{{trigger.customer}}",
+                                                                   "items": [["product_id": "{{trigger.product}}", "quantity": 2]]]),
+                node("bal", "action", "ledger", "get_customer_balance", ["customer_id": "{{trigger.customer}}"]),
+                node("stock", "action", "ledger", "adjust_stock", ["product_id": "{{trigger.product}}", "quantity": 1, "mode": "remove"]),
+            ], [edge("trigger", "out", "inv"), edge("inv", "out", "bal"), edge("bal", "out", "stock")])
+            let w = try await create(c, sell)
+            let r = try await run(c, w["id"] as? String ?? "", ["customer": customer, "product": product])
+            try await app.jobs.drain(app: app)
+            let d = try await runDetail(c, r)
+            #expect(d["status"] as? String == "succeeded", "\(d)")
+            let inv = steps(d)["inv"]?["output"] as? [String: Any] ?? [:]
+            #expect(inv["total"] as? Int == 70_000 && (inv["number"] as? String ?? "").hasPrefix("INV-"))
+            #expect((steps(d)["bal"]?["output"] as? [String: Any])?["balance"] as? Int == 20_000)
+            #expect((steps(d)["stock"]?["output"] as? [String: Any])?["stock"] as? Double == 7)
+            #expect(try await Invoice.query(on: app.db).count() == 1)
+
+            // The signed PDF link works without a login; a tampered one does not.
+            let pdf = inv["pdf_url"] as? String ?? ""
+            let path = String(pdf[pdf.range(of: "/p/invoices/")!.lowerBound...])
+            var anonymous = APIClient(app)
+            anonymous.cookie = nil
+            let got = try await anonymous.send(.GET, path)
+            #expect(got.status == .ok && got.headers.contentType?.subType == "pdf")
+            #expect(try await anonymous.send(.GET, path.replacingOccurrences(of: "sig=", with: "sig=0")).status == .forbidden)
+
+            // Bad input fails the step with a clear message and moves nothing.
+            let r2 = try await run(c, w["id"] as? String ?? "", ["customer": UUID().uuidString, "product": product])
+            try await app.jobs.drain(app: app)
+            let d2 = try await runDetail(c, r2)
+            #expect(d2["status"] as? String == "failed" && status(d2, "inv") == "failed")
+            #expect(try await Invoice.query(on: app.db).count() == 1)
+        }
+    }
+
+    // MARK: provider nodes against fakes
+
+    static func providerNodes() async throws {
+        let fake = FakeProviders()
+        try await fake.start()
+        do {
+            try await providerNodes(fake)
+        } catch {
+            try? await fake.stop()
+            throw error
+        }
+        try await fake.stop()
+    }
+
+    static func providerNodes(_ fake: FakeProviders) async throws {
+        let keyPEM = try rsaKeyPEM()
+        fake.publicKeyPEM = try Insecure.RSA.PrivateKey(pem: keyPEM).publicKey.pemRepresentation
+        try await withTestApp(.sqlite, configure: {
+            $0.razorpayAPIURL = fake.base
+            $0.googleSheetsURL = fake.base
+            $0.googleTokenURL = fake.base + "/token"
+            $0.shiprocketAPIURL = fake.base
+            $0.allowPrivateHTTP = false
+        }) { app in
+            var c = APIClient(app)
+            try await c.signup()
+            let bp = blueprint("Order flow", [
+                node("trigger", "trigger", "manual", "start"),
+                node("link", "action", "razorpay", "create_payment_link", ["amount": "{{trigger.amount}}", "description": "Order {{trigger.order}}"]),
+                node("check", "action", "razorpay", "get_payment_link", ["link_id": "{{steps.link.link_id}}"]),
+                node("log", "action", "google_sheets", "append_row", ["spreadsheet_id": "sheet-1", "range": "Orders!A1",
+                                                                        "values": ["{{trigger.order}}", "{{trigger.amount}}", "{{steps.link.short_url}}"]]),
+                node("read", "action", "google_sheets", "read_range", ["spreadsheet_id": "sheet-1", "range": "Orders!A1:C10"]),
+                node("ship", "action", "shiprocket", "create_order", [
+                    "order_id": "{{trigger.order}}", "billing_customer_name": "Meena", "billing_address": "12 MG Road",
+                    "billing_phone": "9811111111", "billing_city": "Pune", "billing_pincode": "411001", "billing_state": "Maharashtra",
+                    "items": [["name": "Cement", "units": 2, "selling_price": 350]], "sub_total": "{{trigger.amount}}", "weight": 5]),
+                node("track", "action", "shiprocket", "track_awb", ["awb": "AWB123"]),
+                node("ai", "action", "gpt", "process_text", ["input": "hello", "instructions": "Summarise"]),
+            ], [edge("trigger", "out", "link"), edge("link", "out", "check"), edge("check", "out", "log"), edge("log", "out", "read"),
+                edge("read", "out", "ship"), edge("ship", "out", "track"), edge("track", "out", "ai")])
+            let w = try await create(c, bp)
+            let wid = w["id"] as? String ?? ""
+
+            // Not connected yet: the first provider step fails with a clear message.
+            let r0 = try await run(c, wid, ["amount": 70_000, "order": "A-1"])
+            try await app.jobs.drain(app: app)
+            var d = try await runDetail(c, r0)
+            #expect(d["status"] as? String == "failed" && (d["error"] as? String ?? "").contains("Razorpay is not connected"))
+
+            for (provider, creds) in [("razorpay", ["key_id": "rzp_test_key", "key_secret": "rzp_secret"]),
+                                      ("google_sheets", ["service_account_json": try serviceAccount(keyPEM)]),
+                                      ("shiprocket", ["email": "api@shop.in", "password": "sr-pass"])] {
+                let r = try await c.send(.PUT, "/api/v1/integrations/\(provider)", json: ["credentials": creds])
+                #expect(r.status == .ok, "\(provider): \(r.body)")
+            }
+            // Retry continues from the failed step.
+            let retried = try await c.send(.POST, "/api/v1/runs/\(r0)/retry")
+            #expect(retried.status == .ok, "\(retried.body)")
+            try await app.jobs.drain(app: app)
+            d = try await runDetail(c, r0)
+            #expect(status(d, "link") == "succeeded" && status(d, "ship") == "succeeded" && status(d, "track") == "succeeded", "\(d)")
+            #expect(status(d, "ai") == "failed" && (d["error"] as? String ?? "").contains("no LLM configured"))
+            #expect((steps(d)["link"]?["output"] as? [String: Any])?["short_url"] as? String == "https://rzp.io/i/plink_1")
+            #expect(fake.paymentLinks.first?["reference_id"] as? String == String("\(r0.lowercased())-link".suffix(40)),
+                    "reference_id is the step's idempotency key")
+            #expect(fake.paymentLinks.first?["amount"] as? Int == 70_000)
+            #expect(fake.sheetRows.first?.count == 3 && fake.tokenExchanges == 1)
+            #expect((steps(d)["read"]?["output"] as? [String: Any])?["row_count"] as? Int == 1)
+            #expect((steps(d)["ship"]?["output"] as? [String: Any])?["shiprocket_order_id"] as? String == "1001")
+            #expect(fake.shiprocketOrders.first?["sub_total"] as? Double == 700)
+            #expect((steps(d)["track"]?["output"] as? [String: Any])?["current_status"] as? String == "Delivered")
+            #expect(fake.shiprocketLogins == 1, "the Shiprocket token is cached")
+            // Step inputs never show credentials.
+            #expect(!(try await c.send(.GET, "/api/v1/runs/\(r0)").body.contains("rzp_secret")))
+
+            // The http node refuses loopback unless allowed.
+            let http = try await create(c, blueprint("Call", [node("trigger", "trigger", "manual", "start"),
+                                                              node("call", "action", "http", "request", ["method": "POST", "url": fake.base + "/echo",
+                                                                                                          "body": ["n": "{{trigger.n}}"]])],
+                                                    [edge("trigger", "out", "call")]))
+            let r1 = try await run(c, http["id"] as? String ?? "", ["n": 1])
+            try await app.jobs.drain(app: app)
+            d = try await runDetail(c, r1)
+            #expect(d["status"] as? String == "failed" && (d["error"] as? String ?? "").contains("private address"))
+            #expect(fake.echoCalls.isEmpty)
+        }
+        try await withTestApp(.sqlite, configure: { $0.allowPrivateHTTP = true }) { app in
+            var c = APIClient(app)
+            try await c.signup()
+            let http = try await create(c, blueprint("Call", [node("trigger", "trigger", "manual", "start"),
+                                                              node("call", "action", "http", "request", ["method": "POST", "url": fake.base + "/echo",
+                                                                                                          "headers": ["Authorization": "Bearer secret-token"],
+                                                                                                          "body": ["n": "{{trigger.n}}"]])],
+                                                    [edge("trigger", "out", "call")]))
+            let r = try await run(c, http["id"] as? String ?? "", ["n": 7])
+            try await app.jobs.drain(app: app)
+            let d = try await runDetail(c, r)
+            let out = steps(d)["call"]?["output"] as? [String: Any] ?? [:]
+            #expect(out["status"] as? Int == 200 && ((out["json"] as? [String: Any])?["received"] as? [String: Any])?["n"] as? Int == 7)
+            #expect(fake.echoCalls == ["\(r.lowercased())-call"])
+            #expect(((steps(d)["call"]?["input"] as? [String: Any])?["headers"] as? [String: Any])?["Authorization"] as? String == "********")
+        }
+    }
+
+    static func rsaKeyPEM() throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        p.arguments = ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func serviceAccount(_ pem: String) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: ["type": "service_account", "client_email": "munim@proj.iam.gserviceaccount.com",
+                                                                      "private_key": pem]), as: UTF8.self)
+    }
+
+    /// An inbound customer message starts a message-triggered workflow once, even if routing retries.
+    static func messageTrigger(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var c = APIClient(app)
+            try await c.signup()
+            _ = try await c.product("Cement bag", price: 35_000, stock: 10)
+            let bp = blueprint("Price", [
+                node("trigger", "trigger", "message", "received", ["contains": "price"]),
+                node("find", "action", "ledger", "find_product", ["query": "{{trigger.text}}"]),
+                node("reply", "action", "whatsapp", "send_message", ["to": "{{trigger.from}}", "text": "{{steps.find.name}}: {{steps.find.price | rupees}}"]),
+            ], [edge("trigger", "out", "find"), edge("find", "out", "reply")])
+            _ = try await create(c, bp, activate: true)
+            _ = try await c.send(.POST, "/api/v1/simulator/messages", json: ["from": "+919822222222", "name": "Asha", "text": "price of cement?"])
+            _ = try await c.send(.POST, "/api/v1/simulator/messages", json: ["from": "+919822222222", "text": "thanks"])
+            try await app.jobs.drain(app: app)
+            let runs = try await c.send(.GET, "/api/v1/runs").items
+            #expect(runs.count == 1 && runs.first?["status"] as? String == "succeeded")
+            let texts = try await App.Message.query(on: app.db).filter(\.$direction == "out").filter(\.$author == "workflow").all().map(\.text)
+            #expect(texts == ["Cement bag: ₹350"])
+        }
+    }
+
+    /// The architect: recipes offline, the LLM constrained by the catalog schema with one repair round.
+    static func architect() async throws {
+        let fake = FakeOpenAI()
+        try await fake.start()
+        do {
+            try await architect(fake)
+        } catch {
+            try? await fake.stop()
+            throw error
+        }
+        try await fake.stop()
+    }
+
+    static func architect(_ fake: FakeOpenAI) async throws {
+        try await withTestApp(.sqlite) { app in
+            var c = APIClient(app)
+            try await c.signup()
+            let d = try await c.send(.POST, "/api/v1/workflows/draft", json: ["prompt": "send debtor reminders every day at 10"])
+            #expect(d.status == .ok && d["source"] as? String == "recipe" && d["valid"] as? Bool == true, "\(d.body)")
+            let none = try await c.send(.POST, "/api/v1/workflows/draft", json: ["prompt": "paint the shop blue"])
+            #expect(none.status == .unprocessableEntity && none.errorCode == "no_recipe")
+            #expect(try await c.send(.POST, "/api/v1/workflows/draft", json: ["prompt": ""]).status == .unprocessableEntity)
+        }
+        try await withTestApp(.sqlite, configure: { $0.openAIKey = "sk-test"; $0.openAIBaseURL = fake.baseURL }) { app in
+            var c = APIClient(app)
+            try await c.signup()
+            // First answer invalid (no trigger), the repair valid.
+            fake.enqueue(content: #"{"name":"Hi","explanation":"x","nodes":[{"id":"a","service":"data","task":"set","params":{"values":"{\"a\":1}"}}],"edges":[]}"#)
+            fake.enqueue(content: #"{"name":"Hi","explanation":"Greets by hand","nodes":[{"id":"trigger","service":"manual","task":"start","params":{"sample_payload":null}},{"id":"a","service":"data","task":"set","params":{"values":"{\"a\":1}"}}],"edges":[{"source":"trigger","source_port":"out","target":"a"}]}"#)
+            let d = try await c.send(.POST, "/api/v1/workflows/draft", json: ["prompt": "when I click run, set a to one"])
+            #expect(d.status == .ok && d["source"] as? String == "llm" && d["valid"] as? Bool == true, "\(d.body)")
+            #expect(fake.chatBodies.count == 2)
+            #expect(String(decoding: fake.chatBodies.last ?? Data(), as: UTF8.self).contains("Add a trigger"), "the repair round carries the errors")
+            try FakeOpenAI.validate(fake.chatBodies, schema: "CreateChatCompletionRequest")
+        }
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ f: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        for e in self { out.append(try await f(e)) }
+        return out
+    }
+}
