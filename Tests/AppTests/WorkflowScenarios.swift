@@ -196,6 +196,24 @@ enum WorkflowScenarios {
             #expect(b["status"] as? String == "failed")
             #expect((b["error"] as? String ?? "").contains("trigger.amount"))
             #expect(try await App.Message.query(on: app.db).filter(\.$direction == "out").count() == 1)
+
+            // A drafted reply waits for approval; the approver's edit is what goes out.
+            let drafted = try await create(c, blueprint("Draft", [
+                node("trigger", "trigger", "manual", "start"),
+                node("draft", "action", "social", "draft_reply", ["text": "{{trigger.text}}", "template": "Thanks {{trigger.name}}!"]),
+                node("send", "action", "whatsapp", "send_message", ["to": "+919800000002", "text": "{{steps.draft.draft}}"]),
+            ], [edge("trigger", "out", "draft"), edge("draft", "out", "send")]))
+            let dr = try await run(c, drafted["id"] as? String ?? "", ["text": "Love the shop", "name": "Asha"])
+            try await app.jobs.drain(app: app)
+            let waiting = try await runDetail(c, dr)
+            #expect(waiting["status"] as? String == "waiting")
+            #expect((waiting["pending_approvals"] as? [[String: Any]])?.first?["draft"] as? String == "Thanks Asha!")
+            let ok = try await c.send(.POST, "/api/v1/runs/\(dr)/approve", json: ["text": "Thanks a lot, Asha!"])
+            #expect(ok.status == .ok, "\(ok.body)")
+            try await app.jobs.drain(app: app)
+            #expect(try await runDetail(c, dr)["status"] as? String == "succeeded")
+            let texts = try await App.Message.query(on: app.db).filter(\.$direction == "out").all().map(\.text).sorted()
+            #expect(texts == ["Big order of ₹1,500", "Thanks a lot, Asha!"])
         }
     }
 

@@ -199,6 +199,12 @@ enum WorkflowEngine {
         let attempt = ctx.job.attempts
         let isWake = ctx.job.payload["wake"] == .bool(true)
 
+        if step.status == .waiting && node.nodeKind != .delay {
+            // A step held for a decision (an approval, or a drafted reply): only its timeout job acts.
+            try await Approvals.step(run, step, node: node, entry: entry, variables: variables, isWake: isWake, ctx: ctx)
+            return
+        }
+
         switch node.nodeKind {
         case .router?:
             do {
@@ -249,6 +255,13 @@ enum WorkflowEngine {
                     publishStep(app, run, nodeID: nodeID, status: .running, port: nil, error: nil)
                 }
                 let result = try await withTimeout(seconds: spec.defaultTimeoutSeconds, node: spec.key) { try await body(sctx) }
+                if spec.key == "social/draft_reply", sctx.bool("require_approval", default: true) {
+                    // Held for the owner: approve (optionally editing the text) continues on "out";
+                    // reject or a 7-day silence ends this path.
+                    try await Approvals.park(run, step, message: "Approve this reply: \(result.output["draft"]?.text ?? "")", channel: "inbox",
+                                             timeout: 7 * 86_400, input: input, pending: result.output, ctx: ctx)
+                    return
+                }
                 try await succeed(run, step, entry: entry, port: result.port, output: result.output, input: input, ctx: ctx)
             }
         } catch let e as JobQueue.LeaseLost {
