@@ -249,9 +249,11 @@ enum WorkflowEngine {
             case .external(let body):
                 if spec.network {
                     // Mark it running so the builder's monitor shows the call in flight.
-                    try await RunStep.query(on: ctx.db).filter(\.$id == step.id!).set(\.$status, to: .running)
-                        .set(\.$startedAt, to: ctx.now).set(\.$attempts, to: attempt).set(\.$input, to: WorkflowJSON.text(input))
-                        .set(\.$updatedAt, to: ctx.now).update()
+                    try await ctx.store.write(ctx.db) { tx in
+                        try await RunStep.query(on: tx).filter(\.$id == step.id!).set(\.$status, to: .running)
+                            .set(\.$startedAt, to: ctx.now).set(\.$attempts, to: attempt).set(\.$input, to: WorkflowJSON.text(input))
+                            .set(\.$updatedAt, to: ctx.now).update()
+                    }
                     publishStep(app, run, nodeID: nodeID, status: .running, port: nil, error: nil)
                 }
                 let result = try await withTimeout(seconds: spec.defaultTimeoutSeconds, node: spec.key) { try await body(sctx) }
@@ -289,9 +291,11 @@ enum WorkflowEngine {
     }
 
     static func noteRetry(_ step: RunStep, message: String, attempt: Int, ctx: JobContext) async throws {
-        try await RunStep.query(on: ctx.db).filter(\.$id == step.id!).set(\.$status, to: .queued)
-            .set(\.$error, to: "attempt \(attempt) failed: \(message)").set(\.$attempts, to: attempt)
-            .set(\.$updatedAt, to: ctx.now).update()
+        try await ctx.store.write(ctx.db) { tx in
+            try await RunStep.query(on: tx).filter(\.$id == step.id!).set(\.$status, to: .queued)
+                .set(\.$error, to: "attempt \(attempt) failed: \(message)").set(\.$attempts, to: attempt)
+                .set(\.$updatedAt, to: ctx.now).update()
+        }
     }
 
     static func withTimeout<T: Sendable>(seconds: Int, node: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
