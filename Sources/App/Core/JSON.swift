@@ -104,13 +104,18 @@ extension KeyedDecodingContainer {
 /// milliseconds, so lists ordered by time (the inbox) sort the same on the client as on the
 /// server; input is accepted with or without fractional seconds.
 public enum JSONCoders {
+    /// An API date: ISO-8601 UTC with milliseconds.
+    public static func string(from date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
+            .timeSeparator(.colon).timeZone(separator: .omitted))
+    }
+
     public static var encoder: JSONEncoder {
         let e = JSONEncoder()
         e.keyEncodingStrategy = .convertToSnakeCase
         e.dateEncodingStrategy = .custom { date, encoder in
             var c = encoder.singleValueContainer()
-            try c.encode(date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
-                .timeSeparator(.colon).timeZone(separator: .omitted)))
+            try c.encode(string(from: date))
         }
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return e

@@ -12,7 +12,7 @@ struct GoogleSheetsClient: Sendable {
     let sheetsURL: String
     let tokenURL: String
     let account: GoogleServiceAccount
-    let tokens: GoogleTokenCache
+    let tokens: ProviderTokenCache
     var timeout: TimeAmount = .seconds(20)
 
     static let scope = "https://www.googleapis.com/auth/spreadsheets"
@@ -51,7 +51,7 @@ struct GoogleSheetsClient: Sendable {
     }
 
     func accessToken(now: Date) async throws -> String {
-        if let cached = tokens.valid(for: account.client_email, at: now) { return cached }
+        if let cached = tokens.token(for: account.client_email, at: now) { return cached }
         let jwt = try await assertion(now: now)
         var request = HTTPClientRequest(url: tokenURL)
         request.method = .POST
@@ -130,22 +130,5 @@ struct GoogleSheetsClient: Sendable {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
-    }
-}
-
-/// OAuth tokens per service account, shared by all steps of this process.
-final class GoogleTokenCache: Sendable {
-    private let tokens = NIOLockedValueBox<[String: (String, Date)]>([:])
-
-    func valid(for account: String, at now: Date) -> String? {
-        tokens.withLockedValue { t in t[account].flatMap { $0.1 > now ? $0.0 : nil } }
-    }
-
-    func store(_ token: String, for account: String, until: Date) {
-        tokens.withLockedValue { $0[account] = (token, until) }
-    }
-
-    func drop(_ account: String) {
-        tokens.withLockedValue { _ = $0.removeValue(forKey: account) }
     }
 }

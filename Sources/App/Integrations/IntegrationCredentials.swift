@@ -53,6 +53,16 @@ enum IntegrationProvider: String, CaseIterable, Sendable {
     }
 }
 
+extension IntegrationProvider {
+    var title: String {
+        switch self {
+        case .razorpay: return "Razorpay"
+        case .googleSheets: return "Google Sheets"
+        case .shiprocket: return "Shiprocket"
+        }
+    }
+}
+
 enum Integrations {
     static func load(_ app: Application, businessID: UUID, _ provider: IntegrationProvider, on db: (any Database)? = nil) async throws -> [String: String]? {
         guard let row = try await IntegrationCredential.query(on: db ?? app.db).filter(\.$businessID == businessID)

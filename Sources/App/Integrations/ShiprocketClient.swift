@@ -11,7 +11,7 @@ struct ShiprocketClient: Sendable {
     let baseURL: String
     let email: String
     let password: String
-    let tokens: ShiprocketTokenCache
+    let tokens: ProviderTokenCache
     var timeout: TimeAmount = .seconds(20)
 
     struct Failure: Error, CustomStringConvertible, Sendable {
@@ -82,9 +82,20 @@ struct ShiprocketClient: Sendable {
     }
 }
 
-final class ShiprocketTokenCache: Sendable {
-    private let tokens = NIOLockedValueBox<[String: String]>([:])
-    func token(for account: String) -> String? { tokens.withLockedValue { $0[account] } }
-    func store(_ token: String, for account: String) { tokens.withLockedValue { $0[account] = token } }
-    func drop(_ account: String) { tokens.withLockedValue { _ = $0.removeValue(forKey: account) } }
+/// Access tokens of providers that log in (Google service accounts, Shiprocket), per account,
+/// shared by every step of this process; a token without an expiry lasts until dropped.
+final class ProviderTokenCache: Sendable {
+    private let tokens = NIOLockedValueBox<[String: (token: String, until: Date?)]>([:])
+
+    func token(for account: String, at now: Date = Date()) -> String? {
+        tokens.withLockedValue { t in t[account].flatMap { $0.until.map { $0 > now } ?? true ? $0.token : nil } }
+    }
+
+    func store(_ token: String, for account: String, until: Date? = nil) {
+        tokens.withLockedValue { $0[account] = (token, until) }
+    }
+
+    func drop(_ account: String) {
+        tokens.withLockedValue { _ = $0.removeValue(forKey: account) }
+    }
 }

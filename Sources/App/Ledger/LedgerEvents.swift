@@ -103,33 +103,13 @@ extension LedgerService {
     /// Issued invoices with money due whose due date is at least `days` days before `today`
     /// (the `invoice_overdue` trigger), oldest first.
     func overdueInvoices(days: Int, today: String, limit: Int = 500) async throws -> [(id: UUID, daysOverdue: Int)] {
-        guard let todayDate = ISODay.parse(today) else { return [] }
-        let cutoff = ISODay.string(todayDate.addingTimeInterval(-Double(days) * 86_400))
+        let cutoff = Periods.add(days: -days, to: today)
         let rows = try await Invoice.query(on: db).filter(\.$businessID == businessID)
             .filter(\.$status ~~ InvoiceStatus.open).filter(\.$dueDate != nil).filter(\.$dueDate <= cutoff)
             .sort(\.$dueDate).limit(limit).all()
         return rows.compactMap { inv in
-            guard inv.total > inv.amountPaid, let due = inv.dueDate.flatMap(ISODay.parse) else { return nil }
-            return (inv.id!, Int((todayDate.timeIntervalSince(due) / 86_400).rounded()))
+            guard inv.total > inv.amountPaid, let due = inv.dueDate else { return nil }
+            return (inv.id!, Periods.daysBetween(due, today))
         }
-    }
-}
-
-/// yyyy-MM-dd days in UTC arithmetic (calendar dates, no time zone).
-enum ISODay {
-    static func parse(_ s: String) -> Date? {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd"
-        return f.date(from: s)
-    }
-
-    static func string(_ d: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd"
-        return f.string(from: d)
     }
 }

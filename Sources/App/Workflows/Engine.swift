@@ -96,8 +96,7 @@ enum WorkflowEngine {
         // Create the shared per-process state now, not lazily from concurrent tasks.
         _ = app.blueprints
         _ = app.runWaiters
-        _ = app.googleTokens
-        _ = app.shiprocketTokens
+        _ = app.providerTokens
         var config = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: .seconds(60)))
         config.decompression = .enabled(limit: .ratio(20))
         let client = HTTPClient(eventLoopGroupProvider: .shared(app.eventLoopGroup), configuration: config)
@@ -611,10 +610,17 @@ enum WorkflowEngine {
 
     static func publishStep(_ app: Application, _ run: WorkflowRun, nodeID: String, status: StepStatus, port: String?, error: String?) {
         guard app.events.hasSubscribers(run.businessID) else { return }
-        app.events.publish(run.businessID, BusinessEvent(type: "run.step", id: run.id!, at: app.clock.now(), data: [
-            "run_id": .string(run.id!.uuidString), "workflow_id": .string(run.workflowID.uuidString), "node_id": .string(nodeID),
+        app.events.publish(run.businessID, stepEvent(runID: run.id!, workflowID: run.workflowID, nodeID: nodeID, status: status,
+                                                     port: port, error: error, at: app.clock.now()))
+    }
+
+    /// The `run.step` event of docs/workflows-api.md.
+    static func stepEvent(runID: UUID, workflowID: UUID, nodeID: String, status: StepStatus, port: String?, error: String?,
+                          at: Date) -> BusinessEvent {
+        BusinessEvent(type: "run.step", id: runID, at: at, data: [
+            "run_id": .string(runID.uuidString), "workflow_id": .string(workflowID.uuidString), "node_id": .string(nodeID),
             "status": .string(status.rawValue), "port": port.map(JSONValue.string) ?? .null, "error": error.map(JSONValue.string) ?? .null,
-        ]))
+        ])
     }
 }
 
@@ -654,11 +660,8 @@ struct Advance: Sendable {
         guard app.events.hasSubscribers(run.businessID) else { return }
         let now = app.clock.now()
         for (node, status, port, error) in steps {
-            app.events.publish(run.businessID, BusinessEvent(type: "run.step", id: run.id, at: now, data: [
-                "run_id": .string(run.id.uuidString), "workflow_id": .string(run.workflowID.uuidString), "node_id": .string(node),
-                "status": .string(status.rawValue), "port": port.map(JSONValue.string) ?? .null,
-                "error": error.map(JSONValue.string) ?? .null,
-            ]))
+            app.events.publish(run.businessID, WorkflowEngine.stepEvent(runID: run.id, workflowID: run.workflowID, nodeID: node,
+                                                                        status: status, port: port, error: error, at: now))
         }
         app.events.publish(run.businessID, BusinessEvent(type: "run.updated", id: run.id, at: now, data: [
             "id": .string(run.id.uuidString), "workflow_id": .string(run.workflowID.uuidString), "status": .string(run.status.rawValue),

@@ -68,7 +68,7 @@ enum ProviderNodes {
         }
         let config = ctx.app.munimConfig
         return GoogleSheetsClient(http: ctx.app.http.client.shared, sheetsURL: config.googleSheetsURL,
-                                  tokenURL: account.token_uri ?? config.googleTokenURL, account: account, tokens: ctx.app.googleTokens)
+                                  tokenURL: account.token_uri ?? config.googleTokenURL, account: account, tokens: ctx.app.providerTokens)
     }
 
     static func sheetsAppend(_ ctx: StepContext) async throws -> NodeResult {
@@ -111,7 +111,7 @@ enum ProviderNodes {
     static func shiprocket(_ ctx: StepContext) async throws -> ShiprocketClient {
         let creds = try await credentials(ctx, .shiprocket)
         return ShiprocketClient(http: ctx.app.http.client.shared, baseURL: ctx.app.munimConfig.shiprocketAPIURL,
-                                email: creds["email"] ?? "", password: creds["password"] ?? "", tokens: ctx.app.shiprocketTokens)
+                                email: creds["email"] ?? "", password: creds["password"] ?? "", tokens: ctx.app.providerTokens)
     }
 
     static func shiprocketCreate(_ ctx: StepContext) async throws -> NodeResult {
@@ -232,35 +232,17 @@ enum ProviderNodes {
     }
 }
 
-extension IntegrationProvider {
-    var title: String {
-        switch self {
-        case .razorpay: return "Razorpay"
-        case .googleSheets: return "Google Sheets"
-        case .shiprocket: return "Shiprocket"
-        }
-    }
-}
-
 extension String {
     var nonEmpty: String? { isEmpty ? nil : self }
 }
 
 extension Application {
-    private struct GoogleTokensKey: StorageKey { typealias Value = GoogleTokenCache }
-    private struct ShiprocketTokensKey: StorageKey { typealias Value = ShiprocketTokenCache }
+    private struct ProviderTokensKey: StorageKey { typealias Value = ProviderTokenCache }
 
-    var googleTokens: GoogleTokenCache {
-        if let c = storage[GoogleTokensKey.self] { return c }
-        let c = GoogleTokenCache()
-        storage[GoogleTokensKey.self] = c
-        return c
-    }
-
-    var shiprocketTokens: ShiprocketTokenCache {
-        if let c = storage[ShiprocketTokensKey.self] { return c }
-        let c = ShiprocketTokenCache()
-        storage[ShiprocketTokensKey.self] = c
+    var providerTokens: ProviderTokenCache {
+        if let c = storage[ProviderTokensKey.self] { return c }
+        let c = ProviderTokenCache()
+        storage[ProviderTokensKey.self] = c
         return c
     }
 }

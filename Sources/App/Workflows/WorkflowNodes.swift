@@ -202,10 +202,8 @@ enum LedgerNodes {
 
     static func salesSummary(_ ctx: StepContext) async throws -> NodeResult {
         let period = ctx.string("period") ?? "week"
-        let days: Double = period == "today" ? 0 : period == "month" ? 29 : 6
-        let s = readService(ctx)
-        guard let todayDate = ISODay.parse(try await s.today()) else { throw NodeFailure.permanent("no business date") }
-        let from = ISODay.string(todayDate.addingTimeInterval(-days * 86_400))
+        let days = period == "today" ? 0 : period == "month" ? 29 : 6
+        let from = Periods.add(days: -days, to: try await readService(ctx).today())
         let rows = try await Invoice.query(on: ctx.app.db).filter(\.$businessID == ctx.businessID)
             .filter(\.$status ~~ [.issued, .partiallyPaid, .paid]).filter(\.$issueDate >= from).all()
         return NodeResult(output: ["total": .int(rows.reduce(0) { $0 + $1.total }), "count": .int(Int64(rows.count)), "period": .string(period)])

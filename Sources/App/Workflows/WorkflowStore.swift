@@ -29,11 +29,10 @@ enum WorkflowJSON {
     }
 
     /// A page of items as `{"items", "next_cursor"}` (the API's page shape, DESIGN §4).
-    static func page<T: Encodable & Sendable>(_ request: PageRequest, _ rows: [T]) throws -> Response {
-        let more = rows.count > request.limit
-        let next = more ? Data("o:\(request.offset + request.limit)".utf8).base64EncodedString() : nil
-        let items = try Array(rows.prefix(request.limit)).map { try WValue(encoding: $0) }
-        return try response(["items": .array(items), "next_cursor": next.map(WValue.string) ?? .null] as WValue)
+    static func page<T: Codable & Sendable>(_ request: PageRequest, _ rows: [T]) throws -> Response {
+        let p = request.page(rows)
+        return try response(["items": .array(try p.items.map { try WValue(encoding: $0) }),
+                             "next_cursor": p.nextCursor.map(WValue.string) ?? .null] as WValue)
     }
 
     static func response<T: Encodable>(_ value: T, status: HTTPResponseStatus = .ok) throws -> Response {
@@ -214,8 +213,7 @@ struct WorkflowStore {
 
     /// The blueprint of a version as clients see it: secrets masked.
     func maskedBlueprint(_ v: WorkflowVersion) throws -> Blueprint {
-        let bp = WorkflowJSON.value(v.blueprint)
-        let decoded = (try? WorkflowJSON.decoder.decode(Blueprint.self, from: Data(bp.compactJSON.utf8))) ?? Blueprint(name: "", nodes: [], edges: [])
+        let decoded = (try? WorkflowJSON.decoder.decode(Blueprint.self, from: Data(v.blueprint.utf8))) ?? Blueprint(name: "", nodes: [], edges: [])
         return WorkflowSecrets.merge(decoded, try WorkflowSecrets.open(app, v.secrets), masked: true)
     }
 

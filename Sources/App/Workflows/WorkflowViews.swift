@@ -12,10 +12,7 @@ enum WorkflowViews {
     }
 
     /// ISO-8601 UTC with milliseconds, as every API date (DESIGN §4).
-    static func date(_ d: Date?) -> WValue {
-        d.map { .string($0.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
-            .timeSeparator(.colon).timeZone(separator: .omitted))) } ?? .null
-    }
+    static func date(_ d: Date?) -> WValue { d.map { .string(JSONCoders.string(from: $0)) } ?? .null }
 
     static func webhookURL(_ w: Workflow, app: Application) -> WValue {
         w.triggerService == "webhook" ? .string("\(app.publicBaseURL)/hooks/\(w.publicID)") : .null
