@@ -29,9 +29,32 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
         // WAL lets readers run beside the one writer; the setting is stored in the file.
         try await app.db.sql.raw("PRAGMA journal_mode=WAL").run()
     case .postgres(let url):
-        app.databases.use(try .postgres(url: url, maxConnectionsPerEventLoop: 4, connectionPoolTimeout: .seconds(15),
-                                        pruneInterval: nil, sqlLogLevel: .trace), as: .psql)
+        var pg = try SQLPostgresConfiguration(url: url)
+        // Each process names its connections, so /metrics can count its own pool in pg_stat_activity.
+        pg.coreConfiguration.options.additionalStartupParameters = [("application_name", app.databaseApplicationName)]
+        app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: config.databasePoolPerEventLoop,
+                                    connectionPoolTimeout: .seconds(15), encodingContext: .default, decodingContext: .default,
+                                    sqlLogLevel: .trace), as: .psql)
         app.store = Store(isSQLite: false)
+        // Several processes share this database: events, job wake-ups and webhook responses
+        // travel between them over LISTEN/NOTIFY.
+        var listen = pg.coreConfiguration
+        listen.options.additionalStartupParameters = [("application_name", String((app.databaseApplicationName + " listen").prefix(63)))]
+        let link = ClusterLink(configuration: listen)
+        app.cluster = link
+        app.lifecycle.use(link)
+        app.events.setForward { [weak app] business, event in
+            guard let app else { return }
+            link.announceEvent(business, event, app)
+        }
+        app.jobs.wakeup.setRemote { [weak app] in
+            guard let app else { return }
+            link.announceJobs(app)
+        }
+        app.runWaiters.setRemote { [weak app] runID in
+            guard let app else { return }
+            link.announceRun(runID, app)
+        }
     }
     app.migrations.add(Migrations.all)
     app.vault = try Vault.load(config: config)
@@ -44,8 +67,8 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
     app.middleware = Middlewares()
     // Outermost first: every reply, errors included, carries the request id and security headers.
     app.middleware.use(RequestIDMiddleware())
+    app.middleware.use(MetricsMiddleware(metrics: app.metrics, logRequests: config.logJSON))
     app.middleware.use(SecurityHeadersMiddleware())
-    app.middleware.use(RouteLoggingMiddleware(logLevel: .debug))
     app.middleware.use(APIErrorMiddleware())
     app.middleware.use(BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
     let publicDir = config.publicDirectory.hasPrefix("/")
@@ -57,7 +80,34 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
     try routes(app)
 }
 
+/// Applies pending migrations. On PostgreSQL the migration runs under an advisory lock, so
+/// several instances starting at once (a rolling deploy without a separate migrate step) take
+/// turns instead of racing to create the same tables.
+public func migrateAtStartup(_ app: Application) async throws {
+    guard !app.store.isSQLite else {
+        try await app.autoMigrate()
+        return
+    }
+    try await app.db.withConnection { conn in
+        try await conn.sql.raw("SELECT pg_advisory_lock(\(bind: Migrations.advisoryLockKey))").run()
+        do {
+            try await app.autoMigrate()
+        } catch {
+            try? await conn.sql.raw("SELECT pg_advisory_unlock(\(bind: Migrations.advisoryLockKey))").run()
+            throw error
+        }
+        try await conn.sql.raw("SELECT pg_advisory_unlock(\(bind: Migrations.advisoryLockKey))").run()
+    }
+}
+
+extension Application {
+    /// `application_name` of this process's PostgreSQL connections (at most 63 bytes).
+    var databaseApplicationName: String { String("munim \(jobs.owner)".prefix(63)) }
+}
+
 public enum Migrations {
+    /// pg_advisory_lock key for migrations ("munim" in ASCII).
+    static let advisoryLockKey: Int64 = 0x6D756E696D
     public static var all: [any Migration] { [CreateAccounts(), CreateLedger(), CreateAssistant(), AddBusinessUPI(), AddExportIndexes(),
                                                CreateJobs(), CreateMessaging(), CreateCredentials(), CreateWorkflows()] }
     public static var names: [String] { all.map(\.name) }

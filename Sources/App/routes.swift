@@ -5,6 +5,7 @@ import Vapor
 func routes(_ app: Application) throws {
     app.get("health") { _ in HealthDTO(status: "ok") }
     app.get("ready", use: ready)
+    app.get("metrics", use: metricsEndpoint)
     app.get("docs") { req async throws -> Response in
         try await req.fileio.asyncStreamFile(at: publicPath(req.application, "docs.html"))
     }

@@ -25,10 +25,14 @@ enum Entrypoint {
             exit(2)
         }
         let logLevel = config.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = logLevel
-            return handler
+        if config.logJSON {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: logLevel) }
+        } else {
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardOutput(label: label)
+                handler.logLevel = logLevel
+                return handler
+            }
         }
 
         let app: Application
@@ -45,7 +49,7 @@ enum Entrypoint {
             app.asyncCommands.use(ParseCommand(), as: "parse")
             app.asyncCommands.use(WorkerCommand(), as: "worker")
             if (command == nil || command == "serve") && !noMigrate {
-                try await app.autoMigrate()
+                try await migrateAtStartup(app)
             }
             // startup() runs the command; for `serve` the server is listening when it returns.
             try await app.startup()

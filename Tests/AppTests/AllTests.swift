@@ -95,6 +95,15 @@ struct OnPostgres {
     @Test func workflowWaitsApprovalsCancelRetry() async throws { try await WorkflowScenarios.waitsApprovalsCancelRetry(.postgres) }
     @Test func workflowScheduleFiresOnce() async throws { try await WorkflowScenarios.scheduleFiresOnce(.postgres) }
     @Test func workflowLedgerTriggersAndNodes() async throws { try await WorkflowScenarios.ledgerTriggersAndNodes(.postgres) }
+    @Test func metrics() async throws { try await ClusterScenarios.metrics(.postgres) }
+    @Test func eventsRunSignalsAndWakeUpsCrossProcesses() async throws { try await ClusterScenarios.fanOutBetweenProcesses() }
+}
+
+@Suite("Operations: metrics, logs, cluster link")
+struct OperationsTests {
+    @Test func metricsOnSQLite() async throws { try await ClusterScenarios.metrics(.sqlite) }
+    @Test func jsonLogLines() throws { try ClusterScenarios.jsonLogLines() }
+    @Test func clusterPayloadsStayUnderTheLimit() throws { try ClusterScenarios.payloadPacking() }
 }
 
 @Suite("OpenAPI document")

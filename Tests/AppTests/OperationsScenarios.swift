@@ -2,6 +2,8 @@
 import Foundation
 import Testing
 import VaporTesting
+import Logging
+import NIOConcurrencyHelpers
 
 enum OperationsScenarios {
     static func healthReadyDocs(_ db: TestDB) async throws {
@@ -27,6 +29,189 @@ enum OperationsScenarios {
             #expect(ready.status == .serviceUnavailable)
             #expect((ready["migrations"] as? String)?.hasPrefix("pending") == true)
             try await app.autoMigrate()
+        }
+    }
+}
+
+/// Issue 7: /metrics, JSON logs and the cross-process link.
+enum ClusterScenarios {
+    /// Runs `body` with a deadline; fails the test instead of hanging when the deadline passes.
+    static func within<T: Sendable>(_ seconds: Int, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                throw TestTimeout(what: what)
+            }
+            return value
+        }
+    }
+
+    struct TestTimeout: Error, CustomStringConvertible {
+        let what: String
+        var description: String { "timed out waiting for \(what)" }
+    }
+
+    static func metrics(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var client = APIClient(app)
+            _ = try await client.signup()
+            #expect(try await client.send(.GET, "/health").status == .ok)
+            #expect(try await client.send(.GET, "/api/v1/nothing-here").status == .notFound)
+            #expect(try await client.send(.GET, "/api/v1/customers").status == .ok)
+            try await app.store.write(app.db) { tx in
+                try await JobQueue.enqueue("test.noop", businessID: nil, payload: [:], runAt: app.clock.now().addingTimeInterval(-30), on: tx)
+            }
+            let res = try await client.send(.GET, "/metrics")
+            #expect(res.status == .ok)
+            #expect(res.headers.first(name: .contentType)?.hasPrefix("text/plain; version=0.0.4") == true)
+            let text = res.body
+            func value(_ series: String) -> Double? {
+                text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+            }
+            #expect(value(#"munim_http_requests_total{method="GET",route="/health",status="200"}"#) == 1)
+            #expect(value(#"munim_http_requests_total{method="GET",route="unmatched",status="404"}"#) == 1)
+            #expect(value(#"munim_http_requests_total{method="GET",route="/api/v1/customers",status="200"}"#) == 1)
+            #expect(value(#"munim_http_request_duration_seconds_count{method="GET",route="/health"}"#) == 1)
+            #expect(text.contains(#"munim_http_request_duration_seconds_bucket{method="GET",route="/health",le="0.005"}"#))
+            #expect(value(#"munim_jobs{status="queued"}"#) == 1)
+            #expect(value("munim_jobs_due") == 1)
+            #expect((value("munim_jobs_oldest_due_age_seconds") ?? 0) >= 29)
+            #expect(value(#"munim_workflow_runs{status="succeeded"}"#) == 0)
+            #expect(value(#"munim_outbox_messages{status="sent"}"#) == 0)
+            #expect(value("munim_metrics_scrape_ok") == 1)
+            #expect((value("munim_db_ping_seconds") ?? -1) >= 0)
+            #expect((value("munim_db_pool_max_connections") ?? 0) >= 1)
+            if !app.store.isSQLite {
+                // This process's own connections, found by their application_name.
+                let open = ["active", "idle", "idle in transaction"].compactMap { value(#"munim_db_pool_connections{state="\#($0)"}"#) }
+                #expect(open.count == 3)
+                #expect(open.reduce(0, +) >= 1)
+            }
+        }
+    }
+
+    static func jsonLogLines() throws {
+        let lines = NIOLockedValueBox<[String]>([])
+        var logger = Logger(label: "munim.test") { label in
+            JSONLogHandler(label: label, level: .info) { line in lines.withLockedValue { $0.append(line) } }
+        }
+        logger[metadataKey: "request_id"] = "req-42"
+        logger.info("request finished", metadata: ["status": .stringConvertible(201), "msg": "clash"])
+        logger.debug("not at info")
+        let got = lines.withLockedValue { $0 }
+        #expect(got.count == 1)
+        let object = try JSONSerialization.jsonObject(with: Data(got[0].utf8)) as? [String: Any]
+        #expect(object?["msg"] as? String == "request finished")
+        #expect(object?["meta_msg"] as? String == "clash")
+        #expect(object?["level"] as? String == "info")
+        #expect(object?["request_id"] as? String == "req-42")
+        #expect(object?["status"] as? String == "201")
+        #expect((object?["ts"] as? String)?.hasSuffix("Z") == true)
+        #expect(!got[0].contains("\n"))
+    }
+
+    static func payloadPacking() throws {
+        let business = UUID()
+        var batch = ClusterBatch(jobsFlag: true)
+        batch.runIDs = (0..<400).map { _ in UUID() }
+        batch.eventList = (0..<300).map { i in
+            (business, BusinessEvent(type: "run.updated", id: UUID(), at: Date(), data: ["n": .int(Int64(i)), "note": .string("ordre \(i)")]))
+        }
+        batch.eventList.append((business, BusinessEvent(type: "message.created", id: UUID(), at: Date(),
+                                                        data: ["body": .string(String(repeating: "x", count: 20_000))])))
+        let payloads = ClusterLink.payloads(batch, origin: "abc")
+        #expect(payloads.count > 2)
+        var runs: [UUID] = [], events: [BusinessEvent] = [], jobs = 0
+        for p in payloads {
+            #expect(p.utf8.count <= ClusterLink.maxPayload)
+            let m = try ClusterLink.Message.decoder.decode(ClusterLink.Message.self, from: Data(p.utf8))
+            #expect(m.o == "abc")
+            if m.j == true { jobs += 1 }
+            runs += m.r ?? []
+            events += (m.e ?? []).map(\.v)
+        }
+        #expect(jobs == 1)
+        #expect(runs == batch.runIDs)
+        #expect(events.map(\.id) == batch.eventList.map(\.1.id))
+        #expect(events.last?.data["truncated"] == .bool(true))
+        #expect(events.first?.data["note"] == "ordre 0")
+    }
+
+    /// Two processes' worth of app on one PostgreSQL database: an event published by one reaches
+    /// the other's SSE subscribers, a run signal reaches the other's waiting webhook, a job
+    /// wake-up is heard — and nothing comes back to its sender.
+    static func fanOutBetweenProcesses() async throws {
+        try await withTestApp(.postgres) { a in
+            let b = try await Application.make(.testing)
+            do {
+                try await configure(b, config: a.munimConfig, clock: a.clock)
+                try await b.asyncBoot()
+                try await a.asyncBoot()
+                guard let linkA = a.cluster, let linkB = b.cluster else {
+                    Issue.record("no cluster link on PostgreSQL"); try await b.asyncShutdown(); return
+                }
+                try await within(20, "both listeners") {
+                    await linkA.waitUntilListening()
+                    await linkB.waitUntilListening()
+                }
+                let business = UUID(), other = UUID()
+                let (_, streamB) = b.events.subscribe(businessID: business)
+                let (_, streamOther) = b.events.subscribe(businessID: other)
+                let (_, streamA) = a.events.subscribe(businessID: business)
+                #expect(a.events.hasSubscribers(UUID()), "with a link every business may have listeners elsewhere")
+
+                let event = BusinessEvent(type: "run.updated", id: UUID(), at: Date(timeIntervalSince1970: 1_800_000_000.123),
+                                          data: ["status": "succeeded", "orderId": "A-1"])
+                a.events.publish(business, event)
+                let got = try await within(20, "the event in the other process") {
+                    var it = streamB.makeAsyncIterator()
+                    return await it.next()
+                }
+                #expect(got?.id == event.id)
+                #expect(got?.type == "run.updated")
+                #expect(got?.data["orderId"] == "A-1", "event data keeps its keys")
+                #expect(got?.at == event.at)
+                let local = try await within(5, "the local copy") {
+                    var it = streamA.makeAsyncIterator()
+                    return await it.next()
+                }
+                #expect(local?.id == event.id)
+
+                // A run signal wakes a webhook call waiting in the other process.
+                let run = UUID()
+                let waited = ContinuousClock.now
+                let waiters = b.runWaiters
+                let waiting = Task { await waiters.wait(run, timeout: .seconds(60)) }
+                try await within(20, "the waiter to register") {
+                    while !waiters.isWaiting(run) { try await Task.sleep(for: .milliseconds(5)) }
+                }
+                a.runWaiters.signal(run)
+                try await within(20, "the run signal") { await waiting.value }
+                #expect(ContinuousClock.now - waited < .seconds(30), "the waiter was woken, not timed out")
+
+                // A job enqueued in one process is announced to the others.
+                let before = linkB.received.value
+                a.jobs.wakeup.notify()
+                try await within(20, "the job announcement") {
+                    while linkB.received.value == before { try await Task.sleep(for: .milliseconds(5)) }
+                }
+                // Another business's stream saw nothing; A never hears its own messages.
+                b.events.publish(other, BusinessEvent(type: "marker", id: UUID(), at: Date(), data: [:]))
+                let marker = try await within(10, "the marker") {
+                    var it = streamOther.makeAsyncIterator()
+                    return await it.next()
+                }
+                #expect(marker?.type == "marker", "the first event on the other business's stream is its own")
+                try await b.asyncShutdown()
+            } catch {
+                try? await b.asyncShutdown()
+                throw error
+            }
         }
     }
 }

@@ -57,6 +57,8 @@ public struct AppConfig: Sendable {
     public var stepLeaseSeconds: Int = 120
     /// How long `POST /hooks/{id}` waits for a `respond` node before answering 202.
     public var hookResponseTimeoutMilliseconds: Int = 5000
+    /// PostgreSQL connections each event loop (one per core) may open.
+    public var databasePoolPerEventLoop: Int = 4
 
 
     /// The LLM engine and transcription switch on when a key is configured (DESIGN §1).
@@ -100,6 +102,7 @@ public struct AppConfig: Sendable {
         ("MUNIM_LOG_FORMAT", "text", "`text` or `json` (one JSON object per line)."),
         ("MUNIM_WORKFLOW_CONCURRENCY", "20", "Workflow runs of one business executing at once, 1–1000; more wait in the queue."),
         ("MUNIM_STEP_LEASE_SECONDS", "120", "How long a worker holds a workflow step before another takes it over after a crash, 5–3600."),
+        ("MUNIM_DB_CONNECTIONS_PER_LOOP", "4", "PostgreSQL connections per event loop (one loop per core), 1–64; size it so every process together stays under the server's max_connections."),
         ("MUNIM_HOOK_RESPONSE_TIMEOUT_MS", "5000", "How long a webhook call waits for the workflow's respond node before answering 202, 0–60000."),
     ]
 
@@ -200,6 +203,7 @@ public struct AppConfig: Sendable {
         if let n = try int("MUNIM_WORKFLOW_CONCURRENCY", 1...1000) { c.workflowConcurrency = n }
         if let n = try int("MUNIM_STEP_LEASE_SECONDS", 5...3600) { c.stepLeaseSeconds = n }
         if let n = try int("MUNIM_HOOK_RESPONSE_TIMEOUT_MS", 0...60_000) { c.hookResponseTimeoutMilliseconds = n }
+        if let n = try int("MUNIM_DB_CONNECTIONS_PER_LOOP", 1...64) { c.databasePoolPerEventLoop = n }
         func url(_ name: String) throws -> String? {
             guard let v = value(name) else { return nil }
             guard let u = URL(string: v), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme), u.host != nil else {

@@ -10,9 +10,9 @@ public struct BusinessEvent: Codable, Sendable {
     public let data: JSONValue
 }
 
-/// Fans events out to the SSE streams of one process. Cross-instance fan-out (Postgres
-/// LISTEN/NOTIFY) arrives with the scale-out issue; until then a browser sees the events of the
-/// instance it is connected to, which is all of them on the single-instance default.
+/// Fans events out to the SSE streams of this process and, on PostgreSQL, through `ClusterLink`
+/// (LISTEN/NOTIFY) to the streams of every other `serve` process, so a browser connected to any
+/// instance sees what a worker elsewhere did.
 public final class EventBus: Sendable {
     private struct Subscriber {
         let businessID: UUID
@@ -20,6 +20,7 @@ public final class EventBus: Sendable {
     }
 
     private let subscribers = NIOLockedValueBox<[UUID: Subscriber]>([:])
+    private let forward = NIOLockedValueBox<(@Sendable (UUID, BusinessEvent) -> Void)?>(nil)
 
     public init() {}
 
@@ -33,16 +34,27 @@ public final class EventBus: Sendable {
         return (id, stream)
     }
 
+    /// Installs the cross-process forwarder (`configure` does, on PostgreSQL).
+    func setForward(_ f: (@Sendable (UUID, BusinessEvent) -> Void)?) { forward.withLockedValue { $0 = f } }
+
     func publish(_ businessID: UUID, _ event: BusinessEvent) {
+        deliverLocal(businessID, event)
+        forward.withLockedValue { $0 }?(businessID, event)
+    }
+
+    /// Hands an event to this process's streams only (events arriving from other processes).
+    func deliverLocal(_ businessID: UUID, _ event: BusinessEvent) {
         let targets = subscribers.withLockedValue { $0.values.filter { $0.businessID == businessID } }
         for t in targets { t.continuation.yield(event) }
     }
 
     var count: Int { subscribers.withLockedValue { $0.count } }
 
-    /// Lets publishers skip building an event nobody is listening to.
+    /// Lets publishers skip building an event nobody is listening to (with a forwarder, listeners
+    /// may be in another process, so the answer is yes).
     func hasSubscribers(_ businessID: UUID) -> Bool {
-        subscribers.withLockedValue { $0.values.contains { $0.businessID == businessID } }
+        if forward.withLockedValue({ $0 != nil }) { return true }
+        return subscribers.withLockedValue { $0.values.contains { $0.businessID == businessID } }
     }
 
     public func finishAll() {

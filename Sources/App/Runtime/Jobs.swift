@@ -301,18 +301,44 @@ final class JobQueue: Sendable {
     }
 }
 
-/// Wakes idle worker loops when a job is enqueued in this process. A loop reads `generation`
-/// before it looks for work and waits only if nothing was signalled since, so no wake-up is lost.
+/// Wakes idle worker loops when a job is enqueued. A loop reads `generation` before it looks for
+/// work and waits only if nothing was signalled since, so no wake-up is lost.
+///
+/// One notification wakes one idle loop; a loop that then finds a job passes the baton on
+/// (`notifyLocal`) before running it, so a burst of jobs fans out over the loops while a single
+/// job does not send every idle loop to the database for nothing. On PostgreSQL, `notify` also
+/// tells the other processes (`ClusterLink`).
 final class Wakeup: Sendable {
     private struct State {
         var generation = 0
         var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     }
     private let state = NIOLockedValueBox(State())
+    private let remote = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
 
     var generation: Int { state.withLockedValue { $0.generation } }
 
+    /// Installs the cross-process announcement (`configure` does, on PostgreSQL).
+    func setRemote(_ announce: (@Sendable () -> Void)?) { remote.withLockedValue { $0 = announce } }
+
+    /// A job was enqueued here: wake a local loop and tell the other processes.
     func notify() {
+        notifyLocal()
+        remote.withLockedValue { $0 }?()
+    }
+
+    /// Wakes one idle loop of this process.
+    func notifyLocal() {
+        let waiter = state.withLockedValue { s -> CheckedContinuation<Void, Never>? in
+            s.generation += 1
+            guard let key = s.waiters.keys.first else { return nil }
+            return s.waiters.removeValue(forKey: key)
+        }
+        waiter?.resume()
+    }
+
+    /// Wakes every idle loop (shutdown).
+    func notifyAll() {
         let waiters = state.withLockedValue { s -> [CheckedContinuation<Void, Never>] in
             s.generation += 1
             let w = Array(s.waiters.values)
@@ -412,6 +438,8 @@ final class Worker: LifecycleHandler, @unchecked Sendable {
                 if !isStopping { app.logger.warning("could not claim jobs: \(String(describing: error))") }
             }
             if let job {
+                // There may be more: let another idle loop look while this one works.
+                queue.wakeup.notifyLocal()
                 await queue.execute(job, app: app)
             } else {
                 await queue.wakeup.wait(since: generation, timeout: pollInterval)
@@ -424,7 +452,7 @@ final class Worker: LifecycleHandler, @unchecked Sendable {
             stopping = true
             return task
         }
-        app.jobs.wakeup.notify()
+        app.jobs.wakeup.notifyAll()
         if let t {
             // Jobs in hand get `drainTimeout` to finish; then they are cancelled and their
             // leases handed back so another worker picks them up at once.

@@ -181,6 +181,7 @@ enum OpenAPIDocument {
         [
             Op(method: "get", path: "/health", tag: "Operations", summary: "Liveness", response: "Health", auth: false),
             Op(method: "get", path: "/ready", tag: "Operations", summary: "Readiness: database reachable and migrations current", response: "Ready", auth: false),
+            Op(method: "get", path: "/metrics", tag: "Operations", summary: "Prometheus metrics (text format): HTTP by route and status, latency, job queue, runs, outbox, database pool", auth: false),
             Op(method: "get", path: "/api/v1/openapi.json", tag: "Operations", summary: "This document", auth: false),
 
             Op(method: "post", path: "/api/v1/auth/signup", tag: "Accounts", summary: "Create a user, a business and an owner membership; logs in", body: "Signup", status: 201, response: "Session", auth: false),

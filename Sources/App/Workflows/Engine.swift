@@ -678,8 +678,20 @@ final class RunWaiters: Sendable {
         var fired: Set<UUID> = []
     }
     private let state = NIOLockedValueBox(State())
+    private let remote = NIOLockedValueBox<(@Sendable (UUID) -> Void)?>(nil)
+
+    /// Installs the cross-process signal (`configure` does, on PostgreSQL): a webhook call waiting
+    /// in a `serve` process hears of a response a worker elsewhere produced.
+    func setRemote(_ announce: (@Sendable (UUID) -> Void)?) { remote.withLockedValue { $0 = announce } }
 
     func signal(_ runID: UUID) {
+        signalLocal(runID)
+        remote.withLockedValue { $0 }?(runID)
+    }
+
+    func isWaiting(_ runID: UUID) -> Bool { state.withLockedValue { !($0.waiting[runID] ?? [:]).isEmpty } }
+
+    func signalLocal(_ runID: UUID) {
         let list = state.withLockedValue { $0.waiting.removeValue(forKey: runID) } ?? [:]
         for c in list.values { c.resume() }
     }
