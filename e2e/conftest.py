@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -16,6 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from support import _free_port, _log_tail  # noqa: F401 (re-exported to the test modules)
+
 E2E_DIR = Path(__file__).resolve().parent
 REPO_ROOT = E2E_DIR.parent
 ARTIFACTS = E2E_DIR / "artifacts"
@@ -23,19 +24,6 @@ READY_TIMEOUT_S = 60
 READY_POLL_S = 0.25
 
 expect.set_options(timeout=15_000)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _log_tail(path: Path, limit: int = 4000) -> str:
-    try:
-        return path.read_text(errors="replace")[-limit:]
-    except OSError:
-        return "(no server log)"
 
 
 def _wait_ready(proc: subprocess.Popen, base_url: str, log_path: Path) -> None:

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SQLKit
 import Vapor
 
 /// `munim worker`: runs jobs only (workflow steps, outbound messages, pollers, schedules) until
@@ -8,6 +9,9 @@ import Vapor
 /// drains the worker (DESIGN §1).
 public struct WorkerCommand: AsyncCommand {
     public struct Signature: CommandSignature {
+        @Option(name: "health-file", help: "Rewrite this file every 5 s while the database answers (container healthchecks read its age).")
+        var healthFile: String?
+
         public init() {}
     }
 
@@ -30,10 +34,25 @@ public struct WorkerCommand: AsyncCommand {
             source.resume()
             sources.append(source)
         }
+        let heartbeat = signature.healthFile.map { path in
+            Task {
+                while !Task.isCancelled {
+                    do {
+                        _ = try await app.db.sql.raw("SELECT 1 AS one").first()
+                        try Data("\(Int(Date().timeIntervalSince1970))\n".utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+                    } catch {
+                        app.logger.warning("worker health check failed: \(String(describing: error))")
+                    }
+                    try? await Task.sleep(for: .seconds(5))
+                }
+            }
+        }
         for await sig in stream {
             app.logger.notice("worker received signal \(sig); finishing in-flight jobs")
             break
         }
+        heartbeat?.cancel()
+        if let path = signature.healthFile { try? FileManager.default.removeItem(atPath: path) }
         sources.forEach { $0.cancel() }
     }
 }
