@@ -97,11 +97,13 @@ struct OnPostgres {
     @Test func workflowLedgerTriggersAndNodes() async throws { try await WorkflowScenarios.ledgerTriggersAndNodes(.postgres) }
     @Test func metrics() async throws { try await ClusterScenarios.metrics(.postgres) }
     @Test func eventsRunSignalsAndWakeUpsCrossProcesses() async throws { try await ClusterScenarios.fanOutBetweenProcesses() }
+    @Test func concurrentFirstMessagesShareOneContact() async throws { try await ClusterScenarios.concurrentFirstMessagesShareOneContact(.postgres) }
 }
 
 @Suite("Operations: metrics, logs, cluster link")
 struct OperationsTests {
     @Test func metricsOnSQLite() async throws { try await ClusterScenarios.metrics(.sqlite) }
+    @Test func concurrentFirstMessagesOnSQLite() async throws { try await ClusterScenarios.concurrentFirstMessagesShareOneContact(.sqlite) }
     @Test func jsonLogLines() throws { try ClusterScenarios.jsonLogLines() }
     @Test func clusterPayloadsStayUnderTheLimit() throws { try ClusterScenarios.payloadPacking() }
 }

@@ -1,4 +1,5 @@
 @testable import App
+import Fluent
 import Foundation
 import Testing
 import VaporTesting
@@ -212,6 +213,40 @@ enum ClusterScenarios {
                 try? await b.asyncShutdown()
                 throw error
             }
+        }
+    }
+
+    /// Many processes' first messages to one new handle at once: one contact, one session, no
+    /// transaction aborted by a unique violation (seen as retried jobs in the cluster test).
+    static func concurrentFirstMessagesShareOneContact(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var client = APIClient(app)
+            try await client.signup()
+            let me = try await client.send(.GET, "/api/v1/me")
+            let businessText = (me["business"] as? [String: Any])?["id"] as? String
+            let businessID = try #require(businessText.flatMap(UUID.init(uuidString:)))
+            let channel = try await MessagingService(app: app, businessID: businessID).simulatorChannel()
+            let channelID = try #require(channel.id)
+            let now = app.clock.now()
+            let pairs = try await withThrowingTaskGroup(of: (UUID, UUID).self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await app.store.write(app.db) { tx in
+                            let (s, c) = try await MessagingService.findOrCreateSession(
+                                channelID: channelID, businessID: businessID, handle: "+919812345678", name: "Meena",
+                                isOwner: false, threadRef: nil, now: now, on: tx)
+                            return (s.id!, c.id!)
+                        }
+                    }
+                }
+                var all: [(UUID, UUID)] = []
+                for try await p in group { all.append(p) }
+                return all
+            }
+            #expect(pairs.count == 8)
+            #expect(Set(pairs.map(\.0)).count == 1, "one session")
+            #expect(Set(pairs.map(\.1)).count == 1, "one contact")
+            #expect(try await Contact.query(on: app.db).filter(\.$handle == "+919812345678").count() == 1)
         }
     }
 }

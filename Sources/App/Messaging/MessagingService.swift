@@ -157,20 +157,26 @@ struct MessagingService: Sendable {
                 try await c.save(on: tx)
             }
         } else {
-            contact = Contact()
-            contact.id = UUID()
-            contact.businessID = businessID
-            contact.channelID = channelID
-            contact.handle = handle
-            contact.name = name.map { String($0.prefix(200)) }
-            contact.createdAt = now
             // Link to a ledger customer with the same phone number (customers' phones are stored in
             // E.164, as Validate.phone gives them), so the bot can tell a balance.
+            var customerID: UUID? = nil
             if case .success(let phone) = Validate.phone(handle) {
-                contact.customerID = try await Customer.query(on: tx).filter(\.$businessID == businessID).filter(\.$phone == phone)
+                customerID = try await Customer.query(on: tx).filter(\.$businessID == businessID).filter(\.$phone == phone)
                     .filter(\.$archivedAt == nil).first()?.id
             }
-            try await contact.create(on: tx)
+            // Concurrent first messages to one handle (two workflow runs, two deliveries in
+            // different processes) race to create the contact: ON CONFLICT lets the later one use
+            // the row the other committed instead of aborting its transaction.
+            try await tx.sql.raw("""
+                INSERT INTO contacts (id, business_id, channel_id, handle, name, customer_id, created_at)
+                VALUES (\(bind: UUID()), \(bind: businessID), \(bind: channelID), \(bind: handle),
+                  \(bind: name.map { String($0.prefix(200)) }), \(bind: customerID), \(bind: now))
+                ON CONFLICT (channel_id, handle) DO NOTHING
+                """).run()
+            guard let c = try await Contact.query(on: tx).filter(\.$channelID == channelID).filter(\.$handle == handle).first() else {
+                throw APIError(.conflict, "contact_conflict", "The contact is being created by another request; try again.")
+            }
+            contact = c
         }
         if let s = try await InboxSession.query(on: tx).filter(\.$channelID == channelID).filter(\.$contactID == contact.id!).first() {
             if s.isOwner != isOwner || (threadRef != nil && s.threadRef != threadRef) {
@@ -180,19 +186,21 @@ struct MessagingService: Sendable {
             }
             return (s, contact)
         }
-        let s = InboxSession()
-        s.id = UUID()
-        s.businessID = businessID
-        s.channelID = channelID
-        s.contactID = contact.id!
-        s.isOwner = isOwner
-        s.botActive = !isOwner
-        s.unreadCount = 0
-        s.nextSeq = 1
-        s.threadRef = threadRef
-        s.createdAt = now
-        s.updatedAt = now
-        try await s.create(on: tx)
+        // The same race for the session.
+        try await tx.sql.raw("""
+            INSERT INTO inbox_sessions (id, business_id, channel_id, contact_id, is_owner, bot_active, unread_count, next_seq,
+              thread_ref, created_at, updated_at)
+            VALUES (\(bind: UUID()), \(bind: businessID), \(bind: channelID), \(bind: contact.id!), \(bind: isOwner), \(bind: !isOwner),
+              0, 1, \(bind: threadRef), \(bind: now), \(bind: now))
+            ON CONFLICT (channel_id, contact_id) DO NOTHING
+            """).run()
+        guard let s = try await InboxSession.query(on: tx).filter(\.$channelID == channelID).filter(\.$contactID == contact.id!).first() else {
+            throw APIError(.conflict, "session_conflict", "The conversation is being created by another request; try again.")
+        }
+        if s.isOwner != isOwner {
+            s.isOwner = isOwner
+            try await s.save(on: tx)
+        }
         return (s, contact)
     }
 

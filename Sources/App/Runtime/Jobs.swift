@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import NIOConcurrencyHelpers
+import PostgresNIO
 import SQLKit
 import Vapor
 
@@ -281,9 +282,21 @@ final class JobQueue: Sendable {
             }
             logger.notice("job failed: \(e.description)")
         } catch {
-            logger.warning("job error: \(String(describing: error))")
-            try? await fail(job, error: String(describing: error), retryAfter: nil, permanent: false, now: app.clock.now(), app: app)
+            let text = Self.describe(error)
+            logger.warning("job error: \(text)")
+            try? await fail(job, error: text, retryAfter: nil, permanent: false, now: app.clock.now(), app: app)
         }
+    }
+
+    /// An error for logs and `last_error`: PostgreSQL errors keep their SQLSTATE and the server's
+    /// message (PSQLError's own description hides both; neither carries bound values).
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? PSQLError {
+            let state = e.serverInfo?[.sqlState].map { " \($0)" } ?? ""
+            let message = e.serverInfo?[.message].map { ": \($0)" } ?? ""
+            return "PostgreSQL \(e.code)\(state)\(message)"
+        }
+        return String(describing: error)
     }
 
     /// Runs every due job in this task until none is left (tests and the `worker --once` mode use
