@@ -81,13 +81,19 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--loader", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--workflow-concurrency", type=int, default=20,
+                        help="MUNIM_WORKFLOW_CONCURRENCY, runs of the one business executing at once (default 20, the binary's)")
+    parser.add_argument("--worker-concurrency", type=int, default=4, help="MUNIM_WORKER_CONCURRENCY of every process (default 4, the binary's)")
     args = parser.parse_args()
     loader = args.loader if args.loader != "auto" else ("wrk" if shutil.which("wrk") else "python")
     binary = wb.pick_binary()
     os.environ["MUNIM_BIN"] = str(binary)
     wb.log(f"munim: {binary} [{wb.build_kind(binary)} build]; loader: {loader}; {args.connections} connections, "
-           f"{args.seconds:.0f} s per topology; {os.cpu_count()} cores shared by everything")
-    env = {"MUNIM_LOG_LEVEL": "warning", "MUNIM_WORKER_POLL_MS": "250"}
+           f"{args.seconds:.0f} s per topology; MUNIM_WORKER_CONCURRENCY={args.worker_concurrency}, "
+           f"MUNIM_WORKFLOW_CONCURRENCY={args.workflow_concurrency}; "
+           f"{os.cpu_count()} cores shared by everything")
+    env = {"MUNIM_LOG_LEVEL": "warning", "MUNIM_WORKER_POLL_MS": "250", "MUNIM_WORKER_CONCURRENCY": str(args.worker_concurrency),
+           "MUNIM_WORKFLOW_CONCURRENCY": str(args.workflow_concurrency)}
     results = {}
     all_ok = True
     for key, label, kwargs in (

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import shutil
 import signal
 import threading
@@ -101,7 +102,7 @@ def env(request):
     cluster = Cluster(serve=3, workers=2, env={
         "MUNIM_ALLOW_PRIVATE_HTTP": "true", "MUNIM_TWILIO_API_URL": twilio.url,
         "MUNIM_WORKER_POLL_MS": "250", "MUNIM_WORKER_CONCURRENCY": "8", "MUNIM_HOOK_RESPONSE_TIMEOUT_MS": "10000",
-        "MUNIM_DB_CONNECTIONS_PER_LOOP": "6"})
+        "MUNIM_DB_CONNECTIONS_PER_LOOP": "6", "MUNIM_LOG_FORMAT": "json"})
     failed = False
     try:
         cluster.start()
@@ -211,10 +212,26 @@ def test_session_made_on_one_instance_works_through_every_instance(env: Env):
     created, _ = through.call("POST", "/api/v1/customers", {"name": "Round Robin Stores"},
                               headers={"Cookie": cookie, "X-CSRF-Token": body["csrf_token"]})
     assert created["name"] == "Round Robin Stores"
+    # nginx's request id reaches the app: returned to the client, in nginx's access log, and in the
+    # instance's JSON log line for the request.
+    _, h = through.call("GET", "/api/v1/me", headers={"Cookie": cookie})
+    rid = h.get("X-Request-ID")
+    assert rid and re.fullmatch(r"[0-9a-f]{32}", rid), f"not nginx's $request_id: {rid!r}"
+
+    def logged() -> bool:
+        if f"rid={rid}" not in (c.root / "nginx-access.log").read_text():
+            return False
+        for p in serves(c):
+            for line in p.log.read_text(errors="replace").splitlines():
+                if rid in line and line.startswith("{"):
+                    entry = json.loads(line)
+                    return entry["request_id"] == rid and entry["msg"] == "request finished" and entry["status"] == "200"
+        return False
+    wait_until("the request id in nginx's and the instance's logs", logged, 20)
     after = {p.name: metric(p.url, 'munim_http_requests_total{method="GET",route="/api/v1/me",status="200"}') for p in serves(c)}
     served = {name: after[name] - before[name] for name in after}
     assert all(v >= 1 for v in served.values()), f"nginx should spread the 12 requests over every instance: {served}"
-    assert sum(served.values()) == 12
+    assert sum(served.values()) == 13
 
 
 # --- 2. events fan out -------------------------------------------------------------------------------
