@@ -54,6 +54,7 @@ struct OnSQLite {
     @Test func workflowScheduleFiresOnce() async throws { try await WorkflowScenarios.scheduleFiresOnce(.sqlite) }
     @Test func workflowLedgerTriggersAndNodes() async throws { try await WorkflowScenarios.ledgerTriggersAndNodes(.sqlite) }
     @Test func workflowMessageTrigger() async throws { try await WorkflowScenarios.messageTrigger(.sqlite) }
+    @Test func workflowApprovalsOnWhatsApp() async throws { try await WorkflowScenarios.approvalsOnWhatsApp(.sqlite) }
     @Test func workflowProviderNodes() async throws { try await WorkflowScenarios.providerNodes() }
     @Test func workflowArchitect() async throws { try await WorkflowScenarios.architect() }
 }
@@ -95,6 +96,7 @@ struct OnPostgres {
     @Test func workflowWaitsApprovalsCancelRetry() async throws { try await WorkflowScenarios.waitsApprovalsCancelRetry(.postgres) }
     @Test func workflowScheduleFiresOnce() async throws { try await WorkflowScenarios.scheduleFiresOnce(.postgres) }
     @Test func workflowLedgerTriggersAndNodes() async throws { try await WorkflowScenarios.ledgerTriggersAndNodes(.postgres) }
+    @Test func workflowApprovalsOnWhatsApp() async throws { try await WorkflowScenarios.approvalsOnWhatsApp(.postgres) }
     @Test func metrics() async throws { try await ClusterScenarios.metrics(.postgres) }
     @Test func eventsRunSignalsAndWakeUpsCrossProcesses() async throws { try await ClusterScenarios.fanOutBetweenProcesses() }
     @Test func concurrentFirstMessagesShareOneContact() async throws { try await ClusterScenarios.concurrentFirstMessagesShareOneContact(.postgres) }

@@ -290,6 +290,64 @@ enum WorkflowScenarios {
         }
     }
 
+    /// An approval asked on WhatsApp is decided by the owner's reply there: "APPROVE <code>" or
+    /// "REJECT <code> <note>"; without a code only when one approval is waiting.
+    static func approvalsOnWhatsApp(_ db: TestDB) async throws {
+        #expect(Approvals.parseReply("approve")! == (true, nil, nil))
+        #expect(Approvals.parseReply("Reject 3F9A1C too much")! == (false, "3f9a1c", "too much"))
+        #expect(Approvals.parseReply("APPROVED! the payment")! == (true, nil, "the payment"))
+        #expect(Approvals.parseReply("approver list") == nil && Approvals.parseReply("add 5 bags cement") == nil)
+        try await withTestApp(db) { app in
+            var c = APIClient(app)
+            try await c.signup()
+            _ = try await c.send(.PATCH, "/api/v1/business", json: ["whatsapp_number": "+919900000001"])
+            let bp = blueprint("Ask on WhatsApp", [
+                node("trigger", "trigger", "manual", "start"),
+                node("ask", "approval", "approval", "request", ["message": "Pay ₹{{trigger.amount}}?", "channel": "whatsapp"]),
+                node("yes", "action", "data", "set", ["values": ["paid": true]]),
+                node("no", "action", "data", "set", ["values": ["paid": false]]),
+            ], [edge("trigger", "out", "ask"), edge("ask", "approved", "yes"), edge("ask", "rejected", "no")])
+            let w = try await create(c, bp)
+            let wid = w["id"] as? String ?? ""
+            let r1 = try await run(c, wid, ["amount": 10])
+            let r2 = try await run(c, wid, ["amount": 20])
+            try await app.jobs.drain(app: app)
+            let code1 = Approvals.replyCode(UUID(uuidString: r1)!), code2 = Approvals.replyCode(UUID(uuidString: r2)!)
+
+            func ownerSays(_ text: String) async throws -> String {
+                let sent = try await c.send(.POST, "/api/v1/simulator/messages", json: ["text": text, "as_owner": true])
+                #expect(sent.status == .accepted)
+                try await app.jobs.drain(app: app)
+                let messages = try await c.send(.GET, "/api/v1/inbox/sessions/\(sent["session_id"] as? String ?? "")/messages")
+                return messages.items.last?["text"] as? String ?? ""
+            }
+            // The owner was asked on WhatsApp, with the code to reply with.
+            let sessions = try await c.send(.GET, "/api/v1/inbox/sessions")
+            let ownerSession = sessions.items.first { ($0["contact"] as? [String: Any])?["handle"] as? String == "+919900000001" }
+            let asked = try await c.send(.GET, "/api/v1/inbox/sessions/\(ownerSession?["id"] as? String ?? "")/messages")
+            let texts = asked.items.compactMap { $0["text"] as? String }
+            #expect(texts.contains { $0.contains("Pay ₹10?") && $0.contains("APPROVE \(code1)") }, "\(texts)")
+
+            let several = try await ownerSays("approve")
+            #expect(several.contains("Several approvals") && several.contains(code1) && several.contains(code2), "\(several)")
+            #expect(try await runDetail(c, r1)["status"] as? String == "waiting")
+
+            #expect(try await ownerSays("APPROVE \(code1) fine") == "Approved: Pay ₹10?")
+            let d1 = try await runDetail(c, r1)
+            #expect(d1["status"] as? String == "succeeded" && status(d1, "yes") == "succeeded" && status(d1, "no") == "skipped")
+            let decided = steps(d1)["ask"]?["output"] as? [String: Any]
+            #expect((decided?["decided_by"] as? String)?.hasSuffix(" (WhatsApp)") == true, "\(String(describing: decided))")
+            #expect(decided?["note"] as? String == "fine")
+
+            // One left: no code needed.
+            #expect(try await ownerSays("reject too much") == "Rejected: Pay ₹20?")
+            let d2 = try await runDetail(c, r2)
+            #expect(d2["status"] as? String == "succeeded" && status(d2, "no") == "succeeded" && status(d2, "yes") == "skipped")
+            #expect(try await ownerSays("approve") == "No approval is waiting.")
+            #expect(try await ownerSays("approve abcdef") == "No approval with code abcdef is waiting.")
+        }
+    }
+
     /// A schedule fires once per tick; missed ticks after downtime make one run.
     static func scheduleFiresOnce(_ db: TestDB) async throws {
         let clock = TestClock(Date(timeIntervalSince1970: 1_795_000_000)) // 2026-11-18T08:26:40Z

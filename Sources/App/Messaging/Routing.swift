@@ -100,7 +100,13 @@ enum OwnerThread {
         let text = message.text.trimmingCharacters(in: .whitespacesAndNewlines)
         var replyText: String
         var openCard: UUID? = nil
-        if let cardID = session.openCardID, let choice = Replies.number(text).map(Int.init), choice == 1 || choice == 2, text.count <= 3 {
+        let approver = try await User.find(userID, on: app.db)?.name ?? "owner"
+        if let answer = try await Approvals.ownerReply(app, businessID: messaging.businessID, text: text,
+                                                       decidedBy: "\(approver) (WhatsApp)", now: messaging.now) {
+            // "approve …" / "reject …": a workflow approval, not the assistant; an open card stays open.
+            replyText = answer
+            openCard = session.openCardID
+        } else if let cardID = session.openCardID, let choice = Replies.number(text).map(Int.init), choice == 1 || choice == 2, text.count <= 3 {
             do {
                 let r = choice == 1 ? try await assistant.confirm(cardID) : try await assistant.cancel(cardID)
                 replyText = r.reply

@@ -83,12 +83,71 @@ enum Approvals {
                 return
             }
             let channel = try await WorkflowNodes.channel(app, businessID: run.businessID, id: nil, kinds: [.twilioWhatsapp, .simulator])
-            let text = "Approval needed: \(message)\nApprove or reject: \(app.publicBaseURL)/#/runs/\(run.id!.uuidString.lowercased())"
+            let code = replyCode(run.id!)
+            let text = "Approval needed: \(message)\nReply APPROVE \(code) or REJECT \(code) (a note may follow), "
+                + "or decide here: \(app.publicBaseURL)/#/runs/\(run.id!.uuidString.lowercased())"
             _ = try await MessagingService(app: app, businessID: run.businessID).send(on: channel, to: number, text: text,
                                                                                      author: "system", authorName: "Workflows")
         } catch {
             app.logger.warning("approval for run \(run.id!) not sent on WhatsApp: \(String(describing: error))")
         }
+    }
+
+    /// The short code that names a run in WhatsApp replies: the first 6 characters of its id.
+    static func replyCode(_ runID: UUID) -> String { String(runID.uuidString.lowercased().prefix(6)) }
+
+    /// "approve", "APPROVE 3f9a1c", "reject 3f9a1c too expensive" → the decision, the code and a
+    /// note; nil for any other text (which goes to the assistant as before).
+    static func parseReply(_ text: String) -> (approve: Bool, code: String?, note: String?)? {
+        var words = text.trimmingCharacters(in: .whitespacesAndNewlines).split(whereSeparator: \.isWhitespace).map(String.init)
+        guard let first = words.first?.lowercased().trimmingCharacters(in: .punctuationCharacters) else { return nil }
+        let approve: Bool
+        switch first {
+        case "approve", "approved": approve = true
+        case "reject", "rejected": approve = false
+        default: return nil
+        }
+        words.removeFirst()
+        var code: String? = nil
+        if let w = words.first?.lowercased(), (4...8).contains(w.count), w.allSatisfy(\.isHexDigit) {
+            code = w
+            words.removeFirst()
+        }
+        let note = words.joined(separator: " ")
+        return (approve, code, note.isEmpty ? nil : String(note.prefix(500)))
+    }
+
+    /// Decides a pending approval from the owner's WhatsApp reply (`OwnerThread`). Returns the text
+    /// to answer with, or nil when the message is not an approval reply. With one approval waiting
+    /// in the business the code may be left out; with several it names the one meant.
+    static func ownerReply(_ app: Application, businessID: UUID, text: String, decidedBy: String, now: Date) async throws -> String? {
+        guard let reply = parseReply(text) else { return nil }
+        let runs = try await WorkflowRun.query(on: app.db).filter(\.$businessID == businessID).filter(\.$status == .waiting)
+            .sort(\.$createdAt).limit(500).all()
+        let runIDs = runs.compactMap(\.id).filter { reply.code == nil || replyCode($0).hasPrefix(reply.code!) }
+        // Approval steps keep the question in their input (`park`); delays and other waits do not.
+        var pending: [(runID: UUID, step: RunStep, message: String)] = []
+        if !runIDs.isEmpty {
+            for step in try await RunStep.query(on: app.db).filter(\.$runID ~~ runIDs).filter(\.$status == .waiting).all() {
+                guard case .string(let m)? = WorkflowJSON.value(step.input)["approval_message"] else { continue }
+                pending.append((step.runID, step, m))
+            }
+        }
+        guard !pending.isEmpty else {
+            return reply.code.map { "No approval with code \($0) is waiting." } ?? "No approval is waiting."
+        }
+        guard pending.count == 1, let only = pending.first else {
+            let list = pending.prefix(10).map { "\(replyCode($0.runID)): \($0.message)" }.joined(separator: "\n")
+            return "Several approvals are waiting; reply APPROVE or REJECT with the code:\n\(list)"
+        }
+        do {
+            try await decide(app, businessID: businessID, runID: only.runID,
+                             decision: Decision(approve: reply.approve, nodeID: only.step.nodeID, note: reply.note, text: nil,
+                                                decidedBy: decidedBy), now: now)
+        } catch let e as APIError {
+            return e.message
+        }
+        return "\(reply.approve ? "Approved" : "Rejected"): \(only.message)"
     }
 
     struct Decision: Sendable {
