@@ -64,7 +64,8 @@ class Cluster:
         self.owns_root = root is None
         self.serve_count, self.worker_count = serve, workers
         self.embedded_worker = embedded_worker
-        self.extra_env = env or {}
+        # One secret key for every process, as the compose file's .env gives them.
+        self.extra_env = {"MUNIM_SECRET_KEY": os.urandom(32).hex(), **(env or {})}
         self.nginx_port = nginx_port or _free_port()
         self.pg: PostgresCluster | None = None
         self.procs: dict[str, Proc] = {}
@@ -89,11 +90,8 @@ class Cluster:
             raise Failure("PostgreSQL server binaries (initdb, pg_ctl) not found; install the postgresql package")
         if nginx_binary() is None:
             raise Failure("nginx not found; install the nginx-light package")
-        self.env_key = os.urandom(32).hex()
         self.pg = PostgresCluster(bin_dir, self.root, database="munim")
         self.pg.start()
-        # The secret key is shared by every process, as the compose file's .env does.
-        self.extra_env.setdefault("MUNIM_SECRET_KEY", self.env_key)
         migrate = subprocess.run([str(munim_binary()), "migrate", "--yes"], env=self.env, cwd=self.root,
                                  capture_output=True, text=True, timeout=180)
         if migrate.returncode != 0:

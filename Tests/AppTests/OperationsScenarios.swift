@@ -118,12 +118,12 @@ enum ClusterScenarios {
 
     static func payloadPacking() throws {
         let business = UUID()
-        var batch = ClusterBatch(jobsFlag: true)
-        batch.runIDs = (0..<400).map { _ in UUID() }
-        batch.eventList = (0..<300).map { i in
+        var batch = ClusterLink.Batch(jobs: true)
+        batch.runs = (0..<400).map { _ in UUID() }
+        batch.events = (0..<300).map { i in
             (business, BusinessEvent(type: "run.updated", id: UUID(), at: Date(), data: ["n": .int(Int64(i)), "note": .string("ordre \(i)")]))
         }
-        batch.eventList.append((business, BusinessEvent(type: "message.created", id: UUID(), at: Date(),
+        batch.events.append((business, BusinessEvent(type: "message.created", id: UUID(), at: Date(),
                                                         data: ["body": .string(String(repeating: "x", count: 20_000))])))
         let payloads = ClusterLink.payloads(batch, origin: "abc")
         #expect(payloads.count > 2)
@@ -137,8 +137,8 @@ enum ClusterScenarios {
             events += (m.e ?? []).map(\.v)
         }
         #expect(jobs == 1)
-        #expect(runs == batch.runIDs)
-        #expect(events.map(\.id) == batch.eventList.map(\.1.id))
+        #expect(runs == batch.runs)
+        #expect(events.map(\.id) == batch.events.map(\.1.id))
         #expect(events.last?.data["truncated"] == .bool(true))
         #expect(events.first?.data["note"] == "ordre 0")
     }

@@ -24,7 +24,8 @@ final class ClusterLink: LifecycleHandler, Sendable {
     /// PostgreSQL refuses payloads of 8000 bytes or more; stay clear of it.
     static let maxPayload = 7_800
 
-    fileprivate struct Outgoing {
+    /// What is waiting to be sent (`sending`: a drain task is running).
+    struct Batch {
         var jobs = false
         var runs: [UUID] = []
         var events: [(UUID, BusinessEvent)] = []
@@ -42,12 +43,12 @@ final class ClusterLink: LifecycleHandler, Sendable {
 
     let origin = UUID().uuidString.prefix(12).lowercased()
     private let configuration: PostgresConnection.Configuration
-    private let outgoing = NIOLockedValueBox(Outgoing())
+    private let outgoing = NIOLockedValueBox(Batch())
     private let listening = NIOLockedValueBox(Listening())
     /// Messages received from other processes (tests and /metrics read it).
-    let received = ManagedAtomicCounter()
+    let received = LockedCounter()
     /// NOTIFY statements sent.
-    let sent = ManagedAtomicCounter()
+    let sent = LockedCounter()
 
     init(configuration: PostgresConnection.Configuration) {
         self.configuration = configuration
@@ -67,7 +68,7 @@ final class ClusterLink: LifecycleHandler, Sendable {
         enqueue(app) { $0.events.append((businessID, event)) }
     }
 
-    private func enqueue(_ app: Application, _ change: (inout Outgoing) -> Void) {
+    private func enqueue(_ app: Application, _ change: (inout Batch) -> Void) {
         let start = outgoing.withLockedValue { o -> Bool in
             change(&o)
             if o.sending { return false }
@@ -81,10 +82,10 @@ final class ClusterLink: LifecycleHandler, Sendable {
     /// Sends until nothing is left; only one drain runs at a time, so order is kept.
     private func drain(_ app: Application) async {
         while true {
-            let batch = outgoing.withLockedValue { o -> Outgoing? in
+            let batch = outgoing.withLockedValue { o -> Batch? in
                 if o.isEmpty { o.sending = false; return nil }
                 let b = o
-                o = Outgoing(sending: true)
+                o = Batch(sending: true)
                 return b
             }
             guard let batch else { return }
@@ -101,19 +102,19 @@ final class ClusterLink: LifecycleHandler, Sendable {
 
     /// Packs a batch into JSON payloads under `maxPayload` bytes. An event too large on its own is
     /// sent without its data (`"data": {"truncated": true}`), so listeners still learn of it.
-    static func payloads(_ batch: some OutgoingBatch, origin: String) -> [String] {
+    static func payloads(_ batch: Batch, origin: String) -> [String] {
         var out: [String] = []
         var current = Message(o: origin)
         func flush() {
             if !current.isEmpty, let s = current.json { out.append(s) }
             current = Message(o: origin)
         }
-        current.j = batch.jobsFlag ? true : nil
-        for id in batch.runIDs {
+        current.j = batch.jobs ? true : nil
+        for id in batch.runs {
             current.r = (current.r ?? []) + [id]
             if (current.json?.utf8.count ?? 0) > maxPayload { current.r?.removeLast(); flush(); current.r = [id] }
         }
-        for (business, event) in batch.eventList {
+        for (business, event) in batch.events {
             var item = Message.Event(b: business, v: event)
             if (Message(o: origin, e: [item]).json?.utf8.count ?? 0) > maxPayload {
                 item = Message.Event(b: business, v: BusinessEvent(type: event.type, id: event.id, at: event.at, data: ["truncated": true]))
@@ -249,27 +250,8 @@ final class ClusterLink: LifecycleHandler, Sendable {
     }
 }
 
-/// What `payloads` needs of a batch (lets tests build one without the lock box).
-protocol OutgoingBatch {
-    var jobsFlag: Bool { get }
-    var runIDs: [UUID] { get }
-    var eventList: [(UUID, BusinessEvent)] { get }
-}
-
-struct ClusterBatch: OutgoingBatch {
-    var jobsFlag = false
-    var runIDs: [UUID] = []
-    var eventList: [(UUID, BusinessEvent)] = []
-}
-
-extension ClusterLink.Outgoing: OutgoingBatch {
-    var jobsFlag: Bool { jobs }
-    var runIDs: [UUID] { runs }
-    var eventList: [(UUID, BusinessEvent)] { events }
-}
-
 /// A lock-protected counter (Sendable, no Atomics import needed).
-final class ManagedAtomicCounter: Sendable {
+final class LockedCounter: Sendable {
     private let box = NIOLockedValueBox(0)
     func increment() { box.withLockedValue { $0 += 1 } }
     var value: Int { box.withLockedValue { $0 } }

@@ -39,10 +39,7 @@ final class AppMetrics: Sendable {
         let now = app.clock.now()
         var ok = true
         do {
-            let rows = try await db.sql.raw("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status").all()
-            var counts = ["queued": 0, "running": 0, "failed": 0]
-            for r in rows { counts[try r.decode(column: "status", as: String.self)] = try r.decode(column: "n", as: Int.self) }
-            for (status, n) in counts {
+            for (status, n) in try await Self.countByStatus("jobs", known: ["queued", "running", "failed"], on: db) {
                 gauge("munim_jobs", "Jobs in the queue by status (queued includes those waiting for their time).",
                       [("status", status)]).set(Double(n))
             }
@@ -55,17 +52,11 @@ final class AppMetrics: Sendable {
             gauge("munim_jobs_oldest_due_age_seconds", "How long the oldest due job has been waiting; 0 when none is due.")
                 .set(oldest.map { max(0, now.timeIntervalSince($0)) } ?? 0)
 
-            let runRows = try await db.sql.raw("SELECT status, COUNT(*) AS n FROM runs GROUP BY status").all()
-            var runs = Dictionary(uniqueKeysWithValues: RunStatus.allCases.map { ($0.rawValue, 0) })
-            for r in runRows { runs[try r.decode(column: "status", as: String.self)] = try r.decode(column: "n", as: Int.self) }
-            for (status, n) in runs {
+            for (status, n) in try await Self.countByStatus("runs", known: RunStatus.allCases.map(\.rawValue), on: db) {
                 gauge("munim_workflow_runs", "Workflow runs by status.", [("status", status)]).set(Double(n))
             }
 
-            let outRows = try await db.sql.raw("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status").all()
-            var outbox = ["queued": 0, "sending": 0, "sent": 0, "failed": 0]
-            for r in outRows { outbox[try r.decode(column: "status", as: String.self)] = try r.decode(column: "n", as: Int.self) }
-            for (status, n) in outbox {
+            for (status, n) in try await Self.countByStatus("outbox", known: ["queued", "sending", "sent", "failed"], on: db) {
                 gauge("munim_outbox_messages", "Outbound messages by status.", [("status", status)]).set(Double(n))
             }
 
@@ -103,6 +94,15 @@ final class AppMetrics: Sendable {
                 .set(Double(link.received.value))
         }
         gauge("munim_sse_streams", "Open event streams in this process.").set(Double(app.events.count))
+    }
+
+    /// Rows of `table` per status; `known` statuses are present with 0 so their series do not vanish.
+    static func countByStatus(_ table: String, known: [String], on db: any Database) async throws -> [String: Int] {
+        var counts = Dictionary(uniqueKeysWithValues: known.map { ($0, 0) })
+        for r in try await db.sql.raw("SELECT status, COUNT(*) AS n FROM \(ident: table) GROUP BY status").all() {
+            counts[try r.decode(column: "status", as: String.self)] = try r.decode(column: "n", as: Int.self)
+        }
+        return counts
     }
 
     func render() -> String { registry.emitToString() }
