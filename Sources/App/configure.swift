@@ -57,6 +57,7 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
         }
     }
     app.migrations.add(Migrations.all)
+    app.jobIntake = GroupCommit(store: app.store, db: app.db) { jobs, tx in try await JobQueue.insertMany(jobs, on: tx) }
     app.vault = try Vault.load(config: config)
     MessagingJobs.register(app)
     WorkflowEngine.register(app)

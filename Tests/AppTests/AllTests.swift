@@ -40,6 +40,8 @@ struct OnSQLite {
     @Test func liveEventsOverSSE() async throws { try await ReportsScenarios.liveEvents() }
     @Test func connectChannels() async throws { try await MessagingScenarios.connectChannels(.sqlite) }
     @Test func twilioWebhookSecurityAndDedupe() async throws { try await MessagingScenarios.webhookSecurityAndDedupe(.sqlite) }
+    @Test func groupCommit() async throws { try await ClusterScenarios.groupCommit(.sqlite) }
+    @Test func concurrentTwilioDeliveries() async throws { try await MessagingScenarios.concurrentDeliveries(.sqlite) }
     @Test func customerBotAndDeliveryTicks() async throws { try await MessagingScenarios.customerBotAndDeliveryTicks(.sqlite) }
     @Test func ownerRunsTheBooksOverWhatsApp() async throws { try await MessagingScenarios.ownerRunsTheBooksOverWhatsApp(.sqlite) }
     @Test func outboxRetriesAndFailures() async throws { try await MessagingScenarios.outboxRetriesAndFailures(.sqlite) }
@@ -87,6 +89,8 @@ struct OnPostgres {
     @Test func invoicePDF() async throws { try await ReportsScenarios.invoicePDF(.postgres) }
     @Test func connectChannels() async throws { try await MessagingScenarios.connectChannels(.postgres) }
     @Test func twilioWebhookSecurityAndDedupe() async throws { try await MessagingScenarios.webhookSecurityAndDedupe(.postgres) }
+    @Test func groupCommit() async throws { try await ClusterScenarios.groupCommit(.postgres) }
+    @Test func concurrentTwilioDeliveries() async throws { try await MessagingScenarios.concurrentDeliveries(.postgres) }
     @Test func customerBotAndDeliveryTicks() async throws { try await MessagingScenarios.customerBotAndDeliveryTicks(.postgres) }
     @Test func ownerRunsTheBooksOverWhatsApp() async throws { try await MessagingScenarios.ownerRunsTheBooksOverWhatsApp(.postgres) }
     @Test func outboxRetriesAndFailures() async throws { try await MessagingScenarios.outboxRetriesAndFailures(.postgres) }

@@ -148,12 +148,21 @@ enum MessagingScenarios {
             #expect(first.0 == .ok)
             #expect(first.1 == TwilioWebhooks.emptyTwiML)
             #expect(first.2.contentType?.subType == "xml")
-            #expect(try await s.count(Message.self) == 1)
-            // Twilio retries: 200 and nothing new.
+            // Persisted as a durable job before the 200; the message is made by the job.
+            #expect(try await JobRow.query(on: s.app.db).filter(\.$kind == "inbound.receive").count() == 1)
+            // Twilio retries while the job waits: 200 and nothing new.
             let again = try await s.inbound(from: "+919812345678", text: "Namaste 🙏 सीमेंट है?", sid: sid)
             #expect(again.0 == .ok)
+            #expect(try await JobRow.query(on: s.app.db).filter(\.$kind == "inbound.receive").count() == 1)
+            try await s.app.jobs.drain(app: s.app, maxJobs: 1)
             #expect(try await s.count(Message.self) == 1)
             #expect(try await JobRow.query(on: s.app.db).filter(\.$kind == "inbound.route").count() == 1)
+            // And a retry after the job ran: its job finds the message and stores nothing.
+            let late = try await s.inbound(from: "+919812345678", text: "Namaste 🙏 सीमेंट है?", sid: sid)
+            #expect(late.0 == .ok)
+            try await s.drain()
+            #expect(try await Message.query(on: s.app.db).filter(\.$direction == "in").count() == 1)
+            #expect(try await JobRow.query(on: s.app.db).filter(\.$kind == "inbound.receive").count() == 0)
 
             let fields: [(String, String)] = [("From", "whatsapp:+919800000001"), ("Body", "hi"), ("MessageSid", "SMforged1")]
             // Forged: signed with another token.
@@ -185,7 +194,39 @@ enum MessagingScenarios {
             // A query string is part of the signed URL.
             let withQuery = s.hookPath + "?source=test&x=%C3%A9"
             #expect(try await s.webhook([("From", "whatsapp:+919800000002"), ("Body", "q"), ("MessageSid", "SMquery1")], path: withQuery).0 == .ok)
-            #expect(try await s.count(Message.self) == 2)
+            try await s.drain()
+            #expect(try await Message.query(on: s.app.db).filter(\.$direction == "in").count() == 2)
+        }
+    }
+
+    /// Many deliveries at once, each Twilio message delivered three times concurrently (retries
+    /// racing the original): every request gets 200, each message is stored once, each routed once.
+    static func concurrentDeliveries(_ db: TestDB) async throws {
+        try await withTwilio(db) { s in
+            let setup = s
+            let sids = (0..<20).map { "SMconc\(String(format: "%026d", $0))" }
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponseStatus.self) { group in
+                for (i, sid) in sids.enumerated() {
+                    for _ in 0..<3 {
+                        group.addTask {
+                            try await setup.inbound(from: "+9198765400\(String(format: "%02d", i % 7))", text: "order \(i)", sid: sid).0
+                        }
+                    }
+                }
+                var all: [HTTPResponseStatus] = []
+                for try await status in group { all.append(status) }
+                return all
+            }
+            #expect(statuses.count == 60)
+            #expect(statuses.allSatisfy { $0 == .ok })
+            #expect(try await JobRow.query(on: s.app.db).filter(\.$kind == "inbound.receive").count() == 20)
+            try await s.drain()
+            let messages = try await Message.query(on: s.app.db).filter(\.$direction == "in").all()
+            #expect(messages.count == 20)
+            #expect(Set(messages.compactMap(\.providerID)) == Set(sids))
+            #expect(try await InboxSession.query(on: s.app.db).count() == 7)
+            #expect(messages.allSatisfy { $0.routedAt != nil })
+            #expect(try await JobRow.query(on: s.app.db).count() == 0, "every job ran and finished")
         }
     }
 
@@ -386,6 +427,7 @@ enum MessagingScenarios {
             let newer = try #require(page.json["newer_cursor"] as? String)
             #expect(try await s.client.send(.GET, "/api/v1/inbox/sessions/\(first)/messages?after=\(newer)").items.isEmpty)
             _ = try await s.inbound(from: "+919812345000", text: "newest", name: "Contact 0")
+            try await s.app.jobs.drain(app: s.app, maxJobs: 1)  // stores it; routing (the bot's reply) waits
             let fresh = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(first)/messages?after=\(newer)")
             #expect(fresh.items.map { $0["text"] as? String } == ["newest"])
             #expect(try await s.client.send(.GET, "/api/v1/inbox/sessions/\(first)/messages?before=x").status == .unprocessableEntity)

@@ -49,6 +49,35 @@ struct TwilioWebhooks {
         return Verified(channel: channel, params: params)
     }
 
+    /// What the webhook persists for the `inbound.receive` job: the verified delivery, before
+    /// any session or message exists.
+    struct Delivery: Codable, Sendable {
+        var channelID: UUID
+        var from: String
+        var name: String?
+        var body: String
+        var messageSid: String
+        var media: [MediaRef]
+        var receivedAt: Date
+
+        static let encoder: JSONEncoder = {
+            let e = JSONEncoder()
+            e.dateEncodingStrategy = .iso8601
+            e.outputFormatting = .sortedKeys
+            return e
+        }()
+        static let decoder: JSONDecoder = {
+            let d = JSONDecoder()
+            d.dateDecodingStrategy = .iso8601
+            return d
+        }()
+    }
+
+    /// Signature check, dedupe, persist and enqueue, then 200 at once (issue 4 §2, §9). The
+    /// delivery is written as an `inbound.receive` job keyed on the channel and MessageSid, so a
+    /// Twilio retry while it is pending is dropped by the key, and one after it ran is dropped by
+    /// the messages' own (channel, provider id) key. Concurrent deliveries share one commit
+    /// (`Application.jobIntake`); the 200 goes out only after the commit.
     @Sendable func inbound(req: Request) async throws -> Response {
         let v = try await Self.verify(req)
         let p = v.params
@@ -57,15 +86,40 @@ struct TwilioWebhooks {
         }
         var media: [MediaRef] = []
         let count = min(10, Int(p["NumMedia"] ?? "0") ?? 0)
-        for i in 0..<count {
+        for i in 0..<max(0, count) {
             if let url = p["MediaUrl\(i)"] { media.append(MediaRef(url: url, contentType: p["MediaContentType\(i)"])) }
         }
-        let inbound = InboundMessage(handle: from, name: p["ProfileName"], text: p["Body"] ?? "", providerID: sid, media: media,
-                                     receivedAt: req.now)
-        _ = try await MessagingService(app: req.application, businessID: v.channel.businessID).recordInbound(v.channel, inbound)
+        let channelID = v.channel.id!
+        let delivery = Delivery(channelID: channelID, from: from, name: p["ProfileName"], body: p["Body"] ?? "", messageSid: sid,
+                                media: media, receivedAt: req.now)
+        let payload = String(decoding: try Delivery.encoder.encode(delivery), as: UTF8.self)
+        try await req.application.jobIntake.submit(JobQueue.NewJob(
+            kind: "inbound.receive", businessID: v.channel.businessID, payload: payload, runAt: delivery.receivedAt, maxAttempts: 8,
+            dedupeKey: "twilio:\(channelID.uuidString.lowercased()):\(sid)"))
+        req.application.jobs.wakeup.notify()
         let res = Response(status: .ok, body: .init(string: Self.emptyTwiML))
         res.headers.contentType = .xml
         return res
+    }
+
+    /// The `inbound.receive` job: stores the delivery as an inbox message (deduplicated on the
+    /// MessageSid) and enqueues its routing. A delivery for a channel deleted since is dropped.
+    @Sendable static func receive(_ ctx: JobContext) async throws {
+        let delivery: Delivery
+        do {
+            delivery = try Delivery.decoder.decode(Delivery.self, from: JSONEncoder().encode(ctx.job.payload))
+        } catch {
+            throw JobFailure.permanent("inbound delivery payload is unreadable: \(error)")
+        }
+        guard let businessID = ctx.job.businessID else { throw JobFailure.permanent("inbound delivery without a business") }
+        guard let channel = try await Channel.query(on: ctx.db).filter(\.$id == delivery.channelID).filter(\.$businessID == businessID)
+            .filter(\.$deletedAt == nil).first() else {
+            ctx.logger.notice("dropped an inbound delivery for a deleted channel", metadata: ["channel_id": .string(delivery.channelID.uuidString)])
+            return
+        }
+        let inbound = InboundMessage(handle: delivery.from, name: delivery.name, text: delivery.body, providerID: delivery.messageSid,
+                                     media: delivery.media, receivedAt: delivery.receivedAt)
+        _ = try await MessagingService(app: ctx.app, businessID: businessID).recordInbound(channel, inbound)
     }
 
     @Sendable func status(req: Request) async throws -> Response {

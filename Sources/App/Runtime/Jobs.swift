@@ -164,6 +164,48 @@ final class JobQueue: Sendable {
         return true
     }
 
+    /// A job to add with `insertMany`.
+    struct NewJob: Sendable {
+        var kind: String
+        var businessID: UUID?
+        var payload: String
+        var runAt: Date
+        var maxAttempts: Int
+        var dedupeKey: String?
+    }
+
+    /// Adds many jobs in one statement inside the caller's transaction (group commit of inbound
+    /// webhooks). A job whose `dedupeKey` is already queued or running is skipped.
+    static func insertMany(_ jobs: [NewJob], on db: any Database) async throws {
+        guard !jobs.isEmpty else { return }
+        var q = SQLQueryString("""
+            INSERT INTO jobs (id, kind, business_id, payload, status, run_at, attempts, max_attempts, dedupe_key, created_at, updated_at) VALUES
+            """)
+        for (i, j) in jobs.enumerated() {
+            q.appendInterpolation(unsafeRaw: i == 0 ? " (" : ", (")
+            q.appendInterpolation(bind: UUID())
+            q.appendInterpolation(unsafeRaw: ", ")
+            q.appendInterpolation(bind: j.kind)
+            q.appendInterpolation(unsafeRaw: ", ")
+            q.appendInterpolation(bind: j.businessID)
+            q.appendInterpolation(unsafeRaw: ", ")
+            q.appendInterpolation(bind: j.payload)
+            q.appendInterpolation(unsafeRaw: ", 'queued', ")
+            q.appendInterpolation(bind: j.runAt)
+            q.appendInterpolation(unsafeRaw: ", 0, ")
+            q.appendInterpolation(bind: j.maxAttempts)
+            q.appendInterpolation(unsafeRaw: ", ")
+            q.appendInterpolation(bind: j.dedupeKey)
+            q.appendInterpolation(unsafeRaw: ", ")
+            q.appendInterpolation(bind: j.runAt)
+            q.appendInterpolation(unsafeRaw: ", ")
+            q.appendInterpolation(bind: j.runAt)
+            q.appendInterpolation(unsafeRaw: ")")
+        }
+        q.appendInterpolation(unsafeRaw: " ON CONFLICT (dedupe_key) DO NOTHING")
+        try await db.sql.raw(q).run()
+    }
+
     /// Claims up to `limit` due jobs (queued and due, or running with an expired lease), each with
     /// its kind's lease, in one statement.
     func claim(limit: Int, now: Date, app: Application) async throws -> [ClaimedJob] {
@@ -398,6 +440,18 @@ extension Application {
         let q = JobQueue()
         storage[JobQueueKey.self] = q
         return q
+    }
+
+    private struct JobIntakeKey: StorageKey { typealias Value = GroupCommit<JobQueue.NewJob> }
+
+    /// Jobs enqueued by many concurrent requests, group-committed (`GroupCommit`): the inbound
+    /// webhooks' path. Set up in `configure`.
+    var jobIntake: GroupCommit<JobQueue.NewJob> {
+        get {
+            guard let intake = storage[JobIntakeKey.self] else { fatalError("configure(_:) sets up the job intake") }
+            return intake
+        }
+        set { storage[JobIntakeKey.self] = newValue }
     }
 }
 
