@@ -57,7 +57,12 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
         }
     }
     app.migrations.add(Migrations.all)
-    app.jobIntake = GroupCommit(store: app.store, db: app.db) { jobs, tx in try await JobQueue.insertMany(jobs, on: tx) }
+    app.webhookChannels = WebhookChannelCache()
+    app.jobIntake = GroupCommit(store: app.store, db: app.db, singleStatement: true) { jobs, tx in
+        try await JobQueue.insertMany(jobs, on: tx)
+        return jobs.map { _ in () }
+    }
+    app.inlineRuns = GroupCommit(store: app.store, db: app.db, maxBatch: 128) { runs, tx in try await InlineRuns.write(runs, on: tx) }
     app.vault = try Vault.load(config: config)
     MessagingJobs.register(app)
     WorkflowEngine.register(app)

@@ -41,6 +41,8 @@ struct OnSQLite {
     @Test func connectChannels() async throws { try await MessagingScenarios.connectChannels(.sqlite) }
     @Test func twilioWebhookSecurityAndDedupe() async throws { try await MessagingScenarios.webhookSecurityAndDedupe(.sqlite) }
     @Test func groupCommit() async throws { try await ClusterScenarios.groupCommit(.sqlite) }
+    @Test func twilioFormDecoding() { MessagingScenarios.formDecoding() }
+    @Test func twilioDeliveryPayload() throws { try MessagingScenarios.deliveryPayloadRoundTrip() }
     @Test func concurrentTwilioDeliveries() async throws { try await MessagingScenarios.concurrentDeliveries(.sqlite) }
     @Test func customerBotAndDeliveryTicks() async throws { try await MessagingScenarios.customerBotAndDeliveryTicks(.sqlite) }
     @Test func ownerRunsTheBooksOverWhatsApp() async throws { try await MessagingScenarios.ownerRunsTheBooksOverWhatsApp(.sqlite) }
@@ -51,6 +53,7 @@ struct OnSQLite {
     @Test func socialChannelsPollAndAnswer() async throws { try await SocialChannelScenarios.pollsAnswerAndNeverDuplicate() }
     @Test func workflowAPIAndVersions() async throws { try await WorkflowScenarios.apiAndVersions(.sqlite) }
     @Test func workflowWebhookSecrets() async throws { try await WorkflowScenarios.webhookSecrets(.sqlite) }
+    @Test func workflowInlineRuns() async throws { try await WorkflowScenarios.inlineRuns(.sqlite) }
     @Test func workflowRouterAndWhatsApp() async throws { try await WorkflowScenarios.routerAndWhatsApp(.sqlite) }
     @Test func workflowWaitsApprovalsCancelRetry() async throws { try await WorkflowScenarios.waitsApprovalsCancelRetry(.sqlite) }
     @Test func workflowScheduleFiresOnce() async throws { try await WorkflowScenarios.scheduleFiresOnce(.sqlite) }
@@ -96,6 +99,7 @@ struct OnPostgres {
     @Test func outboxRetriesAndFailures() async throws { try await MessagingScenarios.outboxRetriesAndFailures(.postgres) }
     @Test func inboxListingAndPaging() async throws { try await MessagingScenarios.inboxListingAndPaging(.postgres) }
     @Test func workflowAPIAndVersions() async throws { try await WorkflowScenarios.apiAndVersions(.postgres) }
+    @Test func workflowInlineRuns() async throws { try await WorkflowScenarios.inlineRuns(.postgres) }
     @Test func workflowRouterAndWhatsApp() async throws { try await WorkflowScenarios.routerAndWhatsApp(.postgres) }
     @Test func workflowWaitsApprovalsCancelRetry() async throws { try await WorkflowScenarios.waitsApprovalsCancelRetry(.postgres) }
     @Test func workflowScheduleFiresOnce() async throws { try await WorkflowScenarios.scheduleFiresOnce(.postgres) }

@@ -251,13 +251,14 @@ enum ClusterScenarios {
     }
 
     /// Group commit: concurrent callers share transactions, each returns only after its item is
-    /// committed, and an item that fails its batch fails only its own caller.
+    /// committed and gets its own item's outcome, and an item that fails its batch fails only its
+    /// own caller.
     static func groupCommit(_ db: TestDB) async throws {
         try await withTestApp(db) { app in
             try await app.db.sql.raw("CREATE TABLE gc_items (name TEXT PRIMARY KEY)").run()
             let firstBatchMayCommit = AsyncStream<Void>.makeStream()
             let calls = NIOLockedValueBox(0)
-            let intake = GroupCommit<String>(store: app.store, db: app.db) { names, tx in
+            let intake = GroupCommit<String, String>(store: app.store, db: app.db) { names, tx in
                 // The first write holds its transaction until the test has queued everything else,
                 // so the rest is known to arrive while a commit is in progress.
                 if calls.withLockedValue({ $0 += 1; return $0 }) == 1 {
@@ -267,15 +268,16 @@ enum ClusterScenarios {
                     if name == "bad" { throw APIError.badRequest("a bad item") }
                     try await tx.sql.raw("INSERT INTO gc_items (name) VALUES (\(bind: name))").run()
                 }
+                return names.map { "committed \($0)" }
             }
             let outcomes = try await withThrowingTaskGroup(of: (String, Bool).self) { group in
                 group.addTask {
-                    do { try await intake.submit("first"); return ("first", true) } catch { return ("first", false) }
+                    do { return ("first", try await intake.submit("first") == "committed first") } catch { return ("first", false) }
                 }
                 while calls.withLockedValue({ $0 }) < 1 { await Task.yield() }  // the first write has begun
                 for name in (0..<40).map({ "item-\($0)" }) + ["bad"] {
                     group.addTask {
-                        do { try await intake.submit(name); return (name, true) } catch { return (name, false) }
+                        do { return (name, try await intake.submit(name) == "committed \(name)") } catch { return (name, false) }
                     }
                 }
                 while await intake.waiting < 41 { await Task.yield() }
@@ -287,7 +289,7 @@ enum ClusterScenarios {
             }
             #expect(outcomes.count == 42)
             #expect(outcomes["bad"] == false)
-            #expect(outcomes.filter { $0.value }.count == 41, "every other caller succeeded")
+            #expect(outcomes.filter { $0.value }.count == 41, "every other caller succeeded, with its own item's outcome")
             let rows = try await app.db.sql.raw("SELECT name FROM gc_items").all().map { try $0.decode(column: "name", as: String.self) }
             #expect(Set(rows) == Set(["first"] + (0..<40).map { "item-\($0)" }))
             #expect(rows.count == 41)

@@ -105,10 +105,11 @@ enum WorkflowScenarios {
             #expect(((v1["blueprint"] as? [String: Any])?["nodes"] as? [Any])?.count == 3)
 
             #expect(try await c.send(.POST, "/api/v1/workflows/\(id)/activate")["active"] as? Bool == true)
+            // Router and respond are local nodes: the run is decided in the request, which answers
+            // with the respond node's output.
             let hook = try await c.send(.POST, "/hooks/\(w["public_id"] as? String ?? "")", json: ["amount": 1500])
-            #expect(hook.status == .accepted, "\(hook.body)")
-            let runID = hook["run_id"] as? String ?? ""
-            try await app.jobs.drain(app: app)
+            #expect(hook.status == .created && hook["changed"] as? Bool == true, "\(hook.body)")
+            let runID = hook.headers.first(name: "X-Munim-Run-Id") ?? ""
             let run = try await runDetail(c, runID)
             #expect(run["status"] as? String == "succeeded")
             #expect(run["version"] as? Int == 2, "runs pin the version they started with")
@@ -119,7 +120,7 @@ enum WorkflowScenarios {
             // Idempotent deliveries: the same key returns the same run.
             let k1 = try await c.send(.POST, "/hooks/\(w["public_id"] as? String ?? "")", json: ["amount": 1], headers: ["Idempotency-Key": "order-77"])
             let k2 = try await c.send(.POST, "/hooks/\(w["public_id"] as? String ?? "")", json: ["amount": 1], headers: ["Idempotency-Key": "order-77"])
-            #expect(k1["run_id"] as? String == k2["run_id"] as? String)
+            #expect(k1.status == .created && k1.headers.first(name: "X-Munim-Run-Id") == k2.headers.first(name: "X-Munim-Run-Id"))
 
             // Another business sees none of it.
             var other = APIClient(app)
@@ -131,6 +132,130 @@ enum WorkflowScenarios {
             // Delete: gone from lists, its hook 404s.
             #expect(try await c.send(.DELETE, "/api/v1/workflows/\(id)").status == .noContent)
             #expect(try await c.send(.POST, "/hooks/\(w["public_id"] as? String ?? "")", json: ["amount": 1]).status == .notFound)
+        }
+    }
+
+    /// Runs whose nodes are all local (routers, data.set, respond, ledger look-ups) are decided in
+    /// their webhook request: the reply is the respond node's output with no worker running, every
+    /// step is persisted, no job is queued, SSE events go out, and Idempotency-Keys still hold.
+    /// Runs that reach any other node take the durable path, with their local nodes run inline by
+    /// the commit before them.
+    static func inlineRuns(_ db: TestDB) async throws {
+        try await withTestApp(db, configure: { $0.hookResponseTimeoutMilliseconds = 0 }) { app in
+            var c = APIClient(app)
+            let me = try await c.signup(business: "Inline Traders")
+            let businessID = UUID(uuidString: (me["business"] as? [String: Any])?["id"] as? String ?? "")!
+            let customerID = try await c.customer("Ramesh")
+            let bp = blueprint("Inline", [
+                node("trigger", "trigger", "webhook", "receive"),
+                node("check", "router", "router", "route", ["branches": [["port": "big", "when": ["left": "{{trigger.amount}}", "op": ">=", "right": 1000]]]]),
+                node("tag", "action", "data", "set", ["values": ["size": "big", "amount": "{{trigger.amount}}"]]),
+                node("balance", "action", "ledger", "get_customer_balance", ["customer_id": "{{trigger.customer_id}}"]),
+                node("reply", "action", "respond", "respond", ["status": 201, "body": ["amount": "{{trigger.amount}}", "shop": "{{business.name}}"]]),
+            ], [edge("trigger", "out", "check"), edge("check", "big", "tag"), edge("tag", "out", "balance"), edge("balance", "out", "reply"),
+                edge("check", "else", "reply")])
+            let w = try await create(c, bp, activate: true)
+            let path = "/hooks/\(w["public_id"] as? String ?? "")"
+            let (_, events) = app.events.subscribe(businessID: businessID)
+
+            // setup done; act: a big order, with no worker and no drain.
+            let big = try await c.send(.POST, path, json: ["amount": 1500, "customer_id": customerID])
+            #expect(big.status == .created, "\(big.body)")
+            #expect(big["amount"] as? Int == 1500 && big["shop"] as? String == "Inline Traders")
+            let bigID = big.headers.first(name: "X-Munim-Run-Id") ?? ""
+            #expect(try await JobRow.query(on: app.db).count() == 0, "a run decided in its request queues no job")
+            let run = try await runDetail(c, bigID)
+            #expect(run["status"] as? String == "succeeded" && run["version"] as? Int == 1)
+            #expect(steps(run).mapValues { $0["status"] as? String } == ["trigger": "succeeded", "check": "succeeded", "tag": "succeeded",
+                                                                        "balance": "succeeded", "reply": "succeeded"])
+            #expect(steps(run)["check"]?["port"] as? String == "big")
+            #expect((steps(run)["balance"]?["output"] as? [String: Any])?["name"] as? String == "Ramesh")
+            #expect((steps(run)["tag"]?["output"] as? [String: Any])?["amount"] as? Int == 1500, "a lone placeholder keeps its JSON type")
+            #expect((steps(run)["balance"]?["input"] as? [String: Any])?["customer_id"] as? String == customerID)
+            #expect((run["response"] as? [String: Any])?["status"] as? Int == 201)
+            #expect(steps(run).values.allSatisfy { $0["attempts"] as? Int == 1 })
+
+            // The monitor's events: every step, then the finished run.
+            let (seen, final) = try await ClusterScenarios.within(10, "the inline run's events") {
+                var seen: [String] = []
+                for await e in events {
+                    if e.type == "run.step", case .string(let node)? = e.data["node_id"] { seen.append(node) }
+                    if e.type == "run.updated" { return (seen, e.data["status"]) }
+                }
+                return (seen, nil)
+            }
+            #expect(seen == ["trigger", "check", "tag", "balance", "reply"])
+            #expect(final == .string("succeeded"))
+
+            // The other branch: two skipped steps, rows all the same.
+            let small = try await c.send(.POST, path, json: ["amount": 5, "customer_id": customerID])
+            #expect(small.status == .created && small["amount"] as? Int == 5)
+            let smallRun = try await runDetail(c, small.headers.first(name: "X-Munim-Run-Id") ?? "")
+            #expect(status(smallRun, "tag") == "skipped" && status(smallRun, "balance") == "skipped" && status(smallRun, "reply") == "succeeded")
+
+            // A node that fails with no error connection fails the run: 202 with the status.
+            let unknown = try await c.send(.POST, path, json: ["amount": 2000, "customer_id": UUID().uuidString])
+            #expect(unknown.status == .accepted && unknown["status"] as? String == "failed", "\(unknown.body)")
+            let failed = try await runDetail(c, unknown["run_id"] as? String ?? "")
+            #expect(failed["status"] as? String == "failed" && status(failed, "balance") == "failed" && status(failed, "reply") == nil)
+            #expect((failed["error"] as? String ?? "").hasPrefix("balance: "))
+
+            // The same Idempotency-Key twice, also at once: one run, one answer.
+            let keyed = try await [0, 1, 2].asyncMap { _ in
+                try await c.send(.POST, path, json: ["amount": 7, "customer_id": customerID], headers: ["Idempotency-Key": "order-9"])
+            }
+            #expect(keyed.allSatisfy { $0.status == .created })
+            #expect(Set(keyed.map { $0.headers.first(name: "X-Munim-Run-Id") ?? "" }).count == 1)
+            let client = c
+            async let k1 = client.send(.POST, path, json: ["amount": 8], headers: ["Idempotency-Key": "order-10"])
+            async let k2 = client.send(.POST, path, json: ["amount": 8], headers: ["Idempotency-Key": "order-10"])
+            let (r1, r2) = try await (k1, k2)
+            #expect(r1.headers.first(name: "X-Munim-Run-Id") == r2.headers.first(name: "X-Munim-Run-Id") && r1.status == .created && r2.status == .created)
+            #expect(try await WorkflowRun.query(on: app.db).filter(\.$dedupeKey ~~ ["hook-order-9", "hook-order-10"]).count() == 2)
+
+            // Many at once: each gets its own run with every step.
+            let before = try await WorkflowRun.query(on: app.db).count()
+            let replies = try await withThrowingTaskGroup(of: APIClient.Reply.self) { group in
+                for n in 0..<40 { group.addTask { [client] in try await client.send(.POST, path, json: ["amount": 1000 + n, "customer_id": customerID]) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(replies.allSatisfy { $0.status == .created })
+            #expect(Set(replies.compactMap { $0["amount"] as? Int }) == Set(1000..<1040))
+            #expect(try await WorkflowRun.query(on: app.db).count() == before + 40)
+            let ids = replies.compactMap { $0.headers.first(name: "X-Munim-Run-Id").flatMap(UUID.init(uuidString:)) }
+            #expect(try await RunStep.query(on: app.db).filter(\.$runID ~~ ids).filter(\.$status == .succeeded).count() == 40 * 5)
+            #expect(try await JobRow.query(on: app.db).count() == 0)
+
+            // A manual run of the same graph: one job (the run's start), the rest inline.
+            let manual = try await create(c, blueprint("Manual inline", [
+                node("trigger", "trigger", "manual", "start"),
+                node("check", "router", "router", "route", ["branches": [["port": "big", "when": ["left": "{{trigger.amount}}", "op": ">=", "right": 1000]]]]),
+                node("tag", "action", "data", "set", ["values": ["size": "big"]]),
+                node("reply", "action", "respond", "respond", ["body": ["size": "{{steps.tag.size}}"]]),
+            ], [edge("trigger", "out", "check"), edge("check", "big", "tag"), edge("tag", "out", "reply")]))
+            let m = try await WorkflowScenarios.run(c, manual["id"] as? String ?? "", ["amount": 5000])
+            #expect(try await app.jobs.drain(app: app) == 1)
+            let mr = try await runDetail(c, m)
+            #expect(mr["status"] as? String == "succeeded" && status(mr, "reply") == "succeeded")
+            #expect(((mr["response"] as? [String: Any])?["body"] as? [String: Any])?["size"] as? String == "big")
+
+            // A run that reaches a WhatsApp node is queued; its start runs the respond node inline and
+            // keeps the response while the message waits for its own job.
+            let mixed = try await create(c, blueprint("Mixed", [
+                node("trigger", "trigger", "webhook", "receive"),
+                node("reply", "action", "respond", "respond", ["body": ["ok": true]]),
+                node("send", "action", "whatsapp", "send_message", ["to": "+919800000003", "text": "Order {{trigger.n}}"]),
+            ], [edge("trigger", "out", "reply"), edge("reply", "out", "send")]), activate: true)
+            let queued = try await c.send(.POST, "/hooks/\(mixed["public_id"] as? String ?? "")", json: ["n": 4])
+            #expect(queued.status == .accepted && queued["status"] as? String == "queued")
+            #expect(try await app.jobs.drain(app: app, maxJobs: 1) == 1)
+            var mixedRun = try await runDetail(c, queued["run_id"] as? String ?? "")
+            #expect(mixedRun["status"] as? String == "running" && status(mixedRun, "reply") == "succeeded" && status(mixedRun, "send") == "queued")
+            #expect(((mixedRun["response"] as? [String: Any])?["body"] as? [String: Any])?["ok"] as? Bool == true)
+            try await app.jobs.drain(app: app)
+            mixedRun = try await runDetail(c, queued["run_id"] as? String ?? "")
+            #expect(mixedRun["status"] as? String == "succeeded" && status(mixedRun, "send") == "succeeded")
+            #expect(try await App.Message.query(on: app.db).filter(\.$direction == "out").all().map(\.text) == ["Order 4"])
         }
     }
 
@@ -273,8 +398,10 @@ enum WorkflowScenarios {
             #expect(status(try await runDetail(c, r3), "ask") == nil, "nothing runs after a cancel")
 
             // Concurrency limit 1: of three runs started together, one runs and two wait their turn.
+            // (A node with a job of its own holds the slot; local nodes finish in the start's commit.)
             let quick = try await create(c, blueprint("Quick", [node("trigger", "trigger", "manual", "start"),
-                                                               node("s", "action", "data", "set", ["values": ["n": "{{trigger.n}}"]])],
+                                                               node("s", "action", "whatsapp", "send_message",
+                                                                    ["to": "+919800000009", "text": "n={{trigger.n}}"])],
                                                      [edge("trigger", "out", "s")]))
             var ids: [String] = []
             for n in 1...3 { ids.append(try await run(c, quick["id"] as? String ?? "", ["n": n])) }

@@ -135,3 +135,35 @@ public enum JSONCoders {
 }
 
 extension JSONValue: Content {}
+
+/// JSON text written by hand where an encoder is too slow (the inbound webhook's job payload).
+enum JSONText {
+    /// Appends `s` as a JSON string literal: quotes, backslashes and control characters escaped,
+    /// everything else (non-ASCII included) as UTF-8.
+    static func appendQuoted(_ s: String, to out: inout String) {
+        out.append("\"")
+        var plainStart = s.utf8.startIndex
+        var i = plainStart
+        let utf8 = s.utf8
+        while i != utf8.endIndex {
+            let b = utf8[i]
+            if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 {
+                out.append(contentsOf: s[plainStart..<i])
+                switch b {
+                case UInt8(ascii: "\""): out.append("\\\"")
+                case UInt8(ascii: "\\"): out.append("\\\\")
+                case 0x0A: out.append("\\n")
+                case 0x0D: out.append("\\r")
+                case 0x09: out.append("\\t")
+                default:
+                    let hex = String(b, radix: 16)
+                    out.append("\\u00" + (hex.count == 1 ? "0" + hex : hex))
+                }
+                plainStart = utf8.index(after: i)
+            }
+            i = utf8.index(after: i)
+        }
+        out.append(contentsOf: s[plainStart..<utf8.endIndex])
+        out.append("\"")
+    }
+}

@@ -107,14 +107,44 @@ struct TwilioClient: Sendable {
 
     /// Parses a form body into ordered pairs, decoding `+` and percent escapes (UTF-8).
     static func formDecode(_ body: String) -> [(String, String)] {
-        body.split(separator: "&", omittingEmptySubsequences: true).map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func dec(_ s: Substring) -> String {
-                let plus = s.replacingOccurrences(of: "+", with: " ")
-                return plus.removingPercentEncoding ?? plus
-            }
-            return (dec(parts[0]), parts.count > 1 ? dec(parts[1]) : "")
+        body.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true).map { pair in
+            let eq = pair.firstIndex(of: UInt8(ascii: "="))
+            let name = eq.map { pair[pair.startIndex..<$0] } ?? pair[...]
+            let value = eq.map { pair[pair.index(after: $0)...] } ?? pair[pair.endIndex...]
+            return (formComponent(name), formComponent(value))
         }
+    }
+
+    /// One form component: `+` is a space, `%XX` a byte. Like Foundation's `removingPercentEncoding`
+    /// (which it replaces on this hot path), a malformed escape or escaped bytes that are not UTF-8
+    /// leave the text as sent (with `+` as spaces).
+    static func formComponent(_ raw: Substring.UTF8View) -> String {
+        guard raw.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(Substring(raw)) }
+        func hex(_ b: UInt8) -> UInt8? {
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return b - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return b - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return b - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+        }
+        let plain = Array(raw).map { $0 == UInt8(ascii: "+") ? UInt8(ascii: " ") : $0 }
+        var out: [UInt8] = []
+        out.reserveCapacity(plain.count)
+        var i = 0
+        while i < plain.count {
+            if plain[i] == UInt8(ascii: "%") {
+                guard i + 2 < plain.count, let h = hex(plain[i + 1]), let l = hex(plain[i + 2]) else {
+                    return String(decoding: plain, as: UTF8.self)
+                }
+                out.append(h << 4 | l)
+                i += 3
+            } else {
+                out.append(plain[i])
+                i += 1
+            }
+        }
+        return String(validating: out, as: UTF8.self) ?? String(decoding: plain, as: UTF8.self)
     }
 
     /// Twilio's signature: base64(HMAC-SHA1(authToken, url + each POST parameter name followed by
@@ -131,7 +161,9 @@ struct TwilioClient: Sendable {
     /// Validates against the URL as given and with the default port added or removed, as Twilio's
     /// own helper libraries do (a proxy may or may not keep the port). Constant-time comparison.
     static func isValid(signature: String, authToken: String, url: String, params: [(String, String)]) -> Bool {
-        var candidates = [url]
+        // The URL as given first: the usual case needs one HMAC.
+        if Tokens.equal(Self.signature(authToken: authToken, url: url, params: params), signature) { return true }
+        var candidates: [String] = []
         if var c = URLComponents(string: url) {
             if c.port == nil {
                 c.port = c.scheme == "https" ? 443 : 80

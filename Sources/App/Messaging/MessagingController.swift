@@ -142,6 +142,7 @@ struct MessagingController {
             try await c.save(on: tx)
             if needsCheck { try await Self.enqueueChecks(c, now: now, on: tx) }
         }
+        req.application.webhookChannels.forget(c.id!)
         req.application.jobs.wakeup.notify()
         return Self.dto(req, c)
     }
@@ -155,6 +156,7 @@ struct MessagingController {
             try await Channel.query(on: tx).filter(\.$id == c.id!).set(\.$deletedAt, to: now).set(\.$credentials, to: nil)
                 .set(\.$state, to: nil).set(\.$enabled, to: false).set(\.$updatedAt, to: now).update()
         }
+        req.application.webhookChannels.forget(c.id!)
         return .noContent
     }
 

@@ -13,14 +13,16 @@ import Vapor
 /// A caller's `submit` returns only after its item is committed (durable), so an HTTP 200 that
 /// follows it is a promise kept. When a batch fails, its items are written again one at a time so
 /// one bad item fails only its own caller.
-actor GroupCommit<Item: Sendable> {
-    typealias Write = @Sendable (_ items: [Item], _ tx: any Database) async throws -> Void
+actor GroupCommit<Item: Sendable, Outcome: Sendable> {
+    /// Writes `items` and returns one outcome per item, in order.
+    typealias Write = @Sendable (_ items: [Item], _ tx: any Database) async throws -> [Outcome]
 
     private let store: Store
     private let db: any Database
     private let maxBatch: Int
+    private let singleStatement: Bool
     private let write: Write
-    private var pending: [(item: Item, done: CheckedContinuation<Void, any Error>)] = []
+    private var pending: [(item: Item, done: CheckedContinuation<Outcome, any Error>)] = []
     private var flushing = false
     /// Batches committed and items in them, for the benchmark's report and tests.
     private(set) var batches = 0
@@ -28,16 +30,30 @@ actor GroupCommit<Item: Sendable> {
     /// Items waiting for the next batch.
     var waiting: Int { pending.count }
 
-    init(store: Store, db: any Database, maxBatch: Int = 256, write: @escaping Write) {
+    /// `singleStatement`: `write` issues one statement, which is atomic by itself, so no
+    /// BEGIN/COMMIT is sent around it (`Store.writeStatement`).
+    init(store: Store, db: any Database, maxBatch: Int = 256, singleStatement: Bool = false, write: @escaping Write) {
         self.store = store
         self.db = db
         self.maxBatch = maxBatch
+        self.singleStatement = singleStatement
         self.write = write
     }
 
-    /// Returns once `item` is committed; throws what its write threw.
-    func submit(_ item: Item) async throws {
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+    private func commit(_ items: [Item]) async throws -> [Outcome] {
+        let write = write
+        let outcomes = singleStatement
+            ? try await store.writeStatement(db) { db in try await write(items, db) }
+            : try await store.write(db) { tx in try await write(items, tx) }
+        guard outcomes.count == items.count else {
+            throw APIError(.internalServerError, "internal_error", "A group commit returned \(outcomes.count) outcomes for \(items.count) items.")
+        }
+        return outcomes
+    }
+
+    /// Returns once `item` is committed, with its outcome; throws what its write threw.
+    func submit(_ item: Item) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Outcome, any Error>) in
             pending.append((item, done))
             if !flushing {
                 flushing = true
@@ -50,21 +66,19 @@ actor GroupCommit<Item: Sendable> {
         while !pending.isEmpty {
             let batch = Array(pending.prefix(maxBatch))
             pending.removeFirst(batch.count)
-            let write = write
             do {
-                let items = batch.map(\.item)
-                try await store.write(db) { tx in try await write(items, tx) }
+                let outcomes = try await commit(batch.map(\.item))
                 batches += 1
                 self.items += batch.count
-                for entry in batch { entry.done.resume() }
+                for (entry, outcome) in zip(batch, outcomes) { entry.done.resume(returning: outcome) }
             } catch where batch.count > 1 {
                 for entry in batch {
                     let item = entry.item
                     do {
-                        try await store.write(db) { tx in try await write([item], tx) }
+                        let outcome = try await commit([item])[0]
                         batches += 1
                         items += 1
-                        entry.done.resume()
+                        entry.done.resume(returning: outcome)
                     } catch {
                         entry.done.resume(throwing: error)
                     }

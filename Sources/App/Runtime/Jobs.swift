@@ -442,11 +442,11 @@ extension Application {
         return q
     }
 
-    private struct JobIntakeKey: StorageKey { typealias Value = GroupCommit<JobQueue.NewJob> }
+    private struct JobIntakeKey: StorageKey { typealias Value = GroupCommit<JobQueue.NewJob, Void> }
 
     /// Jobs enqueued by many concurrent requests, group-committed (`GroupCommit`): the inbound
     /// webhooks' path. Set up in `configure`.
-    var jobIntake: GroupCommit<JobQueue.NewJob> {
+    var jobIntake: GroupCommit<JobQueue.NewJob, Void> {
         get {
             guard let intake = storage[JobIntakeKey.self] else { fatalError("configure(_:) sets up the job intake") }
             return intake

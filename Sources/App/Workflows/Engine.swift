@@ -75,6 +75,10 @@ typealias NodeRun = @Sendable (StepContext) async throws -> NodeResult
 typealias NodeRunInTransaction = @Sendable (StepContext, any Database) async throws -> NodeResult
 
 enum NodeExecutor: Sendable {
+    /// Computes its output from its params alone: no I/O, no side effect (`LocalSteps`).
+    case pure(NodeRun)
+    /// Only reads this database (the ledger look-ups): may run in a webhook request (`LocalSteps`).
+    case read(NodeRun)
     case external(NodeRun)
     case transactional(NodeRunInTransaction)
 }
@@ -110,14 +114,14 @@ enum WorkflowEngine {
     /// With a `dedupeKey`, a second call for the same key returns the first run (`created` false).
     static func createRun(_ w: Workflow, trigger: String, payload: WValue, dedupeKey: String?, app: Application,
                           now: Date, on tx: any Database) async throws -> (id: UUID, created: Bool) {
-        guard let version = try await WorkflowVersion.query(on: tx).filter(\.$workflowID == w.id!).filter(\.$version == w.version).first() else {
+        guard let (versionID, _) = try await app.blueprints.entry(workflowID: w.id!, version: w.version, app: app, on: tx) else {
             throw APIError.conflict("no_version", "This workflow has no saved version.")
         }
         let id = UUID()
         let rows = try await tx.sql.raw("""
             INSERT INTO runs (id, business_id, workflow_id, version_id, version, status, trigger_service, trigger_payload,
               dedupe_key, created_at, updated_at)
-            VALUES (\(bind: id), \(bind: w.businessID), \(bind: w.id!), \(bind: version.id!), \(bind: version.version), 'queued',
+            VALUES (\(bind: id), \(bind: w.businessID), \(bind: w.id!), \(bind: versionID), \(bind: w.version), 'queued',
               \(bind: trigger), \(bind: WorkflowJSON.text(payload)), \(bind: dedupeKey), \(bind: now), \(bind: now))
             ON CONFLICT (workflow_id, dedupe_key) DO NOTHING RETURNING id
             """).all()
@@ -205,14 +209,6 @@ enum WorkflowEngine {
         }
 
         switch node.nodeKind {
-        case .router?:
-            do {
-                let port = try BranchRouter.choosePort(params: node.params, context: variables)
-                try await succeed(run, step, entry: entry, port: port, output: ["port": .string(port)], input: nil, ctx: ctx)
-            } catch {
-                try await fail(run, step, entry: entry, message: String(describing: error), input: nil, ctx: ctx)
-            }
-            return
         case .delay?:
             try await delay(run, step, node: node, entry: entry, variables: variables, isWake: isWake, ctx: ctx)
             return
@@ -221,6 +217,10 @@ enum WorkflowEngine {
             return
         default:
             break
+        }
+        if LocalSteps.reach(node) != nil {
+            try await runLocal(run, step, node: node, spec: spec, entry: entry, variables: variables, ctx: ctx)
+            return
         }
 
         let params: WValue
@@ -245,7 +245,7 @@ enum WorkflowEngine {
                 try await succeed(run, step, entry: entry, port: nil, output: nil, input: input, ctx: ctx, body: { tx in
                     try await body(sctx, tx)
                 })
-            case .external(let body):
+            case .external(let body), .pure(let body), .read(let body):
                 if spec.network {
                     // Mark it running so the builder's monitor shows the call in flight.
                     try await ctx.store.write(ctx.db) { tx in
@@ -286,6 +286,36 @@ enum WorkflowEngine {
             } else {
                 throw error
             }
+        }
+    }
+
+    /// A router or a pure/read node run as a job of its own: one queued before the engine ran such
+    /// nodes inline, a retried read, or a failed step retried by the owner.
+    static func runLocal(_ run: WorkflowRun, _ step: RunStep, node: Node, spec: NodeSpec, entry: BlueprintCache.Entry,
+                         variables: VariableContext, ctx: JobContext) async throws {
+        let attempt = ctx.job.attempts
+        let outcome: LocalSteps.Outcome
+        do {
+            outcome = try await LocalSteps.evaluate(node, variables: variables, app: ctx.app, businessID: run.businessID, runID: run.id!,
+                                                    attempt: attempt, logger: ctx.logger, now: ctx.now)
+        } catch let e as NodeFailure {
+            if case .retryable(let message, let after) = e, attempt < spec.defaultAttempts {
+                try await noteRetry(step, message: message, attempt: attempt, ctx: ctx)
+                throw JobFailure.retry(message, after: after)
+            }
+            try await fail(run, step, entry: entry, message: e.description, input: nil, ctx: ctx)
+            return
+        } catch {
+            // The database: retry the job, and give up on the step only when its attempts are spent.
+            guard ctx.job.isLastAttempt else { throw error }
+            try await fail(run, step, entry: entry, message: String(describing: error), input: nil, ctx: ctx)
+            return
+        }
+        switch outcome {
+        case .succeeded(let port, let output, let input):
+            try await succeed(run, step, entry: entry, port: port, output: output, input: input, ctx: ctx)
+        case .failed(let message, let input):
+            try await fail(run, step, entry: entry, message: message, input: input, ctx: ctx)
         }
     }
 
@@ -468,8 +498,9 @@ enum WorkflowEngine {
         return adv
     }
 
-    /// After `finished` got its outcome: records the skips it causes, queues the nodes it made ready
-    /// (a step row and a job each, in this transaction), and settles the run's status.
+    /// After `finished` got its outcome: runs the local nodes it leads to (`LocalSteps`: routers,
+    /// data.set, respond) right here, records the skips, queues the other nodes made ready (a step
+    /// row and a job each, in this transaction), and settles the run's status.
     static func advance(_ run: WorkflowRun, finished: RunStep, entry: BlueprintCache.Entry, app: Application, now: Date,
                         on tx: any Database) async throws -> Advance {
         var adv = Advance(run: RunRef(run))
@@ -483,16 +514,41 @@ enum WorkflowEngine {
             default: break
             }
         }
-        let (ready, skipped) = entry.planner.advance(states: states, finished: finished.nodeID)
-        let existing = Set(steps.map(\.nodeID))
-        for id in skipped where !existing.contains(id) {
-            let s = newStep(run, node: id, status: .skipped, now: now)
+        var chain = LocalSteps.Chain(entry: entry, reach: .pure, states: states, existing: Set(steps.map(\.nodeID)))
+        let known = steps
+        try await chain.run(after: finished.nodeID, app: app, businessID: run.businessID, runID: run.id!, logger: app.logger, now: now) {
+            var outputs: [String: WValue] = [:]
+            for s in known where s.status == .succeeded { outputs[s.nodeID] = WorkflowJSON.value(s.output) }
+            var context = VariableContext(trigger: WorkflowJSON.value(run.triggerPayload), steps: outputs,
+                                          timeZone: TimeZone(identifier: "Asia/Kolkata")!)
+            if entry.needsBusiness { (context.business, context.timeZone) = try await LocalSteps.businessVariables(run.businessID, on: tx) }
+            return context
+        }
+        for record in chain.records {
+            let s = newStep(run, node: record.nodeID, status: record.status, now: now)
+            s.port = record.port
+            s.input = record.input.map(WorkflowJSON.text)
+            s.output = record.output.map(WorkflowJSON.text)
+            s.error = record.error
+            s.attempts = record.status == .skipped ? 0 : 1
+            s.startedAt = record.status == .skipped ? nil : now
             s.finishedAt = now
             try await s.create(on: tx)
             steps.append(s)
-            adv.steps.append((id, .skipped, nil, nil))
+            adv.steps.append((record.nodeID, record.status, record.port, record.error))
         }
-        for id in ready where !existing.contains(id) {
+        if let response = chain.response {
+            run.response = WorkflowJSON.text(response)
+            adv.responded = true
+        }
+        if let failure = chain.failure {
+            let done = try await finishRun(run, status: .failed, error: failure, app: app, now: now, on: tx)
+            adv.run = done.run
+            adv.steps += done.steps
+            adv.finished = true
+            return adv
+        }
+        for id in chain.blocked {
             let s = newStep(run, node: id, status: .queued, now: now)
             try await s.create(on: tx)
             steps.append(s)
@@ -503,15 +559,14 @@ enum WorkflowEngine {
             adv.steps.append((id, .queued, nil, nil))
             adv.queuedJobs = true
         }
-        var finalStates = states
-        for id in skipped { finalStates[id] = .skipped }
-        if entry.planner.isComplete(states: finalStates) {
+        if entry.planner.isComplete(states: chain.states) {
             let done = try await finishRun(run, status: .succeeded, error: nil, app: app, now: now, on: tx)
             adv.run = done.run
             adv.finished = true
         } else {
             let status: RunStatus = steps.contains { $0.status == .queued || $0.status == .running } ? .running : .waiting
-            if status != run.status {
+            // `hasChanges`: a respond node's output set on the run by this commit.
+            if status != run.status || run.hasChanges {
                 run.status = status
                 run.updatedAt = now
                 try await run.update(on: tx)
@@ -568,20 +623,8 @@ enum WorkflowEngine {
             .field(\.$nodeID).field(\.$output).all()
         var outputs: [String: WValue] = [:]
         for s in steps { outputs[s.nodeID] = WorkflowJSON.value(s.output) }
-        let business = try await Business.find(run.businessID, on: db)
-        let tz = business.flatMap { TimeZone(identifier: $0.timezone) } ?? TimeZone(identifier: "Asia/Kolkata")!
-        var b: [String: WValue] = [:]
-        if let business {
-            b["name"] = .string(business.name)
-            b["phone"] = business.whatsappNumber.map(WValue.string) ?? .null
-            b["whatsapp_number"] = business.whatsappNumber.map(WValue.string) ?? .null
-            b["address"] = business.address.map(WValue.string) ?? .null
-            b["gstin"] = business.gstin.map(WValue.string) ?? .null
-            b["upi_id"] = business.upiID.map(WValue.string) ?? .null
-            b["timezone"] = .string(business.timezone)
-            b["hours"] = business.hours.map(WValue.string) ?? .null
-        }
-        return VariableContext(trigger: WorkflowJSON.value(run.triggerPayload), steps: outputs, business: .object(b), timeZone: tz)
+        let (business, tz) = try await LocalSteps.businessVariables(run.businessID, on: db)
+        return VariableContext(trigger: WorkflowJSON.value(run.triggerPayload), steps: outputs, business: business, timeZone: tz)
     }
 
     static let sensitiveKeys = ["authorization", "password", "secret", "token", "api_key", "apikey", "key_secret", "cookie"]
@@ -640,10 +683,14 @@ struct RunRef: Sendable {
     let status: RunStatus
 
     init(_ r: WorkflowRun) {
-        id = r.id!
-        businessID = r.businessID
-        workflowID = r.workflowID
-        status = r.status
+        self.init(id: r.id!, businessID: r.businessID, workflowID: r.workflowID, status: r.status)
+    }
+
+    init(id: UUID, businessID: UUID, workflowID: UUID, status: RunStatus) {
+        self.id = id
+        self.businessID = businessID
+        self.workflowID = workflowID
+        self.status = status
     }
 }
 
@@ -653,10 +700,18 @@ struct Advance: Sendable {
     var steps: [(String, StepStatus, String?, String?)] = []
     var queuedJobs = false
     var finished = false
+    /// A `respond` node ran in this commit: a webhook call may be waiting for it.
+    var responded = false
 
     func publish(_ app: Application) {
         if queuedJobs { app.jobs.wakeup.notify() }
-        if run.status.isFinished { app.runWaiters.signal(run.id) }
+        if run.status.isFinished || responded { app.runWaiters.signal(run.id) }
+        publishEvents(app)
+    }
+
+    /// The `run.step` and `run.updated` events alone (a run decided in its webhook request has no
+    /// job to wake and nobody waiting for it).
+    func publishEvents(_ app: Application) {
         guard app.events.hasSubscribers(run.businessID) else { return }
         let now = app.clock.now()
         for (node, status, port, error) in steps {

@@ -11,16 +11,16 @@ import WorkflowCore
 enum WorkflowNodes {
     static func executor(service: String, task: String) -> NodeExecutor? {
         switch "\(service)/\(task)" {
-        case "data/set": return .external { ctx in NodeResult(output: ctx.params["values"] ?? [:]) }
-        case "respond/respond": return .external(respond)
+        case "data/set": return .pure { ctx in NodeResult(output: ctx.params["values"] ?? [:]) }
+        case "respond/respond": return .pure(respond)
         case "whatsapp/send_message", "whatsapp/send_media": return .transactional(whatsapp)
         case "ledger/create_invoice": return .transactional(LedgerNodes.createInvoice)
         case "ledger/record_payment": return .transactional(LedgerNodes.recordPayment)
         case "ledger/adjust_stock": return .transactional(LedgerNodes.adjustStock)
-        case "ledger/get_customer_balance": return .external(LedgerNodes.customerBalance)
-        case "ledger/list_debtors": return .external(LedgerNodes.listDebtors)
-        case "ledger/find_product": return .external(LedgerNodes.findProduct)
-        case "ledger/sales_summary": return .external(LedgerNodes.salesSummary)
+        case "ledger/get_customer_balance": return .read(LedgerNodes.customerBalance)
+        case "ledger/list_debtors": return .read(LedgerNodes.listDebtors)
+        case "ledger/find_product": return .read(LedgerNodes.findProduct)
+        case "ledger/sales_summary": return .read(LedgerNodes.salesSummary)
         case "razorpay/create_payment_link": return .external(ProviderNodes.createPaymentLink)
         case "razorpay/get_payment_link": return .external(ProviderNodes.getPaymentLink)
         case "google_sheets/append_row": return .external(ProviderNodes.sheetsAppend)

@@ -163,9 +163,41 @@ final class BlueprintCache: Sendable {
     struct Entry: Sendable {
         let blueprint: Blueprint
         let planner: Planner
+        /// Whether running its local nodes needs the business row: a `{{business.…}}` param, or a
+        /// router (conditions read dates in the business's timezone).
+        let needsBusiness: Bool
+
+        init(blueprint: Blueprint) {
+            self.blueprint = blueprint
+            planner = Planner(blueprint)
+            needsBusiness = blueprint.nodes.contains { $0.nodeKind == .router || $0.params.compactJSON.contains("business") }
+        }
+    }
+    private struct VersionKey: Hashable {
+        let workflowID: UUID
+        let version: Int
     }
     private let entries = NIOLockedValueBox<[UUID: Entry]>([:])
+    /// Version ids by (workflow, version number): also immutable, so the webhook trigger finds a
+    /// workflow's current blueprint without reading the version row.
+    private let versionIDs = NIOLockedValueBox<[VersionKey: UUID]>([:])
     static let capacity = 1000
+
+    /// The entry of a workflow's version `version` and that version's id; nil when there is no such
+    /// version.
+    func entry(workflowID: UUID, version: Int, app: Application, on db: any Database) async throws -> (versionID: UUID, entry: Entry)? {
+        let key = VersionKey(workflowID: workflowID, version: version)
+        if let id = versionIDs.withLockedValue({ $0[key] }), let e = entries.withLockedValue({ $0[id] }) { return (id, e) }
+        guard let v = try await WorkflowVersion.query(on: db).filter(\.$workflowID == workflowID).filter(\.$version == version).first() else {
+            return nil
+        }
+        let e = try entry(v, app: app)
+        versionIDs.withLockedValue { d in
+            if d.count >= Self.capacity { d.removeAll() }
+            d[key] = v.id!
+        }
+        return (v.id!, e)
+    }
 
     func entry(_ version: WorkflowVersion, app: Application) throws -> Entry {
         if let e = entries.withLockedValue({ $0[version.id!] }) { return e }
@@ -174,7 +206,7 @@ final class BlueprintCache: Sendable {
             throw JobFailure.permanent("workflow version \(version.version) is unreadable")
         }
         let full = WorkflowSecrets.merge(bp, try WorkflowSecrets.open(app, version.secrets), masked: false)
-        let e = Entry(blueprint: full, planner: Planner(full))
+        let e = Entry(blueprint: full)
         entries.withLockedValue { d in
             if d.count >= Self.capacity { d.removeAll() }
             d[version.id!] = e

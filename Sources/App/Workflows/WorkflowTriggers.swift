@@ -53,10 +53,7 @@ enum WorkflowTriggers {
     }
 
     static func triggerNode(_ w: Workflow, app: Application, on db: any Database) async throws -> Node? {
-        guard let v = try await WorkflowVersion.query(on: db).filter(\.$workflowID == w.id!).filter(\.$version == w.version).first() else {
-            return nil
-        }
-        let entry = try app.blueprints.entry(v, app: app)
+        guard let (_, entry) = try await app.blueprints.entry(workflowID: w.id!, version: w.version, app: app, on: db) else { return nil }
         return entry.planner.triggerID.flatMap { entry.blueprint.node($0) }
     }
 

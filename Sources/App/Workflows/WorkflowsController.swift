@@ -335,7 +335,8 @@ struct WorkflowsController {
         guard w.active else { throw APIError.conflict("workflow_inactive", "This workflow is not active.") }
         let app = req.application
         let raw = req.body.data.map { Data(buffer: $0) } ?? Data()
-        guard let trigger = try await WorkflowTriggers.triggerNode(w, app: app, on: req.db) else { throw APIError.notFound("Webhook") }
+        guard let (versionID, entry) = try await app.blueprints.entry(workflowID: w.id!, version: w.version, app: app, on: req.db),
+              let trigger = entry.planner.triggerID.flatMap({ entry.blueprint.node($0) }) else { throw APIError.notFound("Webhook") }
         if let secret = trigger.param("secret")?.stringValue, !secret.isEmpty {
             let header = trigger.param("signature_header")?.stringValue?.nonEmpty ?? "X-Munim-Signature"
             let given = (req.headers.first(name: header) ?? "").lowercased()
@@ -365,6 +366,21 @@ struct WorkflowsController {
         }
         let key = req.headers.first(name: "Idempotency-Key").map { "hook-\($0.prefix(100))" }
         let now = req.now, payloadValue = payload
+        // A run that reaches only local nodes is decided here and committed together with other
+        // requests' runs (`InlineRuns`); any other run is queued for the workers.
+        if let decided = await InlineRuns.decide(w, versionID: versionID, entry: entry, payload: payload, dedupeKey: key, app: app,
+                                                 logger: req.logger, now: now) {
+            do {
+                if try await app.inlineRuns.submit(decided) {
+                    InlineRuns.publish(decided, app: app)
+                    guard let out = decided.response else { return try accepted(decided.runID, status: decided.status) }
+                    return hookResponse(out, runID: decided.runID)
+                }
+                // Another run holds this Idempotency-Key: createRun finds it and the reply is that run's.
+            } catch {
+                req.logger.warning("could not commit an inline run; it takes the durable path: \(String(describing: error))")
+            }
+        }
         let (runID, created) = try await req.store.write(req.db) { tx in
             try await WorkflowEngine.createRun(w, trigger: "webhook", payload: payloadValue, dedupeKey: key, app: app, now: now, on: tx)
         }
@@ -382,26 +398,34 @@ struct WorkflowsController {
         while true {
             guard let run = try await WorkflowRun.find(runID, on: req.db) else { throw APIError.notFound("Run") }
             status = run.status
-            if let response = run.response, let out = WValue.parse(json: response) {
-                let res = Response(status: HTTPResponseStatus(statusCode: Int(out["status"]?.intValue ?? 200)))
-                for (k, v) in out["headers"]?.objectValue ?? [:] where !["content-length", "transfer-encoding"].contains(k.lowercased()) {
-                    res.headers.replaceOrAdd(name: k, value: v.text)
-                }
-                res.headers.replaceOrAdd(name: "X-Munim-Run-Id", value: runID.uuidString.lowercased())
-                let body = out["body"] ?? .null
-                if case .string(let s) = body, res.headers.contentType != nil {
-                    res.body = .init(string: s)
-                } else {
-                    res.headers.contentType = .json
-                    res.body = .init(string: body.compactJSON)
-                }
-                return res
-            }
+            if let response = run.response, let out = WValue.parse(json: response) { return hookResponse(out, runID: runID) }
             let left = deadline.timeIntervalSinceNow
             if run.status.isFinished || left <= 0 { break }
             await app.runWaiters.wait(runID, timeout: .milliseconds(Int64(min(200, left * 1000))))
         }
-        return try WorkflowJSON.response(["run_id": .string(runID.uuidString.lowercased()), "status": .string(status.rawValue)] as WValue,
-                                         status: .accepted)
+        return try accepted(runID, status: status)
+    }
+
+    /// The webhook's answer from its run's respond node: that node's status, headers and body.
+    static func hookResponse(_ out: WValue, runID: UUID) -> Response {
+        let res = Response(status: HTTPResponseStatus(statusCode: Int(out["status"]?.intValue ?? 200)))
+        for (k, v) in out["headers"]?.objectValue ?? [:] where !["content-length", "transfer-encoding"].contains(k.lowercased()) {
+            res.headers.replaceOrAdd(name: k, value: v.text)
+        }
+        res.headers.replaceOrAdd(name: "X-Munim-Run-Id", value: runID.uuidString.lowercased())
+        let body = out["body"] ?? .null
+        if case .string(let s) = body, res.headers.contentType != nil {
+            res.body = .init(string: s)
+        } else {
+            res.headers.contentType = .json
+            res.body = .init(string: body.compactJSON)
+        }
+        return res
+    }
+
+    /// 202 with the run's id and status: the run had no respond output (yet).
+    static func accepted(_ runID: UUID, status: RunStatus) throws -> Response {
+        try WorkflowJSON.response(["run_id": .string(runID.uuidString.lowercased()), "status": .string(status.rawValue)] as WValue,
+                                  status: .accepted)
     }
 }
