@@ -210,6 +210,20 @@ struct ConfigTests {
 
 @Suite("Validation and money")
 struct ValueTests {
+    /// Time-ordered ids (UUID version 7): the version and variant bits, the millisecond prefix,
+    /// order across milliseconds (in byte and in text form, as both databases compare them), and
+    /// no repeats within one millisecond.
+    @Test func timeOrderedIds() {
+        let t = Date(timeIntervalSince1970: 1_796_000_000.123)
+        let a = UUID.timeOrdered(at: t), b = UUID.timeOrdered(at: t.addingTimeInterval(0.001))
+        #expect(a.uuidString.prefix(13) == String(format: "%08X-%04X", UInt32(1_796_000_000_123 >> 16), UInt32(1_796_000_000_123 & 0xFFFF)))
+        #expect(a.uuid.6 >> 4 == 7 && a.uuid.8 >> 6 == 2, "version 7, RFC variant")
+        #expect(a.uuidString < b.uuidString)
+        #expect(withUnsafeBytes(of: a.uuid) { Array($0) }.lexicographicallyPrecedes(withUnsafeBytes(of: b.uuid) { Array($0) }))
+        let same = (0..<10_000).map { _ in UUID.timeOrdered(at: t) }
+        #expect(Set(same).count == same.count)
+    }
+
     @Test func gstinCheckCharacter() {
         #expect((try? Validate.gstin("27AAPFU0939F1ZV").get()) == "27AAPFU0939F1ZV")
         #expect((try? Validate.gstin("29ABCDE1234F1Z5").get()) != nil || Validate.gstinCheckCharacter("29ABCDE1234F1Z") != "5")

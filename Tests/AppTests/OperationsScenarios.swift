@@ -280,7 +280,7 @@ enum ClusterScenarios {
                         do { return (name, try await intake.submit(name) == "committed \(name)") } catch { return (name, false) }
                     }
                 }
-                while await intake.waiting < 41 { await Task.yield() }
+                while intake.waiting < 41 { await Task.yield() }
                 firstBatchMayCommit.continuation.yield()
                 firstBatchMayCommit.continuation.finish()
                 var all: [String: Bool] = [:]
@@ -295,7 +295,7 @@ enum ClusterScenarios {
             #expect(rows.count == 41)
             // The first item alone, the 41 queued behind it in one batch, which failed and was
             // written again one item at a time.
-            #expect(await intake.items == 41)
+            #expect(intake.items == 41)
             #expect(calls.withLockedValue { $0 } == 1 + 1 + 41)
         }
     }

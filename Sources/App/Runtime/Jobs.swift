@@ -149,7 +149,7 @@ final class JobQueue: Sendable {
             return false
         }
         let j = JobRow()
-        j.id = UUID()
+        j.id = UUID.timeOrdered()
         j.kind = kind
         j.businessID = businessID
         j.payload = payload.plainJSONText
@@ -183,7 +183,7 @@ final class JobQueue: Sendable {
             """)
         for (i, j) in jobs.enumerated() {
             q.appendInterpolation(unsafeRaw: i == 0 ? " (" : ", (")
-            q.appendInterpolation(bind: UUID())
+            q.appendInterpolation(bind: UUID.timeOrdered())
             q.appendInterpolation(unsafeRaw: ", ")
             q.appendInterpolation(bind: j.kind)
             q.appendInterpolation(unsafeRaw: ", ")

@@ -117,7 +117,7 @@ enum WorkflowEngine {
         guard let (versionID, _) = try await app.blueprints.entry(workflowID: w.id!, version: w.version, app: app, on: tx) else {
             throw APIError.conflict("no_version", "This workflow has no saved version.")
         }
-        let id = UUID()
+        let id = UUID.timeOrdered()
         let rows = try await tx.sql.raw("""
             INSERT INTO runs (id, business_id, workflow_id, version_id, version, status, trigger_service, trigger_payload,
               dedupe_key, created_at, updated_at)
@@ -592,7 +592,7 @@ enum WorkflowEngine {
 
     static func newStep(_ run: WorkflowRun, node: String, status: StepStatus, now: Date) -> RunStep {
         let s = RunStep()
-        s.id = UUID()
+        s.id = UUID.timeOrdered()
         s.runID = run.id!
         s.businessID = run.businessID
         s.nodeID = node

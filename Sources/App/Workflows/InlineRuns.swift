@@ -43,7 +43,7 @@ enum InlineRuns {
     static func decide(_ w: Workflow, versionID: UUID, entry: BlueprintCache.Entry, payload: WValue, dedupeKey: String?,
                        app: Application, logger: Logger, now: Date) async -> Decided? {
         guard let trigger = entry.planner.triggerID else { return nil }
-        let runID = UUID()
+        let runID = UUID.timeOrdered()
         var chain = LocalSteps.Chain(entry: entry, reach: .reads, states: [trigger: .succeeded(port: "out")], existing: [trigger])
         do {
             try await chain.run(after: trigger, app: app, businessID: w.businessID, runID: runID, logger: logger, now: now) {
@@ -114,7 +114,7 @@ enum InlineRuns {
             for (i, (r, step)) in chunk.enumerated() {
                 let ran = step.status != .skipped
                 s.appendInterpolation(unsafeRaw: i == 0 ? " (" : ", (")
-                s.appendInterpolation(bind: UUID())
+                s.appendInterpolation(bind: UUID.timeOrdered())
                 s.appendInterpolation(unsafeRaw: ", ")
                 s.appendInterpolation(bind: r.runID)
                 s.appendInterpolation(unsafeRaw: ", ")
