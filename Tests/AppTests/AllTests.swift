@@ -61,6 +61,7 @@ struct OnSQLite {
     @Test func workflowMessageTrigger() async throws { try await WorkflowScenarios.messageTrigger(.sqlite) }
     @Test func workflowApprovalsOnWhatsApp() async throws { try await WorkflowScenarios.approvalsOnWhatsApp(.sqlite) }
     @Test func workflowProviderNodes() async throws { try await WorkflowScenarios.providerNodes() }
+    @Test func workflowSocialNodes() async throws { try await SocialChannelScenarios.workflowNodes() }
     @Test func workflowArchitect() async throws { try await WorkflowScenarios.architect() }
 }
 

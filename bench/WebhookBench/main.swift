@@ -3,6 +3,7 @@
 // the same run. A real server on a loopback port, SQLite, a Swift load generator.
 //
 //   swift run -c release WebhookBench [seconds] [webhook|baseline]   (default 5 per phase; a phase name: that phase only)
+//   BENCH_CONNECTIONS=64 …   (closed-loop connections, default 32)
 //
 // Phases: (1) closed loop, 32 connections, baseline and webhook in three alternating rounds
 // (`seconds` in all per phase): throughput and p50/p99; (2) open loop at 500 requests/s on the

@@ -468,7 +468,15 @@ final class FakeMastodon: FakeSocialServer, @unchecked Sendable {
 
     private static func number(_ id: String?) -> Int? { id.flatMap { Int($0) } }
 
+    /// The bytes of the image `GET /files/photo.jpg` serves: a public image host for media posts.
+    static let photo = Data([0xFF, 0xD8, 0xFF, 0xE0] + Array("munim test photo".utf8) + [0xFF, 0xD9])
+
     override func registerRoutes(on app: Application) {
+        route(.GET, ["files", "photo.jpg"]) { _, _ in
+            let response = Response(status: .ok, body: .init(data: Self.photo))
+            response.headers.contentType = .jpeg
+            return response
+        }
         route(.GET, ["api", "v1", "accounts", "verify_credentials"]) { [self] req, _ in
             if let denied = rejectAuth(req) { return denied }
             return Self.json(accountJSON)
