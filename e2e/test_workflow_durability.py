@@ -334,13 +334,15 @@ def test_two_workers_on_postgres_never_double_execute(workdir: Path, pg_cluster:
         note = next(s for s in run["steps"] if s["node_id"] == "note")
         assert note["output"]["n"] == runs[rid]
 
-    # Claims: each step job claimed once, by one of the two workers; both workers ran jobs.
+    # Claims: each step job claimed once, by one of the two workers; both workers ran jobs. The
+    # payment has a job of its own; "note" (data.set, a local node) runs inside the payment's commit.
     double = pg_cluster.sql("SELECT job_id, count(*), string_agg(owner, ', ') FROM e2e_job_claims "
                             "GROUP BY job_id HAVING count(*) > 1")
     assert not double, f"jobs claimed more than once: {double[:10]}"
     per_step = pg_cluster.sql("SELECT payload::json->>'run_id', payload::json->>'node_id', count(*) FROM e2e_job_claims "
                               "WHERE kind = 'run.step' GROUP BY 1, 2")
-    assert len(per_step) == 2 * n, f"{len(per_step)} step jobs claimed for {n} runs of 2 steps"
+    assert len(per_step) == n, f"{len(per_step)} step jobs claimed for {n} runs of one job-run step"
+    assert {node for _, node, _ in per_step} == {"pay"}, f"step jobs for {sorted({node for _, node, _ in per_step})}"
     assert all(c == "1" for _, _, c in per_step), [r for r in per_step if r[2] != "1"][:10]
     by_pid: dict[int, int] = {}
     for owner, claims in pg_cluster.sql("SELECT owner, count(*) FROM e2e_job_claims "
@@ -350,6 +352,6 @@ def test_two_workers_on_postgres_never_double_execute(workdir: Path, pg_cluster:
     worker_pids = {p.pid for p, _ in workers}
     assert set(by_pid) <= worker_pids, f"jobs claimed by processes other than the workers: {by_pid} (workers {worker_pids})"
     assert all(by_pid.get(pid, 0) > 0 for pid in worker_pids), f"a worker ran no jobs: {by_pid}"
-    assert sum(by_pid.values()) == 3 * n, f"{sum(by_pid.values())} claims for {n} runs × (start + 2 steps)"
+    assert sum(by_pid.values()) == 2 * n, f"{sum(by_pid.values())} claims for {n} runs × (start + payment)"
     print(f"\nclaims per worker pid: {by_pid}")
     started.assert_no_errors()

@@ -40,6 +40,7 @@ struct OnSQLite {
     @Test func liveEventsOverSSE() async throws { try await ReportsScenarios.liveEvents() }
     @Test func connectChannels() async throws { try await MessagingScenarios.connectChannels(.sqlite) }
     @Test func twilioWebhookSecurityAndDedupe() async throws { try await MessagingScenarios.webhookSecurityAndDedupe(.sqlite) }
+    @Test func twilioWebhookChannelCache() async throws { try await MessagingScenarios.webhookChannelCache(.sqlite) }
     @Test func groupCommit() async throws { try await ClusterScenarios.groupCommit(.sqlite) }
     @Test func twilioFormDecoding() { MessagingScenarios.formDecoding() }
     @Test func twilioDeliveryPayload() throws { try MessagingScenarios.deliveryPayloadRoundTrip() }
@@ -93,6 +94,7 @@ struct OnPostgres {
     @Test func invoicePDF() async throws { try await ReportsScenarios.invoicePDF(.postgres) }
     @Test func connectChannels() async throws { try await MessagingScenarios.connectChannels(.postgres) }
     @Test func twilioWebhookSecurityAndDedupe() async throws { try await MessagingScenarios.webhookSecurityAndDedupe(.postgres) }
+    @Test func twilioWebhookChannelCache() async throws { try await MessagingScenarios.webhookChannelCache(.postgres) }
     @Test func groupCommit() async throws { try await ClusterScenarios.groupCommit(.postgres) }
     @Test func concurrentTwilioDeliveries() async throws { try await MessagingScenarios.concurrentDeliveries(.postgres) }
     @Test func customerBotAndDeliveryTicks() async throws { try await MessagingScenarios.customerBotAndDeliveryTicks(.postgres) }

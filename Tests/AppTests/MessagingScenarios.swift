@@ -199,6 +199,49 @@ enum MessagingScenarios {
         }
     }
 
+    /// The webhook keeps each channel's token in memory for a few seconds (`WebhookChannelCache`).
+    /// A token rotated by another instance works at once (a signature that fails against the
+    /// cached token is checked against the database) and the old one stops; changes made here
+    /// (new credentials, delete) drop the entry at once; a delivery accepted for a channel
+    /// another instance deleted inside that window is dropped by its job.
+    static func webhookChannelCache(_ db: TestDB) async throws {
+        try await withTwilio(db) { s in
+            #expect(try await s.inbound(from: "+919812300001", text: "one").0 == .ok)  // caches the token
+            let id = try #require(UUID(uuidString: s.channelID))
+            #expect(s.app.webhookChannels.fresh(id, now: .now)?.authToken == FakeTwilio.authToken)
+
+            // Another instance rotates the token: the row changes, this cache is not told.
+            let rotated = "fedcba9876543210fedcba9876543210"
+            let creds = ChannelCredentials(accountSid: FakeTwilio.accountSID, authToken: rotated, fromNumber: "+14155238886")
+            try await App.Channel.query(on: s.app.db).filter(\.$id == id).set(\.$credentials, to: try s.app.vault.seal(json: creds)).update()
+            let fields: [(String, String)] = [("From", "whatsapp:+919812300002"), ("Body", "two"), ("MessageSid", "SMrotated1")]
+            #expect(try await s.webhook(fields, token: rotated).0 == .ok, "the new token works at once")
+            #expect(try await s.webhook([("From", "whatsapp:+919812300003"), ("Body", "three"), ("MessageSid", "SMold1")]).0 == .forbidden,
+                    "the old token stops working")
+
+            // Replaced here through the API: the entry is dropped, the next delivery reads the row.
+            let back = try await s.client.send(.PATCH, "/api/v1/channels/\(s.channelID)", json: ["credentials": [
+                "account_sid": FakeTwilio.accountSID, "auth_token": FakeTwilio.authToken, "from_number": "+14155238886"]])
+            #expect(back.status == .ok, "\(back.body)")
+            #expect(s.app.webhookChannels.fresh(id, now: .now) == nil)
+            #expect(try await s.inbound(from: "+919812300004", text: "four").0 == .ok)
+
+            try await s.drain()
+            #expect(try await Message.query(on: s.app.db).filter(\.$direction == "in").count() == 3)
+
+            // Deleted by another instance inside the window: accepted, then dropped by its job.
+            try await App.Channel.query(on: s.app.db).filter(\.$id == id).set(\.$deletedAt, to: s.clock.now).update()
+            #expect(try await s.inbound(from: "+919812300005", text: "five", sid: "SMafterdelete").0 == .ok)
+            try await s.drain()
+            #expect(try await Message.query(on: s.app.db).filter(\.$providerID == "SMafterdelete").count() == 0)
+            #expect(try await Message.query(on: s.app.db).filter(\.$direction == "in").count() == 3)
+            // Once the entry is older than its few seconds, the channel is read again: 404.
+            #expect(s.app.webhookChannels.fresh(id, now: .now + s.app.webhookChannels.ttl) == nil)
+            s.app.webhookChannels.forget(id)
+            #expect(try await s.inbound(from: "+919812300006", text: "six").0 == .notFound)
+        }
+    }
+
     /// Many deliveries at once, each Twilio message delivered three times concurrently (retries
     /// racing the original): every request gets 200, each message is stored once, each routed once.
     static func concurrentDeliveries(_ db: TestDB) async throws {

@@ -93,8 +93,10 @@ enum Approvals {
         }
     }
 
-    /// The short code that names a run in WhatsApp replies: the first 6 characters of its id.
-    static func replyCode(_ runID: UUID) -> String { String(runID.uuidString.lowercased().prefix(6)) }
+    /// The short code that names a run in WhatsApp replies: the last 6 characters of its id. (Run
+    /// ids are time-ordered, so their first characters are the same for runs made hours apart;
+    /// the end is random.)
+    static func replyCode(_ runID: UUID) -> String { String(runID.uuidString.lowercased().suffix(6)) }
 
     /// "approve", "APPROVE 3f9a1c", "reject 3f9a1c too expensive" → the decision, the code and a
     /// note; nil for any other text (which goes to the assistant as before).
