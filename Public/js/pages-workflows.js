@@ -74,7 +74,9 @@ export function jsonBlock(value, testid = null) {
   return h('pre', { class: 'wf-json', testid, tabindex: '0' }, text);
 }
 
-export const shortId = (id) => String(id || '').slice(0, 8);
+// The end of an id: run ids are time-ordered (their start is shared by runs made close together),
+// their end is random — and a WhatsApp approval code is its last 6 characters.
+export const shortId = (id) => String(id || '').slice(-8);
 
 /** "850 ms", "12.4 s", "3 min 5 s", "2 h 10 min"; '' when either end is missing. */
 export function formatDuration(startIso, endIso) {
