@@ -34,15 +34,7 @@ public final class Store: Sendable {
         // Already inside a transaction (a service called from another's transaction): join it.
         if db.inTransaction { return try await body(db) }
         guard isSQLite else { return try await db.transaction(body) }
-        await gate.lock()
-        do {
-            let result = try await db.transaction(body)
-            await gate.unlock()
-            return result
-        } catch {
-            await gate.unlock()
-            throw error
-        }
+        return try await gated { try await db.transaction(body) }
     }
 
     /// Runs `body`, which issues exactly one statement, as a write without BEGIN/COMMIT around it:
@@ -51,9 +43,14 @@ public final class Store: Sendable {
     /// same write gate as `write`.
     public func writeStatement<T: Sendable>(_ db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         guard isSQLite, !db.inTransaction else { return try await body(db) }
+        return try await gated { try await body(db) }
+    }
+
+    /// Runs `body` holding SQLite's one write gate.
+    private func gated<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         await gate.lock()
         do {
-            let result = try await body(db)
+            let result = try await body()
             await gate.unlock()
             return result
         } catch {

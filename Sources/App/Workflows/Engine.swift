@@ -265,27 +265,34 @@ enum WorkflowEngine {
                 }
                 try await succeed(run, step, entry: entry, port: result.port, output: result.output, input: input, ctx: ctx)
             }
-        } catch let e as JobQueue.LeaseLost {
-            throw e
-        } catch let e as NodeFailure {
+        } catch {
+            try await stepThrew(error, run, step, entry: entry, input: input, attempts: nodeAttempts, ctx: ctx)
+        }
+    }
+
+    /// What a step's error means for its job: a retryable node failure is retried while the node
+    /// has attempts left; a node's own failure or a service's refusal fails the step; anything else
+    /// (the engine's machinery, the database) retries the job and fails the step only on its last
+    /// attempt. A lost lease is passed on untouched.
+    static func stepThrew(_ error: any Error, _ run: WorkflowRun, _ step: RunStep, entry: BlueprintCache.Entry, input: WValue?,
+                          attempts nodeAttempts: Int, ctx: JobContext) async throws {
+        let attempt = ctx.job.attempts
+        switch error {
+        case is JobQueue.LeaseLost:
+            throw error
+        case let e as NodeFailure:
             if case .retryable(let message, let after) = e, attempt < nodeAttempts {
                 try await noteRetry(step, message: message, attempt: attempt, ctx: ctx)
                 throw JobFailure.retry(message, after: after)
             }
             try await fail(run, step, entry: entry, message: e.description, input: input, ctx: ctx)
-        } catch let e as APIError {
+        case let e as APIError:
             // A service refused (no such customer, not enough stock): the input is wrong, retrying
             // will not help.
             try await fail(run, step, entry: entry, message: e.message, input: input, ctx: ctx)
-        } catch {
-            // The engine's own machinery (the database): retry the job, and give up on the step
-            // only when its attempts are spent.
-            let message = String(describing: error)
-            if ctx.job.isLastAttempt {
-                try await fail(run, step, entry: entry, message: message, input: input, ctx: ctx)
-            } else {
-                throw error
-            }
+        default:
+            guard ctx.job.isLastAttempt else { throw error }
+            try await fail(run, step, entry: entry, message: String(describing: error), input: input, ctx: ctx)
         }
     }
 
@@ -293,22 +300,12 @@ enum WorkflowEngine {
     /// nodes inline, a retried read, or a failed step retried by the owner.
     static func runLocal(_ run: WorkflowRun, _ step: RunStep, node: Node, spec: NodeSpec, entry: BlueprintCache.Entry,
                          variables: VariableContext, ctx: JobContext) async throws {
-        let attempt = ctx.job.attempts
         let outcome: LocalSteps.Outcome
         do {
             outcome = try await LocalSteps.evaluate(node, variables: variables, app: ctx.app, businessID: run.businessID, runID: run.id!,
-                                                    attempt: attempt, logger: ctx.logger, now: ctx.now)
-        } catch let e as NodeFailure {
-            if case .retryable(let message, let after) = e, attempt < spec.defaultAttempts {
-                try await noteRetry(step, message: message, attempt: attempt, ctx: ctx)
-                throw JobFailure.retry(message, after: after)
-            }
-            try await fail(run, step, entry: entry, message: e.description, input: nil, ctx: ctx)
-            return
+                                                    attempt: ctx.job.attempts, logger: ctx.logger, now: ctx.now)
         } catch {
-            // The database: retry the job, and give up on the step only when its attempts are spent.
-            guard ctx.job.isLastAttempt else { throw error }
-            try await fail(run, step, entry: entry, message: String(describing: error), input: nil, ctx: ctx)
+            try await stepThrew(error, run, step, entry: entry, input: nil, attempts: spec.defaultAttempts, ctx: ctx)
             return
         }
         switch outcome {
@@ -517,12 +514,8 @@ enum WorkflowEngine {
         var chain = LocalSteps.Chain(entry: entry, reach: .pure, states: states, existing: Set(steps.map(\.nodeID)))
         let known = steps
         try await chain.run(after: finished.nodeID, app: app, businessID: run.businessID, runID: run.id!, logger: app.logger, now: now) {
-            var outputs: [String: WValue] = [:]
-            for s in known where s.status == .succeeded { outputs[s.nodeID] = WorkflowJSON.value(s.output) }
-            var context = VariableContext(trigger: WorkflowJSON.value(run.triggerPayload), steps: outputs,
-                                          timeZone: TimeZone(identifier: "Asia/Kolkata")!)
-            if entry.needsBusiness { (context.business, context.timeZone) = try await LocalSteps.businessVariables(run.businessID, on: tx) }
-            return context
+            try await LocalSteps.variables(trigger: WorkflowJSON.value(run.triggerPayload), steps: outputs(of: known), businessID: run.businessID,
+                                           withBusiness: entry.needsBusiness, on: tx)
         }
         for record in chain.records {
             let s = newStep(run, node: record.nodeID, status: record.status, now: now)
@@ -620,11 +613,16 @@ enum WorkflowEngine {
     /// `{{trigger.…}}`, `{{steps.<id>.…}}` and `{{business.…}}` for a run.
     static func variableContext(_ run: WorkflowRun, app: Application, db: any Database) async throws -> VariableContext {
         let steps = try await RunStep.query(on: db).filter(\.$runID == run.id!).filter(\.$status == .succeeded)
-            .field(\.$nodeID).field(\.$output).all()
+            .field(\.$nodeID).field(\.$output).field(\.$status).all()
+        return try await LocalSteps.variables(trigger: WorkflowJSON.value(run.triggerPayload), steps: outputs(of: steps),
+                                              businessID: run.businessID, withBusiness: true, on: db)
+    }
+
+    /// The outputs of a run's succeeded steps by node id.
+    static func outputs(of steps: [RunStep]) -> [String: WValue] {
         var outputs: [String: WValue] = [:]
-        for s in steps { outputs[s.nodeID] = WorkflowJSON.value(s.output) }
-        let (business, tz) = try await LocalSteps.businessVariables(run.businessID, on: db)
-        return VariableContext(trigger: WorkflowJSON.value(run.triggerPayload), steps: outputs, business: business, timeZone: tz)
+        for s in steps where s.status == .succeeded { outputs[s.nodeID] = WorkflowJSON.value(s.output) }
+        return outputs
     }
 
     static let sensitiveKeys = ["authorization", "password", "secret", "token", "api_key", "apikey", "key_secret", "cookie"]

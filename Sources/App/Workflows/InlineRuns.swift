@@ -47,9 +47,8 @@ enum InlineRuns {
         var chain = LocalSteps.Chain(entry: entry, reach: .reads, states: [trigger: .succeeded(port: "out")], existing: [trigger])
         do {
             try await chain.run(after: trigger, app: app, businessID: w.businessID, runID: runID, logger: logger, now: now) {
-                var context = VariableContext(trigger: payload, steps: [trigger: payload], timeZone: TimeZone(identifier: "Asia/Kolkata")!)
-                if entry.needsBusiness { (context.business, context.timeZone) = try await LocalSteps.businessVariables(w.businessID, on: app.db) }
-                return context
+                try await LocalSteps.variables(trigger: payload, steps: [trigger: payload], businessID: w.businessID,
+                                               withBusiness: entry.needsBusiness, on: app.db)
             }
         } catch {
             return nil

@@ -175,10 +175,15 @@ enum LocalSteps {
         }
     }
 
-    /// `{{business.…}}` and the business's timezone, as the engine's variable context has them.
-    static func businessVariables(_ businessID: UUID, on db: any Database) async throws -> (WValue, TimeZone) {
+    /// A run's variables: `{{trigger.…}}`, `{{steps.<id>.…}}`, and `{{business.…}}` with the
+    /// business's timezone — read only when `withBusiness` (`BlueprintCache.Entry.needsBusiness`),
+    /// else empty and the default timezone.
+    static func variables(trigger: WValue, steps: [String: WValue], businessID: UUID, withBusiness: Bool,
+                          on db: any Database) async throws -> VariableContext {
+        var context = VariableContext(trigger: trigger, steps: steps, timeZone: defaultTimeZone)
+        guard withBusiness else { return context }
         let business = try await Business.find(businessID, on: db)
-        let tz = business.flatMap { TimeZone(identifier: $0.timezone) } ?? TimeZone(identifier: "Asia/Kolkata")!
+        context.timeZone = business.flatMap { TimeZone(identifier: $0.timezone) } ?? defaultTimeZone
         var b: [String: WValue] = [:]
         if let business {
             b["name"] = .string(business.name)
@@ -190,6 +195,9 @@ enum LocalSteps {
             b["timezone"] = .string(business.timezone)
             b["hours"] = business.hours.map(WValue.string) ?? .null
         }
-        return (.object(b), tz)
+        context.business = .object(b)
+        return context
     }
+
+    static let defaultTimeZone = TimeZone(identifier: "Asia/Kolkata")!
 }
