@@ -30,12 +30,18 @@ let package = Package(
         .systemLibrary(name: "CXlsxWriter", path: "Sources/CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         // Pure Swift, no server: the offline parser and name matching (DESIGN §2, §5).
         .target(name: "AssistantNLU", path: "Sources/AssistantNLU"),
+        // Pure Swift, no server: money and quantities as integers, their bounds and overflow-checked
+        // arithmetic (DESIGN §3, issue 14 §1). Shared by the API, reports, assistant and fuzz target.
+        .target(name: "LedgerMath", path: "Sources/LedgerMath"),
         .testTarget(name: "AssistantNLUTests", dependencies: ["AssistantNLU"], path: "Tests/AssistantNLUTests"),
         // Pure Swift, no server: blueprints, validation, variables, conditions, cron, the planner
         // and the offline architect (DESIGN §2, §7).
         .target(name: "WorkflowCore", path: "Sources/WorkflowCore"),
         .testTarget(name: "WorkflowCoreTests", dependencies: ["WorkflowCore"], path: "Tests/WorkflowCoreTests"),
         .executableTarget(name: "ParserBench", dependencies: ["AssistantNLU"], path: "bench/ParserBench"),
+        // libFuzzer target for the offline parser, the number/money readers and LedgerMath's decoders
+        // (issue 14 §1); scripts/fuzz builds it with -sanitize=fuzzer. The plain build replays inputs.
+        .executableTarget(name: "ParserFuzz", dependencies: ["AssistantNLU", "LedgerMath"], path: "fuzz/ParserFuzz"),
         .executableTarget(
             name: "AssistantBench",
             dependencies: [.target(name: "App"), .product(name: "AsyncHTTPClient", package: "async-http-client")],
@@ -63,6 +69,7 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .target(name: "AssistantNLU"),
+                .target(name: "LedgerMath"),
                 .target(name: "WorkflowCore"),
                 .target(name: "CCairoPango"),
                 .target(name: "CQRencode"),

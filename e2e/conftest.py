@@ -25,6 +25,10 @@ READY_POLL_S = 0.25
 
 expect.set_options(timeout=15_000)
 
+# Where the session's `server` keeps its SQLite file, for tests that plant rows behind its back
+# (test_operations.py: jobs that gave up). Read it through the `server_sqlite` fixture.
+SERVER_FILES: dict[str, Path] = {}
+
 
 def _wait_ready(proc: subprocess.Popen, base_url: str, log_path: Path) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
@@ -74,6 +78,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> str:
     )
     log_path = data_dir / "server.log"
     base_url = f"http://127.0.0.1:{port}"
+    SERVER_FILES["sqlite"] = data_dir / "e2e.sqlite"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [str(binary), "serve", "--hostname", "127.0.0.1", "--port", str(port)],
@@ -88,6 +93,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> str:
             yield base_url
         finally:
             _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def server_sqlite(server: str) -> Path:
+    """The SQLite file of the session's `server`."""
+    return SERVER_FILES["sqlite"]
 
 
 @pytest.fixture(scope="session")

@@ -311,3 +311,171 @@ class PostgresCluster:
                 self.started = False
 
 
+
+
+# --- rows written behind the server's back (test instrumentation) -----------------------------------
+# Issue 14's tests plant job rows (a crash-looping job, jobs that gave up) directly in the database.
+# Fluent decides how a UUID and a date look in a SQLite column (a 16-byte BLOB or text; a REAL,
+# INTEGER or text timestamp), so the SQLite writer copies the representation of a row the server
+# itself wrote instead of guessing.
+
+
+def sqlite_connect(path: Path):
+    import sqlite3
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    return conn
+
+
+class SQLiteShapes:
+    """How the server's SQLite file stores UUIDs and dates, learnt from a row of `table`."""
+
+    def __init__(self, conn, table: str = "businesses") -> None:
+        row = conn.execute(f"SELECT id, typeof(id), created_at, typeof(created_at) FROM {table} LIMIT 1").fetchone()
+        if row is None:
+            raise Failure(f"SQLiteShapes: no row in {table} to learn the column formats from (sign up first)")
+        sample_id, self.id_type, sample_date, self.date_type = row
+        self.id_upper = isinstance(sample_id, str) and sample_id != sample_id.lower()
+        self.date_text_format = None
+        # A numeric date counts seconds from 1970, or from 2001 (Foundation's reference date).
+        self.epoch_offset = 978_307_200 if self.date_type in ("real", "integer") and float(sample_date) < 1.3e9 else 0
+        if self.date_type == "text":
+            # e.g. "2026-12-05 09:15:02.123" or "2026-12-05T09:15:02Z": keep the separator and precision.
+            self.date_text_format = sample_date
+        if self.id_type not in ("blob", "text") or self.date_type not in ("real", "integer", "text"):
+            raise Failure(f"unexpected SQLite column types in {table}: id {self.id_type}, created_at {self.date_type}")
+
+    def uuid(self, value: uuid.UUID | str | None):
+        if value is None:
+            return None
+        u = value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+        if self.id_type == "blob":
+            return u.bytes
+        return str(u).upper() if self.id_upper else str(u)
+
+    def uuid_text(self, stored) -> str:
+        """A stored id back to its canonical text."""
+        if isinstance(stored, bytes):
+            return str(uuid.UUID(bytes=stored))
+        return str(uuid.UUID(str(stored)))
+
+    def date(self, epoch: float):
+        if self.date_type == "real":
+            return float(epoch) - self.epoch_offset
+        if self.date_type == "integer":
+            return int(epoch) - self.epoch_offset
+        import datetime as _dt
+        sample = self.date_text_format or ""
+        d = _dt.datetime.fromtimestamp(epoch, tz=_dt.timezone.utc)
+        sep = "T" if "T" in sample else " "
+        frac = ""
+        if "." in sample:
+            digits = len(sample.split(".", 1)[1].rstrip("Z").split("+")[0])
+            frac = "." + f"{d.microsecond:06d}"[:digits].ljust(digits, "0")
+        zone = "Z" if sample.endswith("Z") else ""
+        return d.strftime(f"%Y-%m-%d{sep}%H:%M:%S") + frac + zone
+
+
+JOB_COLUMNS = ("id", "kind", "business_id", "payload", "status", "run_at", "attempts", "max_attempts",
+               "lease_owner", "lease_until", "last_error", "dedupe_key", "created_at", "updated_at")
+
+
+def insert_job_sqlite(db_path: Path, *, kind: str, business_id: str, payload: dict | None = None,
+                      status: str = "queued", attempts: int = 0, max_attempts: int = 3,
+                      last_error: str | None = None, run_at: float | None = None) -> str:
+    """Inserts one row into `jobs` of a munim SQLite file (the server may be running: WAL and a
+    busy timeout). Returns the job id (lower-case text)."""
+    conn = sqlite_connect(db_path)
+    try:
+        shapes = SQLiteShapes(conn)
+        job_id = uuid.uuid4()
+        now = time.time()
+        at = shapes.date(run_at if run_at is not None else now - 1)
+        values = (shapes.uuid(job_id), kind, shapes.uuid(business_id), json.dumps(payload or {}), status, at, attempts,
+                  max_attempts, None, None, last_error, None, shapes.date(now - 1), shapes.date(now - 1))
+        conn.execute(f"INSERT INTO jobs ({', '.join(JOB_COLUMNS)}) VALUES ({', '.join('?' * len(JOB_COLUMNS))})", values)
+        return str(job_id)
+    finally:
+        conn.close()
+
+
+def job_sqlite(db_path: Path, job_id: str) -> dict | None:
+    """The `jobs` row with this id as a dict (ids as text), or None once it is gone."""
+    conn = sqlite_connect(db_path)
+    try:
+        shapes = SQLiteShapes(conn)
+        cur = conn.execute(f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs WHERE id = ?", (shapes.uuid(job_id),))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        out = dict(zip(JOB_COLUMNS, row))
+        out["id"] = shapes.uuid_text(out["id"])
+        if out["business_id"] is not None:
+            out["business_id"] = shapes.uuid_text(out["business_id"])
+        return out
+    finally:
+        conn.close()
+
+
+def _sql_text(value: str | None) -> str:
+    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+
+
+def insert_job_pg(cluster: "PostgresCluster", *, kind: str, business_id: str, payload: dict | None = None,
+                  status: str = "queued", attempts: int = 0, max_attempts: int = 3,
+                  last_error: str | None = None) -> str:
+    job_id = str(uuid.uuid4())
+    cluster.sql(
+        f"INSERT INTO jobs ({', '.join(JOB_COLUMNS)}) VALUES ('{job_id}', {_sql_text(kind)}, '{uuid.UUID(business_id)}', "
+        f"{_sql_text(json.dumps(payload or {}))}, {_sql_text(status)}, now() - interval '1 second', {int(attempts)}, "
+        f"{int(max_attempts)}, NULL, NULL, {_sql_text(last_error)}, NULL, now() - interval '1 second', now() - interval '1 second')")
+    return job_id
+
+
+def job_pg(cluster: "PostgresCluster", job_id: str) -> dict | None:
+    rows = cluster.sql(f"SELECT id, kind, status, attempts, max_attempts, coalesce(last_error, ''), "
+                       f"coalesce(lease_owner, '') FROM jobs WHERE id = '{uuid.UUID(job_id)}'")
+    if not rows:
+        return None
+    r = rows[0]
+    return {"id": r[0], "kind": r[1], "status": r[2], "attempts": int(r[3]), "max_attempts": int(r[4]),
+            "last_error": r[5] or None, "lease_owner": r[6] or None}
+
+
+# --- load ---------------------------------------------------------------------------------------------
+
+
+class cpu_hog:  # noqa: N801 (used like a function: `with cpu_hog(120): ...`)
+    """A bounded busy loop on every core (issue 14 §5: the concurrency and durability tests must
+    pass with one running alongside). One process per core spins until `seconds` have passed —
+    it stops by itself even if this process dies — or until the `with` block ends."""
+
+    def __init__(self, seconds: float, cores: int | None = None) -> None:
+        self.seconds = float(seconds)
+        self.cores = cores or os.cpu_count() or 1
+        self.procs: list[subprocess.Popen] = []
+
+    def __enter__(self) -> "cpu_hog":
+        import sys
+        loop = f"import time\nend = time.monotonic() + {self.seconds!r}\nwhile time.monotonic() < end:\n    pass\n"
+        for _ in range(self.cores):
+            self.procs.append(subprocess.Popen([sys.executable, "-c", loop], stdin=subprocess.DEVNULL,
+                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+        for p in self.procs:
+            p.wait(timeout=10)
+        self.procs = []
+
+    @property
+    def running(self) -> int:
+        return sum(1 for p in self.procs if p.poll() is None)
+
+
+def cpu_hog_wanted() -> bool:
+    """MUNIM_TEST_CPU_HOG=1 runs the tests that support it once more with a CPU hog alongside."""
+    return os.environ.get("MUNIM_TEST_CPU_HOG", "") not in ("", "0", "false", "no")

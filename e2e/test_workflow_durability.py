@@ -38,8 +38,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ARTIFACTS, _wait_ready
-from support import (API, FakeService, PostgresCluster, Processes, _free_port, _log_tail, base_env, chain, node,
-                     pg_bin_dir, status_counts, wait_until)
+from support import (API, FakeService, PostgresCluster, Processes, _free_port, _log_tail, base_env, chain, cpu_hog,
+                     cpu_hog_wanted, node, pg_bin_dir, status_counts, wait_until)
 
 
 @pytest.fixture
@@ -355,3 +355,28 @@ def test_two_workers_on_postgres_never_double_execute(workdir: Path, pg_cluster:
     assert sum(by_pid.values()) == 2 * n, f"{sum(by_pid.values())} claims for {n} runs × (start + payment)"
     print(f"\nclaims per worker pid: {by_pid}")
     started.assert_no_errors()
+
+
+# --- the same under a CPU hog (issue 14 §5) ----------------------------------------------------------------
+# "Run the concurrency and durability tests once with a CPU hog (a bounded busy loop on every core)
+# alongside, and they must pass." Opt-in, since they take longer: MUNIM_TEST_CPU_HOG=1.
+
+CPU_HOG_SECONDS = 600  # an upper bound; the hog stops when the test ends
+needs_cpu_hog = pytest.mark.skipif(not cpu_hog_wanted(),
+                                   reason="MUNIM_TEST_CPU_HOG=1 runs it with a busy loop on every core (issue 14 §5)")
+
+
+@needs_cpu_hog
+def test_kill_9_mid_run_resumes_every_run_exactly_once_under_cpu_hog(workdir: Path, fake_service: FakeService,
+                                                                     procs: Processes):
+    with cpu_hog(CPU_HOG_SECONDS) as hog:
+        assert hog.running, "the CPU hog did not start"
+        test_kill_9_mid_run_resumes_every_run_exactly_once(workdir, fake_service, procs)
+
+
+@needs_cpu_hog
+def test_two_workers_on_postgres_never_double_execute_under_cpu_hog(workdir: Path, pg_cluster: PostgresCluster,
+                                                                    procs: Processes):
+    with cpu_hog(CPU_HOG_SECONDS) as hog:
+        assert hog.running, "the CPU hog did not start"
+        test_two_workers_on_postgres_never_double_execute(workdir, pg_cluster, procs)

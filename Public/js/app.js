@@ -41,6 +41,8 @@ const ROUTES = [
   { path: /^\/reports$/, page: reportsPage, nav: 'reports', title: 'Reports' },
   { path: /^\/integrations$/, page: integrationsPage, nav: 'integrations', title: 'Integrations' },
   { path: /^\/settings$/, page: settingsPage, nav: 'settings', title: 'Settings' },
+  // Loaded on demand: only owners open it, and rarely.
+  { path: /^\/operations$/, load: () => import('./pages-operations.js').then((m) => m.operationsPage), nav: 'operations', title: 'Operations' },
 ];
 
 const NAV = [
@@ -59,6 +61,7 @@ const NAV = [
   },
   { key: 'reports', label: 'Reports', href: '#/reports' },
   { key: 'integrations', label: 'Integrations', href: '#/integrations' },
+  { key: 'operations', label: 'Operations', href: '#/operations', ownerOnly: true },
   { key: 'settings', label: 'Settings', href: '#/settings' },
 ];
 
@@ -91,10 +94,13 @@ function logo() {
 
 function buildShell() {
   const links = new Map();
+  const ownerOnly = [];
   const navLink = (item) => {
     const a = h('a', { href: item.href, class: 'nav-link', testid: `nav-${item.key}` }, item.label);
     links.set(item.key, a);
-    return h('li', {}, a);
+    const li = h('li', {}, a);
+    if (item.ownerOnly) ownerOnly.push(li);
+    return li;
   };
   const navList = h('ul', { class: 'nav-list' }, NAV.map((item) => (item.group
     ? h('li', { class: 'nav-group' },
@@ -159,6 +165,7 @@ function buildShell() {
     userName.textContent = session.user?.name || session.user?.email || '';
     userRole.textContent = session.user?.role === 'owner' ? 'Owner' : 'Staff';
     topbarTitle.textContent = session.business?.business_name || 'Munim';
+    ownerOnly.forEach((li) => { li.hidden = session.user?.role !== 'owner'; });
   };
   update();
 
@@ -244,11 +251,29 @@ function route(userInitiated) {
     s.setActive(match.nav);
     s.update();
   }
-  try {
-    match.page(ctx);
-  } catch (e) {
-    console.warn('page failed to render', e);
-    fill(root, errorState('This page could not be shown. Please reload.'));
+  const render = (page) => {
+    try {
+      page(ctx);
+    } catch (e) {
+      console.warn('page failed to render', e);
+      fill(root, errorState('This page could not be shown. Please reload.'));
+    }
+  };
+  if (match.load) {
+    // A page module loaded on demand: a loading state until it arrives, unless the user has moved on.
+    fill(root, loadingState());
+    match.load().then((page) => {
+      if (!root.isConnected) return;
+      root.replaceChildren();
+      render(page);
+      const heading = userInitiated ? root.querySelector('h1') : null;
+      if (heading) heading.focus({ preventScroll: true });
+    }, (e) => {
+      console.warn('page module failed to load', e);
+      if (root.isConnected) fill(root, errorState('This page could not be loaded. Check your connection and try again.', () => route(false)));
+    });
+  } else {
+    render(match.page);
   }
   if (userInitiated) {
     const heading = root.querySelector('h1');

@@ -66,8 +66,10 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
     app.vault = try Vault.load(config: config)
     MessagingJobs.register(app)
     WorkflowEngine.register(app)
+    if config.testHooks { TestHooks.register(app) }
     if config.workerEnabled {
-        app.lifecycle.use(Worker(concurrency: config.workerConcurrency, pollInterval: .milliseconds(config.workerPollMilliseconds)))
+        app.lifecycle.use(Worker(concurrency: config.workerConcurrency, providerConcurrency: config.providerConcurrency,
+                                 pollInterval: .milliseconds(config.workerPollMilliseconds)))
     }
 
     app.middleware = Middlewares()
@@ -77,6 +79,8 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(APIErrorMiddleware())
     app.middleware.use(BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
+    // 405 for unserved methods, 415 for non-JSON API bodies, 422 for control characters (issue 14).
+    app.middleware.use(RequestHygieneMiddleware(maxBytes: config.maxBodyBytes))
     let publicDir = config.publicDirectory.hasPrefix("/")
         ? config.publicDirectory
         : app.directory.workingDirectory + config.publicDirectory
@@ -115,6 +119,7 @@ public enum Migrations {
     /// pg_advisory_lock key for migrations ("munim" in ASCII).
     static let advisoryLockKey: Int64 = 0x6D756E696D
     public static var all: [any Migration] { [CreateAccounts(), CreateLedger(), CreateAssistant(), AddBusinessUPI(), AddExportIndexes(),
-                                               CreateJobs(), CreateMessaging(), CreateCredentials(), CreateWorkflows()] }
+                                               CreateJobs(), CreateMessaging(), CreateCredentials(), CreateWorkflows(),
+                                               AddJobLanes(), AddIdempotencyLeases()] }
     public static var names: [String] { all.map(\.name) }
 }

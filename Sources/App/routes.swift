@@ -24,6 +24,7 @@ func routes(_ app: Application) throws {
     MessagingController().register(authenticated)
     IntegrationsController().register(authenticated)
     WorkflowsController().register(authenticated)
+    DeadJobs.Controller().register(authenticated)
     TwilioWebhooks().register(app)
     WorkflowsController.registerHooks(app)
     InvoiceLinks.register(app)

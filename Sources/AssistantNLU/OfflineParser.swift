@@ -226,7 +226,8 @@ struct Sentence {
         var out: [NumItem] = []
         while i < t.count {
             // "half" and other ambiguous words are only numbers before units: Numbers.read checks this
-            if let m = Numbers.readMoney(t, at: i) {
+            switch Numbers.scanMoney(t, at: i) {
+            case .money(let m)?:
                 let v = Double(m.paise) / 100
                 var item = NumItem(value: v, paise: m.paise, start: m.start, end: m.end, numberStart: m.numberStart,
                                    numberEnd: m.numberEnd, explicit: m.explicit, consumedUntil: m.end)
@@ -234,7 +235,13 @@ struct Sentence {
                 if let n = Numbers.read(t, at: m.numberStart) { item.value = n.value }
                 out.append(item)
                 i = max(m.end, i + 1)
-            } else { i += 1 }
+            case .unrepresentable(let end)?:
+                // too large for Int64 paise (issue 14 §1): treated as absent, and skipped whole so that
+                // "9999…9 crore" does not leave a "crore" behind to be read as ₹1 crore
+                i = max(end, i + 1)
+            case nil:
+                i += 1
+            }
         }
         for k in out.indices { classify(&out[k]) }
         nums = out
@@ -749,7 +756,8 @@ struct Sentence {
             else if let idx = items.firstIndex(where: { $0.price == nil }) { items[idx].price = n.paise }
         }
         if items.count == 1, let total = nums.first(where: { $0.role == .total }), let qv = items[0].qty, qv > 0, items[0].price == nil {
-            items[0].price = Int64((Double(total.paise) / qv).rounded())
+            // total ÷ quantity can leave Int64 for a tiny quantity: then there is no unit price
+            items[0].price = SafeNumbers.int64(rounding: Double(total.paise) / qv)
         }
         if items.isEmpty {
             // "Ramesh ko cement becha" / "sold cement to Ramesh": a product without a quantity

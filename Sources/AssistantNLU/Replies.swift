@@ -15,7 +15,8 @@ public enum Replies {
             if Lexicon.units[w] != nil || Lexicon.currencySuffix.contains(w) || fillers.contains(w) { continue }
             if !Lexicon.stopwords.contains(w) && w.count > 2 { return nil }
         }
-        return n.value
+        // not finite, or too large for the ledger's thousandths: no quantity
+        return SafeNumbers.quantity(n.value)
     }
 
     /// Paise: "350", "₹350", "Rs 1.5 lakh", "2k", "350/-"

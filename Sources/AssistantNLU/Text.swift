@@ -239,13 +239,15 @@ enum Numbers {
         var words = false
         var lastWasDigit = false
         var sadhe = false
+        // the chunk the last multiplier added to `total` ("5 hazaar" → 5000), while it is the last word read
+        var lastGroup: Double?
         while j < t.count {
             let w = t[j].low
             if t[j].isDigits, let v = Double(w) {
                 if any && !(lastWasDigit == false && current == 0) { break }
                 if lastWasDigit { break }
                 current += v
-                any = true; lastWasDigit = true
+                any = true; lastWasDigit = true; lastGroup = nil
                 j += 1; continue
             }
             if (w == "sadhe" || w == "saadhe" || w == "sade") && !any {
@@ -262,13 +264,13 @@ enum Numbers {
                 if current.truncatingRemainder(dividingBy: 10) != 0 && current < 100 && v < 10 { break }
                 if current >= 10 && current < 100 && v >= 10 { break }
                 current += v
-                any = true; words = true; lastWasDigit = false
+                any = true; words = true; lastWasDigit = false; lastGroup = nil
                 j += 1; continue
             }
             if Lexicon.hundreds.contains(w), any || w == "hundred" || w == "sau" {
                 if w == "so" && !any { break }
                 current = (current == 0 ? 1 : current) * 100
-                any = true; words = true; lastWasDigit = false; hasMult = true
+                any = true; words = true; lastWasDigit = false; hasMult = true; lastGroup = nil
                 j += 1; continue
             }
             if let m = Lexicon.multipliers[w], any || (w.count > 2 && w != "million") {
@@ -278,13 +280,22 @@ enum Numbers {
                     let prev = i > 0 ? t[i - 1].low : ""
                     if !Lexicon.currencyPrefix.contains(prev) { break }
                 }
-                total += (current == 0 ? 1 : current) * m
+                if let g = lastGroup, current == 0 {
+                    // "lakh crore", "5 hazaar crore": a multiplier right after another scales its chunk
+                    total += g * m - g
+                    lastGroup = g * m
+                } else {
+                    let g = (current == 0 ? 1 : current) * m
+                    total += g
+                    lastGroup = g
+                }
                 current = 0
                 any = true; hasMult = true; lastWasDigit = false
                 j += 1; continue
             }
             if w == "and", any, !lastWasDigit, current == 0 || current.truncatingRemainder(dividingBy: 100) == 0, j + 1 < t.count,
                Lexicon.englishSmall[t[j + 1].low] != nil {
+                lastGroup = nil
                 j += 1; continue
             }
             break
@@ -295,8 +306,21 @@ enum Numbers {
         return Span(value: value, start: i, end: j, hasMultiplier: hasMult, fromWords: words)
     }
 
-    /// Reads money starting at token `i` (currency prefix optional).
+    /// Reads money starting at token `i` (currency prefix optional); nil when there is none, or when
+    /// the number is not representable as Int64 paise (see `scanMoney`).
     static func readMoney(_ t: [Token], at i: Int) -> Money? {
+        guard case .money(let m)? = scanMoney(t, at: i) else { return nil }
+        return m
+    }
+
+    enum Scanned {
+        case money(Money)
+        /// A number was read (tokens `i..<end`) but its paise do not fit Int64 or it is not finite:
+        /// it is no amount, and its tokens must not be read again piecemeal ("999…9 crore" is not "crore").
+        case unrepresentable(end: Int)
+    }
+
+    static func scanMoney(_ t: [Token], at i: Int) -> Scanned? {
         guard i < t.count else { return nil }
         var j = i
         var explicit = false
@@ -309,6 +333,8 @@ enum Numbers {
         if end < t.count, Lexicon.currencySuffix.contains(t[end].low) { explicit = true; end += 1 }
         if end < t.count, t[end].low == "only" { end += 1 }
         if n.hasMultiplier && !n.fromWords { explicit = explicit || true }
-        return Money(paise: Int64((n.value * 100).rounded()), start: i, end: end, explicit: explicit, numberStart: j, numberEnd: n.end)
+        // A number whose paise do not fit in Int64 (or that is not finite) is no amount at all.
+        guard let paise = SafeNumbers.paise(rupees: n.value) else { return .unrepresentable(end: end) }
+        return .money(Money(paise: paise, start: i, end: end, explicit: explicit, numberStart: j, numberEnd: n.end))
     }
 }

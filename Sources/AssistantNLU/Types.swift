@@ -179,14 +179,16 @@ enum EntitySchema {
     static func coerce(key: String, value: NLUValue) -> NLUValue {
         if moneyKeys.contains(key) {
             switch value {
-            case .number(let d): return d.isFinite ? .int(Int64(d.rounded())) : .null
+            // not finite or beyond Int64 paise: absent (an over-bound amount that fits passes through)
+            case .number(let d): return SafeNumbers.int64(rounding: d).map { .int($0) } ?? .null
             case .string(let s): if let p = Replies.money(s) { return .int(p) }; return s.isEmpty ? .null : value
             default: return value
             }
         }
         if numberKeys.contains(key) {
             switch value {
-            case .int(let i): return .number(Double(i))
+            case .int(let i): return SafeNumbers.quantity(Double(i)).map { .number($0) } ?? .null
+            case .number(let d): return SafeNumbers.quantity(d).map { .number($0) } ?? .null
             case .string(let s): if let n = Replies.number(s) { return .number(n) }; return s.isEmpty ? .null : value
             default: return value
             }

@@ -6,14 +6,65 @@ import Vapor
 /// Boots only: configuration, logging, the app, the command. Everything else lives in App.
 @main
 enum Entrypoint {
+    /// `munim --help`: printed without loading the configuration, opening the database or
+    /// starting a worker (issue 14).
+    static let usage = """
+        Usage: munim [command] [options]
+
+        Commands:
+          serve [--hostname H] [--port P] [--no-migrate] [--no-worker]
+                          Serve the web UI and the API (the default command); migrates the
+                          database first unless --no-migrate; runs jobs unless --no-worker.
+          worker [--health-file PATH]
+                          Run background jobs only (workflow steps, outbound messages, schedules).
+          migrate [--yes] Apply pending database migrations, then exit.
+          demo            Seed a demo business with products, customers and invoices.
+          parse "text" [--business ID]
+                          Parse one sentence with the assistant's parser and print JSON.
+          help            Show this text (also --help, -h).
+
+        Configuration comes from the environment and ./.env (README "Configuration").
+
+        """
+
+    /// Commands this binary runs (`routes` is Vapor's own listing, kept for operators).
+    static let commands: Set<String> = ["serve", "worker", "migrate", "demo", "parse", "routes"]
+    /// Options that take a value, so `munim --port 8123` is read as `serve` on port 8123.
+    static let valueOptions: Set<String> = ["--hostname", "-H", "--port", "-p", "--bind", "-b", "--unix-socket",
+                                            "--env", "-e", "--log", "--health-file", "--business"]
+
+    /// The command word: the first argument that is neither an option nor an option's value.
+    static func commandWord(_ arguments: [String]) -> String? {
+        var skipNext = false
+        for arg in arguments.dropFirst() {
+            if skipNext { skipNext = false; continue }
+            if arg.hasPrefix("-") {
+                skipNext = valueOptions.contains(arg)
+                continue
+            }
+            return arg
+        }
+        return nil
+    }
+
     static func main() async {
         var arguments = CommandLine.arguments
+        // Help and unknown commands answer before anything is loaded: no .env, no database.
+        let word = commandWord(arguments)
+        if word == "help" || arguments.dropFirst().contains(where: { $0 == "--help" || $0 == "-h" }) {
+            FileHandle.standardOutput.write(Data(usage.utf8))
+            exit(0)
+        }
+        if let word, !commands.contains(word) {
+            FileHandle.standardError.write(Data("munim: unknown command \"\(word)\"\n\n\(usage)".utf8))
+            exit(2)
+        }
         // `serve --no-migrate` skips the automatic migration (DESIGN §1); Vapor must not see the flag.
         let noMigrate = arguments.contains("--no-migrate")
         // `serve --no-worker`: an API-only instance; jobs run in `munim worker` processes.
         let noWorker = arguments.contains("--no-worker")
         arguments.removeAll { $0 == "--no-migrate" || $0 == "--no-worker" }
-        let command = arguments.dropFirst().first(where: { !$0.hasPrefix("-") })
+        let command = commandWord(arguments)
 
         var config: AppConfig
         do {

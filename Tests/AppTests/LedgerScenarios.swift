@@ -284,12 +284,17 @@ enum LedgerScenarios {
                 }
                 return try await group.reduce(into: [HTTPResponseStatus]()) { $0.append($1) }
             }
-            #expect(statuses.filter { $0 == .created }.count == 20)
-            #expect(statuses.filter { $0 == .conflict }.count == 30)
-            #expect(try await client.send(.GET, "/api/v1/products/\(p)")["stock"] as? Int == 0)
+            // Every reply is a sale, "sold out", or (under overload) 503 busy — never a 500 (issue 14 §5).
+            #expect(statuses.allSatisfy { [.created, .conflict, .serviceUnavailable].contains($0) }, "\(statuses.map(\.code))")
+            let sold = statuses.filter { $0 == .created }.count
+            let busy = statuses.filter { $0 == .serviceUnavailable }.count
+            #expect(sold <= 20)
+            if busy == 0 { #expect(sold == 20) }
+            // Stock, numbers and balance are exact for whatever was sold.
+            #expect(try await client.send(.GET, "/api/v1/products/\(p)")["stock"] as? Int == 20 - sold)
             let numbers = try await Invoice.query(on: app.db).all().compactMap(\.number).sorted()
-            #expect(numbers == Array(1...20).map(Int64.init))
-            #expect(try await client.send(.GET, "/api/v1/customers/\(c)")["balance"] as? Int == 20_000)
+            #expect(numbers == Array(0..<sold).map { Int64($0 + 1) })
+            #expect(try await client.send(.GET, "/api/v1/customers/\(c)")["balance"] as? Int == sold * 1_000)
             try await Invariants.check(app)
         }
     }

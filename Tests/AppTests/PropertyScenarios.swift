@@ -27,7 +27,7 @@ enum PropertyScenarios {
         let service = LedgerService(db: app.db, store: app.store, businessID: business.id!, userID: nil, now: app.clock.now())
         var customers: [UUID] = [], products: [UUID] = [], invoices: [UUID] = []
         customers.append(try await service.createCustomer(CustomerInput(name: "C0")).id!)
-        products.append(try await service.createProduct(ProductInput(name: "P0", price: 1_000, stock: Quantity(units: 5))).id!)
+        products.append(try await service.createProduct(ProductInput(name: "P0", price: 1_000, stock: Quantity(units: 5)!)).id!)
 
         for op in ops {
             let kind = op % 8, a = op / 8, b = op / 97

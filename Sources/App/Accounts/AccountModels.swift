@@ -150,6 +150,13 @@ final class IdempotencyRecord: Model, @unchecked Sendable {
     @OptionalField(key: "status") var status: Int?
     @OptionalField(key: "response_body") var responseBody: String?
     @Field(key: "created_at") var createdAt: Date
+    /// Until when the request counts as in progress (issue 14 §3).
+    @OptionalField(key: "lease_until") var leaseUntil: Date?
+    /// Set in the transaction that committed the request's effect.
+    @OptionalField(key: "committed_at") var committedAt: Date?
+    /// The API path whose GET answers for the committed request, and the status to answer with.
+    @OptionalField(key: "resource") var resource: String?
+    @OptionalField(key: "replay_status") var replayStatus: Int?
 
     init() {}
     init(businessID: UUID, key: String, requestHash: String, createdAt: Date) {

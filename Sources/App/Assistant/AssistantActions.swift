@@ -332,14 +332,25 @@ extension AssistantService {
         var errors = FieldErrors()
         func money(_ key: String) -> Int64? {
             guard let v = f[key] else { return nil }
-            if case .int(let i) = v, i >= 0 { return i }
+            if case .int(let i) = v, i >= 0 {
+                if i > Bounds.maxAmount { errors.tooLarge(key); return nil }
+                return i
+            }
             errors.add(key, "must be a non-negative integer (paise)")
             return nil
         }
         func thousandths(_ v: JSONValue?, _ key: String) -> Int64? {
             switch v {
-            case .int(let i)?: if i > 0 { return i * 1000 }
-            case .double(let d)?: if d > 0, (d * 1000).rounded() == d * 1000 { return Int64((d * 1000).rounded()) }
+            case .int(let i)?:
+                if i > 0 {
+                    guard let q = Quantity(units: i), q.isWithinBounds else { errors.tooLarge(key, "must be at most \(Bounds.maxQuantityUnits)"); return nil }
+                    return q.thousandths
+                }
+            case .double(let d)?:
+                if d > 0, d.isFinite, (d * 1000).rounded() == d * 1000 {
+                    guard let q = Quantity(exactly: d) else { errors.tooLarge(key, "must be at most \(Bounds.maxQuantityUnits)"); return nil }
+                    return q.thousandths
+                }
             case nil: return nil
             default: break
             }

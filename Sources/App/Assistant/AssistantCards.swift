@@ -154,7 +154,9 @@ extension ParsedIntent {
     static func paise(_ v: NLUValue?) -> Int64? {
         switch v {
         case .int(let i)?: return i
-        case .number(let d)?: return d.isFinite ? Int64(d.rounded()) : nil
+        // Checked before converting: a Double past Int64's range would trap (issue 14 §1). Values
+        // beyond the bounds but within Int64 pass, and the ledger answers 422 amount_too_large.
+        case .number(let d)?: return d.isFinite && abs(d) < 9.0e18 ? Int64(d.rounded()) : nil
         default: return nil
         }
     }

@@ -164,9 +164,16 @@ extension AssistantService {
                     return .ask(say("At what price per \(product.unit)?", "Kis rate par (prati \(product.unit))?"))
                 }
             }
-            lines.append(.init(productID: product.id!, name: product.name, quantity: Int64((qty * 1000).rounded()), unitPrice: price!))
+            guard let quantity = Quantity(exactly: qty) else {
+                throw APIError.amountTooLarge(["items[\(i)].quantity": "must be at most \(Bounds.maxQuantityUnits)"])
+            }
+            if price! > Bounds.maxAmount { throw APIError.amountTooLarge(["items[\(i)].unit_price"]) }
+            lines.append(.init(productID: product.id!, name: product.name, quantity: quantity.thousandths, unitPrice: price!))
         }
         s.intent.setItems(items)
+        for key in ["amount_paid", "discount"] {
+            if let v = s.intent.paise(key), v > Bounds.maxAmount { throw APIError.amountTooLarge([key]) }
+        }
         var command = CardCommand(customerID: customer.0, customerName: customer.1, newCustomer: customer.0 == nil ? true : nil, lines: lines,
                                   amountPaid: s.intent.paise("amount_paid"), paymentMode: s.intent.string("payment_mode"),
                                   discount: s.intent.paise("discount"))
@@ -200,7 +207,8 @@ extension AssistantService {
         var discountLeft = max(0, c.discount ?? 0)
         var inputs = (c.lines ?? []).map { InvoiceLineInput(productId: $0.productID, quantity: Quantity(thousandths: $0.quantity), unitPrice: $0.unitPrice) }
         for i in inputs.indices.reversed() where discountLeft > 0 {
-            let gross = Money.lineAmount(quantity: inputs[i].quantity, unitPrice: inputs[i].unitPrice ?? 0)
+            // Past the bounds the ledger refuses the line anyway (422 amount_too_large); no discount.
+            let gross = Money.lineAmount(quantity: inputs[i].quantity, unitPrice: inputs[i].unitPrice ?? 0) ?? 0
             let d = min(gross, discountLeft)
             inputs[i].discount = d
             discountLeft -= d
@@ -218,7 +226,7 @@ extension AssistantService {
         let computed = try await ledger.computeLines(lineInputs(c), on: db)
         var before: Int64 = 0
         if let cid = c.customerID { before = try await ledger.customer(cid).balance }
-        let total = computed.reduce(0) { $0 + $1.total }
+        let total = try Money.sum(computed.map(\.total), field: "total")
         let paid = max(0, c.amountPaid ?? 0)
         let lines: [JSONValue] = zip(c.lines ?? [], computed).map { line, comp in
             ["product_id": .string(line.productID.uuidString), "product": .string(line.name), "quantity": .quantity(comp.quantity),
@@ -227,10 +235,11 @@ extension AssistantService {
         }
         let data: JSONValue = [
             "customer": .ref(c.customerID, c.customerName), "new_customer": .bool(c.newCustomer == true), "lines": .array(lines),
-            "subtotal": .int(computed.reduce(0) { $0 + $1.taxable }), "discount": .int(computed.reduce(0) { $0 + $1.discount }),
-            "tax_total": .int(computed.reduce(0) { $0 + $1.tax }), "total": .int(total), "amount_paid": .int(paid),
+            "subtotal": .int(try Money.sum(computed.map(\.taxable), field: "total")),
+            "discount": .int(try Money.sum(computed.map(\.discount), field: "total")),
+            "tax_total": .int(try Money.sum(computed.map(\.tax), field: "total")), "total": .int(total), "amount_paid": .int(paid),
             "payment_mode": paid > 0 ? .string(c.paymentMode ?? "cash") : .null, "balance_due": .int(max(0, total - paid)),
-            "customer_balance_before": .int(before), "customer_balance_after": .int(before + total - paid),
+            "customer_balance_before": .int(before), "customer_balance_after": .int(try Money.subtract(try Money.add(before, total, field: "total"), paid, field: "amount_paid")),
         ]
         return InvoiceTotals(total: total, data: data)
     }
@@ -242,6 +251,7 @@ extension AssistantService {
         case .asked(let q): return .asked(q)
         case .ok(let c): customer = c
         }
+        if let amount = s.intent.paise("amount"), amount > Bounds.maxAmount { throw APIError.amountTooLarge(["amount"]) }
         guard let amount = s.intent.paise("amount"), amount > 0 else {
             s.awaiting = "amount"
             s.asked = true
@@ -305,8 +315,11 @@ extension AssistantService {
             s.asked = true
             return .ask(say("How many \(Self.unitLabel(product.unit))?", "Kitne \(product.unit)?"))
         }
+        guard let quantity = Quantity(exactly: qty) else {
+            throw APIError.amountTooLarge(["quantity": "must be at most \(Bounds.maxQuantityUnits)"])
+        }
         let command = CardCommand(productID: product.id, productName: product.name, mode: s.intent.string("mode") ?? "add",
-                                  quantity: Int64((qty * 1000).rounded()))
+                                  quantity: quantity.thousandths)
         return .done(say("Confirm to update the stock.", "Stock update karne ke liye Confirm kijiye."),
                      CardDraft(kind: "stock_update_preview", status: .pending, title: product.name, command: command,
                                data: try await stockPreview(command)))
@@ -338,8 +351,8 @@ extension AssistantService {
             .filter(\.$status ~~ InvoiceStatus.posted).all()
         let payments = try await Payment.query(on: db).filter(\.$businessID == businessID).filter(\.$customerID == cid)
             .sort(\.$paidOn, .descending).sort(\.$createdAt, .descending).all()
-        let billed = invoices.reduce(Int64(0)) { $0 + $1.total }
-        let paid = payments.reduce(Int64(0)) { $0 + $1.amount }
+        let billed = try Money.sum(invoices.map(\.total), field: "total")
+        let paid = try Money.sum(payments.map(\.amount), field: "amount")
         let last: JSONValue = payments.first.map { ["amount": .int($0.amount), "paid_on": .string($0.paidOn)] } ?? .null
         let message = c.balance > 0
             ? say("\(c.name) owes \(Money.format(c.balance)).", "\(c.name) ke \(Money.format(c.balance)) baaki hain.")
@@ -357,7 +370,7 @@ extension AssistantService {
         let rows: [JSONValue] = try await DashboardService.debtors(owing, db: db, today: today).map {
             ["customer": .ref($0.customer.id, $0.customer.name), "due": .int($0.due), "days_overdue": .int(Int64($0.daysOverdue))]
         }
-        let total = owing.reduce(Int64(0)) { $0 + $1.balance }
+        let total = try Money.sum(owing.map(\.balance), field: "balance")
         let message = owing.isEmpty ? say("Nobody owes you money right now.", "Abhi kisi ka kuch baaki nahi.")
             : say("\(owing.count) customers owe you \(Money.format(total)) in all.", "\(owing.count) customers ke kul \(Money.format(total)) baaki hain.")
         return .done(message, CardDraft(kind: "debtors", status: .info, title: say("Who owes you", "Baaki wale"), command: CardCommand(),
@@ -422,8 +435,8 @@ extension AssistantService {
             .filter(\.$issueDate >= from).filter(\.$issueDate <= to).all()
         let payments = try await Payment.query(on: db).filter(\.$businessID == businessID)
             .filter(\.$paidOn >= from).filter(\.$paidOn <= to).all()
-        let total = invoices.reduce(Int64(0)) { $0 + $1.total }
-        let collected = payments.reduce(Int64(0)) { $0 + $1.amount }
+        let total = try Money.sum(invoices.map(\.total), field: "total")
+        let collected = try Money.sum(payments.map(\.amount), field: "amount")
         let label = period.replacingOccurrences(of: "_", with: " ")
         return .done(say("Sales \(label): \(Money.format(total)) over \(invoices.count) invoices; \(Money.format(collected)) collected.",
                          "Bikri (\(label)): \(invoices.count) bill, \(Money.format(total)); \(Money.format(collected)) mile."),
@@ -443,7 +456,12 @@ extension AssistantService {
             s.awaiting = "price"
             return .ask(say("At what price per \(unit)?", "Kis rate par (prati \(unit))?"))
         }
-        let qty = s.intent.number("quantity").map { Int64(($0 * 1000).rounded()) } ?? 0
+        var qty: Int64 = 0
+        if let n = s.intent.number("quantity") {
+            guard let q = Quantity(exactly: n) else { throw APIError.amountTooLarge(["quantity": "must be at most \(Bounds.maxQuantityUnits)"]) }
+            qty = q.thousandths
+        }
+        if price > Bounds.maxAmount || price < 0 { throw APIError.amountTooLarge(["unit_price"]) }
         let command = CardCommand(quantity: qty, name: name, unit: unit, price: price)
         return .done(say("Confirm to add this product.", "Product jodne ke liye Confirm kijiye."),
                      CardDraft(kind: "product_preview", status: .pending, title: name, command: command, data: Self.productPreview(command)))

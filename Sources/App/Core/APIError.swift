@@ -40,6 +40,15 @@ public struct APIError: AbortError, Sendable {
     public static func validation(_ field: String, _ problem: String) -> APIError {
         validation([field: problem])
     }
+    /// 503 for a database that is momentarily overloaded or contended (issue 14 §5): pool waits
+    /// that timed out, lock timeouts, serialization failures, deadlocks, SQLITE_BUSY. The request
+    /// changed nothing (its transaction rolled back), so the client may simply send it again.
+    public static var busy: APIError {
+        var e = APIError(.serviceUnavailable, "busy", "Munim is busy; please retry in a moment.")
+        e.headers.replaceOrAdd(name: .retryAfter, value: "1")
+        return e
+    }
+    public static let internalError = APIError(.internalServerError, "internal_error", "Something went wrong on our side. It has been logged.")
 }
 
 struct ErrorBody: Content {
@@ -58,7 +67,9 @@ struct APIErrorMiddleware: AsyncMiddleware {
             return try await next.respond(to: request)
         } catch {
             let api = Self.map(error, request: request)
-            if api.status.code >= 500 {
+            if api.code == "busy" {
+                request.logger.warning("database busy: \(String(reflecting: type(of: error)))\(TransientErrors.sqlState(of: error).map { " SQLSTATE \($0)" } ?? "")")
+            } else if api.status.code >= 500 {
                 request.logger.report(error: error)
             }
             let response = Response(status: api.status)
@@ -72,6 +83,9 @@ struct APIErrorMiddleware: AsyncMiddleware {
         switch error {
         case let e as APIError:
             return e
+        case let e as AmountTooLarge:
+            // Overflow found past the input checks (issue 14 §1): still the caller's 422.
+            return .amountTooLarge([e.field])
         case let e as DecodingError:
             var mapped = decodingError(e)
             // Foundation reports some type errors (12.5 for an integer) without a coding path; when
@@ -82,27 +96,59 @@ struct APIErrorMiddleware: AsyncMiddleware {
             }
             return mapped
         case let e as AbortError:
-            switch e.status {
-            case .payloadTooLarge:
-                return APIError(.payloadTooLarge, "payload_too_large", "The request body is too large.")
-            case .notFound:
-                return APIError(.notFound, "not_found", "No such page or resource.")
-            case .badRequest:
-                // Vapor's own 400s (bad UUID in a path, unreadable body, bad content type).
-                return APIError(.badRequest, "bad_request", e.reason)
-            case .unsupportedMediaType:
-                return APIError(.unsupportedMediaType, "unsupported_media_type", "Send JSON with Content-Type: application/json.")
-            case .methodNotAllowed:
-                return APIError(.methodNotAllowed, "method_not_allowed", "This method is not allowed here.")
-            default:
-                if e.status.code < 500 {
-                    return APIError(e.status, "error", e.reason)
-                }
-                return APIError(.internalServerError, "internal_error", "Something went wrong on our side. It has been logged.")
-            }
+            return abort(e)
         default:
-            return APIError(.internalServerError, "internal_error", "Something went wrong on our side. It has been logged.")
+            if TransientErrors.isTransientDatabaseError(error) { return .busy }
+            return .internalError
         }
+    }
+
+    /// Vapor's own errors (routing, body collection, content decoding) get the stable code of
+    /// their status; no reply ever carries the bare code "error" (issue 14).
+    static func abort(_ e: any AbortError) -> APIError {
+        switch e.status {
+        case .payloadTooLarge:
+            return APIError(.payloadTooLarge, "payload_too_large", "The request body is too large.")
+        case .notFound:
+            return APIError(.notFound, "not_found", "No such page or resource.")
+        case .badRequest:
+            // Vapor's own 400s (bad UUID in a path, unreadable body, bad content type).
+            return APIError(.badRequest, "bad_request", e.reason)
+        case .unsupportedMediaType:
+            return APIError(.unsupportedMediaType, "unsupported_media_type", "Send JSON with Content-Type: application/json.")
+        case .methodNotAllowed:
+            var api = APIError(.methodNotAllowed, "method_not_allowed", "This method is not allowed here.")
+            api.headers = e.headers
+            return api
+        case .unauthorized:
+            return APIError(.unauthorized, "unauthenticated", APIError.unauthenticated.message)
+        case .forbidden:
+            return APIError(.forbidden, "forbidden", e.reason)
+        case .conflict:
+            return APIError(.conflict, "conflict", e.reason)
+        case .unprocessableEntity:
+            return APIError(.unprocessableEntity, "validation_failed", e.reason)
+        case .tooManyRequests:
+            // The same code as Munim's own rate limits (AccountsController), so clients check one.
+            var api = APIError(.tooManyRequests, "rate_limited", e.reason)
+            api.headers = e.headers
+            return api
+        case .serviceUnavailable:
+            var api = APIError.busy
+            if let retry = e.headers.first(name: .retryAfter) { api.headers.replaceOrAdd(name: .retryAfter, value: retry) }
+            return api
+        default:
+            if e.status.code < 500 {
+                return APIError(e.status, code(for: e.status), e.reason)
+            }
+            return .internalError
+        }
+    }
+
+    /// `431 Request Header Fields Too Large` → `request_header_fields_too_large`.
+    static func code(for status: HTTPResponseStatus) -> String {
+        let words = status.reasonPhrase.lowercased().split { !$0.isLetter && !$0.isNumber }
+        return words.isEmpty ? "http_\(status.code)" : words.joined(separator: "_")
     }
 
     static func decodingError(_ e: DecodingError) -> APIError {
@@ -122,7 +168,7 @@ struct APIErrorMiddleware: AsyncMiddleware {
             return .validation(path(ctx), "must be \(describe(type))")
         case .dataCorrupted(let ctx):
             if ctx.codingPath.isEmpty {
-                return .badRequest("The body is not valid JSON.")
+                return APIError(.badRequest, "invalid_json", "The body is not valid JSON.")
             }
             return .validation(path(ctx), ctx.debugDescription)
         @unknown default:

@@ -37,6 +37,14 @@ public struct AppConfig: Sendable {
     /// Run jobs in this process (`serve --no-worker` turns it off; `worker` only runs jobs).
     public var workerEnabled: Bool = true
     public var workerConcurrency: Int = 4
+    /// Loops of the provider lane (outbound messages, channel checks, polls, provider workflow
+    /// nodes), separate from `workerConcurrency`'s local lane (issue 14 §4).
+    public var providerConcurrency: Int = 4
+    /// How long an `Idempotency-Key` stays "in progress" before a retry may look again (issue 14 §3).
+    public var idempotencyLeaseSeconds: Int = 60
+    /// `MUNIM_TEST_HOOKS=1`: registers the `test.crash` job kind the process tests use. Never set
+    /// in production.
+    public var testHooks: Bool = false
     /// How often an idle worker looks for due jobs written by other processes.
     public var workerPollMilliseconds: Int = 500
     public var outboxMaxAttempts: Int = 8
@@ -88,7 +96,9 @@ public struct AppConfig: Sendable {
         ("MUNIM_LLM_MODEL", "gpt-4o-mini", "Chat model for the LLM parser."),
         ("MUNIM_TRANSCRIBE_MODEL", "whisper-1", "Model for /audio/transcriptions."),
         ("MUNIM_SECRET_KEY", "(generated)", "64 hex characters used to encrypt stored credentials; when unset a key is generated into `<data dir>/secret.key` (mode 0600)."),
-        ("MUNIM_WORKER_CONCURRENCY", "4", "Jobs a worker runs at once, 1–64."),
+        ("MUNIM_WORKER_CONCURRENCY", "4", "Local jobs (inbound messages, routing, ledger and local workflow steps) a worker runs at once, 1–64."),
+        ("MUNIM_PROVIDER_CONCURRENCY", "4", "Provider jobs (sending, channel checks, polls, provider workflow nodes) a worker runs at once, 1–64; they never hold up local jobs."),
+        ("MUNIM_IDEMPOTENCY_LEASE_SECONDS", "60", "How long a request's Idempotency-Key counts as in progress; after a crash a retry then replays the committed result or runs, 1–3600."),
         ("MUNIM_WORKER_POLL_MS", "500", "How often an idle worker checks the job table for work from other processes, 50–60000."),
         ("MUNIM_OUTBOX_MAX_ATTEMPTS", "8", "Attempts for an outbound message before it is marked failed (backoff 5 s doubling, up to 10 min)."),
         ("MUNIM_TWILIO_API_URL", "https://api.twilio.com", "Twilio REST base URL (tests point it at a fake)."),
@@ -199,6 +209,9 @@ public struct AppConfig: Sendable {
         }
         if let n = try int("MUNIM_WORKER_CONCURRENCY", 1...64) { c.workerConcurrency = n }
         if let n = try int("MUNIM_WORKER_POLL_MS", 50...60_000) { c.workerPollMilliseconds = n }
+        if let n = try int("MUNIM_PROVIDER_CONCURRENCY", 1...64) { c.providerConcurrency = n }
+        if let n = try int("MUNIM_IDEMPOTENCY_LEASE_SECONDS", 1...3600) { c.idempotencyLeaseSeconds = n }
+        if let v = value("MUNIM_TEST_HOOKS") { c.testHooks = parseBool(v) ?? false }
         if let n = try int("MUNIM_OUTBOX_MAX_ATTEMPTS", 1...50) { c.outboxMaxAttempts = n }
         if let n = try int("MUNIM_WORKFLOW_CONCURRENCY", 1...1000) { c.workflowConcurrency = n }
         if let n = try int("MUNIM_STEP_LEASE_SECONDS", 5...3600) { c.stepLeaseSeconds = n }

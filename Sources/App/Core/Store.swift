@@ -33,8 +33,22 @@ public final class Store: Sendable {
     public func write<T: Sendable>(_ db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         // Already inside a transaction (a service called from another's transaction): join it.
         if db.inTransaction { return try await body(db) }
-        guard isSQLite else { return try await db.transaction(body) }
-        return try await gated { try await db.transaction(body) }
+        // Under an Idempotency-Key, the transaction that commits the effect also marks the key
+        // committed (issue 14 §3), so a crash can never separate the two.
+        let work: @Sendable (any Database) async throws -> T
+        if let scope = IdempotencyScope.current {
+            work = { tx in
+                // The driver may run this closure in a task of its own: bind the scope again so
+                // services can name what they made (`IdempotencyScope.made`).
+                let result = try await IdempotencyScope.$current.withValue(scope) { try await body(tx) }
+                try await scope.markCommitted(on: tx, now: Date())
+                return result
+            }
+        } else {
+            work = body
+        }
+        guard isSQLite else { return try await db.transaction(work) }
+        return try await gated { try await db.transaction(work) }
     }
 
     /// Runs `body`, which issues exactly one statement, as a write without BEGIN/COMMIT around it:
@@ -143,20 +157,34 @@ public struct PageRequest: Sendable {
     }
 
     init(_ req: Request) throws {
-        var limit = 50
-        if let raw = req.query[String.self, at: "limit"] {
-            guard let l = Int(raw), (1...200).contains(l) else { throw APIError.validation("limit", "must be a number from 1 to 200") }
-            limit = l
-        }
+        let limit = try Self.limit(req)
         var offset = 0
         if let cursor = req.query[String.self, at: "cursor"], !cursor.isEmpty {
-            guard let data = Data(base64Encoded: cursor), let s = String(data: data, encoding: .utf8),
-                  s.hasPrefix("o:"), let o = Int(s.dropFirst(2)), o >= 0 else {
-                throw APIError.badRequest("The cursor is not one this server issued.")
-            }
+            guard let o = Self.offset(cursor: cursor) else { throw Self.invalidCursor }
             offset = o
         }
         self.init(limit: limit, offset: offset)
+    }
+
+    /// `?limit=`: absent → 50; anything but an integer from 1 to 200 → 422 naming `limit`. Every
+    /// list endpoint reads its page size here (issue 14).
+    static func limit(_ req: Request, default fallback: Int = 50) throws -> Int {
+        guard let raw = req.query[String.self, at: "limit"] else { return fallback }
+        guard raw.count <= 3, raw.allSatisfy(\.isASCII), let l = Int(raw), (1...200).contains(l) else {
+            throw APIError.validation("limit", "must be an integer from 1 to 200")
+        }
+        return l
+    }
+
+    /// 400 `invalid_cursor`: a cursor this server did not issue never silently means "first page".
+    static let invalidCursor = APIError(.badRequest, "invalid_cursor", "The cursor is not one this server issued; use next_cursor from the previous page.")
+
+    /// The offset inside a cursor this server issued (`base64("o:<offset>")`), or nil.
+    static func offset(cursor: String) -> Int? {
+        guard cursor.count <= 64, let data = Data(base64Encoded: cursor), let s = String(data: data, encoding: .utf8),
+              s.hasPrefix("o:"), s.count <= 14, let o = Int(s.dropFirst(2)), o >= 0,
+              Data(s.utf8).base64EncodedString() == cursor else { return nil }
+        return o
     }
 
     func page<T: Codable & Sendable>(_ rows: [T]) -> Page<T> {

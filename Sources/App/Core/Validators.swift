@@ -165,8 +165,50 @@ public struct FieldErrors {
 
     public mutating func add(_ field: String, _ problem: String) { fields[field] = problem }
 
+    /// Fields whose amount or quantity lies beyond `Bounds`: the 422's code is then `amount_too_large`.
+    public var tooLarge: Set<String> = []
+
+    /// Records `field` as beyond its bound (issue 14 §1).
+    public mutating func tooLarge(_ field: String, _ problem: String = "must be at most \(Bounds.maxAmountText)") {
+        fields[field] = problem
+        tooLarge.insert(field)
+    }
+
+    /// Checks a money input: not negative (unless `allowNegative`) and at most `Bounds.maxAmount`.
+    /// Returns false when it recorded a problem.
+    @discardableResult
+    public mutating func amount(_ field: String, _ value: Int64, positive: Bool = false) -> Bool {
+        if positive && value <= 0 { add(field, "must be greater than zero"); return false }
+        if value < 0 { add(field, "must not be negative"); return false }
+        if value > Bounds.maxAmount { tooLarge(field); return false }
+        return true
+    }
+
+    /// Checks a quantity input against `Bounds.maxQuantity`.
+    @discardableResult
+    public mutating func quantity(_ field: String, _ value: Quantity) -> Bool {
+        guard value.isWithinBounds else { tooLarge(field, "must be at most \(Bounds.maxQuantityUnits)"); return false }
+        return true
+    }
+
     public func throwIfAny() throws {
-        if !fields.isEmpty { throw APIError.validation(fields) }
+        if fields.isEmpty { return }
+        if !tooLarge.isEmpty { throw APIError.amountTooLarge(fields) }
+        throw APIError.validation(fields)
+    }
+}
+
+extension APIError {
+    /// 422 `amount_too_large` naming the fields (issue 14 §1): an amount, quantity or total beyond
+    /// `Bounds`, or arithmetic on them that would overflow.
+    public static func amountTooLarge(_ fields: [String: String]) -> APIError {
+        let summary = fields.keys.sorted().map { "\($0): \(fields[$0]!)" }.joined(separator: "; ")
+        return APIError(.unprocessableEntity, "amount_too_large", "Too large: \(summary)",
+                        details: .object(["fields": .object(fields.mapValues { .string($0) })]))
+    }
+
+    public static func amountTooLarge(_ fields: [String]) -> APIError {
+        amountTooLarge(Dictionary(fields.map { ($0, "is too large (at most \(Bounds.maxAmountText))") }, uniquingKeysWith: { a, _ in a }))
     }
 }
 

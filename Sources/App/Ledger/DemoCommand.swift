@@ -97,8 +97,8 @@ public struct DemoCommand: AsyncCommand {
         var products: [Product] = []
         for (name, unit, price, stock, threshold, gst, hsn) in catalog {
             products.append(try await service(at: start).createProduct(ProductInput(
-                name: name, unit: unit, sku: nil, price: price, stock: Quantity(units: stock),
-                lowStockThreshold: Quantity(units: threshold), hsn: hsn, gstRate: gst.map(GSTRate.init(basisPoints:)))))
+                name: name, unit: unit, sku: nil, price: price, stock: Quantity(thousandths: Int64(stock) * 1000),
+                lowStockThreshold: Quantity(thousandths: Int64(threshold) * 1000), hsn: hsn, gstRate: gst.map(GSTRate.init(basisPoints:)))))
         }
 
         let people: [(String, String, String?)] = [
@@ -129,7 +129,7 @@ public struct DemoCommand: AsyncCommand {
             for p in stocked.shuffled(using: &rng).prefix(lineCount) {
                 // Small enough that 40 invoices never exhaust the stock.
                 let units = Int64.random(in: 1...max(1, p.stock / 1000 / 60), using: &rng)
-                lines.append(InvoiceLineInput(productId: p.id, description: nil, quantity: Quantity(units: units),
+                lines.append(InvoiceLineInput(productId: p.id, description: nil, quantity: Quantity(thousandths: units * 1000),
                                               unitPrice: nil, discount: nil, unit: nil))
             }
             let draft = try await s.createInvoice(InvoiceInput(customerId: customer.id!, issueDate: Validate.localDate(day, timezone: business.timezone),

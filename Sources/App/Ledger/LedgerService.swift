@@ -33,9 +33,28 @@ public struct LedgerService: Sendable {
         LedgerService(db: tx, store: store, businessID: businessID, userID: userID, now: now, inTransaction: true)
     }
 
-    /// One transaction per operation, or the caller's when `inTransaction`.
+    /// One transaction per operation, or the caller's when `inTransaction`. A transaction of its
+    /// own that lost a deadlock or serialization race is retried, at most twice, after a short
+    /// jittered pause (issue 14 §5); every other error, and a third loss, goes to the caller (the
+    /// API answers a transient one with 503 `busy`). Pool timeouts are not retried here: a retry
+    /// would only add to the load.
     func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        inTransaction ? try await body(db) : try await store.write(db, body)
+        if inTransaction { return try await body(db) }
+        var attempt = 0
+        while true {
+            do {
+                return try await store.write(db, body)
+            } catch where attempt < 2 && Self.isRetryableConflict(error) {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...25) * attempt))
+            }
+        }
+    }
+
+    /// A lost deadlock or serialization race: the whole transaction rolled back and may run again.
+    static func isRetryableConflict(_ error: any Error) -> Bool {
+        guard let state = TransientErrors.sqlState(of: error) else { return false }
+        return state == "40001" || state == "40P01"
     }
 
     // MARK: lookups (always scoped to the business)
@@ -96,6 +115,7 @@ public struct LedgerService: Sendable {
         let businessID = businessID
         try await writeUnique(duplicate: "A customer with this phone number already exists.", field: "phone") { tx in
             try await c.create(on: tx)
+            IdempotencyScope.made("/api/v1/customers/\(c.id!)", status: 201)
             try await LedgerEvents.emit(.customerCreated, businessID: businessID, subject: c.id!, key: c.id!.uuidString, now: now, on: tx)
         }
         return c
@@ -158,19 +178,20 @@ public struct LedgerService: Sendable {
         p.unit = (errors.check("unit", Validate.text(input.unit, max: 20)) ?? nil) ?? "pcs"
         p.sku = errors.check("sku", Validate.text(input.sku, max: 64)) ?? nil
         p.hsn = try optionalField("hsn", input.hsn, &errors, Self.validateHSN)
-        if input.price < 0 { errors.add("price", "must not be negative") }
+        errors.amount("price", input.price)
         p.price = input.price
         let stock = input.stock ?? .zero
-        if stock.thousandths < 0 { errors.add("stock", "must not be negative") }
+        if stock.thousandths < 0 { errors.add("stock", "must not be negative") } else { errors.quantity("stock", stock) }
         p.stock = stock.thousandths
         let threshold = input.lowStockThreshold ?? .zero
-        if threshold.thousandths < 0 { errors.add("low_stock_threshold", "must not be negative") }
+        if threshold.thousandths < 0 { errors.add("low_stock_threshold", "must not be negative") } else { errors.quantity("low_stock_threshold", threshold) }
         p.lowStockThreshold = threshold.thousandths
         p.gstRateBP = input.gstRate?.basisPoints
         try errors.throwIfAny()
         let userID = userID, now = now
         try await writeUnique(duplicate: "A product with this name already exists.", field: "name") { tx in
             try await p.create(on: tx)
+            IdempotencyScope.made("/api/v1/products/\(p.id!)", status: 201)
             if p.stock > 0 {
                 try await Self.movement(p, delta: p.stock, kind: .restock, reason: "Opening stock", invoiceID: nil,
                                         userID: userID, stockAfter: p.stock, now: now).create(on: tx)
@@ -200,12 +221,14 @@ public struct LedgerService: Sendable {
         switch patch.price {
         case .absent: break
         case .null: errors.add("price", "is required")
-        case .value(let v): if v < 0 { errors.add("price", "must not be negative") } else { p.price = v }
+        case .value(let v): if errors.amount("price", v) { p.price = v }
         }
         switch patch.lowStockThreshold {
         case .absent: break
         case .null: p.lowStockThreshold = 0
-        case .value(let q): if q.thousandths < 0 { errors.add("low_stock_threshold", "must not be negative") } else { p.lowStockThreshold = q.thousandths }
+        case .value(let q):
+            if q.thousandths < 0 { errors.add("low_stock_threshold", "must not be negative") }
+            else if errors.quantity("low_stock_threshold", q) { p.lowStockThreshold = q.thousandths }
         }
         switch patch.gstRate {
         case .absent: break
@@ -217,7 +240,8 @@ public struct LedgerService: Sendable {
         switch patch.stock {
         case .absent: break
         case .null: errors.add("stock", "must be a number")
-        case .value(let q): if q.thousandths < 0 { errors.add("stock", "must not be negative") } else { target = q.thousandths }
+        case .value(let q):
+            if q.thousandths < 0 { errors.add("stock", "must not be negative") } else if errors.quantity("stock", q) { target = q.thousandths }
         }
         var reason = "Manual adjustment"
         if case .value(let r) = patch.stockReason, let t = errors.check("stock_reason", Validate.text(r, max: 200)), let t { reason = t }
@@ -255,6 +279,7 @@ public struct LedgerService: Sendable {
     func restock(_ id: UUID, quantity: Quantity, reason: String?) async throws -> Product {
         guard quantity.thousandths > 0 else { throw APIError.validation("quantity", "must be greater than zero") }
         var errors = FieldErrors()
+        errors.quantity("quantity", quantity)
         let reasonText = (errors.check("reason", Validate.text(reason, max: 200)) ?? nil) ?? "Restock"
         try errors.throwIfAny()
         let businessID = businessID, now = now, userID = userID
@@ -263,6 +288,7 @@ public struct LedgerService: Sendable {
             let after = try await Self.addStock(tx, businessID: businessID, productID: id, delta: quantity.thousandths, now: now)
             try await Self.movement(p, delta: quantity.thousandths, kind: .restock, reason: reasonText, invoiceID: nil,
                                     userID: userID, stockAfter: after, now: now).create(on: tx)
+            IdempotencyScope.made("/api/v1/products/\(id)", status: 200)
         }
         return try await product(id)
     }
@@ -275,6 +301,7 @@ public struct LedgerService: Sendable {
         }
         guard ["add", "remove", "set"].contains(mode) else { throw APIError.validation("mode", "must be add, remove or set") }
         var errors = FieldErrors()
+        errors.quantity("quantity", quantity)
         let reasonText = (errors.check("reason", Validate.text(reason, max: 200)) ?? nil) ?? (mode == "add" ? "Restock" : "Adjustment")
         try errors.throwIfAny()
         let businessID = businessID, now = now, userID = userID
@@ -349,11 +376,13 @@ public struct LedgerService: Sendable {
                 product = p
             }
             if line.quantity.thousandths <= 0 { errors.add("\(f).quantity", "must be greater than zero") }
+            else { errors.quantity("\(f).quantity", line.quantity) }
             let price = line.unitPrice ?? product?.price
             if price == nil { errors.add("\(f).unit_price", "is required for a line without a product") }
-            if let price, price < 0 { errors.add("\(f).unit_price", "must not be negative") }
+            // A catalog price stored before the bounds existed is checked like a typed one.
+            if let price, !errors.amount("\(f).unit_price", price) { continue }
             let discount = line.discount ?? 0
-            if discount < 0 { errors.add("\(f).discount", "must not be negative") }
+            if !errors.amount("\(f).discount", discount) { continue }
             let description = (errors.check("\(f).description", Validate.text(line.description, max: 300)) ?? nil) ?? product?.name
             if description == nil { errors.add("\(f).description", "is required for a line without a product") }
             let unit = (errors.check("\(f).unit", Validate.text(line.unit, max: 20)) ?? nil) ?? product?.unit ?? "pcs"
@@ -363,11 +392,20 @@ public struct LedgerService: Sendable {
             case .null: gst = nil
             case .value(let r): gst = r.basisPoints
             }
-            guard let price, let description, line.quantity.thousandths > 0, price >= 0, discount >= 0 else { continue }
-            let gross = Money.lineAmount(quantity: line.quantity, unitPrice: price)
+            if let gst, !(0...Bounds.maxGSTBasisPoints).contains(gst) {
+                errors.add("\(f).gst_rate", "must be a percentage between 0 and 40"); continue
+            }
+            guard let price, let description, line.quantity.thousandths > 0, line.quantity.isWithinBounds else { continue }
+            guard let gross = Money.lineAmount(quantity: line.quantity, unitPrice: price), gross <= Bounds.maxAmount else {
+                errors.tooLarge("\(f).unit_price", "times the quantity is more than \(Bounds.maxAmountText)"); continue
+            }
             if discount > gross { errors.add("\(f).discount", "must not exceed the line amount (\(gross) paise)"); continue }
             let taxable = gross - discount
-            let tax = gst.map { Money.tax(on: taxable, basisPoints: $0) } ?? 0
+            // taxable ≤ 10^11 and the rate ≤ 40%, so neither step below can overflow.
+            let tax = gst.flatMap { Money.tax(on: taxable, basisPoints: $0) } ?? 0
+            guard taxable + tax <= Bounds.maxAmount else {
+                errors.tooLarge("\(f).gst_rate", "makes the line total more than \(Bounds.maxAmountText)"); continue
+            }
             out.append(ComputedLine(productID: product?.id, description: description, quantity: line.quantity.thousandths,
                                     unit: unit, unitPrice: price, discount: discount, gstRateBP: gst,
                                     hsn: (Validate.text(line.hsn, max: 8).successValue ?? nil) ?? product?.hsn,
@@ -401,9 +439,10 @@ public struct LedgerService: Sendable {
             inv.notes = notes
             inv.amountPaid = 0
             inv.createdBy = userID
-            Self.applyTotals(inv, lines)
+            try Self.applyTotals(inv, lines)
             try await inv.create(on: tx)
             try await insertItems(lines, invoiceID: inv.id!, on: tx)
+            IdempotencyScope.made("/api/v1/invoices/\(inv.id!)", status: 201)
             if input.issue == true {
                 try await issue(inv.id!, payment: input.payment, on: tx)
             }
@@ -452,7 +491,7 @@ public struct LedgerService: Sendable {
                 let lines = try await computeLines(items, on: tx)
                 try await InvoiceItem.query(on: tx).filter(\.$businessID == businessID).filter(\.$invoiceID == id).delete()
                 try await insertItems(lines, invoiceID: id, on: tx)
-                Self.applyTotals(inv, lines)
+                try Self.applyTotals(inv, lines)
             }
             // Guarded by status so a concurrent issue cannot be overwritten.
             try await Invoice.query(on: tx).filter(\.$id == id).filter(\.$status == .draft)
@@ -480,7 +519,10 @@ public struct LedgerService: Sendable {
         var errors = FieldErrors()
         if let payment { try Self.checkUpfront(payment, &errors) }
         try errors.throwIfAny()
-        try await write { tx in try await issue(id, payment: payment, on: tx) }
+        try await write { tx in
+            try await issue(id, payment: payment, on: tx)
+            IdempotencyScope.made("/api/v1/invoices/\(id)", status: 200)
+        }
         return try await invoice(id)
     }
 
@@ -490,6 +532,8 @@ public struct LedgerService: Sendable {
         guard inv.status == .draft else {
             throw APIError.conflict("invalid_state", "This invoice is already \(inv.status.rawValue).")
         }
+        // A draft saved before the bounds existed may carry totals beyond them: refuse, never trap.
+        try Money.bounded(inv.total, field: "total")
         let items = try await InvoiceItem.query(on: tx).filter(\.$businessID == businessID).filter(\.$invoiceID == id).all()
         let sql = try tx.sql
 
@@ -514,7 +558,9 @@ public struct LedgerService: Sendable {
 
         // 4. Stock, per product in id order; never below zero.
         var perProduct: [UUID: Int64] = [:]
-        for item in items { if let pid = item.productID { perProduct[pid, default: 0] += item.quantity } }
+        for item in items {
+            if let pid = item.productID { perProduct[pid] = try Money.add(perProduct[pid, default: 0], item.quantity, field: "items.quantity") }
+        }
         for pid in perProduct.keys.sorted(by: { $0.uuidString < $1.uuidString }) {
             let qty = perProduct[pid]!
             let rows = try await sql.update(Product.schema)
@@ -583,7 +629,9 @@ public struct LedgerService: Sendable {
             // Stock comes back, per product in id order.
             let items = try await InvoiceItem.query(on: tx).filter(\.$businessID == businessID).filter(\.$invoiceID == id).all()
             var perProduct: [UUID: Int64] = [:]
-            for item in items { if let pid = item.productID { perProduct[pid, default: 0] += item.quantity } }
+            for item in items {
+            if let pid = item.productID { perProduct[pid] = try Money.add(perProduct[pid, default: 0], item.quantity, field: "items.quantity") }
+        }
             for pid in perProduct.keys.sorted(by: { $0.uuidString < $1.uuidString }) {
                 let qty = perProduct[pid]!
                 let p = try await product(pid, on: tx)
@@ -593,6 +641,7 @@ public struct LedgerService: Sendable {
             }
             // Freed credit settles the customer's other open invoices, oldest first.
             try await settleCredit(customerID: inv.customerID, preferred: nil, on: tx)
+            IdempotencyScope.made("/api/v1/invoices/\(id)", status: 200)
         }
         return try await invoice(id)
     }
@@ -601,8 +650,7 @@ public struct LedgerService: Sendable {
 
     func recordPayment(_ input: PaymentInput) async throws -> Payment {
         var errors = FieldErrors()
-        if input.amount <= 0 { errors.add("amount", "must be greater than zero") }
-        if input.amount > 100_000_000_000_00 { errors.add("amount", "is too large") }
+        errors.amount("amount", input.amount, positive: true)
         let reference = errors.check("reference", Validate.text(input.reference, max: 120)) ?? nil
         let notes = errors.check("notes", Validate.text(input.notes, max: 2000)) ?? nil
         let paidOn = try optionalField("paid_on", input.paidOn, &errors, Validate.date)
@@ -617,8 +665,10 @@ public struct LedgerService: Sendable {
                     throw APIError.conflict("invalid_state", "Invoice \(inv.numberText ?? "draft") is \(inv.status.rawValue) and cannot take a payment.")
                 }
             }
-            return try await insertPayment(customerID: c.id!, amount: input.amount, mode: input.mode, reference: reference,
-                                           paidOn: paidOn ?? today, notes: notes, preferred: input.invoiceId, on: tx)
+            let id = try await insertPayment(customerID: c.id!, amount: input.amount, mode: input.mode, reference: reference,
+                                             paidOn: paidOn ?? today, notes: notes, preferred: input.invoiceId, on: tx)
+            IdempotencyScope.made("/api/v1/payments/\(id)", status: 201)
+            return id
         }
         return try await payment(paymentID)
     }
@@ -753,15 +803,19 @@ public struct LedgerService: Sendable {
         }
     }
 
-    static func applyTotals(_ inv: Invoice, _ lines: [ComputedLine]) {
-        inv.subtotal = lines.reduce(0) { $0 + $1.taxable }
-        inv.discountTotal = lines.reduce(0) { $0 + $1.discount }
-        inv.taxTotal = lines.reduce(0) { $0 + $1.tax }
-        inv.total = lines.reduce(0) { $0 + $1.total }
+    /// Sums the lines into the invoice (each line is within the bounds; their sum is checked too).
+    static func applyTotals(_ inv: Invoice, _ lines: [ComputedLine]) throws {
+        inv.subtotal = try Money.sum(lines.map(\.taxable), field: "total")
+        inv.discountTotal = try Money.sum(lines.map(\.discount), field: "total")
+        inv.taxTotal = try Money.sum(lines.map(\.tax), field: "total")
+        inv.total = try Money.sum(lines.map(\.total), field: "total")
+        guard inv.total <= Bounds.maxAmount else {
+            throw APIError.amountTooLarge(["total": "of all lines is more than \(Bounds.maxAmountText)"])
+        }
     }
 
     static func checkUpfront(_ p: UpfrontPayment, _ errors: inout FieldErrors) throws {
-        if p.amount <= 0 { errors.add("payment.amount", "must be greater than zero") }
+        errors.amount("payment.amount", p.amount, positive: true)
         if let r = p.reference, r.count > 120 { errors.add("payment.reference", "must be at most 120 characters") }
     }
 

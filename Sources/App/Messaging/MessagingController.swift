@@ -224,14 +224,11 @@ struct MessagingController {
 
     @Sendable func listMessages(req: Request) async throws -> MessagePage {
         let session = try await Self.service(req).session(try LedgerController.id(req))
-        var limit = 50
-        if let raw = req.query[String.self, at: "limit"] {
-            guard let l = Int(raw), (1...200).contains(l) else { throw APIError.validation("limit", "must be a number from 1 to 200") }
-            limit = l
-        }
+        let limit = try PageRequest.limit(req)
+        // before/after carry older_cursor/newer_cursor: anything else is 400 invalid_cursor.
         func seq(_ name: String) throws -> Int64? {
             guard let raw = req.query[String.self, at: name], !raw.isEmpty else { return nil }
-            guard let v = Int64(raw), v >= 0 else { throw APIError.validation(name, "must be a message seq from a previous page") }
+            guard raw.count <= 19, raw.allSatisfy(\.isASCII), let v = Int64(raw), v >= 0 else { throw PageRequest.invalidCursor }
             return v
         }
         let before = try seq("before"), after = try seq("after")

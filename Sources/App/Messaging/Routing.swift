@@ -9,8 +9,8 @@ import Vapor
 enum MessagingJobs {
     static func register(_ app: Application) {
         app.jobs.register(JobHandler(kind: "inbound.receive", lease: 60, run: TwilioWebhooks.receive))
-        app.jobs.register(JobHandler(kind: "inbound.route", lease: 120, run: route))
-        app.jobs.register(JobHandler(kind: "outbox.send", lease: 60, run: Outbox.send))
+        app.jobs.register(JobHandler(kind: "inbound.route", lease: 120, died: DeadJobs.inboundRouteDied, run: route))
+        app.jobs.register(JobHandler(kind: "outbox.send", lease: 60, died: DeadJobs.outboxDied, run: Outbox.send))
         app.jobs.register(JobHandler(kind: "channel.verify", lease: 60, run: ChannelAdapters.verify))
         app.jobs.register(JobHandler(kind: "channel.poll", lease: 300, run: ChannelAdapters.poll))
     }

@@ -118,7 +118,7 @@ struct DashboardService {
         }
         func collected(_ period: String) -> Int64 {
             let r = periods.range(period)
-            return payments.filter { $0.paidOn >= r.0 && $0.paidOn <= r.1 }.reduce(0) { $0 + $1.amount }
+            return payments.filter { $0.paidOn >= r.0 && $0.paidOn <= r.1 }.reduce(into: Tally()) { $0 += $1.amount }.value
         }
 
         let owing = try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$balance > 0)
@@ -146,7 +146,7 @@ struct DashboardService {
             empty: products.isEmpty && customerCount == 0 && invoiceCount == 0,
             sales: Sales(today: figure("today"), thisWeek: figure("this_week"), thisMonth: figure("this_month")),
             collected: Collected(today: collected("today"), thisWeek: collected("this_week"), thisMonth: collected("this_month")),
-            outstanding: owing.reduce(0) { $0 + $1.balance },
+            outstanding: owing.reduce(into: Tally()) { $0 += $1.balance }.value,
             debtors: Debtors(count: owing.count, top: top),
             lowStock: Array(low),
             sales30d: days,

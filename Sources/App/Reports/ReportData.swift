@@ -10,6 +10,11 @@ enum Cell: Sendable, Equatable {
     case int(Int)
     case date(String)       // YYYY-MM-DD, business-local
     case empty
+
+    /// A summed amount, or an error cell when the stored rows behind it overflow (issue 14 §1).
+    static func money(_ t: Tally) -> Cell { t.checked.map(Cell.money) ?? .text("error: too large") }
+    static func money(_ v: Int64?) -> Cell { v.map(Cell.money) ?? .text("error: too large") }
+    static func quantity(_ t: Tally) -> Cell { t.checked.map(Cell.quantity) ?? .text("error: too large") }
 }
 
 /// The rows of every export (issue 6 §4), produced in batches. The first row is the header.
@@ -47,7 +52,9 @@ struct ReportData: Sendable {
             let rows: [[Cell]] = batch.map { p in
                 [.text(p.name), .text(p.sku ?? ""), .text(p.unit), .quantity(p.stock), .quantity(p.lowStockThreshold),
                  .text(p.stock <= p.lowStockThreshold ? "yes" : "no"), .money(p.price),
-                 .money(Money.lineAmount(quantity: Quantity(thousandths: p.stock), unitPrice: p.price)), .text(p.hsn ?? ""),
+                 // A row stored beyond the bounds (before they existed) says so and the export goes on.
+                 Money.lineAmount(quantity: Quantity(thousandths: p.stock), unitPrice: p.price).map(Cell.money) ?? .text("error: too large"),
+                 .text(p.hsn ?? ""),
                  p.gstRateBP.map { .quantity($0 * 10) } ?? .empty]
             }
             if !rows.isEmpty { try await emit(rows) }
@@ -87,7 +94,7 @@ struct ReportData: Sendable {
 
     func salesByProduct(_ emit: Emit) async throws {
         try await emit(Self.header(["Product", "Unit", "Quantity sold", "Invoices", "Taxable (INR)", "Tax (INR)", "Total (INR)"]))
-        struct Agg { var name: String; var unit: String; var qty: Int64 = 0; var invoices = 0; var taxable: Int64 = 0; var tax: Int64 = 0; var total: Int64 = 0 }
+        struct Agg { var name: String; var unit: String; var qty = Tally(); var invoices = 0; var taxable = Tally(); var tax = Tally(); var total = Tally() }
         var byKey: [String: Agg] = [:]
         try await forEachPostedInvoicePage { invoices in
             let items = try await InvoiceItem.query(on: db).filter(\.$invoiceID ~~ invoices.map { $0.id! }).all()
@@ -103,7 +110,7 @@ struct ReportData: Sendable {
                 byKey[key] = a
             }
         }
-        let rows: [[Cell]] = byKey.values.sorted { ($0.total, $1.name) > ($1.total, $0.name) }.map {
+        let rows: [[Cell]] = byKey.values.sorted { ($0.total.value, $1.name) > ($1.total.value, $0.name) }.map {
             [.text($0.name), .text($0.unit), .quantity($0.qty), .int($0.invoices), .money($0.taxable), .money($0.tax), .money($0.total)]
         }
         if !rows.isEmpty { try await emit(rows) }
@@ -111,10 +118,10 @@ struct ReportData: Sendable {
 
     func salesByCustomer(_ emit: Emit) async throws {
         try await emit(Self.header(["Customer", "Phone", "Invoices", "Sales (INR)", "Paid on these invoices (INR)", "Due on these invoices (INR)"]))
-        var agg: [UUID: (count: Int, total: Int64, paid: Int64)] = [:]
+        var agg: [UUID: (count: Int, total: Tally, paid: Tally)] = [:]
         try await forEachPostedInvoicePage { invoices in
             for inv in invoices {
-                var a = agg[inv.customerID] ?? (0, 0, 0)
+                var a = agg[inv.customerID] ?? (0, Tally(), Tally())
                 a.count += 1
                 a.total += inv.total
                 a.paid += inv.amountPaid
@@ -124,8 +131,8 @@ struct ReportData: Sendable {
         guard !agg.isEmpty else { return }
         let names = Names()
         try await names.load(agg.keys, db: db)
-        try await emit(agg.sorted { $0.value.total > $1.value.total }.map { cid, a in
-            [.text(names.name(cid)), .text(names.phone(cid)), .int(a.count), .money(a.total), .money(a.paid), .money(a.total - a.paid)]
+        try await emit(agg.sorted { $0.value.total.value > $1.value.total.value }.map { cid, a in
+            [.text(names.name(cid)), .text(names.phone(cid)), .int(a.count), .money(a.total), .money(a.paid), .money(a.total.minus(a.paid))]
         })
     }
 
@@ -186,7 +193,9 @@ struct ReportData: Sendable {
             voidsBefore = voidsBefore.filter(\.$customerID == customerID)
             paidBefore = paidBefore.filter(\.$customerID == customerID)
         }
-        return try await Self.sum(before, \.$total) - Self.sum(voidsBefore, \.$total) - Self.sum(paidBefore, \.$amount)
+        let billed = try await Self.sum(before, \.$total), voided = try await Self.sum(voidsBefore, \.$total)
+        let paid = try await Self.sum(paidBefore, \.$amount)
+        return try Money.subtract(try Money.subtract(billed, voided, field: "opening"), paid, field: "opening")
     }
 
     /// Every entry from `from` to `to` in ledger order (a merge of three sorted, paged streams),
@@ -233,7 +242,7 @@ struct ReportData: Sendable {
             }
             guard let (index, e) = best else { return }
             streams[index].pop()
-            balance += e.debit - e.credit
+            balance = try Money.add(balance, try Money.subtract(e.debit, e.credit, field: "balance"), field: "balance")
             try await body(e, balance)
         }
     }
@@ -265,7 +274,7 @@ struct ReportData: Sendable {
         var offset = 0
         while true {
             let values = try await query.copy().sort(\._$id).range(offset..<(offset + 10_000)).all(key)
-            total += values.reduce(0, +)
+            total = try Money.add(total, try Money.sum(values, field: "total"), field: "total")
             if values.count < 10_000 { return total }
             offset += 10_000
         }
@@ -273,7 +282,7 @@ struct ReportData: Sendable {
 
     func aging(_ emit: Emit) async throws {
         try await emit(Self.header(["Customer", "Phone", "0-30 days (INR)", "31-60 days (INR)", "61-90 days (INR)", "90+ days (INR)", "Total due (INR)"]))
-        var buckets: [UUID: [Int64]] = [:]
+        var buckets: [UUID: [Tally]] = [:]
         var last: UUID? = nil
         while true {
             var q = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.open)
@@ -282,7 +291,10 @@ struct ReportData: Sendable {
             for inv in open {
                 let days = max(0, Periods.daysBetween(inv.dueDate ?? inv.issueDate, today))
                 let bucket = days <= 30 ? 0 : days <= 60 ? 1 : days <= 90 ? 2 : 3
-                buckets[inv.customerID, default: [0, 0, 0, 0]][bucket] += inv.total - inv.amountPaid
+                let (due, overflow) = inv.total.subtractingReportingOverflow(inv.amountPaid)
+                var dueTally = Tally()
+                dueTally.add(due)
+                buckets[inv.customerID, default: [Tally(), Tally(), Tally(), Tally()]][bucket].add(overflow ? .overflow : dueTally)
             }
             if open.count < Self.page { break }
             last = open.last?.id
@@ -290,8 +302,9 @@ struct ReportData: Sendable {
         guard !buckets.isEmpty else { return }
         let names = Names()
         try await names.load(buckets.keys, db: db)
-        try await emit(buckets.sorted { $0.value.reduce(0, +) > $1.value.reduce(0, +) }.map { cid, b in
-            [.text(names.name(cid)), .text(names.phone(cid))] + b.map(Cell.money) + [.money(b.reduce(0, +))]
+        func total(_ b: [Tally]) -> Tally { b.reduce(into: Tally()) { $0.add($1) } }
+        try await emit(buckets.sorted { total($0.value).value > total($1.value).value }.map { cid, b in
+            [.text(names.name(cid)), .text(names.phone(cid))] + b.map { Cell.money($0) } + [.money(total(b))]
         })
     }
 

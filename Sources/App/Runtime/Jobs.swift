@@ -28,6 +28,7 @@ final class JobRow: Model, @unchecked Sendable {
     @OptionalField(key: "lease_until") var leaseUntil: Date?
     @OptionalField(key: "last_error") var lastError: String?
     @OptionalField(key: "dedupe_key") var dedupeKey: String?
+    @Field(key: "lane") var lane: String
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 
@@ -60,6 +61,42 @@ struct CreateJobs: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await db.schema("jobs").delete()
+    }
+}
+
+/// Jobs run in lanes with their own worker loops (issue 14 §4): inbound handling and local work
+/// never wait behind provider calls. The status `dead` (a job whose process stopped while running
+/// it `max_attempts` times) needs no schema change: status is a string.
+struct AddJobLanes: AsyncMigration {
+    var name: String { "010_add_job_lanes" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("jobs").field("lane", .string, .required, .sql(.default("local"))).update()
+        try await db.sql.create(index: "jobs_lane_due").on("jobs").column("lane").column("status").column("run_at").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.sql.drop(index: "jobs_lane_due").run()
+        try await db.schema("jobs").deleteField("lane").update()
+    }
+}
+
+/// Which worker loops run a job. `local` is the database and in-process work (inbound messages,
+/// routing, the customer bot, ledger and local workflow steps); `provider` is every call to an
+/// outside service (sending, channel checks, polls, provider workflow nodes), whose timeouts must
+/// never hold up the local lane.
+enum JobLane: String, Sendable, CaseIterable {
+    case local, provider
+
+    /// Job kinds that always call a provider.
+    static let providerKinds: Set<String> = ["outbox.send", "channel.verify", "channel.poll"]
+
+    /// The lane of a job: its kind's, or for a workflow step the `lane` its payload names (the
+    /// engine sets `"lane": "provider"` for nodes that call a service).
+    static func of(kind: String, payload: JSONValue) -> JobLane {
+        if providerKinds.contains(kind) { return .provider }
+        if case .string(let l)? = payload["lane"], let lane = JobLane(rawValue: l) { return lane }
+        return .local
     }
 }
 
@@ -115,12 +152,35 @@ struct JobContext: Sendable {
     }
 }
 
+/// A job that will not run again: its process stopped while running it `max_attempts` times.
+struct DeadJob: Sendable {
+    let id: UUID
+    let kind: String
+    let businessID: UUID?
+    let payload: JSONValue
+    let attempts: Int
+    let reason: String
+}
+
 /// A job kind's code. Registered once at configure time.
 struct JobHandler: Sendable {
     let kind: String
-    /// Lease length: longer than the handler's own timeouts, so a live job is never reclaimed.
+    /// Lease length: longer than the handler's own timeouts. A running job's lease is renewed
+    /// while it runs (heartbeat), so only a dead worker's job is ever taken over.
     let lease: TimeInterval
     let run: @Sendable (JobContext) async throws -> Void
+    /// Shows the failure where the owner looks (the inbox message, the run, the outbox row) when
+    /// the job dies; runs in the transaction that marks it dead.
+    let died: (@Sendable (DeadJob, Application, any Database) async throws -> DeadJobs.AfterCommit?)?
+
+    init(kind: String, lease: TimeInterval,
+         died: (@Sendable (DeadJob, Application, any Database) async throws -> DeadJobs.AfterCommit?)? = nil,
+         run: @escaping @Sendable (JobContext) async throws -> Void) {
+        self.kind = kind
+        self.lease = lease
+        self.run = run
+        self.died = died
+    }
 }
 
 final class JobQueue: Sendable {
@@ -158,6 +218,7 @@ final class JobQueue: Sendable {
         j.attempts = 0
         j.maxAttempts = maxAttempts
         j.dedupeKey = dedupeKey
+        j.lane = JobLane.of(kind: kind, payload: payload).rawValue
         j.createdAt = runAt
         j.updatedAt = runAt
         try await j.create(on: db)
@@ -191,14 +252,21 @@ final class JobQueue: Sendable {
         try await db.sql.raw(q).run()
     }
 
-    /// Claims up to `limit` due jobs (queued and due, or running with an expired lease), each with
-    /// its kind's lease, in one statement.
-    func claim(limit: Int, now: Date, app: Application) async throws -> [ClaimedJob] {
+    /// Claims up to `limit` due jobs of `lane` (all lanes when nil): queued and due, or running with
+    /// an expired lease (its worker died; the reclaim counts as an attempt), each with its kind's
+    /// lease, in one statement. First, in the same transaction, a job whose lease expired with
+    /// no attempts left is retired as `dead` (issue 14 §2): a job that kills its process comes
+    /// back at most `max_attempts` times, never forever.
+    func claim(limit: Int, now: Date, app: Application, lane: JobLane? = nil) async throws -> [ClaimedJob] {
         let owner = owner
         let leases = handlers.withLockedValue { $0.values.map { ($0.kind, $0.lease) } }
+        let (dead, afterCommit) = try await retireDead(now: now, app: app)
+        if !dead.isEmpty { announceDead(dead, app: app) }
+        for tell in afterCommit { tell() }
         let rows: [SQLRow] = try await app.store.write(app.db) { tx in
             let sql = try tx.sql
             let skipLocked = app.store.isSQLite ? "" : " FOR UPDATE SKIP LOCKED"
+            let laneFilter = lane.map { SQLQueryString(" AND lane = \(bind: $0.rawValue)") } ?? SQLQueryString("")
             var leaseUntil = SQLQueryString("CASE kind")
             for (kind, lease) in leases {
                 leaseUntil.appendInterpolation(unsafeRaw: " WHEN ")
@@ -212,8 +280,9 @@ final class JobQueue: Sendable {
             return try await sql.raw("""
                 UPDATE jobs SET status = 'running', lease_owner = \(bind: owner), lease_until = \(leaseUntil),
                   attempts = attempts + 1, updated_at = \(bind: now)
-                WHERE id IN (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= \(bind: now))
-                  OR (status = 'running' AND lease_until < \(bind: now)) ORDER BY run_at LIMIT \(bind: limit)\(unsafeRaw: skipLocked))
+                WHERE id IN (SELECT id FROM jobs WHERE ((status = 'queued' AND run_at <= \(bind: now))
+                  OR (status = 'running' AND lease_until < \(bind: now) AND attempts < max_attempts))\(laneFilter)
+                  ORDER BY run_at LIMIT \(bind: limit)\(unsafeRaw: skipLocked))
                 RETURNING id, kind, business_id, payload, attempts, max_attempts
                 """).all()
         }
@@ -224,6 +293,60 @@ final class JobQueue: Sendable {
                               payload: (try? JSONDecoder().decode(JSONValue.self, from: Data(payloadText.utf8))) ?? .null,
                               attempts: try row.decode(column: "attempts", as: Int.self),
                               maxAttempts: try row.decode(column: "max_attempts", as: Int.self), owner: owner)
+        }
+    }
+
+    /// Marks jobs dead whose lease ran out with no attempts left, and lets each kind show the
+    /// failure on its subject, all in one transaction. Cheap when there are none: one indexed
+    /// SELECT on (status, run_at) … the lease check needs no write.
+    func retireDead(now: Date, app: Application) async throws -> ([DeadJob], [DeadJobs.AfterCommit]) {
+        let candidates = try await app.db.sql.raw("""
+            SELECT id FROM jobs WHERE status = 'running' AND lease_until < \(bind: now) AND attempts >= max_attempts LIMIT 50
+            """).all()
+        guard !candidates.isEmpty else { return ([], []) }
+        let handlers = handlers.withLockedValue { $0 }
+        return try await app.store.write(app.db) { tx in
+            let skipLocked = app.store.isSQLite ? "" : " FOR UPDATE SKIP LOCKED"
+            let rows = try await tx.sql.raw("""
+                UPDATE jobs SET status = 'dead', lease_owner = NULL, lease_until = NULL, updated_at = \(bind: now),
+                  last_error = 'the worker stopped while running it ' || CAST(attempts AS TEXT) || ' times'
+                WHERE id IN (SELECT id FROM jobs WHERE status = 'running' AND lease_until < \(bind: now)
+                  AND attempts >= max_attempts LIMIT 50\(unsafeRaw: skipLocked))
+                RETURNING id, kind, business_id, payload, attempts
+                """).all()
+            var dead: [DeadJob] = [], tell: [DeadJobs.AfterCommit] = []
+            for row in rows {
+                let attempts = try row.decode(column: "attempts", as: Int.self)
+                let payloadText = try row.decode(column: "payload", as: String.self)
+                let job = DeadJob(id: try row.decode(column: "id", as: UUID.self), kind: try row.decode(column: "kind", as: String.self),
+                                  businessID: try row.decode(column: "business_id", as: UUID?.self),
+                                  payload: (try? JSONDecoder().decode(JSONValue.self, from: Data(payloadText.utf8))) ?? .null,
+                                  attempts: attempts, reason: "the worker stopped while running it \(attempts) times")
+                if let after = try await handlers[job.kind]?.died?(job, app, tx) { tell.append(after) }
+                dead.append(job)
+            }
+            return (dead, tell)
+        }
+    }
+
+    /// Logs each retired job (after the commit) and tells the owner's open pages.
+    func announceDead(_ dead: [DeadJob], app: Application) {
+        for job in dead {
+            app.logger.error("job is dead: \(job.reason)", metadata: ["job": .string(job.kind), "job_id": .string(job.id.uuidString)])
+            if let business = job.businessID {
+                app.events.publish(business, BusinessEvent(type: "job.dead", id: job.id, at: app.clock.now(), data: ["kind": .string(job.kind)]))
+            }
+        }
+    }
+
+    /// Renews the lease of a job this worker is running, so a slow but live job is never taken
+    /// over by another worker (issue 14 §5). Returns false when the lease is no longer ours.
+    func renewLease(_ job: ClaimedJob, lease: TimeInterval, now: Date, app: Application) async throws -> Bool {
+        try await app.store.write(app.db) { tx in
+            let rows = try await tx.sql.update("jobs").set("lease_until", to: now.addingTimeInterval(lease))
+                .where("id", .equal, job.id).where("lease_owner", .equal, job.owner).where("status", .equal, "running")
+                .returning("id").all()
+            return !rows.isEmpty
         }
     }
 
@@ -290,6 +413,20 @@ final class JobQueue: Sendable {
             try? await fail(job, error: "no handler for job kind \(job.kind)", retryAfter: nil, permanent: true, now: app.clock.now(), app: app)
             return
         }
+        // Heartbeat: renew the lease at a third of its length while the handler runs.
+        let heartbeat = Task { [handler] in
+            let interval = max(0.2, handler.lease / 3)
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
+                if Task.isCancelled { return }
+                do {
+                    if try await !renewLease(job, lease: handler.lease, now: app.clock.now(), app: app) { return }
+                } catch {
+                    logger.warning("could not renew the job's lease: \(Self.describe(error))")
+                }
+            }
+        }
+        defer { heartbeat.cancel() }
         do {
             let context = JobContext(app: app, job: job, logger: logger)
             try await handler.run(context)
@@ -329,10 +466,10 @@ final class JobQueue: Sendable {
     /// Runs every due job in this task until none is left (tests and the `worker --once` mode use
     /// this; they move a pinned clock instead of sleeping).
     @discardableResult
-    func drain(app: Application, maxJobs: Int = 10_000) async throws -> Int {
+    func drain(app: Application, maxJobs: Int = 10_000, lane: JobLane? = nil) async throws -> Int {
         var count = 0
         while count < maxJobs {
-            let jobs = try await claim(limit: 1, now: app.clock.now(), app: app)
+            let jobs = try await claim(limit: 1, now: app.clock.now(), app: app, lane: lane)
             guard let job = jobs.first else { break }
             await execute(job, app: app)
             count += 1
@@ -351,7 +488,7 @@ final class JobQueue: Sendable {
 final class Wakeup: Sendable {
     private struct State {
         var generation = 0
-        var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+        var waiters: [UUID: (lane: JobLane, continuation: CheckedContinuation<Void, Never>)] = [:]
     }
     private let state = NIOLockedValueBox(State())
     private let remote = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
@@ -367,21 +504,27 @@ final class Wakeup: Sendable {
         remote.withLockedValue { $0 }?()
     }
 
-    /// Wakes one idle loop of this process.
-    func notifyLocal() {
-        let waiter = state.withLockedValue { s -> CheckedContinuation<Void, Never>? in
+    /// Wakes one idle loop of each lane of this process (the job's lane is not known here; a loop
+    /// of the other lane finds nothing and waits again), or of `lane` only.
+    func notifyLocal(lane: JobLane? = nil) {
+        let woken = state.withLockedValue { s -> [CheckedContinuation<Void, Never>] in
             s.generation += 1
-            guard let key = s.waiters.keys.first else { return nil }
-            return s.waiters.removeValue(forKey: key)
+            var out: [CheckedContinuation<Void, Never>] = []
+            for l in lane.map({ [$0] }) ?? JobLane.allCases {
+                if let key = s.waiters.first(where: { $0.value.lane == l })?.key, let w = s.waiters.removeValue(forKey: key) {
+                    out.append(w.continuation)
+                }
+            }
+            return out
         }
-        waiter?.resume()
+        for w in woken { w.resume() }
     }
 
     /// Wakes every idle loop (shutdown).
     func notifyAll() {
         let waiters = state.withLockedValue { s -> [CheckedContinuation<Void, Never>] in
             s.generation += 1
-            let w = Array(s.waiters.values)
+            let w = s.waiters.values.map(\.continuation)
             s.waiters.removeAll()
             return w
         }
@@ -389,14 +532,14 @@ final class Wakeup: Sendable {
     }
 
     /// Returns when notified after `generation`, or after `timeout`.
-    func wait(since generation: Int, timeout: Duration) async {
+    func wait(since generation: Int, timeout: Duration, lane: JobLane = .local) async {
         let id = UUID()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                     let now = self.state.withLockedValue { s -> Bool in
                         if s.generation != generation { return true }
-                        s.waiters[id] = c
+                        s.waiters[id] = (lane, c)
                         return false
                     }
                     if now { c.resume() }
@@ -413,7 +556,7 @@ final class Wakeup: Sendable {
     }
 
     private func resume(_ id: UUID) {
-        state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.resume()
+        state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
     }
 }
 
@@ -440,7 +583,8 @@ extension Application {
     }
 }
 
-/// The embedded or standalone worker: `concurrency` loops that each claim one due job at a time.
+/// The embedded or standalone worker: per lane, `concurrency` loops that each claim one due job
+/// of that lane at a time (issue 14 §4: a slow provider fills only the provider lane's loops).
 /// Started by the lifecycle when the process runs jobs; on shutdown the loops stop claiming, finish
 /// the job in hand (up to `drainTimeout`), and the leases of any still running are handed back.
 final class Worker: LifecycleHandler, @unchecked Sendable {
@@ -448,11 +592,13 @@ final class Worker: LifecycleHandler, @unchecked Sendable {
     private var task: Task<Void, Never>?
     private var stopping = false
     let concurrency: Int
+    let providerConcurrency: Int
     let pollInterval: Duration
     let drainTimeout: Duration
 
-    init(concurrency: Int, pollInterval: Duration, drainTimeout: Duration = .seconds(20)) {
+    init(concurrency: Int, providerConcurrency: Int = 4, pollInterval: Duration, drainTimeout: Duration = .seconds(20)) {
         self.concurrency = concurrency
+        self.providerConcurrency = providerConcurrency
         self.pollInterval = pollInterval
         self.drainTimeout = drainTimeout
     }
@@ -463,38 +609,40 @@ final class Worker: LifecycleHandler, @unchecked Sendable {
     func didBootAsync(_ app: Application) async throws { start(app) }
 
     private func start(_ app: Application) {
-        let n = concurrency
+        let n = concurrency, p = providerConcurrency
         let started = lock.withLock { () -> Bool in
             guard task == nil else { return false }
             task = Task {
                 await withTaskGroup(of: Void.self) { group in
-                    for _ in 0..<n { group.addTask { await self.loop(app) } }
+                    for _ in 0..<n { group.addTask { await self.loop(app, lane: .local) } }
+                    for _ in 0..<p { group.addTask { await self.loop(app, lane: .provider) } }
                 }
             }
             return true
         }
         guard started else { return }
-        app.logger.info("worker started", metadata: ["owner": .string(app.jobs.owner), "concurrency": .stringConvertible(n)])
+        app.logger.info("worker started", metadata: ["owner": .string(app.jobs.owner), "concurrency": .stringConvertible(n),
+                                                     "provider_concurrency": .stringConvertible(p)])
     }
 
     var isStopping: Bool { lock.withLock { stopping } }
 
-    private func loop(_ app: Application) async {
+    private func loop(_ app: Application, lane: JobLane) async {
         let queue = app.jobs
         while !isStopping {
             let generation = queue.wakeup.generation
             var job: ClaimedJob? = nil
             do {
-                job = try await queue.claim(limit: 1, now: app.clock.now(), app: app).first
+                job = try await queue.claim(limit: 1, now: app.clock.now(), app: app, lane: lane).first
             } catch {
                 if !isStopping { app.logger.warning("could not claim jobs: \(String(describing: error))") }
             }
             if let job {
-                // There may be more: let another idle loop look while this one works.
-                queue.wakeup.notifyLocal()
+                // There may be more: let another idle loop of this lane look while this one works.
+                queue.wakeup.notifyLocal(lane: lane)
                 await queue.execute(job, app: app)
             } else {
-                await queue.wakeup.wait(since: generation, timeout: pollInterval)
+                await queue.wakeup.wait(since: generation, timeout: pollInterval, lane: lane)
             }
         }
     }

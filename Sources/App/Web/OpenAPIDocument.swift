@@ -15,8 +15,31 @@ enum OpenAPIDocument {
     static let uuid: JSONValue = ["type": "string", "format": "uuid"]
     static let date: JSONValue = ["type": "string", "format": "date"]
     static let dateTime: JSONValue = ["type": "string", "format": "date-time"]
-    static let paise: JSONValue = ["type": "integer", "description": "Money in paise (₹1 = 100)."]
-    static let quantity: JSONValue = ["type": "number", "description": "Quantity in the product's unit, at most 3 decimals."]
+    /// Largest amount the API takes: ₹1,000 crore in paise (issue 14; `Bounds.maxAmount`).
+    static let maxPaise: Int64 = 100_000_000_000
+    /// Largest quantity, in the product's unit (`Bounds.maxQuantityUnits`).
+    static let maxQuantity: Int64 = 1_000_000_000
+    /// A money input or a single price: integer paise from 0 to ₹1,000 crore.
+    static let paise: JSONValue = ["type": "integer", "format": "int64", "minimum": 0, "maximum": .int(maxPaise),
+                                   "description": "Money in paise (₹1 = 100), at most ₹1,000 crore."]
+    /// A payment: integer paise from 1 paisa to ₹1,000 crore.
+    static let positivePaise: JSONValue = ["type": "integer", "format": "int64", "minimum": 1, "maximum": .int(maxPaise),
+                                           "description": "Money in paise (₹1 = 100), more than 0, at most ₹1,000 crore."]
+    /// A computed sum (totals, taxes): integer paise, never negative.
+    static let paiseSum: JSONValue = ["type": "integer", "format": "int64", "minimum": 0, "description": "Money in paise (₹1 = 100)."]
+    /// A balance: integer paise, negative for credit.
+    static let signedPaise: JSONValue = ["type": "integer", "format": "int64", "description": "Money in paise (₹1 = 100); negative: credit."]
+    static let quantity: JSONValue = ["type": "number", "minimum": 0, "maximum": .int(maxQuantity), "multipleOf": .double(0.001),
+                                      "description": "Quantity in the product's unit, at most 3 decimals."]
+    /// A quantity that must be more than zero (invoice lines, restocks).
+    static let positiveQuantity: JSONValue = ["type": "number", "exclusiveMinimum": 0, "maximum": .int(maxQuantity), "multipleOf": .double(0.001),
+                                              "description": "Quantity in the product's unit, more than 0, at most 3 decimals."]
+    /// A stock change: negative when stock went out.
+    static let signedQuantity: JSONValue = ["type": "number", "minimum": .int(-maxQuantity), "maximum": .int(maxQuantity), "multipleOf": .double(0.001),
+                                            "description": "Change in the product's unit, at most 3 decimals; negative: out."]
+    /// GST percent, e.g. 18 or 0.25.
+    static let gstRate: JSONValue = ["type": ["number", "null"], "minimum": 0, "maximum": 40, "multipleOf": .double(0.01),
+                                     "description": "GST percent, 0–40, e.g. 18"]
     static let boolean: JSONValue = ["type": "boolean"]
     static let integer: JSONValue = ["type": "integer"]
     static func nullable(_ s: JSONValue) -> JSONValue {
@@ -67,7 +90,7 @@ enum OpenAPIDocument {
             "Customer": object([
                 "id": uuid, "name": string, "phone": nullable(string), "email": nullable(string), "address": nullable(string),
                 "state": nullable(string), "notes": nullable(string),
-                "balance": ["type": "integer", "description": "Paise; positive: the customer owes; negative: credit."],
+                "balance": ["type": "integer", "format": "int64", "description": "Paise; positive: the customer owes; negative: credit."],
                 "archived": boolean, "created_at": dateTime, "updated_at": dateTime]),
             "CustomerInput": object([
                 "name": string, "phone": ["type": ["string", "null"], "description": "E.164, e.g. +919812345678"], "email": nullable(string),
@@ -75,26 +98,26 @@ enum OpenAPIDocument {
             "Product": object([
                 "id": uuid, "name": string, "unit": string, "sku": nullable(string), "price": paise, "stock": quantity,
                 "low_stock_threshold": quantity, "low_stock": boolean, "hsn": nullable(string),
-                "gst_rate": ["type": ["number", "null"], "description": "Percent, e.g. 18"], "archived": boolean,
+                "gst_rate": gstRate, "archived": boolean,
                 "created_at": dateTime, "updated_at": dateTime]),
             "ProductInput": object([
                 "name": string, "unit": string, "sku": nullable(string), "price": paise, "stock": quantity,
                 "stock_reason": ["type": "string", "description": "PATCH only: reason recorded with a stock adjustment."],
-                "low_stock_threshold": quantity, "hsn": nullable(string), "gst_rate": ["type": ["number", "null"]], "archived": boolean],
+                "low_stock_threshold": quantity, "hsn": nullable(string), "gst_rate": gstRate, "archived": boolean],
                 required: ["name", "price"]),
-            "Restock": object(["quantity": quantity, "reason": nullable(string)], required: ["quantity"]),
+            "Restock": object(["quantity": positiveQuantity, "reason": nullable(string)], required: ["quantity"]),
             "Movement": object([
-                "id": uuid, "delta": quantity, "kind": enumeration(["sale", "void", "restock", "adjustment"]), "reason": string,
+                "id": uuid, "delta": signedQuantity, "kind": enumeration(["sale", "void", "restock", "adjustment"]), "reason": string,
                 "invoice_id": nullable(uuid), "user_id": nullable(uuid), "stock_after": quantity, "created_at": dateTime]),
             "InvoiceItem": object([
                 "id": uuid, "product_id": nullable(uuid), "description": string, "quantity": quantity, "unit": string,
-                "unit_price": paise, "discount": paise, "gst_rate": ["type": ["number", "null"]], "hsn": nullable(string),
-                "taxable": paise, "tax": paise, "total": paise]),
+                "unit_price": paise, "discount": paise, "gst_rate": gstRate, "hsn": nullable(string),
+                "taxable": paiseSum, "tax": paiseSum, "total": paiseSum]),
             "InvoiceLineInput": object([
-                "product_id": nullable(uuid), "description": nullable(string), "quantity": quantity, "unit_price": paise,
-                "discount": paise, "gst_rate": ["type": ["number", "null"]], "unit": nullable(string), "hsn": nullable(string)],
+                "product_id": nullable(uuid), "description": nullable(string), "quantity": positiveQuantity, "unit_price": paise,
+                "discount": paise, "gst_rate": gstRate, "unit": nullable(string), "hsn": nullable(string)],
                 required: ["quantity"]),
-            "UpfrontPayment": object(["amount": paise, "mode": enumeration(paymentModes), "reference": nullable(string)], required: ["amount", "mode"]),
+            "UpfrontPayment": object(["amount": positivePaise, "mode": enumeration(paymentModes), "reference": nullable(string)], required: ["amount", "mode"]),
             "InvoiceInput": object([
                 "customer_id": uuid, "issue_date": date, "due_date": nullable(date), "notes": nullable(string),
                 "items": array(ref("InvoiceLineInput")),
@@ -104,27 +127,27 @@ enum OpenAPIDocument {
                 "id": uuid, "number": nullable(string), "status": enumeration(InvoiceStatus.allCases.map(\.rawValue)),
                 "customer": object(["id": uuid, "name": string, "phone": nullable(string)]),
                 "issue_date": date, "due_date": nullable(date), "notes": nullable(string), "items": array(ref("InvoiceItem")),
-                "subtotal": paise, "discount_total": paise, "tax_total": paise, "total": paise, "amount_paid": paise, "balance_due": paise,
-                "payments": array(object(["payment_id": uuid, "amount": paise, "paid_on": date, "mode": enumeration(paymentModes), "reference": nullable(string)])),
+                "subtotal": paiseSum, "discount_total": paiseSum, "tax_total": paiseSum, "total": paiseSum, "amount_paid": paiseSum, "balance_due": signedPaise,
+                "payments": array(object(["payment_id": uuid, "amount": paiseSum, "paid_on": date, "mode": enumeration(paymentModes), "reference": nullable(string)])),
                 "issued_at": nullable(dateTime), "voided_at": nullable(dateTime), "void_reason": nullable(string),
                 "created_at": dateTime, "updated_at": dateTime]),
             "Issue": object(["payment": ref("UpfrontPayment")]),
             "Void": object(["reason": nullable(string)]),
             "Payment": object([
-                "id": uuid, "customer": object(["id": uuid, "name": string]), "amount": paise, "mode": enumeration(paymentModes),
+                "id": uuid, "customer": object(["id": uuid, "name": string]), "amount": paiseSum, "mode": enumeration(paymentModes),
                 "reference": nullable(string), "paid_on": date, "notes": nullable(string),
-                "unallocated": ["type": "integer", "description": "Paise held as the customer's credit."],
-                "allocations": array(object(["invoice_id": uuid, "invoice_number": nullable(string), "amount": paise])),
+                "unallocated": ["type": "integer", "format": "int64", "minimum": 0, "description": "Paise held as the customer's credit."],
+                "allocations": array(object(["invoice_id": uuid, "invoice_number": nullable(string), "amount": paiseSum])),
                 "created_at": dateTime]),
             "PaymentInput": object([
-                "customer_id": uuid, "amount": paise, "mode": enumeration(paymentModes), "reference": nullable(string),
+                "customer_id": uuid, "amount": positivePaise, "mode": enumeration(paymentModes), "reference": nullable(string),
                 "paid_on": date, "invoice_id": nullable(uuid), "notes": nullable(string)], required: ["customer_id", "amount", "mode"]),
             "Deletion": object(["deleted": boolean, "archived": boolean]),
             "Statement": object([
-                "customer": ref("Customer"), "from": nullable(date), "to": nullable(date), "opening_balance": paise, "closing_balance": paise,
+                "customer": ref("Customer"), "from": nullable(date), "to": nullable(date), "opening_balance": signedPaise, "closing_balance": signedPaise,
                 "entries": array(object([
                     "date": date, "kind": enumeration(["invoice", "payment", "void"]), "reference": string, "description": string,
-                    "debit": paise, "credit": paise, "balance": paise, "invoice_id": nullable(uuid), "payment_id": nullable(uuid)]))]),
+                    "debit": paiseSum, "credit": paiseSum, "balance": signedPaise, "invoice_id": nullable(uuid), "payment_id": nullable(uuid)]))]),
             "CustomerPage": page("Customer"), "ProductPage": page("Product"), "InvoicePage": page("Invoice"),
             "PaymentPage": page("Payment"), "MovementPage": page("Movement"),
             "StaffList": object(["items": array(ref("StaffMember"))]),
@@ -153,6 +176,13 @@ enum OpenAPIDocument {
             "CardEdit": ["type": "object", "description": "The changed fields of the card (see docs/api-contract.md)."],
             "Dashboard": ["type": "object", "description": "Sales, collections, debtors, low stock, a 30-day series and recent activity (see docs/api-contract.md)."],
             "ReportList": object(["items": array(object(["id": string, "title": string, "description": string, "formats": array(string), "period": boolean]))]),
+            "DeadJob": object([
+                "id": uuid, "kind": string,
+                "status": ["type": "string", "enum": ["dead", "failed", "queued"], "description": "dead or failed in the list; queued once retried"],
+                "subject": string, "subject_id": nullable(uuid), "attempts": integer, "max_attempts": integer,
+                "last_error": nullable(string), "failed_at": dateTime],
+                required: ["id", "kind", "status", "subject", "subject_id", "attempts", "max_attempts", "last_error", "failed_at"]),
+            "DeadJobPage": page("DeadJob"),
             "Health": object(["status": string]),
             "Ready": object(["status": string, "database": string, "migrations": string]),
         ]
@@ -171,9 +201,42 @@ enum OpenAPIDocument {
         var query: [(String, String)] = []
         var auth = true
         var idempotent = false
+        /// Media types of a non-JSON success body (downloads).
+        var produces: [String] = []
     }
 
-    static let listQuery: [(String, String)] = [("limit", "Page size, 1–200 (default 50)."), ("cursor", "next_cursor from the previous page.")]
+    static let listQuery: [(String, String)] = [("limit", "Page size, 1–200 (default 50)."), ("cursor", "next_cursor from the previous page; any other value is 400 invalid_cursor.")]
+
+    static let reportFiles: [String] = ReportsController.catalog.flatMap { r in r.formats.map { "\(r.id).\($0)" } }
+    static let pdf = "application/pdf", csv = "text/csv", xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    /// The schema of a query parameter, by its name (the same name means the same thing everywhere).
+    static func querySchema(_ name: String) -> JSONValue {
+        switch name {
+        case "limit": return ["type": "integer", "minimum": 1, "maximum": 200, "default": 50]
+        case "cursor": return ["type": "string"]
+        case "before", "after": return ["type": "string", "pattern": "^[0-9]{1,18}$"]
+        case "from", "to": return date
+        case "customer_id", "workflow_id", "conversation_id": return uuid
+        case "debtors", "archived", "low_stock", "unread", "active": return enumeration(["true", "false"])
+        case "download": return enumeration(["1"])
+        case "mode": return enumeration(paymentModes)
+        case "platform": return enumeration(["whatsapp", "bluesky", "mastodon", "instagram", "simulator"])
+        case "q": return ["type": "string", "maxLength": 100]
+        default: return string
+        }
+    }
+
+    /// The schema of a path parameter, by its name.
+    static func pathSchema(_ name: String) -> JSONValue {
+        switch name {
+        case "id": return uuid
+        case "n": return ["type": "integer", "minimum": 1, "description": "Version number"]
+        case "provider": return enumeration(IntegrationProvider.allCases.map(\.rawValue))
+        case "file": return ["type": "string", "enum": .array(reportFiles.map { .string($0) }), "description": "{report id}.{csv|xlsx|pdf}"]
+        default: return string
+        }
+    }
 
     static var operations: [Op] { baseOperations + messagingOperations + workflowOperations }
 
@@ -181,8 +244,15 @@ enum OpenAPIDocument {
         [
             Op(method: "get", path: "/health", tag: "Operations", summary: "Liveness", response: "Health", auth: false),
             Op(method: "get", path: "/ready", tag: "Operations", summary: "Readiness: database reachable and migrations current", response: "Ready", auth: false),
-            Op(method: "get", path: "/metrics", tag: "Operations", summary: "Prometheus metrics (text format): HTTP by route and status, latency, job queue, runs, outbox, database pool", auth: false),
-            Op(method: "get", path: "/api/v1/openapi.json", tag: "Operations", summary: "This document", auth: false),
+            Op(method: "get", path: "/metrics", tag: "Operations", summary: "Prometheus metrics (text format): HTTP by route and status, latency, job queue, runs, outbox, database pool", auth: false,
+               produces: ["text/plain"]),
+            Op(method: "get", path: "/api/v1/openapi.json", tag: "Operations", summary: "This document", auth: false, produces: ["application/json"]),
+
+            Op(method: "get", path: "/api/v1/ops/dead-jobs", tag: "Operations", summary: "Jobs that ran out of attempts (owner only), newest first",
+               response: "DeadJobPage", query: listQuery),
+            Op(method: "post", path: "/api/v1/ops/dead-jobs/{id}/retry", tag: "Operations", summary: "Queue a dead job again with fresh attempts (owner only)",
+               response: "DeadJob"),
+            Op(method: "delete", path: "/api/v1/ops/dead-jobs/{id}", tag: "Operations", summary: "Discard a dead job (owner only)", status: 204),
 
             Op(method: "post", path: "/api/v1/auth/signup", tag: "Accounts", summary: "Create a user, a business and an owner membership; logs in", body: "Signup", status: 201, response: "Session", auth: false),
             Op(method: "post", path: "/api/v1/auth/login", tag: "Accounts", summary: "Log in (sets the session cookie; rate-limited per email and IP)", body: "Login", response: "Session", auth: false),
@@ -224,7 +294,8 @@ enum OpenAPIDocument {
             Op(method: "delete", path: "/api/v1/invoices/{id}", tag: "Invoices", summary: "Delete a draft", status: 204),
             Op(method: "post", path: "/api/v1/invoices/{id}/issue", tag: "Invoices", summary: "Issue a draft: number, stock, balance and optional payment in one transaction", body: "Issue", response: "Invoice", idempotent: true),
             Op(method: "get", path: "/api/v1/invoices/{id}/pdf", tag: "Invoices",
-               summary: "The invoice as an A4 PDF (GST split, amount in words, UPI QR when a UPI ID is set)", query: [("download", "1: as an attachment")]),
+               summary: "The invoice as an A4 PDF (GST split, amount in words, UPI QR when a UPI ID is set)", query: [("download", "1: as an attachment")],
+               produces: [pdf]),
             Op(method: "post", path: "/api/v1/invoices/{id}/void", tag: "Invoices", summary: "Void: stock returns, balance reverses, payments become credit", body: "Void", response: "Invoice", idempotent: true),
 
             Op(method: "get", path: "/api/v1/payments", tag: "Payments", summary: "List payments", response: "PaymentPage",
@@ -233,12 +304,14 @@ enum OpenAPIDocument {
             Op(method: "get", path: "/api/v1/payments/{id}", tag: "Payments", summary: "Get a payment with its allocations", response: "Payment"),
 
             Op(method: "get", path: "/api/v1/events", tag: "Reports",
-               summary: "Server-Sent Events of the business: invoice.updated, payment.recorded, stock.updated; each data is {type, id, at, data}"),
+               summary: "Server-Sent Events of the business: invoice.updated, payment.recorded, stock.updated; each data is {type, id, at, data}",
+               produces: ["text/event-stream"]),
             Op(method: "get", path: "/api/v1/dashboard", tag: "Reports", summary: "Dashboard figures, computed from the database", response: "Dashboard"),
             Op(method: "get", path: "/api/v1/reports", tag: "Reports", summary: "Available exports", response: "ReportList"),
             Op(method: "get", path: "/api/v1/reports/{file}", tag: "Reports",
                summary: "Download an export: {id}.csv with id inventory, sales-by-product, sales-by-customer, ledger, aging-debtors or payments",
-               query: [("from", "YYYY-MM-DD (period reports; default: start of this month)"), ("to", "YYYY-MM-DD (default: today)"), ("customer_id", "ledger/payments: one customer")]),
+               query: [("from", "YYYY-MM-DD (period reports; default: start of this month)"), ("to", "YYYY-MM-DD (default: today)"), ("customer_id", "ledger/payments: one customer")],
+               produces: [csv, xlsx, pdf]),
 
             Op(method: "post", path: "/api/v1/assistant/messages", tag: "Assistant",
                summary: "Send a message (JSON text, or multipart `audio`); replies with text, an optional card and what is still missing",
@@ -253,30 +326,31 @@ enum OpenAPIDocument {
     }
 
     static let errorResponses: [(String, String)] = [
-        ("400", "Malformed request"), ("401", "Not logged in"), ("403", "Forbidden or CSRF token missing"), ("404", "Not found"),
-        ("409", "Conflict, e.g. insufficient_stock"), ("413", "Body too large"), ("422", "Validation failed; details.fields names them"),
-        ("429", "Rate limited"),
+        ("400", "Malformed request (invalid_json, bad_request), or invalid_cursor"), ("401", "Not logged in"), ("403", "Forbidden or CSRF token missing"),
+        ("404", "Not found"), ("409", "Conflict, e.g. insufficient_stock"), ("413", "Body too large"),
+        ("422", "Validation failed (validation_failed, amount_too_large); details.fields names them"), ("429", "Rate limited"),
     ]
 
     static let document: JSONValue = build()
+
+    static func errorResponse(_ description: String) -> JSONValue {
+        ["description": .string(description), "content": ["application/json": ["schema": ref("Error")]]]
+    }
 
     static func build() -> JSONValue {
         var paths: [String: [String: JSONValue]] = [:]
         for op in operations {
             var o: [String: JSONValue] = ["summary": .string(op.summary), "tags": [.string(op.tag)],
-                                          "operationId": .string(op.method + op.path.replacingOccurrences(of: "/", with: "_"))]
+                                          "operationId": .string(op.method + op.path.replacingOccurrences(of: "/", with: "_")
+                                              .replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: ""))]
             var params: [JSONValue] = []
-            if op.path.contains("{id}") {
-                params.append(["name": "id", "in": "path", "required": true, "schema": uuid])
-            }
-            if op.path.contains("{provider}") {
-                params.append(["name": "provider", "in": "path", "required": true, "schema": enumeration(IntegrationProvider.allCases.map(\.rawValue))])
-            }
-            if op.path.contains("{file}") {
-                params.append(["name": "file", "in": "path", "required": true, "schema": string, "description": "e.g. inventory.csv"])
+            // Every {name} in the path is declared.
+            for part in op.path.split(separator: "/") where part.hasPrefix("{") && part.hasSuffix("}") {
+                let name = String(part.dropFirst().dropLast())
+                params.append(["name": .string(name), "in": "path", "required": true, "schema": pathSchema(name)])
             }
             for (name, desc) in op.query {
-                params.append(["name": .string(name), "in": "query", "required": false, "description": .string(desc), "schema": string])
+                params.append(["name": .string(name), "in": "query", "required": false, "description": .string(desc), "schema": querySchema(name)])
             }
             if op.idempotent {
                 params.append(["name": "Idempotency-Key", "in": "header", "required": false,
@@ -291,11 +365,24 @@ enum OpenAPIDocument {
             var responses: [String: JSONValue] = [:]
             if let r = op.response {
                 responses[String(op.status)] = ["description": "OK", "content": ["application/json": ["schema": ref(r)]]]
+            } else if !op.produces.isEmpty {
+                let file: JSONValue = ["type": "string", "format": "binary"]
+                responses[String(op.status)] = ["description": "The file", "content": .object(Dictionary(uniqueKeysWithValues: op.produces.map { type -> (String, JSONValue) in
+                    (type, ["schema": type == "application/json" ? ["type": "object"] : file])
+                }))]
             } else {
                 responses[String(op.status)] = ["description": op.status == 204 ? "No content" : "OK"]
             }
             for (code, desc) in errorResponses where op.auth || ["400", "409", "413", "422", "429", "401"].contains(code) {
-                responses[code] = ["description": .string(desc), "content": ["application/json": ["schema": ref("Error")]]]
+                responses[code] = errorResponse(desc)
+            }
+            if op.body != nil {
+                responses["415"] = errorResponse(op.body == "AssistantMessage"
+                    ? "unsupported_media_type: the body is neither JSON nor multipart/form-data"
+                    : "unsupported_media_type: the body is not JSON (Content-Type: application/json)")
+            }
+            if op.path.hasPrefix("/api/") {
+                responses["503"] = ["$ref": "#/components/responses/Busy"]
             }
             o["responses"] = .object(responses)
             if !op.auth { o["security"] = [] }
@@ -310,6 +397,11 @@ enum OpenAPIDocument {
             "paths": .object(paths.mapValues { .object($0) }),
             "components": [
                 "schemas": .object(schemas),
+                "responses": [
+                    "Busy": ["description": "busy: the database is momentarily overloaded or contended; nothing was changed. Retry after Retry-After seconds.",
+                             "headers": ["Retry-After": ["description": "Seconds to wait before retrying", "schema": ["type": "integer", "minimum": 1]]],
+                             "content": ["application/json": ["schema": ref("Error")]]],
+                ],
                 "securitySchemes": [
                     "cookieAuth": ["type": "apiKey", "in": "cookie", "name": "munim_session"],
                     "bearerAuth": ["type": "http", "scheme": "bearer"],

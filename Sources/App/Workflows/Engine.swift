@@ -92,10 +92,18 @@ enum WorkflowEngine {
     /// database hiccup) rather than of the node.
     static let infraAttempts = 3
 
+    /// A `run.step` job's payload. Nodes that call a service run in the provider lane, so their
+    /// timeouts never hold up inbound messages and local steps (issue 14 §4).
+    static func stepPayload(runID: UUID, nodeID: String, spec: NodeSpec?) -> JSONValue {
+        var payload: [String: JSONValue] = ["run_id": .string(runID.uuidString), "node_id": .string(nodeID)]
+        if spec?.network == true { payload["lane"] = .string(JobLane.provider.rawValue) }
+        return .object(payload)
+    }
+
     static func register(_ app: Application) {
         let lease = TimeInterval(app.munimConfig.stepLeaseSeconds)
-        app.jobs.register(JobHandler(kind: startKind, lease: 30) { try await start($0) })
-        app.jobs.register(JobHandler(kind: stepKind, lease: lease) { try await step($0) })
+        app.jobs.register(JobHandler(kind: startKind, lease: 30, died: DeadJobs.runDied) { try await start($0) })
+        app.jobs.register(JobHandler(kind: stepKind, lease: lease, died: DeadJobs.runDied) { try await step($0) })
         WorkflowTriggers.register(app)
         // Create the shared per-process state now, not lazily from concurrent tasks.
         _ = app.blueprints
@@ -545,10 +553,9 @@ enum WorkflowEngine {
             let s = newStep(run, node: id, status: .queued, now: now)
             try await s.create(on: tx)
             steps.append(s)
-            let attempts = entry.blueprint.node(id).flatMap { NodeCatalog.spec(for: $0) }?.defaultAttempts ?? 1
-            try await JobQueue.enqueue(stepKind, businessID: run.businessID,
-                                       payload: ["run_id": .string(run.id!.uuidString), "node_id": .string(id)],
-                                       runAt: now, maxAttempts: attempts + infraAttempts, on: tx)
+            let spec = entry.blueprint.node(id).flatMap { NodeCatalog.spec(for: $0) }
+            try await JobQueue.enqueue(stepKind, businessID: run.businessID, payload: stepPayload(runID: run.id!, nodeID: id, spec: spec),
+                                       runAt: now, maxAttempts: (spec?.defaultAttempts ?? 1) + infraAttempts, on: tx)
             adv.steps.append((id, .queued, nil, nil))
             adv.queuedJobs = true
         }

@@ -155,7 +155,7 @@ enum LedgerNodes {
     static func adjustStock(_ ctx: StepContext, _ tx: any Database) async throws -> NodeResult {
         let productID = try uuid(ctx, "product_id")
         guard let q = try ctx.number("quantity"), q >= 0 else { throw NodeFailure.permanent("quantity must be a number, zero or more") }
-        let quantity = Quantity(thousandths: Int64((q * 1000).rounded()))
+        guard let quantity = Quantity(exactly: q) else { throw NodeFailure.permanent("quantity must be at most \(Bounds.maxQuantityUnits)") }
         let p = try await service(ctx, tx).adjustStock(productID, quantity: quantity, mode: ctx.string("mode") ?? "add", reason: ctx.string("reason"))
         return NodeResult(output: ["product_id": .string(p.id!.uuidString), "stock": .double(Double(p.stock) / 1000)])
     }
@@ -171,7 +171,7 @@ enum LedgerNodes {
         let today = try await s.today()
         let late = try await Invoice.query(on: ctx.app.db).filter(\.$businessID == ctx.businessID).filter(\.$customerID == id)
             .filter(\.$status ~~ InvoiceStatus.open).filter(\.$dueDate != nil).filter(\.$dueDate < today).all()
-        let overdue = late.reduce(Int64(0)) { $0 + max(0, $1.total - $1.amountPaid) }
+        let overdue = try Money.sum(late.map { max(0, $0.total - $0.amountPaid) }, field: "total_due")
         return NodeResult(output: ["customer_id": .string(c.id!.uuidString), "name": .string(c.name),
                                    "phone": c.phone.map(WValue.string) ?? .null, "balance": .int(c.balance), "overdue": .int(overdue)])
     }
@@ -185,7 +185,7 @@ enum LedgerNodes {
             ["customer_id": .string(c.id!.uuidString), "name": .string(c.name), "phone": c.phone.map(WValue.string) ?? .null,
              "balance": .int(c.balance)]
         }
-        return NodeResult(output: ["debtors": .array(list), "count": .int(Int64(rows.count)), "total_due": .int(rows.reduce(0) { $0 + $1.balance })])
+        return NodeResult(output: ["debtors": .array(list), "count": .int(Int64(rows.count)), "total_due": .int(try Money.sum(rows.map(\.balance), field: "total_due"))])
     }
 
     static func findProduct(_ ctx: StepContext) async throws -> NodeResult {
@@ -206,6 +206,6 @@ enum LedgerNodes {
         let from = Periods.add(days: -days, to: try await readService(ctx).today())
         let rows = try await Invoice.query(on: ctx.app.db).filter(\.$businessID == ctx.businessID)
             .filter(\.$status ~~ [.issued, .partiallyPaid, .paid]).filter(\.$issueDate >= from).all()
-        return NodeResult(output: ["total": .int(rows.reduce(0) { $0 + $1.total }), "count": .int(Int64(rows.count)), "period": .string(period)])
+        return NodeResult(output: ["total": .int(try Money.sum(rows.map(\.total), field: "total")), "count": .int(Int64(rows.count)), "period": .string(period)])
     }
 }

@@ -287,10 +287,10 @@ struct WorkflowsController {
                 s.wakeAt = nil
                 s.updatedAt = now
                 try await s.update(on: tx)
-                let attempts = entry.blueprint.node(s.nodeID).flatMap { NodeCatalog.spec(for: $0) }?.defaultAttempts ?? 1
+                let spec = entry.blueprint.node(s.nodeID).flatMap { NodeCatalog.spec(for: $0) }
                 try await JobQueue.enqueue(WorkflowEngine.stepKind, businessID: run.businessID,
-                                           payload: ["run_id": .string(id.uuidString), "node_id": .string(s.nodeID)],
-                                           runAt: now, maxAttempts: attempts + WorkflowEngine.infraAttempts, on: tx)
+                                           payload: WorkflowEngine.stepPayload(runID: id, nodeID: s.nodeID, spec: spec),
+                                           runAt: now, maxAttempts: (spec?.defaultAttempts ?? 1) + WorkflowEngine.infraAttempts, on: tx)
             }
             run.status = .running
             run.error = nil

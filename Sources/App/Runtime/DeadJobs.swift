@@ -1,0 +1,161 @@
+import Fluent
+import SQLKit
+import Vapor
+
+/// Jobs that will not run again (issue 14 §2): `dead` (the worker stopped while running them
+/// `max_attempts` times) or `failed` (their handler gave up). What each was for shows the failure
+/// where the owner looks, and the owner sees, retries or discards them on the Operations page.
+enum DeadJobs {
+    /// What to tell the open pages once the transaction that retired the job has committed.
+    typealias AfterCommit = @Sendable () -> Void
+
+    // MARK: showing the failure on the subject
+
+    /// An inbound message that could not be processed: the inbox shows why, and it is not routed again.
+    @Sendable static func inboundRouteDied(_ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> AfterCommit? {
+        guard case .string(let raw)? = job.payload["message_id"], let id = UUID(uuidString: raw) else { return nil }
+        try await Message.query(on: tx).filter(\.$id == id)
+            .set(\.$errorCode, to: "processing_failed")
+            .set(\.$errorMessage, to: "Munim could not process this message (\(job.reason)). See Operations.")
+            .set(\.$routedAt, to: app.clock.now()).set(\.$updatedAt, to: app.clock.now())
+            .update()
+        guard let m = try await Message.find(id, on: tx) else { return nil }
+        return { MessagingService.publishUpdated(app, m) }
+    }
+
+    /// An outgoing message whose sending kept stopping the worker: failed, like a provider refusal.
+    @Sendable static func outboxDied(_ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> AfterCommit? {
+        guard case .string(let raw)? = job.payload["outbox_id"], let id = UUID(uuidString: raw),
+              let item = try await OutboxItem.find(id, on: tx) else { return nil }
+        let text = "Sending stopped the worker (\(job.reason))."
+        try await OutboxItem.query(on: tx).filter(\.$id == id).set(\.$status, to: "failed")
+            .set(\.$errorCode, to: "worker_stopped").set(\.$errorMessage, to: text).set(\.$updatedAt, to: app.clock.now()).update()
+        try await Message.query(on: tx).filter(\.$id == item.messageID).set(\.$status, to: .failed)
+            .set(\.$errorCode, to: "worker_stopped").set(\.$errorMessage, to: text).set(\.$updatedAt, to: app.clock.now()).update()
+        guard let m = try await Message.find(item.messageID, on: tx) else { return nil }
+        return { MessagingService.publishUpdated(app, m) }
+    }
+
+    /// A workflow run whose step (or start) kept stopping the worker: the step and the run fail
+    /// with the reason, shown on the run page.
+    @Sendable static func runDied(_ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> AfterCommit? {
+        guard case .string(let raw)? = job.payload["run_id"], let runID = UUID(uuidString: raw),
+              let run = try await WorkflowEngine.lockRun(runID, on: tx), !run.status.isFinished else { return nil }
+        let now = app.clock.now()
+        var where_ = "run"
+        if case .string(let node)? = job.payload["node_id"] {
+            where_ = node
+            try await RunStep.query(on: tx).filter(\.$runID == runID).filter(\.$nodeID == node)
+                .set(\.$status, to: .failed).set(\.$error, to: "The worker stopped while running this step \(job.attempts) times.")
+                .set(\.$finishedAt, to: now).set(\.$updatedAt, to: now).update()
+        }
+        let adv = try await WorkflowEngine.finishRun(run, status: .failed, error: "\(where_): \(job.reason)", app: app, now: now, on: tx)
+        return { adv.publish(app) }
+    }
+
+    // MARK: the API
+
+    struct ItemDTO: Content {
+        let id: UUID
+        let kind: String
+        let status: String
+        let subject: String
+        @NullEncoded var subjectID: UUID?
+        let attempts: Int
+        let maxAttempts: Int
+        @NullEncoded var lastError: String?
+        let failedAt: Date
+
+        init(_ j: JobRow) {
+            id = j.id!
+            kind = j.kind
+            status = j.status
+            let payload = (try? JSONDecoder().decode(JSONValue.self, from: Data(j.payload.utf8))) ?? .null
+            (subject, subjectID) = DeadJobs.subject(kind: j.kind, payload: payload)
+            attempts = j.attempts
+            maxAttempts = j.maxAttempts
+            lastError = j.lastError
+            failedAt = j.updatedAt
+        }
+    }
+
+    /// What a job was for, in words, and the id of that thing when it has one.
+    static func subject(kind: String, payload: JSONValue) -> (String, UUID?) {
+        func id(_ key: String) -> UUID? {
+            if case .string(let s)? = payload[key] { return UUID(uuidString: s) }
+            return nil
+        }
+        func text(_ key: String) -> String? {
+            if case .string(let s)? = payload[key], !s.isEmpty { return s }
+            return nil
+        }
+        switch kind {
+        case "inbound.receive": return ("Incoming WhatsApp message" + (text("from").map { " from \($0)" } ?? ""), id("channelID"))
+        case "inbound.route": return ("Incoming message", id("message_id"))
+        case "outbox.send": return ("Outgoing message", id("outbox_id"))
+        case "channel.verify": return ("Channel check", id("channel_id"))
+        case "channel.poll": return ("Channel polling", id("channel_id"))
+        case WorkflowEngine.stepKind: return ("Workflow step" + (text("node_id").map { " \($0)" } ?? ""), id("run_id"))
+        case WorkflowEngine.startKind: return ("Workflow run start", id("run_id"))
+        default: return (kind, nil)
+        }
+    }
+
+    static let givenUp = ["dead", "failed"]
+
+    struct Controller {
+        func register(_ api: any RoutesBuilder) {
+            let ops = api.grouped("ops", "dead-jobs")
+            ops.get(use: list)
+            ops.post(":id", "retry", use: retry)
+            ops.delete(":id", use: discard)
+        }
+
+        func owner(_ req: Request) throws -> Principal {
+            let p = try req.principal
+            guard p.role == .owner else { throw APIError.forbidden("Only the owner can see and retry failed jobs.") }
+            return p
+        }
+
+        @Sendable func list(req: Request) async throws -> Page<ItemDTO> {
+            let p = try owner(req)
+            let page = try PageRequest(req)
+            let rows = try await JobRow.query(on: req.db).filter(\.$businessID == p.businessID).filter(\.$status ~~ DeadJobs.givenUp)
+                .sort(\.$updatedAt, .descending).sort(\.$id).paged(page).all()
+            return page.page(rows.map(ItemDTO.init))
+        }
+
+        func job(_ req: Request, _ p: Principal) async throws -> JobRow {
+            guard let raw = req.parameters.get("id"), let id = UUID(uuidString: raw) else {
+                throw APIError.badRequest("The id in the path is not a valid id.")
+            }
+            guard let j = try await JobRow.query(on: req.db).filter(\.$businessID == p.businessID).filter(\.$id == id)
+                .filter(\.$status ~~ DeadJobs.givenUp).first() else { throw APIError.notFound("Failed job") }
+            return j
+        }
+
+        /// Back to the queue with fresh attempts, due now.
+        @Sendable func retry(req: Request) async throws -> ItemDTO {
+            let p = try owner(req)
+            let j = try await job(req, p)
+            let now = req.now
+            try await req.store.write(req.db) { tx in
+                try await JobRow.query(on: tx).filter(\.$id == j.id!).filter(\.$status ~~ DeadJobs.givenUp)
+                    .set(\.$status, to: "queued").set(\.$attempts, to: 0).set(\.$runAt, to: now)
+                    .set(\.$leaseOwner, to: nil).set(\.$leaseUntil, to: nil).set(\.$updatedAt, to: now).update()
+            }
+            req.application.jobs.wakeup.notify()
+            guard let fresh = try await JobRow.find(j.id!, on: req.db) else { throw APIError.notFound("Failed job") }
+            return ItemDTO(fresh)
+        }
+
+        @Sendable func discard(req: Request) async throws -> HTTPStatus {
+            let p = try owner(req)
+            let j = try await job(req, p)
+            try await req.store.write(req.db) { tx in
+                try await JobRow.query(on: tx).filter(\.$id == j.id!).filter(\.$status ~~ DeadJobs.givenUp).delete()
+            }
+            return .noContent
+        }
+    }
+}
