@@ -857,7 +857,12 @@ function createThread(id, known, hooks) {
       h('time', { datetime: m.created_at || '', title: fullTime(m.created_at) }, shortTime(m.created_at)),
       out ? statusTick(m.status) : null),
     failed ? h('p', { class: 'msg-error', testid: 'message-error', role: 'note' },
-      'Not delivered', m.error_code ? ` (${m.error_code})` : '', m.error_message ? `: ${m.error_message}` : '.') : null);
+      'Not delivered', m.error_code ? ` (${m.error_code})` : '', m.error_message ? `: ${m.error_message}` : '.') : null,
+    // An incoming message whose processing kept stopping the worker (issue 14 §2): say so here,
+    // where the owner reads it, with the way to Operations.
+    !out && m.error_code === 'processing_failed' ? h('p', { class: 'msg-error', testid: 'message-error', role: 'note' },
+      m.error_message || 'Munim could not process this message.', ' ',
+      h('a', { href: '#/operations' }, 'Open Operations')) : null);
   }
 
   const nearBottom = () => log.scrollHeight - log.scrollTop - log.clientHeight < 80;

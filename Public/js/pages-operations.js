@@ -30,6 +30,7 @@ const STATUS_BADGES = {
   dead: ['Worker stopped', 'danger', 'The worker stopped while running this job, every time it was tried.'],
   failed: ['Failed', 'danger', 'This job failed after its retries.'],
   queued: ['Queued', 'info', 'Back in the queue: it runs again shortly.'],
+  running: ['Running', 'info', 'A worker has picked it up again.'],
 };
 
 function statusBadge(status) {
@@ -127,7 +128,9 @@ export function operationsPage(ctx) {
         item.status = (updated && updated.status) || 'queued';
         li.dataset.status = item.status;
         fill(status, statusBadge(item.status));
-        fill(actions, h('span', { class: 'ops-queued-note', testid: 'ops-queued-note' }, 'Back in the queue. It runs again shortly.'));
+        // A worker may pick it up before the reply is written: the reply then says "running".
+        fill(actions, h('span', { class: 'ops-queued-note', testid: 'ops-queued-note' },
+          item.status === 'running' ? 'Running again now.' : 'Back in the queue. It runs again shortly.'));
         items = items.filter((i) => i !== item);
         toast(`${kindLabel(item.kind)} queued to run again.`, 'success');
       } catch (e) {

@@ -58,6 +58,7 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
     }
     app.migrations.add(Migrations.all)
     app.webhookChannels = WebhookChannelCache()
+    _ = app.providerGuard  // created here, not lazily from concurrent jobs
     app.jobIntake = GroupCommit(store: app.store, db: app.db, singleStatement: true) { jobs, tx in
         try await JobQueue.insertMany(jobs, on: tx)
         return jobs.map { _ in () }

@@ -474,16 +474,18 @@ struct Sentence {
         if hasAny(["instagram", "insta", "ig"]) { platform = .string("instagram") }
         else if hasAny(["bluesky", "bsky"]) || phrase("blue sky") { platform = .string("bluesky") }
         else if has("pixelfed") { platform = .string("pixelfed") }
-        // content: after "about"/"saying"/"regarding"/":" in the original text
-        let lower = text.lowercased()
+        // content: after "about"/"saying"/"regarding"/":" in the original text. Searched in `text` itself,
+        // case-insensitively: a range found in `text.lowercased()` does not index `text` when lowercasing
+        // changes the length ("İ" → "i̇"), and used to trap.
+        func find(_ marker: String) -> Range<String.Index>? { text.range(of: marker, options: .caseInsensitive) }
         var content = ""
         for marker in [": ", " saying ", " that says ", " about ", " regarding ", " announcing ", " on ", " for "] {
-            if let r = lower.range(of: marker) {
+            if let r = find(marker) {
                 content = String(text[r.upperBound...])
                 break
             }
         }
-        if content.isEmpty, let r = lower.range(of: " ke baare mein") ?? lower.range(of: " ke bare mein") ?? lower.range(of: " ke baare me") ?? lower.range(of: " par ") {
+        if content.isEmpty, let r = find(" ke baare mein") ?? find(" ke bare mein") ?? find(" ke baare me") ?? find(" par ") {
             content = String(text[..<r.lowerBound])
             let drop: Set<String> = ["instagram", "insta", "bluesky", "pixelfed", "post", "pe", "par", "ek", "a", "draft", "likho", "banao"]
             content = content.split(separator: " ").filter { !drop.contains($0.lowercased()) }.joined(separator: " ")
@@ -495,7 +497,7 @@ struct Sentence {
         content = content.trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: ".,;:\"'")))
         // strip a trailing "on instagram" / "for bluesky"
         for suffix in [" on instagram", " for instagram", " on bluesky", " for bluesky", " on pixelfed", " for pixelfed", " on insta", " for insta", " with image", " with this image", " with photo"] {
-            if content.lowercased().hasSuffix(suffix) { content = String(content.dropLast(suffix.count)) }
+            if let r = content.range(of: suffix, options: [.caseInsensitive, .anchored, .backwards]) { content = String(content[..<r.lowerBound]) }
         }
         let e: [String: NLUValue] = ["platform": platform, "content": content.isEmpty ? .null : .string(content), "image_url": url.map { .string($0) } ?? .null]
         return result(.draftSocialPost, e, platform == .null ? 0.75 : 0.9)

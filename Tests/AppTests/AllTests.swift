@@ -128,6 +128,7 @@ struct OperationsTests {
     @Test func metricsOnSQLite() async throws { try await ClusterScenarios.metrics(.sqlite) }
     @Test func concurrentFirstMessagesOnSQLite() async throws { try await ClusterScenarios.concurrentFirstMessagesShareOneContact(.sqlite) }
     @Test func jsonLogLines() throws { try ClusterScenarios.jsonLogLines() }
+    @Test func providerBreakerOpensAndCloses() async throws { try await ReliabilityScenarios.breakerOpensAndCloses() }
     @Test func clusterPayloadsStayUnderTheLimit() throws { try ClusterScenarios.payloadPacking() }
 }
 

@@ -529,7 +529,7 @@ enum MessagingScenarios {
             try await s.app.jobs.drain(app: s.app, maxJobs: 1)  // stores it; routing (the bot's reply) waits
             let fresh = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(first)/messages?after=\(newer)")
             #expect(fresh.items.map { $0["text"] as? String } == ["newest"])
-            #expect(try await s.client.send(.GET, "/api/v1/inbox/sessions/\(first)/messages?before=x").status == .unprocessableEntity)
+            #expect(try await s.client.send(.GET, "/api/v1/inbox/sessions/\(first)/messages?before=x").errorCode == "invalid_cursor")  // issue 14
 
             // Bot toggle, and validation.
             let off = try await s.client.send(.POST, "/api/v1/inbox/sessions/\(first)/bot", json: ["active": false])

@@ -295,6 +295,36 @@ enum ReliabilityScenarios {
 
     // MARK: §4 a slow provider never delays inbound messages
 
+    /// The circuit breaker opens after three unanswered calls in a row, fails fast during the
+    /// cool-down, lets a trial call through after it, and closes on an answer.
+    static func breakerOpensAndCloses() async throws {
+        struct Unanswered: Error {}
+        struct Refused: Error {}
+        let clock = TestClock()
+        let guard_ = ProviderGuard(perProvider: 2, threshold: 3, coolDown: 30)
+        func call(_ outcome: Error?) async throws -> Int {
+            try await guard_.run("p", clock: clock.appClock, unanswered: { $0 is Unanswered }) {
+                if let outcome { throw outcome }
+                return 1
+            }
+        }
+        // An answer that is an error (a 4xx) does not count.
+        for _ in 0..<5 { _ = try? await call(Refused()) }
+        #expect(!guard_.isOpen("p", now: clock.now))
+        for _ in 0..<3 { _ = try? await call(Unanswered()) }
+        #expect(guard_.isOpen("p", now: clock.now))
+        await #expect(throws: ProviderGuard.Open.self) { try await call(nil) }
+        clock.advance(31)
+        // One more unanswered trial re-opens it at once; an answer closes it.
+        _ = try? await call(Unanswered())
+        #expect(guard_.isOpen("p", now: clock.now))
+        clock.advance(31)
+        #expect(try await call(nil) == 1)
+        #expect(!guard_.isOpen("p", now: clock.now))
+        _ = try? await call(Unanswered())
+        #expect(!guard_.isOpen("p", now: clock.now), "one failure after a success does not open it")
+    }
+
     /// A TCP port that accepts connections (the kernel completes the handshake) and never answers.
     final class BlackHole: @unchecked Sendable {
         let fd: Int32
@@ -347,15 +377,17 @@ enum ReliabilityScenarios {
                 }
             }
             app.jobs.wakeup.notify()
-            // Wait (by condition) until the provider lane is full of hanging calls.
+            // Wait (by condition) until Twilio holds all the slots it may: its per-provider cap. The
+            // other verifications wait their turn in the queue instead of holding worker loops.
+            let cap = app.providerGuard.perProvider
             let deadline = Date().addingTimeInterval(60)
+            var running = 0
             while Date() < deadline {
-                let running = try await JobRow.query(on: app.db).filter(\.$kind == "channel.verify").filter(\.$status == "running").count()
-                if running >= app.munimConfig.providerConcurrency { break }
+                running = try await JobRow.query(on: app.db).filter(\.$kind == "channel.verify").filter(\.$status == "running").count()
+                if running >= cap { break }
                 try await Task.sleep(for: .milliseconds(20))
             }
-            #expect(try await JobRow.query(on: app.db).filter(\.$kind == "channel.verify").filter(\.$status == "running").count()
-                    == app.munimConfig.providerConcurrency)
+            #expect(running == cap, "\(running) verifications hanging, cap \(cap)")
 
             // A signed delivery now reaches the inbox without waiting for any of them.
             let signer = TwilioSigner(publicBase: MessagingScenarios.publicBase, authToken: FakeTwilio.authToken)
@@ -379,7 +411,11 @@ enum ReliabilityScenarios {
                 try await Task.sleep(for: .milliseconds(10))
             }
             let elapsed = try #require(arrived, "the delivery never reached the inbox")
-            #expect(elapsed < 1.0, "the delivery took \(elapsed) s to reach the inbox")
+            // Issue 14 §4: 29 s before lanes; 0.1–0.3 s on a quiet machine now. The bound leaves room
+            // for a CI machine running other suites on the same two cores.
+            print("slow provider: delivery reached the inbox in \(String(format: "%.3f", elapsed)) s")
+            #expect(elapsed < 3.0, "the delivery took \(elapsed) s to reach the inbox")
+            #expect(try await JobRow.query(on: app.db).filter(\.$kind == "channel.verify").filter(\.$status == "running").count() <= cap)
             hole.close()
         }
     }

@@ -197,6 +197,16 @@ struct HugeNumberTests {
         #expect(r2.entities["amount"] ?? .null == .null)
     }
 
+    @Test func socialPostWithLengthChangingLowercase() {
+        // "İ".lowercased() is two scalars: a range found in the lowercased text used to index the
+        // original past its end and trap (found by scripts/fuzz)
+        let r = plain.parse(String(repeating: "İ", count: 30) + " instagram post: x")
+        #expect(r.intent == .draftSocialPost)
+        #expect(r.entities["content"] == "x")
+        let r2 = plain.parse("İİİ draft a post for Instagram about Diwali sale On Instagram")
+        #expect(r2.entities["content"] == "Diwali sale")
+    }
+
     @Test func normalizedDropsUnrepresentableLLMNumbers() throws {
         // the LLM path: JSON numbers the model may send
         let json = #"{"amount": 1e19, "customer": "Ramesh"}"#

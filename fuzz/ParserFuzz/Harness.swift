@@ -42,9 +42,26 @@ func fail(_ what: String, _ input: String) -> Never {
 
 // MARK: text
 
-func checkIntent(_ r: ParsedIntent, _ text: String) {
+/// `fromParser`: every number in the offline parser's output is checked; for the LLM path (entities
+/// decoded from arbitrary JSON, then normalized) only the schema's money and quantity fields are, since
+/// values under other keys ("customer": [1e300]) pass through untouched and the App reads them as absent.
+func checkIntent(_ r: ParsedIntent, _ text: String, fromParser: Bool = true) {
     guard r.confidence.isFinite, (0...1).contains(r.confidence) else { fail("confidence \(r.confidence)", text) }
-    guard r.engine == "offline" else { fail("engine \(r.engine)", text) }
+    guard !fromParser || r.engine == "offline" else { fail("engine \(r.engine)", text) }
+    if !fromParser {
+        func checkFields(_ o: [String: NLUValue]) {
+            for k in ["amount", "amount_paid", "discount", "unit_price"] {
+                if case .number(let d)? = o[k] { fail("\(k) = .number(\(d)) after normalizing", text) }
+            }
+            if case .number(let d)? = o["quantity"], !(d.isFinite && abs(d * 1000) < int64Limit) { fail("quantity = \(d)", text) }
+        }
+        checkFields(r.entities)
+        if r.intent == .createInvoice, case .array(let items)? = r.entities["items"] {
+            for case .object(let o) in items { checkFields(o) }
+        }
+        do { _ = try JSONEncoder().encode(r) } catch { fail("JSONEncoder: \(error)", text) }
+        return
+    }
     func walk(_ key: String, _ v: NLUValue) {
         switch v {
         case .number(let d):
@@ -144,8 +161,8 @@ func fuzzJSON(_ data: Data, _ input: String) {
     // the LLM path: whatever entities the model returns are normalized for every intent
     if let e = try? dec.decode([String: NLUValue].self, from: data) {
         for intent in IntentName.allCases {
-            let r = ParsedIntent.normalized(intent: intent, entities: e, confidence: 0.9, engine: "offline")
-            checkIntent(r, input)
+            let r = ParsedIntent.normalized(intent: intent, entities: e, confidence: 0.9, engine: "llm")
+            checkIntent(r, input, fromParser: false)
         }
     }
 }

@@ -67,7 +67,8 @@ struct IdempotencyMiddleware: AsyncMiddleware {
             let taken: Bool = try await req.store.write(db) { tx in
                 let rows = try await tx.sql.update(IdempotencyRecord.schema)
                     .set("lease_until", to: now.addingTimeInterval(lease))
-                    .where("id", .equal, existing.id!).where("lease_until", .equal, existing.leaseUntil ?? existing.createdAt)
+                    // Compared with now, not with the value read back: SQLite rounds dates on reading.
+                    .where("id", .equal, existing.id!).where("lease_until", .lessThan, now)
                     .where(SQLColumn("committed_at"), .is, SQLLiteral.null).where(SQLColumn("status"), .is, SQLLiteral.null)
                     .returning("id").all()
                 return !rows.isEmpty

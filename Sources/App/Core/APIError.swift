@@ -99,6 +99,11 @@ struct APIErrorMiddleware: AsyncMiddleware {
             return abort(e)
         default:
             if TransientErrors.isTransientDatabaseError(error) { return .busy }
+            // MultipartKit's parser reports a malformed body with a private error type (the voice
+            // upload is the one multipart route): that is bad input, not a server fault.
+            if String(reflecting: type(of: error)).hasPrefix("MultipartKit.") {
+                return APIError(.badRequest, "invalid_multipart", "The multipart/form-data body could not be read.")
+            }
             return .internalError
         }
     }

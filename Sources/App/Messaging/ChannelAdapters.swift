@@ -24,6 +24,18 @@ enum ChannelAdapters {
         return try app.vault.open(json: sealed, as: ChannelCredentials.self)
     }
 
+    /// Twilio calls go through the provider guard (issue 14 §4): a cap on concurrent calls and a
+    /// circuit breaker that opens after calls in a row got no answer.
+    static func guarded<T: Sendable>(_ app: Application, _ provider: String, _ call: () async throws -> T) async throws -> T {
+        try await app.providerGuard.run(provider, clock: app.clock, unanswered: { error in
+            if let e = error as? TwilioClient.Failure { return e.httpStatus == nil }
+            if let e = error as? SendFailure { return e.retryable && e.code == nil }
+            return false
+        }, call)
+    }
+
+    static func twilioProvider(_ app: Application) -> String { "Twilio (\(app.munimConfig.twilioAPIURL))" }
+
     static func twilio(_ app: Application, _ creds: ChannelCredentials) -> TwilioClient {
         TwilioClient(http: app.http.client.shared, baseURL: app.munimConfig.twilioAPIURL,
                      accountSID: creds.accountSid ?? "", authToken: creds.authToken ?? "")
@@ -44,17 +56,27 @@ enum ChannelAdapters {
             let to = item.recipient.lowercased().hasPrefix("whatsapp:") ? item.recipient : "whatsapp:\(item.recipient)"
             let callback = "\(app.publicBaseURL)/webhooks/twilio/\(channel.id!.uuidString.lowercased())/status"
             do {
-                let r = try await client.sendMessage(from: creds.messagingServiceSid == nil ? from : nil,
-                                                     messagingServiceSID: creds.messagingServiceSid, to: to, body: item.body,
-                                                     mediaURL: item.mediaURL, statusCallback: callback)
+                let r = try await guarded(app, twilioProvider(app)) {
+                    try await client.sendMessage(from: creds.messagingServiceSid == nil ? from : nil,
+                                                 messagingServiceSID: creds.messagingServiceSid, to: to, body: item.body,
+                                                 mediaURL: item.mediaURL, statusCallback: callback)
+                }
                 let status: MessageStatus = ["sent"].contains(r.status ?? "") ? .sent : .queued
                 return SendResult(providerID: r.sid, status: status)
             } catch let e as TwilioClient.Failure {
                 throw SendFailure(retryable: e.retryable, code: e.code, message: e.message,
                                   authFailed: e.httpStatus == 401 || e.code == "20003")
+            } catch let e as ProviderGuard.Open {
+                throw SendFailure(retryable: true, code: nil, message: e.description)
             }
         case .bluesky, .mastodon, .instagram:
-            return try await SocialAdapters.send(app, channel: channel, creds: creds, item: item)
+            do {
+                return try await guarded(app, "\(channel.kind.rawValue) channel \(channel.id!)") {
+                    try await SocialAdapters.send(app, channel: channel, creds: creds, item: item)
+                }
+            } catch let e as ProviderGuard.Open {
+                throw SendFailure(retryable: true, code: nil, message: e.description)
+            }
         }
     }
 
@@ -72,7 +94,8 @@ enum ChannelAdapters {
             try await setStatus(ctx.app, channel, "connected", nil)
         case .twilioWhatsapp:
             do {
-                let account = try await twilio(ctx.app, creds).fetchAccount()
+                let client = twilio(ctx.app, creds)
+                let account = try await guarded(ctx.app, twilioProvider(ctx.app)) { try await client.fetchAccount() }
                 if let s = account.status, s != "active" {
                     try await setStatus(ctx.app, channel, "error", "The Twilio account is \(s).")
                 } else {
@@ -86,6 +109,10 @@ enum ChannelAdapters {
                 try await setStatus(ctx.app, channel, "error", e.httpStatus == 401 || e.code == "20003"
                     ? "Twilio rejected the credentials (\(e.code ?? "401")). Check the account SID and auth token."
                     : "Twilio said: \(e.message)")
+            } catch let e as ProviderGuard.Open {
+                // Fail fast while the breaker is open, and say so where the owner looks.
+                try await setStatus(ctx.app, channel, "pending", e.description)
+                throw JobFailure.retry(e.description, after: max(1, e.until.timeIntervalSince(ctx.now)))
             }
         case .bluesky, .mastodon, .instagram:
             try await SocialAdapters.verify(ctx, channel: channel, creds: creds)

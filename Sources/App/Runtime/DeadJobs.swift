@@ -139,14 +139,17 @@ enum DeadJobs {
             let p = try owner(req)
             let j = try await job(req, p)
             let now = req.now
-            try await req.store.write(req.db) { tx in
-                try await JobRow.query(on: tx).filter(\.$id == j.id!).filter(\.$status ~~ DeadJobs.givenUp)
-                    .set(\.$status, to: "queued").set(\.$attempts, to: 0).set(\.$runAt, to: now)
-                    .set(\.$leaseOwner, to: nil).set(\.$leaseUntil, to: nil).set(\.$updatedAt, to: now).update()
+            let changed = try await req.store.write(req.db) { tx in
+                try await tx.sql.update(JobRow.schema).set("status", to: "queued").set("attempts", to: 0).set("run_at", to: now)
+                    .set("lease_owner", to: SQLLiteral.null).set("lease_until", to: SQLLiteral.null).set("updated_at", to: now)
+                    .where("id", .equal, j.id!).where(SQLColumn("status"), .in, SQLGroupExpression(DeadJobs.givenUp.map { SQLBind($0) }))
+                    .returning("id").all().count
             }
+            guard changed == 1 else { throw APIError.notFound("Failed job") }
+            // The reply is what was just written: a worker may take the job the moment it is woken.
+            j.status = "queued"; j.attempts = 0; j.runAt = now; j.leaseOwner = nil; j.leaseUntil = nil; j.updatedAt = now
             req.application.jobs.wakeup.notify()
-            guard let fresh = try await JobRow.find(j.id!, on: req.db) else { throw APIError.notFound("Failed job") }
-            return ItemDTO(fresh)
+            return ItemDTO(j)
         }
 
         @Sendable func discard(req: Request) async throws -> HTTPStatus {

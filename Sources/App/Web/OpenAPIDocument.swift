@@ -11,7 +11,10 @@ enum OpenAPIDocument {
     // MARK: schema helpers
 
     static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
-    static let string: JSONValue = ["type": "string"]
+    /// Text: no control characters but tab, newline and carriage return (RequestHygiene refuses them).
+    static let textPattern: JSONValue = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    static let string: JSONValue = ["type": "string", "pattern": textPattern]
+    static func text(_ min: Int64, _ max: Int64) -> JSONValue { ["type": "string", "minLength": .int(min), "maxLength": .int(max), "pattern": textPattern] }
     static let uuid: JSONValue = ["type": "string", "format": "uuid"]
     static let date: JSONValue = ["type": "string", "format": "date"]
     static let dateTime: JSONValue = ["type": "string", "format": "date-time"]
@@ -50,7 +53,7 @@ enum OpenAPIDocument {
     static func enumeration(_ values: [String]) -> JSONValue { ["type": "string", "enum": .array(values.map { .string($0) })] }
     static func array(_ items: JSONValue) -> JSONValue { ["type": "array", "items": items] }
     static func object(_ props: [String: JSONValue], required: [String] = []) -> JSONValue {
-        var o: [String: JSONValue] = ["type": "object", "properties": .object(props)]
+        var o: [String: JSONValue] = ["type": "object", "properties": .object(props), "propertyNames": ["pattern": textPattern]]
         if !required.isEmpty { o["required"] = .array(required.map { .string($0) }) }
         return .object(o)
     }
@@ -60,7 +63,14 @@ enum OpenAPIDocument {
 
     static let paymentModes = PaymentMode.allCases.map(\.rawValue)
 
-    static var schemas: [String: JSONValue] { baseSchemas.merging(messagingSchemas) { a, _ in a }.merging(workflowSchemas) { a, _ in a } }
+    static var schemas: [String: JSONValue] {
+        var all = baseSchemas.merging(messagingSchemas) { a, _ in a }.merging(workflowSchemas) { a, _ in a }
+        // PATCH bodies carry only the fields that change.
+        for (patch, input) in [("CustomerPatch", "CustomerInput"), ("ProductPatch", "ProductInput")] {
+            if case .object(var o)? = all[input] { o["required"] = nil; all[patch] = .object(o) }
+        }
+        return all
+    }
 
     static var baseSchemas: [String: JSONValue] {
         [
@@ -77,7 +87,8 @@ enum OpenAPIDocument {
                 "upi_id": ["type": ["string", "null"], "description": "UPI ID for the invoice QR code, e.g. patelstores@okhdfcbank"],
                 "hours": ["type": ["string", "null"], "description": "Business hours as text; the customer bot quotes them."]]),
             "Session": object(["csrf_token": nullable(string), "user": ref("User"), "business": ref("Business")]),
-            "Signup": object(["email": string, "password": ["type": "string", "minLength": 10], "business_name": string, "owner_name": string],
+            "Signup": object(["email": ["type": "string", "format": "email", "maxLength": 254], "password": ["type": "string", "minLength": 10, "maxLength": 200, "pattern": textPattern],
+                              "business_name": text(1, 200), "owner_name": text(1, 200)],
                              required: ["email", "password", "business_name", "owner_name"]),
             "Login": object(["email": string, "password": string], required: ["email", "password"]),
             "PasswordChange": object(["current_password": string, "new_password": ["type": "string", "minLength": 10]], required: ["current_password", "new_password"]),
@@ -128,16 +139,16 @@ enum OpenAPIDocument {
                 "customer": object(["id": uuid, "name": string, "phone": nullable(string)]),
                 "issue_date": date, "due_date": nullable(date), "notes": nullable(string), "items": array(ref("InvoiceItem")),
                 "subtotal": paiseSum, "discount_total": paiseSum, "tax_total": paiseSum, "total": paiseSum, "amount_paid": paiseSum, "balance_due": signedPaise,
-                "payments": array(object(["payment_id": uuid, "amount": paiseSum, "paid_on": date, "mode": enumeration(paymentModes), "reference": nullable(string)])),
+                "payments": array(object(["payment_id": uuid, "amount": paise, "paid_on": date, "mode": enumeration(paymentModes), "reference": nullable(string)])),
                 "issued_at": nullable(dateTime), "voided_at": nullable(dateTime), "void_reason": nullable(string),
                 "created_at": dateTime, "updated_at": dateTime]),
             "Issue": object(["payment": ref("UpfrontPayment")]),
             "Void": object(["reason": nullable(string)]),
             "Payment": object([
-                "id": uuid, "customer": object(["id": uuid, "name": string]), "amount": paiseSum, "mode": enumeration(paymentModes),
+                "id": uuid, "customer": object(["id": uuid, "name": string]), "amount": paise, "mode": enumeration(paymentModes),
                 "reference": nullable(string), "paid_on": date, "notes": nullable(string),
-                "unallocated": ["type": "integer", "format": "int64", "minimum": 0, "description": "Paise held as the customer's credit."],
-                "allocations": array(object(["invoice_id": uuid, "invoice_number": nullable(string), "amount": paiseSum])),
+                "unallocated": ["type": "integer", "format": "int64", "minimum": 0, "maximum": .int(maxPaise), "description": "Paise held as the customer's credit."],
+                "allocations": array(object(["invoice_id": uuid, "invoice_number": nullable(string), "amount": paise])),
                 "created_at": dateTime]),
             "PaymentInput": object([
                 "customer_id": uuid, "amount": positivePaise, "mode": enumeration(paymentModes), "reference": nullable(string),
@@ -167,7 +178,7 @@ enum OpenAPIDocument {
             "AssistantHistory": object(["conversation_id": nullable(uuid), "turns": array(object([
                 "id": uuid, "role": enumeration(["user", "assistant"]), "text": string,
                 "card": ["anyOf": [ref("Card"), ["type": "null"]]], "engine": nullable(string), "created_at": dateTime]))]),
-            "ParseRequest": object(["text": string], required: ["text"]),
+            "ParseRequest": object(["text": text(1, 2000)], required: ["text"]),
             "ParsedIntent": object([
                 "intent": enumeration(IntentNames.all), "confidence": ["type": "number", "minimum": 0, "maximum": 1],
                 "entities": ["type": "object", "description": "Every entity key of the intent; absent values are null. Money in paise."],
@@ -214,7 +225,7 @@ enum OpenAPIDocument {
     static func querySchema(_ name: String) -> JSONValue {
         switch name {
         case "limit": return ["type": "integer", "minimum": 1, "maximum": 200, "default": 50]
-        case "cursor": return ["type": "string"]
+        case "cursor": return ["type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9+/]*={0,2}$"]
         case "before", "after": return ["type": "string", "pattern": "^[0-9]{1,18}$"]
         case "from", "to": return date
         case "customer_id", "workflow_id", "conversation_id": return uuid
@@ -222,7 +233,7 @@ enum OpenAPIDocument {
         case "download": return enumeration(["1"])
         case "mode": return enumeration(paymentModes)
         case "platform": return enumeration(["whatsapp", "bluesky", "mastodon", "instagram", "simulator"])
-        case "q": return ["type": "string", "maxLength": 100]
+        case "q": return string
         default: return string
         }
     }
@@ -272,7 +283,7 @@ enum OpenAPIDocument {
                query: listQuery + [("q", "Search name, phone or email."), ("debtors", "true: only customers who owe, largest first."), ("archived", "true: archived customers.")]),
             Op(method: "post", path: "/api/v1/customers", tag: "Customers", summary: "Create a customer", body: "CustomerInput", status: 201, response: "Customer", idempotent: true),
             Op(method: "get", path: "/api/v1/customers/{id}", tag: "Customers", summary: "Get a customer", response: "Customer"),
-            Op(method: "patch", path: "/api/v1/customers/{id}", tag: "Customers", summary: "Update a customer (fields given only)", body: "CustomerInput", response: "Customer"),
+            Op(method: "patch", path: "/api/v1/customers/{id}", tag: "Customers", summary: "Update a customer (fields given only)", body: "CustomerPatch", response: "Customer"),
             Op(method: "delete", path: "/api/v1/customers/{id}", tag: "Customers", summary: "Delete, or archive when it has invoices or payments", response: "Deletion"),
             Op(method: "get", path: "/api/v1/customers/{id}/statement", tag: "Customers", summary: "Account statement with running balance", response: "Statement",
                query: [("from", "YYYY-MM-DD"), ("to", "YYYY-MM-DD")]),
@@ -281,7 +292,7 @@ enum OpenAPIDocument {
                query: listQuery + [("q", "Search name or SKU."), ("low_stock", "true: stock at or below the threshold."), ("archived", "true: archived products.")]),
             Op(method: "post", path: "/api/v1/products", tag: "Products", summary: "Create a product (opening stock is recorded as a movement)", body: "ProductInput", status: 201, response: "Product", idempotent: true),
             Op(method: "get", path: "/api/v1/products/{id}", tag: "Products", summary: "Get a product", response: "Product"),
-            Op(method: "patch", path: "/api/v1/products/{id}", tag: "Products", summary: "Update a product; a new stock is recorded as an adjustment", body: "ProductInput", response: "Product"),
+            Op(method: "patch", path: "/api/v1/products/{id}", tag: "Products", summary: "Update a product; a new stock is recorded as an adjustment", body: "ProductPatch", response: "Product"),
             Op(method: "delete", path: "/api/v1/products/{id}", tag: "Products", summary: "Delete, or archive when it has stock history", response: "Deletion"),
             Op(method: "post", path: "/api/v1/products/{id}/restock", tag: "Products", summary: "Add stock", body: "Restock", response: "Product", idempotent: true),
             Op(method: "get", path: "/api/v1/products/{id}/movements", tag: "Products", summary: "Stock movements, newest first", response: "MovementPage", query: listQuery),
@@ -354,7 +365,8 @@ enum OpenAPIDocument {
             }
             if op.idempotent {
                 params.append(["name": "Idempotency-Key", "in": "header", "required": false,
-                                "description": "Repeats with the same key return the first result.", "schema": string])
+                                "description": "Repeats with the same key return the first result.",
+                                "schema": ["type": "string", "minLength": 1, "maxLength": 200]])
             }
             if !params.isEmpty { o["parameters"] = .array(params) }
             if let body = op.body {

@@ -34,7 +34,7 @@ extension OpenAPIDocument {
             "MessagePage": object(["items": array(ref("Message")), "older_cursor": nullable(string), "newer_cursor": nullable(string)]),
             "Reply": object(["text": string, "media_url": string], required: ["text"]),
             "BotToggle": object(["active": boolean], required: ["active"]),
-            "Simulate": object(["from": string, "name": string, "text": string, "as_owner": boolean], required: ["text"]),
+            "Simulate": object(["from": string, "name": string, "text": text(1, 1600), "as_owner": boolean], required: ["text"]),
             "Queued": object(["session_id": uuid, "message": ref("Message")]),
             "Reminder": object(["channel_id": uuid]),
             "Integration": object(["provider": enumeration(IntegrationProvider.allCases.map(\.rawValue)), "configured": boolean,

@@ -34,7 +34,7 @@ extension OpenAPIDocument {
             "ValidationIssue": issue,
             "BlueprintInput": object(["blueprint": blueprint], required: ["blueprint"]),
             "ValidationResult": object(["valid": boolean, "errors": array(ref("ValidationIssue"))]),
-            "DraftInput": object(["prompt": string], required: ["prompt"]),
+            "DraftInput": object(["prompt": text(1, 2000)], required: ["prompt"]),
             "Draft": object(["blueprint": blueprint, "explanation": string, "source": enumeration(["recipe", "llm"]), "recipe": nullable(string),
                              "todo": array(string), "valid": boolean, "errors": array(ref("ValidationIssue"))]),
             "NodeCatalog": object(["nodes": array(["type": "object"]), "groups": array(string), "business_variables": array(string)]),

@@ -34,6 +34,14 @@ struct RequestHygieneMiddleware: AsyncMiddleware {
             throw Self.methodNotAllowed(allow: Self.methods(serving: path, in: req.application.routes))
         }
         if path == "/api/v1" || path.hasPrefix("/api/v1/") {
+            // `PUT /workflows/catalog` would reach `PUT /workflows/:id` and fail as a bad id: the
+            // path names the catalog, which only serves GET.
+            let allowed = Self.methods(serving: path, in: req.application.routes)
+            let method = req.method == .HEAD ? .GET : req.method
+            if !allowed.isEmpty && !allowed.contains(method) {
+                if req.method == .OPTIONS { return Self.options(allowed) }
+                throw Self.methodNotAllowed(allow: allowed)
+            }
             try checkQuery(req)
             if Self.bodyMethods.contains(req.method) {
                 try await checkBody(req, path: path)
@@ -46,13 +54,15 @@ struct RequestHygieneMiddleware: AsyncMiddleware {
             // answers with what it allows.
             let allowed = Self.methods(serving: path, in: req.application.routes)
             guard !allowed.isEmpty else { throw error }
-            if req.method == .OPTIONS {
-                let res = Response(status: .noContent)
-                res.headers.replaceOrAdd(name: .allow, value: (allowed + [.OPTIONS]).map(\.rawValue).joined(separator: ", "))
-                return res
-            }
+            if req.method == .OPTIONS { return Self.options(allowed) }
             throw Self.methodNotAllowed(allow: allowed)
         }
+    }
+
+    static func options(_ allowed: [HTTPMethod]) -> Response {
+        let res = Response(status: .noContent)
+        res.headers.replaceOrAdd(name: .allow, value: (allowed + [.OPTIONS]).map(\.rawValue).joined(separator: ", "))
+        return res
     }
 
     static func methodNotAllowed(allow: [HTTPMethod]) -> APIError {
@@ -179,11 +189,24 @@ struct RequestHygieneMiddleware: AsyncMiddleware {
 
     // MARK: routes
 
-    /// Methods registered for `path` (HEAD with GET), for the 405's `Allow` header.
+    /// Methods registered for `path` (HEAD with GET), for the 405's `Allow` header. Only the most
+    /// specific routes count, as in the router: constants before parameters, position by position.
     static func methods(serving path: String, in routes: Routes) -> [HTTPMethod] {
         let parts = path.split(separator: "/").map(String.init)
+        var best: [Int] = []
         var methods: [HTTPMethod] = []
-        for route in routes.all where matches(route.path.filter { if case .constant("") = $0 { false } else { true } }, parts) {
+        for route in routes.all {
+            let pattern = route.path.filter { if case .constant("") = $0 { false } else { true } }
+            guard matches(pattern, parts) else { continue }
+            let rank = pattern.map { component -> Int in
+                switch component {
+                case .constant: 3
+                case .parameter, .anything: 2
+                case .catchall: 1
+                }
+            }
+            if rank.lexicographicallyPrecedes(best) { continue }
+            if best.lexicographicallyPrecedes(rank) { best = rank; methods = [] }
             if !methods.contains(route.method) { methods.append(route.method) }
         }
         if methods.contains(.GET) && !methods.contains(.HEAD) { methods.append(.HEAD) }
