@@ -90,6 +90,11 @@ final class ProviderGuard: Sendable {
         }
     }
 
+    /// Calls to `provider` running now (tests, status).
+    func inFlight(_ provider: String) -> Int {
+        states.withLockedValue { $0[provider]?.inFlight ?? 0 }
+    }
+
     /// Whether `provider`'s breaker is open now (tests, status).
     func isOpen(_ provider: String, now: Date) -> Bool {
         states.withLockedValue { $0[provider]?.openUntil.map { now < $0 } ?? false }
