@@ -426,7 +426,13 @@ final class JobQueue: Sendable {
                 }
             }
         }
-        defer { heartbeat.cancel() }
+        await runHandler(handler, job, app: app, logger: logger)
+        // No lease write may outlive the job's execution.
+        heartbeat.cancel()
+        await heartbeat.value
+    }
+
+    private func runHandler(_ handler: JobHandler, _ job: ClaimedJob, app: Application, logger: Logger) async {
         do {
             let context = JobContext(app: app, job: job, logger: logger)
             try await handler.run(context)
