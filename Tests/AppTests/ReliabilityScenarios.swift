@@ -1,6 +1,7 @@
 @testable import App
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import NIOHTTP1
 import PropertyBased
 import SQLKit
@@ -347,8 +348,17 @@ enum ReliabilityScenarios {
             self.port = Int(UInt16(bigEndian: out.sin_port))
         }
 
+        private let closed = NIOLockedValueBox(false)
+
         /// Closing the listener resets the connections it never accepted: the callers fail at once.
-        func close() { _ = Glibc.close(fd) }
+        /// Once only: a second close(2) could close a descriptor NIO has since been given.
+        func close() {
+            let first = closed.withLockedValue { done -> Bool in
+                defer { done = true }
+                return !done
+            }
+            if first { _ = Glibc.close(fd) }
+        }
     }
 
     static func slowProviderNeverDelaysInbound(_ db: TestDB) async throws {
