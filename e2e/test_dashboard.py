@@ -43,8 +43,8 @@ def test_dashboard_empty_then_real_figures(page: Page) -> None:
     expect(tid(page, "dashboard-sales-today")).to_have_count(0)
     expect(tid(page, "dashboard-chart-sales")).to_have_count(0)
     # Messages and workflow runs say honestly that they are not connected.
-    expect(tid(page, "dashboard-messages")).to_contain_text("Not connected yet")
-    expect(tid(page, "dashboard-runs")).to_contain_text("Not connected yet")
+    expect(tid(page, "dashboard-messages")).to_contain_text("Not set up")
+    expect(tid(page, "dashboard-runs")).to_contain_text("Not set up")
 
     add_product(page, "Cement bag", "350", "8")  # 8 - 5 sold = 3 left, under the threshold set below
     me = page.request.get("/api/v1/me")

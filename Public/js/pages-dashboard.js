@@ -162,8 +162,8 @@ function salesChartCard(days) {
 
 function notConnected(testid, title, message, link) {
   return h('section', { class: 'card panel-soon', testid, 'aria-labelledby': `${testid}-title` },
-    h('h2', { class: 'card-title', id: `${testid}-title` }, title, ' ', badge('Not connected yet', 'neutral')),
-    h('p', {}, message || 'Not connected yet.'),
+    h('h2', { class: 'card-title', id: `${testid}-title` }, title, ' ', badge('Not set up', 'neutral')),
+    h('p', {}, message || 'Nothing is set up here yet: no channel or workflow to show.'),
     link ? h('p', { class: 'card-foot' }, link) : null);
 }
 
@@ -172,7 +172,7 @@ function messagesCard(m) {
   if (!m || !m.connected) {
     return notConnected('dashboard-messages', title, m?.message, h('a', { href: '#/integrations' }, 'Integrations →'));
   }
-  // Once channels land: one small chart per channel ({channel|name, points|days: [{date, count}]}).
+  // One small chart per channel ({channel|name, points|days: [{date, count}]}).
   const series = Array.isArray(m.series) ? m.series : [];
   return h('section', { class: 'card', testid: 'dashboard-messages', 'aria-labelledby': 'dashboard-messages-title' },
     h('h2', { class: 'card-title', id: 'dashboard-messages-title' }, title),

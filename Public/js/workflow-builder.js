@@ -1570,7 +1570,7 @@ function createBuilder(ctx, { catalog, workflow, draft, channels }) {
       h('h3', { class: 'wf-vars-title' }, 'Connections'),
       outgoing.length || incoming.length ? h('ul', { class: 'wf-conn-list' },
         incoming.map((e) => item(e, `from ${e.source} (${e.source_port})`)),
-        outgoing.map((e) => item(e, `${e.source_port} → ${e.target}`))) : h('p', { class: 'field-hint' }, 'Not connected yet.'),
+        outgoing.map((e) => item(e, `${e.source_port} → ${e.target}`))) : h('p', { class: 'field-hint' }, 'No connections to or from this step.'),
       targets.length ? h('div', { class: 'wf-conn-add' },
         h('div', { class: 'field' }, h('label', { for: portId }, 'From port'), portSel),
         h('div', { class: 'field' }, h('label', { for: targetId }, 'To step'), targetSel),

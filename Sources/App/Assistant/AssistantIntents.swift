@@ -407,8 +407,8 @@ extension AssistantService {
         }
         let text = fill(targets[0])
         let command = CardCommand(text: template, customers: targets)
-        return .done(say("Here is the reminder. Sending it needs WhatsApp, which is not connected yet.",
-                         "Reminder taiyaar hai. Bhejne ke liye WhatsApp connect karna hoga."),
+        return .done(say("Here is the reminder. Confirm to send it to each customer on WhatsApp.",
+                         "Reminder taiyaar hai. Confirm karke WhatsApp par bhejiye."),
                      CardDraft(kind: "reminder_preview", status: .pending, title: say("Payment reminder", "Payment reminder"), command: command,
                                data: ["customers": .array(targets.map { ["id": .string($0.id.uuidString), "name": .string($0.name), "due": .int($0.due)] }),
                                       "text": .string(text),
