@@ -70,7 +70,7 @@ enum DeadJobs {
             id = j.id!
             kind = j.kind
             status = j.status
-            let payload = (try? JSONDecoder().decode(JSONValue.self, from: Data(j.payload.utf8))) ?? .null
+            let payload = JobQueue.payload(j.payload)
             (subject, subjectID) = DeadJobs.subject(kind: j.kind, payload: payload)
             attempts = j.attempts
             maxAttempts = j.maxAttempts

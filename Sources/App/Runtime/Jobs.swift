@@ -290,7 +290,7 @@ final class JobQueue: Sendable {
             let payloadText = try row.decode(column: "payload", as: String.self)
             return ClaimedJob(id: try row.decode(column: "id", as: UUID.self), kind: try row.decode(column: "kind", as: String.self),
                               businessID: try row.decode(column: "business_id", as: UUID?.self),
-                              payload: (try? JSONDecoder().decode(JSONValue.self, from: Data(payloadText.utf8))) ?? .null,
+                              payload: JobQueue.payload(payloadText),
                               attempts: try row.decode(column: "attempts", as: Int.self),
                               maxAttempts: try row.decode(column: "max_attempts", as: Int.self), owner: owner)
         }
@@ -320,7 +320,7 @@ final class JobQueue: Sendable {
                 let payloadText = try row.decode(column: "payload", as: String.self)
                 let job = DeadJob(id: try row.decode(column: "id", as: UUID.self), kind: try row.decode(column: "kind", as: String.self),
                                   businessID: try row.decode(column: "business_id", as: UUID?.self),
-                                  payload: (try? JSONDecoder().decode(JSONValue.self, from: Data(payloadText.utf8))) ?? .null,
+                                  payload: JobQueue.payload(payloadText),
                                   attempts: attempts, reason: "the worker stopped while running it \(attempts) times")
                 if let after = try await handlers[job.kind]?.died?(job, app, tx) { tell.append(after) }
                 dead.append(job)
@@ -348,6 +348,11 @@ final class JobQueue: Sendable {
                 .returning("id").all()
             return !rows.isEmpty
         }
+    }
+
+    /// A stored payload as JSON (null when unreadable): the claim, dead jobs and the ops list.
+    static func payload(_ text: String) -> JSONValue {
+        (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .null
     }
 
     struct LeaseLost: Error, CustomStringConvertible {
