@@ -165,6 +165,60 @@ export function formatDateTime(iso, timeZone) {
   }
 }
 
+/* ---------- relative and short times (inbox, workflows, operations) ---------- */
+
+const formatters = new Map();
+function dateFormat(key, timeZone, options) {
+  const id = `${key}|${timeZone}`;
+  if (!formatters.has(id)) {
+    try {
+      formatters.set(id, new Intl.DateTimeFormat('en-IN', { timeZone, ...options }));
+    } catch {
+      formatters.set(id, new Intl.DateTimeFormat('en-IN', options));
+    }
+  }
+  return formatters.get(id);
+}
+
+const toDate = (iso) => {
+  const d = iso ? new Date(iso) : null;
+  return d && !Number.isNaN(d.getTime()) ? d : null;
+};
+
+/** "just now", "5 min ago", "3 h ago", "yesterday", "4 days ago", "24 Nov", "24 Nov 2025" ('' for no date). */
+export function relativeTime(iso, timeZone, now = new Date()) {
+  const d = toDate(iso);
+  if (!d) return '';
+  const s = Math.round((now.getTime() - d.getTime()) / 1000);
+  if (s < 45) return 'just now';
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const hr = Math.round(m / 60);
+  if (hr < 24) return `${hr} h ago`;
+  const days = Math.round(hr / 24);
+  if (days === 1) return 'yesterday';
+  if (days < 7) return `${days} days ago`;
+  const year = dateFormat('y', timeZone, { year: 'numeric' });
+  return year.format(d) === year.format(now)
+    ? dateFormat('dm', timeZone, { day: 'numeric', month: 'short' }).format(d)
+    : dateFormat('dmy', timeZone, { day: 'numeric', month: 'short', year: 'numeric' }).format(d);
+}
+
+/** "24 Nov 2025, 3:30 pm" ('' for no date). */
+export function fullTime(iso, timeZone) {
+  const d = toDate(iso);
+  return d ? dateFormat('full', timeZone, { day: 'numeric', month: 'short', year: 'numeric', hour: 'numeric', minute: '2-digit' }).format(d) : '';
+}
+
+/** Time of day for today's messages, else day, month and time ('' for no date). */
+export function shortTime(iso, timeZone, now = new Date()) {
+  const d = toDate(iso);
+  if (!d) return '';
+  const day = dateFormat('day', timeZone, { year: 'numeric', month: '2-digit', day: '2-digit' });
+  if (day.format(d) === day.format(now)) return dateFormat('t', timeZone, { hour: 'numeric', minute: '2-digit' }).format(d);
+  return dateFormat('dmt', timeZone, { day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' }).format(d);
+}
+
 /** Today's date (YYYY-MM-DD) in the given timezone. */
 export function todayIn(timeZone) {
   const now = new Date();

@@ -10,8 +10,7 @@ import {
   formatMoney, formatQuantity, formatDate, parseRupees, paiseToInput,
   parseQuantityMilli, milliToNumber, unitLabel, insufficientStockMessage, normalisePhone,
 } from './format.js';
-import { PAYMENT_MODES } from './pages-invoices.js';
-import { modeLabel } from './pages-customers.js';
+import { PAYMENT_MODES, modeLabel } from './shared/payments.js';
 
 export const SUGGESTIONS = [
   'sold 2 bags cement to Ramesh at 350, paid 500',

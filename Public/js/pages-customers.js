@@ -8,6 +8,7 @@ import {
 import { formatMoney, formatDate, normalisePhone, todayIn } from './format.js';
 import { timeZone } from './session.js';
 import { INDIAN_STATES } from './states.js';
+import { balanceCell, modeLabel, allocationText } from './shared/payments.js';
 
 function statesList(id) {
   return h('datalist', { id }, INDIAN_STATES.map((s) => h('option', { value: s })));
@@ -37,19 +38,6 @@ function readCustomer(form) {
     address: v('address'),
     notes: v('notes'),
   };
-}
-
-export function balanceText(balance) {
-  const b = Number(balance) || 0;
-  if (b > 0) return 'owes you';
-  if (b < 0) return 'advance';
-  return 'settled';
-}
-
-export function balanceCell(balance) {
-  const b = Number(balance) || 0;
-  return h('span', { class: `money ${b > 0 ? 'money-due' : b < 0 ? 'money-credit' : ''}` },
-    formatMoney(b < 0 ? -b : b), b < 0 ? h('span', { class: 'money-note' }, ' advance') : null);
 }
 
 export function customersPage(ctx) {
@@ -292,16 +280,6 @@ function customerPayments(c) {
   });
   list.reload();
   return list.el;
-}
-
-export function modeLabel(mode) {
-  return { cash: 'Cash', upi: 'UPI', card: 'Card', bank: 'Bank transfer', cheque: 'Cheque', other: 'Other' }[mode] || mode || '—';
-}
-
-export function allocationText(p) {
-  const parts = (p.allocations || []).map((a) => `${a.invoice_number || 'invoice'} (${formatMoney(a.amount)})`);
-  if (Number(p.unallocated) > 0) parts.push(`credit ${formatMoney(p.unallocated)}`);
-  return parts.length ? parts.join(', ') : '—';
 }
 
 function customerStatement(c) {

@@ -10,7 +10,8 @@ import {
 import { formatDateTime, normalisePhone } from './format.js';
 import { timeZone, isOwner } from './session.js';
 import { subscribe } from './live.js';
-import { platformIcon, platformLabel, statusTick, MESSAGE_STATUS } from './pages-inbox.js';
+import { platformIcon, platformLabel, statusTick, MESSAGE_STATUS } from './shared/platforms.js';
+import { copyRow } from './shared/copy.js';
 
 export const CHANNEL_KINDS = [
   {
@@ -99,38 +100,6 @@ export function unreachableUrl(url) {
   const host = u.hostname.replace(/^\[|\]$/g, '');
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host === '0.0.0.0'
     || /^127\./.test(host) || /^10\./.test(host) || /^192\.168\./.test(host) || /^172\.(1[6-9]|2\d|3[01])\./.test(host);
-}
-
-/** Copies text; falls back to selecting it so Ctrl+C works. */
-async function copyFrom(node, text) {
-  try {
-    if (navigator.clipboard && window.isSecureContext) {
-      await navigator.clipboard.writeText(text);
-      toast('Copied to the clipboard.', 'success');
-      return;
-    }
-  } catch {
-    // fall back below
-  }
-  const range = document.createRange();
-  range.selectNodeContents(node);
-  const sel = window.getSelection();
-  sel.removeAllRanges();
-  sel.addRange(range);
-  let ok = false;
-  try {
-    ok = document.execCommand('copy');
-  } catch {
-    ok = false;
-  }
-  toast(ok ? 'Copied to the clipboard.' : 'The text is selected: press Ctrl+C (or ⌘C) to copy it.', ok ? 'success' : 'info');
-}
-
-export function copyRow(label, value, testid) {
-  const code = h('code', { class: 'copy-value', testid }, value);
-  const btn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: `${testid}-copy`, 'aria-label': `Copy ${label}` }, 'Copy');
-  btn.addEventListener('click', () => copyFrom(code, value));
-  return h('div', { class: 'copy-row' }, h('p', { class: 'copy-label' }, label), h('div', { class: 'copy-line' }, code, btn));
 }
 
 /** The credential inputs of a kind; secrets are password inputs that browsers should not fill. */

@@ -12,16 +12,7 @@ import {
   insufficientStockMessage, unitLabel,
 } from './format.js';
 import { timeZone } from './session.js';
-import { balanceCell, modeLabel } from './pages-customers.js';
-
-export const PAYMENT_MODES = [
-  { value: 'cash', label: 'Cash' },
-  { value: 'upi', label: 'UPI' },
-  { value: 'bank', label: 'Bank transfer' },
-  { value: 'card', label: 'Card' },
-  { value: 'cheque', label: 'Cheque' },
-  { value: 'other', label: 'Other' },
-];
+import { PAYMENT_MODES, balanceCell, modeLabel } from './shared/payments.js';
 
 /** Rewrites a 409 insufficient_stock error into "Only 3 bags of Cement in stock (asked 5)". */
 export function friendlyStockError(e, products = []) {

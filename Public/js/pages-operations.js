@@ -6,9 +6,8 @@ import { api, errorMessage } from './api.js';
 import {
   h, pageHeader, loadingState, emptyState, errorState, badge, confirmDialog, toast, busy, fill, add,
 } from './ui.js';
-import { formatDateTime } from './format.js';
+import { formatDateTime, relativeTime } from './format.js';
 import { isOwner, timeZone } from './session.js';
-import { relativeTime } from './pages-inbox.js';
 
 const EMPTY_TEXT = 'Nothing has failed. Jobs that give up after their retries appear here.';
 
@@ -44,7 +43,7 @@ function when(iso) {
   if (!iso) return h('span', { class: 'muted', testid: 'ops-when' }, '—');
   const absolute = formatDateTime(iso, timeZone());
   return h('span', { class: 'ops-when', testid: 'ops-when' },
-    h('time', { datetime: iso, title: absolute }, relativeTime(iso) || absolute),
+    h('time', { datetime: iso, title: absolute }, relativeTime(iso, timeZone()) || absolute),
     h('span', { class: 'ops-when-abs' }, absolute));
 }
 

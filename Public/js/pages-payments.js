@@ -7,8 +7,7 @@ import {
 import { typeahead } from './typeahead.js';
 import { formatMoney, parseRupees, paiseToInput, formatDate, todayIn } from './format.js';
 import { timeZone } from './session.js';
-import { balanceCell, modeLabel, allocationText } from './pages-customers.js';
-import { PAYMENT_MODES } from './pages-invoices.js';
+import { PAYMENT_MODES, balanceCell, modeLabel, allocationText } from './shared/payments.js';
 
 export function paymentsPage(ctx) {
   const presetInvoiceId = ctx.query.invoice || null;

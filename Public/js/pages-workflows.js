@@ -9,10 +9,9 @@ import {
   h, pageHeader, field, formAlert, toast, loadingState, errorState, emptyState, badge, confirmDialog,
   fill, add, busy, uid, debounce, linkButton, navigate, dataTable, pagedList,
 } from './ui.js';
-import { formatDateTime } from './format.js';
+import { formatDateTime, relativeTime } from './format.js';
 import { timeZone } from './session.js';
 import { subscribe, isConnected } from './live.js';
-import { relativeTime } from './pages-inbox.js';
 
 /* ---------- shared helpers (also used by workflow-builder.js) ---------- */
 
@@ -94,7 +93,7 @@ export function formatDuration(startIso, endIso) {
 
 export function timeCell(iso) {
   if (!iso) return h('span', { class: 'muted' }, '—');
-  return h('time', { datetime: iso, title: formatDateTime(iso, timeZone()) }, relativeTime(iso));
+  return h('time', { datetime: iso, title: formatDateTime(iso, timeZone()) }, relativeTime(iso, timeZone()));
 }
 
 /** An on/off switch button (role=switch) like the inbox's bot toggle. .set(on) updates it. */
@@ -223,7 +222,7 @@ export function workflowsPage(ctx) {
           label: 'Name',
           render: (w) => [
             h('a', { href: `#/workflows/${encodeURIComponent(w.id)}`, class: 'cell-title', testid: 'wf-row-name' }, w.name || 'Untitled'),
-            h('span', { class: 'cell-sub' }, `Updated ${relativeTime(w.updated_at)}`),
+            h('span', { class: 'cell-sub' }, `Updated ${relativeTime(w.updated_at, timeZone())}`),
           ],
         },
         { label: 'Trigger', render: (w) => h('span', { testid: 'wf-row-trigger' }, triggerLabel(catalog, w.trigger)) },

@@ -17,7 +17,7 @@ import {
   loadCatalog, takeDraft, runStatusBadge, ACTIVE_RUN, jsonBlock, switchButton, setWorkflowActive, shortId,
   approvalControls, runActionButtons, stepMeta, formatDuration, issueLines,
 } from './pages-workflows.js';
-import { copyRow } from './pages-integrations.js';
+import { copyRow } from './shared/copy.js';
 import { formatDateTime } from './format.js';
 import { timeZone } from './session.js';
 
