@@ -1,0 +1,80 @@
+// The inbox's pure rules (no DOM, no fetch): session order and titles, filters, which copy of a
+// session or message is newer, and which links are safe to draw. Tested in tests/js/inbox-model.test.js.
+
+export const OWNER_TITLE = 'Assistant (your number)';
+
+export const AUTHORS = {
+  contact: 'Contact',
+  bot: 'Bot',
+  staff: 'Staff',
+  assistant: 'Assistant',
+  workflow: 'Workflow',
+  system: 'System',
+};
+
+const STATUS_RANK = { received: 0, queued: 1, sending: 2, sent: 3, delivered: 4, read: 5, undelivered: 6, failed: 6 };
+
+/** Milliseconds of an ISO time; 0 for none or a bad one. */
+export const timeValue = (iso) => {
+  const d = iso ? new Date(iso) : null;
+  return d && !Number.isNaN(d.getTime()) ? d.getTime() : 0;
+};
+
+/** Sessions sort as the server sorts them: updated_at, then id, both descending. */
+export function compareSessions(a, b) {
+  return timeValue(b.updated_at) - timeValue(a.updated_at) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
+/** The server's copy of a session, keeping a newer last message already seen live. */
+export function mergeSession(old, s) {
+  if (!old) return s;
+  const keepLast = old.last_message && timeValue(old.last_message.at) > timeValue(s.last_message && s.last_message.at);
+  return keepLast ? { ...s, last_message: old.last_message } : s;
+}
+
+export function sessionTitle(s) {
+  if (!s) return 'Conversation';
+  if (s.is_owner) return OWNER_TITLE;
+  const c = s.contact || {};
+  return c.name || c.handle || 'Unknown contact';
+}
+
+/** True when any filter is set. */
+export const filtersActive = (f) => !!(f.platform || f.unread || f.q);
+
+/** Whether a session belongs in the list under the filters {platform, unread, q}. */
+export function sessionMatches(s, f) {
+  if (f.platform && s.platform !== f.platform) return false;
+  if (f.unread && !(Number(s.unread_count) > 0)) return false;
+  if (f.q) {
+    const q = f.q.toLowerCase();
+    const hay = [s.contact?.name, s.contact?.handle, s.last_message?.text, s.is_owner ? OWNER_TITLE : ''].join(' ').toLowerCase();
+    if (!hay.includes(q)) return false;
+  }
+  return true;
+}
+
+/** What a session row shows: the row is redrawn only when this changes. */
+export function rowKey(s) {
+  return JSON.stringify([s.contact, s.is_owner, s.last_message, s.unread_count, s.bot_active, s.assignee, s.updated_at, s.platform, s.channel_name]);
+}
+
+/** Only http(s) links are drawn as links. */
+export function safeUrl(raw, base) {
+  try {
+    const u = new URL(String(raw), base);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+export const looksLikePhone = (s) => /^[+\d][\d\s\-().]{5,}$/.test(s);
+
+/** True when `incoming` should replace `existing` (never go back from sent to queued). */
+export function isNewerMessage(incoming, existing) {
+  const a = timeValue(incoming.updated_at);
+  const b = timeValue(existing.updated_at);
+  if (a !== b) return a > b;
+  return (STATUS_RANK[incoming.status] ?? 0) >= (STATUS_RANK[existing.status] ?? 0);
+}

@@ -1,0 +1,395 @@
+// One conversation in the inbox: its header (bot switch, assignee), the messages in seq order
+// (older pages on scroll, catching up after a gap or a dropped live connection) and the reply
+// composer (on the simulator it can also write as the contact).
+import { api, errorMessage } from '../api.js';
+import { h, loadingState, errorState, emptyState, busy, fill, toast, uid } from '../ui.js';
+import { fullTime, shortTime } from '../format.js';
+import { timeZone } from '../session.js';
+import { platformIcon, platformLabel, statusTick } from '../shared/platforms.js';
+import { AUTHORS, sessionTitle, safeUrl, isNewerMessage } from './model.js';
+import { errorBox, settingsLink } from './alerts.js';
+
+const MESSAGE_PAGE = 40;
+
+/** hooks: onSession(s) after a change made here, onLoaded(s), onIncoming() for a new incoming message. */
+export function createThread(id, known, hooks) {
+  let session = known;
+  let alive = true;
+  let loaded = false;
+  let olderCursor = null;
+  let newerCursor = null; // the highest seq held: passed as `after` to catch up
+  let loadingOlder = false;
+  let sending = false;
+  let mode = 'staff'; // staff | contact (simulator only: write as the contact)
+  const pending = []; // live messages that arrived while loading
+  const byId = new Map(); // message id -> {m, el}
+
+  const el = h('div', { class: 'thread', testid: 'inbox-thread', dataset: { sessionId: id } }, loadingState('Opening the conversation…'));
+
+  /* ----- header ----- */
+
+  const back = h('a', { href: '#/inbox', class: 'btn btn-secondary btn-small thread-back', testid: 'inbox-back', 'aria-label': 'Back to all conversations' }, '← Back');
+  const titleEl = h('h2', { class: 'thread-title', testid: 'thread-title', tabindex: '-1' });
+  const subEl = h('p', { class: 'thread-sub', testid: 'thread-sub' });
+  const iconSlot = h('span', { class: 'thread-icon' });
+  const botState = h('span', { class: 'switch-state', 'aria-hidden': 'true' });
+  const botToggle = h('button', {
+    type: 'button', class: 'switch', role: 'switch', 'aria-checked': 'false', testid: 'bot-toggle',
+  }, h('span', { class: 'switch-track', 'aria-hidden': 'true' }, h('span', { class: 'switch-thumb' })), h('span', { class: 'switch-label' }, 'Bot replies'), botState);
+  const assignee = h('span', { class: 'thread-assignee muted', testid: 'thread-assignee' });
+  const controls = h('div', { class: 'thread-controls' }, botToggle, assignee);
+  const head = h('header', { class: 'thread-head' }, back, iconSlot, h('div', { class: 'thread-heading' }, titleEl, subEl), controls);
+
+  /* ----- messages ----- */
+
+  const olderBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'load-older' }, 'Load older messages');
+  const olderRow = h('div', { class: 'thread-older', hidden: true }, olderBtn);
+  const msgList = h('div', { class: 'thread-list' });
+  const log = h('div', {
+    class: 'thread-messages', testid: 'thread-messages', role: 'log', 'aria-label': 'Messages', tabindex: '0', 'aria-live': 'polite',
+  }, olderRow, msgList);
+  const jump = h('button', { type: 'button', class: 'btn btn-primary btn-small thread-jump', testid: 'jump-latest', hidden: true }, '↓ New messages');
+
+  /* ----- composer ----- */
+
+  const inputId = uid('reply-input');
+  const textbox = h('textarea', {
+    id: inputId, class: 'chat-input', rows: 1, maxlength: 4096, testid: 'reply-input', placeholder: 'Write a reply', autocomplete: 'off', enterkeyhint: 'send',
+  });
+  const inputLabel = h('label', { for: inputId, class: 'visually-hidden' }, 'Reply');
+  const send = h('button', { type: 'submit', class: 'btn btn-primary chat-send', testid: 'reply-send' }, 'Send');
+  const replyError = errorBox('reply-error');
+  const asStaff = h('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: 'compose-as-staff', 'aria-pressed': 'true' }, 'Reply as staff');
+  const asContact = h('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: 'compose-as-contact', 'aria-pressed': 'false' }, 'Write as the contact');
+  const modeBar = h('div', { class: 'compose-mode', hidden: true },
+    h('span', { class: 'compose-mode-label muted' }, 'Simulator:'),
+    h('div', { class: 'segmented', role: 'group', 'aria-label': 'Send as' }, asStaff, asContact));
+  const hint = h('p', { class: 'chat-hint muted' }, 'Enter sends, Shift+Enter adds a line.');
+  const composer = h('form', { class: 'reply-composer', testid: 'reply-form', novalidate: true },
+    modeBar, replyError.el, h('div', { class: 'chat-compose-row' }, inputLabel, textbox, send), hint);
+
+  /* ----- drawing ----- */
+
+  function drawHeader() {
+    const s = session || {};
+    titleEl.textContent = sessionTitle(s);
+    const c = s.contact || {};
+    const bits = [];
+    if (c.handle && (s.is_owner || c.name)) bits.push(c.handle);
+    bits.push(platformLabel(s.platform));
+    if (s.channel_name && s.channel_name !== platformLabel(s.platform)) bits.push(s.channel_name);
+    fill(subEl, bits.join(' · '),
+      c.customer_id ? [' · ', h('a', { href: `#/ledger/customers/${encodeURIComponent(c.customer_id)}`, testid: 'thread-customer-link' }, 'Customer record')] : null);
+    fill(iconSlot, platformIcon(s.platform));
+    botToggle.hidden = !!s.is_owner;
+    botToggle.setAttribute('aria-checked', s.bot_active ? 'true' : 'false');
+    botToggle.title = s.bot_active ? 'The bot answers this contact. Click to turn it off.' : 'The bot is off for this contact. Click to turn it on.';
+    botState.textContent = s.bot_active ? 'On' : 'Off';
+    assignee.textContent = s.is_owner ? 'Your own number: the assistant answers here.' : (s.assignee ? `Assigned to ${s.assignee.name || 'someone'}` : 'Unassigned');
+    const simulator = s.platform === 'simulator';
+    modeBar.hidden = !simulator;
+    asContact.textContent = s.is_owner ? 'Write as you (owner)' : `Write as ${c.name || c.handle || 'the contact'}`;
+    if (!simulator) mode = 'staff';
+    setMode(mode);
+  }
+
+  function setMode(next) {
+    mode = next;
+    asStaff.setAttribute('aria-pressed', String(mode === 'staff'));
+    asContact.setAttribute('aria-pressed', String(mode === 'contact'));
+    const s = session || {};
+    const who = s.is_owner ? 'you' : (s.contact?.name || s.contact?.handle || 'the contact');
+    textbox.placeholder = mode === 'staff' ? 'Write a reply' : `Write as ${who} (simulated)`;
+    inputLabel.textContent = mode === 'staff' ? 'Reply' : `Message as ${who}`;
+  }
+  asStaff.addEventListener('click', () => setMode('staff'));
+  asContact.addEventListener('click', () => setMode('contact'));
+
+  function bubble(m) {
+    const out = m.direction === 'out';
+    const author = m.author || (out ? 'staff' : 'contact');
+    const media = Array.isArray(m.media) ? m.media : [];
+    const failed = m.status === 'failed' || m.status === 'undelivered';
+    const who = out || session?.is_owner ? (m.author_name || AUTHORS[author] || author) : null;
+    return h('div', {
+      class: `msg ${out ? 'msg-out' : 'msg-in'} msg-author-${author} ${failed ? 'msg-failed' : ''}`,
+      testid: 'message-bubble',
+      dataset: { id: m.id || '', seq: String(m.seq ?? ''), direction: m.direction || '', author, status: m.status || '' },
+    },
+    who ? h('p', { class: 'msg-author', testid: 'message-author' }, who, out && m.author_name && AUTHORS[author] && m.author_name !== AUTHORS[author] ? h('span', { class: 'msg-role' }, ` · ${AUTHORS[author]}`) : null) : null,
+    m.text ? h('p', { class: 'msg-text pre', testid: 'message-text' }, m.text) : null,
+    media.length ? h('ul', { class: 'msg-media' }, media.map((x, i) => {
+      const href = safeUrl(x && x.url, location.href);
+      const label = `Attachment ${media.length > 1 ? i + 1 : ''}${x && x.content_type ? ` (${x.content_type})` : ''}`.replace(/\s+/g, ' ').trim();
+      return h('li', {}, href ? h('a', { href, target: '_blank', rel: 'noopener noreferrer' }, label) : label);
+    })) : null,
+    h('p', { class: 'msg-meta' },
+      h('time', { datetime: m.created_at || '', title: fullTime(m.created_at, timeZone()) }, shortTime(m.created_at, timeZone())),
+      out ? statusTick(m.status) : null),
+    failed ? h('p', { class: 'msg-error', testid: 'message-error', role: 'note' },
+      'Not delivered', m.error_code ? ` (${m.error_code})` : '', m.error_message ? `: ${m.error_message}` : '.') : null,
+    // An incoming message whose processing kept stopping the worker (issue 14 §2): say so here,
+    // where the owner reads it, with the way to Operations.
+    !out && m.error_code === 'processing_failed' ? h('p', { class: 'msg-error', testid: 'message-error', role: 'note' },
+      m.error_message || 'Munim could not process this message.', ' ',
+      h('a', { href: '#/operations' }, 'Open Operations')) : null);
+  }
+
+  const nearBottom = () => log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+  const scrollToBottom = () => {
+    log.scrollTop = log.scrollHeight;
+    jump.hidden = true;
+  };
+
+  /** Inserts or updates a message in seq order; returns true when it was new. */
+  function put(m) {
+    if (!m || !m.id) return false;
+    const existing = byId.get(m.id);
+    if (existing) {
+      if (!isNewerMessage(m, existing.m)) return false;
+      const node = bubble(m);
+      existing.el.replaceWith(node);
+      byId.set(m.id, { m, el: node });
+      return false;
+    }
+    const node = bubble(m);
+    byId.set(m.id, { m, el: node });
+    const seq = Number(m.seq);
+    let before = null;
+    if (Number.isFinite(seq)) {
+      for (let child = msgList.lastElementChild; child; child = child.previousElementSibling) {
+        const s = Number(child.dataset.seq);
+        if (Number.isFinite(s) && s > seq) before = child;
+        else break;
+      }
+    }
+    msgList.insertBefore(node, before);
+    if (Number.isFinite(seq) && (newerCursor === null || seq > Number(newerCursor))) newerCursor = seq;
+    return true;
+  }
+
+  function setOlder(cursor) {
+    olderCursor = cursor ?? null;
+    olderRow.hidden = olderCursor === null || olderCursor === undefined;
+  }
+
+  function emptyThreadNote() {
+    const note = msgList.querySelector('.thread-empty');
+    if (byId.size && note) note.remove();
+    if (!byId.size && !note) msgList.appendChild(h('p', { class: 'thread-empty muted', testid: 'thread-empty' }, 'No messages yet.'));
+  }
+
+  async function load() {
+    fill(el, loadingState('Opening the conversation…'));
+    try {
+      const [s, page] = await Promise.all([
+        api.get(`/inbox/sessions/${encodeURIComponent(id)}`),
+        api.get(`/inbox/sessions/${encodeURIComponent(id)}/messages`, { limit: MESSAGE_PAGE }),
+      ]);
+      if (!alive) return;
+      session = s;
+      byId.clear();
+      fill(msgList);
+      for (const m of (page && page.items) || []) put(m);
+      setOlder(page ? page.older_cursor : null);
+      loaded = true;
+      drawHeader();
+      fill(el, head, h('div', { class: 'thread-body' }, log, jump), composer);
+      for (const m of pending.splice(0)) put(m);
+      emptyThreadNote();
+      requestAnimationFrame(scrollToBottom);
+      hooks.onLoaded(s);
+    } catch (e) {
+      if (!alive) return;
+      fill(el, h('div', { class: 'thread-head' }, back), e.status === 404
+        ? emptyState('This conversation does not exist (or you cannot see it).', h('a', { href: '#/inbox' }, 'All conversations'))
+        : errorState(e, load));
+    }
+  }
+
+  async function loadOlder() {
+    if (loadingOlder || olderCursor === null || olderCursor === undefined) return;
+    loadingOlder = true;
+    olderBtn.disabled = true;
+    fill(olderBtn, h('span', { class: 'spinner spinner-small', 'aria-hidden': 'true' }), ' Loading…');
+    const beforeHeight = log.scrollHeight;
+    const beforeTop = log.scrollTop;
+    try {
+      const page = await api.get(`/inbox/sessions/${encodeURIComponent(id)}/messages`, { limit: MESSAGE_PAGE, before: olderCursor });
+      if (!alive) return;
+      for (const m of (page && page.items) || []) put(m);
+      setOlder(page ? page.older_cursor : null);
+      emptyThreadNote();
+      // Keep the message that was at the top where it was.
+      log.scrollTop = beforeTop + (log.scrollHeight - beforeHeight);
+    } catch (e) {
+      toast(errorMessage(e), 'error');
+    } finally {
+      loadingOlder = false;
+      olderBtn.disabled = false;
+      fill(olderBtn, 'Load older messages');
+    }
+  }
+  olderBtn.addEventListener('click', loadOlder);
+  let logScroll = null;
+  log.addEventListener('scroll', () => {
+    logScroll = log.scrollTop;
+    if (log.scrollTop < 40 && !olderRow.hidden) loadOlder();
+    if (nearBottom()) jump.hidden = true;
+  }, { passive: true });
+  jump.addEventListener('click', () => {
+    scrollToBottom();
+    log.focus({ preventScroll: true });
+  });
+
+  /** Fetches everything after the newest message held (after a dropped live connection). */
+  let catchingUp = false;
+  async function catchUp() {
+    if (!loaded || catchingUp) return;
+    catchingUp = true;
+    try {
+      for (let round = 0; round < 5; round++) {
+        const stick = nearBottom();
+        const query = { limit: 100 };
+        if (newerCursor !== null) query.after = newerCursor;
+        const page = await api.get(`/inbox/sessions/${encodeURIComponent(id)}/messages`, query);
+        if (!alive) return;
+        const items = (page && page.items) || [];
+        let added = 0;
+        for (const m of items) if (put(m)) added++;
+        emptyThreadNote();
+        if (added) {
+          if (stick) scrollToBottom();
+          else jump.hidden = false;
+          if (items.some((m) => m.direction === 'in')) hooks.onIncoming();
+        }
+        if (items.length < 100 || newerCursor === null) break;
+      }
+    } catch (e) {
+      console.warn('could not fetch new messages', e);
+    } finally {
+      catchingUp = false;
+    }
+  }
+
+  /** A message from the live stream (or our own send). */
+  function addMessage(m, created) {
+    if (!loaded) {
+      pending.push(m);
+      return;
+    }
+    const stick = nearBottom();
+    const lastSeq = newerCursor;
+    const isNew = put(m);
+    emptyThreadNote();
+    if (!isNew) return;
+    if (stick || (m.direction === 'out' && m.author === 'staff')) requestAnimationFrame(scrollToBottom);
+    else jump.hidden = false;
+    if (created && m.direction === 'in') hooks.onIncoming();
+    // A gap in the sequence means an event was missed: fetch what lies between.
+    const seq = Number(m.seq);
+    if (Number.isFinite(seq) && lastSeq !== null && seq > Number(lastSeq) + 1) catchUp();
+  }
+
+  /* ----- bot toggle ----- */
+
+  botToggle.addEventListener('click', () => busy([botToggle], async () => {
+    const next = !(session && session.bot_active);
+    try {
+      const s = await api.post(`/inbox/sessions/${encodeURIComponent(id)}/bot`, { active: next });
+      if (!alive) return;
+      session = s;
+      drawHeader();
+      hooks.onSession(s);
+      toast(next ? 'The bot answers this contact again.' : 'The bot is off for this contact. Replies are up to you.', 'info');
+    } catch (e) {
+      toast(errorMessage(e), 'error');
+    }
+  }));
+
+  /* ----- sending ----- */
+
+  function setSending(on) {
+    sending = on;
+    send.disabled = on;
+    textbox.readOnly = on;
+    composer.setAttribute('aria-busy', on ? 'true' : 'false');
+    fill(send, on ? [h('span', { class: 'spinner spinner-small', 'aria-hidden': 'true' }), ' Sending'] : 'Send');
+  }
+
+  function autoGrow() {
+    textbox.rows = Math.min(6, Math.max(1, textbox.value.split('\n').length));
+  }
+
+  async function submit() {
+    const text = textbox.value.trim();
+    if (sending) return;
+    if (!text) {
+      textbox.focus();
+      return;
+    }
+    replyError.clear();
+    setSending(true);
+    try {
+      if (mode === 'contact' && session && session.platform === 'simulator') {
+        const c = session.contact || {};
+        const body = { from: c.handle || 'contact', text };
+        if (c.name) body.name = c.name;
+        if (session.is_owner) body.as_owner = true;
+        const res = await api.post('/simulator/messages', body);
+        if (res && res.message && (res.session_id || res.message.session_id) === id) addMessage(res.message, true);
+      } else {
+        const m = await api.post(`/inbox/sessions/${encodeURIComponent(id)}/messages`, { text });
+        if (m && alive) addMessage(m, false);
+      }
+      textbox.value = '';
+      autoGrow();
+      requestAnimationFrame(scrollToBottom);
+    } catch (e) {
+      const ownerProblem = e.status === 422 && mode === 'contact' && session?.is_owner;
+      replyError.show(`Could not send: ${errorMessage(e)}`, ownerProblem ? settingsLink('reply-settings-link') : null);
+    } finally {
+      setSending(false);
+      if (alive && el.isConnected) textbox.focus({ preventScroll: true });
+    }
+  }
+
+  composer.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    submit();
+  });
+  textbox.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && ev.keyCode !== 229) {
+      ev.preventDefault();
+      submit();
+    }
+  });
+  textbox.addEventListener('input', autoGrow);
+
+  load();
+
+  return {
+    id,
+    el,
+    get session() {
+      return session;
+    },
+    setSession(s) {
+      if (!s || s.id !== id) return;
+      session = s;
+      if (loaded) drawHeader();
+    },
+    addMessage,
+    catchUp,
+    reattached() {
+      if (logScroll !== null) log.scrollTop = logScroll;
+    },
+    focusTitle() {
+      if (loaded) titleEl.focus({ preventScroll: true });
+      else el.focus?.({ preventScroll: true });
+    },
+    destroy() {
+      alive = false;
+    },
+  };
+}
