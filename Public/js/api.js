@@ -1,6 +1,8 @@
 // The one place that talks to /api/v1. Keeps the CSRF token in a module variable, sends it
 // with every mutation, and turns error replies into ApiError with the server's message.
 
+import { API_PREFIX } from './routes.js';
+
 let csrfToken = null;
 
 export function setCsrfToken(token) {
@@ -49,7 +51,7 @@ function defaultMessage(status) {
 }
 
 function buildUrl(path, query) {
-  let url = '/api/v1' + path;
+  let url = API_PREFIX + path;
   if (query) {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) {

@@ -3,16 +3,16 @@ import SQLKit
 import Vapor
 
 func routes(_ app: Application) throws {
-    app.get("health") { _ in HealthDTO(status: "ok") }
-    app.get("ready", use: ready)
-    app.get("metrics", use: metricsEndpoint)
-    app.get("docs") { req async throws -> Response in
+    app.on(.health) { _ in HealthDTO(status: "ok") }
+    app.on(.ready, use: ready)
+    app.on(.metrics, use: metricsEndpoint)
+    app.on(.docs) { req async throws -> Response in
         try await req.fileio.asyncStreamFile(at: publicPath(req.application, "docs.html"))
     }
+    app.on(.openAPI) { _ in OpenAPIDocument.document }
 
-    let api = app.grouped("api", "v1")
-    api.get("openapi.json") { _ in OpenAPIDocument.document }
-
+    // Every route's full path comes from `Endpoint`; groups only add middleware.
+    let api: any RoutesBuilder = app
     let accounts = AccountsController()
     accounts.registerPublic(api)
     let authenticated = api.grouped(AuthMiddleware(), IdempotencyMiddleware())

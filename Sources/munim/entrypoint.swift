@@ -21,6 +21,8 @@ enum Entrypoint {
           demo            Seed a demo business with products, customers and invoices.
           parse "text" [--business ID]
                           Parse one sentence with the assistant's parser and print JSON.
+          routes-js       Print Public/js/routes.js, the web UI's copy of the route table
+                          (scripts/gen-routes writes it).
           help            Show this text (also --help, -h).
 
         Configuration comes from the environment and ./.env (README "Configuration").
@@ -53,6 +55,10 @@ enum Entrypoint {
         let word = commandWord(arguments)
         if word == "help" || arguments.dropFirst().contains(where: { $0 == "--help" || $0 == "-h" }) {
             FileHandle.standardOutput.write(Data(usage.utf8))
+            exit(0)
+        }
+        if word == "routes-js" {
+            FileHandle.standardOutput.write(Data(Endpoint.javascript.utf8))
             exit(0)
         }
         if let word, !commands.contains(word) {

@@ -8,22 +8,22 @@ struct AccountsController {
     // MARK: routes
 
     func registerPublic(_ api: any RoutesBuilder) {
-        api.post("auth", "signup", use: signup)
-        api.post("auth", "login", use: login)
+        api.on(.signup, use: signup)
+        api.on(.login, use: login)
     }
 
     func registerAuthenticated(_ api: any RoutesBuilder) {
-        api.post("auth", "logout", use: logout)
-        api.get("me", use: me)
-        api.post("me", "password", use: changePassword)
-        api.get("business", use: getBusiness)
-        api.patch("business", use: patchBusiness)
-        api.get("staff", use: listStaff)
-        api.post("staff", use: addStaff)
-        api.delete("staff", ":id", use: removeStaff)
-        api.get("tokens", use: listTokens)
-        api.post("tokens", use: createToken)
-        api.delete("tokens", ":id", use: revokeToken)
+        api.on(.logout, use: logout)
+        api.on(.me, use: me)
+        api.on(.changePassword, use: changePassword)
+        api.on(.business, use: getBusiness)
+        api.on(.businessUpdate, use: patchBusiness)
+        api.on(.staff, use: listStaff)
+        api.on(.staffAdd, use: addStaff)
+        api.on(.staffRemove, use: removeStaff)
+        api.on(.tokens, use: listTokens)
+        api.on(.tokenCreate, use: createToken)
+        api.on(.tokenRevoke, use: revokeToken)
     }
 
     // MARK: sign-up and login

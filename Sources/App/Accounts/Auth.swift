@@ -62,7 +62,7 @@ enum SessionCookie {
 /// session's CSRF token in `X-CSRF-Token`; Bearer-token requests need none (issue 2 "Conventions").
 struct AuthMiddleware: AsyncMiddleware {
     /// Routes a user who must change a one-time password may still use.
-    static let allowedDuringPasswordChange: Set<String> = ["/api/v1/me", "/api/v1/me/password", "/api/v1/auth/logout"]
+    static let allowedDuringPasswordChange: Set<String> = [Endpoint.me.pattern, Endpoint.changePassword.pattern, Endpoint.logout.pattern]
 
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let principal = try await Self.authenticate(req)

@@ -237,7 +237,7 @@ extension AssistantService {
             let number = inv.numberText ?? ""
             let data: JSONValue = ["invoice_id": .string(inv.id!.uuidString), "number": .string(number), "customer": .ref(customerID, customer.name),
                                    "total": .int(inv.total), "amount_paid": .int(inv.amountPaid), "balance_due": .int(inv.total - inv.amountPaid),
-                                   "customer_balance": .int(customer.balance), "pdf_url": .string("/api/v1/invoices/\(inv.id!.uuidString)/pdf")]
+                                   "customer_balance": .int(customer.balance), "pdf_url": .string(Endpoint.invoicePDF.path(inv.id!.uuidString))]
             let follow = CardDraft(kind: "invoice_issued", status: .info, title: number, command: CardCommand(), data: data)
             let reply = say("Invoice \(number) issued to \(customer.name). Their balance: \(Self.balanceText(customer.balance, say: say)).",
                             "Bill \(number) \(customer.name) ke naam ban gaya. Hisaab: \(Self.balanceText(customer.balance, say: say)).")

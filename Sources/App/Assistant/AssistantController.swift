@@ -9,14 +9,13 @@ struct AssistantController {
                                                "mpeg": "audio/mpeg", "mp4": "audio/mp4", "x-wav": "audio/wav", "wave": "audio/wav", "x-m4a": "audio/mp4"]
 
     func register(_ api: any RoutesBuilder) {
-        let assistant = api.grouped("assistant")
         // Audio uploads may be up to 10 MB: this one route collects more than the default limit.
-        assistant.on(.POST, "messages", body: .collect(maxSize: ByteCount(integerLiteral: Self.maxAudioBytes + 64 * 1024)), use: postMessage)
-        assistant.get("messages", use: getMessages)
-        assistant.post("parse", use: parse)
-        assistant.post("cards", ":id", "confirm", use: confirm)
-        assistant.post("cards", ":id", "cancel", use: cancel)
-        assistant.post("cards", ":id", "edit", use: edit)
+        api.on(.assistantSend, body: .collect(maxSize: ByteCount(integerLiteral: Self.maxAudioBytes + 64 * 1024)), use: postMessage)
+        api.on(.assistantMessages, use: getMessages)
+        api.on(.assistantParse, use: parse)
+        api.on(.cardConfirm, use: confirm)
+        api.on(.cardCancel, use: cancel)
+        api.on(.cardEdit, use: edit)
     }
 
     static func service(_ req: Request) throws -> AssistantService {

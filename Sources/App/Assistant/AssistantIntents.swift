@@ -94,7 +94,7 @@ extension AssistantService {
             let period = s.intent.string("period") ?? "this_month"
             let (from, to) = periods.range(period)
             let info = ReportsController.catalog.first { $0.id == id }
-            let url = "/api/v1/reports/\(id).\(format)" + ((info?.period ?? false) ? "?from=\(from)&to=\(to)" : "")
+            let url = Endpoint.reportFile.path("\(id).\(format)") + ((info?.period ?? false) ? "?from=\(from)&to=\(to)" : "")
             let title = info?.title ?? report.capitalized
             return .done(say("Your \(title.lowercased()) report (\(format.uppercased())) is ready to download.",
                              "\(title) report (\(format.uppercased())) download ke liye taiyaar hai."),

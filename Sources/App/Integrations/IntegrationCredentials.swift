@@ -96,9 +96,9 @@ enum PaymentLinks {
 
 struct IntegrationsController {
     func register(_ api: any RoutesBuilder) {
-        api.get("integrations", use: list)
-        api.put("integrations", ":provider", use: save)
-        api.delete("integrations", ":provider", use: remove)
+        api.on(.integrations, use: list)
+        api.on(.integrationSave, use: save)
+        api.on(.integrationRemove, use: remove)
     }
 
     struct ProviderDTO: Content {

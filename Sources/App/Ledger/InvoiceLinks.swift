@@ -12,7 +12,8 @@ enum InvoiceLinks {
     static func url(_ app: Application, invoiceID: UUID, businessID: UUID, now: Date) -> String {
         let exp = Int64(now.addingTimeInterval(lifetime).timeIntervalSince1970)
         let sig = app.vault.signature(message(invoiceID, businessID, exp), purpose: purpose)
-        return "\(app.publicBaseURL)/p/invoices/\(invoiceID.uuidString.lowercased()).pdf?b=\(businessID.uuidString.lowercased())&exp=\(exp)&sig=\(sig)"
+        return Endpoint.publicInvoicePDF.url(base: app.publicBaseURL, "\(invoiceID.uuidString.lowercased()).pdf",
+                                            query: "b=\(businessID.uuidString.lowercased())&exp=\(exp)&sig=\(sig)")
     }
 
     static func message(_ invoiceID: UUID, _ businessID: UUID, _ exp: Int64) -> String {
@@ -20,7 +21,7 @@ enum InvoiceLinks {
     }
 
     static func register(_ app: Application) {
-        app.get("p", "invoices", ":file", use: serve)
+        app.on(.publicInvoicePDF, use: serve)
     }
 
     @Sendable static func serve(req: Request) async throws -> Response {

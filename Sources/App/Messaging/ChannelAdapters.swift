@@ -54,7 +54,7 @@ enum ChannelAdapters {
             let client = twilio(app, creds)
             let from = creds.fromNumber.map { $0.lowercased().hasPrefix("whatsapp:") ? $0 : "whatsapp:\($0)" }
             let to = item.recipient.lowercased().hasPrefix("whatsapp:") ? item.recipient : "whatsapp:\(item.recipient)"
-            let callback = "\(app.publicBaseURL)/webhooks/twilio/\(channel.id!.uuidString.lowercased())/status"
+            let callback = Endpoint.twilioStatus.url(base: app.publicBaseURL, channel.id!)
             do {
                 let r = try await guarded(app, twilioProvider(app)) {
                     try await client.sendMessage(from: creds.messagingServiceSid == nil ? from : nil,

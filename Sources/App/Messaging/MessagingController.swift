@@ -7,21 +7,20 @@ import Vapor
 /// `/api/v1/customers/{id}/reminders` (docs/messaging-api.md).
 struct MessagingController {
     func register(_ api: any RoutesBuilder) {
-        api.get("channels", use: listChannels)
-        api.post("channels", use: createChannel)
-        api.get("channels", ":id", use: getChannel)
-        api.patch("channels", ":id", use: updateChannel)
-        api.delete("channels", ":id", use: deleteChannel)
-        api.post("channels", ":id", "test", use: testChannel)
-        let inbox = api.grouped("inbox", "sessions")
-        inbox.get(use: listSessions)
-        inbox.get(":id", use: getSession)
-        inbox.get(":id", "messages", use: listMessages)
-        inbox.post(":id", "messages", use: reply)
-        inbox.post(":id", "bot", use: setBot)
-        inbox.post(":id", "read", use: markRead)
-        api.post("simulator", "messages", use: simulate)
-        api.post("customers", ":id", "reminders", use: remind)
+        api.on(.channels, use: listChannels)
+        api.on(.channelCreate, use: createChannel)
+        api.on(.channel, use: getChannel)
+        api.on(.channelUpdate, use: updateChannel)
+        api.on(.channelDelete, use: deleteChannel)
+        api.on(.channelTest, use: testChannel)
+        api.on(.inboxSessions, use: listSessions)
+        api.on(.inboxSession, use: getSession)
+        api.on(.inboxMessages, use: listMessages)
+        api.on(.inboxReply, use: reply)
+        api.on(.inboxBot, use: setBot)
+        api.on(.inboxRead, use: markRead)
+        api.on(.simulatorMessages, use: simulate)
+        api.on(.customerReminders, use: remind)
     }
 
     static func service(_ req: Request) throws -> MessagingService {

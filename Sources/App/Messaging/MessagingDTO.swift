@@ -29,8 +29,8 @@ struct ChannelDTO: Content {
         identity = c.identity
         enabled = c.enabled
         if c.kind == .twilioWhatsapp {
-            webhookUrl = "\(publicBaseURL)/webhooks/twilio/\(c.id!.uuidString.lowercased())"
-            statusCallbackUrl = "\(publicBaseURL)/webhooks/twilio/\(c.id!.uuidString.lowercased())/status"
+            webhookUrl = Endpoint.twilioInbound.url(base: publicBaseURL, c.id!)
+            statusCallbackUrl = Endpoint.twilioStatus.url(base: publicBaseURL, c.id!)
         }
         pollIntervalSeconds = c.kind.polls ? (c.pollIntervalSeconds ?? 60) : nil
         lastPolledAt = c.lastPolledAt

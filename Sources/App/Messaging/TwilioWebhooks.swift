@@ -11,9 +11,8 @@ struct TwilioWebhooks {
     static let emptyTwiML = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>"
 
     func register(_ app: Application) {
-        let hooks = app.grouped("webhooks", "twilio")
-        hooks.on(.POST, ":channel_id", body: .collect(maxSize: ByteCount(integerLiteral: Self.maxBody)), use: inbound)
-        hooks.on(.POST, ":channel_id", "status", body: .collect(maxSize: ByteCount(integerLiteral: Self.maxBody)), use: status)
+        app.on(.twilioInbound, body: .collect(maxSize: ByteCount(integerLiteral: Self.maxBody)), use: inbound)
+        app.on(.twilioStatus, body: .collect(maxSize: ByteCount(integerLiteral: Self.maxBody)), use: status)
     }
 
     struct Verified {

@@ -7,9 +7,9 @@ import Vapor
 /// empty data, use business-local dates, and write numbers as plain numbers.
 struct ReportsController {
     func register(_ api: any RoutesBuilder) {
-        api.get("dashboard", use: dashboard)
-        api.get("reports", use: list)
-        api.get("reports", ":file", use: export)
+        api.on(.dashboard, use: dashboard)
+        api.on(.reports, use: list)
+        api.on(.reportFile, use: export)
     }
 
     @Sendable func dashboard(req: Request) async throws -> DashboardService.Dashboard {

@@ -105,10 +105,9 @@ enum DeadJobs {
 
     struct Controller {
         func register(_ api: any RoutesBuilder) {
-            let ops = api.grouped("ops", "dead-jobs")
-            ops.get(use: list)
-            ops.post(":id", "retry", use: retry)
-            ops.delete(":id", use: discard)
+            api.on(.deadJobs, use: list)
+            api.on(.deadJobRetry, use: retry)
+            api.on(.deadJobDiscard, use: discard)
         }
 
         func owner(_ req: Request) throws -> Principal {

@@ -90,7 +90,7 @@ extension Request {
 /// every 15 s so dead connections are noticed and proxies keep the stream open.
 struct EventsController {
     func register(_ api: any RoutesBuilder) {
-        api.get("events", use: stream)
+        api.on(.events, use: stream)
     }
 
     @Sendable func stream(req: Request) async throws -> Response {

@@ -202,8 +202,7 @@ enum OpenAPIDocument {
     // MARK: operations
 
     struct Op {
-        let method: String
-        let path: String
+        let endpoint: Endpoint
         let tag: String
         let summary: String
         var body: String? = nil
@@ -214,6 +213,24 @@ enum OpenAPIDocument {
         var idempotent = false
         /// Media types of a non-JSON success body (downloads).
         var produces: [String] = []
+
+        init(_ endpoint: Endpoint, tag: String, summary: String, body: String? = nil, status: Int = 200, response: String? = nil,
+             query: [(String, String)] = [], auth: Bool = true, idempotent: Bool = false, produces: [String] = []) {
+            self.endpoint = endpoint
+            self.tag = tag
+            self.summary = summary
+            self.body = body
+            self.status = status
+            self.response = response
+            self.query = query
+            self.auth = auth
+            self.idempotent = idempotent
+            self.produces = produces
+        }
+
+        /// Lower case, as OpenAPI keys operations.
+        var method: String { endpoint.method.lowercased() }
+        var path: String { endpoint.pattern }
     }
 
     static let listQuery: [(String, String)] = [("limit", "Page size, 1–200 (default 50)."), ("cursor", "next_cursor from the previous page; any other value is 400 invalid_cursor.")]
@@ -253,86 +270,86 @@ enum OpenAPIDocument {
 
     static var baseOperations: [Op] {
         [
-            Op(method: "get", path: "/health", tag: "Operations", summary: "Liveness", response: "Health", auth: false),
-            Op(method: "get", path: "/ready", tag: "Operations", summary: "Readiness: database reachable and migrations current", response: "Ready", auth: false),
-            Op(method: "get", path: "/metrics", tag: "Operations", summary: "Prometheus metrics (text format): HTTP by route and status, latency, job queue, runs, outbox, database pool", auth: false,
+            Op(.health, tag: "Operations", summary: "Liveness", response: "Health", auth: false),
+            Op(.ready, tag: "Operations", summary: "Readiness: database reachable and migrations current", response: "Ready", auth: false),
+            Op(.metrics, tag: "Operations", summary: "Prometheus metrics (text format): HTTP by route and status, latency, job queue, runs, outbox, database pool", auth: false,
                produces: ["text/plain"]),
-            Op(method: "get", path: "/api/v1/openapi.json", tag: "Operations", summary: "This document", auth: false, produces: ["application/json"]),
+            Op(.openAPI, tag: "Operations", summary: "This document", auth: false, produces: ["application/json"]),
 
-            Op(method: "get", path: "/api/v1/ops/dead-jobs", tag: "Operations", summary: "Jobs that ran out of attempts (owner only), newest first",
+            Op(.deadJobs, tag: "Operations", summary: "Jobs that ran out of attempts (owner only), newest first",
                response: "DeadJobPage", query: listQuery),
-            Op(method: "post", path: "/api/v1/ops/dead-jobs/{id}/retry", tag: "Operations", summary: "Queue a dead job again with fresh attempts (owner only)",
+            Op(.deadJobRetry, tag: "Operations", summary: "Queue a dead job again with fresh attempts (owner only)",
                response: "DeadJob"),
-            Op(method: "delete", path: "/api/v1/ops/dead-jobs/{id}", tag: "Operations", summary: "Discard a dead job (owner only)", status: 204),
+            Op(.deadJobDiscard, tag: "Operations", summary: "Discard a dead job (owner only)", status: 204),
 
-            Op(method: "post", path: "/api/v1/auth/signup", tag: "Accounts", summary: "Create a user, a business and an owner membership; logs in", body: "Signup", status: 201, response: "Session", auth: false),
-            Op(method: "post", path: "/api/v1/auth/login", tag: "Accounts", summary: "Log in (sets the session cookie; rate-limited per email and IP)", body: "Login", response: "Session", auth: false),
-            Op(method: "post", path: "/api/v1/auth/logout", tag: "Accounts", summary: "Log out", status: 204),
-            Op(method: "get", path: "/api/v1/me", tag: "Accounts", summary: "The current user, business and CSRF token", response: "Session"),
-            Op(method: "post", path: "/api/v1/me/password", tag: "Accounts", summary: "Change the password (required after a one-time password)", body: "PasswordChange", status: 204),
-            Op(method: "get", path: "/api/v1/business", tag: "Accounts", summary: "Business settings", response: "Business"),
-            Op(method: "patch", path: "/api/v1/business", tag: "Accounts", summary: "Update business settings (owner only)", body: "BusinessPatch", response: "Business"),
-            Op(method: "get", path: "/api/v1/staff", tag: "Accounts", summary: "Members of the business", response: "StaffList"),
-            Op(method: "post", path: "/api/v1/staff", tag: "Accounts", summary: "Add a staff member with a one-time password (owner only)", body: "StaffCreate", status: 201, response: "StaffCreated", idempotent: true),
-            Op(method: "delete", path: "/api/v1/staff/{id}", tag: "Accounts", summary: "Remove a staff member (owner only)", status: 204),
-            Op(method: "get", path: "/api/v1/tokens", tag: "Accounts", summary: "API tokens (owner only)", response: "TokenList"),
-            Op(method: "post", path: "/api/v1/tokens", tag: "Accounts", summary: "Create an API token; the token is shown once", body: "TokenCreate", status: 201, response: "TokenCreated", idempotent: true),
-            Op(method: "delete", path: "/api/v1/tokens/{id}", tag: "Accounts", summary: "Revoke an API token", status: 204),
+            Op(.signup, tag: "Accounts", summary: "Create a user, a business and an owner membership; logs in", body: "Signup", status: 201, response: "Session", auth: false),
+            Op(.login, tag: "Accounts", summary: "Log in (sets the session cookie; rate-limited per email and IP)", body: "Login", response: "Session", auth: false),
+            Op(.logout, tag: "Accounts", summary: "Log out", status: 204),
+            Op(.me, tag: "Accounts", summary: "The current user, business and CSRF token", response: "Session"),
+            Op(.changePassword, tag: "Accounts", summary: "Change the password (required after a one-time password)", body: "PasswordChange", status: 204),
+            Op(.business, tag: "Accounts", summary: "Business settings", response: "Business"),
+            Op(.businessUpdate, tag: "Accounts", summary: "Update business settings (owner only)", body: "BusinessPatch", response: "Business"),
+            Op(.staff, tag: "Accounts", summary: "Members of the business", response: "StaffList"),
+            Op(.staffAdd, tag: "Accounts", summary: "Add a staff member with a one-time password (owner only)", body: "StaffCreate", status: 201, response: "StaffCreated", idempotent: true),
+            Op(.staffRemove, tag: "Accounts", summary: "Remove a staff member (owner only)", status: 204),
+            Op(.tokens, tag: "Accounts", summary: "API tokens (owner only)", response: "TokenList"),
+            Op(.tokenCreate, tag: "Accounts", summary: "Create an API token; the token is shown once", body: "TokenCreate", status: 201, response: "TokenCreated", idempotent: true),
+            Op(.tokenRevoke, tag: "Accounts", summary: "Revoke an API token", status: 204),
 
-            Op(method: "get", path: "/api/v1/customers", tag: "Customers", summary: "List customers", response: "CustomerPage",
+            Op(.customers, tag: "Customers", summary: "List customers", response: "CustomerPage",
                query: listQuery + [("q", "Search name, phone or email."), ("debtors", "true: only customers who owe, largest first."), ("archived", "true: archived customers.")]),
-            Op(method: "post", path: "/api/v1/customers", tag: "Customers", summary: "Create a customer", body: "CustomerInput", status: 201, response: "Customer", idempotent: true),
-            Op(method: "get", path: "/api/v1/customers/{id}", tag: "Customers", summary: "Get a customer", response: "Customer"),
-            Op(method: "patch", path: "/api/v1/customers/{id}", tag: "Customers", summary: "Update a customer (fields given only)", body: "CustomerPatch", response: "Customer"),
-            Op(method: "delete", path: "/api/v1/customers/{id}", tag: "Customers", summary: "Delete, or archive when it has invoices or payments", response: "Deletion"),
-            Op(method: "get", path: "/api/v1/customers/{id}/statement", tag: "Customers", summary: "Account statement with running balance", response: "Statement",
+            Op(.customerCreate, tag: "Customers", summary: "Create a customer", body: "CustomerInput", status: 201, response: "Customer", idempotent: true),
+            Op(.customer, tag: "Customers", summary: "Get a customer", response: "Customer"),
+            Op(.customerUpdate, tag: "Customers", summary: "Update a customer (fields given only)", body: "CustomerPatch", response: "Customer"),
+            Op(.customerDelete, tag: "Customers", summary: "Delete, or archive when it has invoices or payments", response: "Deletion"),
+            Op(.customerStatement, tag: "Customers", summary: "Account statement with running balance", response: "Statement",
                query: [("from", "YYYY-MM-DD"), ("to", "YYYY-MM-DD")]),
 
-            Op(method: "get", path: "/api/v1/products", tag: "Products", summary: "List products", response: "ProductPage",
+            Op(.products, tag: "Products", summary: "List products", response: "ProductPage",
                query: listQuery + [("q", "Search name or SKU."), ("low_stock", "true: stock at or below the threshold."), ("archived", "true: archived products.")]),
-            Op(method: "post", path: "/api/v1/products", tag: "Products", summary: "Create a product (opening stock is recorded as a movement)", body: "ProductInput", status: 201, response: "Product", idempotent: true),
-            Op(method: "get", path: "/api/v1/products/{id}", tag: "Products", summary: "Get a product", response: "Product"),
-            Op(method: "patch", path: "/api/v1/products/{id}", tag: "Products", summary: "Update a product; a new stock is recorded as an adjustment", body: "ProductPatch", response: "Product"),
-            Op(method: "delete", path: "/api/v1/products/{id}", tag: "Products", summary: "Delete, or archive when it has stock history", response: "Deletion"),
-            Op(method: "post", path: "/api/v1/products/{id}/restock", tag: "Products", summary: "Add stock", body: "Restock", response: "Product", idempotent: true),
-            Op(method: "get", path: "/api/v1/products/{id}/movements", tag: "Products", summary: "Stock movements, newest first", response: "MovementPage", query: listQuery),
+            Op(.productCreate, tag: "Products", summary: "Create a product (opening stock is recorded as a movement)", body: "ProductInput", status: 201, response: "Product", idempotent: true),
+            Op(.product, tag: "Products", summary: "Get a product", response: "Product"),
+            Op(.productUpdate, tag: "Products", summary: "Update a product; a new stock is recorded as an adjustment", body: "ProductPatch", response: "Product"),
+            Op(.productDelete, tag: "Products", summary: "Delete, or archive when it has stock history", response: "Deletion"),
+            Op(.productRestock, tag: "Products", summary: "Add stock", body: "Restock", response: "Product", idempotent: true),
+            Op(.productMovements, tag: "Products", summary: "Stock movements, newest first", response: "MovementPage", query: listQuery),
 
-            Op(method: "get", path: "/api/v1/invoices", tag: "Invoices", summary: "List invoices", response: "InvoicePage",
+            Op(.invoices, tag: "Invoices", summary: "List invoices", response: "InvoicePage",
                query: listQuery + [("status", "Comma-separated statuses."), ("customer_id", "Only this customer's."), ("from", "Issue date from, YYYY-MM-DD."), ("to", "Issue date to."), ("q", "Invoice number or customer name.")]),
-            Op(method: "post", path: "/api/v1/invoices", tag: "Invoices", summary: "Create a draft, or with issue=true create and issue in one transaction", body: "InvoiceInput", status: 201, response: "Invoice", idempotent: true),
-            Op(method: "get", path: "/api/v1/invoices/{id}", tag: "Invoices", summary: "Get an invoice with items and payments", response: "Invoice"),
-            Op(method: "patch", path: "/api/v1/invoices/{id}", tag: "Invoices", summary: "Edit a draft", body: "InvoiceInput", response: "Invoice"),
-            Op(method: "delete", path: "/api/v1/invoices/{id}", tag: "Invoices", summary: "Delete a draft", status: 204),
-            Op(method: "post", path: "/api/v1/invoices/{id}/issue", tag: "Invoices", summary: "Issue a draft: number, stock, balance and optional payment in one transaction", body: "Issue", response: "Invoice", idempotent: true),
-            Op(method: "get", path: "/api/v1/invoices/{id}/pdf", tag: "Invoices",
+            Op(.invoiceCreate, tag: "Invoices", summary: "Create a draft, or with issue=true create and issue in one transaction", body: "InvoiceInput", status: 201, response: "Invoice", idempotent: true),
+            Op(.invoice, tag: "Invoices", summary: "Get an invoice with items and payments", response: "Invoice"),
+            Op(.invoiceUpdate, tag: "Invoices", summary: "Edit a draft", body: "InvoiceInput", response: "Invoice"),
+            Op(.invoiceDelete, tag: "Invoices", summary: "Delete a draft", status: 204),
+            Op(.invoiceIssue, tag: "Invoices", summary: "Issue a draft: number, stock, balance and optional payment in one transaction", body: "Issue", response: "Invoice", idempotent: true),
+            Op(.invoicePDF, tag: "Invoices",
                summary: "The invoice as an A4 PDF (GST split, amount in words, UPI QR when a UPI ID is set)", query: [("download", "1: as an attachment")],
                produces: [pdf]),
-            Op(method: "post", path: "/api/v1/invoices/{id}/void", tag: "Invoices", summary: "Void: stock returns, balance reverses, payments become credit", body: "Void", response: "Invoice", idempotent: true),
+            Op(.invoiceVoid, tag: "Invoices", summary: "Void: stock returns, balance reverses, payments become credit", body: "Void", response: "Invoice", idempotent: true),
 
-            Op(method: "get", path: "/api/v1/payments", tag: "Payments", summary: "List payments", response: "PaymentPage",
+            Op(.payments, tag: "Payments", summary: "List payments", response: "PaymentPage",
                query: listQuery + [("customer_id", "Only this customer's."), ("mode", "cash, upi, card, bank, cheque or other."), ("from", "YYYY-MM-DD"), ("to", "YYYY-MM-DD")]),
-            Op(method: "post", path: "/api/v1/payments", tag: "Payments", summary: "Record a payment; allocated to the named invoice, then the oldest open ones; the rest is credit", body: "PaymentInput", status: 201, response: "Payment", idempotent: true),
-            Op(method: "get", path: "/api/v1/payments/{id}", tag: "Payments", summary: "Get a payment with its allocations", response: "Payment"),
+            Op(.paymentCreate, tag: "Payments", summary: "Record a payment; allocated to the named invoice, then the oldest open ones; the rest is credit", body: "PaymentInput", status: 201, response: "Payment", idempotent: true),
+            Op(.payment, tag: "Payments", summary: "Get a payment with its allocations", response: "Payment"),
 
-            Op(method: "get", path: "/api/v1/events", tag: "Reports",
+            Op(.events, tag: "Reports",
                summary: "Server-Sent Events of the business: invoice.updated, payment.recorded, stock.updated; each data is {type, id, at, data}",
                produces: ["text/event-stream"]),
-            Op(method: "get", path: "/api/v1/dashboard", tag: "Reports", summary: "Dashboard figures, computed from the database", response: "Dashboard"),
-            Op(method: "get", path: "/api/v1/reports", tag: "Reports", summary: "Available exports", response: "ReportList"),
-            Op(method: "get", path: "/api/v1/reports/{file}", tag: "Reports",
+            Op(.dashboard, tag: "Reports", summary: "Dashboard figures, computed from the database", response: "Dashboard"),
+            Op(.reports, tag: "Reports", summary: "Available exports", response: "ReportList"),
+            Op(.reportFile, tag: "Reports",
                summary: "Download an export: {id}.csv with id inventory, sales-by-product, sales-by-customer, ledger, aging-debtors or payments",
                query: [("from", "YYYY-MM-DD (period reports; default: start of this month)"), ("to", "YYYY-MM-DD (default: today)"), ("customer_id", "ledger/payments: one customer")],
                produces: [csv, xlsx, pdf]),
 
-            Op(method: "post", path: "/api/v1/assistant/messages", tag: "Assistant",
+            Op(.assistantSend, tag: "Assistant",
                summary: "Send a message (JSON text, or multipart `audio`); replies with text, an optional card and what is still missing",
                body: "AssistantMessage", response: "AssistantReply"),
-            Op(method: "get", path: "/api/v1/assistant/messages", tag: "Assistant", summary: "Conversation history with each card's current state",
+            Op(.assistantMessages, tag: "Assistant", summary: "Conversation history with each card's current state",
                response: "AssistantHistory", query: [("conversation_id", "Defaults to the latest conversation.")]),
-            Op(method: "post", path: "/api/v1/assistant/parse", tag: "Assistant", summary: "Parse one sentence; nothing is written", body: "ParseRequest", response: "ParsedIntent"),
-            Op(method: "post", path: "/api/v1/assistant/cards/{id}/confirm", tag: "Assistant", summary: "Confirm a preview card (idempotent: a repeat returns the first result)", response: "CardAction"),
-            Op(method: "post", path: "/api/v1/assistant/cards/{id}/cancel", tag: "Assistant", summary: "Cancel (or reject) a pending card", response: "CardAction"),
-            Op(method: "post", path: "/api/v1/assistant/cards/{id}/edit", tag: "Assistant", summary: "Change a pending card's fields; the preview is recomputed", body: "CardEdit", response: "CardAction"),
+            Op(.assistantParse, tag: "Assistant", summary: "Parse one sentence; nothing is written", body: "ParseRequest", response: "ParsedIntent"),
+            Op(.cardConfirm, tag: "Assistant", summary: "Confirm a preview card (idempotent: a repeat returns the first result)", response: "CardAction"),
+            Op(.cardCancel, tag: "Assistant", summary: "Cancel (or reject) a pending card", response: "CardAction"),
+            Op(.cardEdit, tag: "Assistant", summary: "Change a pending card's fields; the preview is recomputed", body: "CardEdit", response: "CardAction"),
         ]
     }
 

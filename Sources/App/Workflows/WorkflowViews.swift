@@ -15,7 +15,7 @@ enum WorkflowViews {
     static func date(_ d: Date?) -> WValue { d.map { .string(JSONCoders.string(from: $0)) } ?? .null }
 
     static func webhookURL(_ w: Workflow, app: Application) -> WValue {
-        w.triggerService == "webhook" ? .string("\(app.publicBaseURL)/hooks/\(w.publicID)") : .null
+        w.triggerService == "webhook" ? .string(Endpoint.workflowHook.url(base: app.publicBaseURL, w.publicID)) : .null
     }
 
     static func summary(_ w: Workflow, lastRun: WorkflowRun?, trigger: (String, String), app: Application) -> WValue {

@@ -9,32 +9,30 @@ import WorkflowCore
 /// (docs/workflows-api.md). Bodies are decoded and encoded with keys as sent (`WorkflowJSON`).
 struct WorkflowsController {
     func register(_ api: any RoutesBuilder) {
-        let w = api.grouped("workflows")
-        w.get("catalog", use: catalog)
-        w.post("validate", use: validate)
-        w.post("draft", use: draft)
-        w.get(use: list)
-        w.post(use: create)
-        w.get(":id", use: get)
-        w.put(":id", use: update)
-        w.patch(":id", use: update)
-        w.delete(":id", use: delete)
-        w.get(":id", "versions", use: versions)
-        w.get(":id", "versions", ":n", use: version)
-        w.post(":id", "activate", use: activate)
-        w.post(":id", "deactivate", use: deactivate)
-        w.post(":id", "runs", use: startRun)
-        let r = api.grouped("runs")
-        r.get(use: listRuns)
-        r.get(":id", use: getRun)
-        r.post(":id", "cancel", use: cancel)
-        r.post(":id", "retry", use: retry)
-        r.post(":id", "approve") { req in try await decide(req, approve: true) }
-        r.post(":id", "reject") { req in try await decide(req, approve: false) }
+        api.on(.workflowCatalog, use: catalog)
+        api.on(.workflowValidate, use: validate)
+        api.on(.workflowDraft, use: draft)
+        api.on(.workflows, use: list)
+        api.on(.workflowCreate, use: create)
+        api.on(.workflow, use: get)
+        api.on(.workflowReplace, use: update)
+        api.on(.workflowUpdate, use: update)
+        api.on(.workflowDelete, use: delete)
+        api.on(.workflowVersions, use: versions)
+        api.on(.workflowVersion, use: version)
+        api.on(.workflowActivate, use: activate)
+        api.on(.workflowDeactivate, use: deactivate)
+        api.on(.workflowStartRun, use: startRun)
+        api.on(.runs, use: listRuns)
+        api.on(.run, use: getRun)
+        api.on(.runCancel, use: cancel)
+        api.on(.runRetry, use: retry)
+        api.on(.runApprove) { req in try await decide(req, approve: true) }
+        api.on(.runReject) { req in try await decide(req, approve: false) }
     }
 
     static func registerHooks(_ app: Application) {
-        app.on(.POST, "hooks", ":public_id", body: .collect(maxSize: "64kb"), use: hook)
+        app.on(.workflowHook, body: .collect(maxSize: "64kb"), use: hook)
     }
 
     static func store(_ req: Request) throws -> WorkflowStore {
