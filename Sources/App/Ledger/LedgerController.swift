@@ -5,33 +5,33 @@ import Vapor
 /// HTTP for the ledger: parse, authorize, call `LedgerService`, map to DTOs (STYLE habit 3).
 struct LedgerController {
     func register(_ api: any RoutesBuilder) {
-        api.get("customers", use: listCustomers)
-        api.post("customers", use: createCustomer)
-        api.get("customers", ":id", use: getCustomer)
-        api.patch("customers", ":id", use: updateCustomer)
-        api.delete("customers", ":id", use: deleteCustomer)
-        api.get("customers", ":id", "statement", use: statement)
+        api.on(.customers, use: listCustomers)
+        api.on(.customerCreate, use: createCustomer)
+        api.on(.customer, use: getCustomer)
+        api.on(.customerUpdate, use: updateCustomer)
+        api.on(.customerDelete, use: deleteCustomer)
+        api.on(.customerStatement, use: statement)
 
-        api.get("products", use: listProducts)
-        api.post("products", use: createProduct)
-        api.get("products", ":id", use: getProduct)
-        api.patch("products", ":id", use: updateProduct)
-        api.delete("products", ":id", use: deleteProduct)
-        api.post("products", ":id", "restock", use: restock)
-        api.get("products", ":id", "movements", use: movements)
+        api.on(.products, use: listProducts)
+        api.on(.productCreate, use: createProduct)
+        api.on(.product, use: getProduct)
+        api.on(.productUpdate, use: updateProduct)
+        api.on(.productDelete, use: deleteProduct)
+        api.on(.productRestock, use: restock)
+        api.on(.productMovements, use: movements)
 
-        api.get("invoices", use: listInvoices)
-        api.post("invoices", use: createInvoice)
-        api.get("invoices", ":id", use: getInvoice)
-        api.patch("invoices", ":id", use: updateInvoice)
-        api.delete("invoices", ":id", use: deleteInvoice)
-        api.post("invoices", ":id", "issue", use: issueInvoice)
-        api.post("invoices", ":id", "void", use: voidInvoice)
-        api.get("invoices", ":id", "pdf", use: invoicePDF)
+        api.on(.invoices, use: listInvoices)
+        api.on(.invoiceCreate, use: createInvoice)
+        api.on(.invoice, use: getInvoice)
+        api.on(.invoiceUpdate, use: updateInvoice)
+        api.on(.invoiceDelete, use: deleteInvoice)
+        api.on(.invoiceIssue, use: issueInvoice)
+        api.on(.invoiceVoid, use: voidInvoice)
+        api.on(.invoicePDF, use: invoicePDF)
 
-        api.get("payments", use: listPayments)
-        api.post("payments", use: createPayment)
-        api.get("payments", ":id", use: getPayment)
+        api.on(.payments, use: listPayments)
+        api.on(.paymentCreate, use: createPayment)
+        api.on(.payment, use: getPayment)
     }
 
     static func service(_ req: Request) throws -> LedgerService {
@@ -233,10 +233,13 @@ struct LedgerController {
 
     @Sendable func createInvoice(req: Request) async throws -> Response {
         let input = try req.content.decode(InvoiceInput.self)
-        let inv = try await Self.service(req).createInvoice(input)
-        let dto = try await LedgerViews.invoices([inv], on: req.db)[0]
-        if inv.status != .draft { Self.publish(req, dto) }
+        let dto = try await Self.service(req).committing({ try await $0.createInvoice(input) }, view: Self.invoiceView)
+        if dto.status != .draft { Self.publish(req, dto) }
         return try await dto.encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable static func invoiceView(_ inv: Invoice, on db: any Database) async throws -> InvoiceDTO {
+        try await LedgerViews.invoices([inv], on: db)[0]
     }
 
     @Sendable func getInvoice(req: Request) async throws -> InvoiceDTO {
@@ -247,8 +250,7 @@ struct LedgerController {
     @Sendable func updateInvoice(req: Request) async throws -> InvoiceDTO {
         let id = try Self.id(req)
         let patch = try req.content.decode(InvoicePatch.self)
-        let inv = try await Self.service(req).updateDraft(id, patch)
-        return try await LedgerViews.invoices([inv], on: req.db)[0]
+        return try await Self.service(req).committing({ try await $0.updateDraft(id, patch) }, view: Self.invoiceView)
     }
 
     @Sendable func deleteInvoice(req: Request) async throws -> HTTPStatus {
@@ -259,8 +261,7 @@ struct LedgerController {
     @Sendable func issueInvoice(req: Request) async throws -> InvoiceDTO {
         let id = try Self.id(req)
         let input = try Self.optionalBody(req, IssueInput.self) ?? IssueInput()
-        let inv = try await Self.service(req).issueInvoice(id, payment: input.payment)
-        let dto = try await LedgerViews.invoices([inv], on: req.db)[0]
+        let dto = try await Self.service(req).committing({ try await $0.issueInvoice(id, payment: input.payment) }, view: Self.invoiceView)
         Self.publish(req, dto)
         return dto
     }
@@ -268,8 +269,7 @@ struct LedgerController {
     @Sendable func voidInvoice(req: Request) async throws -> InvoiceDTO {
         let id = try Self.id(req)
         let input = try Self.optionalBody(req, VoidInput.self) ?? VoidInput()
-        let inv = try await Self.service(req).voidInvoice(id, reason: input.reason)
-        let dto = try await LedgerViews.invoices([inv], on: req.db)[0]
+        let dto = try await Self.service(req).committing({ try await $0.voidInvoice(id, reason: input.reason) }, view: Self.invoiceView)
         Self.publish(req, dto)
         return dto
     }
@@ -330,8 +330,9 @@ struct LedgerController {
 
     @Sendable func createPayment(req: Request) async throws -> Response {
         let input = try req.content.decode(PaymentInput.self)
-        let payment = try await Self.service(req).recordPayment(input)
-        let dto = try await LedgerViews.payments([payment], on: req.db)[0]
+        let dto = try await Self.service(req).committing({ try await $0.recordPayment(input) }) { payment, tx in
+            try await LedgerViews.payments([payment], on: tx)[0]
+        }
         req.publish("payment.recorded", id: dto.id, data: ["amount": .int(dto.amount), "customer": .ref(dto.customer.id, dto.customer.name)])
         return try await dto.encodeResponse(status: .created, for: req)
     }

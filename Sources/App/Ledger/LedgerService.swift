@@ -51,6 +51,19 @@ public struct LedgerService: Sendable {
         }
     }
 
+    /// Runs `effect` and builds its reply (`view`) in one transaction, so a committed sale or
+    /// payment is never answered with 503 because the read that follows it waited too long for a
+    /// connection (issue 14 §5: a 503 means nothing happened). Retried like `write`.
+    func committing<Made: Sendable, View: Sendable>(
+        _ effect: @escaping @Sendable (LedgerService) async throws -> Made,
+        view: @escaping @Sendable (Made, any Database) async throws -> View
+    ) async throws -> View {
+        try await write { tx in
+            let made = try await effect(self.within(tx))
+            return try await view(made, tx)
+        }
+    }
+
     /// A lost deadlock or serialization race: the whole transaction rolled back and may run again.
     static func isRetryableConflict(_ error: any Error) -> Bool {
         guard let state = TransientErrors.sqlState(of: error) else { return false }
@@ -115,7 +128,7 @@ public struct LedgerService: Sendable {
         let businessID = businessID
         try await writeUnique(duplicate: "A customer with this phone number already exists.", field: "phone") { tx in
             try await c.create(on: tx)
-            IdempotencyScope.made("/api/v1/customers/\(c.id!)", status: 201)
+            IdempotencyScope.made(Endpoint.customer.path(c.id!.uuidString), status: 201)
             try await LedgerEvents.emit(.customerCreated, businessID: businessID, subject: c.id!, key: c.id!.uuidString, now: now, on: tx)
         }
         return c
@@ -191,7 +204,7 @@ public struct LedgerService: Sendable {
         let userID = userID, now = now
         try await writeUnique(duplicate: "A product with this name already exists.", field: "name") { tx in
             try await p.create(on: tx)
-            IdempotencyScope.made("/api/v1/products/\(p.id!)", status: 201)
+            IdempotencyScope.made(Endpoint.product.path(p.id!.uuidString), status: 201)
             if p.stock > 0 {
                 try await Self.movement(p, delta: p.stock, kind: .restock, reason: "Opening stock", invoiceID: nil,
                                         userID: userID, stockAfter: p.stock, now: now).create(on: tx)
@@ -288,7 +301,7 @@ public struct LedgerService: Sendable {
             let after = try await Self.addStock(tx, businessID: businessID, productID: id, delta: quantity.thousandths, now: now)
             try await Self.movement(p, delta: quantity.thousandths, kind: .restock, reason: reasonText, invoiceID: nil,
                                     userID: userID, stockAfter: after, now: now).create(on: tx)
-            IdempotencyScope.made("/api/v1/products/\(id)", status: 200)
+            IdempotencyScope.made(Endpoint.product.path(id.uuidString), status: 200)
         }
         return try await product(id)
     }
@@ -442,7 +455,7 @@ public struct LedgerService: Sendable {
             try Self.applyTotals(inv, lines)
             try await inv.create(on: tx)
             try await insertItems(lines, invoiceID: inv.id!, on: tx)
-            IdempotencyScope.made("/api/v1/invoices/\(inv.id!)", status: 201)
+            IdempotencyScope.made(Endpoint.invoice.path(inv.id!.uuidString), status: 201)
             if input.issue == true {
                 try await issue(inv.id!, payment: input.payment, on: tx)
             }
@@ -521,7 +534,7 @@ public struct LedgerService: Sendable {
         try errors.throwIfAny()
         try await write { tx in
             try await issue(id, payment: payment, on: tx)
-            IdempotencyScope.made("/api/v1/invoices/\(id)", status: 200)
+            IdempotencyScope.made(Endpoint.invoice.path(id.uuidString), status: 200)
         }
         return try await invoice(id)
     }
@@ -641,7 +654,7 @@ public struct LedgerService: Sendable {
             }
             // Freed credit settles the customer's other open invoices, oldest first.
             try await settleCredit(customerID: inv.customerID, preferred: nil, on: tx)
-            IdempotencyScope.made("/api/v1/invoices/\(id)", status: 200)
+            IdempotencyScope.made(Endpoint.invoice.path(id.uuidString), status: 200)
         }
         return try await invoice(id)
     }
@@ -667,7 +680,7 @@ public struct LedgerService: Sendable {
             }
             let id = try await insertPayment(customerID: c.id!, amount: input.amount, mode: input.mode, reference: reference,
                                              paidOn: paidOn ?? today, notes: notes, preferred: input.invoiceId, on: tx)
-            IdempotencyScope.made("/api/v1/payments/\(id)", status: 201)
+            IdempotencyScope.made(Endpoint.payment.path(id.uuidString), status: 201)
             return id
         }
         return try await payment(paymentID)
