@@ -1,0 +1,309 @@
+// The config panel's fields for a step's params, generated from the catalog's param schema:
+// text, number, boolean, enum, channel, secret and JSON fields, and the router's branch editor.
+// Every edit goes straight into the node's params and is announced on the store as `changed`.
+import { h, fill, field, uid } from '../ui.js';
+import { branchPorts } from './graph.js';
+import {
+  isObject, humanize, parseLoose, showLoose, isPlaceholder, isSimpleCondition, textParamValue, readJsonParam,
+} from './values.js';
+
+const OPERATORS = ['==', '!=', '>', '>=', '<', '<=', 'contains', 'starts_with', 'matches', 'exists', 'is_empty', 'in'];
+const LEFT_ONLY = new Set(['exists', 'is_empty']);
+const JSON_TYPES = new Set(['json', 'object', 'array', 'template_object']);
+const SECRET_MASK = '********';
+
+/** store: the builder's store; channels: the business's channels for the channel param. */
+export function createFieldEditors({ store, channels }) {
+  const state = store.state;
+  const changed = () => store.notify('changed', { panel: false });
+  const markDirty = () => {
+    if (!state.dirty) store.notify('dirty');
+  };
+  const redrawNode = (node) => store.notify('node', node);
+
+  function setParam(node, name, value) {
+    if (value === undefined) delete node.params[name];
+    else node.params[name] = value;
+    changed();
+  }
+
+  function paramField(node, p) {
+    const name = `params.${p.name}`;
+    const label = humanize(p.name);
+    const value = node.params[p.name];
+    const testid = `param-${p.name}`;
+    const hint = [p.description, p.default !== undefined && p.default !== null && p.type !== 'boolean' ? `Default: ${typeof p.default === 'string' ? p.default : JSON.stringify(p.default)}.` : null]
+      .filter(Boolean).join(' ');
+
+    if (node.kind === 'router' && p.name === 'branches') return branchEditor(node, p);
+
+    switch (p.type) {
+      case 'boolean': {
+        const on = typeof value === 'boolean' ? value : !!p.default;
+        const f = field({ label, name, type: 'checkbox', value: on, testid, hint: p.description || null });
+        f.control.addEventListener('change', () => setParam(node, p.name, f.control.checked));
+        return f;
+      }
+      case 'enum': {
+        const first = p.default !== undefined && p.default !== null ? `Default (${p.default})` : (p.required ? 'Choose…' : '—');
+        const opts = [{ value: '', label: first }].concat((p.options || []).map((o) => ({ value: o, label: o })));
+        if (typeof value === 'string' && value && !(p.options || []).includes(value)) opts.push({ value, label: value });
+        const f = field({ label, name, type: 'select', options: opts, value: typeof value === 'string' ? value : '', required: !!p.required, testid, hint: p.description || null });
+        f.control.addEventListener('change', () => {
+          setParam(node, p.name, f.control.value || undefined);
+          // The ledger trigger's outputs depend on its event: other steps' variables follow.
+          if (node.kind === 'trigger') redrawNode(node);
+        });
+        return f;
+      }
+      case 'channel': {
+        const opts = [{ value: '', label: 'Default channel' }].concat(channels.map((c) => ({ value: c.id, label: `${c.name} (${c.kind})` })));
+        if (typeof value === 'string' && value && !channels.some((c) => c.id === value)) opts.push({ value, label: `Unknown channel (${value})` });
+        const f = field({ label, name, type: 'select', options: opts, value: typeof value === 'string' ? value : '', required: !!p.required, testid, hint: p.description || null });
+        f.control.addEventListener('change', () => setParam(node, p.name, f.control.value || undefined));
+        return f;
+      }
+      case 'secret': {
+        const stored = value === SECRET_MASK;
+        const f = field({
+          label, name, type: 'password', value: stored ? '' : (typeof value === 'string' ? value : ''), required: !!p.required, testid,
+          hint: stored ? `${p.description || ''} A secret is stored; it is never shown. Type a new one to replace it.`.trim() : (p.description || null),
+          attrs: { autocomplete: 'new-password', spellcheck: 'false', placeholder: stored ? 'Stored (hidden)' : '' },
+        });
+        const original = value;
+        f.control.addEventListener('input', () => {
+          const v = f.control.value;
+          setParam(node, p.name, v ? v : original);
+        });
+        if (stored) {
+          const clear = h('button', { type: 'button', class: 'btn btn-ghost btn-small wf-secret-clear', testid: `${testid}-clear` }, 'Remove the stored secret');
+          clear.addEventListener('click', () => {
+            f.control.value = '';
+            setParam(node, p.name, '');
+            clear.replaceWith(h('p', { class: 'field-hint' }, 'The secret is removed when you save.'));
+          });
+          f.appendChild(clear);
+        }
+        return f;
+      }
+      default:
+        break;
+    }
+
+    if (JSON_TYPES.has(p.type)) return jsonField(node, p, { label, name, testid, hint });
+
+    const multiline = p.type === 'text';
+    const shown = value === undefined || value === null ? '' : (typeof value === 'string' ? value : JSON.stringify(value));
+    const placeholder = p.placeholder || (p.type === 'duration' ? 'e.g. 90s, 10m, 2h, 1d' : p.type === 'datetime' ? 'e.g. 2025-01-31T10:00:00+05:30' : '');
+    const f = field({
+      label, name, type: multiline ? 'textarea' : 'text', value: shown, required: !!p.required, testid, hint: hint || null,
+      attrs: {
+        placeholder: placeholder || null, spellcheck: multiline ? 'true' : 'false', rows: multiline ? 3 : null,
+        inputmode: (p.type === 'integer' || p.type === 'number') ? 'decimal' : null,
+      },
+    });
+    f.control.dataset.vars = '1';
+    f.control.addEventListener('input', () => setParam(node, p.name, textParamValue(f.control.value, p.type)));
+    return f;
+  }
+
+  function jsonField(node, p, { label, name, testid, hint }) {
+    const value = node.params[p.name];
+    // A single {{placeholder}} is shown as typed; anything else as JSON (so text stays quoted).
+    const shown = value === undefined ? '' : (isPlaceholder(value) ? value : JSON.stringify(value, null, 2));
+    const example = p.placeholder || (p.type === 'array' ? '["a", "b"]' : '{"key": "value"}');
+    const f = field({
+      label, name, type: 'textarea', value: shown, required: !!p.required, testid, hint: `${hint ? `${hint} ` : ''}JSON.`,
+      attrs: { rows: Math.min(8, Math.max(2, shown.split('\n').length)), spellcheck: 'false', placeholder: example, class: 'wf-code' },
+    });
+    const err = h('p', { class: 'field-error', testid: `${testid}-json-error`, role: 'alert' });
+    f.appendChild(err);
+    f.control.dataset.vars = '1';
+    const apply = () => {
+      const raw = f.control.value;
+      err.textContent = '';
+      delete f.control.dataset.jsonError;
+      f.control.removeAttribute('aria-invalid');
+      const read = readJsonParam(raw, p);
+      if (read.error) {
+        err.textContent = read.error;
+        f.control.dataset.jsonError = '1';
+        f.control.setAttribute('aria-invalid', 'true');
+        return;
+      }
+      setParam(node, p.name, read.value);
+      if (read.parsed && node.kind === 'trigger') redrawNode(node);
+    };
+    f.control.addEventListener('blur', apply);
+    f.control.addEventListener('input', () => {
+      // Typing marks the workflow changed; the value itself is read when the field is left.
+      markDirty();
+    });
+    return f;
+  }
+
+  function rawParamsField(node) {
+    const f = field({
+      label: 'Settings (JSON)', name: 'params', type: 'textarea', value: JSON.stringify(node.params, null, 2), testid: 'param-raw',
+      attrs: { rows: 8, spellcheck: 'false', class: 'wf-code' },
+    });
+    const err = h('p', { class: 'field-error', role: 'alert' });
+    f.appendChild(err);
+    f.control.addEventListener('blur', () => {
+      err.textContent = '';
+      try {
+        const v = JSON.parse(f.control.value || '{}');
+        if (!isObject(v)) throw new Error('Settings must be a JSON object.');
+        node.params = v;
+        changed();
+      } catch (e) {
+        err.textContent = e.message;
+      }
+    });
+    return f;
+  }
+
+  /* ----- router branches ----- */
+
+  function branchEditor(node, p) {
+    const list = h('ol', { class: 'wf-branches', testid: 'wf-branches' });
+    const addBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'branch-add' }, 'Add branch');
+    const errorSlot = h('p', { class: 'field-error', dataset: { errorFor: 'params.branches' } });
+    const branches = () => {
+      if (!Array.isArray(node.params.branches)) node.params.branches = [];
+      return node.params.branches;
+    };
+
+    function portsChanged() {
+      redrawNode(node);
+      changed();
+    }
+
+    function row(b, i) {
+      if (!isObject(b)) {
+        branches()[i] = { port: '', when: { left: '', op: '==', right: '' } };
+        b = branches()[i];
+      }
+      const portId = uid('branch-port');
+      const port = h('input', { type: 'text', id: portId, testid: 'branch-port', value: typeof b.port === 'string' ? b.port : '', maxlength: 64, spellcheck: 'false', autocomplete: 'off' });
+      port.addEventListener('input', () => {
+        const old = typeof b.port === 'string' ? b.port.trim() : '';
+        const next = port.value.trim();
+        b.port = next;
+        if (old && next && old !== next && !branches().some((x, j) => x !== b && isObject(x) && String(x.port || '').trim() === old)) {
+          for (const e of state.edges) if (e.source === node.id && e.source_port === old) e.source_port = next;
+        }
+        portsChanged();
+      });
+      const simple = isSimpleCondition(b.when);
+      const whenBox = h('div', { class: 'wf-branch-when' });
+      let asJson = !simple;
+
+      function drawWhen() {
+        if (!asJson) {
+          const w = isObject(b.when) ? b.when : { left: '', op: '==', right: '' };
+          const leftId = uid('branch-left');
+          const opId = uid('branch-op');
+          const rightId = uid('branch-right');
+          const left = h('input', { type: 'text', id: leftId, testid: 'branch-left', value: showLoose(w.left), placeholder: '{{trigger.amount}}', spellcheck: 'false', autocomplete: 'off' });
+          left.dataset.vars = '1';
+          const op = h('select', { id: opId, testid: 'branch-op' }, OPERATORS.map((o) => h('option', { value: o, selected: o === w.op }, o)));
+          const right = h('input', { type: 'text', id: rightId, testid: 'branch-right', value: showLoose(w.right), placeholder: '1000', spellcheck: 'false', autocomplete: 'off' });
+          right.dataset.vars = '1';
+          const rightWrap = h('div', { class: 'field' }, h('label', { for: rightId }, 'Value'), right);
+          const update = () => {
+            const cond = { left: parseLoose(left.value), op: op.value };
+            if (!LEFT_ONLY.has(op.value)) cond.right = parseLoose(right.value);
+            rightWrap.hidden = LEFT_ONLY.has(op.value);
+            b.when = cond;
+            changed();
+          };
+          rightWrap.hidden = LEFT_ONLY.has(w.op);
+          left.addEventListener('input', update);
+          op.addEventListener('change', update);
+          right.addEventListener('input', update);
+          const toJson = h('button', { type: 'button', class: 'btn-link wf-small-link', testid: 'branch-json-toggle' }, 'Edit as JSON (all / any groups)');
+          toJson.addEventListener('click', () => {
+            asJson = true;
+            drawWhen();
+          });
+          fill(whenBox,
+            h('div', { class: 'wf-branch-cond' },
+              h('div', { class: 'field' }, h('label', { for: leftId }, 'When'), left),
+              h('div', { class: 'field wf-branch-op' }, h('label', { for: opId }, 'is'), op),
+              rightWrap),
+            toJson);
+        } else {
+          const jid = uid('branch-when');
+          const ta = h('textarea', { id: jid, testid: 'branch-when-json', rows: 4, spellcheck: 'false', class: 'wf-code' });
+          ta.value = JSON.stringify(b.when ?? {}, null, 2);
+          ta.dataset.vars = '1';
+          const err = h('p', { class: 'field-error', role: 'alert' });
+          ta.addEventListener('blur', () => {
+            err.textContent = '';
+            try {
+              b.when = JSON.parse(ta.value);
+              changed();
+            } catch (e) {
+              err.textContent = `Not valid JSON: ${e.message}. The last valid condition is kept.`;
+            }
+          });
+          ta.addEventListener('input', markDirty);
+          const canSimple = () => isSimpleCondition(b.when);
+          const toSimple = h('button', { type: 'button', class: 'btn-link wf-small-link', testid: 'branch-simple-toggle' }, 'Simple condition');
+          toSimple.addEventListener('click', () => {
+            if (!canSimple()) {
+              err.textContent = 'Only a single comparison {"left", "op", "right"} can be edited as a simple condition.';
+              return;
+            }
+            asJson = false;
+            drawWhen();
+          });
+          fill(whenBox,
+            h('div', { class: 'field' }, h('label', { for: jid }, 'Condition (JSON)'), ta, err,
+              h('p', { class: 'field-hint' }, '{"left": "{{trigger.amount}}", "op": ">=", "right": 1000}, or {"all": [...]} / {"any": [...]}.')),
+            toSimple);
+        }
+      }
+      drawWhen();
+
+      const remove = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'branch-remove', 'aria-label': `Remove branch ${i + 1}` }, 'Remove');
+      remove.addEventListener('click', () => {
+        const gone = typeof b.port === 'string' ? b.port.trim() : '';
+        branches().splice(branches().indexOf(b), 1);
+        if (gone && !branches().some((x) => isObject(x) && String(x.port || '').trim() === gone)) {
+          state.edges = state.edges.filter((e) => !(e.source === node.id && e.source_port === gone));
+        }
+        draw();
+        portsChanged();
+      });
+      return h('li', { class: 'wf-branch', testid: 'wf-branch' },
+        h('div', { class: 'wf-branch-head' },
+          h('div', { class: 'field' }, h('label', { for: portId }, `Branch ${i + 1} port`), port),
+          remove),
+        whenBox);
+    }
+
+    function draw() {
+      fill(list, branches().map(row));
+    }
+
+    addBtn.addEventListener('click', () => {
+      const taken = new Set(branchPorts(node));
+      let n = branches().length + 1;
+      while (taken.has(`branch_${n}`)) n++;
+      branches().push({ port: `branch_${n}`, when: { left: '', op: '==', right: '' } });
+      draw();
+      portsChanged();
+      const ports = list.querySelectorAll('[data-testid="branch-port"]');
+      if (ports.length) ports[ports.length - 1].focus();
+    });
+    draw();
+    return h('fieldset', { class: 'plain wf-branch-editor' },
+      h('legend', { class: 'label-like' }, 'Branches', p.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
+      h('p', { class: 'field-hint' }, 'Tried in order; the first whose condition holds is taken, else the “else” port.'),
+      list, errorSlot, addBtn);
+  }
+
+  return { paramField, rawParamsField };
+}

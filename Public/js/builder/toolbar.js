@@ -1,0 +1,245 @@
+// The builder's head: the name, version and save state, server-side validation (the status line,
+// the banner of problems not about one step, and `issues` on the store for the steps), Save,
+// the Active switch, the webhook URL and the drafted-from box.
+import { api, errorMessage } from '../api.js';
+import { h, fill, toast, busy, badge, uid, debounce, pageHeader } from '../ui.js';
+import { subscribe } from '../live.js';
+import { switchButton, setWorkflowActive, issueLines } from '../pages-workflows.js';
+import { copyRow } from '../shared/copy.js';
+import { triggerOf, blueprintOf, summarizeIssues, problemCount } from './graph.js';
+
+/** ctx: the page context (setTitle); draft: the architect's draft or null. */
+export function createToolbar({ ctx, store, draft, source }) {
+  const state = store.state;
+  const root = ctx.root;
+
+  const heading = h('span', { testid: 'wf-heading' });
+  const header = pageHeader(heading);
+  const crumb = h('p', { class: 'breadcrumb' }, h('a', { href: '#/workflows', testid: 'wf-back' }, '← Workflows'));
+
+  const nameId = uid('wf-name');
+  const nameInput = h('input', {
+    type: 'text', id: nameId, testid: 'wf-name', maxlength: 200, autocomplete: 'off', placeholder: 'e.g. Thank big orders',
+    value: (state.wf && state.wf.name) || (source && source.name) || '',
+  });
+  const nameError = h('p', { class: 'field-error', testid: 'wf-name-error', id: uid('wf-name-err') });
+  nameInput.setAttribute('aria-describedby', nameError.id);
+  const versionBadge = badge('', 'neutral', 'wf-version');
+  const saveState = h('span', { class: 'wf-save-state', testid: 'wf-save-state', 'aria-live': 'polite' });
+  const validStatus = h('span', { class: 'wf-valid', testid: 'wf-valid-status', 'aria-live': 'polite' });
+  const saveBtn = h('button', { type: 'button', class: 'btn btn-primary', testid: 'wf-save' }, 'Save');
+  const activeSwitch = switchButton({ label: 'Active', checked: !!(state.wf && state.wf.active), testid: 'wf-active' });
+  const runBtn = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'wf-run-test' }, 'Run with test data');
+  const runsLink = h('a', { class: 'btn btn-ghost', testid: 'wf-runs-link', hidden: true }, 'Runs');
+
+  const bar = h('div', { class: 'wf-toolbar', testid: 'wf-toolbar' },
+    h('div', { class: 'field wf-name-field' }, h('label', { for: nameId }, 'Name', h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')), nameInput, nameError),
+    h('div', { class: 'wf-toolbar-status' }, versionBadge, saveState, validStatus),
+    h('div', { class: 'wf-toolbar-actions' }, activeSwitch, runBtn, runsLink, saveBtn));
+
+  const webhookBox = h('div', { class: 'wf-webhook', testid: 'wf-webhook', hidden: true });
+  const draftBox = h('div', { class: 'alert alert-info wf-draft-info', testid: 'wf-draft-info', role: 'status', hidden: true });
+  const banner = h('div', { class: 'alert alert-error wf-banner', testid: 'wf-issues-banner', role: 'alert', hidden: true });
+
+  /* ---------- header, status and webhook ---------- */
+
+  function drawHeader() {
+    const { wf, dirty } = state;
+    const name = nameInput.value.trim();
+    heading.textContent = name || (wf ? 'Untitled workflow' : 'New workflow');
+    ctx.setTitle(name ? `${name} · Workflows` : 'New workflow');
+    versionBadge.hidden = !wf;
+    versionBadge.textContent = wf ? `Version ${wf.version}` : '';
+    saveState.textContent = dirty ? 'Unsaved changes' : (wf ? 'All changes saved' : 'Not saved yet');
+    saveState.dataset.state = dirty ? 'dirty' : 'saved';
+    activeSwitch.set(!!(wf && wf.active));
+    runsLink.hidden = !wf;
+    if (wf) runsLink.href = `#/workflows/${encodeURIComponent(wf.id)}/runs`;
+    drawWebhook();
+  }
+
+  function drawWebhook() {
+    const { wf } = state;
+    const trig = triggerOf(state.nodes);
+    if (!trig || trig.service !== 'webhook') {
+      webhookBox.hidden = true;
+      fill(webhookBox);
+      return;
+    }
+    webhookBox.hidden = false;
+    if (wf && wf.webhook_url) {
+      fill(webhookBox,
+        copyRow('Webhook URL (POST JSON here to start this workflow)', wf.webhook_url, 'wf-webhook-url'),
+        wf.active ? null : h('p', { class: 'field-hint' }, 'The URL answers only while the workflow is active.'));
+    } else {
+      fill(webhookBox, h('p', { class: 'muted' }, 'Save the workflow to get its webhook URL.'));
+    }
+  }
+
+  function drawDraftInfo() {
+    if (!draft) return;
+    const todo = Array.isArray(draft.todo) ? draft.todo.filter(Boolean) : [];
+    fill(draftBox,
+      h('p', { class: 'wf-draft-title' }, h('strong', {}, 'Drafted from: '), `“${draft.prompt || ''}”`,
+        draft.source ? h('span', { class: 'muted' }, ` (${draft.source === 'llm' ? 'AI' : 'recipe'})`) : null),
+      draft.explanation ? h('p', { testid: 'wf-draft-explanation' }, draft.explanation) : null,
+      todo.length ? [h('p', { class: 'wf-draft-todo-title' }, 'Still to do before it can run:'),
+        h('ul', { class: 'wf-draft-todo', testid: 'wf-draft-todo' }, todo.map((t) => h('li', {}, t)))] : null,
+      h('p', { class: 'field-hint' }, 'Nothing is saved until you press Save.'));
+    draftBox.hidden = false;
+  }
+
+  function setValidity(st, text) {
+    validStatus.dataset.state = st; // idle | checking | ok | problems | error
+    validStatus.textContent = text;
+  }
+
+  /* ---------- validation ---------- */
+
+  const blueprint = () => blueprintOf(nameInput.value.trim(), state.nodes, state.edges);
+
+  let validateGen = 0;
+  const scheduleValidate = debounce(() => validateNow(), 500);
+
+  async function validateNow() {
+    const mine = ++validateGen;
+    setValidity('checking', 'Checking…');
+    try {
+      const res = await api.post('/workflows/validate', { blueprint: blueprint() });
+      if (mine !== validateGen || !root.isConnected) return res;
+      setIssues((res && res.errors) || []);
+      return res;
+    } catch (e) {
+      if (mine === validateGen && root.isConnected) setValidity('error', `Could not check: ${errorMessage(e)}`);
+      return null;
+    }
+  }
+
+  function setIssues(list) {
+    const sum = summarizeIssues(list, state.nodes.map((n) => n.id));
+    state.issues = sum.issues;
+    setValidity(sum.state, sum.text);
+    banner.hidden = !sum.general.length;
+    fill(banner, sum.general.length ? h('ul', { class: 'wf-banner-list' }, sum.general.map((i) => h('li', { testid: 'wf-issue' },
+      i.node_id ? [h('code', {}, i.node_id), ': '] : null, i.message))) : null);
+    nameError.textContent = sum.nameMessage;
+    store.notify('issues');
+  }
+
+  nameInput.addEventListener('input', () => {
+    nameError.textContent = '';
+    store.notify('changed', { panel: false });
+  });
+
+  /* ---------- save and activate ---------- */
+
+  function applyWorkflow(next) {
+    const isNew = !state.wf;
+    state.wf = next;
+    const { wf, run } = state;
+    if (isNew || !location.hash.startsWith(`#/workflows/${wf.id}`)) {
+      // The address follows the saved workflow without reloading the page.
+      history.replaceState(null, '', `#/workflows/${encodeURIComponent(wf.id)}${run ? `?run=${encodeURIComponent(run.id)}` : ''}`);
+    }
+    drawHeader();
+  }
+
+  async function save() {
+    const bp = blueprint();
+    if (!bp.name) {
+      nameError.textContent = 'Give the workflow a name.';
+      nameInput.setAttribute('aria-invalid', 'true');
+      nameInput.focus();
+      toast('Give the workflow a name before saving.', 'error');
+      return false;
+    }
+    nameInput.removeAttribute('aria-invalid');
+    // Check first: the server refuses a workflow with problems, and they show on the steps.
+    const check = await validateNow();
+    if (check && check.valid === false && Array.isArray(check.errors) && check.errors.length) {
+      toast(`Not saved: the workflow has ${problemCount(check.errors.length)}, marked on the steps. ${issueLines(check.errors)[0]}`, 'error');
+      return false;
+    }
+    try {
+      const saved = state.wf
+        ? await api.put(`/workflows/${encodeURIComponent(state.wf.id)}`, { name: bp.name, blueprint: bp })
+        : await api.create('/workflows', { name: bp.name, blueprint: bp });
+      state.dirty = JSON.stringify(blueprint()) !== JSON.stringify(bp); // edits made while saving stay unsaved
+      applyWorkflow(saved);
+      draftBox.hidden = true;
+      toast(`Saved — version ${saved.version}.`, 'success');
+      store.notify('say', `Saved as version ${saved.version}.`);
+      return true;
+    } catch (e) {
+      if (e.status === 422 && e.details && Array.isArray(e.details.errors)) {
+        setIssues(e.details.errors);
+        toast(e.message, 'error');
+      } else {
+        toast(errorMessage(e), 'error');
+      }
+      return false;
+    }
+  }
+
+  saveBtn.addEventListener('click', () => busy([saveBtn, runBtn], save));
+
+  activeSwitch.addEventListener('click', () => busy([activeSwitch, saveBtn], async () => {
+    const turnOn = !(state.wf && state.wf.active);
+    if (turnOn && (!state.wf || state.dirty)) {
+      if (!(await save())) return;
+    }
+    if (!state.wf) return;
+    try {
+      const next = await setWorkflowActive(state.wf.id, turnOn);
+      state.wf = { ...state.wf, ...next };
+      drawHeader();
+      toast(turnOn ? 'The workflow is active: its trigger now starts runs.' : 'The workflow is off.', 'info');
+    } catch (e) {
+      if (e.status === 422 && e.details && Array.isArray(e.details.errors)) setIssues(e.details.errors);
+    }
+  }));
+
+  /* ---------- what other parts of the builder change ---------- */
+
+  store.subscribe('changed', () => {
+    state.dirty = true;
+    drawHeader();
+    scheduleValidate();
+  });
+  store.subscribe('dirty', () => {
+    if (!state.dirty) {
+      state.dirty = true;
+      drawHeader();
+    }
+  });
+  store.subscribe('header', drawHeader);
+
+  subscribe(['workflow.updated'], (type, p) => {
+    if (!root.isConnected) return;
+    const { wf } = state;
+    if (wf && p.id === wf.id) {
+      if (typeof p.active === 'boolean') wf.active = p.active;
+      if (p.version && !state.dirty) wf.version = p.version;
+      drawHeader();
+    }
+  }, { root });
+
+  return {
+    els: [header, crumb, bar, webhookBox, draftBox, banner],
+    runBtn,
+    save,
+    start() {
+      drawHeader();
+      drawDraftInfo();
+    },
+    /** The first check, once the steps are drawn. */
+    checkOnOpen() {
+      if (state.nodes.length) validateNow();
+      else setValidity('idle', '');
+    },
+    focusStart() {
+      if (!state.wf && !draft) nameInput.focus({ preventScroll: true });
+      else heading.closest('h1')?.focus({ preventScroll: true });
+    },
+  };
+}

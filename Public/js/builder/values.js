@@ -1,0 +1,66 @@
+// Pure helpers for the values a person types into the builder (no DOM).
+
+export const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+export const clone = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
+export const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** "sample_payload" -> "Sample payload". */
+export const humanize = (name) => {
+  const s = String(name || '').replace(/_/g, ' ');
+  return s.charAt(0).toUpperCase() + s.slice(1);
+};
+
+/** Text a person typed in a loose field → a JSON value: numbers, booleans, lists and objects as such, else text. */
+export function parseLoose(text) {
+  const t = String(text).trim();
+  if (t === '') return '';
+  if (/^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null)$/.test(t) || /^[[{"]/.test(t)) {
+    try {
+      return JSON.parse(t);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/** The inverse of parseLoose for showing a value in a text field. */
+export function showLoose(v) {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return parseLoose(v) === v ? v : JSON.stringify(v);
+  return JSON.stringify(v);
+}
+
+/** A param value as a single {{placeholder}}: it keeps its JSON type at run time. */
+export const isPlaceholder = (s) => typeof s === 'string' && /^\s*\{\{[^{}]+\}\}\s*$/.test(s);
+
+/** A router condition the simple editor can show: exactly {left, op, right} with a text op. */
+export const isSimpleCondition = (when) => isObject(when) && typeof when.op === 'string'
+  && Object.keys(when).every((k) => ['left', 'op', 'right'].includes(k));
+
+/** What a typed text or number param stores: undefined when blank, a number for a plain number. */
+export function textParamValue(raw, type) {
+  if (raw.trim() === '') return undefined;
+  if ((type === 'integer' || type === 'number') && /^\s*-?\d+(\.\d+)?\s*$/.test(raw)) return Number(raw);
+  return raw;
+}
+
+/**
+ * A JSON param field's text → {value} or {error}; {value: undefined} when blank. A single
+ * {{placeholder}} is kept as text; parsed JSON ({value, parsed: true}) is checked against the param's type.
+ */
+export function readJsonParam(raw, p) {
+  if (raw.trim() === '') return { value: undefined };
+  if (isPlaceholder(raw)) return { value: raw.trim() };
+  let parsed;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (e) {
+    return { error: `Not valid JSON: ${e.message.replace(/^JSON\.parse: /, '')}. The last valid value is kept.` };
+  }
+  if ((p.type === 'object' || p.type === 'template_object' || p.name === 'sample_payload') && !isObject(parsed)) {
+    return { error: 'This should be a JSON object, like {"amount": 1500}.' };
+  }
+  if (p.type === 'array' && !Array.isArray(parsed)) return { error: 'This should be a JSON list, like ["a", "b"].' };
+  return { value: parsed, parsed: true };
+}
