@@ -65,9 +65,9 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
     }
     app.inlineRuns = GroupCommit(store: app.store, db: app.db, maxBatch: 128) { runs, tx in try await InlineRuns.write(runs, on: tx) }
     app.vault = try Vault.load(config: config)
-    MessagingJobs.register(app)
+    app.store.onJobsCommitted { [weak app] in app?.jobs.wakeup.notify() }
+    JobKinds.register(app)
     WorkflowEngine.register(app)
-    if config.testHooks { TestHooks.register(app) }
     if config.workerEnabled {
         app.lifecycle.use(Worker(concurrency: config.workerConcurrency, providerConcurrency: config.providerConcurrency,
                                  pollInterval: .milliseconds(config.workerPollMilliseconds)))

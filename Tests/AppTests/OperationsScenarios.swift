@@ -65,7 +65,7 @@ enum ClusterScenarios {
             #expect(try await client.send(.GET, "/api/v1/nothing-here").status == .notFound)
             #expect(try await client.send(.GET, "/api/v1/customers").status == .ok)
             try await app.store.write(app.db) { tx in
-                try await JobQueue.enqueue("test.noop", businessID: nil, payload: [:], runAt: app.clock.now().addingTimeInterval(-30), on: tx)
+                try await JobQueue.enqueue(TestNoopJob.self, NoPayload(), businessID: nil, runAt: app.clock.now().addingTimeInterval(-30), on: tx)
             }
             let res = try await client.send(.GET, "/metrics")
             #expect(res.status == .ok)

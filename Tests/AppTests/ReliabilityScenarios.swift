@@ -209,12 +209,12 @@ enum ReliabilityScenarios {
         try await withTestApp(db, clock: clock) { app in
             let started = AsyncStream<Void>.makeStream()
             let release = AsyncStream<Void>.makeStream()
-            app.jobs.register(JobHandler(kind: "test.slow", lease: 1) { _ in
+            app.jobs.register(JobHandler(kind: TestSlowJob.name, lease: 1) { _ in
                 started.continuation.yield()
                 for await _ in release.stream { break }
             })
             try await app.store.write(app.db) { tx in
-                try await JobQueue.enqueue("test.slow", businessID: nil, payload: [:], runAt: app.clock.now(), maxAttempts: 1, on: tx)
+                try await JobQueue.enqueue(TestSlowJob.self, NoPayload(), businessID: nil, runAt: app.clock.now(), maxAttempts: 1, on: tx)
             }
             let job = try #require(try await app.jobs.claim(limit: 1, now: clock.now, app: app).first)
             let running = Task { await app.jobs.execute(job, app: app) }
@@ -382,11 +382,10 @@ enum ReliabilityScenarios {
             // Eight channel verifications queued: all of them hang on the unreachable provider.
             try await app.store.write(app.db) { tx in
                 for _ in 0..<7 {
-                    try await JobQueue.enqueue("channel.verify", businessID: businessID, payload: ["channel_id": .string(channelID.uuidString)],
+                    try await JobQueue.enqueue(ChannelVerifyJob.self, ChannelPayload(channelID: channelID), businessID: businessID,
                                                runAt: app.clock.now(), on: tx)
                 }
             }
-            app.jobs.wakeup.notify()
             // Wait (by condition) until Twilio holds all the slots it may: its per-provider cap. The
             // other verifications wait their turn in the queue instead of holding worker loops.
             let cap = app.providerGuard.perProvider

@@ -185,7 +185,6 @@ extension AssistantService {
                 try await Self.addTurn(tx, businessID: businessID, conversationID: existing.conversationID, text: text, cardID: nil, now: now)
             }
         }
-        app.jobs.wakeup.notify()
         return try await replay(try await card(id))
     }
 

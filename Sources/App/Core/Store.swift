@@ -1,4 +1,5 @@
 import Fluent
+import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
@@ -26,29 +27,36 @@ actor AsyncMutex {
 public final class Store: Sendable {
     public let isSQLite: Bool
     private let gate = AsyncMutex()
+    /// Wakes this process's workers; called after a transaction that enqueued a job commits
+    /// (set at configure time to `app.jobs.wakeup.notify`).
+    private let wake = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
 
     public init(isSQLite: Bool) { self.isSQLite = isSQLite }
+
+    func onJobsCommitted(_ wake: @escaping @Sendable () -> Void) { self.wake.withLockedValue { $0 = wake } }
 
     /// Runs `body` in one database transaction; every write in Munim goes through here.
     public func write<T: Sendable>(_ db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         // Already inside a transaction (a service called from another's transaction): join it.
         if db.inTransaction { return try await body(db) }
+        // Jobs enqueued in the transaction wake the workers once it has committed (issue 15 §3).
+        let hooks = TransactionHooks()
         // Under an Idempotency-Key, the transaction that commits the effect also marks the key
         // committed (issue 14 §3), so a crash can never separate the two.
-        let work: @Sendable (any Database) async throws -> T
-        if let scope = IdempotencyScope.current {
-            work = { tx in
-                // The driver may run this closure in a task of its own: bind the scope again so
-                // services can name what they made (`IdempotencyScope.made`).
+        let scope = IdempotencyScope.current
+        // The driver may run this closure in a task of its own: bind the task locals again so
+        // services can name what they made (`IdempotencyScope.made`) and enqueue jobs.
+        let work: @Sendable (any Database) async throws -> T = { tx in
+            try await TransactionHooks.$current.withValue(hooks) {
+                guard let scope else { return try await body(tx) }
                 let result = try await IdempotencyScope.$current.withValue(scope) { try await body(tx) }
                 try await scope.markCommitted(on: tx, now: Date())
                 return result
             }
-        } else {
-            work = body
         }
-        guard isSQLite else { return try await db.transaction(work) }
-        return try await gated { try await db.transaction(work) }
+        let result = isSQLite ? try await gated { try await db.transaction(work) } : try await db.transaction(work)
+        if hooks.wakeWorkers { wake.withLockedValue { $0 }?() }
+        return result
     }
 
     /// Runs `body`, which issues exactly one statement, as a write without BEGIN/COMMIT around it:

@@ -81,8 +81,8 @@ enum ChannelAdapters {
     }
 
     /// `channel.verify` job: checks credentials with the provider and records the status.
-    @Sendable static func verify(_ ctx: JobContext) async throws {
-        let id = try ctx.job.uuid("channel_id")
+    @Sendable static func verify(_ job: ChannelPayload, _ ctx: JobContext) async throws {
+        let id = job.channelID
         guard let channel = try await Channel.find(id, on: ctx.db), channel.deletedAt == nil else { return }
         let creds: ChannelCredentials
         do { creds = try credentials(ctx.app, channel) } catch {
@@ -120,8 +120,8 @@ enum ChannelAdapters {
     }
 
     /// `channel.poll` job: reads new messages of a polling channel, then schedules the next poll.
-    @Sendable static func poll(_ ctx: JobContext) async throws {
-        let id = try ctx.job.uuid("channel_id")
+    @Sendable static func poll(_ job: ChannelPayload, _ ctx: JobContext) async throws {
+        let id = job.channelID
         guard let channel = try await Channel.find(id, on: ctx.db), channel.deletedAt == nil, channel.enabled, channel.kind.polls else { return }
         let creds = try credentials(ctx.app, channel)
         let interval = TimeInterval(channel.pollIntervalSeconds ?? 60)
@@ -141,7 +141,7 @@ enum ChannelAdapters {
         try await ctx.store.write(ctx.db) { tx in
             try await ctx.finish(on: tx)
             try await Channel.query(on: tx).filter(\.$id == channel.id!).set(\.$lastPolledAt, to: now).update()
-            try await JobQueue.enqueue("channel.poll", businessID: channel.businessID, payload: ["channel_id": .string(channel.id!.uuidString)],
+            try await JobQueue.enqueue(ChannelPollJob.self, ChannelPayload(channelID: channel.id!), businessID: channel.businessID,
                                        runAt: now.addingTimeInterval(after), maxAttempts: 3,
                                        dedupeKey: "poll-\(channel.id!.uuidString)", on: tx)
         }

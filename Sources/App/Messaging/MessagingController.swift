@@ -76,18 +76,15 @@ struct MessagingController {
             try await c.create(on: tx)
             try await Self.enqueueChecks(c, now: c.createdAt, on: tx)
         }
-        req.application.jobs.wakeup.notify()
         return try await Self.dto(req, c).encodeResponse(status: .created, for: req)
     }
 
     /// A verification job, and the first poll for polling channels.
     static func enqueueChecks(_ c: Channel, now: Date, on tx: any Database) async throws {
         guard c.kind != .simulator else { return }
-        try await JobQueue.enqueue("channel.verify", businessID: c.businessID, payload: ["channel_id": .string(c.id!.uuidString)],
-                                   runAt: now, maxAttempts: 3, on: tx)
+        try await JobQueue.enqueue(ChannelVerifyJob.self, ChannelPayload(channelID: c.id!), businessID: c.businessID, runAt: now, maxAttempts: 3, on: tx)
         if c.kind.polls && c.enabled {
-            try await JobQueue.enqueue("channel.poll", businessID: c.businessID, payload: ["channel_id": .string(c.id!.uuidString)],
-                                       runAt: now, maxAttempts: 3, dedupeKey: "poll-\(c.id!.uuidString)", on: tx)
+            try await JobQueue.enqueue(ChannelPollJob.self, ChannelPayload(channelID: c.id!), businessID: c.businessID, runAt: now, maxAttempts: 3, dedupeKey: "poll-\(c.id!.uuidString)", on: tx)
         }
     }
 
@@ -142,7 +139,6 @@ struct MessagingController {
             if needsCheck { try await Self.enqueueChecks(c, now: now, on: tx) }
         }
         req.application.webhookChannels.forget(c.id!)
-        req.application.jobs.wakeup.notify()
         return Self.dto(req, c)
     }
 

@@ -132,12 +132,10 @@ struct MessagingService: Sendable {
                 let message = try await Self.appendMessage(to: session, direction: "in", author: "contact", authorName: m.name ?? handle,
                                                            text: m.text, media: m.media, status: .received, providerID: m.providerID,
                                                            replyRef: m.replyRef, now: now, on: tx)
-                try await JobQueue.enqueue("inbound.route", businessID: businessID, payload: ["message_id": .string(message.id!.uuidString)],
-                                           runAt: now, maxAttempts: 5, on: tx)
+                try await JobQueue.enqueue(InboundRouteJob.self, MessagePayload(messageID: message.id!), businessID: businessID, runAt: now, maxAttempts: 5, on: tx)
                 return .stored(message, session)
             }
             if case .stored(let message, let session) = outcome {
-                app.jobs.wakeup.notify()
                 publishCreated(message, session: session, channel: channel)
             }
             return outcome
@@ -279,8 +277,7 @@ struct MessagingService: Sendable {
             o.createdAt = now
             o.updatedAt = now
             try await o.create(on: tx)
-            try await JobQueue.enqueue("outbox.send", businessID: businessID, payload: ["outbox_id": .string(o.id!.uuidString)],
-                                       runAt: now, maxAttempts: maxAttempts, on: tx)
+            try await JobQueue.enqueue(OutboxSendJob.self, OutboxPayload(outboxID: o.id!), businessID: businessID, runAt: now, maxAttempts: maxAttempts, on: tx)
             return m
         }
         let message: Message
@@ -288,7 +285,6 @@ struct MessagingService: Sendable {
             message = try await body(existing)
         } else {
             message = try await store.write(db, body)
-            app.jobs.wakeup.notify()
             publishCreated(message, session: session, channel: channel)
         }
         return message

@@ -81,8 +81,8 @@ struct ChannelCredentials: Codable, Sendable {
 enum Outbox {
     /// Sends one outbox item. Retries 429/5xx/network errors with backoff (the job's attempts);
     /// a 4xx fails the message with the provider's code and text.
-    @Sendable static func send(_ ctx: JobContext) async throws {
-        let outboxID = try ctx.job.uuid("outbox_id")
+    @Sendable static func send(_ job: OutboxPayload, _ ctx: JobContext) async throws {
+        let outboxID = job.outboxID
         guard let item = try await OutboxItem.find(outboxID, on: ctx.db) else { return }
         guard item.status == "queued" || item.status == "sending" else { return }
         guard let channel = try await Channel.find(item.channelID, on: ctx.db), channel.deletedAt == nil else {

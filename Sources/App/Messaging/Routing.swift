@@ -7,22 +7,14 @@ import Vapor
 /// Job handlers of the messaging domain: routing inbound messages (DESIGN §6), sending the outbox,
 /// and verifying channel credentials.
 enum MessagingJobs {
-    static func register(_ app: Application) {
-        app.jobs.register(JobHandler(kind: "inbound.receive", lease: 60, run: TwilioWebhooks.receive))
-        app.jobs.register(JobHandler(kind: "inbound.route", lease: 120, died: DeadJobs.inboundRouteDied, run: route))
-        app.jobs.register(JobHandler(kind: "outbox.send", lease: 60, died: DeadJobs.outboxDied, run: Outbox.send))
-        app.jobs.register(JobHandler(kind: "channel.verify", lease: 60, run: ChannelAdapters.verify))
-        app.jobs.register(JobHandler(kind: "channel.poll", lease: 300, run: ChannelAdapters.poll))
-    }
-
     /// Hooks other domains register to see inbound customer messages (workflow message triggers).
     /// Called after routing, with `{channel, from, text, session_id, contact}`.
     typealias MessageSink = @Sendable (_ app: Application, _ businessID: UUID, _ payload: JSONValue, _ channelID: UUID) async throws -> Void
 
     /// Routes one stored inbound message: the owner's and staff's numbers reach the assistant;
     /// anyone else reaches the inbox, the customer bot when it is on, and message triggers.
-    @Sendable static func route(_ ctx: JobContext) async throws {
-        let messageID = try ctx.job.uuid("message_id")
+    @Sendable static func route(_ job: MessagePayload, _ ctx: JobContext) async throws {
+        let messageID = job.messageID
         guard let businessID = ctx.job.businessID else { throw JobFailure.permanent("routing job without a business") }
         guard let message = try await Message.query(on: ctx.db).filter(\.$businessID == businessID).filter(\.$id == messageID).first() else {
             return  // deleted with its business

@@ -62,7 +62,7 @@ struct TwilioWebhooks {
 
     /// What the webhook persists for the `inbound.receive` job: the verified delivery, before
     /// any session or message exists.
-    struct Delivery: Codable, Sendable {
+    struct Delivery: JobPayload {
         var channelID: UUID
         var from: String
         var name: String?
@@ -71,15 +71,9 @@ struct TwilioWebhooks {
         var media: [MediaRef]
         var receivedAt: Date
 
-        static let decoder: JSONDecoder = {
-            let d = JSONDecoder()
-            d.dateDecodingStrategy = .secondsSince1970
-            return d
-        }()
-
         /// The job payload: what `JSONEncoder` would write for this struct (dates as seconds since
         /// 1970), written directly because this runs once per delivery on the webhook's hot path.
-        var jsonText: String {
+        var jobText: String {
             var out = "{\"channelID\":"
             JSONText.appendQuoted(channelID.uuidString, to: &out)
             out += ",\"from\":"
@@ -126,10 +120,8 @@ struct TwilioWebhooks {
         let channelID = v.channelID
         let delivery = Delivery(channelID: channelID, from: from, name: p["ProfileName"], body: p["Body"] ?? "", messageSid: sid,
                                 media: media, receivedAt: req.now)
-        try await req.application.jobIntake.submit(JobQueue.NewJob(
-            kind: "inbound.receive", businessID: v.businessID, payload: delivery.jsonText, runAt: delivery.receivedAt, maxAttempts: 8,
-            dedupeKey: "twilio:\(channelID.uuidString.lowercased()):\(sid)"))
-        req.application.jobs.wakeup.notify()
+        try await JobQueue.enqueueBatched(InboundReceiveJob.self, delivery, businessID: v.businessID, runAt: delivery.receivedAt, maxAttempts: 8,
+                                          dedupeKey: "twilio:\(channelID.uuidString.lowercased()):\(sid)", app: req.application)
         let res = Response(status: .ok, body: .init(string: Self.emptyTwiML))
         res.headers.contentType = .xml
         return res
@@ -137,13 +129,7 @@ struct TwilioWebhooks {
 
     /// The `inbound.receive` job: stores the delivery as an inbox message (deduplicated on the
     /// MessageSid) and enqueues its routing. A delivery for a channel deleted since is dropped.
-    @Sendable static func receive(_ ctx: JobContext) async throws {
-        let delivery: Delivery
-        do {
-            delivery = try Delivery.decoder.decode(Delivery.self, from: JSONEncoder().encode(ctx.job.payload))
-        } catch {
-            throw JobFailure.permanent("inbound delivery payload is unreadable: \(error)")
-        }
+    @Sendable static func receive(_ delivery: Delivery, _ ctx: JobContext) async throws {
         guard let businessID = ctx.job.businessID else { throw JobFailure.permanent("inbound delivery without a business") }
         guard let channel = try await Channel.query(on: ctx.db).filter(\.$id == delivery.channelID).filter(\.$businessID == businessID)
             .filter(\.$deletedAt == nil).first() else {

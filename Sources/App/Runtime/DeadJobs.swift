@@ -12,8 +12,7 @@ enum DeadJobs {
     // MARK: showing the failure on the subject
 
     /// An inbound message that could not be processed: the inbox shows why, and it is not routed again.
-    @Sendable static func inboundRouteDied(_ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> AfterCommit? {
-        guard case .string(let raw)? = job.payload["message_id"], let id = UUID(uuidString: raw) else { return nil }
+    static func inboundRouteDied(messageID id: UUID, _ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> AfterCommit? {
         try await Message.query(on: tx).filter(\.$id == id)
             .set(\.$errorCode, to: "processing_failed")
             .set(\.$errorMessage, to: "Munim could not process this message (\(job.reason)). See Operations.")
@@ -24,9 +23,8 @@ enum DeadJobs {
     }
 
     /// An outgoing message whose sending kept stopping the worker: failed, like a provider refusal.
-    @Sendable static func outboxDied(_ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> AfterCommit? {
-        guard case .string(let raw)? = job.payload["outbox_id"], let id = UUID(uuidString: raw),
-              let item = try await OutboxItem.find(id, on: tx) else { return nil }
+    static func outboxDied(outboxID id: UUID, _ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> AfterCommit? {
+        guard let item = try await OutboxItem.find(id, on: tx) else { return nil }
         let text = "Sending stopped the worker (\(job.reason))."
         try await OutboxItem.query(on: tx).filter(\.$id == id).set(\.$status, to: "failed")
             .set(\.$errorCode, to: "worker_stopped").set(\.$errorMessage, to: text).set(\.$updatedAt, to: app.clock.now()).update()
@@ -38,12 +36,11 @@ enum DeadJobs {
 
     /// A workflow run whose step (or start) kept stopping the worker: the step and the run fail
     /// with the reason, shown on the run page.
-    @Sendable static func runDied(_ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> AfterCommit? {
-        guard case .string(let raw)? = job.payload["run_id"], let runID = UUID(uuidString: raw),
-              let run = try await WorkflowEngine.lockRun(runID, on: tx), !run.status.isFinished else { return nil }
+    static func runDied(runID: UUID, nodeID: String?, _ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> AfterCommit? {
+        guard let run = try await WorkflowEngine.lockRun(runID, on: tx), !run.status.isFinished else { return nil }
         let now = app.clock.now()
         var where_ = "run"
-        if case .string(let node)? = job.payload["node_id"] {
+        if let node = nodeID {
             where_ = node
             try await RunStep.query(on: tx).filter(\.$runID == runID).filter(\.$nodeID == node)
                 .set(\.$status, to: .failed).set(\.$error, to: "The worker stopped while running this step \(job.attempts) times.")
@@ -70,34 +67,11 @@ enum DeadJobs {
             id = j.id!
             kind = j.kind
             status = j.status
-            let payload = JobQueue.payload(j.payload)
-            (subject, subjectID) = DeadJobs.subject(kind: j.kind, payload: payload)
+            (subject, subjectID) = JobKinds.subject(kind: j.kind, payloadText: j.payload)
             attempts = j.attempts
             maxAttempts = j.maxAttempts
             lastError = j.lastError
             failedAt = j.updatedAt
-        }
-    }
-
-    /// What a job was for, in words, and the id of that thing when it has one.
-    static func subject(kind: String, payload: JSONValue) -> (String, UUID?) {
-        func id(_ key: String) -> UUID? {
-            if case .string(let s)? = payload[key] { return UUID(uuidString: s) }
-            return nil
-        }
-        func text(_ key: String) -> String? {
-            if case .string(let s)? = payload[key], !s.isEmpty { return s }
-            return nil
-        }
-        switch kind {
-        case "inbound.receive": return ("Incoming WhatsApp message" + (text("from").map { " from \($0)" } ?? ""), id("channelID"))
-        case "inbound.route": return ("Incoming message", id("message_id"))
-        case "outbox.send": return ("Outgoing message", id("outbox_id"))
-        case "channel.verify": return ("Channel check", id("channel_id"))
-        case "channel.poll": return ("Channel polling", id("channel_id"))
-        case WorkflowEngine.stepKind: return ("Workflow step" + (text("node_id").map { " \($0)" } ?? ""), id("run_id"))
-        case WorkflowEngine.startKind: return ("Workflow run start", id("run_id"))
-        default: return (kind, nil)
         }
     }
 
@@ -147,7 +121,6 @@ enum DeadJobs {
             guard changed == 1 else { throw APIError.notFound("Failed job") }
             // The reply is what was just written: a worker may take the job the moment it is woken.
             j.status = "queued"; j.attempts = 0; j.runAt = now; j.leaseOwner = nil; j.leaseUntil = nil; j.updatedAt = now
-            req.application.jobs.wakeup.notify()
             return ItemDTO(j)
         }
 

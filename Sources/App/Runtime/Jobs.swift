@@ -87,17 +87,6 @@ struct AddJobLanes: AsyncMigration {
 /// never hold up the local lane.
 enum JobLane: String, Sendable, CaseIterable {
     case local, provider
-
-    /// Job kinds that always call a provider.
-    static let providerKinds: Set<String> = ["outbox.send", "channel.verify", "channel.poll"]
-
-    /// The lane of a job: its kind's, or for a workflow step the `lane` its payload names (the
-    /// engine sets `"lane": "provider"` for nodes that call a service).
-    static func of(kind: String, payload: JSONValue) -> JobLane {
-        if providerKinds.contains(kind) { return .provider }
-        if case .string(let l)? = payload["lane"], let lane = JobLane(rawValue: l) { return lane }
-        return .local
-    }
 }
 
 /// What a handler sees of its job.
@@ -105,19 +94,13 @@ struct ClaimedJob: Sendable {
     let id: UUID
     let kind: String
     let businessID: UUID?
-    let payload: JSONValue
+    /// The stored payload; the handler reads it as its kind's `Payload` (`JobKinds`).
+    let payloadText: String
     let attempts: Int
     let maxAttempts: Int
     let owner: String
 
     var isLastAttempt: Bool { attempts >= maxAttempts }
-
-    func uuid(_ key: String) throws -> UUID {
-        guard case .string(let s)? = payload[key], let id = UUID(uuidString: s) else {
-            throw JobFailure.permanent("job payload has no \(key)")
-        }
-        return id
-    }
 }
 
 /// How a handler asks for its job to be retried or given up.
@@ -157,7 +140,7 @@ struct DeadJob: Sendable {
     let id: UUID
     let kind: String
     let businessID: UUID?
-    let payload: JSONValue
+    let payloadText: String
     let attempts: Int
     let reason: String
 }
@@ -200,31 +183,6 @@ final class JobQueue: Sendable {
 
     func handler(_ kind: String) -> JobHandler? { handlers.withLockedValue { $0[kind] } }
 
-    /// Adds a job inside the caller's transaction. With a `dedupeKey`, a second enqueue of the same
-    /// key while the first is not finished does nothing (returns false).
-    @discardableResult
-    static func enqueue(_ kind: String, businessID: UUID?, payload: JSONValue, runAt: Date, maxAttempts: Int = 5,
-                        dedupeKey: String? = nil, on db: any Database) async throws -> Bool {
-        if let dedupeKey, try await JobRow.query(on: db).filter(\.$dedupeKey == dedupeKey).first() != nil {
-            return false
-        }
-        let j = JobRow()
-        j.id = UUID.timeOrdered()
-        j.kind = kind
-        j.businessID = businessID
-        j.payload = payload.plainJSONText
-        j.status = "queued"
-        j.runAt = runAt
-        j.attempts = 0
-        j.maxAttempts = maxAttempts
-        j.dedupeKey = dedupeKey
-        j.lane = JobLane.of(kind: kind, payload: payload).rawValue
-        j.createdAt = runAt
-        j.updatedAt = runAt
-        try await j.create(on: db)
-        return true
-    }
-
     /// A job to add with `insertMany`.
     struct NewJob: Sendable {
         var kind: String
@@ -233,6 +191,7 @@ final class JobQueue: Sendable {
         var runAt: Date
         var maxAttempts: Int
         var dedupeKey: String?
+        var lane: JobLane
     }
 
     /// Adds many jobs in one statement inside the caller's transaction (group commit of inbound
@@ -240,12 +199,12 @@ final class JobQueue: Sendable {
     static func insertMany(_ jobs: [NewJob], on db: any Database) async throws {
         guard !jobs.isEmpty else { return }
         var q = SQLQueryString("""
-            INSERT INTO jobs (id, kind, business_id, payload, status, run_at, attempts, max_attempts, dedupe_key, created_at, updated_at) VALUES
+            INSERT INTO jobs (id, kind, business_id, payload, status, run_at, attempts, max_attempts, dedupe_key, lane, created_at, updated_at) VALUES
             """)
         for (i, j) in jobs.enumerated() {
             q.appendInterpolation(unsafeRaw: i == 0 ? " (" : ", (")
             q.appendInterpolation(binds: [UUID.timeOrdered(), j.kind, j.businessID, j.payload, "queued", j.runAt, 0, j.maxAttempts, j.dedupeKey,
-                                          j.runAt, j.runAt])
+                                          j.lane.rawValue, j.runAt, j.runAt])
             q.appendInterpolation(unsafeRaw: ")")
         }
         q.appendInterpolation(unsafeRaw: " ON CONFLICT (dedupe_key) DO NOTHING")
@@ -290,7 +249,7 @@ final class JobQueue: Sendable {
             let payloadText = try row.decode(column: "payload", as: String.self)
             return ClaimedJob(id: try row.decode(column: "id", as: UUID.self), kind: try row.decode(column: "kind", as: String.self),
                               businessID: try row.decode(column: "business_id", as: UUID?.self),
-                              payload: JobQueue.payload(payloadText),
+                              payloadText: payloadText,
                               attempts: try row.decode(column: "attempts", as: Int.self),
                               maxAttempts: try row.decode(column: "max_attempts", as: Int.self), owner: owner)
         }
@@ -320,7 +279,7 @@ final class JobQueue: Sendable {
                 let payloadText = try row.decode(column: "payload", as: String.self)
                 let job = DeadJob(id: try row.decode(column: "id", as: UUID.self), kind: try row.decode(column: "kind", as: String.self),
                                   businessID: try row.decode(column: "business_id", as: UUID?.self),
-                                  payload: JobQueue.payload(payloadText),
+                                  payloadText: payloadText,
                                   attempts: attempts, reason: "the worker stopped while running it \(attempts) times")
                 if let after = try await handlers[job.kind]?.died?(job, app, tx) { tell.append(after) }
                 dead.append(job)
@@ -350,10 +309,6 @@ final class JobQueue: Sendable {
         }
     }
 
-    /// A stored payload as JSON (null when unreadable): the claim, dead jobs and the ops list.
-    static func payload(_ text: String) -> JSONValue {
-        (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .null
-    }
 
     struct LeaseLost: Error, CustomStringConvertible {
         var description: String { "the job's lease was taken over by another worker" }

@@ -54,8 +54,7 @@ enum Approvals {
             step.attempts = ctx.job.attempts
             step.updatedAt = ctx.now
             try await step.update(on: tx)
-            try await JobQueue.enqueue(WorkflowEngine.stepKind, businessID: run.businessID,
-                                       payload: ["run_id": .string(run.id!.uuidString), "node_id": .string(step.nodeID), "wake": true],
+            try await JobQueue.enqueue(RunStepJob.self, StepPayload(runID: run.id!, nodeID: step.nodeID, wake: true), businessID: run.businessID,
                                        runAt: wake, maxAttempts: WorkflowEngine.infraAttempts + 1,
                                        dedupeKey: timeoutKey(run.id!, step.nodeID), on: tx)
             let adv = try await WorkflowEngine.refreshRunStatus(locked, app: app, now: ctx.now, on: tx)

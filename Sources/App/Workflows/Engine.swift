@@ -86,24 +86,17 @@ enum NodeExecutor: Sendable {
 /// The durable runtime of DESIGN §7: runs and steps are rows advanced by jobs. Every step's result
 /// is committed together with its successors' step rows and jobs, under a lock on the run row.
 enum WorkflowEngine {
-    static let startKind = "run.start"
-    static let stepKind = "run.step"
     /// Extra job attempts beyond the node's own, for failures of the engine's own machinery (a
     /// database hiccup) rather than of the node.
     static let infraAttempts = 3
 
     /// A `run.step` job's payload. Nodes that call a service run in the provider lane, so their
     /// timeouts never hold up inbound messages and local steps (issue 14 §4).
-    static func stepPayload(runID: UUID, nodeID: String, spec: NodeSpec?) -> JSONValue {
-        var payload: [String: JSONValue] = ["run_id": .string(runID.uuidString), "node_id": .string(nodeID)]
-        if spec?.network == true { payload["lane"] = .string(JobLane.provider.rawValue) }
-        return .object(payload)
+    static func stepPayload(runID: UUID, nodeID: String, spec: NodeSpec?) -> StepPayload {
+        StepPayload(runID: runID, nodeID: nodeID, lane: spec?.network == true ? JobLane.provider.rawValue : nil)
     }
 
     static func register(_ app: Application) {
-        let lease = TimeInterval(app.munimConfig.stepLeaseSeconds)
-        app.jobs.register(JobHandler(kind: startKind, lease: 30, died: DeadJobs.runDied) { try await start($0) })
-        app.jobs.register(JobHandler(kind: stepKind, lease: lease, died: DeadJobs.runDied) { try await step($0) })
         WorkflowTriggers.register(app)
         // Create the shared per-process state now, not lazily from concurrent tasks.
         _ = app.blueprints
@@ -139,15 +132,14 @@ enum WorkflowEngine {
             }
             return (existing.id!, false)
         }
-        try await JobQueue.enqueue(startKind, businessID: w.businessID, payload: ["run_id": .string(id.uuidString)],
-                                   runAt: now, maxAttempts: 10, on: tx)
+        try await JobQueue.enqueue(RunStartJob.self, RunPayload(runID: id), businessID: w.businessID, runAt: now, maxAttempts: 10, on: tx)
         return (id, true)
     }
 
     // MARK: run.start
 
-    static func start(_ ctx: JobContext) async throws {
-        let runID = try ctx.job.uuid("run_id")
+    static func start(_ payload: RunPayload, _ ctx: JobContext) async throws {
+        let runID = payload.runID
         let app = ctx.app
         let limit = app.munimConfig.workflowConcurrency
         let outcome: Advance? = try await ctx.store.write(ctx.db) { tx in
@@ -185,10 +177,9 @@ enum WorkflowEngine {
 
     // MARK: run.step
 
-    static func step(_ ctx: JobContext) async throws {
+    static func step(_ payload: StepPayload, _ ctx: JobContext) async throws {
         let app = ctx.app
-        let runID = try ctx.job.uuid("run_id")
-        guard case .string(let nodeID)? = ctx.job.payload["node_id"] else { throw JobFailure.permanent("job without node_id") }
+        let runID = payload.runID, nodeID = payload.nodeID
         guard let run = try await WorkflowRun.find(runID, on: ctx.db) else { return }
         guard let step = try await RunStep.query(on: ctx.db).filter(\.$runID == runID).filter(\.$nodeID == nodeID).first() else { return }
         if run.status.isFinished || [.succeeded, .failed, .skipped, .cancelled].contains(step.status) {
@@ -208,7 +199,7 @@ enum WorkflowEngine {
         }
         let variables = try await variableContext(run, app: app, db: ctx.db)
         let attempt = ctx.job.attempts
-        let isWake = ctx.job.payload["wake"] == .bool(true)
+        let isWake = payload.wake == true
 
         if step.status == .waiting && node.nodeKind != .delay {
             // A step held for a decision (an approval, or a drafted reply): only its timeout job acts.
@@ -401,8 +392,7 @@ enum WorkflowEngine {
             step.attempts = ctx.job.attempts
             step.updatedAt = ctx.now
             try await step.update(on: tx)
-            try await JobQueue.enqueue(stepKind, businessID: run.businessID,
-                                       payload: ["run_id": .string(run.id!.uuidString), "node_id": .string(step.nodeID), "wake": true],
+            try await JobQueue.enqueue(RunStepJob.self, StepPayload(runID: run.id!, nodeID: step.nodeID, wake: true), businessID: run.businessID,
                                        runAt: until, maxAttempts: infraAttempts + 1, on: tx)
             let adv = try await refreshRunStatus(locked, app: app, now: ctx.now, on: tx)
             try await ctx.finish(on: tx)
@@ -554,10 +544,9 @@ enum WorkflowEngine {
             try await s.create(on: tx)
             steps.append(s)
             let spec = entry.blueprint.node(id).flatMap { NodeCatalog.spec(for: $0) }
-            try await JobQueue.enqueue(stepKind, businessID: run.businessID, payload: stepPayload(runID: run.id!, nodeID: id, spec: spec),
+            try await JobQueue.enqueue(RunStepJob.self, stepPayload(runID: run.id!, nodeID: id, spec: spec), businessID: run.businessID,
                                        runAt: now, maxAttempts: (spec?.defaultAttempts ?? 1) + infraAttempts, on: tx)
             adv.steps.append((id, .queued, nil, nil))
-            adv.queuedJobs = true
         }
         if entry.planner.isComplete(states: chain.states) {
             let done = try await finishRun(run, status: .succeeded, error: nil, app: app, now: now, on: tx)
@@ -703,13 +692,11 @@ struct RunRef: Sendable {
 struct Advance: Sendable {
     var run: RunRef
     var steps: [(String, StepStatus, String?, String?)] = []
-    var queuedJobs = false
     var finished = false
     /// A `respond` node ran in this commit: a webhook call may be waiting for it.
     var responded = false
 
     func publish(_ app: Application) {
-        if queuedJobs { app.jobs.wakeup.notify() }
         if run.status.isFinished || responded { app.runWaiters.signal(run.id) }
         publishEvents(app)
     }

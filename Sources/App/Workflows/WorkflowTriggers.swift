@@ -7,14 +7,7 @@ import WorkflowCore
 /// The triggers that start runs by themselves (DESIGN §7): schedules, inbound messages and ledger
 /// events. Manual runs and webhooks start in `WorkflowsController`.
 enum WorkflowTriggers {
-    static let scheduleKind = "workflow.schedule"
-    static let eventKind = "workflow.event"
-    static let overdueKind = "workflow.overdue_scan"
-
     static func register(_ app: Application) {
-        app.jobs.register(JobHandler(kind: scheduleKind, lease: 60) { try await scheduleTick($0) })
-        app.jobs.register(JobHandler(kind: eventKind, lease: 60) { try await ledgerEvent($0) })
-        app.jobs.register(JobHandler(kind: overdueKind, lease: 120) { try await overdueScan($0) })
         app.messageSinks.append { app, businessID, payload, channelID in
             try await message(app, businessID: businessID, payload: payload, channelID: channelID)
         }
@@ -24,10 +17,8 @@ enum WorkflowTriggers {
             let listening = try await Workflow.query(on: tx).filter(\.$businessID == businessID).filter(\.$active == true)
                 .filter(\.$deletedAt == nil).filter(\.$triggerService == "ledger").filter(\.$triggerKey == event.rawValue).count()
             guard listening > 0 else { return }
-            try await JobQueue.enqueue(eventKind, businessID: businessID,
-                                       payload: ["event": .string(event.rawValue), "subject": .string(subject.uuidString),
-                                                 "key": .string(key), "at": .string(ISODate.string(now))],
-                                       runAt: now, maxAttempts: 5, on: tx)
+            try await JobQueue.enqueue(LedgerEventJob.self, LedgerEventPayload(event: event.rawValue, subject: subject, key: key, at: ISODate.string(now)),
+                                       businessID: businessID, runAt: now, maxAttempts: 5, on: tx)
         }
     }
 
@@ -43,11 +34,10 @@ enum WorkflowTriggers {
         guard w.active, w.deletedAt == nil else { return }
         if w.triggerService == "schedule" {
             guard let (cron, tz) = try await scheduleSpec(w, app: app, on: tx), let next = cron.next(after: now, in: tz) else { return }
-            try await JobQueue.enqueue(scheduleKind, businessID: w.businessID,
-                                       payload: ["workflow_id": .string(w.id!.uuidString), "tick": .string(ISODate.string(next))],
+            try await JobQueue.enqueue(ScheduleTickJob.self, WorkflowPayload(workflowID: w.id!, tick: ISODate.string(next)), businessID: w.businessID,
                                        runAt: next, maxAttempts: 10, dedupeKey: scheduleKey(w), on: tx)
         } else if w.triggerService == "ledger" && w.triggerKey == "invoice_overdue" {
-            try await JobQueue.enqueue(overdueKind, businessID: w.businessID, payload: ["workflow_id": .string(w.id!.uuidString)],
+            try await JobQueue.enqueue(OverdueScanJob.self, WorkflowPayload(workflowID: w.id!), businessID: w.businessID,
                                        runAt: now, maxAttempts: 10, dedupeKey: scheduleKey(w), on: tx)
         }
     }
@@ -67,16 +57,16 @@ enum WorkflowTriggers {
     /// One tick: the latest due tick since the last one makes one run (missed ticks after downtime
     /// collapse into it), and the next tick is armed, all in one transaction. The run's dedupe key is
     /// the tick, so even two processes holding the job cannot make two runs for it.
-    static func scheduleTick(_ ctx: JobContext) async throws {
-        let id = try ctx.job.uuid("workflow_id")
+    static func scheduleTick(_ job: WorkflowPayload, _ ctx: JobContext) async throws {
+        let id = job.workflowID
         let app = ctx.app
-        let created: Bool = try await ctx.store.write(ctx.db) { tx in
+        _ = try await ctx.store.write(ctx.db) { tx in
             guard let w = try await Workflow.find(id, on: tx), w.active, w.deletedAt == nil, w.triggerService == "schedule",
                   let (cron, tz) = try await scheduleSpec(w, app: app, on: tx) else {
                 try await ctx.finish(on: tx)
                 return false
             }
-            let planned = ctx.job.payload["tick"]?.stringValue.flatMap { ISODate.parse($0) } ?? ctx.now
+            let planned = job.tick.flatMap { ISODate.parse($0) } ?? ctx.now
             let since = w.lastTickAt ?? planned.addingTimeInterval(-1)
             var made = false
             if let tick = cron.latest(in: (after: since, upTo: ctx.now), timeZone: tz) {
@@ -89,23 +79,20 @@ enum WorkflowTriggers {
             }
             try await ctx.finish(on: tx)
             if let next = cron.next(after: ctx.now, in: tz) {
-                try await JobQueue.enqueue(scheduleKind, businessID: w.businessID,
-                                           payload: ["workflow_id": .string(id.uuidString), "tick": .string(ISODate.string(next))],
+                try await JobQueue.enqueue(ScheduleTickJob.self, WorkflowPayload(workflowID: id, tick: ISODate.string(next)), businessID: w.businessID,
                                            runAt: next, maxAttempts: 10, dedupeKey: scheduleKey(w), on: tx)
             }
             return made
         }
-        if created { app.jobs.wakeup.notify() }
     }
 
     // MARK: ledger events
 
-    static func ledgerEvent(_ ctx: JobContext) async throws {
-        guard let businessID = ctx.job.businessID, case .string(let event)? = ctx.job.payload["event"],
-              case .string(let key)? = ctx.job.payload["key"] else { throw JobFailure.permanent("malformed ledger event") }
-        let subject = try ctx.job.uuid("subject")
+    static func ledgerEvent(_ job: LedgerEventPayload, _ ctx: JobContext) async throws {
+        guard let businessID = ctx.job.businessID else { throw JobFailure.permanent("ledger event without a business") }
+        let event = job.event, key = job.key, subject = job.subject
         let app = ctx.app
-        let occurred = ctx.job.payload["at"]?.stringValue.flatMap { ISODate.parse($0) } ?? ctx.now
+        let occurred = job.at.flatMap { ISODate.parse($0) } ?? ctx.now
         let service = LedgerService(db: ctx.db, store: ctx.store, businessID: businessID, userID: nil, now: ctx.now)
         guard let payload = try await service.eventPayload(event, subject: subject, pdfURL: { id in
             InvoiceLinks.url(app, invoiceID: id, businessID: businessID, now: occurred)
@@ -119,32 +106,30 @@ enum WorkflowTriggers {
 
     /// Daily-ish scan for the `invoice_overdue` trigger: each invoice at least `days` past due makes
     /// one run (deduplicated on the invoice), then the scan re-arms itself an hour later.
-    static func overdueScan(_ ctx: JobContext) async throws {
-        let id = try ctx.job.uuid("workflow_id")
+    static func overdueScan(_ job: WorkflowPayload, _ ctx: JobContext) async throws {
+        let id = job.workflowID
         let app = ctx.app
         guard let w = try await Workflow.find(id, on: ctx.db), w.active, w.deletedAt == nil, w.triggerKey == "invoice_overdue",
               let node = try await triggerNode(w, app: app, on: ctx.db) else { return }
         let days = Int(node.param("days")?.intValue ?? 1)
         let service = LedgerService(db: ctx.db, store: ctx.store, businessID: w.businessID, userID: nil, now: ctx.now)
         let due = try await service.overdueInvoices(days: days, today: try await service.today())
-        var made = false
         for (invoiceID, daysOverdue) in due {
             guard var payload = try await service.eventPayload("invoice_overdue", subject: invoiceID, pdfURL: { iid in
                 InvoiceLinks.url(app, invoiceID: iid, businessID: w.businessID, now: ctx.now)
             }, occurredAt: ctx.now) else { continue }
             if case .object(var o) = payload { o["days_overdue"] = .int(Int64(daysOverdue)); payload = .object(o) }
             let p = payload
-            made = try await ctx.store.write(ctx.db) { tx in
+            _ = try await ctx.store.write(ctx.db) { tx in
                 try await WorkflowEngine.createRun(w, trigger: "ledger", payload: WValue(p), dedupeKey: "overdue-\(invoiceID.uuidString)-\(days)",
-                                                   app: app, now: ctx.now, on: tx).created
-            } || made
+                                                   app: app, now: ctx.now, on: tx)
+            }
         }
         try await ctx.store.write(ctx.db) { tx in
             try await ctx.finish(on: tx)
-            try await JobQueue.enqueue(overdueKind, businessID: w.businessID, payload: ["workflow_id": .string(id.uuidString)],
+            try await JobQueue.enqueue(OverdueScanJob.self, WorkflowPayload(workflowID: id), businessID: w.businessID,
                                        runAt: ctx.now.addingTimeInterval(3600), maxAttempts: 10, dedupeKey: scheduleKey(w), on: tx)
         }
-        if made { app.jobs.wakeup.notify() }
     }
 
     // MARK: messages
@@ -164,7 +149,6 @@ enum WorkflowTriggers {
         let runPayload = p
         let workflows = try await Workflow.query(on: app.db).filter(\.$businessID == businessID).filter(\.$active == true)
             .filter(\.$deletedAt == nil).filter(\.$triggerService == "message").all()
-        var made = false
         for w in workflows where w.triggerKey == nil || w.triggerKey == channelID.uuidString {
             guard let node = try await triggerNode(w, app: app, on: app.db) else { continue }
             if let type = node.param("channel_type")?.stringValue, type != "any", !type.isEmpty, type != platform { continue }
@@ -174,12 +158,10 @@ enum WorkflowTriggers {
                 continue
             }
             guard matches else { continue }
-            let created = try await app.store.write(app.db) { tx in
-                try await WorkflowEngine.createRun(w, trigger: "message", payload: runPayload, dedupeKey: key, app: app, now: app.clock.now(), on: tx).created
+            _ = try await app.store.write(app.db) { tx in
+                try await WorkflowEngine.createRun(w, trigger: "message", payload: runPayload, dedupeKey: key, app: app, now: app.clock.now(), on: tx)
             }
-            made = made || created
         }
-        if made { app.jobs.wakeup.notify() }
     }
 
     static func startMatching(_ app: Application, businessID: UUID, service: String, key: String, payload: WValue, dedupeKey: String,
@@ -191,15 +173,11 @@ enum WorkflowTriggers {
             guard let node = try await triggerNode(w, app: app, on: ctx.db), filter(node) else { continue }
             matching.append(w)
         }
-        let made = try await ctx.store.write(ctx.db) { [matching] tx in
-            var made = false
+        try await ctx.store.write(ctx.db) { [matching] tx in
             for w in matching {
-                made = try await WorkflowEngine.createRun(w, trigger: service, payload: payload, dedupeKey: dedupeKey, app: app,
-                                                          now: ctx.now, on: tx).created || made
+                _ = try await WorkflowEngine.createRun(w, trigger: service, payload: payload, dedupeKey: dedupeKey, app: app, now: ctx.now, on: tx)
             }
             try await ctx.finish(on: tx)
-            return made
         }
-        if made { app.jobs.wakeup.notify() }
     }
 }

@@ -189,7 +189,6 @@ struct WorkflowsController {
                 try await w.update(on: tx)
                 try await WorkflowTriggers.armSchedule(w, app: app, now: now, on: tx)
             }
-            app.jobs.wakeup.notify()
         }
         req.publish("workflow.updated", id: w.id!, data: ["active": .bool(w.active), "version": .int(Int64(w.version))])
         return try WorkflowJSON.response(try await WorkflowViews.detail(w, app: app, db: req.db))
@@ -212,7 +211,6 @@ struct WorkflowsController {
         let (id, _) = try await req.store.write(req.db) { tx in
             try await WorkflowEngine.createRun(w, trigger: "manual", payload: payloadValue, dedupeKey: key, app: app, now: now, on: tx)
         }
-        app.jobs.wakeup.notify()
         return try WorkflowJSON.response(try await WorkflowViews.run(id, businessID: w.businessID, app: app, db: req.db), status: .created)
     }
 
@@ -286,9 +284,8 @@ struct WorkflowsController {
                 s.updatedAt = now
                 try await s.update(on: tx)
                 let spec = entry.blueprint.node(s.nodeID).flatMap { NodeCatalog.spec(for: $0) }
-                try await JobQueue.enqueue(WorkflowEngine.stepKind, businessID: run.businessID,
-                                           payload: WorkflowEngine.stepPayload(runID: id, nodeID: s.nodeID, spec: spec),
-                                           runAt: now, maxAttempts: (spec?.defaultAttempts ?? 1) + WorkflowEngine.infraAttempts, on: tx)
+                try await JobQueue.enqueue(RunStepJob.self, WorkflowEngine.stepPayload(runID: id, nodeID: s.nodeID, spec: spec),
+                                           businessID: run.businessID, runAt: now, maxAttempts: (spec?.defaultAttempts ?? 1) + WorkflowEngine.infraAttempts, on: tx)
             }
             run.status = .running
             run.error = nil
@@ -296,7 +293,6 @@ struct WorkflowsController {
             run.updatedAt = now
             try await run.update(on: tx)
         }
-        app.jobs.wakeup.notify()
         Advance(run: RunRef(try await WorkflowRun.find(id, on: req.db)!)).publish(app)
         return try WorkflowJSON.response(try await WorkflowViews.run(id, businessID: p.businessID, app: app, db: req.db))
     }
@@ -379,10 +375,9 @@ struct WorkflowsController {
                 req.logger.warning("could not commit an inline run; it takes the durable path: \(String(describing: error))")
             }
         }
-        let (runID, created) = try await req.store.write(req.db) { tx in
+        let (runID, _) = try await req.store.write(req.db) { tx in
             try await WorkflowEngine.createRun(w, trigger: "webhook", payload: payloadValue, dedupeKey: key, app: app, now: now, on: tx)
         }
-        if created { app.jobs.wakeup.notify() }
         return try await awaitResponse(req, runID: runID)
     }
 
