@@ -1,5 +1,6 @@
 // Entry point: boots the session, draws the app shell and routes hash URLs to pages.
 import { api, errorMessage } from './api.js';
+import { path } from './routes.js';
 import { session, setSession, clearSession, mayHaveSession } from './session.js';
 import { h, loadingState, errorState, toast, busy, navigate, fill, confirmDialog } from './ui.js';
 import { loginPage, signupPage, passwordPage } from './pages-auth.js';
@@ -147,7 +148,7 @@ function buildShell() {
   });
   logoutBtn.addEventListener('click', () => busy(logoutBtn, async () => {
     try {
-      await api.post('/auth/logout', {});
+      await api.post(path('logout'), {});
     } catch (e) {
       if (e.status !== 401) {
         toast(errorMessage(e), 'error');
@@ -340,7 +341,7 @@ async function boot() {
   if (mayHaveSession()) {
     fill(app, h('div', { class: 'boot' }, loadingState('Opening Munim…')));
     try {
-      setSession(await api.get('/me', null, { quiet: true }));
+      setSession(await api.get(path('me'), null, { quiet: true }));
     } catch (e) {
       if (e.status === 401) {
         clearSession();

@@ -1,6 +1,7 @@
 // Renders /api/v1/openapi.json as a readable page: operations grouped by tag, parameters,
 // request bodies and responses, with $ref schemas resolved into nested field lists.
 import { h, errorState, fill } from './ui.js';
+import { href } from './routes.js';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'];
 const MAX_DEPTH = 8;
@@ -268,7 +269,7 @@ function render(spec) {
         info.version ? h('span', { class: 'badge badge-info docs-version', testid: 'docs-version' }, `v${info.version}`) : null),
       info.description ? h('p', { class: 'docs-desc' }, info.description) : null,
       h('p', { class: 'muted' }, `OpenAPI ${spec.openapi || ''} · ${total} operations · `,
-        h('a', { href: '/api/v1/openapi.json' }, 'openapi.json'), ' · ', h('a', { href: '/' }, 'Back to Munim')),
+        h('a', { href: href('openAPI') }, 'openapi.json'), ' · ', h('a', { href: '/' }, 'Back to Munim')),
       h('p', {}, expandAll)),
     nonEmpty.map((g) => h('section', { id: `tag-${slug(g.tag.name)}`, testid: 'docs-tag' },
       h('h2', { class: 'docs-tag' }, g.tag.name),
@@ -288,7 +289,7 @@ function render(spec) {
 
 async function load() {
   try {
-    const res = await fetch('/api/v1/openapi.json', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    const res = await fetch(href('openAPI'), { credentials: 'same-origin', headers: { Accept: 'application/json' } });
     if (!res.ok) throw new Error(`The API description could not be loaded (HTTP ${res.status}).`);
     render(await res.json());
   } catch (e) {

@@ -6,6 +6,8 @@
 // The server sends `event: <type>` with `data: {"type", "id", "at", "data": {...}}`; handlers get
 // the inner `data` (the payload documented per event), and the whole envelope as a third argument.
 
+import { href } from './routes.js';
+
 const subscriptions = new Set();
 let source = null;
 let registered = new Set();
@@ -68,7 +70,7 @@ function open() {
   if (source || typeof EventSource !== 'function' || !subscriptions.size) return;
   clearTimeout(reopenTimer);
   reopenTimer = null;
-  const es = new EventSource('/api/v1/events');
+  const es = new EventSource(href('events'));
   source = es;
   registered = new Set();
   es.addEventListener('open', () => {

@@ -3,6 +3,7 @@
 // contract (docs/api-contract.md, "Assistant"); every value goes through h(), so nothing from
 // the server or the user is ever parsed as HTML.
 import { api, errorMessage } from './api.js';
+import { path } from './routes.js';
 import {
   h, pageHeader, loadingState, errorState, formAlert, badge, busy, fill, add, toast,
 } from './ui.js';
@@ -618,7 +619,7 @@ export function assistantPage(ctx) {
             return;
           }
           try {
-            const res = await api.post(`/assistant/cards/${encodeURIComponent(card.id)}/edit`, changes);
+            const res = await api.post(path('cardEdit', card.id), changes);
             if (res && res.card) replaceCard(res.card, { focus: true });
           } catch (e) {
             const fields = e.fields || {};
@@ -651,9 +652,9 @@ export function assistantPage(ctx) {
               showCardError(errorBox, 'The post is empty. Write something first.');
               return;
             }
-            await api.post(`/assistant/cards/${encodeURIComponent(card.id)}/edit`, { content: text });
+            await api.post(path('cardEdit', card.id), { content: text });
           }
-          const res = await api.post(`/assistant/cards/${encodeURIComponent(card.id)}/confirm`, {});
+          const res = await api.post(path('cardConfirm', card.id), {});
           afterAction(res);
         } catch (e) {
           showCardError(errorBox, friendlyError(e));
@@ -664,7 +665,7 @@ export function assistantPage(ctx) {
       cancelBtn.addEventListener('click', () => busy(buttons, async () => {
         errorBox.hidden = true;
         try {
-          afterAction(await api.post(`/assistant/cards/${encodeURIComponent(card.id)}/cancel`, {}));
+          afterAction(await api.post(path('cardCancel', card.id), {}));
         } catch (e) {
           showCardError(errorBox, friendlyError(e));
         }
@@ -713,7 +714,7 @@ export function assistantPage(ctx) {
     alert.clear();
     const thinking = appendTurn(thinkingTurn());
     try {
-      const res = await api.post('/assistant/messages', payload);
+      const res = await api.post(path('assistantSend'), payload);
       thinking.remove();
       if (res.conversation_id) conversationId = res.conversation_id;
       if (pendingUserTurn.voice) pendingUserTurn.textEl.textContent = res.transcript || 'Voice message';
@@ -933,7 +934,7 @@ export function assistantPage(ctx) {
     fill(body, loadingState('Loading your conversation…'));
     cardViews.clear();
     try {
-      const res = await api.get('/assistant/messages');
+      const res = await api.get(path('assistantMessages'));
       conversationId = res.conversation_id || null;
       const turns = Array.isArray(res.turns) ? res.turns : [];
       if (!turns.length) {

@@ -1,5 +1,6 @@
 // Sign up, log in, and (forced or voluntary) password change.
 import { api, errorMessage } from './api.js';
+import { path } from './routes.js';
 import { session, setSession, clearSession } from './session.js';
 import { h, field, formAlert, onSubmit, showFormError, clearFieldErrors, toast, navigate } from './ui.js';
 
@@ -27,7 +28,7 @@ export function loginPage(ctx) {
       return;
     }
     try {
-      const data = await api.post('/auth/login', body);
+      const data = await api.post(path('login'), body);
       setSession(data);
       ctx.loggedIn();
     } catch (e) {
@@ -72,7 +73,7 @@ export function signupPage(ctx) {
       return;
     }
     try {
-      const data = await api.create('/auth/signup', body);
+      const data = await api.create(path('signup'), body);
       setSession(data);
       toast(`Welcome to Munim, ${data.user?.name || body.owner_name}!`, 'success');
       ctx.loggedIn();
@@ -114,9 +115,9 @@ export function passwordPage(ctx) {
       return;
     }
     try {
-      await api.post('/me/password', body);
+      await api.post(path('changePassword'), body);
       try {
-        setSession(await api.get('/me'));
+        setSession(await api.get(path('me')));
       } catch {
         if (session.user) session.user.must_change_password = false;
       }
@@ -130,7 +131,7 @@ export function passwordPage(ctx) {
   const logout = h('button', { type: 'button', class: 'btn-link', testid: 'password-logout' }, 'Log out instead');
   logout.addEventListener('click', async () => {
     try {
-      await api.post('/auth/logout', {});
+      await api.post(path('logout'), {});
     } catch (e) {
       if (e.status !== 401) {
         toast(errorMessage(e), 'error');

@@ -1,5 +1,6 @@
 // Customers: list with search, add form, detail with profile, invoices, payments, statement.
 import { api, errorMessage } from './api.js';
+import { path } from './routes.js';
 import {
   h, pageHeader, card, field, formAlert, onSubmit, showFormError, clearFieldErrors, toast, debounce,
   dataTable, pagedList, emptyState, loadingState, errorState, linkButton, badge, statusBadge,
@@ -68,7 +69,7 @@ export function customersPage(ctx) {
   const archived = h('input', { type: 'checkbox', id: 'customer-archived', testid: 'customer-archived' });
 
   const list = pagedList({
-    fetchPage: (cursor) => api.get('/customers', {
+    fetchPage: (cursor) => api.get(path('customers'), {
       q: search.value.trim(), debtors: debtors.checked, archived: archived.checked, cursor, limit: 50,
     }),
     render: (items) => dataTable({
@@ -106,7 +107,7 @@ export function customersPage(ctx) {
     }
     for (const k of ['phone', 'email', 'state', 'address', 'notes']) if (!body[k]) delete body[k];
     try {
-      const created = await api.create('/customers', body);
+      const created = await api.create(path('customerCreate'), body);
       toast(`Customer “${created.name}” added.`, 'success');
       form.reset();
       showForm(false);
@@ -141,7 +142,7 @@ export function customerDetailPage(ctx) {
   const load = async () => {
     fill(body, loadingState());
     try {
-      const c = await api.get(`/customers/${encodeURIComponent(id)}`);
+      const c = await api.get(path('customer', id));
       draw(c);
     } catch (e) {
       fill(body, pageHeader('Customer'), e.status === 404
@@ -159,7 +160,7 @@ export function customerDetailPage(ctx) {
         message: 'A customer with no invoices or payments is deleted. One with history is archived instead: hidden from lists, but the books keep every entry.',
         confirmText: 'Remove',
         danger: true,
-        action: () => api.del(`/customers/${encodeURIComponent(c.id)}`),
+        action: () => api.del(path('customerDelete', c.id)),
       });
       if (!result) return;
       toast(result.deleted ? `${c.name} was deleted.` : `${c.name} was archived (they have invoices or payments).`, 'success');
@@ -220,7 +221,7 @@ function reminderAction(c, balance) {
     reason || '');
   button.addEventListener('click', () => busy([button], async () => {
     try {
-      const res = await api.post(`/customers/${encodeURIComponent(c.id)}/reminders`, {});
+      const res = await api.post(path('customerReminders', c.id), {});
       const m = (res && res.message) || {};
       const word = MESSAGE_STATUS_WORDS[m.status] || m.status || 'queued';
       const href = res && res.session_id ? `#/inbox/${encodeURIComponent(res.session_id)}` : '#/inbox';
@@ -240,7 +241,7 @@ function reminderAction(c, balance) {
 
 function customerInvoices(c) {
   const list = pagedList({
-    fetchPage: (cursor) => api.get('/invoices', { customer_id: c.id, cursor, limit: 50 }),
+    fetchPage: (cursor) => api.get(path('invoices'), { customer_id: c.id, cursor, limit: 50 }),
     render: (items) => dataTable({
       testid: 'customer-invoices-table',
       rowTestid: 'customer-invoice-row',
@@ -262,7 +263,7 @@ function customerInvoices(c) {
 
 function customerPayments(c) {
   const list = pagedList({
-    fetchPage: (cursor) => api.get('/payments', { customer_id: c.id, cursor, limit: 50 }),
+    fetchPage: (cursor) => api.get(path('payments'), { customer_id: c.id, cursor, limit: 50 }),
     render: (items) => dataTable({
       testid: 'customer-payments-table',
       rowTestid: 'customer-payment-row',
@@ -292,7 +293,7 @@ function customerStatement(c) {
   const load = async () => {
     fill(out, loadingState());
     try {
-      const s = await api.get(`/customers/${encodeURIComponent(c.id)}/statement`, { from: from.control.value, to: to.control.value });
+      const s = await api.get(path('customerStatement', c.id), { from: from.control.value, to: to.control.value });
       const entries = s.entries || [];
       const period = `${s.from ? formatDate(s.from) : 'the start'} to ${s.to ? formatDate(s.to) : 'today'}`;
       const summary = h('p', { class: 'statement-summary' },
@@ -355,7 +356,7 @@ function customerProfile(c, reload) {
       return;
     }
     try {
-      await api.patch(`/customers/${encodeURIComponent(c.id)}`, patch);
+      await api.patch(path('customerUpdate', c.id), patch);
       toast('Customer saved.', 'success');
       reload();
     } catch (e) {

@@ -2,6 +2,7 @@
 // and outstanding, debtors, low stock, a 30-day sales chart, recent activity), honest "not
 // connected yet" panels for messages and workflow runs, and empty states for a new business.
 import { api } from './api.js';
+import { path } from './routes.js';
 import { h, pageHeader, card, loadingState, errorState, emptyState, linkButton, badge, fill, add } from './ui.js';
 import { formatMoney, formatQuantity, formatDate, formatDateTime, unitLabel } from './format.js';
 import { session, timeZone } from './session.js';
@@ -299,7 +300,7 @@ export function dashboardPage(ctx) {
     if (loading) return;
     loading = true;
     try {
-      const d = await api.get('/dashboard');
+      const d = await api.get(path('dashboard'));
       if (!ctx.root.isConnected && !initial) return;
       // Skip redrawing when nothing changed, so focus and open tooltips survive the poll.
       const { generated_at: generatedAt, ...rest } = d || {};

@@ -9,6 +9,7 @@
 // This file wires the page: the list is inbox/list.js, one conversation inbox/thread.js, the
 // simulator dialog inbox/simulate.js and the pure rules inbox/model.js.
 import { api } from './api.js';
+import { path } from './routes.js';
 import { h, pageHeader, fill, add } from './ui.js';
 import { subscribe, isConnected, liveSupported } from './live.js';
 import { createSessionList } from './inbox/list.js';
@@ -83,7 +84,7 @@ function createInbox(initialCtx) {
     readBusy = true;
     const sid = thread.id;
     try {
-      const s = await api.post(`/inbox/sessions/${encodeURIComponent(sid)}/read`, {});
+      const s = await api.post(path('inboxRead', sid), {});
       lastReadAt = Date.now();
       if (s && s.id) {
         list.replace(s);

@@ -3,6 +3,7 @@
 // write-only (never shown again, never prefilled). Twilio channels show the webhook and status
 // callback URLs to paste into the Twilio Console. Status changes arrive live (channel.updated).
 import { api, errorMessage } from './api.js';
+import { path } from './routes.js';
 import {
   h, pageHeader, field, formAlert, showFormError, clearFieldErrors, setFieldErrors, toast, loadingState,
   errorState, emptyState, badge, confirmDialog, openDialog, fill, add, busy, uid,
@@ -172,7 +173,7 @@ function renameDialog(c, onSaved) {
         return;
       }
       try {
-        onSaved(await api.patch(`/channels/${encodeURIComponent(c.id)}`, { name: v }));
+        onSaved(await api.patch(path('channelUpdate', c.id), { name: v }));
         toast('Channel renamed.', 'success');
         close();
       } catch (e) {
@@ -206,7 +207,7 @@ function credentialsDialog(c, onSaved) {
         return;
       }
       try {
-        const updated = await api.patch(`/channels/${encodeURIComponent(c.id)}`, { credentials });
+        const updated = await api.patch(path('channelUpdate', c.id), { credentials });
         form.reset();
         onSaved(updated);
         toast('Credentials replaced. Checking them now…', 'success');
@@ -282,7 +283,7 @@ function testDialog(c) {
       const t = text.control.value.trim();
       if (t) body.text = t;
       try {
-        const m = await api.post(`/channels/${encodeURIComponent(c.id)}/test`, body);
+        const m = await api.post(path('channelTest', c.id), body);
         showResult(m);
         if (early.has(m.id)) showResult(early.get(m.id));
       } catch (e) {
@@ -375,7 +376,7 @@ function channelRow(initial, { onChange, onDelete, expand }) {
           return;
         }
         try {
-          update(await api.patch(`/channels/${encodeURIComponent(c.id)}`, { poll_interval_seconds: n }));
+          update(await api.patch(path('channelUpdate', c.id), { poll_interval_seconds: n }));
           toast('Polling interval saved.', 'success');
         } catch (e) {
           toast(errorMessage(e), 'error');
@@ -423,7 +424,7 @@ function channelRow(initial, { onChange, onDelete, expand }) {
   toggleBtn.addEventListener('click', () => busy([toggleBtn], async () => {
     const enable = c.status === 'disabled';
     try {
-      update(await api.patch(`/channels/${encodeURIComponent(c.id)}`, { enabled: enable }));
+      update(await api.patch(path('channelUpdate', c.id), { enabled: enable }));
       toast(enable ? `${c.name} is enabled.` : `${c.name} is disabled: nothing is sent or received through it.`, 'info');
     } catch (e) {
       toast(errorMessage(e), 'error');
@@ -435,7 +436,7 @@ function channelRow(initial, { onChange, onDelete, expand }) {
       message: 'Munim stops sending and receiving through this channel and forgets its credentials. Its conversations stay readable in the inbox.',
       confirmText: 'Delete channel',
       danger: true,
-      action: () => api.del(`/channels/${encodeURIComponent(c.id)}`),
+      action: () => api.del(path('channelDelete', c.id)),
     });
     if (!ok) return;
     toast(`${c.name} was deleted.`, 'success');
@@ -533,7 +534,7 @@ export function integrationsPage(ctx) {
         return;
       }
       try {
-        const created = await api.create('/channels', { kind: kind.kind, name, credentials });
+        const created = await api.create(path('channelCreate'), { kind: kind.kind, name, credentials });
         form.reset(); // secrets leave the page
         lastDefaultName = '';
         drawKind();
@@ -606,7 +607,7 @@ export function integrationsPage(ctx) {
     loaded = false;
     fill(listEl, loadingState('Loading channels…'));
     try {
-      const res = await api.get('/channels');
+      const res = await api.get(path('channels'));
       channels = [];
       rows.clear();
       fill(listEl);
@@ -625,7 +626,7 @@ export function integrationsPage(ctx) {
 
   async function refresh() {
     try {
-      const res = await api.get('/channels');
+      const res = await api.get(path('channels'));
       for (const c of (res && res.items) || []) upsert(c);
     } catch (e) {
       console.warn('could not refresh channels', e);

@@ -1,5 +1,6 @@
 // Invoices: list with filters, create/edit form with live totals, detail with issue/void.
 import { api, ApiError } from './api.js';
+import { href, path } from './routes.js';
 import {
   h, pageHeader, card, field, formAlert, onSubmit, clearFieldErrors, setFieldErrors, toast, debounce,
   dataTable, pagedList, emptyState, loadingState, errorState, linkButton, statusBadge, confirmDialog,
@@ -35,7 +36,7 @@ export function invoicesPage(ctx) {
   const to = h('input', { type: 'date', id: 'invoice-to', testid: 'invoice-to' });
 
   const list = pagedList({
-    fetchPage: (cursor) => api.get('/invoices', {
+    fetchPage: (cursor) => api.get(path('invoices'), {
       q: search.value.trim(), status: status.value, from: from.value, to: to.value, cursor, limit: 50,
     }),
     render: (items) => dataTable({
@@ -76,8 +77,8 @@ export function invoicesPage(ctx) {
 
 /* ---------------- create / edit ---------------- */
 
-const searchCustomers = async (q) => (await api.get('/customers', { q, limit: 10 })).items || [];
-const searchProducts = async (q) => (await api.get('/products', { q, limit: 10 })).items || [];
+const searchCustomers = async (q) => (await api.get(path('customers'), { q, limit: 10 })).items || [];
+const searchProducts = async (q) => (await api.get(path('products'), { q, limit: 10 })).items || [];
 
 export function invoiceNewPage(ctx) {
   const editId = ctx.query.edit || null;
@@ -89,13 +90,13 @@ export function invoiceNewPage(ctx) {
     let customer = null;
     try {
       if (editId) {
-        existing = await api.get(`/invoices/${encodeURIComponent(editId)}`);
+        existing = await api.get(path('invoice', editId));
         if (existing.status !== 'draft') {
           navigate(`/ledger/invoices/${encodeURIComponent(editId)}`);
           return;
         }
       } else if (ctx.query.customer) {
-        customer = await api.get(`/customers/${encodeURIComponent(ctx.query.customer)}`);
+        customer = await api.get(path('customer', ctx.query.customer));
       }
     } catch (e) {
       fill(body, pageHeader(editId ? 'Edit draft' : 'New invoice'), errorState(e, start));
@@ -267,12 +268,12 @@ function invoiceForm(ctx, existing, presetCustomer) {
     try {
       let inv;
       if (existing) {
-        inv = await api.patch(`/invoices/${encodeURIComponent(existing.id)}`, payload);
-        if (wantIssue) inv = await api.post(`/invoices/${encodeURIComponent(existing.id)}/issue`, payment ? { payment } : {});
+        inv = await api.patch(path('invoiceUpdate', existing.id), payload);
+        if (wantIssue) inv = await api.post(path('invoiceIssue', existing.id), payment ? { payment } : {});
       } else {
         if (wantIssue) payload.issue = true;
         if (payment) payload.payment = payment;
-        inv = await api.create('/invoices', payload);
+        inv = await api.create(path('invoiceCreate'), payload);
       }
       toast(wantIssue ? `Invoice ${inv.number || ''} issued for ${formatMoney(inv.total)}.` : 'Draft saved.', 'success');
       navigate(`/ledger/invoices/${encodeURIComponent(inv.id)}`);
@@ -447,7 +448,7 @@ export function invoiceDetailPage(ctx) {
   const load = async () => {
     fill(body, loadingState());
     try {
-      draw(await api.get(`/invoices/${encodeURIComponent(id)}`));
+      draw(await api.get(path('invoice', id)));
     } catch (e) {
       fill(body, pageHeader('Invoice'), e.status === 404
         ? emptyState('This invoice does not exist.', linkButton('#/ledger/invoices', 'Back to invoices', { kind: 'secondary' }))
@@ -469,7 +470,7 @@ export function invoiceDetailPage(ctx) {
           confirmText: 'Issue',
           action: async () => {
             try {
-              return await api.post(`/invoices/${encodeURIComponent(inv.id)}/issue`, {});
+              return await api.post(path('invoiceIssue', inv.id), {});
             } catch (e) {
               throw friendlyStockError(e, products);
             }
@@ -488,7 +489,7 @@ export function invoiceDetailPage(ctx) {
           confirmText: 'Delete',
           danger: true,
           action: async () => {
-            await api.del(`/invoices/${encodeURIComponent(inv.id)}`);
+            await api.del(path('invoiceDelete', inv.id));
             return { deleted: true };
           },
         });
@@ -503,7 +504,7 @@ export function invoiceDetailPage(ctx) {
       actions.push(linkButton(`#/ledger/payments?invoice=${encodeURIComponent(inv.id)}`, 'Record payment', { testid: 'invoice-record-payment' }));
     }
     // The A4 PDF (GST split, amount in words, UPI QR when a UPI ID is set in Settings).
-    actions.push(h('a', { class: 'btn', href: `/api/v1/invoices/${encodeURIComponent(inv.id)}/pdf`, target: '_blank', rel: 'noopener', testid: 'invoice-pdf' }, 'PDF'));
+    actions.push(h('a', { class: 'btn', href: href('invoicePDF', inv.id), target: '_blank', rel: 'noopener', testid: 'invoice-pdf' }, 'PDF'));
     if (inv.status !== 'draft' && inv.status !== 'void') {
       const voidBtn = h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'invoice-void' }, 'Void');
       voidBtn.addEventListener('click', async () => {
@@ -513,7 +514,7 @@ export function invoiceDetailPage(ctx) {
           confirmText: 'Void invoice',
           danger: true,
           reason: { label: 'Reason (kept with the invoice)', required: false },
-          action: ({ reason }) => api.post(`/invoices/${encodeURIComponent(inv.id)}/void`, reason ? { reason } : {}),
+          action: ({ reason }) => api.post(path('invoiceVoid', inv.id), reason ? { reason } : {}),
         });
         if (done) {
           toast(`Invoice ${inv.number} voided.`, 'success');

@@ -3,6 +3,7 @@
 // (back in the queue, attempts reset) and Discard. Owners only; the server answers staff with 403.
 // Loaded on demand by app.js when #/operations is opened.
 import { api, errorMessage } from './api.js';
+import { path } from './routes.js';
 import {
   h, pageHeader, loadingState, emptyState, errorState, badge, confirmDialog, toast, busy, fill, add,
 } from './ui.js';
@@ -123,7 +124,7 @@ export function operationsPage(ctx) {
       error.hidden = true;
       const restore = working(retryBtn, 'Retrying…');
       try {
-        const updated = await api.post(`/ops/dead-jobs/${encodeURIComponent(item.id)}/retry`, {});
+        const updated = await api.post(path('deadJobRetry', item.id), {});
         item.status = (updated && updated.status) || 'queued';
         li.dataset.status = item.status;
         fill(status, statusBadge(item.status));
@@ -156,7 +157,7 @@ export function operationsPage(ctx) {
           danger: true,
           action: async () => {
             try {
-              await api.del(`/ops/dead-jobs/${encodeURIComponent(item.id)}`);
+              await api.del(path('deadJobDiscard', item.id));
             } catch (e) {
               if (!gone(e)) throw e; // shown inside the dialog
             }
@@ -182,7 +183,7 @@ export function operationsPage(ctx) {
       more.disabled = true;
     }
     try {
-      const page = await api.get('/ops/dead-jobs', { limit: 50, cursor: reset ? null : next });
+      const page = await api.get(path('deadJobs'), { limit: 50, cursor: reset ? null : next });
       if (mine !== generation) return;
       items = (reset ? [] : items).concat((page && page.items) || []);
       next = (page && page.next_cursor) || null;

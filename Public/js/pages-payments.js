@@ -1,5 +1,6 @@
 // Payments: record form (customer, amount, mode, reference, date, optional invoice) and list.
 import { api } from './api.js';
+import { path } from './routes.js';
 import {
   h, pageHeader, card, field, formAlert, onSubmit, showFormError, clearFieldErrors, toast,
   dataTable, pagedList, emptyState, navigate, fill, add,
@@ -32,7 +33,7 @@ export function paymentsPage(ctx) {
     openInvoices = [];
     if (!customer) return;
     try {
-      const page = await api.get('/invoices', { customer_id: customer.id, limit: 200 });
+      const page = await api.get(path('invoices'), { customer_id: customer.id, limit: 200 });
       if (mine !== invoiceGeneration) return;
       openInvoices = (page.items || []).filter((i) => i.status === 'issued' || i.status === 'partially_paid' || i.id === selectId);
       for (const inv of openInvoices) {
@@ -53,7 +54,7 @@ export function paymentsPage(ctx) {
     testid: 'payment-customer',
     required: true,
     placeholder: 'Search customers by name or phone',
-    search: async (q) => (await api.get('/customers', { q, limit: 10 })).items || [],
+    search: async (q) => (await api.get(path('customers'), { q, limit: 10 })).items || [],
     itemLabel: (c) => c.name,
     itemDetail: (c) => [c.phone, Number(c.balance) ? `balance ${formatMoney(c.balance)}` : null].filter(Boolean).join(' · '),
     onSelect: (c) => {
@@ -77,7 +78,7 @@ export function paymentsPage(ctx) {
   const modeFilter = h('select', { id: 'payment-mode-filter', testid: 'payment-mode-filter' },
     h('option', { value: '' }, 'All modes'), PAYMENT_MODES.map((m) => h('option', { value: m.value }, m.label)));
   const list = pagedList({
-    fetchPage: (cursor) => api.get('/payments', { mode: modeFilter.value, cursor, limit: 50 }),
+    fetchPage: (cursor) => api.get(path('payments'), { mode: modeFilter.value, cursor, limit: 50 }),
     render: (items) => dataTable({
       testid: 'payments-table',
       rowTestid: 'payment-row',
@@ -117,7 +118,7 @@ export function paymentsPage(ctx) {
     if (invoiceSelect.control.value) body.invoice_id = invoiceSelect.control.value;
     if (notes.control.value.trim()) body.notes = notes.control.value.trim();
     try {
-      const p = await api.create('/payments', body);
+      const p = await api.create(path('paymentCreate'), body);
       const applied = (p.allocations || []).map((a) => a.invoice_number).filter(Boolean);
       toast(`Payment of ${formatMoney(p.amount)} from ${customer.name} recorded${applied.length ? ` against ${applied.join(', ')}` : ''}${Number(p.unallocated) > 0 ? `; ${formatMoney(p.unallocated)} kept as credit` : ''}.`, 'success');
       if (presetInvoiceId && body.invoice_id === presetInvoiceId) {
@@ -154,10 +155,10 @@ export function paymentsPage(ctx) {
     (async () => {
       try {
         if (presetInvoiceId) {
-          const inv = await api.get(`/invoices/${encodeURIComponent(presetInvoiceId)}`);
+          const inv = await api.get(path('invoice', presetInvoiceId));
           let customer = inv.customer;
           try {
-            customer = await api.get(`/customers/${encodeURIComponent(inv.customer.id)}`);
+            customer = await api.get(path('customer', inv.customer.id));
           } catch {
             // the invoice's embedded customer is enough
           }
@@ -165,7 +166,7 @@ export function paymentsPage(ctx) {
           await loadInvoices(picker.selected, inv.id);
           if (!amount.control.value && Number(inv.balance_due) > 0) amount.control.value = paiseToInput(inv.balance_due);
         } else {
-          picker.select(await api.get(`/customers/${encodeURIComponent(presetCustomerId)}`));
+          picker.select(await api.get(path('customer', presetCustomerId)));
           await loadInvoices(picker.selected);
         }
       } catch (e) {

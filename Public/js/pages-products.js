@@ -1,5 +1,6 @@
 // Products: list with stock and low-stock badge, add, edit, restock, stock history.
 import { api } from './api.js';
+import { path } from './routes.js';
 import {
   h, pageHeader, card, field, formAlert, onSubmit, showFormError, clearFieldErrors, toast, debounce,
   dataTable, pagedList, emptyState, loadingState, errorState, badge, openDialog, confirmDialog, fill, add,
@@ -83,7 +84,7 @@ export function productsPage(ctx) {
   const archived = h('input', { type: 'checkbox', id: 'product-archived', testid: 'product-archived' });
 
   const list = pagedList({
-    fetchPage: (cursor) => api.get('/products', {
+    fetchPage: (cursor) => api.get(path('products'), {
       q: search.value.trim(), low_stock: lowOnly.checked, archived: archived.checked, cursor, limit: 50,
     }),
     render: (items) => dataTable({
@@ -141,7 +142,7 @@ export function productsPage(ctx) {
       return;
     }
     try {
-      const created = await api.create('/products', body);
+      const created = await api.create(path('productCreate'), body);
       toast(`Product “${created.name}” added.`, 'success');
       form.reset();
       showForm(false);
@@ -188,7 +189,7 @@ function restockDialog(p, done) {
     const body = { quantity: milliToNumber(milli) };
     if (reason.control.value.trim()) body.reason = reason.control.value.trim();
     try {
-      const updated = await api.create(`/products/${encodeURIComponent(p.id)}/restock`, body);
+      const updated = await api.create(path('productRestock', p.id), body);
       toast(`${updated.name}: ${formatQuantity(updated.stock)} ${updated.unit || ''} in stock now.`, 'success');
       close();
       done();
@@ -217,7 +218,7 @@ function editDialog(p, done) {
       message: 'A product never sold is deleted. One that appears on invoices is archived instead, so old invoices stay intact.',
       confirmText: 'Remove',
       danger: true,
-      action: () => api.del(`/products/${encodeURIComponent(p.id)}`),
+      action: () => api.del(path('productDelete', p.id)),
     });
     if (!result) return;
     toast(result.deleted ? `${p.name} was deleted.` : `${p.name} was archived.`, 'success');
@@ -241,7 +242,7 @@ function editDialog(p, done) {
       if (r) body.stock_reason = r;
     }
     try {
-      await api.patch(`/products/${encodeURIComponent(p.id)}`, body);
+      await api.patch(path('productUpdate', p.id), body);
       toast('Product saved.', 'success');
       close();
       done();
@@ -259,7 +260,7 @@ function historyDialog(p) {
   const load = async () => {
     fill(out, loadingState());
     try {
-      const page = await api.get(`/products/${encodeURIComponent(p.id)}/movements`, { limit: 100 });
+      const page = await api.get(path('productMovements', p.id), { limit: 100 });
       const items = page.items || [];
       if (!items.length) {
         fill(out, emptyState('No stock movements yet.'));

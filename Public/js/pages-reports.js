@@ -2,6 +2,7 @@
 // period) and a CSV download. The download is fetched (so errors show here, with progress for
 // large files) and handed to the browser as a file; the link's href also works on its own.
 import { ApiError, api, errorMessage } from './api.js';
+import { href, path } from './routes.js';
 import { h, pageHeader, loadingState, errorState, emptyState, fill, add, uid, badge } from './ui.js';
 import { typeahead } from './typeahead.js';
 import { formatDate, todayIn } from './format.js';
@@ -85,12 +86,12 @@ async function download(url, fallbackName, onProgress, signal) {
     received = buf.byteLength;
   }
   const blob = new Blob(chunks, { type: res.headers.get('Content-Type') || 'text/csv' });
-  const href = URL.createObjectURL(blob);
-  const a = h('a', { href, download: filenameFrom(res, fallbackName), class: 'visually-hidden' }, 'download');
+  const objectUrl = URL.createObjectURL(blob);
+  const a = h('a', { href: objectUrl, download: filenameFrom(res, fallbackName), class: 'visually-hidden' }, 'download');
   document.body.appendChild(a);
   a.click();
   a.remove();
-  setTimeout(() => URL.revokeObjectURL(href), 60_000);
+  setTimeout(() => URL.revokeObjectURL(objectUrl), 60_000);
   return received;
 }
 
@@ -133,7 +134,7 @@ function reportRow(report) {
     const p = problem();
     for (const link of links) {
       const fmt = link.dataset.format;
-      link.href = `/api/v1/reports/${encodeURIComponent(id)}.${fmt}${query()}`;
+      link.href = href('reportFile', `${id}.${fmt}`) + query();
       link.setAttribute('download', fileName(fmt));
       link.classList.toggle('is-disabled', !!p);
       if (p) link.setAttribute('aria-disabled', 'true');
@@ -179,7 +180,7 @@ function reportRow(report) {
       testid: 'report-customer',
       placeholder: 'All customers',
       hint: 'Leave empty for every customer.',
-      search: async (q) => (await api.get('/customers', { q, limit: 10 })).items || [],
+      search: async (q) => (await api.get(path('customers'), { q, limit: 10 })).items || [],
       itemLabel: (c) => c.name,
       itemDetail: (c) => c.phone || '',
       onSelect: () => update(),
@@ -245,7 +246,7 @@ export function reportsPage(ctx) {
   const load = async () => {
     fill(body, loadingState('Loading reports…'));
     try {
-      const data = await api.get('/reports');
+      const data = await api.get(path('reports'));
       const items = (data && data.items) || [];
       if (!items.length) {
         fill(body, emptyState('No reports are available yet.'));

@@ -1,5 +1,6 @@
 // Settings: business profile, your account, staff, API tokens. Staff users see them read-only.
 import { api } from './api.js';
+import { href, path } from './routes.js';
 import {
   h, pageHeader, card, field, formAlert, onSubmit, showFormError, clearFieldErrors, toast, dataTable,
   emptyState, loadingState, errorState, badge, confirmDialog, secretBox, linkButton, fill, add,
@@ -80,7 +81,7 @@ function businessSection(owner) {
         return;
       }
       try {
-        const updated = await api.patch('/business', patch);
+        const updated = await api.patch(path('businessUpdate'), patch);
         session.business = { ...session.business, ...(updated || patch) };
         window.dispatchEvent(new CustomEvent('munim:session-changed'));
         toast('Business profile saved.', 'success');
@@ -95,7 +96,7 @@ function businessSection(owner) {
   const load = async () => {
     fill(out, loadingState());
     try {
-      draw(await api.get('/business'));
+      draw(await api.get(path('business')));
     } catch (e) {
       if (session.business) draw(session.business);
       else fill(out, errorState(e, load));
@@ -122,7 +123,7 @@ function staffSection(owner) {
   const load = async () => {
     fill(listOut, loadingState());
     try {
-      const page = await api.get('/staff');
+      const page = await api.get(path('staff'));
       const items = page.items || [];
       if (!items.length) {
         fill(listOut, emptyState('No staff yet. Add someone who helps you run the shop.'));
@@ -152,7 +153,7 @@ function staffSection(owner) {
                   confirmText: 'Remove',
                   danger: true,
                   action: async () => {
-                    await api.del(`/staff/${encodeURIComponent(m.id)}`);
+                    await api.del(path('staffRemove', m.id));
                     return { removed: true };
                   },
                 });
@@ -191,7 +192,7 @@ function staffSection(owner) {
         return;
       }
       try {
-        const res = await api.create('/staff', body);
+        const res = await api.create(path('staffAdd'), body);
         addForm.reset();
         const who = res.member?.name || body.name;
         fill(reveal, secretBox(`One-time password for ${who} (${res.member?.email || body.email}). They choose their own password when they first log in.`, res.one_time_password, 'staff-one-time-password'));
@@ -225,7 +226,7 @@ function tokensSection(owner) {
   const load = async () => {
     fill(listOut, loadingState());
     try {
-      const page = await api.get('/tokens');
+      const page = await api.get(path('tokens'));
       const items = page.items || [];
       if (!items.length) {
         fill(listOut, emptyState('No API tokens. Create one to connect a program or script.'));
@@ -253,7 +254,7 @@ function tokensSection(owner) {
                   confirmText: 'Revoke',
                   danger: true,
                   action: async () => {
-                    await api.del(`/tokens/${encodeURIComponent(t.id)}`);
+                    await api.del(path('tokenRevoke', t.id));
                     return { revoked: true };
                   },
                 });
@@ -285,7 +286,7 @@ function tokensSection(owner) {
       return;
     }
     try {
-      const res = await api.create('/tokens', body);
+      const res = await api.create(path('tokenCreate'), body);
       form.reset();
       fill(reveal, secretBox(`API token “${res.name}”. Send it as: Authorization: Bearer <token>`, res.token, 'api-token'));
       toast('Token created.', 'success');
@@ -297,7 +298,7 @@ function tokensSection(owner) {
 
   load();
   const section = card('API tokens',
-    h('p', { class: 'muted' }, 'Tokens let programs use the API. ', h('a', { href: '/docs', testid: 'api-docs-link' }, 'Read the API docs'), '.'),
+    h('p', { class: 'muted' }, 'Tokens let programs use the API. ', h('a', { href: href('docs'), testid: 'api-docs-link' }, 'Read the API docs'), '.'),
     listOut,
     h('h3', { class: 'subhead' }, 'Create a token'),
     reveal,

@@ -5,6 +5,7 @@
 //
 // Routes: #/workflows, #/workflows/{id}/runs, #/runs, #/runs/{id}.
 import { api, errorMessage } from './api.js';
+import { path } from './routes.js';
 import {
   h, pageHeader, field, formAlert, toast, loadingState, errorState, emptyState, badge, confirmDialog,
   fill, add, busy, uid, debounce, linkButton, navigate, dataTable, pagedList,
@@ -41,7 +42,7 @@ let catalogPromise = null;
 /** GET /workflows/catalog once per page load (it only changes with a new server version). */
 export function loadCatalog() {
   if (!catalogPromise) {
-    catalogPromise = api.get('/workflows/catalog').catch((e) => {
+    catalogPromise = api.get(path('workflowCatalog')).catch((e) => {
       catalogPromise = null;
       throw e;
     });
@@ -120,7 +121,7 @@ export function issueLines(errors) {
 /** Activates or deactivates a workflow; returns the updated Workflow, or null after showing why not. */
 export async function setWorkflowActive(id, active) {
   try {
-    return await api.post(`/workflows/${encodeURIComponent(id)}/${active ? 'activate' : 'deactivate'}`, {});
+    return await api.post(path(active ? 'workflowActivate' : 'workflowDeactivate', id), {});
   } catch (e) {
     // A 422's message already names the problems; the builder also marks them on the steps.
     toast(errorMessage(e), 'error');
@@ -170,7 +171,7 @@ export function workflowsPage(ctx) {
       }
       fill(draftBtn, h('span', { class: 'spinner spinner-small', 'aria-hidden': 'true' }), ' Drafting…');
       try {
-        const res = await api.post('/workflows/draft', { prompt: text });
+        const res = await api.post(path('workflowDraft'), { prompt: text });
         pendingDraft = { ...res, prompt: text };
         navigate('/workflows/new');
       } catch (e) {
@@ -274,7 +275,7 @@ export function workflowsPage(ctx) {
                 message: 'The workflow and its versions are removed; runs still in progress are cancelled.',
                 confirmText: 'Delete workflow',
                 danger: true,
-                action: () => api.del(`/workflows/${encodeURIComponent(w.id)}`),
+                action: () => api.del(path('workflowDelete', w.id)),
               });
               if (!ok) return;
               toast(`${w.name} was deleted.`, 'success');
@@ -290,7 +291,7 @@ export function workflowsPage(ctx) {
   }
 
   const list = pagedList({
-    fetchPage: (cursor) => api.get('/workflows', { q: search.value.trim(), active: activeFilter.value, cursor, limit: 50 }),
+    fetchPage: (cursor) => api.get(path('workflows'), { q: search.value.trim(), active: activeFilter.value, cursor, limit: 50 }),
     render,
     empty: () => {
       if (search.value.trim() || activeFilter.value) return emptyState('No workflows match these filters.');
@@ -359,7 +360,7 @@ function runsView(ctx, workflowId) {
   const header = pageHeader(title);
   const crumb = h('p', { class: 'breadcrumb' }, h('a', { href: '#/workflows' }, '← Workflows'));
   if (workflowId) {
-    api.get(`/workflows/${encodeURIComponent(workflowId)}`).then((w) => {
+    api.get(path('workflow', workflowId)).then((w) => {
       if (!ctx.root.isConnected) return;
       title.textContent = `Runs of ${w.name}`;
       ctx.setTitle(`Runs of ${w.name}`);
@@ -410,7 +411,7 @@ function runsView(ctx, workflowId) {
   }
 
   const list = pagedList({
-    fetchPage: (cursor) => api.get('/runs', { workflow_id: workflowId, status: status.value, cursor, limit: 30 }),
+    fetchPage: (cursor) => api.get(path('runs'), { workflow_id: workflowId, status: status.value, cursor, limit: 30 }),
     render,
     empty: () => (status.value
       ? emptyState('No runs with this status.')
@@ -447,7 +448,7 @@ export function approvalControls(runId, approval, onDone, testPrefix = 'run') {
   const reject = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: `${testPrefix}-reject`, dataset: { nodeId: approval.node_id } }, 'Reject');
   const act = (decision) => busy([approve, reject], async () => {
     try {
-      const r = await api.post(`/runs/${encodeURIComponent(runId)}/${decision}`, { node_id: approval.node_id });
+      const r = await api.post(path(decision === 'approve' ? 'runApprove' : 'runReject', runId), { node_id: approval.node_id });
       toast(decision === 'approve' ? 'Approved; the run goes on.' : 'Rejected; the run takes the “rejected” path.', 'success');
       onDone(r);
     } catch (e) {
@@ -474,7 +475,7 @@ export function runActionButtons(run, onDone, testPrefix = 'run') {
         message: 'Steps that have not started will not run. A step already in progress finishes first.',
         confirmText: 'Cancel run',
         danger: true,
-        action: () => api.post(`/runs/${encodeURIComponent(run.id)}/cancel`, {}),
+        action: () => api.post(path('runCancel', run.id), {}),
       });
       if (ok) {
         toast('The run is cancelled.', 'info');
@@ -487,7 +488,7 @@ export function runActionButtons(run, onDone, testPrefix = 'run') {
     const retry = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: `${testPrefix}-retry` }, 'Retry from the failed step');
     retry.addEventListener('click', () => busy([retry], async () => {
       try {
-        const r = await api.post(`/runs/${encodeURIComponent(run.id)}/retry`, {});
+        const r = await api.post(path('runRetry', run.id), {});
         toast('Retrying the failed step.', 'info');
         onDone(r);
       } catch (e) {
@@ -609,7 +610,7 @@ export function runDetailPage(ctx) {
     }
     inFlight = true;
     try {
-      const r = await api.get(`/runs/${encodeURIComponent(id)}`);
+      const r = await api.get(path('run', id));
       if (ctx.root.isConnected) setRun(r);
     } catch (e) {
       if (!run && ctx.root.isConnected) {

@@ -10,6 +10,7 @@
 // builder/canvas.js, builder/panel.js (with builder/fields.js) and builder/monitor.js. The pure
 // graph logic is builder/graph.js and builder/values.js.
 import { api } from './api.js';
+import { path } from './routes.js';
 import { h, fill, add, loadingState, errorState, emptyState, pageHeader } from './ui.js';
 import { loadCatalog, takeDraft } from './pages-workflows.js';
 import { createStore } from './builder/store.js';
@@ -28,9 +29,9 @@ export function workflowBuilderPage(ctx) {
   fill(ctx.root, loadingState(id ? 'Opening the workflow…' : 'Opening the builder…'));
   Promise.all([
     loadCatalog(),
-    id ? api.get(`/workflows/${encodeURIComponent(id)}`) : null,
+    id ? api.get(path('workflow', id)) : null,
     // The channel param offers the business's channels; without them it still offers "default".
-    api.get('/channels').catch(() => ({ items: [] })),
+    api.get(path('channels')).catch(() => ({ items: [] })),
   ]).then(([catalog, workflow, channels]) => {
     if (!ctx.root.isConnected) return;
     fill(ctx.root);

@@ -2,6 +2,7 @@
 // cancel and retry while every step on the canvas is coloured by its state. Kept live over the
 // event stream (run.updated, run.step), polled while the stream is down.
 import { api, errorMessage } from '../api.js';
+import { path } from '../routes.js';
 import { h, fill, toast, busy, field, formAlert, openDialog } from '../ui.js';
 import { subscribe, isConnected } from '../live.js';
 import { formatDateTime } from '../format.js';
@@ -66,7 +67,7 @@ export function createMonitor({ ctx, store, save }) {
           }
         }
         try {
-          const r = await api.create(`/workflows/${encodeURIComponent(state.wf.id)}/runs`, { payload: data });
+          const r = await api.create(path('workflowStartRun', state.wf.id), { payload: data });
           close();
           startMonitor(r);
           refreshRun(0);
@@ -149,7 +150,7 @@ export function createMonitor({ ctx, store, save }) {
     runInFlight = true;
     const rid = state.run.id;
     try {
-      const r = await api.get(`/runs/${encodeURIComponent(rid)}`);
+      const r = await api.get(path('run', rid));
       if (root.isConnected && state.run && state.run.id === rid) setRun(r);
     } catch (e) {
       console.warn('could not refresh the run', e);
@@ -207,7 +208,7 @@ export function createMonitor({ ctx, store, save }) {
     open(runId) {
       const { wf } = state;
       if (!runId || !wf) return;
-      api.get(`/runs/${encodeURIComponent(runId)}`).then((r) => {
+      api.get(path('run', runId)).then((r) => {
         if (!root.isConnected) return;
         if (r.workflow_id !== wf.id) {
           toast('That run belongs to another workflow.', 'error');

@@ -2,6 +2,7 @@
 // the banner of problems not about one step, and `issues` on the store for the steps), Save,
 // the Active switch, the webhook URL and the drafted-from box.
 import { api, errorMessage } from '../api.js';
+import { path } from '../routes.js';
 import { h, fill, toast, busy, badge, uid, debounce, pageHeader } from '../ui.js';
 import { subscribe } from '../live.js';
 import { switchButton, setWorkflowActive, issueLines } from '../pages-workflows.js';
@@ -105,7 +106,7 @@ export function createToolbar({ ctx, store, draft, source }) {
     const mine = ++validateGen;
     setValidity('checking', 'Checking…');
     try {
-      const res = await api.post('/workflows/validate', { blueprint: blueprint() });
+      const res = await api.post(path('workflowValidate'), { blueprint: blueprint() });
       if (mine !== validateGen || !root.isConnected) return res;
       setIssues((res && res.errors) || []);
       return res;
@@ -162,8 +163,8 @@ export function createToolbar({ ctx, store, draft, source }) {
     }
     try {
       const saved = state.wf
-        ? await api.put(`/workflows/${encodeURIComponent(state.wf.id)}`, { name: bp.name, blueprint: bp })
-        : await api.create('/workflows', { name: bp.name, blueprint: bp });
+        ? await api.put(path('workflowReplace', state.wf.id), { name: bp.name, blueprint: bp })
+        : await api.create(path('workflowCreate'), { name: bp.name, blueprint: bp });
       state.dirty = JSON.stringify(blueprint()) !== JSON.stringify(bp); // edits made while saving stay unsaved
       applyWorkflow(saved);
       draftBox.hidden = true;

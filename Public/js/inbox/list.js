@@ -1,6 +1,7 @@
 // The inbox's list of conversations: filters (channel, unread, search), rows kept in the server's
 // order and redrawn only when their session changed, paging, and merging live updates.
 import { api, errorMessage } from '../api.js';
+import { path } from '../routes.js';
 import { h, loadingState, errorState, emptyState, badge, busy, fill, toast, debounce, uid } from '../ui.js';
 import { relativeTime, fullTime } from '../format.js';
 import { timeZone } from '../session.js';
@@ -163,7 +164,7 @@ export function createSessionList(hooks) {
     fill(listBody, loadingState('Loading conversations…'));
     const f = filterValues();
     try {
-      const page = await api.get('/inbox/sessions', { platform: f.platform, unread: f.unread, q: f.q, limit: PAGE_SIZE });
+      const page = await api.get(path('inboxSessions'), { platform: f.platform, unread: f.unread, q: f.q, limit: PAGE_SIZE });
       if (mine !== generation) return;
       sessions = (page && page.items) || [];
       nextCursor = (page && page.next_cursor) || null;
@@ -188,7 +189,7 @@ export function createSessionList(hooks) {
     const mine = generation;
     const f = filterValues();
     try {
-      const page = await api.get('/inbox/sessions', { platform: f.platform, unread: f.unread, q: f.q, limit: PAGE_SIZE });
+      const page = await api.get(path('inboxSessions'), { platform: f.platform, unread: f.unread, q: f.q, limit: PAGE_SIZE });
       if (mine !== generation) return;
       for (const s of (page && page.items) || []) upsert(s, { render: false });
       sortSessions();
@@ -202,7 +203,7 @@ export function createSessionList(hooks) {
     const mine = generation;
     const f = filterValues();
     try {
-      const page = await api.get('/inbox/sessions', { platform: f.platform, unread: f.unread, q: f.q, limit: PAGE_SIZE, cursor: nextCursor });
+      const page = await api.get(path('inboxSessions'), { platform: f.platform, unread: f.unread, q: f.q, limit: PAGE_SIZE, cursor: nextCursor });
       if (mine !== generation) return;
       for (const s of (page && page.items) || []) {
         if (!sessions.some((x) => x.id === s.id)) sessions.push(s);
@@ -260,7 +261,7 @@ export function createSessionList(hooks) {
       refreshTimers.delete(sid);
       if (!hooks.isAlive()) return;
       try {
-        upsert(await api.get(`/inbox/sessions/${encodeURIComponent(sid)}`));
+        upsert(await api.get(path('inboxSession', sid)));
       } catch (e) {
         if (e.status !== 404) console.warn('could not refresh the conversation', e);
       }

@@ -1,5 +1,6 @@
 // "New simulated conversation": the simulator speaks like WhatsApp without a provider account.
 import { api, errorMessage } from '../api.js';
+import { path } from '../routes.js';
 import { h, busy, navigate, openDialog, field, setFieldErrors, clearFieldErrors } from '../ui.js';
 import { normalisePhone } from '../format.js';
 import { session as currentSession } from '../session.js';
@@ -70,7 +71,7 @@ export function simulateDialog() {
         if (n) body.name = n;
       }
       try {
-        const res = await api.post('/simulator/messages', body);
+        const res = await api.post(path('simulatorMessages'), body);
         close();
         if (res && res.session_id) navigate(`/inbox/${encodeURIComponent(res.session_id)}`);
       } catch (e) {

@@ -2,6 +2,7 @@
 // (older pages on scroll, catching up after a gap or a dropped live connection) and the reply
 // composer (on the simulator it can also write as the contact).
 import { api, errorMessage } from '../api.js';
+import { path } from '../routes.js';
 import { h, loadingState, errorState, emptyState, busy, fill, toast, uid } from '../ui.js';
 import { fullTime, shortTime } from '../format.js';
 import { timeZone } from '../session.js';
@@ -183,8 +184,8 @@ export function createThread(id, known, hooks) {
     fill(el, loadingState('Opening the conversation…'));
     try {
       const [s, page] = await Promise.all([
-        api.get(`/inbox/sessions/${encodeURIComponent(id)}`),
-        api.get(`/inbox/sessions/${encodeURIComponent(id)}/messages`, { limit: MESSAGE_PAGE }),
+        api.get(path('inboxSession', id)),
+        api.get(path('inboxMessages', id), { limit: MESSAGE_PAGE }),
       ]);
       if (!alive) return;
       session = s;
@@ -215,7 +216,7 @@ export function createThread(id, known, hooks) {
     const beforeHeight = log.scrollHeight;
     const beforeTop = log.scrollTop;
     try {
-      const page = await api.get(`/inbox/sessions/${encodeURIComponent(id)}/messages`, { limit: MESSAGE_PAGE, before: olderCursor });
+      const page = await api.get(path('inboxMessages', id), { limit: MESSAGE_PAGE, before: olderCursor });
       if (!alive) return;
       for (const m of (page && page.items) || []) put(m);
       setOlder(page ? page.older_cursor : null);
@@ -252,7 +253,7 @@ export function createThread(id, known, hooks) {
         const stick = nearBottom();
         const query = { limit: 100 };
         if (newerCursor !== null) query.after = newerCursor;
-        const page = await api.get(`/inbox/sessions/${encodeURIComponent(id)}/messages`, query);
+        const page = await api.get(path('inboxMessages', id), query);
         if (!alive) return;
         const items = (page && page.items) || [];
         let added = 0;
@@ -296,7 +297,7 @@ export function createThread(id, known, hooks) {
   botToggle.addEventListener('click', () => busy([botToggle], async () => {
     const next = !(session && session.bot_active);
     try {
-      const s = await api.post(`/inbox/sessions/${encodeURIComponent(id)}/bot`, { active: next });
+      const s = await api.post(path('inboxBot', id), { active: next });
       if (!alive) return;
       session = s;
       drawHeader();
@@ -336,10 +337,10 @@ export function createThread(id, known, hooks) {
         const body = { from: c.handle || 'contact', text };
         if (c.name) body.name = c.name;
         if (session.is_owner) body.as_owner = true;
-        const res = await api.post('/simulator/messages', body);
+        const res = await api.post(path('simulatorMessages'), body);
         if (res && res.message && (res.session_id || res.message.session_id) === id) addMessage(res.message, true);
       } else {
-        const m = await api.post(`/inbox/sessions/${encodeURIComponent(id)}/messages`, { text });
+        const m = await api.post(path('inboxReply', id), { text });
         if (m && alive) addMessage(m, false);
       }
       textbox.value = '';
