@@ -4,129 +4,85 @@ import Testing
 import Vapor
 import VaporTesting
 
-/// The scenarios run once on SQLite and once on PostgreSQL (issue 2 §3).
-@Suite("SQLite")
-struct OnSQLite {
-    @Test func signupLoginLogout() async throws { try await AccountScenarios.signupLoginLogout(.sqlite) }
-    @Test func signupValidation() async throws { try await AccountScenarios.signupValidation(.sqlite) }
-    @Test func csrfAndBearer() async throws { try await AccountScenarios.csrfAndBearer(.sqlite) }
-    @Test func loginRateLimit() async throws { try await AccountScenarios.loginRateLimit(.sqlite) }
-    @Test func businessSettings() async throws { try await AccountScenarios.businessSettings(.sqlite) }
-    @Test func staffPermissions() async throws { try await AccountScenarios.staffPermissions(.sqlite) }
-    @Test func idempotency() async throws { try await AccountScenarios.idempotency(.sqlite) }
-    @Test func invoiceLifecycle() async throws { try await LedgerScenarios.invoiceLifecycle(.sqlite) }
-    @Test func paymentAllocation() async throws { try await LedgerScenarios.paymentAllocation(.sqlite) }
-    @Test func draftsAndNumbering() async throws { try await LedgerScenarios.draftsAndNumbering(.sqlite) }
-    @Test func archiveSearchAndPages() async throws { try await LedgerScenarios.archiveSearchAndPages(.sqlite) }
-    @Test func badInput() async throws { try await LedgerScenarios.badInput(.sqlite) }
-    @Test func businessIsolation() async throws { try await LedgerScenarios.businessIsolation(.sqlite) }
-    @Test func fiftyConcurrentIssuesSellExactlyTheStock() async throws { try await LedgerScenarios.concurrentIssues(.sqlite) }
-    @Test func moneyNeverTraps() async throws { try await ReliabilityScenarios.moneyNeverTraps(.sqlite) }
-    @Test func deadJobsAreRetired() async throws { try await ReliabilityScenarios.deadJobsAreRetired(.sqlite) }
-    @Test func heartbeatKeepsALiveLease() async throws { try await ReliabilityScenarios.heartbeatKeepsALiveLease(.sqlite) }
-    @Test func idempotencyAfterCrash() async throws { try await ReliabilityScenarios.idempotencyAfterCrash(.sqlite) }
-    @Test func slowProviderNeverDelaysInbound() async throws { try await ReliabilityScenarios.slowProviderNeverDelaysInbound(.sqlite) }
-    @Test func demoSeed() async throws { try await LedgerScenarios.demoSeed(.sqlite) }
-    @Test func randomOperationsKeepInvariants() async throws { try await PropertyScenarios.randomOperations(.sqlite, count: 40) }
-    @Test func healthReadyDocs() async throws { try await OperationsScenarios.healthReadyDocs(.sqlite) }
-    @Test func readyReportsPendingMigrations() async throws { try await OperationsScenarios.readyReportsPendingMigrations(.sqlite) }
-    @Test func assistantInvoiceByText() async throws { try await AssistantScenarios.invoiceByText(.sqlite) }
-    @Test func assistantMultiTurn() async throws { try await AssistantScenarios.multiTurn(.sqlite) }
-    @Test func assistantNamesAreAskedNotGuessed() async throws { try await AssistantScenarios.namesAreAskedNotGuessed(.sqlite) }
-    @Test func assistantCardsOfEveryKind() async throws { try await AssistantScenarios.cardsOfEveryKind(.sqlite) }
-    @Test func assistantParseShapeAndIsolation() async throws { try await AssistantScenarios.parseShapeAndIsolation(.sqlite) }
+/// Every scenario, once per database it runs on (issue 15 §7): one list, the databases in each
+/// line's arguments. `TestDB.all` is SQLite, plus PostgreSQL when its binaries are on the machine
+/// (`PostgresCluster.available`; otherwise a notice says why it is left out).
+@Suite("Scenarios")
+struct Scenarios {
+    @Test(arguments: TestDB.all) func signupLoginLogout(_ db: TestDB) async throws { try await AccountScenarios.signupLoginLogout(db) }
+    @Test(arguments: TestDB.all) func signupValidation(_ db: TestDB) async throws { try await AccountScenarios.signupValidation(db) }
+    @Test(arguments: TestDB.all) func csrfAndBearer(_ db: TestDB) async throws { try await AccountScenarios.csrfAndBearer(db) }
+    @Test(arguments: TestDB.all) func loginRateLimit(_ db: TestDB) async throws { try await AccountScenarios.loginRateLimit(db) }
+    @Test(arguments: TestDB.all) func businessSettings(_ db: TestDB) async throws { try await AccountScenarios.businessSettings(db) }
+    @Test(arguments: TestDB.all) func staffPermissions(_ db: TestDB) async throws { try await AccountScenarios.staffPermissions(db) }
+    @Test(arguments: TestDB.all) func idempotency(_ db: TestDB) async throws { try await AccountScenarios.idempotency(db) }
+    @Test(arguments: TestDB.all) func invoiceLifecycle(_ db: TestDB) async throws { try await LedgerScenarios.invoiceLifecycle(db) }
+    @Test(arguments: TestDB.all) func paymentAllocation(_ db: TestDB) async throws { try await LedgerScenarios.paymentAllocation(db) }
+    @Test(arguments: TestDB.all) func draftsAndNumbering(_ db: TestDB) async throws { try await LedgerScenarios.draftsAndNumbering(db) }
+    @Test(arguments: TestDB.all) func archiveSearchAndPages(_ db: TestDB) async throws { try await LedgerScenarios.archiveSearchAndPages(db) }
+    @Test(arguments: TestDB.all) func badInput(_ db: TestDB) async throws { try await LedgerScenarios.badInput(db) }
+    @Test(arguments: TestDB.all) func businessIsolation(_ db: TestDB) async throws { try await LedgerScenarios.businessIsolation(db) }
+    @Test(arguments: TestDB.all) func fiftyConcurrentIssuesSellExactlyTheStock(_ db: TestDB) async throws { try await LedgerScenarios.concurrentIssues(db) }
+    @Test(arguments: TestDB.all) func moneyNeverTraps(_ db: TestDB) async throws { try await ReliabilityScenarios.moneyNeverTraps(db) }
+    @Test(arguments: TestDB.all) func deadJobsAreRetired(_ db: TestDB) async throws { try await ReliabilityScenarios.deadJobsAreRetired(db) }
+    @Test(arguments: TestDB.all) func heartbeatKeepsALiveLease(_ db: TestDB) async throws { try await ReliabilityScenarios.heartbeatKeepsALiveLease(db) }
+    @Test(arguments: TestDB.all) func idempotencyAfterCrash(_ db: TestDB) async throws { try await ReliabilityScenarios.idempotencyAfterCrash(db) }
+    @Test(arguments: TestDB.all) func slowProviderNeverDelaysInbound(_ db: TestDB) async throws { try await ReliabilityScenarios.slowProviderNeverDelaysInbound(db) }
+    @Test(arguments: TestDB.all) func demoSeed(_ db: TestDB) async throws { try await LedgerScenarios.demoSeed(db) }
+    @Test(arguments: TestDB.all) func randomOperationsKeepInvariants(_ db: TestDB) async throws { try await PropertyScenarios.randomOperations(db, count: db == .sqlite ? 40 : 25) }
+    @Test(arguments: TestDB.all) func healthReadyDocs(_ db: TestDB) async throws { try await OperationsScenarios.healthReadyDocs(db) }
+    @Test(arguments: TestDB.all) func readyReportsPendingMigrations(_ db: TestDB) async throws { try await OperationsScenarios.readyReportsPendingMigrations(db) }
+    @Test(arguments: TestDB.all) func assistantInvoiceByText(_ db: TestDB) async throws { try await AssistantScenarios.invoiceByText(db) }
+    @Test(arguments: TestDB.all) func assistantMultiTurn(_ db: TestDB) async throws { try await AssistantScenarios.multiTurn(db) }
+    @Test(arguments: TestDB.all) func assistantNamesAreAskedNotGuessed(_ db: TestDB) async throws { try await AssistantScenarios.namesAreAskedNotGuessed(db) }
+    @Test(arguments: TestDB.all) func assistantCardsOfEveryKind(_ db: TestDB) async throws { try await AssistantScenarios.cardsOfEveryKind(db) }
+    @Test(arguments: TestDB.all) func assistantParseShapeAndIsolation(_ db: TestDB) async throws { try await AssistantScenarios.parseShapeAndIsolation(db) }
+    @Test(arguments: TestDB.all) func assistantHinglishReplies(_ db: TestDB) async throws { try await AssistantScenarios.hinglishReplies(db) }
+    @Test(arguments: TestDB.all) func dashboardFigures(_ db: TestDB) async throws { try await ReportsScenarios.dashboard(db) }
+    @Test(arguments: TestDB.all) func csvExports(_ db: TestDB) async throws { try await ReportsScenarios.csvExports(db) }
+    @Test(arguments: TestDB.all) func invoicePDF(_ db: TestDB) async throws { try await ReportsScenarios.invoicePDF(db) }
+    @Test(arguments: TestDB.all) func spreadsheetsAndStatements(_ db: TestDB) async throws { try await ReportsScenarios.spreadsheetsAndStatements(db) }
+    @Test(arguments: TestDB.all) func connectChannels(_ db: TestDB) async throws { try await MessagingScenarios.connectChannels(db) }
+    @Test(arguments: TestDB.all) func twilioWebhookSecurityAndDedupe(_ db: TestDB) async throws { try await MessagingScenarios.webhookSecurityAndDedupe(db) }
+    @Test(arguments: TestDB.all) func twilioWebhookChannelCache(_ db: TestDB) async throws { try await MessagingScenarios.webhookChannelCache(db) }
+    @Test(arguments: TestDB.all) func groupCommit(_ db: TestDB) async throws { try await ClusterScenarios.groupCommit(db) }
+    @Test(arguments: TestDB.all) func concurrentTwilioDeliveries(_ db: TestDB) async throws { try await MessagingScenarios.concurrentDeliveries(db) }
+    @Test(arguments: TestDB.all) func customerBotAndDeliveryTicks(_ db: TestDB) async throws { try await MessagingScenarios.customerBotAndDeliveryTicks(db) }
+    @Test(arguments: TestDB.all) func ownerRunsTheBooksOverWhatsApp(_ db: TestDB) async throws { try await MessagingScenarios.ownerRunsTheBooksOverWhatsApp(db) }
+    @Test(arguments: TestDB.all) func outboxRetriesAndFailures(_ db: TestDB) async throws { try await MessagingScenarios.outboxRetriesAndFailures(db) }
+    @Test(arguments: TestDB.all) func inboxListingAndPaging(_ db: TestDB) async throws { try await MessagingScenarios.inboxListingAndPaging(db) }
+    @Test(arguments: TestDB.all) func simulatorAndReminders(_ db: TestDB) async throws { try await MessagingScenarios.simulatorAndReminders(db) }
+    @Test(arguments: TestDB.all) func workflowAPIAndVersions(_ db: TestDB) async throws { try await WorkflowScenarios.apiAndVersions(db) }
+    @Test(arguments: TestDB.all) func workflowWebhookSecrets(_ db: TestDB) async throws { try await WorkflowScenarios.webhookSecrets(db) }
+    @Test(arguments: TestDB.all) func workflowInlineRuns(_ db: TestDB) async throws { try await WorkflowScenarios.inlineRuns(db) }
+    @Test(arguments: TestDB.all) func workflowRouterAndWhatsApp(_ db: TestDB) async throws { try await WorkflowScenarios.routerAndWhatsApp(db) }
+    @Test(arguments: TestDB.all) func workflowWaitsApprovalsCancelRetry(_ db: TestDB) async throws { try await WorkflowScenarios.waitsApprovalsCancelRetry(db) }
+    @Test(arguments: TestDB.all) func workflowScheduleFiresOnce(_ db: TestDB) async throws { try await WorkflowScenarios.scheduleFiresOnce(db) }
+    @Test(arguments: TestDB.all) func workflowLedgerTriggersAndNodes(_ db: TestDB) async throws { try await WorkflowScenarios.ledgerTriggersAndNodes(db) }
+    @Test(arguments: TestDB.all) func workflowMessageTrigger(_ db: TestDB) async throws { try await WorkflowScenarios.messageTrigger(db) }
+    @Test(arguments: TestDB.all) func workflowApprovalsOnWhatsApp(_ db: TestDB) async throws { try await WorkflowScenarios.approvalsOnWhatsApp(db) }
+    @Test(arguments: TestDB.all) func metrics(_ db: TestDB) async throws { try await ClusterScenarios.metrics(db) }
+    @Test(arguments: TestDB.all) func concurrentFirstMessagesShareOneContact(_ db: TestDB) async throws { try await ClusterScenarios.concurrentFirstMessagesShareOneContact(db) }
+}
+
+/// Scenarios that set up their own database or need none.
+@Suite("Scenarios without a database choice")
+struct OwnSetupScenarios {
     @Test func assistantLLMEngineAgainstFakeServer() async throws { try await AssistantScenarios.llmEngine() }
     @Test func assistantTranscription() async throws { try await AssistantScenarios.transcription() }
-    @Test func assistantHinglishReplies() async throws { try await AssistantScenarios.hinglishReplies(.sqlite) }
-    @Test func dashboardFigures() async throws { try await ReportsScenarios.dashboard(.sqlite) }
-    @Test func csvExports() async throws { try await ReportsScenarios.csvExports(.sqlite) }
-    @Test func invoicePDF() async throws { try await ReportsScenarios.invoicePDF(.sqlite) }
-    @Test func spreadsheetsAndStatements() async throws { try await ReportsScenarios.spreadsheetsAndStatements(.sqlite) }
     @Test func liveEventsOverSSE() async throws { try await ReportsScenarios.liveEvents() }
-    @Test func connectChannels() async throws { try await MessagingScenarios.connectChannels(.sqlite) }
-    @Test func twilioWebhookSecurityAndDedupe() async throws { try await MessagingScenarios.webhookSecurityAndDedupe(.sqlite) }
-    @Test func twilioWebhookChannelCache() async throws { try await MessagingScenarios.webhookChannelCache(.sqlite) }
-    @Test func groupCommit() async throws { try await ClusterScenarios.groupCommit(.sqlite) }
     @Test func twilioFormDecoding() { MessagingScenarios.formDecoding() }
     @Test func twilioDeliveryPayload() throws { try MessagingScenarios.deliveryPayloadRoundTrip() }
-    @Test func concurrentTwilioDeliveries() async throws { try await MessagingScenarios.concurrentDeliveries(.sqlite) }
-    @Test func customerBotAndDeliveryTicks() async throws { try await MessagingScenarios.customerBotAndDeliveryTicks(.sqlite) }
-    @Test func ownerRunsTheBooksOverWhatsApp() async throws { try await MessagingScenarios.ownerRunsTheBooksOverWhatsApp(.sqlite) }
-    @Test func outboxRetriesAndFailures() async throws { try await MessagingScenarios.outboxRetriesAndFailures(.sqlite) }
-    @Test func inboxListingAndPaging() async throws { try await MessagingScenarios.inboxListingAndPaging(.sqlite) }
-    @Test func simulatorAndReminders() async throws { try await MessagingScenarios.simulatorAndReminders(.sqlite) }
     @Test func embeddedWorkerRunsJobs() async throws { try await MessagingScenarios.embeddedWorkerRunsJobs() }
     @Test func socialChannelsPollAndAnswer() async throws { try await SocialChannelScenarios.pollsAnswerAndNeverDuplicate() }
-    @Test func workflowAPIAndVersions() async throws { try await WorkflowScenarios.apiAndVersions(.sqlite) }
-    @Test func workflowWebhookSecrets() async throws { try await WorkflowScenarios.webhookSecrets(.sqlite) }
-    @Test func workflowInlineRuns() async throws { try await WorkflowScenarios.inlineRuns(.sqlite) }
-    @Test func workflowRouterAndWhatsApp() async throws { try await WorkflowScenarios.routerAndWhatsApp(.sqlite) }
-    @Test func workflowWaitsApprovalsCancelRetry() async throws { try await WorkflowScenarios.waitsApprovalsCancelRetry(.sqlite) }
-    @Test func workflowScheduleFiresOnce() async throws { try await WorkflowScenarios.scheduleFiresOnce(.sqlite) }
-    @Test func workflowLedgerTriggersAndNodes() async throws { try await WorkflowScenarios.ledgerTriggersAndNodes(.sqlite) }
-    @Test func workflowMessageTrigger() async throws { try await WorkflowScenarios.messageTrigger(.sqlite) }
-    @Test func workflowApprovalsOnWhatsApp() async throws { try await WorkflowScenarios.approvalsOnWhatsApp(.sqlite) }
     @Test func workflowProviderNodes() async throws { try await WorkflowScenarios.providerNodes() }
     @Test func workflowSocialNodes() async throws { try await SocialChannelScenarios.workflowNodes() }
     @Test func workflowArchitect() async throws { try await WorkflowScenarios.architect() }
-}
-
-@Suite("PostgreSQL", .enabled(if: PostgresCluster.available, PostgresCluster.skipReason))
-struct OnPostgres {
-    @Test func signupLoginLogout() async throws { try await AccountScenarios.signupLoginLogout(.postgres) }
-    @Test func signupValidation() async throws { try await AccountScenarios.signupValidation(.postgres) }
-    @Test func csrfAndBearer() async throws { try await AccountScenarios.csrfAndBearer(.postgres) }
-    @Test func loginRateLimit() async throws { try await AccountScenarios.loginRateLimit(.postgres) }
-    @Test func businessSettings() async throws { try await AccountScenarios.businessSettings(.postgres) }
-    @Test func staffPermissions() async throws { try await AccountScenarios.staffPermissions(.postgres) }
-    @Test func idempotency() async throws { try await AccountScenarios.idempotency(.postgres) }
-    @Test func invoiceLifecycle() async throws { try await LedgerScenarios.invoiceLifecycle(.postgres) }
-    @Test func paymentAllocation() async throws { try await LedgerScenarios.paymentAllocation(.postgres) }
-    @Test func draftsAndNumbering() async throws { try await LedgerScenarios.draftsAndNumbering(.postgres) }
-    @Test func archiveSearchAndPages() async throws { try await LedgerScenarios.archiveSearchAndPages(.postgres) }
-    @Test func badInput() async throws { try await LedgerScenarios.badInput(.postgres) }
-    @Test func businessIsolation() async throws { try await LedgerScenarios.businessIsolation(.postgres) }
-    @Test func fiftyConcurrentIssuesSellExactlyTheStock() async throws { try await LedgerScenarios.concurrentIssues(.postgres) }
-    @Test func moneyNeverTraps() async throws { try await ReliabilityScenarios.moneyNeverTraps(.postgres) }
-    @Test func deadJobsAreRetired() async throws { try await ReliabilityScenarios.deadJobsAreRetired(.postgres) }
-    @Test func heartbeatKeepsALiveLease() async throws { try await ReliabilityScenarios.heartbeatKeepsALiveLease(.postgres) }
-    @Test func idempotencyAfterCrash() async throws { try await ReliabilityScenarios.idempotencyAfterCrash(.postgres) }
-    @Test func slowProviderNeverDelaysInbound() async throws { try await ReliabilityScenarios.slowProviderNeverDelaysInbound(.postgres) }
-    @Test func demoSeed() async throws { try await LedgerScenarios.demoSeed(.postgres) }
-    @Test func randomOperationsKeepInvariants() async throws { try await PropertyScenarios.randomOperations(.postgres, count: 25) }
-    @Test func healthReadyDocs() async throws { try await OperationsScenarios.healthReadyDocs(.postgres) }
-    @Test func readyReportsPendingMigrations() async throws { try await OperationsScenarios.readyReportsPendingMigrations(.postgres) }
-    @Test func assistantInvoiceByText() async throws { try await AssistantScenarios.invoiceByText(.postgres) }
-    @Test func assistantMultiTurn() async throws { try await AssistantScenarios.multiTurn(.postgres) }
-    @Test func assistantCardsOfEveryKind() async throws { try await AssistantScenarios.cardsOfEveryKind(.postgres) }
-    @Test func dashboardFigures() async throws { try await ReportsScenarios.dashboard(.postgres) }
-    @Test func csvExports() async throws { try await ReportsScenarios.csvExports(.postgres) }
-    @Test func invoicePDF() async throws { try await ReportsScenarios.invoicePDF(.postgres) }
-    @Test func connectChannels() async throws { try await MessagingScenarios.connectChannels(.postgres) }
-    @Test func twilioWebhookSecurityAndDedupe() async throws { try await MessagingScenarios.webhookSecurityAndDedupe(.postgres) }
-    @Test func twilioWebhookChannelCache() async throws { try await MessagingScenarios.webhookChannelCache(.postgres) }
-    @Test func groupCommit() async throws { try await ClusterScenarios.groupCommit(.postgres) }
-    @Test func concurrentTwilioDeliveries() async throws { try await MessagingScenarios.concurrentDeliveries(.postgres) }
-    @Test func customerBotAndDeliveryTicks() async throws { try await MessagingScenarios.customerBotAndDeliveryTicks(.postgres) }
-    @Test func ownerRunsTheBooksOverWhatsApp() async throws { try await MessagingScenarios.ownerRunsTheBooksOverWhatsApp(.postgres) }
-    @Test func outboxRetriesAndFailures() async throws { try await MessagingScenarios.outboxRetriesAndFailures(.postgres) }
-    @Test func inboxListingAndPaging() async throws { try await MessagingScenarios.inboxListingAndPaging(.postgres) }
-    @Test func workflowAPIAndVersions() async throws { try await WorkflowScenarios.apiAndVersions(.postgres) }
-    @Test func workflowInlineRuns() async throws { try await WorkflowScenarios.inlineRuns(.postgres) }
-    @Test func workflowRouterAndWhatsApp() async throws { try await WorkflowScenarios.routerAndWhatsApp(.postgres) }
-    @Test func workflowWaitsApprovalsCancelRetry() async throws { try await WorkflowScenarios.waitsApprovalsCancelRetry(.postgres) }
-    @Test func workflowScheduleFiresOnce() async throws { try await WorkflowScenarios.scheduleFiresOnce(.postgres) }
-    @Test func workflowLedgerTriggersAndNodes() async throws { try await WorkflowScenarios.ledgerTriggersAndNodes(.postgres) }
-    @Test func workflowApprovalsOnWhatsApp() async throws { try await WorkflowScenarios.approvalsOnWhatsApp(.postgres) }
-    @Test func metrics() async throws { try await ClusterScenarios.metrics(.postgres) }
     @Test func eventsRunSignalsAndWakeUpsCrossProcesses() async throws { try await ClusterScenarios.fanOutBetweenProcesses() }
-    @Test func concurrentFirstMessagesShareOneContact() async throws { try await ClusterScenarios.concurrentFirstMessagesShareOneContact(.postgres) }
 }
 
 @Suite("Operations: metrics, logs, cluster link")
 struct OperationsTests {
-    @Test func metricsOnSQLite() async throws { try await ClusterScenarios.metrics(.sqlite) }
-    @Test func concurrentFirstMessagesOnSQLite() async throws { try await ClusterScenarios.concurrentFirstMessagesShareOneContact(.sqlite) }
     @Test func jsonLogLines() throws { try ClusterScenarios.jsonLogLines() }
     @Test func providerBreakerOpensAndCloses() async throws { try await ReliabilityScenarios.breakerOpensAndCloses() }
     @Test func clusterPayloadsStayUnderTheLimit() throws { try ClusterScenarios.payloadPacking() }

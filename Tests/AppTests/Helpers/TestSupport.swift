@@ -9,6 +9,15 @@ import VaporTesting
 enum TestDB: String, Sendable, CustomTestStringConvertible {
     case sqlite, postgres
     var testDescription: String { rawValue }
+
+    /// The databases every scenario runs on: SQLite, and PostgreSQL when its binaries are here.
+    static let all: [TestDB] = {
+        guard PostgresCluster.available else {
+            print("note: PostgreSQL scenarios are left out: \(PostgresCluster.skipReason.rawValue)")
+            return [.sqlite]
+        }
+        return [.sqlite, .postgres]
+    }()
 }
 
 let repositoryRoot: String = {
