@@ -36,7 +36,7 @@ struct SocialClientTests {
 
     @Suite("Bluesky")
     struct Bluesky {
-        func client(_ fake: FakeBluesky) -> BlueskyClient { BlueskyClient(http: .shared, serviceURL: fake.baseURL, timeout: .seconds(5)) }
+        func client(_ fake: FakeBluesky) -> BlueskyClient { BlueskyClient(transport: ProviderTransport(http: .shared, provider: .bluesky, timeout: .seconds(5)), serviceURL: fake.baseURL) }
 
         @Test func loginAndRefreshOnExpiredToken() async throws {
             try await with(FakeBluesky()) { fake in
@@ -240,7 +240,8 @@ struct SocialClientTests {
     @Suite("Mastodon")
     struct Mastodon {
         func client(_ fake: FakeMastodon, token: String? = nil) -> MastodonClient {
-            MastodonClient(http: .shared, instanceURL: fake.baseURL + "/", accessToken: token ?? fake.accessToken, timeout: .seconds(5))
+            MastodonClient(transport: ProviderTransport(http: .shared, provider: .mastodon, timeout: .seconds(5)), instanceURL: fake.baseURL + "/",
+                           accessToken: token ?? fake.accessToken)
         }
 
         @Test func verifyCredentials() async throws {
@@ -367,7 +368,8 @@ struct SocialClientTests {
     @Suite("Instagram")
     struct Instagram {
         func client(_ fake: FakeInstagram, token: String? = nil) -> InstagramClient {
-            InstagramClient(http: .shared, graphURL: fake.baseURL, accountID: fake.accountID, accessToken: token ?? fake.accessToken, timeout: .seconds(5))
+            InstagramClient(transport: ProviderTransport(http: .shared, provider: .instagram, timeout: .seconds(5)), graphURL: fake.baseURL,
+                            accountID: fake.accountID, accessToken: token ?? fake.accessToken)
         }
 
         @Test func accountAndBadToken() async throws {

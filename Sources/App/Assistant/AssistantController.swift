@@ -39,7 +39,7 @@ struct AssistantController {
         if req.headers.contentType?.type == "multipart" {
             let input = try req.content.decode(AudioInput.self)
             let config = req.application.munimConfig
-            guard let key = config.openAIKey else {
+            guard let client = req.application.providers.openAI(.transcription) else {
                 throw APIError(.unprocessableEntity, "transcription_unavailable",
                                "Voice messages need a transcription provider: set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible service), then restart Munim. Typing always works.")
             }
@@ -53,8 +53,6 @@ struct AssistantController {
             }
             let filename = "audio." + (Self.audioTypes[ext] != nil ? ext : (subtype == "mpeg" ? "mp3" : subtype == "mp4" ? "m4a" : subtype))
             let business = try await service.ledger.business()
-            let client = OpenAIClient(http: req.application.http.client.shared, baseURL: config.openAIBaseURL, apiKey: key,
-                                      timeout: .seconds(Int64(config.llmTimeoutSeconds * 3)))
             let text: String
             do {
                 text = try await client.transcribe(audio: data, filename: filename, contentType: mime, model: config.transcribeModel,

@@ -16,12 +16,7 @@ struct ParseEngine: Sendable {
 
     init(app: Application) {
         let c = app.munimConfig
-        if let key = c.openAIKey {
-            llm = OpenAIClient(http: app.http.client.shared, baseURL: c.openAIBaseURL, apiKey: key,
-                               timeout: .seconds(Int64(c.llmTimeoutSeconds)))
-        } else {
-            llm = nil
-        }
+        llm = app.providers.openAI(.parse)
         model = c.llmModel
     }
 

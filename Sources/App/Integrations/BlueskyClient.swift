@@ -18,42 +18,23 @@ struct BlueskySession: Codable, Sendable, Equatable {
 /// session to keep: when the access token has expired the client refreshes it once, retries,
 /// and hands back the new tokens so the caller can persist them.
 struct BlueskyClient: Sendable {
-    let http: HTTPClient
+    let transport: ProviderTransport
     /// The PDS or entryway, e.g. https://bsky.social (no trailing slash needed).
     let serviceURL: String
-    let timeout: TimeAmount
 
     /// Chat lives on a separate service; a PDS forwards calls that name it in this header.
     static let chatProxy = "did:web:api.bsky.chat#bsky_chat"
     /// app.bsky.feed.post limits `text` to 300 graphemes; Swift's `Character` is a grapheme cluster.
     static let maxPostGraphemes = 300
 
-    init(http: HTTPClient, serviceURL: String = "https://bsky.social", timeout: TimeAmount = .seconds(20)) {
-        self.http = http
+    init(transport: ProviderTransport, serviceURL: String = "https://bsky.social") {
+        self.transport = transport
         self.serviceURL = serviceURL.hasSuffix("/") ? String(serviceURL.dropLast()) : serviceURL
-        self.timeout = timeout
     }
 
-    /// An XRPC error: the HTTP status and the provider's `error` name and `message`. Never holds
-    /// a token or a password.
-    struct Failure: Error, CustomStringConvertible, Sendable {
-        /// nil when no HTTP answer came back (network error, timeout) or the request was refused locally.
-        let status: Int?
-        /// The XRPC error name, e.g. "ExpiredToken", "InvalidRequest", "AuthenticationRequired".
-        let error: String?
-        let message: String
-        let method: String
-
-        var description: String {
-            var text = "Bluesky \(method) failed"
-            if let status { text += " with HTTP \(status)" }
-            if let error { text += " (\(error))" }
-            if !message.isEmpty { text += ": \(message)" }
-            return text
-        }
-
-        var isExpiredToken: Bool { error == "ExpiredToken" }
-    }
+    /// An XRPC error: the HTTP status and the provider's `error` name (`code`) and `message`.
+    /// Never holds a token or a password.
+    typealias Failure = ProviderError
 
     // MARK: models (AT Protocol lexicons, camelCase on the wire)
 
@@ -260,10 +241,10 @@ struct BlueskyClient: Sendable {
     func createPost(text: String, reply: ReplyRef? = nil, createdAt: Date = Date(), session: BlueskySession) async throws -> (CreatedRecord, BlueskySession) {
         let method = "com.atproto.repo.createRecord"
         guard text.count <= Self.maxPostGraphemes else {
-            throw Failure(status: nil, error: "TextTooLong", message: "a post may have at most \(Self.maxPostGraphemes) characters; this one has \(text.count)", method: method)
+            throw Failure(.bluesky, status: nil, code: ProviderCode.ofText("TextTooLong"), message: "a post may have at most \(Self.maxPostGraphemes) characters; this one has \(text.count)", operation: method)
         }
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw Failure(status: nil, error: "EmptyText", message: "a post needs some text", method: method)
+            throw Failure(.bluesky, status: nil, code: ProviderCode.ofText("EmptyText"), message: "a post needs some text", operation: method)
         }
         let record = PostWrite(text: text, createdAt: Self.timestamp(createdAt), reply: reply)
         let body = try Self.encoder.encode(CreateRecordRequest(repo: session.did, collection: "app.bsky.feed.post", record: record))
@@ -307,7 +288,7 @@ struct BlueskyClient: Sendable {
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch {
-            throw Failure(status: nil, error: "InvalidResponse", message: "the reply did not match the \(method) lexicon", method: method)
+            throw Failure(.bluesky, status: nil, code: ProviderCode.ofText("InvalidResponse"), message: "the reply did not match the \(method) lexicon", operation: method)
         }
     }
 
@@ -315,7 +296,7 @@ struct BlueskyClient: Sendable {
         let decoded = try? JSONDecoder().decode(XRPCError.self, from: data)
         var message = String((decoded?.message ?? "").prefix(300))
         for secret in secrets where !secret.isEmpty { message = message.replacingOccurrences(of: secret, with: "[redacted]") }
-        return Failure(status: status, error: decoded?.error, message: message, method: method)
+        return Failure(.bluesky, status: status, code: ProviderCode.ofText(decoded?.error), message: message, operation: method)
     }
 
     /// GETs are retried once on a network error or a 5xx; POSTs are not (a chat message or a
@@ -323,36 +304,17 @@ struct BlueskyClient: Sendable {
     private func send(_ httpMethod: HTTPMethod, _ method: String, query: [(String, String)] = [], body: Data? = nil,
                       bearer: String?, chat: Bool = false) async throws -> (Int, Data) {
         var url = serviceURL + "/xrpc/" + method
-        if !query.isEmpty { url += "?" + query.map { Self.escape($0.0) + "=" + Self.escape($0.1) }.joined(separator: "&") }
-        let attempts = httpMethod == .GET ? 2 : 1
-        var lastError: any Error = Failure(status: nil, error: nil, message: "not sent", method: method)
-        for attempt in 0..<attempts {
-            var request = HTTPClientRequest(url: url)
-            request.method = httpMethod
-            request.headers.add(name: "Accept", value: "application/json")
-            if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
-            if chat { request.headers.add(name: "atproto-proxy", value: Self.chatProxy) }
-            if let body {
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(data: body))
-            }
-            do {
-                let response = try await http.execute(request, timeout: timeout)
-                let buffer = try await response.body.collect(upTo: 4 << 20)
-                let status = Int(response.status.code)
-                if status >= 500 && attempt + 1 < attempts { continue }
-                return (status, Data(buffer: buffer))
-            } catch {
-                lastError = error
-            }
+        if !query.isEmpty { url += "?" + ProviderTransport.query(query) }
+        var request = ProviderTransport.Request(method: httpMethod, url: url, headers: [("Accept", "application/json")],
+                                                retries: httpMethod == .GET ? 1 : 0, operation: method)
+        if let bearer { request.headers.append(("Authorization", "Bearer \(bearer)")) }
+        if chat { request.headers.append(("atproto-proxy", Self.chatProxy)) }
+        if let body {
+            request.headers.append(("Content-Type", "application/json"))
+            request.body = body
         }
-        // The type only: an HTTP client error can carry the URL, and a URL can carry a cursor.
-        throw Failure(status: nil, error: nil, message: "the service did not answer: \(String(describing: type(of: lastError)))", method: method)
+        let reply = try await transport.send(request)
+        return (reply.status, reply.body)
     }
 
-    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-    static func escape(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
-    }
 }

@@ -8,21 +8,15 @@ import NIOHTTP1
 /// Google Sheets v4 with a service account (DESIGN §8): a JWT signed RS256 (jwt-kit) is exchanged
 /// at the token endpoint for an OAuth access token, cached until shortly before it expires.
 struct GoogleSheetsClient: Sendable {
-    let http: HTTPClient
+    let transport: ProviderTransport
     let sheetsURL: String
     let tokenURL: String
     let account: GoogleServiceAccount
     let tokens: ProviderTokenCache
-    var timeout: TimeAmount = .seconds(20)
 
     static let scope = "https://www.googleapis.com/auth/spreadsheets"
 
-    struct Failure: Error, CustomStringConvertible, Sendable {
-        let status: Int?
-        let message: String
-        var retryable: Bool { status.map { $0 == 429 || $0 >= 500 } ?? true }
-        var description: String { "Google \(status.map(String.init) ?? "unreachable"): \(message)" }
-    }
+    typealias Failure = ProviderError
 
     struct Claims: JWTPayload {
         let iss: IssuerClaim
@@ -42,7 +36,7 @@ struct GoogleSheetsClient: Sendable {
     func assertion(now: Date) async throws -> String {
         let key: Insecure.RSA.PrivateKey
         do { key = try Insecure.RSA.PrivateKey(pem: account.private_key) } catch {
-            throw Failure(status: 400, message: "the service account's private_key is not a valid RSA key")
+            throw Failure(.google, status: 400, message: "the service account's private_key is not a valid RSA key")
         }
         let keys = await JWTKeyCollection().add(rsa: key, digestAlgorithm: .sha256)
         let claims = Claims(iss: .init(value: account.client_email), scope: Self.scope, aud: .init(value: [tokenURL]),
@@ -53,14 +47,11 @@ struct GoogleSheetsClient: Sendable {
     func accessToken(now: Date) async throws -> String {
         if let cached = tokens.token(for: account.client_email, at: now) { return cached }
         let jwt = try await assertion(now: now)
-        var request = HTTPClientRequest(url: tokenURL)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         let form = "grant_type=\(Self.formEscape("urn:ietf:params:oauth:grant-type:jwt-bearer"))&assertion=\(jwt)"
-        request.body = .bytes(ByteBuffer(string: form))
-        let (status, data) = try await send(request)
+        let (status, data) = try await send(ProviderTransport.Request(
+            method: .POST, url: tokenURL, headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Data(form.utf8), operation: "token"))
         guard status == 200, let t = try? JSONDecoder().decode(TokenResponse.self, from: data) else {
-            throw Failure(status: status, message: "token exchange failed: \(Self.errorText(data))")
+            throw Failure(.google, status: status, message: "token exchange failed: \(Self.errorText(data))")
         }
         tokens.store(t.access_token, for: account.client_email, until: now.addingTimeInterval(TimeInterval(max(60, (t.expires_in ?? 3600) - 60))))
         return t.access_token
@@ -79,12 +70,11 @@ struct GoogleSheetsClient: Sendable {
     private func call(_ method: HTTPMethod, _ path: String, body: Data?, now: Date) async throws -> JSONValue {
         var token = try await accessToken(now: now)
         for attempt in 0..<2 {
-            var request = HTTPClientRequest(url: sheetsURL + path)
-            request.method = method
-            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            var request = ProviderTransport.Request(method: method, url: sheetsURL + path, headers: [("Authorization", "Bearer \(token)")],
+                                                    operation: method == .GET ? "read" : "append")
             if let body {
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(data: body))
+                request.headers.append(("Content-Type", "application/json"))
+                request.body = body
             }
             let (status, data) = try await send(request)
             if status == 401 && attempt == 0 {
@@ -93,22 +83,15 @@ struct GoogleSheetsClient: Sendable {
                 token = try await accessToken(now: now)
                 continue
             }
-            guard (200..<300).contains(status) else { throw Failure(status: status, message: Self.errorText(data)) }
+            guard (200..<300).contains(status) else { throw Failure(.google, status: status, message: Self.errorText(data)) }
             return (try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .object([:])
         }
-        throw Failure(status: 401, message: "the access token was refused")
+        throw Failure(.google, status: 401, message: "the access token was refused")
     }
 
-    private func send(_ request: HTTPClientRequest) async throws -> (Int, Data) {
-        do {
-            let response = try await http.execute(request, timeout: timeout)
-            let body = try await response.body.collect(upTo: 4 << 20)
-            return (Int(response.status.code), Data(buffer: body))
-        } catch let e as Failure {
-            throw e
-        } catch {
-            throw Failure(status: nil, message: "could not reach Google (\(type(of: error)))")
-        }
+    private func send(_ request: ProviderTransport.Request) async throws -> (Int, Data) {
+        let reply = try await transport.send(request)
+        return (reply.status, reply.body)
     }
 
     static func errorText(_ data: Data) -> String {

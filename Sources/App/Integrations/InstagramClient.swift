@@ -10,51 +10,28 @@ import NIOHTTP1
 /// The token travels as the `access_token` query parameter, so request URLs are never logged
 /// or put into errors.
 struct InstagramClient: Sendable {
-    let http: HTTPClient
+    let transport: ProviderTransport
     /// The versioned Graph host, e.g. https://graph.facebook.com/v21.0 (or
     /// https://graph.instagram.com/v21.0 for a token from Instagram Login).
     let graphURL: String
     /// The Instagram professional account's id.
     let accountID: String
     let accessToken: String
-    let timeout: TimeAmount
 
     /// Instagram refuses DM text over 1000 bytes of UTF-8.
     static let maxMessageBytes = 1000
 
-    init(http: HTTPClient, graphURL: String = "https://graph.facebook.com/v21.0", accountID: String, accessToken: String, timeout: TimeAmount = .seconds(20)) {
-        self.http = http
+    init(transport: ProviderTransport, graphURL: String = "https://graph.facebook.com/v21.0", accountID: String, accessToken: String) {
+        self.transport = transport
         self.graphURL = graphURL.hasSuffix("/") ? String(graphURL.dropLast()) : graphURL
         self.accountID = accountID
         self.accessToken = accessToken
-        self.timeout = timeout
     }
 
-    /// A Graph API error: the HTTP status and the fields of the `error` envelope. Never holds
-    /// the token.
-    struct Failure: Error, CustomStringConvertible, Sendable {
-        /// nil when no HTTP answer came back or the request was refused locally.
-        let status: Int?
-        /// Graph's error code: 190 is an invalid or expired token, 10/200 a missing permission,
-        /// 4/17/32/613 rate limits, 100 a bad parameter.
-        let code: Int?
-        let subcode: Int?
-        let type: String?
-        let message: String
-        let fbtraceID: String?
-        let operation: String
-
-        var description: String {
-            var text = "Instagram \(operation) failed"
-            if let status { text += " with HTTP \(status)" }
-            if let code { text += " (code \(code)\(subcode.map { ", subcode \($0)" } ?? ""))" }
-            if !message.isEmpty { text += ": \(message)" }
-            if let fbtraceID { text += " [fbtrace_id \(fbtraceID)]" }
-            return text
-        }
-
-        var isInvalidToken: Bool { code == 190 }
-    }
+    /// A Graph API error: the HTTP status and the fields of the `error` envelope (Graph's code:
+    /// 190 is an invalid or expired token, 10/200 a missing permission, 4/17/32/613 rate limits,
+    /// 100 a bad parameter). Never holds the token.
+    typealias Failure = ProviderError
 
     // MARK: models (snake_case on the wire)
 
@@ -199,8 +176,7 @@ struct InstagramClient: Sendable {
     /// POST /{account}/messages: a text DM to an Instagram-scoped user id.
     func sendMessage(recipientID: String, text: String) async throws -> SentMessage {
         guard text.utf8.count <= Self.maxMessageBytes else {
-            throw Failure(status: nil, code: nil, subcode: nil, type: nil,
-                          message: "a message may have at most \(Self.maxMessageBytes) bytes; this one has \(text.utf8.count)", fbtraceID: nil, operation: "send message")
+            throw Failure(.instagram, status: nil, code: ProviderCode.ofNumber(nil), message: "a message may have at most \(Self.maxMessageBytes) bytes; this one has \(text.utf8.count)", operation: "send message", subcode: nil, type: nil, traceID: nil)
         }
         let body = try Self.encoder.encode(SendRequest(recipient: .init(id: recipientID), message: .init(text: text)))
         return try await json(SentMessage.self, .POST, "\(accountID)/messages", body: body, operation: "send message")
@@ -230,18 +206,8 @@ struct InstagramClient: Sendable {
 
     // MARK: transport
 
-    private static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
-
-    private static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.keyDecodingStrategy = .convertFromSnakeCase
-        return d
-    }()
+    private static var encoder: JSONEncoder { ProviderTransport.snakeEncoder }
+    private static var decoder: JSONDecoder { ProviderTransport.snakeDecoder }
 
     private struct GraphError: Decodable {
         struct Body: Decodable {
@@ -261,48 +227,27 @@ struct InstagramClient: Sendable {
             let error = (try? Self.decoder.decode(GraphError.self, from: data))?.error
             var message = String((error?.message ?? "").prefix(300))
             if !accessToken.isEmpty { message = message.replacingOccurrences(of: accessToken, with: "[redacted]") }
-            throw Failure(status: status, code: error?.code, subcode: error?.errorSubcode, type: error?.type,
-                          message: message, fbtraceID: error?.fbtraceId, operation: operation)
+            throw Failure(.instagram, status: status, code: ProviderCode.ofNumber(error?.code), message: message, operation: operation, subcode: error?.errorSubcode, type: error?.type, traceID: error?.fbtraceId)
         }
         do {
             return try Self.decoder.decode(T.self, from: data)
         } catch {
-            throw Failure(status: status, code: nil, subcode: nil, type: nil, message: "the reply was not the expected JSON", fbtraceID: nil, operation: operation)
+            throw Failure(.instagram, status: status, code: ProviderCode.ofNumber(nil), message: "the reply was not the expected JSON", operation: operation, subcode: nil, type: nil, traceID: nil)
         }
     }
 
     /// GETs are retried once on a network error or a 5xx; POSTs are not (the outbox retries).
+    /// The token travels in the query, which the transport never logs.
     private func send(_ method: HTTPMethod, _ path: String, query: [(String, String)], body: Data?, operation: String) async throws -> (Int, Data) {
-        let items = query + [("access_token", accessToken)]
-        let url = graphURL + "/" + path + "?" + items.map { Self.escape($0.0) + "=" + Self.escape($0.1) }.joined(separator: "&")
-        let attempts = method == .GET ? 2 : 1
-        var lastError: any Error = Failure(status: nil, code: nil, subcode: nil, type: nil, message: "not sent", fbtraceID: nil, operation: operation)
-        for attempt in 0..<attempts {
-            var request = HTTPClientRequest(url: url)
-            request.method = method
-            request.headers.add(name: "Accept", value: "application/json")
-            if let body {
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(data: body))
-            }
-            do {
-                let response = try await http.execute(request, timeout: timeout)
-                let buffer = try await response.body.collect(upTo: 4 << 20)
-                let status = Int(response.status.code)
-                if status >= 500 && attempt + 1 < attempts { continue }
-                return (status, Data(buffer: buffer))
-            } catch {
-                lastError = error
-            }
+        let url = graphURL + "/" + path + "?" + ProviderTransport.query(query + [("access_token", accessToken)])
+        var request = ProviderTransport.Request(method: method, url: url, headers: [("Accept", "application/json")],
+                                                retries: method == .GET ? 1 : 0, operation: operation)
+        if let body {
+            request.headers.append(("Content-Type", "application/json"))
+            request.body = body
         }
-        // The type only: the URL carries the token.
-        throw Failure(status: nil, code: nil, subcode: nil, type: nil,
-                      message: "Graph did not answer: \(String(describing: type(of: lastError)))", fbtraceID: nil, operation: operation)
+        let reply = try await transport.send(request)
+        return (reply.status, reply.body)
     }
 
-    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-    static func escape(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
-    }
 }

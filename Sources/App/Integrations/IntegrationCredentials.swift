@@ -74,8 +74,7 @@ enum Integrations {
 /// Payment links for reminders and the assistant, when Razorpay is configured.
 enum PaymentLinks {
     static func client(_ app: Application, _ creds: [String: String]) -> RazorpayClient {
-        RazorpayClient(http: app.http.client.shared, baseURL: app.munimConfig.razorpayAPIURL,
-                       keyID: creds["key_id"] ?? "", keySecret: creds["key_secret"] ?? "")
+        app.providers.razorpay(keyID: creds["key_id"] ?? "", keySecret: creds["key_secret"] ?? "")
     }
 
     /// A short URL, or nil when Razorpay is not configured. A Razorpay failure does not stop the

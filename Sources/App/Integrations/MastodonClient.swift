@@ -7,33 +7,19 @@ import NIOHTTP1
 /// A small client for the Mastodon REST API, which Pixelfed also speaks: the account check,
 /// mentions, statuses and media (DESIGN §6, §8). One instance per connected account.
 struct MastodonClient: Sendable {
-    let http: HTTPClient
+    let transport: ProviderTransport
     /// The instance, e.g. https://mastodon.social or https://pixelfed.social.
     let instanceURL: String
     let accessToken: String
-    let timeout: TimeAmount
 
-    init(http: HTTPClient, instanceURL: String, accessToken: String, timeout: TimeAmount = .seconds(20)) {
-        self.http = http
+    init(transport: ProviderTransport, instanceURL: String, accessToken: String) {
+        self.transport = transport
         self.instanceURL = instanceURL.hasSuffix("/") ? String(instanceURL.dropLast()) : instanceURL
         self.accessToken = accessToken
-        self.timeout = timeout
     }
 
     /// An API error: the HTTP status and the instance's `error` text. Never holds the token.
-    struct Failure: Error, CustomStringConvertible, Sendable {
-        /// nil when no HTTP answer came back or the request was refused locally.
-        let status: Int?
-        let message: String
-        let endpoint: String
-
-        var description: String {
-            var text = "Mastodon \(endpoint) failed"
-            if let status { text += " with HTTP \(status)" }
-            if !message.isEmpty { text += ": \(message)" }
-            return text
-        }
-    }
+    typealias Failure = ProviderError
 
     // MARK: models (snake_case on the wire)
 
@@ -199,18 +185,8 @@ struct MastodonClient: Sendable {
 
     // MARK: transport
 
-    private static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
-
-    private static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.keyDecodingStrategy = .convertFromSnakeCase
-        return d
-    }()
+    private static var encoder: JSONEncoder { ProviderTransport.snakeEncoder }
+    private static var decoder: JSONDecoder { ProviderTransport.snakeDecoder }
 
     private struct APIError: Decodable { let error: String?; let errorDescription: String? }
 
@@ -221,12 +197,12 @@ struct MastodonClient: Sendable {
             let decoded = try? Self.decoder.decode(APIError.self, from: data)
             var message = String([decoded?.error, decoded?.errorDescription].compactMap { $0 }.joined(separator: ": ").prefix(300))
             if !accessToken.isEmpty { message = message.replacingOccurrences(of: accessToken, with: "[redacted]") }
-            throw Failure(status: status, message: message, endpoint: path)
+            throw Failure(.mastodon, status: status, message: message, operation: path)
         }
         do {
             return try Self.decoder.decode(T.self, from: data)
         } catch {
-            throw Failure(status: status, message: "the reply was not the expected JSON", endpoint: path)
+            throw Failure(.mastodon, status: status, message: "the reply was not the expected JSON", operation: path)
         }
     }
 
@@ -234,36 +210,17 @@ struct MastodonClient: Sendable {
     /// 5xx; a multipart upload is not (the outbox retries it later).
     private func send(_ method: HTTPMethod, _ path: String, query: [(String, String)], body: (Data, String)?, headers: [(String, String)]) async throws -> (Int, Data) {
         var url = instanceURL + path
-        if !query.isEmpty { url += "?" + query.map { Self.escape($0.0) + "=" + Self.escape($0.1) }.joined(separator: "&") }
+        if !query.isEmpty { url += "?" + ProviderTransport.query(query) }
         let idempotent = method == .GET || headers.contains { $0.0 == "Idempotency-Key" }
-        let attempts = idempotent ? 2 : 1
-        var lastError: any Error = Failure(status: nil, message: "not sent", endpoint: path)
-        for attempt in 0..<attempts {
-            var request = HTTPClientRequest(url: url)
-            request.method = method
-            request.headers.add(name: "Accept", value: "application/json")
-            request.headers.add(name: "Authorization", value: "Bearer \(accessToken)")
-            for (name, value) in headers { request.headers.add(name: name, value: value) }
-            if let (data, contentType) = body {
-                request.headers.add(name: "Content-Type", value: contentType)
-                request.body = .bytes(ByteBuffer(data: data))
-            }
-            do {
-                let response = try await http.execute(request, timeout: timeout)
-                let buffer = try await response.body.collect(upTo: 4 << 20)
-                let status = Int(response.status.code)
-                if status >= 500 && attempt + 1 < attempts { continue }
-                return (status, Data(buffer: buffer))
-            } catch {
-                lastError = error
-            }
+        var request = ProviderTransport.Request(method: method, url: url,
+                                                headers: [("Accept", "application/json"), ("Authorization", "Bearer \(accessToken)")] + headers,
+                                                retries: idempotent ? 1 : 0, operation: path)
+        if let (data, contentType) = body {
+            request.headers.append(("Content-Type", contentType))
+            request.body = data
         }
-        throw Failure(status: nil, message: "the instance did not answer: \(String(describing: type(of: lastError)))", endpoint: path)
+        let reply = try await transport.send(request)
+        return (reply.status, reply.body)
     }
 
-    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-    static func escape(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
-    }
 }

@@ -7,14 +7,11 @@ import NIOHTTP1
 /// audio transcriptions (DESIGN §8). The base URL is configurable so tests point it at a local
 /// fake server that speaks the same wire format.
 struct OpenAIClient: Sendable {
-    let http: HTTPClient
+    let transport: ProviderTransport
     let baseURL: String
     let apiKey: String
-    let timeout: TimeAmount
 
-    struct Failure: Error, CustomStringConvertible, Sendable {
-        let description: String
-    }
+    typealias Failure = ProviderError
 
     // MARK: chat completions
 
@@ -62,11 +59,11 @@ struct OpenAIClient: Sendable {
             temperature: 0)
         let data = try JSONEncoder().encode(body)
         let (status, bytes) = try await send(path: "/chat/completions", contentType: "application/json", body: data)
-        guard (200..<300).contains(status) else { throw Failure(description: "chat completion failed with HTTP \(status)") }
+        guard (200..<300).contains(status) else { throw Failure(.openAI, status: status, message: "chat completion failed with HTTP \(status)") }
         let decoded = try JSONDecoder().decode(ChatResponse.self, from: bytes)
-        guard let message = decoded.choices.first?.message else { throw Failure(description: "no choices in the reply") }
-        if let refusal = message.refusal { throw Failure(description: "the model refused: \(refusal.prefix(200))") }
-        guard let content = message.content, !content.isEmpty else { throw Failure(description: "empty reply") }
+        guard let message = decoded.choices.first?.message else { throw Failure(.openAI, status: nil, message: "no choices in the reply") }
+        if let refusal = message.refusal { throw Failure(.openAI, status: nil, message: "the model refused: \(refusal.prefix(200))") }
+        guard let content = message.content, !content.isEmpty else { throw Failure(.openAI, status: nil, message: "empty reply") }
         return content
     }
 
@@ -90,34 +87,18 @@ struct OpenAIClient: Sendable {
         field("response_format", "json")
         body.append(Data("--\(boundary)--\r\n".utf8))
         let (status, bytes) = try await send(path: "/audio/transcriptions", contentType: "multipart/form-data; boundary=\(boundary)", body: body)
-        guard (200..<300).contains(status) else { throw Failure(description: "transcription failed with HTTP \(status)") }
+        guard (200..<300).contains(status) else { throw Failure(.openAI, status: status, message: "transcription failed with HTTP \(status)") }
         return try JSONDecoder().decode(TranscriptionResponse.self, from: bytes).text
     }
 
     // MARK: transport
 
+    /// One retry on a network error, a timeout, a 5xx or a 429.
     private func send(path: String, contentType: String, body: Data) async throws -> (Int, Data) {
-        var lastError: any Error = Failure(description: "not sent")
-        for attempt in 0..<2 {
-            var request = HTTPClientRequest(url: baseURL + path)
-            request.method = .POST
-            request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
-            request.headers.add(name: "Content-Type", value: contentType)
-            request.body = .bytes(ByteBuffer(data: body))
-            do {
-                let response = try await http.execute(request, timeout: timeout)
-                let buffer = try await response.body.collect(upTo: 4 << 20)
-                let status = Int(response.status.code)
-                if (status == 429 || status >= 500) && attempt == 0 {
-                    lastError = Failure(description: "HTTP \(status)")
-                    continue
-                }
-                return (status, Data(buffer: buffer))
-            } catch {
-                lastError = error
-                if attempt == 0 { continue }
-            }
-        }
-        throw Failure(description: "the provider did not answer: \(String(describing: type(of: lastError)))")
+        let reply = try await transport.send(ProviderTransport.Request(
+            method: .POST, url: baseURL + path, headers: [("Authorization", "Bearer \(apiKey)"), ("Content-Type", contentType)],
+            body: body, retries: 1, retryOn429: true, operation: path))
+        return (reply.status, reply.body)
     }
+
 }

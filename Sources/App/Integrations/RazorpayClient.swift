@@ -7,19 +7,12 @@ import NIOHTTP1
 /// exact integers in paise; `reference_id` carries the caller's idempotency key, and a duplicate
 /// reference is answered by looking the existing link up.
 struct RazorpayClient: Sendable {
-    let http: HTTPClient
+    let transport: ProviderTransport
     let baseURL: String
     let keyID: String
     let keySecret: String
-    var timeout: TimeAmount = .seconds(15)
 
-    struct Failure: Error, CustomStringConvertible, Sendable {
-        let httpStatus: Int?
-        let code: String?
-        let message: String
-        var retryable: Bool { httpStatus.map { $0 == 429 || $0 >= 500 } ?? true }
-        var description: String { "Razorpay \(httpStatus.map(String.init) ?? "unreachable")\(code.map { " \($0)" } ?? ""): \(message)" }
-    }
+    typealias Failure = ProviderError
 
     struct CustomerInfo: Codable, Sendable {
         var name: String?
@@ -71,34 +64,27 @@ struct RazorpayClient: Sendable {
 
     func paymentLink(id: String) async throws -> PaymentLink {
         guard id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-            throw Failure(httpStatus: 400, code: "BAD_REQUEST_ERROR", message: "not a payment link id")
+            throw Failure(.razorpay, status: 400, code: "BAD_REQUEST_ERROR", message: "not a payment link id")
         }
         return try await call(.GET, "/v1/payment_links/\(id)", body: nil)
     }
 
     private func call<T: Decodable>(_ method: HTTPMethod, _ path: String, body: Data?) async throws -> T {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Basic " + Data("\(keyID):\(keySecret)".utf8).base64EncodedString())
+        var request = ProviderTransport.Request(method: method, url: baseURL + path, operation: path)
+        request.headers.append(("Authorization", "Basic " + Data("\(keyID):\(keySecret)".utf8).base64EncodedString()))
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(data: body))
+            request.headers.append(("Content-Type", "application/json"))
+            request.body = body
         }
-        let response: HTTPClientResponse
-        let bytes: ByteBuffer
-        do {
-            response = try await http.execute(request, timeout: timeout)
-            bytes = try await response.body.collect(upTo: 1 << 20)
-        } catch {
-            throw Failure(httpStatus: nil, code: nil, message: "could not reach Razorpay (\(type(of: error)))")
+        let reply = try await transport.send(request)
+        guard reply.ok else {
+            let e = try? JSONDecoder().decode(ErrorEnvelope.self, from: reply.body)
+            throw Failure(.razorpay, status: reply.status, code: ProviderCode.ofText(e?.error?.code),
+                          message: e?.error?.description ?? "HTTP \(reply.status)")
         }
-        let data = Data(buffer: bytes)
-        guard (200..<300).contains(Int(response.status.code)) else {
-            let e = try? JSONDecoder().decode(ErrorEnvelope.self, from: data)
-            throw Failure(httpStatus: Int(response.status.code), code: e?.error?.code, message: e?.error?.description ?? "HTTP \(response.status.code)")
-        }
-        do { return try JSONDecoder().decode(T.self, from: data) } catch {
-            throw Failure(httpStatus: Int(response.status.code), code: nil, message: "unexpected reply from Razorpay")
+        do { return try JSONDecoder().decode(T.self, from: reply.body) } catch {
+            throw Failure(.razorpay, status: reply.status, message: "unexpected reply from Razorpay")
         }
     }
+
 }

@@ -7,25 +7,19 @@ import NIOHTTP1
 /// Shiprocket's external API (DESIGN §8): `POST /v1/external/auth/login` with the API user's email
 /// and password gives a bearer token (valid for days), cached per account and renewed on a 401.
 struct ShiprocketClient: Sendable {
-    let http: HTTPClient
+    let transport: ProviderTransport
     let baseURL: String
     let email: String
     let password: String
     let tokens: ProviderTokenCache
-    var timeout: TimeAmount = .seconds(20)
 
-    struct Failure: Error, CustomStringConvertible, Sendable {
-        let status: Int?
-        let message: String
-        var retryable: Bool { status.map { $0 == 429 || $0 >= 500 } ?? true }
-        var description: String { "Shiprocket \(status.map(String.init) ?? "unreachable"): \(message)" }
-    }
+    typealias Failure = ProviderError
 
     func login() async throws -> String {
         let body = try JSONEncoder().encode(["email": email, "password": password])
         let (status, data) = try await send(.POST, "/v1/external/auth/login", body: body, token: nil)
         guard status == 200, case .string(let token)? = (try? JSONDecoder().decode(JSONValue.self, from: data))?["token"] else {
-            throw Failure(status: status, message: "login failed: \(Self.errorText(data))")
+            throw Failure(.shiprocket, status: status, message: "login failed: \(Self.errorText(data))")
         }
         tokens.store(token, for: email)
         return token
@@ -37,7 +31,7 @@ struct ShiprocketClient: Sendable {
 
     func track(awb: String) async throws -> JSONValue {
         guard !awb.isEmpty, awb.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
-            throw Failure(status: 400, message: "not an AWB number")
+            throw Failure(.shiprocket, status: 400, message: "not an AWB number")
         }
         return try await call(.GET, "/v1/external/courier/track/awb/\(awb)", body: nil)
     }
@@ -52,28 +46,21 @@ struct ShiprocketClient: Sendable {
                 token = try await login()
                 continue
             }
-            guard (200..<300).contains(status) else { throw Failure(status: status, message: Self.errorText(data)) }
+            guard (200..<300).contains(status) else { throw Failure(.shiprocket, status: status, message: Self.errorText(data)) }
             return (try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .object([:])
         }
-        throw Failure(status: 401, message: "the token was refused")
+        throw Failure(.shiprocket, status: 401, message: "the token was refused")
     }
 
     private func send(_ method: HTTPMethod, _ path: String, body: Data?, token: String?) async throws -> (Int, Data) {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
-        request.headers.add(name: "Accept", value: "application/json")
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        var request = ProviderTransport.Request(method: method, url: baseURL + path, headers: [("Accept", "application/json")], operation: path)
+        if let token { request.headers.append(("Authorization", "Bearer \(token)")) }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(data: body))
+            request.headers.append(("Content-Type", "application/json"))
+            request.body = body
         }
-        do {
-            let response = try await http.execute(request, timeout: timeout)
-            let data = try await response.body.collect(upTo: 2 << 20)
-            return (Int(response.status.code), Data(buffer: data))
-        } catch {
-            throw Failure(status: nil, message: "could not reach Shiprocket (\(type(of: error)))")
-        }
+        let reply = try await transport.send(request)
+        return (reply.status, reply.body)
     }
 
     static func errorText(_ data: Data) -> String {

@@ -6,21 +6,13 @@ import NIOHTTP1
 
 /// Twilio's REST API v2010 for WhatsApp messages (DESIGN §8), and its webhook signature scheme.
 struct TwilioClient: Sendable {
-    let http: HTTPClient
+    let transport: ProviderTransport
     let baseURL: String
     let accountSID: String
     let authToken: String
-    var timeout: TimeAmount = .seconds(15)
 
     /// A Twilio error reply: `{"code": 21211, "message": "...", "more_info": "...", "status": 400}`.
-    struct Failure: Error, CustomStringConvertible, Sendable {
-        let httpStatus: Int?
-        let code: String?
-        let message: String
-        /// 429, 5xx and network errors are worth retrying; other 4xx are not.
-        var retryable: Bool { httpStatus.map { $0 == 429 || $0 >= 500 } ?? true }
-        var description: String { "Twilio \(httpStatus.map(String.init) ?? "unreachable")\(code.map { " (\($0))" } ?? ""): \(message)" }
-    }
+    typealias Failure = ProviderError
 
     struct MessageResource: Decodable, Sendable {
         let sid: String
@@ -62,32 +54,22 @@ struct TwilioClient: Sendable {
     }
 
     private func call<T: Decodable>(_ method: HTTPMethod, _ path: String, form: [(String, String)]?, as: T.Type) async throws -> T {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
-        request.headers.add(name: "Authorization", value: authorization)
-        request.headers.add(name: "Accept", value: "application/json")
+        var request = ProviderTransport.Request(method: method, url: baseURL + path,
+                                                headers: [("Authorization", authorization), ("Accept", "application/json")])
         if let form {
-            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-            request.body = .bytes(ByteBuffer(string: Self.formEncode(form)))
+            request.headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+            request.body = Data(Self.formEncode(form).utf8)
         }
-        let response: HTTPClientResponse
-        let bytes: ByteBuffer
-        do {
-            response = try await http.execute(request, timeout: timeout)
-            bytes = try await response.body.collect(upTo: 1 << 20)
-        } catch {
-            throw Failure(httpStatus: nil, code: nil, message: "could not reach Twilio (\(type(of: error)))")
-        }
-        let data = Data(buffer: bytes)
-        guard (200..<300).contains(Int(response.status.code)) else {
-            let e = try? JSONDecoder().decode(ErrorBody.self, from: data)
-            throw Failure(httpStatus: Int(response.status.code), code: e?.code.map(String.init),
-                          message: e?.message ?? "HTTP \(response.status.code)")
+        let reply = try await transport.send(request)
+        guard reply.ok else {
+            let e = try? JSONDecoder().decode(ErrorBody.self, from: reply.body)
+            throw Failure(.twilio, status: reply.status, code: ProviderCode.ofNumber(e?.code),
+                          message: e?.message ?? "HTTP \(reply.status)")
         }
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            return try JSONDecoder().decode(T.self, from: reply.body)
         } catch {
-            throw Failure(httpStatus: Int(response.status.code), code: nil, message: "unexpected reply from Twilio")
+            throw Failure(.twilio, status: reply.status, message: "unexpected reply from Twilio")
         }
     }
 

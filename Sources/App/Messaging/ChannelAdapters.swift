@@ -28,7 +28,7 @@ enum ChannelAdapters {
     /// circuit breaker that opens after calls in a row got no answer.
     static func guarded<T: Sendable>(_ app: Application, _ provider: String, _ call: () async throws -> T) async throws -> T {
         try await app.providerGuard.run(provider, clock: app.clock, unanswered: { error in
-            if let e = error as? TwilioClient.Failure { return e.httpStatus == nil }
+            if let e = error as? ProviderError { return e.unanswered }
             if let e = error as? SendFailure { return e.retryable && e.code == nil }
             return false
         }, call)
@@ -37,8 +37,7 @@ enum ChannelAdapters {
     static func twilioProvider(_ app: Application) -> String { "Twilio (\(app.munimConfig.twilioAPIURL))" }
 
     static func twilio(_ app: Application, _ creds: ChannelCredentials) -> TwilioClient {
-        TwilioClient(http: app.http.client.shared, baseURL: app.munimConfig.twilioAPIURL,
-                     accountSID: creds.accountSid ?? "", authToken: creds.authToken ?? "")
+        app.providers.twilio(accountSID: creds.accountSid ?? "", authToken: creds.authToken ?? "")
     }
 
     static func send(_ app: Application, channel: Channel, item: OutboxItem) async throws -> SendResult {
@@ -63,8 +62,8 @@ enum ChannelAdapters {
                 }
                 let status: MessageStatus = ["sent"].contains(r.status ?? "") ? .sent : .queued
                 return SendResult(providerID: r.sid, status: status)
-            } catch let e as TwilioClient.Failure {
-                throw SendFailure(retryable: e.retryable, code: e.code, message: e.message,
+            } catch let e as ProviderError {
+                throw SendFailure(retryable: e.retryable, code: e.code?.text, message: e.message,
                                   authFailed: e.httpStatus == 401 || e.code == "20003")
             } catch let e as ProviderGuard.Open {
                 throw SendFailure(retryable: true, code: nil, message: e.description)
@@ -101,13 +100,13 @@ enum ChannelAdapters {
                 } else {
                     try await setStatus(ctx.app, channel, "connected", nil)
                 }
-            } catch let e as TwilioClient.Failure {
+            } catch let e as ProviderError {
                 if e.retryable && !ctx.job.isLastAttempt {
                     try await setStatus(ctx.app, channel, "pending", "Twilio could not be reached yet; retrying.")
                     throw JobFailure.retry(e.description)
                 }
                 try await setStatus(ctx.app, channel, "error", e.httpStatus == 401 || e.code == "20003"
-                    ? "Twilio rejected the credentials (\(e.code ?? "401")). Check the account SID and auth token."
+                    ? "Twilio rejected the credentials (\(e.code?.text ?? "401")). Check the account SID and auth token."
                     : "Twilio said: \(e.message)")
             } catch let e as ProviderGuard.Open {
                 // Fail fast while the breaker is open, and say so where the owner looks.

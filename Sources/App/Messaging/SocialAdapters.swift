@@ -22,15 +22,16 @@ enum SocialAdapters {
 
     static func failure(_ error: any Error) -> SendFailure {
         switch error {
-        case let e as BlueskyClient.Failure:
-            return SendFailure(retryable: e.status.map { $0 == 429 || $0 >= 500 } ?? true, code: e.error, message: e.description,
-                               authFailed: e.status == 401 || e.error == "AuthenticationRequired")
-        case let e as MastodonClient.Failure:
-            return SendFailure(retryable: e.status.map { $0 == 429 || $0 >= 500 } ?? true, code: e.status.map(String.init), message: e.description,
-                               authFailed: e.status == 401)
-        case let e as InstagramClient.Failure:
-            return SendFailure(retryable: e.status.map { $0 == 429 || $0 >= 500 } ?? true, code: e.code.map(String.init), message: e.description,
-                               authFailed: e.isInvalidToken)
+        case let e as ProviderError:
+            switch e.provider {
+            case .bluesky:
+                return SendFailure(retryable: e.retryable, code: e.error, message: e.description,
+                                   authFailed: e.status == 401 || e.error == "AuthenticationRequired")
+            case .instagram:
+                return SendFailure(retryable: e.retryable, code: e.code?.text, message: e.description, authFailed: e.isInvalidToken)
+            default:
+                return SendFailure(retryable: e.retryable, code: e.status.map(String.init), message: e.description, authFailed: e.status == 401)
+            }
         case let e as SendFailure:
             return e
         default:
@@ -41,16 +42,15 @@ enum SocialAdapters {
     // MARK: clients
 
     static func bluesky(_ app: Application, _ creds: ChannelCredentials) -> BlueskyClient {
-        BlueskyClient(http: app.http.client.shared, serviceURL: creds.serviceUrl ?? app.munimConfig.blueskyServiceURL)
+        app.providers.bluesky(serviceURL: creds.serviceUrl)
     }
 
     static func mastodon(_ app: Application, _ creds: ChannelCredentials) -> MastodonClient {
-        MastodonClient(http: app.http.client.shared, instanceURL: creds.instanceUrl ?? "", accessToken: creds.accessToken ?? "")
+        app.providers.mastodon(instanceURL: creds.instanceUrl ?? "", accessToken: creds.accessToken ?? "")
     }
 
     static func instagram(_ app: Application, _ creds: ChannelCredentials) -> InstagramClient {
-        InstagramClient(http: app.http.client.shared, graphURL: creds.graphUrl ?? app.munimConfig.instagramGraphURL,
-                        accountID: creds.businessAccountId ?? "", accessToken: creds.accessToken ?? "")
+        app.providers.instagram(graphURL: creds.graphUrl, accountID: creds.businessAccountId ?? "", accessToken: creds.accessToken ?? "")
     }
 
     /// The stored Bluesky session, or a fresh login; runs `body` and persists rotated tokens.
@@ -66,7 +66,7 @@ enum SocialAdapters {
         var result: T
         do {
             (result, session) = try await body(client, session)
-        } catch let e as BlueskyClient.Failure where stored != nil && (e.isExpiredToken || e.status == 401) {
+        } catch let e as ProviderError where e.provider == .bluesky && stored != nil && (e.isExpiredToken || e.status == 401) {
             session = try await client.createSession(identifier: creds.handle ?? "", password: creds.appPassword ?? "")
             (result, session) = try await body(client, session)
         }

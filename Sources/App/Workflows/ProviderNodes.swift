@@ -42,7 +42,7 @@ enum ProviderNodes {
                                                           expireBy: expireBy)
             return NodeResult(output: ["link_id": .string(link.id), "short_url": link.short_url.map(WValue.string) ?? .null,
                                        "status": .string(link.status), "amount": .int(link.amount)])
-        } catch let e as RazorpayClient.Failure {
+        } catch let e as ProviderError {
             throw failure(e.retryable, e.description)
         }
     }
@@ -53,7 +53,7 @@ enum ProviderNodes {
             let link = try await client.paymentLink(id: try ctx.requireString("link_id"))
             return NodeResult(output: ["link_id": .string(link.id), "status": .string(link.status),
                                        "amount_paid": .int(link.amount_paid ?? 0), "short_url": link.short_url.map(WValue.string) ?? .null])
-        } catch let e as RazorpayClient.Failure {
+        } catch let e as ProviderError {
             throw failure(e.retryable, e.description)
         }
     }
@@ -66,9 +66,7 @@ enum ProviderNodes {
               let account = try? JSONDecoder().decode(GoogleServiceAccount.self, from: Data(json.utf8)) else {
             throw NodeFailure.permanent("the Google service account key cannot be read; paste it again on Integrations")
         }
-        let config = ctx.app.munimConfig
-        return GoogleSheetsClient(http: ctx.app.http.client.shared, sheetsURL: config.googleSheetsURL,
-                                  tokenURL: account.token_uri ?? config.googleTokenURL, account: account, tokens: ctx.app.providerTokens)
+        return ctx.app.providers.sheets(account: account)
     }
 
     static func sheetsAppend(_ ctx: StepContext) async throws -> NodeResult {
@@ -82,7 +80,7 @@ enum ProviderNodes {
             let updates = reply["updates"]
             return NodeResult(output: ["updated_range": updates?["updatedRange"].map { WValue($0) } ?? .null,
                                        "updated_rows": updates?["updatedRows"].map { WValue($0) } ?? .int(Int64(rows.count))])
-        } catch let e as GoogleSheetsClient.Failure {
+        } catch let e as ProviderError {
             throw failure(e.retryable, e.description)
         }
     }
@@ -101,7 +99,7 @@ enum ProviderNodes {
                                                    now: ctx.now)
             let values = reply["values"].map { WValue($0) } ?? .array([])
             return NodeResult(output: ["values": values, "row_count": .int(Int64(values.arrayValue?.count ?? 0))])
-        } catch let e as GoogleSheetsClient.Failure {
+        } catch let e as ProviderError {
             throw failure(e.retryable, e.description)
         }
     }
@@ -110,8 +108,7 @@ enum ProviderNodes {
 
     static func shiprocket(_ ctx: StepContext) async throws -> ShiprocketClient {
         let creds = try await credentials(ctx, .shiprocket)
-        return ShiprocketClient(http: ctx.app.http.client.shared, baseURL: ctx.app.munimConfig.shiprocketAPIURL,
-                                email: creds["email"] ?? "", password: creds["password"] ?? "", tokens: ctx.app.providerTokens)
+        return ctx.app.providers.shiprocket(email: creds["email"] ?? "", password: creds["password"] ?? "")
     }
 
     static func shiprocketCreate(_ ctx: StepContext) async throws -> NodeResult {
@@ -152,7 +149,7 @@ enum ProviderNodes {
             }
             return NodeResult(output: ["shiprocket_order_id": text(reply["order_id"]), "shipment_id": text(reply["shipment_id"]),
                                        "status": reply["status"].map { WValue($0) } ?? .null])
-        } catch let e as ShiprocketClient.Failure {
+        } catch let e as ProviderError {
             throw failure(e.retryable, e.description)
         }
     }
@@ -166,7 +163,7 @@ enum ProviderNodes {
             return NodeResult(output: ["awb": .string(awb), "current_status": track?["current_status"].map { WValue($0) } ?? .null,
                                        "etd": data?["etd"].map { WValue($0) } ?? .null,
                                        "events": data?["shipment_track_activities"].map { WValue($0) } ?? .array([])])
-        } catch let e as ShiprocketClient.Failure {
+        } catch let e as ProviderError {
             throw failure(e.retryable, e.description)
         }
     }
@@ -174,10 +171,8 @@ enum ProviderNodes {
     // MARK: LLM
 
     static func llm(_ ctx: StepContext) throws -> OpenAIClient {
-        let config = ctx.app.munimConfig
-        guard let key = config.openAIKey else { throw NodeFailure.permanent("no LLM configured") }
-        return OpenAIClient(http: ctx.app.http.client.shared, baseURL: config.openAIBaseURL, apiKey: key,
-                            timeout: .seconds(Int64(max(config.llmTimeoutSeconds, 30))))
+        guard let client = ctx.app.providers.openAI(.drafting) else { throw NodeFailure.permanent("no LLM configured") }
+        return client
     }
 
     static let answerSchema: JSONValue = [
@@ -194,7 +189,7 @@ enum ProviderNodes {
                 throw NodeFailure.permanent("the LLM's reply was not the requested JSON")
             }
             return answer
-        } catch let e as OpenAIClient.Failure {
+        } catch let e as ProviderError {
             throw NodeFailure.retryable("LLM: \(e.description)")
         }
     }

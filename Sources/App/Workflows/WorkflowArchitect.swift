@@ -24,14 +24,12 @@ enum WorkflowArchitect {
                          valid: issues.isEmpty, errors: issues)
         }
         let config = app.munimConfig
-        guard let key = config.openAIKey else {
+        guard let client = app.providers.openAI(.drafting) else {
             throw APIError(.unprocessableEntity, "no_recipe",
                            "No built-in recipe matches that, and no LLM is configured to draft one. Try e.g. “remind debtors every day at 10”, "
                            + "“when an order webhook arrives, send a payment link on WhatsApp”, or build it in the editor.",
                            details: ["recipes": .array(Architect.recipes.map(JSONValue.string))])
         }
-        let client = OpenAIClient(http: app.http.client.shared, baseURL: config.openAIBaseURL, apiKey: key,
-                                  timeout: .seconds(Int64(max(config.llmTimeoutSeconds, 30))))
         var user = prompt
         for round in 0..<2 {
             let content: String
