@@ -150,8 +150,8 @@ struct DashboardService {
             debtors: Debtors(count: owing.count, top: top),
             lowStock: Array(low),
             sales30d: days,
-            messages14d: NotConnected(connected: false, message: "Message figures appear once WhatsApp or another channel is connected (the channels feature).", series: []),
-            runs7d: Runs(connected: false, message: "Workflow run figures appear once workflows are available.", succeeded: 0, failed: 0),
+            messages14d: NotConnected(connected: false, message: "Message counts are in the Inbox.", series: []),
+            runs7d: Runs(connected: false, message: "Workflow runs and their results are on the Workflows page.", succeeded: 0, failed: 0),
             activity: try await activity())
     }
 
