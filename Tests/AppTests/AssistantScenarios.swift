@@ -237,7 +237,7 @@ enum AssistantScenarios {
                 #expect(card(fallback)["kind"] as? String == "payment_preview")
                 #expect(fake.chatBodies.count == 3)
                 #expect(fake.authorizations.allSatisfy { $0 == "Bearer sk-test-secret" })
-                try FakeOpenAI.validate(fake.chatBodies, schema: "CreateChatCompletionRequest")
+                try await FakeOpenAI.validate(fake.chatBodies, schema: "CreateChatCompletionRequest")
                 let sent = try JSONSerialization.jsonObject(with: fake.chatBodies[0]) as? [String: Any]
                 let format = sent?["response_format"] as? [String: Any]
                 #expect(format?["type"] as? String == "json_schema")
@@ -281,7 +281,7 @@ enum AssistantScenarios {
                 #expect(forms.first?["model"] == "whisper-1")
                 #expect(forms.first?["language"] == "en")
                 let bodies = try forms.map { try JSONSerialization.data(withJSONObject: $0) }
-                try FakeOpenAI.validate(bodies, schema: "CreateTranscriptionRequest")
+                try await FakeOpenAI.validate(bodies, schema: "CreateTranscriptionRequest")
             }
         } catch {
             try await fake.stop()

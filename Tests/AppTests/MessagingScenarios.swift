@@ -404,7 +404,7 @@ enum MessagingScenarios {
             #expect(s.twilio.sent.last?.value("Body") == "Hi Asha, Ravi here.")
             let read = try await s.client.send(.POST, "/api/v1/inbox/sessions/\(sessionID)/read")
             #expect(read["unread_count"] as? Int == 0)
-            try s.twilio.validateAgainstSpec()
+            try await s.twilio.validateAgainstSpec()
         }
     }
 

@@ -132,7 +132,7 @@ enum ReportsScenarios {
                 expected.append(csvRows(try String(contentsOfFile: file, encoding: .utf8)).count)
             }
             defer { files.forEach { try? FileManager.default.removeItem(atPath: $0) } }
-            let counts = try tool("python3", ["-c", "import csv,sys; print(' '.join(str(len(list(csv.reader(open(f, encoding='utf-8-sig', newline=''))))) for f in sys.argv[1:]))"] + files)
+            let counts = try await tool("python3", ["-c", "import csv,sys; print(' '.join(str(len(list(csv.reader(open(f, encoding='utf-8-sig', newline=''))))) for f in sys.argv[1:]))"] + files)
             #expect(counts.trimmingCharacters(in: .whitespacesAndNewlines) == expected.map(String.init).joined(separator: " "))
 
             var other = APIClient(app)
@@ -157,8 +157,8 @@ enum ReportsScenarios {
         return (reply!, file)
     }
 
-    static func tool(_ name: String, _ args: [String]) throws -> String {
-        try PostgresCluster.run("/usr/bin/env", [name] + args)
+    static func tool(_ name: String, _ args: [String]) async throws -> String {
+        try await PostgresCluster.run("/usr/bin/env", [name] + args)
     }
 
     /// Invoice PDFs checked with real readers: qpdf, pdftotext, and zbarimg for the UPI QR code.
@@ -183,8 +183,8 @@ enum ReportsScenarios {
             defer { try? FileManager.default.removeItem(atPath: file) }
             #expect(res.status == .ok)
             #expect(res.headers.contentType?.subType == "pdf")
-            _ = try tool("qpdf", ["--check", file])
-            let text = try tool("pdftotext", ["-layout", file, "-"])
+            _ = try await tool("qpdf", ["--check", file])
+            let text = try await tool("pdftotext", ["-layout", file, "-"])
             #expect(text.contains("INV-0001"))
             #expect(text.contains("रमेश ट्रेडर्स"), "Devanagari name survives as text")
             // 352.5 × ₹350.50 = ₹1,23,551.25; 18% GST = ₹22,239.23 split ₹11,119.61 + ₹11,119.62.
@@ -192,21 +192,21 @@ enum ReportsScenarios {
             #expect(text.contains("₹1,23,551.25"), "taxable value in Indian grouping")
             #expect(text.contains("CGST") && text.contains("SGST") && !text.contains("IGST"))
             #expect(text.contains("₹11,119.61") && text.contains("₹11,119.62"))
-            let flowing = try tool("pdftotext", [file, "-"]).split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            let flowing = try await tool("pdftotext", [file, "-"]).split(whereSeparator: \.isWhitespace).joined(separator: " ")
             #expect(flowing.contains("One Lakh Forty Five Thousand Seven Hundred Ninety Rupees and Forty Eight Paise Only"))
             #expect(text.contains("₹1,44,790.48"), "balance due")
             let png = file + "-page"
-            _ = try tool("pdftoppm", ["-png", "-r", "150", "-f", "1", "-l", "1", file, png])
+            _ = try await tool("pdftoppm", ["-png", "-r", "150", "-f", "1", "-l", "1", file, png])
             defer { try? FileManager.default.removeItem(atPath: png + "-1.png") }
             // zbarimg may print D-Bus noise on stderr; the decoded payload is its upi:// line.
-            let qr = try tool("zbarimg", ["-q", "--raw", png + "-1.png"]).split(separator: "\n").first { $0.hasPrefix("upi://") }.map(String.init)
+            let qr = try await tool("zbarimg", ["-q", "--raw", png + "-1.png"]).split(separator: "\n").first { $0.hasPrefix("upi://") }.map(String.init)
             #expect(qr == "upi://pay?pa=patelstores@okhdfcbank&pn=Patel%20Stores&am=144790.48&cu=INR&tn=INV-0001")
 
             // Inter-state: IGST.
             let other = try await client.issueInvoice(customer: away, lines: [(cement, 1)])
             let (_, file2) = try await download(client, "/api/v1/invoices/\(other["id"] as! String)/pdf", ext: "pdf")
             defer { try? FileManager.default.removeItem(atPath: file2) }
-            let text2 = try tool("pdftotext", ["-layout", file2, "-"])
+            let text2 = try await tool("pdftotext", ["-layout", file2, "-"])
             #expect(text2.contains("IGST") && !text2.contains("CGST"))
 
             var stranger = APIClient(app)
@@ -223,7 +223,7 @@ enum ReportsScenarios {
             // Correct on empty data.
             let (_, emptyFile) = try await download(client, "/api/v1/reports/payments.xlsx", ext: "xlsx")
             defer { try? FileManager.default.removeItem(atPath: emptyFile) }
-            let empty = try tool("python3", [repositoryRoot + "/scripts/read-xlsx.py", emptyFile])
+            let empty = try await tool("python3", [repositoryRoot + "/scripts/read-xlsx.py", emptyFile])
             #expect(empty.contains("\"rows\": [[[\"text\", \"Date\"]"))
 
             let tea = try await client.product("Tea", price: 25_050, stock: 10)
@@ -232,7 +232,7 @@ enum ReportsScenarios {
             let (res, file) = try await download(client, "/api/v1/reports/inventory.xlsx", ext: "xlsx")
             defer { try? FileManager.default.removeItem(atPath: file) }
             #expect(res.status == .ok)
-            let json = try tool("python3", [repositoryRoot + "/scripts/read-xlsx.py", file])
+            let json = try await tool("python3", [repositoryRoot + "/scripts/read-xlsx.py", file])
             let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
             let rows = parsed?["rows"] as? [[[Any]]] ?? []
             #expect(rows.count == 2)
@@ -245,8 +245,8 @@ enum ReportsScenarios {
             let (pres, pdf) = try await download(client, "/api/v1/reports/ledger.pdf?customer_id=\(c)&from=2000-01-01", ext: "pdf")
             defer { try? FileManager.default.removeItem(atPath: pdf) }
             #expect(pres.status == .ok)
-            _ = try tool("qpdf", ["--check", pdf])
-            let text = try tool("pdftotext", ["-layout", pdf, "-"])
+            _ = try await tool("qpdf", ["--check", pdf])
+            let text = try await tool("pdftotext", ["-layout", pdf, "-"])
             #expect(text.contains("Statement of account"))
             #expect(text.contains("Asha"))
             #expect(text.contains("Opening balance") && text.contains("Closing balance"))

@@ -578,7 +578,7 @@ enum WorkflowScenarios {
     }
 
     static func providerNodes(_ fake: FakeProviders) async throws {
-        let keyPEM = try rsaKeyPEM()
+        let keyPEM = try await rsaKeyPEM()
         fake.publicKeyPEM = try Insecure.RSA.PrivateKey(pem: keyPEM).publicKey.pemRepresentation
         try await withTestApp(.sqlite, configure: {
             $0.razorpayAPIURL = fake.base
@@ -668,16 +668,11 @@ enum WorkflowScenarios {
         }
     }
 
-    static func rsaKeyPEM() throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        p.arguments = ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    static func rsaKeyPEM() async throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("munim-key-\(UUID().uuidString).pem").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try await PostgresCluster.run("/usr/bin/openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", file])
+        return try String(contentsOfFile: file, encoding: .utf8)
     }
 
     static func serviceAccount(_ pem: String) throws -> String {
@@ -740,7 +735,7 @@ enum WorkflowScenarios {
             #expect(d.status == .ok && d["source"] as? String == "llm" && d["valid"] as? Bool == true, "\(d.body)")
             #expect(fake.chatBodies.count == 2)
             #expect(String(decoding: fake.chatBodies.last ?? Data(), as: UTF8.self).contains("Add a trigger"), "the repair round carries the errors")
-            try FakeOpenAI.validate(fake.chatBodies, schema: "CreateChatCompletionRequest")
+            try await FakeOpenAI.validate(fake.chatBodies, schema: "CreateChatCompletionRequest")
         }
     }
 }

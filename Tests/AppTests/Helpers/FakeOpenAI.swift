@@ -78,7 +78,7 @@ final class FakeOpenAI: @unchecked Sendable {
     }
 
     /// Validates recorded bodies against the official OpenAI document with scripts/check-openai-request.py.
-    static func validate(_ bodies: [Data], schema: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func validate(_ bodies: [Data], schema: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         guard !bodies.isEmpty else { Issue.record("no requests recorded", sourceLocation: sourceLocation); return }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("openai-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -90,7 +90,7 @@ final class FakeOpenAI: @unchecked Sendable {
             paths.append(p)
         }
         let spec = URL(fileURLWithPath: repositoryRoot).deletingLastPathComponent().appendingPathComponent("shared/specs/openai_openapi.yaml").path
-        let output = try PostgresCluster.run("/usr/bin/env", ["python3", repositoryRoot + "/scripts/check-openai-request.py", spec, schema] + paths)
+        let output = try await PostgresCluster.run("/usr/bin/env", ["python3", repositoryRoot + "/scripts/check-openai-request.py", spec, schema] + paths)
         #expect(output.contains("valid \(schema)"), sourceLocation: sourceLocation)
     }
 }

@@ -94,7 +94,7 @@ final class FakeTwilio: @unchecked Sendable {
     }
 
     /// Checks every recorded request and response against the official Twilio document.
-    func validateAgainstSpec(sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func validateAgainstSpec(sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let sent = self.sent, responses = self.responses
         guard !sent.isEmpty else { Issue.record("no Twilio requests recorded", sourceLocation: sourceLocation); return }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("twilio-\(UUID().uuidString)")
@@ -113,9 +113,9 @@ final class FakeTwilio: @unchecked Sendable {
         }
         let spec = URL(fileURLWithPath: repositoryRoot).deletingLastPathComponent().appendingPathComponent("shared/specs/twilio_api_v2010.json").path
         let script = repositoryRoot + "/scripts/check-twilio-request.py"
-        let out1 = try PostgresCluster.run("/usr/bin/env", ["python3", script, spec, "request"] + requestPaths)
+        let out1 = try await PostgresCluster.run("/usr/bin/env", ["python3", script, spec, "request"] + requestPaths)
         #expect(out1.contains("valid request"), "\(out1)", sourceLocation: sourceLocation)
-        let out2 = try PostgresCluster.run("/usr/bin/env", ["python3", script, spec, "response"] + responsePaths)
+        let out2 = try await PostgresCluster.run("/usr/bin/env", ["python3", script, spec, "response"] + responsePaths)
         #expect(out2.contains("valid response"), "\(out2)", sourceLocation: sourceLocation)
     }
 }

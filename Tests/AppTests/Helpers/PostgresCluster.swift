@@ -32,7 +32,7 @@ actor PostgresCluster {
         let port = try await start()
         counter += 1
         let name = "munim_test_\(ProcessInfo.processInfo.processIdentifier)_\(counter)"
-        try Self.run(Self.binDirectory! + "/createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", "munim", name])
+        try await Self.run(Self.binDirectory! + "/createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", "munim", name])
         return "postgres://munim:munim@127.0.0.1:\(port)/\(name)?tlsmode=disable"
     }
 
@@ -46,17 +46,17 @@ actor PostgresCluster {
         let data = dir + "/data"
         // initdb refuses to run as root: run the server as the `postgres` system user then.
         let asRoot = getuid() == 0
-        if asRoot { try Self.run("/bin/chown", ["-R", "postgres:postgres", dir]) }
-        func pg(_ tool: String, _ args: [String]) throws {
+        if asRoot { try await Self.run("/bin/chown", ["-R", "postgres:postgres", dir]) }
+        func pg(_ tool: String, _ args: [String]) async throws {
             if asRoot {
-                try Self.run("/usr/sbin/runuser", ["-u", "postgres", "--", bin + "/" + tool] + args)
+                try await Self.run("/usr/sbin/runuser", ["-u", "postgres", "--", bin + "/" + tool] + args)
             } else {
-                try Self.run(bin + "/" + tool, args)
+                try await Self.run(bin + "/" + tool, args)
             }
         }
-        try pg("initdb", ["-D", data, "-U", "munim", "--pwfile=\(pwfile)", "-A", "md5", "--no-sync", "-E", "UTF8", "--locale=C"])
+        try await pg("initdb", ["-D", data, "-U", "munim", "--pwfile=\(pwfile)", "-A", "md5", "--no-sync", "-E", "UTF8", "--locale=C"])
         let port = try Self.freePort()
-        try pg("pg_ctl", ["-D", data, "-l", dir + "/server.log", "-w", "-t", "60", "-o",
+        try await pg("pg_ctl", ["-D", data, "-l", dir + "/server.log", "-w", "-t", "60", "-o",
                           "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
                           "start"])
         setenv("PGPASSWORD", "munim", 1)
@@ -75,7 +75,7 @@ actor PostgresCluster {
         atexit {
             let cmd = PostgresCluster.stopCommand
             guard !cmd.isEmpty else { return }
-            try? PostgresCluster.run(cmd[0], Array(cmd.dropFirst()))
+            try? PostgresCluster.runBlocking(cmd[0], Array(cmd.dropFirst()))
             try? FileManager.default.removeItem(atPath: PostgresCluster.clusterDirectory)
         }
     }
@@ -95,10 +95,25 @@ actor PostgresCluster {
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
-    /// Runs a program to completion with posix_spawn + waitpid. (Foundation's Process does not
-    /// reliably notice the exit of `pg_ctl start`, whose child server outlives it.)
+    /// Runs a program to completion on a thread of its own and returns its output (stdout and
+    /// stderr). Never on the concurrency pool: that pool has one thread per core (two in CI), and a
+    /// test blocked in waitpid there (initdb, a Python spec check) starved every other test's
+    /// tasks, e.g. a job worker for 14 s.
     @discardableResult
-    static func run(_ path: String, _ args: [String]) throws -> String {
+    static func run(_ path: String, _ args: [String]) async throws -> String {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<String, any Error>) in
+            let thread = Thread {
+                do { done.resume(returning: try runBlocking(path, args)) } catch { done.resume(throwing: error) }
+            }
+            thread.start()
+        }
+    }
+
+    /// Runs a program to completion with posix_spawn + waitpid, blocking the calling thread.
+    /// (Foundation's Process does not reliably notice the exit of `pg_ctl start`, whose child
+    /// server outlives it.)
+    @discardableResult
+    static func runBlocking(_ path: String, _ args: [String]) throws -> String {
         let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("munim-run-\(UUID().uuidString).log").path
         defer { try? FileManager.default.removeItem(atPath: logPath) }
         var actions = posix_spawn_file_actions_t()
