@@ -14,6 +14,11 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
     app.http.server.configuration.port = config.port
     app.routes.defaultMaxBodySize = ByteCount(integerLiteral: config.maxBodyBytes)
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
+    // The blocking pool runs every SQLite call, bcrypt and PDF/XLSX rendering. Vapor's default is
+    // the process-wide NIO singleton with one thread per core: on two cores two logins (bcrypt)
+    // or two PDF renders stalled every SQLite query, and in the test process every app shared it.
+    // Each application gets its own pool, set before Fluent first reads it.
+    app.threadPool = NIOThreadPool(numberOfThreads: max(4, 2 * System.coreCount))
 
     ContentConfiguration.global.use(encoder: JSONCoders.encoder, for: .json)
     ContentConfiguration.global.use(decoder: JSONCoders.decoder, for: .json)

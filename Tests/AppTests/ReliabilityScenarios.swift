@@ -366,6 +366,8 @@ enum ReliabilityScenarios {
         defer { hole.close() }
         try await withTestApp(db, configure: {
             $0.twilioAPIURL = "http://127.0.0.1:\(hole.port)"
+            // The hanging calls hang for the whole test: the delivery must arrive while they do.
+            $0.providerTimeoutSeconds = 600
             $0.publicURL = URL(string: MessagingScenarios.publicBase)
             $0.workerEnabled = true
             $0.workerPollMilliseconds = 100
@@ -413,20 +415,22 @@ enum ReliabilityScenarios {
                 #expect(res.status == .ok)
             }
             var arrived: TimeInterval? = nil
-            while Date() < sent.addingTimeInterval(30) {
+            var stillHanging = 0
+            while Date() < sent.addingTimeInterval(60) {
                 if try await Message.query(on: app.db).filter(\.$direction == "in").filter(\.$routedAt != nil).count() == 1 {
                     arrived = Date().timeIntervalSince(sent)
+                    stillHanging = app.providerGuard.inFlight(twilio)
                     break
                 }
-                try await Task.sleep(for: .milliseconds(10))
+                try await Task.sleep(for: .milliseconds(20))
             }
             let elapsed = try #require(arrived, "the delivery never reached the inbox")
             // Issue 14 §4: 29 s before lanes; 0.1–0.3 s on a quiet machine now (1 s is the issue's
-            // target). The assertion is the property itself: the delivery never waits for a hanging
-            // provider call to time out (Twilio's client gives up after 15 s), which holds even with
-            // the whole suite sharing two cores.
-            print("slow provider: delivery reached the inbox in \(String(format: "%.3f", elapsed)) s")
-            #expect(elapsed < 14.0, "the delivery took \(elapsed) s to reach the inbox")
+            // target; a figure, printed, not asserted: with the whole suite sharing two cores it
+            // has taken 11 s). The assertion is the property itself, independent of load: the
+            // delivery was stored and routed while every provider call was still hanging.
+            print("slow provider (\(db)): delivery reached the inbox in \(String(format: "%.3f", elapsed)) s")
+            #expect(stillHanging == cap, "routed with \(stillHanging) of \(cap) provider calls still hanging")
             #expect(app.providerGuard.inFlight(twilio) <= cap)
             hole.close()
         }

@@ -67,6 +67,8 @@ public struct AppConfig: Sendable {
     public var hookResponseTimeoutMilliseconds: Int = 5000
     /// PostgreSQL connections each event loop (one per core) may open.
     public var databasePoolPerEventLoop: Int = 4
+    /// Overrides every non-LLM provider's request timeout (Twilio 15 s, social 20 s, …) when set.
+    public var providerTimeoutSeconds: Int? = nil
 
 
     /// The LLM engine and transcription switch on when a key is configured (DESIGN §1).
@@ -97,6 +99,7 @@ public struct AppConfig: Sendable {
         ("MUNIM_TRANSCRIBE_MODEL", "whisper-1", "Model for /audio/transcriptions."),
         ("MUNIM_SECRET_KEY", "(generated)", "64 hex characters used to encrypt stored credentials; when unset a key is generated into `<data dir>/secret.key` (mode 0600)."),
         ("MUNIM_WORKER_CONCURRENCY", "4", "Local jobs (inbound messages, routing, ledger and local workflow steps) a worker runs at once, 1–64."),
+        ("MUNIM_PROVIDER_TIMEOUT_S", "(per provider)", "Seconds to wait for a provider (Twilio, Bluesky, Mastodon, Instagram, Razorpay, Shiprocket, Google) before giving up, 1–600; by default 15 s for Twilio and Razorpay, 20 s for the others. The LLM keeps its own timeouts."),
         ("MUNIM_PROVIDER_CONCURRENCY", "4", "Provider jobs (sending, channel checks, polls, provider workflow nodes) a worker runs at once, 1–64; they never hold up local jobs."),
         ("MUNIM_IDEMPOTENCY_LEASE_SECONDS", "60", "How long a request's Idempotency-Key counts as in progress; after a crash a retry then replays the committed result or runs, 1–3600."),
         ("MUNIM_WORKER_POLL_MS", "500", "How often an idle worker checks the job table for work from other processes, 50–60000."),
@@ -217,6 +220,7 @@ public struct AppConfig: Sendable {
         if let n = try int("MUNIM_STEP_LEASE_SECONDS", 5...3600) { c.stepLeaseSeconds = n }
         if let n = try int("MUNIM_HOOK_RESPONSE_TIMEOUT_MS", 0...60_000) { c.hookResponseTimeoutMilliseconds = n }
         if let n = try int("MUNIM_DB_CONNECTIONS_PER_LOOP", 1...64) { c.databasePoolPerEventLoop = n }
+        if let n = try int("MUNIM_PROVIDER_TIMEOUT_S", 1...600) { c.providerTimeoutSeconds = n }
         func url(_ name: String) throws -> String? {
             guard let v = value(name) else { return nil }
             guard let u = URL(string: v), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme), u.host != nil else {

@@ -14,7 +14,8 @@ struct Providers: Sendable {
     var logger: Logger = Logger(label: "munim.provider")
 
     func transport(_ provider: Provider, timeout: TimeAmount? = nil) -> ProviderTransport {
-        ProviderTransport(http: http, provider: provider, timeout: timeout, logger: logger)
+        ProviderTransport(http: http, provider: provider, timeout: timeout ?? config.providerTimeoutSeconds.map { .seconds(Int64($0)) },
+                          logger: logger)
     }
 
     // MARK: messaging
