@@ -12,7 +12,7 @@
 import { api } from './api.js';
 import { path } from './routes.js';
 import { h, fill, add, loadingState, errorState, emptyState, pageHeader } from './ui.js';
-import { loadCatalog, takeDraft } from './pages-workflows.js';
+import { loadCatalog, takeDraft } from './shared/workflows.js';
 import { createStore } from './builder/store.js';
 import { catalogIndex, normalizeNodes, normalizeEdges, isUnplaced } from './builder/graph.js';
 import { createToolbar } from './builder/toolbar.js';

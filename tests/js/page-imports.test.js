@@ -1,9 +1,10 @@
 // Pages share helpers through shared modules (Public/js/shared, format.js, ui.js …), never by
-// importing each other (issue 15 §6); only app.js, the router, imports pages.
+// importing each other (issue 15 §6); only app.js, the router, imports pages: no other module
+// (the workflow builder and builder/*.js included) takes helpers from one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve, basename } from 'node:path';
+import { dirname, join, resolve, basename, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const JS = resolve(dirname(fileURLToPath(import.meta.url)), '../../Public/js');
@@ -56,6 +57,18 @@ test('shared modules import no page', () => {
   const dir = join(JS, 'shared');
   const offenders = readdirSync(dir).filter((f) => f.endsWith('.js'))
     .flatMap((f) => pagesImportedBy(join(dir, f)).map((other) => `shared/${f} imports ${other}`));
+  assert.deepEqual(offenders, []);
+});
+
+test('no module but the router imports a page (the builder and its parts included)', () => {
+  const walk = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = join(dir, e.name);
+    if (e.isDirectory()) return walk(full);
+    return e.name.endsWith('.js') ? [full] : [];
+  });
+  const files = walk(JS).filter((f) => f !== join(JS, 'app.js') && !isPage(f));
+  assert.ok(files.some((f) => f.endsWith(join('builder', 'monitor.js'))), 'the walk reaches builder/');
+  const offenders = files.flatMap((f) => pagesImportedBy(f).map((other) => `${relative(JS, f)} imports ${other}`));
   assert.deepEqual(offenders, []);
 });
 

@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import { PAYMENT_MODES, modeLabel, allocationText, balanceText } from '../../Public/js/shared/payments.js';
 import { PLATFORMS, platformLabel, MESSAGE_STATUS } from '../../Public/js/shared/platforms.js';
 import { formatMoneyCompact, shortDate } from '../../Public/js/chart.js';
-import {
-  formatDuration, shortId, issueLines, orderedSteps, triggerLabel, ACTIVE_RUN, RUN_STATUS,
-} from '../../Public/js/pages-workflows.js';
+import { formatDuration, shortId, issueLines, ACTIVE_RUN, RUN_STATUS } from '../../Public/js/shared/workflows.js';
+import { orderedSteps, triggerLabel } from '../../Public/js/pages-workflows.js';
 import { unreachableUrl } from '../../Public/js/pages-integrations.js';
 import { kindLabel } from '../../Public/js/pages-operations.js';
 

@@ -9,7 +9,7 @@ import { formatDateTime } from '../format.js';
 import { timeZone } from '../session.js';
 import {
   runStatusBadge, ACTIVE_RUN, shortId, approvalControls, runActionButtons, formatDuration,
-} from '../pages-workflows.js';
+} from '../shared/workflows.js';
 import { isObject } from './values.js';
 import { triggerOf, nodeById, mergeStepEvent } from './graph.js';
 

@@ -2,7 +2,7 @@
 // (builder/fields.js), its problems next to the fields they are about, the variable picker, its
 // connections and, while a run is shown, what went in and came out of it in that run.
 import { h, fill, toast, uid } from '../ui.js';
-import { jsonBlock, stepMeta, approvalControls } from '../pages-workflows.js';
+import { jsonBlock, stepMeta, approvalControls } from '../shared/workflows.js';
 import {
   edgeKey, nodeById, triggerOf, nodeTitle, portsOf, variableGroups, issuesFor, problemCount, issueFitsField, stepFor,
 } from './graph.js';

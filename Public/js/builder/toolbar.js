@@ -5,7 +5,7 @@ import { api, errorMessage } from '../api.js';
 import { path } from '../routes.js';
 import { h, fill, toast, busy, badge, uid, debounce, pageHeader } from '../ui.js';
 import { subscribe } from '../live.js';
-import { switchButton, setWorkflowActive, issueLines } from '../pages-workflows.js';
+import { switchButton, setWorkflowActive, issueLines } from '../shared/workflows.js';
 import { copyRow } from '../shared/copy.js';
 import { triggerOf, blueprintOf, summarizeIssues, problemCount } from './graph.js';
 

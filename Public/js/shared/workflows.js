@@ -1,0 +1,199 @@
+// Workflow helpers shared by the workflows pages (pages-workflows.js: list, runs, run detail) and
+// the builder (workflow-builder.js, builder/*.js): run status badges, the node catalog, JSON blocks,
+// durations, the active switch, approval and cancel/retry controls, and the unsaved draft handed
+// from the list page to the builder (issue 15 §6: pages share helpers through shared modules,
+// never by importing each other).
+import { api, errorMessage } from '../api.js';
+import { path } from '../routes.js';
+import { h, toast, badge, busy, confirmDialog } from '../ui.js';
+import { formatDateTime } from '../format.js';
+import { timeZone } from '../session.js';
+
+/* ---------- run status ---------- */
+
+export const RUN_STATUS = {
+  pending: ['Pending', 'neutral'],
+  queued: ['Queued', 'neutral'],
+  running: ['Running', 'info'],
+  waiting: ['Waiting', 'warn'],
+  succeeded: ['Succeeded', 'success'],
+  failed: ['Failed', 'danger'],
+  skipped: ['Skipped', 'neutral'],
+  cancelled: ['Cancelled', 'neutral'],
+};
+
+/** Run states that can still change (and can be cancelled). */
+export const ACTIVE_RUN = new Set(['queued', 'running', 'waiting']);
+
+export function runStatusBadge(status, testid = 'run-status') {
+  const [text, kind] = RUN_STATUS[status] || [status || 'Unknown', 'neutral'];
+  const el = badge(text, kind, testid);
+  el.dataset.status = status || '';
+  return el;
+}
+
+/* ---------- the catalog ---------- */
+
+let catalogPromise = null;
+
+/** GET /workflows/catalog once per page load (it only changes with a new server version). */
+export function loadCatalog() {
+  if (!catalogPromise) {
+    catalogPromise = api.get(path('workflowCatalog')).catch((e) => {
+      catalogPromise = null;
+      throw e;
+    });
+  }
+  return catalogPromise;
+}
+
+/** Pretty JSON in a scrolling <pre>; "—" for null/undefined. */
+export function jsonBlock(value, testid = null) {
+  if (value === null || value === undefined) return h('p', { class: 'muted wf-json-empty', testid }, '—');
+  let text;
+  try {
+    text = typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+  } catch {
+    text = String(value);
+  }
+  return h('pre', { class: 'wf-json', testid, tabindex: '0' }, text);
+}
+
+// The end of an id: run ids are time-ordered (their start is shared by runs made close together),
+// their end is random — and a WhatsApp approval code is its last 6 characters.
+export const shortId = (id) => String(id || '').slice(-8);
+
+/** "850 ms", "12.4 s", "3 min 5 s", "2 h 10 min"; '' when either end is missing. */
+export function formatDuration(startIso, endIso) {
+  const a = Date.parse(startIso || '');
+  const b = Date.parse(endIso || '');
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b < a) return '';
+  const ms = b - a;
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** An on/off switch button (role=switch) like the inbox's bot toggle. .set(on) updates it. */
+export function switchButton({ label, checked = false, testid = null }) {
+  const state = h('span', { class: 'switch-state', 'aria-hidden': 'true' });
+  const el = h('button', {
+    type: 'button', class: 'switch', role: 'switch', 'aria-checked': 'false', testid,
+  }, h('span', { class: 'switch-track', 'aria-hidden': 'true' }, h('span', { class: 'switch-thumb' })),
+  h('span', { class: 'switch-label' }, label), state);
+  el.set = (on) => {
+    el.setAttribute('aria-checked', on ? 'true' : 'false');
+    state.textContent = on ? 'On' : 'Off';
+  };
+  el.set(checked);
+  return el;
+}
+
+/** Messages of a 422 invalid_blueprint reply, as "step: message" lines. */
+export function issueLines(errors) {
+  return (Array.isArray(errors) ? errors : []).map((e) => (e && e.node_id ? `${e.node_id}: ${e.message}` : (e && e.message) || ''))
+    .filter(Boolean);
+}
+
+/** Activates or deactivates a workflow; returns the updated Workflow, or null after showing why not. */
+export async function setWorkflowActive(id, active) {
+  try {
+    return await api.post(path(active ? 'workflowActivate' : 'workflowDeactivate', id), {});
+  } catch (e) {
+    // A 422's message already names the problems; the builder also marks them on the steps.
+    toast(errorMessage(e), 'error');
+    throw e;
+  }
+}
+
+/* ---------- the unsaved draft handed from the list page to the builder ---------- */
+
+let pendingDraft = null;
+
+/** Keeps the draft from POST /workflows/draft for the builder of #/workflows/new (the list page). */
+export function handDraft(draft) {
+  pendingDraft = draft;
+}
+
+/** The draft from POST /workflows/draft, taken once by the builder of #/workflows/new. */
+export function takeDraft() {
+  const d = pendingDraft;
+  pendingDraft = null;
+  return d;
+}
+
+/* ---------- run controls ---------- */
+
+/** Approve / Reject buttons for one pending approval; onDone(run) gets the updated run. */
+export function approvalControls(runId, approval, onDone, testPrefix = 'run') {
+  const approve = h('button', { type: 'button', class: 'btn btn-primary btn-small', testid: `${testPrefix}-approve`, dataset: { nodeId: approval.node_id } }, 'Approve');
+  const reject = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: `${testPrefix}-reject`, dataset: { nodeId: approval.node_id } }, 'Reject');
+  const act = (decision) => busy([approve, reject], async () => {
+    try {
+      const r = await api.post(path(decision === 'approve' ? 'runApprove' : 'runReject', runId), { node_id: approval.node_id });
+      toast(decision === 'approve' ? 'Approved; the run goes on.' : 'Rejected; the run takes the “rejected” path.', 'success');
+      onDone(r);
+    } catch (e) {
+      toast(errorMessage(e), 'error');
+    }
+  });
+  approve.addEventListener('click', () => act('approve'));
+  reject.addEventListener('click', () => act('reject'));
+  return h('div', { class: 'wf-approval', testid: `${testPrefix}-approval`, dataset: { nodeId: approval.node_id } },
+    h('div', { class: 'wf-approval-text' },
+      h('p', { class: 'wf-approval-message' }, h('strong', {}, approval.node_id), ': ', approval.message || 'Waiting for a decision.'),
+      approval.timeout_at ? h('p', { class: 'cell-sub' }, `Times out ${formatDateTime(approval.timeout_at, timeZone())}`) : null),
+    h('div', { class: 'btn-row' }, approve, reject));
+}
+
+/** Cancel / Retry for a run; onDone(run) gets the updated run. */
+export function runActionButtons(run, onDone, testPrefix = 'run') {
+  const out = [];
+  if (ACTIVE_RUN.has(run.status)) {
+    const cancel = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: `${testPrefix}-cancel` }, 'Cancel run');
+    cancel.addEventListener('click', async () => {
+      const ok = await confirmDialog({
+        title: 'Cancel this run?',
+        message: 'Steps that have not started will not run. A step already in progress finishes first.',
+        confirmText: 'Cancel run',
+        danger: true,
+        action: () => api.post(path('runCancel', run.id), {}),
+      });
+      if (ok) {
+        toast('The run is cancelled.', 'info');
+        onDone(typeof ok === 'object' && ok.id ? ok : null);
+      }
+    });
+    out.push(cancel);
+  }
+  if (run.status === 'failed') {
+    const retry = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: `${testPrefix}-retry` }, 'Retry from the failed step');
+    retry.addEventListener('click', () => busy([retry], async () => {
+      try {
+        const r = await api.post(path('runRetry', run.id), {});
+        toast('Retrying the failed step.', 'info');
+        onDone(r);
+      } catch (e) {
+        toast(errorMessage(e), 'error');
+      }
+    }));
+    out.push(retry);
+  }
+  return out;
+}
+
+/** A step's status, port, attempts and times as a definition list. */
+export function stepMeta(step) {
+  const tz = timeZone();
+  return h('dl', { class: 'meta wf-step-meta' },
+    h('dt', {}, 'Status'), h('dd', {}, runStatusBadge(step.status, 'step-status')),
+    step.port ? [h('dt', {}, 'Port'), h('dd', { testid: 'step-port' }, h('code', {}, step.port))] : null,
+    h('dt', {}, 'Attempts'), h('dd', { testid: 'step-attempts' }, String(step.attempts ?? 0)),
+    h('dt', {}, 'Started'), h('dd', {}, step.started_at ? formatDateTime(step.started_at, tz) : '—'),
+    h('dt', {}, 'Finished'), h('dd', {}, step.finished_at ? formatDateTime(step.finished_at, tz) : '—'),
+    step.started_at && step.finished_at ? [h('dt', {}, 'Took'), h('dd', {}, formatDuration(step.started_at, step.finished_at))] : null,
+    step.wake_at ? [h('dt', {}, 'Wakes'), h('dd', {}, formatDateTime(step.wake_at, tz))] : null);
+}
