@@ -156,8 +156,8 @@ extension AssistantService {
                                           : "Sent \(sent) reminder\(sent == 1 ? "" : "s").\(skipped.isEmpty ? "" : " Skipped: " + skipped.joined(separator: "; "))")
                 if sent == 0 { failure = skipped.joined(separator: " ") }
             case "social_post_preview":
-                let ref = try await SocialAdapters.publish(app, channel: socialChannel!, text: command.content ?? "", imageURL: command.imageURL,
-                                                           idempotencyKey: "card-\(id.uuidString.lowercased())")
+                let ref = try await ChannelAdapters.publish(app, channel: socialChannel!, text: command.content ?? "", imageURL: command.imageURL,
+                                                             idempotencyKey: "card-\(id.uuidString.lowercased())")
                 result["post_id"] = .string(ref)
                 result["reply"] = .string("Published on \(socialChannel!.name).")
             case "payment_link_preview":

@@ -176,7 +176,7 @@ struct InstagramClient: Sendable {
     /// POST /{account}/messages: a text DM to an Instagram-scoped user id.
     func sendMessage(recipientID: String, text: String) async throws -> SentMessage {
         guard text.utf8.count <= Self.maxMessageBytes else {
-            throw Failure(.instagram, status: nil, code: ProviderCode.ofNumber(nil), message: "a message may have at most \(Self.maxMessageBytes) bytes; this one has \(text.utf8.count)", operation: "send message", subcode: nil, type: nil, traceID: nil)
+            throw Failure(.instagram, status: nil, code: ProviderCode.ofText("MessageTooLong"), message: "a message may have at most \(Self.maxMessageBytes) bytes; this one has \(text.utf8.count)", operation: "send message", subcode: nil, type: nil, traceID: nil)
         }
         let body = try Self.encoder.encode(SendRequest(recipient: .init(id: recipientID), message: .init(text: text)))
         return try await json(SentMessage.self, .POST, "\(accountID)/messages", body: body, operation: "send message")

@@ -83,8 +83,9 @@ struct ProviderError: Error, CustomStringConvertible, Sendable {
         self.traceID = traceID
     }
 
-    /// 429, 5xx and no answer are worth retrying; other statuses are not.
-    var retryable: Bool { status.map { $0 == 429 || $0 >= 500 } ?? true }
+    /// 429, 5xx and no answer are worth retrying; other statuses are not, nor a request refused
+    /// before sending (no status, but a code saying why: a post too long, a foreign media URL).
+    var retryable: Bool { status.map { $0 == 429 || $0 >= 500 } ?? (code == nil) }
     /// No answer at all (what the circuit breaker counts).
     var unanswered: Bool { status == nil && code == nil }
 
@@ -153,11 +154,14 @@ struct ProviderTransport: Sendable {
         var retryOn429 = false
         /// For logs and errors: an XRPC method, an endpoint, an operation.
         var operation: String = ""
+        /// The largest reply read for this request (media downloads); the provider's cap otherwise.
+        var maxResponseBytes: Int? = nil
     }
 
     struct Reply: Sendable {
         let status: Int
         let body: Data
+        var contentType: String? = nil
         var ok: Bool { (200..<300).contains(status) }
     }
 
@@ -178,6 +182,8 @@ struct ProviderTransport: Sendable {
                 return reply
             } catch where error is ProviderGuard.Open || error is JobPostpone {
                 throw error  // refused before sending: the breaker is open or the provider is full
+            } catch let e as ProviderError where e.status != nil {
+                throw e  // an answer that cannot be used (too large): repeating it changes nothing
             } catch {
                 log(request, status: nil, started: started, attempt: attempt)
                 lastError = error
@@ -193,8 +199,15 @@ struct ProviderTransport: Sendable {
         for (name, value) in request.headers { r.headers.add(name: name, value: value) }
         if let body = request.body { r.body = .bytes(ByteBuffer(data: body)) }
         let response = try await http.execute(r, timeout: timeout)
-        let buffer = try await response.body.collect(upTo: maxResponseBytes)
-        return Reply(status: Int(response.status.code), body: Data(buffer: buffer))
+        let cap = request.maxResponseBytes ?? maxResponseBytes
+        let buffer: ByteBuffer
+        do {
+            buffer = try await response.body.collect(upTo: cap)
+        } catch is NIOTooManyBytesError {
+            throw ProviderError(provider, status: Int(response.status.code),
+                                message: "the reply is larger than \(cap / 1024) KB, the most Munim reads", operation: request.operation)
+        }
+        return Reply(status: Int(response.status.code), body: Data(buffer: buffer), contentType: response.headers.first(name: "Content-Type"))
     }
 
     /// 150 ms, 300 ms, … with ±50 % jitter, at most 2 s.

@@ -53,6 +53,26 @@ struct TwilioClient: Sendable {
         try await call(.GET, "/2010-04-01/Accounts/\(accountSID).json", form: nil, as: AccountResource.self)
     }
 
+    /// `GET {MediaUrl}`: the media of an inbound message, with the account's Basic credentials
+    /// (Twilio can require them on media URLs). The credentials go only to the API's own host: a
+    /// URL elsewhere is refused, never fetched with them. Returns the bytes and their content type.
+    func fetchMedia(url: String, maxBytes: Int) async throws -> (data: Data, contentType: String?) {
+        let base = URLComponents(string: baseURL)
+        guard let target = URLComponents(string: url), let base,
+              target.scheme?.lowercased() == base.scheme?.lowercased(), target.host?.lowercased() == base.host?.lowercased(),
+              target.port == base.port else {
+            throw Failure(.twilio, status: nil, code: "ForeignMediaURL", message: "the media URL is not on Twilio's API host (\(base?.host ?? baseURL))", operation: "media")
+        }
+        let reply = try await transport.send(.init(method: .GET, url: url, headers: [("Authorization", authorization)],
+                                                   retries: 1, operation: "media", maxResponseBytes: maxBytes))
+        guard reply.ok else {
+            let e = try? JSONDecoder().decode(ErrorBody.self, from: reply.body)
+            throw Failure(.twilio, status: reply.status, code: ProviderCode.ofNumber(e?.code), message: e?.message ?? "HTTP \(reply.status)",
+                          operation: "media")
+        }
+        return (reply.body, reply.contentType)
+    }
+
     private func call<T: Decodable>(_ method: HTTPMethod, _ path: String, form: [(String, String)]?, as: T.Type) async throws -> T {
         var request = ProviderTransport.Request(method: method, url: baseURL + path,
                                                 headers: [("Authorization", authorization), ("Accept", "application/json")])

@@ -97,10 +97,10 @@ enum Outbox {
             try await OutboxItem.query(on: tx).filter(\.$id == outboxID).set(\.$status, to: "sending")
                 .set(\.$attempts, to: ctx.job.attempts).set(\.$updatedAt, to: ctx.now).update()
         }
-        let result: ChannelAdapters.SendResult
+        let result: ChannelSendResult
         do {
             result = try await ChannelAdapters.send(ctx.app, channel: channel, item: item)
-        } catch let e as ChannelAdapters.SendFailure {
+        } catch let e as ChannelFailure {
             if e.retryable && !ctx.job.isLastAttempt {
                 try await ctx.store.write(ctx.db) { tx in
                     try await OutboxItem.query(on: tx).filter(\.$id == outboxID).set(\.$status, to: "queued")

@@ -24,7 +24,19 @@ final class FakeTwilio: @unchecked Sendable {
     private(set) var app: Application!
     private(set) var baseURL = ""
 
+    /// Media of inbound messages, by media SID: what `GET …/Messages/{MM}/Media/{ME}` serves.
+    private var _media: [String: (data: Data, contentType: String)] = [:]
+    private var _mediaRequests = 0
+
     var sent: [Sent] { lock.withLock { _sent } }
+    var mediaRequests: Int { lock.withLock { _mediaRequests } }
+
+    /// Stores media and returns its URL as Twilio gives it in `MediaUrl0`.
+    func addMedia(_ data: Data, contentType: String) -> String {
+        let sid = "ME" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        lock.withLock { _media[sid] = (data, contentType) }
+        return "\(baseURL)/2010-04-01/Accounts/\(Self.accountSID)/Messages/MM\(String(repeating: "0", count: 32))/Media/\(sid)"
+    }
     var responses: [Data] { lock.withLock { _responses } }
 
     func failNext(_ statuses: [UInt]) { lock.withLock { failures.append(contentsOf: statuses) } }
@@ -68,6 +80,19 @@ final class FakeTwilio: @unchecked Sendable {
             }
             let res = Response(status: .created, body: .init(data: data))
             res.headers.contentType = .json
+            return res
+        }
+        // Media of inbound messages; the account's Basic credentials are required (HTTP Basic
+        // authentication on media URLs is on by default for new accounts).
+        // (The parameter shares its name with the account fetch's: the router needs one name per position.)
+        app.get("2010-04-01", "Accounts", ":sid.json", "Messages", ":message", "Media", ":media") { [self] req async throws -> Response in
+            lock.withLock { _mediaRequests += 1 }
+            guard req.headers.first(name: .authorization) == expectedAuth else { return Self.error(401, 20003, "Authenticate") }
+            guard let media = lock.withLock({ _media[req.parameters.get("media") ?? ""] }) else {
+                return Self.error(404, 20404, "The requested resource was not found")
+            }
+            let res = Response(status: .ok, body: .init(data: media.data))
+            res.headers.replaceOrAdd(name: .contentType, value: media.contentType)
             return res
         }
         try await app.server.start(address: .hostname("127.0.0.1", port: 0))

@@ -1,0 +1,26 @@
+import Foundation
+import Vapor
+
+/// The simulator is its own provider: what the owner types on the Inbox's simulator arrives as
+/// an inbound message, and replies are delivered at once.
+struct SimulatorAdapter: ChannelAdapter {
+    static let kind = ChannelKind.simulator
+    let app: Application
+
+    init(app: Application, channel: Channel, credentials: ChannelCredentials) {
+        self.app = app
+    }
+
+    var guardKey: String? { nil }
+    var providerName: String { "The simulator" }
+
+    func verify() async throws -> ChannelVerification { .connected(identity: nil) }
+
+    func send(_ item: OutboxItem) async throws -> ChannelSendResult {
+        ChannelSendResult(providerID: "sim-\(item.id!.uuidString.lowercased())", status: .delivered)
+    }
+
+    func failure(_ error: any Error) -> ChannelFailure {
+        (error as? ChannelFailure) ?? ChannelFailure(retryable: false, code: nil, message: String(describing: error))
+    }
+}
