@@ -74,6 +74,7 @@ export const ROUTES = Object.freeze({
   inboxReply: Object.freeze({ method: 'POST', path: '/inbox/sessions/{id}/messages', api: true }),
   inboxBot: Object.freeze({ method: 'POST', path: '/inbox/sessions/{id}/bot', api: true }),
   inboxRead: Object.freeze({ method: 'POST', path: '/inbox/sessions/{id}/read', api: true }),
+  inboxMedia: Object.freeze({ method: 'GET', path: '/inbox/messages/{id}/media/{index}', api: true }),
   simulatorMessages: Object.freeze({ method: 'POST', path: '/simulator/messages', api: true }),
   twilioInbound: Object.freeze({ method: 'POST', path: '/webhooks/twilio/{channel_id}', api: false }),
   twilioStatus: Object.freeze({ method: 'POST', path: '/webhooks/twilio/{channel_id}/status', api: false }),

@@ -126,6 +126,6 @@ public enum Migrations {
     static let advisoryLockKey: Int64 = 0x6D756E696D
     public static var all: [any Migration] { [CreateAccounts(), CreateLedger(), CreateAssistant(), AddBusinessUPI(), AddExportIndexes(),
                                                CreateJobs(), CreateMessaging(), CreateCredentials(), CreateWorkflows(),
-                                               AddJobLanes(), AddIdempotencyLeases()] }
+                                               AddJobLanes(), AddIdempotencyLeases(), AddMessageTranscripts()] }
     public static var names: [String] { all.map(\.name) }
 }

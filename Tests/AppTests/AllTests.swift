@@ -49,6 +49,7 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func concurrentTwilioDeliveries(_ db: TestDB) async throws { try await MessagingScenarios.concurrentDeliveries(db) }
     @Test(arguments: TestDB.all) func customerBotAndDeliveryTicks(_ db: TestDB) async throws { try await MessagingScenarios.customerBotAndDeliveryTicks(db) }
     @Test(arguments: TestDB.all) func ownerRunsTheBooksOverWhatsApp(_ db: TestDB) async throws { try await MessagingScenarios.ownerRunsTheBooksOverWhatsApp(db) }
+    @Test(arguments: TestDB.all) func ownerVoiceNotesOverWhatsApp(_ db: TestDB) async throws { try await MessagingScenarios.ownerVoiceNotesOverWhatsApp(db) }
     @Test(arguments: TestDB.all) func outboxRetriesAndFailures(_ db: TestDB) async throws { try await MessagingScenarios.outboxRetriesAndFailures(db) }
     @Test(arguments: TestDB.all) func inboxListingAndPaging(_ db: TestDB) async throws { try await MessagingScenarios.inboxListingAndPaging(db) }
     @Test(arguments: TestDB.all) func simulatorAndReminders(_ db: TestDB) async throws { try await MessagingScenarios.simulatorAndReminders(db) }

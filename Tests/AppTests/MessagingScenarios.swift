@@ -54,7 +54,8 @@ enum MessagingScenarios {
         func count<M: Model>(_ type: M.Type) async throws -> Int { try await M.query(on: app.db).count() }
     }
 
-    static func withTwilio(_ db: TestDB, maxAttempts: Int = 8, _ body: (inout Setup) async throws -> Void) async throws {
+    static func withTwilio(_ db: TestDB, maxAttempts: Int = 8, configure: (inout AppConfig) -> Void = { _ in },
+                           _ body: (inout Setup) async throws -> Void) async throws {
         let twilio = FakeTwilio()
         try await twilio.start()
         let clock = TestClock()
@@ -63,6 +64,7 @@ enum MessagingScenarios {
                 $0.twilioAPIURL = twilio.baseURL
                 $0.publicURL = URL(string: publicBase)
                 $0.outboxMaxAttempts = maxAttempts
+                configure(&$0)
             }) { app in
                 var client = APIClient(app)
                 try await client.signup()
@@ -443,6 +445,122 @@ enum MessagingScenarios {
             _ = try await s.inbound(from: "+919900000002", text: "2", name: "Ravi")
             try await s.drain()
             #expect(try await s.count(Payment.self) == 1, "only the invoice's upfront payment exists")
+        }
+    }
+
+    /// Issue 18 §1: the owner speaks, the books are kept. A Twilio-signed voice note from the
+    /// owner's number is downloaded with the account's credentials, heard by a speech-to-text
+    /// server of its own (no LLM, no key), and answered like typed text with what was heard first.
+    static func ownerVoiceNotesOverWhatsApp(_ db: TestDB) async throws {
+        let stt = FakeOpenAI()
+        try await stt.start()
+        do {
+            try await withTwilio(db, configure: { $0.sttBaseURL = stt.baseURL }) { s in
+                _ = try await s.client.send(.PATCH, "/api/v1/business", json: ["whatsapp_number": "+919900000001"])
+                _ = try await s.client.product("Cement bag", price: 35_000, stock: 20)
+                _ = try await s.client.customer("Ramesh")
+                stt.transcript = "sold 2 bags cement to Ramesh at 350, he paid 500"
+                let ogg = Data("OggS".utf8) + Data(repeating: 7, count: 20_000)
+                func voice(_ url: String, from: String = "+919900000001", type: String = "audio/ogg") async throws {
+                    let sid = "MM" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+                    let (status, _, _) = try await s.webhook([("From", "whatsapp:\(from)"), ("To", "whatsapp:+14155238886"), ("Body", ""),
+                                                              ("MessageSid", sid), ("NumMedia", "1"), ("MediaUrl0", url), ("MediaContentType0", type),
+                                                              ("ProfileName", "Owner"), ("WaId", String(from.dropFirst())),
+                                                              ("AccountSid", FakeTwilio.accountSID)])
+                    #expect(status == .ok)
+                    try await s.drain()
+                }
+                try await voice(s.twilio.addMedia(ogg, contentType: "audio/ogg"))
+                let card = try #require(s.twilio.sent.last?.value("Body"))
+                #expect(card.hasPrefix("Heard: “sold 2 bags cement to Ramesh at 350, he paid 500”"), "\(card)")
+                #expect(card.contains("Reply 1 to confirm, 2 to cancel"))
+                #expect(stt.transcriptionForms.count == 1)
+                #expect(stt.transcriptionForms.first?["file"] == "<voice-note.ogg, \(ogg.count) bytes>")
+                #expect(stt.transcriptionAuthorizations == [nil], "no key is configured, so none is sent")
+                _ = try await s.inbound(from: "+919900000001", text: "1", name: "Owner")
+                try await s.drain()
+                #expect(try await s.count(Invoice.self) == 1)
+                #expect(s.twilio.sent.last?.value("Body")?.contains("INV-0001") == true)
+                // The inbox keeps the audio and shows what was heard.
+                let sessionID = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions").items.first?["id"] as? String)
+                let heard = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages").items
+                    .first { ($0["media"] as? [[String: Any]])?.isEmpty == false }
+                #expect(heard?["transcript"] as? String == stt.transcript)
+                #expect(heard?["error_code"] is NSNull)
+                // Its audio plays in the inbox: fetched from Twilio by the server, served inline.
+                let heardID = try #require(heard?["id"] as? String)
+                let played = try await s.client.send(.GET, "/api/v1/inbox/messages/\(heardID)/media/0")
+                #expect(played.status == .ok)
+                #expect(played.headers.first(name: .contentType) == "audio/ogg")
+                #expect(played.headers.first(name: "X-Content-Type-Options") == "nosniff")
+                #expect(Data(played.body.utf8) == ogg, "the bytes Twilio holds (ASCII here, so the text body carries them)")
+                #expect(try await s.client.send(.GET, "/api/v1/inbox/messages/\(heardID)/media/1").status == .notFound)
+                #expect(try await s.client.send(.GET, "/api/v1/inbox/messages/\(heardID)/media/x").status == .badRequest)
+                var stranger = APIClient(s.app)
+                try await stranger.signup()
+                #expect(try await stranger.send(.GET, "/api/v1/inbox/messages/\(heardID)/media/0").status == .notFound)
+
+                // Each failure gets a clear reply, and the voice note stays in the inbox.
+                var expected = 1
+                func failed(_ reply: String) async throws {
+                    expected += 1
+                    let body = s.twilio.sent.last?.value("Body") ?? ""
+                    #expect(body.hasPrefix("I could not understand that voice note.") && body.contains(reply), "\(body)")
+                    let voiceNotes = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages").items
+                        .filter { ($0["media"] as? [[String: Any]])?.isEmpty == false }
+                    #expect(voiceNotes.count == expected)
+                    #expect(voiceNotes.last?["error_code"] as? String == "transcription_failed")
+                    #expect(voiceNotes.last?["transcript"] is NSNull)
+                }
+                s.twilio.refuseMedia(true)  // the auth token was rotated at Twilio
+                try await voice(s.twilio.addMedia(ogg, contentType: "audio/ogg"))
+                try await failed("Twilio refused the download")
+                s.twilio.refuseMedia(false)
+                try await voice(s.twilio.addMedia(Data(repeating: 1, count: ChannelAdapters.maxMediaBytes + 1), contentType: "audio/ogg"))
+                try await failed("too large")
+                try await voice(s.twilio.addMedia(Data("<html>".utf8), contentType: "text/html"))
+                try await failed("not audio")
+                // The speech-to-text server fails on every attempt: retried with backoff, then told.
+                let before = stt.transcriptionForms.count
+                stt.failTranscriptions(Array(repeating: 500, count: 8))
+                try await voice(s.twilio.addMedia(ogg, contentType: "audio/ogg"))
+                for _ in 0..<10 where !(s.twilio.sent.last?.value("Body") ?? "").contains("speech-to-text") {
+                    s.clock.advance(15 * 60)
+                    try await s.drain()
+                }
+                try await failed("The speech-to-text service did not answer (HTTP 500)")
+                #expect(stt.transcriptionForms.count == before + 8, "4 attempts, each with one retry")
+                #expect(try await s.count(Invoice.self) == 1)
+
+                // A customer's voice note: heard, and the bot answers what was heard.
+                stt.failTranscriptions([])
+                stt.transcript = "cement ka rate kya hai"
+                try await voice(s.twilio.addMedia(ogg, contentType: "audio/ogg; codecs=opus"), from: "+919812345678")
+                let customerSession = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions").items
+                    .first { $0["is_owner"] as? Bool == false }?["id"] as? String)
+                let thread = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(customerSession)/messages").items
+                #expect(thread.first?["transcript"] as? String == "cement ka rate kya hai")
+                #expect((thread.last?["text"] as? String)?.contains("350") == true, "\(thread.last ?? [:])")
+                #expect(thread.last?["author"] as? String == "bot")
+                try await s.twilio.validateAgainstSpec()
+            }
+        } catch {
+            try? await stt.stop()
+            throw error
+        }
+        try await stt.stop()
+
+        // Without a speech-to-text service the owner is told what to set, and the note is kept.
+        try await withTwilio(db) { s in
+            _ = try await s.client.send(.PATCH, "/api/v1/business", json: ["whatsapp_number": "+919900000001"])
+            let url = s.twilio.addMedia(Data("OggS".utf8), contentType: "audio/ogg")
+            _ = try await s.webhook([("From", "whatsapp:+919900000001"), ("To", "whatsapp:+14155238886"), ("Body", ""),
+                                     ("MessageSid", "MM" + String(repeating: "1", count: 32)), ("NumMedia", "1"), ("MediaUrl0", url),
+                                     ("MediaContentType0", "audio/ogg"), ("AccountSid", FakeTwilio.accountSID)])
+            try await s.drain()
+            #expect(s.twilio.sent.last?.value("Body") == VoiceNotes.notSetUp)
+            #expect(s.twilio.mediaRequests == 0)
+            #expect(try await s.count(Message.self) == 2)
         }
     }
 

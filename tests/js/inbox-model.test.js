@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   OWNER_TITLE, timeValue, compareSessions, mergeSession, sessionTitle, filtersActive, sessionMatches, rowKey, safeUrl,
-  looksLikePhone, isNewerMessage,
+  looksLikePhone, isNewerMessage, isAudio,
 } from '../../Public/js/inbox/model.js';
 
 const s = (id, updated, extra = {}) => ({ id, updated_at: updated, ...extra });
@@ -59,6 +59,17 @@ test('only http(s) media links are drawn as links', () => {
   assert.equal(safeUrl('javascript:alert(1)', 'http://localhost/'), null);
   assert.equal(safeUrl('data:text/html,hi', 'http://localhost/'), null);
   assert.equal(safeUrl('http://[bad', undefined), null);
+});
+
+test('voice notes are told by their media type, parameters aside', () => {
+  assert.equal(isAudio('audio/ogg'), true);
+  assert.equal(isAudio('audio/ogg; codecs=opus'), true);
+  assert.equal(isAudio('AUDIO/MPEG'), true);
+  assert.equal(isAudio('audio/'), false);
+  assert.equal(isAudio('image/jpeg'), false);
+  assert.equal(isAudio('text/html; x=audio/ogg'), false);
+  assert.equal(isAudio(null), false);
+  assert.equal(isAudio(undefined), false);
 });
 
 test('phone numbers are told from handles', () => {

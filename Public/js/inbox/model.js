@@ -59,6 +59,11 @@ export function rowKey(s) {
   return JSON.stringify([s.contact, s.is_owner, s.last_message, s.unread_count, s.bot_active, s.assignee, s.updated_at, s.platform, s.channel_name]);
 }
 
+/** An audio attachment (a voice note): its media type is audio/…, parameters aside. */
+export function isAudio(contentType) {
+  return /^audio\/[a-z0-9.+-]+\s*(;|$)/i.test(String(contentType || '').trim());
+}
+
 /** Only http(s) links are drawn as links. */
 export function safeUrl(raw, base) {
   try {

@@ -2,12 +2,12 @@
 // (older pages on scroll, catching up after a gap or a dropped live connection) and the reply
 // composer (on the simulator it can also write as the contact).
 import { api, errorMessage } from '../api.js';
-import { path } from '../routes.js';
+import { path, href } from '../routes.js';
 import { h, loadingState, errorState, emptyState, busy, fill, toast, uid } from '../ui.js';
 import { fullTime, shortTime } from '../format.js';
 import { timeZone } from '../session.js';
 import { platformIcon, platformLabel, statusTick } from '../shared/platforms.js';
-import { AUTHORS, sessionTitle, safeUrl, isNewerMessage } from './model.js';
+import { AUTHORS, sessionTitle, safeUrl, isNewerMessage, isAudio } from './model.js';
 import { errorBox, settingsLink } from './alerts.js';
 
 const MESSAGE_PAGE = 40;
@@ -120,10 +120,20 @@ export function createThread(id, known, hooks) {
     who ? h('p', { class: 'msg-author', testid: 'message-author' }, who, out && m.author_name && AUTHORS[author] && m.author_name !== AUTHORS[author] ? h('span', { class: 'msg-role' }, ` · ${AUTHORS[author]}`) : null) : null,
     m.text ? h('p', { class: 'msg-text pre', testid: 'message-text' }, m.text) : null,
     media.length ? h('ul', { class: 'msg-media' }, media.map((x, i) => {
-      const href = safeUrl(x && x.url, location.href);
+      // A customer's or the owner's voice note plays here: the server fetches it from the
+      // provider with the channel's credentials (Twilio's media URLs need them).
+      if (!out && m.id && isAudio(x && x.content_type)) {
+        return h('li', {}, h('audio', { controls: true, preload: 'none', src: href('inboxMedia', m.id, i), testid: 'message-audio',
+          'aria-label': media.length > 1 ? `Voice note ${i + 1}` : 'Voice note' }));
+      }
+      const link = safeUrl(x && x.url, location.href);
       const label = `Attachment ${media.length > 1 ? i + 1 : ''}${x && x.content_type ? ` (${x.content_type})` : ''}`.replace(/\s+/g, ' ').trim();
-      return h('li', {}, href ? h('a', { href, target: '_blank', rel: 'noopener noreferrer' }, label) : label);
+      return h('li', {}, link ? h('a', { href: link, target: '_blank', rel: 'noopener noreferrer' }, label) : label);
     })) : null,
+    m.transcript ? h('p', { class: 'msg-transcript', testid: 'message-transcript' },
+      h('span', { class: 'msg-transcript-label' }, 'Heard: '), m.transcript) : null,
+    !out && m.error_code === 'transcription_failed' ? h('p', { class: 'msg-error', testid: 'message-error', role: 'note' },
+      'Could not transcribe this voice note', m.error_message ? `: ${m.error_message}` : '.') : null,
     h('p', { class: 'msg-meta' },
       h('time', { datetime: m.created_at || '', title: fullTime(m.created_at, timeZone()) }, shortTime(m.created_at, timeZone())),
       out ? statusTick(m.status) : null),

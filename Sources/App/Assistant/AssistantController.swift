@@ -41,7 +41,7 @@ struct AssistantController {
             let config = req.application.munimConfig
             guard let client = req.application.providers.openAI(.transcription) else {
                 throw APIError(.unprocessableEntity, "transcription_unavailable",
-                               "Voice messages need a transcription provider: set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible service), then restart Munim. Typing always works.")
+                               "Voice messages need a speech-to-text service: whoever runs Munim sets MUNIM_STT_BASE_URL (a Whisper-compatible server) or OPENAI_API_KEY, then restarts it. Typing always works.")
             }
             let data = Data(buffer: input.audio.data)
             guard !data.isEmpty else { throw APIError.validation("audio", "is empty") }

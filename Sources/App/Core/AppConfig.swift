@@ -31,6 +31,10 @@ public struct AppConfig: Sendable {
     public var openAIBaseURL: String = "https://api.openai.com/v1"
     public var llmModel: String = "gpt-4o-mini"
     public var transcribeModel: String = "whisper-1"
+    /// Speech-to-text of its own (issue 18 §1): any OpenAI-compatible `/audio/transcriptions`
+    /// server (a self-hosted Whisper) without an LLM. Unset: the OpenAI settings. Key: secret.
+    public var sttBaseURL: String? = nil
+    public var sttAPIKey: String? = nil
     public var llmTimeoutSeconds: Int = 10
     /// 64 hex characters; when unset a key is generated into `<data dir>/secret.key`. Secret.
     public var secretKeyHex: String? = nil
@@ -73,6 +77,8 @@ public struct AppConfig: Sendable {
 
     /// The LLM engine and transcription switch on when a key is configured (DESIGN §1).
     public var llmEnabled: Bool { openAIKey != nil }
+    /// Voice notes and the Speak button work with a speech-to-text server or an OpenAI key.
+    public var transcriptionEnabled: Bool { sttBaseURL != nil || sttAPIKey != nil || openAIKey != nil }
 
     /// Secure cookies only when the public URL is https (issue 2 §4).
     public var secureCookies: Bool { publicURL?.scheme?.lowercased() == "https" }
@@ -96,7 +102,9 @@ public struct AppConfig: Sendable {
         ("OPENAI_API_KEY", "(unset)", "Key of an OpenAI-compatible provider; enables the LLM parser and voice transcription."),
         ("OPENAI_BASE_URL", "https://api.openai.com/v1", "Base URL of the OpenAI-compatible API."),
         ("MUNIM_LLM_MODEL", "gpt-4o-mini", "Chat model for the LLM parser."),
-        ("MUNIM_TRANSCRIBE_MODEL", "whisper-1", "Model for /audio/transcriptions."),
+        ("MUNIM_STT_BASE_URL", "(OPENAI_BASE_URL)", "Base URL of an OpenAI-compatible speech-to-text server (`/audio/transcriptions`, e.g. a self-hosted Whisper server); set, it enables voice notes and the Speak button without an LLM."),
+        ("MUNIM_STT_API_KEY", "(OPENAI_API_KEY)", "Key for the speech-to-text server, if it needs one."),
+        ("MUNIM_STT_MODEL", "whisper-1", "Speech-to-text model (`MUNIM_TRANSCRIBE_MODEL` is read as an older name for it)."),
         ("MUNIM_SECRET_KEY", "(generated)", "64 hex characters used to encrypt stored credentials; when unset a key is generated into `<data dir>/secret.key` (mode 0600)."),
         ("MUNIM_WORKER_CONCURRENCY", "4", "Local jobs (inbound messages, routing, ledger and local workflow steps) a worker runs at once, 1–64."),
         ("MUNIM_PROVIDER_TIMEOUT_S", "(per provider)", "Seconds to wait for a provider (Twilio, Bluesky, Mastodon, Instagram, Razorpay, Shiprocket, Google) before giving up, 1–600; by default 15 s for Twilio and Razorpay, 20 s for the others. The LLM keeps its own timeouts."),
@@ -196,7 +204,14 @@ public struct AppConfig: Sendable {
             c.openAIBaseURL = v.hasSuffix("/") ? String(v.dropLast()) : v
         }
         if let v = value("MUNIM_LLM_MODEL") { c.llmModel = v }
-        if let v = value("MUNIM_TRANSCRIBE_MODEL") { c.transcribeModel = v }
+        if let v = value("MUNIM_STT_MODEL") ?? value("MUNIM_TRANSCRIBE_MODEL") { c.transcribeModel = v }
+        if let v = value("MUNIM_STT_BASE_URL") {
+            guard let u = URL(string: v), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme), u.host != nil else {
+                throw Invalid(variable: "MUNIM_STT_BASE_URL", problem: "must be an absolute http(s) URL such as http://127.0.0.1:9000/v1")
+            }
+            c.sttBaseURL = v.hasSuffix("/") ? String(v.dropLast()) : v
+        }
+        if let v = value("MUNIM_STT_API_KEY") { c.sttAPIKey = v }
         if let v = value("MUNIM_SECRET_KEY") {
             guard v.count == 64, v.allSatisfy(\.isHexDigit) else {
                 throw Invalid(variable: "MUNIM_SECRET_KEY", problem: "must be 64 hex characters (generate one with: openssl rand -hex 32)")

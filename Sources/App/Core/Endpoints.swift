@@ -27,7 +27,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case assistantMessages, assistantSend, assistantParse, cardConfirm, cardCancel, cardEdit
     // Messaging
     case channels, channelCreate, channel, channelUpdate, channelDelete, channelTest
-    case inboxSessions, inboxSession, inboxMessages, inboxReply, inboxBot, inboxRead, simulatorMessages
+    case inboxSessions, inboxSession, inboxMessages, inboxReply, inboxBot, inboxRead, inboxMedia, simulatorMessages
     case twilioInbound, twilioStatus
     // Integrations
     case integrations, integrationSave, integrationRemove
@@ -118,6 +118,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .inboxReply: return ("POST", a + "/inbox/sessions/{id}/messages")
         case .inboxBot: return ("POST", a + "/inbox/sessions/{id}/bot")
         case .inboxRead: return ("POST", a + "/inbox/sessions/{id}/read")
+        case .inboxMedia: return ("GET", a + "/inbox/messages/{id}/media/{index}")
         case .simulatorMessages: return ("POST", a + "/simulator/messages")
         case .twilioInbound: return ("POST", "/webhooks/twilio/{channel_id}")
         case .twilioStatus: return ("POST", "/webhooks/twilio/{channel_id}/status")

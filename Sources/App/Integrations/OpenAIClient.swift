@@ -95,8 +95,10 @@ struct OpenAIClient: Sendable {
 
     /// One retry on a network error, a timeout, a 5xx or a 429.
     private func send(path: String, contentType: String, body: Data) async throws -> (Int, Data) {
+        // A self-hosted speech-to-text server may need no key: then no Authorization header.
+        let headers = (apiKey.isEmpty ? [] : [("Authorization", "Bearer \(apiKey)")]) + [("Content-Type", contentType)]
         let reply = try await transport.send(ProviderTransport.Request(
-            method: .POST, url: baseURL + path, headers: [("Authorization", "Bearer \(apiKey)"), ("Content-Type", contentType)],
+            method: .POST, url: baseURL + path, headers: headers,
             body: body, retries: 1, retryOn429: true, operation: path))
         return (reply.status, reply.body)
     }

@@ -57,8 +57,15 @@ struct Providers: Sendable {
         }
     }
 
-    /// The OpenAI-compatible client, or nil when no key is configured.
+    /// The OpenAI-compatible client, or nil when no key is configured. Transcription uses the
+    /// speech-to-text settings (`MUNIM_STT_*`) where they are set, and needs no key when they are.
     func openAI(_ use: LLMUse) -> OpenAIClient? {
+        if case .transcription = use, let stt = config.sttBaseURL {
+            return OpenAIClient(transport: transport(.openAI, timeout: use.timeout(config)), baseURL: stt, apiKey: config.sttAPIKey ?? "")
+        }
+        if case .transcription = use, let key = config.sttAPIKey ?? config.openAIKey {
+            return OpenAIClient(transport: transport(.openAI, timeout: use.timeout(config)), baseURL: config.openAIBaseURL, apiKey: key)
+        }
         guard let key = config.openAIKey else { return nil }
         return OpenAIClient(transport: transport(.openAI, timeout: use.timeout(config)), baseURL: config.openAIBaseURL, apiKey: key)
     }

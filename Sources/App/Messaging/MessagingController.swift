@@ -19,6 +19,7 @@ struct MessagingController {
         api.on(.inboxReply, use: reply)
         api.on(.inboxBot, use: setBot)
         api.on(.inboxRead, use: markRead)
+        api.on(.inboxMedia, use: media)
         api.on(.simulatorMessages, use: simulate)
         api.on(.customerReminders, use: remind)
     }
@@ -215,6 +216,41 @@ struct MessagingController {
 
     @Sendable func getSession(req: Request) async throws -> InboxSessionDTO {
         try await InboxViews.session(try await Self.service(req).session(try LedgerController.id(req)), on: req.db)
+    }
+
+    /// An inbound attachment, played or shown in the inbox. The provider's URL needs the channel's
+    /// credentials (Twilio), so the server fetches it; only audio and images are served, inline,
+    /// with their own type and no sniffing.
+    @Sendable func media(req: Request) async throws -> Response {
+        let service = try Self.service(req)
+        let id = try LedgerController.id(req)
+        guard let raw = req.parameters.get("index"), raw.count <= 2, raw.allSatisfy(\.isASCII), let index = Int(raw), index >= 0 else {
+            throw APIError.badRequest("The attachment index in the path must be a number from 0.")
+        }
+        guard let message = try await Message.query(on: req.db).filter(\.$businessID == service.businessID).filter(\.$id == id).first(),
+              message.direction == "in" else { throw APIError.notFound("Message") }
+        let refs = message.mediaRefs
+        guard index < refs.count else { throw APIError.notFound("Attachment") }
+        func playable(_ type: String?) -> Bool { VoiceNotes.isAudio(type) || VoiceNotes.baseType(type)?.hasPrefix("image/") == true }
+        guard playable(refs[index].contentType) else {
+            throw APIError(.notFound, "media_not_shown", "Only audio and images are shown here; this attachment is \(refs[index].contentType ?? "of an unknown type").")
+        }
+        let channel = try await service.channel(message.channelID, includeDeleted: true)
+        let fetched: ChannelMedia
+        do {
+            fetched = try await ChannelAdapters.fetchMedia(req.application, channel: channel, url: refs[index].url)
+        } catch let e as ChannelFailure {
+            throw APIError(.badGateway, "media_unavailable", "The attachment could not be fetched: \(e.message)")
+        }
+        guard playable(fetched.contentType), let type = VoiceNotes.baseType(fetched.contentType) else {
+            throw APIError(.badGateway, "media_unavailable", "The provider sent \(VoiceNotes.baseType(fetched.contentType) ?? "something") instead of audio or an image.")
+        }
+        let res = Response(status: .ok, body: .init(data: fetched.data))
+        res.headers.replaceOrAdd(name: .contentType, value: type)
+        res.headers.replaceOrAdd(name: .contentDisposition, value: "inline")
+        res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        res.headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=3600")
+        return res
     }
 
     @Sendable func listMessages(req: Request) async throws -> MessagePage {

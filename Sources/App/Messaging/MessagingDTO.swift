@@ -48,6 +48,8 @@ struct MessageDTO: Content {
     @NullEncoded var authorName: String?
     let text: String
     let media: [MediaRef]
+    /// What was heard in a voice note; null for other messages and until it is transcribed.
+    @NullEncoded var transcript: String?
     let status: String
     @NullEncoded var errorCode: String?
     @NullEncoded var errorMessage: String?
@@ -62,7 +64,8 @@ struct MessageDTO: Content {
         author = m.author
         authorName = m.authorName
         text = m.text
-        media = (try? JSONDecoder().decode([MediaRef].self, from: Data(m.media.utf8))) ?? []
+        media = m.mediaRefs
+        transcript = m.transcript
         status = m.status.rawValue
         errorCode = m.errorCode
         errorMessage = m.errorMessage

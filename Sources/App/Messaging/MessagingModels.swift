@@ -124,10 +124,23 @@ final class Message: Model, @unchecked Sendable {
     /// What a reply to this message must reference (a post's uri/cid, a status id), as JSON.
     @OptionalField(key: "reply_ref") var replyRef: String?
     @OptionalField(key: "routed_at") var routedAt: Date?
+    /// What was heard in an inbound voice note (issue 18 §1); nil until transcribed.
+    @OptionalField(key: "transcript") var transcript: String?
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 
     init() {}
+
+    var mediaRefs: [MediaRef] { (try? JSONDecoder().decode([MediaRef].self, from: Data(media.utf8))) ?? [] }
+
+    /// The voice note of an inbound message: its first audio attachment, when the message has no text.
+    var voiceNote: MediaRef? {
+        guard direction == "in", text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        return mediaRefs.first { VoiceNotes.isAudio($0.contentType) }
+    }
+
+    /// What the message says: its text, or what was heard in its voice note.
+    var spokenText: String { transcript ?? text }
 }
 
 /// One outbound message on its way to a provider (DESIGN §6): sent by an `outbox.send` job,
@@ -264,5 +277,18 @@ struct CreateMessaging: AsyncMigration {
         for t in ["outbox", "messages", "inbox_sessions", "contacts", "channels"] {
             try await db.schema(t).delete()
         }
+    }
+}
+
+/// `messages.transcript`: what was heard in a voice note (issue 18 §1).
+struct AddMessageTranscripts: AsyncMigration {
+    var name: String { "012_add_message_transcripts" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("messages").field("transcript", .string).update()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema("messages").deleteField("transcript").update()
     }
 }

@@ -20,6 +20,8 @@ enum MessagingJobs {
             return  // deleted with its business
         }
         if message.routedAt != nil { return }
+        // A voice note is heard first; its transcription job routes it again (VoiceNotes).
+        if try await VoiceNotes.transcribeFirst(message, ctx) { return }
         let messaging = MessagingService(app: ctx.app, businessID: businessID)
         let session = try await messaging.session(message.sessionID)
         let channel = try await messaging.channel(message.channelID, includeDeleted: true)
@@ -28,8 +30,10 @@ enum MessagingJobs {
         if session.isOwner {
             try await OwnerThread.handle(message, session: session, contact: contact, messaging: messaging, logger: ctx.logger)
         } else {
-            if session.botActive {
-                let answer = try await botAnswer(message.text, contact: contact, businessID: businessID, db: ctx.db)
+            // The bot answers what was said or heard; a voice note nobody could hear waits for a person.
+            let said = message.spokenText
+            if session.botActive, !said.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || message.voiceNote == nil {
+                let answer = try await botAnswer(said, contact: contact, businessID: businessID, db: ctx.db)
                 if answer.handoff {
                     try await ctx.store.write(ctx.db) { tx in
                         try await InboxSession.query(on: tx).filter(\.$id == session.id!).set(\.$botActive, to: false).update()
@@ -40,7 +44,7 @@ enum MessagingJobs {
             }
             let payload: JSONValue = [
                 "channel": .string(channel.kind.platform), "channel_id": .string(channel.id!.uuidString),
-                "from": .string(contact.handle), "text": .string(message.text), "session_id": .string(session.id!.uuidString),
+                "from": .string(contact.handle), "text": .string(said), "session_id": .string(session.id!.uuidString),
                 "message_id": .string(message.id!.uuidString),
                 "contact": ["id": .string(contact.id!.uuidString), "name": contact.name.map { .string($0) } ?? .null,
                             "handle": .string(contact.handle), "customer_id": contact.customerID.map { .string($0.uuidString) } ?? .null],
@@ -90,7 +94,8 @@ enum OwnerThread {
         }
         let assistant = AssistantService(db: app.db, store: app.store, businessID: messaging.businessID, userID: userID,
                                          now: messaging.now, logger: logger, engine: ParseEngine(app: app), app: app)
-        let text = message.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = message.spokenText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let heard = message.transcript == nil ? nil : text
         var replyText: String
         var openCard: UUID? = nil
         let approver = try await User.find(userID, on: app.db)?.name ?? "owner"
@@ -110,17 +115,22 @@ enum OwnerThread {
             } catch let e as APIError {
                 replyText = e.message
             }
+        } else if text.isEmpty, message.voiceNote != nil {
+            replyText = VoiceNotes.ownerReply(message, transcriptionEnabled: app.munimConfig.transcriptionEnabled)
+            openCard = session.openCardID
         } else if text.isEmpty {
-            replyText = "Please send text; other messages are not understood yet."
+            replyText = "I read text and voice notes. Please type the sale, payment or question, or send it as a voice note."
+            openCard = session.openCardID
         } else {
-            let reply = try await assistant.handle(text: text, conversationID: session.conversationID)
+            let reply = try await assistant.handle(text: text, conversationID: session.conversationID, transcript: heard)
             if session.conversationID != reply.conversationId {
                 try await app.store.write(app.db) { tx in
                     try await InboxSession.query(on: tx).filter(\.$id == session.id!).set(\.$conversationID, to: reply.conversationId).update()
                 }
                 session.conversationID = reply.conversationId
             }
-            replyText = reply.reply
+            // What was heard comes first, so a wrong transcription is seen before Confirm.
+            replyText = (heard.map { "Heard: “\($0)”\n\n" } ?? "") + reply.reply
             if let card = reply.card {
                 replyText += "\n\n" + CardText.render(card)
                 if card.status == .pending {

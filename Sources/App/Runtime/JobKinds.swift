@@ -178,6 +178,19 @@ enum InboundRouteJob: JobKind {
     static func subject(_ p: MessagePayload) -> (String, UUID?) { ("Incoming message", p.messageID) }
 }
 
+/// A voice note to transcribe before routing (issue 18 §1): a download and a speech-to-text call.
+enum VoiceNoteJob: JobKind {
+    static let name = "voice.transcribe"
+    /// The download (at most the provider timeout, twice) and the transcription (three LLM timeouts, twice).
+    static func lease(_ config: AppConfig) -> TimeInterval { TimeInterval(60 + 6 * config.llmTimeoutSeconds + 2 * (config.providerTimeoutSeconds ?? 20)) }
+    static func lane(_ p: MessagePayload) -> JobLane { .provider }
+    static func run(_ p: MessagePayload, _ ctx: JobContext) async throws { try await VoiceNotes.transcribe(p, ctx) }
+    static func died(_ p: MessagePayload, _ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> DeadJobs.AfterCommit? {
+        try await VoiceNotes.died(messageID: p.messageID, job, app, tx)
+    }
+    static func subject(_ p: MessagePayload) -> (String, UUID?) { ("Voice note", p.messageID) }
+}
+
 enum OutboxSendJob: JobKind {
     static let name = "outbox.send"
     static func lease(_ config: AppConfig) -> TimeInterval { 60 }
@@ -220,7 +233,7 @@ enum TestCrashJob: JobKind {
 enum JobKinds {
     static let all: [any JobKind.Type] = [
         RunStartJob.self, RunStepJob.self, ScheduleTickJob.self, LedgerEventJob.self, OverdueScanJob.self,
-        InboundReceiveJob.self, InboundRouteJob.self, OutboxSendJob.self, ChannelVerifyJob.self, ChannelPollJob.self,
+        InboundReceiveJob.self, InboundRouteJob.self, VoiceNoteJob.self, OutboxSendJob.self, ChannelVerifyJob.self, ChannelPollJob.self,
         TestCrashJob.self,
     ]
 

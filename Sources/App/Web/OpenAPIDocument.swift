@@ -260,6 +260,7 @@ enum OpenAPIDocument {
         switch name {
         case "id": return uuid
         case "n": return ["type": "integer", "minimum": 1, "description": "Version number"]
+        case "index": return ["type": "integer", "minimum": 0, "maximum": 9, "description": "The attachment's position in the message's media"]
         case "provider": return enumeration(IntegrationProvider.allCases.map(\.rawValue))
         case "file": return ["type": "string", "enum": .array(reportFiles.map { .string($0) }), "description": "{report id}.{csv|xlsx|pdf}"]
         default: return string

@@ -28,7 +28,7 @@ extension OpenAPIDocument {
             "Message": object([
                 "id": uuid, "session_id": uuid, "seq": integer, "direction": enumeration(["in", "out"]),
                 "author": enumeration(["contact", "bot", "staff", "assistant", "workflow", "system"]), "author_name": nullable(string),
-                "text": string, "media": array(object(["url": string, "content_type": nullable(string)])),
+                "text": string, "media": array(object(["url": string, "content_type": nullable(string)])), "transcript": nullable(string),
                 "status": enumeration(["received", "queued", "sending", "sent", "delivered", "read", "failed", "undelivered"]),
                 "error_code": nullable(string), "error_message": nullable(string), "created_at": dateTime, "updated_at": dateTime]),
             "MessagePage": object(["items": array(ref("Message")), "older_cursor": nullable(string), "newer_cursor": nullable(string)]),
@@ -65,6 +65,9 @@ extension OpenAPIDocument {
                response: "Message", idempotent: true),
             Op(.inboxBot, tag: "Inbox", summary: "Turn the customer bot on or off", body: "BotToggle", response: "InboxSession"),
             Op(.inboxRead, tag: "Inbox", summary: "Mark the conversation read", response: "InboxSession"),
+            Op(.inboxMedia, tag: "Inbox",
+               summary: "An inbound message's audio or image, fetched from its provider with the channel's credentials (a voice note to play)",
+               produces: ["audio/*", "image/*"]),
             Op(.simulatorMessages, tag: "Inbox", summary: "Simulate an inbound message (as a customer, or as the owner's number)",
                body: "Simulate", status: 202, response: "Queued"),
             Op(.customerReminders, tag: "Customers", summary: "Send a payment reminder over WhatsApp (or the simulator)",

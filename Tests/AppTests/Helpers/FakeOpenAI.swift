@@ -10,6 +10,8 @@ final class FakeOpenAI: @unchecked Sendable {
     private var _chatBodies: [Data] = []
     private var _transcriptionForms: [[String: String]] = []
     private var _authorization: [String] = []
+    private var _transcriptionAuth: [String?] = []
+    private var _transcriptionFailures: [UInt] = []
     private var script: [(status: UInt, content: String)] = []
     var transcript = "sold 2 bags cement to Ramesh at 350, paid 500"
     private(set) var app: Application!
@@ -18,6 +20,11 @@ final class FakeOpenAI: @unchecked Sendable {
     var chatBodies: [Data] { lock.withLock { _chatBodies } }
     var transcriptionForms: [[String: String]] { lock.withLock { _transcriptionForms } }
     var authorizations: [String] { lock.withLock { _authorization } }
+    /// The Authorization header of each transcription request (nil when none was sent).
+    var transcriptionAuthorizations: [String?] { lock.withLock { _transcriptionAuth } }
+
+    /// Statuses the next transcription requests answer with (e.g. [500, 500]).
+    func failTranscriptions(_ statuses: [UInt]) { lock.withLock { _transcriptionFailures.append(contentsOf: statuses) } }
 
     /// Queue replies: HTTP status and the assistant message content (a JSON document).
     func enqueue(status: UInt = 200, content: String) { lock.withLock { script.append((status, content)) } }
@@ -61,7 +68,14 @@ final class FakeOpenAI: @unchecked Sendable {
             var fields = ["file": "<\(form.file.filename), \(form.file.data.readableBytes) bytes>", "model": form.model]
             if let l = form.language { fields["language"] = l }
             if let f = form.response_format { fields["response_format"] = f }
-            lock.withLock { _transcriptionForms.append(fields) }
+            let failure: UInt? = lock.withLock {
+                _transcriptionForms.append(fields)
+                _transcriptionAuth.append(req.headers.first(name: .authorization))
+                return _transcriptionFailures.isEmpty ? nil : _transcriptionFailures.removeFirst()
+            }
+            if let failure {
+                return Response(status: HTTPResponseStatus(statusCode: Int(failure)), body: .init(string: #"{"error":{"message":"boom","type":"server_error"}}"#))
+            }
             let res = Response(status: .ok, body: .init(string: "{\"text\": \"\(transcript)\"}"))
             res.headers.contentType = .json
             return res

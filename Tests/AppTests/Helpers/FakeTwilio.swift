@@ -27,9 +27,12 @@ final class FakeTwilio: @unchecked Sendable {
     /// Media of inbound messages, by media SID: what `GET …/Messages/{MM}/Media/{ME}` serves.
     private var _media: [String: (data: Data, contentType: String)] = [:]
     private var _mediaRequests = 0
+    private var _refuseMedia = false
 
     var sent: [Sent] { lock.withLock { _sent } }
     var mediaRequests: Int { lock.withLock { _mediaRequests } }
+    /// Media answers 401 as if the credentials were wrong (the auth token was rotated at Twilio).
+    func refuseMedia(_ on: Bool) { lock.withLock { _refuseMedia = on } }
 
     /// Stores media and returns its URL as Twilio gives it in `MediaUrl0`.
     func addMedia(_ data: Data, contentType: String) -> String {
@@ -86,8 +89,8 @@ final class FakeTwilio: @unchecked Sendable {
         // authentication on media URLs is on by default for new accounts).
         // (The parameter shares its name with the account fetch's: the router needs one name per position.)
         app.get("2010-04-01", "Accounts", ":sid.json", "Messages", ":message", "Media", ":media") { [self] req async throws -> Response in
-            lock.withLock { _mediaRequests += 1 }
-            guard req.headers.first(name: .authorization) == expectedAuth else { return Self.error(401, 20003, "Authenticate") }
+            let refuse = lock.withLock { _mediaRequests += 1; return _refuseMedia }
+            guard !refuse, req.headers.first(name: .authorization) == expectedAuth else { return Self.error(401, 20003, "Authenticate") }
             guard let media = lock.withLock({ _media[req.parameters.get("media") ?? ""] }) else {
                 return Self.error(404, 20404, "The requested resource was not found")
             }

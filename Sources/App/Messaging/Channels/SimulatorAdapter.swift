@@ -20,6 +20,11 @@ struct SimulatorAdapter: ChannelAdapter {
         ChannelSendResult(providerID: "sim-\(item.id!.uuidString.lowercased())", status: .delivered)
     }
 
+    /// Simulated messages carry no media; nothing is fetched on their behalf.
+    func fetchMedia(url: String, maxBytes: Int) async throws -> ChannelMedia {
+        throw ChannelFailure(retryable: false, code: nil, message: "simulated messages have no media to fetch")
+    }
+
     func failure(_ error: any Error) -> ChannelFailure {
         (error as? ChannelFailure) ?? ChannelFailure(retryable: false, code: nil, message: String(describing: error))
     }
