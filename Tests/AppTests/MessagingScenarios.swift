@@ -420,6 +420,7 @@ enum MessagingScenarios {
             let card = try #require(s.twilio.sent.last?.value("Body"))
             #expect(card.contains("Reply 1 to confirm, 2 to cancel"))
             #expect(card.contains("700"))
+            #expect(card.contains("• 2 bag Cement bag = ₹700.00"), "\(card)")
             #expect(try await s.count(Invoice.self) == 0)
             _ = try await s.inbound(from: "+919900000001", text: "1", name: "Owner")
             try await s.drain()

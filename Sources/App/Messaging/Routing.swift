@@ -178,11 +178,13 @@ enum CardText {
         var lines = ["*\(card.title)*"]
         if case .array(let items)? = d["items"] ?? d["lines"] {
             for item in items {
-                let name = str(item["name"]) ?? str(item["product"]?["name"]) ?? "item"
-                let qty = str(item["quantity"]) ?? ""
-                let amount = item["amount"].flatMap { if case .int(let v) = $0 { return Money.format(v) } else { return nil } }
-                    ?? item["line_total"].flatMap { if case .int(let v) = $0 { return Money.format(v) } else { return nil } }
-                lines.append("• \(qty) \(name)\(amount.map { " = \($0)" } ?? "")")
+                // Preview lines name the product as a string; issued ones as {id, name}.
+                let name = str(item["name"]) ?? str(item["product"]) ?? str(item["product"]?["name"]) ?? str(item["description"]) ?? "item"
+                let qty = [str(item["quantity"]), str(item["unit"])].compactMap { $0 }.joined(separator: " ")
+                let amount = ["amount", "line_total", "total"].lazy.compactMap { key -> String? in
+                    if case .int(let v)? = item[key] { return Money.format(v) } else { return nil }
+                }.first
+                lines.append("• \(qty.isEmpty ? "" : qty + " ")\(name)\(amount.map { " = \($0)" } ?? "")")
             }
         }
         let labelled: [(String, String)] = [("total", "Total"), ("amount_paid", "Paid"), ("balance_due", "Due"), ("amount", "Amount"),

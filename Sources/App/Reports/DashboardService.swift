@@ -159,7 +159,7 @@ struct DashboardService {
     static func debtors(_ customers: some Sequence<Customer>, db: any Database, today: String) async throws -> [Debtor] {
         var out: [Debtor] = []
         for c in customers {
-            let oldest = try await Invoice.query(on: db).filter(\.$customerID == c.id!).filter(\.$status ~~ InvoiceStatus.open).sort(\.$number).first()
+            let oldest = try await Invoice.query(on: db).filter(\.$businessID == c.businessID).filter(\.$customerID == c.id!).filter(\.$status ~~ InvoiceStatus.open).sort(\.$number).first()
             let since = oldest.map { $0.dueDate ?? $0.issueDate } ?? today
             out.append(Debtor(customer: PaymentCustomerRef(id: c.id!, name: c.name), due: c.balance,
                               daysOverdue: max(0, Periods.daysBetween(since, today))))
@@ -174,7 +174,7 @@ struct DashboardService {
         let payments = try await Payment.query(on: db).filter(\.$businessID == businessID)
             .sort(\.$createdAt, .descending).limit(limit).all()
         let ids = Set(invoices.map(\.customerID) + payments.map(\.customerID))
-        let names = Dictionary(uniqueKeysWithValues: try await Customer.query(on: db).filter(\.$id ~~ Array(ids)).all().map { ($0.id!, $0.name) })
+        let names = Dictionary(uniqueKeysWithValues: try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$id ~~ Array(ids)).all().map { ($0.id!, $0.name) })
         var items: [Activity] = []
         for inv in invoices {
             let who = PaymentCustomerRef(id: inv.customerID, name: names[inv.customerID] ?? "")

@@ -83,10 +83,12 @@ struct ReportData: Sendable {
     /// Customer names, loaded once per customer.
     final class Names: @unchecked Sendable {
         var byID: [UUID: (String, String?)] = [:]
+        let businessID: UUID
+        init(businessID: UUID) { self.businessID = businessID }
         func load(_ ids: some Sequence<UUID>, db: any Database) async throws {
             let missing = Array(Set(ids).filter { byID[$0] == nil })
             guard !missing.isEmpty else { return }
-            for c in try await Customer.query(on: db).filter(\.$id ~~ missing).all() { byID[c.id!] = (c.name, c.phone) }
+            for c in try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$id ~~ missing).all() { byID[c.id!] = (c.name, c.phone) }
         }
         func name(_ id: UUID) -> String { byID[id]?.0 ?? "" }
         func phone(_ id: UUID) -> String { byID[id]?.1 ?? "" }
@@ -129,7 +131,7 @@ struct ReportData: Sendable {
             }
         }
         guard !agg.isEmpty else { return }
-        let names = Names()
+        let names = Names(businessID: businessID)
         try await names.load(agg.keys, db: db)
         try await emit(agg.sorted { $0.value.total.value > $1.value.total.value }.map { cid, a in
             [.text(names.name(cid)), .text(names.phone(cid)), .int(a.count), .money(a.total), .money(a.paid), .money(a.total.minus(a.paid))]
@@ -250,7 +252,7 @@ struct ReportData: Sendable {
     func ledger(_ emit: Emit) async throws {
         try await emit(Self.header(["Date", "Customer", "Type", "Reference", "Description", "Debit (INR)", "Credit (INR)", "Balance (INR)"]))
         let opening = try await ledgerOpening()
-        let names = Names()
+        let names = Names(businessID: businessID)
         var closing = opening
         var rows: [[Cell]] = [[.date(from), .empty, .text("opening"), .empty, .text("Opening balance"), .empty, .empty, .money(opening)]]
         try await forEachLedgerEntry(opening: opening) { e, balance in
@@ -300,7 +302,7 @@ struct ReportData: Sendable {
             last = open.last?.id
         }
         guard !buckets.isEmpty else { return }
-        let names = Names()
+        let names = Names(businessID: businessID)
         try await names.load(buckets.keys, db: db)
         func total(_ b: [Tally]) -> Tally { b.reduce(into: Tally()) { $0.add($1) } }
         try await emit(buckets.sorted { total($0.value).value > total($1.value).value }.map { cid, b in
