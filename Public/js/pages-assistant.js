@@ -503,7 +503,7 @@ export function assistantPage(ctx) {
 
   add(ctx.root,
     pageHeader('Assistant', newChat),
-    h('p', { class: 'muted lead' }, 'Type or speak in English or Hinglish. Sales, payments, stock and questions about your books.'),
+    h('p', { class: 'muted lead' }, 'Type or speak in English, Hinglish or हिंदी. Sales, payments, stock and questions about your books.'),
     h('section', { class: 'card chat', testid: 'assistant' }, body, composer));
 
   /* ----- turns ----- */

@@ -22,7 +22,8 @@ public struct OfflineParser: Sendable {
 
     /// Parses one sentence. Deterministic; p99 well under 1 ms.
     public func parse(_ text: String) -> ParsedIntent {
-        var s = Sentence(text, parser: self)
+        // Devanagari is read as the Roman Hinglish it would be typed as (Devanagari.swift).
+        var s = Sentence(Devanagari.romanize(text), parser: self)
         return s.run()
     }
 

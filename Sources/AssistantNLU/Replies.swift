@@ -4,7 +4,7 @@ import Foundation
 public enum Replies {
     /// "5", "paanch", "2.5", "twenty five", "१०", "5 bags", "do"
     public static func number(_ text: String) -> Double? {
-        let t = Lexer.tokenize(text).filter { !$0.isBoundary }
+        let t = Lexer.tokenize(Devanagari.romanize(text)).filter { !$0.isBoundary }
         guard !t.isEmpty else { return nil }
         var i = 0
         while i < t.count, ["only", "sirf", "bas", "just", "about", "around", "lagbhag", "qty", "quantity"].contains(t[i].low) { i += 1 }
@@ -21,7 +21,7 @@ public enum Replies {
 
     /// Paise: "350", "₹350", "Rs 1.5 lakh", "2k", "350/-"
     public static func money(_ text: String) -> Int64? {
-        let t = Lexer.tokenize(text).filter { !$0.isBoundary }
+        let t = Lexer.tokenize(Devanagari.romanize(text)).filter { !$0.isBoundary }
         guard !t.isEmpty else { return nil }
         var i = 0
         while i < t.count, ["only", "sirf", "bas", "just", "amount", "total", "price", "rate", "at", "@"].contains(t[i].low) { i += 1 }
@@ -45,7 +45,7 @@ public enum Replies {
 
     /// yes, haan, ha, han, ok, okay, theek hai, confirm, 1 (as in "Reply 1 to confirm")
     public static func isYes(_ text: String) -> Bool {
-        let w = words(text)
+        let w = words(Devanagari.romanize(text))
         guard !w.isEmpty, w.count <= 5 else { return false }
         if isNo(text) { return false }
         return w.contains(where: yesCore.contains) && w.allSatisfy(yesWords.contains)
@@ -56,14 +56,14 @@ public enum Replies {
 
     /// no, nahi, nahin, cancel, rehne do, chhodo, 2
     public static func isNo(_ text: String) -> Bool {
-        let w = words(text)
+        let w = words(Devanagari.romanize(text))
         guard !w.isEmpty, w.count <= 5 else { return false }
         return w.contains(where: noCore.contains) && w.allSatisfy(noWords.contains)
     }
 
     /// cancel, rehne do, chhodo, stop, forget it, band karo
     public static func isCancel(_ text: String) -> Bool {
-        let w = words(text)
+        let w = words(Devanagari.romanize(text))
         guard !w.isEmpty, w.count <= 6 else { return false }
         let j = " " + w.joined(separator: " ") + " "
         let phrases = [" cancel ", " rehne do ", " rahne do ", " rehne dijiye ", " rehne de ", " chhodo ", " chodo ", " chhod do ", " chod do ", " stop ", " forget it ", " forget about it ", " band karo ", " band kar do ", " never mind ", " nevermind ", " abort ", " mat karo ", " quit ", " exit ", " nahi chahiye ", " scrap ", " discard "]

@@ -2,7 +2,8 @@ import AssistantNLU
 import Foundation
 
 // Usage:
-//   ParserBench                 run every test sentence (from Tests/AssistantNLUTests/ParserCases.swift) 200 rounds
+//   ParserBench                 run every test sentence (from Tests/AssistantNLUTests/ParserCases.swift) 200 rounds,
+//                               then the Devanagari ones (DevanagariTests.swift)
 //   ParserBench --rounds N
 //   ParserBench "sentence" ...  print the parse of each sentence as JSON
 
@@ -38,6 +39,20 @@ func loadSentences() -> [String] {
     return out
 }
 
+/// The Devanagari sentences of `DevanagariTests.swift` (the first string of each `("…", "…")` pair).
+func loadDevanagari() -> [String] {
+    let here = URL(fileURLWithPath: #filePath)
+    let root = here.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let file = root.appendingPathComponent("Tests/AssistantNLUTests/DevanagariTests.swift")
+    guard let src = try? String(contentsOf: file, encoding: .utf8) else { return ["रमेश को 5 बोरी सीमेंट 350 में बेचा", "सुरेश ने 2000 रुपये दिए"] }
+    return src.split(separator: "\n").compactMap { line -> String? in
+        let t = line.trimmingCharacters(in: .whitespaces)
+        guard t.hasPrefix("(\""), let end = t.dropFirst(2).firstIndex(of: "\"") else { return nil }
+        let s = String(t[t.index(t.startIndex, offsetBy: 2)..<end])
+        return Devanagari.contains(s) ? s : nil
+    }
+}
+
 let demoCatalog = Catalog(
     products: [CatalogEntry(id: "p1", name: "Cement bag (50 kg)", unit: "bag", price: 35000),
                CatalogEntry(id: "p2", name: "Sand", unit: "kg", price: 4000),
@@ -64,8 +79,7 @@ if !args.isEmpty {
     exit(0)
 }
 
-func run(_ label: String, _ parser: OfflineParser, rounds: Int) {
-    let sentences = loadSentences()
+func run(_ label: String, _ parser: OfflineParser, rounds: Int, sentences: [String] = loadSentences()) {
     // warm up
     for s in sentences { _ = parser.parse(s) }
     var lat: [Double] = []
@@ -92,3 +106,4 @@ func run(_ label: String, _ parser: OfflineParser, rounds: Int) {
 }
 run("no catalog", OfflineParser(), rounds: rounds)
 run("with catalog", OfflineParser(catalog: demoCatalog), rounds: rounds)
+run("Devanagari, with catalog", OfflineParser(catalog: demoCatalog), rounds: rounds, sentences: loadDevanagari())

@@ -27,10 +27,14 @@ enum CustomerBot {
         let handoff: Bool
     }
 
-    static func answer(_ raw: String, context c: Context) -> Answer {
+    static func answer(_ said: String, context c: Context) -> Answer {
+        // Devanagari is read as Roman Hinglish, and answered in Hinglish rather than English.
+        // (Answering in Devanagari itself is not done yet: see the issue 18 note.)
+        let raw = Devanagari.romanize(said)
+        let hinglish = c.hinglish || Devanagari.contains(said)
         let text = " " + raw.lowercased().replacingOccurrences(of: "?", with: " ").replacingOccurrences(of: ",", with: " ") + " "
         func has(_ words: [String]) -> Bool { words.contains { text.contains(" \($0) ") || ($0.contains(" ") && text.contains($0)) } }
-        func say(_ en: String, _ hi: String) -> String { c.hinglish ? hi : en }
+        func say(_ en: String, _ hi: String) -> String { hinglish ? hi : en }
 
         if has(["talk to a person", "talk to person", "talk to someone", "human", "agent", "real person", "call me", "insaan", "baat karni", "baat karna", "staff"]) {
             return Answer(text: say("Okay, a person from \(c.businessName) will reply here soon.",
