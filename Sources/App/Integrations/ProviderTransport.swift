@@ -83,6 +83,9 @@ struct ProviderError: Error, CustomStringConvertible, Sendable {
         self.traceID = traceID
     }
 
+    /// The code of a reply (or a download) larger than the cap the caller set.
+    static let tooLargeCode = "TooLarge"
+
     /// 429, 5xx and no answer are worth retrying; other statuses are not, nor a request refused
     /// before sending (no status, but a code saying why: a post too long, a foreign media URL).
     var retryable: Bool { status.map { $0 == 429 || $0 >= 500 } ?? (code == nil) }
@@ -204,7 +207,7 @@ struct ProviderTransport: Sendable {
         do {
             buffer = try await response.body.collect(upTo: cap)
         } catch is NIOTooManyBytesError {
-            throw ProviderError(provider, status: Int(response.status.code),
+            throw ProviderError(provider, status: Int(response.status.code), code: ProviderCode.ofText(ProviderError.tooLargeCode),
                                 message: "the reply is larger than \(cap / 1024) KB, the most Munim reads", operation: request.operation)
         }
         return Reply(status: Int(response.status.code), body: Data(buffer: buffer), contentType: response.headers.first(name: "Content-Type"))

@@ -63,7 +63,7 @@ enum VoiceNotes {
             media = try await ChannelAdapters.fetchMedia(ctx.app, channel: channel, url: voice.url)
         } catch let e as ChannelFailure {
             if e.retryable && !ctx.job.isLastAttempt { throw JobFailure.retry(e.message) }
-            let what = e.code == "MediaTooLarge" || e.message.contains("larger than") ? "It is too large (at most \(ChannelAdapters.maxMediaBytes >> 20) MB)."
+            let what = e.code == ProviderError.tooLargeCode ? "It is too large (at most \(ChannelAdapters.maxMediaBytes >> 20) MB)."
                 : e.authFailed ? "\(channel.kind == .twilioWhatsapp ? "Twilio" : "The provider") refused the download: check the channel's credentials on Integrations."
                 : "The download failed: \(e.message)"
             return try await finish(ctx, message, transcript: nil, failure: "The voice note could not be downloaded. \(what)")

@@ -152,9 +152,16 @@ enum ChannelAdapters {
 
     /// Sends one outbox item on its channel; every error arrives as a `ChannelFailure`.
     static func send(_ app: Application, channel: Channel, item: OutboxItem) async throws -> ChannelSendResult {
+        try await call(app, channel) { try await $0.send(item) }
+    }
+
+    /// One adapter call through the channel's provider guard; every error arrives as a
+    /// `ChannelFailure` in the adapter's reading (an open breaker is a retryable one).
+    private static func call<T: Sendable>(_ app: Application, _ channel: Channel,
+                                          _ body: (any ChannelAdapter) async throws -> T) async throws -> T {
         let adapter = try adapter(app, channel)
         do {
-            return try await guarded(app, adapter.guardKey) { try await adapter.send(item) }
+            return try await guarded(app, adapter.guardKey) { try await body(adapter) }
         } catch let e as ProviderGuard.Open {
             throw ChannelFailure(retryable: true, code: nil, message: e.description)
         } catch {
@@ -164,29 +171,13 @@ enum ChannelAdapters {
 
     /// Publishes a post (the assistant's social_post_preview card, the Instagram publish node).
     static func publish(_ app: Application, channel: Channel, text: String, imageURL: String?, idempotencyKey: String) async throws -> String {
-        let adapter = try adapter(app, channel)
-        do {
-            return try await guarded(app, adapter.guardKey) {
-                try await adapter.publish(text: text, imageURL: imageURL, idempotencyKey: idempotencyKey)
-            }
-        } catch let e as ProviderGuard.Open {
-            throw ChannelFailure(retryable: true, code: nil, message: e.description)
-        } catch {
-            throw adapter.failure(error)
-        }
+        try await call(app, channel) { try await $0.publish(text: text, imageURL: imageURL, idempotencyKey: idempotencyKey) }
     }
 
     /// Fetches an inbound message's media through its channel (Twilio needs the account's
     /// credentials); at most `maxBytes`.
     static func fetchMedia(_ app: Application, channel: Channel, url: String, maxBytes: Int = maxMediaBytes) async throws -> ChannelMedia {
-        let adapter = try adapter(app, channel)
-        do {
-            return try await guarded(app, adapter.guardKey) { try await adapter.fetchMedia(url: url, maxBytes: maxBytes) }
-        } catch let e as ProviderGuard.Open {
-            throw ChannelFailure(retryable: true, code: nil, message: e.description)
-        } catch {
-            throw adapter.failure(error)
-        }
+        try await call(app, channel) { try await $0.fetchMedia(url: url, maxBytes: maxBytes) }
     }
 
     /// `channel.verify` job: checks credentials with the provider and records the status.
@@ -305,7 +296,7 @@ enum ChannelAdapters {
         }
         let body: ByteBuffer
         do { body = try await response.body.collect(upTo: maxBytes) } catch is NIOTooManyBytesError {
-            throw ChannelFailure(retryable: false, code: "MediaTooLarge", message: "the media is larger than \(maxBytes >> 20) MB")
+            throw ChannelFailure(retryable: false, code: ProviderError.tooLargeCode, message: "the media is larger than \(maxBytes >> 20) MB")
         }
         return ChannelMedia(data: Data(buffer: body), contentType: response.headers.first(name: "Content-Type") ?? "application/octet-stream")
     }
