@@ -68,7 +68,7 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
         try await JobQueue.insertMany(jobs, on: tx)
         return jobs.map { _ in () }
     }
-    app.inlineRuns = GroupCommit(store: app.store, db: app.db, maxBatch: 128) { runs, tx in try await InlineRuns.write(runs, on: tx) }
+    app.inlineRuns = GroupCommit(store: app.store, db: app.db, maxBatch: 128) { runs, tx in try await RunTransitions.insertDecided(runs, on: tx) }
     app.vault = try Vault.load(config: config)
     app.store.onJobsCommitted { [weak app] in app?.jobs.wakeup.notify() }
     JobKinds.register(app)

@@ -37,16 +37,8 @@ enum DeadJobs {
     /// A workflow run whose step (or start) kept stopping the worker: the step and the run fail
     /// with the reason, shown on the run page.
     static func runDied(runID: UUID, nodeID: String?, _ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> AfterCommit? {
-        guard let run = try await WorkflowEngine.lockRun(runID, on: tx), !run.status.isFinished else { return nil }
-        let now = app.clock.now()
-        var where_ = "run"
-        if let node = nodeID {
-            where_ = node
-            try await RunStep.query(on: tx).filter(\.$runID == runID).filter(\.$nodeID == node)
-                .set(\.$status, to: .failed).set(\.$error, to: "The worker stopped while running this step \(job.attempts) times.")
-                .set(\.$finishedAt, to: now).set(\.$updatedAt, to: now).update()
-        }
-        let adv = try await WorkflowEngine.finishRun(run, status: .failed, error: "\(where_): \(job.reason)", app: app, now: now, on: tx)
+        guard let adv = try await RunTransitions.died(runID: runID, nodeID: nodeID, reason: job.reason, attempts: job.attempts,
+                                                      now: app.clock.now(), on: tx) else { return nil }
         return { adv.publish(app) }
     }
 

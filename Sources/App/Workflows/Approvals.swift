@@ -16,17 +16,17 @@ enum Approvals {
             guard isWake, let wake = step.wakeAt else { return }
             if ctx.now < wake { throw JobPostpone(after: wake.timeIntervalSince(ctx.now)) }
             let output: WValue = ["decision": "timeout", "decided_by": .null, "decided_at": .string(ISODate.string(ctx.now)), "note": .null]
-            try await WorkflowEngine.succeed(run, step, entry: entry, port: "timeout", output: output, input: nil, ctx: ctx)
+            try await RunTransitions.succeed(run, step, entry: entry, port: "timeout", output: output, input: nil, ctx: ctx)
             return
         }
         let params: WValue
         do { params = try Template.resolve(node.params, context: variables) } catch {
-            try await WorkflowEngine.fail(run, step, entry: entry, message: String(describing: error), input: nil, ctx: ctx)
+            try await RunTransitions.fail(run, step, entry: entry, message: String(describing: error), input: nil, ctx: ctx)
             return
         }
         let timeoutText = params["timeout"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? "24h"
         guard let seconds = WDuration.seconds(timeoutText) else {
-            try await WorkflowEngine.fail(run, step, entry: entry, message: "timeout \(timeoutText) is not a duration", input: params, ctx: ctx)
+            try await RunTransitions.fail(run, step, entry: entry, message: "timeout \(timeoutText) is not a duration", input: params, ctx: ctx)
             return
         }
         try await park(run, step, message: params["message"]?.text ?? "", channel: params["channel"]?.stringValue ?? "inbox",
@@ -40,30 +40,8 @@ enum Approvals {
         let wake = ctx.now.addingTimeInterval(timeout)
         var stored = input
         if case .object(var o) = stored { o["approval_message"] = .string(message); stored = .object(o) }
-        let storedInput = stored
-        let adv: Advance? = try await ctx.store.write(ctx.db) { tx in
-            guard let locked = try await WorkflowEngine.lockRun(run.id!, on: tx), !locked.status.isFinished else {
-                try await ctx.finish(on: tx)
-                return nil
-            }
-            step.status = .waiting
-            step.wakeAt = wake
-            step.input = WorkflowJSON.text(storedInput)
-            step.output = pending.map(WorkflowJSON.text)
-            step.startedAt = step.startedAt ?? ctx.now
-            step.attempts = ctx.job.attempts
-            step.updatedAt = ctx.now
-            try await step.update(on: tx)
-            try await JobQueue.enqueue(RunStepJob.self, StepPayload(runID: run.id!, nodeID: step.nodeID, wake: true), businessID: run.businessID,
-                                       runAt: wake, maxAttempts: WorkflowEngine.infraAttempts + 1,
-                                       dedupeKey: timeoutKey(run.id!, step.nodeID), on: tx)
-            let adv = try await WorkflowEngine.refreshRunStatus(locked, app: app, now: ctx.now, on: tx)
-            try await ctx.finish(on: tx)
-            return adv
-        }
-        guard let adv else { return }
-        WorkflowEngine.publishStep(app, run, nodeID: step.nodeID, status: .waiting, port: nil, error: nil)
-        adv.publish(app)
+        guard try await RunTransitions.park(run, step, until: wake, input: stored, pending: pending,
+                                            dedupeKey: timeoutKey(run.id!, step.nodeID), ctx: ctx) else { return }
         app.events.publish(run.businessID, BusinessEvent(type: "approval.requested", id: run.id!, at: ctx.now, data: [
             "run_id": .string(run.id!.uuidString), "workflow_id": .string(run.workflowID.uuidString),
             "node_id": .string(step.nodeID), "message": .string(message),
@@ -162,48 +140,17 @@ enum Approvals {
 
     /// Decides the run's waiting approval (the given node, or the only one waiting).
     static func decide(_ app: Application, businessID: UUID, runID: UUID, decision: Decision, now: Date) async throws {
-        let adv: Advance = try await app.store.write(app.db) { tx in
-            guard let run = try await WorkflowEngine.lockRun(runID, on: tx), run.businessID == businessID else {
-                throw APIError.notFound("Run")
-            }
-            let version = try await WorkflowEngine.versionRow(run.versionID, on: tx)
-            let entry = try app.blueprints.entry(version, app: app)
-            var waiting = try await RunStep.query(on: tx).filter(\.$runID == runID).filter(\.$status == .waiting).all()
-                .filter { s in
-                    guard let n = entry.blueprint.node(s.nodeID) else { return false }
-                    return n.nodeKind == .approval || (n.service == "social" && n.task == "draft_reply")
-                }
-            if let id = decision.nodeID { waiting = waiting.filter { $0.nodeID == id } }
-            guard !run.status.isFinished, let step = waiting.first else {
-                throw APIError.conflict("no_pending_approval", "This run has no approval waiting for a decision.")
-            }
-            guard waiting.count == 1 else {
-                throw APIError.validation("node_id", "several approvals are waiting; say which node (\(waiting.map(\.nodeID).joined(separator: ", ")))")
-            }
-            let node = entry.blueprint.node(step.nodeID)!
+        try await RunTransitions.decide(runID, businessID: businessID, nodeID: decision.nodeID, timeoutKey: { timeoutKey(runID, $0) },
+                                        app: app, now: now) { node, held in
             let decided: WValue = ["decision": .string(decision.approve ? "approved" : "rejected"), "decided_by": .string(decision.decidedBy),
                                    "decided_at": .string(ISODate.string(now)), "note": decision.note.map(WValue.string) ?? .null]
-            var output = decided
-            var port = decision.approve ? "approved" : "rejected"
-            if node.nodeKind != .approval {
-                // A drafted reply: approved → it continues on "out" with the (possibly edited) draft;
-                // rejected → "rejected", a port with no connections, so that path ends here.
-                var o = WorkflowJSON.value(step.output).objectValue ?? [:]
-                if let t = decision.text?.trimmingCharacters(in: .whitespacesAndNewlines), !t.isEmpty { o["draft"] = .string(t) }
-                for (k, v) in decided.objectValue ?? [:] { o[k] = v }
-                output = .object(o)
-                port = decision.approve ? "out" : "rejected"
-            }
-            step.status = .succeeded
-            step.port = port
-            step.output = WorkflowJSON.text(output)
-            step.finishedAt = now
-            step.updatedAt = now
-            try await step.update(on: tx)
-            try await tx.sql.delete(from: "jobs").where("dedupe_key", .equal, timeoutKey(runID, step.nodeID))
-                .where("status", .equal, "queued").run()
-            return try await WorkflowEngine.advance(run, finished: step, entry: entry, app: app, now: now, on: tx)
+            guard node.nodeKind != .approval else { return (decision.approve ? "approved" : "rejected", decided) }
+            // A drafted reply: approved → it continues on "out" with the (possibly edited) draft;
+            // rejected → "rejected", a port with no connections, so that path ends here.
+            var o = held.objectValue ?? [:]
+            if let t = decision.text?.trimmingCharacters(in: .whitespacesAndNewlines), !t.isEmpty { o["draft"] = .string(t) }
+            for (k, v) in decided.objectValue ?? [:] { o[k] = v }
+            return (decision.approve ? "out" : "rejected", .object(o))
         }
-        adv.publish(app)
     }
 }

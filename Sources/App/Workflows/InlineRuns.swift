@@ -61,47 +61,6 @@ enum InlineRuns {
                        now: now)
     }
 
-    /// Writes a batch of decided runs: one statement for the runs, then the steps of those that were
-    /// created. A run whose Idempotency-Key another run of its workflow already holds is not
-    /// written (false in the result).
-    static func write(_ runs: [Decided], on db: any Database) async throws -> [Bool] {
-        guard !runs.isEmpty else { return [] }
-        let sql = try db.sql
-        var q = SQLQueryString("""
-            INSERT INTO runs (id, business_id, workflow_id, version_id, version, status, trigger_service, trigger_payload, dedupe_key,
-              error, response, created_at, started_at, finished_at, updated_at) VALUES
-            """)
-        for (i, r) in runs.enumerated() {
-            q.appendInterpolation(unsafeRaw: i == 0 ? " (" : ", (")
-            q.appendInterpolation(binds: [r.runID, r.businessID, r.workflowID, r.versionID, r.version, r.status.rawValue, "webhook", r.payload,
-                                          r.dedupeKey, r.error, r.response.map(WorkflowJSON.text), r.now, r.now, r.now, r.now])
-            q.appendInterpolation(unsafeRaw: ")")
-        }
-        q.appendInterpolation(unsafeRaw: " ON CONFLICT (workflow_id, dedupe_key) DO NOTHING RETURNING id")
-        let created = Set(try await sql.raw(q).all().map { try $0.decode(column: "id", as: UUID.self) })
-        let rows = runs.filter { created.contains($0.runID) }.flatMap { r in r.steps.map { (r, $0) } }
-        // Bounded statements: SQLite allows 32,766 bound values in one, PostgreSQL 65,535.
-        var start = 0
-        while start < rows.count {
-            let chunk = rows[start..<min(rows.count, start + 500)]
-            start += chunk.count
-            var s = SQLQueryString("""
-                INSERT INTO run_steps (id, run_id, business_id, node_id, status, port, input, output, error, attempts, created_at,
-                  started_at, finished_at, updated_at) VALUES
-                """)
-            for (i, (r, step)) in chunk.enumerated() {
-                let ran = step.status != .skipped
-                s.appendInterpolation(unsafeRaw: i == 0 ? " (" : ", (")
-                s.appendInterpolation(binds: [UUID.timeOrdered(), r.runID, r.businessID, step.nodeID, step.status.rawValue, step.port,
-                                              step.input.map(WorkflowJSON.text), step.output.map(WorkflowJSON.text), step.error, ran ? 1 : 0,
-                                              r.now, ran ? r.now : nil, r.now, r.now])
-                s.appendInterpolation(unsafeRaw: ")")
-            }
-            try await sql.raw(s).run()
-        }
-        return runs.map { created.contains($0.runID) }
-    }
-
     /// The SSE events of a run decided here, as the engine publishes them step by step.
     static func publish(_ r: Decided, app: Application) {
         guard app.events.hasSubscribers(r.businessID) else { return }

@@ -10,7 +10,7 @@ import WorkflowCore
 /// commit transaction) made them cost as much as a provider call. Instead they run where the step
 /// before them commits, and their step rows are written in that same transaction:
 ///
-/// - in `WorkflowEngine.advance`, inside the transaction that commits the previous step (only
+/// - in `RunTransitions.advance`, inside the transaction that commits the previous step (only
 ///   pure nodes there: a database read would hold SQLite's one write lock);
 /// - in the webhook trigger (`InlineRuns`), before anything is written, where nodes that only read
 ///   this database (the ledger look-ups) may run too. When every node of the run is of these kinds
@@ -23,15 +23,7 @@ enum LocalSteps {
     /// Where a node may run without a job: `pure` anywhere, `reads` only outside a transaction.
     enum Reach: Comparable { case pure, reads }
 
-    static func reach(_ node: Node) -> Reach? {
-        if node.nodeKind == .router { return .pure }
-        guard node.nodeKind == .action else { return nil }
-        switch WorkflowNodes.executor(service: node.service, task: node.task) {
-        case .pure?: return .pure
-        case .read?: return .reads
-        default: return nil
-        }
-    }
+    static func reach(_ node: Node) -> Reach? { WorkflowNodes.binding(node)?.reach }
 
     /// What a local node did. A failure is the node's own (a router condition that cannot be
     /// evaluated, a missing variable, a customer that does not exist): retrying would not help.
@@ -63,7 +55,7 @@ enum LocalSteps {
         }
         let input = WorkflowEngine.redact(params, spec: spec)
         let body: NodeRun
-        switch WorkflowNodes.executor(service: node.service, task: node.task) {
+        switch WorkflowNodes.binding(node)?.executor {
         case .pure(let b)?: body = b
         case .read(let b)?: body = b
         default: return .failed(message: "\(spec.key) cannot run on this server", input: input)
@@ -150,7 +142,7 @@ enum LocalSteps {
                                                                 attempt: 1, logger: logger, now: now)
                     switch outcome {
                     case .succeeded(let port, let output, let input):
-                        succeed(id, port: port, output: output, input: input, isRespond: node.service == "respond")
+                        succeed(id, port: port, output: output, input: input, isRespond: WorkflowNodes.capabilities(node).contains(.responds))
                         pending.append(id)
                     case .failed(let message, let input):
                         if entry.planner.hasConnection(from: id, port: "error") {

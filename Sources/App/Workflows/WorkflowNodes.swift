@@ -6,36 +6,92 @@ import NIOHTTP1
 import Vapor
 import WorkflowCore
 
-/// The code behind each catalog node (DESIGN §7). Nodes that only touch this database run inside
-/// the step's commit transaction; the rest call providers with the step's idempotency key.
-enum WorkflowNodes {
-    static func executor(service: String, task: String) -> NodeExecutor? {
-        switch "\(service)/\(task)" {
-        case "data/set": return .pure { ctx in NodeResult(output: ctx.params["values"] ?? [:]) }
-        case "respond/respond": return .pure(respond)
-        case "whatsapp/send_message", "whatsapp/send_media": return .transactional(whatsapp)
-        case "ledger/create_invoice": return .transactional(LedgerNodes.createInvoice)
-        case "ledger/record_payment": return .transactional(LedgerNodes.recordPayment)
-        case "ledger/adjust_stock": return .transactional(LedgerNodes.adjustStock)
-        case "ledger/get_customer_balance": return .read(LedgerNodes.customerBalance)
-        case "ledger/list_debtors": return .read(LedgerNodes.listDebtors)
-        case "ledger/find_product": return .read(LedgerNodes.findProduct)
-        case "ledger/sales_summary": return .read(LedgerNodes.salesSummary)
-        case "razorpay/create_payment_link": return .external(ProviderNodes.createPaymentLink)
-        case "razorpay/get_payment_link": return .external(ProviderNodes.getPaymentLink)
-        case "google_sheets/append_row": return .external(ProviderNodes.sheetsAppend)
-        case "google_sheets/read_range": return .external(ProviderNodes.sheetsRead)
-        case "shiprocket/create_order": return .external(ProviderNodes.shiprocketCreate)
-        case "shiprocket/track_awb": return .external(ProviderNodes.shiprocketTrack)
-        case "gpt/process_text": return .external(ProviderNodes.gpt)
-        case "social/draft_reply": return .external(ProviderNodes.draftReply)
-        case "http/request": return .external(HTTPNode.run)
-        case "bluesky/post", "bluesky/reply", "bluesky/send_dm", "pixelfed/post", "pixelfed/reply",
-             "instagram/publish", "instagram/send_dm":
-            return .external(SocialNodes.run)
-        default: return nil
+/// What a node may do besides computing its output, declared beside its executor.
+struct NodeCapabilities: OptionSet, Sendable {
+    let rawValue: Int
+    /// Its output is the answer to the webhook call that started the run (`respond`).
+    static let responds = NodeCapabilities(rawValue: 1 << 0)
+    /// Its step may wait for a person's decision (approve or reject) before the run goes on.
+    static let awaitsDecision = NodeCapabilities(rawValue: 1 << 1)
+}
+
+/// What running a node twice would do to the world outside the run.
+enum NodeEffect: Sendable, Equatable {
+    /// Computes or reads only: running it again changes nothing.
+    case none
+    /// Writes this database inside the transaction that commits its step: applied exactly once.
+    case committedWithStep
+    /// Calls a provider with the step's idempotency key (run id + node id), which the provider
+    /// uses to drop a repeat.
+    case keyedByStep
+    /// Calls a provider that takes no idempotency key: a retry after a lost reply may repeat it.
+    case mayRepeatOnRetry
+}
+
+/// One catalog node's code and capabilities: `WorkflowNodes.table` has one per `NodeCatalog` spec.
+struct NodeBinding: Sendable {
+    let executor: NodeExecutor
+    var capabilities: NodeCapabilities = []
+    let effect: NodeEffect
+
+    /// Where the node may run without a job of its own (`LocalSteps`): nil when it needs one.
+    var reach: LocalSteps.Reach? {
+        switch executor {
+        case .pure: return .pure
+        case .read: return .reads
+        case .runtime(let r): return r == .route ? .pure : nil
+        case .external, .transactional: return nil
         }
     }
+}
+
+/// The code behind each catalog node (DESIGN §7), in one table with its capabilities. Nodes that
+/// only touch this database run inside the step's commit transaction; the rest call providers with
+/// the step's idempotency key. `WorkflowNodeTableTests` fails when a catalog node has no entry or
+/// an entry names no catalog node.
+enum WorkflowNodes {
+    static let table: [String: NodeBinding] = [
+        "manual/start": NodeBinding(executor: .runtime(.trigger), effect: .none),
+        "webhook/receive": NodeBinding(executor: .runtime(.trigger), effect: .none),
+        "schedule/cron": NodeBinding(executor: .runtime(.trigger), effect: .none),
+        "message/received": NodeBinding(executor: .runtime(.trigger), effect: .none),
+        "ledger/event": NodeBinding(executor: .runtime(.trigger), effect: .none),
+        "router/route": NodeBinding(executor: .runtime(.route), effect: .none),
+        "delay/wait": NodeBinding(executor: .runtime(.wait), effect: .none),
+        "approval/request": NodeBinding(executor: .runtime(.decision), capabilities: .awaitsDecision, effect: .none),
+        "data/set": NodeBinding(executor: .pure { ctx in NodeResult(output: ctx.params["values"] ?? [:]) }, effect: .none),
+        "respond/respond": NodeBinding(executor: .pure(respond), capabilities: .responds, effect: .none),
+        "whatsapp/send_message": NodeBinding(executor: .transactional(whatsapp), effect: .committedWithStep),
+        "whatsapp/send_media": NodeBinding(executor: .transactional(whatsapp), effect: .committedWithStep),
+        "ledger/create_invoice": NodeBinding(executor: .transactional(LedgerNodes.createInvoice), effect: .committedWithStep),
+        "ledger/record_payment": NodeBinding(executor: .transactional(LedgerNodes.recordPayment), effect: .committedWithStep),
+        "ledger/adjust_stock": NodeBinding(executor: .transactional(LedgerNodes.adjustStock), effect: .committedWithStep),
+        "ledger/get_customer_balance": NodeBinding(executor: .read(LedgerNodes.customerBalance), effect: .none),
+        "ledger/list_debtors": NodeBinding(executor: .read(LedgerNodes.listDebtors), effect: .none),
+        "ledger/find_product": NodeBinding(executor: .read(LedgerNodes.findProduct), effect: .none),
+        "ledger/sales_summary": NodeBinding(executor: .read(LedgerNodes.salesSummary), effect: .none),
+        "razorpay/create_payment_link": NodeBinding(executor: .external(ProviderNodes.createPaymentLink), effect: .keyedByStep),
+        "razorpay/get_payment_link": NodeBinding(executor: .external(ProviderNodes.getPaymentLink), effect: .none),
+        "google_sheets/append_row": NodeBinding(executor: .external(ProviderNodes.sheetsAppend), effect: .mayRepeatOnRetry),
+        "google_sheets/read_range": NodeBinding(executor: .external(ProviderNodes.sheetsRead), effect: .none),
+        "shiprocket/create_order": NodeBinding(executor: .external(ProviderNodes.shiprocketCreate), effect: .mayRepeatOnRetry),
+        "shiprocket/track_awb": NodeBinding(executor: .external(ProviderNodes.shiprocketTrack), effect: .none),
+        "gpt/process_text": NodeBinding(executor: .external(ProviderNodes.gpt), effect: .none),
+        // Held for the owner when its `require_approval` param is on (the default).
+        "social/draft_reply": NodeBinding(executor: .external(ProviderNodes.draftReply), capabilities: .awaitsDecision, effect: .none),
+        "http/request": NodeBinding(executor: .external(HTTPNode.run), effect: .keyedByStep),
+        "bluesky/post": NodeBinding(executor: .external(SocialNodes.run), effect: .mayRepeatOnRetry),
+        "bluesky/reply": NodeBinding(executor: .external(SocialNodes.run), effect: .mayRepeatOnRetry),
+        "bluesky/send_dm": NodeBinding(executor: .external(SocialNodes.run), effect: .mayRepeatOnRetry),
+        "pixelfed/post": NodeBinding(executor: .external(SocialNodes.run), effect: .keyedByStep),
+        "pixelfed/reply": NodeBinding(executor: .external(SocialNodes.run), effect: .keyedByStep),
+        "instagram/publish": NodeBinding(executor: .external(SocialNodes.run), effect: .mayRepeatOnRetry),
+        "instagram/send_dm": NodeBinding(executor: .external(SocialNodes.run), effect: .mayRepeatOnRetry),
+    ]
+
+    static func binding(_ node: Node) -> NodeBinding? { table["\(node.service)/\(node.task)"] }
+
+    static func capabilities(_ node: Node?) -> NodeCapabilities { node.flatMap(binding)?.capabilities ?? [] }
 
     static func respond(_ ctx: StepContext) async throws -> NodeResult {
         let status = try ctx.int("status") ?? 200

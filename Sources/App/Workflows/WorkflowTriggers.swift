@@ -71,7 +71,7 @@ enum WorkflowTriggers {
             var made = false
             if let tick = cron.latest(in: (after: since, upTo: ctx.now), timeZone: tz) {
                 let payload: WValue = ["scheduled_for": .string(ISODate.string(tick)), "fired_at": .string(ISODate.string(ctx.now))]
-                made = try await WorkflowEngine.createRun(w, trigger: "schedule", payload: payload,
+                made = try await RunTransitions.create(w, trigger: "schedule", payload: payload,
                                                           dedupeKey: "tick-\(Int64(tick.timeIntervalSince1970))",
                                                           app: app, now: ctx.now, on: tx).created
                 w.lastTickAt = tick
@@ -121,7 +121,7 @@ enum WorkflowTriggers {
             if case .object(var o) = payload { o["days_overdue"] = .int(Int64(daysOverdue)); payload = .object(o) }
             let p = payload
             _ = try await ctx.store.write(ctx.db) { tx in
-                try await WorkflowEngine.createRun(w, trigger: "ledger", payload: WValue(p), dedupeKey: "overdue-\(invoiceID.uuidString)-\(days)",
+                try await RunTransitions.create(w, trigger: "ledger", payload: WValue(p), dedupeKey: "overdue-\(invoiceID.uuidString)-\(days)",
                                                    app: app, now: ctx.now, on: tx)
             }
         }
@@ -159,7 +159,7 @@ enum WorkflowTriggers {
             }
             guard matches else { continue }
             _ = try await app.store.write(app.db) { tx in
-                try await WorkflowEngine.createRun(w, trigger: "message", payload: runPayload, dedupeKey: key, app: app, now: app.clock.now(), on: tx)
+                try await RunTransitions.create(w, trigger: "message", payload: runPayload, dedupeKey: key, app: app, now: app.clock.now(), on: tx)
             }
         }
     }
@@ -175,7 +175,7 @@ enum WorkflowTriggers {
         }
         try await ctx.store.write(ctx.db) { [matching] tx in
             for w in matching {
-                _ = try await WorkflowEngine.createRun(w, trigger: service, payload: payload, dedupeKey: dedupeKey, app: app, now: ctx.now, on: tx)
+                _ = try await RunTransitions.create(w, trigger: service, payload: payload, dedupeKey: dedupeKey, app: app, now: ctx.now, on: tx)
             }
             try await ctx.finish(on: tx)
         }

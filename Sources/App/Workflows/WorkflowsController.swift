@@ -129,14 +129,7 @@ struct WorkflowsController {
             w.updatedAt = now
             try await w.update(on: tx)
             try await WorkflowTriggers.armSchedule(w, app: app, now: now, on: tx)
-            var ended: [Advance] = []
-            let open = try await WorkflowRun.query(on: tx).filter(\.$workflowID == w.id!)
-                .filter(\.$status ~~ [.queued, .running, .waiting]).all()
-            for r in open {
-                guard let locked = try await WorkflowEngine.lockRun(r.id!, on: tx), !locked.status.isFinished else { continue }
-                ended.append(try await WorkflowEngine.finishRun(locked, status: .cancelled, error: "the workflow was deleted", app: app, now: now, on: tx))
-            }
-            return ended
+            return try await RunTransitions.cancelRuns(ofWorkflow: w.id!, reason: "the workflow was deleted", now: now, on: tx)
         }
         for a in ended { a.publish(app) }
         req.publish("workflow.updated", id: w.id!, data: ["active": false, "deleted": true])
@@ -209,7 +202,7 @@ struct WorkflowsController {
         let key = req.headers.first(name: "Idempotency-Key").map { "manual-\($0.prefix(100))" }
         let now = req.now, app = req.application, payloadValue = payload
         let (id, _) = try await req.store.write(req.db) { tx in
-            try await WorkflowEngine.createRun(w, trigger: "manual", payload: payloadValue, dedupeKey: key, app: app, now: now, on: tx)
+            try await RunTransitions.create(w, trigger: "manual", payload: payloadValue, dedupeKey: key, app: app, now: now, on: tx)
         }
         return try WorkflowJSON.response(try await WorkflowViews.run(id, businessID: w.businessID, app: app, db: req.db), status: .created)
     }
@@ -249,14 +242,7 @@ struct WorkflowsController {
         let p = try req.principal
         let id = try Self.runID(req)
         let now = req.now, app = req.application
-        let adv: Advance = try await req.store.write(req.db) { tx in
-            guard let run = try await WorkflowEngine.lockRun(id, on: tx), run.businessID == p.businessID else { throw APIError.notFound("Run") }
-            guard !run.status.isFinished else {
-                throw APIError.conflict("run_finished", "This run has already \(run.status == .succeeded ? "succeeded" : run.status.rawValue).")
-            }
-            return try await WorkflowEngine.finishRun(run, status: .cancelled, error: "cancelled by a person", app: app, now: now, on: tx)
-        }
-        adv.publish(app)
+        try await RunTransitions.cancel(id, businessID: p.businessID, app: app, now: now)
         return try WorkflowJSON.response(try await WorkflowViews.run(id, businessID: p.businessID, app: app, db: req.db))
     }
 
@@ -266,34 +252,7 @@ struct WorkflowsController {
         let p = try req.principal
         let id = try Self.runID(req)
         let now = req.now, app = req.application
-        try await req.store.write(req.db) { tx in
-            guard let run = try await WorkflowEngine.lockRun(id, on: tx), run.businessID == p.businessID else { throw APIError.notFound("Run") }
-            guard run.status == .failed else {
-                throw APIError.conflict("run_not_failed", "Only a failed run can be retried; this one is \(run.status.rawValue).")
-            }
-            let version = try await WorkflowEngine.versionRow(run.versionID, on: tx)
-            let entry = try app.blueprints.entry(version, app: app)
-            let again = try await RunStep.query(on: tx).filter(\.$runID == id).filter(\.$status ~~ [.failed, .cancelled]).all()
-            for s in again {
-                s.status = .queued
-                s.error = nil
-                s.port = nil
-                s.attempts = 0
-                s.finishedAt = nil
-                s.wakeAt = nil
-                s.updatedAt = now
-                try await s.update(on: tx)
-                let spec = entry.blueprint.node(s.nodeID).flatMap { NodeCatalog.spec(for: $0) }
-                try await JobQueue.enqueue(RunStepJob.self, WorkflowEngine.stepPayload(runID: id, nodeID: s.nodeID, spec: spec),
-                                           businessID: run.businessID, runAt: now, maxAttempts: (spec?.defaultAttempts ?? 1) + WorkflowEngine.infraAttempts, on: tx)
-            }
-            run.status = .running
-            run.error = nil
-            run.finishedAt = nil
-            run.updatedAt = now
-            try await run.update(on: tx)
-        }
-        Advance(run: RunRef(try await WorkflowRun.find(id, on: req.db)!)).publish(app)
+        try await RunTransitions.retry(id, businessID: p.businessID, app: app, now: now)
         return try WorkflowJSON.response(try await WorkflowViews.run(id, businessID: p.businessID, app: app, db: req.db))
     }
 
@@ -376,7 +335,7 @@ struct WorkflowsController {
             }
         }
         let (runID, _) = try await req.store.write(req.db) { tx in
-            try await WorkflowEngine.createRun(w, trigger: "webhook", payload: payloadValue, dedupeKey: key, app: app, now: now, on: tx)
+            try await RunTransitions.create(w, trigger: "webhook", payload: payloadValue, dedupeKey: key, app: app, now: now, on: tx)
         }
         return try await awaitResponse(req, runID: runID)
     }
