@@ -130,7 +130,7 @@ enum ClusterScenarios {
         var runs: [UUID] = [], events: [BusinessEvent] = [], jobs = 0
         for p in payloads {
             #expect(p.utf8.count <= ClusterLink.maxPayload)
-            let m = try ClusterLink.Message.decoder.decode(ClusterLink.Message.self, from: Data(p.utf8))
+            let m = try ClusterLink.Notice.decoder.decode(ClusterLink.Notice.self, from: Data(p.utf8))
             #expect(m.o == "abc")
             if m.j == true { jobs += 1 }
             runs += m.r ?? []

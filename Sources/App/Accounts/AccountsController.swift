@@ -49,24 +49,9 @@ struct AccountsController {
         let now = req.now
         let token = Tokens.random()
         let csrf = Tokens.random()
-        let result: (User, Business)
-        do {
-            result = try await req.store.write(req.db) { tx in
-                if try await User.query(on: tx).filter(\.$email == email).first() != nil {
-                    throw APIError.conflict("email_taken", "An account with this email already exists. Log in instead.")
-                }
-                let user = User(email: email, passwordHash: hash, name: ownerName)
-                try await user.create(on: tx)
-                let business = Business(name: businessName, ownerName: ownerName)
-                try await business.create(on: tx)
-                try await Membership(userID: user.id!, businessID: business.id!, role: .owner).create(on: tx)
-                try await WebSession(tokenHash: Tokens.hash(token), userID: user.id!, businessID: business.id!,
-                                     csrfToken: csrf, expiresAt: now.addingTimeInterval(Double(config.sessionDays) * 86_400)).create(on: tx)
-                return (user, business)
-            }
-        } catch let e as any DatabaseError where e.isConstraintFailure {
-            throw APIError.conflict("email_taken", "An account with this email already exists. Log in instead.")
-        }
+        let result = try await Self.service(req).signUp(email: email, passwordHash: hash, businessName: businessName, ownerName: ownerName,
+                                                        sessionTokenHash: Tokens.hash(token), csrfToken: csrf,
+                                                        expiresAt: now.addingTimeInterval(Double(config.sessionDays) * 86_400))
         let dto = SessionDTO(csrfToken: csrf, user: Self.userDTO(result.0, role: .owner), business: BusinessDTO(result.1))
         let response = try await dto.encodeResponse(status: .created, for: req)
         response.cookies[SessionCookie.name] = SessionCookie.make(token, config: config)
@@ -82,39 +67,32 @@ struct AccountsController {
 
         // Rate limit per email and per IP, counted in the database so it holds across instances.
         let windowStart = now.addingTimeInterval(-60)
+        let accounts = Self.service(req)
         for key in keys {
-            let recent = try await LoginAttempt.query(on: req.db)
-                .filter(\.$key == key).filter(\.$createdAt > windowStart).count()
+            let recent = try await accounts.loginAttempts(key: key, since: windowStart)
             if recent >= config.loginAttemptsPerMinute {
                 var error = APIError(.tooManyRequests, "rate_limited", "Too many login attempts. Wait a minute and try again.")
                 error.headers.replaceOrAdd(name: .retryAfter, value: "60")
                 throw error
             }
         }
-        try await req.store.write(req.db) { tx in
-            try await LoginAttempt.query(on: tx).filter(\.$createdAt < now.addingTimeInterval(-3600)).delete()
-            for key in keys { try await LoginAttempt(key: key, createdAt: now).create(on: tx) }
-        }
+        try await accounts.recordLoginAttempt(keys: keys, now: now)
 
         let invalid = APIError(.unauthorized, "invalid_credentials", "Wrong email or password.")
-        guard let user = try await User.query(on: req.db).filter(\.$email == email).first() else {
+        guard let user = try await accounts.user(email: email) else {
             // Spend the same time as a real check so unknown emails are not revealed by timing.
             _ = try await req.password.async.hash(input.password)
             throw invalid
         }
         guard try await req.password.async.verify(input.password, created: user.passwordHash) else { throw invalid }
-        guard let membership = try await Membership.query(on: req.db).filter(\.$userID == user.id!).first(),
-              let business = try await Business.find(membership.businessID, on: req.db) else {
+        guard let (membership, business) = try await accounts.membership(of: user.id!) else {
             throw APIError.forbidden("This account no longer belongs to a business.")
         }
         let token = Tokens.random()
         let csrf = Tokens.random()
         let session = WebSession(tokenHash: Tokens.hash(token), userID: user.id!, businessID: business.id!,
                                  csrfToken: csrf, expiresAt: now.addingTimeInterval(Double(config.sessionDays) * 86_400))
-        try await req.store.write(req.db) { tx in
-            try await WebSession.query(on: tx).filter(\.$userID == user.id!).filter(\.$expiresAt < now).delete()
-            try await session.create(on: tx)
-        }
+        try await accounts.startSession(session, now: now)
         let dto = SessionDTO(csrfToken: csrf, user: Self.userDTO(user, role: membership.role), business: BusinessDTO(business))
         let response = try await dto.encodeResponse(status: .ok, for: req)
         response.cookies[SessionCookie.name] = SessionCookie.make(token, config: config)
@@ -124,9 +102,7 @@ struct AccountsController {
     @Sendable func logout(req: Request) async throws -> Response {
         let p = try req.principal
         if let sessionID = p.sessionID {
-            try await req.store.write(req.db) { tx in
-                try await WebSession.query(on: tx).filter(\.$id == sessionID).delete()
-            }
+            try await Self.service(req).endSession(sessionID)
         }
         let response = Response(status: .noContent)
         response.cookies[SessionCookie.name] = SessionCookie.expired(config: req.application.munimConfig)
@@ -135,8 +111,8 @@ struct AccountsController {
 
     @Sendable func me(req: Request) async throws -> SessionDTO {
         let p = try req.principal
-        guard let user = try await User.find(p.userID, on: req.db),
-              let business = try await Business.find(p.businessID, on: req.db) else {
+        let accounts = Self.service(req)
+        guard let user = try await accounts.user(p.userID), let business = try await accounts.findBusiness(p.businessID) else {
             throw APIError.unauthenticated
         }
         return SessionDTO(csrfToken: p.csrfToken, user: Self.userDTO(user, role: p.role), business: BusinessDTO(business))
@@ -148,7 +124,8 @@ struct AccountsController {
         guard input.newPassword.count >= Self.minPasswordLength, input.newPassword.count <= 200 else {
             throw APIError.validation("new_password", "must be at least \(Self.minPasswordLength) characters")
         }
-        guard let user = try await User.find(p.userID, on: req.db) else { throw APIError.unauthenticated }
+        let accounts = Self.service(req)
+        guard let user = try await accounts.user(p.userID) else { throw APIError.unauthenticated }
         guard try await req.password.async.verify(input.currentPassword, created: user.passwordHash) else {
             throw APIError.validation("current_password", "is not your current password")
         }
@@ -156,15 +133,7 @@ struct AccountsController {
             throw APIError.validation("new_password", "must differ from the current password")
         }
         let hash = try await req.password.async.hash(input.newPassword)
-        let keep = p.sessionID
-        try await req.store.write(req.db) { tx in
-            try await User.query(on: tx).filter(\.$id == p.userID)
-                .set(\.$passwordHash, to: hash).set(\.$mustChangePassword, to: false).update()
-            // Other sessions of this user end: a changed password must lock out an old session.
-            var others = WebSession.query(on: tx).filter(\.$userID == p.userID)
-            if let keep { others = others.filter(\.$id != keep) }
-            try await others.delete()
-        }
+        try await accounts.setPassword(userID: p.userID, hash: hash, keepSession: p.sessionID)
         return .noContent
     }
 
@@ -172,8 +141,7 @@ struct AccountsController {
 
     @Sendable func getBusiness(req: Request) async throws -> BusinessDTO {
         let p = try req.principal
-        guard let b = try await Business.find(p.businessID, on: req.db) else { throw APIError.notFound("Business") }
-        return BusinessDTO(b)
+        return BusinessDTO(try await Self.service(req).business(p.businessID))
     }
 
     @Sendable func patchBusiness(req: Request) async throws -> BusinessDTO {
@@ -181,7 +149,8 @@ struct AccountsController {
         try p.requireOwner("change the business settings")
         let patch = try req.content.decode(BusinessPatch.self)
         let businessID = p.businessID
-        guard let b = try await Business.find(businessID, on: req.db) else { throw APIError.notFound("Business") }
+        let accounts = Self.service(req)
+        let b = try await accounts.business(businessID)
         var errors = FieldErrors()
 
         func required(_ field: String, _ value: Patch<String>, max: Int, apply: (String) -> Void) {
@@ -237,7 +206,7 @@ struct AccountsController {
             errors.add("gstin", "belongs to state code \(g.prefix(2)), but the business state is \(st) (\(code))")
         }
         try errors.throwIfAny()
-        try await req.store.write(req.db) { tx in try await b.update(on: tx) }
+        try await accounts.save(b)
         return BusinessDTO(b)
     }
 
@@ -245,14 +214,10 @@ struct AccountsController {
 
     @Sendable func listStaff(req: Request) async throws -> ItemsDTO<StaffMemberDTO> {
         let p = try req.principal
-        let memberships = try await Membership.query(on: req.db).filter(\.$businessID == p.businessID).all()
-        let users = try await User.query(on: req.db).filter(\.$id ~~ memberships.map(\.userID)).all()
-        let byID = Dictionary(uniqueKeysWithValues: users.map { ($0.id!, $0) })
-        let items = memberships.compactMap { m -> StaffMemberDTO? in
-            guard let u = byID[m.userID] else { return nil }
-            return StaffMemberDTO(id: u.id!, email: u.email, name: u.name, role: m.role, mustChangePassword: u.mustChangePassword, createdAt: m.createdAt,
-                                  whatsappNumber: m.whatsappNumber)
-        }.sorted { ($0.role == .owner ? 0 : 1, $0.name) < ($1.role == .owner ? 0 : 1, $1.name) }
+        let items = try await Self.service(req).staff(of: p.businessID).map { m, u in
+            StaffMemberDTO(id: u.id!, email: u.email, name: u.name, role: m.role, mustChangePassword: u.mustChangePassword, createdAt: m.createdAt,
+                           whatsappNumber: m.whatsappNumber)
+        }
         return ItemsDTO(items: items)
     }
 
@@ -276,22 +241,8 @@ struct AccountsController {
         let oneTime = String(Tokens.random(bytes: 12).prefix(16))
         let hash = try await req.password.async.hash(oneTime)
         let businessID = p.businessID
-        let (user, membership): (User, Membership)
-        do {
-            (user, membership) = try await req.store.write(req.db) { tx in
-                if try await User.query(on: tx).filter(\.$email == email).first() != nil {
-                    throw APIError.conflict("email_taken", "A user with this email already exists.")
-                }
-                let user = User(email: email, passwordHash: hash, name: name, mustChangePassword: true)
-                try await user.create(on: tx)
-                let m = Membership(userID: user.id!, businessID: businessID, role: .staff)
-                m.whatsappNumber = whatsapp
-                try await m.create(on: tx)
-                return (user, m)
-            }
-        } catch let e as any DatabaseError where e.isConstraintFailure {
-            throw APIError.conflict("email_taken", "A user with this email already exists.")
-        }
+        let (user, membership) = try await Self.service(req).addStaff(email: email, passwordHash: hash, name: name, whatsappNumber: whatsapp,
+                                                                       businessID: businessID)
         let dto = StaffCreatedDTO(
             member: StaffMemberDTO(id: user.id!, email: user.email, name: user.name, role: .staff, mustChangePassword: true, createdAt: membership.createdAt,
                                    whatsappNumber: membership.whatsappNumber),
@@ -305,16 +256,7 @@ struct AccountsController {
         let id = try req.parameters.require("id", as: UUID.self)
         guard id != p.userID else { throw APIError.conflict("invalid_state", "The owner cannot remove themselves.") }
         let businessID = p.businessID
-        try await req.store.write(req.db) { tx in
-            guard let m = try await Membership.query(on: tx).filter(\.$businessID == businessID).filter(\.$userID == id).first() else {
-                throw APIError.notFound("Staff member")
-            }
-            guard m.role == .staff else { throw APIError.conflict("invalid_state", "Only staff members can be removed.") }
-            // The user row goes too (one business per user); its sessions cascade.
-            try await WebSession.query(on: tx).filter(\.$userID == id).delete()
-            try await m.delete(on: tx)
-            try await User.query(on: tx).filter(\.$id == id).delete()
-        }
+        try await Self.service(req).removeStaff(userID: id, businessID: businessID)
         return .noContent
     }
 
@@ -323,9 +265,7 @@ struct AccountsController {
     @Sendable func listTokens(req: Request) async throws -> ItemsDTO<TokenDTO> {
         let p = try req.principal
         try p.requireOwner("manage API tokens")
-        let tokens = try await APIToken.query(on: req.db)
-            .filter(\.$businessID == p.businessID).filter(\.$revokedAt == nil)
-            .sort(\.$createdAt, .descending).all()
+        let tokens = try await Self.service(req).activeTokens(of: p.businessID)
         return ItemsDTO(items: tokens.map { TokenDTO(id: $0.id!, name: $0.name, prefix: $0.prefix, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt) })
     }
 
@@ -340,7 +280,7 @@ struct AccountsController {
         let secret = "munim_" + Tokens.random()
         let token = APIToken(businessID: p.businessID, userID: p.userID, name: (name ?? nil) ?? "",
                              prefix: String(secret.prefix(12)), tokenHash: Tokens.hash(secret))
-        try await req.store.write(req.db) { tx in try await token.create(on: tx) }
+        try await Self.service(req).create(token)
         let dto = TokenCreatedDTO(id: token.id!, name: token.name, prefix: token.prefix, token: secret, createdAt: token.createdAt)
         return try await dto.encodeResponse(status: .created, for: req)
     }
@@ -351,16 +291,11 @@ struct AccountsController {
         let id = try req.parameters.require("id", as: UUID.self)
         let businessID = p.businessID
         let now = req.now
-        try await req.store.write(req.db) { tx in
-            guard let t = try await APIToken.query(on: tx).filter(\.$businessID == businessID).filter(\.$id == id)
-                .filter(\.$revokedAt == nil).first() else {
-                throw APIError.notFound("API token")
-            }
-            t.revokedAt = now
-            try await t.update(on: tx)
-        }
+        try await Self.service(req).revokeToken(id, businessID: businessID, now: now)
         return .noContent
     }
+
+    static func service(_ req: Request) -> AccountsService { AccountsService(db: req.db, store: req.store) }
 
     static func userDTO(_ u: User, role: Role) -> UserDTO {
         UserDTO(id: u.id!, email: u.email, name: u.name, role: role, mustChangePassword: u.mustChangePassword)

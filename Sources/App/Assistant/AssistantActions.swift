@@ -117,8 +117,7 @@ extension AssistantService {
         case "social_post_preview":
             let platform = command.platform ?? "bluesky"
             let kind: ChannelKind = platform == "instagram" ? .instagram : (platform == "bluesky" ? .bluesky : .mastodon)
-            socialChannel = try await Channel.query(on: db).filter(\.$businessID == businessID).filter(\.$kind == kind)
-                .filter(\.$deletedAt == nil).filter(\.$enabled == true).sort(\.$createdAt).first()
+            socialChannel = try await MessagingService(app: app, businessID: businessID, db: db).enabledChannels(kind: kind).first
             guard socialChannel != nil else {
                 throw APIError.conflict("channel_not_connected", "\(platform) is not connected. Connect it on the Integrations page to publish.")
             }

@@ -283,8 +283,7 @@ extension AssistantService {
     func paymentPreview(_ c: CardCommand) async throws -> JSONValue {
         guard let cid = c.customerID else { throw APIError.notFound("Customer") }
         let customer = try await ledger.customer(cid)
-        let open = try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$customerID == cid)
-            .filter(\.$status ~~ InvoiceStatus.open).sort(\.$number).all()
+        let open = try await ledger.reads.openInvoices(customerID: cid)
         var left = c.amount ?? 0
         var settles: [JSONValue] = []
         for inv in open where left > 0 {
@@ -347,10 +346,8 @@ extension AssistantService {
         }
         guard let cid = customer.0 else { throw APIError.notFound("Customer") }
         let c = try await ledger.customer(cid)
-        let invoices = try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$customerID == cid)
-            .filter(\.$status ~~ InvoiceStatus.posted).all()
-        let payments = try await Payment.query(on: db).filter(\.$businessID == businessID).filter(\.$customerID == cid)
-            .sort(\.$paidOn, .descending).sort(\.$createdAt, .descending).all()
+        let invoices = try await ledger.reads.postedInvoices(customerID: cid)
+        let payments = try await ledger.reads.payments(customerID: cid)
         let billed = try Money.sum(invoices.map(\.total), field: "total")
         let paid = try Money.sum(payments.map(\.amount), field: "amount")
         let last: JSONValue = payments.first.map { ["amount": .int($0.amount), "paid_on": .string($0.paidOn)] } ?? .null
@@ -365,9 +362,8 @@ extension AssistantService {
     func debtors(say: Say) async throws -> Step {
         let business = try await ledger.business()
         let today = Validate.localDate(now, timezone: business.timezone)
-        let owing = try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$balance > 0)
-            .sort(\.$balance, .descending).limit(50).all()
-        let rows: [JSONValue] = try await DashboardService.debtors(owing, db: db, today: today).map {
+        let owing = try await ledger.reads.debtors(limit: 50)
+        let rows: [JSONValue] = try await DashboardService.debtors(owing, ledger: ledger.reads, today: today).map {
             ["customer": .ref($0.customer.id, $0.customer.name), "due": .int($0.due), "days_overdue": .int(Int64($0.daysOverdue))]
         }
         let total = try Money.sum(owing.map(\.balance), field: "balance")
@@ -394,8 +390,7 @@ extension AssistantService {
                 targets = [.init(id: id, name: c.1, due: balance)]
             }
         } else {
-            targets = try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$balance > 0)
-                .sort(\.$balance, .descending).limit(50).all().map { .init(id: $0.id!, name: $0.name, due: $0.balance) }
+            targets = try await ledger.reads.debtors(limit: 50).map { .init(id: $0.id!, name: $0.name, due: $0.balance) }
         }
         guard !targets.isEmpty else { return .done(say("Nobody owes you money, so there is no reminder to send.", "Kisi ka baaki nahi, reminder ki zarurat nahi."), nil) }
         // The template is kept on the command (filled per customer when sent); the card shows each
@@ -431,10 +426,8 @@ extension AssistantService {
     func salesSummary(period: String, say: Say) async throws -> Step {
         let business = try await ledger.business()
         let (from, to) = Periods(now: now, timezone: business.timezone).range(period)
-        let invoices = try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.posted)
-            .filter(\.$issueDate >= from).filter(\.$issueDate <= to).all()
-        let payments = try await Payment.query(on: db).filter(\.$businessID == businessID)
-            .filter(\.$paidOn >= from).filter(\.$paidOn <= to).all()
+        let invoices = try await ledger.reads.postedInvoices(from: from, to: to)
+        let payments = try await ledger.reads.payments(from: from, to: to)
         let total = try Money.sum(invoices.map(\.total), field: "total")
         let collected = try Money.sum(payments.map(\.amount), field: "amount")
         let label = period.replacingOccurrences(of: "_", with: " ")

@@ -64,8 +64,9 @@ struct AssistantService {
     // MARK: catalog and language
 
     func catalog() async throws -> Catalog {
-        let products = try await Product.query(on: db).filter(\.$businessID == businessID).filter(\.$archivedAt == nil).limit(5000).all()
-        let customers = try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$archivedAt == nil).limit(5000).all()
+        let reads = LedgerReads(db: db, businessID: businessID)
+        let products = try await reads.activeProducts(limit: 5000)
+        let customers = try await reads.activeCustomers(limit: 5000)
         return Catalog(products: products.map { CatalogEntry(id: $0.id!.uuidString, name: $0.name, unit: $0.unit, price: $0.price) },
                        customers: customers.map { CatalogEntry(id: $0.id!.uuidString, name: $0.name) })
     }

@@ -28,7 +28,7 @@ public struct ParseCommand: AsyncCommand {
                 context.console.error("--business must be a business id (UUID)")
                 throw ExitCode(2)
             }
-            guard try await Business.find(id, on: app.db) != nil else {
+            guard try await AccountsService(db: app.db).findBusiness(id) != nil else {
                 context.console.error("No business with id \(raw)")
                 throw ExitCode(2)
             }

@@ -19,27 +19,6 @@ final class IntegrationCredential: Model, @unchecked Sendable {
     init() {}
 }
 
-struct CreateCredentials: AsyncMigration {
-    var name: String { "008_create_credentials" }
-
-    func prepare(on db: any Database) async throws {
-        try await db.schema("credentials")
-            .id()
-            .field("business_id", .uuid, .required, .references("businesses", "id", onDelete: .cascade))
-            .field("provider", .string, .required)
-            .field("secret", .string, .required)
-            .field("state", .string)
-            .field("created_at", .datetime, .required)
-            .field("updated_at", .datetime, .required)
-            .unique(on: "business_id", "provider")
-            .create()
-    }
-
-    func revert(on db: any Database) async throws {
-        try await db.schema("credentials").delete()
-    }
-}
-
 enum IntegrationProvider: String, CaseIterable, Sendable {
     case razorpay, googleSheets = "google_sheets", shiprocket
 

@@ -18,7 +18,7 @@ public struct DemoCommand: AsyncCommand {
     public func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         try await app.autoMigrate()
-        if try await User.query(on: app.db).filter(\.$email == Self.email).first() != nil {
+        if try await AccountsService(db: app.db).userExists(email: Self.email) {
             context.console.print("The demo business already exists. Log in as \(Self.email) with the password printed when it was created.")
             return
         }
@@ -52,18 +52,13 @@ public struct DemoCommand: AsyncCommand {
 
     public static func seed(app: Application, password: String, now: Date) async throws -> Summary {
         let hash = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.any()).hash(password)
-        let (user, business) = try await app.store.write(app.db) { tx in
-            let user = User(email: Self.email, passwordHash: hash, name: "Suresh Patel")
-            try await user.create(on: tx)
-            let business = Business(name: "Patel Building Materials", ownerName: "Suresh Patel")
+        let (user, business) = try await AccountsService(db: app.db, store: app.store).createOwner(
+            email: Self.email, passwordHash: hash, ownerName: "Suresh Patel", businessName: "Patel Building Materials") { business in
             business.state = "Maharashtra"
             business.address = "Shop 4, Station Road, Nashik 422001"
             business.industry = "Building materials"
             business.gstin = "27AAPFU0939F1ZV"
             business.whatsappNumber = "+919800000001"
-            try await business.create(on: tx)
-            try await Membership(userID: user.id!, businessID: business.id!, role: .owner).create(on: tx)
-            return (user, business)
         }
         var rng = SeededRandom(state: 2026)
         let start = now.addingTimeInterval(-60 * 86_400)

@@ -73,8 +73,7 @@ public struct LedgerService: Sendable {
     // MARK: lookups (always scoped to the business)
 
     func business(on db: (any Database)? = nil) async throws -> Business {
-        guard let b = try await Business.find(businessID, on: db ?? self.db) else { throw APIError.notFound("Business") }
-        return b
+        try await AccountsService(db: db ?? self.db).business(businessID)
     }
 
     func customer(_ id: UUID, on db: (any Database)? = nil) async throws -> Customer {
@@ -551,11 +550,7 @@ public struct LedgerService: Sendable {
         let sql = try tx.sql
 
         // 1. The next number: the business row stays locked until commit, so numbers are gap-free.
-        let seqRow = try await sql.update(Business.schema)
-            .set(SQLIdentifier("invoice_seq"), to: SQLBinaryExpression(SQLIdentifier("invoice_seq"), .add, SQLBind(Int64(1))))
-            .where("id", .equal, businessID)
-            .returning("invoice_seq").first()
-        guard let number = try seqRow?.decode(column: "invoice_seq", as: Int64.self) else { throw APIError.notFound("Business") }
+        let number = try await AccountsService.nextInvoiceNumber(businessID, on: tx)
 
         // 2. The customer's balance.
         try await Self.addBalance(tx, businessID: businessID, customerID: inv.customerID, delta: inv.total, now: now)

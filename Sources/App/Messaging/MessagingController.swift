@@ -73,20 +73,8 @@ struct MessagingController {
         c.pollIntervalSeconds = kind.polls ? (input.pollIntervalSeconds ?? 60) : nil
         c.createdAt = req.now
         c.updatedAt = req.now
-        try await req.store.write(req.db) { tx in
-            try await c.create(on: tx)
-            try await Self.enqueueChecks(c, now: c.createdAt, on: tx)
-        }
+        try await Self.service(req).create(c)
         return try await Self.dto(req, c).encodeResponse(status: .created, for: req)
-    }
-
-    /// A verification job, and the first poll for polling channels.
-    static func enqueueChecks(_ c: Channel, now: Date, on tx: any Database) async throws {
-        guard c.kind != .simulator else { return }
-        try await JobQueue.enqueue(ChannelVerifyJob.self, ChannelPayload(channelID: c.id!), businessID: c.businessID, runAt: now, maxAttempts: 3, on: tx)
-        if c.kind.polls && c.enabled {
-            try await JobQueue.enqueue(ChannelPollJob.self, ChannelPayload(channelID: c.id!), businessID: c.businessID, runAt: now, maxAttempts: 3, dedupeKey: "poll-\(c.id!.uuidString)", on: tx)
-        }
     }
 
     @Sendable func getChannel(req: Request) async throws -> ChannelDTO {
@@ -134,24 +122,16 @@ struct MessagingController {
             recheck = recheck || enabled
         }
         c.updatedAt = req.now
-        let now = req.now, needsCheck = recheck
-        try await req.store.write(req.db) { tx in
-            try await c.save(on: tx)
-            if needsCheck { try await Self.enqueueChecks(c, now: now, on: tx) }
-        }
+        try await Self.service(req).save(c, recheck: recheck)
         req.application.webhookChannels.forget(c.id!)
         return Self.dto(req, c)
     }
 
     @Sendable func deleteChannel(req: Request) async throws -> HTTPStatus {
         try req.principal.requireOwner("remove channels")
-        let c = try await Self.service(req).channel(try LedgerController.id(req))
-        let now = req.now
-        // Soft delete: the inbox keeps its history; credentials are erased now.
-        try await req.store.write(req.db) { tx in
-            try await Channel.query(on: tx).filter(\.$id == c.id!).set(\.$deletedAt, to: now).set(\.$credentials, to: nil)
-                .set(\.$state, to: nil).set(\.$enabled, to: false).set(\.$updatedAt, to: now).update()
-        }
+        let service = try Self.service(req)
+        let c = try await service.channel(try LedgerController.id(req))
+        try await service.delete(c, now: req.now)
         req.application.webhookChannels.forget(c.id!)
         return .noContent
     }
@@ -298,14 +278,10 @@ struct MessagingController {
         if text.count > 1600 { problems["text"] = "must be at most 1600 characters" }
         if let m = input.mediaUrl, URL(string: m)?.scheme.map({ ["http", "https"].contains($0) }) != true { problems["media_url"] = "must be an http(s) URL" }
         guard problems.isEmpty else { throw APIError.validation(problems) }
-        let user = try await User.find(p.userID, on: req.db)
+        let authorName = try await AccountsService(db: req.db).userName(p.userID)
         let message = try await service.queueOutbound(session: session, text: text, mediaURL: input.mediaUrl, author: "staff",
-                                                      authorName: user?.name)
-        if session.assigneeID == nil {
-            try await req.store.write(req.db) { tx in
-                try await InboxSession.query(on: tx).filter(\.$id == session.id!).set(\.$assigneeID, to: p.userID).update()
-            }
-        }
+                                                      authorName: authorName)
+        if session.assigneeID == nil { try await service.assign(session, to: p.userID) }
         return try await MessageDTO(message).encodeResponse(status: .accepted, for: req)
     }
 
@@ -320,12 +296,7 @@ struct MessagingController {
         guard !session.isOwner || !input.active else {
             throw APIError.validation("active", "the owner's own thread talks to the assistant, not the customer bot")
         }
-        let now = req.now
-        try await req.store.write(req.db) { tx in
-            try await InboxSession.query(on: tx).filter(\.$id == session.id!).set(\.$botActive, to: input.active).set(\.$updatedAt, to: now).update()
-        }
-        session.botActive = input.active
-        session.updatedAt = now
+        try await service.setBot(session, active: input.active, now: req.now)
         let dto = try await InboxViews.session(session, on: req.db)
         req.publish("session.updated", id: session.id!, data: ["session": (try? JSONValue(encoding: dto)) ?? .null])
         return dto
@@ -334,12 +305,7 @@ struct MessagingController {
     @Sendable func markRead(req: Request) async throws -> InboxSessionDTO {
         let service = try Self.service(req)
         let session = try await service.session(try LedgerController.id(req))
-        if session.unreadCount != 0 {
-            try await req.store.write(req.db) { tx in
-                try await InboxSession.query(on: tx).filter(\.$id == session.id!).set(\.$unreadCount, to: 0).update()
-            }
-            session.unreadCount = 0
-        }
+        if session.unreadCount != 0 { try await service.markRead(session) }
         let dto = try await InboxViews.session(session, on: req.db)
         req.publish("session.updated", id: session.id!, data: ["session": (try? JSONValue(encoding: dto)) ?? .null])
         return dto

@@ -120,10 +120,9 @@ enum InboxViews {
         let channels = try await Channel.query(on: db).filter(\.$id ~~ Set(sessions.map(\.channelID))).all()
         let contacts = try await Contact.query(on: db).filter(\.$id ~~ Set(sessions.map(\.contactID))).all()
         let assigneeIDs = Set(sessions.compactMap(\.assigneeID))
-        let users = assigneeIDs.isEmpty ? [] : try await User.query(on: db).filter(\.$id ~~ assigneeIDs).all()
+        let userByID = try await AccountsService(db: db).users(assigneeIDs)
         let channelByID = Dictionary(uniqueKeysWithValues: channels.map { ($0.id!, $0) })
         let contactByID = Dictionary(uniqueKeysWithValues: contacts.map { ($0.id!, $0) })
-        let userByID = Dictionary(uniqueKeysWithValues: users.map { ($0.id!, $0) })
         return sessions.compactMap { s -> InboxSessionDTO? in
             guard let ch = channelByID[s.channelID], let c = contactByID[s.contactID] else { return nil }
             return InboxSessionDTO(

@@ -25,7 +25,10 @@ struct MediaRef: Codable, Sendable, Equatable {
     let contentType: String?
 }
 
-/// Inbox, outbox and routing for one business (DESIGN §6). Every query is scoped to `businessID`.
+/// Messaging's service (DESIGN §2 and §6): inbox, outbox and routing for one business, the only
+/// writer of channels, contacts, sessions, messages and outbox rows, and the way other domains
+/// read them (channels for a workflow node, a message by its provider id). Every query is scoped
+/// to `businessID`.
 struct MessagingService: Sendable {
     let app: Application
     let db: any Database
@@ -48,6 +51,79 @@ struct MessagingService: Sendable {
         if !includeDeleted { q = q.filter(\.$deletedAt == nil) }
         guard let c = try await q.first() else { throw APIError.notFound("Channel") }
         return c
+    }
+
+    // MARK: channels and sessions, as people change them
+
+    /// Adds a channel (built and validated by the controller) with its first checks.
+    func create(_ c: Channel) async throws {
+        try await store.write(db) { tx in
+            try await c.create(on: tx)
+            try await Self.enqueueChecks(c, now: c.createdAt, on: tx)
+        }
+    }
+
+    /// Saves a changed channel; `recheck` (new credentials, enabled again) verifies it again.
+    func save(_ c: Channel, recheck: Bool) async throws {
+        let now = c.updatedAt
+        try await store.write(db) { tx in
+            try await c.save(on: tx)
+            if recheck { try await Self.enqueueChecks(c, now: now, on: tx) }
+        }
+    }
+
+    /// Soft delete: the inbox keeps its history; credentials are erased now.
+    func delete(_ c: Channel, now: Date) async throws {
+        try await store.write(db) { tx in
+            try await Channel.query(on: tx).filter(\.$id == c.id!).set(\.$deletedAt, to: now).set(\.$credentials, to: nil)
+                .set(\.$state, to: nil).set(\.$enabled, to: false).set(\.$updatedAt, to: now).update()
+        }
+    }
+
+    /// A verification job, and the first poll for polling channels.
+    static func enqueueChecks(_ c: Channel, now: Date, on tx: any Database) async throws {
+        guard c.kind != .simulator else { return }
+        try await JobQueue.enqueue(ChannelVerifyJob.self, ChannelPayload(channelID: c.id!), businessID: c.businessID, runAt: now, maxAttempts: 3, on: tx)
+        if c.kind.polls && c.enabled {
+            try await JobQueue.enqueue(ChannelPollJob.self, ChannelPayload(channelID: c.id!), businessID: c.businessID, runAt: now, maxAttempts: 3,
+                                       dedupeKey: "poll-\(c.id!.uuidString)", on: tx)
+        }
+    }
+
+    /// A person answered a conversation nobody had: it is theirs now.
+    func assign(_ session: InboxSession, to userID: UUID) async throws {
+        try await store.write(db) { tx in
+            try await InboxSession.query(on: tx).filter(\.$id == session.id!).set(\.$assigneeID, to: userID).update()
+        }
+        session.assigneeID = userID
+    }
+
+    /// Turns the customer bot on or off for one conversation.
+    func setBot(_ session: InboxSession, active: Bool, now: Date) async throws {
+        try await store.write(db) { tx in
+            try await InboxSession.query(on: tx).filter(\.$id == session.id!).set(\.$botActive, to: active).set(\.$updatedAt, to: now).update()
+        }
+        session.botActive = active
+        session.updatedAt = now
+    }
+
+    func markRead(_ session: InboxSession) async throws {
+        try await store.write(db) { tx in
+            try await InboxSession.query(on: tx).filter(\.$id == session.id!).set(\.$unreadCount, to: 0).update()
+        }
+        session.unreadCount = 0
+    }
+
+    /// The business's enabled channels, oldest first; of one kind when given.
+    func enabledChannels(kind: ChannelKind? = nil) async throws -> [Channel] {
+        var q = Channel.query(on: db).filter(\.$businessID == businessID).filter(\.$deletedAt == nil).filter(\.$enabled == true)
+        if let kind { q = q.filter(\.$kind == kind) }
+        return try await q.sort(\.$createdAt).all()
+    }
+
+    /// A message Munim received or sent with this provider id (a Bluesky post's URI).
+    func message(providerID: String) async throws -> Message? {
+        try await Message.query(on: db).filter(\.$businessID == businessID).filter(\.$providerID == providerID).first()
     }
 
     func session(_ id: UUID) async throws -> InboxSession {
@@ -80,8 +156,9 @@ struct MessagingService: Sendable {
     /// Phone numbers that belong to the business (owner and staff): their messages go to the
     /// assistant, never to the customer bot (issue 4 §3).
     func ownerNumbers() async throws -> [String: UUID] {
-        guard let business = try await Business.find(businessID, on: db) else { throw APIError.notFound("Business") }
-        let members = try await Membership.query(on: db).filter(\.$businessID == businessID).all()
+        let accounts = AccountsService(db: db)
+        let business = try await accounts.business(businessID)
+        let members = try await accounts.memberships(of: businessID)
         var numbers: [String: UUID] = [:]
         for m in members {
             if let n = m.whatsappNumber.flatMap(Self.phoneKey) { numbers[n] = m.userID }
@@ -159,8 +236,7 @@ struct MessagingService: Sendable {
             // E.164, as Validate.phone gives them), so the bot can tell a balance.
             var customerID: UUID? = nil
             if case .success(let phone) = Validate.phone(handle) {
-                customerID = try await Customer.query(on: tx).filter(\.$businessID == businessID).filter(\.$phone == phone)
-                    .filter(\.$archivedAt == nil).first()?.id
+                customerID = try await LedgerReads(db: tx, businessID: businessID).customerID(phone: phone)
             }
             // Concurrent first messages to one handle (two workflow runs, two deliveries in
             // different processes) race to create the contact: ON CONFLICT lets the later one use

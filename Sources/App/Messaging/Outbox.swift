@@ -79,6 +79,18 @@ struct ChannelCredentials: Codable, Sendable {
 }
 
 enum Outbox {
+    /// An outgoing message whose sending kept stopping the worker: failed, like a provider refusal.
+    static func died(outboxID id: UUID, _ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> DeadJobs.AfterCommit? {
+        guard let item = try await OutboxItem.find(id, on: tx) else { return nil }
+        let text = "Sending stopped the worker (\(job.reason))."
+        try await OutboxItem.query(on: tx).filter(\.$id == id).set(\.$status, to: "failed")
+            .set(\.$errorCode, to: "worker_stopped").set(\.$errorMessage, to: text).set(\.$updatedAt, to: app.clock.now()).update()
+        try await Message.query(on: tx).filter(\.$id == item.messageID).set(\.$status, to: .failed)
+            .set(\.$errorCode, to: "worker_stopped").set(\.$errorMessage, to: text).set(\.$updatedAt, to: app.clock.now()).update()
+        guard let m = try await Message.find(item.messageID, on: tx) else { return nil }
+        return { MessagingService.publishUpdated(app, m) }
+    }
+
     /// Sends one outbox item. Retries 429/5xx/network errors with backoff (the job's attempts);
     /// a 4xx fails the message with the provider's code and text.
     @Sendable static func send(_ job: OutboxPayload, _ ctx: JobContext) async throws {

@@ -7,6 +7,17 @@ import Vapor
 /// Job handlers of the messaging domain: routing inbound messages (DESIGN §6), sending the outbox,
 /// and verifying channel credentials.
 enum MessagingJobs {
+    /// An inbound message that could not be processed: the inbox shows why, and it is not routed again.
+    static func routeDied(messageID id: UUID, _ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> DeadJobs.AfterCommit? {
+        try await Message.query(on: tx).filter(\.$id == id)
+            .set(\.$errorCode, to: "processing_failed")
+            .set(\.$errorMessage, to: "Munim could not process this message (\(job.reason)). See Operations.")
+            .set(\.$routedAt, to: app.clock.now()).set(\.$updatedAt, to: app.clock.now())
+            .update()
+        guard let m = try await Message.find(id, on: tx) else { return nil }
+        return { MessagingService.publishUpdated(app, m) }
+    }
+
     /// Hooks other domains register to see inbound customer messages (workflow message triggers).
     /// Called after routing, with `{channel, from, text, session_id, contact}`.
     typealias MessageSink = @Sendable (_ app: Application, _ businessID: UUID, _ payload: JSONValue, _ channelID: UUID) async throws -> Void
@@ -59,10 +70,11 @@ enum MessagingJobs {
     }
 
     static func botAnswer(_ text: String, contact: Contact, businessID: UUID, db: any Database) async throws -> CustomerBot.Answer {
-        guard let business = try await Business.find(businessID, on: db) else { throw JobFailure.permanent("business gone") }
-        let products = try await Product.query(on: db).filter(\.$businessID == businessID).filter(\.$archivedAt == nil).limit(2000).all()
+        guard let business = try await AccountsService(db: db).findBusiness(businessID) else { throw JobFailure.permanent("business gone") }
+        let ledger = LedgerReads(db: db, businessID: businessID)
+        let products = try await ledger.activeProducts(limit: 2000)
         var customer: (String, Int64)? = nil
-        if let cid = contact.customerID, let c = try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$id == cid).first() {
+        if let cid = contact.customerID, let c = try await ledger.customer(cid) {
             customer = (c.name, c.balance)
         }
         let context = CustomerBot.Context(businessName: business.name, hours: business.hours, address: business.address,
@@ -98,7 +110,7 @@ enum OwnerThread {
         let heard = message.transcript == nil ? nil : text
         var replyText: String
         var openCard: UUID? = nil
-        let approver = try await User.find(userID, on: app.db)?.name ?? "owner"
+        let approver = try await AccountsService(db: app.db).userName(userID) ?? "owner"
         if let answer = try await Approvals.ownerReply(app, businessID: messaging.businessID, text: text,
                                                        decidedBy: "\(approver) (WhatsApp)", now: messaging.now) {
             // "approve …" / "reject …": a workflow approval, not the assistant; an open card stays open.

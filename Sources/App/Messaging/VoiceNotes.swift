@@ -74,7 +74,7 @@ enum VoiceNotes {
                                     failure: "The attachment is \(baseType(media.contentType) ?? "of an unknown type"), not audio Munim can transcribe.")
         }
         guard !media.data.isEmpty else { return try await finish(ctx, message, transcript: nil, failure: "The voice note is empty.") }
-        let language = try await Business.find(businessID, on: ctx.db)?.preferredLanguage
+        let language = try await AccountsService(db: ctx.db).findBusiness(businessID)?.preferredLanguage
         let heard: String
         do {
             heard = try await client.transcribe(audio: media.data, filename: "voice-note.\(ext)", contentType: type,

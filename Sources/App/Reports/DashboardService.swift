@@ -97,15 +97,17 @@ struct DashboardService {
         }
     }
 
+    /// The ledger's rows, read through its service (DESIGN §2).
+    var ledger: LedgerReads { LedgerReads(db: db, businessID: businessID) }
+
     func build() async throws -> Dashboard {
-        guard let business = try await Business.find(businessID, on: db) else { throw APIError.notFound("Business") }
+        let business = try await AccountsService(db: db).business(businessID)
         let periods = Periods(now: now, timezone: business.timezone)
         let since = Periods.add(days: -70, to: periods.today)  // covers last month and 30 days
 
         // Posted invoices and payments of the window, summed in Swift (portable, and small).
-        let invoices = try await Invoice.query(on: db).filter(\.$businessID == businessID)
-            .filter(\.$status ~~ InvoiceStatus.posted).filter(\.$issueDate >= since).all()
-        let payments = try await Payment.query(on: db).filter(\.$businessID == businessID).filter(\.$paidOn >= since).all()
+        let invoices = try await ledger.postedInvoices(from: since)
+        let payments = try await ledger.payments(from: since)
 
         func sales(_ r: (String, String)) -> (Int64, Int) {
             let hit = invoices.filter { $0.issueDate >= r.0 && $0.issueDate <= r.1 }
@@ -121,11 +123,10 @@ struct DashboardService {
             return payments.filter { $0.paidOn >= r.0 && $0.paidOn <= r.1 }.reduce(into: Tally()) { $0 += $1.amount }.value
         }
 
-        let owing = try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$balance > 0)
-            .sort(\.$balance, .descending).all()
-        let top = try await Self.debtors(owing.prefix(5), db: db, today: periods.today)
+        let owing = try await ledger.debtors()
+        let top = try await Self.debtors(owing.prefix(5), ledger: ledger, today: periods.today)
 
-        let products = try await Product.query(on: db).filter(\.$businessID == businessID).filter(\.$archivedAt == nil).all()
+        let products = try await ledger.activeProducts()
         let low = products.filter { $0.stock <= $0.lowStockThreshold }.sorted { $0.name < $1.name }.prefix(10).map {
             LowStock(id: $0.id!, name: $0.name, stock: Quantity(thousandths: $0.stock), unit: $0.unit,
                      lowStockThreshold: Quantity(thousandths: $0.lowStockThreshold))
@@ -138,8 +139,8 @@ struct DashboardService {
             days.append(Day(date: d, amount: a, invoices: n))
         }
 
-        let customerCount = try await Customer.query(on: db).filter(\.$businessID == businessID).count()
-        let invoiceCount = try await Invoice.query(on: db).filter(\.$businessID == businessID).count()
+        let customerCount = try await ledger.customerCount()
+        let invoiceCount = try await ledger.invoiceCount()
 
         return Dashboard(
             generatedAt: now, timezone: business.timezone, today: periods.today,
@@ -156,10 +157,10 @@ struct DashboardService {
     }
 
     /// Debtors with how long their oldest open invoice has been due (dashboard and assistant).
-    static func debtors(_ customers: some Sequence<Customer>, db: any Database, today: String) async throws -> [Debtor] {
+    static func debtors(_ customers: some Sequence<Customer>, ledger: LedgerReads, today: String) async throws -> [Debtor] {
         var out: [Debtor] = []
         for c in customers {
-            let oldest = try await Invoice.query(on: db).filter(\.$businessID == c.businessID).filter(\.$customerID == c.id!).filter(\.$status ~~ InvoiceStatus.open).sort(\.$number).first()
+            let oldest = try await ledger.oldestOpenInvoice(customerID: c.id!)
             let since = oldest.map { $0.dueDate ?? $0.issueDate } ?? today
             out.append(Debtor(customer: PaymentCustomerRef(id: c.id!, name: c.name), due: c.balance,
                               daysOverdue: max(0, Periods.daysBetween(since, today))))
@@ -169,12 +170,9 @@ struct DashboardService {
 
     /// The latest invoices issued or voided and payments recorded, newest first.
     func activity(limit: Int = 20) async throws -> [Activity] {
-        let invoices = try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status != .draft)
-            .sort(\.$updatedAt, .descending).limit(limit).all()
-        let payments = try await Payment.query(on: db).filter(\.$businessID == businessID)
-            .sort(\.$createdAt, .descending).limit(limit).all()
-        let ids = Set(invoices.map(\.customerID) + payments.map(\.customerID))
-        let names = Dictionary(uniqueKeysWithValues: try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$id ~~ Array(ids)).all().map { ($0.id!, $0.name) })
+        let invoices = try await ledger.recentInvoices(limit: limit)
+        let payments = try await ledger.recentPayments(limit: limit)
+        let names = try await ledger.customerNames(invoices.map(\.customerID) + payments.map(\.customerID))
         var items: [Activity] = []
         for inv in invoices {
             let who = PaymentCustomerRef(id: inv.customerID, name: names[inv.customerID] ?? "")

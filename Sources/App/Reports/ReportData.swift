@@ -30,6 +30,9 @@ struct ReportData: Sendable {
 
     typealias Emit = @Sendable ([[Cell]]) async throws -> Void
 
+    /// The ledger's rows, read through its service (DESIGN §2).
+    var ledger: LedgerReads { LedgerReads(db: db, businessID: businessID) }
+
     func rows(_ id: String, _ emit: Emit) async throws {
         switch id {
         case "inventory": try await inventory(emit)
@@ -47,8 +50,7 @@ struct ReportData: Sendable {
         try await emit(Self.header(["Product", "SKU", "Unit", "Stock", "Low stock threshold", "Low stock", "Price (INR)", "Stock value (INR)", "HSN", "GST %"]))
         var offset = 0
         while true {
-            let batch = try await Product.query(on: db).filter(\.$businessID == businessID).filter(\.$archivedAt == nil)
-                .sort(\.$nameKey).sort(\.$id).range(offset..<(offset + 500)).all()
+            let batch = try await ledger.activeProductsPage(offset: offset, limit: 500)
             let rows: [[Cell]] = batch.map { p in
                 [.text(p.name), .text(p.sku ?? ""), .text(p.unit), .quantity(p.stock), .quantity(p.lowStockThreshold),
                  .text(p.stock <= p.lowStockThreshold ? "yes" : "no"), .money(p.price),
@@ -70,10 +72,7 @@ struct ReportData: Sendable {
         // Keyset paging on the primary key: each page is an index range, not an OFFSET scan.
         var last: UUID? = nil
         while true {
-            var q = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.posted)
-                .filter(\.$issueDate >= from).filter(\.$issueDate <= to)
-            if let last { q = q.filter(\.$id > last) }
-            let batch = try await q.sort(\.$id).limit(Self.page).all()
+            let batch = try await ledger.postedInvoicesPage(from: from, to: to, after: last, limit: Self.page)
             if !batch.isEmpty { try await body(batch) }
             if batch.count < Self.page { return }
             last = batch.last?.id
@@ -83,12 +82,12 @@ struct ReportData: Sendable {
     /// Customer names, loaded once per customer.
     final class Names: @unchecked Sendable {
         var byID: [UUID: (String, String?)] = [:]
-        let businessID: UUID
-        init(businessID: UUID) { self.businessID = businessID }
-        func load(_ ids: some Sequence<UUID>, db: any Database) async throws {
+        let ledger: LedgerReads
+        init(_ ledger: LedgerReads) { self.ledger = ledger }
+        func load(_ ids: some Sequence<UUID>) async throws {
             let missing = Array(Set(ids).filter { byID[$0] == nil })
             guard !missing.isEmpty else { return }
-            for c in try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$id ~~ missing).all() { byID[c.id!] = (c.name, c.phone) }
+            for c in try await ledger.customers(missing) { byID[c.id!] = (c.name, c.phone) }
         }
         func name(_ id: UUID) -> String { byID[id]?.0 ?? "" }
         func phone(_ id: UUID) -> String { byID[id]?.1 ?? "" }
@@ -99,7 +98,7 @@ struct ReportData: Sendable {
         struct Agg { var name: String; var unit: String; var qty = Tally(); var invoices = 0; var taxable = Tally(); var tax = Tally(); var total = Tally() }
         var byKey: [String: Agg] = [:]
         try await forEachPostedInvoicePage { invoices in
-            let items = try await InvoiceItem.query(on: db).filter(\.$invoiceID ~~ invoices.map { $0.id! }).all()
+            let items = try await ledger.items(ofInvoices: invoices.map { $0.id! })
             var seen = Set<String>()
             for i in items {
                 let key = i.productID?.uuidString ?? "text:" + i.description.lowercased()
@@ -131,8 +130,8 @@ struct ReportData: Sendable {
             }
         }
         guard !agg.isEmpty else { return }
-        let names = Names(businessID: businessID)
-        try await names.load(agg.keys, db: db)
+        let names = Names(ledger)
+        try await names.load(agg.keys)
         try await emit(agg.sorted { $0.value.total.value > $1.value.total.value }.map { cid, a in
             [.text(names.name(cid)), .text(names.phone(cid)), .int(a.count), .money(a.total), .money(a.paid), .money(a.total.minus(a.paid))]
         })
@@ -185,42 +184,25 @@ struct ReportData: Sendable {
 
     /// The balance of every entry before `from`, summed in the database.
     func ledgerOpening() async throws -> Int64 {
-        let businessID = businessID, customerID = customerID, db = db
-        let fromInstant = startInstant(from)
-        var before = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status != .draft).filter(\.$issueDate < from)
-        var voidsBefore = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status == .void).filter(\.$voidedAt < fromInstant)
-        var paidBefore = Payment.query(on: db).filter(\.$businessID == businessID).filter(\.$paidOn < from)
-        if let customerID {
-            before = before.filter(\.$customerID == customerID)
-            voidsBefore = voidsBefore.filter(\.$customerID == customerID)
-            paidBefore = paidBefore.filter(\.$customerID == customerID)
-        }
-        let billed = try await Self.sum(before, \.$total), voided = try await Self.sum(voidsBefore, \.$total)
-        let paid = try await Self.sum(paidBefore, \.$amount)
-        return try Money.subtract(try Money.subtract(billed, voided, field: "opening"), paid, field: "opening")
+        try await ledger.balance(before: from, voidedBefore: startInstant(from), customerID: customerID)
     }
 
     /// Every entry from `from` to `to` in ledger order (a merge of three sorted, paged streams),
     /// with the running balance after it. Used by the ledger exports and the JSON statement.
     func forEachLedgerEntry(opening: Int64, _ body: (Entry, Int64) async throws -> Void) async throws {
-        let businessID = businessID, customerID = customerID, db = db
+        let customerID = customerID, ledger = ledger
         let fromInstant = startInstant(from), toInstant = startInstant(Periods.add(days: 1, to: to))
 
         func invoices(_ offset: Int) async throws -> [Entry] {
-            var q = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status != .draft)
-                .filter(\.$issueDate >= from).filter(\.$issueDate <= to)
-            if let customerID { q = q.filter(\.$customerID == customerID) }
-            return try await q.sort(\.$issueDate).sort(\.$issuedAt).sort(\.$id).range(offset..<(offset + Self.page)).all().compactMap { inv in
+            try await ledger.issuedInvoicesPage(from: from, to: to, customerID: customerID, offset: offset, limit: Self.page).compactMap { inv in
                 guard let at = inv.issuedAt else { return nil }
                 let ref = inv.numberText ?? ""
                 return Entry(date: inv.issueDate, at: at, rank: 0, customerID: inv.customerID, type: "invoice", ref: ref, text: "Invoice \(ref)", debit: inv.total, credit: 0, sourceID: inv.id!)
             }
         }
         func voids(_ offset: Int) async throws -> [Entry] {
-            var q = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status == .void)
-                .filter(\.$voidedAt >= fromInstant).filter(\.$voidedAt < toInstant)
-            if let customerID { q = q.filter(\.$customerID == customerID) }
-            return try await q.sort(\.$voidedAt).sort(\.$id).range(offset..<(offset + Self.page)).all().compactMap { inv in
+            try await ledger.voidedInvoicesPage(from: fromInstant, until: toInstant, customerID: customerID, offset: offset,
+                                                limit: Self.page).compactMap { inv in
                 guard let v = inv.voidedAt else { return nil }
                 let ref = inv.numberText ?? ""
                 return Entry(date: Validate.localDate(v, timezone: timezone), at: v, rank: 2, customerID: inv.customerID, type: "void", ref: ref,
@@ -228,9 +210,7 @@ struct ReportData: Sendable {
             }
         }
         func payments(_ offset: Int) async throws -> [Entry] {
-            var q = Payment.query(on: db).filter(\.$businessID == businessID).filter(\.$paidOn >= from).filter(\.$paidOn <= to)
-            if let customerID { q = q.filter(\.$customerID == customerID) }
-            return try await q.sort(\.$paidOn).sort(\.$createdAt).sort(\.$id).range(offset..<(offset + Self.page)).all().map { p in
+            try await ledger.paymentsPage(from: from, to: to, customerID: customerID, offset: offset, limit: Self.page).map { p in
                 Entry(date: p.paidOn, at: p.createdAt ?? now, rank: 1, customerID: p.customerID, type: "payment",
                       ref: p.reference ?? p.mode.rawValue.uppercased(), text: "Payment (\(p.mode.rawValue))", debit: 0, credit: p.amount, sourceID: p.id!)
             }
@@ -252,11 +232,11 @@ struct ReportData: Sendable {
     func ledger(_ emit: Emit) async throws {
         try await emit(Self.header(["Date", "Customer", "Type", "Reference", "Description", "Debit (INR)", "Credit (INR)", "Balance (INR)"]))
         let opening = try await ledgerOpening()
-        let names = Names(businessID: businessID)
+        let names = Names(ledger)
         var closing = opening
         var rows: [[Cell]] = [[.date(from), .empty, .text("opening"), .empty, .text("Opening balance"), .empty, .empty, .money(opening)]]
         try await forEachLedgerEntry(opening: opening) { e, balance in
-            try await names.load([e.customerID], db: db)
+            try await names.load([e.customerID])
             closing = balance
             rows.append([.date(e.date), .text(names.name(e.customerID)), .text(e.type), .text(e.ref), .text(e.text),
                          e.debit > 0 ? .money(e.debit) : .empty, e.credit > 0 ? .money(e.credit) : .empty, .money(balance)])
@@ -269,27 +249,12 @@ struct ReportData: Sendable {
         try await emit(rows)
     }
 
-    /// SUM over a Fluent query, portable: PostgreSQL's SUM(bigint) is numeric, so sum page by page
-    /// of the single column instead of decoding an aggregate.
-    static func sum<M: Model>(_ query: QueryBuilder<M>, _ key: KeyPath<M, FieldProperty<M, Int64>>) async throws -> Int64 {
-        var total: Int64 = 0
-        var offset = 0
-        while true {
-            let values = try await query.copy().sort(\._$id).range(offset..<(offset + 10_000)).all(key)
-            total = try Money.add(total, try Money.sum(values, field: "total"), field: "total")
-            if values.count < 10_000 { return total }
-            offset += 10_000
-        }
-    }
-
     func aging(_ emit: Emit) async throws {
         try await emit(Self.header(["Customer", "Phone", "0-30 days (INR)", "31-60 days (INR)", "61-90 days (INR)", "90+ days (INR)", "Total due (INR)"]))
         var buckets: [UUID: [Tally]] = [:]
         var last: UUID? = nil
         while true {
-            var q = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.open)
-            if let last { q = q.filter(\.$id > last) }
-            let open = try await q.sort(\.$id).limit(Self.page).all()
+            let open = try await ledger.openInvoicesPage(after: last, limit: Self.page)
             for inv in open {
                 let days = max(0, Periods.daysBetween(inv.dueDate ?? inv.issueDate, today))
                 let bucket = days <= 30 ? 0 : days <= 60 ? 1 : days <= 90 ? 2 : 3
@@ -302,8 +267,8 @@ struct ReportData: Sendable {
             last = open.last?.id
         }
         guard !buckets.isEmpty else { return }
-        let names = Names(businessID: businessID)
-        try await names.load(buckets.keys, db: db)
+        let names = Names(ledger)
+        try await names.load(buckets.keys)
         func total(_ b: [Tally]) -> Tally { b.reduce(into: Tally()) { $0.add($1) } }
         try await emit(buckets.sorted { total($0.value).value > total($1.value).value }.map { cid, b in
             [.text(names.name(cid)), .text(names.phone(cid))] + b.map { Cell.money($0) } + [.money(total(b))]
@@ -314,9 +279,7 @@ struct ReportData: Sendable {
         try await emit(Self.header(["Date", "Customer", "Amount (INR)", "Mode", "Reference", "Settled invoices", "Unallocated (INR)"]))
         var offset = 0
         while true {
-            var query = Payment.query(on: db).filter(\.$businessID == businessID).filter(\.$paidOn >= from).filter(\.$paidOn <= to)
-            if let customerID { query = query.filter(\.$customerID == customerID) }
-            let list = try await query.sort(\.$paidOn).sort(\.$createdAt).sort(\.$id).range(offset..<(offset + Self.page)).all()
+            let list = try await ledger.paymentsPage(from: from, to: to, customerID: customerID, offset: offset, limit: Self.page)
             if !list.isEmpty {
                 let views = try await LedgerViews.payments(list, on: db)
                 try await emit(zip(list, views).map { p, v in

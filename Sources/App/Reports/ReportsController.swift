@@ -48,7 +48,7 @@ struct ReportsController {
         guard ["csv", "xlsx", "pdf"].contains(format) else {
             throw APIError(.notFound, "format_unavailable", "Exports come as csv, xlsx or pdf.")
         }
-        guard let business = try await Business.find(p.businessID, on: req.db) else { throw APIError.notFound("Business") }
+        let business = try await AccountsService(db: req.db).business(p.businessID)
         let periods = Periods(now: req.now, timezone: business.timezone)
         var (from, to) = periods.range("this_month")
         if let f = try LedgerController.dateQuery(req, "from") { from = f }

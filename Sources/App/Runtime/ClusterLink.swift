@@ -104,10 +104,10 @@ final class ClusterLink: LifecycleHandler, Sendable {
     /// sent without its data (`"data": {"truncated": true}`), so listeners still learn of it.
     static func payloads(_ batch: Batch, origin: String) -> [String] {
         var out: [String] = []
-        var current = Message(o: origin)
+        var current = Notice(o: origin)
         func flush() {
             if !current.isEmpty, let s = current.json { out.append(s) }
-            current = Message(o: origin)
+            current = Notice(o: origin)
         }
         current.j = batch.jobs ? true : nil
         for id in batch.runs {
@@ -115,9 +115,9 @@ final class ClusterLink: LifecycleHandler, Sendable {
             if (current.json?.utf8.count ?? 0) > maxPayload { current.r?.removeLast(); flush(); current.r = [id] }
         }
         for (business, event) in batch.events {
-            var item = Message.Event(b: business, v: event)
-            if (Message(o: origin, e: [item]).json?.utf8.count ?? 0) > maxPayload {
-                item = Message.Event(b: business, v: BusinessEvent(type: event.type, id: event.id, at: event.at, data: ["truncated": true]))
+            var item = Notice.Event(b: business, v: event)
+            if (Notice(o: origin, e: [item]).json?.utf8.count ?? 0) > maxPayload {
+                item = Notice.Event(b: business, v: BusinessEvent(type: event.type, id: event.id, at: event.at, data: ["truncated": true]))
             }
             current.e = (current.e ?? []) + [item]
             if (current.json?.utf8.count ?? 0) > maxPayload { current.e?.removeLast(); flush(); current.e = [item] }
@@ -126,7 +126,7 @@ final class ClusterLink: LifecycleHandler, Sendable {
         return out
     }
 
-    struct Message: Codable {
+    struct Notice: Codable {
         struct Event: Codable {
             var b: UUID
             var v: BusinessEvent
@@ -137,7 +137,7 @@ final class ClusterLink: LifecycleHandler, Sendable {
         var e: [Event]? = nil
 
         var isEmpty: Bool { j != true && (r ?? []).isEmpty && (e ?? []).isEmpty }
-        var json: String? { (try? Message.encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } }
+        var json: String? { (try? Notice.encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } }
 
         /// Plain keys (event data keeps its own spelling) and exact instants.
         static let encoder: JSONEncoder = {
@@ -224,7 +224,7 @@ final class ClusterLink: LifecycleHandler, Sendable {
     }
 
     func handle(_ payload: String, app: Application) {
-        guard let m = try? Message.decoder.decode(Message.self, from: Data(payload.utf8)), m.o != origin else { return }
+        guard let m = try? Notice.decoder.decode(Notice.self, from: Data(payload.utf8)), m.o != origin else { return }
         received.increment()
         if m.j == true { app.jobs.wakeup.notifyLocal() }
         for id in m.r ?? [] { app.runWaiters.signalLocal(id) }

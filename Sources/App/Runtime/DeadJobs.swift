@@ -11,35 +11,31 @@ enum DeadJobs {
 
     // MARK: showing the failure on the subject
 
-    /// An inbound message that could not be processed: the inbox shows why, and it is not routed again.
-    static func inboundRouteDied(messageID id: UUID, _ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> AfterCommit? {
-        try await Message.query(on: tx).filter(\.$id == id)
-            .set(\.$errorCode, to: "processing_failed")
-            .set(\.$errorMessage, to: "Munim could not process this message (\(job.reason)). See Operations.")
-            .set(\.$routedAt, to: app.clock.now()).set(\.$updatedAt, to: app.clock.now())
-            .update()
-        guard let m = try await Message.find(id, on: tx) else { return nil }
-        return { MessagingService.publishUpdated(app, m) }
-    }
-
-    /// An outgoing message whose sending kept stopping the worker: failed, like a provider refusal.
-    static func outboxDied(outboxID id: UUID, _ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> AfterCommit? {
-        guard let item = try await OutboxItem.find(id, on: tx) else { return nil }
-        let text = "Sending stopped the worker (\(job.reason))."
-        try await OutboxItem.query(on: tx).filter(\.$id == id).set(\.$status, to: "failed")
-            .set(\.$errorCode, to: "worker_stopped").set(\.$errorMessage, to: text).set(\.$updatedAt, to: app.clock.now()).update()
-        try await Message.query(on: tx).filter(\.$id == item.messageID).set(\.$status, to: .failed)
-            .set(\.$errorCode, to: "worker_stopped").set(\.$errorMessage, to: text).set(\.$updatedAt, to: app.clock.now()).update()
-        guard let m = try await Message.find(item.messageID, on: tx) else { return nil }
-        return { MessagingService.publishUpdated(app, m) }
-    }
-
     /// A workflow run whose step (or start) kept stopping the worker: the step and the run fail
     /// with the reason, shown on the run page.
     static func runDied(runID: UUID, nodeID: String?, _ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> AfterCommit? {
         guard let adv = try await RunTransitions.died(runID: runID, nodeID: nodeID, reason: job.reason, attempts: job.attempts,
                                                       now: app.clock.now(), on: tx) else { return nil }
         return { adv.publish(app) }
+    }
+
+    // MARK: what the owner does with them
+
+    /// Back to the queue with fresh attempts, due now; false when the job is no longer given up.
+    static func requeue(_ id: UUID, now: Date, store: Store, db: any Database) async throws -> Bool {
+        let changed = try await store.write(db) { tx in
+            try await tx.sql.update(JobRow.schema).set("status", to: "queued").set("attempts", to: 0).set("run_at", to: now)
+                .set("lease_owner", to: SQLLiteral.null).set("lease_until", to: SQLLiteral.null).set("updated_at", to: now)
+                .where("id", .equal, id).where(SQLColumn("status"), .in, SQLGroupExpression(givenUp.map { SQLBind($0) }))
+                .returning("id").all().count
+        }
+        return changed == 1
+    }
+
+    static func discard(_ id: UUID, store: Store, db: any Database) async throws {
+        try await store.write(db) { tx in
+            try await JobRow.query(on: tx).filter(\.$id == id).filter(\.$status ~~ givenUp).delete()
+        }
     }
 
     // MARK: the API
@@ -104,13 +100,7 @@ enum DeadJobs {
             let p = try owner(req)
             let j = try await job(req, p)
             let now = req.now
-            let changed = try await req.store.write(req.db) { tx in
-                try await tx.sql.update(JobRow.schema).set("status", to: "queued").set("attempts", to: 0).set("run_at", to: now)
-                    .set("lease_owner", to: SQLLiteral.null).set("lease_until", to: SQLLiteral.null).set("updated_at", to: now)
-                    .where("id", .equal, j.id!).where(SQLColumn("status"), .in, SQLGroupExpression(DeadJobs.givenUp.map { SQLBind($0) }))
-                    .returning("id").all().count
-            }
-            guard changed == 1 else { throw APIError.notFound("Failed job") }
+            guard try await DeadJobs.requeue(j.id!, now: now, store: req.store, db: req.db) else { throw APIError.notFound("Failed job") }
             // The reply is what was just written: a worker may take the job the moment it is woken.
             j.status = "queued"; j.attempts = 0; j.runAt = now; j.leaseOwner = nil; j.leaseUntil = nil; j.updatedAt = now
             return ItemDTO(j)
@@ -119,9 +109,7 @@ enum DeadJobs {
         @Sendable func discard(req: Request) async throws -> HTTPStatus {
             let p = try owner(req)
             let j = try await job(req, p)
-            try await req.store.write(req.db) { tx in
-                try await JobRow.query(on: tx).filter(\.$id == j.id!).filter(\.$status ~~ DeadJobs.givenUp).delete()
-            }
+            try await DeadJobs.discard(j.id!, store: req.store, db: req.db)
             return .noContent
         }
     }

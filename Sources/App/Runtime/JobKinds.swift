@@ -173,7 +173,7 @@ enum InboundRouteJob: JobKind {
     static func lease(_ config: AppConfig) -> TimeInterval { 120 }
     static func run(_ p: MessagePayload, _ ctx: JobContext) async throws { try await MessagingJobs.route(p, ctx) }
     static func died(_ p: MessagePayload, _ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> DeadJobs.AfterCommit? {
-        try await DeadJobs.inboundRouteDied(messageID: p.messageID, job, app, tx)
+        try await MessagingJobs.routeDied(messageID: p.messageID, job, app, tx)
     }
     static func subject(_ p: MessagePayload) -> (String, UUID?) { ("Incoming message", p.messageID) }
 }
@@ -197,7 +197,7 @@ enum OutboxSendJob: JobKind {
     static func lane(_ p: OutboxPayload) -> JobLane { .provider }
     static func run(_ p: OutboxPayload, _ ctx: JobContext) async throws { try await Outbox.send(p, ctx) }
     static func died(_ p: OutboxPayload, _ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> DeadJobs.AfterCommit? {
-        try await DeadJobs.outboxDied(outboxID: p.outboxID, job, app, tx)
+        try await Outbox.died(outboxID: p.outboxID, job, app, tx)
     }
     static func subject(_ p: OutboxPayload) -> (String, UUID?) { ("Outgoing message", p.outboxID) }
 }
@@ -297,6 +297,12 @@ extension JobQueue {
         try await j.create(on: tx)
         TransactionHooks.current?.jobsEnqueued()
         return true
+    }
+
+    /// Withdraws a queued job by its `dedupeKey` inside `tx` (a timeout that a decision came
+    /// before, a schedule re-armed); a job already running is left to finish.
+    static func withdraw(dedupeKey: String, on tx: any Database) async throws {
+        try await JobRow.query(on: tx).filter(\.$dedupeKey == dedupeKey).filter(\.$status == "queued").delete()
     }
 
     /// The batched path of `enqueue` (issue 4 §9): concurrent callers' jobs are written together in

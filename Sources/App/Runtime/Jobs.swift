@@ -35,52 +35,6 @@ final class JobRow: Model, @unchecked Sendable {
     init() {}
 }
 
-struct CreateJobs: AsyncMigration {
-    var name: String { "006_create_jobs" }
-
-    func prepare(on db: any Database) async throws {
-        try await db.schema("jobs")
-            .id()
-            .field("kind", .string, .required)
-            .field("business_id", .uuid)
-            .field("payload", .string, .required)
-            .field("status", .string, .required)
-            .field("run_at", .datetime, .required)
-            .field("attempts", .int, .required)
-            .field("max_attempts", .int, .required)
-            .field("lease_owner", .string)
-            .field("lease_until", .datetime)
-            .field("last_error", .string)
-            .field("dedupe_key", .string)
-            .field("created_at", .datetime, .required)
-            .field("updated_at", .datetime, .required)
-            .unique(on: "dedupe_key")
-            .create()
-        try await db.sql.create(index: "jobs_due").on("jobs").column("status").column("run_at").run()
-    }
-
-    func revert(on db: any Database) async throws {
-        try await db.schema("jobs").delete()
-    }
-}
-
-/// Jobs run in lanes with their own worker loops (issue 14 §4): inbound handling and local work
-/// never wait behind provider calls. The status `dead` (a job whose process stopped while running
-/// it `max_attempts` times) needs no schema change: status is a string.
-struct AddJobLanes: AsyncMigration {
-    var name: String { "010_add_job_lanes" }
-
-    func prepare(on db: any Database) async throws {
-        try await db.schema("jobs").field("lane", .string, .required, .sql(.default("local"))).update()
-        try await db.sql.create(index: "jobs_lane_due").on("jobs").column("lane").column("status").column("run_at").run()
-    }
-
-    func revert(on db: any Database) async throws {
-        try await db.sql.drop(index: "jobs_lane_due").run()
-        try await db.schema("jobs").deleteField("lane").update()
-    }
-}
-
 /// Which worker loops run a job. `local` is the database and in-process work (inbound messages,
 /// routing, the customer bot, ledger and local workflow steps); `provider` is every call to an
 /// outside service (sending, channel checks, polls, provider workflow nodes), whose timeouts must

@@ -55,7 +55,7 @@ enum Approvals {
     /// channel (the simulator when none is connected), with a link to decide.
     static func notifyOwner(_ app: Application, run: WorkflowRun, message: String) async {
         do {
-            guard let business = try await Business.find(run.businessID, on: app.db), let number = business.whatsappNumber else {
+            guard let business = try await AccountsService(db: app.db).findBusiness(run.businessID), let number = business.whatsappNumber else {
                 app.logger.notice("approval for run \(run.id!) not sent on WhatsApp: the business has no WhatsApp number")
                 return
             }

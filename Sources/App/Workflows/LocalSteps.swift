@@ -174,7 +174,7 @@ enum LocalSteps {
                           on db: any Database) async throws -> VariableContext {
         var context = VariableContext(trigger: trigger, steps: steps, timeZone: defaultTimeZone)
         guard withBusiness else { return context }
-        let business = try await Business.find(businessID, on: db)
+        let business = try await AccountsService(db: db).findBusiness(businessID)
         context.timeZone = business.flatMap { TimeZone(identifier: $0.timezone) } ?? defaultTimeZone
         var b: [String: WValue] = [:]
         if let business {

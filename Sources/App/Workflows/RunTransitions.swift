@@ -117,9 +117,7 @@ enum RunTransitions {
                 return nil
             }
             // The per-business limit: runs over it wait in `queued` (DESIGN §7).
-            if !ctx.store.isSQLite {
-                try await tx.sql.raw("SELECT id FROM businesses WHERE id = \(bind: run.businessID) FOR UPDATE").run()
-            }
+            try await AccountsService.lockBusiness(run.businessID, on: tx)
             let running = try await WorkflowRun.query(on: tx).filter(\.$businessID == run.businessID)
                 .filter(\.$status == .running).count()
             if running >= limit { throw JobPostpone(after: 0.5) }
@@ -371,8 +369,7 @@ enum RunTransitions {
             step.finishedAt = now
             step.updatedAt = now
             try await step.update(on: tx)
-            try await tx.sql.delete(from: "jobs").where("dedupe_key", .equal, timeoutKey(step.nodeID))
-                .where("status", .equal, "queued").run()
+            try await JobQueue.withdraw(dedupeKey: timeoutKey(step.nodeID), on: tx)
             return try await advance(run, finished: step, entry: entry, app: app, now: now, on: tx)
         }
         adv.publish(app)

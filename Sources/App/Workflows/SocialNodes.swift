@@ -74,7 +74,7 @@ enum SocialNodes {
 
     /// Reply refs for a post Munim has seen (a mention in the inbox): root and parent URIs and CIDs.
     static func replyRef(_ ctx: StepContext, parentURI: String) async throws -> BlueskyClient.ReplyRef {
-        guard let m = try await Message.query(on: ctx.app.db).filter(\.$businessID == ctx.businessID).filter(\.$providerID == parentURI).first(),
+        guard let m = try await MessagingService(app: ctx.app, businessID: ctx.businessID).message(providerID: parentURI),
               let text = m.replyRef, let ref = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)),
               case .string(let rootURI)? = ref["root_uri"], case .string(let rootCID)? = ref["root_cid"],
               case .string(let parentCID)? = ref["parent_cid"] else {

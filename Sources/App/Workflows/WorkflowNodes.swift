@@ -104,21 +104,19 @@ enum WorkflowNodes {
     /// The channel a messaging node sends on: the one named, else the business's first enabled
     /// channel of the given kinds (in that order of preference).
     static func channel(_ app: Application, businessID: UUID, id: String?, kinds: [ChannelKind], on db: (any Database)? = nil) async throws -> Channel {
-        let db = db ?? app.db
+        let messaging = MessagingService(app: app, businessID: businessID, db: db)
         if let id, !id.isEmpty {
-            guard let uuid = UUID(uuidString: id), let c = try await Channel.query(on: db).filter(\.$businessID == businessID)
-                .filter(\.$id == uuid).filter(\.$deletedAt == nil).first() else {
+            guard let uuid = UUID(uuidString: id), let c = try? await messaging.channel(uuid) else {
                 throw NodeFailure.permanent("channel \(id) does not exist (was it deleted?)")
             }
             guard kinds.contains(c.kind) else { throw NodeFailure.permanent("channel \(c.name) is a \(c.kind.platform) channel") }
             guard c.enabled else { throw NodeFailure.permanent("channel \(c.name) is disabled") }
             return c
         }
-        let all = try await Channel.query(on: db).filter(\.$businessID == businessID).filter(\.$deletedAt == nil)
-            .filter(\.$enabled == true).sort(\.$createdAt).all()
+        let all = try await messaging.enabledChannels()
         for k in kinds { if let c = all.first(where: { $0.kind == k }) { return c } }
         if kinds.contains(.simulator) {
-            return try await MessagingService(app: app, businessID: businessID, db: db).simulatorChannel()
+            return try await messaging.simulatorChannel()
         }
         throw NodeFailure.permanent("no \(kinds.map(\.platform).joined(separator: " or ")) channel is connected; connect one on Integrations")
     }
@@ -225,8 +223,7 @@ enum LedgerNodes {
         let s = readService(ctx)
         let c = try await s.customer(id)
         let today = try await s.today()
-        let late = try await Invoice.query(on: ctx.app.db).filter(\.$businessID == ctx.businessID).filter(\.$customerID == id)
-            .filter(\.$status ~~ InvoiceStatus.open).filter(\.$dueDate != nil).filter(\.$dueDate < today).all()
+        let late = try await s.reads.overdueInvoices(customerID: id, dueBefore: today)
         let overdue = try Money.sum(late.map { max(0, $0.total - $0.amountPaid) }, field: "total_due")
         return NodeResult(output: ["customer_id": .string(c.id!.uuidString), "name": .string(c.name),
                                    "phone": c.phone.map(WValue.string) ?? .null, "balance": .int(c.balance), "overdue": .int(overdue)])
@@ -235,8 +232,7 @@ enum LedgerNodes {
     static func listDebtors(_ ctx: StepContext) async throws -> NodeResult {
         let minBalance = try ctx.int("min_balance") ?? 1
         let limit = Int(min(500, max(1, try ctx.int("limit") ?? 50)))
-        let rows = try await Customer.query(on: ctx.app.db).filter(\.$businessID == ctx.businessID).filter(\.$archivedAt == nil)
-            .filter(\.$balance >= max(1, minBalance)).sort(\.$balance, .descending).limit(limit).all()
+        let rows = try await readService(ctx).reads.debtors(minBalance: minBalance, activeOnly: true, limit: limit)
         let list: [WValue] = rows.map { c in
             ["customer_id": .string(c.id!.uuidString), "name": .string(c.name), "phone": c.phone.map(WValue.string) ?? .null,
              "balance": .int(c.balance)]
@@ -246,8 +242,7 @@ enum LedgerNodes {
 
     static func findProduct(_ ctx: StepContext) async throws -> NodeResult {
         let query = try ctx.requireString("query")
-        let products = try await Product.query(on: ctx.app.db).filter(\.$businessID == ctx.businessID).filter(\.$archivedAt == nil)
-            .limit(2000).all()
+        let products = try await readService(ctx).reads.activeProducts(limit: 2000)
         let candidates = products.map { CustomerBot.Product(name: $0.name, unit: $0.unit, price: $0.price, stock: $0.stock) }
         guard let match = CustomerBot.matchProduct(query, in: candidates), let p = products.first(where: { $0.name == match.name }) else {
             return NodeResult(output: ["found": false, "product_id": .null, "name": .null, "price": .null, "stock": .null, "unit": .null])
@@ -259,9 +254,9 @@ enum LedgerNodes {
     static func salesSummary(_ ctx: StepContext) async throws -> NodeResult {
         let period = ctx.string("period") ?? "week"
         let days = period == "today" ? 0 : period == "month" ? 29 : 6
-        let from = Periods.add(days: -days, to: try await readService(ctx).today())
-        let rows = try await Invoice.query(on: ctx.app.db).filter(\.$businessID == ctx.businessID)
-            .filter(\.$status ~~ [.issued, .partiallyPaid, .paid]).filter(\.$issueDate >= from).all()
+        let ledger = readService(ctx)
+        let from = Periods.add(days: -days, to: try await ledger.today())
+        let rows = try await ledger.reads.postedInvoices(from: from)
         return NodeResult(output: ["total": .int(try Money.sum(rows.map(\.total), field: "total")), "count": .int(Int64(rows.count)), "period": .string(period)])
     }
 }

@@ -30,7 +30,7 @@ enum WorkflowTriggers {
     /// when the workflow is not active or not time-driven. Called in the transaction that changes
     /// the workflow.
     static func armSchedule(_ w: Workflow, app: Application, now: Date, on tx: any Database) async throws {
-        try await tx.sql.delete(from: "jobs").where("dedupe_key", .equal, scheduleKey(w)).where("status", .equal, "queued").run()
+        try await JobQueue.withdraw(dedupeKey: scheduleKey(w), on: tx)
         guard w.active, w.deletedAt == nil else { return }
         if w.triggerService == "schedule" {
             guard let (cron, tz) = try await scheduleSpec(w, app: app, on: tx), let next = cron.next(after: now, in: tz) else { return }

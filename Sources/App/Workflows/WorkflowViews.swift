@@ -48,7 +48,7 @@ enum WorkflowViews {
     }
 
     static func detail(_ w: Workflow, app: Application, db: any Database) async throws -> WValue {
-        let store = WorkflowStore(app: app, businessID: w.businessID)
+        let store = WorkflowService(app: app, businessID: w.businessID)
         let v = try await store.version(of: w, on: db)
         var bp = try store.maskedBlueprint(v)
         bp.name = w.name

@@ -35,8 +35,8 @@ struct WorkflowsController {
         app.on(.workflowHook, body: .collect(maxSize: "64kb"), use: hook)
     }
 
-    static func store(_ req: Request) throws -> WorkflowStore {
-        WorkflowStore(app: req.application, businessID: try req.principal.businessID)
+    static func store(_ req: Request) throws -> WorkflowService {
+        WorkflowService(app: req.application, businessID: try req.principal.businessID)
     }
 
     // MARK: catalog, validation, drafts
@@ -122,16 +122,7 @@ struct WorkflowsController {
     @Sendable func delete(req: Request) async throws -> HTTPStatus {
         try req.principal.requireOwner("delete workflows")
         let w = try await Self.store(req).workflow(try LedgerController.id(req))
-        let now = req.now, app = req.application
-        let ended: [Advance] = try await req.store.write(req.db) { tx in
-            w.deletedAt = now
-            w.active = false
-            w.updatedAt = now
-            try await w.update(on: tx)
-            try await WorkflowTriggers.armSchedule(w, app: app, now: now, on: tx)
-            return try await RunTransitions.cancelRuns(ofWorkflow: w.id!, reason: "the workflow was deleted", now: now, on: tx)
-        }
-        for a in ended { a.publish(app) }
+        try await Self.store(req).delete(w, now: req.now)
         req.publish("workflow.updated", id: w.id!, data: ["active": false, "deleted": true])
         return .noContent
     }
@@ -171,18 +162,10 @@ struct WorkflowsController {
             var bp = entry.blueprint
             bp.name = w.name
             let issues = BlueprintValidator.validate(bp)
-            guard issues.isEmpty else { throw WorkflowStore.invalid(issues) }
+            guard issues.isEmpty else { throw WorkflowService.invalid(issues) }
         }
-        let now = req.now, app = req.application
-        if w.active != active {
-            try await req.store.write(req.db) { tx in
-                w.active = active
-                w.updatedAt = now
-                if active { w.lastTickAt = nil }
-                try await w.update(on: tx)
-                try await WorkflowTriggers.armSchedule(w, app: app, now: now, on: tx)
-            }
-        }
+        let app = req.application
+        try await store.setActive(w, active, now: req.now)
         req.publish("workflow.updated", id: w.id!, data: ["active": .bool(w.active), "version": .int(Int64(w.version))])
         return try WorkflowJSON.response(try await WorkflowViews.detail(w, app: app, db: req.db))
     }
@@ -200,10 +183,8 @@ struct WorkflowsController {
             }
         }
         let key = req.headers.first(name: "Idempotency-Key").map { "manual-\($0.prefix(100))" }
-        let now = req.now, app = req.application, payloadValue = payload
-        let (id, _) = try await req.store.write(req.db) { tx in
-            try await RunTransitions.create(w, trigger: "manual", payload: payloadValue, dedupeKey: key, app: app, now: now, on: tx)
-        }
+        let app = req.application
+        let id = try await Self.store(req).startRun(w, trigger: "manual", payload: payload, dedupeKey: key, now: req.now)
         return try WorkflowJSON.response(try await WorkflowViews.run(id, businessID: w.businessID, app: app, db: req.db), status: .created)
     }
 
@@ -268,10 +249,10 @@ struct WorkflowsController {
         var input = DecisionInput(node_id: nil, note: nil, text: nil)
         if let body = req.body.data, body.readableBytes > 0 { input = try WorkflowJSON.decode(DecisionInput.self, from: req) }
         if let note = input.note, note.count > 1000 { throw APIError.validation("note", "must be at most 1000 characters") }
-        let user = try await User.find(p.userID, on: req.db)
+        let decidedBy = try await AccountsService(db: req.db).userName(p.userID)
         try await Approvals.decide(req.application, businessID: p.businessID, runID: id,
                                    decision: .init(approve: approve, nodeID: input.node_id, note: input.note, text: input.text,
-                                                   decidedBy: user?.name ?? "owner"), now: req.now)
+                                                   decidedBy: decidedBy ?? "owner"), now: req.now)
         return try WorkflowJSON.response(try await WorkflowViews.run(id, businessID: p.businessID, app: req.application, db: req.db))
     }
 
@@ -334,9 +315,8 @@ struct WorkflowsController {
                 req.logger.warning("could not commit an inline run; it takes the durable path: \(String(describing: error))")
             }
         }
-        let (runID, _) = try await req.store.write(req.db) { tx in
-            try await RunTransitions.create(w, trigger: "webhook", payload: payloadValue, dedupeKey: key, app: app, now: now, on: tx)
-        }
+        let runID = try await WorkflowService(app: app, businessID: w.businessID).startRun(w, trigger: "webhook", payload: payloadValue,
+                                                                                          dedupeKey: key, now: now)
         return try await awaitResponse(req, runID: runID)
     }
 

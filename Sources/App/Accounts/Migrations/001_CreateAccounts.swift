@@ -4,6 +4,7 @@ import SQLKit
 // Append-only (DESIGN §3): never edit a shipped migration; add a new one. Migrations use the
 // schema builder and SQLKit only, never live models, so they run the same on SQLite and Postgres.
 
+/// Creates the account tables: users, businesses, memberships, web sessions, API tokens, login attempts and idempotency keys.
 struct CreateAccounts: AsyncMigration {
     var name: String { "001_create_accounts" }
 
@@ -87,18 +88,5 @@ struct CreateAccounts: AsyncMigration {
         for table in ["idempotency_keys", "login_attempts", "api_tokens", "sessions_web", "memberships", "businesses", "users"] {
             try await db.schema(table).delete()
         }
-    }
-}
-
-/// Issue 6: a UPI ID for the invoice QR code. Nullable, so existing rows need no default.
-struct AddBusinessUPI: AsyncMigration {
-    var name: String { "004_add_business_upi_id" }
-
-    func prepare(on db: any Database) async throws {
-        try await db.schema("businesses").field("upi_id", .string).update()
-    }
-
-    func revert(on db: any Database) async throws {
-        try await db.schema("businesses").deleteField("upi_id").update()
     }
 }

@@ -1,0 +1,201 @@
+import Fluent
+import Foundation
+
+/// The ledger's read side: the only way other domains (reports, the dashboard, the assistant, the
+/// customer bot, workflow nodes, the inbox) read customers, products, invoices and payments
+/// (DESIGN §2). Every query is scoped to the business. Rows come back as the ledger's models, to be
+/// read, never saved: changes go through `LedgerService`.
+struct LedgerReads: Sendable {
+    let db: any Database
+    let businessID: UUID
+
+    // MARK: customers
+
+    func customer(_ id: UUID) async throws -> Customer? {
+        try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$id == id).first()
+    }
+
+    func customers(_ ids: some Sequence<UUID>) async throws -> [Customer] {
+        let list = Array(Set(ids))
+        guard !list.isEmpty else { return [] }
+        return try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$id ~~ list).all()
+    }
+
+    /// Names by id, for lists that show who an entry is for.
+    func customerNames(_ ids: some Sequence<UUID>) async throws -> [UUID: String] {
+        Dictionary(uniqueKeysWithValues: try await customers(ids).map { ($0.id!, $0.name) })
+    }
+
+    /// The active customer with this phone number (E.164), if any: how a chat is linked to the books.
+    func customerID(phone: String) async throws -> UUID? {
+        try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$phone == phone)
+            .filter(\.$archivedAt == nil).first()?.id
+    }
+
+    func activeCustomers(limit: Int) async throws -> [Customer] {
+        try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$archivedAt == nil).limit(limit).all()
+    }
+
+    /// Customers who owe money (balance at least `minBalance` paise), largest balance first.
+    func debtors(minBalance: Int64 = 1, activeOnly: Bool = false, limit: Int? = nil) async throws -> [Customer] {
+        var q = Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$balance >= max(1, minBalance))
+        if activeOnly { q = q.filter(\.$archivedAt == nil) }
+        q = q.sort(\.$balance, .descending)
+        if let limit { q = q.limit(limit) }
+        return try await q.all()
+    }
+
+    func customerCount() async throws -> Int {
+        try await Customer.query(on: db).filter(\.$businessID == businessID).count()
+    }
+
+    // MARK: products
+
+    func activeProducts(limit: Int? = nil) async throws -> [Product] {
+        var q = Product.query(on: db).filter(\.$businessID == businessID).filter(\.$archivedAt == nil)
+        if let limit { q = q.limit(limit) }
+        return try await q.all()
+    }
+
+    /// Active products by name, a page at a time (the inventory export).
+    func activeProductsPage(offset: Int, limit: Int) async throws -> [Product] {
+        try await Product.query(on: db).filter(\.$businessID == businessID).filter(\.$archivedAt == nil)
+            .sort(\.$nameKey).sort(\.$id).range(offset..<(offset + limit)).all()
+    }
+
+    // MARK: invoices
+
+    func invoiceCount() async throws -> Int {
+        try await Invoice.query(on: db).filter(\.$businessID == businessID).count()
+    }
+
+    /// Posted invoices (issued, part-paid or paid) dated in `from...to` (either end open when nil),
+    /// optionally of one customer.
+    func postedInvoices(from: String? = nil, to: String? = nil, customerID: UUID? = nil) async throws -> [Invoice] {
+        var q = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.posted)
+        if let from { q = q.filter(\.$issueDate >= from) }
+        if let to { q = q.filter(\.$issueDate <= to) }
+        if let customerID { q = q.filter(\.$customerID == customerID) }
+        return try await q.all()
+    }
+
+    /// Posted invoices of `from...to`, a page at a time in id order after `after` (keyset paging:
+    /// each page is an index range, not an OFFSET scan).
+    func postedInvoicesPage(from: String, to: String, after: UUID?, limit: Int) async throws -> [Invoice] {
+        var q = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.posted)
+            .filter(\.$issueDate >= from).filter(\.$issueDate <= to)
+        if let after { q = q.filter(\.$id > after) }
+        return try await q.sort(\.$id).limit(limit).all()
+    }
+
+    /// Open (unpaid or part-paid) invoices: of one customer oldest number first, or all of them a
+    /// page at a time in id order.
+    func openInvoices(customerID: UUID) async throws -> [Invoice] {
+        try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$customerID == customerID)
+            .filter(\.$status ~~ InvoiceStatus.open).sort(\.$number).all()
+    }
+
+    func openInvoicesPage(after: UUID?, limit: Int) async throws -> [Invoice] {
+        var q = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.open)
+        if let after { q = q.filter(\.$id > after) }
+        return try await q.sort(\.$id).limit(limit).all()
+    }
+
+    func oldestOpenInvoice(customerID: UUID) async throws -> Invoice? {
+        try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$customerID == customerID)
+            .filter(\.$status ~~ InvoiceStatus.open).sort(\.$number).first()
+    }
+
+    /// A customer's open invoices whose due date is before `date`.
+    func overdueInvoices(customerID: UUID, dueBefore date: String) async throws -> [Invoice] {
+        try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$customerID == customerID)
+            .filter(\.$status ~~ InvoiceStatus.open).filter(\.$dueDate != nil).filter(\.$dueDate < date).all()
+    }
+
+    /// Invoices issued (not drafts, voided ones included) dated in `from...to`, in ledger order, a
+    /// page at a time.
+    func issuedInvoicesPage(from: String, to: String, customerID: UUID?, offset: Int, limit: Int) async throws -> [Invoice] {
+        var q = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status != .draft)
+            .filter(\.$issueDate >= from).filter(\.$issueDate <= to)
+        if let customerID { q = q.filter(\.$customerID == customerID) }
+        return try await q.sort(\.$issueDate).sort(\.$issuedAt).sort(\.$id).range(offset..<(offset + limit)).all()
+    }
+
+    /// Invoices voided in `[from, until)`, in the order they were voided, a page at a time.
+    func voidedInvoicesPage(from: Date, until: Date, customerID: UUID?, offset: Int, limit: Int) async throws -> [Invoice] {
+        var q = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status == .void)
+            .filter(\.$voidedAt >= from).filter(\.$voidedAt < until)
+        if let customerID { q = q.filter(\.$customerID == customerID) }
+        return try await q.sort(\.$voidedAt).sort(\.$id).range(offset..<(offset + limit)).all()
+    }
+
+    /// The lines of these invoices (which belong to the business: pass ids read through here).
+    func items(ofInvoices ids: [UUID]) async throws -> [InvoiceItem] {
+        guard !ids.isEmpty else { return [] }
+        return try await InvoiceItem.query(on: db).filter(\.$invoiceID ~~ ids).all()
+    }
+
+    /// Invoices and payments last changed, newest first (the dashboard's activity).
+    func recentInvoices(limit: Int) async throws -> [Invoice] {
+        try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status != .draft)
+            .sort(\.$updatedAt, .descending).limit(limit).all()
+    }
+
+    // MARK: payments
+
+    /// Payments dated in `from...to` (either end open when nil), optionally of one customer, newest
+    /// first.
+    func payments(from: String? = nil, to: String? = nil, customerID: UUID? = nil) async throws -> [Payment] {
+        var q = Payment.query(on: db).filter(\.$businessID == businessID)
+        if let from { q = q.filter(\.$paidOn >= from) }
+        if let to { q = q.filter(\.$paidOn <= to) }
+        if let customerID { q = q.filter(\.$customerID == customerID) }
+        return try await q.sort(\.$paidOn, .descending).sort(\.$createdAt, .descending).all()
+    }
+
+    /// Payments dated in `from...to`, in ledger order, a page at a time.
+    func paymentsPage(from: String, to: String, customerID: UUID?, offset: Int, limit: Int) async throws -> [Payment] {
+        var q = Payment.query(on: db).filter(\.$businessID == businessID).filter(\.$paidOn >= from).filter(\.$paidOn <= to)
+        if let customerID { q = q.filter(\.$customerID == customerID) }
+        return try await q.sort(\.$paidOn).sort(\.$createdAt).sort(\.$id).range(offset..<(offset + limit)).all()
+    }
+
+    func recentPayments(limit: Int) async throws -> [Payment] {
+        try await Payment.query(on: db).filter(\.$businessID == businessID).sort(\.$createdAt, .descending).limit(limit).all()
+    }
+
+    // MARK: balances
+
+    /// What stood on the books before the date `from` (voids before the instant `voidedBefore`),
+    /// summed in the database: billed − voided − paid, for one customer or all.
+    func balance(before from: String, voidedBefore: Date, customerID: UUID?) async throws -> Int64 {
+        var billed = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status != .draft).filter(\.$issueDate < from)
+        var voided = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status == .void).filter(\.$voidedAt < voidedBefore)
+        var paid = Payment.query(on: db).filter(\.$businessID == businessID).filter(\.$paidOn < from)
+        if let customerID {
+            billed = billed.filter(\.$customerID == customerID)
+            voided = voided.filter(\.$customerID == customerID)
+            paid = paid.filter(\.$customerID == customerID)
+        }
+        let b = try await Self.sum(billed, \.$total), v = try await Self.sum(voided, \.$total), p = try await Self.sum(paid, \.$amount)
+        return try Money.subtract(try Money.subtract(b, v, field: "opening"), p, field: "opening")
+    }
+
+    /// SUM over a Fluent query, portable: PostgreSQL's SUM(bigint) is numeric, so sum page by page
+    /// of the single column instead of decoding an aggregate.
+    static func sum<M: Model>(_ query: QueryBuilder<M>, _ key: KeyPath<M, FieldProperty<M, Int64>>) async throws -> Int64 {
+        var total: Int64 = 0
+        var offset = 0
+        while true {
+            let values = try await query.copy().sort(\._$id).range(offset..<(offset + 10_000)).all(key)
+            total = try Money.add(total, try Money.sum(values, field: "total"), field: "total")
+            if values.count < 10_000 { return total }
+            offset += 10_000
+        }
+    }
+}
+
+extension LedgerService {
+    /// This service's reads, on its database (or transaction).
+    var reads: LedgerReads { LedgerReads(db: db, businessID: businessID) }
+}
