@@ -29,14 +29,16 @@ let package = Package(
         .systemLibrary(name: "CQRencode", path: "Sources/CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CXlsxWriter", path: "Sources/CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         // Pure Swift, no server: the offline parser and name matching (DESIGN §2, §5).
-        .target(name: "AssistantNLU", path: "Sources/AssistantNLU"),
+        .target(name: "AssistantNLU", dependencies: ["JSONCore"], path: "Sources/AssistantNLU"),
+        // Pure Swift: the one JSON value type, shared by the parser, the workflow core and the app.
+        .target(name: "JSONCore", path: "Sources/JSONCore"),
         // Pure Swift, no server: money and quantities as integers, their bounds and overflow-checked
         // arithmetic (DESIGN §3, issue 14 §1). Shared by the API, reports, assistant and fuzz target.
         .target(name: "LedgerMath", path: "Sources/LedgerMath"),
         .testTarget(name: "AssistantNLUTests", dependencies: ["AssistantNLU"], path: "Tests/AssistantNLUTests"),
         // Pure Swift, no server: blueprints, validation, variables, conditions, cron, the planner
         // and the offline architect (DESIGN §2, §7).
-        .target(name: "WorkflowCore", path: "Sources/WorkflowCore"),
+        .target(name: "WorkflowCore", dependencies: ["JSONCore"], path: "Sources/WorkflowCore"),
         .testTarget(name: "WorkflowCoreTests", dependencies: ["WorkflowCore"], path: "Tests/WorkflowCoreTests"),
         .executableTarget(name: "ParserBench", dependencies: ["AssistantNLU"], path: "bench/ParserBench"),
         // libFuzzer target for the offline parser, the number/money readers and LedgerMath's decoders
@@ -69,6 +71,7 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .target(name: "AssistantNLU"),
+                .target(name: "JSONCore"),
                 .target(name: "LedgerMath"),
                 .target(name: "WorkflowCore"),
                 .target(name: "CCairoPango"),

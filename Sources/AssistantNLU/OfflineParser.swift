@@ -216,7 +216,7 @@ struct Sentence {
         return result(.unknown, [:], 0)
     }
 
-    func result(_ intent: IntentName, _ e: [String: NLUValue], _ c: Double) -> ParsedIntent {
+    func result(_ intent: IntentName, _ e: [String: JSONValue], _ c: Double) -> ParsedIntent {
         ParsedIntent.normalized(intent: intent, entities: e, confidence: c, engine: "offline")
     }
 
@@ -402,7 +402,7 @@ struct Sentence {
 
     // MARK: entity helpers
 
-    func paymentMode() -> NLUValue {
+    func paymentMode() -> JSONValue {
         for p in ["google pay", "phone pe", "bank transfer", "debit card", "credit card", "net banking", "online transfer"] where phrase(p) {
             return .string(Lexicon.paymentModes[p] ?? (p.contains("bank") || p == "online transfer" ? "bank" : "upi"))
         }
@@ -414,7 +414,7 @@ struct Sentence {
         return .null
     }
 
-    func period() -> NLUValue {
+    func period() -> JSONValue {
         if phraseAny(["last month", "pichhle mahine", "pichle mahine", "pichhla mahina", "pichla mahina", "previous month", "last months", "pichhle month", "pichle month"]) { return .string("last_month") }
         if phraseAny(["this month", "is mahine", "iss mahine", "is month", "this months", "month", "monthly", "mahine", "mahina", "is maheene"]) { return .string("this_month") }
         if phraseAny(["this week", "is hafte", "iss hafte", "is week", "week", "weekly", "hafte", "hafta", "saptah"]) { return .string("this_week") }
@@ -471,7 +471,7 @@ struct Sentence {
     }
 
     func social() -> ParsedIntent {
-        var platform: NLUValue = .null
+        var platform: JSONValue = .null
         if hasAny(["instagram", "insta", "ig"]) { platform = .string("instagram") }
         else if hasAny(["bluesky", "bsky"]) || phrase("blue sky") { platform = .string("bluesky") }
         else if has("pixelfed") { platform = .string("pixelfed") }
@@ -500,7 +500,7 @@ struct Sentence {
         for suffix in [" on instagram", " for instagram", " on bluesky", " for bluesky", " on pixelfed", " for pixelfed", " on insta", " for insta", " with image", " with this image", " with photo"] {
             if let r = content.range(of: suffix, options: [.caseInsensitive, .anchored, .backwards]) { content = String(content[..<r.lowerBound]) }
         }
-        let e: [String: NLUValue] = ["platform": platform, "content": content.isEmpty ? .null : .string(content), "image_url": url.map { .string($0) } ?? .null]
+        let e: [String: JSONValue] = ["platform": platform, "content": content.isEmpty ? .null : .string(content), "image_url": url.map { .string($0) } ?? .null]
         return result(.draftSocialPost, e, platform == .null ? 0.75 : 0.9)
     }
 
@@ -510,12 +510,12 @@ struct Sentence {
     }
 
     func report() -> ParsedIntent {
-        var kind: NLUValue = .null
+        var kind: JSONValue = .null
         if hasAny(["debtors", "debtor", "udhaar", "udhar", "dues", "outstanding", "baaki", "baki", "receivables", "receivable", "defaulters", "due", "owe", "owes"]) { kind = .string("debtors") }
         else if hasAny(["inventory", "stock", "maal", "godown", "products"]) { kind = .string("inventory") }
         else if hasAny(["ledger", "khata", "statement", "account", "accounts", "hisaab", "hisab", "transactions", "daybook", "bahi"]) { kind = .string("ledger") }
         else if hasAny(["sales", "sale", "bikri", "invoices", "revenue", "becha", "sold", "billing"]) { kind = .string("sales") }
-        var format: NLUValue = .string("pdf")
+        var format: JSONValue = .string("pdf")
         if hasAny(["excel", "xlsx", "xls", "spreadsheet", "sheet"]) { format = .string("xlsx") }
         else if has("csv") { format = .string("csv") }
         return result(.generateReport, ["report": kind, "format": format, "period": period()], kind == .null ? 0.7 : 0.9)
@@ -528,7 +528,7 @@ struct Sentence {
 
     mutating func paymentLink() -> ParsedIntent {
         let customer = findCustomer(forward: Sentence.forwardMarkers + ["send", "bhejo"])
-        let amount = nums.first { $0.role != .percent }.map { NLUValue.int($0.paise) } ?? .null
+        let amount = nums.first { $0.role != .percent }.map { JSONValue.int($0.paise) } ?? .null
         return result(.createPaymentLink, ["customer": customer.map { .string($0) } ?? .null, "amount": amount], 0.9)
     }
 
@@ -567,7 +567,7 @@ struct Sentence {
     }
 
     mutating func addProduct() -> ParsedIntent {
-        var e: [String: NLUValue] = [:]
+        var e: [String: JSONValue] = [:]
         for k in nums.indices where nums[k].role == .quantity || nums[k].role == .rate || nums[k].role == .money || nums[k].role == .bare || nums[k].role == .paid {
             for x in nums[k].start..<min(nums[k].consumedUntil, t.count) { used[x] = true }
         }
@@ -590,7 +590,7 @@ struct Sentence {
             e["product"] = .string(rawJoin(r))
         }
         e["unit_price"] = price.map { .int($0.paise) } ?? .null
-        e["quantity"] = qty.map { .number($0.value) } ?? .null
+        e["quantity"] = qty.map { .double($0.value) } ?? .null
         e["unit"] = unit.map { .string($0) } ?? .null
         return result(.addProduct, e, 0.9)
     }
@@ -639,9 +639,9 @@ struct Sentence {
 
     mutating func updateStock(mode: String) -> ParsedIntent {
         let q = nums.first { $0.role == .quantity } ?? nums.first { $0.role == .bare && !$0.explicit } ?? nums.first { $0.role != .percent }
-        var e: [String: NLUValue] = ["mode": .string(mode)]
+        var e: [String: JSONValue] = ["mode": .string(mode)]
         if let q {
-            e["quantity"] = .number(q.value)
+            e["quantity"] = .double(q.value)
             for x in q.start..<min(q.consumedUntil, t.count) { used[x] = true }
             // product right after the quantity/unit ("50 bags of cement"), else before ("cement 40")
             var k = q.consumedUntil
@@ -670,7 +670,7 @@ struct Sentence {
         let amt = nums.first { $0.role == .paid } ?? nums.first { $0.role == .money } ?? nums.first { $0.role != .percent && $0.role != .discount }
         if let a = amt { for x in a.start..<min(a.end, t.count) { used[x] = true } }
         let c = findCustomer()
-        let e: [String: NLUValue] = ["customer": c.map { .string($0) } ?? .null, "amount": amt.map { .int($0.paise) } ?? .null, "payment_mode": paymentMode()]
+        let e: [String: JSONValue] = ["customer": c.map { .string($0) } ?? .null, "amount": amt.map { .int($0.paise) } ?? .null, "payment_mode": paymentMode()]
         return result(.recordPayment, e, c == nil ? 0.75 : 0.9)
     }
 
@@ -776,16 +776,16 @@ struct Sentence {
         let paid = nums.first { $0.role == .paid }
         let discount = nums.first { $0.role == .discount }
         let due = lows.contains(where: Lexicon.creditWords.contains) || phraseAny(["baad mein", "baad me", "pay later", "on account", "khate mein", "khate me"])
-        var arr: [NLUValue] = []
+        var arr: [JSONValue] = []
         for it in items {
             arr.append(.object([
                 "product": it.product.map { .string($0) } ?? .null,
-                "quantity": it.qty.map { .number($0) } ?? .null,
+                "quantity": it.qty.map { .double($0) } ?? .null,
                 "unit": it.unit.map { .string($0) } ?? .null,
                 "unit_price": it.price.map { .int($0) } ?? .null,
             ]))
         }
-        let e: [String: NLUValue] = [
+        let e: [String: JSONValue] = [
             "customer": customer.map { .string($0) } ?? .null,
             "items": .array(arr),
             "amount_paid": paid.map { .int($0.paise) } ?? .null,

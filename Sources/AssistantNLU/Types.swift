@@ -1,4 +1,5 @@
 import Foundation
+@_exported import JSONCore
 
 /// The intents the assistant understands (issue 3 §2).
 public enum IntentName: String, Codable, Sendable, CaseIterable {
@@ -20,72 +21,17 @@ public enum IntentName: String, Codable, Sendable, CaseIterable {
     case unknown
 }
 
-/// JSON-like value for entities. Numbers: `.int` for integers (paise), `.number` for quantities.
-public indirect enum NLUValue: Codable, Sendable, Equatable {
-    case null
-    case bool(Bool)
-    case int(Int64)
-    case number(Double)
-    case string(String)
-    case array([NLUValue])
-    case object([String: NLUValue])
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null; return }
-        if let b = try? c.decode(Bool.self) { self = .bool(b); return }
-        if let i = try? c.decode(Int64.self) { self = .int(i); return }
-        if let d = try? c.decode(Double.self) { self = .number(d); return }
-        if let s = try? c.decode(String.self) { self = .string(s); return }
-        if let a = try? c.decode([NLUValue].self) { self = .array(a); return }
-        if let o = try? c.decode([String: NLUValue].self) { self = .object(o); return }
-        throw DecodingError.dataCorruptedError(in: c, debugDescription: "Unsupported JSON value")
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .null: try c.encodeNil()
-        case .bool(let b): try c.encode(b)
-        case .int(let i): try c.encode(i)
-        case .number(let d):
-            if d.isFinite, d == d.rounded(), abs(d) < 9.0e15 { try c.encode(Int64(d)) } else { try c.encode(d) }
-        case .string(let s): try c.encode(s)
-        case .array(let a): try c.encode(a)
-        case .object(let o): try c.encode(o)
-        }
-    }
-
-    /// True for `.null`, empty strings and empty arrays.
-    public var isEmpty: Bool {
-        switch self {
-        case .null: return true
-        case .string(let s): return s.trimmingCharacters(in: .whitespaces).isEmpty
-        case .array(let a): return a.isEmpty
-        default: return false
-        }
-    }
-
-    var stringValue: String? { if case .string(let s) = self { return s }; return nil }
-    var doubleValue: Double? {
-        switch self {
-        case .int(let i): return Double(i)
-        case .number(let d): return d
-        case .string(let s): return Double(s)
-        default: return nil
-        }
-    }
-}
+// Entities are `JSONValue`s (JSONCore): `.int` for money in paise, `.double` for quantities.
 
 /// The parse result, identical in shape for the offline and LLM engines.
 public struct ParsedIntent: Codable, Sendable, Equatable {
     public var intent: IntentName
     public var confidence: Double
-    public var entities: [String: NLUValue]
+    public var entities: [String: JSONValue]
     public var missing: [String]
     public var engine: String
 
-    public init(intent: IntentName, confidence: Double, entities: [String: NLUValue], missing: [String], engine: String) {
+    public init(intent: IntentName, confidence: Double, entities: [String: JSONValue], missing: [String], engine: String) {
         self.intent = intent
         self.confidence = confidence
         self.entities = entities
@@ -95,9 +41,9 @@ public struct ParsedIntent: Codable, Sendable, Equatable {
 
     /// Same shape with every expected key for `intent` filled (null where absent); coerces money to
     /// integer paise and quantities to numbers, and computes `missing`. Also used to normalize LLM output.
-    public static func normalized(intent: IntentName, entities: [String: NLUValue], confidence: Double, engine: String) -> ParsedIntent {
+    public static func normalized(intent: IntentName, entities: [String: JSONValue], confidence: Double, engine: String) -> ParsedIntent {
         let schema = EntitySchema.keys(for: intent)
-        var out: [String: NLUValue] = [:]
+        var out: [String: JSONValue] = [:]
         for key in schema {
             let v = entities[key] ?? .null
             out[key] = EntitySchema.coerce(key: key, value: v)
@@ -108,7 +54,7 @@ public struct ParsedIntent: Codable, Sendable, Equatable {
         }
         if intent == .generateReport, (out["format"] ?? .null).isEmpty { out["format"] = .string("pdf") }
         var missing: [String] = []
-        func need(_ name: String, _ value: NLUValue?) {
+        func need(_ name: String, _ value: JSONValue?) {
             if (value ?? .null).isEmpty, !missing.contains(name) { missing.append(name) }
         }
         switch intent {
@@ -176,20 +122,20 @@ enum EntitySchema {
     static let moneyKeys: Set<String> = ["amount_paid", "discount", "amount", "unit_price"]
     static let numberKeys: Set<String> = ["quantity"]
 
-    static func coerce(key: String, value: NLUValue) -> NLUValue {
+    static func coerce(key: String, value: JSONValue) -> JSONValue {
         if moneyKeys.contains(key) {
             switch value {
             // not finite or beyond Int64 paise: absent (an over-bound amount that fits passes through)
-            case .number(let d): return SafeNumbers.int64(rounding: d).map { .int($0) } ?? .null
+            case .double(let d): return SafeNumbers.int64(rounding: d).map { .int($0) } ?? .null
             case .string(let s): if let p = Replies.money(s) { return .int(p) }; return s.isEmpty ? .null : value
             default: return value
             }
         }
         if numberKeys.contains(key) {
             switch value {
-            case .int(let i): return SafeNumbers.quantity(Double(i)).map { .number($0) } ?? .null
-            case .number(let d): return SafeNumbers.quantity(d).map { .number($0) } ?? .null
-            case .string(let s): if let n = Replies.number(s) { return .number(n) }; return s.isEmpty ? .null : value
+            case .int(let i): return SafeNumbers.quantity(Double(i)).map { .double($0) } ?? .null
+            case .double(let d): return SafeNumbers.quantity(d).map { .double($0) } ?? .null
+            case .string(let s): if let n = Replies.number(s) { return .double(n) }; return s.isEmpty ? .null : value
             default: return value
             }
         }
@@ -203,7 +149,7 @@ enum EntitySchema {
         if key == "items", case .array(let items) = value {
             return .array(items.map { item in
                 guard case .object(let o) = item else { return item }
-                var n: [String: NLUValue] = [:]
+                var n: [String: JSONValue] = [:]
                 for k in ["product", "quantity", "unit", "unit_price"] {
                     n[k] = coerce(key: k, value: o[k] ?? .null)
                 }

@@ -76,7 +76,7 @@ public enum Architect {
         let build: @Sendable (Extracted) -> Draft
     }
 
-    static let owner: WValue = "{{business.whatsapp_number}}"
+    static let owner: JSONValue = "{{business.whatsapp_number}}"
 
     static let all: [Recipe] = [
         Recipe(id: "order_payment_link", keywords: [
@@ -139,9 +139,9 @@ public enum Architect {
             ("low stock", 4), ("stock*", 2), ("low", 1), ("khatam", 2), ("maal", 1), ("runs out", 3), ("running low", 3),
             ("out of stock", 3), ("inventory", 2), ("below", 1), ("kam", 1), ("reorder", 2),
         ]) { x in
-            var params: [String: WValue] = ["event": "stock_low"]
+            var params: [String: JSONValue] = ["event": "stock_low"]
             if let t = x.threshold { params["threshold"] = t.rounded() == t ? .int(Int64(t)) : .double(t) }
-            let level = x.threshold.map { "falls to \(WValue.format($0)) or below" } ?? "falls to its reorder level"
+            let level = x.threshold.map { "falls to \(JSONValue.format($0)) or below" } ?? "falls to its reorder level"
             return Draft(
                 blueprint: Blueprint(name: "Low stock alert", nodes: [
                     node("trigger", .trigger, "ledger", "event", .object(params)),
@@ -157,7 +157,7 @@ public enum Architect {
             ("price*", 3), ("daam", 3), ("dam", 2), ("bhav", 3), ("rate", 2), ("kitne ka", 2), ("kitne", 1), ("cost", 2),
             ("ask*", 1), ("enquir*", 1), ("inquir*", 1), ("reply", 1),
         ]) { x in
-            var trigger: [String: WValue] = ["channel_type": "whatsapp"]
+            var trigger: [String: JSONValue] = ["channel_type": "whatsapp"]
             let match: String
             if let word = x.quoted {
                 trigger["contains"] = .string(word)
@@ -326,7 +326,7 @@ public enum Architect {
         },
     ]
 
-    static func node(_ id: String, _ kind: NodeKind, _ service: String, _ task: String, _ params: WValue) -> Node {
+    static func node(_ id: String, _ kind: NodeKind, _ service: String, _ task: String, _ params: JSONValue) -> Node {
         Node(id: id, kind: kind, service: service, task: task, params: params)
     }
 

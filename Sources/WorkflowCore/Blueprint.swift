@@ -41,15 +41,15 @@ public struct Node: Codable, Sendable, Equatable {
     public var service: String
     public var task: String
     /// Always meant to be a JSON object; anything else is reported by the validator.
-    public var params: WValue
+    public var params: JSONValue
     public var position: Position
 
-    public init(id: String, kind: NodeKind, service: String, task: String, params: WValue = [:],
+    public init(id: String, kind: NodeKind, service: String, task: String, params: JSONValue = [:],
                 position: Position = Position()) {
         self.init(id: id, kind: kind.rawValue, service: service, task: task, params: params, position: position)
     }
 
-    public init(id: String, kind: String, service: String, task: String, params: WValue = [:],
+    public init(id: String, kind: String, service: String, task: String, params: JSONValue = [:],
                 position: Position = Position()) {
         self.id = id
         self.kind = kind
@@ -65,7 +65,7 @@ public struct Node: Codable, Sendable, Equatable {
         kind = try c.decodeIfPresent(String.self, forKey: .kind) ?? ""
         service = try c.decodeIfPresent(String.self, forKey: .service) ?? ""
         task = try c.decodeIfPresent(String.self, forKey: .task) ?? ""
-        let p = try c.decodeIfPresent(WValue.self, forKey: .params) ?? .null
+        let p = try c.decodeIfPresent(JSONValue.self, forKey: .params) ?? .null
         params = p == .null ? .object([:]) : p
         position = try c.decodeIfPresent(Position.self, forKey: .position) ?? Position()
     }
@@ -74,7 +74,7 @@ public struct Node: Codable, Sendable, Equatable {
     public var nodeKind: NodeKind? { NodeKind(rawValue: kind) }
 
     /// A param by name; nil when absent or null (null means "not set" everywhere in the engine).
-    public func param(_ name: String) -> WValue? {
+    public func param(_ name: String) -> JSONValue? {
         guard let v = params[name], v != .null else { return nil }
         return v
     }

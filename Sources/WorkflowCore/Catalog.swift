@@ -32,13 +32,13 @@ public enum Catalog {
 
     /// The palette for the builder UI: nodes in display order, the group order, and the business
     /// variables templates may use.
-    public static func asJSON() -> WValue {
+    public static func asJSON() -> JSONValue {
         var groups: [String] = []
         for s in all where !groups.contains(s.group) { groups.append(s.group) }
         return [
             "nodes": .array(all.map { $0.asJSON() }),
-            "groups": .array(groups.map(WValue.string)),
-            "business_variables": .array(Variables.businessFields.map(WValue.string)),
+            "groups": .array(groups.map(JSONValue.string)),
+            "business_variables": .array(Variables.businessFields.map(JSONValue.string)),
         ]
     }
 }
@@ -65,7 +65,7 @@ public typealias NodeCatalog = Catalog
 
 // MARK: - Entries
 
-private func p(_ name: String, _ type: ParamType, required: Bool = false, default d: WValue? = nil,
+private func p(_ name: String, _ type: ParamType, required: Bool = false, default d: JSONValue? = nil,
                options: [String] = [], _ description: String, placeholder: String = "",
                fields: [ParamSpec] = []) -> ParamSpec {
     ParamSpec(name: name, type: type, required: required, defaultValue: d, options: options,

@@ -30,16 +30,16 @@ public enum ConditionError: Error, Equatable, Sendable, CustomStringConvertible 
 public indirect enum Condition: Sendable, Equatable {
     case all([Condition])
     case any([Condition])
-    case compare(left: WValue, op: String, right: WValue?)
+    case compare(left: JSONValue, op: String, right: JSONValue?)
     case invalid(String)
 
     static let maxDepth = 16
 
-    public init(_ value: WValue) {
+    public init(_ value: JSONValue) {
         self.init(value, depth: 0)
     }
 
-    init(_ value: WValue, depth: Int) {
+    init(_ value: JSONValue, depth: Int) {
         guard depth < Condition.maxDepth else {
             self = .invalid("Conditions are nested more than \(Condition.maxDepth) levels deep.")
             return
@@ -75,12 +75,12 @@ public indirect enum Condition: Sendable, Equatable {
         self = .compare(left: left, op: op, right: o["right"])
     }
 
-    public var asJSON: WValue {
+    public var asJSON: JSONValue {
         switch self {
         case .all(let c): return ["all": .array(c.map(\.asJSON))]
         case .any(let c): return ["any": .array(c.map(\.asJSON))]
         case .compare(let l, let op, let r):
-            var o: [String: WValue] = ["left": l, "op": .string(op)]
+            var o: [String: JSONValue] = ["left": l, "op": .string(op)]
             if let r { o["right"] = r }
             return .object(o)
         case .invalid: return .null
@@ -137,7 +137,7 @@ public indirect enum Condition: Sendable, Equatable {
                 throw ConditionError.invalid("“\(opText)” is not an operator.")
             }
             if !op.needsRight {
-                let left: WValue
+                let left: JSONValue
                 do {
                     left = try Template.resolve(leftRaw, context: context)
                 } catch TemplateError.missing {
@@ -155,7 +155,7 @@ public indirect enum Condition: Sendable, Equatable {
 
 extension Condition: Codable {
     public init(from decoder: Decoder) throws {
-        self.init(try WValue(from: decoder))
+        self.init(try JSONValue(from: decoder))
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -163,7 +163,7 @@ extension Condition: Codable {
     }
 }
 
-extension WValue {
+extension JSONValue {
     /// A string holding a placeholder: its real value is only known at run time.
     var isTemplate: Bool {
         if case .string(let s) = self { return Template.isTemplate(s) }
@@ -173,7 +173,7 @@ extension WValue {
 
 /// The type-aware comparison rules documented on `Condition`.
 enum Comparison {
-    static func apply(_ op: ConditionOperator, _ left: WValue, _ right: WValue, timeZone: TimeZone) throws -> Bool {
+    static func apply(_ op: ConditionOperator, _ left: JSONValue, _ right: JSONValue, timeZone: TimeZone) throws -> Bool {
         switch op {
         case .equal: return equal(left, right, timeZone)
         case .notEqual: return !equal(left, right, timeZone)
@@ -201,7 +201,7 @@ enum Comparison {
         }
     }
 
-    static func equal(_ a: WValue, _ b: WValue, _ tz: TimeZone) -> Bool {
+    static func equal(_ a: JSONValue, _ b: JSONValue, _ tz: TimeZone) -> Bool {
         if isScalar(a), isScalar(b) {
             if let r = numericOrDate(a, b, tz) { return r == .orderedSame }
             return a.text == b.text
@@ -210,14 +210,14 @@ enum Comparison {
     }
 
     /// Ordering for <, >: numbers, then dates, then text. Lists and objects are not ordered (→ nil, false).
-    static func order(_ a: WValue, _ b: WValue, _ tz: TimeZone) -> ComparisonResult? {
+    static func order(_ a: JSONValue, _ b: JSONValue, _ tz: TimeZone) -> ComparisonResult? {
         guard isScalar(a), isScalar(b), a != .null, b != .null else { return nil }
         if let r = numericOrDate(a, b, tz) { return r }
         let x = a.text, y = b.text
         return x == y ? .orderedSame : (x < y ? .orderedAscending : .orderedDescending)
     }
 
-    static func numericOrDate(_ a: WValue, _ b: WValue, _ tz: TimeZone) -> ComparisonResult? {
+    static func numericOrDate(_ a: JSONValue, _ b: JSONValue, _ tz: TimeZone) -> ComparisonResult? {
         if case .bool = a { return nil }
         if case .bool = b { return nil }
         if let x = a.intValue, let y = b.intValue, a.isIntegral, b.isIntegral {
@@ -233,7 +233,7 @@ enum Comparison {
         return nil
     }
 
-    static func isScalar(_ v: WValue) -> Bool {
+    static func isScalar(_ v: JSONValue) -> Bool {
         switch v {
         case .array, .object: return false
         default: return true
@@ -248,7 +248,7 @@ enum Comparison {
     }
 }
 
-extension WValue {
+extension JSONValue {
     /// An int, or integer text: compared exactly (Int64) rather than through Double.
     var isIntegral: Bool {
         switch self {
@@ -335,7 +335,7 @@ public struct Branch: Sendable, Equatable {
 /// `WorkflowCore.Router` or use the `BranchRouter` alias.
 public enum Router {
     /// The branches in a router's params; entries without a text port are skipped (the validator reports them).
-    public static func branches(params: WValue) -> [Branch] {
+    public static func branches(params: JSONValue) -> [Branch] {
         guard case .array(let items)? = params["branches"] else { return [] }
         return items.compactMap { item in
             guard case .string(let port)? = item["port"] else { return nil }
@@ -343,7 +343,7 @@ public enum Router {
         }
     }
 
-    static func branchPorts(params: WValue) -> [String] {
+    static func branchPorts(params: JSONValue) -> [String] {
         branches(params: params).map(\.port)
     }
 
@@ -354,7 +354,7 @@ public enum Router {
         return "else"
     }
 
-    public static func choosePort(params: WValue, context: VariableContext) throws -> String {
+    public static func choosePort(params: JSONValue, context: VariableContext) throws -> String {
         try choosePort(branches: branches(params: params), context: context)
     }
 }
@@ -365,7 +365,7 @@ public typealias BranchRouter = Router
 public enum MessageTriggerFilter {
     /// True when `text` passes the trigger's `contains` (case-insensitive) and `regex` params; absent
     /// filters pass. Throws only for a regex that is invalid or too slow.
-    public static func matches(text: String, params: WValue) throws -> Bool {
+    public static func matches(text: String, params: JSONValue) throws -> Bool {
         if case .string(let needle)? = params["contains"], !needle.isEmpty,
            !text.lowercased().contains(needle.lowercased()) {
             return false

@@ -21,7 +21,7 @@ public struct ParamSpec: Sendable, Equatable {
     public var name: String
     public var type: ParamType
     public var required: Bool
-    public var defaultValue: WValue?
+    public var defaultValue: JSONValue?
     /// Allowed values of an `.enum` param.
     public var options: [String]
     public var description: String
@@ -30,7 +30,7 @@ public struct ParamSpec: Sendable, Equatable {
     /// and shipment items are checked and described to the LLM like top-level params.
     public var fields: [ParamSpec]
 
-    public init(name: String, type: ParamType, required: Bool = false, defaultValue: WValue? = nil,
+    public init(name: String, type: ParamType, required: Bool = false, defaultValue: JSONValue? = nil,
                 options: [String] = [], description: String, placeholder: String = "", fields: [ParamSpec] = []) {
         self.name = name
         self.type = type
@@ -121,7 +121,7 @@ public struct NodeSpec: Sendable, Equatable {
 
     /// The ports a node of this spec may connect from, given its params. Routers: their branch ports,
     /// "else" and "error"; every other non-trigger node: its static ports and "error".
-    public func validPorts(params: WValue) -> [String] {
+    public func validPorts(params: JSONValue) -> [String] {
         switch kind {
         case .trigger: return ports
         case .router: return Router.branchPorts(params: params) + ["else", "error"]
@@ -131,7 +131,7 @@ public struct NodeSpec: Sendable, Equatable {
 
     /// The outputs a node with these params produces. Non-trigger nodes also expose `error` (the failure
     /// message) to steps on their error path.
-    public func outputs(for params: WValue) -> [OutputSpec] {
+    public func outputs(for params: JSONValue) -> [OutputSpec] {
         var list = outputs
         if let v = outputVariants, let selected = params[v.param]?.stringValue, let variant = v.outputs[selected] {
             list = variant
@@ -146,11 +146,11 @@ public struct NodeSpec: Sendable, Equatable {
 // MARK: JSON for the builder palette and the LLM
 
 extension ParamSpec {
-    public func asJSON() -> WValue {
-        var o: [String: WValue] = [
+    public func asJSON() -> JSONValue {
+        var o: [String: JSONValue] = [
             "name": .string(name), "type": .string(type.rawValue), "required": .bool(required),
             "description": .string(description), "placeholder": .string(placeholder),
-            "options": .array(options.map(WValue.string)),
+            "options": .array(options.map(JSONValue.string)),
             "default": defaultValue ?? .null,
         ]
         if !fields.isEmpty { o["fields"] = .array(fields.map { $0.asJSON() }) }
@@ -164,10 +164,10 @@ extension ParamSpec {
     /// (optional ones accept null), `additionalProperties` is false, and free-form values (json, open
     /// objects, template objects, conditions) are asked for as JSON *text*, because strict schemas cannot
     /// express "any object". `NodeSpec.paramsFromStrict(_:)` turns such an answer back into params.
-    func schema(strict: Bool) -> WValue {
+    func schema(strict: Bool) -> JSONValue {
         let nullable = strict && !required
-        func types(_ t: [String]) -> WValue { .array((t + (nullable ? ["null"] : [])).map(WValue.string)) }
-        var s: [String: WValue]
+        func types(_ t: [String]) -> JSONValue { .array((t + (nullable ? ["null"] : [])).map(JSONValue.string)) }
+        var s: [String: JSONValue]
         switch type {
         case .string, .text, .channel, .secret, .duration, .datetime:
             s = ["type": types(["string"])]
@@ -175,9 +175,9 @@ extension ParamSpec {
         case .integer: s = ["type": types(["integer", "string"])]
         case .boolean: s = ["type": types(["boolean", "string"])]
         case .enum:
-            s = ["type": types(["string"]), "enum": .array(options.map(WValue.string) + (nullable ? [.null] : []))]
+            s = ["type": types(["string"]), "enum": .array(options.map(JSONValue.string) + (nullable ? [.null] : []))]
         case .array:
-            let item: WValue = fields.isEmpty
+            let item: JSONValue = fields.isEmpty
                 ? ["type": ["string", "number", "boolean"]]
                 : ParamSpec.objectSchema(fields, strict: strict)
             s = ["type": types(["array", "string"]), "items": item]
@@ -213,14 +213,14 @@ extension ParamSpec {
     }
 
     static func objectSchema(_ fields: [ParamSpec], strict: Bool, nullable: Bool = false,
-                             description: String? = nil) -> WValue {
-        var props: [String: WValue] = [:]
+                             description: String? = nil) -> JSONValue {
+        var props: [String: JSONValue] = [:]
         for f in fields { props[f.name] = f.schema(strict: strict) }
         let required = strict ? fields.map(\.name) : fields.filter(\.required).map(\.name)
-        var s: [String: WValue] = [
+        var s: [String: JSONValue] = [
             "type": nullable ? ["object", "null"] : "object",
             "properties": .object(props),
-            "required": .array(required.map(WValue.string)),
+            "required": .array(required.map(JSONValue.string)),
             "additionalProperties": false,
         ]
         if let description { s["description"] = .string(description) }
@@ -229,31 +229,31 @@ extension ParamSpec {
 }
 
 extension OutputSpec {
-    public func asJSON() -> WValue {
+    public func asJSON() -> JSONValue {
         ["name": .string(name), "type": .string(type.rawValue), "description": .string(description)]
     }
 }
 
 extension NodeSpec {
     /// A JSON Schema object for this node's params (see `ParamSpec.schema(strict:)` for strict mode).
-    public func paramsJSONSchema(strict: Bool = false) -> WValue {
+    public func paramsJSONSchema(strict: Bool = false) -> JSONValue {
         ParamSpec.objectSchema(params, strict: strict)
     }
 
     /// Turns params produced under the strict schema back into blueprint params: nulls (= "not set")
     /// are dropped and JSON-text values parsed. Text that is not valid JSON is kept, so the validator
     /// reports it against the right field instead of it vanishing.
-    public func paramsFromStrict(_ value: WValue) -> WValue {
+    public func paramsFromStrict(_ value: JSONValue) -> JSONValue {
         ParamSpec.fromStrict(value, fields: params)
     }
 
-    public func asJSON() -> WValue {
-        var o: [String: WValue] = [
+    public func asJSON() -> JSONValue {
+        var o: [String: JSONValue] = [
             "service": .string(service), "task": .string(task), "kind": .string(kind.rawValue),
             "title": .string(title), "summary": .string(summary), "group": .string(group),
             "params": .array(params.map { $0.asJSON() }),
             "outputs": .array(outputs.map { $0.asJSON() }),
-            "ports": .array(ports.map(WValue.string)),
+            "ports": .array(ports.map(JSONValue.string)),
             "dynamic_ports": .bool(kind == .router),
             "error_port": .bool(kind != .trigger),
             "dynamic_outputs": .bool(dynamicOutputs),
@@ -272,13 +272,13 @@ extension NodeSpec {
 }
 
 extension ParamSpec {
-    static func fromStrict(_ value: WValue, fields: [ParamSpec]) -> WValue {
+    static func fromStrict(_ value: JSONValue, fields: [ParamSpec]) -> JSONValue {
         guard case .object(let o) = value else { return value }
-        var out: [String: WValue] = [:]
+        var out: [String: JSONValue] = [:]
         for (key, v) in o where v != .null {
             guard let f = fields.first(where: { $0.name == key }) else { out[key] = v; continue }
             if f.isJSONText(strict: true), case .string(let s) = v {
-                out[key] = WValue.parse(json: s) ?? v
+                out[key] = JSONValue.parse(json: s) ?? v
             } else if !f.fields.isEmpty, case .array(let items) = v {
                 out[key] = .array(items.map { fromStrict($0, fields: f.fields) })
             } else if !f.fields.isEmpty, case .object = v {

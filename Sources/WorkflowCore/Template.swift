@@ -3,15 +3,15 @@ import Foundation
 /// What `{{…}}` placeholders can see while one step runs (DESIGN §7 "Variables").
 public struct VariableContext: Sendable, Equatable {
     /// The trigger's payload (webhook body, message fields, ledger event fields…).
-    public var trigger: WValue
+    public var trigger: JSONValue
     /// Outputs of finished steps by node id: only the running node's ancestors (see `Planner`).
-    public var steps: [String: WValue]
+    public var steps: [String: JSONValue]
     /// The business profile: name, phone, whatsapp_number, address, gstin, upi_id, timezone, hours.
-    public var business: WValue
+    public var business: JSONValue
     /// The business's timezone: date-only values ("2025-01-31") in conditions mean midnight here.
     public var timeZone: TimeZone
 
-    public init(trigger: WValue = [:], steps: [String: WValue] = [:], business: WValue = [:],
+    public init(trigger: JSONValue = [:], steps: [String: JSONValue] = [:], business: JSONValue = [:],
                 timeZone: TimeZone = TimeZone(identifier: "UTC")!) {
         self.trigger = trigger
         self.steps = steps
@@ -21,9 +21,9 @@ public struct VariableContext: Sendable, Equatable {
 
     /// The value at a variable path ("trigger.amount", "steps.link.short_url", "business.name").
     /// Null counts as absent, so a message never says "null" where a phone number should be.
-    public func lookup(_ path: String) -> WValue? {
+    public func lookup(_ path: String) -> JSONValue? {
         guard let ref = VariableRef(path) else { return nil }
-        let found: WValue?
+        let found: JSONValue?
         switch ref.root {
         case .trigger: found = trigger.path(ref.rest)
         case .business: found = business.path(ref.rest)
@@ -131,9 +131,9 @@ public enum Template {
 
     /// Resolves every placeholder in `value`, walking arrays and objects. A string that is exactly one
     /// placeholder takes the referenced value's JSON type (so `"amount": "{{trigger.amount}}"` stays a
-    /// number); placeholders inside longer text are rendered with `WValue.text`. A missing value throws
+    /// number); placeholders inside longer text are rendered with `JSONValue.text`. A missing value throws
     /// `TemplateError.missing` — literal placeholder text never reaches an outgoing message.
-    public static func resolve(_ value: WValue, context: VariableContext) throws -> WValue {
+    public static func resolve(_ value: JSONValue, context: VariableContext) throws -> JSONValue {
         switch value {
         case .string(let s): return try resolve(string: s, context: context)
         case .array(let a): return .array(try a.map { try resolve($0, context: context) })
@@ -143,7 +143,7 @@ public enum Template {
     }
 
     /// Resolves placeholders in one string (see `resolve(_:context:)`).
-    public static func resolve(string s: String, context: VariableContext) throws -> WValue {
+    public static func resolve(string s: String, context: VariableContext) throws -> JSONValue {
         let segments = try parse(s)
         if segments.count == 1, case .placeholder(let path, let filter) = segments[0] {
             return try value(path: path, filter: filter, context: context)
@@ -163,7 +163,7 @@ public enum Template {
         try resolve(string: s, context: context).text
     }
 
-    private static func value(path: String, filter: String?, context: VariableContext) throws -> WValue {
+    private static func value(path: String, filter: String?, context: VariableContext) throws -> JSONValue {
         guard let v = context.lookup(path) else { throw TemplateError.missing(variable: path) }
         switch filter {
         case nil: return v
@@ -176,7 +176,7 @@ public enum Template {
 
     /// Every placeholder path in `value` (filters stripped), in order of first appearance, once each.
     /// Malformed placeholders are skipped here; `problems(in:)` reports them.
-    public static func references(in value: WValue) -> [String] {
+    public static func references(in value: JSONValue) -> [String] {
         var seen = Set<String>()
         var out: [String] = []
         walkStrings(value) { s in
@@ -187,7 +187,7 @@ public enum Template {
     }
 
     /// Template syntax problems in `value` (unclosed or empty placeholders, unknown filters).
-    public static func problems(in value: WValue) -> [TemplateError] {
+    public static func problems(in value: JSONValue) -> [TemplateError] {
         var out: [TemplateError] = []
         walkStrings(value) { s in
             do { _ = try parse(s) } catch let e as TemplateError { out.append(e) } catch {}
@@ -198,7 +198,7 @@ public enum Template {
     /// Whether a string contains a placeholder, i.e. its real value is only known at run time.
     public static func isTemplate(_ s: String) -> Bool { s.contains("{{") }
 
-    static func walkStrings(_ value: WValue, _ body: (String) -> Void) {
+    static func walkStrings(_ value: JSONValue, _ body: (String) -> Void) {
         switch value {
         case .string(let s): body(s)
         case .array(let a): a.forEach { walkStrings($0, body) }

@@ -227,7 +227,7 @@ public enum Validator {
             checkSpecific(node, spec, params)
         }
 
-        func isBlank(_ v: WValue) -> Bool {
+        func isBlank(_ v: JSONValue) -> Bool {
             switch v {
             case .null: return true
             case .string(let s): return s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
@@ -235,7 +235,7 @@ public enum Validator {
             }
         }
 
-        mutating func checkValue(_ value: WValue, _ ps: ParamSpec, node id: String, field f: String) {
+        mutating func checkValue(_ value: JSONValue, _ ps: ParamSpec, node id: String, field f: String) {
             if value.isTemplate { return } // known at run time; references are checked separately
             let name = ps.name
             func wrong(_ expected: String) {
@@ -285,7 +285,7 @@ public enum Validator {
             }
         }
 
-        mutating func checkFields(_ value: WValue, _ fields: [ParamSpec], node id: String, field f: String) {
+        mutating func checkFields(_ value: JSONValue, _ fields: [ParamSpec], node id: String, field f: String) {
             guard case .object(let o) = value else { return }
             for key in o.keys.sorted() where !fields.contains(where: { $0.name == key }) {
                 add(id, "\(f).\(key)", "“\(key)” is not a field here; use \(Validator.list(fields.map(\.name))).")
@@ -299,7 +299,7 @@ public enum Validator {
             }
         }
 
-        mutating func checkBranches(_ id: String, _ value: WValue) {
+        mutating func checkBranches(_ id: String, _ value: JSONValue) {
             guard let items = value.arrayValue else {
                 add(id, "params.branches", "“branches” should be a list of {\"port\", \"when\"}.")
                 return
@@ -330,7 +330,7 @@ public enum Validator {
             }
         }
 
-        mutating func checkSpecific(_ node: Node, _ spec: NodeSpec, _ params: [String: WValue]) {
+        mutating func checkSpecific(_ node: Node, _ spec: NodeSpec, _ params: [String: JSONValue]) {
             let id = node.id
             switch spec.key {
             case "schedule/cron":

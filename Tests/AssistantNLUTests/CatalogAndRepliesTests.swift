@@ -200,17 +200,17 @@ struct RepliesTests {
     }
 }
 
-@Suite("ParsedIntent and NLUValue")
+@Suite("ParsedIntent and JSONValue")
 struct ShapeTests {
     @Test func valueJSON() throws {
-        let v: NLUValue = .object(["a": .null, "b": .bool(true), "c": .int(5), "d": .number(2.5), "e": .string("x"),
-                                   "f": .array([.number(5.0)])])
+        let v: JSONValue = .object(["a": .null, "b": .bool(true), "c": .int(5), "d": .double(2.5), "e": .string("x"),
+                                   "f": .array([.double(5.0)])])
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
         let s = String(decoding: try enc.encode(v), as: UTF8.self)
         #expect(s == #"{"a":null,"b":true,"c":5,"d":2.5,"e":"x","f":[5]}"#)
-        let back = try JSONDecoder().decode(NLUValue.self, from: Data(s.utf8))
-        #expect(back == .object(["a": .null, "b": .bool(true), "c": .int(5), "d": .number(2.5), "e": .string("x"), "f": .array([.int(5)])]))
+        let back = try JSONDecoder().decode(JSONValue.self, from: Data(s.utf8))
+        #expect(back == .object(["a": .null, "b": .bool(true), "c": .int(5), "d": .double(2.5), "e": .string("x"), "f": .array([.int(5)])]))
     }
 
     @Test func parsedIntentJSONHasNullsNotOmissions() throws {
@@ -227,7 +227,7 @@ struct ShapeTests {
 
     @Test func normalizedFillsAndCoercesLLMOutput() {
         let r = ParsedIntent.normalized(intent: .createInvoice,
-                                        entities: ["customer": .string("Ramesh"), "items": .array([.object(["product": .string("cement"), "quantity": .int(2), "unit_price": .number(35000)])]),
+                                        entities: ["customer": .string("Ramesh"), "items": .array([.object(["product": .string("cement"), "quantity": .int(2), "unit_price": .double(35000)])]),
                                                    "extra": .string("dropped")],
                                         confidence: 1.4, engine: "llm")
         #expect(r.confidence == 1)

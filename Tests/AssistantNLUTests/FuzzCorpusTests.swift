@@ -33,7 +33,7 @@ struct FuzzCorpusTests {
             }
             if let n = Replies.number(text) { #expect(n.isFinite, "\(f.lastPathComponent)") }
             _ = Replies.money(text)
-            if let e = try? JSONDecoder().decode([String: NLUValue].self, from: data) {
+            if let e = try? JSONDecoder().decode([String: JSONValue].self, from: data) {
                 for intent in IntentName.allCases {
                     let r = ParsedIntent.normalized(intent: intent, entities: e, confidence: 0.9, engine: "llm")
                     #expect(throws: Never.self, "\(f.lastPathComponent) normalized for \(intent)") { _ = try JSONEncoder().encode(r) }

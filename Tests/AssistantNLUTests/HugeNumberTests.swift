@@ -62,9 +62,9 @@ let hugeSentences: [String] = [
 /// Every number the parse produced is an Int64 (money) or a finite quantity whose thousandths fit
 /// Int64, and the result encodes as JSON (JSONEncoder refuses NaN and infinity).
 private func checkWellFormed(_ r: ParsedIntent, _ text: String) throws {
-    func walk(_ key: String, _ v: NLUValue) {
+    func walk(_ key: String, _ v: JSONValue) {
         switch v {
-        case .number(let d):
+        case .double(let d):
             #expect(d.isFinite && abs(d * 1000) < int64Limit, "\(key) = \(d) for \"\(text.prefix(80))\"")
         case .array(let a): for x in a { walk(key, x) }
         case .object(let o): for (k, x) in o { walk(k, x) }
@@ -75,7 +75,7 @@ private func checkWellFormed(_ r: ParsedIntent, _ text: String) throws {
     _ = try JSONEncoder().encode(r)
 }
 
-private func items(_ r: ParsedIntent) -> [[String: NLUValue]] {
+private func items(_ r: ParsedIntent) -> [[String: JSONValue]] {
     guard case .array(let a) = r.entities["items"] ?? .null else { return [] }
     return a.compactMap { if case .object(let o) = $0 { return o }; return nil }
 }
@@ -210,30 +210,30 @@ struct HugeNumberTests {
     @Test func normalizedDropsUnrepresentableLLMNumbers() throws {
         // the LLM path: JSON numbers the model may send
         let json = #"{"amount": 1e19, "customer": "Ramesh"}"#
-        let e = try JSONDecoder().decode([String: NLUValue].self, from: Data(json.utf8))
+        let e = try JSONDecoder().decode([String: JSONValue].self, from: Data(json.utf8))
         let r = ParsedIntent.normalized(intent: .recordPayment, entities: e, confidence: 0.9, engine: "llm")
         #expect(r.entities["amount"] == .null)
         #expect(r.missing == ["amount"])
         for bad in [Double.nan, .infinity, -.infinity, 1e300, -1e300, 9.3e18, -9.3e18] {
-            let p = ParsedIntent.normalized(intent: .createPaymentLink, entities: ["amount": .number(bad)], confidence: 1, engine: "llm")
+            let p = ParsedIntent.normalized(intent: .createPaymentLink, entities: ["amount": .double(bad)], confidence: 1, engine: "llm")
             #expect(p.entities["amount"] == .null, "\(bad)")
-            let s = ParsedIntent.normalized(intent: .updateStock, entities: ["quantity": .number(bad), "product": "cement", "mode": "add"], confidence: 1, engine: "llm")
+            let s = ParsedIntent.normalized(intent: .updateStock, entities: ["quantity": .double(bad), "product": "cement", "mode": "add"], confidence: 1, engine: "llm")
             #expect(s.entities["quantity"] == .null, "\(bad)")
             #expect(s.missing == ["quantity"])
             _ = try JSONEncoder().encode(p)
             _ = try JSONEncoder().encode(s)
         }
         // within Int64 but over the bound: passed through; negative: passed through for the App to refuse
-        let big = ParsedIntent.normalized(intent: .recordPayment, entities: ["amount": .number(5e17), "customer": "Ramesh"], confidence: 1, engine: "llm")
+        let big = ParsedIntent.normalized(intent: .recordPayment, entities: ["amount": .double(5e17), "customer": "Ramesh"], confidence: 1, engine: "llm")
         #expect(big.entities["amount"] == .int(500_000_000_000_000_000))
-        let neg = ParsedIntent.normalized(intent: .recordPayment, entities: ["amount": .number(-500.4), "customer": "Ramesh"], confidence: 1, engine: "llm")
+        let neg = ParsedIntent.normalized(intent: .recordPayment, entities: ["amount": .double(-500.4), "customer": "Ramesh"], confidence: 1, engine: "llm")
         #expect(neg.entities["amount"] == .int(-500))
         let maxInt = ParsedIntent.normalized(intent: .updateStock, entities: ["quantity": .int(.max), "product": "cement", "mode": "add"], confidence: 1, engine: "llm")
         #expect(maxInt.entities["quantity"] == .null)
         let line = ParsedIntent.normalized(intent: .createInvoice, entities: [
             "customer": "Ramesh",
-            "items": .array([.object(["product": "cement", "quantity": .number(.infinity), "unit_price": .number(1e30)])]),
-            "amount_paid": .string("99999999999999999999"), "discount": .number(-.infinity),
+            "items": .array([.object(["product": "cement", "quantity": .double(.infinity), "unit_price": .double(1e30)])]),
+            "amount_paid": .string("99999999999999999999"), "discount": .double(-.infinity),
         ], confidence: 1, engine: "llm")
         #expect(line.entities["items"] == lines(.object(["product": "cement", "quantity": .null, "unit": .null, "unit_price": .null])))
         #expect(line.entities["amount_paid"] == .null || line.entities["amount_paid"] == .string("99999999999999999999"))

@@ -1,37 +1,31 @@
 import AssistantNLU
 import Testing
 
-extension NLUValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByNilLiteral, ExpressibleByIntegerLiteral {
-    public init(stringLiteral value: String) { self = .string(value) }
-    public init(booleanLiteral value: Bool) { self = .bool(value) }
-    public init(nilLiteral: ()) { self = .null }
-    /// Integer literals are paise (money); use `q(_:)` for quantities.
-    public init(integerLiteral value: Int64) { self = .int(value) }
-}
-
+// JSONValue takes string, number, true/false and nil literals: integer literals are paise (money);
+// use `q(_:)` for quantities.
 /// A quantity.
-func q(_ v: Double) -> NLUValue { .number(v) }
+func q(_ v: Double) -> JSONValue { .double(v) }
 
 /// One invoice line.
-func line(_ product: String?, _ quantity: Double?, _ unit: String? = nil, _ unitPrice: Int64? = nil) -> NLUValue {
+func line(_ product: String?, _ quantity: Double?, _ unit: String? = nil, _ unitPrice: Int64? = nil) -> JSONValue {
     .object([
         "product": product.map { .string($0) } ?? .null,
-        "quantity": quantity.map { .number($0) } ?? .null,
+        "quantity": quantity.map { .double($0) } ?? .null,
         "unit": unit.map { .string($0) } ?? .null,
         "unit_price": unitPrice.map { .int($0) } ?? .null,
     ])
 }
 
-func lines(_ l: NLUValue...) -> NLUValue { .array(l) }
+func lines(_ l: JSONValue...) -> JSONValue { .array(l) }
 
 /// A table row: the sentence, the intent, the entities that must match exactly (others are not checked),
 /// and optionally the exact `missing` list.
 struct Case: Sendable, CustomTestStringConvertible {
     let text: String
     let intent: IntentName
-    let expect: [String: NLUValue]
+    let expect: [String: JSONValue]
     let missing: [String]?
-    init(_ text: String, _ intent: IntentName, _ expect: [String: NLUValue] = [:], missing: [String]? = nil) {
+    init(_ text: String, _ intent: IntentName, _ expect: [String: JSONValue] = [:], missing: [String]? = nil) {
         self.text = text
         self.intent = intent
         self.expect = expect

@@ -75,7 +75,7 @@ struct CatalogTests {
     @Test("Routers' ports come from their branches; approvals have three outcomes")
     func dynamicPorts() throws {
         let router = try #require(Catalog.spec(service: "router", task: "route"))
-        let params: WValue = ["branches": [["port": "big", "when": [:]], ["port": "small", "when": [:]]]]
+        let params: JSONValue = ["branches": [["port": "big", "when": [:]], ["port": "small", "when": [:]]]]
         #expect(router.validPorts(params: params) == ["big", "small", "else", "error"])
         let approval = try #require(Catalog.spec(service: "approval", task: "request"))
         #expect(approval.validPorts(params: [:]) == ["approved", "rejected", "timeout", "error"])
@@ -108,7 +108,7 @@ struct CatalogTests {
     func strictSchema(_ key: String) throws {
         let parts = key.split(separator: "/").map(String.init)
         let schema = try #require(Catalog.spec(service: parts[0], task: parts[1])).paramsJSONSchema(strict: true)
-        func check(_ s: WValue, _ at: String) {
+        func check(_ s: JSONValue, _ at: String) {
             guard case .object(let o) = s else { Issue.record("\(at) is not an object schema"); return }
             #expect(!o.isEmpty, "\(at) accepts anything, which strict mode cannot express")
             if let props = o["properties"]?.objectValue {

@@ -10,7 +10,7 @@ let conditionContext = VariableContext(
 
 @Suite("Conditions")
 struct ConditionTests {
-    static func leaf(_ left: WValue, _ op: String, _ right: WValue? = nil) -> Condition {
+    static func leaf(_ left: JSONValue, _ op: String, _ right: JSONValue? = nil) -> Condition {
         .compare(left: left, op: op, right: right)
     }
 
@@ -75,7 +75,7 @@ struct ConditionTests {
         #expect(try JSONDecoder().decode(Condition.self, from: JSONEncoder().encode(condition)) == condition)
     }
 
-    static let malformed: [(String, WValue, String)] = [
+    static let malformed: [(String, JSONValue, String)] = [
         ("unknown operator", ["left": 1, "op": "~=", "right": 1], "not an operator"),
         ("missing right", ["left": 1, "op": ">"], "needs a value on the right"),
         ("right on exists", ["left": 1, "op": "exists", "right": 2], "looks only at the left side"),
@@ -92,7 +92,7 @@ struct ConditionTests {
     ]
 
     @Test("validate explains malformed conditions", arguments: malformed)
-    func validate(_ name: String, _ json: WValue, _ fragment: String) {
+    func validate(_ name: String, _ json: JSONValue, _ fragment: String) {
         let messages = Condition(json).validate()
         #expect(messages.contains { $0.contains(fragment) }, "\(name): \(messages)")
     }
@@ -104,7 +104,7 @@ struct ConditionTests {
 
     @Test("Deeply nested conditions are rejected, not recursed without bound")
     func depthLimit() {
-        var json: WValue = ["left": 1, "op": "==", "right": 1]
+        var json: JSONValue = ["left": 1, "op": "==", "right": 1]
         for _ in 0..<40 { json = ["all": [json]] }
         #expect(Condition(json).validate().contains { $0.contains("nested") })
     }
@@ -112,7 +112,7 @@ struct ConditionTests {
     @Test("Router: the first matching branch wins, else “else”")
     func router() throws {
         // setup
-        let params: WValue = ["branches": [
+        let params: JSONValue = ["branches": [
             ["port": "huge", "when": ["left": "{{trigger.amount}}", "op": ">", "right": 100_000]],
             ["port": "big", "when": ["left": "{{trigger.amount}}", "op": ">=", "right": 1000]],
             ["port": "upi", "when": ["left": "{{trigger.mode}}", "op": "==", "right": "upi"]],

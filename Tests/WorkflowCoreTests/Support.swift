@@ -23,8 +23,8 @@ func decodeBlueprint(_ json: String) throws -> Blueprint {
     try JSONDecoder().decode(Blueprint.self, from: Data(json.utf8))
 }
 
-func decodeValue(_ json: String) throws -> WValue {
-    try JSONDecoder().decode(WValue.self, from: Data(json.utf8))
+func decodeValue(_ json: String) throws -> JSONValue {
+    try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))
 }
 
 func encodeJSON<T: Encodable>(_ value: T) throws -> String {
@@ -45,12 +45,12 @@ let kolkata = TimeZone(identifier: "Asia/Kolkata")!
 
 // MARK: blueprint builders
 
-func trigger(_ service: String = "webhook", _ params: WValue = [:], id: String = "trigger") -> Node {
+func trigger(_ service: String = "webhook", _ params: JSONValue = [:], id: String = "trigger") -> Node {
     Node(id: id, kind: .trigger, service: service, task: Catalog.all.first { $0.service == service && $0.kind == .trigger }?.task ?? "x",
          params: params)
 }
 
-func action(_ id: String, _ key: String, _ params: WValue) -> Node {
+func action(_ id: String, _ key: String, _ params: JSONValue) -> Node {
     let parts = key.split(separator: "/").map(String.init)
     let kind = Catalog.spec(service: parts[0], task: parts[1])?.kind ?? .action
     return Node(id: id, kind: kind, service: parts[0], task: parts[1], params: params)

@@ -10,7 +10,7 @@ let sampleContext = VariableContext(
 
 @Suite("Templates")
 struct TemplateTests {
-    static let exact: [(String, WValue)] = [
+    static let exact: [(String, JSONValue)] = [
         ("{{trigger.amount}}", 150050),
         ("{{ trigger.amount }}", 150050),
         ("{{trigger.vip}}", true),
@@ -23,7 +23,7 @@ struct TemplateTests {
     ]
 
     @Test("A string that is exactly one placeholder keeps the value's JSON type", arguments: exact)
-    func exactPlaceholder(_ template: String, _ expected: WValue) throws {
+    func exactPlaceholder(_ template: String, _ expected: JSONValue) throws {
         #expect(try Template.resolve(.string(template), context: sampleContext) == expected)
     }
 
@@ -46,7 +46,7 @@ struct TemplateTests {
     @Test("Params are resolved recursively through objects and lists")
     func recursive() throws {
         // setup
-        let params: WValue = ["status": 200, "body": ["ok": true, "amount": "{{trigger.amount}}",
+        let params: JSONValue = ["status": 200, "body": ["ok": true, "amount": "{{trigger.amount}}",
                                                       "lines": ["{{trigger.name}}", "x {{business.name}}"]]]
         // act
         let resolved = try Template.resolve(params, context: sampleContext)
@@ -92,7 +92,7 @@ struct TemplateTests {
     @Test("references lists every placeholder path once, in order, without filters")
     func references() {
         // setup
-        let params: WValue = ["a": "{{trigger.x}} and {{ steps.n.y | rupees }}", "b": ["{{business.name}}", "{{trigger.x}}"],
+        let params: JSONValue = ["a": "{{trigger.x}} and {{ steps.n.y | rupees }}", "b": ["{{business.name}}", "{{trigger.x}}"],
                               "c": 5, "d": "broken {{trigger"]
         // act
         let refs = Template.references(in: params)

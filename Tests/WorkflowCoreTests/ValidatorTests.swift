@@ -14,7 +14,7 @@ struct InvalidCase: Sendable, CustomTestStringConvertible {
 }
 
 /// trigger → link → send, the base most cases break in one way.
-func paymentLinkFlow(linkParams: WValue = ["amount": "{{trigger.amount}}"],
+func paymentLinkFlow(linkParams: JSONValue = ["amount": "{{trigger.amount}}"],
                      sendText: String = "Pay here: {{steps.link.short_url}}",
                      triggerNode: Node = trigger()) -> Blueprint {
     blueprint([
@@ -24,7 +24,7 @@ func paymentLinkFlow(linkParams: WValue = ["amount": "{{trigger.amount}}"],
     ], [edge("trigger", "link"), edge("link", "send")])
 }
 
-func routerFlow(_ branches: WValue, edges extra: [Edge] = []) -> Blueprint {
+func routerFlow(_ branches: JSONValue, edges extra: [Edge] = []) -> Blueprint {
     blueprint([
         trigger(),
         action("check", "router/route", ["branches": branches]),

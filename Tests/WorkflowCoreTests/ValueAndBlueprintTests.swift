@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import WorkflowCore
 
-@Suite("WValue")
-struct WValueTests {
+@Suite("JSONValue")
+struct JSONValueTests {
     @Test("JSON round-trips and integers stay integers")
     func roundTrip() throws {
         // setup
@@ -21,60 +21,60 @@ struct WValueTests {
     @Test("Huge numbers fall back to double; non-finite doubles encode as null")
     func numberEdgeCases() throws {
         #expect(try decodeValue("1e20") == .double(1e20))
-        #expect(try encodeJSON(WValue.array([.double(.nan)])) == "[null]")
+        #expect(try encodeJSON(JSONValue.array([.double(.nan)])) == "[null]")
     }
 
-    static let paths: [(String, WValue?)] = [
+    static let paths: [(String, JSONValue?)] = [
         ("a", 1), ("b.c", "x"), ("b.list.1.name", "second"), ("b.list.5", nil), ("b.list.x", nil),
         ("a.b", nil), ("", ["a": 1, "b": ["c": "x", "list": [["name": "first"], ["name": "second"]]]]),
         ("missing", nil),
     ]
 
     @Test("Dotted paths follow objects and array indexes", arguments: paths)
-    func path(_ path: String, _ expected: WValue?) {
-        let value: WValue = ["a": 1, "b": ["c": "x", "list": [["name": "first"], ["name": "second"]]]]
+    func path(_ path: String, _ expected: JSONValue?) {
+        let value: JSONValue = ["a": 1, "b": ["c": "x", "list": [["name": "first"], ["name": "second"]]]]
         #expect(value.path(path) == expected)
     }
 
-    static let numbers: [(WValue, Double?)] = [
+    static let numbers: [(JSONValue, Double?)] = [
         (12, 12), (12.5, 12.5), ("12", 12), (" 7.5 ", 7.5), ("12 apples", nil), ("", nil), (true, nil), (nil, nil),
         ("1e3", 1000),
     ]
 
     @Test("numberValue reads numbers and numeric text", arguments: numbers)
-    func numberValue(_ value: WValue, _ expected: Double?) {
+    func numberValue(_ value: JSONValue, _ expected: Double?) {
         #expect(value.numberValue == expected)
     }
 
-    static let empties: [(WValue, Bool)] = [
+    static let empties: [(JSONValue, Bool)] = [
         (nil, true), ("", true), ("  \n", true), ([], true), ([:], true), ("x", false), (0, false), (false, false), ([1], false),
     ]
 
     @Test("isEmpty: null, blank text, empty list or object", arguments: empties)
-    func isEmpty(_ value: WValue, _ expected: Bool) {
+    func isEmpty(_ value: JSONValue, _ expected: Bool) {
         #expect(value.isEmpty == expected)
     }
 
-    static let texts: [(WValue, String)] = [
+    static let texts: [(JSONValue, String)] = [
         (1500, "1500"), (.double(1500.0), "1500"), (12.25, "12.25"), (true, "true"), ("hi", "hi"),
         (["b": 1, "a": "x\"y"], #"{"a":"x\"y","b":1}"#), ([1, "two"], #"[1,"two"]"#),
     ]
 
     @Test("text renders values for interpolation", arguments: texts)
-    func text(_ value: WValue, _ expected: String) {
+    func text(_ value: JSONValue, _ expected: String) {
         #expect(value.text == expected)
     }
 
     @Test("Subscripts and typed accessors")
     func accessors() {
-        let v: WValue = ["s": "x", "n": [1, 2]]
+        let v: JSONValue = ["s": "x", "n": [1, 2]]
         #expect(v["s"]?.stringValue == "x")
         #expect(v["n"]?[1] == 2)
         #expect(v["n"]?[9] == nil)
         #expect(v["nope"] == nil)
-        #expect(WValue.int(3).stringValue == nil)
-        #expect(WValue.double(4.0).intValue == 4)
-        #expect(WValue.double(4.5).intValue == nil)
+        #expect(JSONValue.int(3).stringValue == nil)
+        #expect(JSONValue.double(4.0).intValue == 4)
+        #expect(JSONValue.double(4.5).intValue == nil)
     }
 }
 

@@ -49,11 +49,11 @@ func checkIntent(_ r: ParsedIntent, _ text: String, fromParser: Bool = true) {
     guard r.confidence.isFinite, (0...1).contains(r.confidence) else { fail("confidence \(r.confidence)", text) }
     guard !fromParser || r.engine == "offline" else { fail("engine \(r.engine)", text) }
     if !fromParser {
-        func checkFields(_ o: [String: NLUValue]) {
+        func checkFields(_ o: [String: JSONValue]) {
             for k in ["amount", "amount_paid", "discount", "unit_price"] {
-                if case .number(let d)? = o[k] { fail("\(k) = .number(\(d)) after normalizing", text) }
+                if case .double(let d)? = o[k] { fail("\(k) = .double(\(d)) after normalizing", text) }
             }
-            if case .number(let d)? = o["quantity"], !(d.isFinite && abs(d * 1000) < int64Limit) { fail("quantity = \(d)", text) }
+            if case .double(let d)? = o["quantity"], !(d.isFinite && abs(d * 1000) < int64Limit) { fail("quantity = \(d)", text) }
         }
         checkFields(r.entities)
         if r.intent == .createInvoice, case .array(let items)? = r.entities["items"] {
@@ -62,9 +62,9 @@ func checkIntent(_ r: ParsedIntent, _ text: String, fromParser: Bool = true) {
         do { _ = try JSONEncoder().encode(r) } catch { fail("JSONEncoder: \(error)", text) }
         return
     }
-    func walk(_ key: String, _ v: NLUValue) {
+    func walk(_ key: String, _ v: JSONValue) {
         switch v {
-        case .number(let d):
+        case .double(let d):
             // a quantity: finite, and its thousandths fit Int64 (else it must have been dropped)
             guard d.isFinite, abs(d * 1000) < int64Limit else { fail("\(key) = \(d)", text) }
         case .array(let a): for x in a { walk(key, x) }
@@ -159,7 +159,7 @@ func fuzzJSON(_ data: Data, _ input: String) {
         for x in qs.prefix(50) { exerciseMoney(quantity: x, price: nil, rate: nil, input) }
     }
     // the LLM path: whatever entities the model returns are normalized for every intent
-    if let e = try? dec.decode([String: NLUValue].self, from: data) {
+    if let e = try? dec.decode([String: JSONValue].self, from: data) {
         for intent in IntentName.allCases {
             let r = ParsedIntent.normalized(intent: intent, entities: e, confidence: 0.9, engine: "llm")
             checkIntent(r, input, fromParser: false)

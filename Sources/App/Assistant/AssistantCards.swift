@@ -142,34 +142,34 @@ extension ParsedIntent {
         return nil
     }
 
-    var items: [[String: NLUValue]] {
+    var items: [[String: JSONValue]] {
         guard case .array(let list)? = entities["items"] else { return [] }
         return list.compactMap { if case .object(let o) = $0 { return o } else { return nil } }
     }
 
-    mutating func setItems(_ items: [[String: NLUValue]]) {
+    mutating func setItems(_ items: [[String: JSONValue]]) {
         entities["items"] = .array(items.map { .object($0) })
     }
 
-    static func paise(_ v: NLUValue?) -> Int64? {
+    static func paise(_ v: JSONValue?) -> Int64? {
         switch v {
         case .int(let i)?: return i
         // Checked before converting: a Double past Int64's range would trap (issue 14 §1). Values
         // beyond the bounds but within Int64 pass, and the ledger answers 422 amount_too_large.
-        case .number(let d)?: return d.isFinite && abs(d) < 9.0e18 ? Int64(d.rounded()) : nil
+        case .double(let d)?: return d.isFinite && abs(d) < 9.0e18 ? Int64(d.rounded()) : nil
         default: return nil
         }
     }
 
-    static func number(_ v: NLUValue?) -> Double? {
+    static func number(_ v: JSONValue?) -> Double? {
         switch v {
         case .int(let i)?: return Double(i)
-        case .number(let d)?: return d
+        case .double(let d)?: return d
         default: return nil
         }
     }
 
-    static func text(_ v: NLUValue?) -> String? {
+    static func text(_ v: JSONValue?) -> String? {
         if case .string(let s)? = v, !s.trimmingCharacters(in: .whitespaces).isEmpty { return s.trimmingCharacters(in: .whitespaces) }
         return nil
     }

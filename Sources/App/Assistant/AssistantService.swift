@@ -242,11 +242,11 @@ struct AssistantService {
             s.productIDs[index] = choice.id
         case "quantity":
             guard let n = Replies.number(text), n > 0, index < items.count else { return false }
-            items[index]["quantity"] = .number(n)
+            items[index]["quantity"] = .double(n)
             s.intent.setItems(items)
         case "stock_quantity":
             guard let n = Replies.number(text), n > 0 else { return false }
-            s.intent.entities["quantity"] = .number(n)
+            s.intent.entities["quantity"] = .double(n)
         case "confirm_price":
             guard index < items.count else { return false }
             while s.priceConfirmed.count <= index { s.priceConfirmed.append(false) }

@@ -38,7 +38,7 @@ struct ParseEngine: Sendable {
         struct Raw: Decodable {
             let intent: String
             let confidence: Double
-            let entities: [String: NLUValue]
+            let entities: [String: JSONValue]
         }
         let raw = try JSONDecoder().decode(Raw.self, from: Data(content.utf8))
         let name = IntentName(rawValue: raw.intent) ?? .unknown

@@ -15,11 +15,11 @@ enum Approvals {
         if step.status == .waiting {
             guard isWake, let wake = step.wakeAt else { return }
             if ctx.now < wake { throw JobPostpone(after: wake.timeIntervalSince(ctx.now)) }
-            let output: WValue = ["decision": "timeout", "decided_by": .null, "decided_at": .string(ISODate.string(ctx.now)), "note": .null]
+            let output: JSONValue = ["decision": "timeout", "decided_by": .null, "decided_at": .string(ISODate.string(ctx.now)), "note": .null]
             try await RunTransitions.succeed(run, step, entry: entry, port: "timeout", output: output, input: nil, ctx: ctx)
             return
         }
-        let params: WValue
+        let params: JSONValue
         do { params = try Template.resolve(node.params, context: variables) } catch {
             try await RunTransitions.fail(run, step, entry: entry, message: String(describing: error), input: nil, ctx: ctx)
             return
@@ -34,8 +34,8 @@ enum Approvals {
     }
 
     /// Puts a step in `waiting` with its timeout job, in one transaction, then tells the owner.
-    static func park(_ run: WorkflowRun, _ step: RunStep, message: String, channel: String, timeout: TimeInterval, input: WValue,
-                     pending: WValue?, ctx: JobContext) async throws {
+    static func park(_ run: WorkflowRun, _ step: RunStep, message: String, channel: String, timeout: TimeInterval, input: JSONValue,
+                     pending: JSONValue?, ctx: JobContext) async throws {
         let app = ctx.app
         let wake = ctx.now.addingTimeInterval(timeout)
         var stored = input
@@ -142,8 +142,8 @@ enum Approvals {
     static func decide(_ app: Application, businessID: UUID, runID: UUID, decision: Decision, now: Date) async throws {
         try await RunTransitions.decide(runID, businessID: businessID, nodeID: decision.nodeID, timeoutKey: { timeoutKey(runID, $0) },
                                         app: app, now: now) { node, held in
-            let decided: WValue = ["decision": .string(decision.approve ? "approved" : "rejected"), "decided_by": .string(decision.decidedBy),
-                                   "decided_at": .string(ISODate.string(now)), "note": decision.note.map(WValue.string) ?? .null]
+            let decided: JSONValue = ["decision": .string(decision.approve ? "approved" : "rejected"), "decided_by": .string(decision.decidedBy),
+                                   "decided_at": .string(ISODate.string(now)), "note": decision.note.map(JSONValue.string) ?? .null]
             guard node.nodeKind != .approval else { return (decision.approve ? "approved" : "rejected", decided) }
             // A drafted reply: approved → it continues on "out" with the (possibly edited) draft;
             // rejected → "rejected", a port with no connections, so that path ends here.

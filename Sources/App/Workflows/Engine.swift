@@ -9,7 +9,7 @@ import WorkflowCore
 /// What a node produced: the port it leaves by and its output object.
 struct NodeResult: Sendable {
     var port: String = "out"
-    var output: WValue
+    var output: JSONValue
 }
 
 /// How a node failed. Retryable failures are tried again with backoff while the node has attempts
@@ -33,7 +33,7 @@ struct StepContext: Sendable {
     let node: Node
     let spec: NodeSpec
     /// Params with every `{{…}}` resolved.
-    let params: WValue
+    let params: JSONValue
     let variables: VariableContext
     /// Run id + node id: the same on every attempt of this step, passed to providers that accept one.
     let idempotencyKey: String
@@ -170,7 +170,7 @@ enum WorkflowEngine {
             return
         }
 
-        let params: WValue
+        let params: JSONValue
         do {
             params = try Template.resolve(node.params, context: variables)
         } catch {
@@ -211,7 +211,7 @@ enum WorkflowEngine {
     /// has attempts left; a node's own failure or a service's refusal fails the step; anything else
     /// (the engine's machinery, the database) retries the job and fails the step only on its last
     /// attempt. A lost lease is passed on untouched.
-    static func stepThrew(_ error: any Error, _ run: WorkflowRun, _ step: RunStep, entry: BlueprintCache.Entry, input: WValue?,
+    static func stepThrew(_ error: any Error, _ run: WorkflowRun, _ step: RunStep, entry: BlueprintCache.Entry, input: JSONValue?,
                           attempts nodeAttempts: Int, ctx: JobContext) async throws {
         let attempt = ctx.job.attempts
         switch error {
@@ -279,7 +279,7 @@ enum WorkflowEngine {
             }
             return
         }
-        let params: WValue
+        let params: JSONValue
         do { params = try Template.resolve(node.params, context: variables) } catch {
             try await RunTransitions.fail(run, step, entry: entry, message: String(describing: error), input: nil, ctx: ctx)
             return
@@ -322,8 +322,8 @@ enum WorkflowEngine {
     }
 
     /// The outputs of a run's succeeded steps by node id.
-    static func outputs(of steps: [RunStep]) -> [String: WValue] {
-        var outputs: [String: WValue] = [:]
+    static func outputs(of steps: [RunStep]) -> [String: JSONValue] {
+        var outputs: [String: JSONValue] = [:]
         for s in steps where s.status == .succeeded { outputs[s.nodeID] = WorkflowJSON.value(s.output) }
         return outputs
     }
@@ -331,13 +331,13 @@ enum WorkflowEngine {
     static let sensitiveKeys = ["authorization", "password", "secret", "token", "api_key", "apikey", "key_secret", "cookie"]
 
     /// A step's input as stored and shown: secret params and credential-looking keys redacted.
-    static func redact(_ params: WValue, spec: NodeSpec) -> WValue {
+    static func redact(_ params: JSONValue, spec: NodeSpec) -> JSONValue {
         guard case .object(var o) = params else { return params }
         for ps in spec.params where ps.type == .secret && o[ps.name] != nil { o[ps.name] = .string(WorkflowSecrets.mask) }
-        func scrub(_ v: WValue) -> WValue {
+        func scrub(_ v: JSONValue) -> JSONValue {
             switch v {
             case .object(let d):
-                var out: [String: WValue] = [:]
+                var out: [String: JSONValue] = [:]
                 for (k, x) in d {
                     out[k] = sensitiveKeys.contains(where: { k.lowercased().contains($0) }) ? .string(WorkflowSecrets.mask) : scrub(x)
                 }

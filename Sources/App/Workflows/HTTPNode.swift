@@ -58,10 +58,10 @@ enum HTTPNode {
         let status = Int(response.status.code)
         if status == 429 || status >= 500 { throw NodeFailure.retryable("\(host) answered HTTP \(status)") }
         let text = String(decoding: Data(buffer: bytes), as: UTF8.self)
-        var headers: [String: WValue] = [:]
+        var headers: [String: JSONValue] = [:]
         for h in response.headers { headers[h.name.lowercased()] = .string(h.value) }
-        let output: WValue = ["status": .int(Int64(status)), "headers": .object(headers), "body": .string(text),
-                              "json": WValue.parse(json: text) ?? .null]
+        let output: JSONValue = ["status": .int(Int64(status)), "headers": .object(headers), "body": .string(text),
+                              "json": JSONValue.parse(json: text) ?? .null]
         // A 4xx is an answer, not a failure of the step: routers can branch on status.
         return NodeResult(output: output)
     }

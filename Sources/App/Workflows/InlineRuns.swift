@@ -32,7 +32,7 @@ enum InlineRuns {
         let payload: String
         let dedupeKey: String?
         let error: String?
-        let response: WValue?
+        let response: JSONValue?
         /// The trigger's step first, then the chain's, in the order they were decided.
         let steps: [LocalSteps.Record]
         let now: Date
@@ -40,7 +40,7 @@ enum InlineRuns {
 
     /// Runs the workflow's nodes in memory; nil when some node needs a job (or a read failed in a way
     /// a retry might fix), so the run must take the durable path.
-    static func decide(_ w: Workflow, versionID: UUID, entry: BlueprintCache.Entry, payload: WValue, dedupeKey: String?,
+    static func decide(_ w: Workflow, versionID: UUID, entry: BlueprintCache.Entry, payload: JSONValue, dedupeKey: String?,
                        app: Application, logger: Logger, now: Date) async -> Decided? {
         guard let trigger = entry.planner.triggerID else { return nil }
         let runID = UUID.timeOrdered()

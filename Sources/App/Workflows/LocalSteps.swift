@@ -28,8 +28,8 @@ enum LocalSteps {
     /// What a local node did. A failure is the node's own (a router condition that cannot be
     /// evaluated, a missing variable, a customer that does not exist): retrying would not help.
     enum Outcome: Sendable {
-        case succeeded(port: String, output: WValue, input: WValue?)
-        case failed(message: String, input: WValue?)
+        case succeeded(port: String, output: JSONValue, input: JSONValue?)
+        case failed(message: String, input: JSONValue?)
     }
 
     /// Runs a router or a pure/read node now. Throws `NodeFailure.retryable` and database errors,
@@ -47,7 +47,7 @@ enum LocalSteps {
         guard let spec = NodeCatalog.spec(for: node) else {
             return .failed(message: "\(node.service).\(node.task) is not a node this server knows", input: nil)
         }
-        let params: WValue
+        let params: JSONValue
         do {
             params = try Template.resolve(node.params, context: variables)
         } catch {
@@ -85,8 +85,8 @@ enum LocalSteps {
         var nodeID: String
         var status: StepStatus
         var port: String?
-        var input: WValue?
-        var output: WValue?
+        var input: JSONValue?
+        var output: JSONValue?
         var error: String?
     }
 
@@ -106,7 +106,7 @@ enum LocalSteps {
         var blocked: [String] = []
         var failure: String?
         /// The output of a `respond` node decided here.
-        var response: WValue?
+        var response: JSONValue?
 
         init(entry: BlueprintCache.Entry, reach: Reach, states: [String: NodeOutcome], existing: Set<String>,
              variables: VariableContext? = nil) {
@@ -159,7 +159,7 @@ enum LocalSteps {
             }
         }
 
-        private mutating func succeed(_ id: String, port: String, output: WValue, input: WValue?, isRespond: Bool) {
+        private mutating func succeed(_ id: String, port: String, output: JSONValue, input: JSONValue?, isRespond: Bool) {
             states[id] = .succeeded(port: port)
             variables?.steps[id] = output
             records.append(Record(nodeID: id, status: .succeeded, port: port, input: input, output: output))
@@ -170,22 +170,22 @@ enum LocalSteps {
     /// A run's variables: `{{trigger.…}}`, `{{steps.<id>.…}}`, and `{{business.…}}` with the
     /// business's timezone — read only when `withBusiness` (`BlueprintCache.Entry.needsBusiness`),
     /// else empty and the default timezone.
-    static func variables(trigger: WValue, steps: [String: WValue], businessID: UUID, withBusiness: Bool,
+    static func variables(trigger: JSONValue, steps: [String: JSONValue], businessID: UUID, withBusiness: Bool,
                           on db: any Database) async throws -> VariableContext {
         var context = VariableContext(trigger: trigger, steps: steps, timeZone: defaultTimeZone)
         guard withBusiness else { return context }
         let business = try await AccountsService(db: db).findBusiness(businessID)
         context.timeZone = business.flatMap { TimeZone(identifier: $0.timezone) } ?? defaultTimeZone
-        var b: [String: WValue] = [:]
+        var b: [String: JSONValue] = [:]
         if let business {
             b["name"] = .string(business.name)
-            b["phone"] = business.whatsappNumber.map(WValue.string) ?? .null
-            b["whatsapp_number"] = business.whatsappNumber.map(WValue.string) ?? .null
-            b["address"] = business.address.map(WValue.string) ?? .null
-            b["gstin"] = business.gstin.map(WValue.string) ?? .null
-            b["upi_id"] = business.upiID.map(WValue.string) ?? .null
+            b["phone"] = business.whatsappNumber.map(JSONValue.string) ?? .null
+            b["whatsapp_number"] = business.whatsappNumber.map(JSONValue.string) ?? .null
+            b["address"] = business.address.map(JSONValue.string) ?? .null
+            b["gstin"] = business.gstin.map(JSONValue.string) ?? .null
+            b["upi_id"] = business.upiID.map(JSONValue.string) ?? .null
             b["timezone"] = .string(business.timezone)
-            b["hours"] = business.hours.map(WValue.string) ?? .null
+            b["hours"] = business.hours.map(JSONValue.string) ?? .null
         }
         context.business = .object(b)
         return context

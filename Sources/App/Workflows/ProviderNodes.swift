@@ -40,7 +40,7 @@ enum ProviderNodes {
                                                           description: ctx.string("description"),
                                                           customer: customer.name == nil && customer.contact == nil && customer.email == nil ? nil : customer,
                                                           expireBy: expireBy)
-            return NodeResult(output: ["link_id": .string(link.id), "short_url": link.short_url.map(WValue.string) ?? .null,
+            return NodeResult(output: ["link_id": .string(link.id), "short_url": link.short_url.map(JSONValue.string) ?? .null,
                                        "status": .string(link.status), "amount": .int(link.amount)])
         } catch let e as ProviderError {
             throw failure(e.retryable, e.description)
@@ -52,7 +52,7 @@ enum ProviderNodes {
         do {
             let link = try await client.paymentLink(id: try ctx.requireString("link_id"))
             return NodeResult(output: ["link_id": .string(link.id), "status": .string(link.status),
-                                       "amount_paid": .int(link.amount_paid ?? 0), "short_url": link.short_url.map(WValue.string) ?? .null])
+                                       "amount_paid": .int(link.amount_paid ?? 0), "short_url": link.short_url.map(JSONValue.string) ?? .null])
         } catch let e as ProviderError {
             throw failure(e.retryable, e.description)
         }
@@ -78,16 +78,16 @@ enum ProviderNodes {
             let reply = try await sheets(ctx).append(spreadsheetID: try ctx.requireString("spreadsheet_id"), range: try ctx.requireString("range"),
                                                      values: rows, now: ctx.now)
             let updates = reply["updates"]
-            return NodeResult(output: ["updated_range": updates?["updatedRange"].map { WValue($0) } ?? .null,
-                                       "updated_rows": updates?["updatedRows"].map { WValue($0) } ?? .int(Int64(rows.count))])
+            return NodeResult(output: ["updated_range": updates?["updatedRange"] ?? .null,
+                                       "updated_rows": updates?["updatedRows"] ?? .int(Int64(rows.count))])
         } catch let e as ProviderError {
             throw failure(e.retryable, e.description)
         }
     }
 
-    static func cell(_ v: WValue) -> JSONValue {
+    static func cell(_ v: JSONValue) -> JSONValue {
         switch v {
-        case .int, .double, .bool, .string: return JSONValue(v)
+        case .int, .double, .bool, .string: return v
         case .null: return .string("")
         default: return .string(v.compactJSON)
         }
@@ -97,7 +97,7 @@ enum ProviderNodes {
         do {
             let reply = try await sheets(ctx).read(spreadsheetID: try ctx.requireString("spreadsheet_id"), range: try ctx.requireString("range"),
                                                    now: ctx.now)
-            let values = reply["values"].map { WValue($0) } ?? .array([])
+            let values = reply["values"] ?? .array([])
             return NodeResult(output: ["values": values, "row_count": .int(Int64(values.arrayValue?.count ?? 0))])
         } catch let e as ProviderError {
             throw failure(e.retryable, e.description)
@@ -144,11 +144,11 @@ enum ProviderNodes {
         for dim in ["length", "breadth", "height"] { order[dim] = .double(try ctx.number(dim) ?? 10) }
         do {
             let reply = try await shiprocket(ctx).createOrder(.object(order))
-            func text(_ v: JSONValue?) -> WValue {
+            func text(_ v: JSONValue?) -> JSONValue {
                 switch v { case .int(let i)?: return .string(String(i)); case .string(let s)?: return .string(s); default: return .null }
             }
             return NodeResult(output: ["shiprocket_order_id": text(reply["order_id"]), "shipment_id": text(reply["shipment_id"]),
-                                       "status": reply["status"].map { WValue($0) } ?? .null])
+                                       "status": reply["status"] ?? .null])
         } catch let e as ProviderError {
             throw failure(e.retryable, e.description)
         }
@@ -160,9 +160,9 @@ enum ProviderNodes {
             let reply = try await shiprocket(ctx).track(awb: awb)
             let data = reply["tracking_data"]
             let track: JSONValue? = { if case .array(let a)? = data?["shipment_track"] { return a.first } else { return nil } }()
-            return NodeResult(output: ["awb": .string(awb), "current_status": track?["current_status"].map { WValue($0) } ?? .null,
-                                       "etd": data?["etd"].map { WValue($0) } ?? .null,
-                                       "events": data?["shipment_track_activities"].map { WValue($0) } ?? .array([])])
+            return NodeResult(output: ["awb": .string(awb), "current_status": track?["current_status"] ?? .null,
+                                       "etd": data?["etd"] ?? .null,
+                                       "events": data?["shipment_track_activities"] ?? .array([])])
         } catch let e as ProviderError {
             throw failure(e.retryable, e.description)
         }
@@ -201,7 +201,7 @@ enum ProviderNodes {
         if json { system += "\nPut a JSON object, as text, in \"answer\"." }
         let answer = try await ask(ctx, system: system, user: try ctx.requireString("input"))
         if json {
-            guard let parsed = WValue.parse(json: answer), parsed.objectValue != nil else {
+            guard let parsed = JSONValue.parse(json: answer), parsed.objectValue != nil else {
                 throw NodeFailure.permanent("the LLM did not return a JSON object")
             }
             return NodeResult(output: ["text": .string(answer), "json": parsed])

@@ -40,7 +40,7 @@ enum RunTransitions {
 
     /// Creates a queued run of the workflow's current version and its start job, in `tx`.
     /// With a `dedupeKey`, a second call for the same key returns the first run (`created` false).
-    static func create(_ w: Workflow, trigger: String, payload: WValue, dedupeKey: String?, app: Application,
+    static func create(_ w: Workflow, trigger: String, payload: JSONValue, dedupeKey: String?, app: Application,
                        now: Date, on tx: any Database) async throws -> (id: UUID, created: Bool) {
         guard let (versionID, _) = try await app.blueprints.entry(workflowID: w.id!, version: w.version, app: app, on: tx) else {
             throw APIError.conflict("no_version", "This workflow has no saved version.")
@@ -152,7 +152,7 @@ enum RunTransitions {
     }
 
     /// A provider call is about to start: the builder's monitor shows it in flight.
-    static func markRunning(_ run: WorkflowRun, _ step: RunStep, input: WValue, ctx: JobContext) async throws {
+    static func markRunning(_ run: WorkflowRun, _ step: RunStep, input: JSONValue, ctx: JobContext) async throws {
         try await ctx.store.write(ctx.db) { tx in
             try await RunStep.query(on: tx).filter(\.$id == step.id!).set(\.$status, to: .running)
                 .set(\.$startedAt, to: ctx.now).set(\.$attempts, to: ctx.job.attempts).set(\.$input, to: WorkflowJSON.text(input))
@@ -176,7 +176,7 @@ enum RunTransitions {
     /// withdrawn when the decision comes first. With `pending`, that is the step's output so far
     /// (a drafted reply). False when the run was already over.
     @discardableResult
-    static func park(_ run: WorkflowRun, _ step: RunStep, until: Date, input: WValue, pending: WValue? = nil, dedupeKey: String? = nil,
+    static func park(_ run: WorkflowRun, _ step: RunStep, until: Date, input: JSONValue, pending: JSONValue? = nil, dedupeKey: String? = nil,
                      ctx: JobContext) async throws -> Bool {
         let app = ctx.app
         let adv: Advance? = try await ctx.store.write(ctx.db) { tx in
@@ -205,8 +205,8 @@ enum RunTransitions {
 
     /// Commits a step's success (running `body` in the same transaction when given) and queues what
     /// follows.
-    static func succeed(_ run: WorkflowRun, _ step: RunStep, entry: BlueprintCache.Entry, port: String?, output: WValue?,
-                        input: WValue?, ctx: JobContext,
+    static func succeed(_ run: WorkflowRun, _ step: RunStep, entry: BlueprintCache.Entry, port: String?, output: JSONValue?,
+                        input: JSONValue?, ctx: JobContext,
                         body: (@Sendable (any Database) async throws -> NodeResult)? = nil) async throws {
         let app = ctx.app
         let responds = WorkflowNodes.capabilities(entry.blueprint.node(step.nodeID)).contains(.responds)
@@ -239,7 +239,7 @@ enum RunTransitions {
     }
 
     /// A step failed for good: follow its "error" connection when it has one, else fail the run.
-    static func fail(_ run: WorkflowRun, _ step: RunStep, entry: BlueprintCache.Entry, message: String, input: WValue?,
+    static func fail(_ run: WorkflowRun, _ step: RunStep, entry: BlueprintCache.Entry, message: String, input: JSONValue?,
                      ctx: JobContext) async throws {
         if entry.planner.hasConnection(from: step.nodeID, port: "error") {
             try await succeed(run, step, entry: entry, port: "error", output: ["error": .string(message)], input: input, ctx: ctx)
@@ -346,7 +346,7 @@ enum RunTransitions {
     /// is withdrawn and what follows is queued.
     static func decide(_ runID: UUID, businessID: UUID, nodeID: String?, timeoutKey: @escaping @Sendable (String) -> String,
                        app: Application, now: Date,
-                       outcome: @escaping @Sendable (Node, WValue) -> (port: String, output: WValue)) async throws {
+                       outcome: @escaping @Sendable (Node, JSONValue) -> (port: String, output: JSONValue)) async throws {
         let adv: Advance = try await app.store.write(app.db) { tx in
             guard let run = try await lockRun(runID, on: tx), run.businessID == businessID else {
                 throw APIError.notFound("Run")

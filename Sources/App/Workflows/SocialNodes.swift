@@ -55,7 +55,7 @@ enum SocialNodes {
             let status = try await mastodon.client.postStatus(text: try ctx.requireString("text"),
                                                               inReplyToID: ctx.node.task == "reply" ? try ctx.requireString("in_reply_to_id") : nil,
                                                               mediaIDs: media, visibility: .public, idempotencyKey: ctx.idempotencyKey)
-            return NodeResult(output: ["status_id": .string(status.id), "url": status.url.map(WValue.string) ?? .null])
+            return NodeResult(output: ["status_id": .string(status.id), "url": status.url.map(JSONValue.string) ?? .null])
         case "instagram/publish":
             let id = try await adapter.publish(text: ctx.string("caption") ?? "", imageURL: try ctx.requireString("image_url"),
                                                idempotencyKey: ctx.idempotencyKey)

@@ -35,12 +35,12 @@ enum WorkflowArchitect {
             let content: String
             do {
                 content = try await client.completeJSON(model: config.llmModel, system: systemPrompt, user: user,
-                                                        schemaName: "workflow_blueprint", schema: JSONValue(schema))
+                                                        schemaName: "workflow_blueprint", schema: schema)
             } catch {
                 logger.warning("architect LLM call failed: \(String(describing: error))")
                 throw APIError(.badGateway, "llm_failed", "The LLM could not draft a workflow right now; try again or build it in the editor.")
             }
-            guard let answer = WValue.parse(json: content) else {
+            guard let answer = JSONValue.parse(json: content) else {
                 throw APIError(.badGateway, "llm_failed", "The LLM's answer was not JSON.")
             }
             let bp = Architect.layout(blueprint(from: answer))
@@ -78,8 +78,8 @@ enum WorkflowArchitect {
     }
 
     /// One anyOf variant per catalog node, each with that node's strict param schema.
-    static var schema: WValue {
-        let variants: [WValue] = NodeCatalog.all.map { spec in
+    static var schema: JSONValue {
+        let variants: [JSONValue] = NodeCatalog.all.map { spec in
             [
                 "type": "object", "additionalProperties": false, "required": ["id", "service", "task", "params"],
                 "properties": [
@@ -104,7 +104,7 @@ enum WorkflowArchitect {
         ]
     }
 
-    static func blueprint(from answer: WValue) -> Blueprint {
+    static func blueprint(from answer: JSONValue) -> Blueprint {
         var nodes: [Node] = []
         for n in answer["nodes"]?.arrayValue ?? [] {
             let service = n["service"]?.text ?? "", task = n["task"]?.text ?? ""

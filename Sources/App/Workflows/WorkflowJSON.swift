@@ -21,18 +21,18 @@ enum WorkflowJSON {
         return d
     }()
 
-    static func text(_ v: WValue) -> String { v.compactJSON }
+    static func text(_ v: JSONValue) -> String { v.compactJSON }
 
-    static func value(_ text: String?) -> WValue {
-        guard let text, let v = WValue.parse(json: text) else { return .null }
+    static func value(_ text: String?) -> JSONValue {
+        guard let text, let v = JSONValue.parse(json: text) else { return .null }
         return v
     }
 
     /// A page of items as `{"items", "next_cursor"}` (the API's page shape, DESIGN §4).
     static func page<T: Codable & Sendable>(_ request: PageRequest, _ rows: [T]) throws -> Response {
         let p = request.page(rows)
-        return try response(["items": .array(try p.items.map { try WValue(encoding: $0) }),
-                             "next_cursor": p.nextCursor.map(WValue.string) ?? .null] as WValue)
+        return try response(["items": .array(try p.items.map { try JSONValue(keepingKeys: $0) }),
+                             "next_cursor": p.nextCursor.map(JSONValue.string) ?? .null] as JSONValue)
     }
 
     static func response<T: Encodable>(_ value: T, status: HTTPResponseStatus = .ok) throws -> Response {
@@ -51,38 +51,6 @@ enum WorkflowJSON {
             return try decoder.decode(T.self, from: Data(buffer: body))
         } catch let e as DecodingError {
             throw APIErrorMiddleware.map(e, request: req)
-        }
-    }
-}
-
-extension JSONValue {
-    var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
-}
-
-extension WValue {
-    init(_ j: JSONValue) {
-        switch j {
-        case .null: self = .null
-        case .bool(let b): self = .bool(b)
-        case .int(let i): self = .int(i)
-        case .double(let d): self = .double(d)
-        case .string(let s): self = .string(s)
-        case .array(let a): self = .array(a.map(WValue.init))
-        case .object(let o): self = .object(o.mapValues(WValue.init))
-        }
-    }
-}
-
-extension JSONValue {
-    init(_ w: WValue) {
-        switch w {
-        case .null: self = .null
-        case .bool(let b): self = .bool(b)
-        case .int(let i): self = .int(i)
-        case .double(let d): self = .double(d)
-        case .string(let s): self = .string(s)
-        case .array(let a): self = .array(a.map(JSONValue.init))
-        case .object(let o): self = .object(o.mapValues(JSONValue.init))
         }
     }
 }
@@ -115,7 +83,7 @@ enum WorkflowSecrets {
         for i in out.nodes.indices {
             guard case .object(var params) = out.nodes[i].params else { continue }
             for (k, v) in params where v == .string(mask) {
-                params[k] = previous[out.nodes[i].id]?[k].map(WValue.string) ?? .null
+                params[k] = previous[out.nodes[i].id]?[k].map(JSONValue.string) ?? .null
             }
             out.nodes[i].params = .object(params)
         }
@@ -226,11 +194,12 @@ extension Application {
     }
 }
 
-extension WValue {
-    /// Any Encodable as a WValue (through JSON with keys kept).
-    init<T: Encodable>(encoding value: T) throws {
+extension JSONValue {
+    /// Any Encodable as a JSON value with its keys kept as they are (blueprints carry user-chosen
+    /// keys); `init(encoding:)` gives the API's snake_case keys instead.
+    init<T: Encodable>(keepingKeys value: T) throws {
         let data = try WorkflowJSON.encoder.encode(value)
-        guard let v = WValue.parse(json: String(decoding: data, as: UTF8.self)) else {
+        guard let v = JSONValue.parse(json: String(decoding: data, as: UTF8.self)) else {
             throw APIError(.internalServerError, "internal", "could not encode a value")
         }
         self = v

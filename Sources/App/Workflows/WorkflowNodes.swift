@@ -96,7 +96,7 @@ enum WorkflowNodes {
     static func respond(_ ctx: StepContext) async throws -> NodeResult {
         let status = try ctx.int("status") ?? 200
         guard (100...599).contains(status) else { throw NodeFailure.permanent("status must be an HTTP status from 100 to 599") }
-        var headers: [String: WValue] = [:]
+        var headers: [String: JSONValue] = [:]
         for (k, v) in ctx.params["headers"]?.objectValue ?? [:] { headers[k] = .string(v.text) }
         return NodeResult(output: ["status": .int(status), "body": ctx.params["body"] ?? .null, "headers": .object(headers)])
     }
@@ -187,9 +187,9 @@ enum LedgerNodes {
         let issue = ctx.bool("issue", default: true)
         let input = try decode(InvoiceInput.self, ["customer_id": .string(customerID.uuidString), "items": .array(lines), "issue": .bool(issue)])
         let inv = try await service(ctx, tx).createInvoice(input)
-        let pdf = inv.status == .draft ? WValue.null
+        let pdf = inv.status == .draft ? JSONValue.null
             : .string(InvoiceLinks.url(ctx.app, invoiceID: inv.id!, businessID: ctx.businessID, now: ctx.now))
-        return NodeResult(output: ["invoice_id": .string(inv.id!.uuidString), "number": inv.numberText.map(WValue.string) ?? .null,
+        return NodeResult(output: ["invoice_id": .string(inv.id!.uuidString), "number": inv.numberText.map(JSONValue.string) ?? .null,
                                    "total": .int(inv.total), "balance_due": .int(inv.total - inv.amountPaid), "pdf_url": pdf])
     }
 
@@ -226,15 +226,15 @@ enum LedgerNodes {
         let late = try await s.reads.overdueInvoices(customerID: id, dueBefore: today)
         let overdue = try Money.sum(late.map { max(0, $0.total - $0.amountPaid) }, field: "total_due")
         return NodeResult(output: ["customer_id": .string(c.id!.uuidString), "name": .string(c.name),
-                                   "phone": c.phone.map(WValue.string) ?? .null, "balance": .int(c.balance), "overdue": .int(overdue)])
+                                   "phone": c.phone.map(JSONValue.string) ?? .null, "balance": .int(c.balance), "overdue": .int(overdue)])
     }
 
     static func listDebtors(_ ctx: StepContext) async throws -> NodeResult {
         let minBalance = try ctx.int("min_balance") ?? 1
         let limit = Int(min(500, max(1, try ctx.int("limit") ?? 50)))
         let rows = try await readService(ctx).reads.debtors(minBalance: minBalance, activeOnly: true, limit: limit)
-        let list: [WValue] = rows.map { c in
-            ["customer_id": .string(c.id!.uuidString), "name": .string(c.name), "phone": c.phone.map(WValue.string) ?? .null,
+        let list: [JSONValue] = rows.map { c in
+            ["customer_id": .string(c.id!.uuidString), "name": .string(c.name), "phone": c.phone.map(JSONValue.string) ?? .null,
              "balance": .int(c.balance)]
         }
         return NodeResult(output: ["debtors": .array(list), "count": .int(Int64(rows.count)), "total_due": .int(try Money.sum(rows.map(\.balance), field: "total_due"))])

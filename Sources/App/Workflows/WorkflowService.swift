@@ -65,7 +65,7 @@ struct WorkflowService {
             var (stored, secrets) = WorkflowSecrets.split(bp)
             // The name lives on the workflow: renaming is not a new version.
             stored.name = ""
-            let text = WorkflowJSON.text(try WValue(encoding: stored))
+            let text = WorkflowJSON.text(try JSONValue(keepingKeys: stored))
             let sealed = secrets.isEmpty ? nil : try app.vault.seal(json: secrets)
             if text != previousText || secrets != previousSecrets { newVersion = (text, sealed) }
             trigger = TriggerInfo(bp)
@@ -113,7 +113,7 @@ struct WorkflowService {
 
     /// Queues a run of the workflow's current version (`RunTransitions.create`); with a
     /// `dedupeKey` already used, the earlier run's id.
-    func startRun(_ w: Workflow, trigger: String, payload: WValue, dedupeKey: String?, now: Date) async throws -> UUID {
+    func startRun(_ w: Workflow, trigger: String, payload: JSONValue, dedupeKey: String?, now: Date) async throws -> UUID {
         let app = app
         return try await app.store.write(app.db) { tx in
             try await RunTransitions.create(w, trigger: trigger, payload: payload, dedupeKey: dedupeKey, app: app, now: now, on: tx).id

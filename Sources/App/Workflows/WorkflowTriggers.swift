@@ -70,7 +70,7 @@ enum WorkflowTriggers {
             let since = w.lastTickAt ?? planned.addingTimeInterval(-1)
             var made = false
             if let tick = cron.latest(in: (after: since, upTo: ctx.now), timeZone: tz) {
-                let payload: WValue = ["scheduled_for": .string(ISODate.string(tick)), "fired_at": .string(ISODate.string(ctx.now))]
+                let payload: JSONValue = ["scheduled_for": .string(ISODate.string(tick)), "fired_at": .string(ISODate.string(ctx.now))]
                 made = try await RunTransitions.create(w, trigger: "schedule", payload: payload,
                                                           dedupeKey: "tick-\(Int64(tick.timeIntervalSince1970))",
                                                           app: app, now: ctx.now, on: tx).created
@@ -97,7 +97,7 @@ enum WorkflowTriggers {
         guard let payload = try await service.eventPayload(event, subject: subject, pdfURL: { id in
             InvoiceLinks.url(app, invoiceID: id, businessID: businessID, now: occurred)
         }, occurredAt: occurred) else { return }
-        try await startMatching(app, businessID: businessID, service: "ledger", key: event, payload: WValue(payload),
+        try await startMatching(app, businessID: businessID, service: "ledger", key: event, payload: payload,
                                 dedupeKey: "event-\(key)", ctx: ctx) { node in
             guard event == "stock_low", let threshold = node.param("threshold")?.numberValue else { return true }
             return (payload["stock"].flatMap { if case .double(let d) = $0 { return d } else { return nil } } ?? 0) <= threshold
@@ -121,7 +121,7 @@ enum WorkflowTriggers {
             if case .object(var o) = payload { o["days_overdue"] = .int(Int64(daysOverdue)); payload = .object(o) }
             let p = payload
             _ = try await ctx.store.write(ctx.db) { tx in
-                try await RunTransitions.create(w, trigger: "ledger", payload: WValue(p), dedupeKey: "overdue-\(invoiceID.uuidString)-\(days)",
+                try await RunTransitions.create(w, trigger: "ledger", payload: p, dedupeKey: "overdue-\(invoiceID.uuidString)-\(days)",
                                                    app: app, now: ctx.now, on: tx)
             }
         }
@@ -139,7 +139,7 @@ enum WorkflowTriggers {
     static func message(_ app: Application, businessID: UUID, payload: JSONValue, channelID: UUID) async throws {
         let text = payload["text"]?.stringValue ?? ""
         let platform = payload["channel"]?.stringValue ?? ""
-        var p = WValue(payload)
+        var p = payload
         if case .object(var o) = p {
             o["channel"] = .string(channelID.uuidString)
             o["channel_type"] = .string(platform)
@@ -164,7 +164,7 @@ enum WorkflowTriggers {
         }
     }
 
-    static func startMatching(_ app: Application, businessID: UUID, service: String, key: String, payload: WValue, dedupeKey: String,
+    static func startMatching(_ app: Application, businessID: UUID, service: String, key: String, payload: JSONValue, dedupeKey: String,
                               ctx: JobContext, filter: (Node) -> Bool) async throws {
         let workflows = try await Workflow.query(on: ctx.db).filter(\.$businessID == businessID).filter(\.$active == true)
             .filter(\.$deletedAt == nil).filter(\.$triggerService == service).filter(\.$triggerKey == key).all()

@@ -48,9 +48,9 @@ struct WorkflowsController {
 
     struct BlueprintInput: Decodable { let blueprint: Blueprint? }
 
-    static func issuesJSON(_ issues: [ValidationIssue]) -> WValue {
+    static func issuesJSON(_ issues: [ValidationIssue]) -> JSONValue {
         .array(issues.map { i in
-            ["node_id": i.nodeID.map(WValue.string) ?? .null, "field": i.field.map(WValue.string) ?? .null, "message": .string(i.message)]
+            ["node_id": i.nodeID.map(JSONValue.string) ?? .null, "field": i.field.map(JSONValue.string) ?? .null, "message": .string(i.message)]
         })
     }
 
@@ -60,7 +60,7 @@ struct WorkflowsController {
             throw APIError.validation("blueprint", "is required")
         }
         let issues = BlueprintValidator.validate(NodeCatalog.normalize(bp))
-        return try WorkflowJSON.response(["valid": .bool(issues.isEmpty), "errors": Self.issuesJSON(issues)] as WValue)
+        return try WorkflowJSON.response(["valid": .bool(issues.isEmpty), "errors": Self.issuesJSON(issues)] as JSONValue)
     }
 
     struct DraftInput: Decodable { let prompt: String? }
@@ -142,7 +142,7 @@ struct WorkflowsController {
         guard let n = req.parameters.get("n", as: Int.self) else { throw APIError.notFound("Workflow version") }
         let v = try await store.version(of: w, n)
         return try WorkflowJSON.response(["version": .int(Int64(v.version)), "created_at": WorkflowViews.date(v.createdAt),
-                                          "blueprint": try WValue(encoding: { var b = try store.maskedBlueprint(v); b.name = w.name; return b }())] as WValue)
+                                          "blueprint": try JSONValue(keepingKeys: { var b = try store.maskedBlueprint(v); b.name = w.name; return b }())] as JSONValue)
     }
 
     @Sendable func activate(req: Request) async throws -> Response {
@@ -170,11 +170,11 @@ struct WorkflowsController {
         return try WorkflowJSON.response(try await WorkflowViews.detail(w, app: app, db: req.db))
     }
 
-    struct RunInput: Decodable { let payload: WValue? }
+    struct RunInput: Decodable { let payload: JSONValue? }
 
     @Sendable func startRun(req: Request) async throws -> Response {
         let w = try await Self.store(req).workflow(try LedgerController.id(req))
-        var payload: WValue = [:]
+        var payload: JSONValue = [:]
         if let body = req.body.data, body.readableBytes > 0 {
             let input = try WorkflowJSON.decode(RunInput.self, from: req)
             if let p = input.payload, p != .null {
@@ -281,18 +281,18 @@ struct WorkflowsController {
                 throw APIError(.unauthorized, "bad_signature", "The \(header) header does not carry a valid HMAC-SHA256 of the body.")
             }
         }
-        var payload: WValue = [:]
+        var payload: JSONValue = [:]
         let type = req.headers.contentType
         if !raw.isEmpty {
             if type == .urlEncodedForm {
-                var o: [String: WValue] = [:]
+                var o: [String: JSONValue] = [:]
                 for pair in String(decoding: raw, as: UTF8.self).split(separator: "&") {
                     let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
                     if let k = kv.first, !k.isEmpty { o[k] = .string(kv.count > 1 ? kv[1] : "") }
                 }
                 payload = .object(o)
             } else {
-                guard let v = WValue.parse(json: String(decoding: raw, as: UTF8.self)) else {
+                guard let v = JSONValue.parse(json: String(decoding: raw, as: UTF8.self)) else {
                     throw APIError.badRequest("The body is not valid JSON (send JSON or a form).")
                 }
                 payload = v.objectValue != nil ? v : ["body": v]
@@ -330,7 +330,7 @@ struct WorkflowsController {
         while true {
             guard let run = try await WorkflowRun.find(runID, on: req.db) else { throw APIError.notFound("Run") }
             status = run.status
-            if let response = run.response, let out = WValue.parse(json: response) { return hookResponse(out, runID: runID) }
+            if let response = run.response, let out = JSONValue.parse(json: response) { return hookResponse(out, runID: runID) }
             let left = deadline.timeIntervalSinceNow
             if run.status.isFinished || left <= 0 { break }
             await app.runWaiters.wait(runID, timeout: .milliseconds(Int64(min(200, left * 1000))))
@@ -339,7 +339,7 @@ struct WorkflowsController {
     }
 
     /// The webhook's answer from its run's respond node: that node's status, headers and body.
-    static func hookResponse(_ out: WValue, runID: UUID) -> Response {
+    static func hookResponse(_ out: JSONValue, runID: UUID) -> Response {
         let res = Response(status: HTTPResponseStatus(statusCode: Int(out["status"]?.intValue ?? 200)))
         for (k, v) in out["headers"]?.objectValue ?? [:] where !["content-length", "transfer-encoding"].contains(k.lowercased()) {
             res.headers.replaceOrAdd(name: k, value: v.text)
@@ -357,7 +357,7 @@ struct WorkflowsController {
 
     /// 202 with the run's id and status: the run had no respond output (yet).
     static func accepted(_ runID: UUID, status: RunStatus) throws -> Response {
-        try WorkflowJSON.response(["run_id": .string(runID.uuidString.lowercased()), "status": .string(status.rawValue)] as WValue,
+        try WorkflowJSON.response(["run_id": .string(runID.uuidString.lowercased()), "status": .string(status.rawValue)] as JSONValue,
                                   status: .accepted)
     }
 }

@@ -1,19 +1,22 @@
 import Foundation
 
-/// A JSON value. Blueprint params, trigger payloads and step outputs are all free-form JSON, so the
-/// engine needs one value type that round-trips through Codable and keeps integers exact
-/// (money is Int64 paise, DESIGN §3 — never let `1999` become `1999.0`).
-public enum WValue: Sendable, Hashable {
+/// The one JSON value type of Munim (issue 15 §5), shared by the pure targets and the app: the
+/// parser's entities (`AssistantNLU`), blueprint params, trigger payloads and step outputs
+/// (`WorkflowCore`), and the API's free-form details and OpenAPI document (`App`). It round-trips
+/// through Codable and keeps integers exact (money is Int64 paise, DESIGN §3 — never let `1999`
+/// become `1999.0`): integers decode as `.int`, and a whole `.double` (a quantity of 5) encodes as
+/// `5`.
+public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case int(Int64)
     case double(Double)
     case string(String)
-    case array([WValue])
-    case object([String: WValue])
+    case array([JSONValue])
+    case object([String: JSONValue])
 }
 
-extension WValue: Codable {
+extension JSONValue: Codable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null; return }
@@ -22,8 +25,8 @@ extension WValue: Codable {
         if let i = try? c.decode(Int64.self) { self = .int(i); return }
         if let d = try? c.decode(Double.self) { self = .double(d); return }
         if let s = try? c.decode(String.self) { self = .string(s); return }
-        if let a = try? c.decode([WValue].self) { self = .array(a); return }
-        if let o = try? c.decode([String: WValue].self) { self = .object(o); return }
+        if let a = try? c.decode([JSONValue].self) { self = .array(a); return }
+        if let o = try? c.decode([String: JSONValue].self) { self = .object(o); return }
         throw DecodingError.dataCorruptedError(in: c, debugDescription: "Not a JSON value.")
     }
 
@@ -34,7 +37,10 @@ extension WValue: Codable {
         case .bool(let b): try c.encode(b)
         case .int(let i): try c.encode(i)
         // JSON has no NaN/Infinity; null is the honest encoding rather than a thrown error mid-response.
-        case .double(let d): if d.isFinite { try c.encode(d) } else { try c.encodeNil() }
+        case .double(let d):
+            if !d.isFinite { try c.encodeNil() }
+            else if d == d.rounded(), abs(d) < 9.0e15 { try c.encode(Int64(d)) }
+            else { try c.encode(d) }
         case .string(let s): try c.encode(s)
         case .array(let a): try c.encode(a)
         case .object(let o): try c.encode(o)
@@ -43,7 +49,7 @@ extension WValue: Codable {
 }
 
 // Literals keep the catalog, recipes and tests readable.
-extension WValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
     public init(nilLiteral: ()) { self = .null }
@@ -51,27 +57,27 @@ extension WValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expressi
     public init(integerLiteral value: Int64) { self = .int(value) }
     public init(floatLiteral value: Double) { self = .double(value) }
     public init(stringLiteral value: String) { self = .string(value) }
-    public init(arrayLiteral elements: WValue...) { self = .array(elements) }
-    public init(dictionaryLiteral elements: (String, WValue)...) {
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
 }
 
-extension WValue {
+extension JSONValue {
     /// The member `key` of an object; nil for anything else or a missing key.
-    public subscript(key: String) -> WValue? {
+    public subscript(key: String) -> JSONValue? {
         if case .object(let o) = self { return o[key] }
         return nil
     }
 
     /// The element at `index` of an array; nil when out of range or not an array.
-    public subscript(index: Int) -> WValue? {
+    public subscript(index: Int) -> JSONValue? {
         if case .array(let a) = self, a.indices.contains(index) { return a[index] }
         return nil
     }
 
     /// Follows a dotted path ("a.b.0.c"); numeric segments index arrays. An empty path is the value itself.
-    public func path(_ dotted: String) -> WValue? {
+    public func path(_ dotted: String) -> JSONValue? {
         if dotted.isEmpty { return self }
         var current = self
         for segment in dotted.split(separator: ".", omittingEmptySubsequences: false) {
@@ -126,12 +132,12 @@ extension WValue {
         return nil
     }
 
-    public var arrayValue: [WValue]? {
+    public var arrayValue: [JSONValue]? {
         if case .array(let a) = self { return a }
         return nil
     }
 
-    public var objectValue: [String: WValue]? {
+    public var objectValue: [String: JSONValue]? {
         if case .object(let o) = self { return o }
         return nil
     }
@@ -155,7 +161,7 @@ extension WValue {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
         case .int(let i): return String(i)
-        case .double(let d): return WValue.format(d)
+        case .double(let d): return JSONValue.format(d)
         case .string(let s): return s
         case .array, .object: return compactJSON
         }
@@ -173,8 +179,8 @@ extension WValue {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
-        case .double(let d): out += d.isFinite ? WValue.format(d) : "null"
-        case .string(let s): WValue.writeString(s, into: &out)
+        case .double(let d): out += d.isFinite ? JSONValue.format(d) : "null"
+        case .string(let s): JSONValue.writeString(s, into: &out)
         case .array(let a):
             out += "["
             for (i, v) in a.enumerated() {
@@ -186,7 +192,7 @@ extension WValue {
             out += "{"
             for (i, key) in o.keys.sorted().enumerated() {
                 if i > 0 { out += "," }
-                WValue.writeString(key, into: &out)
+                JSONValue.writeString(key, into: &out)
                 out += ":"
                 o[key]!.write(into: &out)
             }
@@ -194,7 +200,7 @@ extension WValue {
         }
     }
 
-    static func format(_ d: Double) -> String {
+    public static func format(_ d: Double) -> String {
         if d.rounded() == d, abs(d) < 1e15 { return String(Int64(d)) }
         return "\(d)"
     }
@@ -230,9 +236,9 @@ extension WValue {
     }
 }
 
-extension WValue {
+extension JSONValue {
     /// Parses JSON text; nil when it is not valid JSON.
-    public static func parse(json: String) -> WValue? {
-        try? JSONDecoder().decode(WValue.self, from: Data(json.utf8))
+    public static func parse(json: String) -> JSONValue? {
+        try? JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))
     }
 }
