@@ -105,4 +105,18 @@ struct DomainLayoutTests {
         #expect(Set(numbers).count == numbers.count, "two migrations share a number: \(numbers.sorted())")
         #expect(numbers.count == Migrations.all.count, "Migrations.all lists \(Migrations.all.count), the folders hold \(numbers.count)")
     }
+
+    /// Status columns (and the other closed sets stored as text: direction, lane, role) are
+    /// string-backed enums, so a typo is a compile error rather than a row no query finds.
+    @Test func statusColumnsAreEnums() throws {
+        let plain = try Regex(#"@(Optional)?Field\(key: "(\w*status|direction|last_direction|lane|role|mode)"\) var \w+: String"#)
+        var found: [String] = []
+        var enums = 0
+        for s in try Self.sources() {
+            for m in s.text.matches(of: plain) { found.append("\(s.name): \(s.text[m.range])") }
+            enums += s.text.matches(of: try Regex(#"@(Optional)?Enum\(key: "(\w*status|direction|last_direction|lane)""#)).count
+        }
+        #expect(found.isEmpty, "string status columns: \(found)")
+        #expect(enums >= 9, "the check found only \(enums) enum status columns")
+    }
 }

@@ -163,7 +163,7 @@ enum MessagingScenarios {
             let late = try await s.inbound(from: "+919812345678", text: "Namaste 🙏 सीमेंट है?", sid: sid)
             #expect(late.0 == .ok)
             try await s.drain()
-            #expect(try await Message.query(on: s.app.db).filter(\.$direction == "in").count() == 1)
+            #expect(try await Message.query(on: s.app.db).filter(\.$direction == .inbound).count() == 1)
             #expect(try await JobRow.query(on: s.app.db).filter(\.$kind == "inbound.receive").count() == 0)
 
             let fields: [(String, String)] = [("From", "whatsapp:+919800000001"), ("Body", "hi"), ("MessageSid", "SMforged1")]
@@ -197,7 +197,7 @@ enum MessagingScenarios {
             let withQuery = s.hookPath + "?source=test&x=%C3%A9"
             #expect(try await s.webhook([("From", "whatsapp:+919800000002"), ("Body", "q"), ("MessageSid", "SMquery1")], path: withQuery).0 == .ok)
             try await s.drain()
-            #expect(try await Message.query(on: s.app.db).filter(\.$direction == "in").count() == 2)
+            #expect(try await Message.query(on: s.app.db).filter(\.$direction == .inbound).count() == 2)
         }
     }
 
@@ -231,14 +231,14 @@ enum MessagingScenarios {
             #expect(try await s.inbound(from: "+919812300004", text: "four").0 == .ok)
 
             try await s.drain()
-            #expect(try await Message.query(on: s.app.db).filter(\.$direction == "in").count() == 3)
+            #expect(try await Message.query(on: s.app.db).filter(\.$direction == .inbound).count() == 3)
 
             // Deleted by another instance inside the window: accepted, then dropped by its job.
             try await App.Channel.query(on: s.app.db).filter(\.$id == id).set(\.$deletedAt, to: s.clock.now).update()
             #expect(try await s.inbound(from: "+919812300005", text: "five", sid: "SMafterdelete").0 == .ok)
             try await s.drain()
             #expect(try await Message.query(on: s.app.db).filter(\.$providerID == "SMafterdelete").count() == 0)
-            #expect(try await Message.query(on: s.app.db).filter(\.$direction == "in").count() == 3)
+            #expect(try await Message.query(on: s.app.db).filter(\.$direction == .inbound).count() == 3)
             // Once the entry is older than its window it is not used; the channel is read again: 404.
             #expect(s.app.webhookChannels.fresh(id, now: .now + s.app.webhookChannels.ttl) == nil)
             s.app.webhookChannels.forget(id)
@@ -268,7 +268,7 @@ enum MessagingScenarios {
             #expect(statuses.allSatisfy { $0 == .ok })
             #expect(try await JobRow.query(on: s.app.db).filter(\.$kind == "inbound.receive").count() == 20)
             try await s.drain()
-            let messages = try await Message.query(on: s.app.db).filter(\.$direction == "in").all()
+            let messages = try await Message.query(on: s.app.db).filter(\.$direction == .inbound).all()
             #expect(messages.count == 20)
             #expect(Set(messages.compactMap(\.providerID)) == Set(sids))
             #expect(try await InboxSession.query(on: s.app.db).count() == 7)
@@ -579,7 +579,7 @@ enum MessagingScenarios {
             #expect(s.twilio.sent.count == 1)
             let outbox = try await OutboxItem.query(on: s.app.db).all()
             #expect(outbox.count == 1)
-            #expect(outbox.first?.status == "sent")
+            #expect(outbox.first?.status == .sent)
             #expect(outbox.first?.attempts == 5)
 
             // A 4xx fails the message, with Twilio's code and text visible in the inbox.

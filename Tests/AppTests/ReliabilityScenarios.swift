@@ -163,10 +163,10 @@ enum ReliabilityScenarios {
             #expect(claims == route.maxAttempts, "claimed \(claims) times for \(route.maxAttempts) attempts")
             _ = try await app.jobs.claim(limit: 5, now: app.clock.now(), app: app)
             let dead = try #require(try await JobRow.find(route.id!, on: app.db))
-            #expect(dead.status == "dead")
+            #expect(dead.status == .dead)
             #expect(dead.lastError == "the worker stopped while running it \(route.maxAttempts) times")
             // The message shows the failure in the inbox.
-            let message = try #require(try await Message.query(on: app.db).filter(\.$direction == "in").first())
+            let message = try #require(try await Message.query(on: app.db).filter(\.$direction == .inbound).first())
             #expect(message.errorCode == "processing_failed")
             #expect(message.routedAt != nil)
 
@@ -190,8 +190,8 @@ enum ReliabilityScenarios {
             let other = JobRow()
             other.id = UUID()
             other.kind = "outbox.send"; other.businessID = try #require(dead.businessID); other.payload = "{}"
-            other.status = "dead"; other.runAt = app.clock.now(); other.attempts = 3; other.maxAttempts = 3
-            other.lastError = "the worker stopped while running it 3 times"; other.lane = "provider"
+            other.status = .dead; other.runAt = app.clock.now(); other.attempts = 3; other.maxAttempts = 3
+            other.lastError = "the worker stopped while running it 3 times"; other.lane = .provider
             other.createdAt = app.clock.now(); other.updatedAt = app.clock.now()
             try await other.create(on: app.db)
             #expect(try await s.client.send(.DELETE, "/api/v1/ops/dead-jobs/\(UUID())").status == .notFound)
@@ -417,7 +417,7 @@ enum ReliabilityScenarios {
             var arrived: TimeInterval? = nil
             var stillHanging = 0
             while Date() < sent.addingTimeInterval(60) {
-                if try await Message.query(on: app.db).filter(\.$direction == "in").filter(\.$routedAt != nil).count() == 1 {
+                if try await Message.query(on: app.db).filter(\.$direction == .inbound).filter(\.$routedAt != nil).count() == 1 {
                     arrived = Date().timeIntervalSince(sent)
                     stillHanging = app.providerGuard.inFlight(twilio)
                     break

@@ -255,7 +255,7 @@ enum WorkflowScenarios {
             try await app.jobs.drain(app: app)
             mixedRun = try await runDetail(c, queued["run_id"] as? String ?? "")
             #expect(mixedRun["status"] as? String == "succeeded" && status(mixedRun, "send") == "succeeded")
-            #expect(try await App.Message.query(on: app.db).filter(\.$direction == "out").all().map(\.text) == ["Order 4"])
+            #expect(try await App.Message.query(on: app.db).filter(\.$direction == .outbound).all().map(\.text) == ["Order 4"])
         }
     }
 
@@ -310,7 +310,7 @@ enum WorkflowScenarios {
             let r = try await runDetail(c, runID)
             #expect(r["status"] as? String == "succeeded", "\(r)")
             #expect(status(r, "big") == "succeeded" && status(r, "small") == "skipped")
-            let out = try await App.Message.query(on: app.db).filter(\.$direction == "out").all()
+            let out = try await App.Message.query(on: app.db).filter(\.$direction == .outbound).all()
             #expect(out.count == 1 && out.first?.text == "Big order of ₹1,500")
             #expect(out.first?.status == .delivered)
 
@@ -320,7 +320,7 @@ enum WorkflowScenarios {
             let b = try await runDetail(c, broken)
             #expect(b["status"] as? String == "failed")
             #expect((b["error"] as? String ?? "").contains("trigger.amount"))
-            #expect(try await App.Message.query(on: app.db).filter(\.$direction == "out").count() == 1)
+            #expect(try await App.Message.query(on: app.db).filter(\.$direction == .outbound).count() == 1)
 
             // A drafted reply waits for approval; the approver's edit is what goes out.
             let drafted = try await create(c, blueprint("Draft", [
@@ -337,7 +337,7 @@ enum WorkflowScenarios {
             #expect(ok.status == .ok, "\(ok.body)")
             try await app.jobs.drain(app: app)
             #expect(try await runDetail(c, dr)["status"] as? String == "succeeded")
-            let texts = try await App.Message.query(on: app.db).filter(\.$direction == "out").all().map(\.text).sorted()
+            let texts = try await App.Message.query(on: app.db).filter(\.$direction == .outbound).all().map(\.text).sorted()
             #expect(texts == ["Big order of ₹1,500", "Thanks a lot, Asha!"])
         }
     }
@@ -524,7 +524,7 @@ enum WorkflowScenarios {
             try await app.jobs.drain(app: app)
             let runs = try await c.send(.GET, "/api/v1/runs?status=succeeded").items
             #expect(runs.count == 1 && runs.first?["trigger_service"] as? String == "ledger")
-            let sent = try await App.Message.query(on: app.db).filter(\.$direction == "out").all()
+            let sent = try await App.Message.query(on: app.db).filter(\.$direction == .outbound).all()
             #expect(sent.map(\.text) == ["Thank you Meena Stores for ₹500"])
 
             let sell = blueprint("Sell", [
@@ -697,7 +697,7 @@ enum WorkflowScenarios {
             try await app.jobs.drain(app: app)
             let runs = try await c.send(.GET, "/api/v1/runs").items
             #expect(runs.count == 1 && runs.first?["status"] as? String == "succeeded")
-            let texts = try await App.Message.query(on: app.db).filter(\.$direction == "out").filter(\.$author == "workflow").all().map(\.text)
+            let texts = try await App.Message.query(on: app.db).filter(\.$direction == .outbound).filter(\.$author == "workflow").all().map(\.text)
             #expect(texts == ["Cement bag: ₹350"])
         }
     }

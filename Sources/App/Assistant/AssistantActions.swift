@@ -45,7 +45,7 @@ extension AssistantService {
         let cards = try await AssistantCard.query(on: db).filter(\.$conversationID == conversation.id!).all()
         let byID = Dictionary(uniqueKeysWithValues: cards.map { ($0.id!, $0) })
         return HistoryDTO(conversationId: conversation.id, turns: turns.map {
-            TurnDTO(id: $0.id!, role: $0.role, text: $0.text, card: $0.cardID.flatMap { byID[$0] }.map(CardDTO.init), engine: $0.engine, createdAt: $0.createdAt)
+            TurnDTO(id: $0.id!, role: $0.role.rawValue, text: $0.text, card: $0.cardID.flatMap { byID[$0] }.map(CardDTO.init), engine: $0.engine, createdAt: $0.createdAt)
         })
     }
 
@@ -206,7 +206,7 @@ extension AssistantService {
         let t = ConversationTurn()
         t.businessID = businessID
         t.conversationID = conversationID
-        t.role = "assistant"
+        t.role = .assistant
         t.text = text
         t.cardID = cardID
         t.engine = nil

@@ -17,13 +17,18 @@ final class Conversation: Model, @unchecked Sendable {
     init() {}
 }
 
+/// Who said a conversation turn.
+enum TurnRole: String, Codable, Sendable {
+    case user, assistant
+}
+
 final class ConversationTurn: Model, @unchecked Sendable {
     static let schema = "conversation_turns"
 
     @ID(key: .id) var id: UUID?
     @Field(key: "business_id") var businessID: UUID
     @Field(key: "conversation_id") var conversationID: UUID
-    @Field(key: "role") var role: String
+    @Enum(key: "role") var role: TurnRole
     @Field(key: "text") var text: String
     @OptionalField(key: "card_id") var cardID: UUID?
     @OptionalField(key: "engine") var engine: String?

@@ -134,7 +134,7 @@ struct AssistantService {
         let finalReply = replyText, finalEngine = engineName, finalDraft = draft
         let saved: AssistantCard? = try await store.write(db) { tx in
             var seq = try await ConversationTurn.query(on: tx).filter(\.$conversationID == conversationID).count()
-            func turn(_ role: String, _ text: String, card: UUID?, engine: String?) async throws {
+            func turn(_ role: TurnRole, _ text: String, card: UUID?, engine: String?) async throws {
                 seq += 1
                 let t = ConversationTurn()
                 t.businessID = businessID
@@ -147,12 +147,12 @@ struct AssistantService {
                 t.seq = Int64(seq)
                 try await t.create(on: tx)
             }
-            try await turn("user", transcript.map { "🎤 \($0)" } ?? text, card: nil, engine: nil)
+            try await turn(.user, transcript.map { "🎤 \($0)" } ?? text, card: nil, engine: nil)
             var card: AssistantCard? = nil
             if let draft = finalDraft {
                 card = try await AssistantCard.store(draft, businessID: businessID, conversationID: conversationID, now: now, on: tx)
             }
-            try await turn("assistant", finalReply, card: card?.id, engine: finalEngine)
+            try await turn(.assistant, finalReply, card: card?.id, engine: finalEngine)
             try await Conversation.query(on: tx).filter(\.$id == conversationID)
                 .set(\.$pending, to: pendingJSON).set(\.$lastActivityAt, to: now).update()
             return card

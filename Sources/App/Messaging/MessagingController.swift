@@ -66,7 +66,7 @@ struct MessagingController {
         c.businessID = p.businessID
         c.kind = kind
         c.name = name
-        c.status = kind == .simulator ? "connected" : "pending"
+        c.status = kind == .simulator ? .connected : .pending
         c.identity = creds.identity(for: kind)
         c.credentials = kind == .simulator ? nil : try req.application.vault.seal(json: creds)
         c.enabled = true
@@ -110,7 +110,7 @@ struct MessagingController {
                 if p.isEmpty {
                     c.credentials = try req.application.vault.seal(json: creds)
                     c.identity = creds.identity(for: c.kind)
-                    c.status = "pending"
+                    c.status = .pending
                     c.statusDetail = nil
                     recheck = true
                 }
@@ -208,7 +208,7 @@ struct MessagingController {
             throw APIError.badRequest("The attachment index in the path must be a number from 0.")
         }
         guard let message = try await Message.query(on: req.db).filter(\.$businessID == service.businessID).filter(\.$id == id).first(),
-              message.direction == "in" else { throw APIError.notFound("Message") }
+              message.direction == .inbound else { throw APIError.notFound("Message") }
         let refs = message.mediaRefs
         guard index < refs.count else { throw APIError.notFound("Attachment") }
         func playable(_ type: String?) -> Bool { VoiceNotes.isAudio(type) || VoiceNotes.baseType(type)?.hasPrefix("image/") == true }

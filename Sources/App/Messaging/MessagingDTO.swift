@@ -24,7 +24,7 @@ struct ChannelDTO: Content {
         kind = c.kind.rawValue
         name = c.name
         platform = c.kind.platform
-        status = c.enabled ? c.status : "disabled"
+        status = c.enabled ? c.status.rawValue : "disabled"
         statusDetail = c.statusDetail
         identity = c.identity
         enabled = c.enabled
@@ -60,7 +60,7 @@ struct MessageDTO: Content {
         id = m.id!
         sessionId = m.sessionID
         seq = m.seq
-        direction = m.direction
+        direction = m.direction.rawValue
         author = m.author
         authorName = m.authorName
         text = m.text
@@ -129,7 +129,7 @@ enum InboxViews {
                 id: s.id!, channelId: s.channelID, channelName: ch.name, platform: ch.kind.platform,
                 contact: .init(id: c.id!, name: c.name, handle: c.handle, customerId: c.customerID),
                 isOwner: s.isOwner,
-                lastMessage: s.lastAt.map { InboxSessionDTO.LastMessage(text: s.lastText ?? "", direction: s.lastDirection ?? "in", at: $0) },
+                lastMessage: s.lastAt.map { InboxSessionDTO.LastMessage(text: s.lastText ?? "", direction: (s.lastDirection ?? .inbound).rawValue, at: $0) },
                 unreadCount: s.unreadCount, botActive: s.botActive,
                 assignee: s.assigneeID.flatMap { id in userByID[id].map { InboxSessionDTO.Assignee(id: id, name: $0.name) } },
                 createdAt: s.createdAt, updatedAt: s.updatedAt)

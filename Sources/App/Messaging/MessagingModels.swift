@@ -11,7 +11,7 @@ final class Channel: Model, @unchecked Sendable {
     @Field(key: "business_id") var businessID: UUID
     @Enum(key: "kind") var kind: ChannelKind
     @Field(key: "name") var name: String
-    @Field(key: "status") var status: String
+    @Enum(key: "status") var status: ChannelStatus
     @OptionalField(key: "status_detail") var statusDetail: String?
     @OptionalField(key: "identity") var identity: String?
     @OptionalField(key: "credentials") var credentials: String?
@@ -72,7 +72,7 @@ final class InboxSession: Model, @unchecked Sendable {
     @Field(key: "bot_active") var botActive: Bool
     @Field(key: "unread_count") var unreadCount: Int
     @OptionalField(key: "last_text") var lastText: String?
-    @OptionalField(key: "last_direction") var lastDirection: String?
+    @OptionalEnum(key: "last_direction") var lastDirection: MessageDirection?
     @OptionalField(key: "last_at") var lastAt: Date?
     @OptionalField(key: "assignee_id") var assigneeID: UUID?
     @Field(key: "next_seq") var nextSeq: Int64
@@ -85,6 +85,26 @@ final class InboxSession: Model, @unchecked Sendable {
     @Field(key: "updated_at") var updatedAt: Date
 
     init() {}
+}
+
+/// Whether a channel's credentials work, as its last check found.
+enum ChannelStatus: String, Codable, Sendable, CaseIterable {
+    /// Added or changed, not checked yet.
+    case pending
+    case connected
+    /// The provider refused the credentials or could not be used; `status_detail` says why.
+    case error
+}
+
+/// An outgoing message's place in the outbox.
+enum OutboxStatus: String, Codable, Sendable, CaseIterable {
+    case queued, sending, sent, failed
+}
+
+/// Which way a message went: stored as "in" and "out".
+enum MessageDirection: String, Codable, Sendable {
+    case inbound = "in"
+    case outbound = "out"
 }
 
 enum MessageStatus: String, Codable, Sendable {
@@ -112,7 +132,7 @@ final class Message: Model, @unchecked Sendable {
     @Field(key: "session_id") var sessionID: UUID
     @Field(key: "channel_id") var channelID: UUID
     @Field(key: "seq") var seq: Int64
-    @Field(key: "direction") var direction: String
+    @Enum(key: "direction") var direction: MessageDirection
     @Field(key: "author") var author: String
     @OptionalField(key: "author_name") var authorName: String?
     @Field(key: "text") var text: String
@@ -135,7 +155,7 @@ final class Message: Model, @unchecked Sendable {
 
     /// The voice note of an inbound message: its first audio attachment, when the message has no text.
     var voiceNote: MediaRef? {
-        guard direction == "in", text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        guard direction == .inbound, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
         return mediaRefs.first { VoiceNotes.isAudio($0.contentType) }
     }
 
@@ -155,7 +175,7 @@ final class OutboxItem: Model, @unchecked Sendable {
     @Field(key: "recipient") var recipient: String
     @Field(key: "body") var body: String
     @OptionalField(key: "media_url") var mediaURL: String?
-    @Field(key: "status") var status: String
+    @Enum(key: "status") var status: OutboxStatus
     @Field(key: "attempts") var attempts: Int
     @OptionalField(key: "provider_id") var providerID: String?
     @OptionalField(key: "error_code") var errorCode: String?

@@ -144,7 +144,7 @@ struct MessagingService: Sendable {
         c.businessID = businessID
         c.kind = .simulator
         c.name = "Simulator"
-        c.status = "connected"
+        c.status = .connected
         c.identity = "simulator"
         c.enabled = true
         c.createdAt = now
@@ -206,7 +206,7 @@ struct MessagingService: Sendable {
                 }
                 let (session, _) = try await Self.findOrCreateSession(channelID: channelID, businessID: businessID, handle: handle,
                                                                       name: m.name, isOwner: owner, threadRef: m.threadRef, now: now, on: tx)
-                let message = try await Self.appendMessage(to: session, direction: "in", author: "contact", authorName: m.name ?? handle,
+                let message = try await Self.appendMessage(to: session, direction: .inbound, author: "contact", authorName: m.name ?? handle,
                                                            text: m.text, media: m.media, status: .received, providerID: m.providerID,
                                                            replyRef: m.replyRef, now: now, on: tx)
                 try await JobQueue.enqueue(InboundRouteJob.self, MessagePayload(messageID: message.id!), businessID: businessID, runAt: now, maxAttempts: 5, on: tx)
@@ -279,7 +279,7 @@ struct MessagingService: Sendable {
     }
 
     /// Adds a message to a session and moves the session's summary along (caller's transaction).
-    static func appendMessage(to session: InboxSession, direction: String, author: String, authorName: String?, text: String,
+    static func appendMessage(to session: InboxSession, direction: MessageDirection, author: String, authorName: String?, text: String,
                               media: [MediaRef], status: MessageStatus, providerID: String?, replyRef: JSONValue? = nil,
                               now: Date, on tx: any Database) async throws -> Message {
         // Claim the next sequence number atomically (concurrent writers on Postgres).
@@ -289,7 +289,7 @@ struct MessagingService: Sendable {
             .set("last_direction", to: direction)
             .set("last_at", to: now)
             .set("updated_at", to: now)
-            .set("unread_count", to: direction == "in" ? SQLRaw("unread_count + 1") as any SQLExpression : SQLColumn("unread_count"))
+            .set("unread_count", to: direction == .inbound ? SQLRaw("unread_count + 1") as any SQLExpression : SQLColumn("unread_count"))
             .where("id", .equal, session.id!)
             .returning("next_seq", "unread_count").all()
         guard let row = rows.first else { throw APIError.notFound("Session") }
@@ -337,7 +337,7 @@ struct MessagingService: Sendable {
         let businessID = businessID, now = now, maxAttempts = app.munimConfig.outboxMaxAttempts
         let body: @Sendable (any Database) async throws -> Message = { tx in
             let media = mediaURL.map { [MediaRef(url: $0, contentType: nil)] } ?? []
-            let m = try await Self.appendMessage(to: session, direction: "out", author: author, authorName: authorName, text: text,
+            let m = try await Self.appendMessage(to: session, direction: .outbound, author: author, authorName: authorName, text: text,
                                                  media: media, status: .queued, providerID: nil, now: now, on: tx)
             let o = OutboxItem()
             o.id = UUID()
@@ -347,7 +347,7 @@ struct MessagingService: Sendable {
             o.recipient = contact.handle
             o.body = text
             o.mediaURL = mediaURL
-            o.status = "queued"
+            o.status = .queued
             o.attempts = 0
             o.idempotencyKey = "msg-\(m.id!.uuidString.lowercased())"
             o.createdAt = now

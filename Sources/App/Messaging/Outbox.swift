@@ -83,7 +83,7 @@ enum Outbox {
     static func died(outboxID id: UUID, _ job: DeadJob, _ app: Application, _ tx: any Database) async throws -> DeadJobs.AfterCommit? {
         guard let item = try await OutboxItem.find(id, on: tx) else { return nil }
         let text = "Sending stopped the worker (\(job.reason))."
-        try await OutboxItem.query(on: tx).filter(\.$id == id).set(\.$status, to: "failed")
+        try await OutboxItem.query(on: tx).filter(\.$id == id).set(\.$status, to: OutboxStatus.failed)
             .set(\.$errorCode, to: "worker_stopped").set(\.$errorMessage, to: text).set(\.$updatedAt, to: app.clock.now()).update()
         try await Message.query(on: tx).filter(\.$id == item.messageID).set(\.$status, to: .failed)
             .set(\.$errorCode, to: "worker_stopped").set(\.$errorMessage, to: text).set(\.$updatedAt, to: app.clock.now()).update()
@@ -96,7 +96,7 @@ enum Outbox {
     @Sendable static func send(_ job: OutboxPayload, _ ctx: JobContext) async throws {
         let outboxID = job.outboxID
         guard let item = try await OutboxItem.find(outboxID, on: ctx.db) else { return }
-        guard item.status == "queued" || item.status == "sending" else { return }
+        guard item.status == .queued || item.status == .sending else { return }
         guard let channel = try await Channel.find(item.channelID, on: ctx.db), channel.deletedAt == nil else {
             try await fail(ctx, item, code: nil, message: "The channel was removed before the message was sent.")
             return
@@ -106,7 +106,7 @@ enum Outbox {
             return
         }
         try await ctx.store.write(ctx.db) { tx in
-            try await OutboxItem.query(on: tx).filter(\.$id == outboxID).set(\.$status, to: "sending")
+            try await OutboxItem.query(on: tx).filter(\.$id == outboxID).set(\.$status, to: OutboxStatus.sending)
                 .set(\.$attempts, to: ctx.job.attempts).set(\.$updatedAt, to: ctx.now).update()
         }
         let result: ChannelSendResult
@@ -115,19 +115,19 @@ enum Outbox {
         } catch let e as ChannelFailure {
             if e.retryable && !ctx.job.isLastAttempt {
                 try await ctx.store.write(ctx.db) { tx in
-                    try await OutboxItem.query(on: tx).filter(\.$id == outboxID).set(\.$status, to: "queued")
+                    try await OutboxItem.query(on: tx).filter(\.$id == outboxID).set(\.$status, to: OutboxStatus.queued)
                         .set(\.$errorMessage, to: e.message).set(\.$updatedAt, to: ctx.now).update()
                 }
                 throw JobFailure.retry(e.message)
             }
             try await fail(ctx, item, code: e.code, message: e.message)
-            if e.authFailed { try await ChannelAdapters.setStatus(ctx.app, channel, "error", e.message) }
+            if e.authFailed { try await ChannelAdapters.setStatus(ctx.app, channel, .error, e.message) }
             return
         }
         let now = ctx.now
         let updated: Message? = try await ctx.store.write(ctx.db) { tx in
             try await ctx.finish(on: tx)
-            try await OutboxItem.query(on: tx).filter(\.$id == outboxID).set(\.$status, to: "sent")
+            try await OutboxItem.query(on: tx).filter(\.$id == outboxID).set(\.$status, to: OutboxStatus.sent)
                 .set(\.$providerID, to: result.providerID).set(\.$sentAt, to: now).set(\.$updatedAt, to: now)
                 .set(\.$errorMessage, to: nil).update()
             guard let m = try await Message.find(item.messageID, on: tx) else { return nil }
@@ -138,14 +138,14 @@ enum Outbox {
             return m
         }
         if let updated { MessagingService.publishUpdated(ctx.app, updated) }
-        if channel.status != "connected" { try await ChannelAdapters.setStatus(ctx.app, channel, "connected", nil) }
+        if channel.status != .connected { try await ChannelAdapters.setStatus(ctx.app, channel, .connected, nil) }
     }
 
     static func fail(_ ctx: JobContext, _ item: OutboxItem, code: String?, message: String) async throws {
         let now = ctx.now
         let updated: Message? = try await ctx.store.write(ctx.db) { tx in
             try await ctx.finish(on: tx)
-            try await OutboxItem.query(on: tx).filter(\.$id == item.id!).set(\.$status, to: "failed")
+            try await OutboxItem.query(on: tx).filter(\.$id == item.id!).set(\.$status, to: OutboxStatus.failed)
                 .set(\.$errorCode, to: code).set(\.$errorMessage, to: message).set(\.$updatedAt, to: now).update()
             guard let m = try await Message.find(item.messageID, on: tx) else { return nil }
             m.status = .failed

@@ -13,7 +13,7 @@ struct Reminders {
         if let id { return try await messaging.channel(id) }
         let channels = try await Channel.query(on: messaging.db).filter(\.$businessID == messaging.businessID)
             .filter(\.$kind == .twilioWhatsapp).filter(\.$deletedAt == nil).filter(\.$enabled == true).sort(\.$createdAt).all()
-        if let c = channels.first(where: { $0.status == "connected" }) ?? channels.first(where: { $0.status == "pending" }) { return c }
+        if let c = channels.first(where: { $0.status == .connected }) ?? channels.first(where: { $0.status == .pending }) { return c }
         return try await messaging.simulatorChannel()
     }
 

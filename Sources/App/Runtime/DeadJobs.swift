@@ -26,7 +26,7 @@ enum DeadJobs {
         let changed = try await store.write(db) { tx in
             try await tx.sql.update(JobRow.schema).set("status", to: "queued").set("attempts", to: 0).set("run_at", to: now)
                 .set("lease_owner", to: SQLLiteral.null).set("lease_until", to: SQLLiteral.null).set("updated_at", to: now)
-                .where("id", .equal, id).where(SQLColumn("status"), .in, SQLGroupExpression(givenUp.map { SQLBind($0) }))
+                .where("id", .equal, id).where(SQLColumn("status"), .in, SQLGroupExpression(givenUp.map { SQLBind($0.rawValue) }))
                 .returning("id").all().count
         }
         return changed == 1
@@ -54,7 +54,7 @@ enum DeadJobs {
         init(_ j: JobRow) {
             id = j.id!
             kind = j.kind
-            status = j.status
+            status = j.status.rawValue
             (subject, subjectID) = JobKinds.subject(kind: j.kind, payloadText: j.payload)
             attempts = j.attempts
             maxAttempts = j.maxAttempts
@@ -63,7 +63,7 @@ enum DeadJobs {
         }
     }
 
-    static let givenUp = ["dead", "failed"]
+    static let givenUp = JobStatus.givenUp
 
     struct Controller {
         func register(_ api: any RoutesBuilder) {
@@ -102,7 +102,7 @@ enum DeadJobs {
             let now = req.now
             guard try await DeadJobs.requeue(j.id!, now: now, store: req.store, db: req.db) else { throw APIError.notFound("Failed job") }
             // The reply is what was just written: a worker may take the job the moment it is woken.
-            j.status = "queued"; j.attempts = 0; j.runAt = now; j.leaseOwner = nil; j.leaseUntil = nil; j.updatedAt = now
+            j.status = .queued; j.attempts = 0; j.runAt = now; j.leaseOwner = nil; j.leaseUntil = nil; j.updatedAt = now
             return ItemDTO(j)
         }
 

@@ -286,12 +286,12 @@ extension JobQueue {
         j.kind = K.name
         j.businessID = businessID
         j.payload = payload.jobText
-        j.status = "queued"
+        j.status = .queued
         j.runAt = runAt
         j.attempts = 0
         j.maxAttempts = maxAttempts
         j.dedupeKey = dedupeKey
-        j.lane = K.lane(payload).rawValue
+        j.lane = K.lane(payload)
         j.createdAt = runAt
         j.updatedAt = runAt
         try await j.create(on: tx)
@@ -302,7 +302,7 @@ extension JobQueue {
     /// Withdraws a queued job by its `dedupeKey` inside `tx` (a timeout that a decision came
     /// before, a schedule re-armed); a job already running is left to finish.
     static func withdraw(dedupeKey: String, on tx: any Database) async throws {
-        try await JobRow.query(on: tx).filter(\.$dedupeKey == dedupeKey).filter(\.$status == "queued").delete()
+        try await JobRow.query(on: tx).filter(\.$dedupeKey == dedupeKey).filter(\.$status == .queued).delete()
     }
 
     /// The batched path of `enqueue` (issue 4 §9): concurrent callers' jobs are written together in

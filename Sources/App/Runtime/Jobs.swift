@@ -20,7 +20,7 @@ final class JobRow: Model, @unchecked Sendable {
     @Field(key: "kind") var kind: String
     @OptionalField(key: "business_id") var businessID: UUID?
     @Field(key: "payload") var payload: String
-    @Field(key: "status") var status: String
+    @Enum(key: "status") var status: JobStatus
     @Field(key: "run_at") var runAt: Date
     @Field(key: "attempts") var attempts: Int
     @Field(key: "max_attempts") var maxAttempts: Int
@@ -28,7 +28,7 @@ final class JobRow: Model, @unchecked Sendable {
     @OptionalField(key: "lease_until") var leaseUntil: Date?
     @OptionalField(key: "last_error") var lastError: String?
     @OptionalField(key: "dedupe_key") var dedupeKey: String?
-    @Field(key: "lane") var lane: String
+    @Enum(key: "lane") var lane: JobLane
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 
@@ -39,8 +39,23 @@ final class JobRow: Model, @unchecked Sendable {
 /// routing, the customer bot, ledger and local workflow steps); `provider` is every call to an
 /// outside service (sending, channel checks, polls, provider workflow nodes), whose timeouts must
 /// never hold up the local lane.
-enum JobLane: String, Sendable, CaseIterable {
+enum JobLane: String, Codable, Sendable, CaseIterable {
     case local, provider
+}
+
+/// Where a job stands. A finished job is deleted, so there is no "done".
+enum JobStatus: String, Codable, Sendable, CaseIterable {
+    /// Waiting for `run_at` and a free worker.
+    case queued
+    /// Leased by a worker until `lease_until`.
+    case running
+    /// Its handler gave up (`JobFailure.permanent`, or attempts used up).
+    case failed
+    /// The worker stopped while running it `max_attempts` times.
+    case dead
+
+    /// What the Operations page lists: jobs that will not run again by themselves.
+    static let givenUp: [JobStatus] = [.dead, .failed]
 }
 
 /// What a handler sees of its job.

@@ -185,7 +185,7 @@ enum ChannelAdapters {
         guard let channel = try await Channel.find(job.channelID, on: ctx.db), channel.deletedAt == nil else { return }
         let adapter: any ChannelAdapter
         do { adapter = try self.adapter(ctx.app, channel) } catch {
-            try await setStatus(ctx.app, channel, "error", "The stored credentials cannot be read; enter them again.")
+            try await setStatus(ctx.app, channel, .error, "The stored credentials cannot be read; enter them again.")
             return
         }
         do {
@@ -197,21 +197,21 @@ enum ChannelAdapters {
                     }
                     channel.identity = identity
                 }
-                try await setStatus(ctx.app, channel, "connected", nil)
+                try await setStatus(ctx.app, channel, .connected, nil)
             case .unusable(let reason):
-                try await setStatus(ctx.app, channel, "error", reason)
+                try await setStatus(ctx.app, channel, .error, reason)
             }
         } catch let e as ProviderGuard.Open {
             // Fail fast while the breaker is open, and say so where the owner looks.
-            try await setStatus(ctx.app, channel, "pending", e.description)
+            try await setStatus(ctx.app, channel, .pending, e.description)
             throw JobFailure.retry(e.description, after: max(1, e.until.timeIntervalSince(ctx.now)))
         } catch {
             let f = adapter.failure(error)
             if f.retryable && !ctx.job.isLastAttempt {
-                try await setStatus(ctx.app, channel, "pending", "\(adapter.providerName) could not be reached yet; retrying.")
+                try await setStatus(ctx.app, channel, .pending, "\(adapter.providerName) could not be reached yet; retrying.")
                 throw JobFailure.retry(f.message)
             }
-            try await setStatus(ctx.app, channel, "error", f.authFailed ? adapter.credentialsRejected(f) : adapter.providerSaid(f))
+            try await setStatus(ctx.app, channel, .error, f.authFailed ? adapter.credentialsRejected(f) : adapter.providerSaid(f))
         }
     }
 
@@ -230,7 +230,7 @@ enum ChannelAdapters {
                 throw adapter.failure(error)
             }
         } catch let e as ChannelFailure {
-            try await setStatus(ctx.app, channel, "error", e.message)
+            try await setStatus(ctx.app, channel, .error, e.message)
             // Back off on errors: the next poll waits longer, up to 10 minutes.
             try await schedulePoll(ctx, channel, after: min(600, interval * Double(max(2, ctx.job.attempts * 2))))
             return
@@ -243,7 +243,7 @@ enum ChannelAdapters {
         try await ctx.store.write(ctx.db) { tx in
             try await Channel.query(on: tx).filter(\.$id == channel.id!).set(\.$cursor, to: text).update()
         }
-        if channel.status != "connected" { try await setStatus(ctx.app, channel, "connected", nil) }
+        if channel.status != .connected { try await setStatus(ctx.app, channel, .connected, nil) }
         try await schedulePoll(ctx, channel, after: interval)
     }
 
@@ -262,7 +262,7 @@ enum ChannelAdapters {
         }
     }
 
-    static func setStatus(_ app: Application, _ channel: Channel, _ status: String, _ detail: String?) async throws {
+    static func setStatus(_ app: Application, _ channel: Channel, _ status: ChannelStatus, _ detail: String?) async throws {
         let now = app.clock.now()
         try await app.store.write(app.db) { tx in
             try await Channel.query(on: tx).filter(\.$id == channel.id!).set(\.$status, to: status)
@@ -281,7 +281,7 @@ enum ChannelAdapters {
         guard let outgoing = try await Message.find(item.messageID, on: app.db) else { return (nil, nil) }
         let session = try await InboxSession.find(outgoing.sessionID, on: app.db)
         let lastInbound = try await Message.query(on: app.db).filter(\.$sessionID == outgoing.sessionID)
-            .filter(\.$direction == "in").sort(\.$seq, .descending).first()
+            .filter(\.$direction == .inbound).sort(\.$seq, .descending).first()
         let ref = lastInbound?.replyRef.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
         return (ref, session?.threadRef)
     }
