@@ -179,11 +179,7 @@ enum RunTransitions {
     static func park(_ run: WorkflowRun, _ step: RunStep, until: Date, input: JSONValue, pending: JSONValue? = nil, dedupeKey: String? = nil,
                      ctx: JobContext) async throws -> Bool {
         let app = ctx.app
-        let adv: Advance? = try await ctx.store.write(ctx.db) { tx in
-            guard let locked = try await lockRun(run.id!, on: tx), !locked.status.isFinished else {
-                try await ctx.finish(on: tx)
-                return nil
-            }
+        let adv = try await onOpenRun(run, ctx: ctx) { tx, locked in
             step.status = .waiting
             step.wakeAt = until
             step.input = WorkflowJSON.text(input)
@@ -193,9 +189,7 @@ enum RunTransitions {
             step.updatedAt = ctx.now
             try await step.update(on: tx)
             try await queueWake(run, nodeID: step.nodeID, at: until, dedupeKey: dedupeKey, on: tx)
-            let adv = try await refreshRunStatus(locked, now: ctx.now, on: tx)
-            try await ctx.finish(on: tx)
-            return adv
+            return try await refreshRunStatus(locked, now: ctx.now, on: tx)
         }
         guard let adv else { return false }
         WorkflowEngine.publishStep(app, run, nodeID: step.nodeID, status: .waiting, port: nil, error: nil)
@@ -210,11 +204,7 @@ enum RunTransitions {
                         body: (@Sendable (any Database) async throws -> NodeResult)? = nil) async throws {
         let app = ctx.app
         let responds = WorkflowNodes.capabilities(entry.blueprint.node(step.nodeID)).contains(.responds)
-        let adv: Advance? = try await ctx.store.write(ctx.db) { tx in
-            guard let locked = try await lockRun(run.id!, on: tx), !locked.status.isFinished else {
-                try await ctx.finish(on: tx)
-                return nil
-            }
+        let adv = try await onOpenRun(run, ctx: ctx) { tx, locked in
             var result = NodeResult(port: port ?? "out", output: output ?? [:])
             if let body { result = try await body(tx) }
             step.status = .succeeded
@@ -228,9 +218,7 @@ enum RunTransitions {
             step.updatedAt = ctx.now
             try await step.update(on: tx)
             if responds { locked.response = step.output }
-            let adv = try await advance(locked, finished: step, entry: entry, app: app, now: ctx.now, on: tx)
-            try await ctx.finish(on: tx)
-            return adv
+            return try await advance(locked, finished: step, entry: entry, app: app, now: ctx.now, on: tx)
         }
         if let adv {
             adv.publish(app)
@@ -246,11 +234,7 @@ enum RunTransitions {
             return
         }
         let app = ctx.app
-        let adv: Advance? = try await ctx.store.write(ctx.db) { tx in
-            guard let locked = try await lockRun(run.id!, on: tx), !locked.status.isFinished else {
-                try await ctx.finish(on: tx)
-                return nil
-            }
+        let adv = try await onOpenRun(run, ctx: ctx) { tx, locked in
             step.status = .failed
             step.error = String(message.prefix(2000))
             if let input { step.input = WorkflowJSON.text(input) }
@@ -259,9 +243,7 @@ enum RunTransitions {
             step.finishedAt = ctx.now
             step.updatedAt = ctx.now
             try await step.update(on: tx)
-            let adv = try await finishRun(locked, status: .failed, error: "\(step.nodeID): \(message)", now: ctx.now, on: tx)
-            try await ctx.finish(on: tx)
-            return adv
+            return try await finishRun(locked, status: .failed, error: "\(step.nodeID): \(message)", now: ctx.now, on: tx)
         }
         adv?.publish(app)
         app.runWaiters.signal(run.id!)
@@ -279,6 +261,21 @@ enum RunTransitions {
                 .set(\.$finishedAt, to: now).set(\.$updatedAt, to: now).update()
         }
         return try await finishRun(run, status: .failed, error: "\(place): \(reason)", now: now, on: tx)
+    }
+
+    /// Runs `body` on the run locked in one transaction that also finishes the job; nil (and the job
+    /// finished) when the run is already over.
+    private static func onOpenRun(_ run: WorkflowRun, ctx: JobContext,
+                                  _ body: @escaping @Sendable (any Database, WorkflowRun) async throws -> Advance) async throws -> Advance? {
+        try await ctx.store.write(ctx.db) { tx in
+            guard let locked = try await lockRun(run.id!, on: tx), !locked.status.isFinished else {
+                try await ctx.finish(on: tx)
+                return nil
+            }
+            let adv = try await body(tx, locked)
+            try await ctx.finish(on: tx)
+            return adv
+        }
     }
 
     // MARK: people's decisions
