@@ -2,7 +2,7 @@
 import { api, errorMessage } from './api.js';
 import { path } from './routes.js';
 import {
-  h, pageHeader, card, field, formAlert, onSubmit, showFormError, clearFieldErrors, toast, debounce,
+  h, pageHeader, card, field, formAlert, onSubmit, showFormError, clearFieldErrors, toast,
   dataTable, pagedList, emptyState, loadingState, errorState, linkButton, badge, statusBadge,
   confirmDialog, tabs, navigate, fill, add, busy,
 } from './ui.js';
@@ -10,6 +10,7 @@ import { formatMoney, formatDate, normalisePhone, todayIn } from './format.js';
 import { timeZone } from './session.js';
 import { INDIAN_STATES } from './states.js';
 import { balanceCell, modeLabel, allocationText } from './shared/payments.js';
+import { createFromForm, listCard } from './shared/listpage.js';
 
 function statesList(id) {
   return h('datalist', { id }, INDIAN_STATES.map((s) => h('option', { value: s })));
@@ -106,30 +107,16 @@ export function customersPage(ctx) {
       return;
     }
     for (const k of ['phone', 'email', 'state', 'address', 'notes']) if (!body[k]) delete body[k];
-    try {
-      const created = await api.create(path('customerCreate'), body);
-      toast(`Customer “${created.name}” added.`, 'success');
-      form.reset();
-      showForm(false);
-      list.reload();
-    } catch (e) {
-      showFormError(form, alert, e);
-    }
+    await createFromForm({ route: 'customerCreate', body, noun: 'Customer', form, alert, close: () => showForm(false), list });
   });
 
-  search.addEventListener('input', debounce(() => list.reload(), 300));
-  debtors.addEventListener('change', () => list.reload());
-  archived.addEventListener('change', () => list.reload());
-
-  add(ctx.root, 
+  add(ctx.root,
     pageHeader('Customers', addBtn),
     formCard,
-    h('section', { class: 'card' },
-      h('div', { class: 'toolbar' },
-        h('div', { class: 'field field-inline grow' }, h('label', { for: 'customer-search' }, 'Search'), search),
-        h('div', { class: 'field field-check' }, debtors, h('label', { for: 'customer-debtors' }, 'Owes money')),
-        h('div', { class: 'field field-check' }, archived, h('label', { for: 'customer-archived' }, 'Include archived'))),
-      list.el),
+    listCard({ search, searchId: 'customer-search', list, checks: [
+      { input: debtors, id: 'customer-debtors', label: 'Owes money' },
+      { input: archived, id: 'customer-archived', label: 'Include archived' },
+    ] }),
   );
   list.reload();
 }

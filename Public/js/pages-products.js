@@ -2,7 +2,7 @@
 import { api } from './api.js';
 import { path } from './routes.js';
 import {
-  h, pageHeader, card, field, formAlert, onSubmit, showFormError, clearFieldErrors, toast, debounce,
+  h, pageHeader, card, field, formAlert, onSubmit, showFormError, clearFieldErrors, toast,
   dataTable, pagedList, emptyState, loadingState, errorState, badge, openDialog, confirmDialog, fill, add,
 } from './ui.js';
 import {
@@ -10,6 +10,7 @@ import {
   parseGstRate, formatGstRate, formatDateTime,
 } from './format.js';
 import { timeZone } from './session.js';
+import { createFromForm, listCard } from './shared/listpage.js';
 
 const UNITS = ['pcs', 'kg', 'g', 'litre', 'ml', 'bag', 'box', 'packet', 'dozen', 'metre', 'ft', 'set', 'pair', 'bottle', 'quintal', 'ton'];
 const GST_RATES = ['0', '0.25', '3', '5', '12', '18', '28'];
@@ -141,30 +142,16 @@ export function productsPage(ctx) {
       showFormError(form, alert, { status: 422, fields, message: 'Please correct the highlighted fields.' });
       return;
     }
-    try {
-      const created = await api.create(path('productCreate'), body);
-      toast(`Product “${created.name}” added.`, 'success');
-      form.reset();
-      showForm(false);
-      list.reload();
-    } catch (e) {
-      showFormError(form, alert, e);
-    }
+    await createFromForm({ route: 'productCreate', body, noun: 'Product', form, alert, close: () => showForm(false), list });
   });
 
-  search.addEventListener('input', debounce(() => list.reload(), 300));
-  lowOnly.addEventListener('change', () => list.reload());
-  archived.addEventListener('change', () => list.reload());
-
-  add(ctx.root, 
+  add(ctx.root,
     pageHeader('Products', addBtn),
     formCard,
-    h('section', { class: 'card' },
-      h('div', { class: 'toolbar' },
-        h('div', { class: 'field field-inline grow' }, h('label', { for: 'product-search' }, 'Search'), search),
-        h('div', { class: 'field field-check' }, lowOnly, h('label', { for: 'product-low' }, 'Low stock only')),
-        h('div', { class: 'field field-check' }, archived, h('label', { for: 'product-archived' }, 'Include archived'))),
-      list.el),
+    listCard({ search, searchId: 'product-search', list, checks: [
+      { input: lowOnly, id: 'product-low', label: 'Low stock only' },
+      { input: archived, id: 'product-archived', label: 'Include archived' },
+    ] }),
   );
   list.reload();
 }

@@ -41,28 +41,48 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func dashboardFigures(_ db: TestDB) async throws { try await ReportsScenarios.dashboard(db) }
     @Test(arguments: TestDB.all) func csvExports(_ db: TestDB) async throws { try await ReportsScenarios.csvExports(db) }
     @Test(arguments: TestDB.all) func invoicePDF(_ db: TestDB) async throws { try await ReportsScenarios.invoicePDF(db) }
-    @Test(arguments: TestDB.all) func spreadsheetsAndStatements(_ db: TestDB) async throws { try await ReportsScenarios.spreadsheetsAndStatements(db) }
+    @Test(arguments: TestDB.all) func emptySpreadsheet(_ db: TestDB) async throws { try await ReportsScenarios.emptySpreadsheet(db) }
+    @Test(arguments: TestDB.all) func spreadsheetNumbers(_ db: TestDB) async throws { try await ReportsScenarios.spreadsheetNumbers(db) }
+    @Test(arguments: TestDB.all) func statementPDF(_ db: TestDB) async throws { try await ReportsScenarios.statementPDF(db) }
     @Test(arguments: TestDB.all) func connectChannels(_ db: TestDB) async throws { try await MessagingScenarios.connectChannels(db) }
     @Test(arguments: TestDB.all) func twilioWebhookSecurityAndDedupe(_ db: TestDB) async throws { try await MessagingScenarios.webhookSecurityAndDedupe(db) }
     @Test(arguments: TestDB.all) func twilioWebhookChannelCache(_ db: TestDB) async throws { try await MessagingScenarios.webhookChannelCache(db) }
     @Test(arguments: TestDB.all) func groupCommit(_ db: TestDB) async throws { try await ClusterScenarios.groupCommit(db) }
     @Test(arguments: TestDB.all) func concurrentTwilioDeliveries(_ db: TestDB) async throws { try await MessagingScenarios.concurrentDeliveries(db) }
-    @Test(arguments: TestDB.all) func customerBotAndDeliveryTicks(_ db: TestDB) async throws { try await MessagingScenarios.customerBotAndDeliveryTicks(db) }
+    @Test(arguments: TestDB.all) func customerBotAnswersThroughTwilio(_ db: TestDB) async throws { try await MessagingScenarios.customerBotAnswersThroughTwilio(db) }
+    @Test(arguments: TestDB.all) func customerBotDeliveryTicks(_ db: TestDB) async throws { try await MessagingScenarios.customerBotDeliveryTicks(db) }
+    @Test(arguments: TestDB.all) func customerBotAnswersButNeverRunsOwnerCommands(_ db: TestDB) async throws { try await MessagingScenarios.customerBotAnswersButNeverRunsOwnerCommands(db) }
+    @Test(arguments: TestDB.all) func customerBotHandsOffToStaff(_ db: TestDB) async throws { try await MessagingScenarios.customerBotHandsOffToStaff(db) }
     @Test(arguments: TestDB.all) func ownerRunsTheBooksOverWhatsApp(_ db: TestDB) async throws { try await MessagingScenarios.ownerRunsTheBooksOverWhatsApp(db) }
-    @Test(arguments: TestDB.all) func ownerVoiceNotesOverWhatsApp(_ db: TestDB) async throws { try await MessagingScenarios.ownerVoiceNotesOverWhatsApp(db) }
+    @Test(arguments: TestDB.all) func ownerVoiceNoteIsHeardAndKept(_ db: TestDB) async throws { try await MessagingScenarios.ownerVoiceNoteIsHeardAndKept(db) }
+    @Test(arguments: TestDB.all) func voiceNoteFailuresGetClearReplies(_ db: TestDB) async throws { try await MessagingScenarios.voiceNoteFailuresGetClearReplies(db) }
+    @Test(arguments: TestDB.all) func customerVoiceNoteAnsweredByBot(_ db: TestDB) async throws { try await MessagingScenarios.customerVoiceNoteAnsweredByBot(db) }
+    @Test(arguments: TestDB.all) func voiceNoteWithoutSpeechToText(_ db: TestDB) async throws { try await MessagingScenarios.voiceNoteWithoutSpeechToText(db) }
     @Test(arguments: TestDB.all) func outboxRetriesAndFailures(_ db: TestDB) async throws { try await MessagingScenarios.outboxRetriesAndFailures(db) }
     @Test(arguments: TestDB.all) func inboxListingAndPaging(_ db: TestDB) async throws { try await MessagingScenarios.inboxListingAndPaging(db) }
     @Test(arguments: TestDB.all) func simulatorAndReminders(_ db: TestDB) async throws { try await MessagingScenarios.simulatorAndReminders(db) }
-    @Test(arguments: TestDB.all) func workflowAPIAndVersions(_ db: TestDB) async throws { try await WorkflowScenarios.apiAndVersions(db) }
+    @Test(arguments: TestDB.all) func workflowAPICatalogAndValidation(_ db: TestDB) async throws { try await WorkflowScenarios.apiCatalogAndValidation(db) }
+    @Test(arguments: TestDB.all) func workflowAPIVersions(_ db: TestDB) async throws { try await WorkflowScenarios.apiVersions(db) }
+    @Test(arguments: TestDB.all) func workflowAPIWebhookRunAndIdempotency(_ db: TestDB) async throws { try await WorkflowScenarios.apiWebhookRunAndIdempotency(db) }
+    @Test(arguments: TestDB.all) func workflowAPIIsolationAndDelete(_ db: TestDB) async throws { try await WorkflowScenarios.apiIsolationAndDelete(db) }
     @Test(arguments: TestDB.all) func workflowWebhookSecrets(_ db: TestDB) async throws { try await WorkflowScenarios.webhookSecrets(db) }
-    @Test(arguments: TestDB.all) func workflowInlineRuns(_ db: TestDB) async throws { try await WorkflowScenarios.inlineRuns(db) }
+    @Test(arguments: TestDB.all) func workflowInlineRunDecidedInRequest(_ db: TestDB) async throws { try await WorkflowScenarios.inlineRunDecidedInRequest(db) }
+    @Test(arguments: TestDB.all) func workflowInlineRunSkippedBranchAndFailure(_ db: TestDB) async throws { try await WorkflowScenarios.inlineRunSkippedBranchAndFailure(db) }
+    @Test(arguments: TestDB.all) func workflowInlineRunIdempotencyAndConcurrency(_ db: TestDB) async throws { try await WorkflowScenarios.inlineRunIdempotencyAndConcurrency(db) }
+    @Test(arguments: TestDB.all) func workflowDurableRunsRunLocalNodesInline(_ db: TestDB) async throws { try await WorkflowScenarios.durableRunsRunLocalNodesInline(db) }
     @Test(arguments: TestDB.all) func workflowRouterAndWhatsApp(_ db: TestDB) async throws { try await WorkflowScenarios.routerAndWhatsApp(db) }
-    @Test(arguments: TestDB.all) func workflowWaitsApprovalsCancelRetry(_ db: TestDB) async throws { try await WorkflowScenarios.waitsApprovalsCancelRetry(db) }
+    @Test(arguments: TestDB.all) func workflowDelayThenApprovalApproved(_ db: TestDB) async throws { try await WorkflowScenarios.delayThenApprovalApproved(db) }
+    @Test(arguments: TestDB.all) func workflowApprovalTimesOut(_ db: TestDB) async throws { try await WorkflowScenarios.approvalTimesOut(db) }
+    @Test(arguments: TestDB.all) func workflowCancelWaitingRun(_ db: TestDB) async throws { try await WorkflowScenarios.cancelWaitingRun(db) }
+    @Test(arguments: TestDB.all) func workflowConcurrencyLimitQueuesRuns(_ db: TestDB) async throws { try await WorkflowScenarios.concurrencyLimitQueuesRuns(db) }
     @Test(arguments: TestDB.all) func workflowScheduleFiresOnce(_ db: TestDB) async throws { try await WorkflowScenarios.scheduleFiresOnce(db) }
-    @Test(arguments: TestDB.all) func workflowLedgerTriggersAndNodes(_ db: TestDB) async throws { try await WorkflowScenarios.ledgerTriggersAndNodes(db) }
+    @Test(arguments: TestDB.all) func workflowLedgerEventTriggersThankYou(_ db: TestDB) async throws { try await WorkflowScenarios.ledgerEventTriggersThankYou(db) }
+    @Test(arguments: TestDB.all) func workflowLedgerNodesWriteOnce(_ db: TestDB) async throws { try await WorkflowScenarios.ledgerNodesWriteOnce(db) }
+    @Test(arguments: TestDB.all) func workflowLedgerNodeSignedPDFLink(_ db: TestDB) async throws { try await WorkflowScenarios.ledgerNodeSignedPDFLink(db) }
     @Test(arguments: TestDB.all) func workflowMessageTrigger(_ db: TestDB) async throws { try await WorkflowScenarios.messageTrigger(db) }
     @Test(arguments: TestDB.all) func workflowApprovalsOnWhatsApp(_ db: TestDB) async throws { try await WorkflowScenarios.approvalsOnWhatsApp(db) }
-    @Test(arguments: TestDB.all) func metrics(_ db: TestDB) async throws { try await ClusterScenarios.metrics(db) }
+    @Test(arguments: TestDB.all) func httpMetrics(_ db: TestDB) async throws { try await ClusterScenarios.httpMetrics(db) }
+    @Test(arguments: TestDB.all) func jobAndDatabaseMetrics(_ db: TestDB) async throws { try await ClusterScenarios.jobAndDatabaseMetrics(db) }
     @Test(arguments: TestDB.all) func concurrentFirstMessagesShareOneContact(_ db: TestDB) async throws { try await ClusterScenarios.concurrentFirstMessagesShareOneContact(db) }
 }
 

@@ -332,16 +332,40 @@ enum MessagingScenarios {
 
     // MARK: routing, bot and outbox
 
-    static func customerBotAndDeliveryTicks(_ db: TestDB) async throws {
-        try await withTwilio(db) { s in
-            _ = try await s.client.product("Cement bag", price: 35_000, stock: 20)
-            _ = try await s.client.send(.PATCH, "/api/v1/business", json: ["hours": "Mon–Sat 9:00–20:00", "address": "12 MG Road, Pune"])
-            let customer = try await s.client.customer("Asha Stores", phone: "+919812345678")
-            let product = try await s.client.product("Steel rod", price: 9_000, stock: 100)
-            _ = try await s.client.issueInvoice(customer: customer, lines: [(product, 2)])
+    /// Setup shared by the customer-bot tests: a catalog (Cement bag ₹350, Steel rod ₹90), the
+    /// business's hours and address, and the customer Asha Stores (+919812345678) with an issued
+    /// invoice for 2 steel rods. Returns the customer's id.
+    private static func shopWithCustomer(_ s: Setup) async throws -> String {
+        _ = try await s.client.product("Cement bag", price: 35_000, stock: 20)
+        _ = try await s.client.send(.PATCH, "/api/v1/business", json: ["hours": "Mon–Sat 9:00–20:00", "address": "12 MG Road, Pune"])
+        let customer = try await s.client.customer("Asha Stores", phone: "+919812345678")
+        let product = try await s.client.product("Steel rod", price: 9_000, stock: 100)
+        _ = try await s.client.issueInvoice(customer: customer, lines: [(product, 2)])
+        return customer
+    }
 
+    /// The shop of `shopWithCustomer` after Asha Stores asked about cement and the bot answered.
+    /// Returns the inbox session's id.
+    private static func customerAskedAboutCement(_ s: Setup) async throws -> String {
+        _ = try await shopWithCustomer(s)
+        _ = try await s.inbound(from: "+919812345678", text: "do you have cement? what is the price")
+        try await s.drain()
+        return try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions").items.first?["id"] as? String)
+    }
+
+    /// A customer's first message opens an inbox session linked to their ledger customer, and the
+    /// bot's answer (the product and its price) goes out through Twilio's REST API, checked
+    /// against the official spec.
+    static func customerBotAnswersThroughTwilio(_ db: TestDB) async throws {
+        try await withTwilio(db) { s in
+            // setup
+            let customer = try await shopWithCustomer(s)
+
+            // act
             _ = try await s.inbound(from: "+919812345678", text: "do you have cement? what is the price")
             try await s.drain()
+
+            // verify: the session
             let sessions = try await s.client.send(.GET, "/api/v1/inbox/sessions")
             #expect(sessions.items.count == 1)
             let session = try #require(sessions.items.first)
@@ -351,7 +375,7 @@ enum MessagingScenarios {
             #expect(session["unread_count"] as? Int == 1)
             #expect(session["bot_active"] as? Bool == true)
 
-            // The bot's reply went out through Twilio's REST API, checked against the official spec.
+            // verify: the bot's reply went out through Twilio's REST API
             let sent = try #require(s.twilio.sent.first)
             #expect(sent.value("To") == "whatsapp:+919812345678")
             #expect(sent.value("From") == "whatsapp:+14155238886")
@@ -359,51 +383,98 @@ enum MessagingScenarios {
             #expect(sent.value("Body")?.contains("350") == true)
             #expect(sent.value("StatusCallback") == "\(publicBase)/webhooks/twilio/\(s.channelID.lowercased())/status")
 
-            var messages = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages")
+            // verify: the thread holds both, the reply queued
+            let messages = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages")
             #expect(messages.items.count == 2)
             #expect(messages.items.last?["author"] as? String == "bot")
             #expect(messages.items.last?["status"] as? String == "queued")
+            try await s.twilio.validateAgainstSpec()
+        }
+    }
 
-            // Delivery ticks from status callbacks; out-of-order callbacks never move back.
+    /// Delivery ticks come from Twilio's status callbacks; out-of-order callbacks never move a
+    /// message's status back, and a callback with a bad signature changes nothing.
+    static func customerBotDeliveryTicks(_ db: TestDB) async throws {
+        try await withTwilio(db) { s in
+            // setup: the bot's reply is out
+            let sessionID = try await customerAskedAboutCement(s)
+            let sent = try #require(s.twilio.sent.first)
+
+            // act + verify: callbacks out of order
             #expect(try await s.statusCallback(sent.sid, "sent") == .noContent)
             #expect(try await s.statusCallback(sent.sid, "read") == .noContent)
             #expect(try await s.statusCallback(sent.sid, "delivered") == .noContent)
-            messages = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages")
+
+            // verify: the status never moved back
+            let messages = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages")
             #expect(messages.items.last?["status"] as? String == "read")
-            // A callback with a bad signature changes nothing.
+
+            // act + verify: a callback with a bad signature is refused
             #expect(try await s.webhook([("MessageSid", sent.sid), ("MessageStatus", "failed")], path: s.hookPath + "/status",
                                         token: "11111111111111111111111111111111").0 == .forbidden)
+            try await s.twilio.validateAgainstSpec()
+        }
+    }
 
-            // Balance, hours and address from settings.
+    /// The bot answers a customer's balance, and the hours and address from the settings; a
+    /// customer can never run owner commands: no invoice appears and no assistant card is made.
+    static func customerBotAnswersButNeverRunsOwnerCommands(_ db: TestDB) async throws {
+        try await withTwilio(db) { s in
+            // setup
+            _ = try await shopWithCustomer(s)
+
+            // act: balance, hours and address
             _ = try await s.inbound(from: "+919812345678", text: "what is my balance? and your timings and address")
             try await s.drain()
+
+            // verify
             let answer = try #require(s.twilio.sent.last?.value("Body"))
             #expect(answer.contains("180"))
             #expect(answer.contains("Mon–Sat 9:00–20:00"))
             #expect(answer.contains("12 MG Road"))
 
-            // A customer can never run owner commands: no invoice appears.
+            // act: an owner command from a customer
             let invoicesBefore = try await s.count(Invoice.self)
             _ = try await s.inbound(from: "+919812345678", text: "sold 5 bags cement to Asha Stores at 350, paid 1000")
             try await s.drain()
+
+            // verify: no invoice appears
             #expect(try await s.count(Invoice.self) == invoicesBefore)
             #expect(try await AssistantCard.query(on: s.app.db).count() == 0)
+            try await s.twilio.validateAgainstSpec()
+        }
+    }
 
-            // Hand-off turns the bot off; a person replies from the inbox.
+    /// Asking for a person hands off: the bot turns off and stays quiet, a person replies from the
+    /// inbox through Twilio, and the thread can be marked read.
+    static func customerBotHandsOffToStaff(_ db: TestDB) async throws {
+        try await withTwilio(db) { s in
+            // setup
+            let sessionID = try await customerAskedAboutCement(s)
+
+            // act: hand-off
             _ = try await s.inbound(from: "+919812345678", text: "I want to talk to a person")
             try await s.drain()
+
+            // verify: the bot is off and stays quiet
             let after = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)")
             #expect(after["bot_active"] as? Bool == false)
             let botReplies = s.twilio.sent.count
             _ = try await s.inbound(from: "+919812345678", text: "hello?")
             try await s.drain()
             #expect(s.twilio.sent.count == botReplies, "the bot stays quiet after a hand-off")
+
+            // act: a person replies from the inbox
             let reply = try await s.client.send(.POST, "/api/v1/inbox/sessions/\(sessionID)/messages", json: ["text": "Hi Asha, Ravi here."])
+
+            // verify
             #expect(reply.status == .accepted)
             #expect(reply["status"] as? String == "queued")
             #expect(reply["author"] as? String == "staff")
             try await s.drain()
             #expect(s.twilio.sent.last?.value("Body") == "Hi Asha, Ravi here.")
+
+            // act + verify: mark read
             let read = try await s.client.send(.POST, "/api/v1/inbox/sessions/\(sessionID)/read")
             #expect(read["unread_count"] as? Int == 0)
             try await s.twilio.validateAgainstSpec()
@@ -449,116 +520,181 @@ enum MessagingScenarios {
         }
     }
 
-    /// Issue 18 §1: the owner speaks, the books are kept. A Twilio-signed voice note from the
-    /// owner's number is downloaded with the account's credentials, heard by a speech-to-text
-    /// server of its own (no LLM, no key), and answered like typed text with what was heard first.
-    static func ownerVoiceNotesOverWhatsApp(_ db: TestDB) async throws {
+    /// Runs `body` with a fake Twilio and a speech-to-text server of its own (a fake OpenAI-style
+    /// transcription endpoint, no key), the owner's WhatsApp number set to +919900000001.
+    private static func withSpeechToText(_ db: TestDB, _ body: (FakeOpenAI, inout Setup) async throws -> Void) async throws {
         let stt = FakeOpenAI()
         try await stt.start()
         do {
             try await withTwilio(db, configure: { $0.sttBaseURL = stt.baseURL }) { s in
                 _ = try await s.client.send(.PATCH, "/api/v1/business", json: ["whatsapp_number": "+919900000001"])
-                _ = try await s.client.product("Cement bag", price: 35_000, stock: 20)
-                _ = try await s.client.customer("Ramesh")
-                stt.transcript = "sold 2 bags cement to Ramesh at 350, he paid 500"
-                let ogg = Data("OggS".utf8) + Data(repeating: 7, count: 20_000)
-                func voice(_ url: String, from: String = "+919900000001", type: String = "audio/ogg") async throws {
-                    let sid = "MM" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
-                    let (status, _, _) = try await s.webhook([("From", "whatsapp:\(from)"), ("To", "whatsapp:+14155238886"), ("Body", ""),
-                                                              ("MessageSid", sid), ("NumMedia", "1"), ("MediaUrl0", url), ("MediaContentType0", type),
-                                                              ("ProfileName", "Owner"), ("WaId", String(from.dropFirst())),
-                                                              ("AccountSid", FakeTwilio.accountSID)])
-                    #expect(status == .ok)
-                    try await s.drain()
-                }
-                try await voice(s.twilio.addMedia(ogg, contentType: "audio/ogg"))
-                let card = try #require(s.twilio.sent.last?.value("Body"))
-                #expect(card.hasPrefix("Heard: “sold 2 bags cement to Ramesh at 350, he paid 500”"), "\(card)")
-                #expect(card.contains("Reply 1 to confirm, 2 to cancel"))
-                #expect(stt.transcriptionForms.count == 1)
-                #expect(stt.transcriptionForms.first?["file"] == "<voice-note.ogg, \(ogg.count) bytes>")
-                #expect(stt.transcriptionAuthorizations == [nil], "no key is configured, so none is sent")
-                _ = try await s.inbound(from: "+919900000001", text: "1", name: "Owner")
-                try await s.drain()
-                #expect(try await s.count(Invoice.self) == 1)
-                #expect(s.twilio.sent.last?.value("Body")?.contains("INV-0001") == true)
-                // The inbox keeps the audio and shows what was heard.
-                let sessionID = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions").items.first?["id"] as? String)
-                let heard = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages").items
-                    .first { ($0["media"] as? [[String: Any]])?.isEmpty == false }
-                #expect(heard?["transcript"] as? String == stt.transcript)
-                #expect(heard?["error_code"] is NSNull)
-                // Its audio plays in the inbox: fetched from Twilio by the server, served inline.
-                let heardID = try #require(heard?["id"] as? String)
-                let played = try await s.client.send(.GET, "/api/v1/inbox/messages/\(heardID)/media/0")
-                #expect(played.status == .ok)
-                #expect(played.headers.first(name: .contentType) == "audio/ogg")
-                #expect(played.headers.first(name: "X-Content-Type-Options") == "nosniff")
-                #expect(Data(played.body.utf8) == ogg, "the bytes Twilio holds (ASCII here, so the text body carries them)")
-                #expect(try await s.client.send(.GET, "/api/v1/inbox/messages/\(heardID)/media/1").status == .notFound)
-                #expect(try await s.client.send(.GET, "/api/v1/inbox/messages/\(heardID)/media/x").status == .badRequest)
-                var stranger = APIClient(s.app)
-                try await stranger.signup()
-                #expect(try await stranger.send(.GET, "/api/v1/inbox/messages/\(heardID)/media/0").status == .notFound)
-
-                // Each failure gets a clear reply, and the voice note stays in the inbox.
-                var expected = 1
-                func failed(_ reply: String) async throws {
-                    expected += 1
-                    let body = s.twilio.sent.last?.value("Body") ?? ""
-                    #expect(body.hasPrefix("I could not understand that voice note.") && body.contains(reply), "\(body)")
-                    let voiceNotes = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages").items
-                        .filter { ($0["media"] as? [[String: Any]])?.isEmpty == false }
-                    #expect(voiceNotes.count == expected)
-                    #expect(voiceNotes.last?["error_code"] as? String == "transcription_failed")
-                    #expect(voiceNotes.last?["transcript"] is NSNull)
-                }
-                s.twilio.refuseMedia(true)  // the auth token was rotated at Twilio
-                try await voice(s.twilio.addMedia(ogg, contentType: "audio/ogg"))
-                try await failed("Twilio refused the download")
-                s.twilio.refuseMedia(false)
-                try await voice(s.twilio.addMedia(Data(repeating: 1, count: ChannelAdapters.maxMediaBytes + 1), contentType: "audio/ogg"))
-                try await failed("too large")
-                try await voice(s.twilio.addMedia(Data("<html>".utf8), contentType: "text/html"))
-                try await failed("not audio")
-                // The speech-to-text server fails on every attempt: retried with backoff, then told.
-                let before = stt.transcriptionForms.count
-                stt.failTranscriptions(Array(repeating: 500, count: 8))
-                try await voice(s.twilio.addMedia(ogg, contentType: "audio/ogg"))
-                for _ in 0..<10 where !(s.twilio.sent.last?.value("Body") ?? "").contains("speech-to-text") {
-                    s.clock.advance(15 * 60)
-                    try await s.drain()
-                }
-                try await failed("The speech-to-text service did not answer (HTTP 500)")
-                #expect(stt.transcriptionForms.count == before + 8, "4 attempts, each with one retry")
-                #expect(try await s.count(Invoice.self) == 1)
-
-                // A customer's voice note: heard, and the bot answers what was heard.
-                stt.failTranscriptions([])
-                stt.transcript = "cement ka rate kya hai"
-                try await voice(s.twilio.addMedia(ogg, contentType: "audio/ogg; codecs=opus"), from: "+919812345678")
-                let customerSession = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions").items
-                    .first { $0["is_owner"] as? Bool == false }?["id"] as? String)
-                let thread = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(customerSession)/messages").items
-                #expect(thread.first?["transcript"] as? String == "cement ka rate kya hai")
-                #expect((thread.last?["text"] as? String)?.contains("350") == true, "\(thread.last ?? [:])")
-                #expect(thread.last?["author"] as? String == "bot")
-                try await s.twilio.validateAgainstSpec()
+                try await body(stt, &s)
             }
         } catch {
             try? await stt.stop()
             throw error
         }
         try await stt.stop()
+    }
 
-        // Without a speech-to-text service the owner is told what to set, and the note is kept.
+    /// Posts a Twilio-signed WhatsApp voice note (no text, one media URL) and runs the jobs it
+    /// queues.
+    private static func sendVoiceNote(_ s: Setup, _ url: String, from: String = "+919900000001", type: String = "audio/ogg") async throws {
+        let sid = "MM" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        let (status, _, _) = try await s.webhook([("From", "whatsapp:\(from)"), ("To", "whatsapp:+14155238886"), ("Body", ""),
+                                                  ("MessageSid", sid), ("NumMedia", "1"), ("MediaUrl0", url), ("MediaContentType0", type),
+                                                  ("ProfileName", "Owner"), ("WaId", String(from.dropFirst())),
+                                                  ("AccountSid", FakeTwilio.accountSID)])
+        #expect(status == .ok)
+        try await s.drain()
+    }
+
+    /// Issue 18 §1: the owner speaks, the books are kept. A Twilio-signed voice note from the
+    /// owner's number is downloaded with the account's credentials, heard by a speech-to-text
+    /// server of its own (no LLM, no key), and answered like typed text with what was heard first;
+    /// the inbox keeps the audio, shows what was heard, and plays it to its own business only.
+    static func ownerVoiceNoteIsHeardAndKept(_ db: TestDB) async throws {
+        try await withSpeechToText(db) { stt, s in
+            // setup
+            _ = try await s.client.product("Cement bag", price: 35_000, stock: 20)
+            _ = try await s.client.customer("Ramesh")
+            stt.transcript = "sold 2 bags cement to Ramesh at 350, he paid 500"
+            let ogg = Data("OggS".utf8) + Data(repeating: 7, count: 20_000)
+
+            // act: the owner's voice note
+            try await sendVoiceNote(s, s.twilio.addMedia(ogg, contentType: "audio/ogg"))
+
+            // verify: heard and answered with a card
+            let card = try #require(s.twilio.sent.last?.value("Body"))
+            #expect(card.hasPrefix("Heard: “sold 2 bags cement to Ramesh at 350, he paid 500”"), "\(card)")
+            #expect(card.contains("Reply 1 to confirm, 2 to cancel"))
+            #expect(stt.transcriptionForms.count == 1)
+            #expect(stt.transcriptionForms.first?["file"] == "<voice-note.ogg, \(ogg.count) bytes>")
+            #expect(stt.transcriptionAuthorizations == [nil], "no key is configured, so none is sent")
+
+            // act: the owner confirms
+            _ = try await s.inbound(from: "+919900000001", text: "1", name: "Owner")
+            try await s.drain()
+
+            // verify
+            #expect(try await s.count(Invoice.self) == 1)
+            #expect(s.twilio.sent.last?.value("Body")?.contains("INV-0001") == true)
+
+            // verify: the inbox keeps the audio and shows what was heard
+            let sessionID = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions").items.first?["id"] as? String)
+            let heard = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages").items
+                .first { ($0["media"] as? [[String: Any]])?.isEmpty == false }
+            #expect(heard?["transcript"] as? String == stt.transcript)
+            #expect(heard?["error_code"] is NSNull)
+
+            // act: play its audio in the inbox (fetched from Twilio by the server, served inline)
+            let heardID = try #require(heard?["id"] as? String)
+            let played = try await s.client.send(.GET, "/api/v1/inbox/messages/\(heardID)/media/0")
+
+            // verify
+            #expect(played.status == .ok)
+            #expect(played.headers.first(name: .contentType) == "audio/ogg")
+            #expect(played.headers.first(name: "X-Content-Type-Options") == "nosniff")
+            #expect(Data(played.body.utf8) == ogg, "the bytes Twilio holds (ASCII here, so the text body carries them)")
+            #expect(try await s.client.send(.GET, "/api/v1/inbox/messages/\(heardID)/media/1").status == .notFound)
+            #expect(try await s.client.send(.GET, "/api/v1/inbox/messages/\(heardID)/media/x").status == .badRequest)
+            var stranger = APIClient(s.app)
+            try await stranger.signup()
+            #expect(try await stranger.send(.GET, "/api/v1/inbox/messages/\(heardID)/media/0").status == .notFound)
+            try await s.twilio.validateAgainstSpec()
+        }
+    }
+
+    /// A voice note that cannot be heard gets a clear reply and stays in the inbox, whatever the
+    /// reason: Twilio refuses the download, the audio is too large, it is not audio, or the
+    /// speech-to-text server fails on every attempt (retried with backoff, then told). Nothing is
+    /// recorded.
+    static func voiceNoteFailuresGetClearReplies(_ db: TestDB) async throws {
+        try await withSpeechToText(db) { stt, s in
+            // setup
+            let ogg = Data("OggS".utf8) + Data(repeating: 7, count: 20_000)
+            var expected = 0
+            func failed(_ reply: String) async throws {
+                expected += 1
+                let body = s.twilio.sent.last?.value("Body") ?? ""
+                #expect(body.hasPrefix("I could not understand that voice note.") && body.contains(reply), "\(body)")
+                let sessionID = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions").items
+                    .first { $0["is_owner"] as? Bool == true }?["id"] as? String)
+                let voiceNotes = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages").items
+                    .filter { ($0["media"] as? [[String: Any]])?.isEmpty == false }
+                #expect(voiceNotes.count == expected)
+                #expect(voiceNotes.last?["error_code"] as? String == "transcription_failed")
+                #expect(voiceNotes.last?["transcript"] is NSNull)
+            }
+
+            // act + verify: Twilio refuses the download (the auth token was rotated at Twilio)
+            s.twilio.refuseMedia(true)
+            try await sendVoiceNote(s, s.twilio.addMedia(ogg, contentType: "audio/ogg"))
+            try await failed("Twilio refused the download")
+            s.twilio.refuseMedia(false)
+
+            // act + verify: too large
+            try await sendVoiceNote(s, s.twilio.addMedia(Data(repeating: 1, count: ChannelAdapters.maxMediaBytes + 1), contentType: "audio/ogg"))
+            try await failed("too large")
+
+            // act + verify: not audio
+            try await sendVoiceNote(s, s.twilio.addMedia(Data("<html>".utf8), contentType: "text/html"))
+            try await failed("not audio")
+
+            // act: the speech-to-text server fails on every attempt
+            let before = stt.transcriptionForms.count
+            stt.failTranscriptions(Array(repeating: 500, count: 8))
+            try await sendVoiceNote(s, s.twilio.addMedia(ogg, contentType: "audio/ogg"))
+            for _ in 0..<10 where !(s.twilio.sent.last?.value("Body") ?? "").contains("speech-to-text") {
+                s.clock.advance(15 * 60)
+                try await s.drain()
+            }
+
+            // verify: retried with backoff, then told; nothing recorded
+            try await failed("The speech-to-text service did not answer (HTTP 500)")
+            #expect(stt.transcriptionForms.count == before + 8, "4 attempts, each with one retry")
+            #expect(try await s.count(Invoice.self) == 0, "a voice note that was not heard records nothing")
+            try await s.twilio.validateAgainstSpec()
+        }
+    }
+
+    /// A customer's voice note is heard, and the bot answers what was heard.
+    static func customerVoiceNoteAnsweredByBot(_ db: TestDB) async throws {
+        try await withSpeechToText(db) { stt, s in
+            // setup
+            _ = try await s.client.product("Cement bag", price: 35_000, stock: 20)
+            stt.transcript = "cement ka rate kya hai"
+            let ogg = Data("OggS".utf8) + Data(repeating: 7, count: 20_000)
+
+            // act
+            try await sendVoiceNote(s, s.twilio.addMedia(ogg, contentType: "audio/ogg; codecs=opus"), from: "+919812345678")
+
+            // verify
+            let customerSession = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions").items
+                .first { $0["is_owner"] as? Bool == false }?["id"] as? String)
+            let thread = try await s.client.send(.GET, "/api/v1/inbox/sessions/\(customerSession)/messages").items
+            #expect(thread.first?["transcript"] as? String == "cement ka rate kya hai")
+            #expect((thread.last?["text"] as? String)?.contains("350") == true, "\(thread.last ?? [:])")
+            #expect(thread.last?["author"] as? String == "bot")
+            try await s.twilio.validateAgainstSpec()
+        }
+    }
+
+    /// Without a speech-to-text service the owner's voice note is not downloaded: the owner is told
+    /// what to set, and the note is kept.
+    static func voiceNoteWithoutSpeechToText(_ db: TestDB) async throws {
         try await withTwilio(db) { s in
+            // setup
             _ = try await s.client.send(.PATCH, "/api/v1/business", json: ["whatsapp_number": "+919900000001"])
             let url = s.twilio.addMedia(Data("OggS".utf8), contentType: "audio/ogg")
+
+            // act
             _ = try await s.webhook([("From", "whatsapp:+919900000001"), ("To", "whatsapp:+14155238886"), ("Body", ""),
                                      ("MessageSid", "MM" + String(repeating: "1", count: 32)), ("NumMedia", "1"), ("MediaUrl0", url),
                                      ("MediaContentType0", "audio/ogg"), ("AccountSid", FakeTwilio.accountSID)])
             try await s.drain()
+
+            // verify
             #expect(s.twilio.sent.last?.value("Body") == VoiceNotes.notSetUp)
             #expect(s.twilio.mediaRequests == 0)
             #expect(try await s.count(Message.self) == 2)

@@ -57,28 +57,57 @@ enum ClusterScenarios {
         var description: String { "timed out waiting for \(what)" }
     }
 
-    static func metrics(_ db: TestDB) async throws {
+    /// The value of one series in a Prometheus text exposition, or nil when the series is absent.
+    private static func metricValue(_ text: String, _ series: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+    }
+
+    /// /metrics speaks the Prometheus text format and counts HTTP requests (and their durations)
+    /// by method, route and status, with unmatched paths under one route label.
+    static func httpMetrics(_ db: TestDB) async throws {
         try await withTestApp(db) { app in
+            // setup
             var client = APIClient(app)
             _ = try await client.signup()
+
+            // act
             #expect(try await client.send(.GET, "/health").status == .ok)
             #expect(try await client.send(.GET, "/api/v1/nothing-here").status == .notFound)
             #expect(try await client.send(.GET, "/api/v1/customers").status == .ok)
-            try await app.store.write(app.db) { tx in
-                try await JobQueue.enqueue(TestNoopJob.self, NoPayload(), businessID: nil, runAt: app.clock.now().addingTimeInterval(-30), on: tx)
-            }
             let res = try await client.send(.GET, "/metrics")
+
+            // verify
             #expect(res.status == .ok)
             #expect(res.headers.first(name: .contentType)?.hasPrefix("text/plain; version=0.0.4") == true)
             let text = res.body
-            func value(_ series: String) -> Double? {
-                text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
-            }
+            func value(_ series: String) -> Double? { metricValue(text, series) }
             #expect(value(#"munim_http_requests_total{method="GET",route="/health",status="200"}"#) == 1)
             #expect(value(#"munim_http_requests_total{method="GET",route="unmatched",status="404"}"#) == 1)
             #expect(value(#"munim_http_requests_total{method="GET",route="/api/v1/customers",status="200"}"#) == 1)
             #expect(value(#"munim_http_request_duration_seconds_count{method="GET",route="/health"}"#) == 1)
             #expect(text.contains(#"munim_http_request_duration_seconds_bucket{method="GET",route="/health",le="0.005"}"#))
+        }
+    }
+
+    /// /metrics reports the job queue (a job overdue by 30 s), workflow runs, the outbox, the
+    /// scrape itself and the database: ping time, pool size and, on PostgreSQL, this process's
+    /// connections by state.
+    static func jobAndDatabaseMetrics(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            // setup
+            var client = APIClient(app)
+            _ = try await client.signup()
+            try await app.store.write(app.db) { tx in
+                try await JobQueue.enqueue(TestNoopJob.self, NoPayload(), businessID: nil, runAt: app.clock.now().addingTimeInterval(-30), on: tx)
+            }
+
+            // act
+            let res = try await client.send(.GET, "/metrics")
+
+            // verify
+            #expect(res.status == .ok)
+            let text = res.body
+            func value(_ series: String) -> Double? { metricValue(text, series) }
             #expect(value(#"munim_jobs{status="queued"}"#) == 1)
             #expect(value("munim_jobs_due") == 1)
             #expect((value("munim_jobs_oldest_due_age_seconds") ?? 0) >= 29)

@@ -39,6 +39,8 @@ final class ClusterLink: LifecycleHandler, Sendable {
         var stopped = false
         var active = false
         var waiters: [CheckedContinuation<Void, Never>] = []
+        /// The latest sender task, awaited at shutdown so no NOTIFY runs after the database is gone.
+        var drain: Task<Void, Never>?
     }
 
     let origin = UUID().uuidString.prefix(12).lowercased()
@@ -76,7 +78,12 @@ final class ClusterLink: LifecycleHandler, Sendable {
             return true
         }
         guard start else { return }
-        Task { await self.drain(app) }
+        // Started under the lock `shutdownAsync` takes to stop: a sender started before the
+        // shutdown is awaited by it, and none starts after (what is left is dropped: best effort).
+        listening.withLockedValue { l in
+            guard !l.stopped else { return }
+            l.drain = Task { await self.drain(app) }
+        }
     }
 
     /// Sends until nothing is left; only one drain runs at a time, so order is kept.
@@ -232,13 +239,15 @@ final class ClusterLink: LifecycleHandler, Sendable {
     }
 
     func shutdownAsync(_ app: Application) async {
-        let (task, conn) = listening.withLockedValue { l -> (Task<Void, Never>?, PostgresConnection?) in
+        let (task, conn, drain) = listening.withLockedValue { l -> (Task<Void, Never>?, PostgresConnection?, Task<Void, Never>?) in
             l.stopped = true
-            return (l.task, l.connection)
+            return (l.task, l.connection, l.drain)
         }
         try? await conn?.close()
         task?.cancel()
         await task?.value
+        // What was announced before the shutdown is sent while the database is still open.
+        await drain?.value
     }
 
     func shutdown(_ app: Application) {
