@@ -37,7 +37,19 @@ export function loginPage(ctx) {
     }
   });
 
-  ctx.root.appendChild(authCard('Log in', 'Welcome back to your books.', form,
+  // Account recovery without a message channel (issue 19 §1): whoever runs the server gives a
+  // one-time password from the command line; the command names the address typed above.
+  const command = h('code', { testid: 'forgot-command' });
+  const showCommand = () => { command.textContent = `munim users reset-password ${email.control.value.trim() || 'you@example.com'}`; };
+  showCommand();
+  email.control.addEventListener('input', showCommand);
+  const forgot = h('details', { class: 'auth-forgot', testid: 'forgot-password' },
+    h('summary', {}, 'Forgot your password?'),
+    h('p', { class: 'muted' }, 'Ask whoever runs Munim for your business (or your accountant who set it up) to run this on the server:'),
+    h('p', {}, command),
+    h('p', { class: 'muted' }, 'It prints a one-time password. Log in with it and you will be asked to choose a new one; every other session of yours is logged out.'));
+
+  ctx.root.appendChild(authCard('Log in', 'Welcome back to your books.', h('div', { class: 'stack' }, form, forgot),
     ['New to Munim? ', h('a', { href: '#/signup', testid: 'signup-link' }, 'Create your business account')]));
   email.control.focus();
 }

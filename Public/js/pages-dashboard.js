@@ -1,12 +1,14 @@
 // Dashboard: true figures from GET /api/v1/dashboard (sales with comparisons, money collected
-// and outstanding, debtors, low stock, a 30-day sales chart, recent activity), honest "not
-// connected yet" panels for messages and workflow runs, and empty states for a new business.
+// and outstanding, debtors, low stock, a 30-day sales chart, recent activity, messages per
+// platform and workflow runs), and real empty states for a new business or one with no channel
+// or workflow yet.
 import { api } from './api.js';
 import { path } from './routes.js';
 import { h, pageHeader, card, loadingState, errorState, emptyState, linkButton, badge, fill, add } from './ui.js';
 import { formatMoney, formatQuantity, formatDate, formatDateTime, unitLabel } from './format.js';
 import { session, timeZone } from './session.js';
 import { chart } from './chart.js';
+import { platformLabel } from './shared/platforms.js';
 import { subscribe } from './live.js';
 
 // Live: the page listens to GET /api/v1/events (Server-Sent Events) and reloads its figures when
@@ -169,33 +171,46 @@ function notConnected(testid, title, message, link) {
 }
 
 function messagesCard(m) {
-  const title = 'Messages per channel, 14 days';
+  const title = 'Messages';
   if (!m || !m.connected) {
-    return notConnected('dashboard-messages', title, m?.message, h('a', { href: '#/integrations' }, 'Integrations →'));
+    return notConnected('dashboard-messages', title, m?.message, h('a', { href: '#/integrations' }, 'Connect a channel on Integrations →'));
   }
-  // One small chart per channel ({channel|name, points|days: [{date, count}]}).
+  const today = Array.isArray(m.today) ? m.today : [];
   const series = Array.isArray(m.series) ? m.series : [];
+  const unread = Number(m.unread) || 0;
   return h('section', { class: 'card', testid: 'dashboard-messages', 'aria-labelledby': 'dashboard-messages-title' },
     h('h2', { class: 'card-title', id: 'dashboard-messages-title' }, title),
-    series.length
-      ? series.map((sr) => {
-        const name = String(sr.channel || sr.name || 'Channel');
-        const pts = (sr.points || sr.days || []).map((d) => ({ x: d.date, value: Number(d.count ?? d.value ?? 0) }));
-        return chart({ kind: 'line', title: `${name} messages, last 14 days`, seriesLabel: `${name} messages`, points: pts, height: 160 });
-      })
-      : emptyState('No messages in the last 14 days.'));
+    h('dl', { class: 'stat-breakdown', testid: 'dashboard-messages-today' },
+      h('div', {}, h('dt', {}, 'Today'), h('dd', {}, String(Number(m.today_total) || 0))),
+      ...today.map((t) => h('div', {}, h('dt', {}, platformLabel(t.platform)), h('dd', {}, String(Number(t.count) || 0)))),
+      h('div', {}, h('dt', {}, 'Unread'), h('dd', { class: unread ? 'money-due' : null, testid: 'dashboard-messages-unread' },
+        unread ? h('a', { href: '#/inbox' }, String(unread)) : '0'))),
+    series.map((sr) => {
+      const name = platformLabel(sr.platform);
+      const pts = (sr.points || []).map((d) => ({ x: d.date, value: Number(d.count) || 0 }));
+      return chart({ kind: 'line', title: `${name} messages, last 14 days`, seriesLabel: `${name} messages`, points: pts, height: 140 });
+    }),
+    h('p', { class: 'card-foot' }, h('a', { href: '#/inbox' }, 'Open the inbox →')));
 }
 
 function runsCard(r) {
-  const title = 'Workflow runs, 7 days';
+  const title = 'Workflows';
   if (!r || !r.connected) {
-    return notConnected('dashboard-runs', title, r?.message, h('a', { href: '#/workflows' }, 'Workflows →'));
+    return notConnected('dashboard-runs', title, r?.message, h('a', { href: '#/workflows' }, 'Build a workflow →'));
   }
+  const t = r.today || {};
+  const n = (v) => String(Number(v) || 0);
   return h('section', { class: 'card', testid: 'dashboard-runs', 'aria-labelledby': 'dashboard-runs-title' },
     h('h2', { class: 'card-title', id: 'dashboard-runs-title' }, title),
-    h('dl', { class: 'stat-breakdown' },
-      h('div', {}, h('dt', {}, 'Succeeded'), h('dd', {}, String(Number(r.succeeded) || 0))),
-      h('div', {}, h('dt', {}, 'Failed'), h('dd', { class: Number(r.failed) ? 'money-due' : null }, String(Number(r.failed) || 0)))));
+    h('p', { class: 'muted' }, `${plural(Number(r.active_workflows) || 0, 'workflow')} switched on, of ${n(r.workflows)}.`),
+    h('h3', { class: 'card-subtitle' }, 'Runs today'),
+    h('dl', { class: 'stat-breakdown', testid: 'dashboard-runs-today' },
+      h('div', {}, h('dt', {}, 'Succeeded'), h('dd', {}, n(t.succeeded))),
+      h('div', {}, h('dt', {}, 'Failed'), h('dd', { class: Number(t.failed) ? 'money-due' : null }, n(t.failed))),
+      h('div', {}, h('dt', {}, 'Waiting for approval or a delay'), h('dd', {}, n(t.waiting))),
+      h('div', {}, h('dt', {}, 'In progress'), h('dd', {}, n(t.in_progress)))),
+    h('p', { class: 'muted' }, `Last 7 days: ${n(r.succeeded)} succeeded, ${n(r.failed)} failed, ${n(r.waiting)} waiting.`),
+    h('p', { class: 'card-foot' }, h('a', { href: '#/workflows' }, 'See the runs on Workflows →')));
 }
 
 /* ---------- activity ---------- */

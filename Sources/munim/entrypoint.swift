@@ -21,6 +21,10 @@ enum Entrypoint {
           demo            Seed a demo business with products, customers and invoices.
           parse "text" [--business ID]
                           Parse one sentence with the assistant's parser and print JSON.
+          users list      List every user: email, name, role, business.
+          users reset-password EMAIL
+                          Account recovery: print a one-time password for EMAIL (changed at
+                          the next login) and end every session of that user.
           routes-js       Print Public/js/routes.js, the web UI's copy of the route table
                           (scripts/gen-routes writes it).
           help            Show this text (also --help, -h).
@@ -30,7 +34,7 @@ enum Entrypoint {
         """
 
     /// Commands this binary runs (`routes` is Vapor's own listing, kept for operators).
-    static let commands: Set<String> = ["serve", "worker", "migrate", "demo", "parse", "routes"]
+    static let commands: Set<String> = ["serve", "worker", "migrate", "demo", "parse", "users", "routes"]
     /// Options that take a value, so `munim --port 8123` is read as `serve` on port 8123.
     static let valueOptions: Set<String> = ["--hostname", "-H", "--port", "-p", "--bind", "-b", "--unix-socket",
                                             "--env", "-e", "--log", "--health-file", "--business"]
@@ -75,7 +79,7 @@ enum Entrypoint {
         var config: AppConfig
         do {
             config = try AppConfig.load(try AppConfig.environment())
-            // Jobs run in `serve` (unless --no-worker) and in `worker`; never in migrate/demo/parse.
+            // Jobs run in `serve` (unless --no-worker) and in `worker`; never in migrate/demo/parse/users.
             config.workerEnabled = ((command == nil || command == "serve") && !noWorker) || command == "worker"
         } catch {
             FileHandle.standardError.write(Data("munim: \(error)\n".utf8))
@@ -104,6 +108,7 @@ enum Entrypoint {
             try await configure(app, config: config)
             app.asyncCommands.use(DemoCommand(), as: "demo")
             app.asyncCommands.use(ParseCommand(), as: "parse")
+            app.asyncCommands.use(UsersCommand(), as: "users")
             app.asyncCommands.use(WorkerCommand(), as: "worker")
             if (command == nil || command == "serve") && !noMigrate {
                 try await migrateAtStartup(app)

@@ -5,6 +5,41 @@ import VaporTesting
 
 /// Accounts, sessions, CSRF, rate limits, tokens and staff — run on every database.
 enum AccountScenarios {
+    /// `munim users reset-password EMAIL` (issue 19 §1): the printed one-time password logs in and
+    /// must be changed; every earlier session of the user has ended; the old password no longer
+    /// works; an unknown email changes nothing. `munim users list` shows who there is.
+    static func operatorResetsAPassword(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            // setup
+            var owner = APIClient(app)
+            let email = "meena@example.com"
+            _ = try await owner.signup(email: email, business: "Meena Stores")
+            var other = APIClient(app)
+            _ = try await other.signup(email: "someone@example.com", business: "Other Shop")
+
+            // act
+            let unknown = try await UsersCommand.resetPassword(app, email: "nobody@example.com")
+            let password = try #require(try await UsersCommand.resetPassword(app, email: " Meena@Example.com "))
+
+            // verify
+            #expect(unknown == nil)
+            #expect(password.count >= 12)
+            #expect(try await owner.send(.GET, "/api/v1/me").status == .unauthorized, "the old session must have ended")
+            #expect(try await other.send(.GET, "/api/v1/me").status == .ok, "other users keep their sessions")
+            var fresh = APIClient(app)
+            #expect(try await fresh.login(email, "correct horse battery").status == .unauthorized)
+            let login = try await fresh.login(email, password)
+            #expect(login.status == .ok, "\(login.body)")
+            #expect((login["user"] as? [String: Any])?["must_change_password"] as? Bool == true)
+            let changed = try await fresh.send(.POST, "/api/v1/me/password", json: ["current_password": password, "new_password": "a brand new secret"])
+            #expect(changed.status == .noContent, "\(changed.body)")
+            #expect((try await fresh.send(.GET, "/api/v1/me"))["user"].flatMap { ($0 as? [String: Any])?["must_change_password"] as? Bool } == false)
+            let list = try await AccountsService(db: app.db).directory()
+            #expect(list.map(\.email) == ["meena@example.com", "someone@example.com"])
+            #expect(list.first?.business == "Meena Stores" && list.first?.role == .owner && list.first?.mustChangePassword == false)
+        }
+    }
+
     static func signupLoginLogout(_ db: TestDB) async throws {
         try await withTestApp(db) { app in
             // setup

@@ -10,6 +10,7 @@ import VaporTesting
 @Suite("Scenarios")
 struct Scenarios {
     @Test(arguments: TestDB.all) func signupLoginLogout(_ db: TestDB) async throws { try await AccountScenarios.signupLoginLogout(db) }
+    @Test(arguments: TestDB.all) func operatorResetsAPassword(_ db: TestDB) async throws { try await AccountScenarios.operatorResetsAPassword(db) }
     @Test(arguments: TestDB.all) func signupValidation(_ db: TestDB) async throws { try await AccountScenarios.signupValidation(db) }
     @Test(arguments: TestDB.all) func csrfAndBearer(_ db: TestDB) async throws { try await AccountScenarios.csrfAndBearer(db) }
     @Test(arguments: TestDB.all) func loginRateLimit(_ db: TestDB) async throws { try await AccountScenarios.loginRateLimit(db) }
@@ -39,6 +40,7 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func assistantParseShapeAndIsolation(_ db: TestDB) async throws { try await AssistantScenarios.parseShapeAndIsolation(db) }
     @Test(arguments: TestDB.all) func assistantHinglishReplies(_ db: TestDB) async throws { try await AssistantScenarios.hinglishReplies(db) }
     @Test(arguments: TestDB.all) func dashboardFigures(_ db: TestDB) async throws { try await ReportsScenarios.dashboard(db) }
+    @Test(arguments: TestDB.all) func dashboardMessagesAndRuns(_ db: TestDB) async throws { try await ReportsScenarios.dashboardMessagesAndRuns(db) }
     @Test(arguments: TestDB.all) func csvExports(_ db: TestDB) async throws { try await ReportsScenarios.csvExports(db) }
     @Test(arguments: TestDB.all) func invoicePDF(_ db: TestDB) async throws { try await ReportsScenarios.invoicePDF(db) }
     @Test(arguments: TestDB.all) func emptySpreadsheet(_ db: TestDB) async throws { try await ReportsScenarios.emptySpreadsheet(db) }

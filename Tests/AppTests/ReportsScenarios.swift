@@ -28,6 +28,64 @@ enum ReportsScenarios {
         return rows
     }
 
+    /// The dashboard's messages and workflows panels show live figures once there is a channel and
+    /// a workflow (issue 19 §3): messages today per platform, unread, a 14-day series; workflows
+    /// switched on and today's runs by outcome. Before that, each says how to set one up.
+    static func dashboardMessagesAndRuns(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            // setup
+            var client = APIClient(app)
+            try await client.signup()
+            _ = try await client.product("Cement bag", price: 35_000, stock: 20)
+            let before = try await client.send(.GET, "/api/v1/dashboard")
+            let noMessages = try #require(before["messages_14d"] as? [String: Any])
+            let noRuns = try #require(before["runs_7d"] as? [String: Any])
+            #expect(noMessages["connected"] as? Bool == false)
+            #expect((noMessages["message"] as? String)?.contains("connect WhatsApp") == true, "\(noMessages)")
+            #expect(noRuns["connected"] as? Bool == false)
+            #expect((noRuns["message"] as? String)?.contains("No workflows yet") == true, "\(noRuns)")
+
+            // act: a customer writes twice through the simulator (the bot answers each), and a
+            // webhook workflow runs once.
+            for text in ["price of cement?", "and your timings?"] {
+                let r = try await client.send(.POST, "/api/v1/simulator/messages", json: ["from": "+919811111111", "name": "Meena", "text": text])
+                #expect(r.status == .accepted, "\(r.body)")
+            }
+            try await app.jobs.drain(app: app)
+            let w = try await WorkflowScenarios.create(client, WorkflowScenarios.example, activate: true)
+            let hook = try await client.send(.POST, "/hooks/\(w["public_id"] as? String ?? "")", json: ["amount": 1500])
+            #expect(hook.status == .ok, "\(hook.body)")
+            _ = try await WorkflowScenarios.create(client, WorkflowScenarios.example, name: "Switched off")
+            let after = try await client.send(.GET, "/api/v1/dashboard")
+
+            // verify
+            let messages = try #require(after["messages_14d"] as? [String: Any])
+            #expect(messages["connected"] as? Bool == true, "\(messages)")
+            #expect(messages["today_total"] as? Int == 4, "\(messages)")
+            #expect(messages["unread"] as? Int == 2, "\(messages)")
+            let today = try #require(messages["today"] as? [[String: Any]])
+            #expect(today.count == 1 && today.first?["platform"] as? String == "simulator" && today.first?["count"] as? Int == 4, "\(today)")
+            let series = try #require((messages["series"] as? [[String: Any]])?.first)
+            let points = try #require(series["points"] as? [[String: Any]])
+            #expect(points.count == 14)
+            #expect(points.last?["count"] as? Int == 4 && points.last?["date"] as? String == after["today"] as? String)
+            #expect(points.dropLast().allSatisfy { $0["count"] as? Int == 0 })
+            let runs = try #require(after["runs_7d"] as? [String: Any])
+            #expect(runs["connected"] as? Bool == true)
+            #expect(runs["workflows"] as? Int == 2 && runs["active_workflows"] as? Int == 1, "\(runs)")
+            #expect(runs["succeeded"] as? Int == 1 && runs["failed"] as? Int == 0, "\(runs)")
+            let runsToday = try #require(runs["today"] as? [String: Any])
+            #expect(runsToday["succeeded"] as? Int == 1 && runsToday["failed"] as? Int == 0 && runsToday["waiting"] as? Int == 0, "\(runsToday)")
+
+            // The inbox names a chat whose number belongs to a customer by the customer's name.
+            _ = try await client.send(.POST, "/api/v1/customers", json: ["name": "Meena Stores", "phone": "+919822222222"])
+            let r = try await client.send(.POST, "/api/v1/simulator/messages", json: ["from": "+919822222222", "name": "meena_wa", "text": "hello"])
+            let session = try await client.send(.GET, "/api/v1/inbox/sessions/\(r["session_id"] as? String ?? "")")
+            #expect((session["contact"] as? [String: Any])?["customer_name"] as? String == "Meena Stores", "\(session.body)")
+            #expect((session["contact"] as? [String: Any])?["name"] as? String == "meena_wa", "\(session.body)")
+        }
+    }
+
     static func dashboard(_ db: TestDB) async throws {
         let clock = TestClock()
         try await withTestApp(db, clock: clock) { app in

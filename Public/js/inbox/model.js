@@ -36,7 +36,8 @@ export function sessionTitle(s) {
   if (!s) return 'Conversation';
   if (s.is_owner) return OWNER_TITLE;
   const c = s.contact || {};
-  return c.name || c.handle || 'Unknown contact';
+  // A number that belongs to a customer reads as the customer's name, as the owner keeps it.
+  return c.customer_name || c.name || c.handle || 'Unknown contact';
 }
 
 /** True when any filter is set. */
@@ -48,7 +49,7 @@ export function sessionMatches(s, f) {
   if (f.unread && !(Number(s.unread_count) > 0)) return false;
   if (f.q) {
     const q = f.q.toLowerCase();
-    const hay = [s.contact?.name, s.contact?.handle, s.last_message?.text, s.is_owner ? OWNER_TITLE : ''].join(' ').toLowerCase();
+    const hay = [s.contact?.customer_name, s.contact?.name, s.contact?.handle, s.last_message?.text, s.is_owner ? OWNER_TITLE : ''].join(' ').toLowerCase();
     if (!hay.includes(q)) return false;
   }
   return true;

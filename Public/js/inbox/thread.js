@@ -99,7 +99,7 @@ export function createThread(id, known, hooks) {
     asStaff.setAttribute('aria-pressed', String(mode === 'staff'));
     asContact.setAttribute('aria-pressed', String(mode === 'contact'));
     const s = session || {};
-    const who = s.is_owner ? 'you' : (s.contact?.name || s.contact?.handle || 'the contact');
+    const who = s.is_owner ? 'you' : (s.contact?.customer_name || s.contact?.name || s.contact?.handle || 'the contact');
     textbox.placeholder = mode === 'staff' ? 'Write a reply' : `Write as ${who} (simulated)`;
     inputLabel.textContent = mode === 'staff' ? 'Reply' : `Message as ${who}`;
   }

@@ -159,6 +159,40 @@ struct AccountsService: Sendable {
         }
     }
 
+    /// Account recovery by whoever runs the server (`munim users reset-password`): a new password
+    /// hash that must be changed at the next login, and every session of the user ends. False when
+    /// no user has the email.
+    func resetPassword(email: String, hash: String) async throws -> Bool {
+        try await write { tx in
+            guard let user = try await User.query(on: tx).filter(\.$email == email).first() else { return false }
+            try await User.query(on: tx).filter(\.$id == user.id!)
+                .set(\.$passwordHash, to: hash).set(\.$mustChangePassword, to: true).update()
+            try await WebSession.query(on: tx).filter(\.$userID == user.id!).delete()
+            return true
+        }
+    }
+
+    /// One line per user for `munim users list`.
+    struct DirectoryEntry: Sendable {
+        let email: String
+        let name: String
+        let role: Role
+        let business: String
+        let mustChangePassword: Bool
+    }
+
+    func directory() async throws -> [DirectoryEntry] {
+        let users = try await User.query(on: db).sort(\.$email).all()
+        let memberships = try await Membership.query(on: db).all()
+        let businesses = Dictionary(uniqueKeysWithValues: try await Business.query(on: db).all().map { ($0.id!, $0.name) })
+        let byUser = Dictionary(memberships.map { ($0.userID, $0) }, uniquingKeysWith: { a, _ in a })
+        return users.map { u in
+            let m = byUser[u.id!]
+            return DirectoryEntry(email: u.email, name: u.name, role: m?.role ?? .staff,
+                                  business: m.flatMap { businesses[$0.businessID] } ?? "(no business)", mustChangePassword: u.mustChangePassword)
+        }
+    }
+
     // MARK: the business profile
 
     /// Saves a business edited by `AccountsController.patchBusiness` (validated there).

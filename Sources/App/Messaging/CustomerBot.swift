@@ -1,16 +1,26 @@
 import AssistantNLU
 import Foundation
 
-/// The customer bot (issue 4 §3): answers availability and price from the catalog, the customer's
-/// own balance, business hours and address; "talk to a person" hands off. It reads only; it can
-/// never run an owner command, whatever the text says.
+/// The customer bot (issue 4 §3, issue 18 §6): answers availability and price from the catalog,
+/// the customer's own balance, business hours and address; "talk to a person" hands off. It reads
+/// only; it can never run an owner command, whatever the text says.
+///
+/// One question, one answer, as a good shop assistant gives it: a balance question gets the
+/// balance and nothing about products; a price question lists every product it could mean (up to
+/// five) with its price; stock is said as "in stock", "only a few left" (at or below the product's
+/// low-stock level) or "out of stock" — never the count, which is the shop's business.
 enum CustomerBot {
     struct Product: Sendable {
         let name: String
         let unit: String
         let price: Int64
         let stock: Int64
+        /// The owner's low-stock level (thousandths); at or below it the bot says "only a few left".
+        var lowStock: Int64 = 0
     }
+
+    /// How many products one answer lists at most.
+    static let maxListed = 5
 
     struct Context: Sendable {
         let businessName: String
@@ -29,7 +39,6 @@ enum CustomerBot {
 
     static func answer(_ said: String, context c: Context) -> Answer {
         // Devanagari is read as Roman Hinglish, and answered in Hinglish rather than English.
-        // (Answering in Devanagari itself is not done yet: see the issue 18 note.)
         let raw = Devanagari.romanize(said)
         let hinglish = c.hinglish || Devanagari.contains(said)
         let text = " " + raw.lowercased().replacingOccurrences(of: "?", with: " ").replacingOccurrences(of: ",", with: " ") + " "
@@ -40,55 +49,99 @@ enum CustomerBot {
             return Answer(text: say("Okay, a person from \(c.businessName) will reply here soon.",
                                     "Theek hai, \(c.businessName) se koi jaldi yahan jawab dega."), handoff: true)
         }
-        var parts: [String] = []
-        let product = matchProduct(raw, in: c.products)
+        let balanceWords = ["balance", "due", "owe", "outstanding", "baki", "baaki", "hisaab", "hisab", "udhaar", "udhar", "bill"]
         let asksPrice = has(["price", "rate", "cost", "how much", "kitne", "kitna", "daam", "bhav", "available", "availability", "stock", "have", "hai kya", "milega", "do you"])
-        if let p = product {
-            let unit = p.unit
-            let stockText = p.stock > 0
-                ? say("in stock (\(Quantity(thousandths: p.stock)) \(unit))", "stock mein hai (\(Quantity(thousandths: p.stock)) \(unit))")
-                : say("out of stock right now", "abhi stock mein nahi hai")
-            parts.append(say("\(p.name): \(Money.format(p.price)) per \(unit), \(stockText).",
-                             "\(p.name): \(Money.format(p.price)) prati \(unit), \(stockText)."))
-        } else if asksPrice && !has(["balance", "due", "owe"]) {
-            let names = c.products.prefix(5).map(\.name).joined(separator: ", ")
-            parts.append(names.isEmpty
-                ? say("I could not find that product.", "Yeh product nahi mila.")
-                : say("I could not find that product. We have: \(names).", "Yeh product nahi mila. Hamare paas hai: \(names)."))
-        }
-        if has(["balance", "due", "owe", "outstanding", "baki", "baaki", "hisaab", "hisab", "udhaar", "udhar", "bill"]) {
-            if let cust = c.customer {
-                let b = cust.balance
-                parts.append(b > 0 ? say("Your balance due is \(Money.format(b)).", "Aapka \(Money.format(b)) baaki hai.")
-                             : b < 0 ? say("You have \(Money.format(-b)) in credit with us.", "Aapka \(Money.format(-b)) advance jama hai.")
-                             : say("You owe nothing. Thank you!", "Aapka kuch baaki nahi hai. Dhanyavaad!"))
-            } else {
-                parts.append(say("I could not find an account for this number. A person will check and reply.",
-                                 "Is number ka account nahi mila. Koi check karke jawab dega."))
-            }
-        }
+        let products = matchProducts(raw, in: c.products)
+        // The shop's hours and address may go with any answer when asked for.
+        var shopInfo: [String] = []
         if has(["hours", "open", "timing", "timings", "close", "closed", "kab", "khula", "band"]) {
-            parts.append(c.hours.map { say("We are open \($0).", "Hum \($0) khule hain.") }
-                         ?? say("Our hours are not listed; a person will reply.", "Timing abhi listed nahi hai; koi jawab dega."))
+            shopInfo.append(c.hours.map { say("We are open \($0).", "Hum \($0) khule hain.") }
+                            ?? say("Our hours are not listed; a person will reply.", "Timing abhi listed nahi hai; koi jawab dega."))
         }
         if has(["address", "where", "location", "located", "kahan", "kaha", "pata", "shop"]) {
-            parts.append(c.address.map { say("Our address: \($0).", "Hamara pata: \($0).") }
-                         ?? say("Our address is not listed; a person will reply.", "Pata abhi listed nahi hai; koi jawab dega."))
+            shopInfo.append(c.address.map { say("Our address: \($0).", "Hamara pata: \($0).") }
+                            ?? say("Our address is not listed; a person will reply.", "Pata abhi listed nahi hai; koi jawab dega."))
         }
-        if parts.isEmpty {
+        func reply(_ main: String?, separator: String = " ") -> Answer {
+            Answer(text: ([main].compactMap { $0 } + shopInfo).joined(separator: separator), handoff: false)
+        }
+        if has(balanceWords) && products.isEmpty {
+            // One intent: a balance question ("mera kitna baaki hai?") is answered with the balance,
+            // never with products, however its words also read as a price question.
+            guard let cust = c.customer else {
+                return reply(say("I could not find an account for this number. A person will check and reply.",
+                                 "Is number ka account nahi mila. Koi check karke jawab dega."))
+            }
+            let b = cust.balance
+            return reply(b > 0 ? say("Your balance due is \(Money.format(b)).", "Aapka \(Money.format(b)) baaki hai.")
+                         : b < 0 ? say("You have \(Money.format(-b)) in credit with us.", "Aapka \(Money.format(-b)) advance jama hai.")
+                         : say("You owe nothing. Thank you!", "Aapka kuch baaki nahi hai. Dhanyavaad!"))
+        }
+        if !products.isEmpty {
+            let lines = products.map { p -> String in
+                let stock = p.stock <= 0 ? say("out of stock right now", "abhi stock mein nahi hai")
+                    : p.stock <= p.lowStock ? say("only a few left", "thode hi bache hain")
+                    : say("in stock", "stock mein hai")
+                return say("\(p.name): \(Money.format(p.price)) per \(p.unit), \(stock).", "\(p.name): \(Money.format(p.price)) prati \(p.unit), \(stock).")
+            }
+            return reply(lines.joined(separator: "\n"), separator: "\n")
+        }
+        if asksPrice && shopInfo.isEmpty {
+            let names = c.products.prefix(maxListed).map(\.name).joined(separator: ", ")
+            return reply(names.isEmpty
+                ? say("I could not find that product. A person will check and reply.", "Yeh product nahi mila. Koi check karke jawab dega.")
+                : say("I could not find that product. We have: \(names).", "Yeh product nahi mila. Hamare paas hai: \(names)."))
+        }
+        if shopInfo.isEmpty {
             return Answer(text: say("Hello from \(c.businessName)! I can tell you prices and availability, your balance, and our hours and address. Say \"talk to a person\" any time.",
                                     "Namaste, \(c.businessName) se! Main daam aur stock, aapka baaki, aur hamari timing aur pata bata sakta hoon. Kisi insaan se baat karni ho to \"talk to a person\" likhiye."),
                           handoff: false)
         }
-        return Answer(text: parts.joined(separator: " "), handoff: false)
+        return reply(nil)
     }
+
+    /// Every catalog product the text could mean, best first, at most `maxListed`: the products
+    /// the name matcher finds for the longest word run that names any, plus every other product
+    /// that run matches when compared with that product alone ("cement" also lists "Cement PPC"
+    /// when "Cement" matches exactly).
+    static func matchProducts(_ text: String, in products: [Product]) -> [Product] {
+        guard !products.isEmpty else { return [] }
+        let entries = products.enumerated().map { CatalogEntry(id: String($0.offset), name: $0.element.name) }
+        let words = text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
+        for n in stride(from: 3, through: 1, by: -1) where words.count >= n {
+            var found: [Int] = []
+            var run: [String] = []
+            for i in 0...(words.count - n) {
+                let candidate = Array(words[i..<(i + n)])
+                if n == 1, productStopWords.contains(candidate[0]) || candidate[0].count < 3 { continue }
+                switch NameMatcher.match(candidate.joined(separator: " "), in: entries) {
+                case .match(let e): if let idx = Int(e.id), !found.contains(idx) { found.append(idx); run = candidate }
+                case .ambiguous(let list):
+                    for e in list { if let idx = Int(e.id), !found.contains(idx) { found.append(idx); run = candidate } }
+                case .none: break
+                }
+            }
+            guard !found.isEmpty else { continue }
+            // The rest of the family: every other name the run's meaningful words match on their
+            // own ("cement ka" → every cement, however spelled: "siment", "सीमेंट").
+            let key = run.filter { !productStopWords.contains($0) }.joined(separator: " ")
+            for idx in products.indices where !key.isEmpty && !found.contains(idx) {
+                if case .match = NameMatcher.match(key, in: [entries[idx]]) { found.append(idx) }
+            }
+            return found.prefix(maxListed).map { products[$0] }
+        }
+        return []
+    }
+
+    static let productStopWords: Set<String> = ["do", "you", "have", "is", "the", "a", "an", "of", "price", "rate", "what", "how", "much", "any",
+                                                "available", "stock", "in", "for", "hai", "kya", "ka", "ki", "ke", "me", "mein", "hi", "hello",
+                                                "please", "bhai", "mera", "meri", "mere", "kitna", "kitne", "baaki", "baki", "bill"]
 
     /// The catalog product named in free text: tries word runs of 1–3 words against the names.
     static func matchProduct(_ text: String, in products: [Product]) -> Product? {
         guard !products.isEmpty else { return nil }
         let entries = products.enumerated().map { CatalogEntry(id: String($0.offset), name: $0.element.name) }
-        let stop: Set<String> = ["do", "you", "have", "is", "the", "a", "an", "of", "price", "rate", "what", "how", "much", "any",
-                                 "available", "stock", "in", "for", "hai", "kya", "ka", "ki", "ke", "me", "mein", "hi", "hello", "please", "bhai"]
+        let stop = productStopWords
         let words = text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
         var best: (Product, Int)? = nil
         for n in stride(from: 3, through: 1, by: -1) where words.count >= n {

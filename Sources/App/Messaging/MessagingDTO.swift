@@ -80,6 +80,8 @@ struct InboxSessionDTO: Content {
         @NullEncoded var name: String?
         let handle: String
         @NullEncoded var customerId: UUID?
+        /// The linked ledger customer's name, as the owner keeps it (the inbox shows it first).
+        @NullEncoded var customerName: String?
     }
 
     struct LastMessage: Content {
@@ -123,11 +125,20 @@ enum InboxViews {
         let userByID = try await AccountsService(db: db).users(assigneeIDs)
         let channelByID = Dictionary(uniqueKeysWithValues: channels.map { ($0.id!, $0) })
         let contactByID = Dictionary(uniqueKeysWithValues: contacts.map { ($0.id!, $0) })
+        // A contact linked to a ledger customer (by phone) carries the customer's name, as the
+        // owner keeps it: the inbox shows it before the chat profile's name or the number.
+        var customerNames: [UUID: String] = [:]
+        for (businessID, list) in Dictionary(grouping: contacts.filter { $0.customerID != nil }, by: \.businessID) {
+            for (id, name) in try await LedgerReads(db: db, businessID: businessID).customerNames(list.compactMap(\.customerID)) {
+                customerNames[id] = name
+            }
+        }
         return sessions.compactMap { s -> InboxSessionDTO? in
             guard let ch = channelByID[s.channelID], let c = contactByID[s.contactID] else { return nil }
             return InboxSessionDTO(
                 id: s.id!, channelId: s.channelID, channelName: ch.name, platform: ch.kind.platform,
-                contact: .init(id: c.id!, name: c.name, handle: c.handle, customerId: c.customerID),
+                contact: .init(id: c.id!, name: c.name, handle: c.handle, customerId: c.customerID,
+                               customerName: c.customerID.flatMap { customerNames[$0] }),
                 isOwner: s.isOwner,
                 lastMessage: s.lastAt.map { InboxSessionDTO.LastMessage(text: s.lastText ?? "", direction: (s.lastDirection ?? .inbound).rawValue, at: $0) },
                 unreadCount: s.unreadCount, botActive: s.botActive,

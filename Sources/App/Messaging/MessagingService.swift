@@ -121,6 +121,34 @@ struct MessagingService: Sendable {
         return try await q.sort(\.$createdAt).all()
     }
 
+    /// What the dashboard shows of the inbox (issue 19 §3).
+    struct Traffic: Sendable {
+        /// Messages (in and out) per platform per business-local day.
+        var perDay: [String: [String: Int]] = [:]
+        /// Unread inbound messages over all conversations.
+        var unread = 0
+        /// The platforms of the business's enabled channels, sorted.
+        var platforms: [String] = []
+    }
+
+    /// Messages since `since`, counted per platform and business-local day, and the unread count.
+    func traffic(since: Date, timezone: String) async throws -> Traffic {
+        var t = Traffic()
+        // Deleted channels too: their messages stay in the history.
+        let channels = try await Channel.query(on: db).filter(\.$businessID == businessID).all()
+        let platformOf = Dictionary(uniqueKeysWithValues: channels.map { ($0.id!, $0.kind.platform) })
+        t.platforms = Array(Set(channels.filter { $0.deletedAt == nil && $0.enabled }.map(\.kind.platform))).sorted()
+        let rows = try await Message.query(on: db).filter(\.$businessID == businessID).filter(\.$createdAt >= since)
+            .field(\.$channelID).field(\.$createdAt).all()
+        for m in rows {
+            let platform = platformOf[m.channelID] ?? "other"
+            t.perDay[platform, default: [:]][Validate.localDate(m.createdAt, timezone: timezone), default: 0] += 1
+        }
+        t.unread = try await InboxSession.query(on: db).filter(\.$businessID == businessID).filter(\.$unreadCount > 0)
+            .all(\.$unreadCount).reduce(0, +)
+        return t
+    }
+
     /// A message Munim received or sent with this provider id (a Bluesky post's URI).
     func message(providerID: String) async throws -> Message? {
         try await Message.query(on: db).filter(\.$businessID == businessID).filter(\.$providerID == providerID).first()

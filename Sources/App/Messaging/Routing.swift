@@ -78,7 +78,7 @@ enum MessagingJobs {
             customer = (c.name, c.balance)
         }
         let context = CustomerBot.Context(businessName: business.name, hours: business.hours, address: business.address,
-                                          products: products.map { .init(name: $0.name, unit: $0.unit, price: $0.price, stock: $0.stock) },
+                                          products: products.map { .init(name: $0.name, unit: $0.unit, price: $0.price, stock: $0.stock, lowStock: $0.lowStockThreshold) },
                                           customer: customer, hinglish: business.preferredLanguage == "hi")
         return CustomerBot.answer(text, context: context)
     }

@@ -4,6 +4,7 @@ import Vapor
 
 /// Every dashboard figure, computed from the database for one business (issue 6 §1).
 struct DashboardService {
+    let app: Application
     let db: any Database
     let businessID: UUID
     let now: Date
@@ -54,17 +55,55 @@ struct DashboardService {
         let invoices: Int
     }
 
-    struct NotConnected: Content {
+    /// Messages per platform (issue 19 §3). `connected` is false while the business has no
+    /// channel: the panel then says how to connect one.
+    struct Messages: Content {
         let connected: Bool
         let message: String
-        let series: [Day]
+        /// One series per platform that had messages or has a channel: 14 days, oldest first.
+        let series: [PlatformSeries]
+        /// Today's messages (in and out) per platform.
+        let today: [PlatformCount]
+        let todayTotal: Int
+        /// Unread messages over all conversations.
+        let unread: Int
     }
 
+    struct PlatformSeries: Content {
+        let platform: String
+        let points: [Point]
+    }
+
+    struct Point: Content {
+        let date: String
+        let count: Int
+    }
+
+    struct PlatformCount: Content {
+        let platform: String
+        let count: Int
+    }
+
+    /// Workflows and their runs (issue 19 §3): the last 7 days and today. `connected` is false
+    /// while the business has no workflow.
     struct Runs: Content {
         let connected: Bool
         let message: String
+        let workflows: Int
+        let activeWorkflows: Int
         let succeeded: Int
         let failed: Int
+        /// Waiting for an approval or a delay.
+        let waiting: Int
+        let today: RunCounts
+    }
+
+    struct RunCounts: Content {
+        let succeeded: Int
+        let failed: Int
+        let waiting: Int
+        /// Queued or running now.
+        let inProgress: Int
     }
 
     struct Activity: Content {
@@ -87,7 +126,7 @@ struct DashboardService {
         let debtors: Debtors
         let lowStock: [LowStock]
         let sales30d: [Day]
-        let messages14d: NotConnected
+        let messages14d: Messages
         let runs7d: Runs
         let activity: [Activity]
 
@@ -151,9 +190,43 @@ struct DashboardService {
             debtors: Debtors(count: owing.count, top: top),
             lowStock: Array(low),
             sales30d: days,
-            messages14d: NotConnected(connected: false, message: "Message counts are in the Inbox.", series: []),
-            runs7d: Runs(connected: false, message: "Workflow runs and their results are on the Workflows page.", succeeded: 0, failed: 0),
+            messages14d: try await messages(periods: periods, timezone: business.timezone),
+            runs7d: try await runs(periods: periods, timezone: business.timezone),
             activity: try await activity())
+    }
+
+    /// The start of the business-local day `date` as an instant (dates here come from `Periods`).
+    func startOfDay(_ date: String, timezone: String) -> Date {
+        Periods.startOfDay(date, timezone: timezone) ?? now
+    }
+
+    func messages(periods: Periods, timezone: String) async throws -> Messages {
+        let first = Periods.add(days: -13, to: periods.today)
+        let traffic = try await MessagingService(app: app, businessID: businessID, db: db)
+            .traffic(since: startOfDay(first, timezone: timezone), timezone: timezone)
+        let days = (0..<14).map { Periods.add(days: $0 - 13, to: periods.today) }
+        let platforms = Set(traffic.platforms).union(traffic.perDay.keys).sorted()
+        let series = platforms.map { p in
+            PlatformSeries(platform: p, points: days.map { Point(date: $0, count: traffic.perDay[p]?[$0] ?? 0) })
+        }
+        let today = platforms.map { PlatformCount(platform: $0, count: traffic.perDay[$0]?[periods.today] ?? 0) }
+        let connected = !traffic.platforms.isEmpty
+        return Messages(connected: connected,
+                        message: connected ? "" : "No messages yet — connect WhatsApp or another channel on Integrations.",
+                        series: series, today: today, todayTotal: today.reduce(0) { $0 + $1.count }, unread: traffic.unread)
+    }
+
+    func runs(periods: Periods, timezone: String) async throws -> Runs {
+        let first = Periods.add(days: -6, to: periods.today)
+        let f = try await WorkflowService(app: app, businessID: businessID)
+            .runFigures(since: startOfDay(first, timezone: timezone), todayStart: startOfDay(periods.today, timezone: timezone))
+        func n(_ counts: [RunStatus: Int], _ statuses: RunStatus...) -> Int { statuses.reduce(0) { $0 + (counts[$1] ?? 0) } }
+        return Runs(connected: f.workflows > 0,
+                    message: f.workflows > 0 ? "" : "No workflows yet — build one on the Workflows page.",
+                    workflows: f.workflows, activeWorkflows: f.active,
+                    succeeded: n(f.window, .succeeded), failed: n(f.window, .failed), waiting: n(f.window, .waiting),
+                    today: RunCounts(succeeded: n(f.today, .succeeded), failed: n(f.today, .failed), waiting: n(f.today, .waiting),
+                                     inProgress: n(f.today, .queued, .running)))
     }
 
     /// Debtors with how long their oldest open invoice has been due (dashboard and assistant).

@@ -15,6 +15,15 @@ struct Periods {
         today = Validate.localDate(now, timezone: timezone)
     }
 
+    /// The start of the business-local day `date` (YYYY-MM-DD) as an instant; nil for a malformed date.
+    static func startOfDay(_ date: String, timezone: String) -> Date? {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "Asia/Kolkata")!
+        let p = date.split(separator: "-").compactMap { Int($0) }
+        guard p.count == 3 else { return nil }
+        return cal.date(from: DateComponents(year: p[0], month: p[1], day: p[2]))
+    }
+
     init(today: String) { self.today = today }
 
     static func date(_ s: String) -> Date? {

@@ -176,10 +176,7 @@ struct ReportData: Sendable {
 
     /// Start of a business-local date as an instant (void entries are dated by when they happened).
     func startInstant(_ date: String) -> Date {
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "Asia/Kolkata")!
-        let p = date.split(separator: "-").compactMap { Int($0) }
-        return cal.date(from: DateComponents(year: p[0], month: p[1], day: p[2])) ?? now
+        Periods.startOfDay(date, timezone: timezone) ?? now
     }
 
     /// The balance of every entry before `from`, summed in the database.

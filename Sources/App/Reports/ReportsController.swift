@@ -14,7 +14,7 @@ struct ReportsController {
 
     @Sendable func dashboard(req: Request) async throws -> DashboardService.Dashboard {
         let p = try req.principal
-        return try await DashboardService(db: req.db, businessID: p.businessID, now: req.now).build()
+        return try await DashboardService(app: req.application, db: req.db, businessID: p.businessID, now: req.now).build()
     }
 
     struct ReportInfo: Content {

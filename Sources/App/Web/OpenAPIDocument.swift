@@ -185,7 +185,7 @@ enum OpenAPIDocument {
                 "missing": array(string), "engine": enumeration(["offline", "llm"])], required: ["intent", "confidence", "entities", "missing", "engine"]),
             "CardAction": object(["card": ref("Card"), "reply": string, "follow_up": ["anyOf": [ref("Card"), ["type": "null"]]]]),
             "CardEdit": ["type": "object", "description": "The changed fields of the card (see docs/api-contract.md)."],
-            "Dashboard": ["type": "object", "description": "Sales, collections, debtors, low stock, a 30-day series and recent activity (see docs/api-contract.md)."],
+            "Dashboard": ["type": "object", "description": "Sales, collections, debtors, low stock, a 30-day series, recent activity, messages per platform and workflow runs (see docs/api-contract.md)."],
             "ReportList": object(["items": array(object(["id": string, "title": string, "description": string, "formats": array(string), "period": boolean]))]),
             "DeadJob": object([
                 "id": uuid, "kind": string,

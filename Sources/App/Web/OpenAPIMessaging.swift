@@ -19,7 +19,8 @@ extension OpenAPIDocument {
             "ChannelTest": object(["to": string, "text": string], required: ["to"]),
             "InboxSession": object([
                 "id": uuid, "channel_id": uuid, "channel_name": string, "platform": platform,
-                "contact": object(["id": uuid, "name": nullable(string), "handle": string, "customer_id": nullable(uuid)]),
+                "contact": object(["id": uuid, "name": nullable(string), "handle": string, "customer_id": nullable(uuid),
+                                    "customer_name": nullable(string)]),
                 "is_owner": boolean,
                 "last_message": ["anyOf": [object(["text": string, "direction": enumeration(["in", "out"]), "at": dateTime]), ["type": "null"]]],
                 "unread_count": integer, "bot_active": boolean,

@@ -111,6 +111,31 @@ struct WorkflowService {
         return w
     }
 
+    /// What the dashboard shows of the workflows (issue 19 §3).
+    struct RunFigures: Sendable {
+        var workflows = 0
+        var active = 0
+        /// Runs created since the window's start, by status.
+        var window: [RunStatus: Int] = [:]
+        /// Runs created since the start of today, by status.
+        var today: [RunStatus: Int] = [:]
+    }
+
+    /// Workflows and their runs since `since` (and since `todayStart`, within it).
+    func runFigures(since: Date, todayStart: Date) async throws -> RunFigures {
+        var f = RunFigures()
+        let workflows = try await Workflow.query(on: app.db).filter(\.$businessID == businessID).filter(\.$deletedAt == nil).all(\.$active)
+        f.workflows = workflows.count
+        f.active = workflows.filter { $0 }.count
+        let runs = try await WorkflowRun.query(on: app.db).filter(\.$businessID == businessID).filter(\.$createdAt >= since)
+            .field(\.$status).field(\.$createdAt).all()
+        for r in runs {
+            f.window[r.status, default: 0] += 1
+            if r.createdAt >= todayStart { f.today[r.status, default: 0] += 1 }
+        }
+        return f
+    }
+
     /// Queues a run of the workflow's current version (`RunTransitions.create`); with a
     /// `dedupeKey` already used, the earlier run's id.
     func startRun(_ w: Workflow, trigger: String, payload: JSONValue, dedupeKey: String?, now: Date) async throws -> UUID {

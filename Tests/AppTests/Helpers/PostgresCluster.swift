@@ -36,8 +36,25 @@ actor PostgresCluster {
         return "postgres://munim:munim@127.0.0.1:\(port)/\(name)?tlsmode=disable"
     }
 
+    /// The one start of the cluster, shared by every caller. An actor method that awaits lets other
+    /// calls in meanwhile: checking `port` alone let every test that arrived during `initdb` start a
+    /// cluster of its own (77 per run, all but one left running after the process).
+    private var starting: Task<Int, any Error>?
+
     private func start() async throws -> Int {
         if let port { return port }
+        if let starting { return try await starting.value }
+        let task = Task { try await self.startCluster() }
+        starting = task
+        do {
+            return try await task.value
+        } catch {
+            starting = nil
+            throw error
+        }
+    }
+
+    private func startCluster() async throws -> Int {
         guard let bin = Self.binDirectory else { throw Failure(description: "PostgreSQL binaries not found") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("munim-pg-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -1,0 +1,69 @@
+"""Account recovery (issue 19 §1): the login page tells a user who forgot the password what to ask
+for, naming the address typed; `munim users reset-password EMAIL`, run by whoever runs the server
+against the same database, prints a one-time password that logs in and must be changed at once;
+the old password stops working. `munim users list` shows the user. Screenshot:
+/tmp/login-forgot-phone.png."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from support import REPO_ROOT, munim_binary
+from test_ledger_flow import PASSWORD, signup, tid
+
+
+def run_cli(server_sqlite: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.update(DATABASE_URL=f"sqlite:///{server_sqlite}", MUNIM_DATA_DIR=str(server_sqlite.parent), MUNIM_LOG_LEVEL="warning")
+    return subprocess.run([str(munim_binary()), *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+# The old password's refused login is a 401 the browser logs as a failed resource load.
+@pytest.mark.allow_console_errors(r"status of 401 .*auth/login")
+def test_forgotten_password_is_recovered_from_the_command_line(page: Page, server_sqlite: Path) -> None:
+    email = signup(page, business="Joshi Traders", owner="Kavita Joshi")
+    tid(page, "logout-button").click()
+    expect(tid(page, "page-title")).to_have_text("Log in")
+
+    # The login page says what to ask for, with the address typed.
+    page.set_viewport_size({"width": 390, "height": 844})
+    tid(page, "forgot-password").locator("summary").click()
+    expect(tid(page, "forgot-command")).to_have_text("munim users reset-password you@example.com")
+    tid(page, "login-email").fill(email)
+    expect(tid(page, "forgot-command")).to_have_text(f"munim users reset-password {email}")
+    page.screenshot(path="/tmp/login-forgot-phone.png", full_page=True)
+
+    listing = run_cli(server_sqlite, "users", "list")
+    assert listing.returncode == 0, listing.stderr + listing.stdout
+    assert re.search(rf"^{re.escape(email)}\tKavita Joshi\towner\tJoshi Traders$", listing.stdout, re.M), listing.stdout
+
+    unknown = run_cli(server_sqlite, "users", "reset-password", "nobody@example.com")
+    assert unknown.returncode != 0
+    assert "No user with the email nobody@example.com" in unknown.stdout + unknown.stderr
+
+    reset = run_cli(server_sqlite, "users", "reset-password", email)
+    assert reset.returncode == 0, reset.stderr + reset.stdout
+    found = re.search(r"One-time password for \S+: (\S+)", reset.stdout)
+    assert found, reset.stdout
+    one_time = found.group(1)
+
+    # The old password no longer works.
+    tid(page, "login-password").fill(PASSWORD)
+    tid(page, "login-submit").click()
+    expect(tid(page, "login-error")).to_contain_text("Wrong email or password")
+
+    # The one-time password logs in, straight to choosing a new one.
+    tid(page, "login-password").fill(one_time)
+    tid(page, "login-submit").click()
+    expect(tid(page, "page-title")).to_have_text("Choose your password")
+    tid(page, "password-current").fill(one_time)
+    tid(page, "password-new").fill("a new secret for kavita")
+    tid(page, "password-confirm").fill("a new secret for kavita")
+    tid(page, "password-submit").click()
+    expect(tid(page, "page-title")).to_have_text("Dashboard")
