@@ -188,7 +188,7 @@ function messagesCard(m) {
     series.map((sr) => {
       const name = platformLabel(sr.platform);
       const pts = (sr.points || []).map((d) => ({ x: d.date, value: Number(d.count) || 0 }));
-      return chart({ kind: 'line', title: `${name} messages, last 14 days`, seriesLabel: `${name} messages`, points: pts, height: 140 });
+      return chart({ kind: 'bar', title: `${name} messages, last 14 days`, seriesLabel: `${name} messages`, points: pts, height: 140 });
     }),
     h('p', { class: 'card-foot' }, h('a', { href: '#/inbox' }, 'Open the inbox →')));
 }
