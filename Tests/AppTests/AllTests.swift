@@ -17,7 +17,9 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func businessSettings(_ db: TestDB) async throws { try await AccountScenarios.businessSettings(db) }
     @Test(arguments: TestDB.all) func staffPermissions(_ db: TestDB) async throws { try await AccountScenarios.staffPermissions(db) }
     @Test(arguments: TestDB.all) func idempotency(_ db: TestDB) async throws { try await AccountScenarios.idempotency(db) }
-    @Test(arguments: TestDB.all) func invoiceLifecycle(_ db: TestDB) async throws { try await LedgerScenarios.invoiceLifecycle(db) }
+    @Test(arguments: TestDB.all) func invoiceIssuedWithUpfrontPayment(_ db: TestDB) async throws { try await LedgerScenarios.invoiceIssuedWithUpfrontPayment(db) }
+    @Test(arguments: TestDB.all) func overpaymentBecomesCredit(_ db: TestDB) async throws { try await LedgerScenarios.overpaymentBecomesCredit(db) }
+    @Test(arguments: TestDB.all) func voidReturnsStockAndCredit(_ db: TestDB) async throws { try await LedgerScenarios.voidReturnsStockAndCredit(db) }
     @Test(arguments: TestDB.all) func paymentAllocation(_ db: TestDB) async throws { try await LedgerScenarios.paymentAllocation(db) }
     @Test(arguments: TestDB.all) func draftsAndNumbering(_ db: TestDB) async throws { try await LedgerScenarios.draftsAndNumbering(db) }
     @Test(arguments: TestDB.all) func archiveSearchAndPages(_ db: TestDB) async throws { try await LedgerScenarios.archiveSearchAndPages(db) }
@@ -41,7 +43,10 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func assistantHinglishReplies(_ db: TestDB) async throws { try await AssistantScenarios.hinglishReplies(db) }
     @Test(arguments: TestDB.all) func dashboardFigures(_ db: TestDB) async throws { try await ReportsScenarios.dashboard(db) }
     @Test(arguments: TestDB.all) func dashboardMessagesAndRuns(_ db: TestDB) async throws { try await ReportsScenarios.dashboardMessagesAndRuns(db) }
-    @Test(arguments: TestDB.all) func csvExports(_ db: TestDB) async throws { try await ReportsScenarios.csvExports(db) }
+    @Test(arguments: TestDB.all) func csvExportsOnEmptyData(_ db: TestDB) async throws { try await ReportsScenarios.csvExportsOnEmptyData(db) }
+    @Test(arguments: TestDB.all) func csvExportFigures(_ db: TestDB) async throws { try await ReportsScenarios.csvExportFigures(db) }
+    @Test(arguments: TestDB.all) func csvExportsParseWithPython(_ db: TestDB) async throws { try await ReportsScenarios.csvExportsParseWithPython(db) }
+    @Test(arguments: TestDB.all) func csvExportsRefuseBadRequestsAndOtherBusinesses(_ db: TestDB) async throws { try await ReportsScenarios.csvExportsRefuseBadRequestsAndOtherBusinesses(db) }
     @Test(arguments: TestDB.all) func invoicePDF(_ db: TestDB) async throws { try await ReportsScenarios.invoicePDF(db) }
     @Test(arguments: TestDB.all) func emptySpreadsheet(_ db: TestDB) async throws { try await ReportsScenarios.emptySpreadsheet(db) }
     @Test(arguments: TestDB.all) func spreadsheetNumbers(_ db: TestDB) async throws { try await ReportsScenarios.spreadsheetNumbers(db) }
@@ -98,8 +103,11 @@ struct OwnSetupScenarios {
     @Test func twilioDeliveryPayload() throws { try MessagingScenarios.deliveryPayloadRoundTrip() }
     @Test func embeddedWorkerRunsJobs() async throws { try await MessagingScenarios.embeddedWorkerRunsJobs() }
     @Test func socialChannelsPollAndAnswer() async throws { try await SocialChannelScenarios.pollsAnswerAndNeverDuplicate() }
-    @Test func workflowProviderNodes() async throws { try await WorkflowScenarios.providerNodes() }
-    @Test func workflowSocialNodes() async throws { try await SocialChannelScenarios.workflowNodes() }
+    @Test func workflowProviderNodesRunOnceConnected() async throws { try await WorkflowScenarios.providerNodesRunOnceConnected() }
+    @Test func workflowHTTPNodeRefusesPrivateAddresses() async throws { try await WorkflowScenarios.httpNodeRefusesPrivateAddresses() }
+    @Test func workflowHTTPNodeCallsWhenAllowed() async throws { try await WorkflowScenarios.httpNodeCallsWhenAllowed() }
+    @Test func workflowSocialNodesPostReplyAndMessage() async throws { try await SocialChannelScenarios.workflowNodesPostReplyAndMessage() }
+    @Test func workflowSocialNodesBlueskyPostOverLimitFails() async throws { try await SocialChannelScenarios.workflowNodesBlueskyPostOverLimitFails() }
     @Test func workflowArchitect() async throws { try await WorkflowScenarios.architect() }
     @Test func eventsRunSignalsAndWakeUpsCrossProcesses() async throws { try await ClusterScenarios.fanOutBetweenProcesses() }
 }

@@ -5,10 +5,12 @@ import Testing
 import VaporTesting
 
 enum LedgerScenarios {
-    /// Issue with an upfront payment, pay the rest, overpay into credit, void back to credit.
-    static func invoiceLifecycle(_ db: TestDB) async throws {
+    /// Issuing with an upfront payment: 5 bags at ₹350 + 18% GST, ₹1,000 paid, is INV-0001,
+    /// partially paid; the customer owes the rest and the stock goes down.
+    static func invoiceIssuedWithUpfrontPayment(_ db: TestDB) async throws {
         let clock = TestClock()
         try await withTestApp(db, clock: clock) { app in
+            // setup
             var client = APIClient(app)
             try await client.signup()
             let cement = try await client.product("Cement bag", price: 35_000, stock: 20, gst: 18)
@@ -16,6 +18,8 @@ enum LedgerScenarios {
 
             // act: 5 bags at ₹350 + 18% GST, ₹1,000 paid upfront
             let inv = try await client.issueInvoice(customer: ramesh, lines: [(cement, 5)], payment: 100_000)
+
+            // verify
             #expect(inv.status == .created, "\(inv.body)")
             #expect(inv["number"] as? String == "INV-0001")
             #expect(inv["subtotal"] as? Int == 175_000)
@@ -23,46 +27,91 @@ enum LedgerScenarios {
             #expect(inv["total"] as? Int == 206_500)
             #expect(inv["amount_paid"] as? Int == 100_000)
             #expect(inv["status"] as? String == "partially_paid")
-            let invoiceID = inv["id"] as! String
-
-            var customer = try await client.send(.GET, "/api/v1/customers/\(ramesh)")
+            let customer = try await client.send(.GET, "/api/v1/customers/\(ramesh)")
             #expect(customer["balance"] as? Int == 106_500)
-            var product = try await client.send(.GET, "/api/v1/products/\(cement)")
+            let product = try await client.send(.GET, "/api/v1/products/\(cement)")
             #expect(product["stock"] as? Int == 15)
+        }
+    }
 
-            // Pay more than owed: the invoice is paid, the rest is credit.
+    /// Setup shared by the invoice lifecycle tests: an owner's "Cement bag" (₹350, 20 in stock,
+    /// 18% GST) and customer Ramesh Traders, and INV-0001 issued to him for 5 bags (₹2,065) with
+    /// ₹1,000 paid upfront. Returns the product, the customer and the invoice's ids.
+    private static func rameshOwesForCement(_ client: APIClient) async throws -> (cement: String, ramesh: String, invoiceID: String) {
+        let cement = try await client.product("Cement bag", price: 35_000, stock: 20, gst: 18)
+        let ramesh = try await client.customer("Ramesh Traders", phone: "+919812345678")
+        let inv = try await client.issueInvoice(customer: ramesh, lines: [(cement, 5)], payment: 100_000)
+        return (cement, ramesh, inv["id"] as! String)
+    }
+
+    /// Paying more than owed pays the invoice and leaves the rest as credit, which is applied to
+    /// the next invoice automatically.
+    static func overpaymentBecomesCredit(_ db: TestDB) async throws {
+        let clock = TestClock()
+        try await withTestApp(db, clock: clock) { app in
+            // setup
+            var client = APIClient(app)
+            try await client.signup()
+            let (cement, ramesh, invoiceID) = try await rameshOwesForCement(client)
+
+            // act: pay more than owed
             clock.advance(60)
             let pay = try await client.send(.POST, "/api/v1/payments", json: ["customer_id": ramesh, "amount": 200_000, "mode": "upi", "reference": "UPI-1"])
+
+            // verify: the invoice is paid, the rest is credit
             #expect(pay.status == .created, "\(pay.body)")
             #expect(pay["unallocated"] as? Int == 93_500)
             #expect((pay["allocations"] as? [[String: Any]])?.first?["invoice_number"] as? String == "INV-0001")
             let paid = try await client.send(.GET, "/api/v1/invoices/\(invoiceID)")
             #expect(paid["status"] as? String == "paid")
             #expect(paid["balance_due"] as? Int == 0)
-            customer = try await client.send(.GET, "/api/v1/customers/\(ramesh)")
+            let customer = try await client.send(.GET, "/api/v1/customers/\(ramesh)")
             #expect(customer["balance"] as? Int == -93_500)
 
-            // Credit is applied to the next invoice automatically.
+            // act: the next invoice
             clock.advance(60)
             let second = try await client.issueInvoice(customer: ramesh, lines: [(cement, 1)])
+
+            // verify: the credit is applied to it
             #expect(second["number"] as? String == "INV-0002")
             #expect(second["status"] as? String == "paid")
             #expect(second["amount_paid"] as? Int == 41_300)
+        }
+    }
 
+    /// Voiding an invoice returns its stock, reverses its balance and turns its payments into
+    /// credit; voiding it again is a conflict. The statement tells the same story with a running
+    /// balance, and the product's movements show the void.
+    static func voidReturnsStockAndCredit(_ db: TestDB) async throws {
+        let clock = TestClock()
+        try await withTestApp(db, clock: clock) { app in
+            // setup: ₹2,000 paid against INV-0001 (₹935 more than owed), the credit used on INV-0002 (1 bag)
+            var client = APIClient(app)
+            try await client.signup()
+            let (cement, ramesh, invoiceID) = try await rameshOwesForCement(client)
             clock.advance(60)
-            // Void the first: stock returns, balance reverses, its payments become credit.
+            _ = try await client.send(.POST, "/api/v1/payments", json: ["customer_id": ramesh, "amount": 200_000, "mode": "upi", "reference": "UPI-1"])
+            clock.advance(60)
+            _ = try await client.issueInvoice(customer: ramesh, lines: [(cement, 1)])
+            clock.advance(60)
+
+            // act: void the first
             let voided = try await client.send(.POST, "/api/v1/invoices/\(invoiceID)/void", json: ["reason": "Returned"])
+
+            // verify: stock returns, balance reverses, its payments become credit
             #expect(voided.status == .ok, "\(voided.body)")
             #expect(voided["status"] as? String == "void")
             #expect(voided["void_reason"] as? String == "Returned")
-            product = try await client.send(.GET, "/api/v1/products/\(cement)")
+            let product = try await client.send(.GET, "/api/v1/products/\(cement)")
             #expect(product["stock"] as? Int == 19)
-            customer = try await client.send(.GET, "/api/v1/customers/\(ramesh)")
+            let customer = try await client.send(.GET, "/api/v1/customers/\(ramesh)")
             #expect(customer["balance"] as? Int == -(300_000 - 41_300))
+
+            // act + verify: voiding again
             let again = try await client.send(.POST, "/api/v1/invoices/\(invoiceID)/void")
             #expect(again.status == .conflict)
 
-            // The statement tells the same story with a running balance.
+            // verify: the statement tells the same story with a running balance
             let statement = try await client.send(.GET, "/api/v1/customers/\(ramesh)/statement")
             let entries = statement["entries"] as? [[String: Any]] ?? []
             #expect(entries.map { $0["kind"] as? String } == ["invoice", "payment", "payment", "invoice", "void"])

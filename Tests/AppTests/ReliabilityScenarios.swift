@@ -361,7 +361,12 @@ enum ReliabilityScenarios {
         }
     }
 
+    /// Issue 14 §4: a provider that never answers never delays an inbound delivery. With channel
+    /// verifications hanging on an unreachable Twilio up to its per-provider cap (the rest wait in
+    /// the queue), a signed delivery is stored and routed while every one of them still hangs.
+    /// One behaviour under load, so one test: the load is the setup of its only check.
     static func slowProviderNeverDelaysInbound(_ db: TestDB) async throws {
+        // setup
         let hole = try BlackHole()
         defer { hole.close() }
         try await withTestApp(db, configure: {
@@ -401,7 +406,7 @@ enum ReliabilityScenarios {
             }
             #expect(running == cap, "\(running) verifications hanging, cap \(cap)")
 
-            // A signed delivery now reaches the inbox without waiting for any of them.
+            // act: a signed delivery now reaches the inbox without waiting for any of them.
             let signer = TwilioSigner(publicBase: MessagingScenarios.publicBase, authToken: FakeTwilio.authToken)
             let path = "/webhooks/twilio/\(channelID.uuidString.lowercased())"
             let signed = signer.signedForm(path: path, [("From", "whatsapp:+919800000002"), ("To", "whatsapp:+14155238886"),
@@ -424,6 +429,7 @@ enum ReliabilityScenarios {
                 }
                 try await Task.sleep(for: .milliseconds(20))
             }
+            // verify
             let elapsed = try #require(arrived, "the delivery never reached the inbox")
             // Issue 14 §4: 29 s before lanes; 0.1–0.3 s on a quiet machine now (1 s is the issue's
             // target; a figure, printed, not asserted: with the whole suite sharing two cores it

@@ -796,11 +796,13 @@ enum WorkflowScenarios {
 
     // MARK: provider nodes against fakes
 
-    static func providerNodes() async throws {
+    /// Runs `body` with a fake Razorpay, Google Sheets (and its token endpoint), Shiprocket and
+    /// echo server, stopped afterwards whether or not `body` throws.
+    private static func withFakeProviders(_ body: (FakeProviders) async throws -> Void) async throws {
         let fake = FakeProviders()
         try await fake.start()
         do {
-            try await providerNodes(fake)
+            try await body(fake)
         } catch {
             try? await fake.stop()
             throw error
@@ -808,9 +810,10 @@ enum WorkflowScenarios {
         try await fake.stop()
     }
 
-    static func providerNodes(_ fake: FakeProviders) async throws {
-        let keyPEM = try await rsaKeyPEM()
-        fake.publicKeyPEM = try Insecure.RSA.PrivateKey(pem: keyPEM).publicKey.pemRepresentation
+    /// An owner on SQLite whose Razorpay, Google Sheets (and token exchange) and Shiprocket calls go
+    /// to `fake`, with private addresses refused to the http node. Runs `body` with the app and the
+    /// owner's client.
+    private static func withProviderApp(_ fake: FakeProviders, _ body: (Application, APIClient) async throws -> Void) async throws {
         try await withTestApp(.sqlite, configure: {
             $0.razorpayAPIURL = fake.base
             $0.googleSheetsURL = fake.base
@@ -820,82 +823,128 @@ enum WorkflowScenarios {
         }) { app in
             var c = APIClient(app)
             try await c.signup()
-            let bp = blueprint("Order flow", [
-                node("trigger", "trigger", "manual", "start"),
-                node("link", "action", "razorpay", "create_payment_link", ["amount": "{{trigger.amount}}", "description": "Order {{trigger.order}}"]),
-                node("check", "action", "razorpay", "get_payment_link", ["link_id": "{{steps.link.link_id}}"]),
-                node("log", "action", "google_sheets", "append_row", ["spreadsheet_id": "sheet-1", "range": "Orders!A1",
-                                                                        "values": ["{{trigger.order}}", "{{trigger.amount}}", "{{steps.link.short_url}}"]]),
-                node("read", "action", "google_sheets", "read_range", ["spreadsheet_id": "sheet-1", "range": "Orders!A1:C10"]),
-                node("ship", "action", "shiprocket", "create_order", [
-                    "order_id": "{{trigger.order}}", "billing_customer_name": "Meena", "billing_address": "12 MG Road",
-                    "billing_phone": "9811111111", "billing_city": "Pune", "billing_pincode": "411001", "billing_state": "Maharashtra",
-                    "items": [["name": "Cement", "units": 2, "selling_price": 350]], "sub_total": "{{trigger.amount}}", "weight": 5]),
-                node("track", "action", "shiprocket", "track_awb", ["awb": "AWB123"]),
-                node("ai", "action", "gpt", "process_text", ["input": "hello", "instructions": "Summarise"]),
-            ], [edge("trigger", "out", "link"), edge("link", "out", "check"), edge("check", "out", "log"), edge("log", "out", "read"),
-                edge("read", "out", "ship"), edge("ship", "out", "track"), edge("track", "out", "ai")])
-            let w = try await create(c, bp)
-            let wid = w["id"] as? String ?? ""
-
-            // Not connected yet: the first provider step fails with a clear message.
-            let r0 = try await run(c, wid, ["amount": 70_000, "order": "A-1"])
-            try await app.jobs.drain(app: app)
-            var d = try await runDetail(c, r0)
-            #expect(d["status"] as? String == "failed" && (d["error"] as? String ?? "").contains("Razorpay is not connected"))
-
-            for (provider, creds) in [("razorpay", ["key_id": "rzp_test_key", "key_secret": "rzp_secret"]),
-                                      ("google_sheets", ["service_account_json": try serviceAccount(keyPEM)]),
-                                      ("shiprocket", ["email": "api@shop.in", "password": "sr-pass"])] {
-                let r = try await c.send(.PUT, "/api/v1/integrations/\(provider)", json: ["credentials": creds])
-                #expect(r.status == .ok, "\(provider): \(r.body)")
-            }
-            // Retry continues from the failed step.
-            let retried = try await c.send(.POST, "/api/v1/runs/\(r0)/retry")
-            #expect(retried.status == .ok, "\(retried.body)")
-            try await app.jobs.drain(app: app)
-            d = try await runDetail(c, r0)
-            #expect(status(d, "link") == "succeeded" && status(d, "ship") == "succeeded" && status(d, "track") == "succeeded", "\(d)")
-            #expect(status(d, "ai") == "failed" && (d["error"] as? String ?? "").contains("no LLM configured"))
-            #expect((steps(d)["link"]?["output"] as? [String: Any])?["short_url"] as? String == "https://rzp.io/i/plink_1")
-            #expect(fake.paymentLinks.first?["reference_id"] as? String == String("\(r0.lowercased())-link".suffix(40)),
-                    "reference_id is the step's idempotency key")
-            #expect(fake.paymentLinks.first?["amount"] as? Int == 70_000)
-            #expect(fake.sheetRows.first?.count == 3 && fake.tokenExchanges == 1)
-            #expect((steps(d)["read"]?["output"] as? [String: Any])?["row_count"] as? Int == 1)
-            #expect((steps(d)["ship"]?["output"] as? [String: Any])?["shiprocket_order_id"] as? String == "1001")
-            #expect(fake.shiprocketOrders.first?["sub_total"] as? Double == 700)
-            #expect((steps(d)["track"]?["output"] as? [String: Any])?["current_status"] as? String == "Delivered")
-            #expect(fake.shiprocketLogins == 1, "the Shiprocket token is cached")
-            // Step inputs never show credentials.
-            #expect(!(try await c.send(.GET, "/api/v1/runs/\(r0)").body.contains("rzp_secret")))
-
-            // The http node refuses loopback unless allowed.
-            let http = try await create(c, blueprint("Call", [node("trigger", "trigger", "manual", "start"),
-                                                              node("call", "action", "http", "request", ["method": "POST", "url": fake.base + "/echo",
-                                                                                                          "body": ["n": "{{trigger.n}}"]])],
-                                                    [edge("trigger", "out", "call")]))
-            let r1 = try await run(c, http["id"] as? String ?? "", ["n": 1])
-            try await app.jobs.drain(app: app)
-            d = try await runDetail(c, r1)
-            #expect(d["status"] as? String == "failed" && (d["error"] as? String ?? "").contains("private address"))
-            #expect(fake.echoCalls.isEmpty)
+            try await body(app, c)
         }
-        try await withTestApp(.sqlite, configure: { $0.allowPrivateHTTP = true }) { app in
-            var c = APIClient(app)
-            try await c.signup()
-            let http = try await create(c, blueprint("Call", [node("trigger", "trigger", "manual", "start"),
-                                                              node("call", "action", "http", "request", ["method": "POST", "url": fake.base + "/echo",
-                                                                                                          "headers": ["Authorization": "Bearer secret-token"],
-                                                                                                          "body": ["n": "{{trigger.n}}"]])],
-                                                    [edge("trigger", "out", "call")]))
-            let r = try await run(c, http["id"] as? String ?? "", ["n": 7])
-            try await app.jobs.drain(app: app)
-            let d = try await runDetail(c, r)
-            let out = steps(d)["call"]?["output"] as? [String: Any] ?? [:]
-            #expect(out["status"] as? Int == 200 && ((out["json"] as? [String: Any])?["received"] as? [String: Any])?["n"] as? Int == 7)
-            #expect(fake.echoCalls == ["\(r.lowercased())-call"])
-            #expect(((steps(d)["call"]?["input"] as? [String: Any])?["headers"] as? [String: Any])?["Authorization"] as? String == "********")
+    }
+
+    /// A run through Razorpay, Google Sheets, Shiprocket and an LLM node. Before the providers are
+    /// connected its first provider step fails with a clear message; once they are, a retry
+    /// continues from that step and each provider gets the call it should (the payment link keyed
+    /// by the step's idempotency key, one token exchange, one Shiprocket login for two calls), then
+    /// the run fails at the LLM node, with no LLM configured. Step inputs never show credentials.
+    static func providerNodesRunOnceConnected() async throws {
+        try await withFakeProviders { fake in
+            // setup
+            let keyPEM = try await rsaKeyPEM()
+            fake.publicKeyPEM = try Insecure.RSA.PrivateKey(pem: keyPEM).publicKey.pemRepresentation
+            try await withProviderApp(fake) { app, c in
+                let bp = blueprint("Order flow", [
+                    node("trigger", "trigger", "manual", "start"),
+                    node("link", "action", "razorpay", "create_payment_link", ["amount": "{{trigger.amount}}", "description": "Order {{trigger.order}}"]),
+                    node("check", "action", "razorpay", "get_payment_link", ["link_id": "{{steps.link.link_id}}"]),
+                    node("log", "action", "google_sheets", "append_row", ["spreadsheet_id": "sheet-1", "range": "Orders!A1",
+                                                                            "values": ["{{trigger.order}}", "{{trigger.amount}}", "{{steps.link.short_url}}"]]),
+                    node("read", "action", "google_sheets", "read_range", ["spreadsheet_id": "sheet-1", "range": "Orders!A1:C10"]),
+                    node("ship", "action", "shiprocket", "create_order", [
+                        "order_id": "{{trigger.order}}", "billing_customer_name": "Meena", "billing_address": "12 MG Road",
+                        "billing_phone": "9811111111", "billing_city": "Pune", "billing_pincode": "411001", "billing_state": "Maharashtra",
+                        "items": [["name": "Cement", "units": 2, "selling_price": 350]], "sub_total": "{{trigger.amount}}", "weight": 5]),
+                    node("track", "action", "shiprocket", "track_awb", ["awb": "AWB123"]),
+                    node("ai", "action", "gpt", "process_text", ["input": "hello", "instructions": "Summarise"]),
+                ], [edge("trigger", "out", "link"), edge("link", "out", "check"), edge("check", "out", "log"), edge("log", "out", "read"),
+                    edge("read", "out", "ship"), edge("ship", "out", "track"), edge("track", "out", "ai")])
+                let w = try await create(c, bp)
+                let wid = w["id"] as? String ?? ""
+
+                // act: run before any provider is connected
+                let r0 = try await run(c, wid, ["amount": 70_000, "order": "A-1"])
+                try await app.jobs.drain(app: app)
+
+                // verify: the first provider step fails with a clear message
+                var d = try await runDetail(c, r0)
+                #expect(d["status"] as? String == "failed" && (d["error"] as? String ?? "").contains("Razorpay is not connected"))
+
+                // act: connect the three providers, then retry the run
+                for (provider, creds) in [("razorpay", ["key_id": "rzp_test_key", "key_secret": "rzp_secret"]),
+                                          ("google_sheets", ["service_account_json": try serviceAccount(keyPEM)]),
+                                          ("shiprocket", ["email": "api@shop.in", "password": "sr-pass"])] {
+                    let r = try await c.send(.PUT, "/api/v1/integrations/\(provider)", json: ["credentials": creds])
+                    #expect(r.status == .ok, "\(provider): \(r.body)")
+                }
+                let retried = try await c.send(.POST, "/api/v1/runs/\(r0)/retry")
+                #expect(retried.status == .ok, "\(retried.body)")
+                try await app.jobs.drain(app: app)
+
+                // verify: the retry continues from the failed step
+                d = try await runDetail(c, r0)
+                #expect(status(d, "link") == "succeeded" && status(d, "ship") == "succeeded" && status(d, "track") == "succeeded", "\(d)")
+                #expect(status(d, "ai") == "failed" && (d["error"] as? String ?? "").contains("no LLM configured"))
+                #expect((steps(d)["link"]?["output"] as? [String: Any])?["short_url"] as? String == "https://rzp.io/i/plink_1")
+                #expect(fake.paymentLinks.first?["reference_id"] as? String == String("\(r0.lowercased())-link".suffix(40)),
+                        "reference_id is the step's idempotency key")
+                #expect(fake.paymentLinks.first?["amount"] as? Int == 70_000)
+                #expect(fake.sheetRows.first?.count == 3 && fake.tokenExchanges == 1)
+                #expect((steps(d)["read"]?["output"] as? [String: Any])?["row_count"] as? Int == 1)
+                #expect((steps(d)["ship"]?["output"] as? [String: Any])?["shiprocket_order_id"] as? String == "1001")
+                #expect(fake.shiprocketOrders.first?["sub_total"] as? Double == 700)
+                #expect((steps(d)["track"]?["output"] as? [String: Any])?["current_status"] as? String == "Delivered")
+                #expect(fake.shiprocketLogins == 1, "the Shiprocket token is cached")
+
+                // verify: step inputs never show credentials
+                #expect(!(try await c.send(.GET, "/api/v1/runs/\(r0)").body.contains("rzp_secret")))
+            }
+        }
+    }
+
+    /// The http node refuses a loopback address unless private addresses are allowed: the run
+    /// fails with the reason and nothing is called.
+    static func httpNodeRefusesPrivateAddresses() async throws {
+        try await withFakeProviders { fake in
+            try await withProviderApp(fake) { app, c in
+                // setup
+                let http = try await create(c, blueprint("Call", [node("trigger", "trigger", "manual", "start"),
+                                                                  node("call", "action", "http", "request", ["method": "POST", "url": fake.base + "/echo",
+                                                                                                              "body": ["n": "{{trigger.n}}"]])],
+                                                        [edge("trigger", "out", "call")]))
+
+                // act
+                let r1 = try await run(c, http["id"] as? String ?? "", ["n": 1])
+                try await app.jobs.drain(app: app)
+
+                // verify
+                let d = try await runDetail(c, r1)
+                #expect(d["status"] as? String == "failed" && (d["error"] as? String ?? "").contains("private address"))
+                #expect(fake.echoCalls.isEmpty)
+            }
+        }
+    }
+
+    /// With private addresses allowed, the http node calls the address once, keyed by its step,
+    /// returns the status and the JSON answer, and shows the Authorization header masked in the
+    /// step's input.
+    static func httpNodeCallsWhenAllowed() async throws {
+        try await withFakeProviders { fake in
+            try await withTestApp(.sqlite, configure: { $0.allowPrivateHTTP = true }) { app in
+                // setup
+                var c = APIClient(app)
+                try await c.signup()
+                let http = try await create(c, blueprint("Call", [node("trigger", "trigger", "manual", "start"),
+                                                                  node("call", "action", "http", "request", ["method": "POST", "url": fake.base + "/echo",
+                                                                                                              "headers": ["Authorization": "Bearer secret-token"],
+                                                                                                              "body": ["n": "{{trigger.n}}"]])],
+                                                        [edge("trigger", "out", "call")]))
+
+                // act
+                let r = try await run(c, http["id"] as? String ?? "", ["n": 7])
+                try await app.jobs.drain(app: app)
+
+                // verify
+                let d = try await runDetail(c, r)
+                let out = steps(d)["call"]?["output"] as? [String: Any] ?? [:]
+                #expect(out["status"] as? Int == 200 && ((out["json"] as? [String: Any])?["received"] as? [String: Any])?["n"] as? Int == 7)
+                #expect(fake.echoCalls == ["\(r.lowercased())-call"])
+                #expect(((steps(d)["call"]?["input"] as? [String: Any])?["headers"] as? [String: Any])?["Authorization"] as? String == "********")
+            }
         }
     }
 
