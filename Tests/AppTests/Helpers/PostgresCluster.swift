@@ -73,8 +73,10 @@ actor PostgresCluster {
         }
         try await pg("initdb", ["-D", data, "-U", "munim", "--pwfile=\(pwfile)", "-A", "md5", "--no-sync", "-E", "UTF8", "--locale=C"])
         let port = try Self.freePort()
+        // Every PostgreSQL test of the process shares this cluster, dozens at once, each app with
+        // its own pool: 300 connections ran out ("too many clients already").
         try await pg("pg_ctl", ["-D", data, "-l", dir + "/server.log", "-w", "-t", "60", "-o",
-                          "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+                          "-p \(port) -k \(dir) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000",
                           "start"])
         setenv("PGPASSWORD", "munim", 1)
         Self.registerStop(bin: bin, data: data, asRoot: asRoot, dir: dir)
