@@ -104,6 +104,7 @@ struct OwnSetupScenarios {
     @Test func embeddedWorkerRunsJobs() async throws { try await MessagingScenarios.embeddedWorkerRunsJobs() }
     @Test func socialChannelsPollAndAnswer() async throws { try await SocialChannelScenarios.pollsAnswerAndNeverDuplicate() }
     @Test func workflowProviderNodesRunOnceConnected() async throws { try await WorkflowScenarios.providerNodesRunOnceConnected() }
+    @Test func workflowProviderNodesShareTheBreaker() async throws { try await WorkflowScenarios.providerNodesShareTheBreaker() }
     @Test func workflowHTTPNodeRefusesPrivateAddresses() async throws { try await WorkflowScenarios.httpNodeRefusesPrivateAddresses() }
     @Test func workflowHTTPNodeCallsWhenAllowed() async throws { try await WorkflowScenarios.httpNodeCallsWhenAllowed() }
     @Test func workflowSocialNodesPostReplyAndMessage() async throws { try await SocialChannelScenarios.workflowNodesPostReplyAndMessage() }

@@ -896,6 +896,53 @@ enum WorkflowScenarios {
         }
     }
 
+    /// Workflow provider nodes share the provider guard with the inbox's sends (issue 14 §4): with
+    /// Razorpay not answering (a port nobody listens on), three steps in a row get no answer, the
+    /// breaker opens, and the next run's step fails fast with the reason instead of waiting.
+    static func providerNodesShareTheBreaker() async throws {
+        // setup: a loopback port that refuses connections
+        let hole = try ReliabilityScenarios.BlackHole()
+        let port = hole.port
+        hole.close()
+        try await withTestApp(.sqlite, configure: {
+            $0.razorpayAPIURL = "http://127.0.0.1:\(port)"
+            $0.providerTimeoutSeconds = 1  // the HTTP client keeps retrying a refused connect until the deadline
+        }) { app in
+            var c = APIClient(app)
+            try await c.signup()
+            let r = try await c.send(.PUT, "/api/v1/integrations/razorpay", json: ["credentials": ["key_id": "rzp_test_key", "key_secret": "rzp_secret"]])
+            #expect(r.status == .ok, "\(r.body)")
+            let w = try await create(c, blueprint("Check link", [node("trigger", "trigger", "manual", "start"),
+                                                                 node("check", "action", "razorpay", "get_payment_link", ["link_id": "plink_1"])],
+                                                  [edge("trigger", "out", "check")]))
+            let wid = w["id"] as? String ?? ""
+            let key = ProviderNodes.guardKey(app, .razorpay)
+
+            // act: three runs, each step's first attempt unanswered
+            var runs: [String] = []
+            for _ in 0..<3 {
+                runs.append(try await run(c, wid, [:]))
+                try await app.jobs.drain(app: app)
+            }
+
+            // verify: the breaker is open, and each step noted a retry with the provider's silence
+            #expect(app.providerGuard.isOpen(key, now: app.clock.now()))
+            for id in runs {
+                let d = try await runDetail(c, id)
+                #expect((steps(d)["check"]?["error"] as? String ?? "").contains("Razorpay unreachable"), "\(d)")
+            }
+
+            // act: a fourth run while the breaker is open
+            let fourth = try await run(c, wid, [:])
+            try await app.jobs.drain(app: app)
+
+            // verify: its step did not call; it says why and will be retried
+            let d = try await runDetail(c, fourth)
+            #expect((steps(d)["check"]?["error"] as? String ?? "").contains("did not answer several times in a row"), "\(d)")
+            #expect(app.providerGuard.inFlight(key) == 0)
+        }
+    }
+
     /// The http node refuses a loopback address unless private addresses are allowed: the run
     /// fails with the reason and nothing is called.
     static func httpNodeRefusesPrivateAddresses() async throws {

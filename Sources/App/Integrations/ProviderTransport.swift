@@ -131,8 +131,10 @@ struct ProviderTransport: Sendable {
     var timeout: TimeAmount
     var maxResponseBytes: Int
     var logger: Logger
-    /// Runs each attempt through a breaker or a concurrency cap, e.g. `ProviderGuard.run` (not yet
-    /// set for any client: Twilio and the social sends are guarded per call in `ChannelAdapters`).
+    /// Runs each attempt through a breaker or a concurrency cap, e.g. `ProviderGuard.run`. No
+    /// client sets it: calls are guarded where their caller knows the context (a job may be put
+    /// back, a person waiting may not) — channel sends in `ChannelAdapters.guarded`, workflow
+    /// provider nodes in `ProviderNodes.call`.
     var hook: (@Sendable (_ attempt: @Sendable () async throws -> Reply) async throws -> Reply)?
 
     init(http: HTTPClient, provider: Provider, timeout: TimeAmount? = nil, maxResponseBytes: Int? = nil,

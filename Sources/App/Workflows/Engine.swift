@@ -215,7 +215,8 @@ enum WorkflowEngine {
                           attempts nodeAttempts: Int, ctx: JobContext) async throws {
         let attempt = ctx.job.attempts
         switch error {
-        case is JobQueue.LeaseLost:
+        case is JobQueue.LeaseLost, is JobPostpone:
+            // A lost lease, or a provider at its share of the lane: the job is put back untouched.
             throw error
         case let e as NodeFailure:
             if case .retryable(let message, let after) = e, attempt < nodeAttempts {

@@ -20,6 +20,37 @@ enum ProviderNodes {
         retryable ? .retryable(message) : .permanent(message)
     }
 
+    /// The guard key of a provider's calls: one breaker and one concurrency cap per service and
+    /// base URL, shared by every business's workflows on this process (issue 14 §4).
+    static func guardKey(_ app: Application, _ provider: Provider) -> String {
+        let config = app.munimConfig
+        switch provider {
+        case .razorpay: return "Razorpay (\(config.razorpayAPIURL))"
+        case .shiprocket: return "Shiprocket (\(config.shiprocketAPIURL))"
+        case .google: return "Google (\(config.googleSheetsURL))"
+        case .openAI: return "OpenAI (\(config.openAIBaseURL))"
+        case .twilio: return ChannelAdapters.twilioProvider(app)
+        case .bluesky, .mastodon, .instagram: return provider.rawValue
+        }
+    }
+
+    /// One provider call of a workflow node, through the provider guard like the inbox's own
+    /// sends: a provider that stopped answering opens its breaker and the node fails fast
+    /// (retryable) for the cool-down; a provider already at its share of the lane puts the step
+    /// back for a moment (`JobPostpone`, no attempt spent). A provider's error becomes the node's:
+    /// 429/5xx/no answer are retryable, other refusals are not.
+    static func call<T: Sendable>(_ ctx: StepContext, _ provider: Provider, label: String? = nil,
+                                  _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await ChannelAdapters.guarded(ctx.app, guardKey(ctx.app, provider), body)
+        } catch let e as ProviderGuard.Open {
+            throw NodeFailure.retryable(e.description)
+        } catch let e as ProviderError {
+            let message = label.map { "\($0): \(e.description)" } ?? e.description
+            throw failure(e.retryable, message)
+        }
+    }
+
     // MARK: Razorpay
 
     static func createPaymentLink(_ ctx: StepContext) async throws -> NodeResult {
@@ -34,28 +65,23 @@ enum ProviderNodes {
         let client = PaymentLinks.client(ctx.app, try await credentials(ctx, .razorpay))
         let customer = RazorpayClient.CustomerInfo(name: ctx.string("customer_name"), contact: ctx.string("customer_phone"),
                                                    email: ctx.string("customer_email"))
-        do {
-            // reference_id is the step's idempotency key: a retried step finds the link it made.
-            let link = try await client.createPaymentLink(amount: amount, referenceID: String(ctx.idempotencyKey.suffix(40)),
-                                                          description: ctx.string("description"),
-                                                          customer: customer.name == nil && customer.contact == nil && customer.email == nil ? nil : customer,
-                                                          expireBy: expireBy)
-            return NodeResult(output: ["link_id": .string(link.id), "short_url": link.short_url.map(JSONValue.string) ?? .null,
-                                       "status": .string(link.status), "amount": .int(link.amount)])
-        } catch let e as ProviderError {
-            throw failure(e.retryable, e.description)
+        // reference_id is the step's idempotency key: a retried step finds the link it made.
+        let link = try await call(ctx, .razorpay) {
+            try await client.createPaymentLink(amount: amount, referenceID: String(ctx.idempotencyKey.suffix(40)),
+                                               description: ctx.string("description"),
+                                               customer: customer.name == nil && customer.contact == nil && customer.email == nil ? nil : customer,
+                                               expireBy: expireBy)
         }
+        return NodeResult(output: ["link_id": .string(link.id), "short_url": link.short_url.map(JSONValue.string) ?? .null,
+                                   "status": .string(link.status), "amount": .int(link.amount)])
     }
 
     static func getPaymentLink(_ ctx: StepContext) async throws -> NodeResult {
         let client = PaymentLinks.client(ctx.app, try await credentials(ctx, .razorpay))
-        do {
-            let link = try await client.paymentLink(id: try ctx.requireString("link_id"))
-            return NodeResult(output: ["link_id": .string(link.id), "status": .string(link.status),
-                                       "amount_paid": .int(link.amount_paid ?? 0), "short_url": link.short_url.map(JSONValue.string) ?? .null])
-        } catch let e as ProviderError {
-            throw failure(e.retryable, e.description)
-        }
+        let id = try ctx.requireString("link_id")
+        let link = try await call(ctx, .razorpay) { try await client.paymentLink(id: id) }
+        return NodeResult(output: ["link_id": .string(link.id), "status": .string(link.status),
+                                   "amount_paid": .int(link.amount_paid ?? 0), "short_url": link.short_url.map(JSONValue.string) ?? .null])
     }
 
     // MARK: Google Sheets
@@ -74,15 +100,12 @@ enum ProviderNodes {
         // One row; nested arrays are several rows.
         let rows: [[JSONValue]] = values.allSatisfy({ $0.arrayValue != nil })
             ? values.map { ($0.arrayValue ?? []).map(cell) } : [values.map(cell)]
-        do {
-            let reply = try await sheets(ctx).append(spreadsheetID: try ctx.requireString("spreadsheet_id"), range: try ctx.requireString("range"),
-                                                     values: rows, now: ctx.now)
-            let updates = reply["updates"]
-            return NodeResult(output: ["updated_range": updates?["updatedRange"] ?? .null,
-                                       "updated_rows": updates?["updatedRows"] ?? .int(Int64(rows.count))])
-        } catch let e as ProviderError {
-            throw failure(e.retryable, e.description)
-        }
+        let client = try await sheets(ctx)
+        let spreadsheetID = try ctx.requireString("spreadsheet_id"), range = try ctx.requireString("range"), now = ctx.now
+        let reply = try await call(ctx, .google) { try await client.append(spreadsheetID: spreadsheetID, range: range, values: rows, now: now) }
+        let updates = reply["updates"]
+        return NodeResult(output: ["updated_range": updates?["updatedRange"] ?? .null,
+                                   "updated_rows": updates?["updatedRows"] ?? .int(Int64(rows.count))])
     }
 
     static func cell(_ v: JSONValue) -> JSONValue {
@@ -94,14 +117,11 @@ enum ProviderNodes {
     }
 
     static func sheetsRead(_ ctx: StepContext) async throws -> NodeResult {
-        do {
-            let reply = try await sheets(ctx).read(spreadsheetID: try ctx.requireString("spreadsheet_id"), range: try ctx.requireString("range"),
-                                                   now: ctx.now)
-            let values = reply["values"] ?? .array([])
-            return NodeResult(output: ["values": values, "row_count": .int(Int64(values.arrayValue?.count ?? 0))])
-        } catch let e as ProviderError {
-            throw failure(e.retryable, e.description)
-        }
+        let client = try await sheets(ctx)
+        let spreadsheetID = try ctx.requireString("spreadsheet_id"), range = try ctx.requireString("range"), now = ctx.now
+        let reply = try await call(ctx, .google) { try await client.read(spreadsheetID: spreadsheetID, range: range, now: now) }
+        let values = reply["values"] ?? .array([])
+        return NodeResult(output: ["values": values, "row_count": .int(Int64(values.arrayValue?.count ?? 0))])
     }
 
     // MARK: Shiprocket
@@ -142,30 +162,25 @@ enum ProviderNodes {
             "sub_total": .double(Double(subTotal) / 100), "weight": .double(weight),
         ]
         for dim in ["length", "breadth", "height"] { order[dim] = .double(try ctx.number(dim) ?? 10) }
-        do {
-            let reply = try await shiprocket(ctx).createOrder(.object(order))
-            func text(_ v: JSONValue?) -> JSONValue {
-                switch v { case .int(let i)?: return .string(String(i)); case .string(let s)?: return .string(s); default: return .null }
-            }
-            return NodeResult(output: ["shiprocket_order_id": text(reply["order_id"]), "shipment_id": text(reply["shipment_id"]),
-                                       "status": reply["status"] ?? .null])
-        } catch let e as ProviderError {
-            throw failure(e.retryable, e.description)
+        let client = try await shiprocket(ctx)
+        let body = JSONValue.object(order)
+        let reply = try await call(ctx, .shiprocket) { try await client.createOrder(body) }
+        func text(_ v: JSONValue?) -> JSONValue {
+            switch v { case .int(let i)?: return .string(String(i)); case .string(let s)?: return .string(s); default: return .null }
         }
+        return NodeResult(output: ["shiprocket_order_id": text(reply["order_id"]), "shipment_id": text(reply["shipment_id"]),
+                                   "status": reply["status"] ?? .null])
     }
 
     static func shiprocketTrack(_ ctx: StepContext) async throws -> NodeResult {
         let awb = try ctx.requireString("awb")
-        do {
-            let reply = try await shiprocket(ctx).track(awb: awb)
-            let data = reply["tracking_data"]
-            let track: JSONValue? = { if case .array(let a)? = data?["shipment_track"] { return a.first } else { return nil } }()
-            return NodeResult(output: ["awb": .string(awb), "current_status": track?["current_status"] ?? .null,
-                                       "etd": data?["etd"] ?? .null,
-                                       "events": data?["shipment_track_activities"] ?? .array([])])
-        } catch let e as ProviderError {
-            throw failure(e.retryable, e.description)
-        }
+        let client = try await shiprocket(ctx)
+        let reply = try await call(ctx, .shiprocket) { try await client.track(awb: awb) }
+        let data = reply["tracking_data"]
+        let track: JSONValue? = { if case .array(let a)? = data?["shipment_track"] { return a.first } else { return nil } }()
+        return NodeResult(output: ["awb": .string(awb), "current_status": track?["current_status"] ?? .null,
+                                   "etd": data?["etd"] ?? .null,
+                                   "events": data?["shipment_track_activities"] ?? .array([])])
     }
 
     // MARK: LLM
@@ -182,16 +197,20 @@ enum ProviderNodes {
 
     static func ask(_ ctx: StepContext, system: String, user: String) async throws -> String {
         let client = try llm(ctx)
+        let model = ctx.app.munimConfig.llmModel
+        let content: String
         do {
-            let content = try await client.completeJSON(model: ctx.app.munimConfig.llmModel, system: system, user: user,
-                                                        schemaName: "answer", schema: answerSchema)
-            guard case .string(let answer)? = (try? JSONDecoder().decode(JSONValue.self, from: Data(content.utf8)))?["answer"] else {
-                throw NodeFailure.permanent("the LLM's reply was not the requested JSON")
+            content = try await call(ctx, .openAI, label: "LLM") {
+                try await client.completeJSON(model: model, system: system, user: user, schemaName: "answer", schema: answerSchema)
             }
-            return answer
-        } catch let e as ProviderError {
-            throw NodeFailure.retryable("LLM: \(e.description)")
+        } catch NodeFailure.permanent(let message) {
+            // Any refusal by the LLM service (even a 4xx) is retried: it is usually a passing limit.
+            throw NodeFailure.retryable(message)
         }
+        guard case .string(let answer)? = (try? JSONDecoder().decode(JSONValue.self, from: Data(content.utf8)))?["answer"] else {
+            throw NodeFailure.permanent("the LLM's reply was not the requested JSON")
+        }
+        return answer
     }
 
     static func gpt(_ ctx: StepContext) async throws -> NodeResult {
