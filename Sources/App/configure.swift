@@ -126,6 +126,7 @@ public enum Migrations {
     static let advisoryLockKey: Int64 = 0x6D756E696D
     public static var all: [any Migration] { [CreateAccounts(), CreateLedger(), CreateAssistant(), AddBusinessUPI(), AddExportIndexes(),
                                                CreateJobs(), CreateMessaging(), CreateCredentials(), CreateWorkflows(),
-                                               AddJobLanes(), AddIdempotencyLeases(), AddMessageTranscripts()] }
+                                               AddJobLanes(), AddIdempotencyLeases(), AddMessageTranscripts(), AddCosts(),
+                                               CreateBooks()] }
     public static var names: [String] { all.map(\.name) }
 }

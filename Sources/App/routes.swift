@@ -18,6 +18,7 @@ func routes(_ app: Application) throws {
     let authenticated = api.grouped(AuthMiddleware(), IdempotencyMiddleware())
     accounts.registerAuthenticated(authenticated)
     LedgerController().register(authenticated)
+    BooksController().register(authenticated)
     AssistantController().register(authenticated)
     ReportsController().register(authenticated)
     EventsController().register(authenticated)

@@ -25,6 +25,10 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func archiveSearchAndPages(_ db: TestDB) async throws { try await LedgerScenarios.archiveSearchAndPages(db) }
     @Test(arguments: TestDB.all) func badInput(_ db: TestDB) async throws { try await LedgerScenarios.badInput(db) }
     @Test(arguments: TestDB.all) func businessIsolation(_ db: TestDB) async throws { try await LedgerScenarios.businessIsolation(db) }
+    @Test(arguments: TestDB.all) func booksMonthOfAShop(_ db: TestDB) async throws { try await BooksScenarios.monthOfAShop(db) }
+    @Test(arguments: TestDB.all) func booksBadInputAndIsolation(_ db: TestDB) async throws { try await BooksScenarios.badInputAndIsolation(db) }
+    @Test(arguments: TestDB.all) func booksRandomOperations(_ db: TestDB) async throws { try await BooksScenarios.randomOperations(db, count: db == .sqlite ? 40 : 15) }
+    @Test(arguments: TestDB.all) func booksFiftyConcurrentOperations(_ db: TestDB) async throws { try await BooksScenarios.concurrentOperations(db) }
     @Test(arguments: TestDB.all) func fiftyConcurrentIssuesSellExactlyTheStock(_ db: TestDB) async throws { try await LedgerScenarios.concurrentIssues(db) }
     @Test(arguments: TestDB.all) func moneyNeverTraps(_ db: TestDB) async throws { try await ReliabilityScenarios.moneyNeverTraps(db) }
     @Test(arguments: TestDB.all) func deadJobsAreRetired(_ db: TestDB) async throws { try await ReliabilityScenarios.deadJobsAreRetired(db) }

@@ -8,7 +8,7 @@ import Testing
 @Suite("Domain layout")
 struct DomainLayoutTests {
     static let app = RouteTableTests.root.appendingPathComponent("Sources/App")
-    static let domains = ["Accounts", "Ledger", "Assistant", "Messaging", "Workflows", "Runtime", "Integrations", "Reports"]
+    static let domains = ["Accounts", "Ledger", "Books", "Assistant", "Messaging", "Workflows", "Runtime", "Integrations", "Reports"]
 
     struct Source {
         let domain: String
@@ -76,7 +76,7 @@ struct DomainLayoutTests {
     @Test func everyDomainHasTheSameFiles() throws {
         let sources = try Self.sources()
         let models = try Self.models(sources)
-        let services = ["Accounts": "AccountsService.swift", "Ledger": "LedgerService.swift", "Assistant": "AssistantService.swift",
+        let services = ["Accounts": "AccountsService.swift", "Ledger": "LedgerService.swift", "Books": "BooksService.swift", "Assistant": "AssistantService.swift",
                         "Messaging": "MessagingService.swift", "Workflows": "WorkflowService.swift"]
         for (domain, file) in services {
             #expect(sources.contains { $0.name == "\(domain)/\(file)" }, "\(domain) has no \(file)")

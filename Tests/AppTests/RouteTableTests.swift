@@ -84,7 +84,10 @@ struct RouteTableTests {
     @Test func noRoutePathLiteralsInSwift() throws {
         let prefixes = Self.staticPrefixes
         var found: [String] = []
-        for file in try Self.files(under: "Sources/App", suffix: ".swift") where file.lastPathComponent != "Endpoints.swift" {
+        // Provider clients (Integrations/) spell their providers' paths, not Munim's: Mastodon's
+        // `/api/v1/accounts/verify_credentials` is not Munim's `/api/v1/accounts`.
+        for file in try Self.files(under: "Sources/App", suffix: ".swift")
+        where file.lastPathComponent != "Endpoints.swift" && !file.path.contains("/Sources/App/Integrations/") {
             let text = try String(contentsOf: file, encoding: .utf8)
             for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 let code = line.trimmingCharacters(in: .whitespaces)

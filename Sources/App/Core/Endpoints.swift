@@ -21,6 +21,13 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case invoices, invoiceCreate, invoice, invoiceUpdate, invoiceDelete, invoiceIssue, invoiceVoid, invoicePDF
     case payments, paymentCreate, payment
     case publicInvoicePDF
+    // Books: suppliers, purchases, expenses, accounts
+    case suppliers, supplierCreate, supplier, supplierUpdate, supplierStatement
+    case purchases, purchaseCreate, purchase, purchaseVoid
+    case supplierPayments, supplierPaymentCreate, supplierPayment
+    case expenses, expenseCreate, expense, expenseDelete, expenseCategories, expenseCategoryCreate
+    case moneyAccounts, moneyAccountCreate, moneyAccount, moneyAccountUpdate, moneyAccountEntries, transferCreate
+    case profitAndLoss
     // Reports and live events
     case events, dashboard, reports, reportFile
     // Assistant
@@ -93,6 +100,32 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .paymentCreate: return ("POST", a + "/payments")
         case .payment: return ("GET", a + "/payments/{id}")
         case .publicInvoicePDF: return ("GET", "/p/invoices/{file}")
+
+        case .suppliers: return ("GET", a + "/suppliers")
+        case .supplierCreate: return ("POST", a + "/suppliers")
+        case .supplier: return ("GET", a + "/suppliers/{id}")
+        case .supplierUpdate: return ("PATCH", a + "/suppliers/{id}")
+        case .supplierStatement: return ("GET", a + "/suppliers/{id}/statement")
+        case .purchases: return ("GET", a + "/purchases")
+        case .purchaseCreate: return ("POST", a + "/purchases")
+        case .purchase: return ("GET", a + "/purchases/{id}")
+        case .purchaseVoid: return ("POST", a + "/purchases/{id}/void")
+        case .supplierPayments: return ("GET", a + "/supplier-payments")
+        case .supplierPaymentCreate: return ("POST", a + "/supplier-payments")
+        case .supplierPayment: return ("GET", a + "/supplier-payments/{id}")
+        case .expenses: return ("GET", a + "/expenses")
+        case .expenseCreate: return ("POST", a + "/expenses")
+        case .expense: return ("GET", a + "/expenses/{id}")
+        case .expenseDelete: return ("DELETE", a + "/expenses/{id}")
+        case .expenseCategories: return ("GET", a + "/expense-categories")
+        case .expenseCategoryCreate: return ("POST", a + "/expense-categories")
+        case .moneyAccounts: return ("GET", a + "/accounts")
+        case .moneyAccountCreate: return ("POST", a + "/accounts")
+        case .moneyAccount: return ("GET", a + "/accounts/{id}")
+        case .moneyAccountUpdate: return ("PATCH", a + "/accounts/{id}")
+        case .moneyAccountEntries: return ("GET", a + "/accounts/{id}/entries")
+        case .transferCreate: return ("POST", a + "/transfers")
+        case .profitAndLoss: return ("GET", a + "/reports/profit-and-loss")
 
         case .events: return ("GET", a + "/events")
         case .dashboard: return ("GET", a + "/dashboard")

@@ -41,6 +41,8 @@ struct ProductDTO: Content {
     let lowStock: Bool
     @NullEncoded var hsn: String?
     @NullEncoded var gstRate: GSTRate?
+    /// Weighted average cost per unit (paise, GST excluded).
+    let averageCost: Int64
     let archived: Bool
     @NullEncoded var createdAt: Date?
     @NullEncoded var updatedAt: Date?
@@ -56,6 +58,7 @@ struct ProductDTO: Content {
         lowStock = p.stock <= p.lowStockThreshold
         hsn = p.hsn
         gstRate = p.gstRateBP.map(GSTRate.init(basisPoints:))
+        averageCost = p.averageCost
         archived = p.archivedAt != nil
         createdAt = p.createdAt
         updatedAt = p.updatedAt
@@ -69,6 +72,8 @@ struct MovementDTO: Content {
     let reason: String
     @NullEncoded var invoiceId: UUID?
     @NullEncoded var userId: UUID?
+    @NullEncoded var purchaseId: UUID?
+    @NullEncoded var unitCost: Int64?
     let stockAfter: Quantity
     let createdAt: Date
 
@@ -79,6 +84,8 @@ struct MovementDTO: Content {
         reason = m.reason
         invoiceId = m.invoiceID
         userId = m.userID
+        purchaseId = m.purchaseID
+        unitCost = m.unitCost
         stockAfter = Quantity(thousandths: m.stockAfter)
         createdAt = m.createdAt
     }
@@ -157,6 +164,8 @@ struct PaymentDTO: Content {
     @NullEncoded var notes: String?
     let unallocated: Int64
     let allocations: [AllocationDTO]
+    /// The cash, bank or UPI account the money went into (none for payments recorded before accounts existed).
+    @NullEncoded var accountId: UUID?
     @NullEncoded var createdAt: Date?
 }
 
@@ -240,7 +249,7 @@ enum LedgerViews {
                 allocations: (allocBy[p.id!] ?? []).sorted { $0.createdAt < $1.createdAt }.map {
                     AllocationDTO(invoiceId: $0.invoiceID, invoiceNumber: invoiceBy[$0.invoiceID]?.numberText, amount: $0.amount)
                 },
-                createdAt: p.createdAt)
+                accountId: p.accountID, createdAt: p.createdAt)
         }
     }
 }

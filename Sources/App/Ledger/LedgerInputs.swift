@@ -29,6 +29,8 @@ struct ProductInput: Content {
     var lowStockThreshold: Quantity?
     var hsn: String?
     var gstRate: GSTRate?
+    /// What a unit cost so far (paise, GST excluded): the cost of the opening stock.
+    var averageCost: Int64?
 }
 
 struct ProductPatch: Decodable, Sendable {
@@ -65,6 +67,8 @@ struct UpfrontPayment: Decodable, Sendable {
     let amount: Int64
     let mode: PaymentMode
     var reference: String?
+    /// The cash, bank or UPI account it went into; default: the mode's account.
+    var accountId: UUID?
 }
 
 struct InvoiceInput: Decodable, Sendable {
@@ -101,4 +105,6 @@ struct PaymentInput: Decodable, Sendable {
     var paidOn: String?
     var invoiceId: UUID?
     var notes: String?
+    /// The cash, bank or UPI account it went into; default: the mode's account.
+    var accountId: UUID?
 }

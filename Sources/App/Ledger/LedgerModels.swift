@@ -38,6 +38,9 @@ final class Product: Model, @unchecked Sendable {
     @Field(key: "low_stock_threshold") var lowStockThreshold: Int64
     @OptionalField(key: "hsn") var hsn: String?
     @OptionalField(key: "gst_rate_bp") var gstRateBP: Int64?
+    /// Weighted average cost per unit in paise (GST excluded), updated by each purchase in the
+    /// purchase's transaction; never negative.
+    @Field(key: "average_cost") var averageCost: Int64
     @OptionalField(key: "archived_at") var archivedAt: Date?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
@@ -49,8 +52,10 @@ final class Product: Model, @unchecked Sendable {
     }
 }
 
-enum MovementKind: String, Codable, Sendable {
+enum MovementKind: String, Codable, Sendable, CaseIterable {
     case sale, void, restock, adjustment
+    /// Stock received on a purchase bill, and its reversal when the bill is voided.
+    case purchase, purchaseVoid = "purchase_void"
 }
 
 final class StockMovement: Model, @unchecked Sendable {
@@ -64,6 +69,11 @@ final class StockMovement: Model, @unchecked Sendable {
     @Field(key: "reason") var reason: String
     @OptionalField(key: "invoice_id") var invoiceID: UUID?
     @OptionalField(key: "user_id") var userID: UUID?
+    /// The purchase bill that received (or returned) this stock.
+    @OptionalField(key: "purchase_id") var purchaseID: UUID?
+    /// Cost per unit in force for this movement (paise): the purchase's cost for a purchase, the
+    /// product's average cost otherwise. Cost of goods sold = Σ sold quantity × this.
+    @OptionalField(key: "unit_cost") var unitCost: Int64?
     @Field(key: "stock_after") var stockAfter: Int64
     @Field(key: "created_at") var createdAt: Date
 
@@ -145,6 +155,8 @@ final class Payment: Model, @unchecked Sendable {
     @OptionalField(key: "notes") var notes: String?
     /// The part of `amount` not allocated to any invoice: the customer's credit.
     @Field(key: "unallocated") var unallocated: Int64
+    /// The cash, bank or UPI account the money went into (Books).
+    @OptionalField(key: "account_id") var accountID: UUID?
     @OptionalField(key: "created_by") var createdBy: UUID?
     /// Set by the service from its clock (not a Fluent timestamp) so it orders with issued_at.
     @OptionalField(key: "created_at") var createdAt: Date?

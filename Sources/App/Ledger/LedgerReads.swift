@@ -181,6 +181,55 @@ struct LedgerReads: Sendable {
         return try Money.subtract(try Money.subtract(b, v, field: "opening"), p, field: "opening")
     }
 
+    // MARK: profit and loss (issue 16 §5)
+
+    /// Sales (taxable value: GST excluded, after discounts) and their cost of goods sold, for the
+    /// posted invoices issued in the period. The cost is each sold quantity × the unit cost in
+    /// force when it was sold (recorded on the sale's stock movement), in 128-bit arithmetic.
+    func salesAndCost(from: String, to: String) async throws -> (sales: Int64, cost: Int64) {
+        let invoices = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.posted)
+            .filter(\.$issueDate >= from).filter(\.$issueDate <= to)
+        let sales = try await Self.sum(invoices, \.$subtotal)
+        var cost: Int128 = 0
+        var after: UUID? = nil
+        while true {
+            var page = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.posted)
+                .filter(\.$issueDate >= from).filter(\.$issueDate <= to).sort(\.$id).limit(500)
+            if let after { page = page.filter(\.$id > after) }
+            let ids = try await page.all(\.$id)
+            guard !ids.isEmpty else { break }
+            let moves = try await StockMovement.query(on: db).filter(\.$businessID == businessID).filter(\.$kind == .sale)
+                .filter(\.$invoiceID ~~ ids).all()
+            for m in moves { cost += Int128(-m.delta) * Int128(m.unitCost ?? 0) }
+            after = ids.last
+            if ids.count < 500 { break }
+        }
+        let rounded = cost >= 0 ? (cost + 500) / 1000 : (cost - 500) / 1000
+        guard rounded <= Int128(Int64.max), rounded >= Int128(Int64.min) else { throw AmountTooLarge(field: "cost_of_goods_sold") }
+        return (sales, Int64(rounded))
+    }
+
+    /// The value of the stock on hand at average cost (paise), product by product.
+    func stockValue() async throws -> Int64 {
+        var total: Int128 = 0
+        for p in try await activeProducts() { total += Int128(p.stock) * Int128(p.averageCost) }
+        let rounded = (total + 500) / 1000
+        guard rounded <= Int128(Int64.max) else { throw AmountTooLarge(field: "stock_value") }
+        return Int64(rounded)
+    }
+
+    /// Customers by phone number (E.164): how a supplier with the same phone is shown as linked.
+    func customerIDs(phones: some Sequence<String>) async throws -> [String: UUID] {
+        let list = Array(Set(phones))
+        guard !list.isEmpty else { return [:] }
+        let rows = try await Customer.query(on: db).filter(\.$businessID == businessID).filter(\.$phone ~~ list).all()
+        return Dictionary(rows.compactMap { c in c.phone.map { ($0, c.id!) } }, uniquingKeysWith: { a, _ in a })
+    }
+
+    func product(_ id: UUID) async throws -> Product? {
+        try await Product.query(on: db).filter(\.$businessID == businessID).filter(\.$id == id).first()
+    }
+
     /// SUM over a Fluent query, portable: PostgreSQL's SUM(bigint) is numeric, so sum page by page
     /// of the single column instead of decoding an aggregate.
     static func sum<M: Model>(_ query: QueryBuilder<M>, _ key: KeyPath<M, FieldProperty<M, Int64>>) async throws -> Int64 {

@@ -199,6 +199,9 @@ public struct LedgerService: Sendable {
         if threshold.thousandths < 0 { errors.add("low_stock_threshold", "must not be negative") } else { errors.quantity("low_stock_threshold", threshold) }
         p.lowStockThreshold = threshold.thousandths
         p.gstRateBP = input.gstRate?.basisPoints
+        let cost = input.averageCost ?? 0
+        if cost < 0 { errors.add("average_cost", "must not be negative") } else { errors.amount("average_cost", cost) }
+        p.averageCost = max(0, cost)
         try errors.throwIfAny()
         let userID = userID, now = now
         try await writeUnique(duplicate: "A product with this name already exists.", field: "name") { tx in
@@ -596,7 +599,7 @@ public struct LedgerService: Sendable {
         if let payment {
             try await insertPayment(customerID: inv.customerID, amount: payment.amount, mode: payment.mode,
                                     reference: payment.reference.flatMap { Validate.text($0, max: 120).successValue ?? nil },
-                                    paidOn: inv.issueDate, notes: "Paid with \(numberText)", preferred: id, on: tx)
+                                    paidOn: inv.issueDate, notes: "Paid with \(numberText)", preferred: id, accountID: payment.accountId, on: tx)
         } else {
             try await settleCredit(customerID: inv.customerID, preferred: id, on: tx)
         }
@@ -674,7 +677,7 @@ public struct LedgerService: Sendable {
                 }
             }
             let id = try await insertPayment(customerID: c.id!, amount: input.amount, mode: input.mode, reference: reference,
-                                             paidOn: paidOn ?? today, notes: notes, preferred: input.invoiceId, on: tx)
+                                             paidOn: paidOn ?? today, notes: notes, preferred: input.invoiceId, accountID: input.accountId, on: tx)
             IdempotencyScope.made(Endpoint.payment.path(id.uuidString), status: 201)
             return id
         }
@@ -683,9 +686,10 @@ public struct LedgerService: Sendable {
 
     @discardableResult
     func insertPayment(customerID: UUID, amount: Int64, mode: PaymentMode, reference: String?, paidOn: String,
-                       notes: String?, preferred: UUID?, on tx: any Database) async throws -> UUID {
+                       notes: String?, preferred: UUID?, accountID: UUID? = nil, on tx: any Database) async throws -> UUID {
         try await Self.addBalance(tx, businessID: businessID, customerID: customerID, delta: -amount, now: now)
         let p = Payment()
+        p.id = UUID()
         p.businessID = businessID
         p.customerID = customerID
         p.amount = amount
@@ -696,6 +700,11 @@ public struct LedgerService: Sendable {
         p.unallocated = amount
         p.createdBy = userID
         p.createdAt = now
+        // The money lands in a cash, bank or UPI account (the named one, or the mode's default).
+        let customerName = try await customer(customerID, on: tx).name
+        p.accountID = try await BooksService(db: tx, store: store, businessID: businessID, userID: userID, now: now, inTransaction: true)
+            .post(amount, to: accountID, mode: mode, kind: .customerPayment, sourceID: p.id!, date: paidOn,
+                  description: "Payment from \(customerName)", on: tx)
         try await p.create(on: tx)
         try await settleCredit(customerID: customerID, preferred: preferred, on: tx)
         try await LedgerEvents.emit(.paymentRecorded, businessID: businessID, subject: p.id!, key: p.id!.uuidString, now: now, on: tx)
@@ -705,6 +714,9 @@ public struct LedgerService: Sendable {
     /// Applies the customer's unallocated payments (oldest first) to open invoices (the preferred
     /// one first, then oldest first). Runs inside a transaction that already holds the customer row.
     func settleCredit(customerID: UUID, preferred: UUID?, on tx: any Database) async throws {
+        // A zero-total invoice (a free item, a product priced 0) is paid the moment it is issued.
+        try await Invoice.query(on: tx).filter(\.$businessID == businessID).filter(\.$customerID == customerID)
+            .filter(\.$status ~~ InvoiceStatus.open).filter(\.$total == 0).set(\.$status, to: .paid).update()
         let credits = try await Payment.query(on: tx)
             .filter(\.$businessID == businessID).filter(\.$customerID == customerID).filter(\.$unallocated > 0)
             .sort(\.$createdAt).sort(\.$id).all()
@@ -744,10 +756,91 @@ public struct LedgerService: Sendable {
             }
             if invoiceIndex >= open.count { break }
         }
-        // A zero-total invoice is paid the moment it is issued.
-        for inv in open where inv.total == 0 && inv.status != .paid {
-            try await Invoice.query(on: tx).filter(\.$id == inv.id!).set(\.$status, to: .paid).update()
+    }
+
+    // MARK: purchases (called by Books inside its transaction)
+
+    /// The product a purchase line names by `name` when it has no id: the existing product with
+    /// that name (ignoring case), or a new one created inline with the given unit and sale price.
+    func productForPurchase(name: String, unit: String?, salePrice: Int64?, on tx: any Database) async throws -> Product {
+        let key = Product.key(for: name)
+        if let p = try await Product.query(on: tx).filter(\.$businessID == businessID).filter(\.$nameKey == key).first() { return p }
+        let p = Product()
+        p.businessID = businessID
+        p.name = name
+        p.nameKey = key
+        p.unit = unit ?? "pcs"
+        p.price = salePrice ?? 0
+        p.stock = 0
+        p.lowStockThreshold = 0
+        p.averageCost = 0
+        try await p.create(on: tx)
+        return p
+    }
+
+    /// Stock bought on a purchase bill: raises the stock, moves the weighted average cost and
+    /// records a `purchase` movement at the bill's unit cost, inside the caller's transaction. The
+    /// product row is locked first (PostgreSQL `FOR UPDATE`; SQLite writers are serialized).
+    func receivePurchase(productID: UUID, quantity: Int64, unitCost: Int64, purchaseID: UUID, reference: String, on tx: any Database) async throws {
+        let (stock, average) = try await lockedCost(productID, on: tx)
+        let after = try Money.add(stock, quantity, field: "items.quantity")
+        guard after <= Bounds.maxQuantity else { throw APIError.amountTooLarge(["items.quantity": "makes the stock more than \(Bounds.maxQuantityUnits) units"]) }
+        let newAverage = Self.averageCost(stock: stock, average: average, adding: quantity, at: unitCost)
+        try await setStockAndCost(productID, stock: after, average: newAverage, on: tx)
+        let p = try await product(productID, on: tx)
+        let m = Self.movement(p, delta: quantity, kind: .purchase, reason: "Bought on \(reference)", invoiceID: nil,
+                              userID: userID, stockAfter: after, now: now)
+        m.unitCost = unitCost
+        m.purchaseID = purchaseID
+        try await m.create(on: tx)
+    }
+
+    /// Reverses `receivePurchase` for a voided bill: 409 `insufficient_stock` when part of that
+    /// stock is already sold. The average cost is taken back out (never below zero).
+    func reversePurchase(productID: UUID, quantity: Int64, unitCost: Int64, purchaseID: UUID, reference: String, on tx: any Database) async throws {
+        let (stock, average) = try await lockedCost(productID, on: tx)
+        let p = try await product(productID, on: tx)
+        guard stock >= quantity else {
+            throw APIError.conflict("insufficient_stock",
+                "Only \(Quantity(thousandths: stock)) \(p.unit) of \(p.name) is left; the bill brought \(Quantity(thousandths: quantity)), so part of it is already sold.",
+                details: ["product_id": .string(productID.uuidString), "product": .string(p.name),
+                          "requested": .double(Double(quantity) / 1000), "available": .double(Double(stock) / 1000)])
         }
+        let after = stock - quantity
+        let newAverage = Self.averageCost(stock: stock, average: average, adding: -quantity, at: unitCost)
+        try await setStockAndCost(productID, stock: after, average: newAverage, on: tx)
+        let m = Self.movement(p, delta: -quantity, kind: .purchaseVoid, reason: "Voided \(reference)", invoiceID: nil,
+                              userID: userID, stockAfter: after, now: now)
+        m.unitCost = unitCost
+        m.purchaseID = purchaseID
+        try await m.create(on: tx)
+    }
+
+    /// The weighted average cost after `adding` thousandths at `cost` paise a unit (negative:
+    /// taking a purchase back out), in 128-bit arithmetic so no product can overflow. With no stock
+    /// left the last average stands; the result is never negative and never above the bound.
+    static func averageCost(stock: Int64, average: Int64, adding quantity: Int64, at cost: Int64) -> Int64 {
+        let remaining = Int128(stock) + Int128(quantity)
+        guard remaining > 0 else { return average }
+        let value = Int128(stock) * Int128(average) + Int128(quantity) * Int128(cost)
+        guard value > 0 else { return 0 }
+        let q = value / remaining, r = value % remaining
+        let rounded = r * 2 >= remaining ? q + 1 : q
+        return Int64(min(rounded, Int128(Bounds.maxAmount)))
+    }
+
+    private func lockedCost(_ productID: UUID, on tx: any Database) async throws -> (stock: Int64, average: Int64) {
+        let sql = try tx.sql
+        var select = sql.select().column("stock").column("average_cost").from(Product.schema)
+            .where("id", .equal, productID).where("business_id", .equal, businessID)
+        if sql.dialect.name == "postgresql" { select = select.for(.update) }
+        guard let row = try await select.first() else { throw APIError.notFound("Product") }
+        return (try row.decode(column: "stock", as: Int64.self), try row.decode(column: "average_cost", as: Int64.self))
+    }
+
+    private func setStockAndCost(_ productID: UUID, stock: Int64, average: Int64, on tx: any Database) async throws {
+        try await tx.sql.update(Product.schema).set("stock", to: stock).set("average_cost", to: average).set("updated_at", to: now)
+            .where("id", .equal, productID).where("business_id", .equal, businessID).run()
     }
 
     // MARK: helpers
@@ -785,6 +878,7 @@ public struct LedgerService: Sendable {
         m.reason = reason
         m.invoiceID = invoiceID
         m.userID = userID
+        m.unitCost = p.averageCost
         m.stockAfter = stockAfter
         m.createdAt = now
         return m

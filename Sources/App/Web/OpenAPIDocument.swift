@@ -64,7 +64,7 @@ enum OpenAPIDocument {
     static let paymentModes = PaymentMode.allCases.map(\.rawValue)
 
     static var schemas: [String: JSONValue] {
-        var all = baseSchemas.merging(messagingSchemas) { a, _ in a }.merging(workflowSchemas) { a, _ in a }
+        var all = baseSchemas.merging(messagingSchemas) { a, _ in a }.merging(workflowSchemas) { a, _ in a }.merging(booksSchemas) { a, _ in a }
         // PATCH bodies carry only the fields that change.
         for (patch, input) in [("CustomerPatch", "CustomerInput"), ("ProductPatch", "ProductInput")] {
             if case .object(var o)? = all[input] { o["required"] = nil; all[patch] = .object(o) }
@@ -109,17 +109,21 @@ enum OpenAPIDocument {
             "Product": object([
                 "id": uuid, "name": string, "unit": string, "sku": nullable(string), "price": paise, "stock": quantity,
                 "low_stock_threshold": quantity, "low_stock": boolean, "hsn": nullable(string),
-                "gst_rate": gstRate, "archived": boolean,
+                "gst_rate": gstRate, "average_cost": ["type": "integer", "format": "int64", "minimum": 0, "description": "Weighted average cost per unit in paise, GST excluded."],
+                "archived": boolean,
                 "created_at": dateTime, "updated_at": dateTime]),
             "ProductInput": object([
                 "name": string, "unit": string, "sku": nullable(string), "price": paise, "stock": quantity,
                 "stock_reason": ["type": "string", "description": "PATCH only: reason recorded with a stock adjustment."],
-                "low_stock_threshold": quantity, "hsn": nullable(string), "gst_rate": gstRate, "archived": boolean],
+                "low_stock_threshold": quantity, "hsn": nullable(string), "gst_rate": gstRate, "archived": boolean,
+                "average_cost": ["type": "integer", "format": "int64", "minimum": 0, "maximum": .int(maxPaise), "description": "Create only: what a unit of the opening stock cost (paise, GST excluded)."]],
                 required: ["name", "price"]),
             "Restock": object(["quantity": positiveQuantity, "reason": nullable(string)], required: ["quantity"]),
             "Movement": object([
-                "id": uuid, "delta": signedQuantity, "kind": enumeration(["sale", "void", "restock", "adjustment"]), "reason": string,
-                "invoice_id": nullable(uuid), "user_id": nullable(uuid), "stock_after": quantity, "created_at": dateTime]),
+                "id": uuid, "delta": signedQuantity, "kind": enumeration(MovementKind.allCases.map(\.rawValue)), "reason": string,
+                "invoice_id": nullable(uuid), "user_id": nullable(uuid), "purchase_id": nullable(uuid),
+                "unit_cost": ["type": ["integer", "null"], "format": "int64", "description": "Cost per unit in force (paise)."],
+                "stock_after": quantity, "created_at": dateTime]),
             "InvoiceItem": object([
                 "id": uuid, "product_id": nullable(uuid), "description": string, "quantity": quantity, "unit": string,
                 "unit_price": paise, "discount": paise, "gst_rate": gstRate, "hsn": nullable(string),
@@ -128,7 +132,9 @@ enum OpenAPIDocument {
                 "product_id": nullable(uuid), "description": nullable(string), "quantity": positiveQuantity, "unit_price": paise,
                 "discount": paise, "gst_rate": gstRate, "unit": nullable(string), "hsn": nullable(string)],
                 required: ["quantity"]),
-            "UpfrontPayment": object(["amount": positivePaise, "mode": enumeration(paymentModes), "reference": nullable(string)], required: ["amount", "mode"]),
+            "UpfrontPayment": object(["amount": positivePaise, "mode": enumeration(paymentModes), "reference": nullable(string),
+                                      "account_id": ["type": ["string", "null"], "format": "uuid", "description": "The account it went into; default: the mode's."]],
+                                     required: ["amount", "mode"]),
             "InvoiceInput": object([
                 "customer_id": uuid, "issue_date": date, "due_date": nullable(date), "notes": nullable(string),
                 "items": array(ref("InvoiceLineInput")),
@@ -149,10 +155,12 @@ enum OpenAPIDocument {
                 "reference": nullable(string), "paid_on": date, "notes": nullable(string),
                 "unallocated": ["type": "integer", "format": "int64", "minimum": 0, "maximum": .int(maxPaise), "description": "Paise held as the customer's credit."],
                 "allocations": array(object(["invoice_id": uuid, "invoice_number": nullable(string), "amount": paise])),
-                "created_at": dateTime]),
+                "account_id": nullable(uuid), "created_at": dateTime]),
             "PaymentInput": object([
                 "customer_id": uuid, "amount": positivePaise, "mode": enumeration(paymentModes), "reference": nullable(string),
-                "paid_on": date, "invoice_id": nullable(uuid), "notes": nullable(string)], required: ["customer_id", "amount", "mode"]),
+                "paid_on": date, "invoice_id": nullable(uuid), "notes": nullable(string),
+                "account_id": ["type": ["string", "null"], "format": "uuid", "description": "The cash, bank or UPI account it went into; default: the mode's."]],
+                required: ["customer_id", "amount", "mode"]),
             "Deletion": object(["deleted": boolean, "archived": boolean]),
             "Statement": object([
                 "customer": ref("Customer"), "from": nullable(date), "to": nullable(date), "opening_balance": signedPaise, "closing_balance": signedPaise,
@@ -245,8 +253,8 @@ enum OpenAPIDocument {
         case "cursor": return ["type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9+/]*={0,2}$"]
         case "before", "after": return ["type": "string", "pattern": "^[0-9]{1,18}$"]
         case "from", "to": return date
-        case "customer_id", "workflow_id", "conversation_id": return uuid
-        case "debtors", "archived", "low_stock", "unread", "active": return enumeration(["true", "false"])
+        case "customer_id", "workflow_id", "conversation_id", "supplier_id": return uuid
+        case "debtors", "archived", "low_stock", "unread", "active", "payable": return enumeration(["true", "false"])
         case "download": return enumeration(["1"])
         case "mode": return enumeration(paymentModes)
         case "platform": return enumeration(["whatsapp", "bluesky", "mastodon", "instagram", "simulator"])
@@ -267,7 +275,7 @@ enum OpenAPIDocument {
         }
     }
 
-    static var operations: [Op] { baseOperations + messagingOperations + workflowOperations }
+    static var operations: [Op] { baseOperations + booksOperations + messagingOperations + workflowOperations }
 
     static var baseOperations: [Op] {
         [
