@@ -42,6 +42,16 @@ const ROUTES = [
   { path: /^\/reports$/, page: reportsPage, nav: 'reports', title: 'Reports' },
   { path: /^\/integrations$/, page: integrationsPage, nav: 'integrations', title: 'Integrations' },
   { path: /^\/settings$/, page: settingsPage, nav: 'settings', title: 'Settings' },
+  // The other half of the books, loaded on demand.
+  { path: /^\/books\/?$/, redirect: '/books/purchases' },
+  { path: /^\/books\/suppliers$/, load: () => import('./pages-books.js').then((m) => m.suppliersPage), nav: 'suppliers', title: 'Suppliers' },
+  { path: /^\/books\/suppliers\/([^/]+)$/, load: () => import('./pages-books.js').then((m) => m.supplierDetailPage), nav: 'suppliers', title: 'Supplier' },
+  { path: /^\/books\/purchases$/, load: () => import('./pages-books.js').then((m) => m.purchasesPage), nav: 'purchases', title: 'Purchases' },
+  { path: /^\/books\/purchases\/new$/, load: () => import('./pages-books.js').then((m) => m.purchaseNewPage), nav: 'purchases', title: 'New purchase' },
+  { path: /^\/books\/purchases\/([^/]+)$/, load: () => import('./pages-books.js').then((m) => m.purchaseDetailPage), nav: 'purchases', title: 'Purchase' },
+  { path: /^\/books\/expenses$/, load: () => import('./pages-books.js').then((m) => m.expensesPage), nav: 'expenses', title: 'Expenses' },
+  { path: /^\/books\/accounts$/, load: () => import('./pages-books.js').then((m) => m.accountsPage), nav: 'accounts', title: 'Cash and bank' },
+  { path: /^\/books\/profit-and-loss$/, load: () => import('./pages-books.js').then((m) => m.profitAndLossPage), nav: 'profit', title: 'Profit and loss' },
   // Loaded on demand: only owners open it, and rarely.
   { path: /^\/operations$/, load: () => import('./pages-operations.js').then((m) => m.operationsPage), nav: 'operations', title: 'Operations' },
 ];
@@ -58,6 +68,17 @@ const NAV = [
       { key: 'products', label: 'Products', href: '#/ledger/products' },
       { key: 'invoices', label: 'Invoices', href: '#/ledger/invoices' },
       { key: 'payments', label: 'Payments', href: '#/ledger/payments' },
+    ],
+  },
+  {
+    group: 'Buying and money',
+    id: 'books',
+    items: [
+      { key: 'suppliers', label: 'Suppliers', href: '#/books/suppliers' },
+      { key: 'purchases', label: 'Purchases', href: '#/books/purchases' },
+      { key: 'expenses', label: 'Expenses', href: '#/books/expenses' },
+      { key: 'accounts', label: 'Cash and bank', href: '#/books/accounts' },
+      { key: 'profit', label: 'Profit and loss', href: '#/books/profit-and-loss' },
     ],
   },
   { key: 'reports', label: 'Reports', href: '#/reports' },
@@ -105,8 +126,8 @@ function buildShell() {
   };
   const navList = h('ul', { class: 'nav-list' }, NAV.map((item) => (item.group
     ? h('li', { class: 'nav-group' },
-      h('span', { class: 'nav-group-label', id: 'nav-group-ledger' }, item.group),
-      h('ul', { class: 'nav-sublist', 'aria-labelledby': 'nav-group-ledger' }, item.items.map(navLink)))
+      h('span', { class: 'nav-group-label', id: `nav-group-${item.id || 'ledger'}` }, item.group),
+      h('ul', { class: 'nav-sublist', 'aria-labelledby': `nav-group-${item.id || 'ledger'}` }, item.items.map(navLink)))
     : navLink(item))));
 
   const businessName = h('span', { class: 'brand-business', testid: 'business-name' });
@@ -254,7 +275,14 @@ function route(userInitiated) {
   }
   const render = (page) => {
     try {
-      page(ctx);
+      // A page may be async (it loads what its form needs first): its failure is shown the same way.
+      const pending = page(ctx);
+      if (pending && typeof pending.catch === 'function') {
+        pending.catch((e) => {
+          console.warn('page failed to render', e);
+          if (root.isConnected) fill(root, errorState('This page could not be shown. Please reload.'));
+        });
+      }
     } catch (e) {
       console.warn('page failed to render', e);
       fill(root, errorState('This page could not be shown. Please reload.'));

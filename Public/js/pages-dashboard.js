@@ -80,6 +80,29 @@ function outstandingCard(d) {
     h('p', { class: 'card-foot' }, h('a', { href: '#/reports' }, 'Aging report →')));
 }
 
+/** Where the money is, what the shop owes, and this month's profit (issue 16 §5). */
+function booksCards(b) {
+  if (!b) return null;
+  const profit = Number(b.profit_this_month) || 0;
+  const owed = Number(b.suppliers_owed) || 0;
+  return h('div', { class: 'stats stats-3' },
+    h('section', { class: 'stat card', testid: 'dashboard-profit', 'aria-label': 'Profit this month' },
+      h('h2', { class: 'stat-label' }, 'Profit this month'),
+      h('p', { class: `stat-value ${profit < 0 ? 'money-due' : ''}`, testid: 'value' }, formatMoney(profit)),
+      h('p', { class: 'stat-hint' }, `After ${formatMoney(b.expenses_this_month)} of expenses, before GST`),
+      h('p', { class: 'card-foot' }, h('a', { href: '#/books/profit-and-loss' }, 'Profit and loss →'))),
+    h('section', { class: 'stat card', testid: 'dashboard-cash', 'aria-label': 'Cash in hand' },
+      h('h2', { class: 'stat-label' }, 'Cash in hand'),
+      h('p', { class: 'stat-value', testid: 'value' }, formatMoney(b.cash_in_hand)),
+      h('p', { class: 'stat-hint' }, `Bank and UPI: ${formatMoney(b.bank_and_upi)}`),
+      h('p', { class: 'card-foot' }, h('a', { href: '#/books/accounts' }, 'Cash book →'))),
+    h('section', { class: 'stat card', testid: 'dashboard-payables', 'aria-label': 'You owe suppliers' },
+      h('h2', { class: 'stat-label' }, 'You owe suppliers'),
+      h('p', { class: 'stat-value', testid: 'value' }, formatMoney(b.payables)),
+      h('p', { class: 'stat-hint' }, owed ? `To ${plural(owed, 'supplier')}` : 'Nothing owed'),
+      h('p', { class: 'card-foot' }, h('a', { href: '#/books/suppliers' }, 'Suppliers →'))));
+}
+
 function debtorsCard(debtors) {
   const count = Number(debtors?.count) || 0;
   const top = debtors?.top || [];
@@ -305,6 +328,7 @@ export function dashboardPage(ctx) {
     fill(body,
       h('div', { class: 'stats stats-3' }, PERIODS.map((p) => salesCard(p, d.sales?.[p.key] || {}))),
       h('div', { class: 'stats stats-2' }, collectedCard(d.collected || {}), outstandingCard(d)),
+      booksCards(d.books),
       salesChartCard(d.sales_30d),
       h('div', { class: 'grid-2' }, debtorsCard(d.debtors), lowStockCard(d.low_stock)),
       activityCard(d.activity, tz),

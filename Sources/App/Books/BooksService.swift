@@ -804,6 +804,19 @@ struct BooksService: Sendable {
         return totals.map { ($0.key, $0.value.0, $0.value.1) }.sorted { ($1.amount, $0.category) < ($0.amount, $1.category) }
     }
 
+    // MARK: summary (the dashboard)
+
+    /// Cash in hand, money in bank and UPI accounts, and what the business owes its suppliers;
+    /// read only (no account is created here).
+    func moneySummary() async throws -> (cash: Int64, bank: Int64, payables: Int64, suppliersOwed: Int) {
+        var cash: Int64 = 0, bank: Int64 = 0
+        for a in try await MoneyAccount.query(on: db).filter(\.$businessID == businessID).filter(\.$archivedAt == nil).all() {
+            if a.kind == .cash { cash = try Money.add(cash, a.balance, field: "cash") } else { bank = try Money.add(bank, a.balance, field: "bank") }
+        }
+        let owed = try await Supplier.query(on: db).filter(\.$businessID == businessID).filter(\.$balance > 0).all(\.$balance)
+        return (cash, bank, try Money.sum(owed, field: "payables"), owed.count)
+    }
+
     // MARK: profit and loss
 
     struct ProfitAndLoss: Sendable {

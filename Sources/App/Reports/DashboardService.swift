@@ -115,6 +115,21 @@ struct DashboardService {
         let customer: PaymentCustomerRef
     }
 
+    /// The other half of the books (issue 16): where the money is, what is owed, this month's profit.
+    struct Books: Content {
+        let cashInHand: Int64
+        let bankAndUPI: Int64
+        let payables: Int64
+        let suppliersOwed: Int
+        let profitThisMonth: Int64
+        let expensesThisMonth: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case cashInHand = "cash_in_hand", bankAndUPI = "bank_and_upi", payables, suppliersOwed = "suppliers_owed"
+            case profitThisMonth = "profit_this_month", expensesThisMonth = "expenses_this_month"
+        }
+    }
+
     struct Dashboard: Content {
         let generatedAt: Date
         let timezone: String
@@ -129,9 +144,10 @@ struct DashboardService {
         let messages14d: Messages
         let runs7d: Runs
         let activity: [Activity]
+        let books: Books
 
         enum CodingKeys: String, CodingKey {
-            case generatedAt, timezone, today, empty, sales, collected, outstanding, debtors, lowStock
+            case generatedAt, timezone, today, empty, sales, collected, outstanding, debtors, lowStock, books
             case sales30d = "sales_30d", messages14d = "messages_14d", runs7d = "runs_7d", activity
         }
     }
@@ -192,7 +208,17 @@ struct DashboardService {
             sales30d: days,
             messages14d: try await messages(periods: periods, timezone: business.timezone),
             runs7d: try await runs(periods: periods, timezone: business.timezone),
-            activity: try await activity())
+            activity: try await activity(),
+            books: try await books(periods: periods))
+    }
+
+    func books(periods: Periods) async throws -> Books {
+        let service = BooksService(db: db, store: app.store, businessID: businessID, userID: nil, now: now)
+        let money = try await service.moneySummary()
+        let month = periods.range("this_month")
+        let pl = try await service.profitAndLoss(from: month.0, to: month.1)
+        return Books(cashInHand: money.cash, bankAndUPI: money.bank, payables: money.payables, suppliersOwed: money.suppliersOwed,
+                     profitThisMonth: pl.netProfit, expensesThisMonth: pl.expenses)
     }
 
     /// The start of the business-local day `date` as an instant (dates here come from `Periods`).
