@@ -354,6 +354,12 @@ enum LedgerScenarios {
             #expect(summary.products == 20)
             #expect(summary.customers == 15)
             #expect(summary.invoices == 40)
+            #expect(summary.suppliers == 4 && summary.purchases == 15 && summary.expenses == 18)
+            // Its profit and loss is meaningful: sales, their cost and expenses for the last 90 days.
+            let books = BooksService(db: app.db, store: app.store, businessID: summary.businessID, userID: nil, now: app.clock.now())
+            let pl = try await books.profitAndLoss(from: Periods.add(days: -91, to: try await books.today()), to: try await books.today())
+            #expect(pl.sales > 0 && pl.costOfGoodsSold > 0 && pl.costOfGoodsSold < pl.sales && pl.expenses > 0, "\(pl)")
+            #expect(try await books.accounts().count == 2)
             let debtors = try await Customer.query(on: app.db).filter(\.$balance > 0).count()
             #expect(debtors >= 2)
             let low = try await Product.query(on: app.db).all().filter { $0.stock <= $0.lowStockThreshold }

@@ -24,7 +24,7 @@ public struct DemoCommand: AsyncCommand {
         }
         let password = String(Tokens.random(bytes: 12).prefix(14))
         let summary = try await Self.seed(app: app, password: password, now: app.clock.now())
-        context.console.print("Demo business \"\(summary.businessName)\" created: \(summary.products) products, \(summary.customers) customers, \(summary.invoices) invoices, \(summary.payments) payments.")
+        context.console.print("Demo business \"\(summary.businessName)\" created: \(summary.products) products, \(summary.customers) customers, \(summary.invoices) invoices, \(summary.payments) payments, \(summary.suppliers) suppliers, \(summary.purchases) purchases, \(summary.expenses) expenses.")
         context.console.print("Log in as \(Self.email) with password: \(password)")
         context.console.print("(This password is shown only once.)")
     }
@@ -36,6 +36,9 @@ public struct DemoCommand: AsyncCommand {
         public let customers: Int
         public let invoices: Int
         public let payments: Int
+        public let suppliers: Int
+        public let purchases: Int
+        public let expenses: Int
     }
 
     /// A small deterministic generator so the demo looks the same on every machine.
@@ -62,9 +65,21 @@ public struct DemoCommand: AsyncCommand {
         }
         var rng = SeededRandom(state: 2026)
         let start = now.addingTimeInterval(-60 * 86_400)
+        // The buying side starts a month earlier, so three months of purchases and expenses exist.
+        let booksStart = now.addingTimeInterval(-90 * 86_400)
         func service(at instant: Date) -> LedgerService {
             LedgerService(db: app.db, store: app.store, businessID: business.id!, userID: user.id!, now: instant)
         }
+        func books(at instant: Date) -> BooksService {
+            BooksService(db: app.db, store: app.store, businessID: business.id!, userID: user.id!, now: instant)
+        }
+        func date(_ instant: Date) -> String { Validate.localDate(instant, timezone: business.timezone) }
+
+        // Money: ₹50,000 in the drawer and an HDFC current account when the books start.
+        let cash = try await books(at: booksStart).cashAccount()
+        _ = try await books(at: booksStart).updateAccount(cash.id!, MoneyAccountPatch(openingBalance: .value(5_000_000)))
+        let bank = try await books(at: booksStart).createAccount(MoneyAccountInput(name: "HDFC current", kind: .bank, last4: "4821",
+                                                                                    openingBalance: 40_000_000))
 
         let catalog: [(String, String, Int64, Int64, Int64, Int64?, String?)] = [
             // name, unit, price (paise), stock (units), low-stock threshold, GST bp, HSN
@@ -91,9 +106,64 @@ public struct DemoCommand: AsyncCommand {
         ]
         var products: [Product] = []
         for (name, unit, price, stock, threshold, gst, hsn) in catalog {
-            products.append(try await service(at: start).createProduct(ProductInput(
+            // Opening stock at 72 % of the sale price (GST excluded).
+            products.append(try await service(at: booksStart).createProduct(ProductInput(
                 name: name, unit: unit, sku: nil, price: price, stock: Quantity(thousandths: Int64(stock) * 1000),
-                lowStockThreshold: Quantity(thousandths: Int64(threshold) * 1000), hsn: hsn, gstRate: gst.map(GSTRate.init(basisPoints:)))))
+                lowStockThreshold: Quantity(thousandths: Int64(threshold) * 1000), hsn: hsn, gstRate: gst.map(GSTRate.init(basisPoints:)),
+                averageCost: price * 72 / 100)))
+        }
+
+        // Suppliers, and a purchase bill every 6 days for three months (cost 68–75 % of the sale
+        // price), most paid in part from the bank; one supplier is in Gujarat (IGST). White cement is
+        // not bought again, so the demo shows a low-stock product.
+        let supplierRows: [(String, String, String?)] = [
+            ("Nashik Cement Agency", "+919811100101", "Maharashtra"), ("Gujarat Steel Traders", "+919811100102", "Gujarat"),
+            ("Sahyadri Paints & Hardware", "+919811100103", "Maharashtra"), ("Godavari Sand Suppliers", "+919811100104", "Maharashtra"),
+        ]
+        var suppliers: [Supplier] = []
+        for (name, phone, state) in supplierRows {
+            suppliers.append(try await books(at: booksStart).createSupplier(SupplierInput(name: name, phone: phone, state: state)))
+        }
+        let supplies: [[Int]] = [[0, 5], [1, 12, 16], [7, 8, 9, 10, 14, 17, 18], [2, 3, 4, 15]]
+        var purchaseCount = 0
+        for n in 0..<15 {
+            let day = booksStart.addingTimeInterval(Double(n) * 6 * 86_400 + 11 * 3600)
+            let which = n % suppliers.count
+            let lines = supplies[which].shuffled(using: &rng).prefix(2).map { i -> PurchaseLineInput in
+                let p = products[i]
+                let units = Int64.random(in: 5...max(6, p.stock / 1000 / 12), using: &rng)
+                return PurchaseLineInput(productId: p.id, quantity: Quantity(thousandths: units * 1000),
+                                         unitCost: p.price * Int64.random(in: 68...75, using: &rng) / 100)
+            }
+            let b = books(at: day)
+            let bill = try await b.recordPurchase(PurchaseInput(supplierId: suppliers[which].id!, billNumber: "B-\(1040 + n)", billDate: date(day), items: Array(lines)))
+            if n % 3 != 2 {
+                _ = try await b.recordSupplierPayment(SupplierPaymentInput(supplierId: suppliers[which].id!, amount: bill.total * (n % 3 == 0 ? 100 : 60) / 100,
+                                                                           mode: .bank, accountId: bank.id, reference: "NEFT-\(Int.random(in: 100000...999999, using: &rng))",
+                                                                           paidOn: date(day), billId: bill.id))
+            }
+            purchaseCount += 1
+        }
+
+        // Expenses: rent, salaries and electricity each month, transport and repairs now and then;
+        // cash deposited in the bank every week.
+        var expenseCount = 0
+        for month in 0..<3 {
+            let first = booksStart.addingTimeInterval(Double(month) * 30 * 86_400 + 10 * 3600)
+            let b = books(at: first)
+            for (amount, category, note, fromBank) in [(600_000, "Rent", "Shop rent", true), (500_000, "Salary", "Raju (helper)", false),
+                                                       (95_000 + Int64(month) * 6_000, "Electricity", "MSEDCL bill", true)] {
+                _ = try await b.recordExpense(ExpenseInput(amount: amount, category: category, date: date(first), accountId: fromBank ? bank.id : nil,
+                                                           mode: fromBank ? .bank : .cash, note: note))
+                expenseCount += 1
+            }
+            for k in 0..<3 {
+                let day = first.addingTimeInterval(Double(4 + k * 9) * 86_400)
+                _ = try await books(at: day).recordExpense(ExpenseInput(amount: Int64.random(in: 30_000...90_000, using: &rng),
+                                                                        category: k == 1 ? "Repairs" : "Transport", date: date(day),
+                                                                        note: k == 1 ? "Shutter repair" : "Tempo hire"))
+                expenseCount += 1
+            }
         }
 
         let people: [(String, String, String?)] = [
@@ -123,7 +193,7 @@ public struct DemoCommand: AsyncCommand {
             var lines: [InvoiceLineInput] = []
             for p in stocked.shuffled(using: &rng).prefix(lineCount) {
                 // Small enough that 40 invoices never exhaust the stock.
-                let units = Int64.random(in: 1...max(1, p.stock / 1000 / 60), using: &rng)
+                let units = Int64.random(in: 1...max(1, p.stock / 1000 / 20), using: &rng)
                 lines.append(InvoiceLineInput(productId: p.id, description: nil, quantity: Quantity(thousandths: units * 1000),
                                               unitPrice: nil, discount: nil, unit: nil))
             }
@@ -147,7 +217,18 @@ public struct DemoCommand: AsyncCommand {
                 paidOn: Validate.localDate(when, timezone: business.timezone), invoiceId: nil, notes: nil))
             paymentCount += 1
         }
+        // Weekly deposits of the cash takings, keeping about ₹20,000 in the drawer.
+        var day = start.addingTimeInterval(7 * 86_400 + 18 * 3600)
+        while day < now {
+            let drawer = try await books(at: day).account(cash.id!).balance
+            if drawer > 2_000_000 {
+                _ = try await books(at: day).transfer(TransferInput(fromAccountId: cash.id!, toAccountId: bank.id!, amount: drawer - 2_000_000,
+                                                                    date: date(day), note: "Cash deposited at HDFC"))
+            }
+            day = day.addingTimeInterval(7 * 86_400)
+        }
         return Summary(businessID: business.id!, businessName: business.name, products: products.count,
-                       customers: customers.count, invoices: invoiceCount, payments: paymentCount)
+                       customers: customers.count, invoices: invoiceCount, payments: paymentCount,
+                       suppliers: suppliers.count, purchases: purchaseCount, expenses: expenseCount)
     }
 }
