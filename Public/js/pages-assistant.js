@@ -294,6 +294,44 @@ function socialBody(d, card, state) {
   ];
 }
 
+function expenseBody(d) {
+  return [
+    meta([
+      ['Category', d.category || 'Other', 'card-category'],
+      d.note ? ['For', d.note] : null,
+      ['Amount', money(d.amount, 'card-amount')],
+      ['Paid from', d.account?.name || modeLabel(d.payment_mode), 'card-account'],
+      d.account_balance_after !== undefined && d.account_balance_after !== null
+        ? ['Balance', h('span', { testid: 'card-account-balance' }, money(d.account_balance_before), ' → ', money(d.account_balance_after))]
+        : null,
+    ]),
+  ];
+}
+
+function booksSummaryBody(d) {
+  const link = d.url ? h('p', { class: 'chat-card-note' }, h('a', { href: d.url, testid: 'card-link' }, 'Open')) : null;
+  if (d.topic === 'cash') {
+    return [totals([['Cash in hand', d.cash_in_hand, 'card-cash', true], ['Bank and UPI', d.bank_and_upi, 'card-bank']]), link];
+  }
+  if (d.topic === 'payables') {
+    return [meta([d.supplier ? ['Supplier', d.supplier.name] : null]), totals([['You owe', d.payables, 'card-payables', true]]), link];
+  }
+  const categories = Array.isArray(d.expenses_by_category) ? d.expenses_by_category : [];
+  return [
+    meta([['Period', PERIODS[d.period] || d.period || '—']]),
+    d.topic === 'expenses'
+      ? totals([...categories.map((c) => [c.category, c.amount]), ['Expenses', d.expenses, 'card-expenses', true]])
+      : totals([
+        ['Sales (before GST)', d.sales, 'card-sales'],
+        ['Cost of goods sold', d.cost_of_goods_sold],
+        ['Gross profit', d.gross_profit],
+        ['Expenses', d.expenses],
+        ['Net profit', d.net_profit, 'card-net-profit', true],
+      ]),
+    link,
+  ];
+}
+
 function genericBody(d) {
   const rows = Object.entries(d || {})
     .filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v))
@@ -317,6 +355,8 @@ const BODIES = {
   reminder_preview: reminderBody,
   product_preview: productPreviewBody,
   customer_preview: customerPreviewBody,
+  expense_preview: expenseBody,
+  books_summary: booksSummaryBody,
 };
 
 /* ---------- edit forms (the fields the contract lists per kind) ---------- */

@@ -190,6 +190,13 @@ struct Sentence {
 
         if let mode = stockUpdateMode(quantities: quantities, sale: sale) { return updateStock(mode: mode) }
 
+        if let summary = booksQuestion() { return summary }
+        // Money spent: an expense word and an amount (or a "paid" with the amount still to ask).
+        if let category = expenseCategory(),
+           nums.contains(where: { $0.role != .percent }) || hasAny(["paid", "diya", "diye", "bhara", "bhari", "chukaya", "pay"]) {
+            return expense(category)
+        }
+
         let customerMarked = hasCustomerMarker()
         if sale || (!quantities.isEmpty && (customerMarked || !moneys.isEmpty)) {
             if let r = invoice(strongVerb: sale) { return r }
@@ -672,6 +679,74 @@ struct Sentence {
         let c = findCustomer()
         let e: [String: JSONValue] = ["customer": c.map { .string($0) } ?? .null, "amount": amt.map { .int($0.paise) } ?? .null, "payment_mode": paymentMode()]
         return result(.recordPayment, e, c == nil ? 0.75 : 0.9)
+    }
+
+    // MARK: the other half of the books (issue 16 §6)
+
+    /// Words that name what money was spent on, by the category they belong to. "bhada" is a
+    /// carrier's fare (transport); a shop's rent is "kiraya".
+    static let expenseWords: [(String, [String])] = [
+        ("Rent", ["rent", "kiraya", "kiraaya", "kiraye", "bhaada"]),
+        ("Salary", ["salary", "salaries", "tankha", "tankhwah", "tanakhwah", "pagar", "wages", "majduri", "mazdoori", "majdoori", "payroll"]),
+        ("Electricity", ["electricity", "bijli", "bijlee", "light bill", "power bill", "msedcl", "bescom"]),
+        ("Transport", ["transport", "bhada", "tempo", "truck", "freight", "petrol", "diesel", "fuel", "auto", "rickshaw", "courier", "delivery charge", "cartage", "hamali"]),
+        ("Repairs", ["repair", "repairs", "marammat", "mistri", "plumber", "electrician"]),
+        ("Other", ["expense", "expenses", "kharcha", "kharche", "kharch", "chai", "tea", "nashta", "stationery", "internet", "phone bill", "mobile recharge", "recharge"]),
+    ]
+
+    /// The category an expense sentence names, or nil when it is not about spending.
+    func expenseCategory() -> String? {
+        if hasAny(["customer", "grahak", "sold", "sell", "becha", "beche", "bechi", "bech", "invoice"]) || phrase("bill banao") { return nil }
+        for (category, words) in Self.expenseWords {
+            for w in words where w.contains(" ") ? phrase(w) : has(w) {
+                // "light" alone is not electricity; "bill" alone is not an expense ("bill banao" is a sale).
+                return category
+            }
+        }
+        return nil
+    }
+
+    mutating func expense(_ category: String) -> ParsedIntent {
+        let amt = nums.first { $0.role == .paid } ?? nums.first { $0.role == .money } ?? nums.first { $0.role != .percent && $0.role != .discount }
+        var note: JSONValue = .null
+        // The word that named it, when the category is a bucket ("petrol" under Transport).
+        for (c, words) in Self.expenseWords where c == category {
+            if let w = words.first(where: { $0.contains(" ") ? phrase($0) : has($0) }), w.lowercased() != category.lowercased(),
+               !["expense", "expenses", "kharcha", "kharche", "kharch"].contains(w) {
+                note = .string(w.prefix(1).uppercased() + w.dropFirst())
+            }
+        }
+        let e: [String: JSONValue] = ["category": .string(category), "amount": amt.map { .int($0.paise) } ?? .null,
+                                      "payment_mode": paymentMode(), "note": note]
+        return result(.recordExpense, e, amt == nil ? 0.7 : 0.9)
+    }
+
+    /// "cash kitna hai", "aaj ka profit kitna", "this month's expenses", "how much do I owe Ambuja".
+    func booksQuestion() -> ParsedIntent? {
+        let question = hasAny(["kitna", "kitne", "kitni", "how", "what", "whats", "kya", "batao", "bata", "show", "?", "total"])
+        let amountGiven = nums.contains { $0.role != .percent }
+        guard question, !amountGiven else { return nil }
+        var topic: String? = nil
+        if hasAny(["profit", "munafa", "munaafa", "fayda", "faayda", "nafa", "kamai", "kamaai", "loss", "nuksan", "nuksaan"]) { topic = "profit" }
+        else if phraseAny(["i owe", "do i owe", "we owe", "mujhe dena", "mujhe dene", "humko dena", "hume dena", "hamein dena"])
+                    || hasAny(["supplier", "suppliers", "payable", "payables"]) { topic = "payables" }
+        else if hasAny(["expense", "expenses", "kharcha", "kharche", "kharch"]) { topic = "expenses" }
+        else if hasAny(["cash", "galla", "gallah", "drawer", "bank"]) && !hasAny(["paid", "diye", "received", "mila"]) { topic = "cash" }
+        guard let topic else { return nil }
+        var period: JSONValue = .null
+        if topic == "profit" || topic == "expenses" {
+            period = hasAny(["aaj", "today", "aj"]) ? .string("today") : self.period()
+            if period == .null { period = .string("this_month") }
+        }
+        var supplier: JSONValue = .null
+        if topic == "payables" {
+            // the name after "owe" / before "ko", when one is given
+            if let i = lows.firstIndex(where: { $0 == "owe" }), i + 1 < t.count {
+                let name = (i + 1..<t.count).prefix { isNameLike($0) }.map { t[$0].raw }.joined(separator: " ")
+                if !name.isEmpty { supplier = .string(name) }
+            }
+        }
+        return result(.booksSummary, ["topic": .string(topic), "period": period, "supplier": supplier], 0.85)
     }
 
     func isBalance() -> Bool {

@@ -16,6 +16,10 @@ public enum IntentName: String, Codable, Sendable, CaseIterable {
     case addProduct = "add_product"
     case addCustomer = "add_customer"
     case draftSocialPost = "draft_social_post"
+    /// Money spent: rent, salary, electricity, transport… (issue 16 §6).
+    case recordExpense = "record_expense"
+    /// Questions about the other half of the books: cash in hand, profit, expenses, what is owed to suppliers.
+    case booksSummary = "books_summary"
     case help
     case greeting
     case unknown
@@ -91,6 +95,10 @@ public struct ParsedIntent: Codable, Sendable, Equatable {
             need("customer", out["customer"])
         case .draftSocialPost:
             need("platform", out["platform"]); need("content", out["content"])
+        case .recordExpense:
+            need("amount", out["amount"])
+        case .booksSummary:
+            need("topic", out["topic"])
         case .listDebtors, .sendPaymentReminder, .salesSummary, .help, .greeting, .unknown:
             break
         }
@@ -115,6 +123,8 @@ enum EntitySchema {
         case .addProduct: return ["product", "unit_price", "quantity", "unit"]
         case .addCustomer: return ["customer", "phone"]
         case .draftSocialPost: return ["platform", "content", "image_url"]
+        case .recordExpense: return ["category", "amount", "payment_mode", "note"]
+        case .booksSummary: return ["topic", "period", "supplier"]
         case .help, .greeting, .unknown: return []
         }
     }

@@ -314,4 +314,59 @@ enum BooksScenarios {
             try await Invariants.check(app)
         }
     }
+
+    /// The assistant keeps the other half of the books too: "500 petrol cash" previews an expense
+    /// (nothing written), Confirm records it from cash in hand once; "paid rent" asks how much;
+    /// "cash kitna hai", "aaj ka profit kitna" and "how much do I owe Sharma" answer from the books.
+    static func assistant(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            // setup: ₹20,000 in cash, a supplier owed ₹3,000
+            var c = APIClient(app)
+            try await c.signup()
+            let cash = try await c.send(.GET, "/api/v1/accounts").items.first?["id"] as? String ?? ""
+            #expect(try await c.send(.PATCH, "/api/v1/accounts/\(cash)", json: ["opening_balance": 2_000_000]).status == .ok)
+            let supplier = try await post(c, "/api/v1/suppliers", ["name": "Sharma Cement", "opening_balance": 300_000])["id"] as? String ?? ""
+
+            // act: an expense in one sentence
+            let r = try await AssistantScenarios.say(c, "500 petrol cash")
+
+            // verify: a preview from cash in hand, nothing written until Confirm
+            let card = AssistantScenarios.card(r), data = AssistantScenarios.data(r)
+            #expect(card["kind"] as? String == "expense_preview" && card["status"] as? String == "pending", "\(r.body)")
+            #expect(data["amount"] as? Int == 50_000 && data["category"] as? String == "Transport" && data["note"] as? String == "Petrol")
+            #expect((data["account"] as? [String: Any])?["name"] as? String == "Cash in hand" && data["account_balance_after"] as? Int == 1_950_000)
+            #expect(try await Expense.query(on: app.db).count() == 0)
+
+            // act: confirm twice
+            let id = card["id"] as? String ?? ""
+            let first = try await c.send(.POST, "/api/v1/assistant/cards/\(id)/confirm")
+            let second = try await c.send(.POST, "/api/v1/assistant/cards/\(id)/confirm")
+
+            // verify: one expense, cash down by ₹500, the reply says where it came from
+            #expect(first.status == .ok && second.status == .ok, "\(first.body)")
+            #expect((first["reply"] as? String ?? "").contains("Cash in hand"), "\(first.body)")
+            let expenses = try await c.send(.GET, "/api/v1/expenses").items
+            #expect(expenses.count == 1 && expenses.first?["category"] as? String == "Transport" && expenses.first?["note"] as? String == "Petrol")
+            #expect(try await c.send(.GET, "/api/v1/accounts/\(cash)")["balance"] as? Int == 1_950_000)
+
+            // act + verify: the amount is asked when missing
+            let ask = try await AssistantScenarios.say(c, "paid rent")
+            #expect(ask["card"] is NSNull || ask["card"] == nil, "\(ask.body)")
+            #expect((ask["reply"] as? String ?? "").lowercased().contains("rent"), "\(ask.body)")
+            let answered = try await AssistantScenarios.say(c, "15000", conversation: ask["conversation_id"] as? String)
+            #expect(AssistantScenarios.card(answered)["kind"] as? String == "expense_preview" && AssistantScenarios.data(answered)["amount"] as? Int == 1_500_000,
+                    "\(answered.body)")
+
+            // act + verify: questions answered from the books
+            let cashReply = try await AssistantScenarios.say(c, "cash kitna hai")
+            #expect(AssistantScenarios.card(cashReply)["kind"] as? String == "books_summary" && AssistantScenarios.data(cashReply)["cash_in_hand"] as? Int == 1_950_000)
+            let profit = try await AssistantScenarios.say(c, "aaj ka profit kitna")
+            #expect(AssistantScenarios.data(profit)["net_profit"] as? Int == -50_000, "\(profit.body)")
+            let owe = try await AssistantScenarios.say(c, "how much do I owe Sharma")
+            #expect(AssistantScenarios.data(owe)["payables"] as? Int == 300_000, "\(owe.body)")
+            #expect((owe["reply"] as? String ?? "").contains("₹3,000"), "\(owe.body)")
+            _ = supplier
+            try await Invariants.check(app)
+        }
+    }
 }

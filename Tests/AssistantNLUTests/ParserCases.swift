@@ -356,6 +356,29 @@ let smallTalkCases: [Case] = [
     Case("blah", .unknown),
 ]
 
+// The other half of the books (issue 16 §6): money spent, and questions about cash, profit,
+// expenses and what is owed to suppliers.
+let booksCases: [Case] = [
+    Case("paid rent 15000", .recordExpense, ["category": "Rent", "amount": 1500000], missing: []),
+    Case("bijli ka bill 2300 diya", .recordExpense, ["category": "Electricity", "amount": 230000], missing: []),
+    Case("500 petrol cash", .recordExpense, ["category": "Transport", "amount": 50000, "payment_mode": "cash", "note": "Petrol"], missing: []),
+    Case("dukaan ka kiraya 12000 diya upi se", .recordExpense, ["category": "Rent", "amount": 1200000, "payment_mode": "upi"]),
+    Case("Raju ki tankha 8000", .recordExpense, ["category": "Salary", "amount": 800000]),
+    Case("tempo bhada 700", .recordExpense, ["category": "Transport", "amount": 70000]),
+    Case("shutter repair 1500 cash", .recordExpense, ["category": "Repairs", "amount": 150000, "payment_mode": "cash"]),
+    Case("chai nashta 120", .recordExpense, ["category": "Other", "amount": 12000]),
+    Case("paid rent", .recordExpense, ["category": "Rent", "amount": nil], missing: ["amount"]),
+    Case("cash kitna hai", .booksSummary, ["topic": "cash"], missing: []),
+    Case("how much cash do I have", .booksSummary, ["topic": "cash"]),
+    Case("aaj ka profit kitna", .booksSummary, ["topic": "profit", "period": "today"]),
+    Case("is mahine ka munafa kitna hua", .booksSummary, ["topic": "profit", "period": "this_month"]),
+    Case("what is my profit this month", .booksSummary, ["topic": "profit", "period": "this_month"]),
+    Case("this month's expenses?", .booksSummary, ["topic": "expenses", "period": "this_month"]),
+    Case("kharcha kitna hua", .booksSummary, ["topic": "expenses"]),
+    Case("how much do I owe Ambuja", .booksSummary, ["topic": "payables", "supplier": "Ambuja"]),
+    Case("suppliers ko kitna dena hai", .booksSummary, ["topic": "payables"]),
+]
+
 @Suite("OfflineParser table")
 struct ParserTableTests {
     let parser = OfflineParser()
@@ -370,10 +393,11 @@ struct ParserTableTests {
     @Test("add_product / add_customer", arguments: catalogCommandCases) func catalogCommands(_ c: Case) { check(c, parser: parser) }
     @Test("draft_social_post", arguments: socialCases) func social(_ c: Case) { check(c, parser: parser) }
     @Test("help / greeting / unknown", arguments: smallTalkCases) func smallTalk(_ c: Case) { check(c, parser: parser) }
+    @Test("record_expense / books_summary", arguments: booksCases) func books(_ c: Case) { check(c, parser: parser) }
 
     @Test func tableHasAtLeast200Sentences() {
         let all = invoiceCases + paymentCases + stockCases + balanceCases + reminderLinkCases + reportCases + summaryCases
-            + catalogCommandCases + socialCases + smallTalkCases + catalogCases
+            + catalogCommandCases + socialCases + smallTalkCases + catalogCases + booksCases
         #expect(all.count >= 200)
         let covered = Set(all.map(\.intent))
         #expect(covered == Set(IntentName.allCases))

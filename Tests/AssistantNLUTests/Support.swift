@@ -49,6 +49,8 @@ let expectedKeys: [IntentName: Set<String>] = [
     .addProduct: ["product", "unit_price", "quantity", "unit"],
     .addCustomer: ["customer", "phone"],
     .draftSocialPost: ["platform", "content", "image_url"],
+    .recordExpense: ["category", "amount", "payment_mode", "note"],
+    .booksSummary: ["topic", "period", "supplier"],
     .help: [], .greeting: [], .unknown: [],
 ]
 

@@ -278,6 +278,15 @@ extension AssistantService {
             let follow = Self.stockCard(product)
             return (say("\(product.name) stock is now \(dto.stock) \(Self.unitLabel(product.unit, product.stock)).", "\(product.name) ka stock ab \(dto.stock) \(product.unit) hai."),
                     follow, ["product_id": .string(pid.uuidString)])
+        case "expense_preview":
+            guard let amount = c.amount, amount > 0 else { throw APIError.validation("amount", "must be greater than zero") }
+            let books = BooksService(db: l.db, store: l.store, businessID: l.businessID, userID: l.userID, now: l.now, inTransaction: true)
+            let mode = PaymentMode(rawValue: c.paymentMode ?? "cash") ?? .cash
+            let e = try await books.recordExpense(ExpenseInput(amount: amount, category: c.name ?? "Other", mode: mode, note: c.text))
+            let account = try await books.account(e.accountID)
+            return (say("Recorded \(Money.format(amount)) for \(e.category.lowercased()) from \(account.name). \(account.name) now: \(Money.format(account.balance)).",
+                        "\(e.category) ka \(Money.format(amount)) kharcha \(account.name) se likh diya. \(account.name) mein ab: \(Money.format(account.balance))."),
+                    nil, ["expense_id": .string(e.id!.uuidString)])
         case "product_preview":
             let p = try await l.createProduct(ProductInput(name: c.name ?? "", unit: c.unit, price: c.price ?? 0,
                                                             stock: Quantity(thousandths: c.quantity ?? 0)))

@@ -106,13 +106,17 @@ extension AssistantService {
         case .addProduct: return try await advanceAddProduct(&s, say: say)
         case .addCustomer: return try await advanceAddCustomer(&s, say: say)
         case .draftSocialPost: return advanceSocialPost(&s, say: say)
+        case .recordExpense: return try await advanceExpense(&s, say: say)
+        case .booksSummary: return try await booksSummary(s.intent, say: say)
         case .help:
             return .done(say("""
                 I keep your books. Try: "sold 5 bags cement to Ramesh at 350, he paid 1000", "Ramesh paid 500 by UPI", \
-                "how much cement is left", "received 50 bags cement", "who owes me money", "Ramesh's balance", "sales this month".
+                "how much cement is left", "received 50 bags cement", "who owes me money", "Ramesh's balance", "sales this month", \
+                "paid rent 15000", "cash kitna hai", "profit this month".
                 """, """
                 Main aapka hisaab rakhta hoon. Likhiye: "Ramesh ko 5 bori cement 350 ke rate se becha, 1000 diye", "Suresh ne 2000 diye", \
-                "cement kitna bacha hai", "kisne paise dene hain", "Ramesh ka kitna baaki hai".
+                "cement kitna bacha hai", "kisne paise dene hain", "Ramesh ka kitna baaki hai", \
+                "bijli ka bill 2300 diya", "cash kitna hai", "aaj ka munafa kitna".
                 """), nil)
         case .greeting:
             return .done(say("Namaste! What shall we record? For example: \"sold 2 bags cement to Ramesh at 350\".",
@@ -408,6 +412,96 @@ extension AssistantService {
                                data: ["customers": .array(targets.map { ["id": .string($0.id.uuidString), "name": .string($0.name), "due": .int($0.due)] }),
                                       "text": .string(text),
                                       "messages": .array(targets.map { ["customer_id": .string($0.id.uuidString), "text": .string(fill($0))] })]))
+    }
+
+    // MARK: the other half of the books (issue 16 §6)
+
+    var books: BooksService {
+        BooksService(db: ledger.db, store: ledger.store, businessID: ledger.businessID, userID: ledger.userID, now: now)
+    }
+
+    func advanceExpense(_ s: inout PendingState, say: Say) async throws -> Step {
+        let category = s.intent.string("category") ?? "Other"
+        if let amount = s.intent.paise("amount"), amount > Bounds.maxAmount { throw APIError.amountTooLarge(["amount"]) }
+        guard let amount = s.intent.paise("amount"), amount > 0 else {
+            s.awaiting = "amount"
+            s.asked = true
+            return .ask(say("How much was spent on \(category.lowercased())?", "\(category) par kitna kharcha hua?"))
+        }
+        let command = CardCommand(paymentMode: s.intent.string("payment_mode") ?? "cash", amount: amount, name: category, text: s.intent.string("note"))
+        return .done(say("Confirm to record this expense.", "Kharcha save karne ke liye Confirm kijiye."),
+                     CardDraft(kind: "expense_preview", status: .pending, title: say("Expense: \(category)", "Kharcha: \(category)"),
+                               command: command, data: try await expensePreview(command)))
+    }
+
+    /// The account the money leaves and its balance before and after.
+    func expensePreview(_ c: CardCommand) async throws -> JSONValue {
+        let mode = PaymentMode(rawValue: c.paymentMode ?? "cash") ?? .cash
+        let account = try await books.defaultAccount(for: mode)
+        let amount = c.amount ?? 0
+        return ["category": .optional(c.name), "note": .optional(c.text), "amount": .int(amount), "payment_mode": .string(mode.rawValue),
+                "account": .ref(account.id, account.name), "account_balance_before": .int(account.balance),
+                "account_balance_after": .int(account.balance - amount), "expense_id": .null]
+    }
+
+    /// Cash in hand, profit, expenses or what is owed to suppliers, as an info card.
+    func booksSummary(_ intent: ParsedIntent, say: Say) async throws -> Step {
+        let topic = intent.string("topic") ?? "cash"
+        let business = try await ledger.business()
+        let periods = Periods(now: now, timezone: business.timezone)
+        let period = intent.string("period") ?? "this_month"
+        let (from, to) = periods.range(period)
+        let periodWords = ["today": say("today", "aaj"), "this_week": say("this week", "is hafte"), "this_month": say("this month", "is mahine"),
+                           "last_month": say("last month", "pichhle mahine")][period] ?? period
+        switch topic {
+        case "profit", "expenses":
+            let pl = try await books.profitAndLoss(from: from, to: to)
+            let data: JSONValue = ["topic": .string(topic), "period": .string(period), "from": .string(from), "to": .string(to),
+                                   "sales": .int(pl.sales), "cost_of_goods_sold": .int(pl.costOfGoodsSold), "gross_profit": .int(pl.grossProfit),
+                                   "expenses": .int(pl.expenses), "net_profit": .int(pl.netProfit),
+                                   "expenses_by_category": .array(pl.byCategory.map { ["category": .string($0.category), "amount": .int($0.amount)] }),
+                                   "url": "#/books/profit-and-loss"]
+            let text: String
+            if topic == "profit" {
+                text = pl.netProfit >= 0
+                    ? say("Profit \(periodWords): \(Money.format(pl.netProfit)) (sales \(Money.format(pl.sales)), cost of goods \(Money.format(pl.costOfGoodsSold)), expenses \(Money.format(pl.expenses)); before GST).",
+                          "\(periodWords.capitalized) ka munafa: \(Money.format(pl.netProfit)) (bikri \(Money.format(pl.sales)), maal ki laagat \(Money.format(pl.costOfGoodsSold)), kharcha \(Money.format(pl.expenses)); GST ke bina).")
+                    : say("Loss \(periodWords): \(Money.format(-pl.netProfit)) (sales \(Money.format(pl.sales)), cost of goods \(Money.format(pl.costOfGoodsSold)), expenses \(Money.format(pl.expenses)); before GST).",
+                          "\(periodWords.capitalized) ka nuksaan: \(Money.format(-pl.netProfit)) (bikri \(Money.format(pl.sales)), maal ki laagat \(Money.format(pl.costOfGoodsSold)), kharcha \(Money.format(pl.expenses)); GST ke bina).")
+            } else {
+                let top = pl.byCategory.prefix(3).map { "\($0.category) \(Money.format($0.amount))" }.joined(separator: ", ")
+                text = say("Expenses \(periodWords): \(Money.format(pl.expenses))\(top.isEmpty ? "" : " — \(top)").",
+                           "\(periodWords.capitalized) ka kharcha: \(Money.format(pl.expenses))\(top.isEmpty ? "" : " — \(top)").")
+            }
+            return .done(text, CardDraft(kind: "books_summary", status: .info, title: topic == "profit" ? say("Profit and loss", "Munafa-nuksaan") : say("Expenses", "Kharcha"),
+                                         command: CardCommand(), data: data))
+        case "payables":
+            if let name = intent.string("supplier") {
+                let matches = try await books.suppliers(matching: name)
+                if matches.count == 1, let sup = matches.first {
+                    let text = sup.balance > 0 ? say("You owe \(sup.name) \(Money.format(sup.balance)).", "\(sup.name) ko \(Money.format(sup.balance)) dene hain.")
+                        : sup.balance < 0 ? say("You have paid \(sup.name) \(Money.format(-sup.balance)) in advance.", "\(sup.name) ko \(Money.format(-sup.balance)) advance diye hain.")
+                        : say("Nothing is due to \(sup.name).", "\(sup.name) ka kuch baaki nahi.")
+                    return .done(text, CardDraft(kind: "books_summary", status: .info, title: sup.name, command: CardCommand(),
+                                                 data: ["topic": "payables", "supplier": .ref(sup.id, sup.name), "payables": .int(sup.balance),
+                                                        "url": .string("#/books/suppliers/\(sup.id!.uuidString.lowercased())")]))
+                }
+            }
+            let money = try await books.moneySummary()
+            let text = money.payables > 0
+                ? say("You owe \(Money.format(money.payables)) to \(money.suppliersOwed) supplier\(money.suppliersOwed == 1 ? "" : "s").",
+                      "\(money.suppliersOwed) supplier ko kul \(Money.format(money.payables)) dene hain.")
+                : say("You owe your suppliers nothing.", "Kisi supplier ka kuch baaki nahi.")
+            return .done(text, CardDraft(kind: "books_summary", status: .info, title: say("Owed to suppliers", "Supplier ka baaki"), command: CardCommand(),
+                                         data: ["topic": "payables", "payables": .int(money.payables), "suppliers_owed": .int(Int64(money.suppliersOwed)),
+                                                "url": "#/books/suppliers"]))
+        default:
+            let money = try await books.moneySummary()
+            let text = say("Cash in hand: \(Money.format(money.cash)). In bank and UPI: \(Money.format(money.bank)).",
+                           "Galle mein nakad: \(Money.format(money.cash)). Bank aur UPI mein: \(Money.format(money.bank)).")
+            return .done(text, CardDraft(kind: "books_summary", status: .info, title: say("Cash and bank", "Nakad aur bank"), command: CardCommand(),
+                                         data: ["topic": "cash", "cash_in_hand": .int(money.cash), "bank_and_upi": .int(money.bank), "url": "#/books/accounts"]))
+        }
     }
 
     func advancePaymentLink(_ s: inout PendingState, say: Say) async throws -> Step {

@@ -56,7 +56,8 @@ struct ParseEngine: Sendable {
         You turn one message from an Indian shop owner (English or Hinglish) into a bookkeeping intent.
         Intents: create_invoice (a sale), record_payment, check_stock, update_stock, customer_balance, list_debtors,
         send_payment_reminder, create_payment_link, generate_report, sales_summary, add_product, add_customer,
-        draft_social_post, help, greeting, unknown.
+        draft_social_post, record_expense (money the shop spent: rent, salary, electricity, transport, repairs, other),
+        books_summary (a question about cash in hand, profit, expenses or what is owed to suppliers), help, greeting, unknown.
         Rules: money is an integer number of paise (₹350 = 35000; 1.5 lakh = 15000000; 10k = 1000000).
         Quantities are numbers in the product's unit. Units: kg, g, litre, ml, pcs, bag (bori), box, packet, dozen.
         Fill every entity key; use null when the message does not say it. Do not invent prices: unit_price is null
@@ -64,6 +65,8 @@ struct ParseEngine: Sendable {
         payment_mode is cash, upi (gpay/phonepe/paytm), card, bank (neft/imps), cheque, other or null.
         update_stock.mode is add, remove or set. generate_report.report is inventory, ledger, debtors or sales;
         format pdf, xlsx or csv; period today, this_week, this_month, last_month or null.
+        record_expense.category is Rent, Salary, Electricity, Transport, Repairs or Other (note: what it was, e.g. Petrol).
+        books_summary.topic is cash, profit, expenses or payables; supplier is the supplier's name when one is asked about.
         Use the business's own names when the message refers to them.
         Products: \(products.isEmpty ? "(none yet)" : products.joined(separator: "; "))
         Customers: \(customers.isEmpty ? "(none yet)" : customers.joined(separator: "; "))
@@ -88,6 +91,8 @@ struct ParseEngine: Sendable {
             "period": enumOrNull(["today", "this_week", "this_month", "last_month"]), "unit_price": nullable("integer"),
             "unit": nullable("string"), "phone": nullable("string"), "platform": enumOrNull(["bluesky", "pixelfed", "instagram"]),
             "content": nullable("string"), "image_url": nullable("string"),
+            "category": enumOrNull(["Rent", "Salary", "Electricity", "Transport", "Repairs", "Other"]), "note": nullable("string"),
+            "topic": enumOrNull(["cash", "profit", "expenses", "payables"]), "supplier": nullable("string"),
         ]
         return [
             "type": "object", "additionalProperties": false,

@@ -72,6 +72,17 @@ struct BooksService: Sendable {
         return s
     }
 
+    /// Active suppliers whose name contains `name` or starts with its first word (the assistant's
+    /// "how much do I owe Ambuja").
+    func suppliers(matching name: String) async throws -> [Supplier] {
+        let key = Product.key(for: name)
+        guard !key.isEmpty else { return [] }
+        let all = try await Supplier.query(on: db).filter(\.$businessID == businessID).filter(\.$archivedAt == nil).all()
+        let exact = all.filter { $0.nameKey == key }
+        if !exact.isEmpty { return exact }
+        return all.filter { $0.nameKey.contains(key) || $0.nameKey.split(separator: " ").first.map { key.hasPrefix(String($0)) } == true }
+    }
+
     func bill(_ id: UUID) async throws -> PurchaseBill {
         guard let b = try await PurchaseBill.query(on: db).filter(\.$businessID == businessID).filter(\.$id == id).first() else {
             throw APIError.notFound("Purchase")
