@@ -79,7 +79,8 @@ private func o(_ name: String, _ type: ParamType, _ description: String) -> Outp
 private let channelParam = p("channel_id", .channel, "Which connected channel to send from; empty = the default one.")
 
 extension Catalog {
-    static let ledgerEvents = ["invoice_issued", "payment_recorded", "stock_low", "invoice_overdue", "customer_created"]
+    static let ledgerEvents = ["invoice_issued", "payment_recorded", "stock_low", "invoice_overdue", "customer_created",
+                               "purchase_recorded", "expense_recorded"]
 
     private static let eventBase = [o("event", .string, "The event name."), o("occurred_at", .datetime, "When it happened (UTC).")]
     private static let customerFields = [
@@ -165,6 +166,20 @@ extension Catalog {
                         o("due_date", .datetime, "Due date."), o("days_overdue", .integer, "Days past due."),
                     ],
                     "customer_created": eventBase + customerFields,
+                    "purchase_recorded": eventBase + [
+                        o("purchase_id", .string, "Purchase bill id."), o("bill_number", .string, "The supplier's bill number."),
+                        o("bill_date", .string, "Bill date, YYYY-MM-DD."), o("supplier_id", .string, "Supplier id."),
+                        o("supplier_name", .string, "Supplier name."), o("supplier_phone", .string, "Supplier phone (E.164)."),
+                        o("total", .integer, "Bill total in paise."), o("amount_paid", .integer, "Paid against it, in paise."),
+                        o("balance_due", .integer, "Still to pay, in paise."), o("supplier_balance", .integer, "All owed to the supplier, in paise."),
+                        o("items", .array, "Lines: name, quantity, unit, unit_cost, amount."),
+                    ],
+                    "expense_recorded": eventBase + [
+                        o("expense_id", .string, "Expense id."), o("amount", .integer, "Amount in paise."),
+                        o("category", .string, "Rent, Salary, Electricity, Transport, Repairs, Other or the business's own."),
+                        o("date", .string, "Date, YYYY-MM-DD."), o("note", .string, "Note."), o("gst_paid", .integer, "GST inside the amount, in paise."),
+                        o("account_name", .string, "The account it was paid from."),
+                    ],
                  ])),
     ]
 
@@ -253,6 +268,34 @@ extension Catalog {
                  outputs: [
                     o("payment_id", .string, "Payment id."), o("amount", .integer, "Amount in paise."),
                     o("balance_after", .integer, "Customer balance afterwards, in paise."),
+                 ]),
+        NodeSpec(service: "ledger", task: "record_expense", kind: .action, title: "Record expense",
+                 summary: "Record money the shop spent, paid from an account.", group: "Ledger",
+                 params: [
+                    p("amount", .integer, required: true, "Amount in paise, GST included.", placeholder: "150000"),
+                    p("category", .string, required: true, "Rent, Salary, Electricity, Transport, Repairs, Other or your own.", placeholder: "Transport"),
+                    p("mode", .enum, default: "cash", options: ["cash", "upi", "bank", "card", "cheque", "other"], "How it was paid (picks the account)."),
+                    p("note", .string, "What it was for."),
+                 ],
+                 outputs: [
+                    o("expense_id", .string, "Expense id."), o("amount", .integer, "Amount in paise."),
+                    o("account_balance", .integer, "The account's balance afterwards, in paise."),
+                 ]),
+        NodeSpec(service: "ledger", task: "record_purchase", kind: .action, title: "Record purchase",
+                 summary: "Record a supplier's bill: stock comes in, the payable rises.", group: "Ledger",
+                 params: [
+                    p("supplier_id", .string, required: true, "Supplier id."),
+                    p("items", .array, required: true, "Lines bought.", fields: [
+                        p("product_id", .string, required: true, "Product id."),
+                        p("quantity", .number, required: true, "Quantity in the product's unit."),
+                        p("unit_cost", .integer, required: true, "Cost per unit in paise, GST excluded."),
+                    ]),
+                    p("bill_number", .string, "The supplier's bill number."),
+                    p("amount_paid", .integer, "Paid now, in paise."),
+                 ],
+                 outputs: [
+                    o("purchase_id", .string, "Purchase bill id."), o("total", .integer, "Total in paise."),
+                    o("balance_due", .integer, "Still to pay, in paise."),
                  ]),
         NodeSpec(service: "ledger", task: "adjust_stock", kind: .action, title: "Adjust stock",
                  summary: "Add, remove or set a product's stock (recorded as a stock movement).", group: "Ledger",

@@ -716,6 +716,45 @@ enum WorkflowScenarios {
         }
     }
 
+    /// The books' triggers and nodes (issue 16 §7): a recorded purchase starts a workflow whose
+    /// record_expense node books the freight (once, even if the step is retried), and that expense
+    /// starts a second workflow through `expense_recorded` with its fields.
+    static func booksTriggersAndNodes(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            // setup
+            var c = APIClient(app)
+            try await c.signup()
+            let product = try await c.product("Cement bag", price: 35_000, stock: 0)
+            let supplier = try await c.send(.POST, "/api/v1/suppliers", json: ["name": "Sharma Cement"])["id"] as? String ?? ""
+            _ = try await create(c, blueprint("Freight", [
+                node("trigger", "trigger", "ledger", "event", ["event": "purchase_recorded"]),
+                node("freight", "action", "ledger", "record_expense", ["amount": 20_000, "category": "Transport",
+                                                                       "note": "Freight for {{trigger.bill_number}} from {{trigger.supplier_name}}"]),
+            ], [edge("trigger", "out", "freight")]), activate: true)
+            _ = try await create(c, blueprint("Expense log", [
+                node("trigger", "trigger", "ledger", "event", ["event": "expense_recorded"]),
+                node("log", "action", "data", "set", ["values": ["what": "{{trigger.category}}: {{trigger.note}}", "amount": "{{trigger.amount}}"]]),
+            ], [edge("trigger", "out", "log")]), activate: true)
+
+            // act
+            let bill = try await c.send(.POST, "/api/v1/purchases", json: ["supplier_id": supplier, "bill_number": "SC-9",
+                                                                           "items": [["product_id": product, "quantity": 10, "unit_cost": 30_000]]])
+            #expect(bill.status == .created, "\(bill.body)")
+            try await app.jobs.drain(app: app)
+
+            // verify: both workflows ran; one freight expense with the bill's fields
+            let runs = try await c.send(.GET, "/api/v1/runs?status=succeeded").items
+            #expect(runs.count == 2, "\(runs)")
+            let expenses = try await c.send(.GET, "/api/v1/expenses").items
+            #expect(expenses.count == 1 && expenses.first?["note"] as? String == "Freight for SC-9 from Sharma Cement" && expenses.first?["amount"] as? Int == 20_000)
+            let logRun = runs.first { ($0["workflow_name"] as? String ?? $0["workflow"] as? String ?? "").contains("Expense log") } ?? runs.first!
+            let detail = try await runDetail(c, logRun["id"] as? String ?? "")
+            let out = steps(detail)["log"]?["output"] as? [String: Any]
+            #expect(out?["what"] as? String == "Transport: Freight for SC-9 from Sharma Cement", "\(detail)")
+            try await Invariants.check(app)
+        }
+    }
+
     /// Setup shared by the ledger-node tests: a customer who has paid ₹500 up front, a product with
     /// 10 in stock, and a manual "Sell" workflow (create_invoice → get_customer_balance →
     /// adjust_stock) that sells 2 of the product and then removes 1 more from stock.

@@ -4,13 +4,14 @@ import Testing
 
 @Suite("Catalog")
 struct CatalogTests {
-    /// The service/task pairs the workflows issue asks for, plus find_product and sales_summary.
+    /// The service/task pairs the workflows issue asks for, plus find_product and sales_summary, and
+    /// the books nodes (issue 16 §7).
     static let expected = [
         "manual/start", "webhook/receive", "schedule/cron", "message/received", "ledger/event",
         "router/route", "delay/wait", "approval/request", "data/set",
         "whatsapp/send_message", "whatsapp/send_media",
         "ledger/create_invoice", "ledger/record_payment", "ledger/adjust_stock", "ledger/get_customer_balance",
-        "ledger/list_debtors", "ledger/find_product", "ledger/sales_summary",
+        "ledger/list_debtors", "ledger/find_product", "ledger/sales_summary", "ledger/record_expense", "ledger/record_purchase",
         "google_sheets/append_row", "google_sheets/read_range", "razorpay/create_payment_link", "razorpay/get_payment_link",
         "shiprocket/create_order", "shiprocket/track_awb", "gpt/process_text", "social/draft_reply",
         "bluesky/post", "bluesky/reply", "bluesky/send_dm", "pixelfed/post", "pixelfed/reply",

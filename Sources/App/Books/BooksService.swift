@@ -590,6 +590,7 @@ struct BooksService: Sendable {
                 try await books.settleAdvances(supplier.id!, preferred: billID)
             }
             IdempotencyScope.made(Endpoint.purchase.path(billID), status: 201)
+            try await LedgerEvents.emit(.purchaseRecorded, businessID: books.businessID, subject: billID, key: billID.uuidString, now: books.now, on: tx)
             return b
         }
         _ = bill
@@ -791,6 +792,7 @@ struct BooksService: Sendable {
                                                date: e.spentOn, description: note.map { "\(name): \($0)" } ?? name, on: books.db)
             try await e.create(on: books.db)
             IdempotencyScope.made(Endpoint.expense.path(id), status: 201)
+            try await LedgerEvents.emit(.expenseRecorded, businessID: books.businessID, subject: id, key: id.uuidString, now: books.now, on: books.db)
             return e
         }
     }
@@ -813,6 +815,29 @@ struct BooksService: Sendable {
             totals[e.category] = (try Money.add(t.0, e.amount, field: "expenses"), try Money.add(t.1, e.gstPaid, field: "expenses"))
         }
         return totals.map { ($0.key, $0.value.0, $0.value.1) }.sorted { ($1.amount, $0.category) < ($0.amount, $1.category) }
+    }
+
+    // MARK: workflow triggers
+
+    /// The fields of a `purchase_recorded` or `expense_recorded` trigger (the catalog's declared
+    /// outputs); nil when the subject is gone.
+    func eventFields(_ event: String, subject: UUID) async throws -> [String: JSONValue]? {
+        if event == LedgerEvents.Event.expenseRecorded.rawValue {
+            guard let e = try? await expense(subject) else { return nil }
+            let account = try? await account(e.accountID)
+            return ["expense_id": .string(e.id!.uuidString), "amount": .int(e.amount), "category": .string(e.category),
+                    "date": .string(e.spentOn), "note": e.note.map(JSONValue.string) ?? .null, "gst_paid": .int(e.gstPaid),
+                    "account_name": account.map { .string($0.name) } ?? .null]
+        }
+        guard let b = try? await bill(subject) else { return nil }
+        let s = try await supplier(b.supplierID)
+        let items = try await PurchaseItem.query(on: db).filter(\.$businessID == businessID).filter(\.$billID == subject).sort(\.$position).all()
+        return ["purchase_id": .string(b.id!.uuidString), "bill_number": b.billNumber.map(JSONValue.string) ?? .null,
+                "bill_date": .string(b.billDate), "supplier_id": .string(s.id!.uuidString), "supplier_name": .string(s.name),
+                "supplier_phone": s.phone.map(JSONValue.string) ?? .null, "total": .int(b.total), "amount_paid": .int(b.amountPaid),
+                "balance_due": .int(b.total - b.amountPaid), "supplier_balance": .int(s.balance),
+                "items": .array(items.map { ["name": .string($0.description), "quantity": .double(Double($0.quantity) / 1000),
+                                             "unit": .string($0.unit), "unit_cost": .int($0.unitCost), "amount": .int($0.total)] })]
     }
 
     // MARK: summary (the dashboard)

@@ -11,6 +11,9 @@ enum LedgerEvents {
         case paymentRecorded = "payment_recorded"
         case stockLow = "stock_low"
         case customerCreated = "customer_created"
+        /// The other half of the books (issue 16 §7): emitted by `BooksService`.
+        case purchaseRecorded = "purchase_recorded"
+        case expenseRecorded = "expense_recorded"
     }
 
     typealias Listener = @Sendable (_ event: Event, _ businessID: UUID, _ subject: UUID, _ key: String, _ now: Date, _ tx: any Database) async throws -> Void
@@ -94,6 +97,10 @@ extension LedgerService {
         case "invoice_overdue":
             guard let inv = try? await invoice(subject) else { return nil }
             try await addInvoice(inv)
+        case LedgerEvents.Event.purchaseRecorded.rawValue, LedgerEvents.Event.expenseRecorded.rawValue:
+            let books = BooksService(db: db, store: store, businessID: businessID, userID: nil, now: now)
+            guard let fields = try await books.eventFields(event, subject: subject) else { return nil }
+            o.merge(fields) { _, new in new }
         default:
             return nil
         }

@@ -65,6 +65,8 @@ enum WorkflowNodes {
         "whatsapp/send_media": NodeBinding(executor: .transactional(whatsapp), effect: .committedWithStep),
         "ledger/create_invoice": NodeBinding(executor: .transactional(LedgerNodes.createInvoice), effect: .committedWithStep),
         "ledger/record_payment": NodeBinding(executor: .transactional(LedgerNodes.recordPayment), effect: .committedWithStep),
+        "ledger/record_expense": NodeBinding(executor: .transactional(LedgerNodes.recordExpense), effect: .committedWithStep),
+        "ledger/record_purchase": NodeBinding(executor: .transactional(LedgerNodes.recordPurchase), effect: .committedWithStep),
         "ledger/adjust_stock": NodeBinding(executor: .transactional(LedgerNodes.adjustStock), effect: .committedWithStep),
         "ledger/get_customer_balance": NodeBinding(executor: .read(LedgerNodes.customerBalance), effect: .none),
         "ledger/list_debtors": NodeBinding(executor: .read(LedgerNodes.listDebtors), effect: .none),
@@ -204,6 +206,29 @@ enum LedgerNodes {
         let p = try await s.recordPayment(try decode(PaymentInput.self, .object(o)))
         let c = try await s.customer(customerID, on: tx)
         return NodeResult(output: ["payment_id": .string(p.id!.uuidString), "amount": .int(p.amount), "balance_after": .int(c.balance)])
+    }
+
+    static func books(_ ctx: StepContext, _ db: any Database) -> BooksService {
+        BooksService(db: db, store: ctx.app.store, businessID: ctx.businessID, userID: nil, now: ctx.now, inTransaction: true)
+    }
+
+    static func recordExpense(_ ctx: StepContext, _ tx: any Database) async throws -> NodeResult {
+        guard let amount = try ctx.int("amount"), amount > 0 else { throw NodeFailure.permanent("amount must be above zero (in paise)") }
+        let mode = PaymentMode(rawValue: ctx.string("mode") ?? "cash") ?? .cash
+        let b = books(ctx, tx)
+        let e = try await b.recordExpense(ExpenseInput(amount: amount, category: try ctx.requireString("category"), mode: mode, note: ctx.string("note")))
+        return NodeResult(output: ["expense_id": .string(e.id!.uuidString), "amount": .int(e.amount),
+                                   "account_balance": .int(try await b.account(e.accountID).balance)])
+    }
+
+    static func recordPurchase(_ ctx: StepContext, _ tx: any Database) async throws -> NodeResult {
+        let supplierID = try uuid(ctx, "supplier_id")
+        guard let items = ctx.params["items"]?.arrayValue, !items.isEmpty else { throw NodeFailure.permanent("items is empty") }
+        var o: [String: JSONValue] = ["supplier_id": .string(supplierID.uuidString), "items": .array(items)]
+        if let n = ctx.string("bill_number") { o["bill_number"] = .string(n) }
+        if let paid = try ctx.int("amount_paid"), paid > 0 { o["amount_paid"] = .int(paid) }
+        let bill = try await books(ctx, tx).recordPurchase(try decode(PurchaseInput.self, .object(o)))
+        return NodeResult(output: ["purchase_id": .string(bill.id!.uuidString), "total": .int(bill.total), "balance_due": .int(bill.total - bill.amountPaid)])
     }
 
     static func adjustStock(_ ctx: StepContext, _ tx: any Database) async throws -> NodeResult {
