@@ -67,3 +67,57 @@ def test_forgotten_password_is_recovered_from_the_command_line(page: Page, serve
     tid(page, "password-confirm").fill("a new secret for kavita")
     tid(page, "password-submit").click()
     expect(tid(page, "page-title")).to_have_text("Dashboard")
+
+
+def test_reset_password_while_the_server_writes(server: str, server_sqlite: Path) -> None:
+    """The command runs in its own process beside a busy server on the same SQLite file: it waits
+    for the server's writer instead of failing with "database is locked" (its first statement is
+    the write; a read-then-write transaction could not wait). Bounded: 10 resets while another
+    business keeps adding products."""
+    import json
+    import threading
+    import urllib.request
+    import uuid
+    from http.cookiejar import CookieJar
+
+    def client():
+        jar = CookieJar()
+        return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def signup_api(opener, email):
+        body = {"email": email, "password": PASSWORD, "owner_name": "Owner", "business_name": "Busy Traders"}
+        req = urllib.request.Request(f"{server}/api/v1/auth/signup", data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        return json.loads(opener.open(req, timeout=30).read())["csrf_token"]
+
+    writer, owner = client(), client()
+    writer_csrf = signup_api(writer, f"writer-{uuid.uuid4().hex[:8]}@example.com")
+    email = f"owner-{uuid.uuid4().hex[:8]}@example.com"
+    signup_api(owner, email)
+
+    stop = threading.Event()
+    written = [0]
+
+    def keep_writing() -> None:
+        i = 0
+        while not stop.is_set() and i < 5000:
+            i += 1
+            req = urllib.request.Request(f"{server}/api/v1/products", method="POST",
+                                         data=json.dumps({"name": f"Item {i}", "price": 100, "stock": 1}).encode(),
+                                         headers={"Content-Type": "application/json", "X-CSRF-Token": writer_csrf})
+            if writer.open(req, timeout=30).status == 201:
+                written[0] += 1
+
+    thread = threading.Thread(target=keep_writing)
+    thread.start()
+    try:
+        failures = []
+        for _ in range(10):
+            reset = run_cli(server_sqlite, "users", "reset-password", email)
+            if reset.returncode != 0:
+                failures.append(reset.stdout + reset.stderr)
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert written[0] > 0, "the server was writing meanwhile"
+    assert failures == [], failures

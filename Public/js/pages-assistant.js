@@ -308,6 +308,61 @@ function expenseBody(d) {
   ];
 }
 
+function supplierLink(s) {
+  if (!s || !s.name) return '—';
+  return s.id ? h('a', { href: `#/books/suppliers/${encodeURIComponent(String(s.id).toLowerCase())}`, testid: 'card-supplier' }, s.name)
+    : h('span', { testid: 'card-supplier' }, s.name);
+}
+
+function purchaseBody(d) {
+  const lines = Array.isArray(d.lines) ? d.lines : [];
+  const table = h('div', { class: 'table-wrap' },
+    h('table', { class: 'table table-compact', testid: 'card-lines' },
+      h('caption', { class: 'visually-hidden' }, 'Purchase lines'),
+      h('thead', {}, h('tr', {},
+        h('th', { scope: 'col' }, 'Item'),
+        h('th', { scope: 'col', class: 'num' }, 'Qty'),
+        h('th', { scope: 'col', class: 'num' }, 'Cost'),
+        h('th', { scope: 'col', class: 'num' }, 'Total'))),
+      h('tbody', {}, lines.map((l) => h('tr', { testid: 'card-line' },
+        h('td', {}, l.product || '—',
+          h('span', { class: 'cell-sub' }, [l.gst_rate ? `GST ${Number(l.gst_rate)}% · ` : '', 'stock after: ', qtyText(l.stock_after, l.unit)])),
+        h('td', { class: 'num' }, qtyText(l.quantity, l.unit)),
+        h('td', { class: 'num' }, money(l.unit_cost)),
+        h('td', { class: 'num' }, money(l.total, 'card-line-total')))))));
+  return [
+    meta([['Supplier', [supplierLink(d.supplier), d.new_supplier ? h('span', { class: 'cell-sub' }, ' (new supplier)') : null], 'card-supplier-row']]),
+    table,
+    totals([
+      Number(d.tax_total) ? ['Before GST', d.subtotal, 'card-subtotal'] : null,
+      Number(d.tax_total) ? [d.inter_state ? 'IGST' : 'CGST + SGST', d.tax_total, 'card-tax'] : null,
+      ['Bill total', d.total, 'card-total', true],
+      ['Paid now' + (d.payment_mode && Number(d.amount_paid) ? ` (${modeLabel(d.payment_mode)})` : ''), d.amount_paid ?? 0, 'card-paid'],
+      ['Still to pay', d.balance_due, 'card-balance-due', true],
+    ]),
+    d.supplier_balance_after !== undefined && d.supplier_balance_after !== null
+      ? h('p', { class: 'chat-card-note', testid: 'card-supplier-balance' },
+        `You owe ${d.supplier?.name || 'the supplier'}: `, money(d.supplier_balance_before), ' → ', money(d.supplier_balance_after))
+      : null,
+  ];
+}
+
+function supplierPaymentBody(d) {
+  return [
+    meta([
+      ['Supplier', supplierLink(d.supplier), 'card-supplier-row'],
+      ['Amount', money(d.amount, 'card-amount')],
+      ['Paid from', d.account?.name || modeLabel(d.payment_mode), 'card-account'],
+      d.account_balance_after !== undefined && d.account_balance_after !== null
+        ? ['Account balance', h('span', { testid: 'card-account-balance' }, money(d.account_balance_before), ' → ', money(d.account_balance_after))]
+        : null,
+      d.balance_after !== undefined && d.balance_after !== null
+        ? ['You owe them', h('span', { testid: 'card-supplier-balance' }, money(d.balance_before), ' → ', money(d.balance_after))]
+        : null,
+    ]),
+  ];
+}
+
 function booksSummaryBody(d) {
   const link = d.url ? h('p', { class: 'chat-card-note' }, h('a', { href: d.url, testid: 'card-link' }, 'Open')) : null;
   if (d.topic === 'cash') {
@@ -357,6 +412,8 @@ const BODIES = {
   customer_preview: customerPreviewBody,
   expense_preview: expenseBody,
   books_summary: booksSummaryBody,
+  purchase_preview: purchaseBody,
+  supplier_payment_preview: supplierPaymentBody,
 };
 
 /* ---------- edit forms (the fields the contract lists per kind) ---------- */

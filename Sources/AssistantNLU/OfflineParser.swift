@@ -5,6 +5,8 @@ public struct OfflineParser: Sendable {
     let catalog: Catalog
     let products: [PreparedEntry]
     let customers: [PreparedEntry]
+    let suppliers: [PreparedEntry]
+    let supplierSig: Set<String>
     let productSig: Set<String>
     let productPhon: Set<String>
     let customerSig: Set<String>
@@ -14,6 +16,8 @@ public struct OfflineParser: Sendable {
         self.catalog = catalog
         self.products = catalog.products.map { PreparedEntry(entry: $0, key: NameKey($0.name)) }
         self.customers = catalog.customers.map { PreparedEntry(entry: $0, key: NameKey($0.name)) }
+        self.suppliers = catalog.suppliers.map { PreparedEntry(entry: $0, key: NameKey($0.name)) }
+        supplierSig = Set(suppliers.flatMap(\.key.sig))
         var ps = Set<String>(), pp = Set<String>(), cs = Set<String>(), cp = Set<String>()
         for p in products { ps.formUnion(p.key.sig); pp.formUnion(p.key.phon.filter { $0.utf8.count >= 3 }) }
         for c in customers { cs.formUnion(c.key.sig); cp.formUnion(c.key.phon.filter { $0.utf8.count >= 3 }) }
@@ -46,6 +50,12 @@ public struct OfflineParser: Sendable {
         if customerSig.contains(sg) { return true }
         if sg.utf8.count >= 4 && customerPhon.contains(NameKey.phonetic(sg)) { return true }
         return false
+    }
+
+    /// A word of a known supplier's name (exact, after singularizing: supplier names are proper
+    /// names like "Ambuja Traders", and a looser match would take products for suppliers).
+    func isSupplierWord(_ w: String) -> Bool {
+        !suppliers.isEmpty && supplierSig.contains(NameKey.singular(w))
     }
 
     func resolve(_ name: String, in entries: [PreparedEntry]) -> String {
@@ -188,9 +198,12 @@ struct Sentence {
         let salesQuestion = isSalesSummary(quantities: quantities)
         if salesQuestion { return result(.salesSummary, ["period": period()], 0.85) }
 
+        if let summary = booksQuestion() { return summary }
+        // Buying from a supplier, or paying one, before "bought 50 bags" is read as a stock update.
+        if let r = purchaseOrSupplierPayment(quantities: quantities) { return r }
+
         if let mode = stockUpdateMode(quantities: quantities, sale: sale) { return updateStock(mode: mode) }
 
-        if let summary = booksQuestion() { return summary }
         // Money spent: an expense word and an amount (or a "paid" with the amount still to ask).
         if let category = expenseCategory(),
            nums.contains(where: { $0.role != .percent }) || hasAny(["paid", "diya", "diye", "bhara", "bhari", "chukaya", "pay"]) {
@@ -721,6 +734,104 @@ struct Sentence {
         return result(.recordExpense, e, amt == nil ? 0.7 : 0.9)
     }
 
+    // MARK: buying from suppliers (issue 16 §6)
+
+    static let buyVerbs: Set<String> = ["bought", "buy", "purchased", "purchase", "procured", "kharida", "kharide", "kharidi", "kharid", "kharidaa",
+                                        "mangaya", "mangwaya", "mangwaye", "mangaye", "liya", "liye", "li"]
+    static let supplierWords: Set<String> = ["supplier", "suppliers", "vendor", "dealer", "wholesaler", "distributor"]
+    static let supplierPayVerbs: Set<String> = ["paid", "pay", "diye", "diya", "di", "dediye", "bheje", "bheja", "transferred", "sent", "chukaya",
+                                                "chukaye", "cleared", "settled", "payment"]
+
+    /// "bought 100 bags cement from Ambuja Traders at 320", "Sharma supplier se 50 bori cement 310
+    /// mein liya, 5000 diye" (a purchase bill) and "paid Ambuja Traders 20000 by NEFT" (a supplier
+    /// payment). Nil when the sentence is not about a supplier; then nothing is marked used.
+    mutating func purchaseOrSupplierPayment(quantities: [NumItem]) -> ParsedIntent? {
+        let supplierWord = lows.contains(where: Sentence.supplierWords.contains)
+        let known = lows.indices.contains { isNameLike($0) && parser.isSupplierWord(lows[$0]) && !parser.isProductWord(lows[$0]) }
+        let buy = lows.contains(where: Sentence.buyVerbs.contains)
+        if buy, !quantities.isEmpty {
+            // A seller is named ("from X", "X se", a known supplier, the word "supplier") or the
+            // owner is the buyer ("bought 50 bags cement", "maine 50 bori cement kharida"). "Ramesh
+            // ne 5 bori cement liya" and "Ramesh bought 5 bags" name a customer: a sale.
+            let from = lows.indices.contains { lows[$0] == "from" }
+            let se = lows.indices.contains { lows[$0] == "se" && (isNameLike($0 - 1) && !parser.isProductWord(lows[$0 - 1]) || Sentence.supplierWords.contains(low($0 - 1))) }
+            let firstWord = lows.firstIndex { !Lexicon.stopwords.contains($0) || Sentence.buyVerbs.contains($0) }.map { lows[$0] } ?? ""
+            let ownerBuys = ["bought", "purchased", "purchase", "procured", "kharida", "kharide", "mangaya", "mangwaya"].contains(firstWord)
+                || phraseAny(["i bought", "we bought", "i purchased", "we purchased"]) || hasAny(["maine", "humne", "hamne"])
+            guard supplierWord || known || from || se || ownerBuys else { return nil }
+            var probe = self
+            let supplier = probe.findSupplier()
+            guard let r = probe.purchase(supplier) else { return nil }
+            self = probe
+            return r
+        }
+        guard quantities.isEmpty, supplierWord || known, lows.contains(where: Sentence.supplierPayVerbs.contains) else { return nil }
+        var probe = self
+        let found = probe.findSupplierRange()
+        if let (_, range) = found, !supplierWord, range.contains(where: { parser.isCustomerWord(lows[$0]) }) {
+            // A name that is also a customer's: "Meena paid 500" is Meena paying the shop; only
+            // "paid Meena 500" / "Meena ko 500 diye" is the shop paying her.
+            let toHim = low(range.upperBound) == "ko" || (range.lowerBound > 0 && ["paid", "pay", "sent", "transferred"].contains(low(range.lowerBound - 1)))
+            guard toHim else { return nil }
+        }
+        guard found != nil || supplierWord else { return nil }
+        self = probe
+        let amt = nums.first { $0.role == .paid } ?? nums.first { $0.role == .money } ?? nums.first { $0.role != .percent && $0.role != .discount }
+        let e: [String: JSONValue] = ["supplier": found.map { .string($0.0) } ?? .null, "amount": amt.map { .int($0.paise) } ?? .null,
+                                      "payment_mode": paymentMode()]
+        return result(.paySupplier, e, amt == nil || found == nil ? 0.75 : 0.9)
+    }
+
+    mutating func findSupplier() -> String? { findSupplierRange()?.0 }
+
+    /// The supplier a sentence names — a known supplier's name, the name beside the word
+    /// "supplier", "from X" or "X se" — resolved against the catalog's suppliers; marks its tokens used.
+    mutating func findSupplierRange() -> (String, Range<Int>)? {
+        func plain(_ j: Int) -> Bool { isNameLike(j) && !Sentence.supplierWords.contains(lows[j]) && (!parser.isProductWord(lows[j]) || parser.isSupplierWord(lows[j])) }
+        func forward(_ i: Int) -> Range<Int>? {
+            var s = i
+            while s < t.count, Sentence.honorifics.contains(lows[s]) || Sentence.supplierWords.contains(lows[s]) { s += 1 }
+            var j = s
+            while j < t.count, j - s < 3, plain(j) {
+                if j > s, !isCapitalized(j), isCapitalized(s) { break }
+                j += 1
+            }
+            return j > s ? s..<j : nil
+        }
+        func backward(_ i: Int) -> Range<Int>? {
+            var e = i - 1
+            while e >= 0, Sentence.honorifics.contains(lows[e]) || Sentence.supplierWords.contains(lows[e]) || ["wale", "wala", "waale", "waala"].contains(lows[e]) { e -= 1 }
+            var s = e + 1
+            while s - 1 >= 0, e + 1 - (s - 1) <= 3, plain(s - 1) { s -= 1 }
+            return s <= e ? s..<(e + 1) : nil
+        }
+        var found: Range<Int>? = nil
+        // a known supplier, anywhere
+        if !parser.suppliers.isEmpty, let i = lows.indices.first(where: { isNameLike($0) && parser.isSupplierWord(lows[$0]) && !parser.isProductWord(lows[$0]) }) {
+            var s = i, j = i + 1
+            while s - 1 >= 0, i - (s - 1) < 3, isNameLike(s - 1), parser.isSupplierWord(lows[s - 1]) { s -= 1 }
+            while j < t.count, j - s < 4, isNameLike(j), parser.isSupplierWord(lows[j]) { j += 1 }
+            found = s..<j
+        }
+        if found == nil, let k = lows.firstIndex(where: Sentence.supplierWords.contains) {
+            found = backward(k + 1) ?? forward(k + 1)
+        }
+        if found == nil, let k = lows.firstIndex(where: { $0 == "from" }) { found = forward(k + 1) }
+        if found == nil, let k = lows.firstIndex(where: { $0 == "se" }) { found = backward(k) }
+        guard let r = found else { return nil }
+        for k in r { used[k] = true }
+        return (parser.resolve(rawJoin(r), in: parser.suppliers), r)
+    }
+
+    /// The lines of a purchase, read as an invoice's are (without looking for a buyer); the seller
+    /// is already marked used.
+    mutating func purchase(_ supplier: String?) -> ParsedIntent? {
+        guard let bill = invoice(strongVerb: true, findBuyer: false), case .array(let items) = bill.entities["items"] ?? .null, !items.isEmpty else { return nil }
+        let e: [String: JSONValue] = ["supplier": supplier.map { .string($0) } ?? .null, "items": .array(items),
+                                      "amount_paid": bill.entities["amount_paid"] ?? .null, "payment_mode": bill.entities["payment_mode"] ?? .null]
+        return result(.recordPurchase, e, bill.confidence >= 0.8 && supplier != nil ? 0.9 : 0.75)
+    }
+
     /// "cash kitna hai", "aaj ka profit kitna", "this month's expenses", "how much do I owe Ambuja".
     func booksQuestion() -> ParsedIntent? {
         let question = hasAny(["kitna", "kitne", "kitni", "how", "what", "whats", "kya", "batao", "bata", "show", "?", "total"])
@@ -794,11 +905,11 @@ struct Sentence {
 
     // MARK: invoice
 
-    mutating func invoice(strongVerb: Bool, guess: Bool = false) -> ParsedIntent? {
+    mutating func invoice(strongVerb: Bool, guess: Bool = false, findBuyer: Bool = true) -> ParsedIntent? {
         // customer first so that its tokens are not read as products
-        var customer = findCustomer(forward: ["to", "for", "customer", "grahak", "client", "party", "bill", "invoice", "naam"],
+        var customer = !findBuyer ? nil : findCustomer(forward: ["to", "for", "customer", "grahak", "client", "party", "bill", "invoice", "naam"],
                                     backward: ["ko", "ne", "'s", "bought", "kharida", "liya", "liye", "ke", "ka", "ki"])
-        if customer == nil, t.count > 1, isNameLike(0), isCapitalized(0), t[1].isDigits || Lexicon.isNumberWord(lows[1]), !parser.isProductWord(lows[0]) {
+        if findBuyer, customer == nil, t.count > 1, isNameLike(0), isCapitalized(0), t[1].isDigits || Lexicon.isNumberWord(lows[1]), !parser.isProductWord(lows[0]) {
             // "Ramesh 2 cement 350"
             used[0] = true
             customer = parser.resolve(t[0].raw, in: parser.customers)

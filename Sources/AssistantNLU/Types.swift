@@ -18,6 +18,10 @@ public enum IntentName: String, Codable, Sendable, CaseIterable {
     case draftSocialPost = "draft_social_post"
     /// Money spent: rent, salary, electricity, transport… (issue 16 §6).
     case recordExpense = "record_expense"
+    /// Stock bought from a supplier: a purchase bill (issue 16 §6).
+    case recordPurchase = "record_purchase"
+    /// Money paid to a supplier against what the shop owes (issue 16 §6).
+    case paySupplier = "pay_supplier"
     /// Questions about the other half of the books: cash in hand, profit, expenses, what is owed to suppliers.
     case booksSummary = "books_summary"
     case help
@@ -54,6 +58,8 @@ public struct ParsedIntent: Codable, Sendable, Equatable {
         }
         if intent == .createInvoice {
             if case .null = out["due"] ?? .null { out["due"] = .bool(false) }
+        }
+        if intent == .createInvoice || intent == .recordPurchase {
             if case .null = out["items"] ?? .null { out["items"] = .array([]) }
         }
         if intent == .generateReport, (out["format"] ?? .null).isEmpty { out["format"] = .string("pdf") }
@@ -62,8 +68,8 @@ public struct ParsedIntent: Codable, Sendable, Equatable {
             if (value ?? .null).isEmpty, !missing.contains(name) { missing.append(name) }
         }
         switch intent {
-        case .createInvoice:
-            need("customer", out["customer"])
+        case .createInvoice, .recordPurchase:
+            need(intent == .createInvoice ? "customer" : "supplier", out[intent == .createInvoice ? "customer" : "supplier"])
             if case .array(let items) = out["items"] ?? .null, !items.isEmpty {
                 for item in items {
                     guard case .object(let o) = item else { continue }
@@ -97,6 +103,8 @@ public struct ParsedIntent: Codable, Sendable, Equatable {
             need("platform", out["platform"]); need("content", out["content"])
         case .recordExpense:
             need("amount", out["amount"])
+        case .paySupplier:
+            need("supplier", out["supplier"]); need("amount", out["amount"])
         case .booksSummary:
             need("topic", out["topic"])
         case .listDebtors, .sendPaymentReminder, .salesSummary, .help, .greeting, .unknown:
@@ -124,6 +132,9 @@ enum EntitySchema {
         case .addCustomer: return ["customer", "phone"]
         case .draftSocialPost: return ["platform", "content", "image_url"]
         case .recordExpense: return ["category", "amount", "payment_mode", "note"]
+        // In a purchase's items `unit_price` is the cost per unit, GST excluded.
+        case .recordPurchase: return ["supplier", "items", "amount_paid", "payment_mode"]
+        case .paySupplier: return ["supplier", "amount", "payment_mode"]
         case .booksSummary: return ["topic", "period", "supplier"]
         case .help, .greeting, .unknown: return []
         }
@@ -189,9 +200,13 @@ public struct CatalogEntry: Sendable, Equatable {
 public struct Catalog: Sendable {
     public var products: [CatalogEntry]
     public var customers: [CatalogEntry]
-    public init(products: [CatalogEntry] = [], customers: [CatalogEntry] = []) {
+    /// The parties the shop buys from: "paid Ambuja Traders 20000" is a supplier payment, not a
+    /// customer's payment, because Ambuja Traders is here.
+    public var suppliers: [CatalogEntry]
+    public init(products: [CatalogEntry] = [], customers: [CatalogEntry] = [], suppliers: [CatalogEntry] = []) {
         self.products = products
         self.customers = customers
+        self.suppliers = suppliers
     }
     public static let empty = Catalog()
 }

@@ -29,6 +29,7 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func booksBadInputAndIsolation(_ db: TestDB) async throws { try await BooksScenarios.badInputAndIsolation(db) }
     @Test(arguments: TestDB.all) func booksRandomOperations(_ db: TestDB) async throws { try await BooksScenarios.randomOperations(db, count: db == .sqlite ? 40 : 15) }
     @Test(arguments: TestDB.all) func booksThroughTheAssistant(_ db: TestDB) async throws { try await BooksScenarios.assistant(db) }
+    @Test(arguments: TestDB.all) func assistantBuysAndPaysSuppliers(_ db: TestDB) async throws { try await BooksScenarios.assistantBuysAndPays(db) }
     @Test(arguments: TestDB.all) func booksFiftyConcurrentOperations(_ db: TestDB) async throws { try await BooksScenarios.concurrentOperations(db) }
     @Test(arguments: TestDB.all) func fiftyConcurrentIssuesSellExactlyTheStock(_ db: TestDB) async throws { try await LedgerScenarios.concurrentIssues(db) }
     @Test(arguments: TestDB.all) func moneyNeverTraps(_ db: TestDB) async throws { try await ReliabilityScenarios.moneyNeverTraps(db) }

@@ -125,6 +125,33 @@ enum BooksScenarios {
             #expect(int(pl["expenses"]) == 1_550_000 && int(pl["net_profit"]) == -1_350_000, "\(pl.body)")
             #expect((pl["expenses_by_category"] as? [[String: Any]])?.first?["category"] as? String == "Rent")
             #expect(int((pl["previous"] as? [String: Any])?["sales"]) == 0)
+
+            // verify: the exports (CSV figures; XLSX and PDF are the same rows through other writers)
+            func csv(_ id: String) async throws -> [[String]] {
+                let r = try await c.send(.GET, "/api/v1/reports/\(id).csv")
+                #expect(r.status == .ok && r.headers.contentType?.subType == "csv", "\(id): \(r.body)")
+                return ReportsScenarios.csvRows(r.body)
+            }
+            // Rows may be shorter than the header (a blank separator row): read cells by position safely.
+            func at(_ row: [String]?, _ i: Int) -> String? { guard let row, i < row.count else { return nil }; return row[i] }
+            let register = try await csv("purchases")
+            #expect(register.count == 4 && at(register.first, 1) == "Supplier", "\(register)")
+            let sc17 = register.first { at($0, 3) == "SC-17" }
+            #expect(at(sc17, 5) == "30000.00" && at(sc17, 6) == "2700.00" && at(sc17, 7) == "2700.00" && at(sc17, 9) == "35400.00" && at(sc17, 11) == "0.00", "\(String(describing: sc17))")
+            let voided = register.first { at($0, 1) == "Ambuja Traders" }
+            #expect(at(voided, 4) == "void" && at(voided, 8) == "5760.00" && at(voided, 11) == "0.00", "\(String(describing: voided))")
+            let spent = try await csv("expenses")
+            #expect(spent.contains { at($0, 1) == "Petrol" && at($0, 4) == "590.00" && at($0, 5) == "90.00" && at($0, 6) == "500.00" }, "\(spent)")
+            #expect(spent.contains { at($0, 1) == "Total: Rent" && at($0, 4) == "15000.00" }, "\(spent)")
+            #expect(try await csv("payables").count == 1, "nothing is owed: the header alone")
+            let cashBook = try await csv("cash-book")
+            #expect(cashBook.contains { at($0, 0) == "Cash in hand" && at($0, 2) == "Closing balance" && at($0, 5) == String(format: "%.2f", Double(cashExpected) / 100) }, "\(cashBook)")
+            let plRows = try await csv("profit-and-loss")
+            #expect(plRows.contains { $0 == ["Net profit", "-13500.00"] } && plRows.contains { $0 == ["Cost of goods sold", "15500.00"] }, "\(plRows)")
+            for format in ["xlsx", "pdf"] {
+                let r = try await c.send(.GET, "/api/v1/reports/profit-and-loss.\(format)")
+                #expect(r.status == .ok && r.body.utf8.count > 500, "profit-and-loss.\(format): \(r.status)")
+            }
             try await Invariants.check(app)
         }
     }
@@ -366,6 +393,80 @@ enum BooksScenarios {
             #expect(AssistantScenarios.data(owe)["payables"] as? Int == 300_000, "\(owe.body)")
             #expect((owe["reply"] as? String ?? "").contains("₹3,000"), "\(owe.body)")
             _ = supplier
+            try await Invariants.check(app)
+        }
+    }
+
+    /// Buying and paying suppliers by sentence: "bought 100 bags cement from Ambuja Traders at 320"
+    /// asks before creating an unknown supplier, previews the bill with GST and the stock after,
+    /// and Confirm (twice) records one bill; "paid Ambuja Traders 20000 by NEFT" pays from the bank
+    /// account; a supplier's name is never read as a customer's payment.
+    static func assistantBuysAndPays(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            // setup: cement at 28 % GST with 10 bags in stock, a bank account with ₹50,000
+            var c = APIClient(app)
+            try await c.signup()
+            let cement = try await post(c, "/api/v1/products", ["name": "Cement", "unit": "bag", "price": 40_000, "stock": 10, "gst_rate": 28])["id"] as? String ?? ""
+            _ = try await post(c, "/api/v1/accounts", ["name": "HDFC current", "kind": "bank", "opening_balance": 5_000_000])
+
+            // act: a purchase from a supplier Munim does not know yet
+            let first = try await AssistantScenarios.say(c, "bought 100 bags cement from Ambuja Traders at 320")
+
+            // verify: it asks before creating the supplier; nothing written
+            #expect(first["card"] is NSNull || first["card"] == nil, "\(first.body)")
+            #expect((first["reply"] as? String ?? "").contains("Add supplier Ambuja Traders"), "\(first.body)")
+            let billsBefore = try await PurchaseBill.query(on: app.db).count(), suppliersBefore = try await Supplier.query(on: app.db).count()
+            #expect(billsBefore == 0 && suppliersBefore == 0)
+
+            // act: yes
+            let r = try await AssistantScenarios.say(c, "yes", conversation: first["conversation_id"] as? String)
+
+            // verify: the bill previewed — ₹32,000 + 28 % GST, stock 10 → 110, owed ₹40,960 after
+            let card = AssistantScenarios.card(r), data = AssistantScenarios.data(r)
+            #expect(card["kind"] as? String == "purchase_preview" && card["status"] as? String == "pending", "\(r.body)")
+            #expect(data["subtotal"] as? Int == 3_200_000 && data["tax_total"] as? Int == 896_000 && data["total"] as? Int == 4_096_000, "\(data)")
+            #expect(data["new_supplier"] as? Bool == true && data["supplier_balance_after"] as? Int == 4_096_000)
+            let line = (data["lines"] as? [[String: Any]])?.first
+            #expect(line?["unit_cost"] as? Int == 32_000 && line?["stock_after"] as? Double == 110, "\(String(describing: line))")
+            #expect(try await Supplier.query(on: app.db).count() == 0, "the supplier is made on Confirm, not before")
+
+            // act: confirm twice
+            let id = card["id"] as? String ?? ""
+            let done = try await c.send(.POST, "/api/v1/assistant/cards/\(id)/confirm")
+            let again = try await c.send(.POST, "/api/v1/assistant/cards/\(id)/confirm")
+
+            // verify: one supplier, one bill, stock and average cost moved, the reply says so
+            #expect(done.status == .ok && again.status == .ok, "\(done.body)")
+            #expect((done["reply"] as? String ?? "").contains("Cement 110 bags"), "\(done.body)")
+            let suppliers = try await c.send(.GET, "/api/v1/suppliers").items
+            #expect(suppliers.count == 1 && suppliers.first?["name"] as? String == "Ambuja Traders" && suppliers.first?["balance"] as? Int == 4_096_000)
+            #expect(try await c.send(.GET, "/api/v1/purchases").items.count == 1)
+            let product = try await c.send(.GET, "/api/v1/products/\(cement)")
+            // the 10 opening bags have no cost: (10 × 0 + 100 × ₹320) ÷ 110
+            #expect(product["stock"] as? Double == 110 && product["average_cost"] as? Int == 29_091, "\(product.body)")
+
+            // act: pay the supplier by NEFT (a known supplier's name, not a customer's payment)
+            let pay = try await AssistantScenarios.say(c, "paid Ambuja Traders 20000 by NEFT")
+
+            // verify: previewed from the bank account
+            let payCard = AssistantScenarios.card(pay), payData = AssistantScenarios.data(pay)
+            #expect(payCard["kind"] as? String == "supplier_payment_preview", "\(pay.body)")
+            #expect((payData["account"] as? [String: Any])?["name"] as? String == "HDFC current" && payData["balance_after"] as? Int == 2_096_000, "\(payData)")
+            let paid = try await c.send(.POST, "/api/v1/assistant/cards/\(payCard["id"] as? String ?? "")/confirm")
+            #expect(paid.status == .ok && (paid["reply"] as? String ?? "").contains("₹20,960"), "\(paid.body)")
+            #expect(try await c.send(.GET, "/api/v1/suppliers").items.first?["balance"] as? Int == 2_096_000)
+            let bank = try await c.send(.GET, "/api/v1/accounts").items.first { $0["name"] as? String == "HDFC current" }
+            #expect(bank?["balance"] as? Int == 3_000_000)
+            #expect(try await Payment.query(on: app.db).count() == 0, "no customer payment was recorded")
+
+            // act + verify: Hinglish, the cost asked when missing, and the supplier's balance asked about
+            let ask = try await AssistantScenarios.say(c, "ambuja se 50 bori cement liya")
+            #expect((ask["reply"] as? String ?? "").contains("₹290.91"), "the average cost is offered: \(ask.body)")
+            let costed = try await AssistantScenarios.say(c, "310", conversation: ask["conversation_id"] as? String)
+            #expect(AssistantScenarios.card(costed)["kind"] as? String == "purchase_preview"
+                    && (AssistantScenarios.data(costed)["lines"] as? [[String: Any]])?.first?["unit_cost"] as? Int == 31_000, "\(costed.body)")
+            let owe = try await AssistantScenarios.say(c, "how much do I owe Ambuja")
+            #expect(AssistantScenarios.data(owe)["payables"] as? Int == 2_096_000, "\(owe.body)")
             try await Invariants.check(app)
         }
     }

@@ -16,6 +16,12 @@ let shopCatalog = Catalog(
         CatalogEntry(id: "c3", name: "Raj Kumar"),
         CatalogEntry(id: "c4", name: "Raj Malhotra"),
         CatalogEntry(id: "c5", name: "Meena"),
+    ],
+    suppliers: [
+        CatalogEntry(id: "s1", name: "Ambuja Traders"),
+        CatalogEntry(id: "s2", name: "Gupta Hardware"),
+        // Meena is also a customer: who pays whom is read from the word order.
+        CatalogEntry(id: "s3", name: "Meena"),
     ])
 
 /// Sentences parsed with a catalog: names resolve to the catalog's spelling.
@@ -33,6 +39,15 @@ let catalogCases: [Case] = [
     Case("sold 3 kg sariya to Raj Malhotra", .createInvoice,
          ["customer": "Raj Malhotra", "items": lines(line("TMT Sariya 12mm", 3, "kg"))]),
     Case("sold 2 cement to Ramesh Kumar", .createInvoice, ["customer": "Ramesh Kumar"]),
+    Case("paid Ambuja Traders 20000 by NEFT", .paySupplier, ["supplier": "Ambuja Traders", "amount": 2000000, "payment_mode": "bank"], missing: []),
+    Case("ambuja ko 5000 diye upi se", .paySupplier, ["supplier": "Ambuja Traders", "amount": 500000, "payment_mode": "upi"]),
+    Case("bought 100 bags cement from ambuja at 320", .recordPurchase,
+         ["supplier": "Ambuja Traders", "items": lines(line("Cement bag (50 kg)", 100, "bag", 32000))], missing: []),
+    Case("gupta se 20 kg sand 38 mein liya", .recordPurchase,
+         ["supplier": "Gupta Hardware", "items": lines(line("Sand", 20, "kg", 3800))]),
+    Case("Meena paid 500", .recordPayment, ["customer": "Meena", "amount": 50000]),
+    Case("paid Meena 500", .paySupplier, ["supplier": "Meena", "amount": 50000]),
+    Case("how much do I owe Gupta", .booksSummary, ["topic": "payables"]),
     Case("cement kitna bacha hai", .checkStock, ["product": "Cement bag (50 kg)"]),
     Case("how much siment is left", .checkStock, ["product": "Cement bag (50 kg)"]),
     Case("sand?", .checkStock, ["product": "Sand"]),

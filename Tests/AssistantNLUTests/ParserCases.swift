@@ -377,6 +377,27 @@ let booksCases: [Case] = [
     Case("kharcha kitna hua", .booksSummary, ["topic": "expenses"]),
     Case("how much do I owe Ambuja", .booksSummary, ["topic": "payables", "supplier": "Ambuja"]),
     Case("suppliers ko kitna dena hai", .booksSummary, ["topic": "payables"]),
+    // Buying from a supplier: a seller is named ("from X", "X se", "supplier").
+    Case("bought 100 bags cement from Ambuja Traders at 320", .recordPurchase,
+         ["supplier": "Ambuja Traders", "items": lines(line("cement", 100, "bag", 32000)), "amount_paid": nil], missing: []),
+    Case("Sharma supplier se 50 bori cement 310 mein liya, 5000 diye", .recordPurchase,
+         ["supplier": "Sharma", "items": lines(line("cement", 50, "bag", 31000)), "amount_paid": 500000], missing: []),
+    Case("purchased 20 kg sand from Gupta at 40, paid 800 cash", .recordPurchase,
+         ["supplier": "Gupta", "items": lines(line("sand", 20, "kg", 4000)), "amount_paid": 80000, "payment_mode": "cash"]),
+    Case("Gupta se 10 bag putty kharida", .recordPurchase,
+         ["supplier": "Gupta", "items": lines(line("putty", 10, "bag"))], missing: ["unit_price"]),
+    Case("bought 50 bags cement from supplier", .recordPurchase, ["supplier": nil], missing: ["supplier", "unit_price"]),
+    // The owner buying without naming the seller: the supplier is asked for. "received" stays a
+    // stock update; a named buyer stays a sale.
+    Case("bought 50 bags cement", .recordPurchase, ["supplier": nil, "items": lines(line("cement", 50, "bag"))], missing: ["supplier", "unit_price"]),
+    Case("maine 50 bori cement 300 mein kharida", .recordPurchase, ["supplier": nil, "items": lines(line("cement", 50, "bag", 30000))]),
+    Case("received 50 bags cement", .updateStock, ["mode": "add", "quantity": q(50)]),
+    Case("Ramesh ne 5 bori cement liya", .createInvoice, ["customer": "Ramesh"]),
+    Case("Ramesh bought 5 bags cement", .createInvoice, ["customer": "Ramesh"]),
+    // Paying a supplier.
+    Case("Sharma supplier ko 20000 diye", .paySupplier, ["supplier": "Sharma", "amount": 2000000], missing: []),
+    Case("paid supplier Verma 15000 by cheque", .paySupplier, ["supplier": "Verma", "amount": 1500000, "payment_mode": "cheque"]),
+    Case("paid the supplier", .paySupplier, ["amount": nil], missing: ["supplier", "amount"]),
 ]
 
 @Suite("OfflineParser table")

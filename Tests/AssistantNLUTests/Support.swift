@@ -51,6 +51,8 @@ let expectedKeys: [IntentName: Set<String>] = [
     .draftSocialPost: ["platform", "content", "image_url"],
     .recordExpense: ["category", "amount", "payment_mode", "note"],
     .booksSummary: ["topic", "period", "supplier"],
+    .recordPurchase: ["supplier", "items", "amount_paid", "payment_mode"],
+    .paySupplier: ["supplier", "amount", "payment_mode"],
     .help: [], .greeting: [], .unknown: [],
 ]
 

@@ -163,10 +163,15 @@ struct AccountsService: Sendable {
     /// hash that must be changed at the next login, and every session of the user ends. False when
     /// no user has the email.
     func resetPassword(email: String, hash: String) async throws -> Bool {
+        // The command runs in its own process beside a running server. On SQLite the first
+        // statement of the transaction must be the write: a deferred transaction that reads first
+        // and writes after the server has committed fails at once with "database is locked"
+        // (a stale snapshot, which SQLite's busy handler cannot wait out), while a write that
+        // comes first waits for the server's writer like any other.
         try await write { tx in
-            guard let user = try await User.query(on: tx).filter(\.$email == email).first() else { return false }
-            try await User.query(on: tx).filter(\.$id == user.id!)
+            try await User.query(on: tx).filter(\.$email == email)
                 .set(\.$passwordHash, to: hash).set(\.$mustChangePassword, to: true).update()
+            guard let user = try await User.query(on: tx).filter(\.$email == email).first() else { return false }
             try await WebSession.query(on: tx).filter(\.$userID == user.id!).delete()
             return true
         }

@@ -287,6 +287,45 @@ extension AssistantService {
             return (say("Recorded \(Money.format(amount)) for \(e.category.lowercased()) from \(account.name). \(account.name) now: \(Money.format(account.balance)).",
                         "\(e.category) ka \(Money.format(amount)) kharcha \(account.name) se likh diya. \(account.name) mein ab: \(Money.format(account.balance))."),
                     nil, ["expense_id": .string(e.id!.uuidString)])
+        case "purchase_preview":
+            let books = BooksService(db: l.db, store: l.store, businessID: l.businessID, userID: l.userID, now: l.now, inTransaction: true)
+            var supplierID = c.supplierID
+            if supplierID == nil, c.newSupplier == true, let name = c.supplierName {
+                // Made since the card was drafted (another card, the web page): use it, not a duplicate.
+                let key = Product.key(for: name)
+                supplierID = try await books.suppliers(matching: name).first { $0.nameKey == key }?.id
+                if supplierID == nil { supplierID = try await books.createSupplier(SupplierInput(name: name)).id }
+            }
+            guard let supplierID, let lines = c.lines, !lines.isEmpty else { throw APIError.notFound("Supplier") }
+            let paid = max(0, c.amountPaid ?? 0)
+            let bill = try await books.recordPurchase(PurchaseInput(
+                supplierId: supplierID,
+                items: lines.map { PurchaseLineInput(productId: $0.productID, quantity: Quantity(thousandths: $0.quantity), unitCost: $0.unitPrice) },
+                amountPaid: paid > 0 ? paid : nil, mode: PaymentMode(rawValue: c.paymentMode ?? "cash") ?? .cash))
+            let supplier = try await books.supplier(supplierID)
+            var stock: [String] = []
+            for line in lines {
+                let p = try await l.product(line.productID)
+                stock.append("\(p.name) \(ProductDTO(p).stock) \(Self.unitLabel(p.unit, p.stock))")
+            }
+            let owed = supplier.balance > 0 ? say("You owe \(supplier.name) \(Money.format(supplier.balance)).", "\(supplier.name) ko \(Money.format(supplier.balance)) dene hain.")
+                : say("Nothing is due to \(supplier.name).", "\(supplier.name) ka kuch baaki nahi.")
+            return (say("Recorded the purchase from \(supplier.name): \(Money.format(bill.total)). Stock now: \(stock.joined(separator: ", ")). \(owed)",
+                        "\(supplier.name) se kharid likh di: \(Money.format(bill.total)). Ab stock: \(stock.joined(separator: ", ")). \(owed)"),
+                    nil, ["purchase_id": .string(bill.id!.uuidString), "supplier_id": .string(supplierID.uuidString), "total": .int(bill.total)])
+        case "supplier_payment_preview":
+            guard let sid = c.supplierID, let amount = c.amount, amount > 0 else { throw APIError.notFound("Supplier") }
+            let books = BooksService(db: l.db, store: l.store, businessID: l.businessID, userID: l.userID, now: l.now, inTransaction: true)
+            let payment = try await books.recordSupplierPayment(SupplierPaymentInput(supplierId: sid, amount: amount,
+                                                                                     mode: PaymentMode(rawValue: c.paymentMode ?? "cash") ?? .cash))
+            let supplier = try await books.supplier(sid)
+            let account = try await books.account(payment.accountID)
+            let owed = supplier.balance > 0 ? say("You still owe \(supplier.name) \(Money.format(supplier.balance)).", "\(supplier.name) ko ab \(Money.format(supplier.balance)) aur dene hain.")
+                : supplier.balance < 0 ? say("\(supplier.name) now holds \(Money.format(-supplier.balance)) of yours in advance.", "\(supplier.name) ke paas \(Money.format(-supplier.balance)) advance hai.")
+                : say("Nothing more is due to \(supplier.name).", "\(supplier.name) ka hisaab saaf.")
+            return (say("Paid \(supplier.name) \(Money.format(amount)) from \(account.name). \(owed)",
+                        "\(supplier.name) ko \(Money.format(amount)) \(account.name) se diye. \(owed)"),
+                    nil, ["supplier_payment_id": .string(payment.id!.uuidString), "supplier_id": .string(sid.uuidString)])
         case "product_preview":
             let p = try await l.createProduct(ProductInput(name: c.name ?? "", unit: c.unit, price: c.price ?? 0,
                                                             stock: Quantity(thousandths: c.quantity ?? 0)))

@@ -33,6 +33,10 @@ struct CardCommand: Codable, Sendable {
     var imageURL: String?
     var text: String?
     var customers: [ReminderTarget]?
+    /// Purchases and supplier payments (issue 16 §6): the supplier, or a new one to create on Confirm.
+    var supplierID: UUID?
+    var supplierName: String?
+    var newSupplier: Bool?
 
     struct ReminderTarget: Codable, Sendable {
         var id: UUID

@@ -108,15 +108,18 @@ extension AssistantService {
         case .draftSocialPost: return advanceSocialPost(&s, say: say)
         case .recordExpense: return try await advanceExpense(&s, say: say)
         case .booksSummary: return try await booksSummary(s.intent, say: say)
+        case .recordPurchase: return try await advancePurchase(&s, say: say)
+        case .paySupplier: return try await advanceSupplierPayment(&s, say: say)
         case .help:
             return .done(say("""
                 I keep your books. Try: "sold 5 bags cement to Ramesh at 350, he paid 1000", "Ramesh paid 500 by UPI", \
                 "how much cement is left", "received 50 bags cement", "who owes me money", "Ramesh's balance", "sales this month", \
-                "paid rent 15000", "cash kitna hai", "profit this month".
+                "paid rent 15000", "bought 100 bags cement from Ambuja at 320", "paid Ambuja 20000 by NEFT", \
+                "cash kitna hai", "profit this month".
                 """, """
                 Main aapka hisaab rakhta hoon. Likhiye: "Ramesh ko 5 bori cement 350 ke rate se becha, 1000 diye", "Suresh ne 2000 diye", \
                 "cement kitna bacha hai", "kisne paise dene hain", "Ramesh ka kitna baaki hai", \
-                "bijli ka bill 2300 diya", "cash kitna hai", "aaj ka munafa kitna".
+                "bijli ka bill 2300 diya", "Sharma supplier se 50 bori cement 310 mein liya", "cash kitna hai", "aaj ka munafa kitna".
                 """), nil)
         case .greeting:
             return .done(say("Namaste! What shall we record? For example: \"sold 2 bags cement to Ramesh at 350\".",
@@ -442,6 +445,177 @@ extension AssistantService {
         return ["category": .optional(c.name), "note": .optional(c.text), "amount": .int(amount), "payment_mode": .string(mode.rawValue),
                 "account": .ref(account.id, account.name), "account_balance_before": .int(account.balance),
                 "account_balance_after": .int(account.balance - amount), "expense_id": .null]
+    }
+
+    /// The supplier named by a purchase or supplier payment (held in the state's party fields),
+    /// asking when it is missing, ambiguous or — for a purchase — new.
+    func resolveSupplier(_ s: inout PendingState, say: Say, offerCreate: Bool) async throws -> Resolved<(UUID?, String)> {
+        if let id = s.customerID, let name = s.customerName { return .ok((id, name)) }
+        if s.newCustomer, let name = s.customerName { return .ok((nil, name)) }
+        guard let name = s.intent.string("supplier") else {
+            s.awaiting = "supplier"
+            s.asked = true
+            return .asked(s.intent.intent == .recordPurchase ? say("Who did you buy it from?", "Kis supplier se liya?") : say("Which supplier?", "Kaun sa supplier?"))
+        }
+        switch NameMatcher.match(name, in: try await catalog().suppliers) {
+        case .match(let e):
+            s.customerID = UUID(uuidString: e.id)
+            s.customerName = e.name
+            return .ok((s.customerID, e.name))
+        case .ambiguous(let list):
+            s.choices = list.prefix(9).compactMap { e in UUID(uuidString: e.id).map { PendingState.Choice(id: $0, name: e.name) } }
+            s.awaiting = "choose_supplier"
+            s.asked = true
+            return .asked(say("Which \(name)? Reply with a number:\n", "Kaun sa \(name)? Number bhejiye:\n") + Self.numbered(s.choices))
+        case .none(let suggestions):
+            s.asked = true
+            if offerCreate {
+                s.awaiting = "create_supplier"
+                return .asked(say("I don't have a supplier called \(name). Add supplier \(name)? (yes/no)",
+                                  "\(name) naam ka supplier nahi mila. Naya supplier \(name) bana doon? (haan/nahi)"))
+            }
+            s.awaiting = "supplier"
+            let hint = suggestions.prefix(3).map(\.name).joined(separator: ", ")
+            return .asked(say("I don't have a supplier called \(name).", "\(name) naam ka supplier nahi mila.")
+                          + (hint.isEmpty ? "" : say(" Did you mean: \(hint)?", " Kya aapka matlab: \(hint)?"))
+                          + say(" Which supplier?", " Kaun sa supplier?"))
+        }
+    }
+
+    /// "bought 100 bags cement from Ambuja Traders at 320": a purchase bill previewed with GST,
+    /// the stock it adds and what the shop will owe the supplier.
+    func advancePurchase(_ s: inout PendingState, say: Say) async throws -> Step {
+        let supplier: (UUID?, String)
+        switch try await resolveSupplier(&s, say: say, offerCreate: true) {
+        case .asked(let q): return .ask(q)
+        case .ok(let v): supplier = v
+        }
+        var items = s.intent.items
+        if items.isEmpty {
+            s.awaiting = "items"
+            s.asked = true
+            return .ask(say("What did you buy, and how many? For example: 100 bags cement at 320.", "Kya liya, kitna? Jaise: 100 bori cement 320 mein."))
+        }
+        var lines: [CardCommand.Line] = []
+        for i in items.indices {
+            let product: Product
+            switch try await resolveProduct(&s, index: i, name: ParsedIntent.text(items[i]["product"]), say: say) {
+            case .asked(let q): return .ask(q)
+            case .ok(let p): product = p
+            }
+            guard let qty = ParsedIntent.number(items[i]["quantity"]), qty > 0 else {
+                s.awaiting = "quantity:\(i)"
+                s.asked = true
+                return .ask(say("How many \(Self.unitLabel(product.unit)) of \(product.name)?", "\(product.name) kitne \(product.unit)?"))
+            }
+            while s.priceConfirmed.count <= i { s.priceConfirmed.append(false) }
+            var cost = ParsedIntent.paise(items[i]["unit_price"])
+            if cost == nil {
+                // Never assumed silently: the average cost is offered, otherwise asked for.
+                if product.averageCost > 0 {
+                    if !s.priceConfirmed[i] {
+                        s.awaiting = "confirm_price:\(i)"
+                        s.asked = true
+                        return .ask(say("\(Money.format(product.averageCost)) per \(product.unit) before GST, your average cost? (yes, or tell me the cost)",
+                                        "\(Money.format(product.averageCost)) prati \(product.unit) GST ke bina, aapki ausat laagat? (haan, ya rate bataiye)"))
+                    }
+                    cost = product.averageCost
+                    items[i]["unit_price"] = .int(product.averageCost)
+                } else {
+                    s.awaiting = "unit_price:\(i)"
+                    s.asked = true
+                    return .ask(say("At what cost per \(product.unit), before GST?", "Kis rate par liya (prati \(product.unit), GST ke bina)?"))
+                }
+            }
+            guard let quantity = Quantity(exactly: qty) else {
+                throw APIError.amountTooLarge(["items[\(i)].quantity": "must be at most \(Bounds.maxQuantityUnits)"])
+            }
+            if cost! > Bounds.maxAmount { throw APIError.amountTooLarge(["items[\(i)].unit_cost"]) }
+            lines.append(.init(productID: product.id!, name: product.name, quantity: quantity.thousandths, unitPrice: cost!))
+        }
+        s.intent.setItems(items)
+        if let v = s.intent.paise("amount_paid"), v > Bounds.maxAmount { throw APIError.amountTooLarge(["amount_paid"]) }
+        let command = CardCommand(lines: lines, amountPaid: s.intent.paise("amount_paid"), paymentMode: s.intent.string("payment_mode"),
+                                  supplierID: supplier.0, supplierName: supplier.1, newSupplier: supplier.0 == nil ? true : nil)
+        let preview = try await purchasePreview(command)
+        if let paid = command.amountPaid, paid > preview.total {
+            return .done(say("The bill comes to \(Money.format(preview.total)) but \(Money.format(paid)) was paid. Record the bill with what was paid for it, and the rest as a payment to \(supplier.1) (\"paid \(supplier.1) …\").",
+                             "Bill \(Money.format(preview.total)) ka hai par \(Money.format(paid)) diye. Bill ke saath utna hi likhiye, baaki \(supplier.1) ko alag payment (\"paid \(supplier.1) …\")."), nil)
+        }
+        return .done(say("Here is the purchase bill. Confirm to save it and add the stock.", "Yeh raha kharid ka bill. Save karke stock jodne ke liye Confirm kijiye."),
+                     CardDraft(kind: "purchase_preview", status: .pending, title: say("Purchase from \(supplier.1)", "\(supplier.1) se kharid"),
+                               command: command, data: preview.data))
+    }
+
+    /// The bill as it will be recorded: lines with GST (CGST+SGST within the state, IGST across, as
+    /// `BooksService.recordPurchase` computes it), the stock after, and the supplier's balance.
+    func purchasePreview(_ c: CardCommand) async throws -> InvoiceTotals {
+        let business = try await ledger.business()
+        var state: String? = nil, before: Int64 = 0
+        if let sid = c.supplierID {
+            let sup = try await books.supplier(sid)
+            state = sup.state
+            before = sup.balance
+        }
+        let interState = state != nil && business.state != nil && state != business.state
+        var rows: [JSONValue] = [], taxable: [Int64] = [], taxes: [Int64] = []
+        for (i, line) in (c.lines ?? []).enumerated() {
+            let p = try await ledger.product(line.productID)
+            guard let t = Money.lineAmount(quantity: Quantity(thousandths: line.quantity), unitPrice: line.unitPrice), t <= Bounds.maxAmount else {
+                throw APIError.amountTooLarge(["items[\(i)].unit_cost": "times the quantity is more than \(Bounds.maxAmountText)"])
+            }
+            let tax = p.gstRateBP.flatMap { BooksService.tax(on: t, basisPoints: $0, interState: interState) } ?? 0
+            taxable.append(t)
+            taxes.append(tax)
+            rows.append(["product_id": .string(line.productID.uuidString), "product": .string(p.name), "quantity": .quantity(line.quantity),
+                         "unit": .string(p.unit), "unit_cost": .int(line.unitPrice),
+                         "gst_rate": p.gstRateBP.map { $0 % 100 == 0 ? .int($0 / 100) : .double(Double($0) / 100) } ?? .null,
+                         "total": .int(try Money.add(t, tax, field: "total")), "stock_after": .quantity(p.stock + line.quantity)])
+        }
+        let subtotal = try Money.sum(taxable, field: "total"), taxTotal = try Money.sum(taxes, field: "total")
+        let total = try Money.add(subtotal, taxTotal, field: "total")
+        guard total <= Bounds.maxAmount else { throw APIError.amountTooLarge(["total": "of all lines is more than \(Bounds.maxAmountText)"]) }
+        let paid = max(0, c.amountPaid ?? 0)
+        let data: JSONValue = [
+            "supplier": .ref(c.supplierID, c.supplierName), "new_supplier": .bool(c.newSupplier == true), "lines": .array(rows),
+            "subtotal": .int(subtotal), "tax_total": .int(taxTotal), "inter_state": .bool(interState), "total": .int(total), "amount_paid": .int(paid),
+            "payment_mode": paid > 0 ? .string(c.paymentMode ?? "cash") : .null, "balance_due": .int(total - min(paid, total)),
+            "supplier_balance_before": .int(before), "supplier_balance_after": .int(try Money.subtract(try Money.add(before, total, field: "total"), paid, field: "amount_paid")),
+            "purchase_id": .null,
+        ]
+        return InvoiceTotals(total: total, data: data)
+    }
+
+    /// "paid Ambuja Traders 20000 by NEFT": which account the money leaves and what is still owed.
+    func advanceSupplierPayment(_ s: inout PendingState, say: Say) async throws -> Step {
+        let supplier: (UUID?, String)
+        switch try await resolveSupplier(&s, say: say, offerCreate: false) {
+        case .asked(let q): return .ask(q)
+        case .ok(let v): supplier = v
+        }
+        if let amount = s.intent.paise("amount"), amount > Bounds.maxAmount { throw APIError.amountTooLarge(["amount"]) }
+        guard let amount = s.intent.paise("amount"), amount > 0 else {
+            s.awaiting = "amount"
+            s.asked = true
+            return .ask(say("How much did you pay \(supplier.1)?", "\(supplier.1) ko kitne diye?"))
+        }
+        let command = CardCommand(paymentMode: s.intent.string("payment_mode") ?? "cash", amount: amount, supplierID: supplier.0, supplierName: supplier.1)
+        return .done(say("Confirm to record this payment to \(supplier.1).", "\(supplier.1) ko payment save karne ke liye Confirm kijiye."),
+                     CardDraft(kind: "supplier_payment_preview", status: .pending, title: say("Payment to \(supplier.1)", "\(supplier.1) ko payment"),
+                               command: command, data: try await supplierPaymentPreview(command)))
+    }
+
+    func supplierPaymentPreview(_ c: CardCommand) async throws -> JSONValue {
+        guard let sid = c.supplierID else { throw APIError.notFound("Supplier") }
+        let sup = try await books.supplier(sid)
+        let mode = PaymentMode(rawValue: c.paymentMode ?? "cash") ?? .cash
+        let account = try await books.defaultAccount(for: mode)
+        let amount = c.amount ?? 0
+        return ["supplier": .ref(sid, sup.name), "amount": .int(amount), "payment_mode": .string(mode.rawValue),
+                "account": .ref(account.id, account.name), "account_balance_before": .int(account.balance),
+                "account_balance_after": .int(try Money.subtract(account.balance, amount, field: "amount")),
+                "balance_before": .int(sup.balance), "balance_after": .int(try Money.subtract(sup.balance, amount, field: "amount")),
+                "supplier_payment_id": .null]
     }
 
     /// Cash in hand, profit, expenses or what is owed to suppliers, as an info card.

@@ -12,6 +12,7 @@ struct PendingState: Codable, Sendable {
     }
     var intent: ParsedIntent
     var awaiting: String?
+    /// The party the intent is about: the customer, or for a purchase or supplier payment the supplier.
     var customerID: UUID?
     var customerName: String?
     var newCustomer = false
@@ -67,8 +68,11 @@ struct AssistantService {
         let reads = LedgerReads(db: db, businessID: businessID)
         let products = try await reads.activeProducts(limit: 5000)
         let customers = try await reads.activeCustomers(limit: 5000)
+        let suppliers = try await Supplier.query(on: db).filter(\.$businessID == businessID).filter(\.$archivedAt == nil)
+            .sort(\.$name).range(..<5000).all()
         return Catalog(products: products.map { CatalogEntry(id: $0.id!.uuidString, name: $0.name, unit: $0.unit, price: $0.price) },
-                       customers: customers.map { CatalogEntry(id: $0.id!.uuidString, name: $0.name) })
+                       customers: customers.map { CatalogEntry(id: $0.id!.uuidString, name: $0.name) },
+                       suppliers: suppliers.map { CatalogEntry(id: $0.id!.uuidString, name: $0.name) })
     }
 
     struct Say {
@@ -96,7 +100,7 @@ struct AssistantService {
 
         // "cancel"/"rehne do" drops what is pending; so does a plain "no" to a question that is not
         // itself yes/no ("2" is a choice there, not WhatsApp's "2 to cancel").
-        let yesNoQuestion = state?.awaiting.map { $0.hasPrefix("create_customer") || $0.hasPrefix("confirm_price") } ?? false
+        let yesNoQuestion = state?.awaiting.map { $0.hasPrefix("create_customer") || $0.hasPrefix("create_supplier") || $0.hasPrefix("confirm_price") } ?? false
         if state != nil, Replies.isCancel(text) || (!yesNoQuestion && Replies.number(text) == nil && Replies.isNo(text)) {
             step = .done(say("Okay, cancelled. Nothing was saved.", "Theek hai, cancel kar diya. Kuch save nahi hua."), nil)
         } else if state == nil, Replies.isCancel(text) {
@@ -166,6 +170,7 @@ struct AssistantService {
         let base = awaiting.split(separator: ":").first.map(String.init) ?? awaiting
         switch base {
         case "choose_customer", "create_customer": return "customer"
+        case "choose_supplier", "create_supplier": return "supplier"
         case "choose_product": return "product"
         case "confirm_price": return "unit_price"
         case "stock_quantity": return "quantity"
@@ -221,6 +226,24 @@ struct AssistantService {
             } else {
                 return false
             }
+        case "supplier":
+            guard text.count <= 120, OfflineParser().parse(text).intent == .unknown || text.split(separator: " ").count <= 4 else { return false }
+            s.intent.entities["supplier"] = .string(text)
+            s.customerID = nil
+            s.newCustomer = false
+        case "choose_supplier":
+            guard let choice = pick(text, from: s.choices) else { return false }
+            s.customerID = choice.id
+            s.customerName = choice.name
+        case "create_supplier":
+            if Replies.isYes(text) {
+                s.newCustomer = true
+                s.customerName = s.intent.string("supplier")
+            } else if Replies.isNo(text) {
+                s.intent.entities["supplier"] = .null
+            } else {
+                return false
+            }
         case "items":
             let parsed = OfflineParser(catalog: try await catalog()).parse("sold " + text)
             guard !parsed.items.isEmpty else { return false }
@@ -228,7 +251,7 @@ struct AssistantService {
             s.productIDs = []
         case "product":
             guard index < items.count || (index == 0 && items.isEmpty) else { return false }
-            if s.intent.intent == .createInvoice {
+            if s.intent.intent == .createInvoice || s.intent.intent == .recordPurchase {
                 items[index]["product"] = .string(text)
                 s.intent.setItems(items)
                 if index < s.productIDs.count { s.productIDs[index] = nil }

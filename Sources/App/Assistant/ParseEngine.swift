@@ -52,12 +52,14 @@ struct ParseEngine: Sendable {
             p.name + (p.unit.map { " (\($0))" } ?? "") + (p.price.map { " ₹\(Money.format($0).dropFirst())" } ?? "")
         }
         let customers = catalog.customers.prefix(200).map(\.name)
+        let suppliers = catalog.suppliers.prefix(200).map(\.name)
         return """
         You turn one message from an Indian shop owner (English or Hinglish) into a bookkeeping intent.
         Intents: create_invoice (a sale), record_payment, check_stock, update_stock, customer_balance, list_debtors,
         send_payment_reminder, create_payment_link, generate_report, sales_summary, add_product, add_customer,
         draft_social_post, record_expense (money the shop spent: rent, salary, electricity, transport, repairs, other),
-        books_summary (a question about cash in hand, profit, expenses or what is owed to suppliers), help, greeting, unknown.
+        books_summary (a question about cash in hand, profit, expenses or what is owed to suppliers),
+        record_purchase (stock the shop bought from a supplier), pay_supplier (money the shop paid a supplier), help, greeting, unknown.
         Rules: money is an integer number of paise (₹350 = 35000; 1.5 lakh = 15000000; 10k = 1000000).
         Quantities are numbers in the product's unit. Units: kg, g, litre, ml, pcs, bag (bori), box, packet, dozen.
         Fill every entity key; use null when the message does not say it. Do not invent prices: unit_price is null
@@ -67,9 +69,13 @@ struct ParseEngine: Sendable {
         format pdf, xlsx or csv; period today, this_week, this_month, last_month or null.
         record_expense.category is Rent, Salary, Electricity, Transport, Repairs or Other (note: what it was, e.g. Petrol).
         books_summary.topic is cash, profit, expenses or payables; supplier is the supplier's name when one is asked about.
+        record_purchase: supplier is who sold to the shop; items as for a sale, with unit_price the cost per unit before GST;
+        amount_paid is what was paid with the bill. pay_supplier: supplier and amount. "Ramesh paid 500" is a customer's
+        record_payment; "paid Ambuja 500" where Ambuja is a supplier is pay_supplier.
         Use the business's own names when the message refers to them.
         Products: \(products.isEmpty ? "(none yet)" : products.joined(separator: "; "))
         Customers: \(customers.isEmpty ? "(none yet)" : customers.joined(separator: "; "))
+        Suppliers: \(suppliers.isEmpty ? "(none yet)" : suppliers.joined(separator: "; "))
         """
     }
 

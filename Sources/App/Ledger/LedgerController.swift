@@ -125,7 +125,7 @@ struct LedgerController {
         let customer = try await service.customer(customerID)
         let tz = try await service.business().timezone
         // Open ends of the range become dates outside any business's books.
-        let data = ReportData(db: service.db, businessID: service.businessID, timezone: tz, today: Validate.localDate(service.now, timezone: tz),
+        let data = ReportData(db: service.db, store: service.store, businessID: service.businessID, timezone: tz, today: Validate.localDate(service.now, timezone: tz),
                               from: from ?? "1900-01-01", to: to ?? "2999-12-31", customerID: customerID, now: service.now)
         let opening = try await data.ledgerOpening()
         var entries: [StatementEntryDTO] = []

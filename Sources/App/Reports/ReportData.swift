@@ -20,6 +20,7 @@ enum Cell: Sendable, Equatable {
 /// The rows of every export (issue 6 §4), produced in batches. The first row is the header.
 struct ReportData: Sendable {
     let db: any Database
+    let store: Store
     let businessID: UUID
     let timezone: String
     let today: String
@@ -40,7 +41,11 @@ struct ReportData: Sendable {
         case "sales-by-customer": try await salesByCustomer(emit)
         case "ledger": try await ledger(emit)
         case "aging-debtors": try await aging(emit)
-        default: try await payments(emit)
+        case "payments": try await payments(emit)
+        default:
+            // The books' exports (issue 16 §7), read through their service.
+            let books = BooksService(db: db, store: store, businessID: businessID, userID: nil, now: now)
+            try await books.reportRows(id, from: from, to: to, today: today, emit)
         }
     }
 

@@ -32,6 +32,11 @@ struct ReportsController {
         ReportInfo(id: "ledger", title: "Ledger", description: "Invoices, payments and voids with a running balance.", formats: ["csv", "xlsx", "pdf"], period: true),
         ReportInfo(id: "aging-debtors", title: "Aging debtors", description: "What each customer owes, by days past the invoice due date: 0–30, 31–60, 61–90, 90+.", formats: ["csv", "xlsx", "pdf"], period: false),
         ReportInfo(id: "payments", title: "Payments", description: "Payments received in the period, with the invoices they settled.", formats: ["csv", "xlsx", "pdf"], period: true),
+        ReportInfo(id: "purchases", title: "Purchase register", description: "Supplier bills in the period with GST (CGST, SGST, IGST), paid and due.", formats: ["csv", "xlsx", "pdf"], period: true),
+        ReportInfo(id: "expenses", title: "Expenses", description: "Expenses in the period with the account they were paid from, and totals by category.", formats: ["csv", "xlsx", "pdf"], period: true),
+        ReportInfo(id: "payables", title: "Payables aging", description: "What you owe each supplier, by the age of the open bills: 0–30, 31–60, 61–90, 90+ days.", formats: ["csv", "xlsx", "pdf"], period: false),
+        ReportInfo(id: "cash-book", title: "Cash and bank book", description: "Every account's money in and out in the period, with running balances.", formats: ["csv", "xlsx", "pdf"], period: true),
+        ReportInfo(id: "profit-and-loss", title: "Profit and loss", description: "Sales, cost of goods sold, expenses by category and net profit for the period (GST excluded).", formats: ["csv", "xlsx", "pdf"], period: true),
     ]
 
     @Sendable func list(req: Request) async throws -> ItemsDTO<ReportInfo> {
@@ -59,7 +64,7 @@ struct ReportsController {
         if let customerID {
             customerName = try await LedgerService(db: req.db, store: req.store, businessID: p.businessID, userID: nil, now: req.now).customer(customerID).name
         }
-        let data = ReportData(db: req.db, businessID: p.businessID, timezone: business.timezone, today: periods.today,
+        let data = ReportData(db: req.db, store: req.store, businessID: p.businessID, timezone: business.timezone, today: periods.today,
                               from: from, to: to, customerID: customerID, now: req.now)
         let base = info.id + (customerName != nil ? "-customer" : "") + (info.period ? "-\(from)-to-\(to)" : "-\(periods.today)")
         let logger = req.logger
