@@ -14,7 +14,8 @@ from playwright.sync_api import Page, expect
 
 from test_ledger_flow import add_customer, add_product, go, pick, signup, tid
 
-REPORT_IDS = ["inventory", "sales-by-product", "sales-by-customer", "ledger", "aging-debtors", "payments"]
+REPORT_IDS = ["inventory", "sales-by-product", "sales-by-customer", "ledger", "aging-debtors", "payments",
+              "purchases", "expenses", "payables", "cash-book", "profit-and-loss"]
 
 
 def issue_invoice(page: Page) -> None:
@@ -132,8 +133,8 @@ def test_reports_list_and_inventory_csv(page: Page) -> None:
 
     go(page, "reports", "Reports")
     rows = tid(page, "report-row")
-    expect(rows).to_have_count(6)
-    ids = [rows.nth(i).get_attribute("data-id") for i in range(6)]
+    expect(rows).to_have_count(len(REPORT_IDS))
+    ids = [rows.nth(i).get_attribute("data-id") for i in range(len(REPORT_IDS))]
     assert sorted(ids) == sorted(REPORT_IDS), ids
     expect(page.get_by_test_id("reports-later")).to_have_count(0)
 

@@ -68,8 +68,7 @@ struct AssistantService {
         let reads = LedgerReads(db: db, businessID: businessID)
         let products = try await reads.activeProducts(limit: 5000)
         let customers = try await reads.activeCustomers(limit: 5000)
-        let suppliers = try await Supplier.query(on: db).filter(\.$businessID == businessID).filter(\.$archivedAt == nil)
-            .sort(\.$name).range(..<5000).all()
+        let suppliers = try await books.activeSuppliers(limit: 5000)
         return Catalog(products: products.map { CatalogEntry(id: $0.id!.uuidString, name: $0.name, unit: $0.unit, price: $0.price) },
                        customers: customers.map { CatalogEntry(id: $0.id!.uuidString, name: $0.name) },
                        suppliers: suppliers.map { CatalogEntry(id: $0.id!.uuidString, name: $0.name) })

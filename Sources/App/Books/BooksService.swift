@@ -72,6 +72,12 @@ struct BooksService: Sendable {
         return s
     }
 
+    /// Active suppliers by name (the assistant's catalog).
+    func activeSuppliers(limit: Int) async throws -> [Supplier] {
+        try await Supplier.query(on: db).filter(\.$businessID == businessID).filter(\.$archivedAt == nil)
+            .sort(\.$name).range(..<limit).all()
+    }
+
     /// Active suppliers whose name contains `name` or starts with its first word (the assistant's
     /// "how much do I owe Ambuja").
     func suppliers(matching name: String) async throws -> [Supplier] {
