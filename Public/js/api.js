@@ -66,7 +66,7 @@ function buildUrl(path, query) {
 
 /**
  * request('POST', '/customers', {body, idempotent: true})
- * Options: body (JSON, or a FormData sent as multipart), query, idempotent (adds
+ * Options: body (JSON, a FormData sent as multipart, or a File/Blob sent as itself), query, idempotent (adds
  * Idempotency-Key), quiet (no global 401 handling), signal.
  */
 export async function request(method, path, options = {}) {
@@ -77,6 +77,10 @@ export async function request(method, path, options = {}) {
     if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
     if (typeof FormData !== 'undefined' && body instanceof FormData) {
       // multipart: the browser sets Content-Type with the boundary itself
+      init.body = body;
+    } else if (typeof Blob !== 'undefined' && body instanceof Blob) {
+      // a file sent as itself (an expense's receipt), typed as the file says
+      headers['Content-Type'] = body.type || 'application/octet-stream';
       init.body = body;
     } else {
       headers['Content-Type'] = 'application/json';

@@ -161,6 +161,10 @@ function buildShell() {
   };
   menuBtn.addEventListener('click', () => setOpen(!root.classList.contains('nav-open')));
   scrim.addEventListener('click', () => setOpen(false));
+  // Choosing the page already shown changes no route, so the menu closes on the click itself.
+  navList.addEventListener('click', (e) => {
+    if (e.target instanceof Element && e.target.closest('a')) setOpen(false);
+  });
   root.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && root.classList.contains('nav-open')) {
       setOpen(false);

@@ -273,3 +273,24 @@ export function normalisePhone(input) {
   if (/^00\d+$/.test(compact)) return '+' + compact.slice(2);
   return compact;
 }
+
+/** The receipt files the server takes (BooksService.attachReceipt): JPEG, PNG or PDF up to 5 MB. */
+export const RECEIPT_TYPES = ['image/jpeg', 'image/png', 'application/pdf'];
+export const RECEIPT_MAX_BYTES = 5 * 1024 * 1024;
+
+/** "240 KB", "1.5 MB": a file size as people read it. */
+export function formatBytes(n) {
+  const b = Number(n) || 0;
+  if (b < 1024) return `${b} bytes`;
+  if (b < 1024 * 1024) return `${Math.round(b / 1024)} KB`;
+  return `${(b / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`;
+}
+
+/** Why `file` ({type, size}) cannot be a receipt, or null when it can. */
+export function receiptProblem(file) {
+  if (!file) return null;
+  if (!RECEIPT_TYPES.includes(String(file.type || '').toLowerCase())) return 'choose a photo (JPEG or PNG) or a PDF';
+  if (!(file.size > 0)) return 'the file is empty';
+  if (file.size > RECEIPT_MAX_BYTES) return `the file is ${formatBytes(file.size)}; a receipt may be at most 5 MB`;
+  return null;
+}

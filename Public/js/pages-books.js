@@ -10,6 +10,7 @@ import { errorMessage } from './api.js';
 import { typeahead } from './typeahead.js';
 import {
   formatMoney, parseRupees, formatDate, todayIn, parseQuantityMilli, milliToNumber, formatQuantity, parseGstRate, normalisePhone,
+  RECEIPT_TYPES, receiptProblem, formatBytes,
 } from './format.js';
 import { timeZone } from './session.js';
 import { PAYMENT_MODES, modeLabel } from './shared/payments.js';
@@ -387,6 +388,47 @@ export function purchaseDetailPage(ctx) {
 
 /* ---------- expenses ---------- */
 
+/** An expense's receipt: "View" (opens it) and "Remove", or "Attach" when there is none. */
+function receiptCell(e, reload) {
+  const input = h('input', { type: 'file', accept: RECEIPT_TYPES.join(','), class: 'visually-hidden', tabindex: '-1', 'aria-hidden': 'true', testid: 'receipt-file' });
+  const pick = h('button', { type: 'button', class: 'btn btn-small', testid: 'receipt-attach' }, 'Attach');
+  pick.setAttribute('aria-label', `Attach a receipt to ${e.category}, ${formatDate(e.date)}`);
+  pick.addEventListener('click', () => input.click());
+  input.addEventListener('change', async () => {
+    const file = input.files && input.files[0];
+    if (!file) return;
+    const problem = receiptProblem(file);
+    if (problem) { toast(`Receipt not attached: ${problem}.`, 'error'); input.value = ''; return; }
+    pick.disabled = true;
+    pick.textContent = 'Uploading…';
+    try {
+      await api.put(path('expenseReceiptPut', e.id), file);
+      toast('Receipt attached.', 'success');
+      reload();
+    } catch (err) {
+      toast(`Receipt not attached: ${errorMessage(err)}`, 'error');
+      pick.disabled = false;
+      pick.textContent = 'Attach';
+    }
+    input.value = '';
+  });
+  if (!e.receipt) return h('span', { class: 'receipt-cell' }, pick, input);
+  const kind = e.receipt.content_type === 'application/pdf' ? 'PDF' : 'Photo';
+  const view = h('a', { href: e.receipt.url, target: '_blank', rel: 'noopener', class: 'btn btn-small', testid: 'receipt-view',
+    title: `${kind}, ${formatBytes(e.receipt.size)}`, 'aria-label': `View the receipt ${kind.toLowerCase()} of ${e.category}, ${formatDate(e.date)}` }, 'View');
+  const remove = h('button', { type: 'button', class: 'btn btn-small btn-danger-outline', testid: 'receipt-remove' }, 'Remove');
+  remove.setAttribute('aria-label', `Remove the receipt of ${e.category}, ${formatDate(e.date)}`);
+  remove.addEventListener('click', async () => {
+    const ok = await confirmDialog({
+      title: 'Remove this receipt?', message: `The ${kind.toLowerCase()} of ${e.category}, ${formatMoney(e.amount)} on ${formatDate(e.date)}. The expense stays.`,
+      confirmText: 'Remove', danger: true, action: () => api.del(path('expenseReceiptDelete', e.id)),
+    });
+    if (ok) { toast('Receipt removed.', 'success'); reload(); }
+  });
+  // Replacing is Remove, then Attach: two buttons fit a phone's row.
+  return h('span', { class: 'receipt-cell' }, view, remove);
+}
+
 export async function expensesPage(ctx) {
   const alert = formAlert('expense-form-error');
   const amount = field({ label: 'Amount (₹)', name: 'amount', required: true, testid: 'expense-amount', attrs: { inputmode: 'decimal', autocomplete: 'off', placeholder: '1500' } });
@@ -398,9 +440,11 @@ export async function expensesPage(ctx) {
   const account = await accountSelect({ testid: 'expense-account' });
   const gst = field({ label: 'GST in this amount (₹)', name: 'gst_paid', testid: 'expense-gst', hint: 'Optional, from the bill', attrs: { inputmode: 'decimal' } });
   const note = field({ label: 'Note', name: 'note', testid: 'expense-note', attrs: { maxlength: 500 } });
+  // On a phone the picker offers the camera: photograph the bill as it is paid.
+  const photo = field({ label: 'Receipt photo', name: 'receipt', type: 'file', testid: 'expense-receipt', hint: 'Optional: a photo or PDF of the bill, up to 5 MB', attrs: { accept: RECEIPT_TYPES.join(',') } });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'expense-submit' }, 'Add expense');
   const form = h('form', { class: 'stack', testid: 'expense-form', novalidate: true },
-    h('div', { class: 'form-grid plain' }, amount, category, date, mode, account, gst, note), datalist, alert.el, h('div', { class: 'form-actions' }, submit));
+    h('div', { class: 'form-grid plain' }, amount, category, date, mode, account, gst, note, photo), datalist, alert.el, h('div', { class: 'form-actions' }, submit));
 
   const totals = h('div', { testid: 'expense-totals' }, loadingState());
   async function loadCategories() {
@@ -437,6 +481,7 @@ export async function expensesPage(ctx) {
         { label: 'Category', render: (e) => e.category },
         { label: 'Note', className: 'hide-sm', render: (e) => e.note || '—' },
         { label: 'Amount', className: 'num', render: (e) => formatMoney(e.amount) },
+        { label: 'Receipt', render: (e) => receiptCell(e, () => list.reload()) },
         {
           label: 'Actions', render: (e) => {
             const del = h('button', { type: 'button', class: 'btn btn-small btn-danger-outline', testid: 'expense-delete' }, 'Delete');
@@ -470,16 +515,30 @@ export async function expensesPage(ctx) {
       if (g === null) problems.gst_paid = 'enter an amount, e.g. 90'; else body.gst_paid = g;
     }
     if (note.control.value.trim()) body.note = note.control.value.trim();
+    const file = photo.control.files && photo.control.files[0];
+    const fileProblem = receiptProblem(file);
+    if (fileProblem) problems.receipt = fileProblem;
     if (Object.keys(problems).length) {
       showFormError(form, alert, { status: 422, fields: problems, message: 'Please correct the highlighted fields.' });
       return;
     }
     try {
       const e = await api.create(path('expenseCreate'), body);
-      toast(`${e.category}: ${formatMoney(e.amount)} recorded.`, 'success');
       amount.control.value = '';
       gst.control.value = '';
       note.control.value = '';
+      if (file) {
+        // The expense is kept even when the file does not go: the row offers "Attach" again.
+        try {
+          await api.put(path('expenseReceiptPut', e.id), file);
+          toast(`${e.category}: ${formatMoney(e.amount)} recorded with its receipt.`, 'success');
+        } catch (err) {
+          toast(`${e.category}: ${formatMoney(e.amount)} recorded, but the receipt was not attached: ${errorMessage(err)}`, 'error');
+        }
+        photo.control.value = '';
+      } else {
+        toast(`${e.category}: ${formatMoney(e.amount)} recorded.`, 'success');
+      }
       list.reload();
       loadTotals();
       loadCategories();

@@ -27,6 +27,7 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func businessIsolation(_ db: TestDB) async throws { try await LedgerScenarios.businessIsolation(db) }
     @Test(arguments: TestDB.all) func booksMonthOfAShop(_ db: TestDB) async throws { try await BooksScenarios.monthOfAShop(db) }
     @Test(arguments: TestDB.all) func booksBadInputAndIsolation(_ db: TestDB) async throws { try await BooksScenarios.badInputAndIsolation(db) }
+    @Test(arguments: TestDB.all) func expenseReceipts(_ db: TestDB) async throws { try await BooksScenarios.receipts(db) }
     @Test(arguments: TestDB.all) func booksRandomOperations(_ db: TestDB) async throws { try await BooksScenarios.randomOperations(db, count: db == .sqlite ? 40 : 15) }
     @Test(arguments: TestDB.all) func booksThroughTheAssistant(_ db: TestDB) async throws { try await BooksScenarios.assistant(db) }
     @Test(arguments: TestDB.all) func assistantBuysAndPaysSuppliers(_ db: TestDB) async throws { try await BooksScenarios.assistantBuysAndPays(db) }

@@ -222,6 +222,78 @@ enum BooksScenarios {
         }
     }
 
+    /// An expense's receipt (issue 16 §3): a JPEG, PNG or PDF of at most 5 MB, checked against its
+    /// bytes, shown back exactly, replaced, removed, gone with its expense, and never another
+    /// business's.
+    static func receipts(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            // setup
+            var c = APIClient(app)
+            try await c.signup()
+            let expense = try await post(c, "/api/v1/expenses", ["amount": 230_000, "category": "Electricity", "date": "2026-12-01"])["id"] as? String ?? ""
+            let path = "/api/v1/expenses/\(expense)/receipt"
+            let jpeg = Data([0xFF, 0xD8, 0xFF, 0xE0] + (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+            let pdf = Data("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".utf8)
+            #expect(try await c.send(.GET, "/api/v1/expenses/\(expense)")["receipt"] is NSNull)
+            #expect(try await c.send(.GET, path).status == .notFound)
+
+            // act + verify: bad files are refused with their reason and change nothing
+            let refused: [(Data, String, UInt, String)] = [
+                (Data("hello".utf8), "image/jpeg", 415, "unsupported_media_type"),     // bytes are not a JPEG
+                (pdf, "image/png", 415, "unsupported_media_type"),                      // a PDF declared as PNG
+                (Data("<svg onload=alert(1)>".utf8), "image/svg+xml", 415, "unsupported_media_type"),
+                (Data(), "image/jpeg", 422, "validation_failed"),
+                (Data([0xFF, 0xD8, 0xFF]) + Data(count: ExpenseReceipt.maxBytes), "image/jpeg", 413, "payload_too_large"),
+            ]
+            for (file, type, status, code) in refused {
+                let r = try await c.send(.PUT, path, file: file, headers: ["Content-Type": type])
+                #expect(r.status.code == status && r.errorCode == code, "\(type) \(file.count) bytes: \(r.status) \(r.body.prefix(200))")
+            }
+            #expect(try await c.send(.GET, "/api/v1/expenses/\(expense)")["receipt"] is NSNull, "a refused file leaves no receipt")
+
+            // act: attach a photo
+            let put = try await c.send(.PUT, path, file: jpeg, headers: ["Content-Type": "image/jpeg"])
+
+            // verify: the expense names it; it comes back byte for byte, inline, not sniffable
+            #expect(put.status == .ok, "\(put.body)")
+            let receipt = put["receipt"] as? [String: Any]
+            #expect(receipt?["content_type"] as? String == "image/jpeg" && receipt?["size"] as? Int == jpeg.count)
+            #expect((receipt?["url"] as? String)?.lowercased() == path.lowercased(), "\(put.body)")
+            let got = try await c.send(.GET, path)
+            #expect(got.status == .ok && got.data == jpeg)
+            #expect(got.headers.contentType?.description == "image/jpeg")
+            #expect(got.headers.first(name: .contentDisposition) == "inline; filename=\"receipt-2026-12-01.jpg\"")
+            #expect(got.headers.first(name: "X-Content-Type-Options") == "nosniff")
+            let listed = try await c.send(.GET, "/api/v1/expenses").items.first?["receipt"] as? [String: Any]
+            #expect(listed?["size"] as? Int == jpeg.count)
+
+            // act + verify: replaced by a PDF (no Content-Type: the bytes decide)
+            #expect(try await c.send(.PUT, path, file: pdf).status == .ok)
+            let again = try await c.send(.GET, path + "?download=1")
+            #expect(again.data == pdf && again.headers.contentType?.description == "application/pdf")
+            #expect(again.headers.first(name: .contentDisposition) == "attachment; filename=\"receipt-2026-12-01.pdf\"")
+            #expect(try await ExpenseReceipt.query(on: app.db).count() == 1, "one receipt per expense")
+
+            // verify: another business can neither read, replace nor remove it
+            var other = APIClient(app)
+            try await other.signup()
+            #expect(try await other.send(.GET, path).status == .notFound)
+            #expect(try await other.send(.PUT, path, file: jpeg, headers: ["Content-Type": "image/jpeg"]).status == .notFound)
+            #expect(try await other.send(.DELETE, path).status == .notFound)
+            #expect(try await c.send(.GET, path).data == pdf)
+
+            // act + verify: removed, then attached again and gone with its expense
+            #expect(try await c.send(.DELETE, path).status == .noContent)
+            #expect(try await c.send(.GET, path).status == .notFound)
+            #expect(try await c.send(.GET, "/api/v1/expenses/\(expense)")["receipt"] is NSNull)
+            #expect(try await c.send(.PUT, path, file: jpeg, headers: ["Content-Type": "image/jpeg"]).status == .ok)
+            #expect(try await c.send(.DELETE, "/api/v1/expenses/\(expense)").status == .noContent)
+            #expect(try await ExpenseReceipt.query(on: app.db).count() == 0)
+            #expect(try await c.send(.GET, path).status == .notFound)
+            try await Invariants.check(app)
+        }
+    }
+
     /// Random sequences of purchases, sales, payments both ways, expenses, transfers and voids,
     /// with every invariant (ledger and books) checked after each step.
     static func randomOperations(_ db: TestDB, count: Int) async throws {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import {
   groupIndian, formatMoney, parseRupees, paiseToInput, parseQuantityMilli, milliToNumber, formatQuantity, parseGstRate,
   formatGstRate, lineMaths, invoiceTotals, formatDate, formatDateTime, unitLabel, insufficientStockMessage, normalisePhone,
-  relativeTime, fullTime, shortTime,
+  relativeTime, fullTime, shortTime, formatBytes, receiptProblem, RECEIPT_MAX_BYTES,
 } from '../../Public/js/format.js';
 
 // Intl may separate "3:30" and "pm" with a narrow no-break space.
@@ -142,4 +142,23 @@ test('phone numbers are normalised to E.164, Indian numbers by default', () => {
   assert.equal(normalisePhone('0044 20 7946 0958'), '+442079460958');
   assert.equal(normalisePhone('+1 (555) 010-0000'), '+15550100000');
   assert.equal(normalisePhone('  '), '');
+});
+
+describe('receipts', () => {
+  test('file sizes read as people say them', () => {
+    assert.equal(formatBytes(512), '512 bytes');
+    assert.equal(formatBytes(240 * 1024), '240 KB');
+    assert.equal(formatBytes(1.5 * 1024 * 1024), '1.5 MB');
+    assert.equal(formatBytes(5 * 1024 * 1024), '5 MB');
+  });
+  test('a photo or PDF up to 5 MB is a receipt; anything else says why not', () => {
+    assert.equal(receiptProblem({ type: 'image/jpeg', size: 200_000 }), null);
+    assert.equal(receiptProblem({ type: 'image/png', size: RECEIPT_MAX_BYTES }), null);
+    assert.equal(receiptProblem({ type: 'application/pdf', size: 1 }), null);
+    assert.equal(receiptProblem(null), null);
+    assert.match(receiptProblem({ type: 'image/heic', size: 10 }), /JPEG or PNG/);
+    assert.match(receiptProblem({ type: '', size: 10 }), /JPEG or PNG/);
+    assert.match(receiptProblem({ type: 'image/png', size: 0 }), /empty/);
+    assert.match(receiptProblem({ type: 'image/jpeg', size: RECEIPT_MAX_BYTES + 1 }), /at most 5 MB/);
+  });
 });

@@ -23,6 +23,10 @@ struct BooksController {
         api.on(.expenseCreate, use: createExpense)
         api.on(.expense, use: getExpense)
         api.on(.expenseDelete, use: deleteExpense)
+        api.on(.expenseReceipt, use: getReceipt)
+        // The raw file is the body (RequestHygiene lets this path past its JSON check).
+        api.on(.expenseReceiptPut, body: .collect(maxSize: ByteCount(integerLiteral: ExpenseReceipt.maxBytes)), use: putReceipt)
+        api.on(.expenseReceiptDelete, use: deleteReceipt)
         api.on(.expenseCategories, use: listCategories)
         api.on(.expenseCategoryCreate, use: createCategory)
 
@@ -204,6 +208,34 @@ struct BooksController {
 
     @Sendable func deleteExpense(req: Request) async throws -> HTTPStatus {
         try await Self.service(req).deleteExpense(try LedgerController.id(req))
+        return .noContent
+    }
+
+    @Sendable func putReceipt(req: Request) async throws -> ExpenseDTO {
+        let id = try LedgerController.id(req)
+        let type = req.headers.contentType.map { "\($0.type)/\($0.subType)".lowercased() }
+        let data = req.body.data.map { Data($0.readableBytesView) } ?? Data()
+        return ExpenseDTO(try await Self.service(req).attachReceipt(expenseID: id, declaredType: type, data: data))
+    }
+
+    /// The receipt as stored, shown in the browser (`?download=1` saves it instead). The global
+    /// Content-Security-Policy and nosniff headers apply; the type is the one its bytes showed.
+    @Sendable func getReceipt(req: Request) async throws -> Response {
+        let books = try Self.service(req)
+        let id = try LedgerController.id(req)
+        let receipt = try await books.receipt(expenseID: id)
+        let expense = try await books.expense(id)
+        let ext = receipt.contentType == "application/pdf" ? "pdf" : receipt.contentType == "image/png" ? "png" : "jpg"
+        let response = Response(status: .ok, body: .init(data: receipt.data))
+        response.headers.replaceOrAdd(name: .contentType, value: receipt.contentType)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
+        let disposition = req.query[String.self, at: "download"] == "1" ? "attachment" : "inline"
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "\(disposition); filename=\"receipt-\(expense.spentOn).\(ext)\"")
+        return response
+    }
+
+    @Sendable func deleteReceipt(req: Request) async throws -> HTTPStatus {
+        try await Self.service(req).removeReceipt(expenseID: try LedgerController.id(req))
         return .noContent
     }
 

@@ -113,6 +113,8 @@ struct ExpenseDTO: Content {
     let gstPaid: Int64
     @NullEncoded var supplierId: UUID?
     @NullEncoded var note: String?
+    /// The attached receipt, or null.
+    @NullEncoded var receipt: ReceiptDTO?
     let createdAt: Date
 
     init(_ e: Expense) {
@@ -124,8 +126,15 @@ struct ExpenseDTO: Content {
         gstPaid = e.gstPaid
         supplierId = e.supplierID
         note = e.note
+        receipt = e.receiptType.map { ReceiptDTO(contentType: $0, size: e.receiptSize ?? 0, url: Endpoint.expenseReceipt.path(e.id!)) }
         createdAt = e.createdAt
     }
+}
+
+struct ReceiptDTO: Content {
+    let contentType: String
+    let size: Int64
+    let url: String
 }
 
 struct CategoryDTO: Content {

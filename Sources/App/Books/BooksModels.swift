@@ -144,8 +144,44 @@ final class Expense: Model, @unchecked Sendable {
     @OptionalField(key: "note") var note: String?
     @OptionalField(key: "created_by") var createdBy: UUID?
     @Field(key: "created_at") var createdAt: Date
+    /// The receipt's media type and size when one is attached (the file is an `ExpenseReceipt`).
+    @OptionalField(key: "receipt_type") var receiptType: String?
+    @OptionalField(key: "receipt_size") var receiptSize: Int64?
 
     init() {}
+}
+
+/// The photo or PDF of an expense's receipt; `id` is the expense's id.
+final class ExpenseReceipt: Model, @unchecked Sendable {
+    static let schema = "expense_receipts"
+
+    @ID(custom: .id, generatedBy: .user) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "content_type") var contentType: String
+    @Field(key: "data") var data: Data
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    init(expenseID: UUID, businessID: UUID, contentType: String, data: Data, at: Date) {
+        id = expenseID
+        self.businessID = businessID
+        self.contentType = contentType
+        self.data = data
+        createdAt = at
+    }
+
+    /// The media type a file's first bytes show, among those a receipt may be: JPEG, PNG, PDF.
+    static func sniff(_ bytes: some Collection<UInt8>) -> String? {
+        let head = Array(bytes.prefix(8))
+        if head.starts(with: [0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
+        if head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "image/png" }
+        if head.starts(with: Array("%PDF-".utf8)) { return "application/pdf" }
+        return nil
+    }
+
+    static let maxBytes = 5 * 1024 * 1024
+    static let types = ["image/jpeg", "image/png", "application/pdf"]
 }
 
 enum MoneyAccountKind: String, Codable, Sendable, CaseIterable {

@@ -808,7 +808,51 @@ struct BooksService: Sendable {
         try await write { books in
             _ = try await books.expense(id)
             try await books.removeEntries(sourceID: id)
+            try await ExpenseReceipt.query(on: books.db).filter(\.$businessID == books.businessID).filter(\.$id == id).delete()
             try await Expense.query(on: books.db).filter(\.$businessID == books.businessID).filter(\.$id == id).delete()
+        }
+    }
+
+    // MARK: receipts (issue 16 §3)
+
+    /// Attaches (or replaces) the receipt of an expense: a JPEG, PNG or PDF of at most 5 MB whose
+    /// first bytes match the declared type.
+    func attachReceipt(expenseID: UUID, declaredType: String?, data: Data) async throws -> Expense {
+        guard !data.isEmpty else { throw APIError.validation("receipt", "the file is empty") }
+        guard data.count <= ExpenseReceipt.maxBytes else {
+            throw APIError(.payloadTooLarge, "payload_too_large", "A receipt must be at most 5 MB.")
+        }
+        guard let sniffed = ExpenseReceipt.sniff(data), declaredType == nil || declaredType == sniffed else {
+            throw APIError(.unsupportedMediaType, "unsupported_media_type",
+                           "A receipt must be a JPEG or PNG photo or a PDF, sent with its Content-Type (image/jpeg, image/png or application/pdf).")
+        }
+        return try await write { books in
+            let expense = try await books.expense(expenseID)
+            try await ExpenseReceipt.query(on: books.db).filter(\.$businessID == books.businessID).filter(\.$id == expenseID).delete()
+            try await ExpenseReceipt(expenseID: expenseID, businessID: books.businessID, contentType: sniffed, data: data, at: books.now)
+                .create(on: books.db)
+            expense.receiptType = sniffed
+            expense.receiptSize = Int64(data.count)
+            try await expense.update(on: books.db)
+            return expense
+        }
+    }
+
+    func receipt(expenseID: UUID) async throws -> ExpenseReceipt {
+        guard let r = try await ExpenseReceipt.query(on: db).filter(\.$businessID == businessID).filter(\.$id == expenseID).first() else {
+            _ = try await expense(expenseID)  // 404 Expense when the expense itself is not this business's
+            throw APIError.notFound("Receipt")
+        }
+        return r
+    }
+
+    func removeReceipt(expenseID: UUID) async throws {
+        try await write { books in
+            let expense = try await books.expense(expenseID)
+            try await ExpenseReceipt.query(on: books.db).filter(\.$businessID == books.businessID).filter(\.$id == expenseID).delete()
+            expense.receiptType = nil
+            expense.receiptSize = nil
+            try await expense.update(on: books.db)
         }
     }
 

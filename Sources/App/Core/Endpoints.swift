@@ -25,7 +25,8 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case suppliers, supplierCreate, supplier, supplierUpdate, supplierStatement
     case purchases, purchaseCreate, purchase, purchaseVoid
     case supplierPayments, supplierPaymentCreate, supplierPayment
-    case expenses, expenseCreate, expense, expenseDelete, expenseCategories, expenseCategoryCreate
+    case expenses, expenseCreate, expense, expenseDelete, expenseReceipt, expenseReceiptPut, expenseReceiptDelete
+    case expenseCategories, expenseCategoryCreate
     case moneyAccounts, moneyAccountCreate, moneyAccount, moneyAccountUpdate, moneyAccountEntries, transferCreate
     case profitAndLoss
     // Reports and live events
@@ -117,6 +118,9 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .expenseCreate: return ("POST", a + "/expenses")
         case .expense: return ("GET", a + "/expenses/{id}")
         case .expenseDelete: return ("DELETE", a + "/expenses/{id}")
+        case .expenseReceipt: return ("GET", a + "/expenses/{id}/receipt")
+        case .expenseReceiptPut: return ("PUT", a + "/expenses/{id}/receipt")
+        case .expenseReceiptDelete: return ("DELETE", a + "/expenses/{id}/receipt")
         case .expenseCategories: return ("GET", a + "/expense-categories")
         case .expenseCategoryCreate: return ("POST", a + "/expense-categories")
         case .moneyAccounts: return ("GET", a + "/accounts")

@@ -346,7 +346,7 @@ enum OpenAPIDocument {
             Op(.dashboard, tag: "Reports", summary: "Dashboard figures, computed from the database", response: "Dashboard"),
             Op(.reports, tag: "Reports", summary: "Available exports", response: "ReportList"),
             Op(.reportFile, tag: "Reports",
-               summary: "Download an export: {id}.csv with id inventory, sales-by-product, sales-by-customer, ledger, aging-debtors or payments",
+               summary: "Download an export: {id}.{csv|xlsx|pdf} with id " + ReportsController.catalog.map(\.id).joined(separator: ", "),
                query: [("from", "YYYY-MM-DD (period reports; default: start of this month)"), ("to", "YYYY-MM-DD (default: today)"), ("customer_id", "ledger/payments: one customer")],
                produces: [csv, xlsx, pdf]),
 
@@ -398,6 +398,9 @@ enum OpenAPIDocument {
             if let body = op.body {
                 var content: [String: JSONValue] = ["application/json": ["schema": ref(body)]]
                 if body == "AssistantMessage" { content["multipart/form-data"] = ["schema": ref("AssistantAudio")] }
+                if body == "ReceiptFile" {
+                    content = Dictionary(uniqueKeysWithValues: ExpenseReceipt.types.map { ($0, ["schema": ["type": "string", "format": "binary"]]) })
+                }
                 o["requestBody"] = ["required": true, "content": .object(content)]
             }
             var responses: [String: JSONValue] = [:]
@@ -417,6 +420,7 @@ enum OpenAPIDocument {
             if op.body != nil {
                 responses["415"] = errorResponse(op.body == "AssistantMessage"
                     ? "unsupported_media_type: the body is neither JSON nor multipart/form-data"
+                    : op.body == "ReceiptFile" ? "unsupported_media_type: the body is not a JPEG, PNG or PDF of the declared type"
                     : "unsupported_media_type: the body is not JSON (Content-Type: application/json)")
             }
             if op.path.hasPrefix("/api/") {

@@ -24,7 +24,22 @@ struct RequestHygieneMiddleware: AsyncMiddleware {
     /// `/api/v1` routes that take a body other than JSON, with the media types they take.
     static let otherBodies: [String: Set<String>] = [
         "POST /api/v1/assistant/messages": ["multipart/form-data"],  // voice messages (AssistantController)
+        // Expense receipts are the raw file; BooksService checks the type against the bytes and
+        // answers 415 in words that fit (a "send JSON" reply would mislead).
+        "PUT /api/v1/expenses/*/receipt": ["*"],
     ]
+
+    /// The media types `method path` takes besides JSON; `*` in a pattern is one path segment,
+    /// `*` in the set is any type.
+    static func otherBodyTypes(_ key: String) -> Set<String>? {
+        if let exact = otherBodies[key] { return exact }
+        let parts = key.split(separator: "/", omittingEmptySubsequences: false)
+        for (pattern, types) in otherBodies {
+            let p = pattern.split(separator: "/", omittingEmptySubsequences: false)
+            if p.count == parts.count && zip(p, parts).allSatisfy({ $0 == "*" || $0 == $1 }) { return types }
+        }
+        return nil
+    }
 
     static let controlProblem = "must not contain control characters"
 
@@ -79,7 +94,7 @@ struct RequestHygieneMiddleware: AsyncMiddleware {
         if req.headers.first(name: .contentLength).flatMap(Int.init) == 0 { return }
         let type = req.headers.contentType
         let mediaType = type.map { "\($0.type)/\($0.subType)".lowercased() }
-        if let mediaType, Self.otherBodies["\(req.method.rawValue) \(path)"]?.contains(mediaType) == true {
+        if let other = Self.otherBodyTypes("\(req.method.rawValue) \(path)"), other.contains("*") || mediaType.map(other.contains) == true {
             return
         }
         let isJSON = mediaType == "application/json"

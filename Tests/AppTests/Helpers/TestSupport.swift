@@ -82,6 +82,8 @@ struct APIClient {
         let status: HTTPResponseStatus
         let headers: HTTPHeaders
         let body: String
+        /// The body's bytes (for files; `body` is their UTF-8 reading).
+        var data = Data()
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
         var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
         var fields: [String: String] { ((json["error"] as? [String: Any])?["details"] as? [String: Any])?["fields"] as? [String: String] ?? [:] }
@@ -91,11 +93,13 @@ struct APIClient {
     }
 
     @discardableResult
-    func send(_ method: HTTPMethod, _ path: String, json: Any? = nil, raw: String? = nil,
+    func send(_ method: HTTPMethod, _ path: String, json: Any? = nil, raw: String? = nil, file: Data? = nil,
               headers extra: [String: String] = [:], csrf useCSRF: Bool = true) async throws -> Reply {
         var headers = HTTPHeaders()
         var body: ByteBuffer? = nil
-        if let json {
+        if let file {
+            body = ByteBuffer(data: file)  // the caller names its Content-Type in `headers`
+        } else if let json {
             let data = try JSONSerialization.data(withJSONObject: json)
             body = ByteBuffer(data: data)
             headers.contentType = .json
@@ -109,7 +113,7 @@ struct APIClient {
         for (k, v) in extra { headers.replaceOrAdd(name: k, value: v) }
         var reply: Reply? = nil
         try await app.testing().test(method, path, headers: headers, body: body) { res in
-            reply = Reply(status: res.status, headers: res.headers, body: res.body.string)
+            reply = Reply(status: res.status, headers: res.headers, body: res.body.string, data: Data(res.body.readableBytesView))
         }
         return reply!
     }
