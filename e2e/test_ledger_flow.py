@@ -189,17 +189,72 @@ def test_mobile_invoices(page: Page) -> None:
     pick(page, "line-product", "saree", "Cotton saree", scope=line)
     line.get_by_test_id("line-quantity").fill("2.5")
     line.get_by_test_id("line-gst").fill("5")
-    # 2.5 × ₹1,250.50 = ₹3,126.25; 5% GST = ₹156.31 (rounded); total ₹3,282.56
-    expect(tid(page, "invoice-form-total")).to_have_text("₹3,282.56")
+    # 2.5 × ₹1,250.50 = ₹3,126.25; 5% GST as CGST 2.5% + SGST 2.5%, each ₹78.156 → ₹78.16; total ₹3,282.57
+    expect(tid(page, "invoice-form-tax")).to_have_text("₹78.16 + ₹78.16")
+    expect(tid(page, "invoice-form-total")).to_have_text("₹3,282.57")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     tid(page, "invoice-save-draft").click()
 
     expect(tid(page, "page-title")).to_contain_text("Draft invoice")
     expect(tid(page, "invoice-status")).to_have_text("Draft")
-    expect(tid(page, "invoice-total")).to_have_text("₹3,282.56")
+    expect(tid(page, "invoice-total")).to_have_text("₹3,282.57")
+    expect(tid(page, "invoice-cgst")).to_have_text("₹78.16")
+    expect(tid(page, "invoice-sgst")).to_have_text("₹78.16")
 
     go(page, "invoices", "Invoices")
     row = tid(page, "invoice-row").filter(has_text="Meena Stores")
     expect(row).to_contain_text("Draft")
-    expect(row).to_contain_text("₹3,282.56")
+    expect(row).to_contain_text("₹3,282.57")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def gstin(first14: str) -> str:
+    """A GSTIN with its check character (the portal's mod-36 scheme)."""
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    total = 0
+    for i, ch in enumerate(first14):
+        product = alphabet.index(ch) * (1 if i % 2 == 0 else 2)
+        total += product // 36 + product % 36
+    return first14 + alphabet[(36 - total % 36) % 36]
+
+
+def test_place_of_supply_and_tax_heads(page: Page) -> None:
+    """A Maharashtra shop bills a Gujarat buyer (its GSTIN gives the state): IGST, not CGST + SGST."""
+    signup(page, business="Kale Steel", owner="Sunil Kale")
+    me = page.request.get("/api/v1/me")
+    headers = {"X-CSRF-Token": me.json()["csrf_token"], "Content-Type": "application/json"}
+    assert page.request.patch("/api/v1/business", headers=headers, data={"state": "Maharashtra"}).ok
+    page.reload()
+    add_product(page, "Steel almirah", "7646.25", "5", unit="pcs")
+
+    go(page, "customers", "Customers")
+    tid(page, "customer-add-button").click()
+    tid(page, "customer-form-name").fill("Shah Hardware")
+    buyer_gstin = gstin("24AAACS1234B1Z")
+    tid(page, "customer-form-gstin").fill(buyer_gstin.lower())
+    tid(page, "customer-form-submit").click()
+    expect(tid(page, "customer-row").filter(has_text="Shah Hardware")).to_contain_text("Gujarat")
+
+    go(page, "invoices", "Invoices")
+    tid(page, "invoice-new-button").click()
+    place = tid(page, "invoice-place-of-supply")
+    expect(place).to_have_value("Maharashtra")
+    pick(page, "invoice-customer", "Shah", "Shah Hardware")
+    expect(place).to_have_value("Gujarat")
+    line = tid(page, "invoice-line").first
+    pick(page, "line-product", "almirah", "Steel almirah", scope=line)
+    line.get_by_test_id("line-gst").fill("18")
+    # 18% of ₹7,646.25 across states: one IGST amount, ₹1,376.33 (rounded half up).
+    expect(tid(page, "invoice-form-tax-label")).to_have_text("IGST")
+    expect(tid(page, "invoice-form-tax")).to_have_text("₹1,376.33")
+    # Billed within the state instead: 9% + 9%, each ₹688.16 (never ₹688.17 beside ₹688.18).
+    place.select_option("Maharashtra")
+    expect(tid(page, "invoice-form-tax")).to_have_text("₹688.16 + ₹688.16")
+    place.select_option("Gujarat")
+    tid(page, "invoice-issue").click()
+    expect(tid(page, "invoice-number")).to_have_text("INV-0001")
+    expect(tid(page, "invoice-place-of-supply")).to_have_text("Gujarat (24)")
+    expect(tid(page, "invoice-igst")).to_have_text("₹1,376.33")
+    expect(tid(page, "invoice-total")).to_have_text("₹9,022.58")
+    pdf = page.request.get(tid(page, "invoice-pdf").get_attribute("href"))
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"

@@ -121,20 +121,28 @@ function roundDiv(numerator, denominator) {
  * discount; tax = taxable × gst_rate% (rounded to paise); total = taxable + tax.
  * qtyMilli: thousandths; unitPrice, discount: paise; rateScaled: percent × 10^4 (or null).
  */
-export function lineMaths({ qtyMilli, unitPrice, discount = 0, rateScaled = null }) {
+export function lineMaths({ qtyMilli, unitPrice, discount = 0, rateScaled = null, interState = false }) {
   const gross = roundDiv(BigInt(qtyMilli) * BigInt(unitPrice), 1000n);
   const taxable = gross - BigInt(discount || 0);
-  const tax = rateScaled ? roundDiv(taxable * BigInt(rateScaled), 1000000n) : 0n;
-  return { gross, discount: BigInt(discount || 0), taxable, tax, total: taxable + tax };
+  // As the server does (issue 17 §2): within the state CGST and SGST are each half the rate,
+  // each rounded, so always equal; across states one IGST amount.
+  let cgst = 0n, sgst = 0n, igst = 0n;
+  if (rateScaled && interState) igst = roundDiv(taxable * BigInt(rateScaled), 1000000n);
+  else if (rateScaled) { cgst = roundDiv(taxable * BigInt(rateScaled), 2000000n); sgst = cgst; }
+  const tax = cgst + sgst + igst;
+  return { gross, discount: BigInt(discount || 0), taxable, tax, cgst, sgst, igst, total: taxable + tax };
 }
 
 /** Sums lines: subtotal = Σ gross, discount_total = Σ discount, tax_total = Σ tax, total = Σ total. */
 export function invoiceTotals(lines) {
-  const t = { subtotal: 0n, discount_total: 0n, tax_total: 0n, total: 0n };
+  const t = { subtotal: 0n, discount_total: 0n, tax_total: 0n, cgst: 0n, sgst: 0n, igst: 0n, total: 0n };
   for (const l of lines) {
     t.subtotal += l.gross;
     t.discount_total += l.discount;
     t.tax_total += l.tax;
+    t.cgst += l.cgst || 0n;
+    t.sgst += l.sgst || 0n;
+    t.igst += l.igst || 0n;
     t.total += l.total;
   }
   return t;

@@ -25,6 +25,8 @@ function customerFields(prefix, c = {}) {
     field({ label: 'Email', name: 'email', type: 'email', value: c.email || '', testid: `${prefix}-email`, attrs: { autocomplete: 'off' } }),
     field({ label: 'State', name: 'state', value: c.state || '', testid: `${prefix}-state`, attrs: { list: listId, autocomplete: 'off' } }),
     statesList(listId),
+    field({ label: 'GSTIN', name: 'gstin', value: c.gstin || '', testid: `${prefix}-gstin`, hint: 'For a registered business buyer: 15 characters, e.g. 27AAPFU0939F1ZV. It sets the state.',
+      attrs: { autocomplete: 'off', maxlength: 15, autocapitalize: 'characters', spellcheck: 'false' } }),
     field({ label: 'Address', name: 'address', type: 'textarea', value: c.address || '', testid: `${prefix}-address`, className: 'span-2', attrs: { rows: 2 } }),
     field({ label: 'Notes', name: 'notes', type: 'textarea', value: c.notes || '', testid: `${prefix}-notes`, className: 'span-2', attrs: { rows: 2 } }),
   ];
@@ -37,6 +39,7 @@ function readCustomer(form) {
     phone: normalisePhone(v('phone')),
     email: v('email'),
     state: v('state'),
+    gstin: v('gstin').toUpperCase().replace(/\s+/g, ''),
     address: v('address'),
     notes: v('notes'),
   };
@@ -106,7 +109,7 @@ export function customersPage(ctx) {
       showFormError(form, alert, { status: 422, fields: { name: 'is required' }, message: 'Please fill in the highlighted fields.' });
       return;
     }
-    for (const k of ['phone', 'email', 'state', 'address', 'notes']) if (!body[k]) delete body[k];
+    for (const k of ['phone', 'email', 'state', 'gstin', 'address', 'notes']) if (!body[k]) delete body[k];
     await createFromForm({ route: 'customerCreate', body, noun: 'Customer', form, alert, close: () => showForm(false), list });
   });
 

@@ -12,7 +12,8 @@ import {
   parseGstRate, formatGstRate, formatDate, formatDateTime, lineMaths, invoiceTotals, todayIn,
   insufficientStockMessage, unitLabel,
 } from './format.js';
-import { timeZone } from './session.js';
+import { timeZone, session } from './session.js';
+import { INDIAN_STATES } from './states.js';
 import { PAYMENT_MODES, balanceCell, modeLabel } from './shared/payments.js';
 
 /** Rewrites a 409 insufficient_stock error into "Only 3 bags of Cement in stock (asked 5)". */
@@ -123,6 +124,11 @@ function invoiceForm(ctx, existing, presetCustomer) {
     itemDetail: (c) => [c.phone, Number(c.balance) ? `balance ${formatMoney(c.balance)}` : null].filter(Boolean).join(' · '),
     onSelect: (c) => {
       fill(customerInfo, ...(c ? ['Current balance: ', balanceCell(c.balance)] : []));
+      // A chosen customer's state is where the goods go, unless the owner picked a place by hand.
+      if (c && c.state && !placeOfSupply.control.dataset.touched) {
+        placeOfSupply.control.value = c.state;
+        recompute();
+      }
     },
   });
   customerPicker.el.appendChild(customerInfo);
@@ -130,6 +136,16 @@ function invoiceForm(ctx, existing, presetCustomer) {
   const issueDate = field({ label: 'Invoice date', name: 'issue_date', type: 'date', value: existing?.issue_date || todayIn(tz), testid: 'invoice-issue-date' });
   const dueDate = field({ label: 'Due date', name: 'due_date', type: 'date', value: existing?.due_date || '', testid: 'invoice-due-date', hint: 'Optional' });
   const notes = field({ label: 'Notes', name: 'notes', type: 'textarea', value: existing?.notes || '', testid: 'invoice-notes', className: 'span-2', attrs: { rows: 2, maxlength: 1000 } });
+  // Place of supply: CGST + SGST within the business's state, IGST outside it (issue 17 §1).
+  const ownState = session.business?.state || '';
+  const placeOfSupply = field({
+    label: 'Place of supply', name: 'place_of_supply', type: 'select', testid: 'invoice-place-of-supply',
+    value: existing?.place_of_supply || ownState,
+    options: [{ value: '', label: 'Not known (CGST + SGST)' }, ...INDIAN_STATES.map((s) => ({ value: s, label: s === ownState ? `${s} (your state)` : s }))],
+    hint: 'The state the goods or services go to: the customer\'s state, or yours for a counter sale.',
+  });
+  placeOfSupply.control.addEventListener('change', () => { placeOfSupply.control.dataset.touched = '1'; recompute(); });
+  const interState = () => Boolean(ownState && placeOfSupply.control.value && placeOfSupply.control.value !== ownState);
 
   /* lines */
   const lines = [];
@@ -145,7 +161,7 @@ function invoiceForm(ctx, existing, presetCustomer) {
   const totalsEl = h('dl', { class: 'totals', 'aria-live': 'polite' },
     h('dt', {}, 'Subtotal'), totals.subtotal,
     h('dt', {}, 'Discount'), totals.discount,
-    h('dt', {}, 'GST'), totals.tax,
+    totals.taxLabel = h('dt', { testid: 'invoice-form-tax-label' }, 'CGST + SGST'), totals.tax,
     h('dt', { class: 'grand' }, 'Total'), h('div', { class: 'grand-wrap' }, totals.total));
 
   function recompute() {
@@ -159,7 +175,8 @@ function invoiceForm(ctx, existing, presetCustomer) {
     const t = invoiceTotals(computed);
     totals.subtotal.textContent = formatMoney(t.subtotal);
     totals.discount.textContent = t.discount_total ? `−${formatMoney(t.discount_total)}` : formatMoney(0);
-    totals.tax.textContent = formatMoney(t.tax_total);
+    totals.tax.textContent = interState() ? formatMoney(t.igst) : `${formatMoney(t.cgst)} + ${formatMoney(t.sgst)}`;
+    totals.taxLabel.textContent = interState() ? 'IGST' : 'CGST + SGST';
     totals.total.textContent = formatMoney(t.total);
     totalsEl.classList.toggle('totals-incomplete', incomplete);
     if (payNow.control.checked && !payAmount.control.dataset.touched) payAmount.control.value = paiseToInput(t.total);
@@ -168,6 +185,7 @@ function invoiceForm(ctx, existing, presetCustomer) {
 
   function addLine(item = null) {
     const line = makeLine(item, {
+      interState,
       onChange: recompute,
       onRemove: () => {
         const i = lines.indexOf(line);
@@ -206,7 +224,7 @@ function invoiceForm(ctx, existing, presetCustomer) {
   const issue = h('button', { type: 'submit', class: 'btn btn-primary', value: 'issue', testid: 'invoice-issue' }, 'Issue invoice');
 
   const form = h('form', { class: 'invoice-form', testid: 'invoice-form', novalidate: true },
-    card('Bill to', h('div', { class: 'form-grid' }, h('div', { class: 'span-2' }, customerPicker.el), issueDate, dueDate, notes)),
+    card('Bill to', h('div', { class: 'form-grid' }, h('div', { class: 'span-2' }, customerPicker.el), issueDate, dueDate, placeOfSupply, notes)),
     card('Items', linesEl, h('div', { class: 'lines-foot' }, addLineBtn, totalsEl)),
     card('Payment', payNow, payFields),
     alert.el,
@@ -259,6 +277,8 @@ function invoiceForm(ctx, existing, presetCustomer) {
     }
 
     const payload = { customer_id: customer.id, issue_date: issueDate.control.value || undefined, items };
+    if (placeOfSupply.control.value) payload.place_of_supply = placeOfSupply.control.value;
+    else if (existing) payload.place_of_supply = null;
     if (dueDate.control.value) payload.due_date = dueDate.control.value;
     else if (existing) payload.due_date = null;
     if (notes.control.value.trim()) payload.notes = notes.control.value.trim();
@@ -318,7 +338,7 @@ function invoiceForm(ctx, existing, presetCustomer) {
 }
 
 /** One invoice line: product type-ahead (or free text), quantity, price, discount, GST. */
-function makeLine(item, { onChange, onRemove }) {
+function makeLine(item, { onChange, onRemove, interState = () => false }) {
   let product = item && item.product_id
     ? { id: item.product_id, name: item.description, unit: item.unit, price: item.unit_price, gst_rate: item.gst_rate, stock: undefined }
     : null;
@@ -380,7 +400,7 @@ function makeLine(item, { onChange, onRemove }) {
     const p = parsed();
     if (!p.qtyMilli || p.unitPrice === null || p.discount === null || Number.isNaN(p.rate)) return null;
     if (!product && !picker.input.value.trim()) return null;
-    return lineMaths({ qtyMilli: p.qtyMilli, unitPrice: p.unitPrice, discount: p.discount, rateScaled: p.rate });
+    return lineMaths({ qtyMilli: p.qtyMilli, unitPrice: p.unitPrice, discount: p.discount, rateScaled: p.rate, interState: interState() });
   }
 
   function update() {
@@ -538,6 +558,8 @@ export function invoiceDetailPage(ctx) {
       inv.customer?.phone ? [h('dt', {}, 'Phone'), h('dd', {}, inv.customer.phone)] : null,
       h('dt', {}, 'Invoice date'), h('dd', {}, formatDate(inv.issue_date)),
       h('dt', {}, 'Due date'), h('dd', {}, formatDate(inv.due_date)),
+      inv.place_of_supply ? [h('dt', {}, 'Place of supply'), h('dd', { testid: 'invoice-place-of-supply' },
+        `${inv.place_of_supply}${inv.place_of_supply_code ? ` (${inv.place_of_supply_code})` : ''}`)] : null,
       inv.issued_at ? [h('dt', {}, 'Issued'), h('dd', {}, formatDateTime(inv.issued_at, timeZone()))] : null,
       inv.voided_at ? [h('dt', {}, 'Voided'), h('dd', {}, formatDateTime(inv.voided_at, timeZone()))] : null,
       inv.void_reason ? [h('dt', {}, 'Void reason'), h('dd', { testid: 'invoice-void-reason' }, inv.void_reason)] : null,
@@ -565,7 +587,11 @@ export function invoiceDetailPage(ctx) {
     const totals = h('dl', { class: 'totals' },
       h('dt', {}, 'Subtotal'), h('dd', { testid: 'invoice-subtotal' }, formatMoney(inv.subtotal)),
       h('dt', {}, 'Discount'), h('dd', {}, Number(inv.discount_total) ? `−${formatMoney(inv.discount_total)}` : formatMoney(0)),
-      h('dt', {}, 'GST'), h('dd', { testid: 'invoice-tax' }, formatMoney(inv.tax_total)),
+      ...(Number(inv.igst) || inv.inter_state
+        ? [h('dt', {}, 'IGST'), h('dd', { testid: 'invoice-igst' }, formatMoney(inv.igst))]
+        : [h('dt', {}, 'CGST'), h('dd', { testid: 'invoice-cgst' }, formatMoney(inv.cgst)),
+          h('dt', {}, 'SGST'), h('dd', { testid: 'invoice-sgst' }, formatMoney(inv.sgst))]),
+      h('dt', {}, 'Total GST'), h('dd', { testid: 'invoice-tax' }, formatMoney(inv.tax_total)),
       h('dt', { class: 'grand' }, 'Total'), h('div', { class: 'grand-wrap' }, h('dd', { testid: 'invoice-total' }, formatMoney(inv.total))),
       inv.status !== 'draft' ? [
         h('dt', {}, 'Paid'), h('dd', { testid: 'invoice-amount-paid' }, formatMoney(inv.amount_paid)),

@@ -120,6 +120,18 @@ public enum Money {
         return divideRounded(product, by: 10_000)
     }
 
+    /// GST on a taxable value by head (issue 17 §2). Within the state CGST and SGST are each half
+    /// the rate on the value, each rounded on its own, so they are always equal (splitting a
+    /// rounded total printed ₹688.17 beside ₹688.18); across states one IGST amount. Nil on overflow.
+    public static func gst(on taxable: Int64, basisPoints bp: Int64, interState: Bool) -> GSTHeads? {
+        if interState { return tax(on: taxable, basisPoints: bp).map { GSTHeads(cgst: 0, sgst: 0, igst: $0) } }
+        let (product, overflow) = taxable.multipliedReportingOverflow(by: bp)
+        guard !overflow else { return nil }
+        let half = divideRounded(product, by: 20_000)
+        guard !half.multipliedReportingOverflow(by: 2).overflow else { return nil }
+        return GSTHeads(cgst: half, sgst: half, igst: 0)
+    }
+
     /// n ÷ d rounded half away from zero, for d > 0. Cannot trap: |n % d| < d and the quotient's
     /// magnitude is below Int64.max when d > 1.
     public static func divideRounded(_ n: Int64, by d: Int64) -> Int64 {
@@ -250,4 +262,20 @@ public struct Tally: Sendable, Equatable {
     public var checked: Int64? { overflowed ? nil : value }
 
     public static func += (t: inout Tally, x: Int64) { t.add(x) }
+}
+
+/// Tax by head, in paise: CGST + SGST within a state, IGST across states.
+public struct GSTHeads: Equatable, Sendable {
+    public let cgst: Int64
+    public let sgst: Int64
+    public let igst: Int64
+
+    public init(cgst: Int64, sgst: Int64, igst: Int64) {
+        self.cgst = cgst
+        self.sgst = sgst
+        self.igst = igst
+    }
+
+    /// Each head is at most the whole-rate tax on a bounded value, so the sum cannot overflow.
+    public var total: Int64 { cgst + sgst + igst }
 }

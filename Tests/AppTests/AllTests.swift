@@ -23,6 +23,7 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func paymentAllocation(_ db: TestDB) async throws { try await LedgerScenarios.paymentAllocation(db) }
     @Test(arguments: TestDB.all) func draftsAndNumbering(_ db: TestDB) async throws { try await LedgerScenarios.draftsAndNumbering(db) }
     @Test(arguments: TestDB.all) func archiveSearchAndPages(_ db: TestDB) async throws { try await LedgerScenarios.archiveSearchAndPages(db) }
+    @Test(arguments: TestDB.all) func placeOfSupplyDecidesTheTaxHeads(_ db: TestDB) async throws { try await LedgerScenarios.placeOfSupply(db) }
     @Test(arguments: TestDB.all) func badInput(_ db: TestDB) async throws { try await LedgerScenarios.badInput(db) }
     @Test(arguments: TestDB.all) func businessIsolation(_ db: TestDB) async throws { try await LedgerScenarios.businessIsolation(db) }
     @Test(arguments: TestDB.all) func booksMonthOfAShop(_ db: TestDB) async throws { try await BooksScenarios.monthOfAShop(db) }
@@ -276,12 +277,23 @@ struct ValueTests {
         #expect(IndianWords.rupees(1_01_01_101_05) == "One Crore One Lakh One Thousand One Hundred One Rupees and Five Paise Only")
     }
 
-    @Test func gstSplitFollowsStates() {
-        #expect(GSTSplit(tax: 1001, businessState: "Maharashtra", customerState: "Maharashtra") == GSTSplit(tax: 1001, businessState: nil, customerState: nil))
-        let intra = GSTSplit(tax: 1001, businessState: "Maharashtra", customerState: "Maharashtra")
-        #expect(!intra.interState && intra.cgst + intra.sgst == 1001 && intra.igst == 0)
-        let inter = GSTSplit(tax: 1001, businessState: "Maharashtra", customerState: "Gujarat")
-        #expect(inter.interState && inter.igst == 1001 && inter.cgst == 0)
+    /// Issue 17 §2: CGST and SGST are always equal halves, each rounded on its own (the old split
+    /// of a rounded total printed ₹688.17 beside ₹688.18); across states one IGST amount.
+    @Test func gstHeadsAreEqualHalves() {
+        // 18% of ₹7,646.25 = ₹1,376.325: the halves are ₹688.16 each (9% of 764,625 = 68,816.25).
+        let intra = Money.gst(on: 764_625, basisPoints: 1_800, interState: false)
+        #expect(intra == GSTHeads(cgst: 68_816, sgst: 68_816, igst: 0) && intra?.total == 137_632)
+        let inter = Money.gst(on: 764_625, basisPoints: 1_800, interState: true)
+        #expect(inter == GSTHeads(cgst: 0, sgst: 0, igst: 137_633) && inter?.total == 137_633)
+        for taxable in [1, 5, 99, 12_345, 100_000_000_000] as [Int64] {
+            for bp in [0, 25, 300, 500, 1_200, 1_800, 2_800, 4_000] as [Int64] {
+                let h = Money.gst(on: taxable, basisPoints: bp, interState: false)!
+                #expect(h.cgst == h.sgst && h.igst == 0, "\(taxable) at \(bp)")
+                #expect((h.total - Money.tax(on: taxable, basisPoints: bp)!).magnitude <= 1, "within a paisa of the whole-rate tax")
+            }
+        }
+        #expect(Money.gst(on: Int64.max, basisPoints: 4_000, interState: false) == nil)
+        #expect(IndianDate.text("2026-12-05") == "05-12-2026" && IndianDate.text("soon") == "soon")
     }
 
     @Test func quantitiesAreExact() throws {

@@ -246,6 +246,59 @@ enum LedgerScenarios {
         }
     }
 
+    /// Issue 17 §1–§2: the place of supply decides CGST + SGST (equal halves) or IGST; it defaults
+    /// to the customer's state (a GSTIN gives it) and can be named or reset on a draft, which
+    /// recomputes the lines; a GSTIN that disagrees with the state is refused.
+    static func placeOfSupply(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            // setup: a Maharashtra business; ₹7,646.25 at 18% (9% halves: ₹688.1625 → ₹688.16 each)
+            var c = APIClient(app)
+            try await c.signup()
+            #expect(try await c.send(.PATCH, "/api/v1/business", json: ["state": "27"]).status == .ok)
+            let item = try await c.product("Steel almirah", price: 764_625, stock: 10, gst: 18)
+            let local = try await c.customer("Ramesh Traders")
+            let b2b = try await c.send(.POST, "/api/v1/customers", json: ["name": "Shah Hardware", "gstin": BooksScenarios.gstin("24AAACS1234B1Z")])
+            #expect(b2b.status == .created && b2b["state"] as? String == "Gujarat" && b2b["gstin"] as? String == BooksScenarios.gstin("24AAACS1234B1Z"))
+            let gujarat = b2b["id"] as? String ?? ""
+
+            // act + verify: a walk-in (no state) is supplied in the business's state
+            let counter = try await c.issueInvoice(customer: local, lines: [(item, 1)])
+            #expect(counter["place_of_supply"] as? String == "Maharashtra" && counter["inter_state"] as? Bool == false)
+            #expect(counter["cgst"] as? Int == 68_816 && counter["sgst"] as? Int == 68_816 && counter["igst"] as? Int == 0)
+            #expect(counter["tax_total"] as? Int == 137_632 && counter["total"] as? Int == 902_257)
+
+            // act + verify: the Gujarat buyer gets IGST on the same line
+            let away = try await c.issueInvoice(customer: gujarat, lines: [(item, 1)])
+            #expect(away["place_of_supply"] as? String == "Gujarat" && away["place_of_supply_code"] as? String == "24" && away["inter_state"] as? Bool == true)
+            #expect(away["igst"] as? Int == 137_633 && away["cgst"] as? Int == 0 && away["tax_total"] as? Int == 137_633)
+
+            // act + verify: a draft named for Gujarat by code, then reset to the default
+            let draft = try await c.send(.POST, "/api/v1/invoices", json: ["customer_id": local, "place_of_supply": "24", "items": [["product_id": item, "quantity": 1]]])
+            #expect(draft.status == .created && draft["igst"] as? Int == 137_633, "\(draft.body)")
+            let draftID = draft["id"] as? String ?? ""
+            let reset = try await c.send(.PATCH, "/api/v1/invoices/\(draftID)", json: ["place_of_supply": NSNull()])
+            #expect(reset["place_of_supply"] as? String == "Maharashtra" && reset["cgst"] as? Int == 68_816 && reset["total"] as? Int == 902_257, "\(reset.body)")
+            let moved = try await c.send(.PATCH, "/api/v1/invoices/\(draftID)", json: ["customer_id": gujarat])
+            #expect(moved["place_of_supply"] as? String == "Gujarat" && moved["igst"] as? Int == 137_633, "another customer: their state")
+
+            // act + verify: bad input is refused and changes nothing
+            let before = try await Counts.take(app)
+            let cases: [(HTTPMethod, String, [String: Any], String)] = [
+                (.POST, "/api/v1/invoices", ["customer_id": local, "place_of_supply": "Atlantis", "items": [["product_id": item, "quantity": 1]]], "place_of_supply"),
+                (.POST, "/api/v1/customers", ["name": "Wrong State", "state": "Maharashtra", "gstin": BooksScenarios.gstin("24AAACW1234B1Z")], "state"),
+                (.POST, "/api/v1/customers", ["name": "Bad GSTIN", "gstin": BooksScenarios.badGSTIN("27AAACB1234B1Z")], "gstin"),
+                (.PATCH, "/api/v1/customers/\(local)", ["gstin": "27AAACB1234"], "gstin"),
+            ]
+            for (method, path, body, field) in cases {
+                let r = try await c.send(method, path, json: body)
+                #expect(r.status == .unprocessableEntity && r.fields[field] != nil, "\(path) \(body): \(r.body)")
+            }
+            #expect(try await Counts.take(app) == before)
+            #expect(try await c.send(.GET, "/api/v1/invoices/\(draftID)")["place_of_supply"] as? String == "Gujarat")
+            try await Invariants.check(app)
+        }
+    }
+
     /// Every class of bad input gets a clear 4xx and writes nothing.
     static func badInput(_ db: TestDB) async throws {
         try await withTestApp(db, configure: { $0.maxBodyBytes = 64 * 1024 }) { app in

@@ -294,7 +294,9 @@ enum ReportsScenarios {
             let local = try await client.customer("रमेश ट्रेडर्स", phone: "+919812345678")
             try await client.send(.PATCH, "/api/v1/customers/\(local)", json: ["state": "Maharashtra"])
             let away = try await client.customer("Gupta & Sons")
-            try await client.send(.PATCH, "/api/v1/customers/\(away)", json: ["state": "Gujarat"])
+            let awayGSTIN = BooksScenarios.gstin("24AAACG1234B1Z")
+            let patched = try await client.send(.PATCH, "/api/v1/customers/\(away)", json: ["gstin": awayGSTIN])
+            #expect(patched["state"] as? String == "Gujarat", "the GSTIN's first two digits give the state: \(patched.body)")
 
             // Intra-state: CGST + SGST, a balance due, so a QR code.
             let inv = try await client.issueInvoice(customer: local, lines: [(cement, 352.5)], payment: 100_000)
@@ -307,20 +309,28 @@ enum ReportsScenarios {
             let text = try await tool("pdftotext", ["-layout", file, "-"])
             #expect(text.contains("INV-0001"))
             #expect(text.contains("रमेश ट्रेडर्स"), "Devanagari name survives as text")
-            // 352.5 × ₹350.50 = ₹1,23,551.25; 18% GST = ₹22,239.23 split ₹11,119.61 + ₹11,119.62.
-            #expect(inv["total"] as? Int == 14_579_048)
+            // 352.5 × ₹350.50 = ₹1,23,551.25; CGST and SGST are 9% each, each rounded: ₹11,119.61 + ₹11,119.61
+            // (issue 17 §2: never ₹11,119.61 beside ₹11,119.62).
+            #expect(inv["total"] as? Int == 14_579_047)
+            #expect(inv["cgst"] as? Int == 1_111_961 && inv["sgst"] as? Int == 1_111_961 && inv["igst"] as? Int == 0, "\(inv.body)")
+            #expect(inv["place_of_supply"] as? String == "Maharashtra" && inv["place_of_supply_code"] as? String == "27" && inv["inter_state"] as? Bool == false)
+            let line = (inv["items"] as? [[String: Any]])?.first
+            #expect(line?["taxable_value"] as? Int == 12_355_125 && line?["cgst"] as? Int == 1_111_961 && line?["sgst"] as? Int == 1_111_961)
             #expect(text.contains("₹1,23,551.25"), "taxable value in Indian grouping")
             #expect(text.contains("CGST") && text.contains("SGST") && !text.contains("IGST"))
-            #expect(text.contains("₹11,119.61") && text.contains("₹11,119.62"))
+            #expect(text.components(separatedBy: "₹11,119.61").count == 3 && !text.contains("₹11,119.62"), "equal halves")
+            #expect(text.contains("Place of supply: Maharashtra (27)"))
+            let issued = try #require(inv["issue_date"] as? String)
+            #expect(text.contains("Date: \(IndianDate.text(issued))"), "dd-mm-yyyy")
             let flowing = try await tool("pdftotext", [file, "-"]).split(whereSeparator: \.isWhitespace).joined(separator: " ")
-            #expect(flowing.contains("One Lakh Forty Five Thousand Seven Hundred Ninety Rupees and Forty Eight Paise Only"))
-            #expect(text.contains("₹1,44,790.48"), "balance due")
+            #expect(flowing.contains("One Lakh Forty Five Thousand Seven Hundred Ninety Rupees and Forty Seven Paise Only"))
+            #expect(text.contains("₹1,44,790.47"), "balance due")
             let png = file + "-page"
             _ = try await tool("pdftoppm", ["-png", "-r", "150", "-f", "1", "-l", "1", file, png])
             defer { try? FileManager.default.removeItem(atPath: png + "-1.png") }
             // zbarimg may print D-Bus noise on stderr; the decoded payload is its upi:// line.
             let qr = try await tool("zbarimg", ["-q", "--raw", png + "-1.png"]).split(separator: "\n").first { $0.hasPrefix("upi://") }.map(String.init)
-            #expect(qr == "upi://pay?pa=patelstores@okhdfcbank&pn=Patel%20Stores&am=144790.48&cu=INR&tn=INV-0001")
+            #expect(qr == "upi://pay?pa=patelstores@okhdfcbank&pn=Patel%20Stores&am=144790.47&cu=INR&tn=INV-0001")
 
             // Inter-state: IGST.
             let other = try await client.issueInvoice(customer: away, lines: [(cement, 1)])
@@ -328,6 +338,9 @@ enum ReportsScenarios {
             defer { try? FileManager.default.removeItem(atPath: file2) }
             let text2 = try await tool("pdftotext", ["-layout", file2, "-"])
             #expect(text2.contains("IGST") && !text2.contains("CGST"))
+            #expect(text2.contains("Place of supply: Gujarat (24)") && text2.contains("GSTIN: \(awayGSTIN)"), "the buyer's GSTIN")
+            // ₹350.50 at 18% across states: one IGST amount of ₹63.09.
+            #expect(other["igst"] as? Int == 6_309 && other["cgst"] as? Int == 0 && other["inter_state"] as? Bool == true)
 
             var stranger = APIClient(app)
             try await stranger.signup()

@@ -74,12 +74,17 @@ describe('quantities and GST', () => {
   });
 
   test('line and invoice maths round half away from zero, as the server does', () => {
-    // 2.5 bags at ₹350.01 = ₹875.025 → ₹875.03; 18 % of ₹865.03 = ₹155.7054 → ₹155.71.
+    // 2.5 bags at ₹350.01 = ₹875.025 → ₹875.03; taxable ₹865.03. Within the state CGST and SGST are
+    // 9 % each, each rounded: ₹77.8527 → ₹77.85 twice (never ₹77.85 beside ₹77.86).
     const line = lineMaths({ qtyMilli: 2500, unitPrice: 35001, discount: 1000, rateScaled: 180000 });
-    assert.deepEqual(line, { gross: 87503n, discount: 1000n, taxable: 86503n, tax: 15571n, total: 102074n });
+    assert.deepEqual(line, { gross: 87503n, discount: 1000n, taxable: 86503n, tax: 15570n, cgst: 7785n, sgst: 7785n, igst: 0n, total: 102073n });
+    // Across states one IGST amount: 18 % of ₹865.03 = ₹155.7054 → ₹155.71.
+    const away = lineMaths({ qtyMilli: 2500, unitPrice: 35001, discount: 1000, rateScaled: 180000, interState: true });
+    assert.deepEqual(away, { gross: 87503n, discount: 1000n, taxable: 86503n, tax: 15571n, cgst: 0n, sgst: 0n, igst: 15571n, total: 102074n });
     const other = lineMaths({ qtyMilli: 1000, unitPrice: 100 });
     assert.equal(other.tax, 0n);
-    assert.deepEqual(invoiceTotals([line, other]), { subtotal: 87603n, discount_total: 1000n, tax_total: 15571n, total: 102174n });
+    assert.deepEqual(invoiceTotals([line, other]),
+      { subtotal: 87603n, discount_total: 1000n, tax_total: 15570n, cgst: 7785n, sgst: 7785n, igst: 0n, total: 102173n });
   });
 
   test('units are pluralised unless they are abbreviations', () => {

@@ -230,9 +230,15 @@ extension AssistantService {
     }
 
     func invoicePreview(_ c: CardCommand) async throws -> InvoiceTotals {
-        let computed = try await ledger.computeLines(lineInputs(c), on: db)
         var before: Int64 = 0
-        if let cid = c.customerID { before = try await ledger.customer(cid).balance }
+        var interState = false
+        if let cid = c.customerID {
+            // The invoice will be supplied to the customer's state: the preview taxes it the same way.
+            let customer = try await ledger.customer(cid)
+            before = customer.balance
+            interState = try await ledger.isInterState(try await ledger.placeOfSupply(given: nil, customer: customer, on: db), on: db)
+        }
+        let computed = try await ledger.computeLines(lineInputs(c), interState: interState, on: db)
         let total = try Money.sum(computed.map(\.total), field: "total")
         let paid = max(0, c.amountPaid ?? 0)
         let lines: [JSONValue] = zip(c.lines ?? [], computed).map { line, comp in

@@ -480,11 +480,7 @@ struct BooksService: Sendable {
     /// GST on a purchase line, the same maths as sales: within the state CGST and SGST are equal
     /// halves (each half rounded), across states one IGST amount.
     static func tax(on taxable: Int64, basisPoints bp: Int64, interState: Bool) -> Int64? {
-        if interState { return Money.tax(on: taxable, basisPoints: bp) }
-        let (product, overflow) = taxable.multipliedReportingOverflow(by: bp)
-        guard !overflow else { return nil }
-        let half = Money.divideRounded(product, by: 20_000)
-        return half.multipliedReportingOverflow(by: 2).overflow ? nil : half * 2
+        Money.gst(on: taxable, basisPoints: bp, interState: interState)?.total
     }
 
     func recordPurchase(_ input: PurchaseInput) async throws -> PurchaseBill {

@@ -286,7 +286,7 @@ struct LedgerController {
         let customer = try await service.customer(inv.customerID)
         let seller = InvoicePDF.Party(name: business.name, address: business.address, gstin: business.gstin, state: business.state,
                                       phone: business.whatsappNumber)
-        let buyer = InvoicePDF.Party(name: customer.name, address: customer.address, gstin: nil, state: customer.state, phone: customer.phone)
+        let buyer = InvoicePDF.Party(name: customer.name, address: customer.address, gstin: customer.gstin, state: customer.state, phone: customer.phone)
         let upi = business.upiID
         let data = try await req.application.threadPool.runIfActive {
             InvoicePDF.render(dto, seller: seller, buyer: buyer, upiID: upi)

@@ -9,6 +9,7 @@ struct CustomerDTO: Content {
     @NullEncoded var email: String?
     @NullEncoded var address: String?
     @NullEncoded var state: String?
+    @NullEncoded var gstin: String?
     @NullEncoded var notes: String?
     let balance: Int64
     let archived: Bool
@@ -22,6 +23,7 @@ struct CustomerDTO: Content {
         email = c.email
         address = c.address
         state = c.state
+        gstin = c.gstin
         notes = c.notes
         balance = c.balance
         archived = c.archivedAt != nil
@@ -110,6 +112,11 @@ struct InvoiceItemDTO: Content {
     let taxable: Int64
     let tax: Int64
     let total: Int64
+    /// The same as `taxable` (the GST name for it).
+    let taxableValue: Int64
+    let cgst: Int64
+    let sgst: Int64
+    let igst: Int64
 }
 
 struct InvoicePaymentDTO: Content {
@@ -128,10 +135,17 @@ struct InvoiceDTO: Content {
     let issueDate: String
     @NullEncoded var dueDate: String?
     @NullEncoded var notes: String?
+    /// The state supplied to (null when neither party's state is known).
+    @NullEncoded var placeOfSupply: String?
+    @NullEncoded var placeOfSupplyCode: String?
+    let interState: Bool
     let items: [InvoiceItemDTO]
     let subtotal: Int64
     let discountTotal: Int64
     let taxTotal: Int64
+    let cgst: Int64
+    let sgst: Int64
+    let igst: Int64
     let total: Int64
     let amountPaid: Int64
     let balanceDue: Int64
@@ -208,8 +222,22 @@ enum LedgerViews {
         let customerBy = Dictionary(uniqueKeysWithValues: customers.map { ($0.id!, $0) })
         let allocBy = Dictionary(grouping: allocations, by: \.invoiceID)
         let paymentBy = Dictionary(uniqueKeysWithValues: payments.map { ($0.id!, $0) })
-        return invoices.map { inv in
+        var ownState: [UUID: String?] = [:]
+        for b in Set(invoices.map(\.businessID)) { ownState[b] = try await AccountsService(db: db).business(b).state }
+        return try invoices.map { inv in
             let c = customerBy[inv.customerID]
+            // Invoices from before issue 17 have no place of supply: the customer's state, as then.
+            let own = ownState[inv.businessID] ?? nil
+            let place = inv.placeOfSupply ?? c?.state ?? own
+            let interState = place != nil && own != nil && place != own
+            let lines = (itemsBy[inv.id!] ?? []).map { i -> InvoiceItemDTO in
+                let heads = i.split(interState: interState)
+                return InvoiceItemDTO(id: i.id!, productId: i.productID, description: i.description,
+                                      quantity: Quantity(thousandths: i.quantity), unit: i.unit, unitPrice: i.unitPrice,
+                                      discount: i.discount, gstRate: i.gstRateBP.map(GSTRate.init(basisPoints:)), hsn: i.hsn,
+                                      taxable: i.taxable, tax: i.tax, total: i.total,
+                                      taxableValue: i.taxable, cgst: heads.cgst, sgst: heads.sgst, igst: heads.igst)
+            }
             let pays: [InvoicePaymentDTO] = (allocBy[inv.id!] ?? []).sorted { $0.createdAt < $1.createdAt }.compactMap { a in
                 guard let p = paymentBy[a.paymentID] else { return nil }
                 return InvoicePaymentDTO(paymentId: p.id!, amount: a.amount, paidOn: p.paidOn, mode: p.mode, reference: p.reference)
@@ -218,13 +246,11 @@ enum LedgerViews {
                 id: inv.id!, number: inv.numberText, status: inv.status,
                 customer: CustomerRef(id: inv.customerID, name: c?.name ?? "", phone: c?.phone),
                 issueDate: inv.issueDate, dueDate: inv.dueDate, notes: inv.notes,
-                items: (itemsBy[inv.id!] ?? []).map { i in
-                    InvoiceItemDTO(id: i.id!, productId: i.productID, description: i.description,
-                                   quantity: Quantity(thousandths: i.quantity), unit: i.unit, unitPrice: i.unitPrice,
-                                   discount: i.discount, gstRate: i.gstRateBP.map(GSTRate.init(basisPoints:)), hsn: i.hsn,
-                                   taxable: i.taxable, tax: i.tax, total: i.total)
-                },
-                subtotal: inv.subtotal, discountTotal: inv.discountTotal, taxTotal: inv.taxTotal, total: inv.total,
+                placeOfSupply: place, placeOfSupplyCode: place.flatMap { p in Validate.states.first { $0.name == p }?.code },
+                interState: interState, items: lines,
+                subtotal: inv.subtotal, discountTotal: inv.discountTotal, taxTotal: inv.taxTotal,
+                cgst: try Money.sum(lines.map(\.cgst), field: "cgst"), sgst: try Money.sum(lines.map(\.sgst), field: "sgst"),
+                igst: try Money.sum(lines.map(\.igst), field: "igst"), total: inv.total,
                 amountPaid: inv.amountPaid,
                 balanceDue: (inv.status == .void || inv.status == .draft) ? 0 : inv.total - inv.amountPaid,
                 payments: pays, issuedAt: inv.issuedAt, voidedAt: inv.voidedAt, voidReason: inv.voidReason,

@@ -7,6 +7,7 @@ struct CustomerInput: Content {
     var email: String?
     var address: String?
     var state: String?
+    var gstin: String?
     var notes: String?
 }
 
@@ -16,6 +17,7 @@ struct CustomerPatch: Decodable, Sendable {
     var email: Patch<String> = .absent
     var address: Patch<String> = .absent
     var state: Patch<String> = .absent
+    var gstin: Patch<String> = .absent
     var notes: Patch<String> = .absent
     var archived: Patch<Bool> = .absent
 }
@@ -63,6 +65,20 @@ struct InvoiceLineInput: Decodable, Sendable {
     var hsn: String?
 }
 
+extension InvoiceLineInput {
+    /// A stored line as it was entered, to be computed again (a new place of supply).
+    init(item i: InvoiceItem) {
+        productId = i.productID
+        description = i.description
+        quantity = Quantity(thousandths: i.quantity)
+        unitPrice = i.unitPrice
+        discount = i.discount
+        gstRate = i.gstRateBP.map { .value(GSTRate(basisPoints: $0)) } ?? .null
+        unit = i.unit
+        hsn = i.hsn
+    }
+}
+
 struct UpfrontPayment: Decodable, Sendable {
     let amount: Int64
     let mode: PaymentMode
@@ -76,6 +92,8 @@ struct InvoiceInput: Decodable, Sendable {
     var issueDate: String?
     var dueDate: String?
     var notes: String?
+    /// A state name or code; default: the customer's state, else the business's.
+    var placeOfSupply: String?
     let items: [InvoiceLineInput]
     var issue: Bool?
     var payment: UpfrontPayment?
@@ -86,6 +104,8 @@ struct InvoicePatch: Decodable, Sendable {
     var issueDate: Patch<String> = .absent
     var dueDate: Patch<String> = .absent
     var notes: Patch<String> = .absent
+    /// null: back to the default (the customer's state, else the business's).
+    var placeOfSupply: Patch<String> = .absent
     var items: Patch<[InvoiceLineInput]> = .absent
 }
 

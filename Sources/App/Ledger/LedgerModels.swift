@@ -11,6 +11,8 @@ final class Customer: Model, @unchecked Sendable {
     @OptionalField(key: "email") var email: String?
     @OptionalField(key: "address") var address: String?
     @OptionalField(key: "state") var state: String?
+    /// GSTIN of a registered buyer (check character validated); its first two digits are `state`.
+    @OptionalField(key: "gstin") var gstin: String?
     @OptionalField(key: "notes") var notes: String?
     /// Σ issued (non-void) invoice totals − Σ payments, maintained in the same transaction as
     /// every change to either (checked by the invariant tests).
@@ -99,6 +101,9 @@ final class Invoice: Model, @unchecked Sendable {
     @Field(key: "issue_date") var issueDate: String
     @OptionalField(key: "due_date") var dueDate: String?
     @OptionalField(key: "notes") var notes: String?
+    /// The state the supply is made to (canonical name): IGST when it is not the business's state.
+    /// Nil on invoices written before issue 17, and when neither party's state is known.
+    @OptionalField(key: "place_of_supply") var placeOfSupply: String?
     @Field(key: "subtotal") var subtotal: Int64
     @Field(key: "discount_total") var discountTotal: Int64
     @Field(key: "tax_total") var taxTotal: Int64
@@ -134,8 +139,18 @@ final class InvoiceItem: Model, @unchecked Sendable {
     @Field(key: "taxable") var taxable: Int64
     @Field(key: "tax") var tax: Int64
     @Field(key: "total") var total: Int64
+    /// The tax by head (tax = cgst + sgst + igst); nil on lines written before issue 17.
+    @OptionalField(key: "cgst") var cgst: Int64?
+    @OptionalField(key: "sgst") var sgst: Int64?
+    @OptionalField(key: "igst") var igst: Int64?
 
     init() {}
+
+    /// The line's tax by head; old lines split their tax as invoices did then.
+    func split(interState legacyInterState: Bool) -> GSTHeads {
+        if let cgst, let sgst, let igst { return GSTHeads(cgst: cgst, sgst: sgst, igst: igst) }
+        return legacyInterState ? GSTHeads(cgst: 0, sgst: 0, igst: tax) : GSTHeads(cgst: tax / 2, sgst: tax - tax / 2, igst: 0)
+    }
 }
 
 enum PaymentMode: String, Codable, Sendable, CaseIterable {

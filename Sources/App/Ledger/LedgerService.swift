@@ -121,6 +121,8 @@ public struct LedgerService: Sendable {
         c.phone = try optionalField("phone", input.phone, &errors, Validate.phone)
         c.email = try optionalField("email", input.email, &errors, Validate.email)
         c.state = try optionalField("state", input.state, &errors, Validate.state)
+        c.gstin = try optionalField("gstin", input.gstin, &errors, Validate.gstin)
+        Self.reconcileGSTIN(c, &errors)
         c.address = errors.check("address", Validate.text(input.address, max: 500)) ?? nil
         c.notes = errors.check("notes", Validate.text(input.notes, max: 2000)) ?? nil
         try errors.throwIfAny()
@@ -145,6 +147,9 @@ public struct LedgerService: Sendable {
         try patchOptional("phone", patch.phone, &errors, Validate.phone) { c.phone = $0 }
         try patchOptional("email", patch.email, &errors, Validate.email) { c.email = $0 }
         try patchOptional("state", patch.state, &errors, Validate.state) { c.state = $0 }
+        try patchOptional("gstin", patch.gstin, &errors, Validate.gstin) { c.gstin = $0 }
+        if case .value = patch.gstin, case .absent = patch.state { c.state = nil }  // the new GSTIN's state applies
+        Self.reconcileGSTIN(c, &errors)
         try patchOptional("address", patch.address, &errors, { $0.count <= 500 ? .success($0) : .failure("must be at most 500 characters") }) { c.address = $0 }
         try patchOptional("notes", patch.notes, &errors, { $0.count <= 2000 ? .success($0) : .failure("must be at most 2000 characters") }) { c.notes = $0 }
         if case .value(let archived) = patch.archived { c.archivedAt = archived ? (c.archivedAt ?? now) : nil }
@@ -153,11 +158,21 @@ public struct LedgerService: Sendable {
             // Only the profile columns: the balance is maintained by SQL increments elsewhere.
             try await Customer.query(on: tx).filter(\.$businessID == businessID).filter(\.$id == id)
                 .set(\.$name, to: c.name).set(\.$phone, to: c.phone).set(\.$email, to: c.email)
-                .set(\.$state, to: c.state).set(\.$address, to: c.address).set(\.$notes, to: c.notes)
+                .set(\.$state, to: c.state).set(\.$gstin, to: c.gstin).set(\.$address, to: c.address).set(\.$notes, to: c.notes)
                 .set(\.$archivedAt, to: c.archivedAt).set(\.$updatedAt, to: now)
                 .update()
         }
         return try await customer(id)
+    }
+
+    /// A GSTIN's first two digits are its state: they fill an empty state and must agree with a given one.
+    static func reconcileGSTIN(_ c: Customer, _ errors: inout FieldErrors) {
+        guard let g = c.gstin, let fromGSTIN = Validate.states.first(where: { $0.code == String(g.prefix(2)) })?.name else { return }
+        if let s = c.state, s != fromGSTIN {
+            errors.add("state", "is \(s), but the GSTIN is registered in \(fromGSTIN) (\(g.prefix(2)))")
+        } else {
+            c.state = fromGSTIN
+        }
     }
 
     /// Deletes a customer with no invoices or payments; otherwise archives it (posted entries stay).
@@ -370,10 +385,34 @@ public struct LedgerService: Sendable {
         var taxable: Int64
         var tax: Int64
         var total: Int64
+        var heads = GSTHeads(cgst: 0, sgst: 0, igst: 0)
     }
 
-    /// Resolves lines against the catalog and computes every amount on the server.
-    func computeLines(_ lines: [InvoiceLineInput], on db: any Database) async throws -> [ComputedLine] {
+    // MARK: place of supply (issue 17 §1)
+
+    /// The state a sale is supplied to: the one given (a state name or code), else the customer's
+    /// state, else the business's own (a walk-in sale at the counter); nil when none is known.
+    func placeOfSupply(given: String?, customer: Customer, on db: any Database) async throws -> String? {
+        if let given {
+            switch Validate.state(given) {
+            case .success(let s): return s
+            case .failure(let p): throw APIError.validation("place_of_supply", p.text)
+            }
+        }
+        if let state = customer.state { return state }
+        return try await business(on: db).state
+    }
+
+    /// IGST when the place of supply is known and is not the business's state; CGST + SGST otherwise.
+    func isInterState(_ placeOfSupply: String?, on db: any Database) async throws -> Bool {
+        guard let placeOfSupply, let own = try await business(on: db).state else { return false }
+        return placeOfSupply != own
+    }
+
+    /// Resolves lines against the catalog and computes every amount on the server. Within the state
+    /// CGST and SGST are each half the rate on the line's taxable value, each rounded, so they are
+    /// always equal; across states one IGST amount.
+    func computeLines(_ lines: [InvoiceLineInput], interState: Bool, on db: any Database) async throws -> [ComputedLine] {
         var errors = FieldErrors()
         if lines.isEmpty { errors.add("items", "needs at least one line") }
         if lines.count > 200 { errors.add("items", "can have at most 200 lines") }
@@ -417,14 +456,15 @@ public struct LedgerService: Sendable {
             if discount > gross { errors.add("\(f).discount", "must not exceed the line amount (\(gross) paise)"); continue }
             let taxable = gross - discount
             // taxable ≤ 10^11 and the rate ≤ 40%, so neither step below can overflow.
-            let tax = gst.flatMap { Money.tax(on: taxable, basisPoints: $0) } ?? 0
+            let heads = gst.flatMap { Money.gst(on: taxable, basisPoints: $0, interState: interState) } ?? GSTHeads(cgst: 0, sgst: 0, igst: 0)
+            let tax = heads.total
             guard taxable + tax <= Bounds.maxAmount else {
                 errors.tooLarge("\(f).gst_rate", "makes the line total more than \(Bounds.maxAmountText)"); continue
             }
             out.append(ComputedLine(productID: product?.id, description: description, quantity: line.quantity.thousandths,
                                     unit: unit, unitPrice: price, discount: discount, gstRateBP: gst,
                                     hsn: (Validate.text(line.hsn, max: 8).successValue ?? nil) ?? product?.hsn,
-                                    taxable: taxable, tax: tax, total: taxable + tax))
+                                    taxable: taxable, tax: tax, total: taxable + tax, heads: heads))
         }
         try errors.throwIfAny()
         return out
@@ -444,8 +484,10 @@ public struct LedgerService: Sendable {
         let invoiceID = try await write { tx in
             let c = try await customer(input.customerId, on: tx)
             if c.archivedAt != nil { throw APIError.validation("customer_id", "is archived; restore the customer first") }
-            let lines = try await computeLines(input.items, on: tx)
+            let place = try await placeOfSupply(given: input.placeOfSupply, customer: c, on: tx)
+            let lines = try await computeLines(input.items, interState: try await isInterState(place, on: tx), on: tx)
             let inv = Invoice()
+            inv.placeOfSupply = place
             inv.businessID = businessID
             inv.customerID = c.id!
             inv.status = .draft
@@ -493,17 +535,38 @@ public struct LedgerService: Sendable {
             guard inv.status == .draft else {
                 throw APIError.conflict("invalid_state", "Only draft invoices can be edited; this one is \(inv.status.rawValue).")
             }
-            if case .value(let cid) = patch.customerId {
+            var placeChanged = false
+            if case .value(let cid) = patch.customerId, cid != inv.customerID {
                 let c = try await customer(cid, on: tx)
                 if c.archivedAt != nil { throw APIError.validation("customer_id", "is archived; restore the customer first") }
                 inv.customerID = cid
+                placeChanged = true
+            }
+            switch patch.placeOfSupply {
+            case .absent:
+                // Another customer: their state, unless the edit names the place itself.
+                if placeChanged { inv.placeOfSupply = try await placeOfSupply(given: nil, customer: try await customer(inv.customerID, on: tx), on: tx) }
+            case .null:
+                inv.placeOfSupply = try await placeOfSupply(given: nil, customer: try await customer(inv.customerID, on: tx), on: tx)
+                placeChanged = true
+            case .value(let v):
+                inv.placeOfSupply = try await placeOfSupply(given: v, customer: try await customer(inv.customerID, on: tx), on: tx)
+                placeChanged = true
+            }
+            if placeChanged, case .absent = patch.items {
+                // The tax heads follow the place of supply: recompute the lines as they stand.
+                let current = try await InvoiceItem.query(on: tx).filter(\.$businessID == businessID).filter(\.$invoiceID == id).sort(\.$position).all()
+                let lines = try await computeLines(current.map(InvoiceLineInput.init(item:)), interState: try await isInterState(inv.placeOfSupply, on: tx), on: tx)
+                try await InvoiceItem.query(on: tx).filter(\.$businessID == businessID).filter(\.$invoiceID == id).delete()
+                try await insertItems(lines, invoiceID: id, on: tx)
+                try Self.applyTotals(inv, lines)
             }
             if let d = newIssueDate, let d { inv.issueDate = d }
             if let d = newDueDate { inv.dueDate = d }
             if let n = newNotes { inv.notes = n }
             if let due = inv.dueDate, due < inv.issueDate { throw APIError.validation("due_date", "must not be before the issue date") }
             if case .value(let items) = patch.items {
-                let lines = try await computeLines(items, on: tx)
+                let lines = try await computeLines(items, interState: try await isInterState(inv.placeOfSupply, on: tx), on: tx)
                 try await InvoiceItem.query(on: tx).filter(\.$businessID == businessID).filter(\.$invoiceID == id).delete()
                 try await insertItems(lines, invoiceID: id, on: tx)
                 try Self.applyTotals(inv, lines)
@@ -511,7 +574,8 @@ public struct LedgerService: Sendable {
             // Guarded by status so a concurrent issue cannot be overwritten.
             try await Invoice.query(on: tx).filter(\.$id == id).filter(\.$status == .draft)
                 .set(\.$customerID, to: inv.customerID).set(\.$issueDate, to: inv.issueDate).set(\.$dueDate, to: inv.dueDate)
-                .set(\.$notes, to: inv.notes).set(\.$subtotal, to: inv.subtotal).set(\.$discountTotal, to: inv.discountTotal)
+                .set(\.$notes, to: inv.notes).set(\.$placeOfSupply, to: inv.placeOfSupply)
+                .set(\.$subtotal, to: inv.subtotal).set(\.$discountTotal, to: inv.discountTotal)
                 .set(\.$taxTotal, to: inv.taxTotal).set(\.$total, to: inv.total)
                 .update()
         }
@@ -901,6 +965,9 @@ public struct LedgerService: Sendable {
             item.taxable = l.taxable
             item.tax = l.tax
             item.total = l.total
+            item.cgst = l.heads.cgst
+            item.sgst = l.heads.sgst
+            item.igst = l.heads.igst
             try await item.create(on: tx)
         }
     }

@@ -45,26 +45,12 @@ enum IndianWords {
     }
 }
 
-/// How an invoice's tax divides: CGST + SGST within a state, IGST across states.
-struct GSTSplit: Equatable {
-    let interState: Bool
-    let cgst: Int64
-    let sgst: Int64
-    let igst: Int64
-
-    /// Place of supply is the customer's state; when either state is unknown the sale is treated
-    /// as intra-state (the usual case for a walk-in customer of a local shop).
-    init(tax: Int64, businessState: String?, customerState: String?) {
-        if let b = businessState, let c = customerState, b != c {
-            interState = true
-            cgst = 0
-            sgst = 0
-            igst = tax
-        } else {
-            interState = false
-            cgst = tax / 2
-            sgst = tax - tax / 2
-            igst = 0
-        }
+/// Dates as Indian invoices print them.
+enum IndianDate {
+    /// "2026-12-05" → "05-12-2026"; anything else unchanged.
+    static func text(_ ymd: String) -> String {
+        let p = ymd.split(separator: "-")
+        guard p.count == 3, p[0].count == 4, p[1].count == 2, p[2].count == 2 else { return ymd }
+        return "\(p[2])-\(p[1])-\(p[0])"
     }
 }

@@ -36,8 +36,9 @@ enum InvoicePDF {
         y += pdf.text(sellerLines.joined(separator: "\n"), x: m, y: y + 2, width: 300, size: 9, gray: 0.2)
         let title = inv.status == .draft ? "DRAFT INVOICE" : (seller.gstin == nil ? "INVOICE" : "TAX INVOICE")
         pdf.text(title, x: right - 200, y: m, width: 200, size: 14, bold: true, align: .right)
-        var facts = "Invoice: \(inv.number ?? "Draft")\nDate: \(inv.issueDate)"
-        if let due = inv.dueDate { facts += "\nDue: \(due)" }
+        var facts = "Invoice: \(inv.number ?? "Draft")\nDate: \(IndianDate.text(inv.issueDate))"
+        if let due = inv.dueDate { facts += "\nDue: \(IndianDate.text(due))" }
+        if let place = inv.placeOfSupply { facts += "\nPlace of supply: \(place)\(inv.placeOfSupplyCode.map { " (\($0))" } ?? "")" }
         if inv.status == .void { facts += "\nVOID" }
         pdf.text(facts, x: right - 200, y: m + 22, width: 200, size: 10, align: .right)
         y = max(y, m + 80) + 12
@@ -51,6 +52,7 @@ enum InvoicePDF {
         var buyerLines: [String] = []
         if let a = buyer.address { buyerLines.append(a) }
         if let s = buyer.state { buyerLines.append("State: \(s)") }
+        if let g = buyer.gstin { buyerLines.append("GSTIN: \(g)") }
         if let p = buyer.phone { buyerLines.append("Phone: \(p)") }
         if !buyerLines.isEmpty { y += pdf.text(buyerLines.joined(separator: "\n"), x: m, y: y + 2, width: 300, size: 9, gray: 0.2) }
         y += 14
@@ -96,15 +98,14 @@ enum InvoicePDF {
         y += 8
 
         // Totals: figures on the right, words and QR on the left.
-        let split = GSTSplit(tax: inv.taxTotal, businessState: seller.state, customerState: buyer.state)
+        // The heads are the sums of the lines' own (CGST = SGST on every line).
         var rows: [(String, Int64, Bool)] = [("Taxable value", inv.subtotal, false)]
         if inv.discountTotal > 0 { rows.insert(("Discount", inv.discountTotal, false), at: 0) }
         if inv.taxTotal > 0 {
-            if split.interState {
-                rows.append(("IGST", split.igst, false))
-            } else {
-                rows.append(("CGST", split.cgst, false))
-                rows.append(("SGST", split.sgst, false))
+            if inv.igst > 0 { rows.append(("IGST", inv.igst, false)) }
+            if inv.cgst > 0 || inv.sgst > 0 {
+                rows.append(("CGST", inv.cgst, false))
+                rows.append(("SGST", inv.sgst, false))
             }
         }
         rows.append(("Total", inv.total, true))

@@ -100,12 +100,14 @@ enum OpenAPIDocument {
             "TokenCreated": object(["id": uuid, "name": string, "prefix": string, "token": ["type": "string", "description": "Shown only once."], "created_at": dateTime]),
             "Customer": object([
                 "id": uuid, "name": string, "phone": nullable(string), "email": nullable(string), "address": nullable(string),
-                "state": nullable(string), "notes": nullable(string),
+                "state": nullable(string), "gstin": nullable(string), "notes": nullable(string),
                 "balance": ["type": "integer", "format": "int64", "description": "Paise; positive: the customer owes; negative: credit."],
                 "archived": boolean, "created_at": dateTime, "updated_at": dateTime]),
             "CustomerInput": object([
                 "name": string, "phone": ["type": ["string", "null"], "description": "E.164, e.g. +919812345678"], "email": nullable(string),
-                "address": nullable(string), "state": nullable(string), "notes": nullable(string), "archived": boolean], required: ["name"]),
+                "address": nullable(string), "state": ["type": ["string", "null"], "description": "A state's name or two-digit GST code; a GSTIN gives it."],
+                "gstin": ["type": ["string", "null"], "description": "A registered buyer's 15-character GSTIN (check character validated); its first two digits must be the state."],
+                "notes": nullable(string), "archived": boolean], required: ["name"]),
             "Product": object([
                 "id": uuid, "name": string, "unit": string, "sku": nullable(string), "price": paise, "stock": quantity,
                 "low_stock_threshold": quantity, "low_stock": boolean, "hsn": nullable(string),
@@ -127,7 +129,8 @@ enum OpenAPIDocument {
             "InvoiceItem": object([
                 "id": uuid, "product_id": nullable(uuid), "description": string, "quantity": quantity, "unit": string,
                 "unit_price": paise, "discount": paise, "gst_rate": gstRate, "hsn": nullable(string),
-                "taxable": paiseSum, "tax": paiseSum, "total": paiseSum]),
+                "taxable": paiseSum, "tax": paiseSum, "total": paiseSum,
+                "taxable_value": paiseSum, "cgst": paiseSum, "sgst": paiseSum, "igst": paiseSum]),
             "InvoiceLineInput": object([
                 "product_id": nullable(uuid), "description": nullable(string), "quantity": positiveQuantity, "unit_price": paise,
                 "discount": paise, "gst_rate": gstRate, "unit": nullable(string), "hsn": nullable(string)],
@@ -137,14 +140,18 @@ enum OpenAPIDocument {
                                      required: ["amount", "mode"]),
             "InvoiceInput": object([
                 "customer_id": uuid, "issue_date": date, "due_date": nullable(date), "notes": nullable(string),
+                "place_of_supply": ["type": ["string", "null"], "description": "A state's name or two-digit code; default: the customer's state, else the business's. IGST when it is not the business's state."],
                 "items": array(ref("InvoiceLineInput")),
                 "issue": ["type": "boolean", "description": "Create and issue in one transaction."],
                 "payment": ref("UpfrontPayment")], required: ["customer_id", "items"]),
             "Invoice": object([
                 "id": uuid, "number": nullable(string), "status": enumeration(InvoiceStatus.allCases.map(\.rawValue)),
                 "customer": object(["id": uuid, "name": string, "phone": nullable(string)]),
-                "issue_date": date, "due_date": nullable(date), "notes": nullable(string), "items": array(ref("InvoiceItem")),
-                "subtotal": paiseSum, "discount_total": paiseSum, "tax_total": paiseSum, "total": paiseSum, "amount_paid": paiseSum, "balance_due": signedPaise,
+                "issue_date": date, "due_date": nullable(date), "notes": nullable(string),
+                "place_of_supply": nullable(string), "place_of_supply_code": nullable(string), "inter_state": boolean,
+                "items": array(ref("InvoiceItem")),
+                "subtotal": paiseSum, "discount_total": paiseSum, "tax_total": paiseSum,
+                "cgst": paiseSum, "sgst": paiseSum, "igst": paiseSum, "total": paiseSum, "amount_paid": paiseSum, "balance_due": signedPaise,
                 "payments": array(object(["payment_id": uuid, "amount": paise, "paid_on": date, "mode": enumeration(paymentModes), "reference": nullable(string)])),
                 "issued_at": nullable(dateTime), "voided_at": nullable(dateTime), "void_reason": nullable(string),
                 "created_at": dateTime, "updated_at": dateTime]),
