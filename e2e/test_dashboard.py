@@ -10,6 +10,7 @@ import csv
 import io
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from test_ledger_flow import add_customer, add_product, go, pick, signup, tid
@@ -184,3 +185,38 @@ def test_reports_list_and_inventory_csv(page: Page) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(100)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.allow_console_errors(r"status of 409 .*/api/v1/gst/gstr1")
+def test_gstr1_on_the_reports_page(page: Page) -> None:
+    """The GST card: no GSTIN → a clear pointer to Settings; with one, the month's totals and the file."""
+    signup(page, business="Kale Traders", owner="Sunil Kale")
+    go(page, "reports", "Reports")
+    card = page.get_by_test_id("gst-card")
+    card.get_by_test_id("gst-show").click()
+    expect(card.get_by_test_id("gst-error")).to_contain_text("Add it in Settings")
+
+    me = page.request.get("/api/v1/me")
+    headers = {"X-CSRF-Token": me.json()["csrf_token"], "Content-Type": "application/json"}
+    assert page.request.patch("/api/v1/business", headers=headers, data={"state": "Maharashtra", "gstin": "27AAPFU0939F1ZV"}).ok
+    r = page.request.post("/api/v1/products", headers=headers, data={"name": "Cement bag", "unit": "bag", "price": 35000, "stock": 50, "gst_rate": 18, "hsn": "2523"})
+    product = r.json()["id"]
+    r = page.request.post("/api/v1/customers", headers=headers, data={"name": "Ramesh Traders"})
+    customer = r.json()["id"]
+    month = card.get_by_test_id("gst-month").input_value()
+    r = page.request.post("/api/v1/invoices", headers=headers, data={
+        "customer_id": customer, "issue": True, "issue_date": f"{month}-15", "items": [{"product_id": product, "quantity": 5}]})
+    assert r.status == 201, r.text()
+
+    card.get_by_test_id("gst-show").click()
+    rows = card.get_by_test_id("gst-summary-row")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("B2C small")
+    # 5 × ₹350 = ₹1,750; CGST and SGST 9% each = ₹157.50.
+    total = card.get_by_test_id("gst-summary-total")
+    expect(total).to_contain_text("₹1,750.00")
+    expect(total).to_contain_text("₹157.50")
+    expect(card.get_by_test_id("gst-documents")).to_contain_text("INV-0001 to INV-0001: 1 issued, 0 cancelled")
+    with page.expect_download() as info:
+        card.get_by_test_id("gst-download").click()
+    assert info.value.suggested_filename == f"GSTR1_27AAPFU0939F1ZV_{month[5:7]}{month[:4]}.json"

@@ -3,9 +3,10 @@
 // large files) and handed to the browser as a file; the link's href also works on its own.
 import { ApiError, api, errorMessage } from './api.js';
 import { href, path } from './routes.js';
-import { h, pageHeader, loadingState, errorState, emptyState, fill, add, uid, badge } from './ui.js';
+import { h, pageHeader, loadingState, errorState, emptyState, fill, add, uid, badge, dataTable } from './ui.js';
 import { typeahead } from './typeahead.js';
-import { formatDate, todayIn } from './format.js';
+import { formatDate, todayIn, formatMoney } from './format.js';
+import { gstr1Summary, lastMonth } from './shared/gst.js';
 import { timeZone } from './session.js';
 
 const pad2 = (n) => String(n).padStart(2, '0');
@@ -236,11 +237,89 @@ function reportRow(report) {
     status);
 }
 
+/** GST returns: GSTR-1 of a month, summarised here and downloaded as the portal's JSON file. */
+function gstCard() {
+  const monthId = uid('gst-month');
+  const month = h('input', { type: 'month', id: monthId, name: 'period', testid: 'gst-month', value: lastMonth(todayIn(timeZone())), max: todayIn(timeZone()).slice(0, 7), min: '2017-07', required: true });
+  const show = h('button', { type: 'button', class: 'btn', testid: 'gst-show' }, 'Show summary');
+  const link = h('a', { class: 'btn btn-primary', testid: 'gst-download' }, 'Download GSTR-1 (JSON)');
+  const status = h('p', { class: 'report-status', role: 'status', 'aria-live': 'polite', testid: 'gst-status' });
+  const preview = h('div', { testid: 'gst-preview' });
+  const valid = () => /^\d{4}-(0[1-9]|1[0-2])$/.test(month.value);
+  const update = () => {
+    link.href = `${href('gstr1')}?period=${encodeURIComponent(month.value)}`;
+    link.setAttribute('download', `GSTR1-${month.value}.json`);
+    fill(preview);
+    status.textContent = valid() ? '' : 'Choose a month.';
+    status.className = valid() ? 'report-status' : 'report-status field-error';
+  };
+  const problem = (e) => (e && e.code === 'gstin_required'
+    ? h('span', {}, 'GSTR-1 is filed under your GSTIN. ', h('a', { href: '#/settings' }, 'Add it in Settings'), ' first.')
+    : errorMessage(e));
+
+  const load = async () => {
+    if (!valid()) { update(); return; }
+    fill(preview, loadingState('Reading the month…'));
+    try {
+      const doc = await api.get(path('gstr1'), { period: month.value });
+      const s = gstr1Summary(doc);
+      const money = (n) => formatMoney(n);
+      fill(preview, s.rows.length
+        ? [dataTable({
+          testid: 'gst-summary', rowTestid: 'gst-summary-row', caption: `GSTR-1 for ${month.value}`, items: s.rows,
+          columns: [
+            { label: 'Section', render: (r) => r.label },
+            { label: 'Invoices / rows', className: 'num hide-sm', render: (r) => String(r.count) },
+            { label: 'Taxable value', className: 'num', render: (r) => money(r.taxable) },
+            { label: 'IGST', className: 'num', render: (r) => money(r.igst) },
+            { label: 'CGST', className: 'num', render: (r) => money(r.cgst) },
+            { label: 'SGST', className: 'num', render: (r) => money(r.sgst) },
+          ],
+          footer: h('tr', { testid: 'gst-summary-total' }, h('th', { scope: 'row' }, 'Total'), h('td', { class: 'num hide-sm' }),
+            h('td', { class: 'num' }, money(s.total.taxable)), h('td', { class: 'num' }, money(s.total.igst)),
+            h('td', { class: 'num' }, money(s.total.cgst)), h('td', { class: 'num' }, money(s.total.sgst))),
+        }),
+        s.documents ? h('p', { class: 'muted', testid: 'gst-documents' },
+          `Invoices ${s.documents.from} to ${s.documents.to}: ${s.documents.total} issued, ${s.documents.cancelled} cancelled.`) : null]
+        : emptyState('No invoices were issued in this month.'));
+    } catch (e) {
+      fill(preview, h('p', { class: 'field-error', testid: 'gst-error' }, problem(e)));
+    }
+  };
+  month.addEventListener('input', update);
+  show.addEventListener('click', load);
+  link.addEventListener('click', async (e) => {
+    if (e.ctrlKey || e.metaKey || e.shiftKey || e.button === 1) return;
+    e.preventDefault();
+    if (!valid()) { update(); return; }
+    status.className = 'report-status';
+    status.textContent = 'Preparing the file…';
+    try {
+      const size = await download(link.href, `GSTR1-${month.value}.json`, () => {});
+      status.textContent = `Downloaded GSTR-1 for ${month.value} (${humanSize(size)}). Import it in the GST portal's offline tool.`;
+    } catch (err) {
+      status.className = 'report-status field-error';
+      fill(status, problem(err));
+    }
+  });
+  update();
+  return h('section', { class: 'card report', testid: 'gst-card', 'aria-label': 'GST returns' },
+    h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, 'GSTR-1 (outward supplies)'), h('span', { class: 'report-formats' }, badge('JSON', 'neutral'))),
+    h('p', { class: 'muted' }, 'The month\u2019s sales as the JSON file the GST portal\u2019s offline tool imports: B2B invoices by buyer GSTIN, B2C sales by state and rate, the HSN summary and the invoice number range. Check the totals here, then give the file to your CA.'),
+    h('div', { class: 'report-controls' },
+      h('div', { class: 'field' }, h('label', { for: monthId }, 'Month'), month),
+      h('div', { class: 'report-actions' }, show, link)),
+    status, preview);
+}
+
 export function reportsPage(ctx) {
   const body = h('div', { testid: 'reports' }, loadingState('Loading reports…'));
   add(ctx.root,
     pageHeader('Reports'),
     h('p', { class: 'muted lead' }, 'Download your figures as CSV, Excel or PDF. Dates are in your business timezone; amounts are in rupees. The Ledger report with a customer chosen is that customer\u2019s statement of account.'),
+    h('h2', { class: 'section-title' }, 'GST returns'),
+    gstCard(),
+    h('h2', { class: 'section-title' }, 'Exports'),
     body);
 
   const load = async () => {

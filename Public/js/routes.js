@@ -84,6 +84,7 @@ export const ROUTES = Object.freeze({
   dashboard: Object.freeze({ method: 'GET', path: '/dashboard', api: true }),
   reports: Object.freeze({ method: 'GET', path: '/reports', api: true }),
   reportFile: Object.freeze({ method: 'GET', path: '/reports/{file}', api: true }),
+  gstr1: Object.freeze({ method: 'GET', path: '/gst/gstr1', api: true }),
   assistantMessages: Object.freeze({ method: 'GET', path: '/assistant/messages', api: true }),
   assistantSend: Object.freeze({ method: 'POST', path: '/assistant/messages', api: true }),
   assistantParse: Object.freeze({ method: 'POST', path: '/assistant/parse', api: true }),

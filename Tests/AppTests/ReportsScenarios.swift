@@ -348,6 +348,140 @@ enum ReportsScenarios {
         }
     }
 
+    /// GSTR-1 (issue 17 §4): a month of a Maharashtra shop's invoices lands in each section, reconciles
+    /// with the invoices to the paisa, and validates against the repository's schema.
+    static func gstr1(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            // setup
+            var c = APIClient(app)
+            try await c.signup(business: "Kale Traders")
+            #expect(try await c.send(.GET, "/api/v1/gst/gstr1?period=2026-11").errorCode == "gstin_required")
+            let gstin = "27AAPFU0939F1ZV"
+            #expect(try await c.send(.PATCH, "/api/v1/business", json: ["state": "Maharashtra", "gstin": gstin]).status == .ok)
+            func product(_ name: String, _ unit: String, _ price: Int, _ gst: Any, _ hsn: String?) async throws -> String {
+                var body: [String: Any] = ["name": name, "unit": unit, "price": price, "stock": 1000, "gst_rate": gst]
+                if let hsn { body["hsn"] = hsn }
+                let r = try await c.send(.POST, "/api/v1/products", json: body)
+                #expect(r.status == .created, "\(r.body)")
+                return r["id"] as? String ?? ""
+            }
+            let cement = try await product("Cement bag", "bag", 35_000, 18, "2523")
+            let almirah = try await product("Steel almirah", "pcs", 764_625, 18, "9403")
+            let rice = try await product("Rice", "kg", 6_000, NSNull(), "1006")
+            let widget = try await product("Hook", "pcs", 10_000, 5, nil)
+            func customer(_ body: [String: Any]) async throws -> String {
+                let r = try await c.send(.POST, "/api/v1/customers", json: body)
+                #expect(r.status == .created, "\(r.body)")
+                return r["id"] as? String ?? ""
+            }
+            let shahGSTIN = BooksScenarios.gstin("24AAACS1234B1Z"), patilGSTIN = BooksScenarios.gstin("27AAACP1234B1Z")
+            let shah = try await customer(["name": "Shah Hardware", "gstin": shahGSTIN])
+            let patil = try await customer(["name": "Patil Builders", "gstin": patilGSTIN])
+            let walkIn = try await customer(["name": "Counter sale"])
+            let desai = try await customer(["name": "Desai", "state": "Gujarat"])
+            var totals: (taxable: Int, tax: Int) = (0, 0)
+            func invoice(_ who: String, _ date: String, _ lines: [(String, Double)], count: Bool = true) async throws -> String {
+                let r = try await c.send(.POST, "/api/v1/invoices", json: ["customer_id": who, "issue_date": date, "issue": true,
+                                                                          "items": lines.map { ["product_id": $0.0, "quantity": $0.1] }])
+                #expect(r.status == .created, "\(r.body)")
+                if count { totals = (totals.taxable + (r["subtotal"] as? Int ?? 0), totals.tax + (r["tax_total"] as? Int ?? 0)) }
+                return r["id"] as? String ?? ""
+            }
+            _ = try await invoice(shah, "2026-11-03", [(almirah, 1), (rice, 10)])       // b2b, IGST, and a nil-rated line
+            _ = try await invoice(patil, "2026-11-05", [(cement, 5)])                   // b2b, CGST + SGST
+            _ = try await invoice(walkIn, "2026-11-07", [(cement, 2), (widget, 1)])     // b2cs intra; the hook has no HSN
+            _ = try await invoice(desai, "2026-11-09", [(almirah, 15)])                 // b2cl: inter-state, above ₹1 lakh
+            _ = try await invoice(desai, "2026-11-11", [(cement, 1)])                   // b2cs inter
+            let voided = try await invoice(walkIn, "2026-11-12", [(cement, 1)], count: false)
+            #expect(try await c.send(.POST, "/api/v1/invoices/\(voided)/void", json: ["reason": "wrong customer"]).status == .ok)
+            _ = try await invoice(walkIn, "2026-10-30", [(cement, 1)], count: false)    // another month
+            _ = try await c.send(.POST, "/api/v1/invoices", json: ["customer_id": walkIn, "issue_date": "2026-11-20", "items": [["product_id": cement, "quantity": 1]]])
+
+            // act
+            let (res, file) = try await download(c, "/api/v1/gst/gstr1?period=2026-11", ext: "json")
+            defer { try? FileManager.default.removeItem(atPath: file) }
+
+            // verify: the file, its name and its warning
+            #expect(res.status == .ok)
+            #expect(res.headers.first(name: .contentDisposition) == "attachment; filename=\"GSTR1_\(gstin)_112026.json\"")
+            #expect(res.headers.first(name: "Munim-Warnings") == "1 invoice line has no HSN code and is left out of the HSN summary")
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+            #expect(doc["gstin"] as? String == gstin && doc["fp"] as? String == "112026")
+            func paise(_ v: Any?) -> Int {
+                guard let rupees = (v as? NSNumber)?.doubleValue else { return -1 }
+                return Int((rupees * 100).rounded())
+            }
+
+            // b2b: per buyer, items per rate, the heads as invoiced
+            let b2b = doc["b2b"] as? [[String: Any]] ?? []
+            #expect(b2b.map { $0["ctin"] as? String ?? "" }.sorted() == [shahGSTIN, patilGSTIN].sorted())
+            let shahInv = ((b2b.first { $0["ctin"] as? String == shahGSTIN }?["inv"]) as? [[String: Any]])?.first
+            #expect(shahInv?["inum"] as? String == "INV-0001" && shahInv?["idt"] as? String == "03-11-2026" && shahInv?["pos"] as? String == "24")
+            #expect(paise(shahInv?["val"]) == 962_258 && shahInv?["rchrg"] as? String == "N" && shahInv?["inv_typ"] as? String == "R")
+            let shahItem = ((shahInv?["itms"] as? [[String: Any]])?.first?["itm_det"]) as? [String: Any]
+            #expect(paise(shahItem?["txval"]) == 764_625 && paise(shahItem?["iamt"]) == 137_633 && paise(shahItem?["camt"]) == 0 && shahItem?["rt"] as? Int == 18)
+            let patilItem = ((((b2b.first { $0["ctin"] as? String == patilGSTIN }?["inv"]) as? [[String: Any]])?.first?["itms"] as? [[String: Any]])?.first?["itm_det"]) as? [String: Any]
+            #expect(paise(patilItem?["camt"]) == 15_750 && paise(patilItem?["samt"]) == 15_750 && paise(patilItem?["iamt"]) == 0)
+
+            // b2cl and b2cs
+            let b2cl = doc["b2cl"] as? [[String: Any]] ?? []
+            #expect(b2cl.count == 1 && b2cl.first?["pos"] as? String == "24" && (b2cl.first?["inv"] as? [[String: Any]])?.first?["inum"] as? String == "INV-0004")
+            let b2cs = doc["b2cs"] as? [[String: Any]] ?? []
+            let cs = Set(b2cs.map { "\($0["sply_ty"] as? String ?? "") \($0["pos"] as? String ?? "") \($0["rt"] ?? "") \(paise($0["txval"])) \(paise($0["camt"])) \(paise($0["iamt"]))" })
+            #expect(cs == ["INTRA 27 18 70000 6300 0", "INTRA 27 5 10000 250 0", "INTER 24 18 35000 0 6300"], "\(cs)")
+
+            // nil, hsn (B2B and B2C tables from May 2025), doc_issue
+            #expect(((doc["nil"] as? [String: Any])?["inv"] as? [[String: Any]])?.map { "\($0["sply_ty"] ?? "") \(paise($0["nil_amt"]))" } == ["INTRB2B 60000"])
+            let hsn = doc["hsn"] as? [String: Any]
+            #expect(hsn?["data"] == nil)
+            let hsnB2B = (hsn?["hsn_b2b"] as? [[String: Any]] ?? []).map { "\($0["hsn_sc"] ?? "") \($0["uqc"] ?? "") \($0["rt"] ?? "") \($0["qty"] ?? "") \(paise($0["txval"]))" }
+            #expect(hsnB2B == ["1006 KGS 0 10 60000", "2523 BAG 18 5 175000", "9403 PCS 18 1 764625"], "\(hsnB2B)")
+            let hsnB2C = (hsn?["hsn_b2c"] as? [[String: Any]] ?? []).map { "\($0["hsn_sc"] ?? "") \($0["uqc"] ?? "") \($0["qty"] ?? "")" }
+            #expect(hsnB2C == ["2523 BAG 3", "9403 PCS 15"], "\(hsnB2C)")
+            let docs = ((((doc["doc_issue"] as? [String: Any])?["doc_det"] as? [[String: Any]])?.first?["docs"]) as? [[String: Any]])?.first
+            #expect(docs?["from"] as? String == "INV-0001" && docs?["to"] as? String == "INV-0006" && docs?["totnum"] as? Int == 6
+                    && docs?["cancel"] as? Int == 1 && docs?["net_issue"] as? Int == 5, "\(String(describing: docs))")
+
+            // verify: every rupee of the month is in exactly one place, to the paisa
+            var taxable = 0, tax = 0
+            func addItems(_ invs: [[String: Any]]?) {
+                for inv in invs ?? [] {
+                    for item in inv["itms"] as? [[String: Any]] ?? [] {
+                        let d = item["itm_det"] as? [String: Any] ?? [:]
+                        taxable += paise(d["txval"]); tax += paise(d["iamt"]) + (d["camt"] == nil ? 0 : paise(d["camt"]) + paise(d["samt"]))
+                    }
+                }
+            }
+            for row in b2b { addItems(row["inv"] as? [[String: Any]]) }
+            for row in b2cl { addItems(row["inv"] as? [[String: Any]]) }
+            for row in b2cs { taxable += paise(row["txval"]); tax += paise(row["iamt"]) + paise(row["camt"]) + paise(row["samt"]) }
+            taxable += 60_000  // the nil-rated rice
+            #expect(taxable == totals.taxable && tax == totals.tax, "GSTR-1 \(taxable)/\(tax) vs invoices \(totals)")
+
+            // verify: the file validates against the schema written from the published format
+            let schema = repositoryRoot + "/docs/schemas/gstr1.schema.json"
+            _ = try await PostgresCluster.run("/usr/bin/env", ["python3", repositoryRoot + "/scripts/check-json-schema.py", schema, file])
+
+            // act + verify: a month before May 2025 has one HSN table; bad periods are refused
+            _ = try await invoice(patil, "2025-04-10", [(cement, 1)], count: false)
+            let (old, oldFile) = try await download(c, "/api/v1/gst/gstr1?period=2025-04", ext: "json")
+            defer { try? FileManager.default.removeItem(atPath: oldFile) }
+            let oldDoc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: oldFile))) as? [String: Any]
+            #expect(old.status == .ok && (oldDoc?["hsn"] as? [String: Any])?["data"] != nil && oldDoc?["fp"] as? String == "042025")
+            _ = try await PostgresCluster.run("/usr/bin/env", ["python3", repositoryRoot + "/scripts/check-json-schema.py", schema, oldFile])
+            for bad in ["2026-13", "2017-06", "26-11", "2026-1", "november"] {
+                #expect(try await c.send(.GET, "/api/v1/gst/gstr1?period=\(bad)").fields["period"] != nil, "\(bad)")
+            }
+
+            // verify: another business sees none of it
+            var other = APIClient(app)
+            try await other.signup()
+            #expect(try await other.send(.PATCH, "/api/v1/business", json: ["gstin": BooksScenarios.gstin("29AAACO1234B1Z")]).status == .ok)
+            let theirs = try await other.send(.GET, "/api/v1/gst/gstr1?period=2026-11")
+            #expect(theirs.status == .ok && theirs["b2b"] == nil && theirs["doc_issue"] == nil && theirs["fp"] as? String == "112026", "\(theirs.body)")
+        }
+    }
+
     /// A spreadsheet export is correct on empty data: the header row and nothing else.
     static func emptySpreadsheet(_ db: TestDB) async throws {
         try await withTestApp(db) { app in

@@ -31,6 +31,8 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case profitAndLoss
     // Reports and live events
     case events, dashboard, reports, reportFile
+    // GST returns (issue 17 §4)
+    case gstr1
     // Assistant
     case assistantMessages, assistantSend, assistantParse, cardConfirm, cardCancel, cardEdit
     // Messaging
@@ -135,6 +137,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .dashboard: return ("GET", a + "/dashboard")
         case .reports: return ("GET", a + "/reports")
         case .reportFile: return ("GET", a + "/reports/{file}")
+        case .gstr1: return ("GET", a + "/gst/gstr1")
 
         case .assistantMessages: return ("GET", a + "/assistant/messages")
         case .assistantSend: return ("POST", a + "/assistant/messages")

@@ -129,6 +129,13 @@ struct LedgerReads: Sendable {
         return try await q.sort(\.$voidedAt).sort(\.$id).range(offset..<(offset + limit)).all()
     }
 
+    /// Every invoice given a number in `from...to` (issue date), voided ones too, in number order
+    /// (GSTR-1's document range).
+    func numberedInvoices(from: String, to: String) async throws -> [Invoice] {
+        try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status != .draft)
+            .filter(\.$issueDate >= from).filter(\.$issueDate <= to).sort(\.$number).all()
+    }
+
     /// The lines of these invoices (which belong to the business: pass ids read through here).
     func items(ofInvoices ids: [UUID]) async throws -> [InvoiceItem] {
         guard !ids.isEmpty else { return [] }

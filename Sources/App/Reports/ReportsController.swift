@@ -10,6 +10,61 @@ struct ReportsController {
         api.on(.dashboard, use: dashboard)
         api.on(.reports, use: list)
         api.on(.reportFile, use: export)
+        api.on(.gstr1, use: gstr1)
+    }
+
+    /// GSTR-1 of `?period=YYYY-MM` (default: last month, the one filed now) as a JSON download.
+    @Sendable func gstr1(req: Request) async throws -> Response {
+        let p = try req.principal
+        let business = try await AccountsService(db: req.db).business(p.businessID)
+        let (year, month) = try Self.month(req, timezone: business.timezone, now: req.now)
+        guard let gstin = business.gstin else {
+            throw APIError(.conflict, "gstin_required", "Add your GSTIN in Settings first: GSTR-1 is filed under it.")
+        }
+        let mm = String(format: "%02d", month)
+        let ledger = LedgerReads(db: req.db, businessID: p.businessID)
+        let rows = try await ledger.numberedInvoices(from: "\(year)-\(mm)-01", to: "\(year)-\(mm)-31")
+        let views = try await LedgerViews.invoices(rows, on: req.db)
+        let buyers = Dictionary(uniqueKeysWithValues: try await ledger.customers(Set(rows.map(\.customerID))).map { ($0.id!, $0.gstin) })
+        let ownCode = String(gstin.prefix(2))
+        let invoices = zip(rows, views).map { row, v in
+            GSTR1.Invoice(number: v.number ?? "", sequence: row.number ?? 0, date: v.issueDate, total: v.total,
+                          buyerGSTIN: buyers[row.customerID] ?? nil, placeOfSupplyCode: v.placeOfSupplyCode ?? ownCode,
+                          interState: v.interState, void: v.status == .void,
+                          lines: v.items.map { i in
+                              GSTR1.Line(hsn: i.hsn, description: i.description, unit: i.unit, quantity: i.quantity.thousandths,
+                                         rateBP: i.gstRate?.basisPoints, taxable: i.taxable, cgst: i.cgst, sgst: i.sgst, igst: i.igst)
+                          })
+        }
+        let report = GSTR1(gstin: gstin, year: year, month: month, invoices: invoices)
+        let document: JSONValue
+        do { document = try report.document() } catch { throw APIError.amountTooLarge(["period": "adds up to more than can be summed"]) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let response = Response(status: .ok, body: .init(data: try encoder.encode(document)))
+        response.headers.replaceOrAdd(name: .contentType, value: "application/json; charset=utf-8")
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"GSTR1_\(gstin)_\(mm)\(year).json\"")
+        if report.linesWithoutHSN > 0 {
+            let n = report.linesWithoutHSN
+            response.headers.replaceOrAdd(name: "Munim-Warnings", value: n == 1 ? "1 invoice line has no HSN code and is left out of the HSN summary"
+                                          : "\(n) invoice lines have no HSN code and are left out of the HSN summary")
+        }
+        return response
+    }
+
+    /// `?period=YYYY-MM` (July 2017, when GST began, or later); default: last month in the business's time zone.
+    static func month(_ req: Request, timezone: String, now: Date) throws -> (Int, Int) {
+        guard let raw = req.query[String.self, at: "period"] else {
+            let today = Validate.localDate(now, timezone: timezone)
+            let y = Int(today.prefix(4)) ?? 2000, m = Int(today.dropFirst(5).prefix(2)) ?? 1
+            return m == 1 ? (y - 1, 12) : (y, m - 1)
+        }
+        let parts = raw.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let y = Int(parts[0]), let m = Int(parts[1]),
+              (1...12).contains(m), (2017...2100).contains(y), y > 2017 || m >= 7 else {
+            throw APIError.validation("period", "must be a month as YYYY-MM from 2017-07, e.g. 2026-11")
+        }
+        return (y, m)
     }
 
     @Sendable func dashboard(req: Request) async throws -> DashboardService.Dashboard {

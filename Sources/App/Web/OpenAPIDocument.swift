@@ -263,6 +263,7 @@ enum OpenAPIDocument {
         case "customer_id", "workflow_id", "conversation_id", "supplier_id": return uuid
         case "debtors", "archived", "low_stock", "unread", "active", "payable": return enumeration(["true", "false"])
         case "download": return enumeration(["1"])
+        case "period": return ["type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"]
         case "mode": return enumeration(paymentModes)
         case "platform": return enumeration(["whatsapp", "bluesky", "mastodon", "instagram", "simulator"])
         case "q": return string
@@ -356,6 +357,10 @@ enum OpenAPIDocument {
                summary: "Download an export: {id}.{csv|xlsx|pdf} with id " + ReportsController.catalog.map(\.id).joined(separator: ", "),
                query: [("from", "YYYY-MM-DD (period reports; default: start of this month)"), ("to", "YYYY-MM-DD (default: today)"), ("customer_id", "ledger/payments: one customer")],
                produces: [csv, xlsx, pdf]),
+
+            Op(.gstr1, tag: "GST",
+               summary: "GSTR-1 of a month as the JSON file the GST portal's offline tool imports (b2b, b2cl, b2cs, nil, hsn, doc_issue); 409 gstin_required without the business's GSTIN",
+               query: [("period", "YYYY-MM; default: last month")], produces: ["application/json"]),
 
             Op(.assistantSend, tag: "Assistant",
                summary: "Send a message (JSON text, or multipart `audio`); replies with text, an optional card and what is still missing",

@@ -1,0 +1,60 @@
+// GST returns on the Reports page (issue 17 §4): the month picker's default and the summary of a
+// GSTR-1 file, so the owner and the CA see its totals before downloading it. Pure: tested with
+// node --test.
+
+const paise = (rupees) => Math.round(Number(rupees || 0) * 100);
+
+/** "2026-11": the month before `today` ("2026-12-06"), the one filed now. */
+export function lastMonth(today) {
+  const [y, m] = String(today).split('-').map(Number);
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}
+
+function itemTotals(invoices) {
+  const t = { count: 0, taxable: 0, igst: 0, cgst: 0, sgst: 0 };
+  for (const inv of invoices || []) {
+    t.count += 1;
+    for (const item of inv.itms || []) {
+      const d = item.itm_det || {};
+      t.taxable += paise(d.txval);
+      t.igst += paise(d.iamt);
+      t.cgst += paise(d.camt);
+      t.sgst += paise(d.samt);
+    }
+  }
+  return t;
+}
+
+/**
+ * The sections of a GSTR-1 document as rows {key, label, count, taxable, igst, cgst, sgst} (paise),
+ * then a total row, and the document range ({from, to, total, cancelled}) when there is one.
+ */
+export function gstr1Summary(doc) {
+  const rows = [];
+  const b2b = itemTotals((doc.b2b || []).flatMap((r) => r.inv || []));
+  if (b2b.count) rows.push({ key: 'b2b', label: 'B2B: buyers with a GSTIN', ...b2b });
+  const b2cl = itemTotals((doc.b2cl || []).flatMap((r) => r.inv || []));
+  if (b2cl.count) rows.push({ key: 'b2cl', label: 'B2C large: other states, above ₹1 lakh', ...b2cl });
+  if ((doc.b2cs || []).length) {
+    const t = { count: doc.b2cs.length, taxable: 0, igst: 0, cgst: 0, sgst: 0 };
+    for (const r of doc.b2cs) {
+      t.taxable += paise(r.txval);
+      t.igst += paise(r.iamt);
+      t.cgst += paise(r.camt);
+      t.sgst += paise(r.samt);
+    }
+    rows.push({ key: 'b2cs', label: 'B2C small: summed by state and rate', ...t });
+  }
+  const nil = (doc.nil && doc.nil.inv) || [];
+  if (nil.length) {
+    rows.push({ key: 'nil', label: 'Without GST (nil rated)', count: nil.length, taxable: nil.reduce((s, r) => s + paise(r.nil_amt), 0), igst: 0, cgst: 0, sgst: 0 });
+  }
+  const total = { key: 'total', label: 'Total', count: null, taxable: 0, igst: 0, cgst: 0, sgst: 0 };
+  for (const r of rows) for (const k of ['taxable', 'igst', 'cgst', 'sgst']) total[k] += r[k];
+  const range = doc.doc_issue && doc.doc_issue.doc_det && doc.doc_issue.doc_det[0] && (doc.doc_issue.doc_det[0].docs || [])[0];
+  return {
+    rows,
+    total,
+    documents: range ? { from: range.from, to: range.to, total: range.totnum, cancelled: range.cancel } : null,
+  };
+}

@@ -1,0 +1,37 @@
+// The GSTR-1 summary on the Reports page (Public/js/shared/gst.js).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gstr1Summary, lastMonth } from '../../Public/js/shared/gst.js';
+
+test('last month is the one filed now, across a new year', () => {
+  assert.equal(lastMonth('2026-12-06'), '2026-11');
+  assert.equal(lastMonth('2027-01-10'), '2026-12');
+  assert.equal(lastMonth('2026-10-01'), '2026-09');
+});
+
+test('each section sums to paise, and the total row adds them up', () => {
+  const doc = {
+    b2b: [{ ctin: '24AAACS1234B1Z5', inv: [
+      { inum: 'INV-0001', itms: [{ num: 1, itm_det: { rt: 18, txval: 7646.25, iamt: 1376.33, camt: 0, samt: 0 } }] },
+      { inum: 'INV-0002', itms: [{ num: 1, itm_det: { rt: 18, txval: 1750, iamt: 0, camt: 157.5, samt: 157.5 } }] },
+    ] }],
+    b2cs: [{ sply_ty: 'INTRA', pos: '27', rt: 5, txval: 100, iamt: 0, camt: 2.5, samt: 2.5 }],
+    nil: { inv: [{ sply_ty: 'INTRB2B', nil_amt: 600, expt_amt: 0, ngsup_amt: 0 }] },
+    doc_issue: { doc_det: [{ doc_num: 1, docs: [{ num: 1, from: 'INV-0001', to: 'INV-0006', totnum: 6, cancel: 1, net_issue: 5 }] }] },
+  };
+  const s = gstr1Summary(doc);
+  assert.deepEqual(s.rows.map((r) => [r.key, r.count, r.taxable, r.igst, r.cgst, r.sgst]), [
+    ['b2b', 2, 939625, 137633, 15750, 15750],
+    ['b2cs', 1, 10000, 0, 250, 250],
+    ['nil', 1, 60000, 0, 0, 0],
+  ]);
+  assert.deepEqual([s.total.taxable, s.total.igst, s.total.cgst, s.total.sgst], [1009625, 137633, 16000, 16000]);
+  assert.deepEqual(s.documents, { from: 'INV-0001', to: 'INV-0006', total: 6, cancelled: 1 });
+});
+
+test('an empty month has no rows and no document range', () => {
+  const s = gstr1Summary({ gstin: '27AAPFU0939F1ZV', fp: '112026' });
+  assert.deepEqual(s.rows, []);
+  assert.equal(s.documents, null);
+  assert.equal(s.total.taxable, 0);
+});
