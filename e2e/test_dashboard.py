@@ -187,7 +187,7 @@ def test_reports_list_and_inventory_csv(page: Page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-@pytest.mark.allow_console_errors(r"status of 409 .*/api/v1/gst/gstr1")
+@pytest.mark.allow_console_errors(r"status of 409 .*/api/v1/gst/gstr(1|3b)")
 def test_gstr1_on_the_reports_page(page: Page) -> None:
     """The GST card: no GSTIN → a clear pointer to Settings; with one, the month's totals and the file."""
     signup(page, business="Kale Traders", owner="Sunil Kale")
@@ -220,3 +220,9 @@ def test_gstr1_on_the_reports_page(page: Page) -> None:
     with page.expect_download() as info:
         card.get_by_test_id("gst-download").click()
     assert info.value.suggested_filename == f"GSTR1_27AAPFU0939F1ZV_{month[5:7]}{month[:4]}.json"
+    # GSTR-3B: no purchases yet, so the whole tax is paid in cash.
+    cash = card.get_by_test_id("gst3b-row").filter(has_text="To pay in cash")
+    expect(cash).to_contain_text("₹157.50")
+    with page.expect_download() as info:
+        card.get_by_test_id("gst3b-download").click()
+    assert info.value.suggested_filename == f"GSTR3B_27AAPFU0939F1ZV_{month[5:7]}{month[:4]}.pdf"

@@ -6,7 +6,7 @@ import { href, path } from './routes.js';
 import { h, pageHeader, loadingState, errorState, emptyState, fill, add, uid, badge, dataTable } from './ui.js';
 import { typeahead } from './typeahead.js';
 import { formatDate, todayIn, formatMoney } from './format.js';
-import { gstr1Summary, lastMonth } from './shared/gst.js';
+import { gstr1Summary, gstr3bRows, lastMonth } from './shared/gst.js';
 import { timeZone } from './session.js';
 
 const pad2 = (n) => String(n).padStart(2, '0');
@@ -243,12 +243,15 @@ function gstCard() {
   const month = h('input', { type: 'month', id: monthId, name: 'period', testid: 'gst-month', value: lastMonth(todayIn(timeZone())), max: todayIn(timeZone()).slice(0, 7), min: '2017-07', required: true });
   const show = h('button', { type: 'button', class: 'btn', testid: 'gst-show' }, 'Show summary');
   const link = h('a', { class: 'btn btn-primary', testid: 'gst-download' }, 'Download GSTR-1 (JSON)');
+  const link3b = h('a', { class: 'btn', testid: 'gst3b-download' }, 'Download GSTR-3B (PDF)');
   const status = h('p', { class: 'report-status', role: 'status', 'aria-live': 'polite', testid: 'gst-status' });
   const preview = h('div', { testid: 'gst-preview' });
   const valid = () => /^\d{4}-(0[1-9]|1[0-2])$/.test(month.value);
   const update = () => {
     link.href = `${href('gstr1')}?period=${encodeURIComponent(month.value)}`;
     link.setAttribute('download', `GSTR1-${month.value}.json`);
+    link3b.href = `${href('gstr3bPDF')}?period=${encodeURIComponent(month.value)}`;
+    link3b.setAttribute('download', `GSTR3B-${month.value}.pdf`);
     fill(preview);
     status.textContent = valid() ? '' : 'Choose a month.';
     status.className = valid() ? 'report-status' : 'report-status field-error';
@@ -261,9 +264,19 @@ function gstCard() {
     if (!valid()) { update(); return; }
     fill(preview, loadingState('Reading the month…'));
     try {
-      const doc = await api.get(path('gstr1'), { period: month.value });
+      const [doc, doc3b] = await Promise.all([api.get(path('gstr1'), { period: month.value }), api.get(path('gstr3b'), { period: month.value })]);
       const s = gstr1Summary(doc);
       const money = (n) => formatMoney(n);
+      const summary3b = dataTable({
+        testid: 'gst3b-summary', rowTestid: 'gst3b-row', caption: `GSTR-3B for ${month.value}`, items: gstr3bRows(doc3b),
+        columns: [
+          { label: 'GSTR-3B', render: (r) => r.label },
+          { label: 'Value', className: 'num hide-sm', render: (r) => (r.value === null ? '' : money(r.value)) },
+          { label: 'IGST', className: 'num', render: (r) => money(r.igst) },
+          { label: 'CGST', className: 'num', render: (r) => money(r.cgst) },
+          { label: 'SGST', className: 'num', render: (r) => money(r.sgst) },
+        ],
+      });
       fill(preview, s.rows.length
         ? [dataTable({
           testid: 'gst-summary', rowTestid: 'gst-summary-row', caption: `GSTR-1 for ${month.value}`, items: s.rows,
@@ -280,35 +293,38 @@ function gstCard() {
             h('td', { class: 'num' }, money(s.total.cgst)), h('td', { class: 'num' }, money(s.total.sgst))),
         }),
         s.documents ? h('p', { class: 'muted', testid: 'gst-documents' },
-          `Invoices ${s.documents.from} to ${s.documents.to}: ${s.documents.total} issued, ${s.documents.cancelled} cancelled.`) : null]
-        : emptyState('No invoices were issued in this month.'));
+          `Invoices ${s.documents.from} to ${s.documents.to}: ${s.documents.total} issued, ${s.documents.cancelled} cancelled.`) : null,
+        summary3b]
+        : [emptyState('No invoices were issued in this month.'), summary3b]);
     } catch (e) {
       fill(preview, h('p', { class: 'field-error', testid: 'gst-error' }, problem(e)));
     }
   };
   month.addEventListener('input', update);
   show.addEventListener('click', load);
-  link.addEventListener('click', async (e) => {
+  const fetchFile = (a, name, done) => a.addEventListener('click', async (e) => {
     if (e.ctrlKey || e.metaKey || e.shiftKey || e.button === 1) return;
     e.preventDefault();
     if (!valid()) { update(); return; }
     status.className = 'report-status';
     status.textContent = 'Preparing the file…';
     try {
-      const size = await download(link.href, `GSTR1-${month.value}.json`, () => {});
-      status.textContent = `Downloaded GSTR-1 for ${month.value} (${humanSize(size)}). Import it in the GST portal's offline tool.`;
+      const size = await download(a.href, name(), () => {});
+      status.textContent = done(humanSize(size));
     } catch (err) {
       status.className = 'report-status field-error';
       fill(status, problem(err));
     }
   });
+  fetchFile(link, () => `GSTR1-${month.value}.json`, (size) => `Downloaded GSTR-1 for ${month.value} (${size}). Import it in the GST portal's offline tool.`);
+  fetchFile(link3b, () => `GSTR3B-${month.value}.pdf`, (size) => `Downloaded the GSTR-3B summary for ${month.value} (${size}).`);
   update();
   return h('section', { class: 'card report', testid: 'gst-card', 'aria-label': 'GST returns' },
-    h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, 'GSTR-1 (outward supplies)'), h('span', { class: 'report-formats' }, badge('JSON', 'neutral'))),
-    h('p', { class: 'muted' }, 'The month\u2019s sales as the JSON file the GST portal\u2019s offline tool imports: B2B invoices by buyer GSTIN, B2C sales by state and rate, the HSN summary and the invoice number range. Check the totals here, then give the file to your CA.'),
+    h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, 'GSTR-1 and GSTR-3B'), h('span', { class: 'report-formats' }, badge('JSON', 'neutral'), badge('PDF', 'neutral'))),
+    h('p', { class: 'muted' }, 'GSTR-1: the month\u2019s sales as the JSON file the GST portal\u2019s offline tool imports (B2B invoices by buyer GSTIN, B2C sales by state and rate, the HSN summary, the invoice number range). GSTR-3B: the tax on those sales, the GST you paid on purchases and expenses, and what is left to pay in cash. Check the totals here, then give the files to your CA.'),
     h('div', { class: 'report-controls' },
       h('div', { class: 'field' }, h('label', { for: monthId }, 'Month'), month),
-      h('div', { class: 'report-actions' }, show, link)),
+      h('div', { class: 'report-actions' }, show, link, link3b)),
     status, preview);
 }
 

@@ -85,6 +85,8 @@ export const ROUTES = Object.freeze({
   reports: Object.freeze({ method: 'GET', path: '/reports', api: true }),
   reportFile: Object.freeze({ method: 'GET', path: '/reports/{file}', api: true }),
   gstr1: Object.freeze({ method: 'GET', path: '/gst/gstr1', api: true }),
+  gstr3b: Object.freeze({ method: 'GET', path: '/gst/gstr3b', api: true }),
+  gstr3bPDF: Object.freeze({ method: 'GET', path: '/gst/gstr3b.pdf', api: true }),
   assistantMessages: Object.freeze({ method: 'GET', path: '/assistant/messages', api: true }),
   assistantSend: Object.freeze({ method: 'POST', path: '/assistant/messages', api: true }),
   assistantParse: Object.freeze({ method: 'POST', path: '/assistant/parse', api: true }),

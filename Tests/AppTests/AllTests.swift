@@ -280,6 +280,19 @@ struct ValueTests {
 
     /// Issue 17 §2: CGST and SGST are always equal halves, each rounded on its own (the old split
     /// of a rounded total printed ₹688.17 beside ₹688.18); across states one IGST amount.
+    /// GSTR-3B set-off (issue 17 §4): IGST credit first (IGST, then CGST, then SGST); CGST and SGST
+    /// credit against their own head, then IGST, never each other; the rest in cash or carried forward.
+    @Test func gstCreditIsSetOffInTheLegalOrder() {
+        typealias H = GSTR3B.Heads
+        let a = GSTR3B.setOff(liability: H(igst: 1_000, cgst: 300, sgst: 300), credit: H(igst: 1_200, cgst: 0, sgst: 500))
+        #expect(a.igstCredit == H(igst: 1_000, cgst: 200, sgst: 0) && a.sgstCredit == H(igst: 0, cgst: 0, sgst: 300))
+        #expect(a.cash == H(igst: 0, cgst: 100, sgst: 0) && a.carriedForward == H(igst: 0, cgst: 0, sgst: 200), "SGST credit never pays CGST")
+        let b = GSTR3B.setOff(liability: H(igst: 500, cgst: 0, sgst: 0), credit: H(igst: 0, cgst: 200, sgst: 200))
+        #expect(b.cgstCredit.igst == 200 && b.sgstCredit.igst == 200 && b.cash == H(igst: 100, cgst: 0, sgst: 0))
+        let none = GSTR3B.setOff(liability: H(), credit: H(igst: 5, cgst: 6, sgst: 7))
+        #expect(none.cash == H() && none.carriedForward == H(igst: 5, cgst: 6, sgst: 7))
+    }
+
     @Test func gstHeadsAreEqualHalves() {
         // 18% of ₹7,646.25 = ₹1,376.325: the halves are ₹688.16 each (9% of 764,625 = 68,816.25).
         let intra = Money.gst(on: 764_625, basisPoints: 1_800, interState: false)

@@ -356,6 +356,7 @@ enum ReportsScenarios {
             var c = APIClient(app)
             try await c.signup(business: "Kale Traders")
             #expect(try await c.send(.GET, "/api/v1/gst/gstr1?period=2026-11").errorCode == "gstin_required")
+            #expect(try await c.send(.GET, "/api/v1/gst/gstr3b?period=2026-11").errorCode == "gstin_required")
             let gstin = "27AAPFU0939F1ZV"
             #expect(try await c.send(.PATCH, "/api/v1/business", json: ["state": "Maharashtra", "gstin": gstin]).status == .ok)
             func product(_ name: String, _ unit: String, _ price: Int, _ gst: Any, _ hsn: String?) async throws -> String {
@@ -461,6 +462,44 @@ enum ReportsScenarios {
             // verify: the file validates against the schema written from the published format
             let schema = repositoryRoot + "/docs/schemas/gstr1.schema.json"
             _ = try await PostgresCluster.run("/usr/bin/env", ["python3", repositoryRoot + "/scripts/check-json-schema.py", schema, file])
+
+            // act: the month's buying — IGST from Gujarat, CGST + SGST locally, GST inside an expense
+            let away = try await c.send(.POST, "/api/v1/suppliers", json: ["name": "Surat Steel", "gstin": BooksScenarios.gstin("24AAACS5678B1Z")])["id"] as? String ?? ""
+            let near = try await c.send(.POST, "/api/v1/suppliers", json: ["name": "Pune Cement", "state": "Maharashtra"])["id"] as? String ?? ""
+            for (supplier, product, qty, cost) in [(away, almirah, 10, 500_000), (near, cement, 100, 30_000)] {
+                let r = try await c.send(.POST, "/api/v1/purchases", json: ["supplier_id": supplier, "bill_date": "2026-11-04",
+                                                                           "items": [["product_id": product, "quantity": qty, "unit_cost": cost, "gst_rate": 18]]])
+                #expect(r.status == .created, "\(r.body)")
+            }
+            #expect(try await c.send(.POST, "/api/v1/expenses", json: ["amount": 118_000, "gst_paid": 18_000, "category": "Electricity", "date": "2026-11-10"]).status == .created)
+            #expect(try await c.send(.POST, "/api/v1/expenses", json: ["amount": 50_000, "gst_paid": 9_000, "category": "Rent", "date": "2026-10-10"]).status == .created)
+
+            // act
+            let summary = try await c.send(.GET, "/api/v1/gst/gstr3b?period=2026-11")
+
+            // verify: outward supplies agree with GSTR-1 and the invoices
+            #expect(summary.status == .ok && summary["ret_period"] as? String == "112026", "\(summary.body)")
+            let sup = (summary["sup_details"] as? [String: Any])?["osup_det"] as? [String: Any]
+            #expect(paise(sup?["txval"]) == totals.taxable - 60_000 && paise(sup?["iamt"]) == 2_208_421 && paise(sup?["camt"]) == 22_300 && paise(sup?["samt"]) == 22_300)
+            #expect(paise(sup?["iamt"]) + paise(sup?["camt"]) + paise(sup?["samt"]) == totals.tax)
+            #expect(paise(((summary["sup_details"] as? [String: Any])?["osup_nil_exmp"] as? [String: Any])?["txval"]) == 60_000)
+            let unreg = ((summary["inter_sup"] as? [String: Any])?["unreg_details"] as? [[String: Any]]) ?? []
+            #expect(unreg.count == 1 && unreg.first?["pos"] as? String == "24" && paise(unreg.first?["txval"]) == 11_504_375 && paise(unreg.first?["iamt"]) == 2_070_788)
+            // verify: input tax from the bills and the expense of November only
+            let itc = (summary["itc_elg"] as? [String: Any])?["itc_net"] as? [String: Any]
+            #expect(paise(itc?["iamt"]) == 900_000 && paise(itc?["camt"]) == 279_000 && paise(itc?["samt"]) == 279_000, "\(String(describing: itc))")
+            // verify: IGST credit first, then CGST and SGST credit against what is left of IGST; the rest in cash
+            let pay = summary["tax_payment"] as? [String: Any]
+            let cash = pay?["paid_in_cash"] as? [String: Any]
+            #expect(paise(cash?["iamt"]) == 795_021 && paise(cash?["camt"]) == 0 && paise(cash?["samt"]) == 0, "\(String(describing: pay))")
+            let viaCGST = (pay?["paid_through_itc"] as? [String: Any])?["cgst_credit"] as? [String: Any]
+            #expect(paise(viaCGST?["camt"]) == 22_300 && paise(viaCGST?["iamt"]) == 256_700)
+            #expect((summary["sources"] as? [String: Any])?["purchase_bills"] as? Int == 2)
+            let (pdfRes, pdfFile) = try await download(c, "/api/v1/gst/gstr3b.pdf?period=2026-11", ext: "pdf")
+            defer { try? FileManager.default.removeItem(atPath: pdfFile) }
+            #expect(pdfRes.status == .ok && pdfRes.headers.first(name: .contentDisposition) == "attachment; filename=\"GSTR3B_\(gstin)_112026.pdf\"")
+            let pdfText = try await tool("pdftotext", ["-layout", pdfFile, "-"])
+            #expect(pdfText.contains("GSTR-3B summary") && pdfText.contains("November 2026") && pdfText.contains("₹7,950.21"), "cash to pay: \(pdfText)")
 
             // act + verify: a month before May 2025 has one HSN table; bad periods are refused
             _ = try await invoice(patil, "2025-04-10", [(cement, 1)], count: false)

@@ -35,3 +35,22 @@ test('an empty month has no rows and no document range', () => {
   assert.equal(s.documents, null);
   assert.equal(s.total.taxable, 0);
 });
+
+test('the GSTR-3B rows show sales, credit, cash to pay and credit left', async () => {
+  const { gstr3bRows } = await import('../../Public/js/shared/gst.js');
+  const rows = gstr3bRows({
+    sup_details: { osup_det: { txval: 125240, iamt: 22084.21, camt: 223, samt: 223 }, osup_nil_exmp: { txval: 600 } },
+    itc_elg: { itc_net: { iamt: 9000, camt: 2790, samt: 2790 } },
+    tax_payment: {
+      paid_through_itc: { igst_credit: { iamt: 9000, camt: 0, samt: 0 }, cgst_credit: { iamt: 2567, camt: 223 }, sgst_credit: { iamt: 2567, samt: 223 } },
+      paid_in_cash: { iamt: 7950.21, camt: 0, samt: 0 },
+      credit_carried_forward: { iamt: 0, camt: 0, samt: 0 },
+    },
+  });
+  const by = Object.fromEntries(rows.map((r) => [r.key, r]));
+  assert.deepEqual([by.outward.value, by.outward.igst, by.outward.cgst], [12524000, 2208421, 22300]);
+  assert.equal(by.nil.value, 60000);
+  assert.deepEqual([by.credit.igst, by.credit.cgst, by.credit.sgst], [1413400, 22300, 22300]);
+  assert.deepEqual([by.cash.igst, by.cash.cgst, by.cash.sgst], [795021, 0, 0]);
+  assert.equal(by.itc.value, null);
+});

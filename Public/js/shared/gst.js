@@ -58,3 +58,30 @@ export function gstr1Summary(doc) {
     documents: range ? { from: range.from, to: range.to, total: range.totnum, cancelled: range.cancel } : null,
   };
 }
+
+const heads = (o) => ({ igst: paise(o && o.iamt), cgst: paise(o && o.camt), sgst: paise(o && o.samt) });
+
+/**
+ * The GSTR-3B summary as rows {key, label, value (paise or null), igst, cgst, sgst}: what was sold,
+ * the input tax, the credit used and the tax left to pay in cash.
+ */
+export function gstr3bRows(doc) {
+  const sup = (doc && doc.sup_details) || {};
+  const pay = (doc && doc.tax_payment) || {};
+  const used = (pay.paid_through_itc) || {};
+  const credit = { igst: 0, cgst: 0, sgst: 0 };
+  for (const part of [used.igst_credit, used.cgst_credit, used.sgst_credit]) {
+    const h = heads(part);
+    credit.igst += h.igst;
+    credit.cgst += h.cgst;
+    credit.sgst += h.sgst;
+  }
+  return [
+    { key: 'outward', label: 'Sales with GST', value: paise(sup.osup_det && sup.osup_det.txval), ...heads(sup.osup_det) },
+    { key: 'nil', label: 'Sales without GST', value: paise(sup.osup_nil_exmp && sup.osup_nil_exmp.txval), igst: 0, cgst: 0, sgst: 0 },
+    { key: 'itc', label: 'GST paid on purchases and expenses', value: null, ...heads(doc && doc.itc_elg && doc.itc_elg.itc_net) },
+    { key: 'credit', label: 'Paid from that credit', value: null, ...credit },
+    { key: 'cash', label: 'To pay in cash', value: null, ...heads(pay.paid_in_cash) },
+    { key: 'carried', label: 'Credit left for next month', value: null, ...heads(pay.credit_carried_forward) },
+  ];
+}

@@ -852,6 +852,49 @@ struct BooksService: Sendable {
         }
     }
 
+    /// Input tax of a month for GSTR-3B (issue 17 §4): GST on purchase bills dated in it (not void),
+    /// by head as billed, and the GST inside expenses — IGST when the expense names a supplier
+    /// in another state, else CGST and SGST halves.
+    struct InputTax: Sendable, Equatable {
+        var igst: Int64 = 0
+        var cgst: Int64 = 0
+        var sgst: Int64 = 0
+        var bills = 0
+        var expenses = 0
+    }
+
+    func inputTax(from: String, to: String) async throws -> InputTax {
+        var t = InputTax()
+        let bills = try await PurchaseBill.query(on: db).filter(\.$businessID == businessID).filter(\.$status != .void)
+            .filter(\.$billDate >= from).filter(\.$billDate <= to).all()
+        for b in bills where b.taxTotal > 0 {
+            t.bills += 1
+            if b.interState {
+                t.igst = try Money.add(t.igst, b.taxTotal, field: "igst")
+            } else {
+                t.cgst = try Money.add(t.cgst, b.taxTotal / 2, field: "cgst")
+                t.sgst = try Money.add(t.sgst, b.taxTotal - b.taxTotal / 2, field: "sgst")
+            }
+        }
+        let expenses = try await Expense.query(on: db).filter(\.$businessID == businessID).filter(\.$spentOn >= from)
+            .filter(\.$spentOn <= to).filter(\.$gstPaid > 0).all()
+        let own = try await AccountsService(db: db).business(businessID).state
+        let supplierIDs = Array(Set(expenses.compactMap(\.supplierID)))
+        let states = supplierIDs.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await Supplier.query(on: db)
+            .filter(\.$businessID == businessID).filter(\.$id ~~ supplierIDs).all().map { ($0.id!, $0.state) })
+        for e in expenses {
+            t.expenses += 1
+            let theirs = e.supplierID.flatMap { states[$0] ?? nil }
+            if let own, let theirs, own != theirs {
+                t.igst = try Money.add(t.igst, e.gstPaid, field: "igst")
+            } else {
+                t.cgst = try Money.add(t.cgst, e.gstPaid / 2, field: "cgst")
+                t.sgst = try Money.add(t.sgst, e.gstPaid - e.gstPaid / 2, field: "sgst")
+            }
+        }
+        return t
+    }
+
     /// Expenses in the period by category (amounts GST included, and the input tax in them).
     func expenseTotals(from: String, to: String) async throws -> [(category: String, amount: Int64, gst: Int64)] {
         var totals: [String: (Int64, Int64)] = [:]

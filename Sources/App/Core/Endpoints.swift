@@ -32,7 +32,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
     // Reports and live events
     case events, dashboard, reports, reportFile
     // GST returns (issue 17 §4)
-    case gstr1
+    case gstr1, gstr3b, gstr3bPDF
     // Assistant
     case assistantMessages, assistantSend, assistantParse, cardConfirm, cardCancel, cardEdit
     // Messaging
@@ -138,6 +138,8 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .reports: return ("GET", a + "/reports")
         case .reportFile: return ("GET", a + "/reports/{file}")
         case .gstr1: return ("GET", a + "/gst/gstr1")
+        case .gstr3b: return ("GET", a + "/gst/gstr3b")
+        case .gstr3bPDF: return ("GET", a + "/gst/gstr3b.pdf")
 
         case .assistantMessages: return ("GET", a + "/assistant/messages")
         case .assistantSend: return ("POST", a + "/assistant/messages")

@@ -11,15 +11,17 @@ struct ReportsController {
         api.on(.reports, use: list)
         api.on(.reportFile, use: export)
         api.on(.gstr1, use: gstr1)
+        api.on(.gstr3b, use: gstr3b)
+        api.on(.gstr3bPDF, use: gstr3bPDF)
     }
 
-    /// GSTR-1 of `?period=YYYY-MM` (default: last month, the one filed now) as a JSON download.
-    @Sendable func gstr1(req: Request) async throws -> Response {
+    /// The business (with its GSTIN: 409 without one), the month asked for and its numbered invoices.
+    static func gstMonth(_ req: Request) async throws -> (business: Business, gstin: String, year: Int, month: Int, invoices: [GSTR1.Invoice]) {
         let p = try req.principal
         let business = try await AccountsService(db: req.db).business(p.businessID)
         let (year, month) = try Self.month(req, timezone: business.timezone, now: req.now)
         guard let gstin = business.gstin else {
-            throw APIError(.conflict, "gstin_required", "Add your GSTIN in Settings first: GSTR-1 is filed under it.")
+            throw APIError(.conflict, "gstin_required", "Add your GSTIN in Settings first: GST returns are filed under it.")
         }
         let mm = String(format: "%02d", month)
         let ledger = LedgerReads(db: req.db, businessID: p.businessID)
@@ -36,6 +38,48 @@ struct ReportsController {
                                          rateBP: i.gstRate?.basisPoints, taxable: i.taxable, cgst: i.cgst, sgst: i.sgst, igst: i.igst)
                           })
         }
+        return (business, gstin, year, month, invoices)
+    }
+
+    static func gstr3bOf(_ req: Request) async throws -> (GSTR3B, Business) {
+        let m = try await gstMonth(req)
+        let mm = String(format: "%02d", m.month)
+        let books = BooksService(db: req.db, store: req.store, businessID: m.business.id!, userID: nil, now: req.now)
+        let input = try await books.inputTax(from: "\(m.year)-\(mm)-01", to: "\(m.year)-\(mm)-31")
+        do {
+            return (try GSTR3B(gstin: m.gstin, year: m.year, month: m.month, invoices: m.invoices, input: input), m.business)
+        } catch {
+            throw APIError.amountTooLarge(["period": "adds up to more than can be summed"])
+        }
+    }
+
+    /// GSTR-3B of `?period=YYYY-MM` (default: last month) as a JSON summary.
+    @Sendable func gstr3b(req: Request) async throws -> Response {
+        let (summary, _) = try await Self.gstr3bOf(req)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let response = Response(status: .ok, body: .init(data: try encoder.encode(summary.document())))
+        response.headers.replaceOrAdd(name: .contentType, value: "application/json; charset=utf-8")
+        return response
+    }
+
+    /// The same summary as an A4 PDF for the CA.
+    @Sendable func gstr3bPDF(req: Request) async throws -> Response {
+        let (summary, business) = try await Self.gstr3bOf(req)
+        let month = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+                     "December"][summary.month - 1]
+        let data = ReportPDF.render(title: "GSTR-3B summary", business: "\(business.name) · GSTIN \(summary.gstin)",
+                                    subtitle: "\(month) \(summary.year) · amounts in rupees · credit set off in the legal order", rows: summary.rows)
+        let response = Response(status: .ok, body: .init(data: data))
+        response.headers.replaceOrAdd(name: .contentType, value: "application/pdf")
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"GSTR3B_\(summary.gstin)_\(summary.period).pdf\"")
+        return response
+    }
+
+    /// GSTR-1 of `?period=YYYY-MM` (default: last month, the one filed now) as a JSON download.
+    @Sendable func gstr1(req: Request) async throws -> Response {
+        let (_, gstin, year, month, invoices) = try await Self.gstMonth(req)
+        let mm = String(format: "%02d", month)
         let report = GSTR1(gstin: gstin, year: year, month: month, invoices: invoices)
         let document: JSONValue
         do { document = try report.document() } catch { throw APIError.amountTooLarge(["period": "adds up to more than can be summed"]) }
