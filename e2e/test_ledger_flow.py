@@ -258,3 +258,36 @@ def test_place_of_supply_and_tax_heads(page: Page) -> None:
     expect(tid(page, "invoice-total")).to_have_text("₹9,022.58")
     pdf = page.request.get(tid(page, "invoice-pdf").get_attribute("href"))
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+
+
+def test_composition_dealer_issues_a_bill_of_supply(page: Page) -> None:
+    """A composition dealer picks its registration in Settings; its invoices charge no GST and
+    are bills of supply, on screen and in the PDF."""
+    signup(page, business="Verma Kirana", owner="Ravi Verma")
+    add_product(page, "Basmati rice", "95", "40", unit="kg")
+    add_customer(page, "Pooja Nair", "+919820011111")
+
+    go(page, "settings", "Settings")
+    registration = tid(page, "business-gst-registration")
+    expect(registration).to_have_value("regular")
+    registration.select_option("composition")
+    tid(page, "business-save").click()
+    expect(page.get_by_text("Business profile saved.")).to_be_visible()
+
+    go(page, "invoices", "Invoices")
+    tid(page, "invoice-new-button").click()
+    expect(tid(page, "invoice-place-of-supply")).to_be_hidden()
+    pick(page, "invoice-customer", "Pooja", "Pooja Nair")
+    line = tid(page, "invoice-line").first
+    pick(page, "line-product", "Basmati", "Basmati rice", scope=line)
+    expect(line.get_by_test_id("line-gst")).to_be_hidden()
+    line.get_by_test_id("line-quantity").fill("10")
+    expect(tid(page, "invoice-form-tax-label")).to_have_text("GST")
+    expect(tid(page, "invoice-form-tax")).to_have_text("None (bill of supply)")
+    tid(page, "invoice-issue").click()
+    expect(tid(page, "invoice-number")).to_have_text("INV-0001")
+    expect(tid(page, "page-title")).to_contain_text("Bill of supply")
+    expect(tid(page, "invoice-bill-of-supply")).to_have_text("None (bill of supply)")
+    expect(tid(page, "invoice-total")).to_have_text("₹950.00")
+    pdf = page.request.get(tid(page, "invoice-pdf").get_attribute("href"))
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"

@@ -146,6 +146,9 @@ function invoiceForm(ctx, existing, presetCustomer) {
   });
   placeOfSupply.control.addEventListener('change', () => { placeOfSupply.control.dataset.touched = '1'; recompute(); });
   const interState = () => Boolean(ownState && placeOfSupply.control.value && placeOfSupply.control.value !== ownState);
+  // A composition dealer or an unregistered business issues a bill of supply: no GST (issue 17 §1).
+  const chargesTax = (session.business?.gst_registration || 'regular') === 'regular';
+  if (!chargesTax) placeOfSupply.hidden = true;
 
   /* lines */
   const lines = [];
@@ -175,8 +178,8 @@ function invoiceForm(ctx, existing, presetCustomer) {
     const t = invoiceTotals(computed);
     totals.subtotal.textContent = formatMoney(t.subtotal);
     totals.discount.textContent = t.discount_total ? `−${formatMoney(t.discount_total)}` : formatMoney(0);
-    totals.tax.textContent = interState() ? formatMoney(t.igst) : `${formatMoney(t.cgst)} + ${formatMoney(t.sgst)}`;
-    totals.taxLabel.textContent = interState() ? 'IGST' : 'CGST + SGST';
+    totals.tax.textContent = !chargesTax ? 'None (bill of supply)' : interState() ? formatMoney(t.igst) : `${formatMoney(t.cgst)} + ${formatMoney(t.sgst)}`;
+    totals.taxLabel.textContent = !chargesTax ? 'GST' : interState() ? 'IGST' : 'CGST + SGST';
     totals.total.textContent = formatMoney(t.total);
     totalsEl.classList.toggle('totals-incomplete', incomplete);
     if (payNow.control.checked && !payAmount.control.dataset.touched) payAmount.control.value = paiseToInput(t.total);
@@ -186,6 +189,7 @@ function invoiceForm(ctx, existing, presetCustomer) {
   function addLine(item = null) {
     const line = makeLine(item, {
       interState,
+      chargesTax,
       onChange: recompute,
       onRemove: () => {
         const i = lines.indexOf(line);
@@ -338,7 +342,7 @@ function invoiceForm(ctx, existing, presetCustomer) {
 }
 
 /** One invoice line: product type-ahead (or free text), quantity, price, discount, GST. */
-function makeLine(item, { onChange, onRemove, interState = () => false }) {
+function makeLine(item, { onChange, onRemove, interState = () => false, chargesTax = true }) {
   let product = item && item.product_id
     ? { id: item.product_id, name: item.description, unit: item.unit, price: item.unit_price, gst_rate: item.gst_rate, stock: undefined }
     : null;
@@ -352,6 +356,7 @@ function makeLine(item, { onChange, onRemove, interState = () => false }) {
   const price = field({ label: 'Price (₹)', name: `${idBase}-price`, value: item ? paiseToInput(item.unit_price) : '', testid: 'line-price', attrs: { inputmode: 'decimal', autocomplete: 'off' } });
   const discount = field({ label: 'Discount (₹)', name: `${idBase}-discount`, value: item && Number(item.discount) ? paiseToInput(item.discount) : '', testid: 'line-discount', attrs: { inputmode: 'decimal', autocomplete: 'off', placeholder: '0' } });
   const gst = field({ label: 'GST %', name: `${idBase}-gst`, value: item && item.gst_rate !== null && item.gst_rate !== undefined ? String(item.gst_rate) : '', testid: 'line-gst', attrs: { inputmode: 'decimal', autocomplete: 'off', placeholder: '0' } });
+  if (!chargesTax) gst.hidden = true;
   qty.querySelector('label').append(unitEl);
 
   const picker = typeahead({
@@ -400,7 +405,7 @@ function makeLine(item, { onChange, onRemove, interState = () => false }) {
     const p = parsed();
     if (!p.qtyMilli || p.unitPrice === null || p.discount === null || Number.isNaN(p.rate)) return null;
     if (!product && !picker.input.value.trim()) return null;
-    return lineMaths({ qtyMilli: p.qtyMilli, unitPrice: p.unitPrice, discount: p.discount, rateScaled: p.rate, interState: interState() });
+    return lineMaths({ qtyMilli: p.qtyMilli, unitPrice: p.unitPrice, discount: p.discount, rateScaled: chargesTax ? p.rate : null, interState: interState() });
   }
 
   function update() {
@@ -547,7 +552,10 @@ export function invoiceDetailPage(ctx) {
     print.addEventListener('click', () => window.print());
     actions.push(print);
 
-    const title = h('span', {}, inv.number ? ['Invoice ', h('span', { testid: 'invoice-number' }, inv.number)] : 'Draft invoice');
+    // A composition dealer or an unregistered business issues bills of supply (issue 17 §1).
+    const billOfSupply = (session.business?.gst_registration || 'regular') !== 'regular';
+    const docName = billOfSupply ? 'Bill of supply' : 'Invoice';
+    const title = h('span', {}, inv.number ? [`${docName} `, h('span', { testid: 'invoice-number' }, inv.number)] : `Draft ${docName.toLowerCase()}`);
     const header = pageHeader(title, ...actions);
     header.querySelector('h1').append(' ', statusBadge(inv.status, 'invoice-status'));
 
@@ -587,11 +595,13 @@ export function invoiceDetailPage(ctx) {
     const totals = h('dl', { class: 'totals' },
       h('dt', {}, 'Subtotal'), h('dd', { testid: 'invoice-subtotal' }, formatMoney(inv.subtotal)),
       h('dt', {}, 'Discount'), h('dd', {}, Number(inv.discount_total) ? `−${formatMoney(inv.discount_total)}` : formatMoney(0)),
-      ...(Number(inv.igst) || inv.inter_state
+      ...(billOfSupply && !Number(inv.tax_total)
+        ? [h('dt', {}, 'GST'), h('dd', { testid: 'invoice-bill-of-supply' }, 'None (bill of supply)')]
+        : Number(inv.igst) || inv.inter_state
         ? [h('dt', {}, 'IGST'), h('dd', { testid: 'invoice-igst' }, formatMoney(inv.igst))]
         : [h('dt', {}, 'CGST'), h('dd', { testid: 'invoice-cgst' }, formatMoney(inv.cgst)),
           h('dt', {}, 'SGST'), h('dd', { testid: 'invoice-sgst' }, formatMoney(inv.sgst))]),
-      h('dt', {}, 'Total GST'), h('dd', { testid: 'invoice-tax' }, formatMoney(inv.tax_total)),
+      billOfSupply && !Number(inv.tax_total) ? null : [h('dt', {}, 'Total GST'), h('dd', { testid: 'invoice-tax' }, formatMoney(inv.tax_total))],
       h('dt', { class: 'grand' }, 'Total'), h('div', { class: 'grand-wrap' }, h('dd', { testid: 'invoice-total' }, formatMoney(inv.total))),
       inv.status !== 'draft' ? [
         h('dt', {}, 'Paid'), h('dd', { testid: 'invoice-amount-paid' }, formatMoney(inv.amount_paid)),

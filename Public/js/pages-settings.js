@@ -13,6 +13,14 @@ const BUSINESS_FIELDS = [
   { name: 'business_name', label: 'Business name', required: true },
   { name: 'owner_name', label: 'Owner name', required: true },
   { name: 'gstin', label: 'GSTIN', hint: '15 characters, e.g. 27AAPFU0939F1ZV (leave empty if not registered)', attrs: { maxlength: 15, autocapitalize: 'characters' } },
+  {
+    name: 'gst_registration', label: 'GST registration', type: 'select', required: true,
+    options: [
+      { value: 'regular', label: 'Regular: tax invoices with GST' },
+      { value: 'composition', label: 'Composition scheme: bills of supply, no GST charged' },
+      { value: 'unregistered', label: 'Not registered: bills of supply, no GST charged' },
+    ],
+  },
   { name: 'industry', label: 'Industry', hint: 'e.g. Building materials, Kirana, Pharmacy' },
   { name: 'whatsapp_number', label: 'WhatsApp number', type: 'tel', hint: 'E.164, e.g. +919812345678' },
   { name: 'preferred_language', label: 'Preferred language', list: 'languages', hint: 'Language code: en, hi, mr, ta, te, bn, gu, kn, ml, pa, or, ur or as' },
@@ -53,9 +61,9 @@ function businessSection(owner) {
   const draw = (b) => {
     const alert = formAlert('business-form-error');
     const controls = BUSINESS_FIELDS.map((f) => field({
-      label: f.label, name: f.name, type: f.type || 'text', required: !!f.required, value: b[f.name] ?? '',
+      label: f.label, name: f.name, type: f.type || 'text', required: !!f.required, value: b[f.name] ?? (f.options ? f.options[0].value : ''), options: f.options,
       testid: `business-${f.name.replace(/_/g, '-')}`, hint: f.hint, className: f.className || '',
-      attrs: { ...(f.attrs || {}), ...(f.list ? { list: f.list } : {}), readonly: !owner, autocomplete: 'off' },
+      attrs: { ...(f.attrs || {}), ...(f.list ? { list: f.list } : {}), ...(f.options ? { disabled: !owner } : { readonly: !owner }), autocomplete: 'off' },
     }));
     const save = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'business-save', hidden: !owner }, 'Save profile');
     const form = h('form', { class: 'form-grid', testid: 'business-form', novalidate: true },

@@ -23,6 +23,7 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func paymentAllocation(_ db: TestDB) async throws { try await LedgerScenarios.paymentAllocation(db) }
     @Test(arguments: TestDB.all) func draftsAndNumbering(_ db: TestDB) async throws { try await LedgerScenarios.draftsAndNumbering(db) }
     @Test(arguments: TestDB.all) func archiveSearchAndPages(_ db: TestDB) async throws { try await LedgerScenarios.archiveSearchAndPages(db) }
+    @Test(arguments: TestDB.all) func compositionDealerIssuesABillOfSupply(_ db: TestDB) async throws { try await ReportsScenarios.billOfSupply(db) }
     @Test(arguments: TestDB.all) func gstr1OfAMonth(_ db: TestDB) async throws { try await ReportsScenarios.gstr1(db) }
     @Test(arguments: TestDB.all) func placeOfSupplyDecidesTheTaxHeads(_ db: TestDB) async throws { try await LedgerScenarios.placeOfSupply(db) }
     @Test(arguments: TestDB.all) func badInput(_ db: TestDB) async throws { try await LedgerScenarios.badInput(db) }

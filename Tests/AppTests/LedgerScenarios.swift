@@ -342,6 +342,15 @@ enum LedgerScenarios {
 
             let after = try await Counts.take(app)
             #expect(before == after)
+
+            // restocking up to the quantity bound (10^9 units) is fine, a thousandth past it is a 422 and leaves the stock as it was
+            let stockBefore = try await client.send(.GET, "/api/v1/products/\(p)")["stock"] as? Int ?? -1
+            #expect(stockBefore == 10)
+            #expect(try await client.send(.POST, "/api/v1/products/\(p)/restock", json: ["quantity": 999_999_990]).status == .ok)
+            let over = try await client.send(.POST, "/api/v1/products/\(p)/restock", json: ["quantity": 0.001])
+            #expect(over.errorCode == "amount_too_large")
+            #expect(over.fields["quantity"] != nil)
+            #expect(try await client.send(.GET, "/api/v1/products/\(p)")["stock"] as? Int == 1_000_000_000)
         }
     }
 

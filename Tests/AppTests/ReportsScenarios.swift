@@ -521,6 +521,48 @@ enum ReportsScenarios {
         }
     }
 
+    /// A composition dealer (issue 17 §1) issues a bill of supply: no GST on any line whatever the
+    /// product's rate, the mandated declaration on the PDF, and no GSTR-1 or GSTR-3B.
+    static func billOfSupply(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            // setup
+            var c = APIClient(app)
+            try await c.signup(business: "Joshi Kirana")
+            let cement = try await c.product("Cement bag", price: 35_000, stock: 50, gst: 18)
+            let ramesh = try await c.customer("Ramesh Traders")
+            #expect(try await c.send(.GET, "/api/v1/business")["gst_registration"] as? String == "regular")
+
+            // act + verify: bad values are refused
+            for bad in ["bogus", "Composition"] as [Any] + [NSNull()] {
+                #expect(try await c.send(.PATCH, "/api/v1/business", json: ["gst_registration": bad]).fields["gst_registration"] != nil, "\(bad)")
+            }
+            let set = try await c.send(.PATCH, "/api/v1/business", json: ["gst_registration": "composition", "gstin": "27AAPFU0939F1ZV", "state": "27"])
+            #expect(set.status == .ok && set["gst_registration"] as? String == "composition", "\(set.body)")
+
+            // act
+            let inv = try await c.issueInvoice(customer: ramesh, lines: [(cement, 2)])
+
+            // verify: no tax, the product's rate ignored
+            #expect(inv["tax_total"] as? Int == 0 && inv["total"] as? Int == 70_000 && inv["cgst"] as? Int == 0, "\(inv.body)")
+            #expect((inv["items"] as? [[String: Any]])?.first?["gst_rate"] is NSNull)
+            let (res, file) = try await download(c, "/api/v1/invoices/\(inv["id"] as? String ?? "")/pdf", ext: "pdf")
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            #expect(res.status == .ok)
+            let text = try await tool("pdftotext", ["-layout", file, "-"])
+            #expect(text.contains("BILL OF SUPPLY") && !text.contains("TAX INVOICE") && !text.contains("CGST"))
+            #expect(text.contains(InvoicePDF.compositionDeclaration))
+            for path in ["/api/v1/gst/gstr1?period=2026-11", "/api/v1/gst/gstr3b?period=2026-11"] {
+                #expect(try await c.send(.GET, path).errorCode == "not_regular", "\(path)")
+            }
+
+            // act + verify: registered as a regular dealer, the next invoice charges GST
+            #expect(try await c.send(.PATCH, "/api/v1/business", json: ["gst_registration": "regular"]).status == .ok)
+            let taxed = try await c.issueInvoice(customer: ramesh, lines: [(cement, 2)])
+            #expect(taxed["tax_total"] as? Int == 12_600 && taxed["cgst"] as? Int == 6_300)
+            try await Invariants.check(app)
+        }
+    }
+
     /// A spreadsheet export is correct on empty data: the header row and nothing else.
     static func emptySpreadsheet(_ db: TestDB) async throws {
         try await withTestApp(db) { app in

@@ -42,6 +42,13 @@ final class Business: Model, @unchecked Sendable {
     @Field(key: "currency") var currency: String
     /// UPI VPA (name@bank); when set, invoices carry a UPI payment QR code.
     @OptionalField(key: "upi_id") var upiID: String?
+    /// `GSTRegistration` raw value; nil (rows from before issue 17) is regular.
+    @OptionalField(key: "gst_registration") var gstRegistrationRaw: String?
+
+    var gstRegistration: GSTRegistration {
+        get { gstRegistrationRaw.flatMap(GSTRegistration.init(rawValue:)) ?? .regular }
+        set { gstRegistrationRaw = newValue.rawValue }
+    }
     /// Free text such as "Mon–Sat 9:00–20:00"; the customer bot quotes it.
     @OptionalField(key: "hours") var hours: String?
     /// Last issued invoice number; incremented inside the issuing transaction so numbers are gap-free.
@@ -165,4 +172,12 @@ final class IdempotencyRecord: Model, @unchecked Sendable {
         self.requestHash = requestHash
         self.createdAt = createdAt
     }
+}
+
+/// How a business is registered for GST (issue 17 §1). A regular dealer charges GST on a tax
+/// invoice; a composition dealer and an unregistered business issue a bill of supply and charge none.
+enum GSTRegistration: String, Codable, Sendable, CaseIterable {
+    case regular, composition, unregistered
+
+    var chargesTax: Bool { self == .regular }
 }

@@ -195,6 +195,12 @@ struct AccountsController {
         case .null: errors.add("timezone", "is required")
         case .value(let v): if let t = errors.check("timezone", Validate.timezone(v)) { b.timezone = t }
         }
+        switch patch.gstRegistration {
+        case .absent: break
+        case .null: errors.add("gst_registration", "is required")
+        case .value(let v):
+            if let r = GSTRegistration(rawValue: v) { b.gstRegistration = r } else { errors.add("gst_registration", "must be regular, composition or unregistered") }
+        }
         switch patch.currency {
         case .absent: break
         case .null: errors.add("currency", "is required")

@@ -23,6 +23,7 @@ struct BusinessDTO: Content {
     let currency: String
     @NullEncoded var upiId: String?
     @NullEncoded var hours: String?
+    let gstRegistration: GSTRegistration
     @NullEncoded var createdAt: Date?
 
     init(_ b: Business) {
@@ -39,6 +40,7 @@ struct BusinessDTO: Content {
         currency = b.currency
         upiId = b.upiID
         hours = b.hours
+        gstRegistration = b.gstRegistration
         createdAt = b.createdAt
     }
 }
@@ -79,6 +81,7 @@ struct BusinessPatch: Decodable, Sendable {
     var currency: Patch<String> = .absent
     var upiId: Patch<String> = .absent
     var hours: Patch<String> = .absent
+    var gstRegistration: Patch<String> = .absent
 }
 
 struct StaffMemberDTO: Content {

@@ -287,9 +287,9 @@ struct LedgerController {
         let seller = InvoicePDF.Party(name: business.name, address: business.address, gstin: business.gstin, state: business.state,
                                       phone: business.whatsappNumber)
         let buyer = InvoicePDF.Party(name: customer.name, address: customer.address, gstin: customer.gstin, state: customer.state, phone: customer.phone)
-        let upi = business.upiID
+        let upi = business.upiID, registration = business.gstRegistration
         let data = try await req.application.threadPool.runIfActive {
-            InvoicePDF.render(dto, seller: seller, buyer: buyer, upiID: upi)
+            InvoicePDF.render(dto, seller: seller, buyer: buyer, upiID: upi, registration: registration)
         }
         let response = Response(status: .ok, body: .init(data: data))
         response.headers.contentType = HTTPMediaType(type: "application", subType: "pdf")

@@ -414,6 +414,9 @@ public struct LedgerService: Sendable {
     /// always equal; across states one IGST amount.
     func computeLines(_ lines: [InvoiceLineInput], interState: Bool, on db: any Database) async throws -> [ComputedLine] {
         var errors = FieldErrors()
+        // A composition dealer or an unregistered business issues a bill of supply: no GST on any
+        // line, whatever the product's or the line's rate says.
+        let chargesTax = try await business(on: db).gstRegistration.chargesTax
         if lines.isEmpty { errors.add("items", "needs at least one line") }
         if lines.count > 200 { errors.add("items", "can have at most 200 lines") }
         try errors.throwIfAny()
@@ -449,6 +452,7 @@ public struct LedgerService: Sendable {
             if let gst, !(0...Bounds.maxGSTBasisPoints).contains(gst) {
                 errors.add("\(f).gst_rate", "must be a percentage between 0 and 40"); continue
             }
+            let gstCharged = chargesTax ? gst : nil
             guard let price, let description, line.quantity.thousandths > 0, line.quantity.isWithinBounds else { continue }
             guard let gross = Money.lineAmount(quantity: line.quantity, unitPrice: price), gross <= Bounds.maxAmount else {
                 errors.tooLarge("\(f).unit_price", "times the quantity is more than \(Bounds.maxAmountText)"); continue
@@ -456,13 +460,13 @@ public struct LedgerService: Sendable {
             if discount > gross { errors.add("\(f).discount", "must not exceed the line amount (\(gross) paise)"); continue }
             let taxable = gross - discount
             // taxable ≤ 10^11 and the rate ≤ 40%, so neither step below can overflow.
-            let heads = gst.flatMap { Money.gst(on: taxable, basisPoints: $0, interState: interState) } ?? GSTHeads(cgst: 0, sgst: 0, igst: 0)
+            let heads = gstCharged.flatMap { Money.gst(on: taxable, basisPoints: $0, interState: interState) } ?? GSTHeads(cgst: 0, sgst: 0, igst: 0)
             let tax = heads.total
             guard taxable + tax <= Bounds.maxAmount else {
                 errors.tooLarge("\(f).gst_rate", "makes the line total more than \(Bounds.maxAmountText)"); continue
             }
             out.append(ComputedLine(productID: product?.id, description: description, quantity: line.quantity.thousandths,
-                                    unit: unit, unitPrice: price, discount: discount, gstRateBP: gst,
+                                    unit: unit, unitPrice: price, discount: discount, gstRateBP: gstCharged,
                                     hsn: (Validate.text(line.hsn, max: 8).successValue ?? nil) ?? product?.hsn,
                                     taxable: taxable, tax: tax, total: taxable + tax, heads: heads))
         }
@@ -925,8 +929,11 @@ public struct LedgerService: Sendable {
             .set("updated_at", to: now)
             .where("id", .equal, productID).where("business_id", .equal, businessID)
             .where(SQLBinaryExpression(SQLIdentifier("stock"), .add, SQLBind(delta)), .greaterThanOrEqual, SQLBind(Int64(0)))
+            .where(SQLBinaryExpression(SQLIdentifier("stock"), .add, SQLBind(delta)), .lessThanOrEqual, SQLBind(Bounds.maxQuantity))
             .returning("stock").all()
         guard let after = try rows.first?.decode(column: "stock", as: Int64.self) else {
+            // The product was read in this transaction, so no row means a bound was crossed.
+            if delta > 0 { throw APIError.amountTooLarge(["quantity": "makes the stock more than \(Bounds.maxQuantityUnits) units"]) }
             throw APIError.conflict("insufficient_stock", "Stock cannot go below zero.")
         }
         return after

@@ -21,7 +21,17 @@ enum InvoicePDF {
         return c.string ?? "upi://pay?pa=\(upiID)"
     }
 
-    static func render(_ inv: InvoiceDTO, seller: Party, buyer: Party, upiID: String?) -> Data {
+    /// The document's name: a tax invoice from a regular dealer with a GSTIN, a bill of supply from
+    /// a composition dealer or an unregistered business (issue 17 §1).
+    static func title(status: InvoiceStatus, registration: GSTRegistration, gstin: String?) -> String {
+        if status == .draft { return registration.chargesTax ? "DRAFT INVOICE" : "DRAFT BILL OF SUPPLY" }
+        if !registration.chargesTax { return "BILL OF SUPPLY" }
+        return gstin == nil ? "INVOICE" : "TAX INVOICE"
+    }
+
+    static let compositionDeclaration = "Composition taxable person, not eligible to collect tax on supplies."
+
+    static func render(_ inv: InvoiceDTO, seller: Party, buyer: Party, upiID: String?, registration: GSTRegistration = .regular) -> Data {
         let pdf = PDFCanvas()
         let m = PDFCanvas.margin, right = PDFCanvas.width - PDFCanvas.margin, contentWidth = right - m
         var y = m
@@ -34,7 +44,7 @@ enum InvoicePDF {
         if let g = seller.gstin { sellerLines.append("GSTIN: \(g)") }
         if let p = seller.phone { sellerLines.append("Phone: \(p)") }
         y += pdf.text(sellerLines.joined(separator: "\n"), x: m, y: y + 2, width: 300, size: 9, gray: 0.2)
-        let title = inv.status == .draft ? "DRAFT INVOICE" : (seller.gstin == nil ? "INVOICE" : "TAX INVOICE")
+        let title = Self.title(status: inv.status, registration: registration, gstin: seller.gstin)
         pdf.text(title, x: right - 200, y: m, width: 200, size: 14, bold: true, align: .right)
         var facts = "Invoice: \(inv.number ?? "Draft")\nDate: \(IndianDate.text(inv.issueDate))"
         if let due = inv.dueDate { facts += "\nDue: \(IndianDate.text(due))" }
@@ -133,6 +143,10 @@ enum InvoicePDF {
         }
         y = max(y, left) + 16
         pdf.line(m, y, right, y)
+        if registration == .composition {
+            pdf.text(Self.compositionDeclaration, x: m, y: y + 6, size: 8, bold: true)
+            y += 12
+        }
         pdf.text("This is a computer-generated invoice.", x: m, y: y + 6, size: 7, gray: 0.5)
         return pdf.finish()
     }

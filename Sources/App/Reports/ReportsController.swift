@@ -20,6 +20,13 @@ struct ReportsController {
         let p = try req.principal
         let business = try await AccountsService(db: req.db).business(p.businessID)
         let (year, month) = try Self.month(req, timezone: business.timezone, now: req.now)
+        switch business.gstRegistration {
+        case .regular: break
+        case .composition:
+            throw APIError(.conflict, "not_regular", "A composition dealer files CMP-08 and GSTR-4, not GSTR-1 or GSTR-3B.")
+        case .unregistered:
+            throw APIError(.conflict, "not_regular", "An unregistered business files no GST returns. Set the GST registration in Settings if you have registered.")
+        }
         guard let gstin = business.gstin else {
             throw APIError(.conflict, "gstin_required", "Add your GSTIN in Settings first: GST returns are filed under it.")
         }

@@ -79,11 +79,14 @@ enum OpenAPIDocument {
             "Business": object([
                 "id": uuid, "business_name": string, "owner_name": string, "gstin": nullable(string), "industry": nullable(string),
                 "preferred_language": string, "whatsapp_number": nullable(string), "state": nullable(string), "address": nullable(string),
-                "timezone": string, "currency": string, "upi_id": nullable(string), "hours": nullable(string), "created_at": dateTime]),
+                "timezone": string, "currency": string, "upi_id": nullable(string), "hours": nullable(string),
+                "gst_registration": enumeration(GSTRegistration.allCases.map(\.rawValue)), "created_at": dateTime]),
             "BusinessPatch": object([
                 "business_name": string, "owner_name": string, "gstin": nullable(string), "industry": nullable(string),
                 "preferred_language": enumeration(Validate.languages.keys.sorted()), "whatsapp_number": nullable(string),
                 "state": nullable(string), "address": nullable(string), "timezone": string, "currency": string,
+                "gst_registration": ["type": "string", "enum": .array(GSTRegistration.allCases.map { .string($0.rawValue) }),
+                                     "description": "regular: tax invoices with GST; composition or unregistered: bills of supply, no GST charged"],
                 "upi_id": ["type": ["string", "null"], "description": "UPI ID for the invoice QR code, e.g. patelstores@okhdfcbank"],
                 "hours": ["type": ["string", "null"], "description": "Business hours as text; the customer bot quotes them."]]),
             "Session": object(["csrf_token": nullable(string), "user": ref("User"), "business": ref("Business")]),
