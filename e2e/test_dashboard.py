@@ -212,17 +212,17 @@ def test_gstr1_on_the_reports_page(page: Page) -> None:
     rows = card.get_by_test_id("gst-summary-row")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("B2C small")
-    # 5 × ₹350 = ₹1,750; CGST and SGST 9% each = ₹157.50.
+    # 5 × ₹350 with GST in it (the default): ₹1,483.06 taxable, CGST and SGST ₹133.47 each.
     total = card.get_by_test_id("gst-summary-total")
-    expect(total).to_contain_text("₹1,750.00")
-    expect(total).to_contain_text("₹157.50")
+    expect(total).to_contain_text("₹1,483.06")
+    expect(total).to_contain_text("₹133.47")
     expect(card.get_by_test_id("gst-documents")).to_contain_text("INV-0001 to INV-0001: 1 issued, 0 cancelled")
     with page.expect_download() as info:
         card.get_by_test_id("gst-download").click()
     assert info.value.suggested_filename == f"GSTR1_27AAPFU0939F1ZV_{month[5:7]}{month[:4]}.json"
     # GSTR-3B: no purchases yet, so the whole tax is paid in cash.
     cash = card.get_by_test_id("gst3b-row").filter(has_text="To pay in cash")
-    expect(cash).to_contain_text("₹157.50")
+    expect(cash).to_contain_text("₹133.47")
     with page.expect_download() as info:
         card.get_by_test_id("gst3b-download").click()
     assert info.value.suggested_filename == f"GSTR3B_27AAPFU0939F1ZV_{month[5:7]}{month[:4]}.pdf"

@@ -36,11 +36,18 @@ def go(page: Page, nav: str, title: str) -> None:
     expect(tid(page, "page-title")).to_have_text(title)
 
 
-def add_product(page: Page, name: str, price: str, stock: str, unit: str = "bag") -> None:
+def add_product(page: Page, name: str, price: str, stock: str, unit: str = "bag",
+                gst: str | None = None, inclusive: bool = True) -> None:
     go(page, "products", "Products")
     tid(page, "product-add-button").click()
     tid(page, "product-form-name").fill(name)
     tid(page, "product-form-price").fill(price)
+    inclusive_box = tid(page, "product-form-inclusive")
+    expect(inclusive_box).to_be_checked()  # shops quote prices with GST in them
+    if not inclusive:
+        inclusive_box.uncheck()
+    if gst is not None:
+        tid(page, "product-form-gst").fill(gst)
     tid(page, "product-form-unit").fill(unit)
     tid(page, "product-form-stock").fill(stock)
     tid(page, "product-form-submit").click()
@@ -179,7 +186,8 @@ def test_mobile_invoices(page: Page) -> None:
     headers = {"X-CSRF-Token": me.json()["csrf_token"], "Content-Type": "application/json"}
     r = page.request.post("/api/v1/customers", headers=headers, data={"name": "Meena Stores", "phone": "+919900112233"})
     assert r.status == 201, r.text()
-    r = page.request.post("/api/v1/products", headers=headers, data={"name": "Cotton saree", "unit": "pcs", "price": 125050, "stock": 10})
+    r = page.request.post("/api/v1/products", headers=headers, data={"name": "Cotton saree", "unit": "pcs", "price": 125050, "stock": 10,
+                                                                       "price_includes_gst": False})
     assert r.status == 201, r.text()
 
     tid(page, "invoice-new-button").click()
@@ -225,7 +233,7 @@ def test_place_of_supply_and_tax_heads(page: Page) -> None:
     headers = {"X-CSRF-Token": me.json()["csrf_token"], "Content-Type": "application/json"}
     assert page.request.patch("/api/v1/business", headers=headers, data={"state": "Maharashtra"}).ok
     page.reload()
-    add_product(page, "Steel almirah", "7646.25", "5", unit="pcs")
+    add_product(page, "Steel almirah", "7646.25", "5", unit="pcs", inclusive=False)
 
     go(page, "customers", "Customers")
     tid(page, "customer-add-button").click()
@@ -291,3 +299,41 @@ def test_composition_dealer_issues_a_bill_of_supply(page: Page) -> None:
     expect(tid(page, "invoice-total")).to_have_text("₹950.00")
     pdf = page.request.get(tid(page, "invoice-pdf").get_attribute("href"))
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+
+
+def test_inclusive_prices_total_what_was_quoted(page: Page) -> None:
+    """Cement quoted at ₹350 a bag with GST in it: 5 bags bill ₹1,750.00 exactly, the GST taken out
+    of that (CGST = SGST), and the PDF stars the rate as including GST."""
+    signup(page, business="Patil Cement Depot", owner="Ganesh Patil")
+    me = page.request.get("/api/v1/me")
+    headers = {"X-CSRF-Token": me.json()["csrf_token"], "Content-Type": "application/json"}
+    assert page.request.patch("/api/v1/business", headers=headers, data={"state": "Maharashtra"}).ok
+    page.reload()
+    add_product(page, "Cement bag", "350", "40", gst="18")
+    expect(tid(page, "product-row").filter(has_text="Cement bag")).to_contain_text("incl. GST")
+    add_customer(page, "Ramesh Traders", "+919822012345")
+
+    go(page, "invoices", "Invoices")
+    tid(page, "invoice-new-button").click()
+    pick(page, "invoice-customer", "Ramesh", "Ramesh Traders")
+    line = tid(page, "invoice-line").first
+    pick(page, "line-product", "Cement", "Cement bag", scope=line)
+    expect(line.get_by_test_id("line-inclusive")).to_be_checked()
+    line.get_by_test_id("line-quantity").fill("5")
+    # ₹1,750.00 holds ₹1,483.06 taxable and 9 % + 9 % of it, ₹133.47 each.
+    expect(tid(page, "invoice-form-tax")).to_have_text("₹133.47 + ₹133.47")
+    expect(tid(page, "invoice-form-total")).to_have_text("₹1,750.00")
+    expect(line.get_by_test_id("line-total")).to_have_text("₹1,750.00")
+    # The same price before GST would bill more.
+    line.get_by_test_id("line-inclusive").uncheck()
+    expect(tid(page, "invoice-form-total")).to_have_text("₹2,065.00")
+    line.get_by_test_id("line-inclusive").check()
+    tid(page, "invoice-issue").click()
+    expect(tid(page, "invoice-number")).to_have_text("INV-0001")
+    expect(tid(page, "invoice-total")).to_have_text("₹1,750.00")
+    expect(tid(page, "invoice-cgst")).to_have_text("₹133.47")
+    expect(tid(page, "invoice-subtotal")).to_have_text("₹1,483.06")
+    invoice_id = page.url.rsplit("/", 1)[-1]
+    item = page.request.get(f"/api/v1/invoices/{invoice_id}").json()["items"][0]
+    assert item["price_includes_gst"] is True and item["unit_price"] == 35000
+    assert (item["taxable_value"], item["cgst"], item["sgst"], item["total"]) == (148306, 13347, 13347, 175000)

@@ -121,23 +121,42 @@ function roundDiv(numerator, denominator) {
  * discount; tax = taxable × gst_rate% (rounded to paise); total = taxable + tax.
  * qtyMilli: thousandths; unitPrice, discount: paise; rateScaled: percent × 10^4 (or null).
  */
-export function lineMaths({ qtyMilli, unitPrice, discount = 0, rateScaled = null, interState = false }) {
+export function lineMaths({ qtyMilli, unitPrice, discount = 0, rateScaled = null, interState = false, inclusive = false }) {
   const gross = roundDiv(BigInt(qtyMilli) * BigInt(unitPrice), 1000n);
-  const taxable = gross - BigInt(discount || 0);
+  const amount = gross - BigInt(discount || 0);
+  const rate = rateScaled ? BigInt(rateScaled) : 0n;
   // As the server does (issue 17 §2): within the state CGST and SGST are each half the rate,
   // each rounded, so always equal; across states one IGST amount.
-  let cgst = 0n, sgst = 0n, igst = 0n;
-  if (rateScaled && interState) igst = roundDiv(taxable * BigInt(rateScaled), 1000000n);
-  else if (rateScaled) { cgst = roundDiv(taxable * BigInt(rateScaled), 2000000n); sgst = cgst; }
-  const tax = cgst + sgst + igst;
-  return { gross, discount: BigInt(discount || 0), taxable, tax, cgst, sgst, igst, total: taxable + tax };
+  const heads = (value) => {
+    if (!rate) return { cgst: 0n, sgst: 0n, igst: 0n };
+    if (interState) return { cgst: 0n, sgst: 0n, igst: roundDiv(value * rate, 1000000n) };
+    const half = roundDiv(value * rate, 2000000n);
+    return { cgst: half, sgst: half, igst: 0n };
+  };
+  let taxable = amount;
+  let h = heads(amount);
+  if (inclusive && rate) {
+    // An inclusive price: the taxable value and the heads add back to the amount exactly, as
+    // Money.inclusiveSplit does on the server (the nearest paise first, else the value takes the rest).
+    const first = roundDiv(amount * 1000000n, 1000000n + rate);
+    const found = [first, first - 1n, first + 1n, first - 2n, first + 2n].find((c) => {
+      if (c < 0n) return false;
+      const x = heads(c);
+      return c + x.cgst + x.sgst + x.igst === amount;
+    });
+    if (found !== undefined) { taxable = found; h = heads(found); } else { h = heads(first); taxable = amount - h.cgst - h.sgst - h.igst; }
+  }
+  const tax = h.cgst + h.sgst + h.igst;
+  return { gross, discount: BigInt(discount || 0), taxable, tax, cgst: h.cgst, sgst: h.sgst, igst: h.igst, total: taxable + tax };
 }
 
-/** Sums lines: subtotal = Σ gross, discount_total = Σ discount, tax_total = Σ tax, total = Σ total. */
+/** Sums lines: subtotal = Σ (taxable + discount) — the gross of a price before GST, the gross less
+ * the GST in it for an inclusive one — so subtotal − discount + tax = total always;
+ * discount_total = Σ discount, tax_total = Σ tax, total = Σ total. */
 export function invoiceTotals(lines) {
   const t = { subtotal: 0n, discount_total: 0n, tax_total: 0n, cgst: 0n, sgst: 0n, igst: 0n, total: 0n };
   for (const l of lines) {
-    t.subtotal += l.gross;
+    t.subtotal += l.taxable + l.discount;
     t.discount_total += l.discount;
     t.tax_total += l.tax;
     t.cgst += l.cgst || 0n;

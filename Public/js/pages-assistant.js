@@ -99,13 +99,15 @@ function invoicePreviewBody(d) {
       h('tbody', {}, lines.map((l) => h('tr', { testid: 'card-line' },
         h('td', {}, l.product || '—', l.gst_rate ? h('span', { class: 'cell-sub' }, `GST ${Number(l.gst_rate)}%`) : null),
         h('td', { class: 'num' }, qtyText(l.quantity, l.unit)),
-        h('td', { class: 'num' }, money(l.unit_price)),
+        h('td', { class: 'num' }, money(l.unit_price),
+          l.gst_rate && l.price_includes_gst ? h('span', { class: 'cell-sub', testid: 'card-line-incl' }, 'incl. GST') : null),
         h('td', { class: 'num' }, money(l.total, 'card-line-total')))))));
   return [
     meta([['Customer', customerLink(d.customer, 'card-customer'), null]]),
     table,
     totals([
-      Number(d.discount) || Number(d.tax_total) ? ['Subtotal', d.subtotal, 'card-subtotal'] : null,
+      // The API's subtotal is the taxable value after discounts; shown before them so the rows add up.
+      Number(d.discount) || Number(d.tax_total) ? ['Subtotal', Number(d.subtotal) + Number(d.discount || 0), 'card-subtotal'] : null,
       Number(d.discount) ? ['Discount', -Number(d.discount), 'card-discount'] : null,
       Number(d.tax_total) ? ['GST', d.tax_total, 'card-tax'] : null,
       ['Total', d.total, 'card-total', true],

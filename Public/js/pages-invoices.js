@@ -344,7 +344,7 @@ function invoiceForm(ctx, existing, presetCustomer) {
 /** One invoice line: product type-ahead (or free text), quantity, price, discount, GST. */
 function makeLine(item, { onChange, onRemove, interState = () => false, chargesTax = true }) {
   let product = item && item.product_id
-    ? { id: item.product_id, name: item.description, unit: item.unit, price: item.unit_price, gst_rate: item.gst_rate, stock: undefined }
+    ? { id: item.product_id, name: item.description, unit: item.unit, price: item.unit_price, gst_rate: item.gst_rate, price_includes_gst: !!item.price_includes_gst, stock: undefined }
     : null;
   const idBase = uid('line');
   const unitEl = h('span', { class: 'line-unit', testid: 'line-unit' });
@@ -356,7 +356,11 @@ function makeLine(item, { onChange, onRemove, interState = () => false, chargesT
   const price = field({ label: 'Price (₹)', name: `${idBase}-price`, value: item ? paiseToInput(item.unit_price) : '', testid: 'line-price', attrs: { inputmode: 'decimal', autocomplete: 'off' } });
   const discount = field({ label: 'Discount (₹)', name: `${idBase}-discount`, value: item && Number(item.discount) ? paiseToInput(item.discount) : '', testid: 'line-discount', attrs: { inputmode: 'decimal', autocomplete: 'off', placeholder: '0' } });
   const gst = field({ label: 'GST %', name: `${idBase}-gst`, value: item && item.gst_rate !== null && item.gst_rate !== undefined ? String(item.gst_rate) : '', testid: 'line-gst', attrs: { inputmode: 'decimal', autocomplete: 'off', placeholder: '0' } });
-  if (!chargesTax) gst.hidden = true;
+  // Shops quote prices with GST in them (issue 17 §2): a new line's price includes GST unless its
+  // product says otherwise; the line total is then exactly quantity × price − discount.
+  const inclusive = field({ label: 'Price incl. GST', name: `${idBase}-inclusive`, type: 'checkbox', value: item ? !!item.price_includes_gst : true, testid: 'line-inclusive', className: 'line-inclusive' });
+  if (!chargesTax) { gst.hidden = true; inclusive.hidden = true; }
+  price.append(inclusive);
   qty.querySelector('label').append(unitEl);
 
   const picker = typeahead({
@@ -372,6 +376,7 @@ function makeLine(item, { onChange, onRemove, interState = () => false, chargesT
       if (p) {
         price.control.value = paiseToInput(p.price);
         gst.control.value = p.gst_rate !== null && p.gst_rate !== undefined ? String(p.gst_rate) : '';
+        inclusive.control.checked = p.price_includes_gst !== false;
         qty.control.focus();
         qty.control.select();
       }
@@ -405,7 +410,7 @@ function makeLine(item, { onChange, onRemove, interState = () => false, chargesT
     const p = parsed();
     if (!p.qtyMilli || p.unitPrice === null || p.discount === null || Number.isNaN(p.rate)) return null;
     if (!product && !picker.input.value.trim()) return null;
-    return lineMaths({ qtyMilli: p.qtyMilli, unitPrice: p.unitPrice, discount: p.discount, rateScaled: chargesTax ? p.rate : null, interState: interState() });
+    return lineMaths({ qtyMilli: p.qtyMilli, unitPrice: p.unitPrice, discount: p.discount, rateScaled: chargesTax ? p.rate : null, interState: interState(), inclusive: inclusive.control.checked });
   }
 
   function update() {
@@ -422,6 +427,7 @@ function makeLine(item, { onChange, onRemove, interState = () => false, chargesT
     onChange();
   }
   for (const f of [qty, price, discount, gst]) f.control.addEventListener('input', update);
+  inclusive.control.addEventListener('change', update);
 
   return {
     el,
@@ -447,7 +453,7 @@ function makeLine(item, { onChange, onRemove, interState = () => false, chargesT
       if (Number.isNaN(p.rate)) return { error: 'Enter GST as a percentage (e.g. 18), or leave it empty.' };
       const c = lineMaths({ qtyMilli: p.qtyMilli, unitPrice: p.unitPrice, discount: p.discount, rateScaled: p.rate });
       if (c.taxable < 0n) return { error: 'The discount is larger than the line amount.' };
-      const out = { quantity: milliToNumber(p.qtyMilli), unit_price: p.unitPrice };
+      const out = { quantity: milliToNumber(p.qtyMilli), unit_price: p.unitPrice, price_includes_gst: inclusive.control.checked };
       if (p.discount) out.discount = p.discount;
       const rateText = gst.control.value.trim().replace(/%$/, '');
       if (product) {
@@ -593,7 +599,8 @@ export function invoiceDetailPage(ctx) {
       : emptyState('This invoice has no items.');
 
     const totals = h('dl', { class: 'totals' },
-      h('dt', {}, 'Subtotal'), h('dd', { testid: 'invoice-subtotal' }, formatMoney(inv.subtotal)),
+      // The API's subtotal is the taxable value (after discounts); shown before them so the rows add up.
+      h('dt', {}, 'Subtotal'), h('dd', { testid: 'invoice-subtotal' }, formatMoney(BigInt(inv.subtotal) + BigInt(inv.discount_total || 0))),
       h('dt', {}, 'Discount'), h('dd', {}, Number(inv.discount_total) ? `−${formatMoney(inv.discount_total)}` : formatMoney(0)),
       ...(billOfSupply && !Number(inv.tax_total)
         ? [h('dt', {}, 'GST'), h('dd', { testid: 'invoice-bill-of-supply' }, 'None (bill of supply)')]

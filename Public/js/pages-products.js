@@ -13,14 +13,16 @@ import { timeZone } from './session.js';
 import { createFromForm, listCard } from './shared/listpage.js';
 
 const UNITS = ['pcs', 'kg', 'g', 'litre', 'ml', 'bag', 'box', 'packet', 'dozen', 'metre', 'ft', 'set', 'pair', 'bottle', 'quintal', 'ton'];
-const GST_RATES = ['0', '0.25', '3', '5', '12', '18', '28'];
+// The slabs in force since the September 2025 rationalisation (12 % and 28 % folded into 5 % and 18 %).
+const GST_RATES = ['0', '0.25', '3', '5', '18', '40'];
 
 function productFields(prefix, p = null) {
   const unitsId = `${prefix}-units`;
   const gstId = `${prefix}-gst-rates`;
   return [
     field({ label: 'Name', name: 'name', required: true, value: p?.name || '', testid: `${prefix}-name`, className: 'span-2', attrs: { maxlength: 200, autocomplete: 'off' } }),
-    field({ label: 'Selling price (₹, excl. GST)', name: 'price', required: true, value: p ? paiseToInput(p.price) : '', testid: `${prefix}-price`, attrs: { inputmode: 'decimal', autocomplete: 'off', placeholder: '350.00' } }),
+    field({ label: 'Selling price (₹)', name: 'price', required: true, value: p ? paiseToInput(p.price) : '', testid: `${prefix}-price`, attrs: { inputmode: 'decimal', autocomplete: 'off', placeholder: '350.00' } }),
+    field({ label: 'Price includes GST', name: 'price_includes_gst', type: 'checkbox', value: p ? !!p.price_includes_gst : true, testid: `${prefix}-inclusive`, hint: 'As you quote it: the bill total is quantity × this price.' }),
     field({ label: 'Unit', name: 'unit', value: p?.unit || 'pcs', testid: `${prefix}-unit`, hint: 'pcs, kg, bag, litre…', attrs: { list: unitsId, autocomplete: 'off', maxlength: 20 } }),
     h('datalist', { id: unitsId }, UNITS.map((u) => h('option', { value: u }))),
     p ? null : field({ label: 'Opening stock', name: 'stock', value: '0', testid: `${prefix}-stock`, hint: 'Decimals allowed, e.g. 2.5', attrs: { inputmode: 'decimal', autocomplete: 'off' } }),
@@ -36,7 +38,8 @@ function productFields(prefix, p = null) {
 function readProduct(form, isNew) {
   const v = (name) => (form.elements.namedItem(name) ? form.elements.namedItem(name).value.trim() : '');
   const fields = {};
-  const body = { name: v('name'), unit: v('unit') || 'pcs', sku: v('sku') || null, hsn: v('hsn') || null };
+  const body = { name: v('name'), unit: v('unit') || 'pcs', sku: v('sku') || null, hsn: v('hsn') || null,
+    price_includes_gst: !!form.elements.namedItem('price_includes_gst')?.checked };
   if (!body.name) fields.name = 'is required';
   const price = parseRupees(v('price'));
   if (price === null) fields.price = 'enter an amount in rupees, e.g. 350 or 350.50';
@@ -100,7 +103,12 @@ export function productsPage(ctx) {
             p.sku ? h('span', { class: 'cell-sub' }, `SKU ${p.sku}`) : null,
             p.archived ? [' ', badge('Archived', 'neutral')] : null],
         },
-        { label: 'Price', className: 'num', render: (p) => [formatMoney(p.price), h('span', { class: 'cell-sub' }, `per ${p.unit || 'pcs'}`)] },
+        {
+          label: 'Price',
+          className: 'num',
+          render: (p) => [formatMoney(p.price), h('span', { class: 'cell-sub' },
+            `per ${p.unit || 'pcs'}${p.gst_rate ? (p.price_includes_gst ? ', incl. GST' : ' + GST') : ''}`)],
+        },
         {
           label: 'Stock',
           className: 'num',

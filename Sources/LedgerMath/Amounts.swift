@@ -132,6 +132,24 @@ public enum Money {
         return GSTHeads(cgst: half, sgst: half, igst: 0)
     }
 
+    /// Splits a GST-inclusive amount (what the customer pays for a line) into its taxable value and
+    /// tax heads so that taxable + tax equals the amount exactly (issue 17 §2). The taxable value is
+    /// amount × 10000 ÷ (10000 + rate), rounded; when rounding the heads of that value would not add
+    /// back to the amount, the neighbouring paise are tried (one of them almost always fits), and
+    /// failing that the taxable value takes the difference. Nil on overflow.
+    public static func inclusiveSplit(_ amount: Int64, basisPoints bp: Int64, interState: Bool) -> (taxable: Int64, heads: GSTHeads)? {
+        guard bp > 0 else { return (amount, GSTHeads(cgst: 0, sgst: 0, igst: 0)) }
+        let (scaled, overflow) = amount.multipliedReportingOverflow(by: 10_000)
+        guard !overflow else { return nil }
+        let first = divideRounded(scaled, by: 10_000 + bp)
+        for candidate in [first, first - 1, first + 1, first - 2, first + 2] where candidate >= 0 {
+            guard let heads = gst(on: candidate, basisPoints: bp, interState: interState) else { return nil }
+            if candidate + heads.total == amount { return (candidate, heads) }
+        }
+        guard let heads = gst(on: first, basisPoints: bp, interState: interState) else { return nil }
+        return (amount - heads.total, heads)
+    }
+
     /// n ÷ d rounded half away from zero, for d > 0. Cannot trap: |n % d| < d and the quotient's
     /// magnitude is below Int64.max when d > 1.
     public static func divideRounded(_ n: Int64, by d: Int64) -> Int64 {

@@ -26,6 +26,7 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func compositionDealerIssuesABillOfSupply(_ db: TestDB) async throws { try await ReportsScenarios.billOfSupply(db) }
     @Test(arguments: TestDB.all) func gstr1OfAMonth(_ db: TestDB) async throws { try await ReportsScenarios.gstr1(db) }
     @Test(arguments: TestDB.all) func placeOfSupplyDecidesTheTaxHeads(_ db: TestDB) async throws { try await LedgerScenarios.placeOfSupply(db) }
+    @Test(arguments: TestDB.all) func inclusivePricesBillWhatWasQuoted(_ db: TestDB) async throws { try await LedgerScenarios.inclusivePrices(db) }
     @Test(arguments: TestDB.all) func badInput(_ db: TestDB) async throws { try await LedgerScenarios.badInput(db) }
     @Test(arguments: TestDB.all) func businessIsolation(_ db: TestDB) async throws { try await LedgerScenarios.businessIsolation(db) }
     @Test(arguments: TestDB.all) func booksMonthOfAShop(_ db: TestDB) async throws { try await BooksScenarios.monthOfAShop(db) }
@@ -292,6 +293,35 @@ struct ValueTests {
         #expect(b.cgstCredit.igst == 200 && b.sgstCredit.igst == 200 && b.cash == H(igst: 100, cgst: 0, sgst: 0))
         let none = GSTR3B.setOff(liability: H(), credit: H(igst: 5, cgst: 6, sgst: 7))
         #expect(none.cash == H() && none.carriedForward == H(igst: 5, cgst: 6, sgst: 7))
+    }
+
+    @Test func inclusivePricesSplitExactly() {
+        // ₹350 a bag of cement at 18%, within the state: ₹296.61… taxable. No taxable value near it has
+        // equal rounded halves that add back to ₹350.00, so the taxable value takes the paisa:
+        // ₹296.62 + ₹26.69 + ₹26.69 = ₹350.00.
+        let bag = Money.inclusiveSplit(35_000, basisPoints: 1_800, interState: false)!
+        #expect(bag.taxable == 29_662 && bag.heads == GSTHeads(cgst: 2_669, sgst: 2_669, igst: 0))
+        #expect(Money.inclusiveSplit(35_000, basisPoints: 1_800, interState: true).map { $0.taxable + $0.heads.total } == 35_000)
+        #expect(Money.inclusiveSplit(35_000, basisPoints: 0, interState: false)!.taxable == 35_000)
+        // Every amount and rate adds back to the paisa, the halves stay equal, and the taxable value is
+        // within two paise of the exact quotient.
+        var amounts: [Int64] = [0, 1, 2, 3, 7, 99, 100, 101, 35_000, 44_800, 99_999_999, 100_000_000_000]
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<2_000 {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            amounts.append(Int64(seed >> 40) % 10_000_000)
+        }
+        for amount in amounts {
+            for bp in [25, 300, 500, 1_200, 1_800, 2_800, 4_000] as [Int64] {
+                for inter in [false, true] {
+                    let s = Money.inclusiveSplit(amount, basisPoints: bp, interState: inter)!
+                    #expect(s.taxable + s.heads.total == amount, "\(amount) at \(bp)")
+                    #expect(s.heads.cgst == s.heads.sgst, "\(amount) at \(bp)")
+                    #expect(s.taxable >= 0 && (s.taxable * (10_000 + bp) - amount * 10_000).magnitude <= 2 * (10_000 + bp), "\(amount) at \(bp)")
+                }
+            }
+        }
+        #expect(Money.inclusiveSplit(Int64.max, basisPoints: 1_800, interState: false) == nil)
     }
 
     @Test func gstHeadsAreEqualHalves() {

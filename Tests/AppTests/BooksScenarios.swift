@@ -478,7 +478,7 @@ enum BooksScenarios {
             // setup: cement at 28 % GST with 10 bags in stock, a bank account with ₹50,000
             var c = APIClient(app)
             try await c.signup()
-            let cement = try await post(c, "/api/v1/products", ["name": "Cement", "unit": "bag", "price": 40_000, "stock": 10, "gst_rate": 28])["id"] as? String ?? ""
+            let cement = try await post(c, "/api/v1/products", ["name": "Cement", "unit": "bag", "price": 40_000, "stock": 10, "gst_rate": 28, "price_includes_gst": false])["id"] as? String ?? ""
             _ = try await post(c, "/api/v1/accounts", ["name": "HDFC current", "kind": "bank", "opening_balance": 5_000_000])
 
             // act: a purchase from a supplier Munim does not know yet

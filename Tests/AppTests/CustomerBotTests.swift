@@ -23,6 +23,20 @@ struct CustomerBotTests {
         #expect(CustomerBot.answer("what is the price of cement?", context: context).text.contains("per bag"))
     }
 
+    /// Issue 17 §2: the bot quotes what the customer will pay, GST included, and says so.
+    @Test func pricesAreQuotedWithGST() {
+        let shop = CustomerBot.Context(businessName: "Patel Cement", hours: nil, address: nil,
+                                       products: [.init(name: "Cement", unit: "bag", price: 35_000, stock: 40_000, gstBP: 1_800, priceIncludesGST: true),
+                                                  .init(name: "Putty", unit: "bag", price: 78_000, stock: 40_000, gstBP: 1_800, priceIncludesGST: false),
+                                                  .init(name: "Sand", unit: "cft", price: 6_000, stock: 40_000)],
+                                       customer: nil, hinglish: false)
+        #expect(CustomerBot.answer("price of cement?", context: shop).text.contains("Cement: ₹350.00 per bag incl. GST"))
+        // ₹780 before 18 % GST is ₹920.40 to the customer
+        #expect(CustomerBot.answer("putty rate", context: shop).text.contains("Putty: ₹920.40 per bag incl. GST"))
+        #expect(CustomerBot.answer("sand price", context: shop).text.contains("Sand: ₹60.00 per cft, in stock"))
+        #expect(CustomerBot.answer("सीमेंट का रेट क्या है", context: shop).text.contains("₹350.00 prati bag GST sahit"))
+    }
+
     /// The shop of issue 18 §6: three cements, one nearly gone, one sold out.
     let shop = CustomerBot.Context(businessName: "Patel Cement", hours: "9 am to 8 pm", address: "Station Road",
                                    products: [.init(name: "Cement bag (50 kg)", unit: "bag", price: 35_000, stock: 381_000, lowStock: 50_000),

@@ -249,6 +249,63 @@ enum LedgerScenarios {
     /// Issue 17 §1–§2: the place of supply decides CGST + SGST (equal halves) or IGST; it defaults
     /// to the customer's state (a GSTIN gives it) and can be named or reset on a draft, which
     /// recomputes the lines; a GSTIN that disagrees with the state is refused.
+    /// Issue 17 §2: a price that includes GST bills exactly quantity × price; the GST is taken out
+    /// of it with equal halves (or one IGST amount), on create, edit and another place of supply.
+    static func inclusivePrices(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            // setup: a Maharashtra shop quoting cement at ₹350 a bag with 18 % GST in it (the API's default)
+            var c = APIClient(app)
+            try await c.signup()
+            #expect(try await c.send(.PATCH, "/api/v1/business", json: ["state": "Maharashtra"]).status == .ok)
+            let created = try await c.send(.POST, "/api/v1/products", json: ["name": "Cement bag", "unit": "bag", "price": 35_000, "stock": 100, "gst_rate": 18])
+            #expect(created.status == .created && created["price_includes_gst"] as? Bool == true, "\(created.body)")
+            let cement = created["id"] as? String ?? ""
+            let local = try await c.customer("Ramesh Traders")
+            let gujarat = try await c.send(.POST, "/api/v1/customers", json: ["name": "Shah Hardware", "gstin": BooksScenarios.gstin("24AAACS1234B1Z")])["id"] as? String ?? ""
+
+            // act + verify: 5 bags bill ₹1,750.00 exactly; ₹1,483.06 taxable and ₹133.47 + ₹133.47
+            let inv = try await c.issueInvoice(customer: local, lines: [(cement, 5)])
+            let line = (inv["items"] as? [[String: Any]])?.first ?? [:]
+            #expect(inv["total"] as? Int == 175_000 && inv["tax_total"] as? Int == 26_694 && inv["subtotal"] as? Int == 148_306, "\(inv.body)")
+            #expect(inv["cgst"] as? Int == 13_347 && inv["sgst"] as? Int == 13_347 && inv["igst"] as? Int == 0)
+            #expect(line["price_includes_gst"] as? Bool == true && line["unit_price"] as? Int == 35_000)
+            #expect(line["taxable_value"] as? Int == 148_306 && line["total"] as? Int == 175_000)
+
+            // across states: one IGST amount, the same ₹1,750.00
+            let away = try await c.issueInvoice(customer: gujarat, lines: [(cement, 5)])
+            #expect(away["total"] as? Int == 175_000 && away["igst"] as? Int == 26_695 && away["subtotal"] as? Int == 148_305, "\(away.body)")
+
+            // a line may say its price is before GST; a line without a product is before GST unless it says so
+            let mixed = try await c.send(.POST, "/api/v1/invoices", json: ["customer_id": local, "items": [
+                ["product_id": cement, "quantity": 5, "price_includes_gst": false],
+                ["description": "Delivery", "quantity": 1, "unit_price": 11_800, "gst_rate": 18],
+                ["description": "Loading", "quantity": 1, "unit_price": 11_800, "gst_rate": 18, "price_includes_gst": true],
+            ]])
+            let mixedLines = mixed["items"] as? [[String: Any]] ?? []
+            #expect(mixed.status == .created && mixedLines.map { $0["total"] as? Int } == [206_500, 13_924, 11_800], "\(mixed.body)")
+            #expect(mixedLines.map { $0["price_includes_gst"] as? Bool } == [false, false, true])
+            #expect(mixedLines.last?["taxable_value"] as? Int == 10_000 && mixedLines.last?["cgst"] as? Int == 900)
+
+            // a draft moved to Gujarat is computed again from what was entered: still ₹1,750.00
+            let draft = try await c.send(.POST, "/api/v1/invoices", json: ["customer_id": local, "items": [["product_id": cement, "quantity": 5]]])
+            let moved = try await c.send(.PATCH, "/api/v1/invoices/\(draft["id"] as? String ?? "")", json: ["place_of_supply": "Gujarat"])
+            #expect(moved["total"] as? Int == 175_000 && moved["igst"] as? Int == 26_695, "\(moved.body)")
+
+            // the product can be switched to a price before GST; null is refused
+            #expect(try await c.send(.PATCH, "/api/v1/products/\(cement)", json: ["price_includes_gst": false])["price_includes_gst"] as? Bool == false)
+            #expect(try await c.send(.PATCH, "/api/v1/products/\(cement)", json: ["price_includes_gst": NSNull()]).fields["price_includes_gst"] != nil)
+            #expect(try await c.issueInvoice(customer: local, lines: [(cement, 1)])["total"] as? Int == 41_300)
+
+            // the PDF stars the rate that includes GST and says so
+            let (res, file) = try await ReportsScenarios.download(c, "/api/v1/invoices/\(inv["id"] as? String ?? "")/pdf", ext: "pdf")
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            #expect(res.status == .ok)
+            let text = try await ReportsScenarios.tool("pdftotext", ["-layout", file, "-"])
+            #expect(text.contains("350.00*") && text.contains("Rate includes GST") && text.contains("1,750.00"), "\(text)")
+            try await Invariants.check(app)
+        }
+    }
+
     static func placeOfSupply(_ db: TestDB) async throws {
         try await withTestApp(db) { app in
             // setup: a Maharashtra business; ₹7,646.25 at 18% (9% halves: ₹688.1625 → ₹688.16 each)

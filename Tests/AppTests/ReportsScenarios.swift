@@ -360,7 +360,7 @@ enum ReportsScenarios {
             let gstin = "27AAPFU0939F1ZV"
             #expect(try await c.send(.PATCH, "/api/v1/business", json: ["state": "Maharashtra", "gstin": gstin]).status == .ok)
             func product(_ name: String, _ unit: String, _ price: Int, _ gst: Any, _ hsn: String?) async throws -> String {
-                var body: [String: Any] = ["name": name, "unit": unit, "price": price, "stock": 1000, "gst_rate": gst]
+                var body: [String: Any] = ["name": name, "unit": unit, "price": price, "stock": 1000, "gst_rate": gst, "price_includes_gst": false]
                 if let hsn { body["hsn"] = hsn }
                 let r = try await c.send(.POST, "/api/v1/products", json: body)
                 #expect(r.status == .created, "\(r.body)")

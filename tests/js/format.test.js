@@ -87,6 +87,29 @@ describe('quantities and GST', () => {
       { subtotal: 87603n, discount_total: 1000n, tax_total: 15570n, cgst: 7785n, sgst: 7785n, igst: 0n, total: 102173n });
   });
 
+  test('an inclusive price bills exactly what was quoted, as Money.inclusiveSplit does', () => {
+    // 5 bags at ₹350 incl. 18 %: ₹1,750.00 = ₹1,483.06 + ₹133.47 + ₹133.47 (no nearer taxable value adds up).
+    const local = lineMaths({ qtyMilli: 5000, unitPrice: 35000, rateScaled: 180000, inclusive: true });
+    assert.deepEqual(local, { gross: 175000n, discount: 0n, taxable: 148306n, tax: 26694n, cgst: 13347n, sgst: 13347n, igst: 0n, total: 175000n });
+    const away = lineMaths({ qtyMilli: 5000, unitPrice: 35000, rateScaled: 180000, inclusive: true, interState: true });
+    assert.deepEqual([away.taxable, away.igst, away.total], [148305n, 26695n, 175000n]);
+    // ₹118 incl. 18 % is ₹100 + ₹9 + ₹9; without GST the flag changes nothing.
+    assert.deepEqual([lineMaths({ qtyMilli: 1000, unitPrice: 11800, rateScaled: 180000, inclusive: true }).taxable], [10000n]);
+    assert.equal(lineMaths({ qtyMilli: 1000, unitPrice: 11800, inclusive: true }).total, 11800n);
+    // Every amount adds back to the paisa with equal halves.
+    for (let amount = 0; amount < 3000; amount += 7) {
+      for (const rate of [50000, 180000, 400000]) {
+        const l = lineMaths({ qtyMilli: 1000, unitPrice: amount, rateScaled: rate, inclusive: true });
+        assert.equal(l.total, BigInt(amount));
+        assert.equal(l.cgst, l.sgst);
+      }
+    }
+    // The subtotal is shown before discounts so subtotal − discount + tax = total.
+    const t = invoiceTotals([lineMaths({ qtyMilli: 2000, unitPrice: 35000, discount: 5000, rateScaled: 180000, inclusive: true })]);
+    assert.equal(t.subtotal - t.discount_total + t.tax_total, t.total);
+    assert.equal(t.total, 65000n);
+  });
+
   test('units are pluralised unless they are abbreviations', () => {
     assert.equal(unitLabel('bag', 3), 'bags');
     assert.equal(unitLabel('bag', 1), 'bag');

@@ -160,8 +160,9 @@ extension AssistantService {
                 if product.price > 0 {
                     if s.asked && !s.priceConfirmed[i] {
                         s.awaiting = "confirm_price:\(i)"
-                        return .ask(say("\(Money.format(product.price)) per \(product.unit) as in the catalog? (yes, or tell me the price)",
-                                        "\(Money.format(product.price)) prati \(product.unit), catalog wala rate? (haan, ya rate bataiye)"))
+                        let incl = product.priceIncludesGST && (product.gstRateBP ?? 0) > 0
+                        return .ask(say("\(Money.format(product.price)) per \(product.unit)\(incl ? " incl. GST" : "") as in the catalog? (yes, or tell me the price)",
+                                        "\(Money.format(product.price)) prati \(product.unit)\(incl ? " GST sahit" : ""), catalog wala rate? (haan, ya rate bataiye)"))
                     }
                     price = product.price
                     items[i]["unit_price"] = .int(product.price)
@@ -244,7 +245,7 @@ extension AssistantService {
         let lines: [JSONValue] = zip(c.lines ?? [], computed).map { line, comp in
             ["product_id": .string(line.productID.uuidString), "product": .string(line.name), "quantity": .quantity(comp.quantity),
              "unit": .string(comp.unit), "unit_price": .int(comp.unitPrice), "gst_rate": comp.gstRateBP.map { $0 % 100 == 0 ? .int($0 / 100) : .double(Double($0) / 100) } ?? .null,
-             "total": .int(comp.total)]
+             "total": .int(comp.total), "price_includes_gst": .bool(comp.priceIncludesGST)]
         }
         let data: JSONValue = [
             "customer": .ref(c.customerID, c.customerName), "new_customer": .bool(c.newCustomer == true), "lines": .array(lines),

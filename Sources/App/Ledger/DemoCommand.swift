@@ -82,8 +82,9 @@ public struct DemoCommand: AsyncCommand {
                                                                                     openingBalance: 40_000_000))
 
         let catalog: [(String, String, Int64, Int64, Int64, Int64?, String?)] = [
-            // name, unit, price (paise), stock (units), low-stock threshold, GST bp, HSN
-            ("Cement bag (50 kg)", "bag", 35_000, 400, 50, 2800, "2523"),
+            // name, unit, price (paise, GST included), stock (units), low-stock threshold, GST bp (the slabs in
+            // force since the September 2025 rationalisation: cement 18 %), HSN
+            ("Cement bag (50 kg)", "bag", 35_000, 400, 50, 1800, "2523"),
             ("TMT steel bar 12 mm", "kg", 6_500, 2_000, 200, 1800, "7214"),
             ("River sand", "cft", 6_000, 1_500, 100, 500, "2505"),
             ("Red bricks", "pcs", 900, 12_000, 1_000, 500, "6901"),
@@ -102,7 +103,7 @@ public struct DemoCommand: AsyncCommand {
             ("GI wire", "kg", 12_000, 150, 20, 1800, "7217"),
             ("Door hinge 4 inch", "pcs", 6_000, 240, 30, 1800, "8302"),
             ("Plywood 18 mm", "sheet", 2_40_000, 30, 5, 1800, "4412"),
-            ("White cement 5 kg", "bag", 42_000, 6, 8, 2800, "2523"),  // starts low on stock
+            ("White cement 5 kg", "bag", 42_000, 6, 8, 1800, "2523"),  // starts low on stock
         ]
         var products: [Product] = []
         for (name, unit, price, stock, threshold, gst, hsn) in catalog {

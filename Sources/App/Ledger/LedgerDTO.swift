@@ -45,6 +45,7 @@ struct ProductDTO: Content {
     @NullEncoded var gstRate: GSTRate?
     /// Weighted average cost per unit (paise, GST excluded).
     let averageCost: Int64
+    let priceIncludesGst: Bool
     let archived: Bool
     @NullEncoded var createdAt: Date?
     @NullEncoded var updatedAt: Date?
@@ -61,6 +62,7 @@ struct ProductDTO: Content {
         hsn = p.hsn
         gstRate = p.gstRateBP.map(GSTRate.init(basisPoints:))
         averageCost = p.averageCost
+        priceIncludesGst = p.priceIncludesGST
         archived = p.archivedAt != nil
         createdAt = p.createdAt
         updatedAt = p.updatedAt
@@ -117,6 +119,8 @@ struct InvoiceItemDTO: Content {
     let cgst: Int64
     let sgst: Int64
     let igst: Int64
+    /// Whether `unit_price` and `discount` include GST (the line total is then exactly their difference).
+    let priceIncludesGst: Bool
 }
 
 struct InvoicePaymentDTO: Content {
@@ -236,7 +240,8 @@ enum LedgerViews {
                                       quantity: Quantity(thousandths: i.quantity), unit: i.unit, unitPrice: i.unitPrice,
                                       discount: i.discount, gstRate: i.gstRateBP.map(GSTRate.init(basisPoints:)), hsn: i.hsn,
                                       taxable: i.taxable, tax: i.tax, total: i.total,
-                                      taxableValue: i.taxable, cgst: heads.cgst, sgst: heads.sgst, igst: heads.igst)
+                                      taxableValue: i.taxable, cgst: heads.cgst, sgst: heads.sgst, igst: heads.igst,
+                                      priceIncludesGst: i.priceIncludesGST ?? false)
             }
             let pays: [InvoicePaymentDTO] = (allocBy[inv.id!] ?? []).sorted { $0.createdAt < $1.createdAt }.compactMap { a in
                 guard let p = paymentBy[a.paymentID] else { return nil }

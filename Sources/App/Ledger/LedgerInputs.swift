@@ -31,6 +31,8 @@ struct ProductInput: Content {
     var lowStockThreshold: Quantity?
     var hsn: String?
     var gstRate: GSTRate?
+    /// Whether `price` includes GST; default true (shops quote inclusive prices).
+    var priceIncludesGst: Bool?
     /// What a unit cost so far (paise, GST excluded): the cost of the opening stock.
     var averageCost: Int64?
 }
@@ -45,6 +47,7 @@ struct ProductPatch: Decodable, Sendable {
     var lowStockThreshold: Patch<Quantity> = .absent
     var hsn: Patch<String> = .absent
     var gstRate: Patch<GSTRate> = .absent
+    var priceIncludesGst: Patch<Bool> = .absent
     var archived: Patch<Bool> = .absent
 }
 
@@ -63,6 +66,9 @@ struct InvoiceLineInput: Decodable, Sendable {
     var gstRate: Patch<GSTRate> = .absent
     var unit: String?
     var hsn: String?
+    /// Whether `unit_price` and `discount` include GST; absent: the product's setting (false
+    /// for a line without a product).
+    var priceIncludesGst: Bool?
 }
 
 extension InvoiceLineInput {
@@ -76,6 +82,7 @@ extension InvoiceLineInput {
         gstRate = i.gstRateBP.map { .value(GSTRate(basisPoints: $0)) } ?? .null
         unit = i.unit
         hsn = i.hsn
+        priceIncludesGst = i.priceIncludesGST ?? false
     }
 }
 

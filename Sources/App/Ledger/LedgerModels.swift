@@ -43,11 +43,15 @@ final class Product: Model, @unchecked Sendable {
     /// Weighted average cost per unit in paise (GST excluded), updated by each purchase in the
     /// purchase's transaction; never negative.
     @Field(key: "average_cost") var averageCost: Int64
+    /// Whether `price` includes GST (issue 17 §2); nil (products from before) means it does not.
+    @OptionalField(key: "price_includes_gst") var priceIncludesGSTRaw: Bool?
     @OptionalField(key: "archived_at") var archivedAt: Date?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 
     init() {}
+
+    var priceIncludesGST: Bool { priceIncludesGSTRaw ?? false }
 
     static func key(for name: String) -> String {
         name.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
@@ -143,6 +147,8 @@ final class InvoiceItem: Model, @unchecked Sendable {
     @OptionalField(key: "cgst") var cgst: Int64?
     @OptionalField(key: "sgst") var sgst: Int64?
     @OptionalField(key: "igst") var igst: Int64?
+    /// Whether `unit_price` (and `discount`) include GST; nil on lines from before means they do not.
+    @OptionalField(key: "price_includes_gst") var priceIncludesGST: Bool?
 
     init() {}
 

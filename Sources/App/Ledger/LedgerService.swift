@@ -214,6 +214,7 @@ public struct LedgerService: Sendable {
         if threshold.thousandths < 0 { errors.add("low_stock_threshold", "must not be negative") } else { errors.quantity("low_stock_threshold", threshold) }
         p.lowStockThreshold = threshold.thousandths
         p.gstRateBP = input.gstRate?.basisPoints
+        p.priceIncludesGSTRaw = input.priceIncludesGst ?? true
         let cost = input.averageCost ?? 0
         if cost < 0 { errors.add("average_cost", "must not be negative") } else { errors.amount("average_cost", cost) }
         p.averageCost = max(0, cost)
@@ -265,6 +266,11 @@ public struct LedgerService: Sendable {
         case .null: p.gstRateBP = nil
         case .value(let r): p.gstRateBP = r.basisPoints
         }
+        switch patch.priceIncludesGst {
+        case .absent: break
+        case .null: errors.add("price_includes_gst", "must be true or false")
+        case .value(let v): p.priceIncludesGSTRaw = v
+        }
         if case .value(let archived) = patch.archived { p.archivedAt = archived ? (p.archivedAt ?? now) : nil }
         var target: Int64? = nil
         switch patch.stock {
@@ -282,6 +288,7 @@ public struct LedgerService: Sendable {
                 .set(\.$name, to: p.name).set(\.$nameKey, to: p.nameKey).set(\.$unit, to: p.unit)
                 .set(\.$sku, to: p.sku).set(\.$hsn, to: p.hsn).set(\.$price, to: p.price)
                 .set(\.$lowStockThreshold, to: p.lowStockThreshold).set(\.$gstRateBP, to: p.gstRateBP)
+                .set(\.$priceIncludesGSTRaw, to: p.priceIncludesGSTRaw)
                 .set(\.$archivedAt, to: p.archivedAt).set(\.$updatedAt, to: now)
                 .update()
             if let target = stockTarget {
@@ -386,6 +393,8 @@ public struct LedgerService: Sendable {
         var tax: Int64
         var total: Int64
         var heads = GSTHeads(cgst: 0, sgst: 0, igst: 0)
+        /// `unitPrice` and `discount` include GST: the line total is exactly quantity × price − discount.
+        var priceIncludesGST = false
     }
 
     // MARK: place of supply (issue 17 §1)
@@ -458,9 +467,15 @@ public struct LedgerService: Sendable {
                 errors.tooLarge("\(f).unit_price", "times the quantity is more than \(Bounds.maxAmountText)"); continue
             }
             if discount > gross { errors.add("\(f).discount", "must not exceed the line amount (\(gross) paise)"); continue }
-            let taxable = gross - discount
-            // taxable ≤ 10^11 and the rate ≤ 40%, so neither step below can overflow.
-            let heads = gstCharged.flatMap { Money.gst(on: taxable, basisPoints: $0, interState: interState) } ?? GSTHeads(cgst: 0, sgst: 0, igst: 0)
+            let inclusive = line.priceIncludesGst ?? product?.priceIncludesGST ?? false
+            // The amount ≤ 10^11 and the rate ≤ 40%, so neither step below can overflow.
+            let taxable: Int64, heads: GSTHeads
+            if inclusive, let bp = gstCharged, let split = Money.inclusiveSplit(gross - discount, basisPoints: bp, interState: interState) {
+                (taxable, heads) = split
+            } else {
+                taxable = gross - discount
+                heads = gstCharged.flatMap { Money.gst(on: taxable, basisPoints: $0, interState: interState) } ?? GSTHeads(cgst: 0, sgst: 0, igst: 0)
+            }
             let tax = heads.total
             guard taxable + tax <= Bounds.maxAmount else {
                 errors.tooLarge("\(f).gst_rate", "makes the line total more than \(Bounds.maxAmountText)"); continue
@@ -468,7 +483,7 @@ public struct LedgerService: Sendable {
             out.append(ComputedLine(productID: product?.id, description: description, quantity: line.quantity.thousandths,
                                     unit: unit, unitPrice: price, discount: discount, gstRateBP: gstCharged,
                                     hsn: (Validate.text(line.hsn, max: 8).successValue ?? nil) ?? product?.hsn,
-                                    taxable: taxable, tax: tax, total: taxable + tax, heads: heads))
+                                    taxable: taxable, tax: tax, total: taxable + tax, heads: heads, priceIncludesGST: inclusive))
         }
         try errors.throwIfAny()
         return out
@@ -842,6 +857,7 @@ public struct LedgerService: Sendable {
         p.stock = 0
         p.lowStockThreshold = 0
         p.averageCost = 0
+        p.priceIncludesGSTRaw = true
         try await p.create(on: tx)
         return p
     }
@@ -975,6 +991,7 @@ public struct LedgerService: Sendable {
             item.cgst = l.heads.cgst
             item.sgst = l.heads.sgst
             item.igst = l.heads.igst
+            item.priceIncludesGST = l.priceIncludesGST
             try await item.create(on: tx)
         }
     }

@@ -17,6 +17,16 @@ enum CustomerBot {
         let stock: Int64
         /// The owner's low-stock level (thousandths); at or below it the bot says "only a few left".
         var lowStock: Int64 = 0
+        /// The GST rate (basis points) and whether `price` already includes it (issue 17 §2).
+        var gstBP: Int64? = nil
+        var priceIncludesGST = false
+
+        /// What the customer pays for one unit: the price itself when it includes GST (or there is
+        /// none), else the price with its GST added (nil only on overflow of a corrupt row).
+        var quotedPrice: Int64? {
+            guard let bp = gstBP, bp > 0, !priceIncludesGST else { return price }
+            return Money.gst(on: price, basisPoints: bp, interState: false).map { price + $0.total }
+        }
     }
 
     /// How many products one answer lists at most.
@@ -82,7 +92,11 @@ enum CustomerBot {
                 let stock = p.stock <= 0 ? say("out of stock right now", "abhi stock mein nahi hai")
                     : p.stock <= p.lowStock ? say("only a few left", "thode hi bache hain")
                     : say("in stock", "stock mein hai")
-                return say("\(p.name): \(Money.format(p.price)) per \(p.unit), \(stock).", "\(p.name): \(Money.format(p.price)) prati \(p.unit), \(stock).")
+                // Quoted as the customer will pay it, GST included, and said so.
+                let price = Money.format(p.quotedPrice ?? p.price)
+                let taxed = (p.gstBP ?? 0) > 0
+                return say("\(p.name): \(price) per \(p.unit)\(taxed ? " incl. GST" : ""), \(stock).",
+                           "\(p.name): \(price) prati \(p.unit)\(taxed ? " GST sahit" : ""), \(stock).")
             }
             return reply(lines.joined(separator: "\n"), separator: "\n")
         }

@@ -78,7 +78,8 @@ enum MessagingJobs {
             customer = (c.name, c.balance)
         }
         let context = CustomerBot.Context(businessName: business.name, hours: business.hours, address: business.address,
-                                          products: products.map { .init(name: $0.name, unit: $0.unit, price: $0.price, stock: $0.stock, lowStock: $0.lowStockThreshold) },
+                                          products: products.map { .init(name: $0.name, unit: $0.unit, price: $0.price, stock: $0.stock, lowStock: $0.lowStockThreshold,
+                                                                                    gstBP: $0.gstRateBP, priceIncludesGST: $0.priceIncludesGST) },
                                           customer: customer, hinglish: business.preferredLanguage == "hi")
         return CustomerBot.answer(text, context: context)
     }

@@ -87,7 +87,9 @@ enum InvoicePDF {
                 let bp = rate.basisPoints
                 return bp % 100 == 0 ? "\(bp / 100)%" : String(format: "%.2f%%", Double(bp) / 100)
             } ?? "—"
-            let cells = ["\(i + 1)", item.description, item.hsn ?? "", "\(item.quantity) \(item.unit)", Money.format(item.unitPrice),
+            // A rate that includes GST is starred and explained under the table.
+            let rate = Money.format(item.unitPrice) + (item.priceIncludesGst && item.tax > 0 ? "*" : "")
+            let cells = ["\(i + 1)", item.description, item.hsn ?? "", "\(item.quantity) \(item.unit)", rate,
                          item.discount > 0 ? Money.format(item.discount) : "—", Money.format(item.taxable), gst, Money.format(item.total)]
             // Measure the wrapped item name first so the row has room.
             var rowHeight = 14.0
@@ -104,6 +106,10 @@ enum InvoicePDF {
                 y = m
                 header()
             }
+        }
+        if inv.items.contains(where: { $0.priceIncludesGst && $0.tax > 0 }) {
+            pdf.text("* Rate includes GST: the taxable value is the amount less the GST in it.", x: m, y: y + 2, size: 7, gray: 0.4)
+            y += 10
         }
         y += 8
 

@@ -140,8 +140,9 @@ struct APIClient {
     }
 
     // Ledger shortcuts.
-    func product(_ name: String = "Cement bag", price: Int = 35_000, stock: Double = 20, gst: Double? = nil) async throws -> String {
-        var body: [String: Any] = ["name": name, "unit": "bag", "price": price, "stock": stock]
+    /// A product; its price is before GST unless `inclusive` (the API's default is inclusive).
+    func product(_ name: String = "Cement bag", price: Int = 35_000, stock: Double = 20, gst: Double? = nil, inclusive: Bool = false) async throws -> String {
+        var body: [String: Any] = ["name": name, "unit": "bag", "price": price, "stock": stock, "price_includes_gst": inclusive]
         if let gst { body["gst_rate"] = gst }
         let r = try await send(.POST, "/api/v1/products", json: body)
         #expect(r.status == .created, "product: \(r.body)")
