@@ -337,3 +337,36 @@ def test_inclusive_prices_total_what_was_quoted(page: Page) -> None:
     item = page.request.get(f"/api/v1/invoices/{invoice_id}").json()["items"][0]
     assert item["price_includes_gst"] is True and item["unit_price"] == 35000
     assert (item["taxable_value"], item["cgst"], item["sgst"], item["total"]) == (148306, 13347, 13347, 175000)
+
+
+def test_share_and_print_an_invoice(page: Page) -> None:
+    """Share gives the message, a wa.me link with it and the signed PDF link; Print prints the PDF."""
+    signup(page, business="Patil Cement Depot", owner="Ganesh Patil")
+    add_product(page, "Cement bag", "350", "40")
+    add_customer(page, "Ramesh Traders", "+919822012345")
+    go(page, "invoices", "Invoices")
+    tid(page, "invoice-new-button").click()
+    pick(page, "invoice-customer", "Ramesh", "Ramesh Traders")
+    line = tid(page, "invoice-line").first
+    pick(page, "line-product", "Cement", "Cement bag", scope=line)
+    line.get_by_test_id("line-quantity").fill("2")
+    tid(page, "invoice-issue").click()
+    expect(tid(page, "invoice-number")).to_have_text("INV-0001")
+
+    tid(page, "invoice-print").click()
+    frame = tid(page, "invoice-print-frame")
+    expect(frame).to_have_attribute("src", re.compile(r"/api/v1/invoices/[0-9A-Fa-f-]+/pdf$"))
+
+    tid(page, "invoice-share").click()
+    dialog = tid(page, "share-dialog")
+    message = dialog.get_by_test_id("share-message")
+    expect(message).to_contain_text("INV-0001")
+    expect(message).to_contain_text("₹700.00 due")
+    link = dialog.get_by_test_id("share-link").input_value()
+    assert "/p/invoices/" in link and "sig=" in link, link
+    wa = dialog.get_by_test_id("share-whatsapp-link")
+    expect(wa).to_have_text("Send on WhatsApp")  # no WhatsApp channel: the owner's own WhatsApp opens
+    assert wa.get_attribute("href").startswith("https://wa.me/919822012345?text=Namaste%20Ramesh%20Traders")
+    # The signed link opens the PDF without signing in.
+    pdf = page.context.request.get(link.replace(link.split("/p/")[0], ""), headers={"Cookie": ""})
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"

@@ -1,10 +1,10 @@
 // Invoices: list with filters, create/edit form with live totals, detail with issue/void.
-import { api, ApiError } from './api.js';
+import { api, ApiError, errorMessage } from './api.js';
 import { href, path } from './routes.js';
 import {
   h, pageHeader, card, field, formAlert, onSubmit, clearFieldErrors, setFieldErrors, toast, debounce,
   dataTable, pagedList, emptyState, loadingState, errorState, linkButton, statusBadge, confirmDialog,
-  navigate, INVOICE_STATUSES, uid, fill, add,
+  navigate, INVOICE_STATUSES, uid, fill, add, openDialog,
 } from './ui.js';
 import { typeahead } from './typeahead.js';
 import {
@@ -469,6 +469,78 @@ function makeLine(item, { onChange, onRemove, interState = () => false, chargesT
   };
 }
 
+/* ---------------- share and print ---------------- */
+
+/** Loads the PDF into a hidden frame and opens the print dialog on it; opens it in a new tab
+ * where the browser cannot print a framed PDF. */
+function printPDF(url) {
+  document.querySelectorAll('iframe.print-frame').forEach((f) => f.remove());
+  const frame = h('iframe', { class: 'print-frame', title: 'Invoice PDF for printing', testid: 'invoice-print-frame', 'aria-hidden': 'true', tabindex: '-1' });
+  frame.addEventListener('load', () => {
+    try {
+      frame.contentWindow.focus();
+      frame.contentWindow.print();
+    } catch {
+      window.open(url, '_blank', 'noopener');
+    }
+  }, { once: true });
+  frame.src = url;
+  document.body.append(frame);
+}
+
+async function shareDialog(inv) {
+  const body = h('div', { class: 'stack', testid: 'share-body' }, loadingState());
+  openDialog({ title: `Share ${inv.number}`, body, testid: 'share-dialog' });
+  let share;
+  try {
+    share = await api.get(path('invoiceShare', inv.id));
+  } catch (e) {
+    fill(body, h('p', { class: 'alert alert-error', role: 'alert' }, errorMessage(e)));
+    return;
+  }
+  const status = h('p', { class: 'muted', role: 'status', testid: 'share-status' });
+  const buttons = [];
+  if (share.channel && share.phone) {
+    const send = h('button', { type: 'button', class: 'btn btn-primary', testid: 'share-send' }, `Send on WhatsApp (${share.channel.name})`);
+    send.addEventListener('click', async () => {
+      send.disabled = true;
+      status.textContent = 'Sending…';
+      try {
+        await api.post(path('invoiceSend', inv.id), { channel_id: share.channel.id });
+        status.textContent = `Queued to ${share.phone} with the PDF. You can follow it in the Inbox.`;
+        toast(`Invoice ${inv.number} is on its way to ${inv.customer?.name || share.phone}.`, 'success');
+      } catch (e) {
+        status.textContent = errorMessage(e);
+        send.disabled = false;
+      }
+    });
+    buttons.push(send);
+  }
+  if (share.whatsapp_url) {
+    buttons.push(h('a', { class: share.channel ? 'btn btn-secondary' : 'btn btn-primary', href: share.whatsapp_url, target: '_blank', rel: 'noopener', testid: 'share-whatsapp-link' },
+      share.channel ? 'Open in my WhatsApp' : 'Send on WhatsApp'));
+  }
+  if (share.email_url) buttons.push(h('a', { class: 'btn btn-secondary', href: share.email_url, testid: 'share-email' }, 'Email'));
+  const copy = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'share-copy' }, 'Copy link');
+  copy.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(share.pdf_url);
+      status.textContent = 'Link copied. It opens the PDF for 30 days, without signing in.';
+    } catch {
+      linkField.select();
+      status.textContent = 'Select the link above and copy it.';
+    }
+  });
+  buttons.push(copy);
+  const linkField = h('input', { type: 'text', readonly: true, value: share.pdf_url, class: 'share-link', testid: 'share-link', 'aria-label': 'Link to the invoice PDF' });
+  fill(body,
+    h('p', { class: 'share-message', testid: 'share-message' }, share.message),
+    share.phone ? null : h('p', { class: 'muted', testid: 'share-no-phone' }, `${inv.customer?.name || 'This customer'} has no phone number: add one on their page to send it on WhatsApp.`),
+    linkField,
+    h('div', { class: 'form-actions share-actions' }, buttons),
+    status);
+}
+
 /* ---------------- detail ---------------- */
 
 export function invoiceDetailPage(ctx) {
@@ -554,8 +626,14 @@ export function invoiceDetailPage(ctx) {
       });
       actions.push(voidBtn);
     }
+    if (inv.status !== 'draft' && inv.status !== 'void') {
+      const share = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'invoice-share' }, 'Share');
+      share.addEventListener('click', () => shareDialog(inv));
+      actions.unshift(share);
+    }
+    // Print prints the invoice document itself (the PDF), never this screen.
     const print = h('button', { type: 'button', class: 'btn btn-ghost', testid: 'invoice-print' }, 'Print');
-    print.addEventListener('click', () => window.print());
+    print.addEventListener('click', () => printPDF(href('invoicePDF', inv.id)));
     actions.push(print);
 
     // A composition dealer or an unregistered business issues bills of supply (issue 17 §1).

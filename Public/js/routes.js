@@ -48,6 +48,8 @@ export const ROUTES = Object.freeze({
   invoiceIssue: Object.freeze({ method: 'POST', path: '/invoices/{id}/issue', api: true }),
   invoiceVoid: Object.freeze({ method: 'POST', path: '/invoices/{id}/void', api: true }),
   invoicePDF: Object.freeze({ method: 'GET', path: '/invoices/{id}/pdf', api: true }),
+  invoiceShare: Object.freeze({ method: 'GET', path: '/invoices/{id}/share', api: true }),
+  invoiceSend: Object.freeze({ method: 'POST', path: '/invoices/{id}/send', api: true }),
   payments: Object.freeze({ method: 'GET', path: '/payments', api: true }),
   paymentCreate: Object.freeze({ method: 'POST', path: '/payments', api: true }),
   payment: Object.freeze({ method: 'GET', path: '/payments/{id}', api: true }),

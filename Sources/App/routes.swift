@@ -69,12 +69,15 @@ struct ReadyDTO: Content {
 struct SecurityHeadersMiddleware: AsyncMiddleware {
     static let csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         + "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    static let pdfCSP = csp.replacingOccurrences(of: "frame-ancestors 'none'", with: "frame-ancestors 'self'")
 
     func respond(to req: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let res = try await next.respond(to: req)
-        res.headers.replaceOrAdd(name: "Content-Security-Policy", value: Self.csp)
+        // A PDF may be framed by our own pages only: the invoice page prints it from a hidden frame.
+        let pdf = res.headers.contentType == HTTPMediaType(type: "application", subType: "pdf")
+        res.headers.replaceOrAdd(name: "Content-Security-Policy", value: pdf ? Self.pdfCSP : Self.csp)
         res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
-        res.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
+        res.headers.replaceOrAdd(name: "X-Frame-Options", value: pdf ? "SAMEORIGIN" : "DENY")
         res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
         if req.url.path.hasPrefix("/api/") && res.headers.first(name: .cacheControl) == nil {
             res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")

@@ -850,6 +850,75 @@ enum MessagingScenarios {
         }
     }
 
+    /// Issue 17 §3 / 18 §4: an issued invoice is shared as a message with a signed PDF link — a
+    /// wa.me link and a mailto link to open on the owner's phone, or sent with the PDF attached from
+    /// the connected WhatsApp channel through the outbox.
+    static func shareInvoice(_ db: TestDB) async throws {
+        try await withTwilio(db) { s in
+            // setup: an issued invoice for a customer with a phone and an email, and a draft
+            let p = try await s.client.product("Cement bag", price: 35_000, stock: 10)
+            let c = try await s.client.customer("Ramesh Traders", phone: "+919822012345")
+            _ = try await s.client.send(.PATCH, "/api/v1/customers/\(c)", json: ["email": "ramesh@example.com"])
+            let inv = try await s.client.issueInvoice(customer: c, lines: [(p, 2)], payment: 20_000)
+            let id = inv["id"] as? String ?? ""
+            let draft = try await s.client.send(.POST, "/api/v1/invoices", json: ["customer_id": c, "items": [["product_id": p, "quantity": 1]]])
+
+            // act: the share links
+            let share = try await s.client.send(.GET, "/api/v1/invoices/\(id)/share")
+
+            // verify: the message names the number, total and due; the links carry it; the PDF link works signed-out
+            #expect(share.status == .ok, "\(share.body)")
+            let message = share["message"] as? String ?? ""
+            #expect(message.contains("INV-0001") && message.contains("₹700.00") && message.contains("₹500.00 due"), "\(message)")
+            let pdfURL = share["pdf_url"] as? String ?? ""
+            #expect(message.hasSuffix(pdfURL) && pdfURL.hasPrefix(publicBase + "/p/invoices/"))
+            let wa = share["whatsapp_url"] as? String ?? ""
+            #expect(wa.hasPrefix("https://wa.me/919822012345?text=Namaste%20Ramesh%20Traders"), "\(wa)")
+            #expect(URLComponents(string: wa)?.queryItems?.first(where: { $0.name == "text" })?.value == message)
+            let mail = share["email_url"] as? String ?? ""
+            #expect(mail.hasPrefix("mailto:ramesh%40example.com?subject=Invoice%20INV-0001"), "\(mail)")
+            #expect((share["channel"] as? [String: Any])?["name"] as? String == "Shop WhatsApp")
+            let path = String(pdfURL.dropFirst(publicBase.count))
+            try await s.app.testing().test(.GET, path) { res in
+                #expect(res.status == .ok && res.headers.contentType?.subType == "pdf")
+                // framed only by Munim's own pages (Print loads it in a hidden frame)
+                #expect(res.headers.first(name: "X-Frame-Options") == "SAMEORIGIN")
+                #expect(res.headers.first(name: "Content-Security-Policy")?.contains("frame-ancestors 'self'") == true)
+            }
+            try await s.app.testing().test(.GET, "/") { res in
+                #expect(res.headers.first(name: "X-Frame-Options") == "DENY")
+            }
+            #expect(try await s.client.send(.GET, "/api/v1/invoices/\(draft["id"] as? String ?? "")/share").errorCode == "invalid_state")
+
+            // act: send it from the WhatsApp channel
+            let sent = try await s.client.send(.POST, "/api/v1/invoices/\(id)/send", json: [:])
+            #expect(sent.status == .accepted, "\(sent.body)")
+            try await s.drain()
+
+            // verify: Twilio got the message with the PDF as media
+            let out = try #require(s.twilio.sent.last)
+            #expect(out.value("To") == "whatsapp:+919822012345")
+            #expect(out.value("Body") == message)
+            #expect(out.value("MediaUrl") == pdfURL)
+
+            // a customer without a phone, and a business without WhatsApp, get clear answers
+            let nophone = try await s.client.customer("Walk-in")
+            let cash = try await s.client.issueInvoice(customer: nophone, lines: [(p, 1)])
+            let noPhoneShare = try await s.client.send(.GET, "/api/v1/invoices/\(cash["id"] as? String ?? "")/share")
+            #expect(noPhoneShare["whatsapp_url"] is NSNull && noPhoneShare["email_url"] is NSNull)
+            #expect(try await s.client.send(.POST, "/api/v1/invoices/\(cash["id"] as? String ?? "")/send", json: [:]).errorCode == "no_phone")
+            #expect(try await s.client.send(.DELETE, "/api/v1/channels/\(s.channelID)").status.code < 300)
+            let noChannel = try await s.client.send(.POST, "/api/v1/invoices/\(id)/send", json: [:])
+            #expect(noChannel.status == .conflict && noChannel.errorCode == "no_channel", "\(noChannel.body)")
+            #expect(try await s.client.send(.GET, "/api/v1/invoices/\(id)/share")["channel"] is NSNull)
+
+            // another business cannot share this invoice
+            var other = APIClient(s.app)
+            try await other.signup()
+            #expect(try await other.send(.GET, "/api/v1/invoices/\(id)/share").status == .notFound)
+        }
+    }
+
     /// The embedded worker picks up work by itself (no manual drain): a real serve process.
     static func embeddedWorkerRunsJobs() async throws {
         try await withTestApp(.sqlite, configure: { $0.workerEnabled = true; $0.workerPollMilliseconds = 100 }) { app in

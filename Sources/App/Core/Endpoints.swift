@@ -19,6 +19,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case customers, customerCreate, customer, customerUpdate, customerDelete, customerStatement, customerReminders
     case products, productCreate, product, productUpdate, productDelete, productRestock, productMovements
     case invoices, invoiceCreate, invoice, invoiceUpdate, invoiceDelete, invoiceIssue, invoiceVoid, invoicePDF
+    case invoiceShare, invoiceSend
     case payments, paymentCreate, payment
     case publicInvoicePDF
     // Books: suppliers, purchases, expenses, accounts
@@ -99,6 +100,8 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .invoiceIssue: return ("POST", a + "/invoices/{id}/issue")
         case .invoiceVoid: return ("POST", a + "/invoices/{id}/void")
         case .invoicePDF: return ("GET", a + "/invoices/{id}/pdf")
+        case .invoiceShare: return ("GET", a + "/invoices/{id}/share")
+        case .invoiceSend: return ("POST", a + "/invoices/{id}/send")
         case .payments: return ("GET", a + "/payments")
         case .paymentCreate: return ("POST", a + "/payments")
         case .payment: return ("GET", a + "/payments/{id}")

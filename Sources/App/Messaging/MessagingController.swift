@@ -22,6 +22,8 @@ struct MessagingController {
         api.on(.inboxMedia, use: media)
         api.on(.simulatorMessages, use: simulate)
         api.on(.customerReminders, use: remind)
+        api.on(.invoiceShare, use: shareInvoice)
+        api.on(.invoiceSend, use: sendInvoice)
     }
 
     static func service(_ req: Request) throws -> MessagingService {
@@ -354,6 +356,19 @@ struct MessagingController {
 
     struct RemindInput: Content {
         var channelId: UUID?
+    }
+
+    @Sendable func shareInvoice(req: Request) async throws -> InvoiceSharing.Share {
+        let sharing = InvoiceSharing(messaging: try Self.service(req), userID: try req.principal.userID)
+        return try await sharing.share(invoiceID: try LedgerController.id(req))
+    }
+
+    @Sendable func sendInvoice(req: Request) async throws -> Response {
+        let p = try req.principal
+        let input = (try? req.content.decode(RemindInput.self)) ?? RemindInput()
+        let sharing = InvoiceSharing(messaging: try Self.service(req), userID: p.userID)
+        let (session, message) = try await sharing.send(invoiceID: try LedgerController.id(req), channelID: input.channelId)
+        return try await SimulateReply(sessionId: session.id!, message: MessageDTO(message)).encodeResponse(status: .accepted, for: req)
     }
 
     @Sendable func remind(req: Request) async throws -> Response {
