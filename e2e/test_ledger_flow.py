@@ -370,3 +370,38 @@ def test_share_and_print_an_invoice(page: Page) -> None:
     # The signed link opens the PDF without signing in.
     pdf = page.context.request.get(link.replace(link.split("/p/")[0], ""), headers={"Cookie": ""})
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+
+
+def test_goods_returned_make_a_credit_note(page: Page) -> None:
+    """Three bags come back: CN-0001 lowers the balance due and puts the stock back."""
+    signup(page, business="Patil Cement Depot", owner="Ganesh Patil")
+    add_product(page, "Cement bag", "350", "40")
+    add_customer(page, "Ramesh Traders", "+919822012345")
+    go(page, "invoices", "Invoices")
+    tid(page, "invoice-new-button").click()
+    pick(page, "invoice-customer", "Ramesh", "Ramesh Traders")
+    line = tid(page, "invoice-line").first
+    pick(page, "line-product", "Cement", "Cement bag", scope=line)
+    line.get_by_test_id("line-quantity").fill("10")
+    tid(page, "invoice-issue").click()
+    expect(tid(page, "invoice-number")).to_have_text("INV-0001")
+    expect(tid(page, "invoice-balance-due")).to_have_text("₹3,500.00")
+
+    tid(page, "invoice-credit-note").click()
+    dialog = tid(page, "credit-note-dialog")
+    qty = dialog.get_by_test_id("credit-note-qty").first
+    qty.fill("11")
+    dialog.get_by_test_id("credit-note-submit").click()
+    expect(dialog.get_by_test_id("credit-note-error")).to_contain_text("At most 10")
+    qty.fill("3")
+    dialog.get_by_test_id("credit-note-reason").fill("Damaged bags")
+    dialog.get_by_test_id("credit-note-submit").click()
+    expect(tid(page, "invoice-credited")).to_have_text("−₹1,050.00")
+    expect(tid(page, "invoice-balance-due")).to_have_text("₹2,450.00")
+    row = tid(page, "invoice-credit-note-row")
+    expect(row).to_contain_text("CN-0001")
+    pdf = page.request.get(row.get_by_test_id("credit-note-pdf").get_attribute("href"))
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+
+    go(page, "products", "Products")
+    expect(tid(page, "product-row").filter(has_text="Cement bag").get_by_test_id("product-stock")).to_have_text("33")

@@ -469,6 +469,61 @@ function makeLine(item, { onChange, onRemove, interState = () => false, chargesT
   };
 }
 
+/* ---------------- credit notes ---------------- */
+
+/** Goods returned on an issued invoice: how many of each line come back, and why. */
+async function creditNoteDialog(inv, redraw) {
+  const body = h('div', { class: 'stack', testid: 'credit-note-body' }, loadingState());
+  const { close } = openDialog({ title: `Goods returned on ${inv.number}`, body, testid: 'credit-note-dialog', wide: true });
+  let earlier;
+  try {
+    earlier = (await api.get(path('invoiceCreditNotes', inv.id))).items || [];
+  } catch (e) {
+    fill(body, h('p', { class: 'alert alert-error', role: 'alert' }, errorMessage(e)));
+    return;
+  }
+  const returned = {};
+  for (const n of earlier) for (const i of n.items || []) returned[i.invoice_item_id] = (returned[i.invoice_item_id] || 0) + Number(i.quantity);
+  const alert = formAlert('credit-note-error');
+  const rows = (inv.items || []).map((item) => {
+    const open = Math.max(0, Number(item.quantity) - (returned[item.id] || 0));
+    const qty = field({
+      label: `${item.description} — up to ${formatQuantity(open)} ${item.unit || ''}`, name: `return-${item.id}`, value: '',
+      testid: 'credit-note-qty', attrs: { inputmode: 'decimal', autocomplete: 'off', placeholder: '0', disabled: open <= 0 },
+    });
+    return { item, open, qty };
+  });
+  const reason = field({ label: 'Reason (printed on the credit note)', name: 'reason', testid: 'credit-note-reason', attrs: { maxlength: 300, placeholder: 'e.g. damaged bags' } });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'credit-note-submit' }, 'Issue credit note');
+  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
+  cancel.addEventListener('click', close);
+  const form = h('form', { class: 'stack', novalidate: true },
+    h('p', { class: 'muted' }, 'The goods go back into stock and the customer owes less (anything already paid beyond the new total becomes their credit).'),
+    rows.map((r) => r.qty), reason, alert.el, h('div', { class: 'form-actions' }, cancel, submit));
+  fill(body, form);
+  onSubmit(form, async () => {
+    alert.clear();
+    const items = [];
+    for (const r of rows) {
+      const raw = r.qty.control.value.trim();
+      if (!raw) continue;
+      const milli = parseQuantityMilli(raw);
+      if (milli === null || milli <= 0) return alert.show(`Enter how many of ${r.item.description} came back (up to 3 decimals).`);
+      if (milli > parseQuantityMilli(r.open.toFixed(3))) return alert.show(`At most ${formatQuantity(r.open)} of ${r.item.description} can come back.`);
+      items.push({ item_id: r.item.id, quantity: milliToNumber(milli) });
+    }
+    if (!items.length) return alert.show('Enter the quantity that came back on at least one line.');
+    try {
+      const note = await api.post(path('creditNoteCreate', inv.id), { items, reason: reason.control.value.trim() || null });
+      close();
+      toast(`Credit note ${note.number} for ${formatMoney(note.total)} issued.`, 'success');
+      redraw(await api.get(path('invoice', inv.id)));
+    } catch (e) {
+      alert.show(errorMessage(e));
+    }
+  });
+}
+
 /* ---------------- share and print ---------------- */
 
 /** Loads the PDF into a hidden frame and opens the print dialog on it; opens it in a new tab
@@ -626,6 +681,11 @@ export function invoiceDetailPage(ctx) {
       });
       actions.push(voidBtn);
     }
+    if (inv.status !== 'draft' && inv.status !== 'void' && Number(inv.credited || 0) < Number(inv.total)) {
+      const returns = h('button', { type: 'button', class: 'btn btn-ghost', testid: 'invoice-credit-note' }, 'Goods returned');
+      returns.addEventListener('click', () => creditNoteDialog(inv, draw));
+      actions.push(returns);
+    }
     if (inv.status !== 'draft' && inv.status !== 'void') {
       const share = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'invoice-share' }, 'Share');
       share.addEventListener('click', () => shareDialog(inv));
@@ -689,6 +749,7 @@ export function invoiceDetailPage(ctx) {
       billOfSupply && !Number(inv.tax_total) ? null : [h('dt', {}, 'Total GST'), h('dd', { testid: 'invoice-tax' }, formatMoney(inv.tax_total))],
       h('dt', { class: 'grand' }, 'Total'), h('div', { class: 'grand-wrap' }, h('dd', { testid: 'invoice-total' }, formatMoney(inv.total))),
       inv.status !== 'draft' ? [
+        Number(inv.credited) ? [h('dt', {}, 'Credit notes'), h('dd', { testid: 'invoice-credited' }, `−${formatMoney(inv.credited)}`)] : null,
         h('dt', {}, 'Paid'), h('dd', { testid: 'invoice-amount-paid' }, formatMoney(inv.amount_paid)),
         h('dt', { class: 'strong' }, 'Balance due'), h('dd', { class: 'strong', testid: 'invoice-balance-due' }, inv.status === 'void' ? '—' : formatMoney(inv.balance_due)),
       ] : null);
@@ -715,6 +776,17 @@ export function invoiceDetailPage(ctx) {
       h('div', { class: 'grid-2 invoice-top' }, card('Details', meta), card('Totals', totals)),
       card('Items', items),
       card('Payments', payments),
+      (inv.credit_notes || []).length ? card('Credit notes', dataTable({
+        testid: 'invoice-credit-notes',
+        rowTestid: 'invoice-credit-note-row',
+        caption: 'Credit notes',
+        items: inv.credit_notes,
+        columns: [
+          { label: 'Number', render: (n) => h('a', { href: href('creditNotePDF', n.id), target: '_blank', rel: 'noopener', testid: 'credit-note-pdf' }, n.number) },
+          { label: 'Date', render: (n) => formatDate(n.issue_date) },
+          { label: 'Credited', className: 'num', render: (n) => formatMoney(n.total) },
+        ],
+      })) : null,
     );
   }
 

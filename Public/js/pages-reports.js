@@ -294,6 +294,8 @@ function gstCard() {
         }),
         s.documents ? h('p', { class: 'muted', testid: 'gst-documents' },
           `Invoices ${s.documents.from} to ${s.documents.to}: ${s.documents.total} issued, ${s.documents.cancelled} cancelled.`) : null,
+        s.creditNotes ? h('p', { class: 'muted', testid: 'gst-credit-notes' },
+          `Credit notes ${s.creditNotes.from} to ${s.creditNotes.to}: ${s.creditNotes.total} issued.`) : null,
         summary3b]
         : [emptyState('No invoices were issued in this month.'), summary3b]);
     } catch (e) {

@@ -150,6 +150,19 @@ public enum Money {
         return (amount - heads.total, heads)
     }
 
+    /// amount × part ÷ whole, rounded half away from zero, in full width so no product can
+    /// overflow (a credit note's share of a line: 10^11 paise × 10^12 thousandths). For
+    /// 0 ≤ part ≤ whole, 0 < whole, the result lies between 0 and amount.
+    public static func proportion(_ amount: Int64, part: Int64, of whole: Int64) -> Int64 {
+        precondition(whole > 0 && part >= 0 && part <= whole, "proportion needs 0 ≤ part ≤ whole, whole > 0")
+        if part == whole { return amount }
+        let negative = amount < 0
+        let product = amount.magnitude.multipliedFullWidth(by: part.magnitude)
+        let (q, r) = whole.magnitude.dividingFullWidth(product)
+        let rounded = r * 2 >= whole.magnitude ? q + 1 : q
+        return negative ? -Int64(rounded) : Int64(rounded)
+    }
+
     /// n ÷ d rounded half away from zero, for d > 0. Cannot trap: |n % d| < d and the quotient's
     /// magnitude is below Int64.max when d > 1.
     public static func divideRounded(_ n: Int64, by d: Int64) -> Int64 {

@@ -502,6 +502,7 @@ struct Counts: Equatable {
             try await Invoice.query(on: db).count(), try await InvoiceItem.query(on: db).count(),
             try await Payment.query(on: db).count(), try await PaymentAllocation.query(on: db).count(),
             try await StockMovement.query(on: db).count(),
+            try await CreditNote.query(on: db).count(), try await CreditNoteItem.query(on: db).count(),
             // Sums in Swift: SUM(bigint) is numeric on PostgreSQL.
             Int(try await Product.query(on: db).all().reduce(0) { $0 + $1.stock }),
             Int(try await Customer.query(on: db).all().reduce(0) { $0 + $1.balance }),

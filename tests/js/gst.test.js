@@ -29,6 +29,21 @@ test('each section sums to paise, and the total row adds them up', () => {
   assert.deepEqual(s.documents, { from: 'INV-0001', to: 'INV-0006', total: 6, cancelled: 1 });
 });
 
+test('credit notes come off the month as negative rows, and their series is shown', () => {
+  const s = gstr1Summary({
+    b2cs: [{ sply_ty: 'INTRA', pos: '27', rt: 18, txval: 350, iamt: 0, camt: 31.5, samt: 31.5 }],
+    cdnr: [{ ctin: '24AAACS1234B1Z5', nt: [{ ntty: 'C', nt_num: 'CN-0003', itms: [{ num: 1, itm_det: { rt: 18, txval: 350, iamt: 63, camt: 0, samt: 0 } }] }] }],
+    doc_issue: { doc_det: [
+      { doc_num: 1, docs: [{ num: 1, from: 'INV-0001', to: 'INV-0003', totnum: 3, cancel: 0, net_issue: 3 }] },
+      { doc_num: 5, docs: [{ num: 1, from: 'CN-0001', to: 'CN-0003', totnum: 3, cancel: 0, net_issue: 3 }] },
+    ] },
+  });
+  assert.deepEqual(s.rows.map((r) => [r.key, r.taxable, r.igst]), [['b2cs', 35000, 0], ['cdnr', -35000, -6300]]);
+  assert.deepEqual([s.total.taxable, s.total.igst, s.total.cgst], [0, -6300, 3150]);
+  assert.deepEqual(s.creditNotes, { from: 'CN-0001', to: 'CN-0003', total: 3 });
+  assert.deepEqual(s.documents, { from: 'INV-0001', to: 'INV-0003', total: 3, cancelled: 0 });
+});
+
 test('an empty month has no rows and no document range', () => {
   const s = gstr1Summary({ gstin: '27AAPFU0939F1ZV', fp: '112026' });
   assert.deepEqual(s.rows, []);

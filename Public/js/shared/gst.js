@@ -45,17 +45,27 @@ export function gstr1Summary(doc) {
     }
     rows.push({ key: 'b2cs', label: 'B2C small: summed by state and rate', ...t });
   }
+  // Credit notes take value and tax back out: shown as negative rows so the total is the month's net.
+  const negate = (t) => ({ ...t, taxable: -t.taxable, igst: -t.igst, cgst: -t.cgst, sgst: -t.sgst });
+  const cdnr = itemTotals((doc.cdnr || []).flatMap((r) => r.nt || []));
+  if (cdnr.count) rows.push({ key: 'cdnr', label: 'Credit notes: buyers with a GSTIN', ...negate(cdnr) });
+  const cdnur = itemTotals(doc.cdnur || []);
+  if (cdnur.count) rows.push({ key: 'cdnur', label: 'Credit notes: B2C large', ...negate(cdnur) });
   const nil = (doc.nil && doc.nil.inv) || [];
   if (nil.length) {
     rows.push({ key: 'nil', label: 'Without GST (nil rated)', count: nil.length, taxable: nil.reduce((s, r) => s + paise(r.nil_amt), 0), igst: 0, cgst: 0, sgst: 0 });
   }
   const total = { key: 'total', label: 'Total', count: null, taxable: 0, igst: 0, cgst: 0, sgst: 0 };
   for (const r of rows) for (const k of ['taxable', 'igst', 'cgst', 'sgst']) total[k] += r[k];
-  const range = doc.doc_issue && doc.doc_issue.doc_det && doc.doc_issue.doc_det[0] && (doc.doc_issue.doc_det[0].docs || [])[0];
+  const det = (doc.doc_issue && doc.doc_issue.doc_det) || [];
+  const rangeOf = (num) => { const d = det.find((x) => x.doc_num === num); return d && (d.docs || [])[0]; };
+  const range = rangeOf(1);
+  const notes = rangeOf(5);
   return {
     rows,
     total,
     documents: range ? { from: range.from, to: range.to, total: range.totnum, cancelled: range.cancel } : null,
+    creditNotes: notes ? { from: notes.from, to: notes.to, total: notes.totnum } : null,
   };
 }
 

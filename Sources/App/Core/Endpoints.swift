@@ -20,6 +20,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case products, productCreate, product, productUpdate, productDelete, productRestock, productMovements
     case invoices, invoiceCreate, invoice, invoiceUpdate, invoiceDelete, invoiceIssue, invoiceVoid, invoicePDF
     case invoiceShare, invoiceSend
+    case invoiceCreditNotes, creditNoteCreate, creditNote, creditNotePDF
     case payments, paymentCreate, payment
     case publicInvoicePDF
     // Books: suppliers, purchases, expenses, accounts
@@ -101,6 +102,10 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .invoiceVoid: return ("POST", a + "/invoices/{id}/void")
         case .invoicePDF: return ("GET", a + "/invoices/{id}/pdf")
         case .invoiceShare: return ("GET", a + "/invoices/{id}/share")
+        case .invoiceCreditNotes: return ("GET", a + "/invoices/{id}/credit-notes")
+        case .creditNoteCreate: return ("POST", a + "/invoices/{id}/credit-notes")
+        case .creditNote: return ("GET", a + "/credit-notes/{id}")
+        case .creditNotePDF: return ("GET", a + "/credit-notes/{id}/pdf")
         case .invoiceSend: return ("POST", a + "/invoices/{id}/send")
         case .payments: return ("GET", a + "/payments")
         case .paymentCreate: return ("POST", a + "/payments")

@@ -28,6 +28,10 @@ struct LedgerController {
         api.on(.invoiceIssue, use: issueInvoice)
         api.on(.invoiceVoid, use: voidInvoice)
         api.on(.invoicePDF, use: invoicePDF)
+        api.on(.invoiceCreditNotes, use: invoiceCreditNotes)
+        api.on(.creditNoteCreate, use: createCreditNote)
+        api.on(.creditNote, use: getCreditNote)
+        api.on(.creditNotePDF, use: creditNotePDF)
 
         api.on(.payments, use: listPayments)
         api.on(.paymentCreate, use: createPayment)
@@ -272,6 +276,65 @@ struct LedgerController {
         let dto = try await Self.service(req).committing({ try await $0.voidInvoice(id, reason: input.reason) }, view: Self.invoiceView)
         Self.publish(req, dto)
         return dto
+    }
+
+    // MARK: credit notes (issue 17 §3)
+
+    @Sendable func createCreditNote(req: Request) async throws -> Response {
+        let id = try Self.id(req)
+        let input = try req.content.decode(CreditNoteInput.self)
+        let note = try await Self.service(req).committing({ try await $0.createCreditNote(invoiceID: id, input) }, view: { made, _ in made })
+        if let inv = try? await Self.service(req).invoice(id), let dto = try? await LedgerViews.invoices([inv], on: req.db).first {
+            Self.publish(req, dto)
+        }
+        return try await note.encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func invoiceCreditNotes(req: Request) async throws -> Page<CreditNoteDTO> {
+        Page(items: try await Self.service(req).creditNotes(invoiceID: try Self.id(req)), nextCursor: nil)
+    }
+
+    @Sendable func getCreditNote(req: Request) async throws -> CreditNoteDTO {
+        try await Self.service(req).creditNote(try Self.id(req))
+    }
+
+    /// A credit note drawn as the invoice is, titled CREDIT NOTE and naming the invoice it reduces.
+    @Sendable func creditNotePDF(req: Request) async throws -> Response {
+        let service = try Self.service(req)
+        let note = try await service.creditNote(try Self.id(req))
+        let inv = try await LedgerViews.invoices([try await service.invoice(note.invoiceId)], on: req.db)[0]
+        let business = try await service.business()
+        let customer = try await service.customer(note.customer.id)
+        let seller = InvoicePDF.Party(name: business.name, address: business.address, gstin: business.gstin, state: business.state,
+                                      phone: business.whatsappNumber)
+        let buyer = InvoicePDF.Party(name: customer.name, address: customer.address, gstin: customer.gstin, state: customer.state, phone: customer.phone)
+        let document = Self.document(of: note, invoice: inv)
+        let of = InvoicePDF.CreditNoteOf(invoiceNumber: note.invoiceNumber, invoiceDate: inv.issueDate)
+        let registration = business.gstRegistration
+        let data = try await req.application.threadPool.runIfActive {
+            InvoicePDF.render(document, seller: seller, buyer: buyer, upiID: nil, registration: registration, creditNoteOf: of)
+        }
+        let response = Response(status: .ok, body: .init(data: data))
+        response.headers.contentType = HTTPMediaType(type: "application", subType: "pdf")
+        let disposition = req.query[String.self, at: "download"] == "1" ? "attachment" : "inline"
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "\(disposition); filename=\"\(note.number).pdf\"")
+        return response
+    }
+
+    /// A credit note in the invoice's shape, for the PDF.
+    static func document(of n: CreditNoteDTO, invoice: InvoiceDTO) -> InvoiceDTO {
+        let items = n.items.map { i in
+            InvoiceItemDTO(id: i.id, productId: i.productId, description: i.description, quantity: i.quantity, unit: i.unit,
+                           unitPrice: i.unitPrice, discount: 0, gstRate: i.gstRate, hsn: i.hsn, taxable: i.taxableValue,
+                           tax: i.cgst + i.sgst + i.igst, total: i.total, taxableValue: i.taxableValue,
+                           cgst: i.cgst, sgst: i.sgst, igst: i.igst, priceIncludesGst: false)
+        }
+        return InvoiceDTO(id: n.id, number: n.number, status: .issued, customer: invoice.customer, issueDate: n.issueDate, dueDate: nil,
+                          notes: n.reason.map { "Reason: \($0)" }, placeOfSupply: invoice.placeOfSupply,
+                          placeOfSupplyCode: invoice.placeOfSupplyCode, interState: invoice.interState, items: items,
+                          subtotal: n.taxableValue, discountTotal: 0, taxTotal: n.taxTotal, cgst: n.cgst, sgst: n.sgst, igst: n.igst,
+                          total: n.total, amountPaid: 0, credited: 0, balanceDue: 0, payments: [], creditNotes: [],
+                          issuedAt: n.createdAt, voidedAt: nil, voidReason: nil, createdAt: n.createdAt, updatedAt: n.createdAt)
     }
 
     /// The invoice as an A4 PDF (issue 6 §2), rendered on the thread pool (cairo/pango are blocking).

@@ -152,13 +152,90 @@ struct InvoiceDTO: Content {
     let igst: Int64
     let total: Int64
     let amountPaid: Int64
+    /// Σ its credit notes' totals (issue 17 §3).
+    let credited: Int64
     let balanceDue: Int64
     let payments: [InvoicePaymentDTO]
+    let creditNotes: [CreditNoteRefDTO]
     @NullEncoded var issuedAt: Date?
     @NullEncoded var voidedAt: Date?
     @NullEncoded var voidReason: String?
     @NullEncoded var createdAt: Date?
     @NullEncoded var updatedAt: Date?
+}
+
+struct CreditNoteRefDTO: Content {
+    let id: UUID
+    let number: String
+    let issueDate: String
+    let total: Int64
+
+    init(_ n: CreditNote) {
+        id = n.id!
+        number = n.numberText
+        issueDate = n.issueDate
+        total = n.total
+    }
+}
+
+struct CreditNoteItemDTO: Content {
+    let id: UUID
+    let invoiceItemId: UUID
+    @NullEncoded var productId: UUID?
+    let description: String
+    let quantity: Quantity
+    let unit: String
+    let unitPrice: Int64
+    @NullEncoded var gstRate: GSTRate?
+    @NullEncoded var hsn: String?
+    let taxableValue: Int64
+    let cgst: Int64
+    let sgst: Int64
+    let igst: Int64
+    let total: Int64
+}
+
+struct CreditNoteDTO: Content {
+    let id: UUID
+    let number: String
+    let invoiceId: UUID
+    let invoiceNumber: String
+    let customer: PaymentCustomerRef
+    let issueDate: String
+    @NullEncoded var reason: String?
+    @NullEncoded var placeOfSupply: String?
+    let items: [CreditNoteItemDTO]
+    let taxableValue: Int64
+    let cgst: Int64
+    let sgst: Int64
+    let igst: Int64
+    let taxTotal: Int64
+    let total: Int64
+    @NullEncoded var createdAt: Date?
+
+    init(_ n: CreditNote, items: [CreditNoteItem], invoiceNumber: String, customerName: String) {
+        id = n.id!
+        number = n.numberText
+        invoiceId = n.invoiceID
+        self.invoiceNumber = invoiceNumber
+        customer = PaymentCustomerRef(id: n.customerID, name: customerName)
+        issueDate = n.issueDate
+        reason = n.reason
+        placeOfSupply = n.placeOfSupply
+        self.items = items.sorted { $0.position < $1.position }.map { i in
+            CreditNoteItemDTO(id: i.id!, invoiceItemId: i.invoiceItemID, productId: i.productID, description: i.description,
+                              quantity: Quantity(thousandths: i.quantity), unit: i.unit, unitPrice: i.unitPrice,
+                              gstRate: i.gstRateBP.map(GSTRate.init(basisPoints:)), hsn: i.hsn, taxableValue: i.taxable,
+                              cgst: i.cgst, sgst: i.sgst, igst: i.igst, total: i.total)
+        }
+        taxableValue = n.taxable
+        cgst = n.cgst
+        sgst = n.sgst
+        igst = n.igst
+        taxTotal = n.taxTotal
+        total = n.total
+        createdAt = n.createdAt
+    }
 }
 
 struct AllocationDTO: Content {
@@ -223,6 +300,8 @@ enum LedgerViews {
         let allocations = try await PaymentAllocation.query(on: db).filter(\.$invoiceID ~~ ids).filter(\.$releasedAt == nil).all()
         let payments = allocations.isEmpty ? [] : try await Payment.query(on: db).filter(\.$id ~~ Array(Set(allocations.map(\.paymentID)))).all()
         let itemsBy = Dictionary(grouping: items, by: \.invoiceID)
+        let notes = try await CreditNote.query(on: db).filter(\.$invoiceID ~~ ids).sort(\.$number).all()
+        let notesBy = Dictionary(grouping: notes, by: \.invoiceID)
         let customerBy = Dictionary(uniqueKeysWithValues: customers.map { ($0.id!, $0) })
         let allocBy = Dictionary(grouping: allocations, by: \.invoiceID)
         let paymentBy = Dictionary(uniqueKeysWithValues: payments.map { ($0.id!, $0) })
@@ -256,9 +335,9 @@ enum LedgerViews {
                 subtotal: inv.subtotal, discountTotal: inv.discountTotal, taxTotal: inv.taxTotal,
                 cgst: try Money.sum(lines.map(\.cgst), field: "cgst"), sgst: try Money.sum(lines.map(\.sgst), field: "sgst"),
                 igst: try Money.sum(lines.map(\.igst), field: "igst"), total: inv.total,
-                amountPaid: inv.amountPaid,
-                balanceDue: (inv.status == .void || inv.status == .draft) ? 0 : inv.total - inv.amountPaid,
-                payments: pays, issuedAt: inv.issuedAt, voidedAt: inv.voidedAt, voidReason: inv.voidReason,
+                amountPaid: inv.amountPaid, credited: inv.credited ?? 0,
+                balanceDue: (inv.status == .void || inv.status == .draft) ? 0 : inv.balanceDue,
+                payments: pays, creditNotes: (notesBy[inv.id!] ?? []).map(CreditNoteRefDTO.init), issuedAt: inv.issuedAt, voidedAt: inv.voidedAt, voidReason: inv.voidReason,
                 createdAt: inv.createdAt, updatedAt: inv.updatedAt)
         }
     }

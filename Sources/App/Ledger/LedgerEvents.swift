@@ -55,7 +55,7 @@ extension LedgerService {
             o["invoice_id"] = .string(inv.id!.uuidString)
             o["number"] = inv.numberText.map(JSONValue.string) ?? .null
             o["total"] = .int(inv.total)
-            o["balance_due"] = .int(inv.total - inv.amountPaid)
+            o["balance_due"] = .int(inv.balanceDue)
             o["items"] = try await items(inv.id!)
             o["pdf_url"] = .string(pdfURL(inv.id!))
             o["due_date"] = inv.dueDate.map(JSONValue.string) ?? .null
@@ -115,7 +115,7 @@ extension LedgerService {
             .filter(\.$status ~~ InvoiceStatus.open).filter(\.$dueDate != nil).filter(\.$dueDate <= cutoff)
             .sort(\.$dueDate).limit(limit).all()
         return rows.compactMap { inv in
-            guard inv.total > inv.amountPaid, let due = inv.dueDate else { return nil }
+            guard inv.balanceDue > 0, let due = inv.dueDate else { return nil }
             return (inv.id!, Periods.daysBetween(due, today))
         }
     }

@@ -135,3 +135,18 @@ struct PaymentInput: Decodable, Sendable {
     /// The cash, bank or UPI account it went into; default: the mode's account.
     var accountId: UUID?
 }
+
+/// `POST /invoices/{id}/credit-notes`: what comes back (a product, or one invoice line by
+/// `item_id`) and how much; the amounts are the invoice's own, in proportion.
+struct CreditNoteLineInput: Decodable, Sendable {
+    var productId: UUID?
+    var itemId: UUID?
+    let quantity: Quantity
+}
+
+struct CreditNoteInput: Decodable, Sendable {
+    let items: [CreditNoteLineInput]
+    var reason: String?
+    /// Default: today in the business's time zone; never before the invoice's date.
+    var issueDate: String?
+}

@@ -60,6 +60,8 @@ final class Product: Model, @unchecked Sendable {
 
 enum MovementKind: String, Codable, Sendable, CaseIterable {
     case sale, void, restock, adjustment
+    /// Goods a customer returned on a credit note.
+    case saleReturn = "return"
     /// Stock received on a purchase bill, and its reversal when the bill is voided.
     case purchase, purchaseVoid = "purchase_void"
 }
@@ -113,6 +115,8 @@ final class Invoice: Model, @unchecked Sendable {
     @Field(key: "tax_total") var taxTotal: Int64
     @Field(key: "total") var total: Int64
     @Field(key: "amount_paid") var amountPaid: Int64
+    /// Σ the totals of its credit notes (issue 17 §3); nil before the first one.
+    @OptionalField(key: "credited") var credited: Int64?
     @OptionalField(key: "issued_at") var issuedAt: Date?
     @OptionalField(key: "voided_at") var voidedAt: Date?
     @OptionalField(key: "void_reason") var voidReason: String?
@@ -123,6 +127,9 @@ final class Invoice: Model, @unchecked Sendable {
     init() {}
 
     var numberText: String? { number.map { String(format: "INV-%04lld", $0) } }
+
+    /// What the customer still owes on it: the total less credit notes and payments.
+    var balanceDue: Int64 { total - (credited ?? 0) - amountPaid }
 }
 
 final class InvoiceItem: Model, @unchecked Sendable {
@@ -198,4 +205,60 @@ final class PaymentAllocation: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
 
     init() {}
+}
+
+/// A credit note against an issued invoice (issue 17 §3): goods returned or a price corrected.
+/// Its own gap-free series per business (`CN-0001`), amounts by head as credited.
+final class CreditNote: Model, @unchecked Sendable {
+    static let schema = "credit_notes"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "invoice_id") var invoiceID: UUID
+    @Field(key: "customer_id") var customerID: UUID
+    @Field(key: "number") var number: Int64
+    @Field(key: "issue_date") var issueDate: String
+    @OptionalField(key: "reason") var reason: String?
+    @OptionalField(key: "place_of_supply") var placeOfSupply: String?
+    @Field(key: "taxable") var taxable: Int64
+    @Field(key: "cgst") var cgst: Int64
+    @Field(key: "sgst") var sgst: Int64
+    @Field(key: "igst") var igst: Int64
+    @Field(key: "tax_total") var taxTotal: Int64
+    @Field(key: "total") var total: Int64
+    @OptionalField(key: "created_by") var createdBy: UUID?
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    init() {}
+
+    var numberText: String { String(format: "CN-%04lld", number) }
+}
+
+final class CreditNoteItem: Model, @unchecked Sendable {
+    static let schema = "credit_note_items"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "business_id") var businessID: UUID
+    @Field(key: "credit_note_id") var creditNoteID: UUID
+    @Field(key: "invoice_item_id") var invoiceItemID: UUID
+    @Field(key: "position") var position: Int
+    @OptionalField(key: "product_id") var productID: UUID?
+    @Field(key: "description") var description: String
+    @Field(key: "quantity") var quantity: Int64
+    @Field(key: "unit") var unit: String
+    @Field(key: "unit_price") var unitPrice: Int64
+    @OptionalField(key: "gst_rate_bp") var gstRateBP: Int64?
+    @OptionalField(key: "hsn") var hsn: String?
+    @Field(key: "taxable") var taxable: Int64
+    @Field(key: "cgst") var cgst: Int64
+    @Field(key: "sgst") var sgst: Int64
+    @Field(key: "igst") var igst: Int64
+    @Field(key: "total") var total: Int64
+    /// What a returned unit cost when it was sold (paise, GST excluded): takes it back out of the
+    /// cost of goods sold.
+    @Field(key: "unit_cost") var unitCost: Int64
+
+    init() {}
+
+    var tax: Int64 { cgst + sgst + igst }
 }

@@ -136,6 +136,30 @@ struct LedgerReads: Sendable {
             .filter(\.$issueDate >= from).filter(\.$issueDate <= to).sort(\.$number).all()
     }
 
+    /// Credit notes dated in `from...to`, in ledger order (date, then when written), a page at a time.
+    func creditNotesPage(from: String, to: String, customerID: UUID?, offset: Int, limit: Int) async throws -> [CreditNote] {
+        var q = CreditNote.query(on: db).filter(\.$businessID == businessID).filter(\.$issueDate >= from).filter(\.$issueDate <= to)
+        if let customerID { q = q.filter(\.$customerID == customerID) }
+        return try await q.sort(\.$issueDate).sort(\.$createdAt).sort(\.$id).range(offset..<(offset + limit)).all()
+    }
+
+    /// Every credit note dated in `from...to`, in number order (GSTR-1, GSTR-3B, profit and loss).
+    func creditNotes(from: String, to: String) async throws -> [CreditNote] {
+        try await CreditNote.query(on: db).filter(\.$businessID == businessID)
+            .filter(\.$issueDate >= from).filter(\.$issueDate <= to).sort(\.$number).all()
+    }
+
+    func items(ofCreditNotes ids: [UUID]) async throws -> [CreditNoteItem] {
+        guard !ids.isEmpty else { return [] }
+        return try await CreditNoteItem.query(on: db).filter(\.$creditNoteID ~~ ids).all()
+    }
+
+    /// These invoices (of the business), by id.
+    func invoices(ids: [UUID]) async throws -> [Invoice] {
+        guard !ids.isEmpty else { return [] }
+        return try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$id ~~ ids).all()
+    }
+
     /// The lines of these invoices (which belong to the business: pass ids read through here).
     func items(ofInvoices ids: [UUID]) async throws -> [InvoiceItem] {
         guard !ids.isEmpty else { return [] }
@@ -179,13 +203,16 @@ struct LedgerReads: Sendable {
         var billed = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status != .draft).filter(\.$issueDate < from)
         var voided = Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status == .void).filter(\.$voidedAt < voidedBefore)
         var paid = Payment.query(on: db).filter(\.$businessID == businessID).filter(\.$paidOn < from)
+        var creditedQ = CreditNote.query(on: db).filter(\.$businessID == businessID).filter(\.$issueDate < from)
         if let customerID {
             billed = billed.filter(\.$customerID == customerID)
             voided = voided.filter(\.$customerID == customerID)
             paid = paid.filter(\.$customerID == customerID)
+            creditedQ = creditedQ.filter(\.$customerID == customerID)
         }
         let b = try await Self.sum(billed, \.$total), v = try await Self.sum(voided, \.$total), p = try await Self.sum(paid, \.$amount)
-        return try Money.subtract(try Money.subtract(b, v, field: "opening"), p, field: "opening")
+        let c = try await Self.sum(creditedQ, \.$total)
+        return try Money.subtract(try Money.subtract(try Money.subtract(b, v, field: "opening"), p, field: "opening"), c, field: "opening")
     }
 
     // MARK: profit and loss (issue 16 §5)
@@ -211,9 +238,16 @@ struct LedgerReads: Sendable {
             after = ids.last
             if ids.count < 500 { break }
         }
+        // Credit notes dated in the period take their taxable value out of sales and the goods that
+        // came back out of the cost, at the cost they were sold at.
+        let notes = try await creditNotes(from: from, to: to)
+        let returned = try Money.sum(notes.map(\.taxable), field: "sales")
+        for item in try await items(ofCreditNotes: notes.map { $0.id! }) where item.productID != nil {
+            cost -= Int128(item.quantity) * Int128(item.unitCost)
+        }
         let rounded = cost >= 0 ? (cost + 500) / 1000 : (cost - 500) / 1000
         guard rounded <= Int128(Int64.max), rounded >= Int128(Int64.min) else { throw AmountTooLarge(field: "cost_of_goods_sold") }
-        return (sales, Int64(rounded))
+        return (try Money.subtract(sales, returned, field: "sales"), Int64(rounded))
     }
 
     /// The value of the stock on hand at average cost (paise), product by product.

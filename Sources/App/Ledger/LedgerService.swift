@@ -694,11 +694,17 @@ public struct LedgerService: Sendable {
         try errors.throwIfAny()
         let businessID = businessID, now = now, userID = userID
         try await write { tx in
+            // Serialized with credit notes (which lock the business row too).
+            try await AccountsService.lockBusiness(businessID, on: tx)
             let inv = try await invoice(id, on: tx)
             switch inv.status {
             case .draft: throw APIError.conflict("invalid_state", "A draft has no effect to reverse; delete it instead.")
             case .void: throw APIError.conflict("invalid_state", "This invoice is already void.")
             default: break
+            }
+            // A credit note already took part of it back: the rest is credited, not voided.
+            if (inv.credited ?? 0) > 0 {
+                throw APIError.conflict("has_credit_notes", "This invoice has credit notes; issue a credit note for the rest instead of voiding it.")
             }
             let sql = try tx.sql
             try await Self.addBalance(tx, businessID: businessID, customerID: inv.customerID, delta: -inv.total, now: now)
@@ -815,7 +821,7 @@ public struct LedgerService: Sendable {
             var left = credit.unallocated
             while left > 0, invoiceIndex < open.count {
                 let inv = open[invoiceIndex]
-                let due = inv.total - inv.amountPaid
+                let due = inv.balanceDue
                 if due <= 0 { invoiceIndex += 1; continue }
                 let share = min(due, left)
                 let a = PaymentAllocation()
@@ -827,7 +833,7 @@ public struct LedgerService: Sendable {
                 try await a.create(on: tx)
                 inv.amountPaid += share
                 left -= share
-                let status: InvoiceStatus = inv.amountPaid >= inv.total ? .paid : .partiallyPaid
+                let status: InvoiceStatus = inv.balanceDue <= 0 ? .paid : .partiallyPaid
                 inv.status = status
                 try await Invoice.query(on: tx).filter(\.$id == inv.id!)
                     .set(\.$amountPaid, to: inv.amountPaid).set(\.$status, to: status).set(\.$updatedAt, to: now)
@@ -913,7 +919,7 @@ public struct LedgerService: Sendable {
         return Int64(min(rounded, Int128(Bounds.maxAmount)))
     }
 
-    private func lockedCost(_ productID: UUID, on tx: any Database) async throws -> (stock: Int64, average: Int64) {
+    func lockedCost(_ productID: UUID, on tx: any Database) async throws -> (stock: Int64, average: Int64) {
         let sql = try tx.sql
         var select = sql.select().column("stock").column("average_cost").from(Product.schema)
             .where("id", .equal, productID).where("business_id", .equal, businessID)
@@ -922,7 +928,7 @@ public struct LedgerService: Sendable {
         return (try row.decode(column: "stock", as: Int64.self), try row.decode(column: "average_cost", as: Int64.self))
     }
 
-    private func setStockAndCost(_ productID: UUID, stock: Int64, average: Int64, on tx: any Database) async throws {
+    func setStockAndCost(_ productID: UUID, stock: Int64, average: Int64, on tx: any Database) async throws {
         try await tx.sql.update(Product.schema).set("stock", to: stock).set("average_cost", to: average).set("updated_at", to: now)
             .where("id", .equal, productID).where("business_id", .equal, businessID).run()
     }

@@ -79,7 +79,7 @@ struct InvoiceSharing {
         let business = try await ledger.business()
         let link = InvoiceLinks.url(messaging.app, invoiceID: invoiceID, businessID: messaging.businessID, now: messaging.now)
         let text = Self.text(business: business, customerName: customer.name, number: number, total: inv.total,
-                             due: max(0, inv.total - inv.amountPaid), link: link)
+                             due: max(0, inv.balanceDue), link: link)
         return (inv, customer, business, link, text)
     }
 

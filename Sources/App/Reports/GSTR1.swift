@@ -11,8 +11,10 @@ import LedgerMath
 /// to unregistered buyers above the threshold in force on the invoice date), `b2cs` (the other
 /// unregistered sales, summed by supply type, place of supply and rate), `nil` (lines without GST),
 /// `hsn` (summary by HSN, unit and rate; from May 2025 split into B2B and B2C tables) and
-/// `doc_issue` (the invoice number range, cancelled = voided). Credit notes (`cdnr`, `cdnur`) come
-/// with credit notes. Money is in rupees with two decimals, as the portal takes it.
+/// `doc_issue` (the invoice number range, cancelled = voided; the credit note range). Credit notes
+/// dated in the month go to `cdnr` (registered buyers, per GSTIN) or `cdnur` (unregistered buyers of
+/// a B2C large invoice); the other unregistered ones are netted out of `b2cs`, and every note out of
+/// `nil` and `hsn`, as the portal expects. Money is in rupees with two decimals, as the portal takes it.
 struct GSTR1 {
     struct Line {
         let hsn: String?
@@ -39,10 +41,25 @@ struct GSTR1 {
         let lines: [Line]
     }
 
+    /// A credit note dated in the month (issue 17 §3).
+    struct Note {
+        let number: String
+        let sequence: Int64
+        let date: String  // YYYY-MM-DD
+        let total: Int64
+        let buyerGSTIN: String?
+        let placeOfSupplyCode: String
+        let interState: Bool
+        /// The invoice it reduces was a B2C large one (its note goes to cdnur).
+        let againstLarge: Bool
+        let lines: [Line]
+    }
+
     let gstin: String
     let year: Int
     let month: Int
     let invoices: [Invoice]
+    var notes: [Note] = []
 
     /// Lines left out of the HSN summary because they have no HSN code (the owner should add one).
     var linesWithoutHSN: Int {
@@ -148,16 +165,23 @@ struct GSTR1 {
         }
         if !b2clRows.isEmpty { doc["b2cl"] = .array(b2clRows) }
 
-        // b2cs: the rest of the unregistered sales, summed.
+        // b2cs: the rest of the unregistered sales, summed, less their credit notes.
         struct SmallKey: Hashable { let inter: Bool; let pos: String; let bp: Int64 }
         var small: [SmallKey: (Int64, Int64, Int64, Int64)] = [:]
-        for inv in live where inv.buyerGSTIN == nil && !Self.isLarge(inv) {
-            for l in inv.lines {
+        func addSmall(_ inter: Bool, _ pos: String, _ lines: [Line], sign: Int64) throws {
+            for l in lines {
                 guard let bp = l.rateBP, bp > 0 else { continue }
-                let k = SmallKey(inter: inv.interState, pos: inv.placeOfSupplyCode, bp: bp)
+                let k = SmallKey(inter: inter, pos: pos, bp: bp)
                 let t = small[k, default: (0, 0, 0, 0)]
-                small[k] = (try Self.add(t.0, l.taxable), try Self.add(t.1, l.igst), try Self.add(t.2, l.cgst), try Self.add(t.3, l.sgst))
+                small[k] = (try Self.add(t.0, sign * l.taxable), try Self.add(t.1, sign * l.igst), try Self.add(t.2, sign * l.cgst),
+                            try Self.add(t.3, sign * l.sgst))
             }
+        }
+        for inv in live where inv.buyerGSTIN == nil && !Self.isLarge(inv) {
+            try addSmall(inv.interState, inv.placeOfSupplyCode, inv.lines, sign: 1)
+        }
+        for n in notes where n.buyerGSTIN == nil && !n.againstLarge {
+            try addSmall(n.interState, n.placeOfSupplyCode, n.lines, sign: -1)
         }
         let b2csRows: [JSONValue] = small.keys.sorted { ($0.pos, $0.bp, $0.inter ? 1 : 0) < ($1.pos, $1.bp, $1.inter ? 1 : 0) }.map { k in
             let t = small[k]!
@@ -166,12 +190,42 @@ struct GSTR1 {
         }
         if !b2csRows.isEmpty { doc["b2cs"] = .array(b2csRows) }
 
+        // cdnr: credit notes to registered buyers; cdnur: to unregistered buyers of B2C large invoices.
+        func noteItems(_ n: Note, withHeads heads: Bool) throws -> [JSONValue] {
+            try items(Self.Invoice(number: n.number, sequence: n.sequence, date: n.date, total: n.total, buyerGSTIN: n.buyerGSTIN,
+                              placeOfSupplyCode: n.placeOfSupplyCode, interState: n.interState, void: false, lines: n.lines), withHeads: heads)
+        }
+        let registered = Dictionary(grouping: notes.filter { $0.buyerGSTIN != nil }, by: { $0.buyerGSTIN! })
+        let cdnrRows: [JSONValue] = try registered.keys.sorted().compactMap { ctin in
+            let nts: [JSONValue] = try registered[ctin]!.sorted { $0.sequence < $1.sequence }.compactMap { n in
+                let itms = try noteItems(n, withHeads: true)
+                guard !itms.isEmpty else { return nil }
+                return ["ntty": "C", "nt_num": .string(n.number), "nt_dt": .string(IndianDate.text(n.date)), "val": Self.rupees(n.total),
+                        "pos": .string(n.placeOfSupplyCode), "rchrg": "N", "inv_typ": "R", "itms": .array(itms)]
+            }
+            return nts.isEmpty ? nil : ["ctin": .string(ctin), "nt": .array(nts)]
+        }
+        if !cdnrRows.isEmpty { doc["cdnr"] = .array(cdnrRows) }
+        let cdnurRows: [JSONValue] = try notes.filter { $0.buyerGSTIN == nil && $0.againstLarge }.sorted { $0.sequence < $1.sequence }.compactMap { n in
+            let itms = try noteItems(n, withHeads: false)
+            guard !itms.isEmpty else { return nil }
+            return ["ntty": "C", "nt_num": .string(n.number), "nt_dt": .string(IndianDate.text(n.date)), "val": Self.rupees(n.total),
+                    "typ": "B2CL", "pos": .string(n.placeOfSupplyCode), "itms": .array(itms)]
+        }
+        if !cdnurRows.isEmpty { doc["cdnur"] = .array(cdnurRows) }
+
         // nil: lines without GST, by registered/unregistered and intra/inter.
         var nilAmounts: [String: Int64] = [:]
         for inv in live {
             for l in inv.lines where (l.rateBP ?? 0) == 0 {
                 let kind = (inv.interState ? "INTR" : "INTRA") + (inv.buyerGSTIN != nil ? "B2B" : "B2C")
                 nilAmounts[kind] = try Self.add(nilAmounts[kind] ?? 0, l.taxable)
+            }
+        }
+        for n in notes {
+            for l in n.lines where (l.rateBP ?? 0) == 0 {
+                let kind = (n.interState ? "INTR" : "INTRA") + (n.buyerGSTIN != nil ? "B2B" : "B2C")
+                nilAmounts[kind] = try Self.add(nilAmounts[kind] ?? 0, -l.taxable)
             }
         }
         if !nilAmounts.isEmpty {
@@ -182,15 +236,15 @@ struct GSTR1 {
 
         // hsn: by HSN, unit and rate; from May 2025 the B2B and B2C supplies in separate tables.
         struct HSNKey: Hashable { let hsn: String; let uqc: String; let bp: Int64 }
-        func hsnRows(_ invs: [Invoice]) throws -> [JSONValue] {
+        func hsnRows(_ invs: [Invoice], _ credited: [Note]) throws -> [JSONValue] {
             var rows: [HSNKey: (desc: String, qty: Int64, txval: Int64, i: Int64, c: Int64, s: Int64)] = [:]
-            for inv in invs {
-                for l in inv.lines {
+            for (lines, sign) in invs.map({ ($0.lines, Int64(1)) }) + credited.map({ ($0.lines, Int64(-1)) }) {
+                for l in lines {
                     guard let hsn = l.hsn, !hsn.isEmpty else { continue }
                     let k = HSNKey(hsn: hsn, uqc: Self.uqc(l.unit), bp: l.rateBP ?? 0)
                     let t = rows[k] ?? (l.description, 0, 0, 0, 0, 0)
-                    rows[k] = (t.desc, try Self.add(t.qty, l.quantity), try Self.add(t.txval, l.taxable), try Self.add(t.i, l.igst),
-                               try Self.add(t.c, l.cgst), try Self.add(t.s, l.sgst))
+                    rows[k] = (t.desc, try Self.add(t.qty, sign * l.quantity), try Self.add(t.txval, sign * l.taxable), try Self.add(t.i, sign * l.igst),
+                               try Self.add(t.c, sign * l.cgst), try Self.add(t.s, sign * l.sgst))
                 }
             }
             return rows.keys.sorted { ($0.hsn, $0.bp, $0.uqc) < ($1.hsn, $1.bp, $1.uqc) }.enumerated().map { i, k in
@@ -201,22 +255,32 @@ struct GSTR1 {
             }
         }
         if year > 2025 || (year == 2025 && month >= 5) {
-            let b2bHSN = try hsnRows(live.filter { $0.buyerGSTIN != nil }), b2cHSN = try hsnRows(live.filter { $0.buyerGSTIN == nil })
+            let b2bHSN = try hsnRows(live.filter { $0.buyerGSTIN != nil }, notes.filter { $0.buyerGSTIN != nil })
+            let b2cHSN = try hsnRows(live.filter { $0.buyerGSTIN == nil }, notes.filter { $0.buyerGSTIN == nil })
             if !b2bHSN.isEmpty || !b2cHSN.isEmpty { doc["hsn"] = ["hsn_b2b": .array(b2bHSN), "hsn_b2c": .array(b2cHSN)] }
         } else {
-            let rows = try hsnRows(live)
+            let rows = try hsnRows(live, notes)
             if !rows.isEmpty { doc["hsn"] = ["data": .array(rows)] }
         }
 
-        // doc_issue: the invoice numbers of the month, voided ones as cancelled.
+        // doc_issue: the invoice numbers of the month, voided ones as cancelled; the credit notes (document 5).
+        var docDet: [JSONValue] = []
         let numbered = invoices.sorted { $0.sequence < $1.sequence }
         if let first = numbered.first, let last = numbered.last {
             let cancelled = numbered.filter(\.void).count
-            doc["doc_issue"] = ["doc_det": [["doc_num": 1, "doc_typ": "Invoices for outward supply", "docs": [[
+            docDet.append(["doc_num": 1, "doc_typ": "Invoices for outward supply", "docs": [[
                 "num": 1, "from": .string(first.number), "to": .string(last.number), "totnum": .int(Int64(numbered.count)),
                 "cancel": .int(Int64(cancelled)), "net_issue": .int(Int64(numbered.count - cancelled)),
-            ]]]]]
+            ]]])
         }
+        let numberedNotes = notes.sorted { $0.sequence < $1.sequence }
+        if let first = numberedNotes.first, let last = numberedNotes.last {
+            docDet.append(["doc_num": 5, "doc_typ": "Credit Note", "docs": [[
+                "num": 1, "from": .string(first.number), "to": .string(last.number), "totnum": .int(Int64(numberedNotes.count)),
+                "cancel": 0, "net_issue": .int(Int64(numberedNotes.count)),
+            ]]])
+        }
+        if !docDet.isEmpty { doc["doc_issue"] = ["doc_det": .array(docDet)] }
         return .object(doc)
     }
 }

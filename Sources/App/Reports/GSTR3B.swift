@@ -38,7 +38,9 @@ struct GSTR3B {
     var bills = 0
     var expenses = 0
 
-    init(gstin: String, year: Int, month: Int, invoices: [GSTR1.Invoice], input: BooksService.InputTax) throws {
+    var creditNotes = 0
+
+    init(gstin: String, year: Int, month: Int, invoices: [GSTR1.Invoice], notes: [GSTR1.Note] = [], input: BooksService.InputTax) throws {
         self.gstin = gstin
         self.year = year
         self.month = month
@@ -62,11 +64,31 @@ struct GSTR3B {
                 }
             }
         }
+        // Credit notes dated in the month reduce the outward supplies (and their tax) of the month.
+        for n in notes {
+            creditNotes += 1
+            for l in n.lines {
+                guard let bp = l.rateBP, bp > 0 else {
+                    nilRated = try Money.subtract(nilRated, l.taxable, field: "period")
+                    continue
+                }
+                taxableValue = try Money.subtract(taxableValue, l.taxable, field: "period")
+                output.igst = try Money.subtract(output.igst, l.igst, field: "period")
+                output.cgst = try Money.subtract(output.cgst, l.cgst, field: "period")
+                output.sgst = try Money.subtract(output.sgst, l.sgst, field: "period")
+                if n.interState && n.buyerGSTIN == nil {
+                    let t = unregisteredInterState[n.placeOfSupplyCode] ?? (0, 0)
+                    unregisteredInterState[n.placeOfSupplyCode] = (try Money.subtract(t.0, l.taxable, field: "period"), try Money.subtract(t.1, l.igst, field: "period"))
+                }
+            }
+        }
     }
 
     /// Credit against liability in the legal order; what is left of the liability is paid in cash.
     static func setOff(liability: Heads, credit: Heads) -> SetOff {
-        var due = liability, left = credit, out = SetOff()
+        // A month with more returns than sales owes nothing on that head (never a negative liability).
+        var due = Heads(igst: max(0, liability.igst), cgst: max(0, liability.cgst), sgst: max(0, liability.sgst))
+        var left = credit, out = SetOff()
         func use(_ avail: inout Int64, _ owed: inout Int64) -> Int64 {
             let n = min(avail, owed)
             avail -= n
@@ -131,7 +153,7 @@ struct GSTR3B {
                 "paid_in_cash": heads(pay.cash, cess: false),
                 "credit_carried_forward": heads(pay.carriedForward, cess: false),
             ],
-            "sources": ["invoices": .int(Int64(invoices)), "purchase_bills": .int(Int64(bills)), "expenses_with_gst": .int(Int64(expenses))],
+            "sources": ["invoices": .int(Int64(invoices)), "credit_notes": .int(Int64(creditNotes)), "purchase_bills": .int(Int64(bills)), "expenses_with_gst": .int(Int64(expenses))],
             "notes": [
                 "Outward supplies are the invoices issued in the month (voided ones left out), as in GSTR-1.",
                 "Input tax is what your purchase bills and expenses of the month record; match it with GSTR-2B before you file.",

@@ -31,7 +31,14 @@ enum InvoicePDF {
 
     static let compositionDeclaration = "Composition taxable person, not eligible to collect tax on supplies."
 
-    static func render(_ inv: InvoiceDTO, seller: Party, buyer: Party, upiID: String?, registration: GSTRegistration = .regular) -> Data {
+    /// What a credit note prints beside its own number: the invoice it reduces (issue 17 §3).
+    struct CreditNoteOf {
+        let invoiceNumber: String
+        let invoiceDate: String
+    }
+
+    static func render(_ inv: InvoiceDTO, seller: Party, buyer: Party, upiID: String?, registration: GSTRegistration = .regular,
+                       creditNoteOf: CreditNoteOf? = nil) -> Data {
         let pdf = PDFCanvas()
         let m = PDFCanvas.margin, right = PDFCanvas.width - PDFCanvas.margin, contentWidth = right - m
         var y = m
@@ -44,9 +51,10 @@ enum InvoicePDF {
         if let g = seller.gstin { sellerLines.append("GSTIN: \(g)") }
         if let p = seller.phone { sellerLines.append("Phone: \(p)") }
         y += pdf.text(sellerLines.joined(separator: "\n"), x: m, y: y + 2, width: 300, size: 9, gray: 0.2)
-        let title = Self.title(status: inv.status, registration: registration, gstin: seller.gstin)
+        let title = creditNoteOf == nil ? Self.title(status: inv.status, registration: registration, gstin: seller.gstin) : "CREDIT NOTE"
         pdf.text(title, x: right - 200, y: m, width: 200, size: 14, bold: true, align: .right)
-        var facts = "Invoice: \(inv.number ?? "Draft")\nDate: \(IndianDate.text(inv.issueDate))"
+        var facts = "\(creditNoteOf == nil ? "Invoice" : "Credit note"): \(inv.number ?? "Draft")\nDate: \(IndianDate.text(inv.issueDate))"
+        if let of = creditNoteOf { facts += "\nAgainst invoice: \(of.invoiceNumber) of \(IndianDate.text(of.invoiceDate))" }
         if let due = inv.dueDate { facts += "\nDue: \(IndianDate.text(due))" }
         if let place = inv.placeOfSupply { facts += "\nPlace of supply: \(place)\(inv.placeOfSupplyCode.map { " (\($0))" } ?? "")" }
         if inv.status == .void { facts += "\nVOID" }
@@ -124,9 +132,14 @@ enum InvoicePDF {
                 rows.append(("SGST", inv.sgst, false))
             }
         }
-        rows.append(("Total", inv.total, true))
-        rows.append(("Amount paid", inv.amountPaid, false))
-        rows.append(("Balance due", inv.balanceDue, true))
+        rows.append((creditNoteOf == nil ? "Total" : "Total credited", inv.total, true))
+        if creditNoteOf == nil {
+            if inv.credited > 0 {
+                rows.append(("Less credit notes", inv.credited, false))
+            }
+            rows.append(("Amount paid", inv.amountPaid, false))
+            rows.append(("Balance due", inv.balanceDue, true))
+        }
         let totalsTop = y
         for (label, amount, strong) in rows {
             pdf.text(label, x: right - 230, y: y, width: 120, size: strong ? 10 : 9, bold: strong)
@@ -153,7 +166,7 @@ enum InvoicePDF {
             pdf.text(Self.compositionDeclaration, x: m, y: y + 6, size: 8, bold: true)
             y += 12
         }
-        pdf.text("This is a computer-generated invoice.", x: m, y: y + 6, size: 7, gray: 0.5)
+        pdf.text("This is a computer-generated \(creditNoteOf == nil ? "invoice" : "credit note").", x: m, y: y + 6, size: 7, gray: 0.5)
         return pdf.finish()
     }
 }

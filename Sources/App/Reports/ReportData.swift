@@ -124,13 +124,14 @@ struct ReportData: Sendable {
 
     func salesByCustomer(_ emit: Emit) async throws {
         try await emit(Self.header(["Customer", "Phone", "Invoices", "Sales (INR)", "Paid on these invoices (INR)", "Due on these invoices (INR)"]))
-        var agg: [UUID: (count: Int, total: Tally, paid: Tally)] = [:]
+        var agg: [UUID: (count: Int, total: Tally, paid: Tally, due: Tally)] = [:]
         try await forEachPostedInvoicePage { invoices in
             for inv in invoices {
-                var a = agg[inv.customerID] ?? (0, Tally(), Tally())
+                var a = agg[inv.customerID] ?? (0, Tally(), Tally(), Tally())
                 a.count += 1
                 a.total += inv.total
                 a.paid += inv.amountPaid
+                a.due += inv.balanceDue  // after credit notes
                 agg[inv.customerID] = a
             }
         }
@@ -138,11 +139,11 @@ struct ReportData: Sendable {
         let names = Names(ledger)
         try await names.load(agg.keys)
         try await emit(agg.sorted { $0.value.total.value > $1.value.total.value }.map { cid, a in
-            [.text(names.name(cid)), .text(names.phone(cid)), .int(a.count), .money(a.total), .money(a.paid), .money(a.total.minus(a.paid))]
+            [.text(names.name(cid)), .text(names.phone(cid)), .int(a.count), .money(a.total), .money(a.paid), .money(a.due)]
         })
     }
 
-    /// One ledger entry: sorted by business-local date, then instant, then invoice < payment < void.
+    /// One ledger entry: sorted by business-local date, then instant, then invoice < payment < credit note < void.
     struct Entry {
         let date: String
         let at: Date
@@ -207,7 +208,7 @@ struct ReportData: Sendable {
                                                 limit: Self.page).compactMap { inv in
                 guard let v = inv.voidedAt else { return nil }
                 let ref = inv.numberText ?? ""
-                return Entry(date: Validate.localDate(v, timezone: timezone), at: v, rank: 2, customerID: inv.customerID, type: "void", ref: ref,
+                return Entry(date: Validate.localDate(v, timezone: timezone), at: v, rank: 3, customerID: inv.customerID, type: "void", ref: ref,
                              text: "Void of \(ref)" + (inv.voidReason.map { ": \($0)" } ?? ""), debit: 0, credit: inv.total, sourceID: inv.id!)
             }
         }
@@ -217,7 +218,16 @@ struct ReportData: Sendable {
                       ref: p.reference ?? p.mode.rawValue.uppercased(), text: "Payment (\(p.mode.rawValue))", debit: 0, credit: p.amount, sourceID: p.id!)
             }
         }
-        let streams = [EntryStream(invoices), EntryStream(payments), EntryStream(voids)]
+        func creditNotes(_ offset: Int) async throws -> [Entry] {
+            let notes = try await ledger.creditNotesPage(from: from, to: to, customerID: customerID, offset: offset, limit: Self.page)
+            let numbers = Dictionary(uniqueKeysWithValues: try await ledger.invoices(ids: Array(Set(notes.map(\.invoiceID)))).map { ($0.id!, $0.numberText ?? "") })
+            return notes.map { n in
+                Entry(date: n.issueDate, at: n.createdAt ?? now, rank: 2, customerID: n.customerID, type: "credit_note", ref: n.numberText,
+                      text: "Credit note on \(numbers[n.invoiceID] ?? "an invoice")" + (n.reason.map { ": \($0)" } ?? ""),
+                      debit: 0, credit: n.total, sourceID: n.invoiceID)
+            }
+        }
+        let streams = [EntryStream(invoices), EntryStream(payments), EntryStream(creditNotes), EntryStream(voids)]
         var balance = opening
         while true {
             var best: (Int, Entry)? = nil
@@ -260,7 +270,9 @@ struct ReportData: Sendable {
             for inv in open {
                 let days = max(0, Periods.daysBetween(inv.dueDate ?? inv.issueDate, today))
                 let bucket = days <= 30 ? 0 : days <= 60 ? 1 : days <= 90 ? 2 : 3
-                let (due, overflow) = inv.total.subtractingReportingOverflow(inv.amountPaid)
+                let (owed, overflow1) = inv.total.subtractingReportingOverflow(inv.amountPaid)
+                let (due, overflow2) = owed.subtractingReportingOverflow(inv.credited ?? 0)
+                let overflow = overflow1 || overflow2
                 var dueTally = Tally()
                 dueTally.add(due)
                 buckets[inv.customerID, default: [Tally(), Tally(), Tally(), Tally()]][bucket].add(overflow ? .overflow : dueTally)

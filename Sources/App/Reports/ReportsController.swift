@@ -16,7 +16,7 @@ struct ReportsController {
     }
 
     /// The business (with its GSTIN: 409 without one), the month asked for and its numbered invoices.
-    static func gstMonth(_ req: Request) async throws -> (business: Business, gstin: String, year: Int, month: Int, invoices: [GSTR1.Invoice]) {
+    static func gstMonth(_ req: Request) async throws -> (business: Business, gstin: String, year: Int, month: Int, invoices: [GSTR1.Invoice], notes: [GSTR1.Note]) {
         let p = try req.principal
         let business = try await AccountsService(db: req.db).business(p.businessID)
         let (year, month) = try Self.month(req, timezone: business.timezone, now: req.now)
@@ -45,7 +45,26 @@ struct ReportsController {
                                          rateBP: i.gstRate?.basisPoints, taxable: i.taxable, cgst: i.cgst, sgst: i.sgst, igst: i.igst)
                           })
         }
-        return (business, gstin, year, month, invoices)
+        // Credit notes dated in the month, with the invoice each reduces (for its place and size).
+        let noteRows = try await ledger.creditNotes(from: "\(year)-\(mm)-01", to: "\(year)-\(mm)-31")
+        let noteItems = Dictionary(grouping: try await ledger.items(ofCreditNotes: noteRows.map { $0.id! }), by: \.creditNoteID)
+        let against = try await ledger.invoices(ids: Array(Set(noteRows.map(\.invoiceID))))
+        let againstViews = Dictionary(uniqueKeysWithValues: try await LedgerViews.invoices(against, on: req.db).map { ($0.id, $0) })
+        let noteBuyers = Dictionary(uniqueKeysWithValues: try await ledger.customers(Set(noteRows.map(\.customerID))).map { ($0.id!, $0.gstin) })
+        let notes: [GSTR1.Note] = noteRows.compactMap { n in
+            guard let inv = againstViews[n.invoiceID] else { return nil }
+            let buyer = noteBuyers[n.customerID] ?? nil
+            let pos = inv.placeOfSupplyCode ?? ownCode
+            let large = GSTR1.isLarge(GSTR1.Invoice(number: inv.number ?? "", sequence: 0, date: inv.issueDate, total: inv.total, buyerGSTIN: buyer,
+                                                    placeOfSupplyCode: pos, interState: inv.interState, void: false, lines: []))
+            return GSTR1.Note(number: n.numberText, sequence: n.number, date: n.issueDate, total: n.total, buyerGSTIN: buyer,
+                              placeOfSupplyCode: pos, interState: inv.interState, againstLarge: large,
+                              lines: (noteItems[n.id!] ?? []).map { i in
+                                  GSTR1.Line(hsn: i.hsn, description: i.description, unit: i.unit, quantity: i.quantity, rateBP: i.gstRateBP,
+                                             taxable: i.taxable, cgst: i.cgst, sgst: i.sgst, igst: i.igst)
+                              })
+        }
+        return (business, gstin, year, month, invoices, notes)
     }
 
     static func gstr3bOf(_ req: Request) async throws -> (GSTR3B, Business) {
@@ -54,7 +73,7 @@ struct ReportsController {
         let books = BooksService(db: req.db, store: req.store, businessID: m.business.id!, userID: nil, now: req.now)
         let input = try await books.inputTax(from: "\(m.year)-\(mm)-01", to: "\(m.year)-\(mm)-31")
         do {
-            return (try GSTR3B(gstin: m.gstin, year: m.year, month: m.month, invoices: m.invoices, input: input), m.business)
+            return (try GSTR3B(gstin: m.gstin, year: m.year, month: m.month, invoices: m.invoices, notes: m.notes, input: input), m.business)
         } catch {
             throw APIError.amountTooLarge(["period": "adds up to more than can be summed"])
         }
@@ -85,9 +104,9 @@ struct ReportsController {
 
     /// GSTR-1 of `?period=YYYY-MM` (default: last month, the one filed now) as a JSON download.
     @Sendable func gstr1(req: Request) async throws -> Response {
-        let (_, gstin, year, month, invoices) = try await Self.gstMonth(req)
+        let (_, gstin, year, month, invoices, notes) = try await Self.gstMonth(req)
         let mm = String(format: "%02d", month)
-        let report = GSTR1(gstin: gstin, year: year, month: month, invoices: invoices)
+        let report = GSTR1(gstin: gstin, year: year, month: month, invoices: invoices, notes: notes)
         let document: JSONValue
         do { document = try report.document() } catch { throw APIError.amountTooLarge(["period": "adds up to more than can be summed"]) }
         let encoder = JSONEncoder()

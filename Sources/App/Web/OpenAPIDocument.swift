@@ -157,7 +157,9 @@ enum OpenAPIDocument {
                 "items": array(ref("InvoiceItem")),
                 "subtotal": paiseSum, "discount_total": paiseSum, "tax_total": paiseSum,
                 "cgst": paiseSum, "sgst": paiseSum, "igst": paiseSum, "total": paiseSum, "amount_paid": paiseSum, "balance_due": signedPaise,
+                "credited": paiseSum,
                 "payments": array(object(["payment_id": uuid, "amount": paise, "paid_on": date, "mode": enumeration(paymentModes), "reference": nullable(string)])),
+                "credit_notes": array(object(["id": uuid, "number": string, "issue_date": date, "total": paiseSum])),
                 "issued_at": nullable(dateTime), "voided_at": nullable(dateTime), "void_reason": nullable(string),
                 "created_at": dateTime, "updated_at": dateTime]),
             "Issue": object(["payment": ref("UpfrontPayment")]),
@@ -179,6 +181,24 @@ enum OpenAPIDocument {
                 "entries": array(object([
                     "date": date, "kind": enumeration(["invoice", "payment", "void"]), "reference": string, "description": string,
                     "debit": paiseSum, "credit": paiseSum, "balance": signedPaise, "invoice_id": nullable(uuid), "payment_id": nullable(uuid)]))]),
+            "CreditNoteLineInput": object([
+                "product_id": ["type": ["string", "null"], "format": "uuid", "description": "A product on the invoice (its lines in order)."],
+                "item_id": ["type": ["string", "null"], "format": "uuid", "description": "Or one invoice line."],
+                "quantity": positiveQuantity], required: ["quantity"]),
+            "CreditNoteInput": object([
+                "items": array(ref("CreditNoteLineInput")), "reason": nullable(string),
+                "issue_date": ["type": ["string", "null"], "format": "date", "description": "Default: today; not before the invoice's date."]],
+                required: ["items"]),
+            "CreditNoteItem": object([
+                "id": uuid, "invoice_item_id": uuid, "product_id": nullable(uuid), "description": string, "quantity": quantity, "unit": string,
+                "unit_price": paise, "gst_rate": gstRate, "hsn": nullable(string), "taxable_value": paiseSum,
+                "cgst": paiseSum, "sgst": paiseSum, "igst": paiseSum, "total": paiseSum]),
+            "CreditNote": object([
+                "id": uuid, "number": string, "invoice_id": uuid, "invoice_number": string, "customer": object(["id": uuid, "name": string]),
+                "issue_date": date, "reason": nullable(string), "place_of_supply": nullable(string), "items": array(ref("CreditNoteItem")),
+                "taxable_value": paiseSum, "cgst": paiseSum, "sgst": paiseSum, "igst": paiseSum, "tax_total": paiseSum, "total": paiseSum,
+                "created_at": dateTime]),
+            "CreditNotePage": page("CreditNote"),
             "CustomerPage": page("Customer"), "ProductPage": page("Product"), "InvoicePage": page("Invoice"),
             "PaymentPage": page("Payment"), "MovementPage": page("Movement"),
             "StaffList": object(["items": array(ref("StaffMember"))]),
@@ -347,6 +367,12 @@ enum OpenAPIDocument {
                summary: "The invoice as an A4 PDF (GST split, amount in words, UPI QR when a UPI ID is set)", query: [("download", "1: as an attachment")],
                produces: [pdf]),
             Op(.invoiceVoid, tag: "Invoices", summary: "Void: stock returns, balance reverses, payments become credit", body: "Void", response: "Invoice", idempotent: true),
+            Op(.invoiceCreditNotes, tag: "Invoices", summary: "The invoice's credit notes", response: "CreditNotePage"),
+            Op(.creditNoteCreate, tag: "Invoices",
+               summary: "A credit note for returned goods: its own number (CN-0001), stock back, the balance and the invoice's due reduced",
+               body: "CreditNoteInput", status: 201, response: "CreditNote", idempotent: true),
+            Op(.creditNote, tag: "Invoices", summary: "One credit note", response: "CreditNote"),
+            Op(.creditNotePDF, tag: "Invoices", summary: "The credit note as an A4 PDF", query: [("download", "1: as an attachment")], produces: [pdf]),
 
             Op(.payments, tag: "Payments", summary: "List payments", response: "PaymentPage",
                query: listQuery + [("customer_id", "Only this customer's."), ("mode", "cash, upi, card, bank, cheque or other."), ("from", "YYYY-MM-DD"), ("to", "YYYY-MM-DD")]),

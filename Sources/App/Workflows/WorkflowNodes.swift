@@ -192,7 +192,7 @@ enum LedgerNodes {
         let pdf = inv.status == .draft ? JSONValue.null
             : .string(InvoiceLinks.url(ctx.app, invoiceID: inv.id!, businessID: ctx.businessID, now: ctx.now))
         return NodeResult(output: ["invoice_id": .string(inv.id!.uuidString), "number": inv.numberText.map(JSONValue.string) ?? .null,
-                                   "total": .int(inv.total), "balance_due": .int(inv.total - inv.amountPaid), "pdf_url": pdf])
+                                   "total": .int(inv.total), "balance_due": .int(inv.balanceDue), "pdf_url": pdf])
     }
 
     static func recordPayment(_ ctx: StepContext, _ tx: any Database) async throws -> NodeResult {
@@ -249,7 +249,7 @@ enum LedgerNodes {
         let c = try await s.customer(id)
         let today = try await s.today()
         let late = try await s.reads.overdueInvoices(customerID: id, dueBefore: today)
-        let overdue = try Money.sum(late.map { max(0, $0.total - $0.amountPaid) }, field: "total_due")
+        let overdue = try Money.sum(late.map { max(0, $0.balanceDue) }, field: "total_due")
         return NodeResult(output: ["customer_id": .string(c.id!.uuidString), "name": .string(c.name),
                                    "phone": c.phone.map(JSONValue.string) ?? .null, "balance": .int(c.balance), "overdue": .int(overdue)])
     }

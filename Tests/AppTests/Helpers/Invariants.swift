@@ -15,6 +15,8 @@ enum Invariants {
         let allocations = try await PaymentAllocation.query(on: db).all()
         let customers = try await Customer.query(on: db).all()
         let businesses = try await Business.query(on: db).all()
+        let creditNotes = try await CreditNote.query(on: db).all()
+        let creditNoteItems = try await CreditNoteItem.query(on: db).all()
 
         // Stock never below zero; stock = Σ movements.
         var moved: [UUID: Int64] = [:]
@@ -24,13 +26,31 @@ enum Invariants {
             #expect(p.stock == moved[p.id!, default: 0], "stock of \(p.name) is \(p.stock), movements say \(moved[p.id!, default: 0])", sourceLocation: sourceLocation)
         }
 
-        // Balance = Σ issued (non-void) totals − Σ payments.
+        // Credit notes: each invoice's credited = Σ its notes; a note = Σ its lines; numbers 1…N per business.
+        var creditedBy: [UUID: Int64] = [:]
+        let linesBy = Dictionary(grouping: creditNoteItems, by: \.creditNoteID)
+        for n in creditNotes {
+            creditedBy[n.invoiceID, default: 0] += n.total
+            let lines = linesBy[n.id!] ?? []
+            #expect(n.total == lines.reduce(0) { $0 + $1.total } && n.taxable == lines.reduce(0) { $0 + $1.taxable }, sourceLocation: sourceLocation)
+            #expect(n.total == n.taxable + n.cgst + n.sgst + n.igst, sourceLocation: sourceLocation)
+        }
+        for inv in invoices {
+            #expect((inv.credited ?? 0) == creditedBy[inv.id!, default: 0], "invoice \(inv.numberText ?? "draft") credited", sourceLocation: sourceLocation)
+            #expect((inv.credited ?? 0) <= inv.total, sourceLocation: sourceLocation)
+        }
+        for b in businesses {
+            let numbers = creditNotes.filter { $0.businessID == b.id }.map(\.number).sorted()
+            #expect(numbers == (numbers.isEmpty ? [] : Array(1...Int64(numbers.count))), "credit note numbers have a gap: \(numbers)", sourceLocation: sourceLocation)
+        }
+
+        // Balance = Σ issued (non-void) totals − Σ credit notes − Σ payments.
         let posted = Set(InvoiceStatus.posted)
         for c in customers {
             var billed: Int64 = 0, paid: Int64 = 0, credit: Int64 = 0
             var open: [Invoice] = []
             for inv in invoices where inv.customerID == c.id {
-                if posted.contains(inv.status) { billed += inv.total }
+                if posted.contains(inv.status) { billed += inv.total - (inv.credited ?? 0) }
                 if InvoiceStatus.open.contains(inv.status) { open.append(inv) }
             }
             for p in payments where p.customerID == c.id { paid += p.amount; credit += p.unallocated }
@@ -51,11 +71,11 @@ enum Invariants {
             switch inv.status {
             case .draft: #expect(inv.number == nil && sum == 0, sourceLocation: sourceLocation)
             case .void: #expect(sum == 0, sourceLocation: sourceLocation)
-            case .issued: #expect(sum == 0 && inv.total > 0, sourceLocation: sourceLocation)
-            case .partiallyPaid: #expect(sum > 0 && sum < inv.total, sourceLocation: sourceLocation)
-            case .paid: #expect(sum == inv.total, sourceLocation: sourceLocation)
+            case .issued: #expect(sum == 0 && inv.balanceDue > 0, sourceLocation: sourceLocation)
+            case .partiallyPaid: #expect(sum > 0 && inv.balanceDue > 0, sourceLocation: sourceLocation)
+            case .paid: #expect(inv.balanceDue == 0, sourceLocation: sourceLocation)
             }
-            #expect(inv.amountPaid <= inv.total, sourceLocation: sourceLocation)
+            #expect(inv.amountPaid + (inv.credited ?? 0) <= inv.total, sourceLocation: sourceLocation)
         }
 
         // A payment's unallocated part = amount − its active allocations, never negative.

@@ -1,0 +1,153 @@
+@testable import App
+import Foundation
+import Testing
+import Vapor
+
+/// Issue 17 §3: credit notes for returned goods — numbered CN-0001…, stock back, the balance and
+/// the invoice's due reduced, money already paid turned into credit, in the statement, the profit
+/// and loss, GSTR-1 (cdnr, b2cs net, hsn net, doc_issue) and GSTR-3B.
+enum CreditNoteScenarios {
+    static func returns(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            // setup: a Maharashtra shop with cement (18 %, before GST) and sand (no GST)
+            var c = APIClient(app)
+            try await c.signup()
+            let gstin = "27AAPFU0939F1ZV"
+            #expect(try await c.send(.PATCH, "/api/v1/business", json: ["state": "Maharashtra", "gstin": gstin]).status == .ok)
+            func product(_ body: [String: Any]) async throws -> String {
+                let r = try await c.send(.POST, "/api/v1/products", json: body.merging(["price_includes_gst": false]) { a, _ in a })
+                #expect(r.status == .created, "\(r.body)")
+                return r["id"] as? String ?? ""
+            }
+            let cement = try await product(["name": "Cement", "unit": "bag", "price": 35_000, "stock": 100, "gst_rate": 18, "hsn": "2523"])
+            let sand = try await product(["name": "Sand", "unit": "bag", "price": 6_000, "stock": 100, "hsn": "2505"])
+            let ramesh = try await c.customer("Ramesh Traders", phone: "+919822012345")
+            let shahGSTIN = BooksScenarios.gstin("24AAACS1234B1Z")
+            let shah = try await c.send(.POST, "/api/v1/customers", json: ["name": "Shah Hardware", "gstin": shahGSTIN])["id"] as? String ?? ""
+            func issue(_ who: String, _ lines: [(String, Double)], paid: Int? = nil) async throws -> APIClient.Reply {
+                var body: [String: Any] = ["customer_id": who, "issue_date": "2026-11-10", "issue": true,
+                                           "items": lines.map { ["product_id": $0.0, "quantity": $0.1] }]
+                if let paid { body["payment"] = ["amount": paid, "mode": "cash"] }
+                let r = try await c.send(.POST, "/api/v1/invoices", json: body)
+                #expect(r.status == .created, "\(r.body)")
+                return r
+            }
+            func balance(_ id: String) async throws -> Int? { try await c.send(.GET, "/api/v1/customers/\(id)")["balance"] as? Int }
+            func stock(_ id: String) async throws -> Int? { try await c.send(.GET, "/api/v1/products/\(id)")["stock"] as? Int }
+
+            // 10 bags of cement (₹3,500 + ₹315 + ₹315) and 5 of sand (₹300): ₹4,430.00, ₹1,000 paid
+            let inv = try await issue(ramesh, [(cement, 10), (sand, 5)], paid: 100_000)
+            let invID = inv["id"] as? String ?? ""
+            #expect(inv["total"] as? Int == 443_000 && inv["balance_due"] as? Int == 343_000)
+
+            // act: 3 bags of cement come back
+            let first = try await c.send(.POST, "/api/v1/invoices/\(invID)/credit-notes",
+                                         json: ["items": [["product_id": cement, "quantity": 3]], "reason": "Damaged bags", "issue_date": "2026-11-12"])
+
+            // verify: CN-0001 for 3/10 of the line, CGST = SGST; stock, balance and the invoice follow
+            #expect(first.status == .created, "\(first.body)")
+            #expect(first["number"] as? String == "CN-0001" && first["invoice_number"] as? String == "INV-0001")
+            #expect(first["taxable_value"] as? Int == 105_000 && first["cgst"] as? Int == 9_450 && first["sgst"] as? Int == 9_450)
+            #expect(first["total"] as? Int == 123_900 && first["reason"] as? String == "Damaged bags")
+            #expect(try await stock(cement) == 93)
+            #expect(try await balance(ramesh) == 219_100)
+            let after1 = try await c.send(.GET, "/api/v1/invoices/\(invID)")
+            #expect(after1["credited"] as? Int == 123_900 && after1["balance_due"] as? Int == 219_100 && after1["status"] as? String == "partially_paid")
+            #expect((after1["credit_notes"] as? [[String: Any]])?.first?["number"] as? String == "CN-0001")
+
+            // act: the rest of everything comes back, one line by its item id
+            let sandLine = (inv["items"] as? [[String: Any]])?.last?["id"] as? String ?? ""
+            let second = try await c.send(.POST, "/api/v1/invoices/\(invID)/credit-notes",
+                                          json: ["items": [["product_id": cement, "quantity": 7], ["item_id": sandLine, "quantity": 5]], "issue_date": "2026-11-14"])
+
+            // verify: the last of a line credits exactly what was left; the ₹1,000 paid becomes credit
+            #expect(second["number"] as? String == "CN-0002" && second["total"] as? Int == 319_100, "\(second.body)")
+            #expect(second["cgst"] as? Int == 22_050 && second["sgst"] as? Int == 22_050)
+            let after2 = try await c.send(.GET, "/api/v1/invoices/\(invID)")
+            #expect(after2["credited"] as? Int == 443_000 && after2["amount_paid"] as? Int == 0 && after2["balance_due"] as? Int == 0)
+            #expect(after2["status"] as? String == "paid")
+            #expect(try await balance(ramesh) == -100_000)
+            let stocks = (try await stock(cement), try await stock(sand))
+            #expect(stocks.0 == 100 && stocks.1 == 100)
+
+            // nothing more can come back, and a credited invoice cannot be voided
+            let more = try await c.send(.POST, "/api/v1/invoices/\(invID)/credit-notes", json: ["items": [["product_id": cement, "quantity": 1]]])
+            #expect(more.status == .unprocessableEntity && more.fields["items[0].quantity"] != nil, "\(more.body)")
+            #expect(try await c.send(.POST, "/api/v1/invoices/\(invID)/void", json: [:]).errorCode == "has_credit_notes")
+
+            // the credit pays the next invoice
+            let next = try await issue(ramesh, [(cement, 1)])
+            #expect(next["status"] as? String == "paid" && next["amount_paid"] as? Int == 41_300, "\(next.body)")
+            #expect(try await balance(ramesh) == -58_700)
+
+            // bad input changes nothing
+            let counts = try await Counts.take(app)
+            let draft = try await c.send(.POST, "/api/v1/invoices", json: ["customer_id": ramesh, "items": [["product_id": cement, "quantity": 1]]])
+            let countsWithDraft = try await Counts.take(app)
+            #expect(try await c.send(.POST, "/api/v1/invoices/\(draft["id"] as? String ?? "")/credit-notes",
+                                     json: ["items": [["product_id": cement, "quantity": 1]]]).errorCode == "invalid_state")
+            let nextID = next["id"] as? String ?? ""
+            for (body, field) in [([:], "items"), (["items": []], "items"), (["items": [["product_id": cement, "quantity": 0]]], "items[0].quantity"),
+                                  (["items": [["product_id": sand, "quantity": 1]]], "items[0].product_id"),
+                                  (["items": [["quantity": 1]]], "items[0].product_id"),
+                                  (["items": [["product_id": cement, "quantity": 1]], "issue_date": "2026-11-01"], "issue_date")] as [([String: Any], String)] {
+                let r = try await c.send(.POST, "/api/v1/invoices/\(nextID)/credit-notes", json: body)
+                #expect(r.status == .unprocessableEntity || r.status == .badRequest, "\(body): \(r.body)")
+                if r.status == .unprocessableEntity { #expect(r.fields[field] != nil, "\(body): \(r.body)") }
+            }
+            #expect(try await Counts.take(app) == countsWithDraft && counts != countsWithDraft)
+            var other = APIClient(app)
+            try await other.signup()
+            #expect(try await other.send(.POST, "/api/v1/invoices/\(nextID)/credit-notes", json: ["items": [["product_id": cement, "quantity": 1]]]).status == .notFound)
+            #expect(try await other.send(.GET, "/api/v1/credit-notes/\(first["id"] as? String ?? "")").status == .notFound)
+
+            // a registered buyer across states: IGST credited, reported in cdnr
+            let b2b = try await issue(shah, [(cement, 2)])
+            let b2bLine = (b2b["items"] as? [[String: Any]])?.first?["id"] as? String ?? ""
+            let third = try await c.send(.POST, "/api/v1/invoices/\(b2b["id"] as? String ?? "")/credit-notes",
+                                         json: ["items": [["item_id": b2bLine, "quantity": 1]], "issue_date": "2026-11-20"])
+            #expect(third["number"] as? String == "CN-0003" && third["igst"] as? Int == 6_300 && third["cgst"] as? Int == 0, "\(third.body)")
+
+            // the statement: credit notes as credits, closing on the balance
+            let statement = try await c.send(.GET, "/api/v1/customers/\(ramesh)/statement")
+            let entries = statement["entries"] as? [[String: Any]] ?? []
+            #expect(entries.filter { $0["kind"] as? String == "credit_note" }.map { $0["reference"] as? String } == ["CN-0001", "CN-0002"])
+            #expect(statement["closing_balance"] as? Int == -58_700, "\(statement.body)")
+
+            // GSTR-1 of November: cdnr for Shah, the local notes netted out of b2cs, the series in doc_issue
+            let (res, file) = try await ReportsScenarios.download(c, "/api/v1/gst/gstr1?period=2026-11", ext: "json")
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            #expect(res.status == .ok)
+            let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any] ?? [:]
+            let cdnr = doc["cdnr"] as? [[String: Any]] ?? []
+            #expect(cdnr.first?["ctin"] as? String == shahGSTIN)
+            let note = (cdnr.first?["nt"] as? [[String: Any]])?.first ?? [:]
+            #expect(note["nt_num"] as? String == "CN-0003" && note["nt_dt"] as? String == "20-11-2026" && note["ntty"] as? String == "C")
+            #expect(note["pos"] as? String == "24" && note["val"] as? Double == 413.0)
+            let b2cs = doc["b2cs"] as? [[String: Any]] ?? []
+            // Ramesh's cement: 11 bags sold (₹3,850), 10 returned (₹3,500): ₹350 net, ₹31.50 + ₹31.50
+            #expect(b2cs.count == 1 && b2cs.first?["txval"] as? Double == 350.0 && b2cs.first?["camt"] as? Double == 31.5, "\(b2cs)")
+            let docs = ((doc["doc_issue"] as? [String: Any])?["doc_det"] as? [[String: Any]]) ?? []
+            let cnRange = docs.first { $0["doc_num"] as? Int == 5 }.flatMap { ($0["docs"] as? [[String: Any]])?.first } ?? [:]
+            #expect(cnRange["from"] as? String == "CN-0001" && cnRange["to"] as? String == "CN-0003" && cnRange["totnum"] as? Int == 3)
+            _ = try await PostgresCluster.run("/usr/bin/env", ["python3", repositoryRoot + "/scripts/check-json-schema.py",
+                                                               repositoryRoot + "/docs/schemas/gstr1.schema.json", file])
+
+            // GSTR-3B: outward supplies net of the notes (₹350 + Shah's 1 bag ₹350 taxable; sand nets to nil)
+            let summary = try await c.send(.GET, "/api/v1/gst/gstr3b?period=2026-11")
+            let osup = ((summary["sup_details"] as? [String: Any])?["osup_det"] as? [String: Any]) ?? [:]
+            #expect(osup["txval"] as? Double == 700.0 && osup["iamt"] as? Double == 63.0 && osup["camt"] as? Double == 31.5, "\(summary.body)")
+
+            // the PDF says what it is and what it reduces
+            let (pdfRes, pdfFile) = try await ReportsScenarios.download(c, "/api/v1/credit-notes/\(first["id"] as? String ?? "")/pdf", ext: "pdf")
+            defer { try? FileManager.default.removeItem(atPath: pdfFile) }
+            #expect(pdfRes.status == .ok)
+            let text = try await ReportsScenarios.tool("pdftotext", ["-layout", pdfFile, "-"])
+            #expect(text.contains("CREDIT NOTE") && text.contains("CN-0001") && text.contains("Against invoice: INV-0001 of 10-11-2026"), "\(text)")
+            #expect(text.contains("Reason: Damaged bags") && text.contains("1,239.00"))
+            #expect(try await c.send(.GET, "/api/v1/invoices/\(invID)/credit-notes").items.count == 2)
+
+            try await Invariants.check(app)
+        }
+    }
+}
