@@ -61,7 +61,14 @@ enum PropertyScenarios {
                     guard !invoices.isEmpty else { continue }
                     _ = try await service.voidInvoice(invoices[a % invoices.count], reason: "prop")
                 default:
-                    if a % 2 == 0 {
+                    if a % 3 == 2, !invoices.isEmpty {
+                        // A credit note for part of a line of some invoice (issue 17 §3).
+                        let target = invoices[a % invoices.count]
+                        guard let line = try await InvoiceItem.query(on: app.db).filter(\.$invoiceID == target).sort(\.$position).first() else { continue }
+                        _ = try await service.createCreditNote(invoiceID: target, CreditNoteInput(items: [
+                            CreditNoteLineInput(itemId: line.id!, quantity: Quantity(thousandths: Int64(1 + b % 2_000))),
+                        ]))
+                    } else if a % 2 == 0 {
                         _ = try await service.restock(products[a % products.count], quantity: Quantity(thousandths: Int64(1 + b % 5_000)), reason: "prop")
                     } else {
                         // Concurrent issues against the same products.
@@ -79,7 +86,7 @@ enum PropertyScenarios {
                         }
                     }
                 }
-            } catch let e as APIError where ["insufficient_stock", "invalid_state", "validation_failed"].contains(e.code) {
+            } catch let e as APIError where ["insufficient_stock", "invalid_state", "validation_failed", "has_credit_notes", "over_credited"].contains(e.code) {
                 // Refused operations are part of the property: they must change nothing.
             }
             try await Invariants.check(app)
