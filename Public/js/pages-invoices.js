@@ -663,6 +663,10 @@ export function invoiceDetailPage(ctx) {
     }
     // The A4 PDF (GST split, amount in words, UPI QR when a UPI ID is set in Settings).
     actions.push(h('a', { class: 'btn', href: href('invoicePDF', inv.id), target: '_blank', rel: 'noopener', testid: 'invoice-pdf' }, 'PDF'));
+    // A B2B tax invoice as e-invoice JSON, for the portal's bulk upload tool (businesses above the threshold).
+    if (inv.customer?.gstin && inv.status !== 'draft' && inv.status !== 'void' && (session.business?.gst_registration || 'regular') === 'regular') {
+      actions.push(h('a', { class: 'btn btn-ghost', href: `${href('invoiceEInvoice', inv.id)}?download=1`, download: `${inv.number}_einvoice.json`, testid: 'invoice-einvoice' }, 'e-invoice JSON'));
+    }
     if (inv.status !== 'draft' && inv.status !== 'void') {
       const voidBtn = h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'invoice-void' }, 'Void');
       voidBtn.addEventListener('click', async () => {

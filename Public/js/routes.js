@@ -54,6 +54,7 @@ export const ROUTES = Object.freeze({
   creditNoteCreate: Object.freeze({ method: 'POST', path: '/invoices/{id}/credit-notes', api: true }),
   creditNote: Object.freeze({ method: 'GET', path: '/credit-notes/{id}', api: true }),
   creditNotePDF: Object.freeze({ method: 'GET', path: '/credit-notes/{id}/pdf', api: true }),
+  invoiceEInvoice: Object.freeze({ method: 'GET', path: '/invoices/{id}/einvoice', api: true }),
   payments: Object.freeze({ method: 'GET', path: '/payments', api: true }),
   paymentCreate: Object.freeze({ method: 'POST', path: '/payments', api: true }),
   payment: Object.freeze({ method: 'GET', path: '/payments/{id}', api: true }),

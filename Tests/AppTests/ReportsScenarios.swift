@@ -523,6 +523,71 @@ enum ReportsScenarios {
 
     /// A composition dealer (issue 17 §1) issues a bill of supply: no GST on any line whatever the
     /// product's rate, the mandated declaration on the PDF, and no GSTR-1 or GSTR-3B.
+    /// Issue 17 §4: a B2B invoice as e-invoice JSON (INV-01 1.1) that validates against our schema
+    /// and adds up as the portal checks it; what is missing is named, never guessed.
+    static func einvoice(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            // setup: a Nashik shop selling to a Surat buyer; one price before GST, one with GST in it
+            var c = APIClient(app)
+            try await c.signup(business: "Patel Stores")
+            #expect(try await c.send(.PATCH, "/api/v1/business", json: [
+                "gstin": "27AAPFU0939F1ZV", "state": "Maharashtra", "address": "14 Station Road, Nashik 422001",
+            ]).status == .ok)
+            let cement = try await c.product("Cement bag", price: 35_000, stock: 100, gst: 18)
+            #expect(try await c.send(.PATCH, "/api/v1/products/\(cement)", json: ["hsn": "2523"]).status == .ok)
+            let almirah = try await c.send(.POST, "/api/v1/products", json: ["name": "Steel almirah", "unit": "pcs", "price": 1_180_000,
+                                                                           "stock": 5, "gst_rate": 18, "hsn": "9403"])["id"] as? String ?? ""
+            let shah = try await c.send(.POST, "/api/v1/customers", json: [
+                "name": "Shah Hardware", "gstin": BooksScenarios.gstin("24AAACS1234B1Z"), "address": "12 Ring Road, Surat 395002",
+                "phone": "+919825012345",
+            ])["id"] as? String ?? ""
+            let inv = try await c.send(.POST, "/api/v1/invoices", json: ["customer_id": shah, "issue": true, "items": [
+                ["product_id": cement, "quantity": 10, "discount": 5_000], ["product_id": almirah, "quantity": 1],
+            ]])
+            let id = inv["id"] as? String ?? ""
+            #expect(inv.status == .created && inv["igst"] as? Int ?? 0 > 0, "\(inv.body)")
+
+            // act
+            let (res, file) = try await download(c, "/api/v1/invoices/\(id)/einvoice", ext: "json")
+            defer { try? FileManager.default.removeItem(atPath: file) }
+
+            // verify: the schema, the parties, and the sums the portal checks
+            #expect(res.status == .ok)
+            _ = try await PostgresCluster.run("/usr/bin/env", ["python3", repositoryRoot + "/scripts/check-json-schema.py",
+                                                               repositoryRoot + "/docs/schemas/einvoice.schema.json", file])
+            let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any] ?? [:]
+            let docDtls = doc["DocDtls"] as? [String: Any] ?? [:], seller = doc["SellerDtls"] as? [String: Any] ?? [:]
+            let buyer = doc["BuyerDtls"] as? [String: Any] ?? [:], val = doc["ValDtls"] as? [String: Any] ?? [:]
+            #expect(docDtls["No"] as? String == "INV-0001" && (docDtls["Dt"] as? String)?.count == 10)
+            #expect(seller["Pin"] as? Int == 422_001 && seller["Stcd"] as? String == "27" && seller["Loc"] as? String == "Nashik")
+            #expect(buyer["Pin"] as? Int == 395_002 && buyer["Pos"] as? String == "24" && buyer["Ph"] as? String == "9825012345")
+            func paise(_ v: Any?) -> Int { Int(((v as? Double) ?? Double(v as? Int ?? 0)) * 100 + 0.5) }
+            let items = doc["ItemList"] as? [[String: Any]] ?? []
+            #expect(items.count == 2 && items.map { $0["HsnCd"] as? String } == ["2523", "9403"])
+            for item in items {
+                #expect(paise(item["AssAmt"]) + paise(item["IgstAmt"]) + paise(item["CgstAmt"]) + paise(item["SgstAmt"]) == paise(item["TotItemVal"]))
+                #expect(paise(item["TotAmt"]) - paise(item["Discount"]) == paise(item["AssAmt"]))
+            }
+            // 10 bags at ₹350 less ₹50: ₹3,450 taxable; the almirah's ₹11,800 with GST in it is ₹10,000 taxable
+            #expect(items.map { paise($0["AssAmt"]) } == [345_000, 1_000_000])
+            #expect(paise(val["AssVal"]) == items.reduce(0) { $0 + paise($1["AssAmt"]) })
+            #expect(paise(val["TotInvVal"]) == inv["total"] as? Int && paise(val["IgstVal"]) == inv["igst"] as? Int)
+
+            // what is missing is named
+            let walkIn = try await c.customer("Counter sale")
+            let b2c = try await c.issueInvoice(customer: walkIn, lines: [(cement, 1)])
+            let notB2B = try await c.send(.GET, "/api/v1/invoices/\(b2c["id"] as? String ?? "")/einvoice")
+            #expect(notB2B.status == .conflict && notB2B.errorCode == "einvoice_incomplete" && notB2B.body.contains("customer.gstin"), "\(notB2B.body)")
+            let noHSN = try await c.product("Loose nails", price: 100, stock: 10)
+            _ = try await c.send(.PATCH, "/api/v1/customers/\(shah)", json: ["address": "Ring Road, Surat"])
+            let missing = try await c.issueInvoice(customer: shah, lines: [(noHSN, 1)])
+            let incomplete = try await c.send(.GET, "/api/v1/invoices/\(missing["id"] as? String ?? "")/einvoice")
+            #expect(incomplete.body.contains("customer.address") && incomplete.body.contains("items[0].hsn"), "\(incomplete.body)")
+            let draft = try await c.send(.POST, "/api/v1/invoices", json: ["customer_id": shah, "items": [["product_id": cement, "quantity": 1]]])
+            #expect(try await c.send(.GET, "/api/v1/invoices/\(draft["id"] as? String ?? "")/einvoice").errorCode == "invalid_state")
+        }
+    }
+
     static func billOfSupply(_ db: TestDB) async throws {
         try await withTestApp(db) { app in
             // setup

@@ -20,7 +20,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case products, productCreate, product, productUpdate, productDelete, productRestock, productMovements
     case invoices, invoiceCreate, invoice, invoiceUpdate, invoiceDelete, invoiceIssue, invoiceVoid, invoicePDF
     case invoiceShare, invoiceSend
-    case invoiceCreditNotes, creditNoteCreate, creditNote, creditNotePDF
+    case invoiceCreditNotes, creditNoteCreate, creditNote, creditNotePDF, invoiceEInvoice
     case payments, paymentCreate, payment
     case publicInvoicePDF
     // Books: suppliers, purchases, expenses, accounts
@@ -106,6 +106,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .creditNoteCreate: return ("POST", a + "/invoices/{id}/credit-notes")
         case .creditNote: return ("GET", a + "/credit-notes/{id}")
         case .creditNotePDF: return ("GET", a + "/credit-notes/{id}/pdf")
+        case .invoiceEInvoice: return ("GET", a + "/invoices/{id}/einvoice")
         case .invoiceSend: return ("POST", a + "/invoices/{id}/send")
         case .payments: return ("GET", a + "/payments")
         case .paymentCreate: return ("POST", a + "/payments")

@@ -32,6 +32,7 @@ struct LedgerController {
         api.on(.creditNoteCreate, use: createCreditNote)
         api.on(.creditNote, use: getCreditNote)
         api.on(.creditNotePDF, use: creditNotePDF)
+        api.on(.invoiceEInvoice, use: einvoice)
 
         api.on(.payments, use: listPayments)
         api.on(.paymentCreate, use: createPayment)
@@ -276,6 +277,40 @@ struct LedgerController {
         let dto = try await Self.service(req).committing({ try await $0.voidInvoice(id, reason: input.reason) }, view: Self.invoiceView)
         Self.publish(req, dto)
         return dto
+    }
+
+    /// The invoice as e-invoice JSON (INV-01 1.1) for the portal's bulk upload tool.
+    @Sendable func einvoice(req: Request) async throws -> Response {
+        let service = try Self.service(req)
+        let inv = try await service.invoice(try Self.id(req))
+        guard InvoiceStatus.posted.contains(inv.status), let number = inv.numberText else {
+            throw APIError.conflict("invalid_state", inv.status == .void ? "A void invoice has no e-invoice." : "Issue the invoice first.")
+        }
+        let business = try await service.business()
+        guard business.gstRegistration == .regular else {
+            throw APIError(.conflict, "not_regular", "Only a regular GST registration issues tax invoices, and so e-invoices.")
+        }
+        let customer = try await service.customer(inv.customerID)
+        let dto = try await LedgerViews.invoices([inv], on: req.db)[0]
+        let seller = business.gstin.map { EInvoice.Party(gstin: $0, legalName: business.name, address: business.address, state: business.state,
+                                                         phone: business.whatsappNumber, email: nil) }
+        let buyer = customer.gstin.map { EInvoice.Party(gstin: $0, legalName: customer.name, address: customer.address, state: customer.state,
+                                                        phone: customer.phone, email: customer.email) }
+        let document: JSONValue
+        do {
+            document = try EInvoice.document(dto, seller: seller, buyer: buyer)
+        } catch let e as EInvoice.Incomplete {
+            let list = e.problems.keys.sorted().map { "\($0): \(e.problems[$0]!)" }.joined(separator: "; ")
+            throw APIError(.conflict, "einvoice_incomplete", "The e-invoice needs more details: \(list)",
+                           details: ["fields": .object(e.problems.mapValues { .string($0) })])
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let response = Response(status: .ok, body: .init(data: try encoder.encode(document)))
+        response.headers.replaceOrAdd(name: .contentType, value: "application/json; charset=utf-8")
+        let disposition = req.query[String.self, at: "download"] == "1" ? "attachment" : "inline"
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "\(disposition); filename=\"\(number)_einvoice.json\"")
+        return response
     }
 
     // MARK: credit notes (issue 17 §3)

@@ -99,6 +99,8 @@ struct CustomerRef: Content {
     let id: UUID
     let name: String
     @NullEncoded var phone: String?
+    /// A registered buyer's GSTIN (a B2B invoice).
+    @NullEncoded var gstin: String? = nil
 }
 
 struct InvoiceItemDTO: Content {
@@ -328,7 +330,7 @@ enum LedgerViews {
             }
             return InvoiceDTO(
                 id: inv.id!, number: inv.numberText, status: inv.status,
-                customer: CustomerRef(id: inv.customerID, name: c?.name ?? "", phone: c?.phone),
+                customer: CustomerRef(id: inv.customerID, name: c?.name ?? "", phone: c?.phone, gstin: c?.gstin),
                 issueDate: inv.issueDate, dueDate: inv.dueDate, notes: inv.notes,
                 placeOfSupply: place, placeOfSupplyCode: place.flatMap { p in Validate.states.first { $0.name == p }?.code },
                 interState: interState, items: lines,

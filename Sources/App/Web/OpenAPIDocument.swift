@@ -151,7 +151,7 @@ enum OpenAPIDocument {
                 "payment": ref("UpfrontPayment")], required: ["customer_id", "items"]),
             "Invoice": object([
                 "id": uuid, "number": nullable(string), "status": enumeration(InvoiceStatus.allCases.map(\.rawValue)),
-                "customer": object(["id": uuid, "name": string, "phone": nullable(string)]),
+                "customer": object(["id": uuid, "name": string, "phone": nullable(string), "gstin": nullable(string)]),
                 "issue_date": date, "due_date": nullable(date), "notes": nullable(string),
                 "place_of_supply": nullable(string), "place_of_supply_code": nullable(string), "inter_state": boolean,
                 "items": array(ref("InvoiceItem")),
@@ -199,6 +199,8 @@ enum OpenAPIDocument {
                 "taxable_value": paiseSum, "cgst": paiseSum, "sgst": paiseSum, "igst": paiseSum, "tax_total": paiseSum, "total": paiseSum,
                 "created_at": dateTime]),
             "CreditNotePage": page("CreditNote"),
+            "EInvoice": ["type": "object", "required": ["Version", "TranDtls", "DocDtls", "SellerDtls", "BuyerDtls", "ItemList", "ValDtls"],
+                         "description": "INV-01 version 1.1: see docs/schemas/einvoice.schema.json."],
             "CustomerPage": page("Customer"), "ProductPage": page("Product"), "InvoicePage": page("Invoice"),
             "PaymentPage": page("Payment"), "MovementPage": page("Movement"),
             "StaffList": object(["items": array(ref("StaffMember"))]),
@@ -372,6 +374,9 @@ enum OpenAPIDocument {
                summary: "A credit note for returned goods: its own number (CN-0001), stock back, the balance and the invoice's due reduced",
                body: "CreditNoteInput", status: 201, response: "CreditNote", idempotent: true),
             Op(.creditNote, tag: "Invoices", summary: "One credit note", response: "CreditNote"),
+            Op(.invoiceEInvoice, tag: "Invoices",
+               summary: "The invoice as e-invoice JSON (INV-01 1.1) for the portal's bulk tool; 409 einvoice_incomplete names what is missing",
+               response: "EInvoice", query: [("download", "1: as an attachment")]),
             Op(.creditNotePDF, tag: "Invoices", summary: "The credit note as an A4 PDF", query: [("download", "1: as an attachment")], produces: [pdf]),
 
             Op(.payments, tag: "Payments", summary: "List payments", response: "PaymentPage",
