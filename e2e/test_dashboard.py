@@ -15,8 +15,8 @@ from playwright.sync_api import Page, expect
 
 from test_ledger_flow import add_customer, add_product, go, pick, signup, tid
 
-REPORT_IDS = ["inventory", "sales-by-product", "sales-by-customer", "ledger", "aging-debtors", "payments",
-              "purchases", "expenses", "payables", "cash-book", "profit-and-loss"]
+REPORT_IDS = ["inventory", "sales-by-product", "sales-by-customer", "ledger", "aging-debtors", "sales-register", "hsn-summary",
+              "payments", "purchases", "expenses", "payables", "cash-book", "profit-and-loss"]
 
 
 def issue_invoice(page: Page) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
 from playwright.sync_api import Page, expect
 
 PASSWORD = "correct-horse-battery"
@@ -405,3 +406,29 @@ def test_goods_returned_make_a_credit_note(page: Page) -> None:
 
     go(page, "products", "Products")
     expect(tid(page, "product-row").filter(has_text="Cement bag").get_by_test_id("product-stock")).to_have_text("33")
+
+
+@pytest.mark.allow_console_errors(r"status of 422 .*/api/v1/invoices")
+def test_hsn_digits_are_required_when_set(page: Page) -> None:
+    """Above ₹5 crore turnover the owner sets 6-digit HSN codes; a taxed line without one is refused
+    next to the line, and nothing is saved."""
+    signup(page, business="Kale Steel", owner="Sunil Kale")
+    add_product(page, "Steel almirah", "7646.25", "5", unit="pcs", gst="18")
+    add_customer(page, "Shah Hardware", "+919825012345")
+    go(page, "settings", "Settings")
+    digits = tid(page, "business-hsn-digits")
+    expect(digits).to_have_value("")
+    digits.select_option("6")
+    tid(page, "business-save").click()
+    expect(page.get_by_text("Business profile saved.")).to_be_visible()
+
+    go(page, "invoices", "Invoices")
+    tid(page, "invoice-new-button").click()
+    pick(page, "invoice-customer", "Shah", "Shah Hardware")
+    line = tid(page, "invoice-line").first
+    pick(page, "line-product", "almirah", "Steel almirah", scope=line)
+    tid(page, "invoice-issue").click()
+    expect(line.get_by_test_id("line-error")).to_contain_text("at least 6 digits")
+    me = page.request.get("/api/v1/me").json()
+    assert me["business"]["hsn_digits"] == 6
+    assert page.request.get("/api/v1/invoices").json()["items"] == []

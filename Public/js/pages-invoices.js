@@ -311,12 +311,15 @@ function invoiceForm(ctx, existing, presetCustomer) {
       }
       if (e instanceof ApiError && e.status === 422) {
         const rest = {};
+        const onLines = [];
         for (const [k, msg] of Object.entries(e.fields)) {
           const m = /^items[[.](\d+)\]?\.?(.*)$/.exec(k);
-          if (m && filled[Number(m[1])]) filled[Number(m[1])].setError(`${m[2] ? m[2].replace(/_/g, ' ') + ': ' : ''}${msg}`);
+          if (m && filled[Number(m[1])]) onLines.push([filled[Number(m[1])], `${m[2] ? m[2].replace(/_/g, ' ') + ': ' : ''}${msg}`]);
           else rest[k] = msg;
         }
+        // setFieldErrors clears every error slot first (the lines' too), so the lines' come after it.
         const unmatched = setFieldErrors(form, rest);
+        for (const [line, text] of onLines) line.setError(text);
         alert.show([e.message, ...unmatched].filter(Boolean).join(' '));
         return;
       }

@@ -21,6 +21,16 @@ const BUSINESS_FIELDS = [
       { value: 'unregistered', label: 'Not registered: bills of supply, no GST charged' },
     ],
   },
+  {
+    name: 'hsn_digits', label: 'HSN codes on tax invoices', type: 'select', number: true,
+    hint: 'The law asks for 4 digits up to ₹5 crore of yearly turnover and 6 above it.',
+    options: [
+      { value: '', label: 'Not required' },
+      { value: '4', label: 'At least 4 digits (turnover up to ₹5 crore)' },
+      { value: '6', label: 'At least 6 digits (turnover above ₹5 crore)' },
+      { value: '8', label: 'All 8 digits' },
+    ],
+  },
   { name: 'industry', label: 'Industry', hint: 'e.g. Building materials, Kirana, Pharmacy' },
   { name: 'whatsapp_number', label: 'WhatsApp number', type: 'tel', hint: 'E.164, e.g. +919812345678' },
   { name: 'preferred_language', label: 'Preferred language', list: 'languages', hint: 'Language code: en, hi, mr, ta, te, bn, gu, kn, ml, pa, or, ur or as' },
@@ -82,7 +92,7 @@ function businessSection(owner) {
         let v = form.elements.namedItem(f.name).value.trim();
         if (f.name === 'gstin' || f.name === 'currency') v = v.toUpperCase();
         const before = b[f.name] ?? '';
-        if (v !== String(before)) patch[f.name] = v === '' && !f.required ? null : v;
+        if (v !== String(before)) patch[f.name] = v === '' && !f.required ? null : (f.number ? Number(v) : v);
       }
       if (!Object.keys(patch).length) {
         toast('Nothing changed.', 'info');

@@ -138,6 +138,14 @@ enum CreditNoteScenarios {
             let osup = ((summary["sup_details"] as? [String: Any])?["osup_det"] as? [String: Any]) ?? [:]
             #expect(osup["txval"] as? Double == 700.0 && osup["iamt"] as? Double == 63.0 && osup["camt"] as? Double == 31.5, "\(summary.body)")
 
+            // the sales register and HSN summary agree with GSTR-3B: ₹700.00 taxable net of the notes
+            let register = try await c.send(.GET, "/api/v1/reports/sales-register.csv?from=2026-11-01&to=2026-11-30")
+            let rows = ReportsScenarios.csvRows(register.body)
+            #expect(rows.first?.first == "Date" && rows.filter { $0.count > 2 && $0[2] == "Credit note" }.count == 4, "\(register.body)")
+            #expect(rows.last?[3] == "Total" && rows.last?[10] == "700.00" && rows.last?[13] == "63.00", "\(rows.last ?? [])")
+            let hsn = ReportsScenarios.csvRows(try await c.send(.GET, "/api/v1/reports/hsn-summary.csv?from=2026-11-01&to=2026-11-30").body)
+            #expect(hsn.contains { $0.first == "2523" && $0[3] == "2" && $0[5] == "700.00" } && hsn.last?[5] == "700.00", "\(hsn)")
+
             // the PDF says what it is and what it reduces
             let (pdfRes, pdfFile) = try await ReportsScenarios.download(c, "/api/v1/credit-notes/\(first["id"] as? String ?? "")/pdf", ext: "pdf")
             defer { try? FileManager.default.removeItem(atPath: pdfFile) }

@@ -302,6 +302,19 @@ enum LedgerScenarios {
             #expect(res.status == .ok)
             let text = try await ReportsScenarios.tool("pdftotext", ["-layout", file, "-"])
             #expect(text.contains("350.00*") && text.contains("Rate includes GST") && text.contains("1,750.00"), "\(text)")
+
+            // Above ₹5 crore of turnover every taxed line needs a 6-digit HSN code (Settings → HSN digits)
+            #expect(try await c.send(.PATCH, "/api/v1/business", json: ["hsn_digits": 5]).fields["hsn_digits"] != nil)
+            #expect(try await c.send(.PATCH, "/api/v1/business", json: ["hsn_digits": 6])["hsn_digits"] as? Int == 6)
+            let noHSN = try await c.send(.POST, "/api/v1/invoices", json: ["customer_id": local, "items": [["product_id": cement, "quantity": 1]]])
+            #expect(noHSN.status == .unprocessableEntity && noHSN.fields["items[0].hsn"] != nil, "\(noHSN.body)")
+            let short = try await c.send(.POST, "/api/v1/invoices", json: ["customer_id": local, "items": [["product_id": cement, "quantity": 1, "hsn": "2523"]]])
+            #expect(short.fields["items[0].hsn"] != nil)
+            #expect(try await c.send(.POST, "/api/v1/invoices", json: ["customer_id": local, "items": [["product_id": cement, "quantity": 1, "hsn": "252390"]]]).status == .created)
+            // a line without GST needs none
+            #expect(try await c.send(.POST, "/api/v1/invoices", json: ["customer_id": local, "items": [["description": "Loading", "quantity": 1, "unit_price": 5_000]]]).status == .created)
+            #expect(try await c.send(.PATCH, "/api/v1/business", json: ["hsn_digits": NSNull()])["hsn_digits"] is NSNull)
+            #expect(try await c.send(.POST, "/api/v1/invoices", json: ["customer_id": local, "items": [["product_id": cement, "quantity": 1]]]).status == .created)
             try await Invariants.check(app)
         }
     }
@@ -485,6 +498,9 @@ enum LedgerScenarios {
             #expect(!low.isEmpty)
             let dates = Set(try await Invoice.query(on: app.db).all().map(\.issueDate))
             #expect(dates.count > 20, "invoices spread over the last 60 days")
+            // B2B buyers in and out of the state, and a few goods returned, so every GST table has rows.
+            #expect(try await Customer.query(on: app.db).filter(\.$gstin != nil).count() == 4)
+            #expect(try await CreditNote.query(on: app.db).count() == 3)
             var client = APIClient(app)
             #expect(try await client.login(DemoCommand.email, "demo password 1").status == .ok)
             try await Invariants.check(app)

@@ -124,7 +124,7 @@ enum ReportsScenarios {
         }
     }
 
-    /// The report list has eleven reports, and each CSV export is correct on empty data: a CSV with
+    /// The report list has thirteen reports, and each CSV export is correct on empty data: a CSV with
     /// the header row only.
     static func csvExportsOnEmptyData(_ db: TestDB) async throws {
         let clock = TestClock()
@@ -137,8 +137,9 @@ enum ReportsScenarios {
             let list = try await client.send(.GET, "/api/v1/reports")
 
             // verify
-            #expect(list.items.count == 11)
-            for id in ["inventory", "sales-by-product", "sales-by-customer", "aging-debtors", "payments", "purchases", "expenses", "payables"] {
+            #expect(list.items.count == 13)
+            for id in ["inventory", "sales-by-product", "sales-by-customer", "aging-debtors", "payments", "purchases", "expenses", "payables",
+                       "sales-register", "hsn-summary"] {
                 let r = try await client.send(.GET, "/api/v1/reports/\(id).csv")
                 #expect(r.status == .ok, "\(id): \(r.body)")
                 #expect(r.headers.contentType?.subType == "csv")

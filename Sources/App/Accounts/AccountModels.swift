@@ -44,6 +44,8 @@ final class Business: Model, @unchecked Sendable {
     @OptionalField(key: "upi_id") var upiID: String?
     /// `GSTRegistration` raw value; nil (rows from before issue 17) is regular.
     @OptionalField(key: "gst_registration") var gstRegistrationRaw: String?
+    /// The fewest HSN digits each taxed line must carry (4, 6 or 8); nil: not enforced.
+    @OptionalField(key: "hsn_digits") var hsnDigits: Int64?
 
     var gstRegistration: GSTRegistration {
         get { gstRegistrationRaw.flatMap(GSTRegistration.init(rawValue:)) ?? .regular }

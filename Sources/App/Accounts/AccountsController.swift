@@ -201,6 +201,12 @@ struct AccountsController {
         case .value(let v):
             if let r = GSTRegistration(rawValue: v) { b.gstRegistration = r } else { errors.add("gst_registration", "must be regular, composition or unregistered") }
         }
+        switch patch.hsnDigits {
+        case .absent: break
+        case .null: b.hsnDigits = nil
+        case .value(let n):
+            if [4, 6, 8].contains(n) { b.hsnDigits = n } else { errors.add("hsn_digits", "must be 4, 6 or 8 (or null: not required)") }
+        }
         switch patch.currency {
         case .absent: break
         case .null: errors.add("currency", "is required")

@@ -24,6 +24,7 @@ struct BusinessDTO: Content {
     @NullEncoded var upiId: String?
     @NullEncoded var hours: String?
     let gstRegistration: GSTRegistration
+    @NullEncoded var hsnDigits: Int64?
     @NullEncoded var createdAt: Date?
 
     init(_ b: Business) {
@@ -41,6 +42,7 @@ struct BusinessDTO: Content {
         upiId = b.upiID
         hours = b.hours
         gstRegistration = b.gstRegistration
+        hsnDigits = b.hsnDigits
         createdAt = b.createdAt
     }
 }
@@ -82,6 +84,7 @@ struct BusinessPatch: Decodable, Sendable {
     var upiId: Patch<String> = .absent
     var hours: Patch<String> = .absent
     var gstRegistration: Patch<String> = .absent
+    var hsnDigits: Patch<Int64> = .absent
 }
 
 struct StaffMemberDTO: Content {

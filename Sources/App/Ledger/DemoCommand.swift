@@ -177,10 +177,24 @@ public struct DemoCommand: AsyncCommand {
             ("Rao Infra", "+919800300222", "Telangana"), ("Meena Kulkarni", "+919800400333", "Maharashtra"),
             ("Verma Electricals", "+919800500444", "Maharashtra"),
         ]
+        // Registered buyers (GSTIN, address with PIN) in and out of the state, so every GSTR-1 table
+        // and the e-invoice have rows: (the GSTIN's PAN part, address).
+        let registered: [String: (pan: String, address: String)] = [
+            "Sharma Constructions": ("AAECS4821K1Z", "Plot 7, MIDC Ambad, Nashik 422010"),
+            "Gupta & Sons": ("AAFFG7315L1Z", "21 Ring Road, Surat 395002"),
+            "Lakshmi Interiors": ("AABCL9902M1Z", "4th Cross, Indiranagar, Bengaluru 560038"),
+            "Rao Infra": ("AAGCR1187N1Z", "Road No. 12, Banjara Hills, Hyderabad 500034"),
+        ]
         var customers: [Customer] = []
         for (name, phone, state) in people {
+            var gstin: String? = nil, address: String? = nil
+            if let reg = registered[name], let code = Validate.states.first(where: { $0.name == state })?.code,
+               let check = Validate.gstinCheckCharacter(code + reg.pan) {
+                gstin = code + reg.pan + String(check)
+                address = reg.address
+            }
             customers.append(try await service(at: start).createCustomer(CustomerInput(
-                name: name, phone: phone, email: nil, address: nil, state: state, notes: nil)))
+                name: name, phone: phone, email: nil, address: address, state: state, gstin: gstin, notes: nil)))
         }
 
         // 40 invoices spread over the last 60 days; most paid, some partly, a few left owing.
@@ -208,6 +222,18 @@ public struct DemoCommand: AsyncCommand {
             invoiceCount += 1
             if upfront != nil { paymentCount += 1 }
         }
+        // A few goods returned: one unit off the first line of some invoices, as credit notes.
+        var returned = 0
+        for inv in try await Invoice.query(on: app.db).filter(\.$businessID == business.id!).filter(\.$status != .draft)
+            .sort(\.$number).all() where returned < 3 && (inv.number ?? 0) % 9 == 4 {
+            guard let line = try await InvoiceItem.query(on: app.db).filter(\.$invoiceID == inv.id!).sort(\.$position).first() else { continue }
+            let when = min(now, (inv.issuedAt ?? now).addingTimeInterval(2 * 86_400))
+            _ = try await service(at: when).createCreditNote(invoiceID: inv.id!, CreditNoteInput(
+                items: [CreditNoteLineInput(itemId: line.id!, quantity: Quantity(thousandths: 1000))],
+                reason: ["Damaged in transit", "Wrong size delivered", "Customer returned extra"][returned]))
+            returned += 1
+        }
+
         // Some later part-payments against what is owed, leaving a few debtors.
         for customer in customers.prefix(6) {
             let fresh = try await service(at: now).customer(customer.id!)

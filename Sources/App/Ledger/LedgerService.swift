@@ -425,7 +425,10 @@ public struct LedgerService: Sendable {
         var errors = FieldErrors()
         // A composition dealer or an unregistered business issues a bill of supply: no GST on any
         // line, whatever the product's or the line's rate says.
-        let chargesTax = try await business(on: db).gstRegistration.chargesTax
+        let owner = try await business(on: db)
+        let chargesTax = owner.gstRegistration.chargesTax
+        // The HSN length the business's turnover requires on a tax invoice (issue 17 §2).
+        let hsnDigits = chargesTax ? owner.hsnDigits : nil
         if lines.isEmpty { errors.add("items", "needs at least one line") }
         if lines.count > 200 { errors.add("items", "can have at most 200 lines") }
         try errors.throwIfAny()
@@ -480,9 +483,13 @@ public struct LedgerService: Sendable {
             guard taxable + tax <= Bounds.maxAmount else {
                 errors.tooLarge("\(f).gst_rate", "makes the line total more than \(Bounds.maxAmountText)"); continue
             }
+            let hsn = (Validate.text(line.hsn, max: 8).successValue ?? nil) ?? product?.hsn
+            if let digits = hsnDigits, (gstCharged ?? 0) > 0, (hsn ?? "").count < digits || !(hsn ?? "").allSatisfy({ $0.isASCII && $0.isNumber }) {
+                errors.add("\(f).hsn", "needs an HSN code of at least \(digits) digits (Settings → HSN digits)"); continue
+            }
             out.append(ComputedLine(productID: product?.id, description: description, quantity: line.quantity.thousandths,
                                     unit: unit, unitPrice: price, discount: discount, gstRateBP: gstCharged,
-                                    hsn: (Validate.text(line.hsn, max: 8).successValue ?? nil) ?? product?.hsn,
+                                    hsn: hsn,
                                     taxable: taxable, tax: tax, total: taxable + tax, heads: heads, priceIncludesGST: inclusive))
         }
         try errors.throwIfAny()

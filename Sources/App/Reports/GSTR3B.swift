@@ -49,37 +49,30 @@ struct GSTR3B {
         expenses = input.expenses
         for inv in invoices where !inv.void {
             self.invoices += 1
-            for l in inv.lines {
-                guard let bp = l.rateBP, bp > 0 else {
-                    nilRated = try Money.add(nilRated, l.taxable, field: "period")
-                    continue
-                }
-                taxableValue = try Money.add(taxableValue, l.taxable, field: "period")
-                output.igst = try Money.add(output.igst, l.igst, field: "period")
-                output.cgst = try Money.add(output.cgst, l.cgst, field: "period")
-                output.sgst = try Money.add(output.sgst, l.sgst, field: "period")
-                if inv.interState && inv.buyerGSTIN == nil {
-                    let t = unregisteredInterState[inv.placeOfSupplyCode] ?? (0, 0)
-                    unregisteredInterState[inv.placeOfSupplyCode] = (try Money.add(t.0, l.taxable, field: "period"), try Money.add(t.1, l.igst, field: "period"))
-                }
-            }
+            try add(inv.lines, interState: inv.interState, unregistered: inv.buyerGSTIN == nil, pos: inv.placeOfSupplyCode, sign: 1)
         }
         // Credit notes dated in the month reduce the outward supplies (and their tax) of the month.
         for n in notes {
             creditNotes += 1
-            for l in n.lines {
-                guard let bp = l.rateBP, bp > 0 else {
-                    nilRated = try Money.subtract(nilRated, l.taxable, field: "period")
-                    continue
-                }
-                taxableValue = try Money.subtract(taxableValue, l.taxable, field: "period")
-                output.igst = try Money.subtract(output.igst, l.igst, field: "period")
-                output.cgst = try Money.subtract(output.cgst, l.cgst, field: "period")
-                output.sgst = try Money.subtract(output.sgst, l.sgst, field: "period")
-                if n.interState && n.buyerGSTIN == nil {
-                    let t = unregisteredInterState[n.placeOfSupplyCode] ?? (0, 0)
-                    unregisteredInterState[n.placeOfSupplyCode] = (try Money.subtract(t.0, l.taxable, field: "period"), try Money.subtract(t.1, l.igst, field: "period"))
-                }
+            try add(n.lines, interState: n.interState, unregistered: n.buyerGSTIN == nil, pos: n.placeOfSupplyCode, sign: -1)
+        }
+    }
+
+    /// Adds a document's lines to the outward supplies (sign −1: a credit note takes them out).
+    private mutating func add(_ lines: [GSTR1.Line], interState: Bool, unregistered: Bool, pos: String, sign: Int64) throws {
+        func plus(_ a: Int64, _ b: Int64) throws -> Int64 { try Money.add(a, sign * b, field: "period") }
+        for l in lines {
+            guard let bp = l.rateBP, bp > 0 else {
+                nilRated = try plus(nilRated, l.taxable)
+                continue
+            }
+            taxableValue = try plus(taxableValue, l.taxable)
+            output.igst = try plus(output.igst, l.igst)
+            output.cgst = try plus(output.cgst, l.cgst)
+            output.sgst = try plus(output.sgst, l.sgst)
+            if interState && unregistered {
+                let t = unregisteredInterState[pos] ?? (0, 0)
+                unregisteredInterState[pos] = (try plus(t.0, l.taxable), try plus(t.1, l.igst))
             }
         }
     }

@@ -42,6 +42,8 @@ struct ReportData: Sendable {
         case "ledger": try await ledger(emit)
         case "aging-debtors": try await aging(emit)
         case "payments": try await payments(emit)
+        case "sales-register": try await salesRegister(emit)
+        case "hsn-summary": try await hsnSummary(emit)
         default:
             // The books' exports (issue 16 §7), read through their service.
             let books = BooksService(db: db, store: store, businessID: businessID, userID: nil, now: now)

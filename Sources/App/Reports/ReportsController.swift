@@ -156,6 +156,8 @@ struct ReportsController {
         ReportInfo(id: "sales-by-customer", title: "Sales by customer", description: "Invoices, sales, paid and due per customer in the period.", formats: ["csv", "xlsx", "pdf"], period: true),
         ReportInfo(id: "ledger", title: "Ledger", description: "Invoices, payments and voids with a running balance.", formats: ["csv", "xlsx", "pdf"], period: true),
         ReportInfo(id: "aging-debtors", title: "Aging debtors", description: "What each customer owes, by days past the invoice due date: 0–30, 31–60, 61–90, 90+.", formats: ["csv", "xlsx", "pdf"], period: false),
+        ReportInfo(id: "sales-register", title: "Sales register (GST)", description: "Every invoice line of the period with its GSTIN, place of supply, HSN, rate and CGST/SGST/IGST; credit notes as negative lines; totals.", formats: ["csv", "xlsx", "pdf"], period: true),
+        ReportInfo(id: "hsn-summary", title: "HSN summary", description: "Sales of the period by HSN code, unit and rate, net of credit notes, with totals: GSTR-1's HSN table for your CA.", formats: ["csv", "xlsx", "pdf"], period: true),
         ReportInfo(id: "payments", title: "Payments", description: "Payments received in the period, with the invoices they settled.", formats: ["csv", "xlsx", "pdf"], period: true),
         ReportInfo(id: "purchases", title: "Purchase register", description: "Supplier bills in the period with GST (CGST, SGST, IGST), paid and due.", formats: ["csv", "xlsx", "pdf"], period: true),
         ReportInfo(id: "expenses", title: "Expenses", description: "Expenses in the period with the account they were paid from, and totals by category.", formats: ["csv", "xlsx", "pdf"], period: true),
