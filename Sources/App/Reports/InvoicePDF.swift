@@ -57,6 +57,7 @@ enum InvoicePDF {
         if let of = creditNoteOf { facts += "\nAgainst invoice: \(of.invoiceNumber) of \(IndianDate.text(of.invoiceDate))" }
         if let due = inv.dueDate { facts += "\nDue: \(IndianDate.text(due))" }
         if let place = inv.placeOfSupply { facts += "\nPlace of supply: \(place)\(inv.placeOfSupplyCode.map { " (\($0))" } ?? "")" }
+        if registration.chargesTax && seller.gstin != nil { facts += "\nReverse charge: No" }
         if inv.status == .void { facts += "\nVOID" }
         pdf.text(facts, x: right - 200, y: m + 22, width: 200, size: 10, align: .right)
         y = max(y, m + 80) + 12
@@ -77,7 +78,7 @@ enum InvoicePDF {
 
         // Items.
         let cols: [(String, Double, PDFCanvas.Align)] = [
-            ("#", 18, .left), ("Item", 150, .left), ("HSN", 42, .left), ("Qty", 50, .right), ("Rate", 58, .right),
+            ("#", 18, .left), ("Item", 136, .left), ("HSN", 56, .left), ("Qty", 50, .right), ("Rate", 58, .right),
             ("Discount", 50, .right), ("Taxable", 62, .right), ("GST", 34, .right), ("Amount", contentWidth - 464, .right),
         ]
         func header() {
@@ -160,7 +161,43 @@ enum InvoicePDF {
             pdf.text("Scan to pay \(Money.format(inv.balanceDue)) by UPI\n\(upiID)", x: m + 102, y: left + 30, width: 150, size: 8, gray: 0.3)
             left += 100
         }
-        y = max(y, left) + 16
+        y = max(y, left) + 10
+
+        // Tax summary by rate (what a buyer's accountant books), then the signature block.
+        let taxed = Dictionary(grouping: inv.items.filter { ($0.gstRate?.basisPoints ?? 0) > 0 }, by: { $0.gstRate!.basisPoints })
+        if !taxed.isEmpty && registration.chargesTax {
+            if y > PDFCanvas.height - 200 { pdf.newPage(); y = m }
+            // Only the heads the invoice has: CGST + SGST within the state, IGST across.
+            let inter = inv.igst > 0 || inv.interState
+            let heads: [(String, Double)] = inter ? [("IGST", 180)] : [("CGST", 90), ("SGST", 90)]
+            let cols: [(String, Double)] = [("GST rate", 70), ("Taxable value", 100)] + heads + [("Total tax", contentWidth - 350)]
+            pdf.fill(x: m, y: y, w: contentWidth, h: 16, gray: 0.92)
+            var x = m + 3
+            for (i, (name, w)) in cols.enumerated() {
+                pdf.text(name, x: x, y: y + 3, width: w - 6, size: 8, bold: true, align: i == 0 ? .left : .right)
+                x += w
+            }
+            y += 19
+            for bp in taxed.keys.sorted() {
+                let lines = taxed[bp]!
+                let sums = [lines.reduce(Int64(0)) { $0 + $1.taxableValue }, lines.reduce(Int64(0)) { $0 + $1.cgst },
+                            lines.reduce(Int64(0)) { $0 + $1.sgst }, lines.reduce(Int64(0)) { $0 + $1.igst }]
+                let cells = [bp % 100 == 0 ? "\(bp / 100)%" : String(format: "%.2f%%", Double(bp) / 100), Money.format(sums[0])]
+                    + (inter ? [Money.format(sums[3])] : [Money.format(sums[1]), Money.format(sums[2])]) + [Money.format(sums[1] + sums[2] + sums[3])]
+                x = m + 3
+                for (i, (_, w)) in cols.enumerated() {
+                    pdf.text(cells[i], x: x, y: y, width: w - 6, size: 8, align: i == 0 ? .left : .right)
+                    x += w
+                }
+                y += 13
+            }
+            y += 6
+        }
+        if y > PDFCanvas.height - 110 { pdf.newPage(); y = m }
+        pdf.text("For \(seller.name)", x: right - 200, y: y + 4, width: 200, size: 9, bold: true, align: .right)
+        pdf.line(right - 160, y + 44, right, y + 44, width: 0.5, gray: 0.5)
+        pdf.text("Authorised signatory", x: right - 200, y: y + 48, width: 200, size: 8, align: .right, gray: 0.4)
+        y += 66
         pdf.line(m, y, right, y)
         if registration == .composition {
             pdf.text(Self.compositionDeclaration, x: m, y: y + 6, size: 8, bold: true)
