@@ -293,7 +293,7 @@ function customerStatement(c) {
         fill(out, summary, emptyState('No entries in this period.'));
         return;
       }
-      const kind = { invoice: 'Invoice', payment: 'Payment', void: 'Void' };
+      const kind = { invoice: 'Invoice', payment: 'Payment', credit_note: 'Credit note', void: 'Void' };
       fill(out, summary, dataTable({
         testid: 'statement-table',
         rowTestid: 'statement-row',
