@@ -159,3 +159,125 @@ enum CreditNoteScenarios {
         }
     }
 }
+
+extension CreditNoteScenarios {
+    /// Issue 17 §5: a generated month — 500 invoices (B2B and B2C, within and across states, prices
+    /// before and with GST, every slab, discounts, decimals) and 20 credit notes — where the invoices,
+    /// GSTR-1, GSTR-3B, the HSN table and the sales register agree to the paisa.
+    static func goldenMonth(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var c = APIClient(app)
+            try await c.signup()
+            #expect(try await c.send(.PATCH, "/api/v1/business", json: ["state": "Maharashtra", "gstin": "27AAPFU0939F1ZV"]).status == .ok)
+            var seed: UInt64 = 0x5EED_2026_1117
+            func next(_ n: Int) -> Int {
+                seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Int((seed >> 33) % UInt64(n))
+            }
+            // (name, unit, price, rate, HSN, price includes GST)
+            let catalog: [(String, String, Int, Any, String, Bool)] = [
+                ("Rice", "kg", 6_550, 0, "1006", false), ("Sand", "cft", 6_000, 5, "2505", false),
+                ("Cement", "bag", 35_000, 18, "252329", true), ("Paint", "can", 95_075, 18, "32091090", false),
+                ("Tiles", "box", 85_000, 5, "6907", true), ("Cigarettes", "pack", 32_000, 40, "2402", true),
+            ]
+            var products: [String] = []
+            for (name, unit, price, rate, hsn, inclusive) in catalog {
+                let r = try await c.send(.POST, "/api/v1/products", json: ["name": name, "unit": unit, "price": price, "stock": 1_000_000,
+                                                                         "gst_rate": rate, "hsn": hsn, "price_includes_gst": inclusive])
+                #expect(r.status == .created, "\(r.body)")
+                products.append(r["id"] as? String ?? "")
+            }
+            var customers: [String] = []
+            for (i, pan) in ["AAACA1111A1Z", "AAACB2222B1Z", "AAACC3333C1Z"].enumerated() {
+                for code in ["27", i == 0 ? "24" : "29"] {
+                    let r = try await c.send(.POST, "/api/v1/customers", json: ["name": "Buyer \(code)-\(i)", "gstin": BooksScenarios.gstin(code + pan)])
+                    customers.append(r["id"] as? String ?? "")
+                }
+            }
+            for (i, state) in ["Maharashtra", "Maharashtra", "Gujarat", "Karnataka", "Maharashtra"].enumerated() {
+                customers.append(try await c.send(.POST, "/api/v1/customers", json: ["name": "Walk-in \(i)", "state": state])["id"] as? String ?? "")
+            }
+
+            // 500 invoices over November
+            var invoices: [(id: String, lines: [[String: Any]])] = []
+            var taxable = 0, tax = 0
+            for n in 0..<500 {
+                let who = customers[next(customers.count)]
+                var lines: [[String: Any]] = []
+                for _ in 0...next(3) {
+                    var line: [String: Any] = ["product_id": products[next(products.count)], "quantity": Double(1 + next(40)) + (next(4) == 0 ? 0.5 : 0)]
+                    if next(5) == 0 { line["discount"] = 100 * (1 + next(50)) }
+                    if next(40) == 0 { line["quantity"] = 400 }  // now and then a B2C large invoice
+                    lines.append(line)
+                }
+                let r = try await c.send(.POST, "/api/v1/invoices", json: ["customer_id": who, "issue": true, "items": lines,
+                                                                         "issue_date": String(format: "2026-11-%02d", 1 + n % 30)])
+                #expect(r.status == .created, "\(r.body)")
+                taxable += r["subtotal"] as? Int ?? 0
+                tax += r["tax_total"] as? Int ?? 0
+                invoices.append((r["id"] as? String ?? "", r["items"] as? [[String: Any]] ?? []))
+            }
+            // 20 credit notes: part of one line of some invoice
+            var notes = 0
+            while notes < 20 {
+                let inv = invoices[next(invoices.count)]
+                let line = inv.lines[next(inv.lines.count)]
+                let qty = (line["quantity"] as? Double ?? 1) / 2
+                let r = try await c.send(.POST, "/api/v1/invoices/\(inv.id)/credit-notes",
+                                         json: ["items": [["item_id": line["id"] as? String ?? "", "quantity": (qty * 1000).rounded(.down) / 1000]],
+                                                "issue_date": "2026-11-30"])
+                if r.status == .created {
+                    notes += 1
+                    taxable -= r["taxable_value"] as? Int ?? 0
+                    tax -= r["tax_total"] as? Int ?? 0
+                }
+            }
+
+            // GSTR-1: every section, credit notes out, equals the documents
+            let (res, file) = try await ReportsScenarios.download(c, "/api/v1/gst/gstr1?period=2026-11", ext: "json")
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            #expect(res.status == .ok)
+            _ = try await PostgresCluster.run("/usr/bin/env", ["python3", repositoryRoot + "/scripts/check-json-schema.py",
+                                                               repositoryRoot + "/docs/schemas/gstr1.schema.json", file])
+            let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any] ?? [:]
+            func paise(_ v: Any?) -> Int { Int((((v as? Double) ?? Double(v as? Int ?? 0)) * 100).rounded()) }
+            var gTaxable = 0, gTax = 0
+            func items(_ docs: [[String: Any]], sign: Int) {
+                for d in docs {
+                    for item in d["itms"] as? [[String: Any]] ?? [] {
+                        let det = item["itm_det"] as? [String: Any] ?? [:]
+                        gTaxable += sign * paise(det["txval"])
+                        gTax += sign * (paise(det["iamt"]) + paise(det["camt"]) + paise(det["samt"]))
+                    }
+                }
+            }
+            for row in doc["b2b"] as? [[String: Any]] ?? [] { items(row["inv"] as? [[String: Any]] ?? [], sign: 1) }
+            for row in doc["b2cl"] as? [[String: Any]] ?? [] { items(row["inv"] as? [[String: Any]] ?? [], sign: 1) }
+            for row in doc["cdnr"] as? [[String: Any]] ?? [] { items(row["nt"] as? [[String: Any]] ?? [], sign: -1) }
+            items(doc["cdnur"] as? [[String: Any]] ?? [], sign: -1)
+            for row in doc["b2cs"] as? [[String: Any]] ?? [] {
+                gTaxable += paise(row["txval"])
+                gTax += paise(row["iamt"]) + paise(row["camt"]) + paise(row["samt"])
+            }
+            for row in (doc["nil"] as? [String: Any])?["inv"] as? [[String: Any]] ?? [] { gTaxable += paise(row["nil_amt"]) }
+            #expect(gTaxable == taxable && gTax == tax, "GSTR-1 \(gTaxable)/\(gTax) vs documents \(taxable)/\(tax)")
+            #expect(!(doc["b2b"] as? [Any] ?? []).isEmpty && !(doc["b2cl"] as? [Any] ?? []).isEmpty && !(doc["b2cs"] as? [Any] ?? []).isEmpty)
+            // the HSN tables (every line has a code) add up to the same
+            let hsn = doc["hsn"] as? [String: Any] ?? [:]
+            let hsnRows = (hsn["hsn_b2b"] as? [[String: Any]] ?? []) + (hsn["hsn_b2c"] as? [[String: Any]] ?? [])
+            #expect(hsnRows.reduce(0) { $0 + paise($1["txval"]) } == taxable)
+            #expect(hsnRows.reduce(0) { $0 + paise($1["iamt"]) + paise($1["camt"]) + paise($1["samt"]) } == tax)
+
+            // GSTR-3B and the sales register say the same
+            let summary = try await c.send(.GET, "/api/v1/gst/gstr3b?period=2026-11")
+            let sup = summary["sup_details"] as? [String: Any] ?? [:]
+            let osup = sup["osup_det"] as? [String: Any] ?? [:]
+            #expect(paise(osup["txval"]) + paise((sup["osup_nil_exmp"] as? [String: Any])?["txval"]) == taxable)
+            #expect(paise(osup["iamt"]) + paise(osup["camt"]) + paise(osup["samt"]) == tax, "\(summary.body)")
+            let register = ReportsScenarios.csvRows(try await c.send(.GET, "/api/v1/reports/sales-register.csv?from=2026-11-01&to=2026-11-30").body)
+            func csvPaise(_ s: String?) -> Int { Int(((Double(s ?? "") ?? 0) * 100).rounded()) }
+            #expect(csvPaise(register.last?[10]) == taxable && csvPaise(register.last?[11]) + csvPaise(register.last?[12]) + csvPaise(register.last?[13]) == tax)
+            try await Invariants.check(app)
+        }
+    }
+}
