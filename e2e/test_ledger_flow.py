@@ -432,3 +432,26 @@ def test_hsn_digits_are_required_when_set(page: Page) -> None:
     me = page.request.get("/api/v1/me").json()
     assert me["business"]["hsn_digits"] == 6
     assert page.request.get("/api/v1/invoices").json()["items"] == []
+
+
+def test_totals_round_to_the_rupee(page: Page) -> None:
+    """With rounding switched on in Settings, ₹1,121.89 is billed as ₹1,122.00 with +₹0.11 shown."""
+    signup(page, business="Joshi Paints", owner="Kavita Joshi")
+    add_product(page, "Emulsion 1 L", "950.75", "10", unit="can", gst="18", inclusive=False)
+    add_customer(page, "Anita Desai", "+919822000111")
+    go(page, "settings", "Settings")
+    tid(page, "business-round-off").check()
+    tid(page, "business-save").click()
+    expect(page.get_by_text("Business profile saved.")).to_be_visible()
+
+    go(page, "invoices", "Invoices")
+    tid(page, "invoice-new-button").click()
+    pick(page, "invoice-customer", "Anita", "Anita Desai")
+    line = tid(page, "invoice-line").first
+    pick(page, "line-product", "Emulsion", "Emulsion 1 L", scope=line)
+    expect(tid(page, "invoice-form-round-off")).to_have_text("+₹0.11")
+    expect(tid(page, "invoice-form-total")).to_have_text("₹1,122.00")
+    tid(page, "invoice-issue").click()
+    expect(tid(page, "invoice-number")).to_have_text("INV-0001")
+    expect(tid(page, "invoice-round-off")).to_have_text("+₹0.11")
+    expect(tid(page, "invoice-total")).to_have_text("₹1,122.00")

@@ -150,6 +150,13 @@ export function lineMaths({ qtyMilli, unitPrice, discount = 0, rateScaled = null
   return { gross, discount: BigInt(discount || 0), taxable, tax, cgst: h.cgst, sgst: h.sgst, igst: h.igst, total: taxable + tax };
 }
 
+/** The invoice total rounded to the rupee, half away from zero, as the server does when the
+ * business rounds (issue 17 §2): {total, roundOff} in paise (BigInt). */
+export function roundToRupee(paise) {
+  const total = roundDiv(BigInt(paise), 100n) * 100n;
+  return { total, roundOff: total - BigInt(paise) };
+}
+
 /** Sums lines: subtotal = Σ (taxable + discount) — the gross of a price before GST, the gross less
  * the GST in it for an inclusive one — so subtotal − discount + tax = total always;
  * discount_total = Σ discount, tax_total = Σ tax, total = Σ total. */

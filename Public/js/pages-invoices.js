@@ -9,7 +9,7 @@ import {
 import { typeahead } from './typeahead.js';
 import {
   formatMoney, parseRupees, paiseToInput, parseQuantityMilli, milliToNumber, formatQuantity,
-  parseGstRate, formatGstRate, formatDate, formatDateTime, lineMaths, invoiceTotals, todayIn,
+  parseGstRate, formatGstRate, formatDate, formatDateTime, lineMaths, invoiceTotals, todayIn, roundToRupee,
   insufficientStockMessage, unitLabel,
 } from './format.js';
 import { timeZone, session } from './session.js';
@@ -159,12 +159,16 @@ function invoiceForm(ctx, existing, presetCustomer) {
     subtotal: h('dd', { testid: 'invoice-form-subtotal' }),
     discount: h('dd', { testid: 'invoice-form-discount' }),
     tax: h('dd', { testid: 'invoice-form-tax' }),
+    roundOff: h('dd', { testid: 'invoice-form-round-off' }),
     total: h('dd', { testid: 'invoice-form-total' }),
   };
+  // The business rounds totals to the rupee (Settings): the form shows the same round-off line.
+  const rounds = Boolean(session.business?.round_off);
   const totalsEl = h('dl', { class: 'totals', 'aria-live': 'polite' },
     h('dt', {}, 'Subtotal'), totals.subtotal,
     h('dt', {}, 'Discount'), totals.discount,
     totals.taxLabel = h('dt', { testid: 'invoice-form-tax-label' }, 'CGST + SGST'), totals.tax,
+    rounds ? [h('dt', {}, 'Round off'), totals.roundOff] : null,
     h('dt', { class: 'grand' }, 'Total'), h('div', { class: 'grand-wrap' }, totals.total));
 
   function recompute() {
@@ -176,6 +180,11 @@ function invoiceForm(ctx, existing, presetCustomer) {
       else if (!line.isBlank()) incomplete = true;
     }
     const t = invoiceTotals(computed);
+    if (rounds) {
+      const r = roundToRupee(t.total);
+      totals.roundOff.textContent = `${r.roundOff < 0n ? '−' : '+'}${formatMoney(r.roundOff < 0n ? -r.roundOff : r.roundOff)}`;
+      t.total = r.total;
+    }
     totals.subtotal.textContent = formatMoney(t.subtotal);
     totals.discount.textContent = t.discount_total ? `−${formatMoney(t.discount_total)}` : formatMoney(0);
     totals.tax.textContent = !chargesTax ? 'None (bill of supply)' : interState() ? formatMoney(t.igst) : `${formatMoney(t.cgst)} + ${formatMoney(t.sgst)}`;
@@ -754,6 +763,8 @@ export function invoiceDetailPage(ctx) {
         : [h('dt', {}, 'CGST'), h('dd', { testid: 'invoice-cgst' }, formatMoney(inv.cgst)),
           h('dt', {}, 'SGST'), h('dd', { testid: 'invoice-sgst' }, formatMoney(inv.sgst))]),
       billOfSupply && !Number(inv.tax_total) ? null : [h('dt', {}, 'Total GST'), h('dd', { testid: 'invoice-tax' }, formatMoney(inv.tax_total))],
+      Number(inv.round_off) ? [h('dt', {}, 'Round off'), h('dd', { testid: 'invoice-round-off' },
+        `${Number(inv.round_off) < 0 ? '−' : '+'}${formatMoney(Math.abs(Number(inv.round_off)))}`)] : null,
       h('dt', { class: 'grand' }, 'Total'), h('div', { class: 'grand-wrap' }, h('dd', { testid: 'invoice-total' }, formatMoney(inv.total))),
       inv.status !== 'draft' ? [
         Number(inv.credited) ? [h('dt', {}, 'Credit notes'), h('dd', { testid: 'invoice-credited' }, `−${formatMoney(inv.credited)}`)] : null,

@@ -31,6 +31,7 @@ const BUSINESS_FIELDS = [
       { value: '8', label: 'All 8 digits' },
     ],
   },
+  { name: 'round_off', label: 'Round invoice totals to the rupee', type: 'checkbox', hint: 'The difference is printed as a round-off line.' },
   { name: 'industry', label: 'Industry', hint: 'e.g. Building materials, Kirana, Pharmacy' },
   { name: 'whatsapp_number', label: 'WhatsApp number', type: 'tel', hint: 'E.164, e.g. +919812345678' },
   { name: 'preferred_language', label: 'Preferred language', list: 'languages', hint: 'Language code: en, hi, mr, ta, te, bn, gu, kn, ml, pa, or, ur or as' },
@@ -73,7 +74,7 @@ function businessSection(owner) {
     const controls = BUSINESS_FIELDS.map((f) => field({
       label: f.label, name: f.name, type: f.type || 'text', required: !!f.required, value: b[f.name] ?? (f.options ? f.options[0].value : ''), options: f.options,
       testid: `business-${f.name.replace(/_/g, '-')}`, hint: f.hint, className: f.className || '',
-      attrs: { ...(f.attrs || {}), ...(f.list ? { list: f.list } : {}), ...(f.options ? { disabled: !owner } : { readonly: !owner }), autocomplete: 'off' },
+      attrs: { ...(f.attrs || {}), ...(f.list ? { list: f.list } : {}), ...(f.options || f.type === 'checkbox' ? { disabled: !owner } : { readonly: !owner }), autocomplete: 'off' },
     }));
     const save = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'business-save', hidden: !owner }, 'Save profile');
     const form = h('form', { class: 'form-grid', testid: 'business-form', novalidate: true },
@@ -89,6 +90,11 @@ function businessSection(owner) {
       clearFieldErrors(form);
       const patch = {};
       for (const f of BUSINESS_FIELDS) {
+        if (f.type === 'checkbox') {
+          const on = form.elements.namedItem(f.name).checked;
+          if (on !== Boolean(b[f.name])) patch[f.name] = on;
+          continue;
+        }
         let v = form.elements.namedItem(f.name).value.trim();
         if (f.name === 'gstin' || f.name === 'currency') v = v.toUpperCase();
         const before = b[f.name] ?? '';

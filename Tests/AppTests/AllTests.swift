@@ -30,6 +30,7 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func invoicesAreSharedOnWhatsApp(_ db: TestDB) async throws { try await MessagingScenarios.shareInvoice(db) }
     @Test(arguments: TestDB.all) func creditNotesForReturnedGoods(_ db: TestDB) async throws { try await CreditNoteScenarios.returns(db) }
     @Test(arguments: TestDB.all) func gstGoldenMonthReconciles(_ db: TestDB) async throws { try await CreditNoteScenarios.goldenMonth(db) }
+    @Test(arguments: TestDB.all) func totalsRoundToTheRupee(_ db: TestDB) async throws { try await CreditNoteScenarios.roundOff(db) }
     @Test(arguments: TestDB.all) func einvoiceJSONForAB2BInvoice(_ db: TestDB) async throws { try await ReportsScenarios.einvoice(db) }
     @Test(arguments: TestDB.all) func badInput(_ db: TestDB) async throws { try await LedgerScenarios.badInput(db) }
     @Test(arguments: TestDB.all) func businessIsolation(_ db: TestDB) async throws { try await LedgerScenarios.businessIsolation(db) }

@@ -281,3 +281,51 @@ extension CreditNoteScenarios {
         }
     }
 }
+
+extension CreditNoteScenarios {
+    /// Issue 17 §2: totals rounded to the rupee when the business asks for it, the round-off
+    /// printed; the credit note that returns the last of an invoice takes the round-off back.
+    static func roundOff(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var c = APIClient(app)
+            try await c.signup()
+            #expect(try await c.send(.PATCH, "/api/v1/business", json: ["state": "Maharashtra", "round_off": true])["round_off"] as? Bool == true)
+            #expect(try await c.send(.PATCH, "/api/v1/business", json: ["round_off": NSNull()]).fields["round_off"] != nil)
+            let paint = try await c.product("Paint", price: 95_075, stock: 100, gst: 18)
+            let ramesh = try await c.customer("Ramesh Traders")
+
+            // 1 can: ₹950.75 + ₹85.57 + ₹85.57 = ₹1,121.89 → ₹1,122.00 with +₹0.11
+            let up = try await c.issueInvoice(customer: ramesh, lines: [(paint, 1)])
+            #expect(up["total"] as? Int == 112_200 && up["round_off"] as? Int == 11, "\(up.body)")
+            #expect((up["items"] as? [[String: Any]])?.first?["total"] as? Int == 112_189)
+            #expect(try await c.send(.GET, "/api/v1/customers/\(ramesh)")["balance"] as? Int == 112_200)
+            // 5 cans: ₹4,753.75 + ₹427.84 + ₹427.84 = ₹5,609.43 → ₹5,609.00, rounded down by ₹0.43
+            let down = try await c.issueInvoice(customer: ramesh, lines: [(paint, 5)])
+            #expect(down["total"] as? Int == 560_900 && down["round_off"] as? Int == -43, "\(down.body)")
+
+            // the PDF prints the line
+            let (res, file) = try await ReportsScenarios.download(c, "/api/v1/invoices/\(down["id"] as? String ?? "")/pdf", ext: "pdf")
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            #expect(res.status == .ok)
+            let text = try await ReportsScenarios.tool("pdftotext", ["-layout", file, "-"])
+            #expect(text.contains("Round off") && text.contains("5,609.00"), "\(text)")
+
+            // returned in two notes: the last one takes the −₹0.43 back, so the notes add up to ₹5,609.00
+            let line = (down["items"] as? [[String: Any]])?.first?["id"] as? String ?? ""
+            let id = down["id"] as? String ?? ""
+            let first = try await c.send(.POST, "/api/v1/invoices/\(id)/credit-notes", json: ["items": [["item_id": line, "quantity": 2]]])
+            #expect(first["round_off"] as? Int == 0 && first["total"] as? Int == 224_378, "\(first.body)")
+            let last = try await c.send(.POST, "/api/v1/invoices/\(id)/credit-notes", json: ["items": [["item_id": line, "quantity": 3]]])
+            #expect(last["round_off"] as? Int == -43 && last["total"] as? Int == 336_522, "\(last.body)")
+            let after = try await c.send(.GET, "/api/v1/invoices/\(id)")
+            #expect(after["credited"] as? Int == 560_900 && after["balance_due"] as? Int == 0 && after["status"] as? String == "paid")
+            #expect(try await c.send(.GET, "/api/v1/customers/\(ramesh)")["balance"] as? Int == 112_200)
+
+            // switched off: exact totals again
+            _ = try await c.send(.PATCH, "/api/v1/business", json: ["round_off": false])
+            let exact = try await c.issueInvoice(customer: ramesh, lines: [(paint, 1)])
+            #expect(exact["total"] as? Int == 112_189 && exact["round_off"] as? Int == 0)
+            try await Invariants.check(app)
+        }
+    }
+}

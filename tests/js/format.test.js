@@ -3,7 +3,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   groupIndian, formatMoney, parseRupees, paiseToInput, parseQuantityMilli, milliToNumber, formatQuantity, parseGstRate,
-  formatGstRate, lineMaths, invoiceTotals, formatDate, formatDateTime, unitLabel, insufficientStockMessage, normalisePhone,
+  formatGstRate, lineMaths, invoiceTotals, roundToRupee, formatDate, formatDateTime, unitLabel, insufficientStockMessage, normalisePhone,
   relativeTime, fullTime, shortTime, formatBytes, receiptProblem, RECEIPT_MAX_BYTES,
 } from '../../Public/js/format.js';
 
@@ -108,6 +108,13 @@ describe('quantities and GST', () => {
     const t = invoiceTotals([lineMaths({ qtyMilli: 2000, unitPrice: 35000, discount: 5000, rateScaled: 180000, inclusive: true })]);
     assert.equal(t.subtotal - t.discount_total + t.tax_total, t.total);
     assert.equal(t.total, 65000n);
+  });
+
+  test('totals round to the rupee half away from zero, as the server does', () => {
+    assert.deepEqual(roundToRupee(112189n), { total: 112200n, roundOff: 11n });
+    assert.deepEqual(roundToRupee(560943), { total: 560900n, roundOff: -43n });
+    assert.deepEqual(roundToRupee(150), { total: 200n, roundOff: 50n });
+    assert.deepEqual(roundToRupee(0), { total: 0n, roundOff: 0n });
   });
 
   test('units are pluralised unless they are abbreviations', () => {

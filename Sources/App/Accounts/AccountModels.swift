@@ -46,6 +46,8 @@ final class Business: Model, @unchecked Sendable {
     @OptionalField(key: "gst_registration") var gstRegistrationRaw: String?
     /// The fewest HSN digits each taxed line must carry (4, 6 or 8); nil: not enforced.
     @OptionalField(key: "hsn_digits") var hsnDigits: Int64?
+    /// Invoice totals rounded to the rupee, with a round-off line (nil: no).
+    @OptionalField(key: "round_off") var roundOff: Bool?
 
     var gstRegistration: GSTRegistration {
         get { gstRegistrationRaw.flatMap(GSTRegistration.init(rawValue:)) ?? .regular }

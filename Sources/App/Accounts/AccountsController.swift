@@ -207,6 +207,11 @@ struct AccountsController {
         case .value(let n):
             if [4, 6, 8].contains(n) { b.hsnDigits = n } else { errors.add("hsn_digits", "must be 4, 6 or 8 (or null: not required)") }
         }
+        switch patch.roundOff {
+        case .absent: break
+        case .null: errors.add("round_off", "must be true or false")
+        case .value(let v): b.roundOff = v
+        }
         switch patch.currency {
         case .absent: break
         case .null: errors.add("currency", "is required")

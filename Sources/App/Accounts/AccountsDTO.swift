@@ -25,6 +25,7 @@ struct BusinessDTO: Content {
     @NullEncoded var hours: String?
     let gstRegistration: GSTRegistration
     @NullEncoded var hsnDigits: Int64?
+    let roundOff: Bool
     @NullEncoded var createdAt: Date?
 
     init(_ b: Business) {
@@ -43,6 +44,7 @@ struct BusinessDTO: Content {
         hours = b.hours
         gstRegistration = b.gstRegistration
         hsnDigits = b.hsnDigits
+        roundOff = b.roundOff ?? false
         createdAt = b.createdAt
     }
 }
@@ -85,6 +87,7 @@ struct BusinessPatch: Decodable, Sendable {
     var hours: Patch<String> = .absent
     var gstRegistration: Patch<String> = .absent
     var hsnDigits: Patch<Int64> = .absent
+    var roundOff: Patch<Bool> = .absent
 }
 
 struct StaffMemberDTO: Content {

@@ -368,7 +368,7 @@ struct LedgerController {
                           notes: n.reason.map { "Reason: \($0)" }, placeOfSupply: invoice.placeOfSupply,
                           placeOfSupplyCode: invoice.placeOfSupplyCode, interState: invoice.interState, items: items,
                           subtotal: n.taxableValue, discountTotal: 0, taxTotal: n.taxTotal, cgst: n.cgst, sgst: n.sgst, igst: n.igst,
-                          total: n.total, amountPaid: 0, credited: 0, balanceDue: 0, payments: [], creditNotes: [],
+                          total: n.total, amountPaid: 0, credited: 0, roundOff: n.roundOff, balanceDue: 0, payments: [], creditNotes: [],
                           issuedAt: n.createdAt, voidedAt: nil, voidReason: nil, createdAt: n.createdAt, updatedAt: n.createdAt)
     }
 

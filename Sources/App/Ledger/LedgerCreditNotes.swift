@@ -76,12 +76,15 @@ extension LedgerService {
             if date < inv.issueDate {
                 throw APIError.validation("issue_date", "must not be before the invoice's date (\(inv.issueDate))")
             }
-            let lines = try await creditLines(inv, input.items, on: tx)
+            let (lines, returnsTheRest) = try await creditLines(inv, input.items, on: tx)
             let taxable = try Money.sum(lines.map(\.taxable), field: "total")
             let cgst = try Money.sum(lines.map(\.heads.cgst), field: "total")
             let sgst = try Money.sum(lines.map(\.heads.sgst), field: "total")
             let igst = try Money.sum(lines.map(\.heads.igst), field: "total")
-            let total = try Money.sum(lines.map(\.total), field: "total")
+            // The note that takes back the last of the invoice takes its round-off too, so the
+            // notes add up to the invoice's total exactly.
+            let roundOff = returnsTheRest ? inv.roundOff : nil
+            let total = try Money.add(try Money.sum(lines.map(\.total), field: "total"), roundOff ?? 0, field: "total")
             let credited = try Money.add(inv.credited ?? 0, total, field: "total")
             guard credited <= inv.total else {
                 throw APIError.conflict("over_credited", "Credit notes cannot add up to more than the invoice (\(Money.format(inv.total))).")
@@ -103,6 +106,7 @@ extension LedgerService {
             note.igst = igst
             note.taxTotal = cgst + sgst + igst
             note.total = total
+            note.roundOff = roundOff
             note.createdBy = userID
             try await note.create(on: tx)
 
@@ -169,7 +173,7 @@ extension LedgerService {
 
     /// Matches the requested lines to the invoice's lines and computes each share: in proportion
     /// to the quantity, the rest of the line exactly when the last of it comes back.
-    private func creditLines(_ inv: Invoice, _ wanted: [CreditNoteLineInput], on tx: any Database) async throws -> [CreditLine] {
+    private func creditLines(_ inv: Invoice, _ wanted: [CreditNoteLineInput], on tx: any Database) async throws -> ([CreditLine], Bool) {
         let items = try await InvoiceItem.query(on: tx).filter(\.$businessID == businessID).filter(\.$invoiceID == inv.id!)
             .sort(\.$position).all()
         let noteIDs = try await CreditNote.query(on: tx).filter(\.$businessID == businessID).filter(\.$invoiceID == inv.id!).all(\.$id)
@@ -221,7 +225,8 @@ extension LedgerService {
                                                       igst: Money.proportion(heads.igst, part: q, of: item.quantity))))
             }
         }
-        return out
+        let returnsTheRest = items.allSatisfy { ($0.quantity - (done[$0.id!]?.qty ?? 0) - taking[$0.id!, default: 0]) == 0 }
+        return (out, returnsTheRest)
     }
 
     /// The unit cost each product was sold at on this invoice (from its sale movement).

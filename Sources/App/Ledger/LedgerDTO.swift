@@ -156,6 +156,8 @@ struct InvoiceDTO: Content {
     let amountPaid: Int64
     /// Σ its credit notes' totals (issue 17 §3).
     let credited: Int64
+    /// Paise the total was rounded to the rupee by (0: not rounded).
+    let roundOff: Int64
     let balanceDue: Int64
     let payments: [InvoicePaymentDTO]
     let creditNotes: [CreditNoteRefDTO]
@@ -212,6 +214,7 @@ struct CreditNoteDTO: Content {
     let sgst: Int64
     let igst: Int64
     let taxTotal: Int64
+    let roundOff: Int64
     let total: Int64
     @NullEncoded var createdAt: Date?
 
@@ -235,6 +238,7 @@ struct CreditNoteDTO: Content {
         sgst = n.sgst
         igst = n.igst
         taxTotal = n.taxTotal
+        roundOff = n.roundOff ?? 0
         total = n.total
         createdAt = n.createdAt
     }
@@ -337,7 +341,7 @@ enum LedgerViews {
                 subtotal: inv.subtotal, discountTotal: inv.discountTotal, taxTotal: inv.taxTotal,
                 cgst: try Money.sum(lines.map(\.cgst), field: "cgst"), sgst: try Money.sum(lines.map(\.sgst), field: "sgst"),
                 igst: try Money.sum(lines.map(\.igst), field: "igst"), total: inv.total,
-                amountPaid: inv.amountPaid, credited: inv.credited ?? 0,
+                amountPaid: inv.amountPaid, credited: inv.credited ?? 0, roundOff: inv.roundOff ?? 0,
                 balanceDue: (inv.status == .void || inv.status == .draft) ? 0 : inv.balanceDue,
                 payments: pays, creditNotes: (notesBy[inv.id!] ?? []).map(CreditNoteRefDTO.init), issuedAt: inv.issuedAt, voidedAt: inv.voidedAt, voidReason: inv.voidReason,
                 createdAt: inv.createdAt, updatedAt: inv.updatedAt)

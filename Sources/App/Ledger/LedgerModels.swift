@@ -117,6 +117,8 @@ final class Invoice: Model, @unchecked Sendable {
     @Field(key: "amount_paid") var amountPaid: Int64
     /// Σ the totals of its credit notes (issue 17 §3); nil before the first one.
     @OptionalField(key: "credited") var credited: Int64?
+    /// Paise the total was rounded to the rupee by (included in `total`); nil: not rounded.
+    @OptionalField(key: "round_off") var roundOff: Int64?
     @OptionalField(key: "issued_at") var issuedAt: Date?
     @OptionalField(key: "voided_at") var voidedAt: Date?
     @OptionalField(key: "void_reason") var voidReason: String?
@@ -226,6 +228,8 @@ final class CreditNote: Model, @unchecked Sendable {
     @Field(key: "igst") var igst: Int64
     @Field(key: "tax_total") var taxTotal: Int64
     @Field(key: "total") var total: Int64
+    /// The invoice's round-off, taken back by the note that returns the last of it.
+    @OptionalField(key: "round_off") var roundOff: Int64?
     @OptionalField(key: "created_by") var createdBy: UUID?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 

@@ -522,7 +522,7 @@ public struct LedgerService: Sendable {
             inv.notes = notes
             inv.amountPaid = 0
             inv.createdBy = userID
-            try Self.applyTotals(inv, lines)
+            try Self.applyTotals(inv, lines, roundOff: try await business(on: tx).roundOff ?? false)
             try await inv.create(on: tx)
             try await insertItems(lines, invoiceID: inv.id!, on: tx)
             IdempotencyScope.made(Endpoint.invoice.path(inv.id!.uuidString), status: 201)
@@ -585,7 +585,7 @@ public struct LedgerService: Sendable {
                 let lines = try await computeLines(current.map(InvoiceLineInput.init(item:)), interState: try await isInterState(inv.placeOfSupply, on: tx), on: tx)
                 try await InvoiceItem.query(on: tx).filter(\.$businessID == businessID).filter(\.$invoiceID == id).delete()
                 try await insertItems(lines, invoiceID: id, on: tx)
-                try Self.applyTotals(inv, lines)
+                try Self.applyTotals(inv, lines, roundOff: try await business(on: tx).roundOff ?? false)
             }
             if let d = newIssueDate, let d { inv.issueDate = d }
             if let d = newDueDate { inv.dueDate = d }
@@ -595,14 +595,14 @@ public struct LedgerService: Sendable {
                 let lines = try await computeLines(items, interState: try await isInterState(inv.placeOfSupply, on: tx), on: tx)
                 try await InvoiceItem.query(on: tx).filter(\.$businessID == businessID).filter(\.$invoiceID == id).delete()
                 try await insertItems(lines, invoiceID: id, on: tx)
-                try Self.applyTotals(inv, lines)
+                try Self.applyTotals(inv, lines, roundOff: try await business(on: tx).roundOff ?? false)
             }
             // Guarded by status so a concurrent issue cannot be overwritten.
             try await Invoice.query(on: tx).filter(\.$id == id).filter(\.$status == .draft)
                 .set(\.$customerID, to: inv.customerID).set(\.$issueDate, to: inv.issueDate).set(\.$dueDate, to: inv.dueDate)
                 .set(\.$notes, to: inv.notes).set(\.$placeOfSupply, to: inv.placeOfSupply)
                 .set(\.$subtotal, to: inv.subtotal).set(\.$discountTotal, to: inv.discountTotal)
-                .set(\.$taxTotal, to: inv.taxTotal).set(\.$total, to: inv.total)
+                .set(\.$taxTotal, to: inv.taxTotal).set(\.$total, to: inv.total).set(\.$roundOff, to: inv.roundOff)
                 .update()
         }
         return try await invoice(id)
@@ -1010,11 +1010,14 @@ public struct LedgerService: Sendable {
     }
 
     /// Sums the lines into the invoice (each line is within the bounds; their sum is checked too).
-    static func applyTotals(_ inv: Invoice, _ lines: [ComputedLine]) throws {
+    static func applyTotals(_ inv: Invoice, _ lines: [ComputedLine], roundOff: Bool) throws {
         inv.subtotal = try Money.sum(lines.map(\.taxable), field: "total")
         inv.discountTotal = try Money.sum(lines.map(\.discount), field: "total")
         inv.taxTotal = try Money.sum(lines.map(\.tax), field: "total")
-        inv.total = try Money.sum(lines.map(\.total), field: "total")
+        let sum = try Money.sum(lines.map(\.total), field: "total")
+        // To the nearest rupee, half away from zero (issue 17 §2); the difference is printed.
+        inv.total = roundOff ? Money.divideRounded(sum, by: 100) * 100 : sum
+        inv.roundOff = roundOff ? inv.total - sum : nil
         guard inv.total <= Bounds.maxAmount else {
             throw APIError.amountTooLarge(["total": "of all lines is more than \(Bounds.maxAmountText)"])
         }

@@ -124,7 +124,7 @@ struct EInvoice {
             "ItemList": .array(items),
             "ValDtls": [
                 "AssVal": rupees(inv.subtotal), "CgstVal": rupees(inv.cgst), "SgstVal": rupees(inv.sgst), "IgstVal": rupees(inv.igst),
-                "CesVal": 0, "StCesVal": 0, "Discount": 0, "OthChrg": 0, "RndOffAmt": 0, "TotInvVal": rupees(inv.total),
+                "CesVal": 0, "StCesVal": 0, "Discount": 0, "OthChrg": 0, "RndOffAmt": rupees(inv.roundOff), "TotInvVal": rupees(inv.total),
             ],
         ]
     }

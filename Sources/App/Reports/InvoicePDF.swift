@@ -133,6 +133,7 @@ enum InvoicePDF {
                 rows.append(("SGST", inv.sgst, false))
             }
         }
+        if inv.roundOff != 0 { rows.append(("Round off", inv.roundOff, false)) }
         rows.append((creditNoteOf == nil ? "Total" : "Total credited", inv.total, true))
         if creditNoteOf == nil {
             if inv.credited > 0 {

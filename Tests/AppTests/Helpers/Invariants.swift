@@ -32,8 +32,9 @@ enum Invariants {
         for n in creditNotes {
             creditedBy[n.invoiceID, default: 0] += n.total
             let lines = linesBy[n.id!] ?? []
-            #expect(n.total == lines.reduce(0) { $0 + $1.total } && n.taxable == lines.reduce(0) { $0 + $1.taxable }, sourceLocation: sourceLocation)
-            #expect(n.total == n.taxable + n.cgst + n.sgst + n.igst, sourceLocation: sourceLocation)
+            let roundOff = n.roundOff ?? 0
+            #expect(n.total == lines.reduce(0) { $0 + $1.total } + roundOff && n.taxable == lines.reduce(0) { $0 + $1.taxable }, sourceLocation: sourceLocation)
+            #expect(n.total == n.taxable + n.cgst + n.sgst + n.igst + roundOff, sourceLocation: sourceLocation)
         }
         for inv in invoices {
             #expect((inv.credited ?? 0) == creditedBy[inv.id!, default: 0], "invoice \(inv.numberText ?? "draft") credited", sourceLocation: sourceLocation)
