@@ -71,6 +71,17 @@ def pick(page: Page, testid: str, typed: str, option_text: str, scope=None) -> N
     where = scope if scope is not None else page
     where.get_by_test_id(testid).fill(typed)
     page.get_by_test_id(f"{testid}-option").filter(has_text=option_text).first.click()
+
+
+def new_invoice(page: Page, customer: tuple[str, str], product: tuple[str, str]):
+    """Opens a new invoice for a customer with one line of a product (each picked by what is typed
+    and the option's text); returns the line."""
+    go(page, "invoices", "Invoices")
+    tid(page, "invoice-new-button").click()
+    pick(page, "invoice-customer", *customer)
+    line = tid(page, "invoice-line").first
+    pick(page, "line-product", *product, scope=line)
+    return line
     expect(where.get_by_test_id(testid)).to_have_value(option_text)
 
 
@@ -314,11 +325,7 @@ def test_inclusive_prices_total_what_was_quoted(page: Page) -> None:
     expect(tid(page, "product-row").filter(has_text="Cement bag")).to_contain_text("incl. GST")
     add_customer(page, "Ramesh Traders", "+919822012345")
 
-    go(page, "invoices", "Invoices")
-    tid(page, "invoice-new-button").click()
-    pick(page, "invoice-customer", "Ramesh", "Ramesh Traders")
-    line = tid(page, "invoice-line").first
-    pick(page, "line-product", "Cement", "Cement bag", scope=line)
+    line = new_invoice(page, ("Ramesh", "Ramesh Traders"), ("Cement", "Cement bag"))
     expect(line.get_by_test_id("line-inclusive")).to_be_checked()
     line.get_by_test_id("line-quantity").fill("5")
     # ₹1,750.00 holds ₹1,483.06 taxable and 9 % + 9 % of it, ₹133.47 each.
@@ -345,11 +352,7 @@ def test_share_and_print_an_invoice(page: Page) -> None:
     signup(page, business="Patil Cement Depot", owner="Ganesh Patil")
     add_product(page, "Cement bag", "350", "40")
     add_customer(page, "Ramesh Traders", "+919822012345")
-    go(page, "invoices", "Invoices")
-    tid(page, "invoice-new-button").click()
-    pick(page, "invoice-customer", "Ramesh", "Ramesh Traders")
-    line = tid(page, "invoice-line").first
-    pick(page, "line-product", "Cement", "Cement bag", scope=line)
+    line = new_invoice(page, ("Ramesh", "Ramesh Traders"), ("Cement", "Cement bag"))
     line.get_by_test_id("line-quantity").fill("2")
     tid(page, "invoice-issue").click()
     expect(tid(page, "invoice-number")).to_have_text("INV-0001")
@@ -378,11 +381,7 @@ def test_goods_returned_make_a_credit_note(page: Page) -> None:
     signup(page, business="Patil Cement Depot", owner="Ganesh Patil")
     add_product(page, "Cement bag", "350", "40")
     add_customer(page, "Ramesh Traders", "+919822012345")
-    go(page, "invoices", "Invoices")
-    tid(page, "invoice-new-button").click()
-    pick(page, "invoice-customer", "Ramesh", "Ramesh Traders")
-    line = tid(page, "invoice-line").first
-    pick(page, "line-product", "Cement", "Cement bag", scope=line)
+    line = new_invoice(page, ("Ramesh", "Ramesh Traders"), ("Cement", "Cement bag"))
     line.get_by_test_id("line-quantity").fill("10")
     tid(page, "invoice-issue").click()
     expect(tid(page, "invoice-number")).to_have_text("INV-0001")
@@ -422,11 +421,7 @@ def test_hsn_digits_are_required_when_set(page: Page) -> None:
     tid(page, "business-save").click()
     expect(page.get_by_text("Business profile saved.")).to_be_visible()
 
-    go(page, "invoices", "Invoices")
-    tid(page, "invoice-new-button").click()
-    pick(page, "invoice-customer", "Shah", "Shah Hardware")
-    line = tid(page, "invoice-line").first
-    pick(page, "line-product", "almirah", "Steel almirah", scope=line)
+    line = new_invoice(page, ("Shah", "Shah Hardware"), ("almirah", "Steel almirah"))
     tid(page, "invoice-issue").click()
     expect(line.get_by_test_id("line-error")).to_contain_text("at least 6 digits")
     me = page.request.get("/api/v1/me").json()
@@ -444,11 +439,7 @@ def test_totals_round_to_the_rupee(page: Page) -> None:
     tid(page, "business-save").click()
     expect(page.get_by_text("Business profile saved.")).to_be_visible()
 
-    go(page, "invoices", "Invoices")
-    tid(page, "invoice-new-button").click()
-    pick(page, "invoice-customer", "Anita", "Anita Desai")
-    line = tid(page, "invoice-line").first
-    pick(page, "line-product", "Emulsion", "Emulsion 1 L", scope=line)
+    line = new_invoice(page, ("Anita", "Anita Desai"), ("Emulsion", "Emulsion 1 L"))
     expect(tid(page, "invoice-form-round-off")).to_have_text("+₹0.11")
     expect(tid(page, "invoice-form-total")).to_have_text("₹1,122.00")
     tid(page, "invoice-issue").click()

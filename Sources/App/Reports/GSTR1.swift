@@ -41,18 +41,15 @@ struct GSTR1 {
         let lines: [Line]
     }
 
-    /// A credit note dated in the month (issue 17 §3).
+    /// A credit note dated in the month (issue 17 §3): a document like an invoice (its number,
+    /// date, value, buyer, place and lines), and whether the invoice it reduces was B2C large (its
+    /// note then goes to cdnur).
+    @dynamicMemberLookup
     struct Note {
-        let number: String
-        let sequence: Int64
-        let date: String  // YYYY-MM-DD
-        let total: Int64
-        let buyerGSTIN: String?
-        let placeOfSupplyCode: String
-        let interState: Bool
-        /// The invoice it reduces was a B2C large one (its note goes to cdnur).
+        let document: Invoice
         let againstLarge: Bool
-        let lines: [Line]
+
+        subscript<T>(dynamicMember path: KeyPath<Invoice, T>) -> T { document[keyPath: path] }
     }
 
     let gstin: String
@@ -191,10 +188,7 @@ struct GSTR1 {
         if !b2csRows.isEmpty { doc["b2cs"] = .array(b2csRows) }
 
         // cdnr: credit notes to registered buyers; cdnur: to unregistered buyers of B2C large invoices.
-        func noteItems(_ n: Note, withHeads heads: Bool) throws -> [JSONValue] {
-            try items(Self.Invoice(number: n.number, sequence: n.sequence, date: n.date, total: n.total, buyerGSTIN: n.buyerGSTIN,
-                              placeOfSupplyCode: n.placeOfSupplyCode, interState: n.interState, void: false, lines: n.lines), withHeads: heads)
-        }
+        func noteItems(_ n: Note, withHeads heads: Bool) throws -> [JSONValue] { try items(n.document, withHeads: heads) }
         let registered = Dictionary(grouping: notes.filter { $0.buyerGSTIN != nil }, by: { $0.buyerGSTIN! })
         let cdnrRows: [JSONValue] = try registered.keys.sorted().compactMap { ctin in
             let nts: [JSONValue] = try registered[ctin]!.sorted { $0.sequence < $1.sequence }.compactMap { n in

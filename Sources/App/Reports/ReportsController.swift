@@ -57,12 +57,13 @@ struct ReportsController {
             let pos = inv.placeOfSupplyCode ?? ownCode
             let large = GSTR1.isLarge(GSTR1.Invoice(number: inv.number ?? "", sequence: 0, date: inv.issueDate, total: inv.total, buyerGSTIN: buyer,
                                                     placeOfSupplyCode: pos, interState: inv.interState, void: false, lines: []))
-            return GSTR1.Note(number: n.numberText, sequence: n.number, date: n.issueDate, total: n.total, buyerGSTIN: buyer,
-                              placeOfSupplyCode: pos, interState: inv.interState, againstLarge: large,
-                              lines: (noteItems[n.id!] ?? []).map { i in
-                                  GSTR1.Line(hsn: i.hsn, description: i.description, unit: i.unit, quantity: i.quantity, rateBP: i.gstRateBP,
-                                             taxable: i.taxable, cgst: i.cgst, sgst: i.sgst, igst: i.igst)
-                              })
+            let document = GSTR1.Invoice(number: n.numberText, sequence: n.number, date: n.issueDate, total: n.total, buyerGSTIN: buyer,
+                                         placeOfSupplyCode: pos, interState: inv.interState, void: false,
+                                         lines: (noteItems[n.id!] ?? []).map { i in
+                                             GSTR1.Line(hsn: i.hsn, description: i.description, unit: i.unit, quantity: i.quantity,
+                                                        rateBP: i.gstRateBP, taxable: i.taxable, cgst: i.cgst, sgst: i.sgst, igst: i.igst)
+                                         })
+            return GSTR1.Note(document: document, againstLarge: large)
         }
         return (business, gstin, year, month, invoices, notes)
     }
