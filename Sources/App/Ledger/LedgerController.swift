@@ -338,22 +338,8 @@ struct LedgerController {
         let service = try Self.service(req)
         let note = try await service.creditNote(try Self.id(req))
         let inv = try await LedgerViews.invoices([try await service.invoice(note.invoiceId)], on: req.db)[0]
-        let business = try await service.business()
-        let customer = try await service.customer(note.customer.id)
-        let seller = InvoicePDF.Party(name: business.name, address: business.address, gstin: business.gstin, state: business.state,
-                                      phone: business.whatsappNumber)
-        let buyer = InvoicePDF.Party(name: customer.name, address: customer.address, gstin: customer.gstin, state: customer.state, phone: customer.phone)
-        let document = Self.document(of: note, invoice: inv)
-        let of = InvoicePDF.CreditNoteOf(invoiceNumber: note.invoiceNumber, invoiceDate: inv.issueDate)
-        let registration = business.gstRegistration
-        let data = try await req.application.threadPool.runIfActive {
-            InvoicePDF.render(document, seller: seller, buyer: buyer, upiID: nil, registration: registration, creditNoteOf: of)
-        }
-        let response = Response(status: .ok, body: .init(data: data))
-        response.headers.contentType = HTTPMediaType(type: "application", subType: "pdf")
-        let disposition = req.query[String.self, at: "download"] == "1" ? "attachment" : "inline"
-        response.headers.replaceOrAdd(name: .contentDisposition, value: "\(disposition); filename=\"\(note.number).pdf\"")
-        return response
+        return try await Self.pdfResponse(req, service: service, Self.document(of: note, invoice: inv), fileName: note.number,
+                                          creditNoteOf: InvoicePDF.CreditNoteOf(invoiceNumber: note.invoiceNumber, invoiceDate: inv.issueDate))
     }
 
     /// A credit note in the invoice's shape, for the PDF.
@@ -378,22 +364,27 @@ struct LedgerController {
     }
 
     static func renderPDF(_ req: Request, service: LedgerService, invoiceID: UUID) async throws -> Response {
-        let inv = try await service.invoice(invoiceID)
-        let dto = try await LedgerViews.invoices([inv], on: req.db)[0]
+        let dto = try await LedgerViews.invoices([try await service.invoice(invoiceID)], on: req.db)[0]
+        return try await pdfResponse(req, service: service, dto, fileName: dto.number ?? "draft-\(dto.id.uuidString.prefix(8))")
+    }
+
+    /// An invoice or a credit note drawn for the business and the document's customer, as an inline
+    /// (or with `?download=1` attached) PDF. A credit note has no UPI QR code: nothing is due on it.
+    static func pdfResponse(_ req: Request, service: LedgerService, _ dto: InvoiceDTO, fileName: String,
+                            creditNoteOf: InvoicePDF.CreditNoteOf? = nil) async throws -> Response {
         let business = try await service.business()
-        let customer = try await service.customer(inv.customerID)
+        let customer = try await service.customer(dto.customer.id)
         let seller = InvoicePDF.Party(name: business.name, address: business.address, gstin: business.gstin, state: business.state,
                                       phone: business.whatsappNumber)
         let buyer = InvoicePDF.Party(name: customer.name, address: customer.address, gstin: customer.gstin, state: customer.state, phone: customer.phone)
-        let upi = business.upiID, registration = business.gstRegistration
+        let upi = creditNoteOf == nil ? business.upiID : nil, registration = business.gstRegistration
         let data = try await req.application.threadPool.runIfActive {
-            InvoicePDF.render(dto, seller: seller, buyer: buyer, upiID: upi, registration: registration)
+            InvoicePDF.render(dto, seller: seller, buyer: buyer, upiID: upi, registration: registration, creditNoteOf: creditNoteOf)
         }
         let response = Response(status: .ok, body: .init(data: data))
         response.headers.contentType = HTTPMediaType(type: "application", subType: "pdf")
-        let name = (dto.number ?? "draft-\(dto.id.uuidString.prefix(8))") + ".pdf"
         let disposition = req.query[String.self, at: "download"] == "1" ? "attachment" : "inline"
-        response.headers.replaceOrAdd(name: .contentDisposition, value: "\(disposition); filename=\"\(name)\"")
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "\(disposition); filename=\"\(fileName).pdf\"")
         return response
     }
 

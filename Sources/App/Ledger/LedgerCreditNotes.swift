@@ -32,8 +32,8 @@ extension LedgerService {
             .filter(\.$creditNoteID ~~ notes.map { $0.id! }).all()
         let itemsBy = Dictionary(grouping: items, by: \.creditNoteID)
         let invoiceBy = Dictionary(uniqueKeysWithValues: invoices.map { ($0.id!, $0) })
-        var names: [UUID: String] = [:]
-        for c in Set(notes.map(\.customerID)) { names[c] = try await customer(c).name }
+        let names = Dictionary(uniqueKeysWithValues: try await LedgerReads(db: db, businessID: businessID)
+            .customers(Set(notes.map(\.customerID))).map { ($0.id!, $0.name) })
         return notes.map { n in
             CreditNoteDTO(n, items: itemsBy[n.id!] ?? [], invoiceNumber: invoiceBy[n.invoiceID]?.numberText ?? "",
                           customerName: names[n.customerID] ?? "")

@@ -63,9 +63,7 @@ struct InvoiceSharing {
             guard c.kind == .twilioWhatsapp else { throw APIError.validation("channel_id", "must be a WhatsApp channel") }
             return c
         }
-        let channels = try await Channel.query(on: messaging.db).filter(\.$businessID == messaging.businessID)
-            .filter(\.$kind == .twilioWhatsapp).filter(\.$deletedAt == nil).filter(\.$enabled == true).sort(\.$createdAt).all()
-        return channels.first(where: { $0.status == .connected }) ?? channels.first(where: { $0.status == .pending })
+        return try await messaging.whatsappChannel()
     }
 
     private func parts(_ invoiceID: UUID) async throws -> (Invoice, Customer, Business, String, String) {

@@ -162,6 +162,14 @@ struct MessagingService: Sendable {
     }
 
     /// The business's simulator channel, created on first use.
+    /// The business's WhatsApp channel for messages it starts (reminders, shared invoices): the
+    /// first enabled one that is connected, else one still pending; nil when there is none.
+    func whatsappChannel() async throws -> Channel? {
+        let channels = try await Channel.query(on: db).filter(\.$businessID == businessID)
+            .filter(\.$kind == .twilioWhatsapp).filter(\.$deletedAt == nil).filter(\.$enabled == true).sort(\.$createdAt).all()
+        return channels.first(where: { $0.status == .connected }) ?? channels.first(where: { $0.status == .pending })
+    }
+
     func simulatorChannel() async throws -> Channel {
         if let c = try await Channel.query(on: db).filter(\.$businessID == businessID).filter(\.$kind == .simulator)
             .filter(\.$deletedAt == nil).sort(\.$createdAt).first() {

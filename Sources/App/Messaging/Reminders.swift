@@ -11,9 +11,7 @@ struct Reminders {
     /// The first connected (or pending) WhatsApp channel, else the simulator.
     func channel(_ id: UUID?) async throws -> Channel {
         if let id { return try await messaging.channel(id) }
-        let channels = try await Channel.query(on: messaging.db).filter(\.$businessID == messaging.businessID)
-            .filter(\.$kind == .twilioWhatsapp).filter(\.$deletedAt == nil).filter(\.$enabled == true).sort(\.$createdAt).all()
-        if let c = channels.first(where: { $0.status == .connected }) ?? channels.first(where: { $0.status == .pending }) { return c }
+        if let c = try await messaging.whatsappChannel() { return c }
         return try await messaging.simulatorChannel()
     }
 

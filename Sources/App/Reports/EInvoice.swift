@@ -24,27 +24,17 @@ struct EInvoice {
     }
 
     /// A six-digit PIN code in an address ("… Nashik 422001"), the first one found.
+    static let pinPattern = #"\b[1-9][0-9]{5}\b"#
+
     static func pin(in address: String?) -> Int? {
-        guard let address else { return nil }
-        let digits = Array(address)
-        var i = 0
-        while i < digits.count {
-            if digits[i].isASCII && digits[i].isNumber {
-                var j = i
-                while j < digits.count && digits[j].isASCII && digits[j].isNumber { j += 1 }
-                if j - i == 6, digits[i] != "0", let n = Int(String(digits[i..<j])) { return n }
-                i = j
-            } else {
-                i += 1
-            }
-        }
-        return nil
+        guard let address, let r = address.range(of: pinPattern, options: .regularExpression) else { return nil }
+        return Int(address[r])
     }
 
     /// The address split as the schema wants it: the first line (1–100 characters) and the place
     /// (3–50 characters: the last part before the PIN, else the state).
     static func addressParts(_ address: String, state: String?) -> (line: String, place: String) {
-        let withoutPin = address.replacingOccurrences(of: #"\b[1-9][0-9]{5}\b"#, with: "", options: .regularExpression)
+        let withoutPin = address.replacingOccurrences(of: pinPattern, with: "", options: .regularExpression)
         let parts = withoutPin.split(whereSeparator: { $0 == "," || $0 == "\n" })
             .map { $0.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "-"))) }.filter { !$0.isEmpty }
         let line = String((parts.first ?? address).prefix(100))
