@@ -936,16 +936,17 @@ enum WorkflowScenarios {
     }
 
     /// Workflow provider nodes share the provider guard with the inbox's sends (issue 14 §4): with
-    /// Razorpay not answering (a port nobody listens on), three steps in a row get no answer, the
-    /// breaker opens, and the next run's step fails fast with the reason instead of waiting.
+    /// Razorpay not answering (a listener that never accepts), three steps in a row get no answer,
+    /// the breaker opens, and the next run's step fails fast with the reason instead of waiting.
     static func providerNodesShareTheBreaker() async throws {
-        // setup: a loopback port that refuses connections
+        // setup: a loopback port held open for the whole test that never answers. (A port closed
+        // right away could be bound again by another test's server running in parallel, and
+        // that server's answer would close the breaker.)
         let hole = try ReliabilityScenarios.BlackHole()
-        let port = hole.port
-        hole.close()
+        defer { hole.close() }
         try await withTestApp(.sqlite, configure: {
-            $0.razorpayAPIURL = "http://127.0.0.1:\(port)"
-            $0.providerTimeoutSeconds = 1  // the HTTP client keeps retrying a refused connect until the deadline
+            $0.razorpayAPIURL = "http://127.0.0.1:\(hole.port)"
+            $0.providerTimeoutSeconds = 1
         }) { app in
             var c = APIClient(app)
             try await c.signup()
@@ -965,7 +966,7 @@ enum WorkflowScenarios {
             }
 
             // verify: the breaker is open, and each step noted a retry with the provider's silence
-            #expect(app.providerGuard.isOpen(key, now: app.clock.now()))
+            #expect(app.providerGuard.isOpen(key, now: app.clock.now()), "failures in a row: \(app.providerGuard.failuresInARow(key))")
             for id in runs {
                 let d = try await runDetail(c, id)
                 #expect((steps(d)["check"]?["error"] as? String ?? "").contains("Razorpay unreachable"), "\(d)")

@@ -95,6 +95,11 @@ final class ProviderGuard: Sendable {
         states.withLockedValue { $0[provider]?.inFlight ?? 0 }
     }
 
+    /// Calls to `provider` in a row that got no answer (tests' diagnostics).
+    func failuresInARow(_ provider: String) -> Int {
+        states.withLockedValue { $0[provider]?.failures ?? 0 }
+    }
+
     /// Whether `provider`'s breaker is open now (tests, status).
     func isOpen(_ provider: String, now: Date) -> Bool {
         states.withLockedValue { $0[provider]?.openUntil.map { now < $0 } ?? false }
