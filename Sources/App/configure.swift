@@ -127,6 +127,7 @@ public enum Migrations {
     public static var all: [any Migration] { [CreateAccounts(), CreateLedger(), CreateAssistant(), AddBusinessUPI(), AddExportIndexes(),
                                                CreateJobs(), CreateMessaging(), CreateCredentials(), CreateWorkflows(),
                                                AddJobLanes(), AddIdempotencyLeases(), AddMessageTranscripts(), AddCosts(),
-                                               CreateBooks(), AddExpenseReceipts(), AddPlaceOfSupply(), AddGSTRegistration(), AddPriceIncludesGST(), CreateCreditNotes(), AddHSNDigits(), AddRoundOff(), AddInvoiceRoundOff()] }
+                                               CreateBooks(), AddExpenseReceipts(), AddPlaceOfSupply(), AddGSTRegistration(), AddPriceIncludesGST(), CreateCreditNotes(), AddHSNDigits(), AddRoundOff(), AddInvoiceRoundOff(),
+                                               CreateWhatsAppTemplates()] }
     public static var names: [String] { all.map(\.name) }
 }

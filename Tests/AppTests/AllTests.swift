@@ -28,6 +28,7 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func placeOfSupplyDecidesTheTaxHeads(_ db: TestDB) async throws { try await LedgerScenarios.placeOfSupply(db) }
     @Test(arguments: TestDB.all) func inclusivePricesBillWhatWasQuoted(_ db: TestDB) async throws { try await LedgerScenarios.inclusivePrices(db) }
     @Test(arguments: TestDB.all) func invoicesAreSharedOnWhatsApp(_ db: TestDB) async throws { try await MessagingScenarios.shareInvoice(db) }
+    @Test(arguments: TestDB.all) func whatsappWindowAndTemplates(_ db: TestDB) async throws { try await MessagingScenarios.windowAndTemplates(db) }
     @Test(arguments: TestDB.all) func creditNotesForReturnedGoods(_ db: TestDB) async throws { try await CreditNoteScenarios.returns(db) }
     @Test(arguments: TestDB.all) func gstGoldenMonthReconciles(_ db: TestDB) async throws { try await CreditNoteScenarios.goldenMonth(db) }
     @Test(arguments: TestDB.all) func totalsRoundToTheRupee(_ db: TestDB) async throws { try await CreditNoteScenarios.roundOff(db) }
@@ -117,6 +118,7 @@ struct OwnSetupScenarios {
     @Test func assistantTranscription() async throws { try await AssistantScenarios.transcription() }
     @Test func liveEventsOverSSE() async throws { try await ReportsScenarios.liveEvents() }
     @Test func twilioFormDecoding() { MessagingScenarios.formDecoding() }
+    @Test func whatsappWindowPlan() { MessagingScenarios.windowPlan() }
     @Test func twilioDeliveryPayload() throws { try MessagingScenarios.deliveryPayloadRoundTrip() }
     @Test func embeddedWorkerRunsJobs() async throws { try await MessagingScenarios.embeddedWorkerRunsJobs() }
     @Test func socialChannelsPollAndAnswer() async throws { try await SocialChannelScenarios.pollsAnswerAndNeverDuplicate() }

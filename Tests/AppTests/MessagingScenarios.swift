@@ -62,6 +62,7 @@ enum MessagingScenarios {
         do {
             try await withTestApp(db, clock: clock, configure: {
                 $0.twilioAPIURL = twilio.baseURL
+                $0.twilioContentURL = twilio.baseURL
                 $0.publicURL = URL(string: publicBase)
                 $0.outboxMaxAttempts = maxAttempts
                 configure(&$0)
@@ -726,7 +727,8 @@ enum MessagingScenarios {
             let last = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages").items.last)
             #expect(last["status"] as? String == "failed")
             #expect(last["error_code"] as? String == "63016")
-            #expect((last["error_message"] as? String)?.contains("outside the allowed window") == true)
+            #expect((last["error_message"] as? String)?.contains("more than 24 hours have passed since this customer last wrote") == true,
+                    "Twilio's 63016 is explained: \(last["error_message"] ?? "")")
             #expect(s.twilio.sent.count == 1)
 
             // A failed status callback (undelivered) carries Twilio's error code.
@@ -737,6 +739,15 @@ enum MessagingScenarios {
             let undelivered = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages").items.last)
             #expect(undelivered["status"] as? String == "undelivered")
             #expect(undelivered["error_code"] as? String == "63024")
+
+            // Twilio's 63016 in a status callback is explained the same way.
+            _ = try await s.client.send(.POST, "/api/v1/inbox/sessions/\(sessionID)/messages", json: ["text": "and again"])
+            try await s.drain()
+            let sid2 = try #require(s.twilio.sent.last?.sid)
+            #expect(try await s.statusCallback(sid2, "failed", errorCode: "63016") == .noContent)
+            let refused = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages").items.last)
+            #expect(refused["error_code"] as? String == "63016")
+            #expect((refused["error_message"] as? String)?.contains("Register an approved template") == true)
         }
     }
 
@@ -890,16 +901,49 @@ enum MessagingScenarios {
             }
             #expect(try await s.client.send(.GET, "/api/v1/invoices/\(draft["id"] as? String ?? "")/share").errorCode == "invalid_state")
 
-            // act: send it from the WhatsApp channel
+            // act: send it from the WhatsApp channel; the customer has never written (outside the window)
+            let early = try await s.client.send(.POST, "/api/v1/invoices/\(id)/send", json: [:])
+            #expect(early.status == .accepted, "\(early.body)")
+            try await s.drain()
+
+            // verify: nothing reached Twilio; the message failed with the reason and what to do
+            #expect(s.twilio.sent.isEmpty)
+            let failed = try #require(try await App.Message.find(UUID(uuidString: (early["message"] as? [String: Any])?["id"] as? String ?? ""), on: s.app.db))
+            #expect(failed.status == .failed && failed.errorCode == "outside_window")
+            #expect(failed.errorMessage?.contains("no approved 'invoice sent' template") == true, "\(failed.errorMessage ?? "")")
+
+            // act: the owner registers an approved template, then sends again
+            let sid = "HX" + String(repeating: "b2", count: 16)
+            let t = try await s.client.send(.POST, "/api/v1/whatsapp/templates", json: [
+                "purpose": "invoice_sent", "content_sid": sid, "language": "en",
+                "body": "Namaste {{1}}, invoice {{2}}: {{3}}. PDF: {{4}}",
+                "variables": ["1": "customer_name", "2": "invoice_number", "3": "invoice_total", "4": "document_link"]])
+            #expect(t.status == .created, "\(t.body)")
+            let templated = try await s.client.send(.POST, "/api/v1/invoices/\(id)/send", json: [:])
+            try await s.drain()
+
+            // verify: it went as the template with its variables as JSON, and the inbox shows what was read
+            let viaTemplate = try #require(s.twilio.sent.last)
+            #expect(viaTemplate.value("ContentSid") == sid && viaTemplate.value("Body") == nil && viaTemplate.value("MediaUrl") == nil)
+            let vars = try JSONSerialization.jsonObject(with: Data((viaTemplate.value("ContentVariables") ?? "").utf8)) as? [String: String]
+            #expect(vars == ["1": "Ramesh Traders", "2": "INV-0001", "3": "₹700.00", "4": pdfURL], "\(vars ?? [:])")
+            let shown = try #require(try await App.Message.find(UUID(uuidString: (templated["message"] as? [String: Any])?["id"] as? String ?? ""), on: s.app.db))
+            #expect(shown.text == "Namaste Ramesh Traders, invoice INV-0001: ₹700.00. PDF: \(pdfURL)" && shown.status == .queued)
+
+            // act: the customer writes, opening the 24-hour window; the invoice is sent once more
+            _ = try await s.inbound(from: "+919822012345", text: "bill bhej do")
+            try await s.drain()  // the bot's answer goes first
             let sent = try await s.client.send(.POST, "/api/v1/invoices/\(id)/send", json: [:])
             #expect(sent.status == .accepted, "\(sent.body)")
             try await s.drain()
 
-            // verify: Twilio got the message with the PDF as media
-            let out = try #require(s.twilio.sent.last)
+            // verify: inside the window it goes as text with the PDF as media
+            let out = try #require(s.twilio.sent.last(where: { $0.value("MediaUrl") != nil }))
             #expect(out.value("To") == "whatsapp:+919822012345")
             #expect(out.value("Body") == message)
             #expect(out.value("MediaUrl") == pdfURL)
+            #expect(out.value("ContentSid") == nil)
+            try await s.twilio.validateAgainstSpec()
 
             // a customer without a phone, and a business without WhatsApp, get clear answers
             let nophone = try await s.client.customer("Walk-in")
@@ -917,6 +961,167 @@ enum MessagingScenarios {
             try await other.signup()
             #expect(try await other.send(.GET, "/api/v1/invoices/\(id)/share").status == .notFound)
         }
+    }
+
+    /// Issue 18 §3: WhatsApp's 24-hour window decides between text and an approved template;
+    /// templates are registered, listed from Twilio's Content API and chosen by language.
+    static func windowAndTemplates(_ db: TestDB) async throws {
+        try await withTwilio(db) { s in
+            // setup: a customer who owes money and wrote to the shop once
+            let phone = "+919822012345"
+            let p = try await s.client.product("Cement bag", price: 35_000, stock: 10)
+            let c = try await s.client.customer(#"Ramesh "RK" Traders"#, phone: phone)
+            _ = try await s.client.issueInvoice(customer: c, lines: [(p, 2)], payment: 20_000)
+            _ = try await s.inbound(from: phone, text: "namaste")
+            try await s.drain()
+            let before = s.twilio.sent.count
+            func remind() async throws -> App.Message {
+                let r = try await s.client.send(.POST, "/api/v1/customers/\(c)/reminders", json: [:])
+                #expect(r.status == .accepted, "\(r.body)")
+                try await s.drain()
+                let id = UUID(uuidString: (r["message"] as? [String: Any])?["id"] as? String ?? "")
+                return try #require(try await App.Message.find(id, on: s.app.db))
+            }
+
+            // act + verify: 23 h 59 min after the customer wrote, the reminder goes as text
+            s.clock.advance(23 * 3600 + 59 * 60)
+            let inside = try await remind()
+            #expect(s.twilio.sent.count == before + 1 && s.twilio.sent.last?.value("Body")?.contains("₹500.00") == true)
+            #expect(s.twilio.sent.last?.value("ContentSid") == nil && inside.status == .queued)
+
+            // act + verify: at 24 h 1 min, with no template, it fails before Twilio with the reason
+            s.clock.advance(2 * 60)
+            let refused = try await remind()
+            #expect(s.twilio.sent.count == before + 1)
+            #expect(refused.status == .failed && refused.errorCode == "outside_window")
+            #expect(refused.errorMessage == "Not sent: more than 24 hours have passed since this customer last wrote, and there is no approved 'payment reminder' template. Add one on Integrations → WhatsApp templates.")
+            let row = try #require(try await OutboxItem.query(on: s.app.db).filter(\.$messageID == refused.id!).first())
+            #expect(row.status == .failed && row.purpose == "payment_reminder")
+
+            // act: register the English and Hindi templates; the English one is still pending
+            let en = "HX" + String(repeating: "e1", count: 16), hi = "HX" + String(repeating: "a2", count: 16)
+            let mapping = ["1": "customer_name", "2": "business_name", "3": "amount_due", "4": "payment_link"]
+            let created = try await s.client.send(.POST, "/api/v1/whatsapp/templates", json: [
+                "purpose": "payment_reminder", "content_sid": en, "language": "en", "status": "pending", "variables": mapping,
+                "body": "Namaste {{1}}, a reminder from {{2}}: {{3}} is due. Pay: {{4}}"])
+            #expect(created.status == .created && created["name"] as? String == "payment reminder (en)", "\(created.body)")
+            let enID = created["id"] as? String ?? ""
+            let pending = try await remind()
+            #expect(pending.status == .failed && s.twilio.sent.count == before + 1, "a pending template is not used")
+
+            // act: refresh from Twilio, which reports the template approved
+            s.twilio.addContent(sid: en, name: "payment_reminder_en", language: "en", body: "Namaste {{1}}, a reminder from {{2}}: {{3}} is due. Pay: {{4}}", status: "approved")
+            s.twilio.addContent(sid: "HX" + String(repeating: "c3", count: 16), name: "diwali_offer", language: "hi", body: "Diwali offer {{1}}", status: "rejected")
+            s.twilio.addContent(sid: hi, name: "payment_reminder_hi", language: "hi", body: "नमस्ते {{1}}, {{2}}: {{3}} बाकी। {{4}}", status: "approved")
+            let listed = try await s.client.send(.GET, "/api/v1/whatsapp/templates/twilio")
+            #expect(listed.status == .ok, "\(listed.body)")
+            #expect(listed.items.count == 3 && s.twilio.contentRequests == 2, "both pages were read")
+            #expect(listed.items.first?["status"] as? String == "approved" && listed.items[1]["rejection_reason"] as? String == "Variables at the start of the body")
+            #expect(listed.items.last?["body"] as? String == "नमस्ते {{1}}, {{2}}: {{3}} बाकी। {{4}}")
+            let mine = try await s.client.send(.GET, "/api/v1/whatsapp/templates")
+            #expect(mine.items.first?["status"] as? String == "approved", "the registered template took Twilio's status")
+
+            // verify: now the reminder goes as the template; its variables are JSON, quotes escaped
+            let templated = try await remind()
+            let sent = try #require(s.twilio.sent.last)
+            #expect(s.twilio.sent.count == before + 2 && sent.value("ContentSid") == en && sent.value("Body") == nil)
+            let raw = sent.value("ContentVariables") ?? ""
+            #expect(raw.contains(#""1":"Ramesh \"RK\" Traders""#), "\(raw)")
+            let vars = try JSONSerialization.jsonObject(with: Data(raw.utf8)) as? [String: String]
+            #expect(vars == ["1": #"Ramesh "RK" Traders"#, "2": "Test Traders", "3": "₹500.00", "4": "-"], "no UPI id or link: a dash, never empty")
+            #expect(templated.text == #"Namaste Ramesh "RK" Traders, a reminder from Test Traders: ₹500.00 is due. Pay: -"#)
+
+            // act: a Hindi-speaking shop registers its Hindi template too
+            _ = try await s.client.send(.PATCH, "/api/v1/business", json: ["preferred_language": "hi"])
+            let hiT = try await s.client.send(.POST, "/api/v1/whatsapp/templates", json: [
+                "purpose": "payment_reminder", "content_sid": hi, "language": "hi", "variables": mapping])
+            #expect(hiT.status == .created, "\(hiT.body)")
+            _ = try await remind()
+            #expect(s.twilio.sent.last?.value("ContentSid") == hi, "the business's language picks the template")
+
+            // verify: a typed reply outside the window fails with the reason; nothing is sent
+            let sessionID = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions").items.first?["id"] as? String)
+            let count = s.twilio.sent.count
+            _ = try await s.client.send(.POST, "/api/v1/inbox/sessions/\(sessionID)/messages", json: ["text": "kal aa jaiye"])
+            try await s.drain()
+            let typed = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions/\(sessionID)/messages").items.last)
+            #expect(typed["status"] as? String == "failed" && typed["error_code"] as? String == "outside_window")
+            #expect((typed["error_message"] as? String)?.contains("A typed reply can go once they write again") == true)
+            #expect(s.twilio.sent.count == count)
+
+            // bad input changes nothing; another business sees none of it
+            let n = try await WhatsAppTemplate.query(on: s.app.db).count()
+            let bad = try await s.client.send(.POST, "/api/v1/whatsapp/templates", json: [
+                "purpose": "birthday", "content_sid": "HX12", "variables": ["one": "customer_name"], "status": "great"])
+            #expect(bad.status == .unprocessableEntity && Set(bad.fields.keys) == ["purpose", "content_sid", "variables", "status"], "\(bad.body)")
+            let badVar = try await s.client.send(.POST, "/api/v1/whatsapp/templates", json: [
+                "purpose": "order_shipped", "content_sid": en, "variables": ["1": "amount_due"]])
+            #expect(badVar.fields["variables.1"]?.contains("tracking_link") == true, "\(badVar.body)")
+            let dup = try await s.client.send(.POST, "/api/v1/whatsapp/templates", json: ["purpose": "payment_reminder", "content_sid": en])
+            #expect(dup.status == .conflict && dup.errorCode == "template_exists")
+            #expect(try await WhatsAppTemplate.query(on: s.app.db).count() == n)
+            var other = APIClient(s.app)
+            try await other.signup()
+            #expect(try await other.send(.GET, "/api/v1/whatsapp/templates").items.isEmpty)
+            #expect(try await other.send(.DELETE, "/api/v1/whatsapp/templates/\(enID)").status == .notFound)
+            #expect(try await other.send(.PATCH, "/api/v1/whatsapp/templates/\(enID)", json: ["status": "rejected"]).status == .notFound)
+            let noChannel = try await other.send(.GET, "/api/v1/whatsapp/templates/twilio")
+            #expect(noChannel.status == .conflict && noChannel.errorCode == "no_channel")
+
+            // the purposes and recommended texts, in English and Hindi
+            let purposes = try await s.client.send(.GET, "/api/v1/whatsapp/template-purposes")
+            #expect(purposes.items.map { $0["purpose"] as? String ?? "" } == ["payment_reminder", "invoice_sent", "payment_received", "order_shipped"])
+            for item in purposes.items {
+                let langs = (item["recommended"] as? [[String: Any]] ?? []).map { $0["language"] as? String ?? "" }
+                #expect(langs == ["en", "hi"])
+            }
+
+            // change and remove
+            let patched = try await s.client.send(.PATCH, "/api/v1/whatsapp/templates/\(enID)", json: ["status": "paused"])
+            #expect(patched["status"] as? String == "paused")
+            #expect(try await s.client.send(.DELETE, "/api/v1/whatsapp/templates/\(enID)").status == .noContent)
+            #expect(try await s.client.send(.GET, "/api/v1/whatsapp/templates").items.count == 1)
+
+            try await s.twilio.validateAgainstSpec()
+        }
+    }
+
+    /// The window rule and the template choice on their own (no database): the boundary at
+    /// exactly 24 hours, language preference and fallback, empty values, and what is refused.
+    static func windowPlan() {
+        let wrote = Date(timeIntervalSince1970: 1_795_000_000)
+        func template(_ lang: String, _ status: TemplateStatus = .approved, purpose: TemplatePurpose = .paymentReminder) -> WhatsAppTemplate {
+            let t = WhatsAppTemplate()
+            t.purpose = purpose.rawValue
+            t.contentSID = "HX" + String(repeating: lang == "hi" ? "a" : "e", count: 32)
+            t.language = lang
+            t.status = status
+            t.variables = #"{"1":"customer_name","2":"amount_due"}"#
+            t.body = "Hi {{1}}, {{2}} due"
+            return t
+        }
+        let values = ["customer_name": "Asha", "amount_due": "₹10.00"]
+        func plan(after seconds: TimeInterval, _ templates: [WhatsAppTemplate], language: String = "en", purpose: TemplatePurpose? = .paymentReminder,
+                  lastInbound: Date? = wrote, values v: [String: String] = values) -> WhatsAppSendPlan {
+            WhatsAppWindow.plan(lastInbound: lastInbound, now: wrote.addingTimeInterval(seconds), purpose: purpose, values: v,
+                                templates: templates, preferredLanguage: language)
+        }
+        #expect(plan(after: 24 * 3600 - 1, []) == .text)
+        #expect(plan(after: 0, []) == .text)
+        if case .refuse(let code, _) = plan(after: 24 * 3600, []) { #expect(code == "outside_window") } else { Issue.record("exactly 24 h is outside") }
+        if case .refuse(_, let m) = plan(after: 0, [], lastInbound: nil) { #expect(m.contains("has not written to the business yet")) }
+        else { Issue.record("never wrote: outside") }
+        if case .refuse(_, let m) = plan(after: 90_000, [template("en")], purpose: nil) { #expect(m.contains("typed reply")) }
+        else { Issue.record("no purpose: refused") }
+        if case .refuse = plan(after: 90_000, [template("en", .rejected), template("hi", .pending)]) {} else { Issue.record("only approved ones count") }
+        if case .refuse = plan(after: 90_000, [template("en", purpose: .invoiceSent)]) {} else { Issue.record("another purpose's template is not used") }
+        #expect(plan(after: 90_000, [template("en"), template("hi")], language: "hi")
+                == .template(contentSID: "HX" + String(repeating: "a", count: 32), variables: #"{"1":"Asha","2":"₹10.00"}"#, rendered: "Hi Asha, ₹10.00 due"))
+        if case .template(let sid, _, _) = plan(after: 90_000, [template("hi")], language: "en") { #expect(sid.hasPrefix("HXaa"), "falls back to any approved") }
+        else { Issue.record("fallback") }
+        if case .template(_, let vars, _) = plan(after: 90_000, [template("en")], values: ["customer_name": "  "]) {
+            #expect(vars == #"{"1":"-","2":"-"}"#, "WhatsApp rejects empty variables")
+        } else { Issue.record("template expected") }
     }
 
     /// The embedded worker picks up work by itself (no manual drain): a real serve process.

@@ -54,6 +54,8 @@ public struct AppConfig: Sendable {
     public var outboxMaxAttempts: Int = 8
     /// Provider base URLs, overridable for tests and proxies (DESIGN §8).
     public var twilioAPIURL: String = "https://api.twilio.com"
+    /// Twilio's Content API (WhatsApp templates and their approval status).
+    public var twilioContentURL: String = "https://content.twilio.com"
     public var blueskyServiceURL: String = "https://bsky.social"
     public var instagramGraphURL: String = "https://graph.facebook.com/v21.0"
     public var razorpayAPIURL: String = "https://api.razorpay.com"
@@ -113,6 +115,7 @@ public struct AppConfig: Sendable {
         ("MUNIM_WORKER_POLL_MS", "500", "How often an idle worker checks the job table for work from other processes, 50–60000."),
         ("MUNIM_OUTBOX_MAX_ATTEMPTS", "8", "Attempts for an outbound message before it is marked failed (backoff 5 s doubling, up to 10 min)."),
         ("MUNIM_TWILIO_API_URL", "https://api.twilio.com", "Twilio REST base URL (tests point it at a fake)."),
+        ("MUNIM_TWILIO_CONTENT_URL", "https://content.twilio.com", "Twilio Content API base URL: WhatsApp templates and their approval (tests point it at a fake)."),
         ("MUNIM_BLUESKY_SERVICE_URL", "https://bsky.social", "Default Bluesky PDS when a channel names none."),
         ("MUNIM_INSTAGRAM_GRAPH_URL", "https://graph.facebook.com/v21.0", "Default Instagram Graph API base URL."),
         ("MUNIM_RAZORPAY_API_URL", "https://api.razorpay.com", "Razorpay REST base URL."),
@@ -244,6 +247,7 @@ public struct AppConfig: Sendable {
             return v.hasSuffix("/") ? String(v.dropLast()) : v
         }
         if let v = try url("MUNIM_TWILIO_API_URL") { c.twilioAPIURL = v }
+        if let v = try url("MUNIM_TWILIO_CONTENT_URL") { c.twilioContentURL = v }
         if let v = try url("MUNIM_BLUESKY_SERVICE_URL") { c.blueskyServiceURL = v }
         if let v = try url("MUNIM_INSTAGRAM_GRAPH_URL") { c.instagramGraphURL = v }
         if let v = try url("MUNIM_RAZORPAY_API_URL") { c.razorpayAPIURL = v }

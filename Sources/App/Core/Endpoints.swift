@@ -41,6 +41,8 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case channels, channelCreate, channel, channelUpdate, channelDelete, channelTest
     case inboxSessions, inboxSession, inboxMessages, inboxReply, inboxBot, inboxRead, inboxMedia, simulatorMessages
     case twilioInbound, twilioStatus
+    case whatsappTemplates, whatsappTemplateCreate, whatsappTemplateUpdate, whatsappTemplateDelete
+    case whatsappTemplatesTwilio, whatsappTemplatePurposes
     // Integrations
     case integrations, integrationSave, integrationRemove
     // Workflows
@@ -163,6 +165,12 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .channelUpdate: return ("PATCH", a + "/channels/{id}")
         case .channelDelete: return ("DELETE", a + "/channels/{id}")
         case .channelTest: return ("POST", a + "/channels/{id}/test")
+        case .whatsappTemplates: return ("GET", a + "/whatsapp/templates")
+        case .whatsappTemplateCreate: return ("POST", a + "/whatsapp/templates")
+        case .whatsappTemplateUpdate: return ("PATCH", a + "/whatsapp/templates/{id}")
+        case .whatsappTemplateDelete: return ("DELETE", a + "/whatsapp/templates/{id}")
+        case .whatsappTemplatesTwilio: return ("GET", a + "/whatsapp/templates/twilio")
+        case .whatsappTemplatePurposes: return ("GET", a + "/whatsapp/template-purposes")
         case .inboxSessions: return ("GET", a + "/inbox/sessions")
         case .inboxSession: return ("GET", a + "/inbox/sessions/{id}")
         case .inboxMessages: return ("GET", a + "/inbox/sessions/{id}/messages")

@@ -36,16 +36,87 @@ struct TwilioClient: Sendable {
         "Basic " + Data("\(accountSID):\(authToken)".utf8).base64EncodedString()
     }
 
-    /// `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` (form-encoded).
+    /// `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` (form-encoded). With `contentSID`
+    /// the message is that approved template with `contentVariables` (JSON) filled in, and no
+    /// Body or MediaUrl (the template carries its own text and media).
     func sendMessage(from: String?, messagingServiceSID: String?, to: String, body: String, mediaURL: String?,
+                     contentSID: String? = nil, contentVariables: String? = nil,
                      statusCallback: String?) async throws -> MessageResource {
         var fields: [(String, String)] = [("To", to)]
         if let messagingServiceSID { fields.append(("MessagingServiceSid", messagingServiceSID)) }
         if let from { fields.append(("From", from)) }
-        if !body.isEmpty { fields.append(("Body", body)) }
-        if let mediaURL { fields.append(("MediaUrl", mediaURL)) }
+        if let contentSID {
+            fields.append(("ContentSid", contentSID))
+            if let contentVariables { fields.append(("ContentVariables", contentVariables)) }
+        } else {
+            if !body.isEmpty { fields.append(("Body", body)) }
+            if let mediaURL { fields.append(("MediaUrl", mediaURL)) }
+        }
         if let statusCallback { fields.append(("StatusCallback", statusCallback)) }
         return try await call(.POST, "/2010-04-01/Accounts/\(accountSID)/Messages.json", form: fields, as: MessageResource.self)
+    }
+
+    /// One template of the account's Content API with its WhatsApp approval status.
+    struct ContentTemplate: Codable, Sendable, Equatable {
+        let sid: String
+        let name: String
+        let language: String?
+        /// The first text found in its content types (twilio/text body, a card's title…).
+        let body: String?
+        /// Its placeholders with their sample values: `{"1": "Ramesh"}`.
+        let variables: [String: String]
+        /// approved, pending, received, rejected, paused, disabled or unsubmitted.
+        let status: String
+        let category: String?
+        let rejectionReason: String?
+    }
+
+    private struct ContentPage: Decodable {
+        struct Item: Decodable {
+            let sid: String?
+            let friendly_name: String?
+            let language: String?
+            let variables: [String: JSONValue]?
+            let types: [String: JSONValue]?
+            let approval_requests: ApprovalRequests?
+        }
+        struct ApprovalRequests: Decodable {
+            let status: String?
+            let category: String?
+            let rejection_reason: String?
+        }
+        struct Meta: Decodable { let next_page_url: String? }
+        let contents: [Item]?
+        let meta: Meta?
+    }
+
+    /// `GET {content}/v1/ContentAndApprovals`: the account's templates with their WhatsApp
+    /// approval status, following `meta.next_page_url` for at most `maxPages` pages of 100.
+    func listContentAndApprovals(contentURL: String, maxPages: Int = 5) async throws -> [ContentTemplate] {
+        var url: String? = contentURL + "/v1/ContentAndApprovals?PageSize=100"
+        var out: [ContentTemplate] = []
+        var pages = 0
+        while let next = url, pages < maxPages {
+            pages += 1
+            let page = try await call(.GET, absolute: next, form: nil, as: ContentPage.self)
+            for item in page.contents ?? [] {
+                guard let sid = item.sid else { continue }
+                var body: String? = nil
+                for key in (item.types ?? [:]).keys.sorted() {
+                    if let b = item.types?[key]?["body"]?.stringValue ?? item.types?[key]?["title"]?.stringValue { body = b; break }
+                }
+                out.append(ContentTemplate(sid: sid, name: item.friendly_name ?? sid, language: item.language, body: body,
+                                           variables: (item.variables ?? [:]).mapValues { $0.stringValue ?? $0.text },
+                                           status: item.approval_requests?.status ?? "unsubmitted",
+                                           category: item.approval_requests?.category,
+                                           rejectionReason: item.approval_requests?.rejection_reason.flatMap { $0.isEmpty ? nil : $0 }))
+            }
+            // Follow the next page only on the same host: the credentials go nowhere else.
+            url = page.meta?.next_page_url.flatMap { n in
+                URLComponents(string: n)?.host == URLComponents(string: contentURL)?.host ? n : nil
+            }
+        }
+        return out
     }
 
     /// `GET /2010-04-01/Accounts/{AccountSid}.json`: verifies the credentials.
@@ -74,7 +145,11 @@ struct TwilioClient: Sendable {
     }
 
     private func call<T: Decodable>(_ method: HTTPMethod, _ path: String, form: [(String, String)]?, as: T.Type) async throws -> T {
-        var request = ProviderTransport.Request(method: method, url: baseURL + path,
+        try await call(method, absolute: baseURL + path, form: form, as: T.self)
+    }
+
+    private func call<T: Decodable>(_ method: HTTPMethod, absolute url: String, form: [(String, String)]?, as: T.Type) async throws -> T {
+        var request = ProviderTransport.Request(method: method, url: url,
                                                 headers: [("Authorization", authorization), ("Accept", "application/json")])
         if let form {
             request.headers.append(("Content-Type", "application/x-www-form-urlencoded"))

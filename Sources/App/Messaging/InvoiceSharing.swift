@@ -92,14 +92,18 @@ struct InvoiceSharing {
     }
 
     func send(invoiceID: UUID, channelID: UUID?) async throws -> (InboxSession, Message) {
-        let (_, customer, _, link, text) = try await parts(invoiceID)
+        let (inv, customer, business, link, text) = try await parts(invoiceID)
         guard let phone = customer.phone else {
             throw APIError(.unprocessableEntity, "no_phone", "\(customer.name) has no phone number; add one to send the invoice.")
         }
         guard let channel = try await whatsappChannel(channelID) else {
             throw APIError.conflict("no_channel", "No WhatsApp channel is connected. Connect one in Channels, or share the WhatsApp link instead.")
         }
+        let template = TemplateRequest(purpose: .invoiceSent, values: [
+            "customer_name": customer.name, "business_name": business.name, "invoice_number": inv.numberText ?? "",
+            "invoice_total": Money.format(inv.total), "amount_due": Money.format(max(0, inv.balanceDue)), "document_link": link,
+        ])
         return try await messaging.send(on: channel, to: phone, name: customer.name, text: text, mediaURL: link,
-                                        author: "system", authorName: "Invoice")
+                                        author: "system", authorName: "Invoice", template: template)
     }
 }

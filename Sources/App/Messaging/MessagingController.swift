@@ -24,6 +24,12 @@ struct MessagingController {
         api.on(.customerReminders, use: remind)
         api.on(.invoiceShare, use: shareInvoice)
         api.on(.invoiceSend, use: sendInvoice)
+        api.on(.whatsappTemplates, use: listTemplates)
+        api.on(.whatsappTemplateCreate, use: createTemplate)
+        api.on(.whatsappTemplateUpdate, use: updateTemplate)
+        api.on(.whatsappTemplateDelete, use: deleteTemplate)
+        api.on(.whatsappTemplatesTwilio, use: twilioTemplates)
+        api.on(.whatsappTemplatePurposes, use: templatePurposes)
     }
 
     static func service(_ req: Request) throws -> MessagingService {
@@ -377,5 +383,44 @@ struct MessagingController {
         let reminders = Reminders(messaging: try Self.service(req), userID: p.userID)
         let (session, message) = try await reminders.send(customerID: try LedgerController.id(req), channelID: input.channelId)
         return try await SimulateReply(sessionId: session.id!, message: MessageDTO(message)).encodeResponse(status: .accepted, for: req)
+    }
+
+    // MARK: WhatsApp templates (issue 18 §3)
+
+    static func templates(_ req: Request) throws -> WhatsAppTemplates {
+        WhatsAppTemplates(messaging: try service(req))
+    }
+
+    @Sendable func listTemplates(req: Request) async throws -> Page<WhatsAppTemplateDTO> {
+        Page(items: try await Self.templates(req).list().map(WhatsAppTemplateDTO.init), nextCursor: nil)
+    }
+
+    @Sendable func createTemplate(req: Request) async throws -> Response {
+        try req.principal.requireOwner("register WhatsApp templates")
+        let input = try req.content.decode(WhatsAppTemplates.Input.self)
+        let t = try await Self.templates(req).create(input)
+        return try await WhatsAppTemplateDTO(t).encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func updateTemplate(req: Request) async throws -> WhatsAppTemplateDTO {
+        try req.principal.requireOwner("change WhatsApp templates")
+        let input = try req.content.decode(WhatsAppTemplates.Input.self)
+        return WhatsAppTemplateDTO(try await Self.templates(req).update(try LedgerController.id(req), input))
+    }
+
+    @Sendable func deleteTemplate(req: Request) async throws -> HTTPStatus {
+        try req.principal.requireOwner("remove WhatsApp templates")
+        try await Self.templates(req).delete(try LedgerController.id(req))
+        return .noContent
+    }
+
+    @Sendable func twilioTemplates(req: Request) async throws -> Page<TwilioTemplateDTO> {
+        try req.principal.requireOwner("read the Twilio account's templates")
+        return Page(items: try await Self.templates(req).fromTwilio().map(TwilioTemplateDTO.init), nextCursor: nil)
+    }
+
+    @Sendable func templatePurposes(req: Request) async throws -> Page<TemplatePurposeDTO> {
+        _ = try req.principal
+        return Page(items: TemplatePurpose.allCases.map(TemplatePurposeDTO.init), nextCursor: nil)
     }
 }

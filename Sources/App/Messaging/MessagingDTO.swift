@@ -152,3 +152,67 @@ enum InboxViews {
         return dto
     }
 }
+
+/// A registered WhatsApp template (issue 18 §3).
+struct WhatsAppTemplateDTO: Content {
+    let id: UUID
+    let purpose: String
+    let contentSid: String
+    let name: String
+    let language: String
+    let variables: [String: String]
+    @NullEncoded var body: String?
+    let status: String
+    let createdAt: Date
+    let updatedAt: Date
+
+    init(_ t: WhatsAppTemplate) {
+        id = t.id!
+        purpose = t.purpose
+        contentSid = t.contentSID
+        name = t.name
+        language = t.language
+        variables = t.variableMap
+        body = t.body
+        status = t.status.rawValue
+        createdAt = t.createdAt
+        updatedAt = t.updatedAt
+    }
+}
+
+/// A purpose a template can serve: the values its messages carry and Munim's recommended texts.
+struct TemplatePurposeDTO: Content {
+    let purpose: String
+    let label: String
+    let variables: [String]
+    let recommended: [TemplatePurpose.Recommended]
+
+    init(_ p: TemplatePurpose) {
+        purpose = p.rawValue
+        label = p.label
+        variables = p.variables
+        recommended = p.recommended
+    }
+}
+
+struct TwilioTemplateDTO: Content {
+    let contentSid: String
+    let name: String
+    @NullEncoded var language: String?
+    @NullEncoded var body: String?
+    let variables: [String: String]
+    let status: String
+    @NullEncoded var category: String?
+    @NullEncoded var rejectionReason: String?
+
+    init(_ t: TwilioClient.ContentTemplate) {
+        contentSid = t.sid
+        name = t.name
+        language = t.language
+        body = t.body
+        variables = t.variables
+        status = t.status
+        category = t.category
+        rejectionReason = t.rejectionReason
+    }
+}

@@ -185,6 +185,13 @@ final class OutboxItem: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
     @OptionalField(key: "sent_at") var sentAt: Date?
+    /// A business-initiated message's purpose (`TemplatePurpose`) and its values as JSON: what
+    /// lets it go as an approved template outside WhatsApp's 24-hour window (issue 18 §3).
+    @OptionalField(key: "purpose") var purpose: String?
+    @OptionalField(key: "template_values") var templateValues: String?
+    /// The template it went as (set when sending outside the window), and its variables (JSON).
+    @OptionalField(key: "content_sid") var contentSID: String?
+    @OptionalField(key: "content_variables") var contentVariables: String?
 
     init() {}
 }

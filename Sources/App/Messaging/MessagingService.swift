@@ -361,7 +361,7 @@ struct MessagingService: Sendable {
     /// Queues a message on a session: a `queued` message row, its outbox row and the send job, in
     /// one transaction.
     func queueOutbound(session: InboxSession, text: String, mediaURL: String? = nil, author: String, authorName: String?,
-                       on existing: (any Database)? = nil) async throws -> Message {
+                       template: TemplateRequest? = nil, on existing: (any Database)? = nil) async throws -> Message {
         let channel = try await self.channel(session.channelID, includeDeleted: true)
         guard channel.deletedAt == nil else {
             throw APIError.conflict("channel_deleted", "This conversation's channel was removed; reconnect it on Integrations to reply.")
@@ -383,6 +383,8 @@ struct MessagingService: Sendable {
             o.recipient = contact.handle
             o.body = text
             o.mediaURL = mediaURL
+            o.purpose = template?.purpose.rawValue
+            o.templateValues = template?.valuesJSON
             o.status = .queued
             o.attempts = 0
             o.idempotencyKey = "msg-\(m.id!.uuidString.lowercased())"
@@ -405,7 +407,7 @@ struct MessagingService: Sendable {
     /// Sends to a handle on a channel, opening the inbox session if needed (tests, reminders,
     /// workflow nodes).
     func send(on channel: Channel, to rawHandle: String, name: String? = nil, text: String, mediaURL: String? = nil,
-              author: String, authorName: String?) async throws -> (InboxSession, Message) {
+              author: String, authorName: String?, template: TemplateRequest? = nil) async throws -> (InboxSession, Message) {
         let handle = Self.normalizeHandle(channel.kind, rawHandle)
         let channelID = channel.id!, businessID = businessID, now = now
         let owners = try await ownerNumbers()
@@ -414,7 +416,8 @@ struct MessagingService: Sendable {
             try await Self.findOrCreateSession(channelID: channelID, businessID: businessID, handle: handle, name: name,
                                                isOwner: isOwner, threadRef: nil, now: now, on: tx)
         }
-        let message = try await queueOutbound(session: session, text: text, mediaURL: mediaURL, author: author, authorName: authorName)
+        let message = try await queueOutbound(session: session, text: text, mediaURL: mediaURL, author: author, authorName: authorName,
+                                              template: template)
         return (session, message)
     }
 
@@ -463,7 +466,7 @@ struct MessagingService: Sendable {
             m.status = status
             if status == .failed || status == .undelivered {
                 m.errorCode = errorCode
-                m.errorMessage = errorMessage ?? (errorCode.map { "Twilio error \($0)" })
+                m.errorMessage = errorCode == "63016" ? WhatsAppWindow.twilioRefusal : errorMessage ?? (errorCode.map { "Twilio error \($0)" })
             }
             m.updatedAt = now
             try await m.save(on: tx)

@@ -105,8 +105,26 @@ enum Outbox {
             try await fail(ctx, item, code: nil, message: "The channel is disabled.")
             return
         }
+        // WhatsApp's 24-hour window (issue 18 §3): decided now, before calling Twilio.
+        var rendered: String? = nil
+        if channel.kind == .twilioWhatsapp {
+            switch try await WhatsAppTemplates.plan(for: item, app: ctx.app, db: ctx.db, now: ctx.now) {
+            case .text:
+                item.contentSID = nil
+                item.contentVariables = nil
+            case .template(let sid, let variables, let text):
+                item.contentSID = sid
+                item.contentVariables = variables
+                rendered = text
+            case .refuse(let code, let message):
+                try await fail(ctx, item, code: code, message: message)
+                return
+            }
+        }
+        let (contentSID, contentVariables) = (item.contentSID, item.contentVariables)
         try await ctx.store.write(ctx.db) { tx in
             try await OutboxItem.query(on: tx).filter(\.$id == outboxID).set(\.$status, to: OutboxStatus.sending)
+                .set(\.$contentSID, to: contentSID).set(\.$contentVariables, to: contentVariables)
                 .set(\.$attempts, to: ctx.job.attempts).set(\.$updatedAt, to: ctx.now).update()
         }
         let result: ChannelSendResult
@@ -124,7 +142,7 @@ enum Outbox {
             if e.authFailed { try await ChannelAdapters.setStatus(ctx.app, channel, .error, e.message) }
             return
         }
-        let now = ctx.now
+        let now = ctx.now, renderedText = rendered
         let updated: Message? = try await ctx.store.write(ctx.db) { tx in
             try await ctx.finish(on: tx)
             try await OutboxItem.query(on: tx).filter(\.$id == outboxID).set(\.$status, to: OutboxStatus.sent)
@@ -133,6 +151,8 @@ enum Outbox {
             guard let m = try await Message.find(item.messageID, on: tx) else { return nil }
             m.providerID = result.providerID
             if result.status.rank > m.status.rank { m.status = result.status }
+            // Sent as a template: the inbox shows what the customer reads.
+            if let renderedText { m.text = renderedText }
             m.updatedAt = now
             try await m.save(on: tx)
             return m

@@ -39,6 +39,11 @@ struct Reminders {
         let link = try await PaymentLinks.linkIfConfigured(messaging.app, businessID: messaging.businessID, amount: customer.balance,
                                                           customer: customer, reference: "reminder-\(customerID.uuidString.prefix(8))-\(Int(messaging.now.timeIntervalSince1970))")
         let text = Self.text(business: business, customerName: customer.name, due: customer.balance, link: link)
-        return try await messaging.send(on: channel, to: phone, name: customer.name, text: text, author: "system", authorName: "Reminder")
+        let template = TemplateRequest(purpose: .paymentReminder, values: [
+            "customer_name": customer.name, "business_name": business.name, "amount_due": Money.format(customer.balance),
+            "payment_link": link ?? business.upiID.map { "UPI \($0)" } ?? "",
+        ])
+        return try await messaging.send(on: channel, to: phone, name: customer.name, text: text, author: "system", authorName: "Reminder",
+                                        template: template)
     }
 }

@@ -142,8 +142,20 @@ enum WorkflowNodes {
         let isOwner = MessagingService.phoneKey(handle).map { owners[$0] != nil } ?? false
         let (session, _) = try await MessagingService.findOrCreateSession(channelID: channel.id!, businessID: ctx.businessID, handle: handle,
                                                                           name: nil, isOwner: isOwner, threadRef: nil, now: ctx.now, on: tx)
+        var template: TemplateRequest? = nil
+        if let name = ctx.string("template"), name != "none", !name.isEmpty {
+            guard let purpose = TemplatePurpose(rawValue: name) else { throw NodeFailure.permanent("template \(name) is not a template purpose") }
+            var values: [String: String] = [:]
+            for (key, value) in ctx.params["template_values"]?.objectValue ?? [:] {
+                guard purpose.variables.contains(key) else {
+                    throw NodeFailure.permanent("template_values.\(key) is not a value of a \(purpose.label) template (\(purpose.variables.joined(separator: ", ")))")
+                }
+                values[key] = value.stringValue ?? value.text
+            }
+            template = TemplateRequest(purpose: purpose, values: values)
+        }
         let m = try await messaging.queueOutbound(session: session, text: text, mediaURL: media, author: "workflow",
-                                                  authorName: "Workflow", on: tx)
+                                                  authorName: "Workflow", template: template, on: tx)
         return NodeResult(output: ["message_id": .string(m.id!.uuidString), "status": "queued",
                                    "session_id": .string(session.id!.uuidString), "channel_id": .string(channel.id!.uuidString)])
     }

@@ -42,6 +42,22 @@ final class FakeTwilio: @unchecked Sendable {
     }
     var responses: [Data] { lock.withLock { _responses } }
 
+    /// The account's Content templates as `GET /v1/ContentAndApprovals` lists them (two per page).
+    private var _contents: [[String: Any]] = []
+    private var _contentRequests = 0
+    var contentRequests: Int { lock.withLock { _contentRequests } }
+    func addContent(sid: String, name: String, language: String, body: String, status: String, variables: [String: String] = ["1": "Ramesh"]) {
+        let item: [String: Any] = [
+            "sid": sid, "account_sid": Self.accountSID, "friendly_name": name, "language": language, "variables": variables,
+            "types": ["twilio/text": ["body": body]], "date_created": "2026-11-01T10:00:00Z", "date_updated": "2026-11-01T10:00:00Z",
+            "url": "https://content.twilio.com/v1/Content/\(sid)",
+            "approval_requests": ["name": name, "category": "UTILITY", "content_type": "twilio/text", "status": status,
+                                  "rejection_reason": status == "rejected" ? "Variables at the start of the body" : "",
+                                  "allow_category_change": true],
+        ]
+        lock.withLock { _contents.append(item) }
+    }
+
     func failNext(_ statuses: [UInt]) { lock.withLock { failures.append(contentsOf: statuses) } }
 
     func start() async throws {
@@ -97,6 +113,19 @@ final class FakeTwilio: @unchecked Sendable {
             let res = Response(status: .ok, body: .init(data: media.data))
             res.headers.replaceOrAdd(name: .contentType, value: media.contentType)
             return res
+        }
+        // Twilio's Content API (content.twilio.com in production): templates with approval status,
+        // paged by PageToken like the real one, with meta.next_page_url absolute.
+        app.get("v1", "ContentAndApprovals") { [self] req async throws -> Response in
+            guard req.headers.first(name: .authorization) == expectedAuth else { return Self.error(401, 20003, "Authenticate") }
+            let all = lock.withLock { _contentRequests += 1; return _contents }
+            let page = Int(req.query[String.self, at: "PageToken"] ?? "0") ?? 0
+            let slice = Array(all.dropFirst(page * 2).prefix(2))
+            let next: Any = all.count > (page + 1) * 2 ? "\(baseURL)/v1/ContentAndApprovals?PageSize=2&PageToken=\(page + 1)" : NSNull()
+            return Self.json(200, ["contents": slice,
+                                   "meta": ["page": page, "page_size": 2, "first_page_url": "\(baseURL)/v1/ContentAndApprovals?PageSize=2",
+                                            "previous_page_url": NSNull(), "url": "\(baseURL)/v1/ContentAndApprovals?PageSize=2",
+                                            "next_page_url": next, "key": "contents"]])
         }
         try await app.server.start(address: .hostname("127.0.0.1", port: 0))
         let port = try #require(app.http.server.shared.localAddress?.port)

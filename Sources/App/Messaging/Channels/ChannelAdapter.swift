@@ -174,6 +174,16 @@ enum ChannelAdapters {
         try await call(app, channel) { try await $0.publish(text: text, imageURL: imageURL, idempotencyKey: idempotencyKey) }
     }
 
+    /// The Twilio Content templates of a WhatsApp channel's account (issue 18 §3).
+    static func contentTemplates(_ app: Application, channel: Channel) async throws -> [TwilioClient.ContentTemplate] {
+        try await call(app, channel) { adapter in
+            guard let twilio = adapter as? TwilioWhatsAppAdapter else {
+                throw ChannelFailure(retryable: false, code: nil, message: "templates belong to a WhatsApp channel")
+            }
+            return try await twilio.contentTemplates()
+        }
+    }
+
     /// Fetches an inbound message's media through its channel (Twilio needs the account's
     /// credentials); at most `maxBytes`.
     static func fetchMedia(_ app: Application, channel: Channel, url: String, maxBytes: Int = maxMediaBytes) async throws -> ChannelMedia {

@@ -31,6 +31,7 @@ struct TwilioWhatsAppAdapter: ChannelAdapter {
         let r = try await client.sendMessage(from: credentials.messagingServiceSid == nil ? from : nil,
                                              messagingServiceSID: credentials.messagingServiceSid, to: Self.whatsappAddress(item.recipient),
                                              body: item.body, mediaURL: item.mediaURL,
+                                             contentSID: item.contentSID, contentVariables: item.contentVariables,
                                              statusCallback: Endpoint.twilioStatus.url(base: app.publicBaseURL, channel.id!))
         return ChannelSendResult(providerID: r.sid, status: r.status == "sent" ? .sent : .queued)
     }
@@ -42,10 +43,17 @@ struct TwilioWhatsAppAdapter: ChannelAdapter {
         return ChannelMedia(data: data, contentType: type ?? "application/octet-stream")
     }
 
+    /// The account's Content templates with their WhatsApp approval status.
+    func contentTemplates() async throws -> [TwilioClient.ContentTemplate] {
+        try await client.listContentAndApprovals(contentURL: app.munimConfig.twilioContentURL)
+    }
+
     func failure(_ error: any Error) -> ChannelFailure {
         switch error {
         case let e as ProviderError:
-            return ChannelFailure(retryable: e.retryable, code: e.code?.text, message: e.message,
+            // 63016: free text outside the 24-hour window; say what to do about it.
+            return ChannelFailure(retryable: e.retryable, code: e.code?.text,
+                                  message: e.code == 63016 ? WhatsAppWindow.twilioRefusal : e.message,
                                   authFailed: e.httpStatus == 401 || e.code == "20003")
         case let e as ChannelFailure:
             return e

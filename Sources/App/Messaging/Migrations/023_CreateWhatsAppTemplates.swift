@@ -1,0 +1,36 @@
+import Fluent
+import SQLKit
+
+/// Issue 18 §3: the business's approved WhatsApp templates, and what each outgoing message needs
+/// to go as one outside the 24-hour window (its purpose and values, the template it went as).
+struct CreateWhatsAppTemplates: AsyncMigration {
+    var name: String { "023_create_whatsapp_templates" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("whatsapp_templates")
+            .id()
+            .field("business_id", .uuid, .required, .references("businesses", "id", onDelete: .cascade))
+            .field("purpose", .string, .required)
+            .field("content_sid", .string, .required)
+            .field("name", .string, .required)
+            .field("language", .string, .required)
+            .field("variables", .string, .required)
+            .field("body", .string)
+            .field("status", .string, .required)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .unique(on: "business_id", "purpose", "language")
+            .create()
+        // One column per statement: SQLite adds one at a time.
+        for column in ["purpose", "template_values", "content_sid", "content_variables"] {
+            try await db.schema("outbox").field(FieldKey(stringLiteral: column), .string).update()
+        }
+    }
+
+    func revert(on db: any Database) async throws {
+        for column in ["content_variables", "content_sid", "template_values", "purpose"] {
+            try await db.schema("outbox").deleteField(FieldKey(stringLiteral: column)).update()
+        }
+        try await db.schema("whatsapp_templates").delete()
+    }
+}
