@@ -13,6 +13,7 @@ import { timeZone, isOwner } from './session.js';
 import { subscribe } from './live.js';
 import { platformIcon, platformLabel, statusTick, MESSAGE_STATUS } from './shared/platforms.js';
 import { copyRow } from './shared/copy.js';
+import { templatesSection } from './integrations-templates.js';
 
 export const CHANNEL_KINDS = [
   {
@@ -645,6 +646,7 @@ export function integrationsPage(ctx) {
     connectCard,
     h('section', { 'aria-labelledby': 'channels-title', class: 'channels' },
       h('h2', { class: 'subhead', id: 'channels-title' }, 'Your channels'),
-      listEl));
+      listEl),
+    templatesSection());
   load();
 }

@@ -1,0 +1,79 @@
+// WhatsApp templates (issue 18 §3): pure helpers for the Integrations section — which
+// placeholders a template's text uses, the mapping to start from, and how to read a status.
+
+/** Labels of the values a template's placeholders can take (server names → words). */
+export const VALUE_LABELS = Object.freeze({
+  customer_name: 'Customer name',
+  business_name: 'Shop name',
+  amount_due: 'Amount due',
+  payment_link: 'Payment link or UPI ID',
+  invoice_number: 'Invoice number',
+  invoice_total: 'Invoice total',
+  document_link: 'PDF link',
+  amount_paid: 'Amount paid',
+  order_reference: 'Order number',
+  tracking_link: 'Tracking link',
+});
+
+export const PURPOSE_LABELS = Object.freeze({
+  payment_reminder: 'Payment reminder',
+  invoice_sent: 'Invoice sent',
+  payment_received: 'Payment received',
+  order_shipped: 'Order shipped',
+});
+
+export const LANGUAGE_LABELS = Object.freeze({ en: 'English', hi: 'हिन्दी (Hindi)' });
+
+/** WhatsApp approval status → [label, badge kind]. */
+export function statusBadge(status) {
+  switch (status) {
+    case 'approved': return ['Approved', 'success'];
+    case 'pending': case 'received': return ['Waiting for approval', 'warn'];
+    case 'rejected': return ['Rejected', 'danger'];
+    case 'paused': return ['Paused by WhatsApp', 'warn'];
+    case 'disabled': return ['Disabled by WhatsApp', 'danger'];
+    case 'unsubmitted': return ['Not submitted', 'neutral'];
+    default: return [String(status || 'Unknown'), 'neutral'];
+  }
+}
+
+/** The placeholder numbers a template text uses, ascending and without repeats ({{1}}, {{ 2 }}). */
+export function placeholdersIn(body) {
+  const found = new Set();
+  for (const m of String(body || '').matchAll(/\{\{\s*(\d{1,2})\s*\}\}/g)) {
+    const n = Number(m[1]);
+    if (n >= 1 && n <= 20) found.add(n);
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
+/**
+ * The mapping to propose for a template: the recommended one for its purpose and language when
+ * the placeholders match it, else each placeholder mapped in the purpose's order of values.
+ */
+export function proposedMapping(purpose, language, body, purposes) {
+  const p = (purposes || []).find((x) => x.purpose === purpose);
+  if (!p) return {};
+  const rec = (p.recommended || []).find((r) => r.language === language) || (p.recommended || [])[0];
+  const used = placeholdersIn(body);
+  const numbers = used.length ? used : Object.keys((rec && rec.variables) || {}).map(Number).sort((a, b) => a - b);
+  const out = {};
+  numbers.forEach((n, i) => {
+    const fromRec = rec && rec.variables ? rec.variables[String(n)] : null;
+    out[String(n)] = fromRec && p.variables.includes(fromRec) ? fromRec : p.variables[Math.min(i, p.variables.length - 1)];
+  });
+  return out;
+}
+
+/** "{{1}} Customer name · {{2}} Amount due" for a mapping. */
+export function describeMapping(variables) {
+  return Object.keys(variables || {})
+    .sort((a, b) => Number(a) - Number(b))
+    .map((k) => `{{${k}}} ${VALUE_LABELS[variables[k]] || variables[k]}`)
+    .join(' · ');
+}
+
+/** A Content SID as Twilio writes it: HX and 32 hex characters. */
+export function isContentSid(value) {
+  return /^HX[0-9a-fA-F]{32}$/.test(String(value || '').trim());
+}
