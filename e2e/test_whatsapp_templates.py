@@ -25,7 +25,7 @@ from support import PASSWORD, Processes, _free_port, base_env, wait_until
 ACCOUNT_SID = "AC" + "2" * 32
 AUTH_TOKEN = "6e1f0e5ad2b94c7e8f6a1b2c3d4e5f61"
 REMINDER_SID = "HX" + "ab" * 16
-REMINDER_BODY = "Namaste {{1}}, a friendly reminder from {{2}}: {{3}} is due. You can pay here: {{4}}. Thank you!"
+REMINDER_BODY = "Namaste {{1}}, a friendly reminder from {{2}}: {{3}} is due. Payment: {{4}}. Thank you!"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
@@ -172,7 +172,14 @@ def test_owner_adopts_an_approved_template_and_a_late_reminder_uses_it(browser: 
         out = wait_until("the reminder at Twilio", lambda: next((m for m in fake.sent if m.get("ContentSid")), None), 60)
         assert out["ContentSid"] == REMINDER_SID and "Body" not in out, out
         values = json.loads(out["ContentVariables"])
-        assert values["1"] == "Ramesh" and values["2"] == "Patel Cement" and values["3"] == "₹700.00", values
+        assert values == {"1": "Ramesh", "2": "Patel Cement", "3": "₹700.00", "4": "cash or UPI at the shop"}, values
+
+        # The conversation says why a typed reply would not reach him, above the composer.
+        page.get_by_test_id("customer-reminder-link").click()
+        expect(page.get_by_test_id("reply-window-note")).to_contain_text("has not written to you on WhatsApp yet")
+        expect(page.get_by_test_id("thread-messages")).to_contain_text("a friendly reminder from Patel Cement: ₹700.00 is due")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.screenshot(path=str(ARTIFACTS / "whatsapp-window-note-390.png"))
         assert not problems, problems
     finally:
         context.close()

@@ -1028,8 +1028,8 @@ enum MessagingScenarios {
             let raw = sent.value("ContentVariables") ?? ""
             #expect(raw.contains(#""1":"Ramesh \"RK\" Traders""#), "\(raw)")
             let vars = try JSONSerialization.jsonObject(with: Data(raw.utf8)) as? [String: String]
-            #expect(vars == ["1": #"Ramesh "RK" Traders"#, "2": "Test Traders", "3": "₹500.00", "4": "-"], "no UPI id or link: a dash, never empty")
-            #expect(templated.text == #"Namaste Ramesh "RK" Traders, a reminder from Test Traders: ₹500.00 is due. Pay: -"#)
+            #expect(vars == ["1": #"Ramesh "RK" Traders"#, "2": "Test Traders", "3": "₹500.00", "4": "cash or UPI at the shop"], "no UPI id or link: the shop")
+            #expect(templated.text == #"Namaste Ramesh "RK" Traders, a reminder from Test Traders: ₹500.00 is due. Pay: cash or UPI at the shop"#)
 
             // act: a Hindi-speaking shop registers its Hindi template too
             _ = try await s.client.send(.PATCH, "/api/v1/business", json: ["preferred_language": "hi"])
@@ -1039,8 +1039,12 @@ enum MessagingScenarios {
             _ = try await remind()
             #expect(s.twilio.sent.last?.value("ContentSid") == hi, "the business's language picks the template")
 
+            // verify: the conversation says until when typed replies went (24 h after the customer wrote)
+            let sessionItem = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions").items.first)
+            #expect((sessionItem["reply_window_until"] as? String)?.hasPrefix("2026-11-19T11:06:40") == true, "\(sessionItem)")
+
             // verify: a typed reply outside the window fails with the reason; nothing is sent
-            let sessionID = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions").items.first?["id"] as? String)
+            let sessionID = try #require(sessionItem["id"] as? String)
             let count = s.twilio.sent.count
             _ = try await s.client.send(.POST, "/api/v1/inbox/sessions/\(sessionID)/messages", json: ["text": "kal aa jaiye"])
             try await s.drain()

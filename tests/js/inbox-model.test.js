@@ -89,3 +89,14 @@ test('a message copy never goes back from sent to queued at the same time', () =
   assert.equal(isNewerMessage({ status: 'queued', updated_at: later }, { status: 'read', updated_at: at }), true);
   assert.equal(isNewerMessage({ status: 'failed', updated_at: at }, { status: 'read', updated_at: later }), false);
 });
+
+test('WhatsApp reply window: closed after 24 hours or before the contact ever wrote', async () => {
+  const { replyWindowClosed } = await import('../../Public/js/inbox/model.js');
+  const until = '2026-11-19T11:06:40Z';
+  const t = Date.parse(until);
+  assert.equal(replyWindowClosed({ platform: 'whatsapp', reply_window_until: until }, t - 1), null);
+  assert.equal(replyWindowClosed({ platform: 'whatsapp', reply_window_until: until }, t), 'expired');
+  assert.equal(replyWindowClosed({ platform: 'whatsapp', reply_window_until: null }, t), 'never');
+  assert.equal(replyWindowClosed({ platform: 'whatsapp', is_owner: true, reply_window_until: null }, t), null);
+  assert.equal(replyWindowClosed({ platform: 'bluesky', reply_window_until: null }, t), null);
+});

@@ -84,3 +84,15 @@ export function isNewerMessage(incoming, existing) {
   if (a !== b) return a > b;
   return (STATUS_RANK[incoming.status] ?? 0) >= (STATUS_RANK[existing.status] ?? 0);
 }
+
+/**
+ * WhatsApp's 24-hour rule for a conversation (issue 18 §3): null when typed replies go through
+ * (another platform, the owner's own number, or within 24 hours of the contact's last message),
+ * else why they will not ('never' wrote, or 'expired').
+ */
+export function replyWindowClosed(s, now = Date.now()) {
+  if (!s || s.platform !== 'whatsapp' || s.is_owner) return null;
+  if (!s.reply_window_until) return 'never';
+  const until = Date.parse(s.reply_window_until);
+  return Number.isFinite(until) && now >= until ? 'expired' : null;
+}

@@ -7,7 +7,7 @@ import { h, loadingState, errorState, emptyState, busy, fill, toast, uid } from 
 import { fullTime, shortTime } from '../format.js';
 import { timeZone } from '../session.js';
 import { platformIcon, platformLabel, statusTick } from '../shared/platforms.js';
-import { AUTHORS, sessionTitle, safeUrl, isNewerMessage, isAudio } from './model.js';
+import { AUTHORS, sessionTitle, safeUrl, isNewerMessage, isAudio, replyWindowClosed } from './model.js';
 import { errorBox, settingsLink } from './alerts.js';
 
 const MESSAGE_PAGE = 40;
@@ -66,8 +66,9 @@ export function createThread(id, known, hooks) {
     h('span', { class: 'compose-mode-label muted' }, 'Simulator:'),
     h('div', { class: 'segmented', role: 'group', 'aria-label': 'Send as' }, asStaff, asContact));
   const hint = h('p', { class: 'chat-hint muted' }, 'Enter sends, Shift+Enter adds a line.');
+  const windowNote = h('p', { class: 'alert alert-info reply-window', testid: 'reply-window-note', role: 'status', hidden: true });
   const composer = h('form', { class: 'reply-composer', testid: 'reply-form', novalidate: true },
-    modeBar, replyError.el, h('div', { class: 'chat-compose-row' }, inputLabel, textbox, send), hint);
+    modeBar, windowNote, replyError.el, h('div', { class: 'chat-compose-row' }, inputLabel, textbox, send), hint);
 
   /* ----- drawing ----- */
 
@@ -87,6 +88,12 @@ export function createThread(id, known, hooks) {
     botToggle.title = s.bot_active ? 'The bot answers this contact. Click to turn it off.' : 'The bot is off for this contact. Click to turn it on.';
     botState.textContent = s.bot_active ? 'On' : 'Off';
     assignee.textContent = s.is_owner ? 'Your own number: the assistant answers here.' : (s.assignee ? `Assigned to ${s.assignee.name || 'someone'}` : 'Unassigned');
+    const closed = replyWindowClosed(s);
+    windowNote.hidden = !closed;
+    const who = c.name || c.handle || 'This customer';
+    windowNote.textContent = closed === 'never'
+      ? `${who} has not written to you on WhatsApp yet, so WhatsApp will not deliver a typed reply. Reminders and invoices go as your approved templates (Integrations).`
+      : closed ? `${who} last wrote more than 24 hours ago: WhatsApp will not deliver a typed reply until they write again. Reminders and invoices go as your approved templates (Integrations).` : '';
     const simulator = s.platform === 'simulator';
     modeBar.hidden = !simulator;
     asContact.textContent = s.is_owner ? 'Write as you (owner)' : `Write as ${c.name || c.handle || 'the contact'}`;

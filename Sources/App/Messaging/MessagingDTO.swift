@@ -105,6 +105,9 @@ struct InboxSessionDTO: Content {
     let unreadCount: Int
     let botActive: Bool
     @NullEncoded var assignee: Assignee?
+    /// WhatsApp only: until when a typed reply is delivered (24 hours after the contact last
+    /// wrote); null when they never wrote or the channel has no such rule.
+    @NullEncoded var replyWindowUntil: Date?
     let createdAt: Date
     let updatedAt: Date
 }
@@ -143,6 +146,7 @@ enum InboxViews {
                 lastMessage: s.lastAt.map { InboxSessionDTO.LastMessage(text: s.lastText ?? "", direction: (s.lastDirection ?? .inbound).rawValue, at: $0) },
                 unreadCount: s.unreadCount, botActive: s.botActive,
                 assignee: s.assigneeID.flatMap { id in userByID[id].map { InboxSessionDTO.Assignee(id: id, name: $0.name) } },
+                replyWindowUntil: ch.kind == .twilioWhatsapp ? s.lastInboundAt.map { $0.addingTimeInterval(WhatsAppWindow.length) } : nil,
                 createdAt: s.createdAt, updatedAt: s.updatedAt)
         }
     }

@@ -74,6 +74,8 @@ final class InboxSession: Model, @unchecked Sendable {
     @OptionalField(key: "last_text") var lastText: String?
     @OptionalEnum(key: "last_direction") var lastDirection: MessageDirection?
     @OptionalField(key: "last_at") var lastAt: Date?
+    /// When the contact last wrote: WhatsApp's 24-hour window runs from here (issue 18 §3).
+    @OptionalField(key: "last_inbound_at") var lastInboundAt: Date?
     @OptionalField(key: "assignee_id") var assigneeID: UUID?
     @Field(key: "next_seq") var nextSeq: Int64
     /// The provider's thread id when replies need it (Bluesky convo, Instagram conversation).

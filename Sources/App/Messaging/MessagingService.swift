@@ -326,6 +326,7 @@ struct MessagingService: Sendable {
             .set("last_at", to: now)
             .set("updated_at", to: now)
             .set("unread_count", to: direction == .inbound ? SQLRaw("unread_count + 1") as any SQLExpression : SQLColumn("unread_count"))
+            .set("last_inbound_at", to: direction == .inbound ? SQLBind(now) as any SQLExpression : SQLColumn("last_inbound_at"))
             .where("id", .equal, session.id!)
             .returning("next_seq", "unread_count").all()
         guard let row = rows.first else { throw APIError.notFound("Session") }
@@ -336,6 +337,7 @@ struct MessagingService: Sendable {
         session.lastAt = now
         session.updatedAt = now
         session.unreadCount = try row.decode(column: "unread_count", as: Int.self)
+        if direction == .inbound { session.lastInboundAt = now }
         let m = Message()
         m.id = UUID()
         m.businessID = session.businessID

@@ -41,7 +41,8 @@ struct Reminders {
         let text = Self.text(business: business, customerName: customer.name, due: customer.balance, link: link)
         let template = TemplateRequest(purpose: .paymentReminder, values: [
             "customer_name": customer.name, "business_name": business.name, "amount_due": Money.format(customer.balance),
-            "payment_link": link ?? business.upiID.map { "UPI \($0)" } ?? "",
+            // Read after "Payment:" in the recommended texts: a link, the UPI id, or the shop itself.
+            "payment_link": link ?? business.upiID.map { "UPI \($0)" } ?? (business.preferredLanguage == "hi" ? "दुकान पर नकद या UPI" : "cash or UPI at the shop"),
         ])
         return try await messaging.send(on: channel, to: phone, name: customer.name, text: text, author: "system", authorName: "Reminder",
                                         template: template)

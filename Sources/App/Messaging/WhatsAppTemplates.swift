@@ -45,9 +45,9 @@ enum TemplatePurpose: String, Codable, Sendable, CaseIterable {
         switch self {
         case .paymentReminder:
             return [
-                .init(language: "en", body: "Namaste {{1}}, a friendly reminder from {{2}}: {{3}} is due. You can pay here: {{4}}. Thank you!",
+                .init(language: "en", body: "Namaste {{1}}, a friendly reminder from {{2}}: {{3}} is due. Payment: {{4}}. Thank you!",
                       variables: ["1": "customer_name", "2": "business_name", "3": "amount_due", "4": "payment_link"]),
-                .init(language: "hi", body: "नमस्ते {{1}}, {{2}} की ओर से याद दिलाना था: {{3}} बाकी है। यहाँ भुगतान करें: {{4}}। धन्यवाद!",
+                .init(language: "hi", body: "नमस्ते {{1}}, {{2}} की ओर से याद दिलाना था: {{3}} बाकी है। भुगतान: {{4}}। धन्यवाद!",
                       variables: ["1": "customer_name", "2": "business_name", "3": "amount_due", "4": "payment_link"]),
             ]
         case .invoiceSent:
@@ -305,9 +305,9 @@ struct WhatsAppTemplates {
     /// What the outbox needs for one message: the contact's last inbound time in the message's
     /// conversation, the business's approved templates and its language.
     static func plan(for item: OutboxItem, app: Application, db: any Database, now: Date) async throws -> WhatsAppSendPlan {
-        guard let message = try await Message.find(item.messageID, on: db) else { return .text }
-        let lastInbound = try await Message.query(on: db).filter(\.$sessionID == message.sessionID)
-            .filter(\.$direction == .inbound).max(\.$createdAt)
+        guard let message = try await Message.find(item.messageID, on: db),
+              let session = try await InboxSession.find(message.sessionID, on: db) else { return .text }
+        let lastInbound = session.lastInboundAt
         if WhatsAppWindow.isOpen(lastInbound: lastInbound, now: now) { return .text }
         let purpose = item.purpose.flatMap(TemplatePurpose.init(rawValue:))
         let values = item.templateValues.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]

@@ -24,7 +24,10 @@ extension OpenAPIDocument {
                 "is_owner": boolean,
                 "last_message": ["anyOf": [object(["text": string, "direction": enumeration(["in", "out"]), "at": dateTime]), ["type": "null"]]],
                 "unread_count": integer, "bot_active": boolean,
-                "assignee": ["anyOf": [object(["id": uuid, "name": string]), ["type": "null"]]], "created_at": dateTime, "updated_at": dateTime]),
+                "assignee": ["anyOf": [object(["id": uuid, "name": string]), ["type": "null"]]],
+                "reply_window_until": ["type": ["string", "null"], "format": "date-time",
+                                       "description": "WhatsApp: typed replies are delivered until then (24 h after the contact last wrote); later, only approved templates."],
+                "created_at": dateTime, "updated_at": dateTime]),
             "InboxSessionPage": page("InboxSession"),
             "Message": object([
                 "id": uuid, "session_id": uuid, "seq": integer, "direction": enumeration(["in", "out"]),

@@ -25,9 +25,16 @@ struct CreateWhatsAppTemplates: AsyncMigration {
         for column in ["purpose", "template_values", "content_sid", "content_variables"] {
             try await db.schema("outbox").field(FieldKey(stringLiteral: column), .string).update()
         }
+        // When the contact last wrote: the window's start, kept with the conversation.
+        try await db.schema("inbox_sessions").field("last_inbound_at", .datetime).update()
+        try await db.sql.raw("""
+            UPDATE inbox_sessions SET last_inbound_at =
+              (SELECT MAX(m.created_at) FROM messages m WHERE m.session_id = inbox_sessions.id AND m.direction = 'in')
+            """).run()
     }
 
     func revert(on db: any Database) async throws {
+        try await db.schema("inbox_sessions").deleteField("last_inbound_at").update()
         for column in ["content_variables", "content_sid", "template_values", "purpose"] {
             try await db.schema("outbox").deleteField(FieldKey(stringLiteral: column)).update()
         }
