@@ -251,6 +251,22 @@ function paymentLinkBody(d) {
   ];
 }
 
+function invoiceSendBody(d) {
+  return [
+    meta([
+      ['Invoice', h('a', { href: `#/ledger/invoices/${encodeURIComponent(d.invoice_id || '')}`, testid: 'card-link' }, d.number || 'Open invoice'), 'card-number'],
+      ['Customer', d.customer || '—', 'card-customer'],
+      ['WhatsApp', d.phone || '—', 'card-phone'],
+      ['Date', d.issue_date ? formatDate(d.issue_date) : '—'],
+    ]),
+    totals([
+      ['Total', d.total, 'card-total', true],
+      ['Due', d.due ?? 0, 'card-due'],
+    ]),
+    h('p', { class: 'chat-card-note' }, 'Goes with the PDF attached, from your WhatsApp number.'),
+  ];
+}
+
 function reminderBody(d) {
   const list = Array.isArray(d.customers) ? d.customers : [];
   return [
@@ -410,6 +426,7 @@ const BODIES = {
   payment_link_preview: paymentLinkBody,
   social_post_preview: socialBody,
   reminder_preview: reminderBody,
+  invoice_send_preview: invoiceSendBody,
   product_preview: productPreviewBody,
   customer_preview: customerPreviewBody,
   expense_preview: expenseBody,

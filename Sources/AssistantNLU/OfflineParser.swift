@@ -187,6 +187,7 @@ struct Sentence {
         if isReport() { return report() }
         if isPaymentLink() { return paymentLink() }
         if hasAny(["remind", "reminder", "reminders", "yaad", "tagada", "tagaada", "nudge", "reminde"]) { return reminder() }
+        if isSendInvoice() { return sendInvoice() }
         if isAddCustomer() { return addCustomer() }
         if isAddProduct() { return addProduct() }
         if isDebtorsList() { return result(.listDebtors, [:], 0.9) }
@@ -550,6 +551,29 @@ struct Sentence {
         let customer = findCustomer(forward: Sentence.forwardMarkers + ["send", "bhejo"])
         let amount = nums.first { $0.role != .percent }.map { JSONValue.int($0.paise) } ?? .null
         return result(.createPaymentLink, ["customer": customer.map { .string($0) } ?? .null, "amount": amount], 0.9)
+    }
+
+    /// "Ramesh ko bill bhejo", "send the invoice to Ramesh", "रमेश को बिल भेजो", "INV-0007 Ramesh ko
+    /// bhej do": a bill word and a send word, and no quantity (with one it is a sale to make).
+    func isSendInvoice() -> Bool {
+        guard hasAny(["bill", "invoice", "bil", "parchi", "receipt"]) || invoiceNumber() != nil else { return false }
+        guard hasAny(["send", "bhejo", "bhej", "bhejdo", "bhejna", "bhejiye", "bhejna", "share", "forward", "whatsapp"]) else { return false }
+        // A printed number ("INV-0007") reads as a quantity too; with one, it is the bill's number.
+        return invoiceNumber() != nil || !nums.contains { $0.role == .quantity }
+    }
+
+    /// An invoice number as printed ("INV-0007"), upper-cased.
+    func invoiceNumber() -> String? {
+        guard let r = raw.range(of: #"(?i)\binv-?\s?0*\d{1,9}\b"#, options: .regularExpression) else { return nil }
+        let digits = raw[r].filter(\.isNumber).drop { $0 == "0" }
+        guard let n = Int(String(digits.isEmpty ? "0" : digits)), n > 0 else { return nil }
+        return "INV-" + String(repeating: "0", count: max(0, 4 - String(n).count)) + String(n)
+    }
+
+    mutating func sendInvoice() -> ParsedIntent {
+        let customer = findCustomer(forward: Sentence.forwardMarkers + ["send", "bhejo", "bhej"])
+        return result(.sendInvoice, ["customer": customer.map { .string($0) } ?? .null,
+                                     "invoice_number": invoiceNumber().map { .string($0) } ?? .null], 0.9)
     }
 
     mutating func reminder() -> ParsedIntent {

@@ -24,6 +24,8 @@ public enum IntentName: String, Codable, Sendable, CaseIterable {
     case paySupplier = "pay_supplier"
     /// Questions about the other half of the books: cash in hand, profit, expenses, what is owed to suppliers.
     case booksSummary = "books_summary"
+    /// Send a customer's invoice (the latest, or the one numbered) on WhatsApp (issue 18 §4).
+    case sendInvoice = "send_invoice"
     case help
     case greeting
     case unknown
@@ -107,6 +109,8 @@ public struct ParsedIntent: Codable, Sendable, Equatable {
             need("supplier", out["supplier"]); need("amount", out["amount"])
         case .booksSummary:
             need("topic", out["topic"])
+        case .sendInvoice:
+            need("customer", out["customer"])
         case .listDebtors, .sendPaymentReminder, .salesSummary, .help, .greeting, .unknown:
             break
         }
@@ -136,6 +140,7 @@ enum EntitySchema {
         case .recordPurchase: return ["supplier", "items", "amount_paid", "payment_mode"]
         case .paySupplier: return ["supplier", "amount", "payment_mode"]
         case .booksSummary: return ["topic", "period", "supplier"]
+        case .sendInvoice: return ["customer", "invoice_number"]
         case .help, .greeting, .unknown: return []
         }
     }

@@ -29,6 +29,7 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func inclusivePricesBillWhatWasQuoted(_ db: TestDB) async throws { try await LedgerScenarios.inclusivePrices(db) }
     @Test(arguments: TestDB.all) func invoicesAreSharedOnWhatsApp(_ db: TestDB) async throws { try await MessagingScenarios.shareInvoice(db) }
     @Test(arguments: TestDB.all) func whatsappWindowAndTemplates(_ db: TestDB) async throws { try await MessagingScenarios.windowAndTemplates(db) }
+    @Test(arguments: TestDB.all) func ownerSendsTheBillFromWhatsApp(_ db: TestDB) async throws { try await MessagingScenarios.ownerSendsTheBillFromWhatsApp(db) }
     @Test(arguments: TestDB.all) func creditNotesForReturnedGoods(_ db: TestDB) async throws { try await CreditNoteScenarios.returns(db) }
     @Test(arguments: TestDB.all) func gstGoldenMonthReconciles(_ db: TestDB) async throws { try await CreditNoteScenarios.goldenMonth(db) }
     @Test(arguments: TestDB.all) func totalsRoundToTheRupee(_ db: TestDB) async throws { try await CreditNoteScenarios.roundOff(db) }

@@ -606,6 +606,69 @@ enum MessagingScenarios {
         }
     }
 
+    /// Issue 18's scene, end to end: a Twilio-signed Hindi voice note from the owner → transcript
+    /// in Devanagari → card → "1" → invoice issued, with "Reply 3" offered → "3" → the customer,
+    /// who never wrote, receives the invoice through the approved template. Then "Ramesh ko bill
+    /// bhejo" typed: a preview card, "1", and the bill goes again.
+    static func ownerSendsTheBillFromWhatsApp(_ db: TestDB) async throws {
+        try await withSpeechToText(db) { stt, s in
+            // setup: a product, Ramesh with a phone, and the approved "invoice sent" template
+            _ = try await s.client.product("Cement", price: 35_000, stock: 20)
+            _ = try await s.client.customer("Ramesh", phone: "+919822012345")
+            let sid = "HX" + String(repeating: "d4", count: 16)
+            let t = try await s.client.send(.POST, "/api/v1/whatsapp/templates", json: [
+                "purpose": "invoice_sent", "content_sid": sid, "language": "en",
+                "variables": ["1": "customer_name", "2": "invoice_number", "3": "business_name", "4": "invoice_total", "5": "document_link"]])
+            #expect(t.status == .created, "\(t.body)")
+            stt.transcript = "रमेश को 2 बोरी सीमेंट 350 में बेचा"
+
+            // act: the voice note, then "1"
+            try await sendVoiceNote(s, s.twilio.addMedia(Data("OggS".utf8) + Data(repeating: 1, count: 5_000), contentType: "audio/ogg"))
+            let card = try #require(s.twilio.sent.last?.value("Body"))
+            #expect(card.hasPrefix("Heard: “रमेश को 2 बोरी सीमेंट 350 में बेचा”") && card.contains("Reply 1 to confirm"), "\(card)")
+            _ = try await s.inbound(from: "+919900000001", text: "1", name: "Owner")
+            try await s.drain()
+
+            // verify: issued, and the reply offers to send it
+            #expect(try await s.count(Invoice.self) == 1)
+            let confirmed = try #require(s.twilio.sent.last?.value("Body"))
+            #expect(confirmed.contains("INV-0001") && confirmed.hasSuffix("Reply 3 to send INV-0001 to Ramesh on WhatsApp."), "\(confirmed)")
+
+            // act: "3"
+            _ = try await s.inbound(from: "+919900000001", text: "3", name: "Owner")
+            try await s.drain()
+
+            // verify: Ramesh gets the template (he never wrote); the owner is told
+            let toRamesh = try #require(s.twilio.sent.last(where: { $0.value("To") == "whatsapp:+919822012345" }))
+            #expect(toRamesh.value("ContentSid") == sid)
+            let vars = try JSONSerialization.jsonObject(with: Data((toRamesh.value("ContentVariables") ?? "").utf8)) as? [String: String]
+            #expect(vars?["1"] == "Ramesh" && vars?["2"] == "INV-0001" && vars?["4"] == "₹700.00" && vars?["5"]?.contains("/p/invoices/") == true,
+                    "\(vars ?? [:])")
+            #expect(s.twilio.sent.last(where: { $0.value("To") == "whatsapp:+919900000001" })?.value("Body")
+                    == "INV-0001 is on its way to Ramesh on WhatsApp, with the PDF.")
+
+            // verify: the offer is used up; "3" again is just a message to the assistant
+            let sentBefore = s.twilio.sent.filter { $0.value("To") == "whatsapp:+919822012345" }.count
+            _ = try await s.inbound(from: "+919900000001", text: "3", name: "Owner")
+            try await s.drain()
+            #expect(s.twilio.sent.filter { $0.value("To") == "whatsapp:+919822012345" }.count == sentBefore)
+
+            // act: typed in Hinglish, then "1"
+            _ = try await s.inbound(from: "+919900000001", text: "Ramesh ko bill bhejo", name: "Owner")
+            try await s.drain()
+            let preview = try #require(s.twilio.sent.last?.value("Body"))
+            #expect(preview.contains("INV-0001") && preview.contains("Reply 1 to confirm"), "\(preview)")
+            _ = try await s.inbound(from: "+919900000001", text: "1", name: "Owner")
+            try await s.drain()
+
+            // verify: sent again, and the owner told
+            #expect(s.twilio.sent.filter { $0.value("To") == "whatsapp:+919822012345" }.count == sentBefore + 1)
+            #expect(s.twilio.sent.last(where: { $0.value("To") == "whatsapp:+919900000001" })?.value("Body")?
+                .contains("INV-0001 is on its way to Ramesh on WhatsApp") == true)
+            try await s.twilio.validateAgainstSpec()
+        }
+    }
+
     /// A voice note that cannot be heard gets a clear reply and stays in the inbox, whatever the
     /// reason: Twilio refuses the download, the audio is too large, it is not audio, or the
     /// speech-to-text server fails on every attempt (retried with backoff, then told). Nothing is

@@ -55,6 +55,7 @@ let devanagariPairs: [(String, String)] = [
     ("रमेश को रिमाइंडर भेजो", "Ramesh ko reminder bhejo"),
     ("सबको रिमाइंडर भेजो", "sabko reminder bhejo"),
     ("सुरेश को पेमेंट रिमाइंडर भेजो", "Suresh ko payment reminder bhejo"),
+    ("रमेश को बिल भेजो", "Ramesh ko bill bhejo"),
     // sales summaries and reports
     ("आज की बिक्री कितनी हुई", "aaj ki bikri kitni hui"),
     ("इस महीने की बिक्री कितनी हुई", "is mahine ki bikri kitni hui"),

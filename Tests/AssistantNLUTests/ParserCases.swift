@@ -290,6 +290,14 @@ let reminderLinkCases: [Case] = [
     Case("create a upi link of 1.5k for Meena", .createPaymentLink, ["customer": "Meena", "amount": 150000]),
     Case("payment link bhejo Anil ko 750 ka", .createPaymentLink, ["customer": "Anil", "amount": 75000]),
     Case("make a payment link", .createPaymentLink, ["customer": nil, "amount": nil], missing: ["customer", "amount"]),
+    // issue 18 §4: sending an issued bill
+    Case("Ramesh ko bill bhejo", .sendInvoice, ["customer": "Ramesh", "invoice_number": nil], missing: []),
+    Case("send the invoice to Suresh", .sendInvoice, ["customer": "Suresh"]),
+    Case("Meena ka bill whatsapp pe bhej do", .sendInvoice, ["customer": "Meena"]),
+    Case("INV-0007 Ramesh ko bhej do", .sendInvoice, ["customer": "Ramesh", "invoice_number": "INV-0007"]),
+    Case("send inv 12 to Anil", .sendInvoice, ["customer": "Anil", "invoice_number": "INV-0012"]),
+    Case("bill bhejo", .sendInvoice, ["customer": nil], missing: ["customer"]),
+    Case("Ramesh ko 5 bag cement ka bill bhejo", .createInvoice, ["customer": "Ramesh"]),
 ]
 
 let reportCases: [Case] = [

@@ -53,6 +53,7 @@ let expectedKeys: [IntentName: Set<String>] = [
     .booksSummary: ["topic", "period", "supplier"],
     .recordPurchase: ["supplier", "items", "amount_paid", "payment_mode"],
     .paySupplier: ["supplier", "amount", "payment_mode"],
+    .sendInvoice: ["customer", "invoice_number"],
     .help: [], .greeting: [], .unknown: [],
 ]
 

@@ -54,7 +54,7 @@ extension AssistantService {
     func confirm(_ id: UUID) async throws -> ActionReply {
         let existing = try await card(id)
         switch existing.kind {
-        case "reminder_preview", "social_post_preview", "payment_link_preview":
+        case "reminder_preview", "social_post_preview", "payment_link_preview", "invoice_send_preview":
             return try await confirmOutbound(existing)
         default: break
         }
@@ -121,6 +121,10 @@ extension AssistantService {
             guard socialChannel != nil else {
                 throw APIError.conflict("channel_not_connected", "\(platform) is not connected. Connect it on the Integrations page to publish.")
             }
+        case "invoice_send_preview":
+            guard try await messaging.whatsappChannel() != nil else {
+                throw APIError.conflict("no_channel", "No WhatsApp channel is connected. Connect one on the Integrations page, or use Share on the invoice.")
+            }
         case "payment_link_preview":
             razorpay = try await Integrations.load(app, businessID: businessID, .razorpay)
             guard razorpay != nil else {
@@ -169,6 +173,12 @@ extension AssistantService {
                 result["short_url"] = link.short_url.map { .string($0) } ?? .null
                 result["link_id"] = .string(link.id)
                 result["reply"] = .string("Payment link created: \(link.short_url ?? link.id)")
+            case "invoice_send_preview":
+                guard let invoiceID = command.invoiceID else { throw APIError.validation("invoice_id", "is missing on this card") }
+                let (_, message) = try await InvoiceSharing(messaging: messaging, userID: userID).send(invoiceID: invoiceID, channelID: nil)
+                result["message_id"] = .string(message.id!.uuidString)
+                let number = try await ledger.invoice(invoiceID).numberText ?? "The invoice"
+                result["reply"] = .string("\(number) is on its way to \(command.customerName ?? "the customer") on WhatsApp.")
             default: break
             }
         } catch {

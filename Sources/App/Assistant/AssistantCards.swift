@@ -37,6 +37,8 @@ struct CardCommand: Codable, Sendable {
     var supplierID: UUID?
     var supplierName: String?
     var newSupplier: Bool?
+    /// The invoice an `invoice_send_preview` card sends on WhatsApp (issue 18 §4).
+    var invoiceID: UUID?
 
     struct ReminderTarget: Codable, Sendable {
         var id: UUID

@@ -110,6 +110,7 @@ extension AssistantService {
         case .booksSummary: return try await booksSummary(s.intent, say: say)
         case .recordPurchase: return try await advancePurchase(&s, say: say)
         case .paySupplier: return try await advanceSupplierPayment(&s, say: say)
+        case .sendInvoice: return try await advanceSendInvoice(&s, say: say)
         case .help:
             return .done(say("""
                 I keep your books. Try: "sold 5 bags cement to Ramesh at 350, he paid 1000", "Ramesh paid 500 by UPI", \
@@ -422,6 +423,43 @@ extension AssistantService {
                                data: ["customers": .array(targets.map { ["id": .string($0.id.uuidString), "name": .string($0.name), "due": .int($0.due)] }),
                                       "text": .string(text),
                                       "messages": .array(targets.map { ["customer_id": .string($0.id.uuidString), "text": .string(fill($0))] })]))
+    }
+
+    /// "Ramesh ko bill bhejo" (issue 18 §4): the customer's latest posted invoice (or the one
+    /// named), previewed with the message it goes with; Confirm sends it on WhatsApp with the PDF
+    /// (as the approved template outside the 24-hour window).
+    func advanceSendInvoice(_ s: inout PendingState, say: Say) async throws -> Step {
+        let customer: (UUID?, String)
+        switch try await resolveCustomer(&s, say: say, offerCreate: false) {
+        case .asked(let q): return .ask(q)
+        case .ok(let c): customer = c
+        }
+        guard let customerID = customer.0 else { return .ask(say("Which customer?", "Kaun sa customer?")) }
+        let reads = ledger.reads
+        var invoice: Invoice? = nil
+        if let text = s.intent.string("invoice_number"), let n = Int64(text.filter(\.isNumber)), n > 0 {
+            invoice = try await reads.invoice(number: n)
+            guard let inv = invoice, inv.customerID == customerID, InvoiceStatus.posted.contains(inv.status) else {
+                return .done(say("\(customer.1) has no issued invoice \(text).", "\(customer.1) ka \(text) naam ka bill nahi mila."), nil)
+            }
+        } else {
+            invoice = try await reads.latestPostedInvoice(customerID: customerID)
+        }
+        guard let inv = invoice, let number = inv.numberText else {
+            return .done(say("\(customer.1) has no issued invoice to send yet.", "\(customer.1) ka abhi koi bill nahi bana."), nil)
+        }
+        let c = try await ledger.customer(customerID)
+        guard let phone = c.phone else {
+            return .done(say("\(c.name) has no phone number; add one on their page to send the invoice.",
+                             "\(c.name) ka phone number nahi hai; unke page par jodiye, phir bill bhej sakte hain."), nil)
+        }
+        let due = max(0, inv.balanceDue)
+        return .done(say("Here is \(number) for \(c.name). Confirm to send it with the PDF on WhatsApp.",
+                         "\(c.name) ka bill \(number) taiyaar hai. Confirm karke PDF ke saath WhatsApp par bhejiye."),
+                     CardDraft(kind: "invoice_send_preview", status: .pending, title: say("Send invoice \(number)", "Bill \(number) bhejna"),
+                               command: CardCommand(customerID: customerID, customerName: c.name, invoiceID: inv.id!),
+                               data: ["invoice_id": .string(inv.id!.uuidString), "number": .string(number), "customer": .string(c.name),
+                                      "phone": .string(phone), "total": .int(inv.total), "due": .int(due), "issue_date": .string(inv.issueDate)]))
     }
 
     // MARK: the other half of the books (issue 16 §6)

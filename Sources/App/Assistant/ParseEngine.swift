@@ -59,7 +59,9 @@ struct ParseEngine: Sendable {
         send_payment_reminder, create_payment_link, generate_report, sales_summary, add_product, add_customer,
         draft_social_post, record_expense (money the shop spent: rent, salary, electricity, transport, repairs, other),
         books_summary (a question about cash in hand, profit, expenses or what is owed to suppliers),
-        record_purchase (stock the shop bought from a supplier), pay_supplier (money the shop paid a supplier), help, greeting, unknown.
+        record_purchase (stock the shop bought from a supplier), pay_supplier (money the shop paid a supplier),
+        send_invoice (send a customer their bill on WhatsApp: "Ramesh ko bill bhejo"; invoice_number like INV-0007 or null),
+        help, greeting, unknown.
         Rules: money is an integer number of paise (₹350 = 35000; 1.5 lakh = 15000000; 10k = 1000000).
         Quantities are numbers in the product's unit. Units: kg, g, litre, ml, pcs, bag (bori), box, packet, dozen.
         Fill every entity key; use null when the message does not say it. Do not invent prices: unit_price is null

@@ -166,6 +166,17 @@ struct LedgerReads: Sendable {
         return try await InvoiceItem.query(on: db).filter(\.$invoiceID ~~ ids).all()
     }
 
+    /// A customer's most recent posted invoice (issued, part paid or paid), the one "send the bill" means.
+    func latestPostedInvoice(customerID: UUID) async throws -> Invoice? {
+        try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$customerID == customerID)
+            .filter(\.$status ~~ InvoiceStatus.posted).sort(\.$number, .descending).first()
+    }
+
+    /// The invoice with this number (INV-0007 is 7), if the business has one.
+    func invoice(number: Int64) async throws -> Invoice? {
+        try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$number == number).first()
+    }
+
     /// Invoices and payments last changed, newest first (the dashboard's activity).
     func recentInvoices(limit: Int) async throws -> [Invoice] {
         try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status != .draft)

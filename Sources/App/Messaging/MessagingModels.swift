@@ -76,6 +76,9 @@ final class InboxSession: Model, @unchecked Sendable {
     @OptionalField(key: "last_at") var lastAt: Date?
     /// When the contact last wrote: WhatsApp's 24-hour window runs from here (issue 18 §3).
     @OptionalField(key: "last_inbound_at") var lastInboundAt: Date?
+    /// On the owner's own number: the invoice just issued from a WhatsApp confirmation, which
+    /// "3" sends to its customer (issue 18 §4). Any other message withdraws the offer.
+    @OptionalField(key: "offered_invoice_id") var offeredInvoiceID: UUID?
     @OptionalField(key: "assignee_id") var assigneeID: UUID?
     @Field(key: "next_seq") var nextSeq: Int64
     /// The provider's thread id when replies need it (Bluesky convo, Instagram conversation).

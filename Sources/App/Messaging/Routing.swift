@@ -111,6 +111,7 @@ enum OwnerThread {
         let heard = message.transcript == nil ? nil : text
         var replyText: String
         var openCard: UUID? = nil
+        var offer: UUID? = nil
         let approver = try await AccountsService(db: app.db).userName(userID) ?? "owner"
         if let answer = try await Approvals.ownerReply(app, businessID: messaging.businessID, text: text,
                                                        decidedBy: "\(approver) (WhatsApp)", now: messaging.now) {
@@ -124,10 +125,27 @@ enum OwnerThread {
                 if let follow = r.followUp { replyText += "\n" + CardText.render(follow) }
                 if choice == 1, let follow = r.followUp {
                     publishLedgerEvent(app, businessID: messaging.businessID, follow: follow)
+                    // A sale just issued: offer to send the bill to the customer from here.
+                    if let (line, invoiceID) = try await sendOffer(follow, messaging: messaging) {
+                        replyText += "\n\n" + line
+                        offer = invoiceID
+                    }
                 }
             } catch let e as APIError {
                 replyText = e.message
             }
+        } else if let invoiceID = session.offeredInvoiceID, Replies.number(text) == 3, text.count <= 3 {
+            do {
+                let sharing = InvoiceSharing(messaging: messaging, userID: userID)
+                let (_, _) = try await sharing.send(invoiceID: invoiceID, channelID: nil)
+                let inv = try await LedgerService(db: app.db, store: app.store, businessID: messaging.businessID, userID: userID, now: messaging.now)
+                    .invoice(invoiceID)
+                let name = try await LedgerReads(db: app.db, businessID: messaging.businessID).customer(inv.customerID)?.name ?? "the customer"
+                replyText = "\(inv.numberText ?? "The invoice") is on its way to \(name) on WhatsApp, with the PDF."
+            } catch let e as APIError {
+                replyText = e.message
+            }
+            openCard = session.openCardID
         } else if text.isEmpty, message.voiceNote != nil {
             replyText = VoiceNotes.ownerReply(message, transcriptionEnabled: app.munimConfig.transcriptionEnabled)
             openCard = session.openCardID
@@ -152,12 +170,25 @@ enum OwnerThread {
                 }
             }
         }
-        let stillOpen = openCard
+        let stillOpen = openCard, offered = offer
         try await app.store.write(app.db) { tx in
-            try await InboxSession.query(on: tx).filter(\.$id == session.id!).set(\.$openCardID, to: stillOpen).update()
+            try await InboxSession.query(on: tx).filter(\.$id == session.id!).set(\.$openCardID, to: stillOpen)
+                .set(\.$offeredInvoiceID, to: offered).update()
         }
         session.openCardID = openCard
+        session.offeredInvoiceID = offer
         _ = try await messaging.queueOutbound(session: session, text: replyText, author: "assistant", authorName: "Munim")
+    }
+
+    /// "Reply 3 to send INV-0007 to Ramesh on WhatsApp." after an issued invoice whose customer
+    /// has a phone and when a WhatsApp channel is connected; nil otherwise.
+    static func sendOffer(_ follow: CardDTO, messaging: MessagingService) async throws -> (String, UUID)? {
+        guard follow.kind == "invoice_issued", case .string(let raw)? = follow.data["invoice_id"], let invoiceID = UUID(uuidString: raw),
+              try await messaging.whatsappChannel() != nil else { return nil }
+        let reads = LedgerReads(db: messaging.db, businessID: messaging.businessID)
+        guard let inv = try await reads.invoices(ids: [invoiceID]).first, let number = inv.numberText,
+              let customer = try await reads.customer(inv.customerID), customer.phone != nil else { return nil }
+        return ("Reply 3 to send \(number) to \(customer.name) on WhatsApp.", invoiceID)
     }
 
     static func publishLedgerEvent(_ app: Application, businessID: UUID, follow: CardDTO) {
