@@ -1,14 +1,41 @@
 // Payments: record form (customer, amount, mode, reference, date, optional invoice) and list.
-import { api } from './api.js';
+import { api, errorMessage } from './api.js';
 import { path } from './routes.js';
 import {
   h, pageHeader, card, field, formAlert, onSubmit, showFormError, clearFieldErrors, toast,
-  dataTable, pagedList, emptyState, navigate, fill, add,
+  dataTable, pagedList, emptyState, navigate, fill, add, busy,
 } from './ui.js';
 import { typeahead } from './typeahead.js';
 import { formatMoney, parseRupees, paiseToInput, formatDate, todayIn } from './format.js';
 import { timeZone } from './session.js';
 import { PAYMENT_MODES, balanceCell, modeLabel, allocationText } from './shared/payments.js';
+
+/**
+ * "Send receipt": the customer gets what was received, how and when, and what is still due, on
+ * WhatsApp from the shop's number (POST /payments/{id}/send). The outcome is told in a toast.
+ */
+function receiptButton(p) {
+  const name = (p.customer && p.customer.name) || 'the customer';
+  const btn = h('button', {
+    type: 'button', class: 'btn btn-secondary btn-small', testid: 'payment-send-receipt',
+    'aria-label': `Send ${name} a receipt for ${formatMoney(p.amount)} on WhatsApp`,
+  }, 'WhatsApp');
+  btn.addEventListener('click', () => busy([btn], async () => {
+    try {
+      const res = await api.create(path('paymentSend', p.id), {});
+      const m = (res && res.message) || {};
+      const href = res && res.session_id ? `#/inbox/${encodeURIComponent(res.session_id)}` : '#/inbox';
+      if (m.status === 'failed') {
+        toast(`The receipt to ${name} was not sent: ${m.error_message || 'see the inbox'}`, 'error');
+      } else {
+        toast([`Receipt to ${name} queued on WhatsApp. `, h('a', { href, class: 'toast-link' }, 'Open in inbox')], 'success');
+      }
+    } catch (e) {
+      toast(`Could not send the receipt: ${errorMessage(e)}`, 'error');
+    }
+  }));
+  return btn;
+}
 
 export function paymentsPage(ctx) {
   const presetInvoiceId = ctx.query.invoice || null;
@@ -94,6 +121,7 @@ export function paymentsPage(ctx) {
         { label: 'Reference', className: 'hide-sm', render: (p) => p.reference || '—' },
         { label: 'Applied to', render: (p) => allocationText(p) },
         { label: 'Amount', className: 'num', render: (p) => h('span', { testid: 'payment-amount-cell' }, formatMoney(p.amount)) },
+        { label: 'Receipt', render: (p) => receiptButton(p) },
       ],
     }),
     empty: () => (modeFilter.value ? emptyState('No payments with this mode.') : emptyState('No payments recorded yet — record your first above.')),

@@ -1191,6 +1191,114 @@ enum MessagingScenarios {
         } else { Issue.record("template expected") }
     }
 
+    /// Issue 18 §4: a payment receipt on WhatsApp — text inside the window, the approved
+    /// "payment received" template outside it; no phone 422, no WhatsApp channel 409.
+    static func paymentReceipts(_ db: TestDB) async throws {
+        try await withTwilio(db) { s in
+            // setup: Ramesh owes ₹700 and pays ₹500 by UPI; he wrote to the shop just now
+            let p = try await s.client.product("Cement bag", price: 35_000, stock: 10)
+            let c = try await s.client.customer("Ramesh", phone: "+919822012345")
+            _ = try await s.client.issueInvoice(customer: c, lines: [(p, 2)])
+            let pay = try await s.client.send(.POST, "/api/v1/payments", json: ["customer_id": c, "amount": 50_000, "mode": "upi", "paid_on": "2026-11-18"])
+            #expect(pay.status == .created, "\(pay.body)")
+            let paymentID = pay["id"] as? String ?? ""
+            _ = try await s.inbound(from: "+919822012345", text: "paise bhej diye")
+            try await s.drain()
+
+            // act + verify: inside the window, the receipt as text
+            let r = try await s.client.send(.POST, "/api/v1/payments/\(paymentID)/send", json: [:])
+            #expect(r.status == .accepted, "\(r.body)")
+            try await s.drain()
+            let text = try #require(s.twilio.sent.last(where: { $0.value("To") == "whatsapp:+919822012345" && $0.value("Body")?.contains("payment") == true }))
+            #expect(text.value("Body") == "Namaste Ramesh, Test Traders received your payment of ₹500.00 (UPI) on 18-11-2026. Balance due: ₹200.00. Thank you!")
+
+            // act + verify: two days later, with the approved template registered
+            _ = try await s.client.send(.POST, "/api/v1/whatsapp/templates", json: [
+                "purpose": "payment_received", "content_sid": "HX" + String(repeating: "f5", count: 16),
+                "variables": ["1": "customer_name", "2": "amount_paid", "3": "amount_due"]])
+            s.clock.advance(2 * 86_400)
+            _ = try await s.client.send(.POST, "/api/v1/payments/\(paymentID)/send", json: [:])
+            try await s.drain()
+            let templated = try #require(s.twilio.sent.last)
+            #expect(templated.value("ContentVariables") == #"{"1":"Ramesh","2":"₹500.00","3":"₹200.00"}"#)
+
+            // no phone: 422; another business: 404; without a WhatsApp channel: 409
+            let walkIn = try await s.client.customer("Walk-in")
+            let cash = try await s.client.send(.POST, "/api/v1/payments", json: ["customer_id": walkIn, "amount": 10_000, "mode": "cash"])
+            #expect(try await s.client.send(.POST, "/api/v1/payments/\(cash["id"] as? String ?? "")/send", json: [:]).errorCode == "no_phone")
+            var other = APIClient(s.app)
+            try await other.signup()
+            #expect(try await other.send(.POST, "/api/v1/payments/\(paymentID)/send", json: [:]).status == .notFound)
+            #expect(try await s.client.send(.DELETE, "/api/v1/channels/\(s.channelID)").status.code < 300)
+            #expect(try await s.client.send(.POST, "/api/v1/payments/\(paymentID)/send", json: [:]).errorCode == "no_channel")
+            try await s.twilio.validateAgainstSpec()
+        }
+    }
+
+    /// Issue 18 §5: "STOP" from a customer ends everything the business starts — reminders,
+    /// invoices, receipts — on every channel, with one confirmation; questions are still answered;
+    /// "START" brings the messages back.
+    static func stopAndStart(_ db: TestDB) async throws {
+        try await withTwilio(db) { s in
+            // setup: Ramesh owes money and writes STOP
+            let p = try await s.client.product("Cement bag", price: 35_000, stock: 10)
+            let c = try await s.client.customer("Ramesh", phone: "+919822012345")
+            _ = try await s.client.issueInvoice(customer: c, lines: [(p, 1)])
+            _ = try await s.inbound(from: "+919822012345", text: "STOP")
+            try await s.drain()
+
+            // verify: confirmed once; marked on the conversation
+            let confirm = try #require(s.twilio.sent.last?.value("Body"))
+            #expect(confirm.contains("will not send you reminders") && confirm.contains("Send START"), "\(confirm)")
+            let session = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions").items.first)
+            #expect((session["contact"] as? [String: Any])?["opted_out"] as? Bool == true)
+
+            // act + verify: a reminder is refused before Twilio, with the reason
+            let count = s.twilio.sent.count
+            let r = try await s.client.send(.POST, "/api/v1/customers/\(c)/reminders", json: [:])
+            try await s.drain()
+            let refused = try #require(try await App.Message.find(UUID(uuidString: (r["message"] as? [String: Any])?["id"] as? String ?? ""), on: s.app.db))
+            #expect(refused.status == .failed && refused.errorCode == "opted_out" && refused.errorMessage?.contains("sent STOP") == true)
+            #expect(s.twilio.sent.count == count)
+
+            // act + verify: a question is still answered by the bot
+            _ = try await s.inbound(from: "+919822012345", text: "cement ka rate kya hai?")
+            try await s.drain()
+            #expect(s.twilio.sent.count == count + 1 && s.twilio.sent.last?.value("Body")?.contains("Cement bag") == true)
+
+            // act + verify: "Remind all debtors" skips Ramesh (STOP) and a debtor with no phone
+            let suresh = try await s.client.customer("Suresh", phone: "+919822000002")
+            _ = try await s.client.issueInvoice(customer: suresh, lines: [(p, 2)])
+            let walkIn = try await s.client.customer("Walk-in")
+            _ = try await s.client.issueInvoice(customer: walkIn, lines: [(p, 1)])
+            let preview = try await s.client.send(.GET, "/api/v1/debtors/reminders")
+            #expect(preview["count"] as? Int == 1 && preview["total_due"] as? Int == 70_000, "\(preview.body)")
+            let skips = Dictionary(uniqueKeysWithValues: (preview["customers"] as? [[String: Any]] ?? []).map {
+                ($0["name"] as? String ?? "", $0["skip"] as? String ?? "-") })
+            #expect(skips == ["Suresh": "-", "Ramesh": "sent STOP", "Walk-in": "no phone number"], "\(skips)")
+            let before = s.twilio.sent.count
+            let all = try await s.client.send(.POST, "/api/v1/debtors/reminders", json: [:])
+            #expect(all.status == .accepted && all["sent"] as? Int == 1 && (all["skipped"] as? [Any])?.count == 2, "\(all.body)")
+            try await s.drain()
+            // Suresh never wrote and there is no template: refused before Twilio, not sent
+            #expect(s.twilio.sent.count == before)
+            #expect(try await App.Message.query(on: s.app.db).filter(\.$errorCode == "outside_window").count() == 1)
+
+            // act + verify: START, then the reminder goes
+            _ = try await s.inbound(from: "+919822012345", text: "start")
+            try await s.drain()
+            #expect(s.twilio.sent.last?.value("Body")?.contains("Welcome back") == true)
+            _ = try await s.client.send(.POST, "/api/v1/customers/\(c)/reminders", json: [:])
+            try await s.drain()
+            #expect(s.twilio.sent.last?.value("Body")?.contains("reminder from Test Traders") == true)
+            let after = try #require(try await s.client.send(.GET, "/api/v1/inbox/sessions").items.first)
+            #expect((after["contact"] as? [String: Any])?["opted_out"] as? Bool == false)
+
+            // "stop it please" is not the keyword: the bot answers it like any message
+            #expect(OptOut.keyword("stop it please") == nil && OptOut.keyword(" Stop! ") == .stop && OptOut.keyword("बंद करो") == .stop)
+        }
+    }
+
     /// The embedded worker picks up work by itself (no manual drain): a real serve process.
     static func embeddedWorkerRunsJobs() async throws {
         try await withTestApp(.sqlite, configure: { $0.workerEnabled = true; $0.workerPollMilliseconds = 100 }) { app in

@@ -89,11 +89,13 @@ export function createThread(id, known, hooks) {
     botState.textContent = s.bot_active ? 'On' : 'Off';
     assignee.textContent = s.is_owner ? 'Your own number: the assistant answers here.' : (s.assignee ? `Assigned to ${s.assignee.name || 'someone'}` : 'Unassigned');
     const closed = replyWindowClosed(s);
-    windowNote.hidden = !closed;
     const who = c.name || c.handle || 'This customer';
-    windowNote.textContent = closed === 'never'
-      ? `${who} has not written to you on WhatsApp yet, so WhatsApp will not deliver a typed reply. Reminders and invoices go as your approved templates (Integrations).`
-      : closed ? `${who} last wrote more than 24 hours ago: WhatsApp will not deliver a typed reply until they write again. Reminders and invoices go as your approved templates (Integrations).` : '';
+    const notes = [];
+    if (c.opted_out) notes.push(`${who} sent STOP: reminders, invoices and other messages you start will not be sent until they send START. Replies to what they ask still go.`);
+    if (closed === 'never') notes.push(`${who} has not written to you on WhatsApp yet, so WhatsApp will not deliver a typed reply. Reminders and invoices go as your approved templates (Integrations).`);
+    else if (closed) notes.push(`${who} last wrote more than 24 hours ago: WhatsApp will not deliver a typed reply until they write again. Reminders and invoices go as your approved templates (Integrations).`);
+    windowNote.hidden = !notes.length;
+    windowNote.textContent = notes.join(' ');
     const simulator = s.platform === 'simulator';
     modeBar.hidden = !simulator;
     asContact.textContent = s.is_owner ? 'Write as you (owner)' : `Write as ${c.name || c.handle || 'the contact'}`;

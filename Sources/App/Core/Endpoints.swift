@@ -17,11 +17,12 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case staff, staffAdd, staffRemove, tokens, tokenCreate, tokenRevoke
     // Ledger
     case customers, customerCreate, customer, customerUpdate, customerDelete, customerStatement, customerReminders
+    case debtorRemindersPreview, debtorReminders
     case products, productCreate, product, productUpdate, productDelete, productRestock, productMovements
     case invoices, invoiceCreate, invoice, invoiceUpdate, invoiceDelete, invoiceIssue, invoiceVoid, invoicePDF
     case invoiceShare, invoiceSend
     case invoiceCreditNotes, creditNoteCreate, creditNote, creditNotePDF, invoiceEInvoice
-    case payments, paymentCreate, payment
+    case payments, paymentCreate, payment, paymentSend
     case publicInvoicePDF
     // Books: suppliers, purchases, expenses, accounts
     case suppliers, supplierCreate, supplier, supplierUpdate, supplierStatement
@@ -87,6 +88,8 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .customerUpdate: return ("PATCH", a + "/customers/{id}")
         case .customerDelete: return ("DELETE", a + "/customers/{id}")
         case .customerStatement: return ("GET", a + "/customers/{id}/statement")
+        case .debtorRemindersPreview: return ("GET", a + "/debtors/reminders")
+        case .debtorReminders: return ("POST", a + "/debtors/reminders")
         case .customerReminders: return ("POST", a + "/customers/{id}/reminders")
         case .products: return ("GET", a + "/products")
         case .productCreate: return ("POST", a + "/products")
@@ -113,6 +116,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .payments: return ("GET", a + "/payments")
         case .paymentCreate: return ("POST", a + "/payments")
         case .payment: return ("GET", a + "/payments/{id}")
+        case .paymentSend: return ("POST", a + "/payments/{id}/send")
         case .publicInvoicePDF: return ("GET", "/p/invoices/{file}")
 
         case .suppliers: return ("GET", a + "/suppliers")

@@ -22,8 +22,11 @@ struct MessagingController {
         api.on(.inboxMedia, use: media)
         api.on(.simulatorMessages, use: simulate)
         api.on(.customerReminders, use: remind)
+        api.on(.debtorRemindersPreview, use: remindAllPreview)
+        api.on(.debtorReminders, use: remindAll)
         api.on(.invoiceShare, use: shareInvoice)
         api.on(.invoiceSend, use: sendInvoice)
+        api.on(.paymentSend, use: sendReceipt)
         api.on(.whatsappTemplates, use: listTemplates)
         api.on(.whatsappTemplateCreate, use: createTemplate)
         api.on(.whatsappTemplateUpdate, use: updateTemplate)
@@ -375,6 +378,25 @@ struct MessagingController {
         let sharing = InvoiceSharing(messaging: try Self.service(req), userID: p.userID)
         let (session, message) = try await sharing.send(invoiceID: try LedgerController.id(req), channelID: input.channelId)
         return try await SimulateReply(sessionId: session.id!, message: MessageDTO(message)).encodeResponse(status: .accepted, for: req)
+    }
+
+    @Sendable func sendReceipt(req: Request) async throws -> Response {
+        let p = try req.principal
+        let input = (try? req.content.decode(RemindInput.self)) ?? RemindInput()
+        let receipts = PaymentReceipts(messaging: try Self.service(req), userID: p.userID)
+        let (session, message) = try await receipts.send(paymentID: try LedgerController.id(req), channelID: input.channelId)
+        return try await SimulateReply(sessionId: session.id!, message: MessageDTO(message)).encodeResponse(status: .accepted, for: req)
+    }
+
+    @Sendable func remindAllPreview(req: Request) async throws -> Reminders.BulkPreview {
+        let p = try req.principal
+        return try await Reminders(messaging: try Self.service(req), userID: p.userID).bulkPreview()
+    }
+
+    @Sendable func remindAll(req: Request) async throws -> Response {
+        let p = try req.principal
+        let result = try await Reminders(messaging: try Self.service(req), userID: p.userID).sendAll()
+        return try await result.encodeResponse(status: .accepted, for: req)
     }
 
     @Sendable func remind(req: Request) async throws -> Response {

@@ -82,6 +82,8 @@ struct InboxSessionDTO: Content {
         @NullEncoded var customerId: UUID?
         /// The linked ledger customer's name, as the owner keeps it (the inbox shows it first).
         @NullEncoded var customerName: String?
+        /// The contact sent STOP: nothing the business starts reaches them until START.
+        var optedOut: Bool = false
     }
 
     struct LastMessage: Content {
@@ -141,7 +143,7 @@ enum InboxViews {
             return InboxSessionDTO(
                 id: s.id!, channelId: s.channelID, channelName: ch.name, platform: ch.kind.platform,
                 contact: .init(id: c.id!, name: c.name, handle: c.handle, customerId: c.customerID,
-                               customerName: c.customerID.flatMap { customerNames[$0] }),
+                               customerName: c.customerID.flatMap { customerNames[$0] }, optedOut: c.optedOutAt != nil),
                 isOwner: s.isOwner,
                 lastMessage: s.lastAt.map { InboxSessionDTO.LastMessage(text: s.lastText ?? "", direction: (s.lastDirection ?? .inbound).rawValue, at: $0) },
                 unreadCount: s.unreadCount, botActive: s.botActive,

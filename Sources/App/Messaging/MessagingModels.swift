@@ -55,6 +55,10 @@ final class Contact: Model, @unchecked Sendable {
     @Field(key: "handle") var handle: String
     @OptionalField(key: "name") var name: String?
     @OptionalField(key: "customer_id") var customerID: UUID?
+    /// Set when the contact sent STOP: reminders, invoices, receipts, workflow and broadcast sends
+    /// to this number are refused until they send START (issue 18 §5). Replies to what they ask
+    /// are still answered.
+    @OptionalField(key: "opted_out_at") var optedOutAt: Date?
     @Field(key: "created_at") var createdAt: Date
 
     init() {}

@@ -105,6 +105,14 @@ enum Outbox {
             try await fail(ctx, item, code: nil, message: "The channel is disabled.")
             return
         }
+        // A number that sent STOP gets nothing the business starts (issue 18 §5): reminders,
+        // invoices, receipts and workflow sends; answers to what it asks still go.
+        if channel.kind == .twilioWhatsapp || channel.kind == .simulator,
+           let m = try await Message.find(item.messageID, on: ctx.db), OptOut.businessInitiated.contains(m.author),
+           try await OptOut.isOptedOut(handle: item.recipient, businessID: item.businessID, db: ctx.db) {
+            try await fail(ctx, item, code: OptOut.refusedCode, message: OptOut.refusal)
+            return
+        }
         // WhatsApp's 24-hour window (issue 18 §3): decided now, before calling Twilio.
         var rendered: String? = nil
         if channel.kind == .twilioWhatsapp {

@@ -47,4 +47,74 @@ struct Reminders {
         return try await messaging.send(on: channel, to: phone, name: customer.name, text: text, author: "system", authorName: "Reminder",
                                         template: template)
     }
+
+    // MARK: everyone who owes (issue 18 §5)
+
+    /// The most reminders one "Remind all debtors" sends (the largest balances first).
+    static let bulkLimit = 500
+
+    struct BulkEntry: Content {
+        let customerId: UUID
+        let name: String
+        let due: Int64
+        /// Why this one is not sent: no phone, sent STOP; null when it goes.
+        @NullEncoded var skip: String?
+    }
+
+    struct BulkPreview: Content {
+        /// Reminders that will be sent.
+        let count: Int
+        let totalDue: Int64
+        let customers: [BulkEntry]
+        /// The approved template used for customers outside WhatsApp's 24-hour window (a message
+        /// WhatsApp charges for); null when there is none, and those reminders will fail.
+        @NullEncoded var template: String?
+        @NullEncoded var channel: String?
+    }
+
+    struct BulkResult: Content {
+        let sent: Int
+        let skipped: [BulkEntry]
+    }
+
+    func bulkPreview() async throws -> BulkPreview {
+        let reads = LedgerReads(db: messaging.db, businessID: messaging.businessID)
+        let debtors = try await reads.debtors(activeOnly: true, limit: Self.bulkLimit)
+        var entries: [BulkEntry] = []
+        for c in debtors {
+            var skip: String? = nil
+            if let phone = c.phone {
+                let wa = try await OptOut.isOptedOut(handle: MessagingService.normalizeHandle(.twilioWhatsapp, phone), businessID: messaging.businessID, db: messaging.db)
+                let sim = try await OptOut.isOptedOut(handle: MessagingService.normalizeHandle(.simulator, phone), businessID: messaging.businessID, db: messaging.db)
+                if wa || sim { skip = "sent STOP" }
+            } else {
+                skip = "no phone number"
+            }
+            entries.append(BulkEntry(customerId: c.id!, name: c.name, due: c.balance, skip: skip))
+        }
+        let going = entries.filter { $0.skip == nil }
+        let templates = try await WhatsAppTemplates(messaging: messaging).list()
+            .filter { $0.purpose == TemplatePurpose.paymentReminder.rawValue && $0.status == .approved }
+        let channel = try await channel(nil)
+        return BulkPreview(count: going.count, totalDue: going.reduce(0) { $0 &+ $1.due }, customers: entries,
+                           template: channel.kind == .twilioWhatsapp ? templates.first.map { "\($0.name) (\($0.contentSID))" } : nil,
+                           channel: channel.name)
+    }
+
+    /// Sends a reminder to every debtor with a phone who did not send STOP, each through the
+    /// outbox (the provider lane's per-provider cap keeps the pace well under Twilio's limit).
+    func sendAll() async throws -> BulkResult {
+        let preview = try await bulkPreview()
+        var sent = 0
+        var skipped = preview.customers.filter { $0.skip != nil }
+        for entry in preview.customers where entry.skip == nil {
+            do {
+                _ = try await send(customerID: entry.customerId, channelID: nil)
+                sent += 1
+            } catch let e as APIError {
+                skipped.append(BulkEntry(customerId: entry.customerId, name: entry.name, due: entry.due, skip: e.message))
+            }
+        }
+        return BulkResult(sent: sent, skipped: skipped)
+    }
 }

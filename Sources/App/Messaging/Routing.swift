@@ -40,6 +40,12 @@ enum MessagingJobs {
 
         if session.isOwner {
             try await OwnerThread.handle(message, session: session, contact: contact, messaging: messaging, logger: ctx.logger)
+        } else if let wish = OptOut.keyword(message.text) {
+            // STOP / START: recorded for this number on every channel of the business, confirmed once.
+            let business = try await AccountsService(db: ctx.db).business(businessID)
+            try await OptOut.set(wish == .stop, handle: contact.handle, businessID: businessID, now: ctx.now, store: ctx.store, db: ctx.db)
+            _ = try await messaging.queueOutbound(session: session, text: OptOut.reply(wish, business: business), author: "bot",
+                                                  authorName: wish == .stop ? "Opted out" : "Opted in")
         } else {
             // The bot answers what was said or heard; a voice note nobody could hear waits for a person.
             let said = message.spokenText

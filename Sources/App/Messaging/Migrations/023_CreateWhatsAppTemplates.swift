@@ -29,6 +29,8 @@ struct CreateWhatsAppTemplates: AsyncMigration {
         try await db.schema("inbox_sessions").field("last_inbound_at", .datetime).update()
         // The invoice the owner's last WhatsApp confirmation offered to send ("Reply 3", §4).
         try await db.schema("inbox_sessions").field("offered_invoice_id", .uuid).update()
+        // "STOP" from a contact: no more business-initiated messages to that number (§5).
+        try await db.schema("contacts").field("opted_out_at", .datetime).update()
         try await db.sql.raw("""
             UPDATE inbox_sessions SET last_inbound_at =
               (SELECT MAX(m.created_at) FROM messages m WHERE m.session_id = inbox_sessions.id AND m.direction = 'in')
@@ -36,6 +38,7 @@ struct CreateWhatsAppTemplates: AsyncMigration {
     }
 
     func revert(on db: any Database) async throws {
+        try await db.schema("contacts").deleteField("opted_out_at").update()
         try await db.schema("inbox_sessions").deleteField("offered_invoice_id").update()
         try await db.schema("inbox_sessions").deleteField("last_inbound_at").update()
         for column in ["content_variables", "content_sid", "template_values", "purpose"] {
