@@ -180,6 +180,27 @@ def test_owner_adopts_an_approved_template_and_a_late_reminder_uses_it(browser: 
         expect(page.get_by_test_id("thread-messages")).to_contain_text("a friendly reminder from Patel Cement: ₹700.00 is due")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=str(ARTIFACTS / "whatsapp-window-note-390.png"))
+
+        # "Remind all debtors": previewed with the count and the template WhatsApp charges for.
+        page.goto("/#/ledger/customers")
+        page.get_by_test_id("remind-all-debtors").click()
+        dialog = page.get_by_test_id("confirm-dialog")
+        expect(dialog).to_contain_text("1 customer owing ₹700.00 in all")
+        expect(dialog).to_contain_text("approved template “payment reminder (en)”")
+        page.screenshot(path=str(ARTIFACTS / "remind-all-debtors-390.png"))
+        dialog.get_by_test_id("confirm-ok").click()
+        expect(page.get_by_test_id("toast").last).to_contain_text("Sent 1 reminder")
+        wait_until("the second reminder at Twilio", lambda: len([m for m in fake.sent if m.get("ContentSid")]) >= 2, 60)
+
+        # A receipt from the payments list.
+        page.goto(f"/#/ledger/payments?customer={customer['id']}")
+        expect(page.get_by_test_id("payment-customer")).to_have_value("Ramesh")
+        page.get_by_test_id("payment-amount").fill("200")
+        page.get_by_test_id("payment-submit").click()
+        expect(page.get_by_test_id("payment-row")).to_have_count(1)
+        page.get_by_test_id("payment-send-receipt").first.click()
+        expect(page.get_by_test_id("toast").last).to_contain_text("Receipt to Ramesh queued on WhatsApp")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
         assert not problems, problems
     finally:
         context.close()

@@ -11,6 +11,7 @@ import { timeZone } from './session.js';
 import { INDIAN_STATES } from './states.js';
 import { balanceCell, modeLabel, allocationText } from './shared/payments.js';
 import { createFromForm, listCard } from './shared/listpage.js';
+import { remindAllDebtors } from './shared/reminders.js';
 
 function statesList(id) {
   return h('datalist', { id }, INDIAN_STATES.map((s) => h('option', { value: s })));
@@ -113,8 +114,11 @@ export function customersPage(ctx) {
     await createFromForm({ route: 'customerCreate', body, noun: 'Customer', form, alert, close: () => showForm(false), list });
   });
 
+  const remindAll = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'remind-all-debtors' }, 'Remind all debtors');
+  remindAll.addEventListener('click', () => busy([remindAll], () => remindAllDebtors(() => list.reload())));
+
   add(ctx.root,
-    pageHeader('Customers', addBtn),
+    pageHeader('Customers', h('div', { class: 'btn-row' }, remindAll, addBtn)),
     formCard,
     listCard({ search, searchId: 'customer-search', list, checks: [
       { input: debtors, id: 'customer-debtors', label: 'Owes money' },

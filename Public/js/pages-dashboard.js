@@ -4,12 +4,13 @@
 // or workflow yet.
 import { api } from './api.js';
 import { path } from './routes.js';
-import { h, pageHeader, card, loadingState, errorState, emptyState, linkButton, badge, fill, add } from './ui.js';
+import { h, pageHeader, card, loadingState, errorState, emptyState, linkButton, badge, fill, add, busy } from './ui.js';
 import { formatMoney, formatQuantity, formatDate, formatDateTime, unitLabel } from './format.js';
 import { session, timeZone } from './session.js';
 import { chart } from './chart.js';
 import { platformLabel } from './shared/platforms.js';
 import { subscribe } from './live.js';
+import { remindAllDebtors } from './shared/reminders.js';
 
 // Live: the page listens to GET /api/v1/events (Server-Sent Events) and reloads its figures when
 // an invoice or payment changes. The 30 s poll stays as the fallback (for example behind a proxy
@@ -120,7 +121,13 @@ function debtorsCard(debtors) {
       h('h2', { class: 'card-title', id: 'dash-debtors-title' }, 'Who owes you'),
       h('span', { class: 'badge badge-neutral', testid: 'debtor-count' }, plural(count, 'debtor'))),
     body,
-    h('p', { class: 'card-foot' }, h('a', { href: '#/ledger/customers' }, 'All customers →')));
+    h('p', { class: 'card-foot' }, count ? remindButton() : null, h('a', { href: '#/ledger/customers' }, 'All customers →')));
+}
+
+function remindButton() {
+  const btn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'dashboard-remind-all' }, 'Remind all');
+  btn.addEventListener('click', () => busy([btn], () => remindAllDebtors()));
+  return btn;
 }
 
 function lowStockCard(items) {

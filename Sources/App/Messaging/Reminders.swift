@@ -97,7 +97,7 @@ struct Reminders {
             .filter { $0.purpose == TemplatePurpose.paymentReminder.rawValue && $0.status == .approved }
         let channel = try await channel(nil)
         return BulkPreview(count: going.count, totalDue: going.reduce(0) { $0 &+ $1.due }, customers: entries,
-                           template: channel.kind == .twilioWhatsapp ? templates.first.map { "\($0.name) (\($0.contentSID))" } : nil,
+                           template: channel.kind == .twilioWhatsapp ? templates.first.map(\.name) : nil,
                            channel: channel.name)
     }
 
