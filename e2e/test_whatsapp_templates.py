@@ -200,6 +200,22 @@ def test_owner_adopts_an_approved_template_and_a_late_reminder_uses_it(browser: 
         expect(page.get_by_test_id("payment-row")).to_have_count(1)
         page.get_by_test_id("payment-send-receipt").first.click()
         expect(page.get_by_test_id("toast").last).to_contain_text("Receipt to Ramesh queued on WhatsApp")
+
+        # The statement from his page, with its PDF; the signed link opens signed out.
+        page.goto(f"/#/ledger/customers/{customer['id']}")
+        page.get_by_role("tab", name="Statement").click()
+        page.get_by_test_id("statement-send").click()
+        expect(page.get_by_test_id("statement-send-result")).to_contain_text("Statement to Ramesh queued on WhatsApp")
+        sessions = page.request.get("/api/v1/inbox/sessions").json()["items"]
+        messages = page.request.get(f"/api/v1/inbox/sessions/{sessions[0]['id']}/messages").json()["items"]
+        link = next(m["media"][0]["url"] for m in messages if m["media"] and "/p/statements/" in m["media"][0]["url"])
+        anonymous = browser.new_context(base_url=base)
+        try:
+            pdf = anonymous.request.get(link)
+            assert pdf.status == 200 and pdf.body()[:5] == b"%PDF-", pdf.status
+            (ARTIFACTS / "statement.pdf").write_bytes(pdf.body())
+        finally:
+            anonymous.close()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         assert not problems, problems
     finally:

@@ -281,8 +281,29 @@ function customerStatement(c) {
   const from = field({ label: 'From', name: 'from', type: 'date', testid: 'statement-from' });
   const to = field({ label: 'To', name: 'to', type: 'date', testid: 'statement-to', attrs: { max: todayIn(timeZone()) } });
   const show = h('button', { type: 'submit', class: 'btn btn-secondary' }, 'Show');
+  const send = h('button', {
+    type: 'button', class: 'btn btn-secondary', testid: 'statement-send', disabled: !c.phone,
+    title: c.phone ? `Send ${c.name} this statement with its PDF on WhatsApp` : 'Add a phone number (Profile tab) to send statements.',
+  }, 'Send on WhatsApp');
+  const sendNote = h('p', { class: 'muted', testid: 'statement-send-note', 'aria-live': 'polite' },
+    c.phone ? '' : 'Add a phone number (Profile tab) to send statements on WhatsApp.');
+  send.addEventListener('click', () => busy([send], async () => {
+    const body = {};
+    if (from.control.value) body.from = from.control.value;
+    if (to.control.value) body.to = to.control.value;
+    try {
+      const res = await api.create(path('customerStatementSend', c.id), body);
+      const href = res && res.session_id ? `#/inbox/${encodeURIComponent(res.session_id)}` : '#/inbox';
+      const text = `Statement to ${c.name} queued on WhatsApp, with the PDF.`;
+      fill(sendNote, h('span', { testid: 'statement-send-result' }, text), ' ', h('a', { href }, 'Open the conversation →'));
+      toast(text, 'success');
+    } catch (e) {
+      fill(sendNote, h('span', { class: 'field-error', testid: 'statement-send-error' }, `Could not send the statement: ${errorMessage(e)}`));
+    }
+  }));
   const out = h('div', {});
-  const form = h('form', { class: 'toolbar', novalidate: true }, from, to, h('div', { class: 'field field-button' }, show));
+  const form = h('form', { class: 'toolbar', novalidate: true }, from, to,
+    h('div', { class: 'field field-button' }, show), h('div', { class: 'field field-button' }, send));
 
   const load = async () => {
     fill(out, loadingState());
@@ -324,7 +345,7 @@ function customerStatement(c) {
   };
   onSubmit(form, load);
   load();
-  return h('div', {}, form, out);
+  return h('div', {}, form, sendNote, out);
 }
 
 function customerProfile(c, reload) {

@@ -29,6 +29,7 @@ func routes(_ app: Application) throws {
     TwilioWebhooks().register(app)
     WorkflowsController.registerHooks(app)
     InvoiceLinks.register(app)
+    StatementLinks.register(app)
 }
 
 func publicPath(_ app: Application, _ file: String) -> String {

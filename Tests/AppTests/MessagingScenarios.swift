@@ -5,6 +5,7 @@ import NIOHTTP1
 import Testing
 import Vapor
 import VaporTesting
+import WorkflowCore
 
 /// Issue 4: channels, the Twilio webhook, routing, the bot, the outbox, the inbox and the simulator.
 enum MessagingScenarios {
@@ -1137,7 +1138,7 @@ enum MessagingScenarios {
 
             // the purposes and recommended texts, in English and Hindi
             let purposes = try await s.client.send(.GET, "/api/v1/whatsapp/template-purposes")
-            #expect(purposes.items.map { $0["purpose"] as? String ?? "" } == ["payment_reminder", "invoice_sent", "payment_received", "order_shipped"])
+            #expect(purposes.items.map { $0["purpose"] as? String ?? "" } == ["payment_reminder", "invoice_sent", "payment_received", "order_shipped", "statement_sent"])
             for item in purposes.items {
                 let langs = (item["recommended"] as? [[String: Any]] ?? []).map { $0["language"] as? String ?? "" }
                 #expect(langs == ["en", "hi"])
@@ -1167,6 +1168,7 @@ enum MessagingScenarios {
             t.body = "Hi {{1}}, {{2}} due"
             return t
         }
+        #expect(Catalog.whatsappTemplatePurposes == ["none"] + TemplatePurpose.allCases.map(\.rawValue), "the workflow node offers every purpose")
         let values = ["customer_name": "Asha", "amount_due": "₹10.00"]
         func plan(after seconds: TimeInterval, _ templates: [WhatsAppTemplate], language: String = "en", purpose: TemplatePurpose? = .paymentReminder,
                   lastInbound: Date? = wrote, values v: [String: String] = values) -> WhatsAppSendPlan {
@@ -1232,6 +1234,52 @@ enum MessagingScenarios {
             #expect(try await s.client.send(.DELETE, "/api/v1/channels/\(s.channelID)").status.code < 300)
             #expect(try await s.client.send(.POST, "/api/v1/payments/\(paymentID)/send", json: [:]).errorCode == "no_channel")
             try await s.twilio.validateAgainstSpec()
+        }
+    }
+
+    /// Issue 18 §4: a statement of account on WhatsApp — balance, period and a signed link to
+    /// the statement PDF as media; the link works signed out, only as signed, until it expires.
+    static func statementOnWhatsApp(_ db: TestDB) async throws {
+        try await withTwilio(db) { s in
+            // setup: Ramesh owes ₹500 and wrote today
+            let p = try await s.client.product("Cement bag", price: 35_000, stock: 10)
+            let c = try await s.client.customer("Ramesh", phone: "+919822012345")
+            _ = try await s.client.issueInvoice(customer: c, lines: [(p, 2)], payment: 20_000)
+            _ = try await s.inbound(from: "+919822012345", text: "hisaab bhejo")
+            try await s.drain()
+
+            // act
+            let r = try await s.client.send(.POST, "/api/v1/customers/\(c)/statement/send", json: [:])
+            #expect(r.status == .accepted, "\(r.body)")
+            try await s.drain()
+
+            // verify: the text names the balance and period; the PDF goes as media
+            let sent = try #require(s.twilio.sent.last(where: { $0.value("MediaUrl")?.contains("/p/statements/") == true }))
+            let link = try #require(sent.value("MediaUrl"))
+            #expect(sent.value("Body") == "Namaste Ramesh, here is your statement of account from Test Traders (up to 18-11-2026): ₹500.00 due. PDF: \(link)")
+            let path = String(link.dropFirst(publicBase.count))
+            try await s.app.testing().test(.GET, path) { res in
+                #expect(res.status == .ok && res.headers.contentType?.subType == "pdf")
+                #expect(res.body.readableBytes > 1000 && res.body.getString(at: 0, length: 5) == "%PDF-")
+            }
+            // a changed period or customer breaks the signature; an old link has expired
+            try await s.app.testing().test(.GET, path.replacingOccurrences(of: "from=1900-01-01", with: "from=2026-01-01")) { res in
+                #expect(res.status == .forbidden)
+            }
+
+            // a period; bad dates are 422 and send nothing; no phone 422
+            let count = s.twilio.sent.count
+            #expect(try await s.client.send(.POST, "/api/v1/customers/\(c)/statement/send", json: ["from": "2026-13-01"]).status == .unprocessableEntity)
+            #expect(try await s.client.send(.POST, "/api/v1/customers/\(c)/statement/send", json: ["from": "2026-12-31", "to": "2026-12-01"]).status == .unprocessableEntity)
+            let walkIn = try await s.client.customer("Walk-in")
+            #expect(try await s.client.send(.POST, "/api/v1/customers/\(walkIn)/statement/send", json: [:]).errorCode == "no_phone")
+            try await s.drain()
+            #expect(s.twilio.sent.count == count)
+            try await s.twilio.validateAgainstSpec()
+
+            // a month later the link has expired
+            s.clock.advance(31 * 86_400)
+            try await s.app.testing().test(.GET, path) { res in #expect(res.status == .gone) }
         }
     }
 

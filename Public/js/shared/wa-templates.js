@@ -13,6 +13,7 @@ export const VALUE_LABELS = Object.freeze({
   amount_paid: 'Amount paid',
   order_reference: 'Order number',
   tracking_link: 'Tracking link',
+  period: 'Statement period',
 });
 
 export const PURPOSE_LABELS = Object.freeze({
@@ -20,6 +21,7 @@ export const PURPOSE_LABELS = Object.freeze({
   invoice_sent: 'Invoice sent',
   payment_received: 'Payment received',
   order_shipped: 'Order shipped',
+  statement_sent: 'Statement of account',
 });
 
 export const LANGUAGE_LABELS = Object.freeze({ en: 'English', hi: 'हिन्दी (Hindi)' });

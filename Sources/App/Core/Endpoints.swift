@@ -17,13 +17,13 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case staff, staffAdd, staffRemove, tokens, tokenCreate, tokenRevoke
     // Ledger
     case customers, customerCreate, customer, customerUpdate, customerDelete, customerStatement, customerReminders
-    case debtorRemindersPreview, debtorReminders
+    case debtorRemindersPreview, debtorReminders, customerStatementSend
     case products, productCreate, product, productUpdate, productDelete, productRestock, productMovements
     case invoices, invoiceCreate, invoice, invoiceUpdate, invoiceDelete, invoiceIssue, invoiceVoid, invoicePDF
     case invoiceShare, invoiceSend
     case invoiceCreditNotes, creditNoteCreate, creditNote, creditNotePDF, invoiceEInvoice
     case payments, paymentCreate, payment, paymentSend
-    case publicInvoicePDF
+    case publicInvoicePDF, publicStatementPDF
     // Books: suppliers, purchases, expenses, accounts
     case suppliers, supplierCreate, supplier, supplierUpdate, supplierStatement
     case purchases, purchaseCreate, purchase, purchaseVoid
@@ -90,6 +90,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .customerStatement: return ("GET", a + "/customers/{id}/statement")
         case .debtorRemindersPreview: return ("GET", a + "/debtors/reminders")
         case .debtorReminders: return ("POST", a + "/debtors/reminders")
+        case .customerStatementSend: return ("POST", a + "/customers/{id}/statement/send")
         case .customerReminders: return ("POST", a + "/customers/{id}/reminders")
         case .products: return ("GET", a + "/products")
         case .productCreate: return ("POST", a + "/products")
@@ -118,6 +119,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .payment: return ("GET", a + "/payments/{id}")
         case .paymentSend: return ("POST", a + "/payments/{id}/send")
         case .publicInvoicePDF: return ("GET", "/p/invoices/{file}")
+        case .publicStatementPDF: return ("GET", "/p/statements/{file}")
 
         case .suppliers: return ("GET", a + "/suppliers")
         case .supplierCreate: return ("POST", a + "/suppliers")
@@ -222,7 +224,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
     /// whose callers are Twilio, a workflow's webhook sender and a customer's browser.
     public var documented: Bool {
         switch self {
-        case .docs, .twilioInbound, .twilioStatus, .workflowHook, .publicInvoicePDF: return false
+        case .docs, .twilioInbound, .twilioStatus, .workflowHook, .publicInvoicePDF, .publicStatementPDF: return false
         default: return true
         }
     }

@@ -27,6 +27,7 @@ struct MessagingController {
         api.on(.invoiceShare, use: shareInvoice)
         api.on(.invoiceSend, use: sendInvoice)
         api.on(.paymentSend, use: sendReceipt)
+        api.on(.customerStatementSend, use: sendStatement)
         api.on(.whatsappTemplates, use: listTemplates)
         api.on(.whatsappTemplateCreate, use: createTemplate)
         api.on(.whatsappTemplateUpdate, use: updateTemplate)
@@ -377,6 +378,24 @@ struct MessagingController {
         let input = (try? req.content.decode(RemindInput.self)) ?? RemindInput()
         let sharing = InvoiceSharing(messaging: try Self.service(req), userID: p.userID)
         let (session, message) = try await sharing.send(invoiceID: try LedgerController.id(req), channelID: input.channelId)
+        return try await SimulateReply(sessionId: session.id!, message: MessageDTO(message)).encodeResponse(status: .accepted, for: req)
+    }
+
+    struct StatementSendInput: Content {
+        var channelId: UUID?
+        var from: String?
+        var to: String?
+    }
+
+    @Sendable func sendStatement(req: Request) async throws -> Response {
+        let p = try req.principal
+        let input = (try? req.content.decode(StatementSendInput.self)) ?? StatementSendInput()
+        var errors = FieldErrors()
+        let from = input.from.flatMap { errors.check("from", Validate.date($0)) }
+        let to = input.to.flatMap { errors.check("to", Validate.date($0)) }
+        try errors.throwIfAny()
+        let sharing = StatementSharing(messaging: try Self.service(req), userID: p.userID)
+        let (session, message) = try await sharing.send(customerID: try LedgerController.id(req), channelID: input.channelId, from: from, to: to)
         return try await SimulateReply(sessionId: session.id!, message: MessageDTO(message)).encodeResponse(status: .accepted, for: req)
     }
 

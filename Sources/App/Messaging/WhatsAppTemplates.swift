@@ -18,6 +18,7 @@ enum TemplatePurpose: String, Codable, Sendable, CaseIterable {
     case invoiceSent = "invoice_sent"
     case paymentReceived = "payment_received"
     case orderShipped = "order_shipped"
+    case statementSent = "statement_sent"
 
     /// What the owner reads in the UI and in errors ("no approved 'payment reminder' template").
     var label: String { rawValue.replacingOccurrences(of: "_", with: " ") }
@@ -29,6 +30,7 @@ enum TemplatePurpose: String, Codable, Sendable, CaseIterable {
         case .invoiceSent: return ["customer_name", "business_name", "invoice_number", "invoice_total", "amount_due", "document_link"]
         case .paymentReceived: return ["customer_name", "business_name", "amount_paid", "amount_due"]
         case .orderShipped: return ["customer_name", "business_name", "order_reference", "tracking_link"]
+        case .statementSent: return ["customer_name", "business_name", "period", "amount_due", "document_link"]
         }
     }
 
@@ -70,6 +72,13 @@ enum TemplatePurpose: String, Codable, Sendable, CaseIterable {
                       variables: ["1": "customer_name", "2": "business_name", "3": "order_reference", "4": "tracking_link"]),
                 .init(language: "hi", body: "नमस्ते {{1}}, {{2}} से आपका ऑर्डर {{3}} भेज दिया गया है। यहाँ ट्रैक करें: {{4}}",
                       variables: ["1": "customer_name", "2": "business_name", "3": "order_reference", "4": "tracking_link"]),
+            ]
+        case .statementSent:
+            return [
+                .init(language: "en", body: "Namaste {{1}}, here is your statement of account from {{2}} ({{3}}): {{4}} due. PDF: {{5}}",
+                      variables: ["1": "customer_name", "2": "business_name", "3": "period", "4": "amount_due", "5": "document_link"]),
+                .init(language: "hi", body: "नमस्ते {{1}}, {{2}} का आपका हिसाब ({{3}}): {{4}} बाकी। PDF: {{5}}",
+                      variables: ["1": "customer_name", "2": "business_name", "3": "period", "4": "amount_due", "5": "document_link"]),
             ]
         }
     }

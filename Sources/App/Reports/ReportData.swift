@@ -248,7 +248,8 @@ struct ReportData: Sendable {
         let opening = try await ledgerOpening()
         let names = Names(ledger)
         var closing = opening
-        var rows: [[Cell]] = [[.date(from), .empty, .text("opening"), .empty, .text("Opening balance"), .empty, .empty, .money(opening)]]
+        // A statement "from the start" has no opening date to print.
+        var rows: [[Cell]] = [[from == StatementLinks.beginning ? .empty : .date(from), .empty, .text("opening"), .empty, .text("Opening balance"), .empty, .empty, .money(opening)]]
         try await forEachLedgerEntry(opening: opening) { e, balance in
             try await names.load([e.customerID])
             closing = balance

@@ -99,7 +99,7 @@ enum ReportPDF {
             case .money(let p): return Money.format(p)
             case .quantity(let q): return Quantity(thousandths: q).description
             case .int(let n): return String(n)
-            case .date(let d): return d
+            case .date(let d): return IndianDate.text(d)  // 07-12-2026, as Indian documents print dates
             case .empty: return ""
             }
         }

@@ -239,14 +239,8 @@ struct ReportsController {
                                    "This report has more than \(Self.maxPDFRows) rows: choose a shorter period or one customer, or download CSV or Excel.")
                 }
             }
-            var subtitle = info.period ? "Period \(from) to \(to)" : "As of \(periods.today)"
-            if let customerName { subtitle = "Customer: \(customerName) · " + subtitle }
-            subtitle += " · amounts in ₹"
-            let title = customerName != nil && info.id == "ledger" ? "Statement of account" : info.title
-            let rows = collected.rows, businessName = business.name, heading = subtitle
-            let pdf = try await req.application.threadPool.runIfActive {
-                ReportPDF.render(title: title, business: businessName, subtitle: heading, rows: rows)
-            }
+            let pdf = try await Self.renderPDF(info: info, rows: collected.rows, businessName: business.name, customerName: customerName,
+                                               from: from, to: to, today: periods.today, app: req.application)
             let response = Response(status: .ok, body: .init(data: pdf))
             response.headers.contentType = HTTPMediaType(type: "application", subType: "pdf")
             return Self.download(response, name: base + ".pdf")
@@ -254,6 +248,40 @@ struct ReportsController {
     }
 
     static let maxPDFRows = 20_000
+
+    /// A report's PDF from its rows (the export, and a statement's signed public link).
+    static func renderPDF(info: ReportInfo, rows: [[Cell]], businessName: String, customerName: String?, from: String, to: String,
+                          today: String, app: Application) async throws -> Data {
+        var subtitle = info.period ? "Period \(IndianDate.text(from)) to \(IndianDate.text(to))" : "As of \(IndianDate.text(today))"
+        if from == StatementLinks.beginning { subtitle = "Up to \(IndianDate.text(to))" }
+        if let customerName { subtitle = "Customer: \(customerName) · " + subtitle }
+        subtitle += " · amounts in ₹"
+        let title = customerName != nil && info.id == "ledger" ? "Statement of account" : info.title
+        let heading = subtitle
+        return try await app.threadPool.runIfActive {
+            ReportPDF.render(title: title, business: businessName, subtitle: heading, rows: rows)
+        }
+    }
+
+    /// A customer's statement of account as a PDF (the ledger report for that customer).
+    static func statementPDF(db: any Database, store: Store, businessID: UUID, customerID: UUID, from: String, to: String, now: Date,
+                             app: Application) async throws -> Data {
+        let business = try await AccountsService(db: db).business(businessID)
+        let customer = try await LedgerService(db: db, store: store, businessID: businessID, userID: nil, now: now).customer(customerID)
+        let periods = Periods(now: now, timezone: business.timezone)
+        let data = ReportData(db: db, store: store, businessID: businessID, timezone: business.timezone, today: periods.today,
+                              from: from, to: to, customerID: customerID, now: now)
+        let collected = RowCollector()
+        try await data.rows("ledger") { rows in
+            collected.add(rows)
+            if collected.count > Self.maxPDFRows {
+                throw APIError(.unprocessableEntity, "too_many_rows", "This statement has more than \(Self.maxPDFRows) rows; ask the business for a shorter period.")
+            }
+        }
+        let info = catalog.first { $0.id == "ledger" }!
+        return try await renderPDF(info: info, rows: collected.rows, businessName: business.name, customerName: customer.name,
+                                   from: from, to: to, today: periods.today, app: app)
+    }
 
     static func download(_ response: Response, name: String) -> Response {
         response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(name)\"")
