@@ -31,10 +31,12 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from twilio.request_validator import RequestValidator
 
 from cluster import Cluster
 from conftest import ARTIFACTS
 from support import API, FakeService, Failure, _log_tail, chain, node, pg_bin_dir, status_counts, wait_until
+from test_twilio_signatures import post_form
 
 N_LOAD = 1000
 N_ROLLING = 200
@@ -405,6 +407,11 @@ def test_kill_9_of_an_instance_and_a_worker_loses_nothing(env: Env):
         "account_sid": "AC" + "1" * 32, "auth_token": "cluster-auth-token", "from_number": "+14155238886"}})
     wait_until("the channel to be verified", lambda: any(
         ch["id"] == channel["id"] and ch["status"] == "connected" for ch in api.get("/api/v1/channels")["items"]), 60)
+    # The customer writes first: WhatsApp takes free text only within 24 hours of their last message.
+    hello = {"MessageSid": "SM" + uuid.uuid4().hex, "From": "whatsapp:+919800000123", "To": "whatsapp:+14155238886",
+             "Body": "order status?", "NumMedia": "0", "AccountSid": "AC" + "1" * 32, "WaId": "919800000123"}
+    hook = channel["webhook_url"]
+    assert post_form(hook, hello, RequestValidator("cluster-auth-token").compute_signature(hook, hello)) == 200
     wf = hook_workflow(api, "Crash", [
         node("send", "action", "whatsapp", "send_message",
              {"to": "+919800000123", "text": "crash-order {{trigger.n}}", "channel_id": channel["id"]}, 250),

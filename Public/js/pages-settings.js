@@ -8,6 +8,7 @@ import {
 import { formatDateTime } from './format.js';
 import { session, isOwner, timeZone } from './session.js';
 import { INDIAN_STATES } from './states.js';
+import { quickRepliesCard } from './settings-quick-replies.js';
 
 const BUSINESS_FIELDS = [
   { name: 'business_name', label: 'Business name', required: true },
@@ -60,6 +61,7 @@ export function settingsPage(ctx) {
     businessSection(owner),
     accountSection(),
     staffSection(owner),
+    quickRepliesCard(),
     tokensSection(owner),
   );
 }

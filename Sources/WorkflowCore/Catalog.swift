@@ -219,7 +219,7 @@ extension Catalog {
     ]
 
     /// The purposes a WhatsApp template can be registered for (App's `TemplatePurpose`), and "none".
-    public static let whatsappTemplatePurposes = ["none", "payment_reminder", "invoice_sent", "payment_received", "order_shipped", "statement_sent"]
+    public static let whatsappTemplatePurposes = ["none", "payment_reminder", "invoice_sent", "payment_received", "order_shipped", "statement_sent", "approval_request"]
 
     static let messaging: [NodeSpec] = [
         NodeSpec(service: "whatsapp", task: "send_message", kind: .action, title: "Send WhatsApp message",

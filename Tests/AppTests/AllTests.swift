@@ -33,6 +33,7 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func paymentReceiptsOnWhatsApp(_ db: TestDB) async throws { try await MessagingScenarios.paymentReceipts(db) }
     @Test(arguments: TestDB.all) func stopEndsBusinessMessages(_ db: TestDB) async throws { try await MessagingScenarios.stopAndStart(db) }
     @Test(arguments: TestDB.all) func statementsOnWhatsApp(_ db: TestDB) async throws { try await MessagingScenarios.statementOnWhatsApp(db) }
+    @Test(arguments: TestDB.all) func quickRepliesAreSavedAndFilled(_ db: TestDB) async throws { try await MessagingScenarios.quickReplies(db) }
     @Test(arguments: TestDB.all) func creditNotesForReturnedGoods(_ db: TestDB) async throws { try await CreditNoteScenarios.returns(db) }
     @Test(arguments: TestDB.all) func gstGoldenMonthReconciles(_ db: TestDB) async throws { try await CreditNoteScenarios.goldenMonth(db) }
     @Test(arguments: TestDB.all) func totalsRoundToTheRupee(_ db: TestDB) async throws { try await CreditNoteScenarios.roundOff(db) }

@@ -1138,7 +1138,7 @@ enum MessagingScenarios {
 
             // the purposes and recommended texts, in English and Hindi
             let purposes = try await s.client.send(.GET, "/api/v1/whatsapp/template-purposes")
-            #expect(purposes.items.map { $0["purpose"] as? String ?? "" } == ["payment_reminder", "invoice_sent", "payment_received", "order_shipped", "statement_sent"])
+            #expect(purposes.items.map { $0["purpose"] as? String ?? "" } == ["payment_reminder", "invoice_sent", "payment_received", "order_shipped", "statement_sent", "approval_request"])
             for item in purposes.items {
                 let langs = (item["recommended"] as? [[String: Any]] ?? []).map { $0["language"] as? String ?? "" }
                 #expect(langs == ["en", "hi"])
@@ -1280,6 +1280,36 @@ enum MessagingScenarios {
             // a month later the link has expired
             s.clock.advance(31 * 86_400)
             try await s.app.testing().test(.GET, path) { res in #expect(res.status == .gone) }
+        }
+    }
+
+    /// Issue 18 §5: quick replies — saved, listed with {business_name} and {price_list} filled in
+    /// (GST-inclusive prices said so), names unique per business, bad input 422, other businesses
+    /// see none; a reply with the saved image goes with it as media.
+    static func quickReplies(_ db: TestDB) async throws {
+        try await withTwilio(db) { s in
+            _ = try await s.client.product("Cement bag", price: 35_000, stock: 10)
+            let r = try await s.client.send(.POST, "/api/v1/quick-replies", json: [
+                "name": "/Rates", "text": "Namaste {customer_name}, {business_name} ke rate:\n{price_list}",
+                "media_url": "https://example.com/rates.jpg"])
+            #expect(r.status == .created && r["name"] as? String == "rates", "\(r.body)")
+            #expect(r["filled_text"] as? String == "Namaste {customer_name}, Test Traders ke rate:\n• Cement bag (bag): ₹350.00", "no GST on this product: no GST words; \(r.body)")
+            let list = try await s.client.send(.GET, "/api/v1/quick-replies")
+            #expect(list.items.count == 1)
+
+            // bad input and a taken name change nothing
+            let bad = try await s.client.send(.POST, "/api/v1/quick-replies", json: ["name": "two words", "text": "", "media_url": "ftp://x"])
+            #expect(bad.status == .unprocessableEntity && Set(bad.fields.keys) == ["name", "text", "media_url"], "\(bad.body)")
+            #expect(try await s.client.send(.POST, "/api/v1/quick-replies", json: ["name": "rates", "text": "x"]).errorCode == "name_taken")
+            let id = r["id"] as? String ?? ""
+            let renamed = try await s.client.send(.PATCH, "/api/v1/quick-replies/\(id)", json: ["name": "rate", "media_url": ""])
+            #expect(renamed["name"] as? String == "rate" && renamed["media_url"] is NSNull)
+            var other = APIClient(s.app)
+            try await other.signup()
+            #expect(try await other.send(.GET, "/api/v1/quick-replies").items.isEmpty)
+            #expect(try await other.send(.DELETE, "/api/v1/quick-replies/\(id)").status == .notFound)
+            #expect(try await s.client.send(.DELETE, "/api/v1/quick-replies/\(id)").status == .noContent)
+            #expect(try await s.client.send(.GET, "/api/v1/quick-replies").items.isEmpty)
         }
     }
 

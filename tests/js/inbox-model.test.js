@@ -100,3 +100,17 @@ test('WhatsApp reply window: closed after 24 hours or before the contact ever wr
   assert.equal(replyWindowClosed({ platform: 'whatsapp', is_owner: true, reply_window_until: null }, t), null);
   assert.equal(replyWindowClosed({ platform: 'bluesky', reply_window_until: null }, t), null);
 });
+
+test('quick replies: "/" and a name prefix find saved answers; the name fills in', async () => {
+  const { quickReplyMatches, fillQuickReply } = await import('../../Public/js/inbox/model.js');
+  const replies = [{ name: 'rates', filled_text: 'Namaste {customer_name}, rates: …' }, { name: 'address', text: 'Shop 4' }, { name: 'रेट', text: 'दर' }];
+  assert.equal(quickReplyMatches('hello', replies), null);
+  assert.equal(quickReplyMatches('/rates now', replies), null);
+  assert.deepEqual(quickReplyMatches('/', replies).map((r) => r.name), ['rates', 'address', 'रेट']);
+  assert.deepEqual(quickReplyMatches('/RA', replies).map((r) => r.name), ['rates']);
+  assert.deepEqual(quickReplyMatches('/रे', replies).map((r) => r.name), ['रेट']);
+  assert.deepEqual(quickReplyMatches('/zz', replies), []);
+  assert.equal(fillQuickReply(replies[0], 'Ramesh'), 'Namaste Ramesh, rates: …');
+  assert.equal(fillQuickReply(replies[0], ''), 'Namaste ji, rates: …');
+  assert.equal(fillQuickReply(replies[1], 'Ramesh'), 'Shop 4');
+});

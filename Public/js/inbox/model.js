@@ -96,3 +96,20 @@ export function replyWindowClosed(s, now = Date.now()) {
   const until = Date.parse(s.reply_window_until);
   return Number.isFinite(until) && now >= until ? 'expired' : null;
 }
+
+/**
+ * Quick replies for what is typed (issue 18 §5): the text is "/" and a name prefix, nothing else.
+ * Returns null when the text is not a quick-reply lookup, else the matches (at most 8).
+ */
+export function quickReplyMatches(text, replies) {
+  const m = /^\/([\p{L}\p{M}\p{N}_-]*)$/u.exec(String(text || ''));
+  if (!m) return null;
+  const q = m[1].toLowerCase();
+  return (replies || []).filter((r) => String(r.name).toLowerCase().startsWith(q)).slice(0, 8);
+}
+
+/** A quick reply's text for one conversation: {customer_name} becomes the contact's name. */
+export function fillQuickReply(reply, contactName) {
+  const name = String(contactName || '').trim() || 'ji';
+  return String(reply.filled_text ?? reply.text ?? '').replaceAll('{customer_name}', name);
+}

@@ -7,7 +7,7 @@ import { h, loadingState, errorState, emptyState, busy, fill, toast, uid } from 
 import { fullTime, shortTime } from '../format.js';
 import { timeZone } from '../session.js';
 import { platformIcon, platformLabel, statusTick } from '../shared/platforms.js';
-import { AUTHORS, sessionTitle, safeUrl, isNewerMessage, isAudio, replyWindowClosed } from './model.js';
+import { AUTHORS, sessionTitle, safeUrl, isNewerMessage, isAudio, replyWindowClosed, quickReplyMatches, fillQuickReply } from './model.js';
 import { errorBox, settingsLink } from './alerts.js';
 
 const MESSAGE_PAGE = 40;
@@ -67,8 +67,14 @@ export function createThread(id, known, hooks) {
     h('div', { class: 'segmented', role: 'group', 'aria-label': 'Send as' }, asStaff, asContact));
   const hint = h('p', { class: 'chat-hint muted' }, 'Enter sends, Shift+Enter adds a line.');
   const windowNote = h('p', { class: 'alert alert-info reply-window', testid: 'reply-window-note', role: 'status', hidden: true });
+  // Quick replies: "/" and a name offers the saved answers (issue 18 §5).
+  const quickId = uid('quick');
+  const quickList = h('ul', { class: 'quick-replies', id: quickId, role: 'listbox', testid: 'quick-reply-list', hidden: true, 'aria-label': 'Quick replies' });
+  const attachment = h('p', { class: 'quick-attachment muted', testid: 'quick-reply-attachment', hidden: true });
+  textbox.setAttribute('aria-controls', quickId);
+  textbox.setAttribute('aria-autocomplete', 'list');
   const composer = h('form', { class: 'reply-composer', testid: 'reply-form', novalidate: true },
-    modeBar, windowNote, replyError.el, h('div', { class: 'chat-compose-row' }, inputLabel, textbox, send), hint);
+    modeBar, windowNote, quickList, attachment, replyError.el, h('div', { class: 'chat-compose-row' }, inputLabel, textbox, send), hint);
 
   /* ----- drawing ----- */
 
@@ -341,6 +347,85 @@ export function createThread(id, known, hooks) {
     textbox.rows = Math.min(6, Math.max(1, textbox.value.split('\n').length));
   }
 
+  /* ----- quick replies ----- */
+
+  let quickReplies = null; // loaded on the first "/"
+  let quickMatches = [];
+  let quickActive = 0;
+  let pendingMedia = null;
+
+  function closeQuick() {
+    quickList.hidden = true;
+    quickMatches = [];
+    textbox.setAttribute('aria-expanded', 'false');
+    textbox.removeAttribute('aria-activedescendant');
+  }
+
+  function drawQuick() {
+    if (!quickMatches.length) {
+      fill(quickList, h('li', { class: 'quick-empty muted', role: 'option', 'aria-disabled': 'true' },
+        quickReplies && quickReplies.length ? 'No quick reply by that name.' : ['No quick replies yet — save them in ', h('a', { href: '#/settings' }, 'Settings'), '.']));
+    } else {
+      fill(quickList, quickMatches.map((r, i) => {
+        const item = h('li', {
+          id: `${quickId}-${i}`, role: 'option', class: 'quick-item', testid: 'quick-reply-option', 'aria-selected': String(i === quickActive),
+        }, h('strong', {}, `/${r.name}`), ' ', h('span', { class: 'muted' }, String(r.filled_text || r.text).slice(0, 70)));
+        item.addEventListener('mousedown', (ev) => {
+          ev.preventDefault();
+          chooseQuick(r);
+        });
+        return item;
+      }));
+      textbox.setAttribute('aria-activedescendant', `${quickId}-${quickActive}`);
+    }
+    quickList.hidden = false;
+    textbox.setAttribute('aria-expanded', 'true');
+  }
+
+  async function updateQuick() {
+    const looking = quickReplyMatches(textbox.value, []);
+    if (looking === null) {
+      closeQuick();
+      return;
+    }
+    if (quickReplies === null) {
+      try {
+        const res = await api.get(path('quickReplies'));
+        quickReplies = (res && res.items) || [];
+      } catch (e) {
+        console.warn('could not load quick replies', e);
+        quickReplies = [];
+      }
+    }
+    const matches = quickReplyMatches(textbox.value, quickReplies);
+    if (matches === null) {
+      closeQuick();
+      return;
+    }
+    quickMatches = matches;
+    quickActive = 0;
+    drawQuick();
+  }
+
+  function chooseQuick(r) {
+    const c = (session && session.contact) || {};
+    textbox.value = fillQuickReply(r, c.customer_name || c.name);
+    pendingMedia = r.media_url || null;
+    attachment.hidden = !pendingMedia;
+    if (pendingMedia) {
+      const remove = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'quick-reply-attachment-remove' }, 'Remove');
+      remove.addEventListener('click', () => {
+        pendingMedia = null;
+        attachment.hidden = true;
+        textbox.focus();
+      });
+      fill(attachment, `Image attached from /${r.name}. `, remove);
+    }
+    closeQuick();
+    autoGrow();
+    textbox.focus();
+  }
+
   async function submit() {
     const text = textbox.value.trim();
     if (sending) return;
@@ -359,9 +444,11 @@ export function createThread(id, known, hooks) {
         const res = await api.post(path('simulatorMessages'), body);
         if (res && res.message && (res.session_id || res.message.session_id) === id) addMessage(res.message, true);
       } else {
-        const m = await api.post(path('inboxReply', id), { text });
+        const m = await api.post(path('inboxReply', id), pendingMedia ? { text, media_url: pendingMedia } : { text });
         if (m && alive) addMessage(m, false);
       }
+      pendingMedia = null;
+      attachment.hidden = true;
       textbox.value = '';
       autoGrow();
       requestAnimationFrame(scrollToBottom);
@@ -379,12 +466,34 @@ export function createThread(id, known, hooks) {
     submit();
   });
   textbox.addEventListener('keydown', (ev) => {
+    if (!quickList.hidden && quickMatches.length) {
+      if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+        ev.preventDefault();
+        quickActive = (quickActive + (ev.key === 'ArrowDown' ? 1 : quickMatches.length - 1)) % quickMatches.length;
+        drawQuick();
+        return;
+      }
+      if ((ev.key === 'Enter' || ev.key === 'Tab') && !ev.isComposing) {
+        ev.preventDefault();
+        chooseQuick(quickMatches[quickActive]);
+        return;
+      }
+    }
+    if (ev.key === 'Escape' && !quickList.hidden) {
+      ev.preventDefault();
+      closeQuick();
+      return;
+    }
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && ev.keyCode !== 229) {
       ev.preventDefault();
       submit();
     }
   });
-  textbox.addEventListener('input', autoGrow);
+  textbox.addEventListener('input', () => {
+    autoGrow();
+    updateQuick();
+  });
+  textbox.addEventListener('blur', () => setTimeout(closeQuick, 150));
 
   load();
 

@@ -14,6 +14,9 @@ export const VALUE_LABELS = Object.freeze({
   order_reference: 'Order number',
   tracking_link: 'Tracking link',
   period: 'Statement period',
+  approval_message: 'What needs approval',
+  reply_code: 'Reply code',
+  decision_link: 'Link to decide',
 });
 
 export const PURPOSE_LABELS = Object.freeze({
@@ -22,6 +25,7 @@ export const PURPOSE_LABELS = Object.freeze({
   payment_received: 'Payment received',
   order_shipped: 'Order shipped',
   statement_sent: 'Statement of account',
+  approval_request: 'Approval request (to you)',
 });
 
 export const LANGUAGE_LABELS = Object.freeze({ en: 'English', hi: 'हिन्दी (Hindi)' });

@@ -44,6 +44,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case twilioInbound, twilioStatus
     case whatsappTemplates, whatsappTemplateCreate, whatsappTemplateUpdate, whatsappTemplateDelete
     case whatsappTemplatesTwilio, whatsappTemplatePurposes
+    case quickReplies, quickReplyCreate, quickReplyUpdate, quickReplyDelete
     // Integrations
     case integrations, integrationSave, integrationRemove
     // Workflows
@@ -177,6 +178,10 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .whatsappTemplateDelete: return ("DELETE", a + "/whatsapp/templates/{id}")
         case .whatsappTemplatesTwilio: return ("GET", a + "/whatsapp/templates/twilio")
         case .whatsappTemplatePurposes: return ("GET", a + "/whatsapp/template-purposes")
+        case .quickReplies: return ("GET", a + "/quick-replies")
+        case .quickReplyCreate: return ("POST", a + "/quick-replies")
+        case .quickReplyUpdate: return ("PATCH", a + "/quick-replies/{id}")
+        case .quickReplyDelete: return ("DELETE", a + "/quick-replies/{id}")
         case .inboxSessions: return ("GET", a + "/inbox/sessions")
         case .inboxSession: return ("GET", a + "/inbox/sessions/{id}")
         case .inboxMessages: return ("GET", a + "/inbox/sessions/{id}/messages")

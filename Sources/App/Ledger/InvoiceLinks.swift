@@ -6,18 +6,16 @@ import Vapor
 /// MediaUrl) and for customers without an account. `GET /p/invoices/{id}.pdf?b=&exp=&sig=` where
 /// `sig` is an HMAC over the invoice, business and expiry under a key derived from the vault key.
 enum InvoiceLinks {
-    static let purpose = "invoice-pdf-link"
-    static let lifetime: TimeInterval = 30 * 86_400
+    static let link = SignedLink(purpose: "invoice-pdf-link", noun: "invoice")
 
     static func url(_ app: Application, invoiceID: UUID, businessID: UUID, now: Date) -> String {
-        let exp = Int64(now.addingTimeInterval(lifetime).timeIntervalSince1970)
-        let sig = app.vault.signature(message(invoiceID, businessID, exp), purpose: purpose)
+        let (exp, sig) = link.sign(app, fields(invoiceID, businessID), now: now)
         return Endpoint.publicInvoicePDF.url(base: app.publicBaseURL, "\(invoiceID.uuidString.lowercased()).pdf",
                                             query: "b=\(businessID.uuidString.lowercased())&exp=\(exp)&sig=\(sig)")
     }
 
-    static func message(_ invoiceID: UUID, _ businessID: UUID, _ exp: Int64) -> String {
-        "\(invoiceID.uuidString.lowercased())|\(businessID.uuidString.lowercased())|\(exp)"
+    static func fields(_ invoiceID: UUID, _ businessID: UUID) -> [String] {
+        [invoiceID.uuidString.lowercased(), businessID.uuidString.lowercased()]
     }
 
     static func register(_ app: Application) {
@@ -32,11 +30,7 @@ enum InvoiceLinks {
               let sig = req.query[String.self, at: "sig"] else {
             throw APIError.notFound("Invoice")
         }
-        let expected = req.application.vault.signature(message(invoiceID, businessID, exp), purpose: purpose)
-        guard Tokens.equal(sig.lowercased(), expected) else { throw APIError.forbidden("This link is not valid.") }
-        guard Double(exp) > req.now.timeIntervalSince1970 else {
-            throw APIError(.gone, "link_expired", "This invoice link has expired; ask the business for a new one.")
-        }
+        try link.verify(req, fields(invoiceID, businessID), exp: exp, sig: sig)
         let service = LedgerService(db: req.db, store: req.store, businessID: businessID, userID: nil, now: req.now)
         let inv = try await service.invoice(invoiceID)
         guard inv.status != .draft else { throw APIError.notFound("Invoice") }

@@ -7,20 +7,18 @@ import Vapor
 /// The signature covers the customer, business, period and expiry under a key derived from the
 /// vault key, so a link shows exactly the statement it was made for.
 enum StatementLinks {
-    static let purpose = "statement-pdf-link"
-    static let lifetime: TimeInterval = 30 * 86_400
+    static let link = SignedLink(purpose: "statement-pdf-link", noun: "statement")
     /// `from` of a statement "from the start": before any business's books.
     static let beginning = "1900-01-01"
 
     static func url(_ app: Application, customerID: UUID, businessID: UUID, from: String, to: String, now: Date) -> String {
-        let exp = Int64(now.addingTimeInterval(lifetime).timeIntervalSince1970)
-        let sig = app.vault.signature(message(customerID, businessID, from, to, exp), purpose: purpose)
+        let (exp, sig) = link.sign(app, fields(customerID, businessID, from, to), now: now)
         return Endpoint.publicStatementPDF.url(base: app.publicBaseURL, "\(customerID.uuidString.lowercased()).pdf",
                                               query: "b=\(businessID.uuidString.lowercased())&from=\(from)&to=\(to)&exp=\(exp)&sig=\(sig)")
     }
 
-    static func message(_ customerID: UUID, _ businessID: UUID, _ from: String, _ to: String, _ exp: Int64) -> String {
-        "\(customerID.uuidString.lowercased())|\(businessID.uuidString.lowercased())|\(from)|\(to)|\(exp)"
+    static func fields(_ customerID: UUID, _ businessID: UUID, _ from: String, _ to: String) -> [String] {
+        [customerID.uuidString.lowercased(), businessID.uuidString.lowercased(), from, to]
     }
 
     static func register(_ app: Application) {
@@ -37,11 +35,7 @@ enum StatementLinks {
               let sig = req.query[String.self, at: "sig"] else {
             throw APIError.notFound("Statement")
         }
-        let expected = req.application.vault.signature(message(customerID, businessID, from, to, exp), purpose: purpose)
-        guard Tokens.equal(sig.lowercased(), expected) else { throw APIError.forbidden("This link is not valid.") }
-        guard Double(exp) > req.now.timeIntervalSince1970 else {
-            throw APIError(.gone, "link_expired", "This statement link has expired; ask the business for a new one.")
-        }
+        try link.verify(req, fields(customerID, businessID, from, to), exp: exp, sig: sig)
         let pdf = try await ReportsController.statementPDF(db: req.db, store: req.store, businessID: businessID, customerID: customerID,
                                                            from: from, to: to, now: req.now, app: req.application)
         let res = Response(status: .ok, body: .init(data: pdf))

@@ -55,17 +55,6 @@ struct InvoiceSharing {
         "mailto:\(encode(email))?subject=\(encode(subject))&body=\(encode(body))"
     }
 
-    /// The connected (or pending) WhatsApp channel, nil when there is none — never the simulator:
-    /// a shared invoice must reach the customer.
-    func whatsappChannel(_ id: UUID?) async throws -> Channel? {
-        if let id {
-            let c = try await messaging.channel(id)
-            guard c.kind == .twilioWhatsapp else { throw APIError.validation("channel_id", "must be a WhatsApp channel") }
-            return c
-        }
-        return try await messaging.whatsappChannel()
-    }
-
     private func parts(_ invoiceID: UUID) async throws -> (Invoice, Customer, Business, String, String) {
         let ledger = LedgerService(db: messaging.db, store: messaging.store, businessID: messaging.businessID, userID: userID, now: messaging.now)
         let inv = try await ledger.invoice(invoiceID)
@@ -83,7 +72,7 @@ struct InvoiceSharing {
 
     func share(invoiceID: UUID) async throws -> Share {
         let (inv, customer, business, link, text) = try await parts(invoiceID)
-        let channel = try await whatsappChannel(nil)
+        let channel = try await messaging.whatsappChannel()
         return Share(pdfUrl: link, message: text,
                      whatsappUrl: customer.phone.flatMap { Self.whatsappURL(phone: $0, text: text) },
                      emailUrl: customer.email.map { Self.emailURL(email: $0, subject: "Invoice \(inv.numberText ?? "") from \(business.name)", body: text) },
@@ -96,9 +85,7 @@ struct InvoiceSharing {
         guard let phone = customer.phone else {
             throw APIError(.unprocessableEntity, "no_phone", "\(customer.name) has no phone number; add one to send the invoice.")
         }
-        guard let channel = try await whatsappChannel(channelID) else {
-            throw APIError.conflict("no_channel", "No WhatsApp channel is connected. Connect one in Channels, or share the WhatsApp link instead.")
-        }
+        let channel = try await messaging.documentChannel(channelID, advice: "Connect one in Channels, or share the WhatsApp link instead.")
         let template = TemplateRequest(purpose: .invoiceSent, values: [
             "customer_name": customer.name, "business_name": business.name, "invoice_number": inv.numberText ?? "",
             "invoice_total": Money.format(inv.total), "amount_due": Money.format(max(0, inv.balanceDue)), "document_link": link,

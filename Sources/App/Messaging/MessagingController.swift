@@ -34,6 +34,10 @@ struct MessagingController {
         api.on(.whatsappTemplateDelete, use: deleteTemplate)
         api.on(.whatsappTemplatesTwilio, use: twilioTemplates)
         api.on(.whatsappTemplatePurposes, use: templatePurposes)
+        api.on(.quickReplies, use: listQuickReplies)
+        api.on(.quickReplyCreate, use: createQuickReply)
+        api.on(.quickReplyUpdate, use: updateQuickReply)
+        api.on(.quickReplyDelete, use: deleteQuickReply)
     }
 
     static func service(_ req: Request) throws -> MessagingService {
@@ -463,5 +467,32 @@ struct MessagingController {
     @Sendable func templatePurposes(req: Request) async throws -> Page<TemplatePurposeDTO> {
         _ = try req.principal
         return Page(items: TemplatePurpose.allCases.map(TemplatePurposeDTO.init), nextCursor: nil)
+    }
+
+    // MARK: quick replies (issue 18 §5)
+
+    static func quickReplies(_ req: Request) throws -> QuickReplies { QuickReplies(messaging: try service(req)) }
+
+    @Sendable func listQuickReplies(req: Request) async throws -> Page<QuickReplyDTO> {
+        Page(items: try await Self.quickReplies(req).list(), nextCursor: nil)
+    }
+
+    @Sendable func createQuickReply(req: Request) async throws -> Response {
+        let input = try req.content.decode(QuickReplies.Input.self)
+        let service = try Self.quickReplies(req)
+        let r = try await service.create(input)
+        return try await service.dto(r.id!).encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func updateQuickReply(req: Request) async throws -> QuickReplyDTO {
+        let input = try req.content.decode(QuickReplies.Input.self)
+        let service = try Self.quickReplies(req)
+        let r = try await service.update(try LedgerController.id(req), input)
+        return try await service.dto(r.id!)
+    }
+
+    @Sendable func deleteQuickReply(req: Request) async throws -> HTTPStatus {
+        try await Self.quickReplies(req).delete(try LedgerController.id(req))
+        return .noContent
     }
 }

@@ -170,6 +170,21 @@ struct MessagingService: Sendable {
         return channels.first(where: { $0.status == .connected }) ?? channels.first(where: { $0.status == .pending })
     }
 
+    /// The WhatsApp channel a document goes out on: the one named (it must be WhatsApp), else the
+    /// connected (or pending) one; never the simulator — a document must reach the customer.
+    /// 409 `no_channel` with `advice` when there is none.
+    func documentChannel(_ id: UUID?, advice: String) async throws -> Channel {
+        if let id {
+            let c = try await channel(id)
+            guard c.kind == .twilioWhatsapp else { throw APIError.validation("channel_id", "must be a WhatsApp channel") }
+            return c
+        }
+        guard let c = try await whatsappChannel() else {
+            throw APIError.conflict("no_channel", "No WhatsApp channel is connected. \(advice)")
+        }
+        return c
+    }
+
     func simulatorChannel() async throws -> Channel {
         if let c = try await Channel.query(on: db).filter(\.$businessID == businessID).filter(\.$kind == .simulator)
             .filter(\.$deletedAt == nil).sort(\.$createdAt).first() {

@@ -37,17 +37,7 @@ struct PaymentReceipts {
         guard let phone = customer.phone else {
             throw APIError(.unprocessableEntity, "no_phone", "\(customer.name) has no phone number; add one to send the receipt.")
         }
-        let channel: Channel
-        if let channelID {
-            channel = try await messaging.channel(channelID)
-            guard channel.kind == .twilioWhatsapp || channel.kind == .simulator else {
-                throw APIError.validation("channel_id", "must be a WhatsApp (or simulator) channel")
-            }
-        } else if let c = try await messaging.whatsappChannel() {
-            channel = c
-        } else {
-            throw APIError.conflict("no_channel", "No WhatsApp channel is connected. Connect one on the Integrations page.")
-        }
+        let channel = try await messaging.documentChannel(channelID, advice: "Connect one on the Integrations page.")
         let business = try await ledger.business()
         let text = Self.text(business: business, customerName: customer.name, amount: payment.amount, mode: payment.mode,
                              paidOn: payment.paidOn, balance: customer.balance)

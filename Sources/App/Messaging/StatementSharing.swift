@@ -25,15 +25,7 @@ struct StatementSharing {
         guard let phone = customer.phone else {
             throw APIError(.unprocessableEntity, "no_phone", "\(customer.name) has no phone number; add one to send the statement.")
         }
-        let channel: Channel
-        if let channelID {
-            channel = try await messaging.channel(channelID)
-            guard channel.kind == .twilioWhatsapp else { throw APIError.validation("channel_id", "must be a WhatsApp channel") }
-        } else if let c = try await messaging.whatsappChannel() {
-            channel = c
-        } else {
-            throw APIError.conflict("no_channel", "No WhatsApp channel is connected. Connect one on the Integrations page, or download the PDF and share it.")
-        }
+        let channel = try await messaging.documentChannel(channelID, advice: "Connect one on the Integrations page, or download the PDF and share it.")
         let business = try await ledger.business()
         let today = Validate.localDate(messaging.now, timezone: business.timezone)
         let end = min(to ?? today, today)

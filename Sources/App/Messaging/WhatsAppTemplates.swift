@@ -19,6 +19,8 @@ enum TemplatePurpose: String, Codable, Sendable, CaseIterable {
     case paymentReceived = "payment_received"
     case orderShipped = "order_shipped"
     case statementSent = "statement_sent"
+    /// To the owner's own number: a workflow step waits for their decision.
+    case approvalRequest = "approval_request"
 
     /// What the owner reads in the UI and in errors ("no approved 'payment reminder' template").
     var label: String { rawValue.replacingOccurrences(of: "_", with: " ") }
@@ -31,6 +33,7 @@ enum TemplatePurpose: String, Codable, Sendable, CaseIterable {
         case .paymentReceived: return ["customer_name", "business_name", "amount_paid", "amount_due"]
         case .orderShipped: return ["customer_name", "business_name", "order_reference", "tracking_link"]
         case .statementSent: return ["customer_name", "business_name", "period", "amount_due", "document_link"]
+        case .approvalRequest: return ["business_name", "approval_message", "reply_code", "decision_link"]
         }
     }
 
@@ -79,6 +82,13 @@ enum TemplatePurpose: String, Codable, Sendable, CaseIterable {
                       variables: ["1": "customer_name", "2": "business_name", "3": "period", "4": "amount_due", "5": "document_link"]),
                 .init(language: "hi", body: "नमस्ते {{1}}, {{2}} का आपका हिसाब ({{3}}): {{4}} बाकी। PDF: {{5}}",
                       variables: ["1": "customer_name", "2": "business_name", "3": "period", "4": "amount_due", "5": "document_link"]),
+            ]
+        case .approvalRequest:
+            return [
+                .init(language: "en", body: "{{1}}: a workflow needs your approval — {{2}}. Reply APPROVE {{3}} or REJECT {{3}}, or decide here: {{4}}",
+                      variables: ["1": "business_name", "2": "approval_message", "3": "reply_code", "4": "decision_link"]),
+                .init(language: "hi", body: "{{1}}: ek workflow aapki manzoori maang raha hai — {{2}}। APPROVE {{3}} ya REJECT {{3}} likhiye, ya yahan tay kijiye: {{4}}",
+                      variables: ["1": "business_name", "2": "approval_message", "3": "reply_code", "4": "decision_link"]),
             ]
         }
     }

@@ -61,10 +61,15 @@ enum Approvals {
             }
             let channel = try await WorkflowNodes.channel(app, businessID: run.businessID, id: nil, kinds: [.twilioWhatsapp, .simulator])
             let code = replyCode(run.id!)
-            let text = "Approval needed: \(message)\nReply APPROVE \(code) or REJECT \(code) (a note may follow), "
-                + "or decide here: \(app.publicBaseURL)/#/runs/\(run.id!.uuidString.lowercased())"
+            let link = "\(app.publicBaseURL)/#/runs/\(run.id!.uuidString.lowercased())"
+            let text = "Approval needed: \(message)\nReply APPROVE \(code) or REJECT \(code) (a note may follow), or decide here: \(link)"
+            // Outside the owner's 24-hour window it goes as their approved "approval request" template.
+            let template = TemplateRequest(purpose: .approvalRequest, values: [
+                "business_name": business.name, "approval_message": message, "reply_code": code, "decision_link": link,
+            ])
             _ = try await MessagingService(app: app, businessID: run.businessID).send(on: channel, to: number, text: text,
-                                                                                     author: "system", authorName: "Workflows")
+                                                                                     author: "system", authorName: "Workflows",
+                                                                                     template: template)
         } catch {
             app.logger.warning("approval for run \(run.id!) not sent on WhatsApp: \(String(describing: error))")
         }
