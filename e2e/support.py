@@ -5,6 +5,7 @@ scripts/cluster runs without the test packages."""
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -112,6 +113,31 @@ def wait_until(what: str, predicate, timeout: float, on_timeout=lambda: ""):
         if time.monotonic() >= deadline:
             raise Failure(f"timed out after {timeout:.0f}s waiting for {what}\n{on_timeout()}")
         time.sleep(POLL_S)
+
+
+@contextlib.contextmanager
+def serve_with(tmp_path: Path, name: str, **env: str):
+    """A `munim serve` on a free loopback port over its own SQLite file, with `env` on top of
+    `base_env` (a fake provider's URL, usually); yields its base URL and stops it afterwards."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    procs = Processes()
+    log = tmp_path / f"{name}.log"
+    procs.start(["serve"], base_env(DATABASE_URL=f"sqlite:///{tmp_path}/{name}.sqlite", MUNIM_DATA_DIR=str(tmp_path),
+                                    MUNIM_PORT=str(port), MUNIM_LOG_LEVEL="warning", **env), log, REPO_ROOT)
+
+    def ready():
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    try:
+        wait_until("munim to answer /health", ready, 120, lambda: log.read_text(errors="replace")[-3000:])
+        yield base
+    finally:
+        procs.stop_all()
 
 
 # --- API client ----------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 from twilio.request_validator import RequestValidator
 
-from support import PASSWORD, Processes, _free_port, base_env, wait_until
+from support import PASSWORD, serve_with, wait_until
 from test_twilio_signatures import post_form
 
 ACCOUNT_SID = "AC" + "1" * 32
@@ -103,26 +103,10 @@ class Fakes:
 @pytest.fixture
 def voice_server(tmp_path):
     fakes = Fakes()
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    procs = Processes()
-    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path}/voice.sqlite", MUNIM_DATA_DIR=str(tmp_path), MUNIM_PORT=str(port),
-                   MUNIM_TWILIO_API_URL=fakes.base, MUNIM_STT_BASE_URL=fakes.base + "/v1", MUNIM_LOG_LEVEL="warning")
-    procs.start(["serve"], env, tmp_path / "server.log", Path(__file__).resolve().parent.parent)
-    import urllib.request
-
-    def ready():
-        try:
-            with urllib.request.urlopen(base + "/health", timeout=2) as r:
-                return r.status == 200
-        except OSError:
-            return False
-
     try:
-        wait_until("munim to answer /health", ready, 120, lambda: (tmp_path / "server.log").read_text(errors="replace")[-3000:])
-        yield base, fakes
+        with serve_with(tmp_path, "voice", MUNIM_TWILIO_API_URL=fakes.base, MUNIM_STT_BASE_URL=fakes.base + "/v1") as base:
+            yield base, fakes
     finally:
-        procs.stop_all()
         fakes.server.shutdown()
 
 

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 import pytest
 from playwright.sync_api import Browser, expect
 
-from support import PASSWORD, Processes, _free_port, base_env, wait_until
+from support import PASSWORD, serve_with, wait_until
 
 ACCOUNT_SID = "AC" + "2" * 32
 AUTH_TOKEN = "6e1f0e5ad2b94c7e8f6a1b2c3d4e5f61"
@@ -82,26 +82,10 @@ class FakeTwilio:
 @pytest.fixture
 def templates_server(tmp_path):
     fake = FakeTwilio()
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    procs = Processes()
-    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path}/templates.sqlite", MUNIM_DATA_DIR=str(tmp_path), MUNIM_PORT=str(port),
-                   MUNIM_TWILIO_API_URL=fake.base, MUNIM_TWILIO_CONTENT_URL=fake.base, MUNIM_LOG_LEVEL="warning")
-    procs.start(["serve"], env, tmp_path / "server.log", Path(__file__).resolve().parent.parent)
-    import urllib.request
-
-    def ready():
-        try:
-            with urllib.request.urlopen(base + "/health", timeout=2) as r:
-                return r.status == 200
-        except OSError:
-            return False
-
     try:
-        wait_until("munim to answer /health", ready, 120, lambda: (tmp_path / "server.log").read_text(errors="replace")[-3000:])
-        yield base, fake
+        with serve_with(tmp_path, "templates", MUNIM_TWILIO_API_URL=fake.base, MUNIM_TWILIO_CONTENT_URL=fake.base) as base:
+            yield base, fake
     finally:
-        procs.stop_all()
         fake.server.shutdown()
 
 

@@ -79,7 +79,15 @@ struct CustomerBotTests {
     /// A product the shop does not have: said so, with what it has, and never the balance.
     @Test func unknownProductsAreSaidPlainly() {
         let answer = CustomerBot.answer("do you have paint?", context: shop)
-        #expect(answer.text.hasPrefix("I could not find that product. We have: Cement bag (50 kg)"), "\(answer.text)")
+        #expect(answer.text.hasPrefix("I could not find that product. We have:\nCement bag (50 kg): ₹"), "\(answer.text)")
         #expect(!answer.text.contains("₹716.17"))
+    }
+
+    /// "rate kya hai?" names no product: the price list, GST-inclusive prices said so, stock in words.
+    @Test func aGeneralPriceQuestionGetsThePriceList() {
+        let answer = CustomerBot.answer("rate kya hai?", context: shop)
+        #expect(answer.text.hasPrefix("Our prices:\nCement bag (50 kg): ₹"), "\(answer.text)")
+        #expect(!answer.text.contains("could not find") && !answer.text.contains("₹716.17"))
+        #expect(answer.text.split(separator: "\n").count >= 3, "several products, one per line")
     }
 }

@@ -369,7 +369,7 @@ export function createThread(id, known, hooks) {
       fill(quickList, quickMatches.map((r, i) => {
         const item = h('li', {
           id: `${quickId}-${i}`, role: 'option', class: 'quick-item', testid: 'quick-reply-option', 'aria-selected': String(i === quickActive),
-        }, h('strong', {}, `/${r.name}`), ' ', h('span', { class: 'muted' }, String(r.filled_text || r.text).slice(0, 70)));
+        }, h('strong', {}, `/${r.name}`), ' ', h('span', { class: 'muted' }, fillQuickReply(r, contactName()).slice(0, 70)));
         item.addEventListener('mousedown', (ev) => {
           ev.preventDefault();
           chooseQuick(r);
@@ -407,9 +407,13 @@ export function createThread(id, known, hooks) {
     drawQuick();
   }
 
-  function chooseQuick(r) {
+  function contactName() {
     const c = (session && session.contact) || {};
-    textbox.value = fillQuickReply(r, c.customer_name || c.name);
+    return c.customer_name || c.name;
+  }
+
+  function chooseQuick(r) {
+    textbox.value = fillQuickReply(r, contactName());
     pendingMedia = r.media_url || null;
     attachment.hidden = !pendingMedia;
     if (pendingMedia) {

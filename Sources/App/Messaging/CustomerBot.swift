@@ -87,8 +87,8 @@ enum CustomerBot {
                          : b < 0 ? say("You have \(Money.format(-b)) in credit with us.", "Aapka \(Money.format(-b)) advance jama hai.")
                          : say("You owe nothing. Thank you!", "Aapka kuch baaki nahi hai. Dhanyavaad!"))
         }
-        if !products.isEmpty {
-            let lines = products.map { p -> String in
+        func priceLines(_ list: [Product]) -> [String] {
+            list.map { p -> String in
                 let stock = p.stock <= 0 ? say("out of stock right now", "abhi stock mein nahi hai")
                     : p.stock <= p.lowStock ? say("only a few left", "thode hi bache hain")
                     : say("in stock", "stock mein hai")
@@ -98,13 +98,23 @@ enum CustomerBot {
                 return say("\(p.name): \(price) per \(p.unit)\(taxed ? " incl. GST" : ""), \(stock).",
                            "\(p.name): \(price) prati \(p.unit)\(taxed ? " GST sahit" : ""), \(stock).")
             }
-            return reply(lines.joined(separator: "\n"), separator: "\n")
+        }
+        if !products.isEmpty {
+            return reply(priceLines(products).joined(separator: "\n"), separator: "\n")
         }
         if asksPrice && shopInfo.isEmpty {
-            let names = c.products.prefix(maxListed).map(\.name).joined(separator: ", ")
-            return reply(names.isEmpty
-                ? say("I could not find that product. A person will check and reply.", "Yeh product nahi mila. Koi check karke jawab dega.")
-                : say("I could not find that product. We have: \(names).", "Yeh product nahi mila. Hamare paas hai: \(names)."))
+            guard !c.products.isEmpty else {
+                return reply(say("I could not find that product. A person will check and reply.", "Yeh product nahi mila. Koi check karke jawab dega."))
+            }
+            // "rate kya hai?" names no product: the price list. "do you have paint?" names one the
+            // shop does not keep: said so, then what it has, with prices.
+            let listed = priceLines(Array(c.products.prefix(maxListed))).joined(separator: "\n")
+            let more = c.products.count > maxListed ? say("\n…and \(c.products.count - maxListed) more; ask for any by name.",
+                                                          "\n…aur \(c.products.count - maxListed) aur; kisi ka bhi naam likhiye.") : ""
+            let named = raw.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
+                .contains { $0.count >= 3 && !productStopWords.contains($0) && !priceQuestionWords.contains($0) }
+            return reply((named ? say("I could not find that product. We have:\n", "Yeh product nahi mila. Hamare paas hai:\n")
+                                : say("Our prices:\n", "Hamare daam:\n")) + listed + more, separator: "\n")
         }
         if shopInfo.isEmpty {
             return Answer(text: say("Hello from \(c.businessName)! I can tell you prices and availability, your balance, and our hours and address. Say \"talk to a person\" any time.",
@@ -146,6 +156,11 @@ enum CustomerBot {
         }
         return []
     }
+
+    /// Words of a price question that name no product ("rate kya hai?", "what are your prices").
+    static let priceQuestionWords: Set<String> = ["prices", "rates", "cost", "costs", "daam", "dam", "bhav", "bhaav", "kitne", "kitna",
+                                                  "your", "are", "all", "list", "batao", "bataiye", "today", "aaj", "abhi", "milega",
+                                                  "sab", "sabka", "products", "items", "saman", "maal", "tell", "send", "bhejo"]
 
     static let productStopWords: Set<String> = ["do", "you", "have", "is", "the", "a", "an", "of", "price", "rate", "what", "how", "much", "any",
                                                 "available", "stock", "in", "for", "hai", "kya", "ka", "ki", "ke", "me", "mein", "hi", "hello",
