@@ -666,6 +666,19 @@ enum MessagingScenarios {
             #expect(s.twilio.sent.filter { $0.value("To") == "whatsapp:+919822012345" }.count == sentBefore + 1)
             #expect(s.twilio.sent.last(where: { $0.value("To") == "whatsapp:+919900000001" })?.value("Body")?
                 .contains("INV-0001 is on its way to Ramesh on WhatsApp") == true)
+
+            // a Hindi-speaking shop gets the offer and the confirmation in Hinglish
+            _ = try await s.client.send(.PATCH, "/api/v1/business", json: ["preferred_language": "hi"])
+            _ = try await s.inbound(from: "+919900000001", text: "Ramesh ko 1 bori cement 350 me becha", name: "Owner")
+            try await s.drain()
+            _ = try await s.inbound(from: "+919900000001", text: "1", name: "Owner")
+            try await s.drain()
+            let offered = s.twilio.sent.last(where: { $0.value("To") == "whatsapp:+919900000001" })?.value("Body") ?? ""
+            #expect(offered.hasSuffix("INV-0002 Ramesh ko WhatsApp par bhejne ke liye 3 likhiye."), "\(offered)")
+            _ = try await s.inbound(from: "+919900000001", text: "3", name: "Owner")
+            try await s.drain()
+            #expect(s.twilio.sent.last(where: { $0.value("To") == "whatsapp:+919900000001" })?.value("Body")
+                    == "INV-0002 Ramesh ko WhatsApp par PDF ke saath bhej diya.")
             try await s.twilio.validateAgainstSpec()
         }
     }

@@ -84,9 +84,11 @@ struct Reminders {
         for c in debtors {
             var skip: String? = nil
             if let phone = c.phone {
-                let wa = try await OptOut.isOptedOut(handle: MessagingService.normalizeHandle(.twilioWhatsapp, phone), businessID: messaging.businessID, db: messaging.db)
-                let sim = try await OptOut.isOptedOut(handle: MessagingService.normalizeHandle(.simulator, phone), businessID: messaging.businessID, db: messaging.db)
-                if wa || sim { skip = "sent STOP" }
+                // WhatsApp and simulator contacts share the E.164 handle.
+                if try await OptOut.isOptedOut(handle: MessagingService.normalizeHandle(.twilioWhatsapp, phone), businessID: messaging.businessID,
+                                               db: messaging.db) {
+                    skip = "sent STOP"
+                }
             } else {
                 skip = "no phone number"
             }

@@ -147,7 +147,9 @@ enum OwnerThread {
                 let inv = try await LedgerService(db: app.db, store: app.store, businessID: messaging.businessID, userID: userID, now: messaging.now)
                     .invoice(invoiceID)
                 let name = try await LedgerReads(db: app.db, businessID: messaging.businessID).customer(inv.customerID)?.name ?? "the customer"
-                replyText = "\(inv.numberText ?? "The invoice") is on its way to \(name) on WhatsApp, with the PDF."
+                let hindi = try await AccountsService(db: app.db).business(messaging.businessID).preferredLanguage == "hi"
+                replyText = hindi ? "\(inv.numberText ?? "Bill") \(name) ko WhatsApp par PDF ke saath bhej diya."
+                                  : "\(inv.numberText ?? "The invoice") is on its way to \(name) on WhatsApp, with the PDF."
             } catch let e as APIError {
                 replyText = e.message
             }
@@ -194,7 +196,9 @@ enum OwnerThread {
         let reads = LedgerReads(db: messaging.db, businessID: messaging.businessID)
         guard let inv = try await reads.invoices(ids: [invoiceID]).first, let number = inv.numberText,
               let customer = try await reads.customer(inv.customerID), customer.phone != nil else { return nil }
-        return ("Reply 3 to send \(number) to \(customer.name) on WhatsApp.", invoiceID)
+        let hindi = try await AccountsService(db: messaging.db).business(messaging.businessID).preferredLanguage == "hi"
+        return (hindi ? "\(number) \(customer.name) ko WhatsApp par bhejne ke liye 3 likhiye."
+                      : "Reply 3 to send \(number) to \(customer.name) on WhatsApp.", invoiceID)
     }
 
     static func publishLedgerEvent(_ app: Application, businessID: UUID, follow: CardDTO) {
