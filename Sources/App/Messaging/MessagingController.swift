@@ -481,14 +481,14 @@ struct MessagingController {
         let input = try req.content.decode(QuickReplies.Input.self)
         let service = try Self.quickReplies(req)
         let r = try await service.create(input)
-        return try await service.dto(r.id!).encodeResponse(status: .created, for: req)
+        return try await service.dto(r).encodeResponse(status: .created, for: req)
     }
 
     @Sendable func updateQuickReply(req: Request) async throws -> QuickReplyDTO {
         let input = try req.content.decode(QuickReplies.Input.self)
         let service = try Self.quickReplies(req)
         let r = try await service.update(try LedgerController.id(req), input)
-        return try await service.dto(r.id!)
+        return try await service.dto(r)
     }
 
     @Sendable func deleteQuickReply(req: Request) async throws -> HTTPStatus {

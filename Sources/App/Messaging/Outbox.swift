@@ -107,16 +107,16 @@ enum Outbox {
         }
         // A number that sent STOP gets nothing the business starts (issue 18 §5): reminders,
         // invoices, receipts and workflow sends; answers to what it asks still go.
-        if channel.kind == .twilioWhatsapp || channel.kind == .simulator,
-           let m = try await Message.find(item.messageID, on: ctx.db), OptOut.businessInitiated.contains(m.author),
+        let message = channel.kind == .twilioWhatsapp || channel.kind == .simulator ? try await Message.find(item.messageID, on: ctx.db) : nil
+        if let message, OptOut.businessInitiated.contains(message.author),
            try await OptOut.isOptedOut(handle: item.recipient, businessID: item.businessID, db: ctx.db) {
             try await fail(ctx, item, code: OptOut.refusedCode, message: OptOut.refusal)
             return
         }
         // WhatsApp's 24-hour window (issue 18 §3): decided now, before calling Twilio.
         var rendered: String? = nil
-        if channel.kind == .twilioWhatsapp {
-            switch try await WhatsAppTemplates.plan(for: item, app: ctx.app, db: ctx.db, now: ctx.now) {
+        if channel.kind == .twilioWhatsapp, let message {
+            switch try await WhatsAppTemplates.plan(for: item, message: message, db: ctx.db, now: ctx.now) {
             case .text:
                 item.contentSID = nil
                 item.contentVariables = nil

@@ -44,7 +44,12 @@ struct QuickReplies {
     static let priceListLines = 30
 
     func list() async throws -> [QuickReplyDTO] {
-        let rows = try await QuickReply.query(on: messaging.db).filter(\.$businessID == messaging.businessID).sort(\.$name).all()
+        try await dtos(QuickReply.query(on: messaging.db).filter(\.$businessID == messaging.businessID).sort(\.$name).all())
+    }
+
+    /// The replies with {business_name} and {price_list} filled in (the catalogue is read only
+    /// when one of them uses the price list).
+    func dtos(_ rows: [QuickReply]) async throws -> [QuickReplyDTO] {
         guard !rows.isEmpty else { return [] }
         let needsPrices = rows.contains { $0.text.contains("{price_list}") }
         let business = try await AccountsService(db: messaging.db).business(messaging.businessID)
@@ -139,8 +144,8 @@ struct QuickReplies {
         try await messaging.store.write(messaging.db) { tx in try await r.delete(on: tx) }
     }
 
-    func dto(_ id: UUID) async throws -> QuickReplyDTO {
-        guard let d = try await list().first(where: { $0.id == id }) else { throw APIError.notFound("Quick reply") }
+    func dto(_ r: QuickReply) async throws -> QuickReplyDTO {
+        guard let d = try await dtos([r]).first else { throw APIError.notFound("Quick reply") }
         return d
     }
 }

@@ -323,9 +323,8 @@ struct WhatsAppTemplates {
 
     /// What the outbox needs for one message: the contact's last inbound time in the message's
     /// conversation, the business's approved templates and its language.
-    static func plan(for item: OutboxItem, app: Application, db: any Database, now: Date) async throws -> WhatsAppSendPlan {
-        guard let message = try await Message.find(item.messageID, on: db),
-              let session = try await InboxSession.find(message.sessionID, on: db) else { return .text }
+    static func plan(for item: OutboxItem, message: Message, db: any Database, now: Date) async throws -> WhatsAppSendPlan {
+        guard let session = try await InboxSession.find(message.sessionID, on: db) else { return .text }
         let lastInbound = session.lastInboundAt
         if WhatsAppWindow.isOpen(lastInbound: lastInbound, now: now) { return .text }
         let purpose = item.purpose.flatMap(TemplatePurpose.init(rawValue:))
