@@ -128,6 +128,6 @@ public enum Migrations {
                                                CreateJobs(), CreateMessaging(), CreateCredentials(), CreateWorkflows(),
                                                AddJobLanes(), AddIdempotencyLeases(), AddMessageTranscripts(), AddCosts(),
                                                CreateBooks(), AddExpenseReceipts(), AddPlaceOfSupply(), AddGSTRegistration(), AddPriceIncludesGST(), CreateCreditNotes(), AddHSNDigits(), AddRoundOff(), AddInvoiceRoundOff(),
-                                               CreateWhatsAppTemplates(), CreateQuickReplies()] }
+                                               CreateWhatsAppTemplates(), CreateQuickReplies(), CreateRecoveryCodes()] }
     public static var names: [String] { all.map(\.name) }
 }

@@ -40,6 +40,119 @@ enum AccountScenarios {
         }
     }
 
+    /// "Forgot password" (issue 19 §1): the owner's code goes to their WhatsApp number through the
+    /// business's channel (never into the inbox), a staff member's by email; a wrong code counts
+    /// against five tries, a used, replaced or expired one fails, an unknown email gets the same
+    /// reply and nothing is sent, and floods are limited. The right code sets the password and ends
+    /// every session.
+    static func forgotPassword(_ db: TestDB) async throws {
+        let smtp = FakeSMTP()
+        try await smtp.start()
+        defer { Task { try? await smtp.stop() } }
+        try await MessagingScenarios.withTwilio(db, configure: {
+            $0.smtp = try? SMTPSettings.parse("smtp://munim%40shop.in:mail-secret@127.0.0.1:\(smtp.port)", from: nil).get()
+        }) { s in
+            // setup: the owner's WhatsApp number; a staff member without one
+            let owner = try #require((try await s.client.send(.GET, "/api/v1/me"))["user"] as? [String: Any])
+            let email = try #require(owner["email"] as? String)
+            #expect(try await s.client.send(.PATCH, "/api/v1/business", json: ["whatsapp_number": "+919800000001"]).status == .ok)
+            let staff = try await s.client.send(.POST, "/api/v1/staff", json: ["email": "asha@example.com", "name": "Asha"])
+            #expect(staff.status == .created, "\(staff.body)")
+            var anon = APIClient(s.app)
+            let options = try await anon.send(.GET, "/api/v1/auth/recovery-options")
+            #expect(options["email"] as? Bool == true && options["whatsapp"] as? Bool == true, "\(options.body)")
+            let messagesBefore = try await s.count(App.Message.self)
+            let sentBefore = s.twilio.sent.count
+
+            // act: the owner asks; an unknown email asks
+            let asked = try await anon.send(.POST, "/api/v1/auth/forgot-password", json: ["email": email.uppercased()])
+            let unknown = try await anon.send(.POST, "/api/v1/auth/forgot-password", json: ["email": "nobody@example.com"])
+            try await s.drain()
+
+            // verify: the same reply; one WhatsApp message to the owner's number; nothing in the inbox
+            #expect(asked.status == .accepted && unknown.status == .accepted && asked.body == unknown.body, "\(asked.body) / \(unknown.body)")
+            #expect(s.twilio.sent.count == sentBefore + 1)
+            let sent = try #require(s.twilio.sent.last)
+            #expect(sent.value("To") == "whatsapp:+919800000001")
+            let body = try #require(sent.value("Body"))
+            let code = String(try #require(body.firstMatch(of: /\b(\d{6})\b/)).output.1)
+            #expect(body.contains("Test Traders") && body.contains("10 minutes"), "\(body)")
+            #expect(try await s.count(App.Message.self) == messagesBefore, "a sign-in code must never land in the inbox")
+            #expect(try await RecoveryCode.query(on: s.app.db).all().allSatisfy { $0.sealedCode == nil && $0.codeHash != code }, "no plain code stays stored")
+
+            // act + verify: a short password changes nothing and costs no try; wrong codes count
+            var r = try await anon.send(.POST, "/api/v1/auth/reset-password", json: ["email": email, "code": code, "new_password": "short"])
+            #expect(r.status == .unprocessableEntity)
+            let wrong = code == "000000" ? "111111" : "000000"
+            for _ in 0..<4 {
+                r = try await anon.send(.POST, "/api/v1/auth/reset-password", json: ["email": email, "code": wrong, "new_password": "a new long secret"])
+                #expect(r.status == .badRequest && r.errorCode == "invalid_code", "\(r.body)")
+            }
+            // act: the right code, with spaces as typed from a phone
+            let spaced = code.prefix(3) + " " + code.suffix(3)
+            r = try await anon.send(.POST, "/api/v1/auth/reset-password", json: ["email": " \(email) ", "code": String(spaced), "new_password": "a new long secret"])
+            // verify: changed; every session ended; the new password logs in; the code works once
+            #expect(r.status == .ok && r["status"] as? String == "password_changed", "\(r.body)")
+            #expect(try await s.client.send(.GET, "/api/v1/me").status == .unauthorized, "the owner's old session must end")
+            var fresh = APIClient(s.app)
+            #expect(try await fresh.login(email, "correct horse battery").status == .unauthorized)
+            #expect(try await fresh.login(email, "a new long secret").status == .ok)
+            r = try await anon.send(.POST, "/api/v1/auth/reset-password", json: ["email": email, "code": code, "new_password": "another long secret"])
+            #expect(r.errorCode == "invalid_code", "a code works once")
+
+            // act + verify: five wrong tries end a code; the right one then fails
+            _ = try await anon.send(.POST, "/api/v1/auth/forgot-password", json: ["email": email])
+            try await s.drain()
+            let second = String(try #require(s.twilio.sent.last?.value("Body")?.firstMatch(of: /\b(\d{6})\b/)).output.1)
+            let miss = second == "000000" ? "111111" : "000000"
+            for _ in 0..<5 {
+                _ = try await anon.send(.POST, "/api/v1/auth/reset-password", json: ["email": email, "code": miss, "new_password": "another long secret"])
+            }
+            r = try await anon.send(.POST, "/api/v1/auth/reset-password", json: ["email": email, "code": second, "new_password": "another long secret"])
+            #expect(r.errorCode == "invalid_code", "five wrong tries must end the code: \(r.body)")
+
+            // act + verify: a staff member without a WhatsApp number gets the code by email
+            s.clock.advance(16 * 60)  // past the per-email and per-address windows
+            smtp.failRecipients = 1   // the mail server asks to try later once
+            _ = try await anon.send(.POST, "/api/v1/auth/forgot-password", json: ["email": "asha@example.com"])
+            try await s.drain()
+            #expect(smtp.mails.isEmpty, "the first try was refused with 451")
+            s.clock.advance(120)
+            try await s.drain()
+            let mail = try #require(smtp.mails.last)
+            #expect(mail.to == ["asha@example.com"] && mail.from == "munim@shop.in" && mail.auth == "\0munim@shop.in\0mail-secret")
+            #expect(mail.header("Subject") == "Your Munim sign-in code")
+            let mailed = String(try #require(mail.text.firstMatch(of: /\b(\d{6})\b/)).output.1)
+            #expect(mail.text.contains("Namaste Asha") && mail.text.contains("did not ask for it"), "\(mail.text)")
+
+            // act + verify: an expired code fails; a new code replaces the last one
+            s.clock.advance(11 * 60)
+            r = try await anon.send(.POST, "/api/v1/auth/reset-password", json: ["email": "asha@example.com", "code": mailed, "new_password": "asha's new secret"])
+            #expect(r.errorCode == "invalid_code", "an expired code must fail")
+            _ = try await anon.send(.POST, "/api/v1/auth/forgot-password", json: ["email": "asha@example.com"])
+            _ = try await anon.send(.POST, "/api/v1/auth/forgot-password", json: ["email": "asha@example.com"])
+            try await s.drain()
+            let mails = smtp.mails.suffix(2).map { String($0.text.firstMatch(of: /\b(\d{6})\b/)!.output.1) }
+            if mails[0] != mails[1] {
+                r = try await anon.send(.POST, "/api/v1/auth/reset-password", json: ["email": "asha@example.com", "code": mails[0], "new_password": "asha's new secret"])
+                #expect(r.errorCode == "invalid_code", "a replaced code must fail")
+            }
+            r = try await anon.send(.POST, "/api/v1/auth/reset-password", json: ["email": "asha@example.com", "code": mails[1], "new_password": "asha's new secret"])
+            #expect(r.status == .ok, "\(r.body)")
+
+            // act + verify: a third request in 15 minutes is answered the same and sends nothing
+            let mailCount = smtp.mails.count
+            r = try await anon.send(.POST, "/api/v1/auth/forgot-password", json: ["email": "asha@example.com"])
+            try await s.drain()
+            #expect(r.status == .accepted && smtp.mails.count == mailCount)
+
+            // act + verify: a flood from one address is refused with Retry-After
+            var last = r
+            for i in 0..<12 { last = try await anon.send(.POST, "/api/v1/auth/forgot-password", json: ["email": "flood\(i)@example.com"]) }
+            #expect(last.status == .tooManyRequests && last.headers.first(name: .retryAfter) == "900", "\(last.status)")
+        }
+    }
+
     static func signupLoginLogout(_ db: TestDB) async throws {
         try await withTestApp(db) { app in
             // setup

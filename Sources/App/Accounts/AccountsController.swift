@@ -10,6 +10,9 @@ struct AccountsController {
     func registerPublic(_ api: any RoutesBuilder) {
         api.on(.signup, use: signup)
         api.on(.login, use: login)
+        api.on(.recoveryOptions, use: recoveryOptions)
+        api.on(.forgotPassword, use: forgotPassword)
+        api.on(.resetPassword, use: resetPassword)
     }
 
     func registerAuthenticated(_ api: any RoutesBuilder) {
@@ -97,6 +100,38 @@ struct AccountsController {
         let response = try await dto.encodeResponse(status: .ok, for: req)
         response.cookies[SessionCookie.name] = SessionCookie.make(token, config: config)
         return response
+    }
+
+    // MARK: forgot password (issue 19 §1)
+
+    @Sendable func recoveryOptions(req: Request) async throws -> Recovery.Options {
+        try await Recovery(app: req.application, now: req.now).options()
+    }
+
+    /// 202 with the same body whether or not the account exists.
+    @Sendable func forgotPassword(req: Request) async throws -> Response {
+        let input = try req.content.decode(ForgotPasswordInput.self)
+        var errors = FieldErrors()
+        let email = errors.check("email", Validate.email(input.email))
+        try errors.throwIfAny()
+        guard let email else { throw APIError.validation("email", "is required") }
+        try await Recovery(app: req.application, now: req.now).request(email: email, address: req.clientIP)
+        return try await RecoveryAccepted(status: "accepted", message: Recovery.accepted, expiresInMinutes: Recovery.lifetimeMinutes)
+            .encodeResponse(status: .accepted, for: req)
+    }
+
+    /// Sets a new password with the code; every session of the user ends (they log in again).
+    @Sendable func resetPassword(req: Request) async throws -> RecoveryDone {
+        let input = try req.content.decode(ResetPasswordInput.self)
+        guard input.newPassword.count >= Self.minPasswordLength, input.newPassword.count <= 200 else {
+            throw APIError.validation("new_password", "must be at least \(Self.minPasswordLength) characters")
+        }
+        let email = input.email.trimmingCharacters(in: .whitespaces).lowercased()
+        let password = req.password, newPassword = input.newPassword
+        try await Recovery(app: req.application, now: req.now).reset(email: email, code: input.code, address: req.clientIP) {
+            try await password.async.hash(newPassword)
+        }
+        return RecoveryDone(status: "password_changed", message: "Your password is changed. Log in with the new one.")
     }
 
     @Sendable func logout(req: Request) async throws -> Response {

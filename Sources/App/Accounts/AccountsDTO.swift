@@ -62,6 +62,27 @@ struct SignupInput: Content {
     let ownerName: String
 }
 
+struct ForgotPasswordInput: Content {
+    let email: String
+}
+
+struct ResetPasswordInput: Content {
+    let email: String
+    let code: String
+    let newPassword: String
+}
+
+struct RecoveryAccepted: Content {
+    let status: String
+    let message: String
+    let expiresInMinutes: Int
+}
+
+struct RecoveryDone: Content {
+    let status: String
+    let message: String
+}
+
 struct LoginInput: Content {
     let email: String
     let password: String

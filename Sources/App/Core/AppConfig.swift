@@ -36,6 +36,8 @@ public struct AppConfig: Sendable {
     public var sttBaseURL: String? = nil
     public var sttAPIKey: String? = nil
     public var llmTimeoutSeconds: Int = 10
+    /// Email for sign-in codes (`MUNIM_SMTP_URL`, `MUNIM_SMTP_FROM`); nil: no email is sent. Secret.
+    public var smtp: SMTPSettings? = nil
     /// 64 hex characters; when unset a key is generated into `<data dir>/secret.key`. Secret.
     public var secretKeyHex: String? = nil
     /// Run jobs in this process (`serve --no-worker` turns it off; `worker` only runs jobs).
@@ -257,6 +259,12 @@ public struct AppConfig: Sendable {
         if let v = value("MUNIM_ALLOW_PRIVATE_HTTP") {
             guard let b = parseBool(v) else { throw Invalid(variable: "MUNIM_ALLOW_PRIVATE_HTTP", problem: "must be true or false (got \"\(v)\")") }
             c.allowPrivateHTTP = b
+        }
+        if let v = value("MUNIM_SMTP_URL") {
+            switch SMTPSettings.parse(v, from: value("MUNIM_SMTP_FROM")) {
+            case .success(let settings): c.smtp = settings
+            case .failure(let e): throw Invalid(variable: "MUNIM_SMTP_URL", problem: e.problem)
+            }
         }
         if let v = value("MUNIM_LOG_FORMAT") {
             guard ["text", "json"].contains(v.lowercased()) else { throw Invalid(variable: "MUNIM_LOG_FORMAT", problem: "must be text or json (got \"\(v)\")") }

@@ -14,6 +14,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case deadJobs, deadJobRetry, deadJobDiscard
     // Accounts
     case signup, login, logout, me, changePassword, business, businessUpdate
+    case recoveryOptions, forgotPassword, resetPassword
     case staff, staffAdd, staffRemove, tokens, tokenCreate, tokenRevoke
     // Ledger
     case customers, customerCreate, customer, customerUpdate, customerDelete, customerStatement, customerReminders
@@ -71,6 +72,9 @@ public enum Endpoint: String, CaseIterable, Sendable {
 
         case .signup: return ("POST", a + "/auth/signup")
         case .login: return ("POST", a + "/auth/login")
+        case .recoveryOptions: return ("GET", a + "/auth/recovery-options")
+        case .forgotPassword: return ("POST", a + "/auth/forgot-password")
+        case .resetPassword: return ("POST", a + "/auth/reset-password")
         case .logout: return ("POST", a + "/auth/logout")
         case .me: return ("GET", a + "/me")
         case .changePassword: return ("POST", a + "/me/password")

@@ -21,6 +21,9 @@ enum TemplatePurpose: String, Codable, Sendable, CaseIterable {
     case statementSent = "statement_sent"
     /// To the owner's own number: a workflow step waits for their decision.
     case approvalRequest = "approval_request"
+    /// To a member's own number: the one-time code of "Forgot password" (an Authentication
+    /// template in WhatsApp's terms; its text is fixed by WhatsApp).
+    case signInCode = "sign_in_code"
 
     /// What the owner reads in the UI and in errors ("no approved 'payment reminder' template").
     var label: String { rawValue.replacingOccurrences(of: "_", with: " ") }
@@ -34,6 +37,7 @@ enum TemplatePurpose: String, Codable, Sendable, CaseIterable {
         case .orderShipped: return ["customer_name", "business_name", "order_reference", "tracking_link"]
         case .statementSent: return ["customer_name", "business_name", "period", "amount_due", "document_link"]
         case .approvalRequest: return ["business_name", "approval_message", "reply_code", "decision_link"]
+        case .signInCode: return ["code", "business_name"]
         }
     }
 
@@ -89,6 +93,14 @@ enum TemplatePurpose: String, Codable, Sendable, CaseIterable {
                       variables: ["1": "business_name", "2": "approval_message", "3": "reply_code", "4": "decision_link"]),
                 .init(language: "hi", body: "{{1}}: ek workflow aapki manzoori maang raha hai — {{2}}। APPROVE {{3}} ya REJECT {{3}} likhiye, ya yahan tay kijiye: {{4}}",
                       variables: ["1": "business_name", "2": "approval_message", "3": "reply_code", "4": "decision_link"]),
+            ]
+        case .signInCode:
+            // WhatsApp writes the text of an Authentication template itself; only the code varies.
+            return [
+                .init(language: "en", body: "{{1}} is your verification code. For your security, do not share this code.",
+                      variables: ["1": "code"]),
+                .init(language: "hi", body: "{{1}} आपका वेरिफ़िकेशन कोड है। अपनी सुरक्षा के लिए यह कोड किसी से साझा न करें।",
+                      variables: ["1": "code"]),
             ]
         }
     }

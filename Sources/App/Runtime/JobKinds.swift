@@ -233,7 +233,7 @@ enum TestCrashJob: JobKind {
 enum JobKinds {
     static let all: [any JobKind.Type] = [
         RunStartJob.self, RunStepJob.self, ScheduleTickJob.self, LedgerEventJob.self, OverdueScanJob.self,
-        InboundReceiveJob.self, InboundRouteJob.self, VoiceNoteJob.self, OutboxSendJob.self, ChannelVerifyJob.self, ChannelPollJob.self,
+        InboundReceiveJob.self, InboundRouteJob.self, VoiceNoteJob.self, OutboxSendJob.self, ChannelVerifyJob.self, ChannelPollJob.self, RecoveryCodeJob.self,
         TestCrashJob.self,
     ]
 
