@@ -121,3 +121,111 @@ def test_reset_password_while_the_server_writes(server: str, server_sqlite: Path
         thread.join(timeout=60)
     assert written[0] > 0, "the server was writing meanwhile"
     assert failures == [], failures
+
+
+class FakeSMTP:
+    """A mail server on loopback that speaks enough SMTP for Munim (greeting, EHLO, MAIL, RCPT,
+    DATA, QUIT) and keeps each message's decoded text."""
+
+    def __init__(self) -> None:
+        import base64
+        import socketserver
+        import threading
+
+        mails: list[str] = []
+        self.mails = mails
+
+        class Session(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                def say(text: str) -> None:
+                    self.wfile.write((text + "\r\n").encode())
+
+                say("220 fake ESMTP")
+                data: list[str] | None = None
+                for raw in self.rfile:
+                    line = raw.decode().rstrip("\r\n")
+                    if data is not None:
+                        if line == ".":
+                            body = "\r\n".join(data).split("\r\n\r\n", 1)[1]
+                            mails.append(base64.b64decode(body.replace("\r\n", "")).decode())
+                            data = None
+                            say("250 queued")
+                        else:
+                            data.append(line)
+                    elif line.upper().startswith("EHLO"):
+                        say("250 fake")
+                    elif line.upper() == "DATA":
+                        data = []
+                        say("354 go ahead")
+                    elif line.upper() == "QUIT":
+                        say("221 bye")
+                        return
+                    else:
+                        say("250 OK")
+
+        class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = Server(("127.0.0.1", 0), Session)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_forgotten_password_is_recovered_with_an_emailed_code(browser, tmp_path: Path) -> None:
+    """With MUNIM_SMTP_URL set, "Forgot your password?" sends a 6-digit code by email; typing it
+    with a new password logs in at once, and the old password stops working. At phone size;
+    screenshot /tmp/login-reset-code-phone.png."""
+    import json
+    import urllib.request
+    import uuid
+
+    from support import serve_with, wait_until
+
+    smtp = FakeSMTP()
+    try:
+        with serve_with(tmp_path, "recovery", MUNIM_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}",
+                        MUNIM_SMTP_FROM="books@example.com") as base:
+            email = f"owner-{uuid.uuid4().hex[:8]}@example.com"
+            req = urllib.request.Request(f"{base}/api/v1/auth/signup", method="POST", headers={"Content-Type": "application/json"},
+                                         data=json.dumps({"email": email, "password": PASSWORD, "owner_name": "Kavita",
+                                                          "business_name": "Joshi Traders"}).encode())
+            assert urllib.request.urlopen(req, timeout=30).status == 201
+
+            context = browser.new_context(base_url=base, viewport={"width": 390, "height": 844})
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.goto("/#/login")
+            expect(tid(page, "page-title")).to_have_text("Log in")
+            tid(page, "forgot-password").locator("summary").click()
+            expect(tid(page, "forgot-send")).to_be_visible()
+            # Without an address the page says where to type it.
+            tid(page, "forgot-send").click()
+            expect(tid(page, "forgot-error")).to_contain_text("Type the email you log in with")
+            tid(page, "login-email").fill(email)
+            tid(page, "forgot-send").click()
+            expect(tid(page, "forgot-sent")).to_contain_text("10 minutes")
+            wait_until("the code by email", lambda: len(smtp.mails) == 1, 60, lambda: "no mail arrived")
+            code = re.search(r"\b(\d{6})\b", smtp.mails[0]).group(1)
+            assert "Joshi Traders" in smtp.mails[0] and "Namaste Kavita" in smtp.mails[0], smtp.mails[0]
+
+            # A wrong code is refused with a clear message; the right one logs in.
+            tid(page, "reset-code").fill("000000" if code != "000000" else "111111")
+            tid(page, "reset-password").fill("kavita's new secret")
+            tid(page, "reset-confirm").fill("kavita's new secret")
+            tid(page, "reset-submit").click()
+            expect(tid(page, "reset-error")).to_contain_text("wrong or has expired")
+            page.screenshot(path="/tmp/login-reset-code-phone.png", full_page=True)
+            tid(page, "reset-code").fill(f"{code[:3]} {code[3:]}")
+            tid(page, "reset-submit").click()
+            expect(tid(page, "page-title")).to_have_text("Dashboard")
+
+            old = page.request.post("/api/v1/auth/login", data={"email": email, "password": PASSWORD})
+            assert old.status == 401
+            # The refused wrong code is a 400 the browser logs as a failed resource load.
+            assert [e for e in errors if "status of 400 (Bad Request)" not in e] == [], errors
+            context.close()
+    finally:
+        smtp.server.shutdown()

@@ -37,21 +37,118 @@ export function loginPage(ctx) {
     }
   });
 
-  // Account recovery without a message channel (issue 19 §1): whoever runs the server gives a
-  // one-time password from the command line; the command names the address typed above.
+  // Account recovery (issue 19 §1). With WhatsApp or email on this server: a six-digit code sent
+  // to the account's own number or address, typed here with the new password. Always: the command
+  // whoever runs the server can use, naming the address typed above.
   const command = h('code', { testid: 'forgot-command' });
   const showCommand = () => { command.textContent = `munim users reset-password ${email.control.value.trim() || 'you@example.com'}`; };
   showCommand();
   email.control.addEventListener('input', showCommand);
+  const byCode = h('div', { class: 'stack', testid: 'forgot-by-code', hidden: true });
+  const operator = h('p', { class: 'muted', testid: 'forgot-operator' },
+    'Ask whoever runs Munim for your business (or your accountant who set it up) to run this on the server:');
   const forgot = h('details', { class: 'auth-forgot', testid: 'forgot-password' },
     h('summary', {}, 'Forgot your password?'),
-    h('p', { class: 'muted' }, 'Ask whoever runs Munim for your business (or your accountant who set it up) to run this on the server:'),
+    byCode,
+    operator,
     h('p', {}, command),
     h('p', { class: 'muted' }, 'It prints a one-time password. Log in with it and you will be asked to choose a new one; every other session of yours is logged out.'));
+  let optionsLoaded = false;
+  forgot.addEventListener('toggle', async () => {
+    if (!forgot.open || optionsLoaded) return;
+    optionsLoaded = true;
+    try {
+      const options = await api.get(path('recoveryOptions'));
+      if (options.whatsapp || options.email) {
+        byCode.replaceChildren(...recoveryByCode(ctx, email, options));
+        byCode.hidden = false;
+        operator.textContent = 'No code arriving? Ask whoever runs Munim for your business to run this on the server:';
+      }
+    } catch {
+      optionsLoaded = false;  // offline: the command below still helps; try again on the next open
+    }
+  });
 
   ctx.root.appendChild(authCard('Log in', 'Welcome back to your books.', h('div', { class: 'stack' }, form, forgot),
     ['New to Munim? ', h('a', { href: '#/signup', testid: 'signup-link' }, 'Create your business account')]));
   email.control.focus();
+}
+
+/** Where the code goes, in words: "your WhatsApp number or email", as this server can send. */
+export function codeDestination(options) {
+  if (options.whatsapp && options.email) return 'your WhatsApp number (or your email)';
+  return options.whatsapp ? 'your WhatsApp number' : 'your email';
+}
+
+// Step 1 sends a code to the address typed in the login form; step 2 takes the code and the new
+// password, then logs in with it.
+function recoveryByCode(ctx, email, options) {
+  const sendAlert = formAlert('forgot-error');
+  const sent = h('p', { class: 'alert alert-info', testid: 'forgot-sent', role: 'status', hidden: true });
+  const send = h('button', { type: 'submit', class: 'btn', testid: 'forgot-send' }, 'Send me a code');
+  const ask = h('form', { class: 'stack', testid: 'forgot-form', novalidate: true },
+    h('p', { class: 'muted' }, `Type your email above and we will send a 6-digit code to ${codeDestination(options)}.`),
+    sendAlert.el, send);
+
+  const code = field({ label: 'Code', name: 'code', required: true, testid: 'reset-code',
+    attrs: { inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 7, pattern: '[0-9 ]*' } });
+  const fresh = field({ label: 'New password', name: 'new_password', type: 'password', required: true, testid: 'reset-password',
+    hint: 'At least 10 characters.', attrs: { autocomplete: 'new-password', minlength: 10 } });
+  const confirm = field({ label: 'New password again', name: 'confirm', type: 'password', required: true, testid: 'reset-confirm',
+    attrs: { autocomplete: 'new-password' } });
+  const resetAlert = formAlert('reset-error');
+  const reset = h('form', { class: 'stack', testid: 'reset-form', novalidate: true, hidden: true },
+    code, fresh, confirm, resetAlert.el,
+    h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'reset-submit' }, 'Set new password and log in'));
+
+  onSubmit(ask, async () => {
+    sendAlert.clear();
+    const address = email.control.value.trim();
+    if (!address) {
+      sendAlert.show('Type the email you log in with in the Email box above first.');
+      email.control.focus();
+      return;
+    }
+    try {
+      const r = await api.post(path('forgotPassword'), { email: address });
+      sent.textContent = r.message;
+      sent.hidden = false;
+      send.textContent = 'Send a new code';
+      reset.hidden = false;
+      code.control.focus();
+    } catch (e) {
+      sendAlert.show(errorMessage(e));
+    }
+  });
+
+  onSubmit(reset, async () => {
+    resetAlert.clear();
+    clearFieldErrors(reset);
+    const typed = code.control.value.replace(/\s+/g, '');
+    if (!/^[0-9]{6}$/.test(typed)) {
+      resetAlert.show('The code is the 6 digits we sent.');
+      return;
+    }
+    if (fresh.control.value.length < 10) {
+      resetAlert.show('The new password needs at least 10 characters.');
+      return;
+    }
+    if (fresh.control.value !== confirm.control.value) {
+      resetAlert.show('The two new passwords are not the same.');
+      return;
+    }
+    const address = email.control.value.trim();
+    try {
+      await api.post(path('resetPassword'), { email: address, code: typed, new_password: fresh.control.value });
+      const data = await api.post(path('login'), { email: address, password: fresh.control.value });
+      setSession(data);
+      toast('Your password is changed.');
+      ctx.loggedIn();
+    } catch (e) {
+      showFormError(reset, resetAlert, e);
+    }
+  });
+  return [ask, sent, reset];
 }
 
 export function signupPage(ctx) {
