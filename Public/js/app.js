@@ -4,44 +4,33 @@ import { path } from './routes.js';
 import { session, setSession, clearSession, mayHaveSession } from './session.js';
 import { h, loadingState, errorState, toast, busy, navigate, fill, confirmDialog } from './ui.js';
 import { loginPage, signupPage, passwordPage } from './pages-auth.js';
-import { dashboardPage } from './pages-dashboard.js';
-import { reportsPage } from './pages-reports.js';
-import { customersPage, customerDetailPage } from './pages-customers.js';
-import { productsPage } from './pages-products.js';
-import { invoicesPage, invoiceNewPage, invoiceDetailPage } from './pages-invoices.js';
-import { paymentsPage } from './pages-payments.js';
-import { settingsPage } from './pages-settings.js';
-import { assistantPage } from './pages-assistant.js';
-import { inboxPage } from './pages-inbox.js';
-import { integrationsPage } from './pages-integrations.js';
-import { workflowsPage, workflowRunsPage, runsPage, runDetailPage } from './pages-workflows.js';
-import { workflowBuilderPage } from './workflow-builder.js';
+// Every other page is loaded when first opened (issue 19 §6): the login page needs only the shell.
 
 const ROUTES = [
   { path: /^\/login$/, page: loginPage, public: true, title: 'Log in' },
   { path: /^\/signup$/, page: signupPage, public: true, title: 'Sign up' },
   { path: /^\/password$/, page: passwordPage, title: 'Change password', nav: null },
-  { path: /^\/dashboard$/, page: dashboardPage, nav: 'dashboard', title: 'Dashboard' },
-  { path: /^\/assistant$/, page: assistantPage, nav: 'assistant', title: 'Assistant' },
-  { path: /^\/inbox$/, page: inboxPage, nav: 'inbox', title: 'Inbox' },
-  { path: /^\/inbox\/([^/]+)$/, page: inboxPage, nav: 'inbox', title: 'Inbox' },
-  { path: /^\/workflows$/, page: workflowsPage, nav: 'workflows', title: 'Workflows' },
-  { path: /^\/workflows\/new$/, page: workflowBuilderPage, nav: 'workflows', title: 'New workflow' },
-  { path: /^\/workflows\/([^/]+)\/runs$/, page: workflowRunsPage, nav: 'workflows', title: 'Workflow runs' },
-  { path: /^\/workflows\/([^/]+)$/, page: workflowBuilderPage, nav: 'workflows', title: 'Workflow' },
-  { path: /^\/runs$/, page: runsPage, nav: 'workflows', title: 'Runs' },
-  { path: /^\/runs\/([^/]+)$/, page: runDetailPage, nav: 'workflows', title: 'Run' },
+  { path: /^\/dashboard$/, load: () => import('./pages-dashboard.js').then((m) => m.dashboardPage), nav: 'dashboard', title: 'Dashboard' },
+  { path: /^\/assistant$/, load: () => import('./pages-assistant.js').then((m) => m.assistantPage), nav: 'assistant', title: 'Assistant' },
+  { path: /^\/inbox$/, load: () => import('./pages-inbox.js').then((m) => m.inboxPage), nav: 'inbox', title: 'Inbox' },
+  { path: /^\/inbox\/([^/]+)$/, load: () => import('./pages-inbox.js').then((m) => m.inboxPage), nav: 'inbox', title: 'Inbox' },
+  { path: /^\/workflows$/, load: () => import('./pages-workflows.js').then((m) => m.workflowsPage), nav: 'workflows', title: 'Workflows' },
+  { path: /^\/workflows\/new$/, load: () => import('./workflow-builder.js').then((m) => m.workflowBuilderPage), nav: 'workflows', title: 'New workflow' },
+  { path: /^\/workflows\/([^/]+)\/runs$/, load: () => import('./pages-workflows.js').then((m) => m.workflowRunsPage), nav: 'workflows', title: 'Workflow runs' },
+  { path: /^\/workflows\/([^/]+)$/, load: () => import('./workflow-builder.js').then((m) => m.workflowBuilderPage), nav: 'workflows', title: 'Workflow' },
+  { path: /^\/runs$/, load: () => import('./pages-workflows.js').then((m) => m.runsPage), nav: 'workflows', title: 'Runs' },
+  { path: /^\/runs\/([^/]+)$/, load: () => import('./pages-workflows.js').then((m) => m.runDetailPage), nav: 'workflows', title: 'Run' },
   { path: /^\/ledger\/?$/, redirect: '/ledger/customers' },
-  { path: /^\/ledger\/customers$/, page: customersPage, nav: 'customers', title: 'Customers' },
-  { path: /^\/ledger\/customers\/([^/]+)$/, page: customerDetailPage, nav: 'customers', title: 'Customer' },
-  { path: /^\/ledger\/products$/, page: productsPage, nav: 'products', title: 'Products' },
-  { path: /^\/ledger\/invoices$/, page: invoicesPage, nav: 'invoices', title: 'Invoices' },
-  { path: /^\/ledger\/invoices\/new$/, page: invoiceNewPage, nav: 'invoices', title: 'New invoice' },
-  { path: /^\/ledger\/invoices\/([^/]+)$/, page: invoiceDetailPage, nav: 'invoices', title: 'Invoice' },
-  { path: /^\/ledger\/payments$/, page: paymentsPage, nav: 'payments', title: 'Payments' },
-  { path: /^\/reports$/, page: reportsPage, nav: 'reports', title: 'Reports' },
-  { path: /^\/integrations$/, page: integrationsPage, nav: 'integrations', title: 'Integrations' },
-  { path: /^\/settings$/, page: settingsPage, nav: 'settings', title: 'Settings' },
+  { path: /^\/ledger\/customers$/, load: () => import('./pages-customers.js').then((m) => m.customersPage), nav: 'customers', title: 'Customers' },
+  { path: /^\/ledger\/customers\/([^/]+)$/, load: () => import('./pages-customers.js').then((m) => m.customerDetailPage), nav: 'customers', title: 'Customer' },
+  { path: /^\/ledger\/products$/, load: () => import('./pages-products.js').then((m) => m.productsPage), nav: 'products', title: 'Products' },
+  { path: /^\/ledger\/invoices$/, load: () => import('./pages-invoices.js').then((m) => m.invoicesPage), nav: 'invoices', title: 'Invoices' },
+  { path: /^\/ledger\/invoices\/new$/, load: () => import('./pages-invoices.js').then((m) => m.invoiceNewPage), nav: 'invoices', title: 'New invoice' },
+  { path: /^\/ledger\/invoices\/([^/]+)$/, load: () => import('./pages-invoices.js').then((m) => m.invoiceDetailPage), nav: 'invoices', title: 'Invoice' },
+  { path: /^\/ledger\/payments$/, load: () => import('./pages-payments.js').then((m) => m.paymentsPage), nav: 'payments', title: 'Payments' },
+  { path: /^\/reports$/, load: () => import('./pages-reports.js').then((m) => m.reportsPage), nav: 'reports', title: 'Reports' },
+  { path: /^\/integrations$/, load: () => import('./pages-integrations.js').then((m) => m.integrationsPage), nav: 'integrations', title: 'Integrations' },
+  { path: /^\/settings$/, load: () => import('./pages-settings.js').then((m) => m.settingsPage), nav: 'settings', title: 'Settings' },
   // The other half of the books, loaded on demand.
   { path: /^\/books\/?$/, redirect: '/books/purchases' },
   { path: /^\/books\/suppliers$/, load: () => import('./pages-books.js').then((m) => m.suppliersPage), nav: 'suppliers', title: 'Suppliers' },

@@ -78,6 +78,10 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
                                  pollInterval: .milliseconds(config.workerPollMilliseconds)))
     }
 
+    // gzip (or deflate) for what compresses, when the client accepts it (issue 19 §6). Not the live
+    // event stream, which must reach the browser event by event.
+    app.http.server.configuration.responseCompression = .disabled(allowedTypes: compressedTypes, allowRequestOverrides: true)
+
     app.middleware = Middlewares()
     // Outermost first: every reply, errors included, carries the request id and security headers.
     app.middleware.use(RequestIDMiddleware())
@@ -95,6 +99,13 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
 
     try routes(app)
 }
+
+/// The media types sent compressed: the web app's files, JSON, CSV and plain text.
+let compressedTypes: HTTPMediaTypeSet = [
+    .html, .css, .json, .svg, .plainText, HTTPMediaType(type: "text", subType: "csv"),
+    HTTPMediaType(type: "application", subType: "javascript"), HTTPMediaType(type: "text", subType: "javascript"),
+    HTTPMediaType(type: "application", subType: "problem+json"),
+]
 
 /// Applies pending migrations. On PostgreSQL the migration runs under an advisory lock, so
 /// several instances starting at once (a rolling deploy without a separate migrate step) take

@@ -82,6 +82,12 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         res.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
         if req.url.path.hasPrefix("/api/") && res.headers.first(name: .cacheControl) == nil {
             res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        } else if res.headers.first(name: .eTag) != nil && res.headers.first(name: .cacheControl) == nil {
+            // The web app's files (FileMiddleware gives them an ETag): the browser keeps them and
+            // asks each time whether they changed, so a repeat visit gets 304s with no body and an
+            // upgrade is seen at once (the modules have no fingerprinted names to cache forever).
+            res.headers.replaceOrAdd(name: .cacheControl, value: "no-cache")
+            res.headers.replaceOrAdd(name: .vary, value: "Accept-Encoding")
         }
         return res
     }
