@@ -282,6 +282,12 @@ export function unitLabel(unit, quantity) {
   return u + 's';
 }
 
+/** "Ramesh's", "Ramesh Traders'": the possessive of a name in English. */
+export function possessive(name) {
+  const n = String(name || '').trim();
+  return /s$/i.test(n) ? `${n}'` : `${n}'s`;
+}
+
 /** The 409 insufficient_stock message: "Only 3 bags of Cement in stock (asked 5)". */
 export function insufficientStockMessage(details, fallback = {}) {
   const d = details || {};

@@ -9,7 +9,7 @@ import {
 } from './ui.js';
 import {
   formatMoney, formatQuantity, formatDate, parseRupees, paiseToInput,
-  parseQuantityMilli, milliToNumber, unitLabel, insufficientStockMessage, normalisePhone,
+  parseQuantityMilli, milliToNumber, unitLabel, insufficientStockMessage, normalisePhone, possessive,
 } from './format.js';
 import { PAYMENT_MODES, modeLabel } from './shared/payments.js';
 
@@ -116,7 +116,7 @@ function invoicePreviewBody(d) {
     ]),
     d.customer_balance_after !== undefined && d.customer_balance_after !== null
       ? h('p', { class: 'chat-card-note', testid: 'card-customer-balance' },
-        `${d.customer?.name || 'Customer'}'s balance: `,
+        `${possessive(d.customer?.name || 'Customer')} balance: `,
         balanceWords(d.customer_balance_before), ' → ', balanceWords(d.customer_balance_after))
       : null,
   ];
@@ -134,7 +134,7 @@ function invoiceIssuedBody(d) {
       ['Balance due', d.balance_due, 'card-balance-due', true],
     ]),
     d.customer_balance !== undefined && d.customer_balance !== null
-      ? h('p', { class: 'chat-card-note', testid: 'card-customer-balance' }, `${d.customer?.name || 'Customer'}'s balance now: `, balanceWords(d.customer_balance))
+      ? h('p', { class: 'chat-card-note', testid: 'card-customer-balance' }, `${possessive(d.customer?.name || 'Customer')} balance now: `, balanceWords(d.customer_balance))
       : null,
     d.pdf_url ? h('p', { class: 'chat-card-note' }, h('a', { href: d.pdf_url, testid: 'card-pdf' }, 'Download PDF')) : null,
   ];

@@ -10,7 +10,7 @@ import { errorMessage } from './api.js';
 import { typeahead } from './typeahead.js';
 import {
   formatMoney, parseRupees, formatDate, todayIn, parseQuantityMilli, milliToNumber, formatQuantity, parseGstRate, normalisePhone,
-  RECEIPT_TYPES, receiptProblem, formatBytes,
+  RECEIPT_TYPES, receiptProblem, formatBytes, unitLabel,
 } from './format.js';
 import { timeZone } from './session.js';
 import { PAYMENT_MODES, modeLabel } from './shared/payments.js';
@@ -244,7 +244,7 @@ export async function purchaseNewPage(ctx) {
       placeholder: 'Search your products, or type a new name',
       search: async (q) => (await api.get(path('products'), { q, limit: 10 })).items || [],
       itemLabel: (p) => p.name,
-      itemDetail: (p) => `${formatQuantity(p.stock)} ${p.unit} in stock${Number(p.average_cost) ? ` · cost ${formatMoney(p.average_cost)}` : ''}`,
+      itemDetail: (p) => `${formatQuantity(p.stock)} ${unitLabel(p.unit, p.stock)} in stock${Number(p.average_cost) ? ` · cost ${formatMoney(p.average_cost)}` : ''}`,
       onSelect: (p) => {
         if (p && Number(p.average_cost) && !cost.control.value) cost.control.value = String(p.average_cost / 100);
         estimate();

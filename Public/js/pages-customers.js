@@ -310,9 +310,9 @@ function customerStatement(c) {
     try {
       const s = await api.get(path('customerStatement', c.id), { from: from.control.value, to: to.control.value });
       const entries = s.entries || [];
-      const period = `${s.from ? formatDate(s.from) : 'the start'} to ${s.to ? formatDate(s.to) : 'today'}`;
+      const period = `${s.from ? formatDate(s.from) : 'the first entry'} to ${s.to ? formatDate(s.to) : 'today'}`;
       const summary = h('p', { class: 'statement-summary' },
-        `Statement for ${period}. Opening balance `, h('strong', {}, formatMoney(s.opening_balance)),
+        `Statement from ${period}. Opening balance `, h('strong', {}, formatMoney(s.opening_balance)),
         ', closing balance ', h('strong', { testid: 'statement-closing' }, formatMoney(s.closing_balance)), '.');
       if (!entries.length) {
         fill(out, summary, emptyState('No entries in this period.'));

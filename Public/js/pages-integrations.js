@@ -25,7 +25,7 @@ export const CHANNEL_KINDS = [
     fields: [
       { key: 'account_sid', label: 'Account SID', required: true, placeholder: 'AC…', hint: 'Twilio Console → Account info.' },
       { key: 'auth_token', label: 'Auth token', required: true, secret: true, hint: 'Twilio Console → Account info. Stored encrypted; never shown again.' },
-      { key: 'from_number', label: 'WhatsApp sender number', phone: true, placeholder: '+14155238886', hint: 'In E.164 form, e.g. +14155238886. Needed unless you give a messaging service SID.' },
+      { key: 'from_number', label: 'WhatsApp sender number', phone: true, placeholder: '+14155238886', hint: 'With the country code, as Twilio shows it, e.g. +14155238886. Needed unless you give a messaging service SID.' },
       { key: 'messaging_service_sid', label: 'Messaging service SID', placeholder: 'MG…', hint: 'Optional: MG followed by 32 characters.' },
     ],
   },
@@ -222,7 +222,7 @@ function credentialsDialog(c, onSaved) {
 }
 
 const TO_HINTS = {
-  whatsapp: ['To (phone number)', '+919812345678', 'In E.164 form. On the Twilio sandbox the number must have joined the sandbox first.'],
+  whatsapp: ['To (phone number)', '+919812345678', 'A mobile such as 98765 43210 (+91 is added) or with its country code. On the Twilio sandbox the number must have joined the sandbox first.'],
   simulator: ['To (any name or number)', 'Test customer', 'The simulator delivers to anyone.'],
   bluesky: ['To (handle)', 'friend.bsky.social', null],
   mastodon: ['To (account)', '@friend@mastodon.social', null],

@@ -382,7 +382,7 @@ function makeLine(item, { onChange, onRemove, interState = () => false, chargesT
     placeholder: 'Search products or type a description',
     search: searchProducts,
     itemLabel: (p) => p.name,
-    itemDetail: (p) => `${formatMoney(p.price)} / ${p.unit || 'pcs'} · ${formatQuantity(p.stock)} in stock${p.low_stock ? ' (low)' : ''}`,
+    itemDetail: (p) => `${formatMoney(p.price)} / ${p.unit || 'pcs'} · ${formatQuantity(p.stock)} ${unitLabel(p.unit || 'pcs', p.stock)} in stock${p.low_stock ? ' (low)' : ''}`,
     onSelect: (p) => {
       product = p;
       if (p) {

@@ -6,7 +6,7 @@ import {
   dataTable, pagedList, emptyState, navigate, fill, add, busy,
 } from './ui.js';
 import { typeahead } from './typeahead.js';
-import { formatMoney, parseRupees, paiseToInput, formatDate, todayIn } from './format.js';
+import { formatMoney, parseRupees, paiseToInput, formatDate, todayIn, possessive } from './format.js';
 import { timeZone } from './session.js';
 import { PAYMENT_MODES, balanceCell, modeLabel, allocationText } from './shared/payments.js';
 
@@ -69,7 +69,7 @@ export function paymentsPage(ctx) {
       }
       select.value = selectId && openInvoices.some((i) => i.id === selectId) ? selectId : '';
     } catch (e) {
-      if (mine === invoiceGeneration) toast(`Could not load ${customer.name}'s invoices: ${e.message}`, 'error');
+      if (mine === invoiceGeneration) toast(`Could not load ${possessive(customer.name)} invoices: ${e.message}`, 'error');
     } finally {
       if (mine === invoiceGeneration) select.disabled = false;
     }

@@ -7,7 +7,7 @@ import {
 } from './ui.js';
 import {
   formatMoney, parseRupees, paiseToInput, parseQuantityMilli, milliToNumber, formatQuantity,
-  parseGstRate, formatGstRate, formatDateTime,
+  parseGstRate, formatGstRate, formatDateTime, unitLabel,
 } from './format.js';
 import { timeZone } from './session.js';
 import { createFromForm, listCard } from './shared/listpage.js';
@@ -113,7 +113,7 @@ export function productsPage(ctx) {
           label: 'Stock',
           className: 'num',
           render: (p) => [
-            h('span', { testid: 'product-stock' }, formatQuantity(p.stock)), ' ', h('span', { class: 'unit' }, p.unit || ''),
+            h('span', { testid: 'product-stock' }, formatQuantity(p.stock)), ' ', h('span', { class: 'unit' }, unitLabel(p.unit, p.stock)),
             p.low_stock ? [' ', badge('Low stock', 'warn', 'low-stock-badge')] : null],
         },
         { label: 'GST', className: 'num hide-sm', render: (p) => formatGstRate(p.gst_rate) },
@@ -170,7 +170,7 @@ function restockDialog(p, done) {
   const alert = formAlert('restock-error');
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'restock-submit' }, 'Add stock');
   const form = h('form', { class: 'stack', novalidate: true },
-    h('p', { class: 'muted' }, `In stock now: ${formatQuantity(p.stock)} ${p.unit || ''}`), qty, reason, alert.el,
+    h('p', { class: 'muted' }, `In stock now: ${formatQuantity(p.stock)} ${unitLabel(p.unit, p.stock)}`), qty, reason, alert.el,
     h('div', { class: 'form-actions' }, submit));
   const { close } = openDialog({ title: `Restock ${p.name}`, body: form, testid: 'restock-dialog' });
   onSubmit(form, async () => {
@@ -185,7 +185,7 @@ function restockDialog(p, done) {
     if (reason.control.value.trim()) body.reason = reason.control.value.trim();
     try {
       const updated = await api.create(path('productRestock', p.id), body);
-      toast(`${updated.name}: ${formatQuantity(updated.stock)} ${updated.unit || ''} in stock now.`, 'success');
+      toast(`${updated.name}: ${formatQuantity(updated.stock)} ${unitLabel(updated.unit, updated.stock)} in stock now.`, 'success');
       close();
       done();
     } catch (e) {

@@ -34,7 +34,7 @@ const BUSINESS_FIELDS = [
   },
   { name: 'round_off', label: 'Round invoice totals to the rupee', type: 'checkbox', hint: 'The difference is printed as a round-off line.' },
   { name: 'industry', label: 'Industry', hint: 'e.g. Building materials, Kirana, Pharmacy' },
-  { name: 'whatsapp_number', label: 'WhatsApp number', type: 'tel', hint: 'E.164, e.g. +919812345678' },
+  { name: 'whatsapp_number', label: 'WhatsApp number', type: 'tel', hint: 'Your mobile, e.g. 98765 43210 (+91 is added; numbers of other countries start with +).' },
   { name: 'preferred_language', label: 'Preferred language', list: 'languages', hint: 'Language code: en, hi, mr, ta, te, bn, gu, kn, ml, pa, or, ur or as' },
   { name: 'state', label: 'State', list: 'business-states' },
   { name: 'timezone', label: 'Timezone', list: 'timezones', hint: 'e.g. Asia/Kolkata' },

@@ -266,7 +266,15 @@ struct ValueTests {
 
     @Test func phonesAndEmails() {
         #expect((try? Validate.phone("+91 98123-45678").get()) == "+919812345678")
-        #expect((try? Validate.phone("9812345678").get()) == nil)
+        // As people type Indian mobiles; other countries need their code; handles stay strict.
+        for typed in ["9812345678", "98123 45678", "098123-45678", "919812345678", "+91 (98123) 45678"] {
+            #expect((try? Validate.phone(typed).get()) == "+919812345678", "\(typed)")
+        }
+        for bad in ["5812345678", "981234567", "0091981234567", "44 20 7946 0958", "98123456789"] {
+            #expect((try? Validate.phone(bad).get()) == nil, "\(bad)")
+        }
+        #expect((try? Validate.phone("+44 20 7946 0958").get()) == "+442079460958")
+        #expect((try? Validate.e164("9812345678").get()) == nil)
         #expect((try? Validate.phone("+0123456789").get()) == nil)
         #expect((try? Validate.email(" Asha@Example.COM ").get()) == "asha@example.com")
         #expect((try? Validate.email("asha@localhost").get()) == nil)

@@ -3,7 +3,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   groupIndian, formatMoney, parseRupees, paiseToInput, parseQuantityMilli, milliToNumber, formatQuantity, parseGstRate,
-  formatGstRate, lineMaths, invoiceTotals, roundToRupee, formatDate, formatDateTime, unitLabel, insufficientStockMessage, normalisePhone,
+  formatGstRate, lineMaths, invoiceTotals, roundToRupee, formatDate, formatDateTime, unitLabel, possessive, insufficientStockMessage, normalisePhone,
   relativeTime, fullTime, shortTime, formatBytes, receiptProblem, RECEIPT_MAX_BYTES,
 } from '../../Public/js/format.js';
 
@@ -124,6 +124,12 @@ describe('quantities and GST', () => {
     assert.equal(unitLabel('kg', 5), 'kg');
     assert.equal(unitLabel('pcs', 5), 'pcs');
     assert.equal(unitLabel('', 5), '');
+  });
+
+  test('possessives of names', () => {
+    assert.equal(possessive('Ramesh'), "Ramesh's");
+    assert.equal(possessive('Ramesh Traders'), "Ramesh Traders'");
+    assert.equal(possessive(' Asha '), "Asha's");
   });
 
   test('the out-of-stock message names what is left and what was asked', () => {

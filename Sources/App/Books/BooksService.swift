@@ -439,7 +439,7 @@ struct BooksService: Sendable {
         }
         for p in try await SupplierPayment.query(on: db).filter(\.$businessID == businessID).filter(\.$supplierID == supplierID).all() {
             all.append(StatementLine(date: p.paidOn, kind: "payment", reference: p.reference ?? p.mode.rawValue.uppercased(),
-                                     description: "Paid by \(p.mode.rawValue)", credit: 0, debit: p.amount, sourceID: p.id!, at: p.createdAt))
+                                     description: "Paid by \(p.mode.inSentence)", credit: 0, debit: p.amount, sourceID: p.id!, at: p.createdAt))
         }
         // By date, then time; entries of the same instant: bills, payments, voids.
         func rank(_ kind: String) -> Int { kind == "bill" ? 0 : kind == "payment" ? 1 : 2 }

@@ -4,7 +4,29 @@ import Foundation
 /// that ends up in a 422's `details.fields`.
 public enum Validate {
     /// E.164: "+" then 8–15 digits, no leading zero. Spaces, dashes and brackets are tolerated on input.
+    /// A phone number as people type it (issue 19 §4): "+91 98765 43210", "98765 43210",
+    /// "098765-43210" and "919876543210" are all +919876543210 (a ten-digit number starting 6–9 is
+    /// an Indian mobile); numbers of other countries need their "+" and country code. Stored in
+    /// E.164 form.
     public static func phone(_ raw: String) -> Result<String, Problem> {
+        let cleaned = raw.filter { !" -().".contains($0) }
+        let digits = cleaned.hasPrefix("+") ? Substring("") : Substring(cleaned)
+        if digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            let mobile: Substring?
+            switch digits.count {
+            case 10: mobile = digits
+            case 11 where digits.hasPrefix("0"): mobile = digits.dropFirst()
+            case 12 where digits.hasPrefix("91"): mobile = digits.dropFirst(2)
+            default: mobile = nil
+            }
+            if let mobile, let first = mobile.first, "6789".contains(first) { return .success("+91" + mobile) }
+        }
+        return e164(cleaned).mapError { _ -> Problem in "must be a mobile number such as 98765 43210, or +country code and number for other countries (+44 20 7946 0958)" }
+    }
+
+    /// Strictly E.164 ("+" and the country code): how providers name numbers (a WhatsApp sender).
+    /// A handle from another platform that happens to be digits is never taken for a phone.
+    public static func e164(_ raw: String) -> Result<String, Problem> {
         let cleaned = raw.filter { !" -()".contains($0) }
         guard cleaned.hasPrefix("+"), cleaned.count >= 9, cleaned.count <= 16,
               cleaned.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber }), cleaned.dropFirst().first != "0" else {

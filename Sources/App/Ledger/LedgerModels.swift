@@ -170,6 +170,27 @@ final class InvoiceItem: Model, @unchecked Sendable {
 
 enum PaymentMode: String, Codable, Sendable, CaseIterable {
     case cash, upi, card, bank, cheque, other
+
+    /// Its name as printed: "UPI", "Bank transfer".
+    var label: String {
+        switch self {
+        case .cash: return "Cash"
+        case .upi: return "UPI"
+        case .card: return "Card"
+        case .bank: return "Bank transfer"
+        case .cheque: return "Cheque"
+        case .other: return "Other"
+        }
+    }
+
+    /// Inside a sentence: "paid by UPI", "paid by bank transfer".
+    var inSentence: String {
+        switch self {
+        case .upi: return "UPI"
+        case .other: return "other means"
+        default: return label.lowercased()
+        }
+    }
 }
 
 final class Payment: Model, @unchecked Sendable {

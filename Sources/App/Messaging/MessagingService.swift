@@ -286,7 +286,7 @@ struct MessagingService: Sendable {
             // Link to a ledger customer with the same phone number (customers' phones are stored in
             // E.164, as Validate.phone gives them), so the bot can tell a balance.
             var customerID: UUID? = nil
-            if case .success(let phone) = Validate.phone(handle) {
+            if case .success(let phone) = Validate.e164(handle) {
                 customerID = try await LedgerReads(db: tx, businessID: businessID).customerID(phone: phone)
             }
             // Concurrent first messages to one handle (two workflow runs, two deliveries in

@@ -283,7 +283,7 @@ struct DashboardService {
             }
         }
         for p in payments {
-            items.append(Activity(type: "payment", id: p.id!, at: p.createdAt ?? now, title: "Payment received (\(p.mode.rawValue))",
+            items.append(Activity(type: "payment", id: p.id!, at: p.createdAt ?? now, title: "Payment received (\(p.mode.label))",
                                   amount: p.amount, customer: PaymentCustomerRef(id: p.customerID, name: names[p.customerID] ?? "")))
         }
         return Array(items.sorted { $0.at > $1.at }.prefix(limit))

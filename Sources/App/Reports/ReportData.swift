@@ -217,7 +217,7 @@ struct ReportData: Sendable {
         func payments(_ offset: Int) async throws -> [Entry] {
             try await ledger.paymentsPage(from: from, to: to, customerID: customerID, offset: offset, limit: Self.page).map { p in
                 Entry(date: p.paidOn, at: p.createdAt ?? now, rank: 1, customerID: p.customerID, type: "payment",
-                      ref: p.reference ?? p.mode.rawValue.uppercased(), text: "Payment (\(p.mode.rawValue))", debit: 0, credit: p.amount, sourceID: p.id!)
+                      ref: p.reference ?? p.mode.rawValue.uppercased(), text: "Payment (\(p.mode.label))", debit: 0, credit: p.amount, sourceID: p.id!)
             }
         }
         func creditNotes(_ offset: Int) async throws -> [Entry] {
