@@ -313,9 +313,10 @@ function invoiceForm(ctx, existing, presetCustomer) {
     } catch (e) {
       friendlyStockError(e, products);
       if (e instanceof ApiError && e.code === 'insufficient_stock') {
+        // Said once: on the line it is about (scrolled into view above the sticky bar), else here.
         const bad = lines.find((l) => l.product && l.product.id === e.details?.product_id);
-        if (bad) bad.setError(e.message);
-        alert.show(e.message);
+        if (bad) bad.setError(e.message, { focus: true });
+        else alert.show(e.message);
         return;
       }
       if (e instanceof ApiError && e.status === 422) {
@@ -439,6 +440,8 @@ function makeLine(item, { onChange, onRemove, interState = () => false, chargesT
     onChange();
   }
   for (const f of [qty, price, discount, gst]) f.control.addEventListener('input', update);
+  // A changed quantity makes the server's stock error stale: the hint takes over again.
+  qty.control.addEventListener('input', () => { if (errorEl.dataset.stock) { errorEl.textContent = ''; delete errorEl.dataset.stock; update(); } });
   inclusive.control.addEventListener('change', update);
 
   return {
@@ -453,8 +456,15 @@ function makeLine(item, { onChange, onRemove, interState = () => false, chargesT
     },
     isBlank: () => !product && !picker.input.value.trim(),
     compute,
-    setError(msg) {
+    setError(msg, { focus = false } = {}) {
       errorEl.textContent = msg;
+      // The server's word on stock replaces the hint drawn while typing.
+      if (msg) stockHint.textContent = '';
+      if (msg && focus) errorEl.dataset.stock = '1';
+      if (msg && focus) {
+        el.scrollIntoView({ block: 'center' });
+        qty.control.focus({ preventScroll: true });
+      }
     },
     toItem() {
       const p = parsed();
