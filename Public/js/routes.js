@@ -17,6 +17,7 @@ export const ROUTES = Object.freeze({
   login: Object.freeze({ method: 'POST', path: '/auth/login', api: true }),
   logout: Object.freeze({ method: 'POST', path: '/auth/logout', api: true }),
   me: Object.freeze({ method: 'GET', path: '/me', api: true }),
+  meUpdate: Object.freeze({ method: 'PATCH', path: '/me', api: true }),
   changePassword: Object.freeze({ method: 'POST', path: '/me/password', api: true }),
   business: Object.freeze({ method: 'GET', path: '/business', api: true }),
   businessUpdate: Object.freeze({ method: 'PATCH', path: '/business', api: true }),

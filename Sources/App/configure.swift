@@ -139,6 +139,6 @@ public enum Migrations {
                                                CreateJobs(), CreateMessaging(), CreateCredentials(), CreateWorkflows(),
                                                AddJobLanes(), AddIdempotencyLeases(), AddMessageTranscripts(), AddCosts(),
                                                CreateBooks(), AddExpenseReceipts(), AddPlaceOfSupply(), AddGSTRegistration(), AddPriceIncludesGST(), CreateCreditNotes(), AddHSNDigits(), AddRoundOff(), AddInvoiceRoundOff(),
-                                               CreateWhatsAppTemplates(), CreateQuickReplies(), CreateRecoveryCodes()] }
+                                               CreateWhatsAppTemplates(), CreateQuickReplies(), CreateRecoveryCodes(), AddUserLanguage()] }
     public static var names: [String] { all.map(\.name) }
 }

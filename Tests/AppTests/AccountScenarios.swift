@@ -153,6 +153,32 @@ enum AccountScenarios {
         }
     }
 
+    /// The web app's language (issue 19 §2): a user follows the business's preferred language
+    /// until they choose; the choice is theirs alone; null follows the business again.
+    static func userLanguage(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            var owner = APIClient(app)
+            _ = try await owner.signup()
+            var me = try await owner.send(.GET, "/api/v1/me")
+            #expect((me["user"] as? [String: Any])?["language"] as? String == "en")
+            #expect(try await owner.send(.PATCH, "/api/v1/business", json: ["preferred_language": "hi"]).status == .ok)
+            me = try await owner.send(.GET, "/api/v1/me")
+            #expect((me["user"] as? [String: Any])?["language"] as? String == "hi")
+            #expect((me["user"] as? [String: Any])?["language_chosen"] as? Bool == false)
+            let chosen = try await owner.send(.PATCH, "/api/v1/me", json: ["language": "en"])
+            #expect(chosen.status == .ok && (chosen["user"] as? [String: Any])?["language"] as? String == "en", "\(chosen.body)")
+            #expect((chosen["user"] as? [String: Any])?["language_chosen"] as? Bool == true)
+            let bad = try await owner.send(.PATCH, "/api/v1/me", json: ["language": "fr"])
+            #expect(bad.status == .unprocessableEntity)
+            let back = try await owner.send(.PATCH, "/api/v1/me", json: ["language": NSNull()])
+            #expect((back["user"] as? [String: Any])?["language"] as? String == "hi", "\(back.body)")
+            // A business language the app is not written in (Marathi) reads as English.
+            #expect(try await owner.send(.PATCH, "/api/v1/business", json: ["preferred_language": "mr"]).status == .ok)
+            me = try await owner.send(.GET, "/api/v1/me")
+            #expect((me["user"] as? [String: Any])?["language"] as? String == "en")
+        }
+    }
+
     static func signupLoginLogout(_ db: TestDB) async throws {
         try await withTestApp(db) { app in
             // setup

@@ -11,6 +11,7 @@ import VaporTesting
 struct Scenarios {
     @Test(arguments: TestDB.all) func signupLoginLogout(_ db: TestDB) async throws { try await AccountScenarios.signupLoginLogout(db) }
     @Test(arguments: TestDB.all) func operatorResetsAPassword(_ db: TestDB) async throws { try await AccountScenarios.operatorResetsAPassword(db) }
+    @Test(arguments: TestDB.all) func eachUserReadsTheAppInTheirLanguage(_ db: TestDB) async throws { try await AccountScenarios.userLanguage(db) }
     @Test(arguments: TestDB.all) func forgotPasswordByWhatsAppAndEmail(_ db: TestDB) async throws { try await AccountScenarios.forgotPassword(db) }
     @Test(arguments: TestDB.all) func signupValidation(_ db: TestDB) async throws { try await AccountScenarios.signupValidation(db) }
     @Test(arguments: TestDB.all) func csrfAndBearer(_ db: TestDB) async throws { try await AccountScenarios.csrfAndBearer(db) }

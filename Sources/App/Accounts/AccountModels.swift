@@ -13,6 +13,8 @@ final class User: Model, @unchecked Sendable {
     @Field(key: "password_hash") var passwordHash: String
     @Field(key: "name") var name: String
     @Field(key: "must_change_password") var mustChangePassword: Bool
+    /// The web app's language for this user ("en", "hi"); nil follows the business's.
+    @OptionalField(key: "language") var language: String?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 

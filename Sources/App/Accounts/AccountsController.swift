@@ -19,6 +19,7 @@ struct AccountsController {
         api.on(.logout, use: logout)
         api.on(.me, use: me)
         api.on(.changePassword, use: changePassword)
+        api.on(.meUpdate, use: patchMe)
         api.on(.business, use: getBusiness)
         api.on(.businessUpdate, use: patchBusiness)
         api.on(.staff, use: listStaff)
@@ -55,7 +56,7 @@ struct AccountsController {
         let result = try await Self.service(req).signUp(email: email, passwordHash: hash, businessName: businessName, ownerName: ownerName,
                                                         sessionTokenHash: Tokens.hash(token), csrfToken: csrf,
                                                         expiresAt: now.addingTimeInterval(Double(config.sessionDays) * 86_400))
-        let dto = SessionDTO(csrfToken: csrf, user: Self.userDTO(result.0, role: .owner), business: BusinessDTO(result.1))
+        let dto = SessionDTO(csrfToken: csrf, user: Self.userDTO(result.0, role: .owner, business: result.1), business: BusinessDTO(result.1))
         let response = try await dto.encodeResponse(status: .created, for: req)
         response.cookies[SessionCookie.name] = SessionCookie.make(token, config: config)
         return response
@@ -96,7 +97,7 @@ struct AccountsController {
         let session = WebSession(tokenHash: Tokens.hash(token), userID: user.id!, businessID: business.id!,
                                  csrfToken: csrf, expiresAt: now.addingTimeInterval(Double(config.sessionDays) * 86_400))
         try await accounts.startSession(session, now: now)
-        let dto = SessionDTO(csrfToken: csrf, user: Self.userDTO(user, role: membership.role), business: BusinessDTO(business))
+        let dto = SessionDTO(csrfToken: csrf, user: Self.userDTO(user, role: membership.role, business: business), business: BusinessDTO(business))
         let response = try await dto.encodeResponse(status: .ok, for: req)
         response.cookies[SessionCookie.name] = SessionCookie.make(token, config: config)
         return response
@@ -150,7 +151,7 @@ struct AccountsController {
         guard let user = try await accounts.user(p.userID), let business = try await accounts.findBusiness(p.businessID) else {
             throw APIError.unauthenticated
         }
-        return SessionDTO(csrfToken: p.csrfToken, user: Self.userDTO(user, role: p.role), business: BusinessDTO(business))
+        return SessionDTO(csrfToken: p.csrfToken, user: Self.userDTO(user, role: p.role, business: business), business: BusinessDTO(business))
     }
 
     @Sendable func changePassword(req: Request) async throws -> HTTPStatus {
@@ -349,7 +350,27 @@ struct AccountsController {
 
     static func service(_ req: Request) -> AccountsService { AccountsService(db: req.db, store: req.store) }
 
-    static func userDTO(_ u: User, role: Role) -> UserDTO {
-        UserDTO(id: u.id!, email: u.email, name: u.name, role: role, mustChangePassword: u.mustChangePassword)
+    static func userDTO(_ u: User, role: Role, business: Business? = nil) -> UserDTO {
+        let followed = business.map { uiLanguages.contains($0.preferredLanguage) ? $0.preferredLanguage : "en" } ?? "en"
+        return UserDTO(id: u.id!, email: u.email, name: u.name, role: role, mustChangePassword: u.mustChangePassword,
+                       language: u.language ?? followed, languageChosen: u.language != nil)
+    }
+
+    /// The languages the web app is written in (issue 19 §2).
+    static let uiLanguages: Set<String> = ["en", "hi"]
+
+    /// `PATCH /me`: the user's own settings (the web app's language; null follows the business).
+    @Sendable func patchMe(req: Request) async throws -> SessionDTO {
+        let p = try req.principal
+        let patch = try req.content.decode(MePatch.self)
+        let accounts = Self.service(req)
+        switch patch.language {
+        case .absent: break
+        case .null: try await accounts.setLanguage(userID: p.userID, nil)
+        case .value(let v):
+            guard Self.uiLanguages.contains(v) else { throw APIError.validation("language", "must be en or hi") }
+            try await accounts.setLanguage(userID: p.userID, v)
+        }
+        return try await me(req: req)
     }
 }

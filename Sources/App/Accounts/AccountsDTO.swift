@@ -7,6 +7,15 @@ struct UserDTO: Content {
     let name: String
     let role: Role
     let mustChangePassword: Bool
+    /// The web app's language: the user's choice, else the business's preferred language when the
+    /// app speaks it, else English.
+    let language: String
+    /// Whether `language` is the user's own choice (false: it follows the business).
+    let languageChosen: Bool
+}
+
+struct MePatch: Decodable, Sendable {
+    var language: Patch<String>
 }
 
 struct BusinessDTO: Content {

@@ -147,6 +147,10 @@ struct AccountsService: Sendable {
         try await write { tx in try await WebSession.query(on: tx).filter(\.$id == id).delete() }
     }
 
+    func setLanguage(userID: UUID, _ language: String?) async throws {
+        try await write { tx in try await User.query(on: tx).filter(\.$id == userID).set(\.$language, to: language).update() }
+    }
+
     /// Sets a new password hash; every other session of the user ends (a changed password must lock
     /// out an old session).
     func setPassword(userID: UUID, hash: String, keepSession: UUID?) async throws {

@@ -13,7 +13,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case health, ready, metrics, docs, openAPI
     case deadJobs, deadJobRetry, deadJobDiscard
     // Accounts
-    case signup, login, logout, me, changePassword, business, businessUpdate
+    case signup, login, logout, me, meUpdate, changePassword, business, businessUpdate
     case recoveryOptions, forgotPassword, resetPassword
     case staff, staffAdd, staffRemove, tokens, tokenCreate, tokenRevoke
     // Ledger
@@ -77,6 +77,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .resetPassword: return ("POST", a + "/auth/reset-password")
         case .logout: return ("POST", a + "/auth/logout")
         case .me: return ("GET", a + "/me")
+        case .meUpdate: return ("PATCH", a + "/me")
         case .changePassword: return ("POST", a + "/me/password")
         case .business: return ("GET", a + "/business")
         case .businessUpdate: return ("PATCH", a + "/business")

@@ -75,7 +75,9 @@ enum OpenAPIDocument {
     static var baseSchemas: [String: JSONValue] {
         [
             "Error": object(["error": object(["code": string, "message": string, "details": ["type": ["object", "null"]]], required: ["code", "message"])], required: ["error"]),
-            "User": object(["id": uuid, "email": string, "name": string, "role": enumeration(["owner", "staff"]), "must_change_password": boolean]),
+            "User": object(["id": uuid, "email": string, "name": string, "role": enumeration(["owner", "staff"]), "must_change_password": boolean,
+                             "language": enumeration(["en", "hi"]), "language_chosen": boolean]),
+            "MePatch": object(["language": ["type": ["string", "null"], "enum": ["en", "hi", .null], "description": "The web app's language; null follows the business's preferred language."]]),
             "Business": object([
                 "id": uuid, "business_name": string, "owner_name": string, "gstin": nullable(string), "industry": nullable(string),
                 "preferred_language": string, "whatsapp_number": nullable(string), "state": nullable(string), "address": nullable(string),
@@ -350,6 +352,7 @@ enum OpenAPIDocument {
                body: "ResetPassword", response: "RecoveryDone", auth: false),
             Op(.logout, tag: "Accounts", summary: "Log out", status: 204),
             Op(.me, tag: "Accounts", summary: "The current user, business and CSRF token", response: "Session"),
+            Op(.meUpdate, tag: "Accounts", summary: "Change your own settings: the web app's language", body: "MePatch", response: "Session"),
             Op(.changePassword, tag: "Accounts", summary: "Change the password (required after a one-time password)", body: "PasswordChange", status: 204),
             Op(.business, tag: "Accounts", summary: "Business settings", response: "Business"),
             Op(.businessUpdate, tag: "Accounts", summary: "Update business settings (owner only)", body: "BusinessPatch", response: "Business"),
