@@ -2,6 +2,7 @@
 // with every mutation, and turns error replies into ApiError with the server's message.
 
 import { API_PREFIX } from './routes.js';
+import { t } from './i18n.js';
 
 let csrfToken = null;
 
@@ -41,13 +42,13 @@ export function newIdempotencyKey() {
 }
 
 function defaultMessage(status) {
-  if (status === 401) return 'Please log in again.';
-  if (status === 403) return 'You are not allowed to do that.';
-  if (status === 404) return 'Not found.';
-  if (status === 413) return 'That is too large to send.';
-  if (status === 429) return 'Too many attempts. Please wait a minute and try again.';
-  if (status >= 500) return `The server had a problem (HTTP ${status}). Please try again.`;
-  return `The request failed (HTTP ${status}).`;
+  if (status === 401) return t('Please log in again.');
+  if (status === 403) return t('You are not allowed to do that.');
+  if (status === 404) return t('Not found.');
+  if (status === 413) return t('That is too large to send.');
+  if (status === 429) return t('Too many attempts. Please wait a minute and try again.');
+  if (status >= 500) return t('The server had a problem (HTTP {status}). Please try again.', { status });
+  return t('The request failed (HTTP {status}).', { status });
 }
 
 function buildUrl(path, query) {
@@ -94,7 +95,7 @@ export async function request(method, path, options = {}) {
     res = await fetch(buildUrl(path, query), init);
   } catch (e) {
     if (e && e.name === 'AbortError') throw e;
-    throw new ApiError(0, 'network_error', 'Could not reach the server. Check your connection and try again.');
+    throw new ApiError(0, 'network_error', t('Could not reach the server. Check your connection and try again.'));
   }
 
   if (res.status === 204) return null;
@@ -139,6 +140,6 @@ export const api = {
 /** A short human message for any thrown value. */
 export function errorMessage(e) {
   if (e instanceof ApiError) return e.message;
-  if (e && e.name === 'AbortError') return 'Cancelled.';
-  return 'Something went wrong. Please try again.';
+  if (e && e.name === 'AbortError') return t('Cancelled.');
+  return t('Something went wrong. Please try again.');
 }

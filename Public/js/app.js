@@ -4,76 +4,77 @@ import { path } from './routes.js';
 import { session, setSession, clearSession, mayHaveSession } from './session.js';
 import { h, loadingState, errorState, toast, busy, navigate, fill, confirmDialog } from './ui.js';
 import { loginPage, signupPage, passwordPage } from './pages-auth.js';
+import { t, mark, language, setLanguage, storedLanguage, onLanguageChange, chosenHere, LANGUAGES } from './i18n.js';
 // Every other page is loaded when first opened (issue 19 §6): the login page needs only the shell.
 
 const ROUTES = [
-  { path: /^\/login$/, page: loginPage, public: true, title: 'Log in' },
-  { path: /^\/signup$/, page: signupPage, public: true, title: 'Sign up' },
-  { path: /^\/password$/, page: passwordPage, title: 'Change password', nav: null },
-  { path: /^\/dashboard$/, load: () => import('./pages-dashboard.js').then((m) => m.dashboardPage), nav: 'dashboard', title: 'Dashboard' },
-  { path: /^\/assistant$/, load: () => import('./pages-assistant.js').then((m) => m.assistantPage), nav: 'assistant', title: 'Assistant' },
-  { path: /^\/inbox$/, load: () => import('./pages-inbox.js').then((m) => m.inboxPage), nav: 'inbox', title: 'Inbox' },
-  { path: /^\/inbox\/([^/]+)$/, load: () => import('./pages-inbox.js').then((m) => m.inboxPage), nav: 'inbox', title: 'Inbox' },
-  { path: /^\/workflows$/, load: () => import('./pages-workflows.js').then((m) => m.workflowsPage), nav: 'workflows', title: 'Workflows' },
-  { path: /^\/workflows\/new$/, load: () => import('./workflow-builder.js').then((m) => m.workflowBuilderPage), nav: 'workflows', title: 'New workflow' },
-  { path: /^\/workflows\/([^/]+)\/runs$/, load: () => import('./pages-workflows.js').then((m) => m.workflowRunsPage), nav: 'workflows', title: 'Workflow runs' },
-  { path: /^\/workflows\/([^/]+)$/, load: () => import('./workflow-builder.js').then((m) => m.workflowBuilderPage), nav: 'workflows', title: 'Workflow' },
-  { path: /^\/runs$/, load: () => import('./pages-workflows.js').then((m) => m.runsPage), nav: 'workflows', title: 'Runs' },
-  { path: /^\/runs\/([^/]+)$/, load: () => import('./pages-workflows.js').then((m) => m.runDetailPage), nav: 'workflows', title: 'Run' },
+  { path: /^\/login$/, page: loginPage, public: true, title: mark('Log in') },
+  { path: /^\/signup$/, page: signupPage, public: true, title: mark('Sign up') },
+  { path: /^\/password$/, page: passwordPage, title: mark('Change password'), nav: null },
+  { path: /^\/dashboard$/, load: () => import('./pages-dashboard.js').then((m) => m.dashboardPage), nav: 'dashboard', title: mark('Dashboard') },
+  { path: /^\/assistant$/, load: () => import('./pages-assistant.js').then((m) => m.assistantPage), nav: 'assistant', title: mark('Assistant') },
+  { path: /^\/inbox$/, load: () => import('./pages-inbox.js').then((m) => m.inboxPage), nav: 'inbox', title: mark('Inbox') },
+  { path: /^\/inbox\/([^/]+)$/, load: () => import('./pages-inbox.js').then((m) => m.inboxPage), nav: 'inbox', title: mark('Inbox') },
+  { path: /^\/workflows$/, load: () => import('./pages-workflows.js').then((m) => m.workflowsPage), nav: 'workflows', title: mark('Workflows') },
+  { path: /^\/workflows\/new$/, load: () => import('./workflow-builder.js').then((m) => m.workflowBuilderPage), nav: 'workflows', title: mark('New workflow') },
+  { path: /^\/workflows\/([^/]+)\/runs$/, load: () => import('./pages-workflows.js').then((m) => m.workflowRunsPage), nav: 'workflows', title: mark('Workflow runs') },
+  { path: /^\/workflows\/([^/]+)$/, load: () => import('./workflow-builder.js').then((m) => m.workflowBuilderPage), nav: 'workflows', title: mark('Workflow') },
+  { path: /^\/runs$/, load: () => import('./pages-workflows.js').then((m) => m.runsPage), nav: 'workflows', title: mark('Runs') },
+  { path: /^\/runs\/([^/]+)$/, load: () => import('./pages-workflows.js').then((m) => m.runDetailPage), nav: 'workflows', title: mark('Run') },
   { path: /^\/ledger\/?$/, redirect: '/ledger/customers' },
-  { path: /^\/ledger\/customers$/, load: () => import('./pages-customers.js').then((m) => m.customersPage), nav: 'customers', title: 'Customers' },
-  { path: /^\/ledger\/customers\/([^/]+)$/, load: () => import('./pages-customers.js').then((m) => m.customerDetailPage), nav: 'customers', title: 'Customer' },
-  { path: /^\/ledger\/products$/, load: () => import('./pages-products.js').then((m) => m.productsPage), nav: 'products', title: 'Products' },
-  { path: /^\/ledger\/invoices$/, load: () => import('./pages-invoices.js').then((m) => m.invoicesPage), nav: 'invoices', title: 'Invoices' },
-  { path: /^\/ledger\/invoices\/new$/, load: () => import('./pages-invoices.js').then((m) => m.invoiceNewPage), nav: 'invoices', title: 'New invoice' },
-  { path: /^\/ledger\/invoices\/([^/]+)$/, load: () => import('./pages-invoices.js').then((m) => m.invoiceDetailPage), nav: 'invoices', title: 'Invoice' },
-  { path: /^\/ledger\/payments$/, load: () => import('./pages-payments.js').then((m) => m.paymentsPage), nav: 'payments', title: 'Payments' },
-  { path: /^\/reports$/, load: () => import('./pages-reports.js').then((m) => m.reportsPage), nav: 'reports', title: 'Reports' },
-  { path: /^\/integrations$/, load: () => import('./pages-integrations.js').then((m) => m.integrationsPage), nav: 'integrations', title: 'Integrations' },
-  { path: /^\/settings$/, load: () => import('./pages-settings.js').then((m) => m.settingsPage), nav: 'settings', title: 'Settings' },
+  { path: /^\/ledger\/customers$/, load: () => import('./pages-customers.js').then((m) => m.customersPage), nav: 'customers', title: mark('Customers') },
+  { path: /^\/ledger\/customers\/([^/]+)$/, load: () => import('./pages-customers.js').then((m) => m.customerDetailPage), nav: 'customers', title: mark('Customer') },
+  { path: /^\/ledger\/products$/, load: () => import('./pages-products.js').then((m) => m.productsPage), nav: 'products', title: mark('Products') },
+  { path: /^\/ledger\/invoices$/, load: () => import('./pages-invoices.js').then((m) => m.invoicesPage), nav: 'invoices', title: mark('Invoices') },
+  { path: /^\/ledger\/invoices\/new$/, load: () => import('./pages-invoices.js').then((m) => m.invoiceNewPage), nav: 'invoices', title: mark('New invoice') },
+  { path: /^\/ledger\/invoices\/([^/]+)$/, load: () => import('./pages-invoices.js').then((m) => m.invoiceDetailPage), nav: 'invoices', title: mark('Invoice') },
+  { path: /^\/ledger\/payments$/, load: () => import('./pages-payments.js').then((m) => m.paymentsPage), nav: 'payments', title: mark('Payments') },
+  { path: /^\/reports$/, load: () => import('./pages-reports.js').then((m) => m.reportsPage), nav: 'reports', title: mark('Reports') },
+  { path: /^\/integrations$/, load: () => import('./pages-integrations.js').then((m) => m.integrationsPage), nav: 'integrations', title: mark('Integrations') },
+  { path: /^\/settings$/, load: () => import('./pages-settings.js').then((m) => m.settingsPage), nav: 'settings', title: mark('Settings') },
   // The other half of the books, loaded on demand.
   { path: /^\/books\/?$/, redirect: '/books/purchases' },
-  { path: /^\/books\/suppliers$/, load: () => import('./pages-books.js').then((m) => m.suppliersPage), nav: 'suppliers', title: 'Suppliers' },
-  { path: /^\/books\/suppliers\/([^/]+)$/, load: () => import('./pages-books.js').then((m) => m.supplierDetailPage), nav: 'suppliers', title: 'Supplier' },
-  { path: /^\/books\/purchases$/, load: () => import('./pages-books.js').then((m) => m.purchasesPage), nav: 'purchases', title: 'Purchases' },
-  { path: /^\/books\/purchases\/new$/, load: () => import('./pages-books.js').then((m) => m.purchaseNewPage), nav: 'purchases', title: 'New purchase' },
-  { path: /^\/books\/purchases\/([^/]+)$/, load: () => import('./pages-books.js').then((m) => m.purchaseDetailPage), nav: 'purchases', title: 'Purchase' },
-  { path: /^\/books\/expenses$/, load: () => import('./pages-books.js').then((m) => m.expensesPage), nav: 'expenses', title: 'Expenses' },
-  { path: /^\/books\/accounts$/, load: () => import('./pages-books.js').then((m) => m.accountsPage), nav: 'accounts', title: 'Cash and bank' },
-  { path: /^\/books\/profit-and-loss$/, load: () => import('./pages-books.js').then((m) => m.profitAndLossPage), nav: 'profit', title: 'Profit and loss' },
+  { path: /^\/books\/suppliers$/, load: () => import('./pages-books.js').then((m) => m.suppliersPage), nav: 'suppliers', title: mark('Suppliers') },
+  { path: /^\/books\/suppliers\/([^/]+)$/, load: () => import('./pages-books.js').then((m) => m.supplierDetailPage), nav: 'suppliers', title: mark('Supplier') },
+  { path: /^\/books\/purchases$/, load: () => import('./pages-books.js').then((m) => m.purchasesPage), nav: 'purchases', title: mark('Purchases') },
+  { path: /^\/books\/purchases\/new$/, load: () => import('./pages-books.js').then((m) => m.purchaseNewPage), nav: 'purchases', title: mark('New purchase') },
+  { path: /^\/books\/purchases\/([^/]+)$/, load: () => import('./pages-books.js').then((m) => m.purchaseDetailPage), nav: 'purchases', title: mark('Purchase') },
+  { path: /^\/books\/expenses$/, load: () => import('./pages-books.js').then((m) => m.expensesPage), nav: 'expenses', title: mark('Expenses') },
+  { path: /^\/books\/accounts$/, load: () => import('./pages-books.js').then((m) => m.accountsPage), nav: 'accounts', title: mark('Cash and bank') },
+  { path: /^\/books\/profit-and-loss$/, load: () => import('./pages-books.js').then((m) => m.profitAndLossPage), nav: 'profit', title: mark('Profit and loss') },
   // Loaded on demand: only owners open it, and rarely.
-  { path: /^\/operations$/, load: () => import('./pages-operations.js').then((m) => m.operationsPage), nav: 'operations', title: 'Operations' },
+  { path: /^\/operations$/, load: () => import('./pages-operations.js').then((m) => m.operationsPage), nav: 'operations', title: mark('Operations') },
 ];
 
 const NAV = [
-  { key: 'dashboard', label: 'Dashboard', href: '#/dashboard' },
-  { key: 'assistant', label: 'Assistant', href: '#/assistant' },
-  { key: 'inbox', label: 'Inbox', href: '#/inbox' },
-  { key: 'workflows', label: 'Workflows', href: '#/workflows' },
+  { key: 'dashboard', label: mark('Dashboard'), href: '#/dashboard' },
+  { key: 'assistant', label: mark('Assistant'), href: '#/assistant' },
+  { key: 'inbox', label: mark('Inbox'), href: '#/inbox' },
+  { key: 'workflows', label: mark('Workflows'), href: '#/workflows' },
   {
-    group: 'Ledger',
+    group: mark('Ledger'),
     items: [
-      { key: 'customers', label: 'Customers', href: '#/ledger/customers' },
-      { key: 'products', label: 'Products', href: '#/ledger/products' },
-      { key: 'invoices', label: 'Invoices', href: '#/ledger/invoices' },
-      { key: 'payments', label: 'Payments', href: '#/ledger/payments' },
+      { key: 'customers', label: mark('Customers'), href: '#/ledger/customers' },
+      { key: 'products', label: mark('Products'), href: '#/ledger/products' },
+      { key: 'invoices', label: mark('Invoices'), href: '#/ledger/invoices' },
+      { key: 'payments', label: mark('Payments'), href: '#/ledger/payments' },
     ],
   },
   {
-    group: 'Buying and money',
+    group: mark('Buying and money'),
     id: 'books',
     items: [
-      { key: 'suppliers', label: 'Suppliers', href: '#/books/suppliers' },
-      { key: 'purchases', label: 'Purchases', href: '#/books/purchases' },
-      { key: 'expenses', label: 'Expenses', href: '#/books/expenses' },
-      { key: 'accounts', label: 'Cash and bank', href: '#/books/accounts' },
-      { key: 'profit', label: 'Profit and loss', href: '#/books/profit-and-loss' },
+      { key: 'suppliers', label: mark('Suppliers'), href: '#/books/suppliers' },
+      { key: 'purchases', label: mark('Purchases'), href: '#/books/purchases' },
+      { key: 'expenses', label: mark('Expenses'), href: '#/books/expenses' },
+      { key: 'accounts', label: mark('Cash and bank'), href: '#/books/accounts' },
+      { key: 'profit', label: mark('Profit and loss'), href: '#/books/profit-and-loss' },
     ],
   },
-  { key: 'reports', label: 'Reports', href: '#/reports' },
-  { key: 'integrations', label: 'Integrations', href: '#/integrations' },
-  { key: 'operations', label: 'Operations', href: '#/operations', ownerOnly: true },
-  { key: 'settings', label: 'Settings', href: '#/settings' },
+  { key: 'reports', label: mark('Reports'), href: '#/reports' },
+  { key: 'integrations', label: mark('Integrations'), href: '#/integrations' },
+  { key: 'operations', label: mark('Operations'), href: '#/operations', ownerOnly: true },
+  { key: 'settings', label: mark('Settings'), href: '#/settings' },
 ];
 
 const app = document.getElementById('app');
@@ -107,7 +108,7 @@ function buildShell() {
   const links = new Map();
   const ownerOnly = [];
   const navLink = (item) => {
-    const a = h('a', { href: item.href, class: 'nav-link', testid: `nav-${item.key}` }, item.label);
+    const a = h('a', { href: item.href, class: 'nav-link', testid: `nav-${item.key}` }, t(item.label));
     links.set(item.key, a);
     const li = h('li', {}, a);
     if (item.ownerOnly) ownerOnly.push(li);
@@ -115,26 +116,27 @@ function buildShell() {
   };
   const navList = h('ul', { class: 'nav-list' }, NAV.map((item) => (item.group
     ? h('li', { class: 'nav-group' },
-      h('span', { class: 'nav-group-label', id: `nav-group-${item.id || 'ledger'}` }, item.group),
+      h('span', { class: 'nav-group-label', id: `nav-group-${item.id || 'ledger'}` }, t(item.group)),
       h('ul', { class: 'nav-sublist', 'aria-labelledby': `nav-group-${item.id || 'ledger'}` }, item.items.map(navLink)))
     : navLink(item))));
 
   const businessName = h('span', { class: 'brand-business', testid: 'business-name' });
   const userName = h('span', { class: 'user-name', testid: 'user-name' });
   const userRole = h('span', { class: 'user-role' });
-  const logoutBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'logout-button' }, 'Log out');
-  const passwordLink = h('a', { href: '#/password', class: 'user-link' }, 'Change password');
+  const logoutBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'logout-button' }, t('Log out'));
+  const passwordLink = h('a', { href: '#/password', class: 'user-link' }, t('Change password'));
 
-  const sidebar = h('nav', { class: 'sidebar', id: 'sidebar', 'aria-label': 'Main', testid: 'sidebar' },
+  const sidebar = h('nav', { class: 'sidebar', id: 'sidebar', 'aria-label': t('Main menu'), testid: 'sidebar' },
     h('div', { class: 'brand' }, logo(), h('div', { class: 'brand-text' }, h('span', { class: 'brand-name' }, 'Munim'), businessName)),
     navList,
     h('div', { class: 'sidebar-foot' },
       h('div', { class: 'user' }, userName, userRole),
-      h('div', { class: 'user-actions' }, passwordLink, logoutBtn)));
+      h('div', { class: 'user-actions' }, passwordLink, logoutBtn),
+      languageSwitch()));
 
   const menuBtn = h('button', {
     type: 'button', class: 'menu-button', testid: 'menu-button', 'aria-controls': 'sidebar',
-    'aria-expanded': 'false', 'aria-label': 'Open menu',
+    'aria-expanded': 'false', 'aria-label': t('Open menu'),
   }, h('span', { class: 'menu-icon', 'aria-hidden': 'true' }));
   const topbarTitle = h('span', { class: 'topbar-title' });
   const topbar = h('header', { class: 'topbar' }, menuBtn, logo(), topbarTitle);
@@ -145,7 +147,7 @@ function buildShell() {
   const setOpen = (open) => {
     root.classList.toggle('nav-open', open);
     menuBtn.setAttribute('aria-expanded', open ? 'true' : 'false');
-    menuBtn.setAttribute('aria-label', open ? 'Close menu' : 'Open menu');
+    menuBtn.setAttribute('aria-label', open ? t('Close menu') : t('Open menu'));
     if (open) (links.get('dashboard') || sidebar).focus();
   };
   menuBtn.addEventListener('click', () => setOpen(!root.classList.contains('nav-open')));
@@ -171,14 +173,14 @@ function buildShell() {
     }
     clearSession();
     teardownShell();
-    toast('You are logged out.', 'info');
+    toast(t('You are logged out.'), 'info');
     navigate('/login');
   }));
 
   const update = () => {
     businessName.textContent = session.business?.business_name || '';
     userName.textContent = session.user?.name || session.user?.email || '';
-    userRole.textContent = session.user?.role === 'owner' ? 'Owner' : 'Staff';
+    userRole.textContent = session.user?.role === 'owner' ? t('Owner') : t('Staff');
     topbarTitle.textContent = session.business?.business_name || 'Munim';
     ownerOnly.forEach((li) => { li.hidden = session.user?.role !== 'owner'; });
   };
@@ -241,7 +243,7 @@ function route(userInitiated) {
 
   document.querySelectorAll('dialog[open]').forEach((d) => d.close());
   leaveGuard = null;
-  document.title = `${match.title} · Munim`;
+  document.title = `${t(match.title)} · Munim`;
   const root = h('div', { class: 'page', testid: `page-${(match.nav || match.title).toString().toLowerCase().replace(/\s+/g, '-')}` });
   const ctx = {
     root,
@@ -258,7 +260,7 @@ function route(userInitiated) {
   if (bare) {
     teardownShell();
     fill(app, h('div', { class: 'auth-layout' },
-      h('div', { class: 'auth-brand' }, logo(), h('span', { class: 'brand-name' }, 'Munim')),
+      h('div', { class: 'auth-brand' }, logo(), h('span', { class: 'brand-name' }, 'Munim'), languageSwitch()),
       root));
   } else {
     const s = ensureShell();
@@ -273,12 +275,12 @@ function route(userInitiated) {
       if (pending && typeof pending.catch === 'function') {
         pending.catch((e) => {
           console.warn('page failed to render', e);
-          if (root.isConnected) fill(root, errorState('This page could not be shown. Please reload.'));
+          if (root.isConnected) fill(root, errorState(t('This page could not be shown. Please reload.')));
         });
       }
     } catch (e) {
       console.warn('page failed to render', e);
-      fill(root, errorState('This page could not be shown. Please reload.'));
+      fill(root, errorState(t('This page could not be shown. Please reload.')));
     }
   };
   if (match.load) {
@@ -292,7 +294,7 @@ function route(userInitiated) {
       if (heading) heading.focus({ preventScroll: true });
     }, (e) => {
       console.warn('page module failed to load', e);
-      if (root.isConnected) fill(root, errorState('This page could not be loaded. Check your connection and try again.', () => route(false)));
+      if (root.isConnected) fill(root, errorState(t('This page could not be loaded. Check your connection and try again.'), () => route(false)));
     });
   } else {
     render(match.page);
@@ -308,9 +310,51 @@ function route(userInitiated) {
 function loggedIn() {
   const next = afterLogin;
   afterLogin = null;
-  if (session.user && session.user.must_change_password) navigate('/password');
-  else navigate(next && !next.startsWith('/login') && !next.startsWith('/signup') ? next : '/dashboard');
+  const go = () => {
+    if (session.user && session.user.must_change_password) navigate('/password');
+    else navigate(next && !next.startsWith('/login') && !next.startsWith('/signup') ? next : '/dashboard');
+  };
+  // The user's language before the first page is drawn: their saved choice; else the one just
+  // picked on this device's login page (saved for them now); else the business's.
+  switching = true;
+  let wanted = session.user?.language || language();
+  if (session.user && !session.user.language_chosen && chosenHere()) {
+    wanted = language();
+    api.patch(path('meUpdate'), { language: wanted }).then((data) => { session.user = data.user || session.user; }, (e) => console.warn(e));
+  }
+  setLanguage(wanted).catch((e) => console.warn(e)).finally(() => {
+    switching = false;
+    go();
+  });
 }
+
+// While the language changes on purpose, the listener below does not redraw (the caller routes).
+let switching = false;
+
+/** "हिंदी" in English, "English" in Hindi: switches the whole app, and remembers it for the user. */
+function languageSwitch() {
+  const other = LANGUAGES.find((l) => l.code !== language()) || LANGUAGES[0];
+  const btn = h('button', { type: 'button', class: 'btn btn-link language-switch', testid: 'language-switch', lang: other.code,
+    'aria-label': other.code === 'hi' ? 'हिंदी में देखें (Hindi)' : 'View in English' }, other.label);
+  btn.addEventListener('click', () => busy(btn, async () => {
+    try {
+      if (session.user) {
+        const data = await api.patch(path('meUpdate'), { language: other.code });
+        session.user = data.user || session.user;
+      }
+      await setLanguage(other.code, { chosen: true });
+    } catch (e) {
+      toast(errorMessage(e), 'error');
+    }
+  }));
+  return btn;
+}
+
+onLanguageChange(() => {
+  if (switching) return;
+  teardownShell();
+  route(false);
+});
 
 /**
  * Routes a hash change unless the page on screen has unsaved work: then the old address is put
@@ -332,9 +376,9 @@ function onHashChange(event) {
   const oldHash = event && event.oldURL ? new URL(event.oldURL).hash : '';
   if (oldHash && oldHash !== target) history.replaceState(null, '', oldHash);
   confirmDialog({
-    title: 'Leave without saving?',
-    message: 'Your changes on this page are not saved yet. If you leave now, they are lost.',
-    confirmText: 'Leave without saving',
+    title: t('Leave without saving?'),
+    message: t('Your changes on this page are not saved yet. If you leave now, they are lost.'),
+    confirmText: t('Leave without saving'),
     danger: true,
   }).then((ok) => {
     if (!ok || leaveGuard !== guard) return;
@@ -350,7 +394,7 @@ async function boot() {
     if (!session.user) return;
     clearSession();
     teardownShell();
-    toast('Your session has ended. Please log in again.', 'info');
+    toast(t('Your session has ended. Please log in again.'), 'info');
     navigate('/login');
   });
   window.addEventListener('munim:password-required', () => {
@@ -359,19 +403,32 @@ async function boot() {
   });
   window.addEventListener('munim:session-changed', () => shell && shell.update());
 
+  switching = true;
+  try {
+    await setLanguage(storedLanguage());
+  } catch (e) {
+    console.warn(e);  // the page is drawn in English
+  }
   if (mayHaveSession()) {
-    fill(app, h('div', { class: 'boot' }, loadingState('Opening Munim…')));
+    fill(app, h('div', { class: 'boot' }, loadingState(t('Opening Munim…'))));
     try {
       setSession(await api.get(path('me'), null, { quiet: true }));
+      try {
+        await setLanguage(session.user?.language || language());
+      } catch (e) {
+        console.warn(e);
+      }
     } catch (e) {
       if (e.status === 401) {
         clearSession();
       } else {
+        switching = false;
         fill(app, h('div', { class: 'boot' }, errorState(e, () => location.reload())));
         return;
       }
     }
   }
+  switching = false;
   route(false);
 }
 

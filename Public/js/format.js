@@ -1,5 +1,6 @@
 // Money, quantity, GST and date helpers. Money is always integer paise; the maths here uses
 // BigInt so it never goes through floating point.
+import { locale, language, t, tn } from './i18n.js';
 
 const RUPEE = '\u20B9';
 const MINUS = '\u2212';
@@ -181,6 +182,10 @@ export function formatDate(ymd) {
   if (!ymd) return '—';
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(ymd));
   if (!m) return String(ymd);
+  if (language() === 'hi') {
+    // "5 दिस॰ 2026"
+    return dateFormat('hi-dmy', 'UTC', { day: 'numeric', month: 'short', year: 'numeric' }).format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])));
+  }
   return `${Number(m[3])} ${MONTHS[Number(m[2]) - 1] || m[2]} ${m[1]}`;
 }
 
@@ -190,7 +195,7 @@ export function formatDateTime(iso, timeZone) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
   try {
-    return new Intl.DateTimeFormat('en-IN', {
+    return new Intl.DateTimeFormat(locale(), {
       timeZone: timeZone || 'Asia/Kolkata', day: 'numeric', month: 'short', year: 'numeric',
       hour: 'numeric', minute: '2-digit',
     }).format(d);
@@ -203,12 +208,12 @@ export function formatDateTime(iso, timeZone) {
 
 const formatters = new Map();
 function dateFormat(key, timeZone, options) {
-  const id = `${key}|${timeZone}`;
+  const id = `${key}|${timeZone}|${locale()}`;
   if (!formatters.has(id)) {
     try {
-      formatters.set(id, new Intl.DateTimeFormat('en-IN', { timeZone, ...options }));
+      formatters.set(id, new Intl.DateTimeFormat(locale(), { timeZone, ...options }));
     } catch {
-      formatters.set(id, new Intl.DateTimeFormat('en-IN', options));
+      formatters.set(id, new Intl.DateTimeFormat(locale(), options));
     }
   }
   return formatters.get(id);
@@ -224,14 +229,14 @@ export function relativeTime(iso, timeZone, now = new Date()) {
   const d = toDate(iso);
   if (!d) return '';
   const s = Math.round((now.getTime() - d.getTime()) / 1000);
-  if (s < 45) return 'just now';
+  if (s < 45) return t('just now');
   const m = Math.round(s / 60);
-  if (m < 60) return `${m} min ago`;
+  if (m < 60) return t('{m} min ago', { m });
   const hr = Math.round(m / 60);
-  if (hr < 24) return `${hr} h ago`;
+  if (hr < 24) return t('{hr} h ago', { hr });
   const days = Math.round(hr / 24);
-  if (days === 1) return 'yesterday';
-  if (days < 7) return `${days} days ago`;
+  if (days === 1) return t('yesterday');
+  if (days < 7) return tn(days, '{count} day ago', '{count} days ago');
   const year = dateFormat('y', timeZone, { year: 'numeric' });
   return year.format(d) === year.format(now)
     ? dateFormat('dm', timeZone, { day: 'numeric', month: 'short' }).format(d)

@@ -3,6 +3,7 @@ import { api, errorMessage } from './api.js';
 import { path } from './routes.js';
 import { session, setSession, clearSession } from './session.js';
 import { h, field, formAlert, onSubmit, showFormError, clearFieldErrors, toast, navigate } from './ui.js';
+import { t, tn } from './i18n.js';
 
 function authCard(title, subtitle, form, footer) {
   return h('section', { class: 'auth-card card' },
@@ -13,10 +14,10 @@ function authCard(title, subtitle, form, footer) {
 }
 
 export function loginPage(ctx) {
-  const email = field({ label: 'Email', name: 'email', type: 'email', required: true, testid: 'login-email', attrs: { autocomplete: 'username' } });
-  const password = field({ label: 'Password', name: 'password', type: 'password', required: true, testid: 'login-password', attrs: { autocomplete: 'current-password' } });
+  const email = field({ label: t('Email'), name: 'email', type: 'email', required: true, testid: 'login-email', attrs: { autocomplete: 'username' } });
+  const password = field({ label: t('Password'), name: 'password', type: 'password', required: true, testid: 'login-password', attrs: { autocomplete: 'current-password' } });
   const alert = formAlert('login-error');
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'login-submit' }, 'Log in');
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'login-submit' }, t('Log in'));
   const form = h('form', { class: 'stack', testid: 'login-form', novalidate: true }, email, password, alert.el, submit);
 
   onSubmit(form, async () => {
@@ -24,7 +25,7 @@ export function loginPage(ctx) {
     clearFieldErrors(form);
     const body = { email: email.control.value.trim(), password: password.control.value };
     if (!body.email || !body.password) {
-      alert.show('Enter your email and password.');
+      alert.show(t('Enter your email and password.'));
       return;
     }
     try {
@@ -46,13 +47,13 @@ export function loginPage(ctx) {
   email.control.addEventListener('input', showCommand);
   const byCode = h('div', { class: 'stack', testid: 'forgot-by-code', hidden: true });
   const operator = h('p', { class: 'muted', testid: 'forgot-operator' },
-    'Ask whoever runs Munim for your business (or your accountant who set it up) to run this on the server:');
+    t('Ask whoever runs Munim for your business (or your accountant who set it up) to run this on the server:'));
   const forgot = h('details', { class: 'auth-forgot', testid: 'forgot-password' },
-    h('summary', {}, 'Forgot your password?'),
+    h('summary', {}, t('Forgot your password?')),
     byCode,
     operator,
     h('p', {}, command),
-    h('p', { class: 'muted' }, 'It prints a one-time password. Log in with it and you will be asked to choose a new one; every other session of yours is logged out.'));
+    h('p', { class: 'muted' }, t('It prints a one-time password. Log in with it and you will be asked to choose a new one; every other session of yours is logged out.')));
   let optionsLoaded = false;
   forgot.addEventListener('toggle', async () => {
     if (!forgot.open || optionsLoaded) return;
@@ -62,22 +63,22 @@ export function loginPage(ctx) {
       if (options.whatsapp || options.email) {
         byCode.replaceChildren(...recoveryByCode(ctx, email, options));
         byCode.hidden = false;
-        operator.textContent = 'No code arriving? Ask whoever runs Munim for your business to run this on the server:';
+        operator.textContent = t('No code arriving? Ask whoever runs Munim for your business to run this on the server:');
       }
     } catch {
       optionsLoaded = false;  // offline: the command below still helps; try again on the next open
     }
   });
 
-  ctx.root.appendChild(authCard('Log in', 'Welcome back to your books.', h('div', { class: 'stack' }, form, forgot),
-    ['New to Munim? ', h('a', { href: '#/signup', testid: 'signup-link' }, 'Create your business account')]));
+  ctx.root.appendChild(authCard(t('Log in'), t('Welcome back to your books.'), h('div', { class: 'stack' }, form, forgot),
+    [t('New to Munim?'), ' ', h('a', { href: '#/signup', testid: 'signup-link' }, t('Create your business account'))]));
   email.control.focus();
 }
 
 /** Where the code goes, in words: "your WhatsApp number or email", as this server can send. */
 export function codeDestination(options) {
-  if (options.whatsapp && options.email) return 'your WhatsApp number (or your email)';
-  return options.whatsapp ? 'your WhatsApp number' : 'your email';
+  if (options.whatsapp && options.email) return t('your WhatsApp number (or your email)');
+  return options.whatsapp ? t('your WhatsApp number') : t('your email');
 }
 
 // Step 1 sends a code to the address typed in the login form; step 2 takes the code and the new
@@ -85,27 +86,27 @@ export function codeDestination(options) {
 function recoveryByCode(ctx, email, options) {
   const sendAlert = formAlert('forgot-error');
   const sent = h('p', { class: 'alert alert-info', testid: 'forgot-sent', role: 'status', hidden: true });
-  const send = h('button', { type: 'submit', class: 'btn', testid: 'forgot-send' }, 'Send me a code');
+  const send = h('button', { type: 'submit', class: 'btn', testid: 'forgot-send' }, t('Send me a code'));
   const ask = h('form', { class: 'stack', testid: 'forgot-form', novalidate: true },
-    h('p', { class: 'muted' }, `Type your email above and we will send a 6-digit code to ${codeDestination(options)}.`),
+    h('p', { class: 'muted' }, t('Type your email above and we will send a 6-digit code to {destination}.', { destination: codeDestination(options) })),
     sendAlert.el, send);
 
-  const code = field({ label: 'Code', name: 'code', required: true, testid: 'reset-code',
+  const code = field({ label: t('Code'), name: 'code', required: true, testid: 'reset-code',
     attrs: { inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 7, pattern: '[0-9 ]*' } });
-  const fresh = field({ label: 'New password', name: 'new_password', type: 'password', required: true, testid: 'reset-password',
-    hint: 'At least 10 characters.', attrs: { autocomplete: 'new-password', minlength: 10 } });
-  const confirm = field({ label: 'New password again', name: 'confirm', type: 'password', required: true, testid: 'reset-confirm',
+  const fresh = field({ label: t('New password'), name: 'new_password', type: 'password', required: true, testid: 'reset-password',
+    hint: t('At least 10 characters.'), attrs: { autocomplete: 'new-password', minlength: 10 } });
+  const confirm = field({ label: t('New password again'), name: 'confirm', type: 'password', required: true, testid: 'reset-confirm',
     attrs: { autocomplete: 'new-password' } });
   const resetAlert = formAlert('reset-error');
   const reset = h('form', { class: 'stack', testid: 'reset-form', novalidate: true, hidden: true },
     code, fresh, confirm, resetAlert.el,
-    h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'reset-submit' }, 'Set new password and log in'));
+    h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'reset-submit' }, t('Set new password and log in')));
 
   onSubmit(ask, async () => {
     sendAlert.clear();
     const address = email.control.value.trim();
     if (!address) {
-      sendAlert.show('Type the email you log in with in the Email box above first.');
+      sendAlert.show(t('Type the email you log in with in the Email box above first.'));
       email.control.focus();
       return;
     }
@@ -113,7 +114,7 @@ function recoveryByCode(ctx, email, options) {
       const r = await api.post(path('forgotPassword'), { email: address });
       sent.textContent = r.message;
       sent.hidden = false;
-      send.textContent = 'Send a new code';
+      send.textContent = t('Send a new code');
       reset.hidden = false;
       code.control.focus();
     } catch (e) {
@@ -126,15 +127,15 @@ function recoveryByCode(ctx, email, options) {
     clearFieldErrors(reset);
     const typed = code.control.value.replace(/\s+/g, '');
     if (!/^[0-9]{6}$/.test(typed)) {
-      resetAlert.show('The code is the 6 digits we sent.');
+      resetAlert.show(t('The code is the 6 digits we sent.'));
       return;
     }
     if (fresh.control.value.length < 10) {
-      resetAlert.show('The new password needs at least 10 characters.');
+      resetAlert.show(t('The new password needs at least 10 characters.'));
       return;
     }
     if (fresh.control.value !== confirm.control.value) {
-      resetAlert.show('The two new passwords are not the same.');
+      resetAlert.show(t('The two new passwords are not the same.'));
       return;
     }
     const address = email.control.value.trim();
@@ -142,7 +143,7 @@ function recoveryByCode(ctx, email, options) {
       await api.post(path('resetPassword'), { email: address, code: typed, new_password: fresh.control.value });
       const data = await api.post(path('login'), { email: address, password: fresh.control.value });
       setSession(data);
-      toast('Your password is changed.');
+      toast(t('Your password is changed.'));
       ctx.loggedIn();
     } catch (e) {
       showFormError(reset, resetAlert, e);
@@ -152,15 +153,15 @@ function recoveryByCode(ctx, email, options) {
 }
 
 export function signupPage(ctx) {
-  const business = field({ label: 'Business name', name: 'business_name', required: true, testid: 'signup-business', attrs: { autocomplete: 'organization', maxlength: 200 } });
-  const owner = field({ label: 'Your name', name: 'owner_name', required: true, testid: 'signup-owner', attrs: { autocomplete: 'name', maxlength: 200 } });
-  const email = field({ label: 'Email', name: 'email', type: 'email', required: true, testid: 'signup-email', attrs: { autocomplete: 'email' } });
+  const business = field({ label: t('Business name'), name: 'business_name', required: true, testid: 'signup-business', attrs: { autocomplete: 'organization', maxlength: 200 } });
+  const owner = field({ label: t('Your name'), name: 'owner_name', required: true, testid: 'signup-owner', attrs: { autocomplete: 'name', maxlength: 200 } });
+  const email = field({ label: t('Email'), name: 'email', type: 'email', required: true, testid: 'signup-email', attrs: { autocomplete: 'email' } });
   const password = field({
-    label: 'Password', name: 'password', type: 'password', required: true, testid: 'signup-password',
-    hint: 'At least 10 characters.', attrs: { autocomplete: 'new-password', minlength: 10 },
+    label: t('Password'), name: 'password', type: 'password', required: true, testid: 'signup-password',
+    hint: t('At least 10 characters.'), attrs: { autocomplete: 'new-password', minlength: 10 },
   });
   const alert = formAlert('signup-error');
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'signup-submit' }, 'Create account');
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'signup-submit' }, t('Create account'));
   const form = h('form', { class: 'stack', testid: 'signup-form', novalidate: true }, business, owner, email, password, alert.el, submit);
 
   onSubmit(form, async () => {
@@ -173,42 +174,42 @@ export function signupPage(ctx) {
       password: password.control.value,
     };
     const missing = {};
-    if (!body.business_name) missing.business_name = 'is required';
-    if (!body.owner_name) missing.owner_name = 'is required';
-    if (!body.email) missing.email = 'is required';
-    if (body.password.length < 10) missing.password = 'must be at least 10 characters';
+    if (!body.business_name) missing.business_name = t('is required');
+    if (!body.owner_name) missing.owner_name = t('is required');
+    if (!body.email) missing.email = t('is required');
+    if (body.password.length < 10) missing.password = t('must be at least 10 characters');
     if (Object.keys(missing).length) {
-      showFormError(form, alert, { status: 422, fields: missing, message: 'Please fill in the highlighted fields.' });
+      showFormError(form, alert, { status: 422, fields: missing, message: t('Please fill in the highlighted fields.') });
       return;
     }
     try {
       const data = await api.create(path('signup'), body);
       setSession(data);
-      toast(`Welcome to Munim, ${data.user?.name || body.owner_name}!`, 'success');
+      toast(t('Welcome to Munim, {name}!', { name: data.user?.name || body.owner_name }), 'success');
       ctx.loggedIn();
     } catch (e) {
       showFormError(form, alert, e);
     }
   });
 
-  ctx.root.appendChild(authCard('Create your account', 'Set up your business in a minute. You can change everything later.', form,
-    ['Already have an account? ', h('a', { href: '#/login', testid: 'login-link' }, 'Log in')]));
+  ctx.root.appendChild(authCard(t('Create your account'), t('Set up your business in a minute. You can change everything later.'), form,
+    [t('Already have an account?'), ' ', h('a', { href: '#/login', testid: 'login-link' }, t('Log in'))]));
   business.control.focus();
 }
 
 export function passwordPage(ctx) {
   const forced = !!session.user?.must_change_password;
   const current = field({
-    label: forced ? 'Temporary password' : 'Current password', name: 'current_password', type: 'password',
+    label: forced ? t('Temporary password') : t('Current password'), name: 'current_password', type: 'password',
     required: true, testid: 'password-current', attrs: { autocomplete: 'current-password' },
   });
   const next = field({
-    label: 'New password', name: 'new_password', type: 'password', required: true, testid: 'password-new',
-    hint: 'At least 10 characters.', attrs: { autocomplete: 'new-password', minlength: 10 },
+    label: t('New password'), name: 'new_password', type: 'password', required: true, testid: 'password-new',
+    hint: t('At least 10 characters.'), attrs: { autocomplete: 'new-password', minlength: 10 },
   });
-  const confirm = field({ label: 'Repeat new password', name: 'confirm', type: 'password', required: true, testid: 'password-confirm', attrs: { autocomplete: 'new-password' } });
+  const confirm = field({ label: t('Repeat new password'), name: 'confirm', type: 'password', required: true, testid: 'password-confirm', attrs: { autocomplete: 'new-password' } });
   const alert = formAlert('password-error');
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'password-submit' }, 'Save new password');
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'password-submit' }, t('Save new password'));
   const form = h('form', { class: 'stack', testid: 'password-form', novalidate: true }, current, next, confirm, alert.el, submit);
 
   onSubmit(form, async () => {
@@ -216,11 +217,11 @@ export function passwordPage(ctx) {
     clearFieldErrors(form);
     const body = { current_password: current.control.value, new_password: next.control.value };
     const problems = {};
-    if (!body.current_password) problems.current_password = 'is required';
-    if (body.new_password.length < 10) problems.new_password = 'must be at least 10 characters';
-    else if (body.new_password !== confirm.control.value) problems.confirm = 'does not match the new password';
+    if (!body.current_password) problems.current_password = t('is required');
+    if (body.new_password.length < 10) problems.new_password = t('must be at least 10 characters');
+    else if (body.new_password !== confirm.control.value) problems.confirm = t('does not match the new password');
     if (Object.keys(problems).length) {
-      showFormError(form, alert, { status: 422, fields: problems, message: 'Please correct the highlighted fields.' });
+      showFormError(form, alert, { status: 422, fields: problems, message: t('Please correct the highlighted fields.') });
       return;
     }
     try {
@@ -230,14 +231,14 @@ export function passwordPage(ctx) {
       } catch {
         if (session.user) session.user.must_change_password = false;
       }
-      toast('Your password has been changed.', 'success');
+      toast(t('Your password has been changed.'), 'success');
       navigate('/dashboard');
     } catch (e) {
       showFormError(form, alert, e);
     }
   });
 
-  const logout = h('button', { type: 'button', class: 'btn-link', testid: 'password-logout' }, 'Log out instead');
+  const logout = h('button', { type: 'button', class: 'btn-link', testid: 'password-logout' }, t('Log out instead'));
   logout.addEventListener('click', async () => {
     try {
       await api.post(path('logout'), {});
@@ -252,10 +253,10 @@ export function passwordPage(ctx) {
   });
 
   ctx.root.appendChild(authCard(
-    forced ? 'Choose your password' : 'Change password',
-    forced ? 'You logged in with a one-time password. Choose your own password to continue.' : null,
+    forced ? t('Choose your password') : t('Change password'),
+    forced ? t('You logged in with a one-time password. Choose your own password to continue.') : null,
     form,
-    forced ? logout : h('a', { href: '#/settings' }, 'Back to settings'),
+    forced ? logout : h('a', { href: '#/settings' }, t('Back to settings')),
   ));
   current.control.focus();
 }

@@ -1,6 +1,7 @@
 // DOM building blocks. Everything goes through h(), which sets text with text nodes, so API
 // data is never parsed as HTML. No inline styles or handlers (the page runs under a strict CSP).
 import { errorMessage } from './api.js';
+import { t, mark } from './i18n.js';
 
 let uidCounter = 0;
 export const uid = (prefix = 'id') => `${prefix}-${++uidCounter}`;
@@ -64,7 +65,7 @@ export function debounce(fn, ms = 300) {
 export function toast(message, kind = 'info') {
   const region = document.getElementById('toasts');
   if (!region) return;
-  const close = h('button', { type: 'button', class: 'toast-close', 'aria-label': 'Dismiss' }, '×');
+  const close = h('button', { type: 'button', class: 'toast-close', 'aria-label': t('Dismiss') }, '×');
   const el = h('div', { class: `toast toast-${kind}`, testid: 'toast', role: kind === 'error' ? 'alert' : null },
     h('span', { class: 'toast-text' }, message), close);
   const remove = () => el.remove();
@@ -75,7 +76,7 @@ export function toast(message, kind = 'info') {
 
 /* ---------- states ---------- */
 
-export function loadingState(text = 'Loading…') {
+export function loadingState(text = t('Loading…')) {
   return h('div', { class: 'state state-loading', testid: 'loading', role: 'status' },
     h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', {}, text));
 }
@@ -88,9 +89,9 @@ export function emptyState(text, action = null) {
 export function errorState(error, retry = null) {
   const msg = typeof error === 'string' ? error : errorMessage(error);
   return h('div', { class: 'state state-error', testid: 'error-state', role: 'alert' },
-    h('p', { class: 'state-error-title' }, 'Could not load this.'),
+    h('p', { class: 'state-error-title' }, t('Could not load this.')),
     h('p', { class: 'state-error-message' }, msg),
-    retry ? h('button', { type: 'button', class: 'btn btn-secondary', onclick: retry }, 'Try again') : null);
+    retry ? h('button', { type: 'button', class: 'btn btn-secondary', onclick: retry }, t('Try again')) : null);
 }
 
 /** An inline alert box inside a form; hidden while empty. */
@@ -132,19 +133,19 @@ export function badge(text, kind = 'neutral', testid = null) {
 }
 
 const STATUS = {
-  draft: ['Draft', 'neutral'],
-  issued: ['Issued', 'info'],
-  partially_paid: ['Partly paid', 'warn'],
-  paid: ['Paid', 'success'],
-  void: ['Void', 'danger'],
+  draft: [mark('Draft'), 'neutral'],
+  issued: [mark('Issued'), 'info'],
+  partially_paid: [mark('Partly paid'), 'warn'],
+  paid: [mark('Paid'), 'success'],
+  void: [mark('Void'), 'danger'],
 };
 
 export function statusBadge(status, testid = null) {
   const [text, kind] = STATUS[status] || [status || 'unknown', 'neutral'];
-  return badge(text, kind, testid);
+  return badge(t(text), kind, testid);
 }
 
-export const INVOICE_STATUSES = Object.entries(STATUS).map(([value, [label]]) => ({ value, label }));
+export const INVOICE_STATUSES = Object.entries(STATUS).map(([value, [label]]) => ({ value, get label() { return t(label); } }));
 
 /* ---------- forms ---------- */
 
@@ -229,7 +230,7 @@ export function showFormError(form, alert, error) {
   if (error && error.status === 422 && Object.keys(fields).length) {
     const rest = setFieldErrors(form, fields);
     if (rest.length) alert.show(`${error.message} ${rest.join('; ')}`);
-    else alert.show(error.message || 'Please correct the highlighted fields.');
+    else alert.show(error.message || t('Please correct the highlighted fields.'));
   } else {
     alert.show(errorMessage(error));
   }
@@ -287,7 +288,7 @@ export function formValues(form) {
  */
 export function openDialog({ title, body, testid = 'dialog', wide = false, onClose = null }) {
   const titleId = uid('dlg-title');
-  const closeBtn = h('button', { type: 'button', class: 'dialog-close', 'aria-label': 'Close' }, '×');
+  const closeBtn = h('button', { type: 'button', class: 'dialog-close', 'aria-label': t('Close') }, '×');
   const dialog = h('dialog', { class: `dialog ${wide ? 'dialog-wide' : ''}`, testid, 'aria-labelledby': titleId },
     h('div', { class: 'dialog-head' }, h('h2', { id: titleId }, title), closeBtn),
     h('div', { class: 'dialog-body' }, body));
@@ -310,16 +311,16 @@ export function openDialog({ title, body, testid = 'dialog', wide = false, onClo
  * shows its error inside the dialog instead of closing.
  */
 export function confirmDialog({
-  title, message, confirmText = 'Confirm', danger = false, reason = null, action = null,
+  title, message, confirmText = t('Confirm'), danger = false, reason = null, action = null,
 }) {
   return new Promise((resolve) => {
     let result = false;
     const alert = formAlert('confirm-error');
     const reasonField = reason
-      ? field({ label: reason.label || 'Reason', name: 'reason', type: 'textarea', testid: 'confirm-reason', required: !!reason.required, attrs: { rows: 3, maxlength: 500 } })
+      ? field({ label: reason.label || t('Reason'), name: 'reason', type: 'textarea', testid: 'confirm-reason', required: !!reason.required, attrs: { rows: 3, maxlength: 500 } })
       : null;
     const ok = h('button', { type: 'submit', class: `btn ${danger ? 'btn-danger' : 'btn-primary'}`, testid: 'confirm-ok' }, confirmText);
-    const cancel = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'confirm-cancel' }, 'Cancel');
+    const cancel = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'confirm-cancel' }, t('Cancel'));
     const form = h('form', { class: 'stack', novalidate: true },
       message ? h('p', {}, message) : null,
       reasonField,
@@ -330,7 +331,7 @@ export function confirmDialog({
     onSubmit(form, async () => {
       const value = { reason: reasonField ? reasonField.control.value.trim() : '' };
       if (reason && reason.required && !value.reason) {
-        alert.show('Please give a reason.');
+        alert.show(t('Please give a reason.'));
         reasonField.control.focus();
         return;
       }
@@ -354,15 +355,15 @@ export function confirmDialog({
 /** A "secret shown once" box with a copy button. */
 export function secretBox(label, secret, testid) {
   const code = h('code', { class: 'secret-value', testid }, secret);
-  const copy = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: `${testid}-copy` }, 'Copy');
+  const copy = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: `${testid}-copy` }, t('Copy'));
   copy.addEventListener('click', async () => {
     const ok = await copyText(secret, code);
-    toast(ok ? 'Copied to the clipboard.' : 'Select the text and copy it by hand.', ok ? 'success' : 'info');
+    toast(ok ? t('Copied to the clipboard.') : t('Select the text and copy it by hand.'), ok ? 'success' : 'info');
   });
   return h('div', { class: 'secret-box', role: 'group', 'aria-label': label },
     h('p', { class: 'secret-label' }, label),
     h('div', { class: 'secret-row' }, code, copy),
-    h('p', { class: 'field-hint' }, 'This is shown only once. Copy it now and keep it somewhere safe.'));
+    h('p', { class: 'field-hint' }, t('This is shown only once. Copy it now and keep it somewhere safe.')));
 }
 
 async function copyText(text, node) {
@@ -414,7 +415,7 @@ export function pagedList({ fetchPage, render, empty }) {
   let items = [];
   let next = null;
   let generation = 0;
-  const more = h('button', { type: 'button', class: 'btn btn-secondary load-more', testid: 'load-more' }, 'Load more');
+  const more = h('button', { type: 'button', class: 'btn btn-secondary load-more', testid: 'load-more' }, t('Load more'));
   more.addEventListener('click', () => load(false));
 
   function draw() {
