@@ -82,3 +82,86 @@ def test_an_owner_reads_the_app_in_hindi(browser: Browser, server: str) -> None:
     desk.close()
     assert errors == [], errors
     phone.close()
+
+
+def test_a_day_of_sales_in_hindi(browser: Browser, server: str) -> None:
+    """A Hindi-speaking owner signs up, switches to Hindi, adds a product and a customer (a phone
+    typed as 98220 12345), bills a sale, sees the stock error in Hindi, records a UPI payment and
+    reads the customer's statement — every page in Hindi at phone size."""
+    context = browser.new_context(base_url=server, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "409" not in msg.text else None)
+
+    def go(nav: str, title: str) -> None:
+        tid(page, "menu-button").click()
+        tid(page, f"nav-{nav}").click()
+        expect(tid(page, "page-title")).to_have_text(title)
+
+    page.goto("/#/signup")
+    tid(page, "language-switch").click()
+    expect(tid(page, "page-title")).to_have_text("अपना खाता बनाइए")
+    page.screenshot(path="/tmp/hindi-signup-hi.png", full_page=True)
+    tid(page, "signup-business").fill("शर्मा सीमेंट स्टोर")
+    tid(page, "signup-owner").fill("Anil Sharma")
+    tid(page, "signup-email").fill(f"day-{uuid.uuid4().hex[:8]}@example.com")
+    tid(page, "signup-password").fill(PASSWORD)
+    tid(page, "signup-submit").click()
+    expect(tid(page, "page-title")).to_have_text("डैशबोर्ड")
+    expect(tid(page, "dashboard-empty")).to_contain_text("आपकी बही अभी ख़ाली है")
+
+    go("products", "सामान")
+    tid(page, "product-add-button").click()
+    tid(page, "product-form-name").fill("Cement")
+    tid(page, "product-form-price").fill("350")
+    tid(page, "product-form-unit").fill("bag")
+    tid(page, "product-form-stock").fill("10")
+    tid(page, "product-form-submit").click()
+    expect(tid(page, "toast").last).to_contain_text("जुड़ गया")
+    page.screenshot(path="/tmp/hindi-products-hi.png", full_page=True)
+
+    go("customers", "ग्राहक")
+    tid(page, "customer-add-button").click()
+    tid(page, "customer-form-name").fill("Ramesh")
+    tid(page, "customer-form-phone").fill("98220 12345")
+    tid(page, "customer-form-submit").click()
+    expect(tid(page, "customer-row").filter(has_text="Ramesh")).to_contain_text("+919822012345")
+
+    go("invoices", "बिल")
+    tid(page, "invoice-new-button").click()
+    expect(tid(page, "page-title")).to_have_text("नया बिल")
+    tid(page, "invoice-customer").fill("Ram")
+    tid(page, "invoice-customer-option").filter(has_text="Ramesh").first.click()
+    line = tid(page, "invoice-line").first
+    line.get_by_test_id("line-product").fill("Cem")
+    page.get_by_test_id("line-product-option").filter(has_text="Cement").first.click()
+    line.get_by_test_id("line-quantity").fill("12")
+    expect(line.get_by_test_id("line-stock-hint")).to_have_text("स्टॉक में सिर्फ़ 10 bags हैं।")
+    tid(page, "invoice-issue").click()
+    expect(line.get_by_test_id("line-error")).to_contain_text("स्टॉक में सिर्फ़ 10 bags है (12 माँगा)")
+    page.screenshot(path="/tmp/hindi-invoice-new-hi.png", full_page=True)
+    line.get_by_test_id("line-quantity").fill("4")
+    tid(page, "invoice-issue").click()
+    expect(tid(page, "invoice-number")).to_have_text("INV-0001")
+    expect(tid(page, "invoice-status")).to_have_text("जारी")
+    expect(tid(page, "toast").last).to_contain_text("बिल INV-0001 जारी हुआ")
+    page.screenshot(path="/tmp/hindi-invoice-hi.png", full_page=True)
+
+    tid(page, "invoice-record-payment").click()
+    expect(tid(page, "page-title")).to_have_text("भुगतान")
+    tid(page, "payment-amount").fill("1000")
+    tid(page, "payment-mode").select_option("upi")
+    expect(tid(page, "payment-mode").locator("option:checked")).to_have_text("UPI")
+    tid(page, "payment-submit").click()
+    expect(tid(page, "toast").last).to_contain_text("Ramesh से ₹1,000.00 का भुगतान दर्ज हुआ।")
+    page.screenshot(path="/tmp/hindi-payments-hi.png", full_page=True)
+
+    go("customers", "ग्राहक")
+    tid(page, "customer-row").filter(has_text="Ramesh").get_by_role("link").first.click()
+    tid(page, "tab-statement").click()
+    expect(tid(page, "statement-closing")).to_have_text("₹400.00")
+    expect(page.get_by_text("शुरुआती बाकी")).to_be_visible()
+    page.screenshot(path="/tmp/hindi-customer-hi.png", full_page=True)
+    assert errors == [], errors
+    context.close()

@@ -7,6 +7,7 @@
 // so text stays readable at 390 px instead of being scaled down with the viewBox.
 import { h, uid } from './ui.js';
 import { formatMoney, formatDate } from './format.js';
+import { t, language } from './i18n.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const RUPEE = '\u20B9';
@@ -55,6 +56,9 @@ export function formatMoneyCompact(paise) {
 export function shortDate(ymd) {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(ymd || ''));
   if (!m) return String(ymd || '');
+  if (language() === 'hi') {
+    return new Intl.DateTimeFormat('hi-IN', { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+  }
   return `${Number(m[3])} ${MONTHS[Number(m[2]) - 1] || m[2]}`;
 }
 
@@ -78,7 +82,7 @@ function niceTicks(max, unit) {
 
 /** Default summary for the <desc>: range, total, highest and lowest point. */
 function summarise(points, { formatFull, formatXFull, seriesLabel }) {
-  if (!points.length) return 'No data.';
+  if (!points.length) return t('No data.');
   const first = points[0];
   const last = points[points.length - 1];
   let hi = first;
@@ -91,14 +95,14 @@ function summarise(points, { formatFull, formatXFull, seriesLabel }) {
     if (p.value < lo.value) lo = p;
     if (p.value) nonZero += 1;
   }
-  const parts = [`${seriesLabel} for ${points.length} days, ${formatXFull(first.x)} to ${formatXFull(last.x)}.`,
-    `Total ${formatFull(total)}.`];
+  const parts = [t('{series} for {days} days, {from} to {to}.', { series: seriesLabel, days: points.length, from: formatXFull(first.x), to: formatXFull(last.x) }),
+    t('Total {value}.', { value: formatFull(total) })];
   if (nonZero) {
-    parts.push(`Highest ${formatFull(hi.value)} on ${formatXFull(hi.x)}.`);
-    parts.push(`Lowest ${formatFull(lo.value)} on ${formatXFull(lo.x)}.`);
-    parts.push(`${nonZero} of ${points.length} days above zero.`);
+    parts.push(t('Highest {value} on {day}.', { value: formatFull(hi.value), day: formatXFull(hi.x) }));
+    parts.push(t('Lowest {value} on {day}.', { value: formatFull(lo.value), day: formatXFull(lo.x) }));
+    parts.push(t('{count} of {days} days above zero.', { count: nonZero, days: points.length }));
   } else {
-    parts.push('Every day is zero.');
+    parts.push(t('Every day is zero.'));
   }
   return parts.join(' ');
 }
@@ -119,7 +123,7 @@ function summarise(points, { formatFull, formatXFull, seriesLabel }) {
  */
 export function chart(opts) {
   const {
-    kind = 'bar', title, description = null, seriesLabel = 'Value', money = false,
+    kind = 'bar', title, description = null, seriesLabel = t('Value'), money = false,
     detailLabel = null, height = 240, testid = null,
   } = opts;
   const points = (opts.points || []).map((p) => ({ x: p.x, value: Number(p.value) || 0, detail: p.detail ?? null }));
@@ -136,7 +140,7 @@ export function chart(opts) {
   const table = h('table', { class: 'visually-hidden' },
     h('caption', {}, title),
     h('thead', {}, h('tr', {},
-      h('th', { scope: 'col' }, 'Date'),
+      h('th', { scope: 'col' }, t('Date')),
       h('th', { scope: 'col' }, seriesLabel),
       detailLabel ? h('th', { scope: 'col' }, detailLabel) : null)),
     h('tbody', {}, points.map((p) => h('tr', {},

@@ -297,14 +297,15 @@ export function possessive(name) {
 export function insufficientStockMessage(details, fallback = {}) {
   const d = details || {};
   const productObj = d.product && typeof d.product === 'object' ? d.product : null;
-  const name = (typeof d.product === 'string' && d.product) || productObj?.name || d.product_name || fallback.name || 'this product';
+  const name = (typeof d.product === 'string' && d.product) || productObj?.name || d.product_name || fallback.name || t('this product');
   const unit = productObj?.unit || d.unit || fallback.unit || '';
   const available = d.available ?? 0;
   const requested = d.requested;
   const label = unitLabel(unit, available);
-  const what = label ? `${formatQuantity(available)} ${label} of ${name}` : `${formatQuantity(available)} ${name}`;
-  const asked = requested !== undefined && requested !== null ? ` (asked ${formatQuantity(requested)})` : '';
-  return `Only ${what} in stock${asked}`;
+  const vars = { quantity: formatQuantity(available), unit: label, name, asked: formatQuantity(requested ?? 0) };
+  const hasAsked = requested !== undefined && requested !== null;
+  if (label) return hasAsked ? t('Only {quantity} {unit} of {name} in stock (asked {asked})', vars) : t('Only {quantity} {unit} of {name} in stock', vars);
+  return hasAsked ? t('Only {quantity} {name} in stock (asked {asked})', vars) : t('Only {quantity} {name} in stock', vars);
 }
 
 /** Loosely normalises an Indian phone number to E.164: "98123 45678" -> "+919812345678". */

@@ -12,6 +12,7 @@ import { INDIAN_STATES } from './states.js';
 import { balanceCell, modeLabel, allocationText } from './shared/payments.js';
 import { createFromForm, listCard } from './shared/listpage.js';
 import { remindAllDebtors } from './shared/reminders.js';
+import { t, tn, mark } from './i18n.js';
 
 function statesList(id) {
   return h('datalist', { id }, INDIAN_STATES.map((s) => h('option', { value: s })));
@@ -21,15 +22,15 @@ function statesList(id) {
 function customerFields(prefix, c = {}) {
   const listId = `${prefix}-states`;
   return [
-    field({ label: 'Name', name: 'name', required: true, value: c.name || '', testid: `${prefix}-name`, attrs: { maxlength: 200, autocomplete: 'off' } }),
-    field({ label: 'Phone', name: 'phone', type: 'tel', value: c.phone || '', testid: `${prefix}-phone`, hint: 'With country code, e.g. +919812345678 (10-digit numbers get +91).', attrs: { autocomplete: 'off' } }),
-    field({ label: 'Email', name: 'email', type: 'email', value: c.email || '', testid: `${prefix}-email`, attrs: { autocomplete: 'off' } }),
-    field({ label: 'State', name: 'state', value: c.state || '', testid: `${prefix}-state`, attrs: { list: listId, autocomplete: 'off' } }),
+    field({ label: t('Name'), name: 'name', required: true, value: c.name || '', testid: `${prefix}-name`, attrs: { maxlength: 200, autocomplete: 'off' } }),
+    field({ label: t('Phone'), name: 'phone', type: 'tel', value: c.phone || '', testid: `${prefix}-phone`, hint: t('With country code, e.g. +919812345678 (10-digit numbers get +91).'), attrs: { autocomplete: 'off' } }),
+    field({ label: t('Email'), name: 'email', type: 'email', value: c.email || '', testid: `${prefix}-email`, attrs: { autocomplete: 'off' } }),
+    field({ label: t('State'), name: 'state', value: c.state || '', testid: `${prefix}-state`, attrs: { list: listId, autocomplete: 'off' } }),
     statesList(listId),
-    field({ label: 'GSTIN', name: 'gstin', value: c.gstin || '', testid: `${prefix}-gstin`, hint: 'For a registered business buyer: 15 characters, e.g. 27AAPFU0939F1ZV. It sets the state.',
+    field({ label: t('GSTIN'), name: 'gstin', value: c.gstin || '', testid: `${prefix}-gstin`, hint: t('For a registered business buyer: 15 characters, e.g. 27AAPFU0939F1ZV. It sets the state.'),
       attrs: { autocomplete: 'off', maxlength: 15, autocapitalize: 'characters', spellcheck: 'false' } }),
-    field({ label: 'Address', name: 'address', type: 'textarea', value: c.address || '', testid: `${prefix}-address`, className: 'span-2', attrs: { rows: 2 } }),
-    field({ label: 'Notes', name: 'notes', type: 'textarea', value: c.notes || '', testid: `${prefix}-notes`, className: 'span-2', attrs: { rows: 2 } }),
+    field({ label: t('Address'), name: 'address', type: 'textarea', value: c.address || '', testid: `${prefix}-address`, className: 'span-2', attrs: { rows: 2 } }),
+    field({ label: t('Notes'), name: 'notes', type: 'textarea', value: c.notes || '', testid: `${prefix}-notes`, className: 'span-2', attrs: { rows: 2 } }),
   ];
 }
 
@@ -47,13 +48,13 @@ function readCustomer(form) {
 }
 
 export function customersPage(ctx) {
-  const addBtn = h('button', { type: 'button', class: 'btn btn-primary', testid: 'customer-add-button', 'aria-expanded': 'false' }, 'Add customer');
+  const addBtn = h('button', { type: 'button', class: 'btn btn-primary', testid: 'customer-add-button', 'aria-expanded': 'false' }, t('Add customer'));
   const alert = formAlert('customer-form-error');
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'customer-form-submit' }, 'Save customer');
-  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'customer-form-submit' }, t('Save customer'));
+  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, t('Cancel'));
   const form = h('form', { class: 'form-grid', testid: 'customer-form', novalidate: true },
     customerFields('customer-form'), alert.el, h('div', { class: 'form-actions span-2' }, cancel, submit));
-  const formCard = card('New customer', form);
+  const formCard = card(t('New customer'), form);
   formCard.hidden = true;
 
   const showForm = (show) => {
@@ -69,7 +70,7 @@ export function customersPage(ctx) {
     showForm(false);
   });
 
-  const search = h('input', { type: 'search', id: 'customer-search', testid: 'customer-search', placeholder: 'Name or phone', autocomplete: 'off' });
+  const search = h('input', { type: 'search', id: 'customer-search', testid: 'customer-search', placeholder: t('Name or phone'), autocomplete: 'off' });
   const debtors = h('input', { type: 'checkbox', id: 'customer-debtors', testid: 'customer-debtors' });
   const archived = h('input', { type: 'checkbox', id: 'customer-archived', testid: 'customer-archived' });
 
@@ -80,25 +81,25 @@ export function customersPage(ctx) {
     render: (items) => dataTable({
       testid: 'customers-table',
       rowTestid: 'customer-row',
-      caption: 'Customers',
+      caption: t('Customers'),
       items,
       columns: [
         {
-          label: 'Name',
+          label: t('Name'),
           render: (c) => [h('a', { href: `#/ledger/customers/${encodeURIComponent(c.id)}`, testid: 'customer-link' }, c.name),
-            c.archived ? [' ', badge('Archived', 'neutral')] : null],
+            c.archived ? [' ', badge(t('Archived'), 'neutral')] : null],
         },
-        { label: 'Phone', render: (c) => c.phone || '—' },
-        { label: 'State', render: (c) => c.state || '—', className: 'hide-sm' },
-        { label: 'Balance', className: 'num', render: (c) => balanceCell(c.balance) },
+        { label: t('Phone'), render: (c) => c.phone || '—' },
+        { label: t('State'), render: (c) => c.state || '—', className: 'hide-sm' },
+        { label: t('Balance'), className: 'num', render: (c) => balanceCell(c.balance) },
       ],
     }),
     empty: () => {
       const filtered = search.value.trim() || debtors.checked;
-      if (filtered) return emptyState(search.value.trim() ? `No customers match “${search.value.trim()}”.` : 'Nobody owes you money right now.');
-      const first = h('button', { type: 'button', class: 'btn btn-primary' }, 'Add your first customer');
+      if (filtered) return emptyState(search.value.trim() ? t('No customers match “{text}”.', { text: search.value.trim() }) : t('Nobody owes you money right now.'));
+      const first = h('button', { type: 'button', class: 'btn btn-primary' }, t('Add your first customer'));
       first.addEventListener('click', () => showForm(true));
-      return emptyState('No customers yet — add your first.', first);
+      return emptyState(t('No customers yet — add your first.'), first);
     },
   });
 
@@ -107,22 +108,22 @@ export function customersPage(ctx) {
     clearFieldErrors(form);
     const body = readCustomer(form);
     if (!body.name) {
-      showFormError(form, alert, { status: 422, fields: { name: 'is required' }, message: 'Please fill in the highlighted fields.' });
+      showFormError(form, alert, { status: 422, fields: { name: 'is required' }, message: t('Please fill in the highlighted fields.') });
       return;
     }
     for (const k of ['phone', 'email', 'state', 'gstin', 'address', 'notes']) if (!body[k]) delete body[k];
-    await createFromForm({ route: 'customerCreate', body, noun: 'Customer', form, alert, close: () => showForm(false), list });
+    await createFromForm({ route: 'customerCreate', body, noun: t('Customer'), form, alert, close: () => showForm(false), list });
   });
 
-  const remindAll = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'remind-all-debtors' }, 'Remind all debtors');
+  const remindAll = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'remind-all-debtors' }, t('Remind all debtors'));
   remindAll.addEventListener('click', () => busy([remindAll], () => remindAllDebtors(() => list.reload())));
 
   add(ctx.root,
-    pageHeader('Customers', h('div', { class: 'btn-row' }, remindAll, addBtn)),
+    pageHeader(t('Customers'), h('div', { class: 'btn-row' }, remindAll, addBtn)),
     formCard,
     listCard({ search, searchId: 'customer-search', list, checks: [
-      { input: debtors, id: 'customer-debtors', label: 'Owes money' },
-      { input: archived, id: 'customer-archived', label: 'Include archived' },
+      { input: debtors, id: 'customer-debtors', label: t('Owes money') },
+      { input: archived, id: 'customer-archived', label: t('Include archived') },
     ] }),
   );
   list.reload();
@@ -139,25 +140,25 @@ export function customerDetailPage(ctx) {
       const c = await api.get(path('customer', id));
       draw(c);
     } catch (e) {
-      fill(body, pageHeader('Customer'), e.status === 404
-        ? emptyState('This customer does not exist (or was deleted).', linkButton('#/ledger/customers', 'Back to customers', { kind: 'secondary' }))
+      fill(body, pageHeader(t('Customer')), e.status === 404
+        ? emptyState(t('This customer does not exist (or was deleted).'), linkButton('#/ledger/customers', t('Back to customers'), { kind: 'secondary' }))
         : errorState(e, load));
     }
   };
 
   function draw(c) {
     ctx.setTitle(c.name);
-    const del = h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'customer-delete' }, c.archived ? 'Delete' : 'Delete or archive');
+    const del = h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'customer-delete' }, c.archived ? t('Delete') : t('Delete or archive'));
     del.addEventListener('click', async () => {
       const result = await confirmDialog({
-        title: `Remove ${c.name}?`,
-        message: 'A customer with no invoices or payments is deleted. One with history is archived instead: hidden from lists, but the books keep every entry.',
-        confirmText: 'Remove',
+        title: t('Remove {name}?', { name: c.name }),
+        message: t('A customer with no invoices or payments is deleted. One with history is archived instead: hidden from lists, but the books keep every entry.'),
+        confirmText: t('Remove'),
         danger: true,
         action: () => api.del(path('customerDelete', c.id)),
       });
       if (!result) return;
-      toast(result.deleted ? `${c.name} was deleted.` : `${c.name} was archived (they have invoices or payments).`, 'success');
+      toast(result.deleted ? t('{name} was deleted.', { name: c.name }) : t('{name} was archived (they have invoices or payments).', { name: c.name }), 'success');
       navigate('/ledger/customers');
     });
 
@@ -165,28 +166,28 @@ export function customerDetailPage(ctx) {
     const reminder = reminderAction(c, balance);
     const summary = h('section', { class: 'card summary' },
       h('div', { class: 'summary-item' },
-        h('p', { class: 'stat-label' }, 'Balance'),
+        h('p', { class: 'stat-label' }, t('Balance')),
         h('p', { class: `stat-value ${balance > 0 ? 'money-due' : balance < 0 ? 'money-credit' : ''}`, testid: 'customer-balance' }, formatMoney(balance)),
-        h('p', { class: 'stat-hint', testid: 'customer-balance-note' }, balance > 0 ? `${c.name} owes you this.` : balance < 0 ? 'Advance paid: credit for future invoices.' : 'Nothing due.')),
+        h('p', { class: 'stat-hint', testid: 'customer-balance-note' }, balance > 0 ? t('{name} owes you this.', { name: c.name }) : balance < 0 ? t('Advance paid: credit for future invoices.') : t('Nothing due.'))),
       h('div', { class: 'summary-item' },
-        h('p', { class: 'stat-label' }, 'Phone'), h('p', {}, c.phone || '—'),
-        h('p', { class: 'stat-label' }, 'Email'), h('p', {}, c.email || '—')),
-      c.archived ? h('div', { class: 'summary-item' }, badge('Archived', 'neutral')) : null);
+        h('p', { class: 'stat-label' }, t('Phone')), h('p', {}, c.phone || '—'),
+        h('p', { class: 'stat-label' }, t('Email')), h('p', {}, c.email || '—')),
+      c.archived ? h('div', { class: 'summary-item' }, badge(t('Archived'), 'neutral')) : null);
 
     fill(body, 
       pageHeader(c.name,
-        linkButton(`#/ledger/invoices/new?customer=${encodeURIComponent(c.id)}`, 'New invoice', { testid: 'customer-new-invoice' }),
-        linkButton(`#/ledger/payments?customer=${encodeURIComponent(c.id)}`, 'Record payment', { kind: 'secondary', testid: 'customer-record-payment' }),
+        linkButton(`#/ledger/invoices/new?customer=${encodeURIComponent(c.id)}`, t('New invoice'), { testid: 'customer-new-invoice' }),
+        linkButton(`#/ledger/payments?customer=${encodeURIComponent(c.id)}`, t('Record payment'), { kind: 'secondary', testid: 'customer-record-payment' }),
         reminder.button,
         del),
-      h('p', { class: 'breadcrumb' }, h('a', { href: '#/ledger/customers' }, '← Customers')),
+      h('p', { class: 'breadcrumb' }, h('a', { href: '#/ledger/customers' }, t('← Customers'))),
       reminder.note,
       summary,
       tabs([
-        { id: 'invoices', label: 'Invoices', render: () => customerInvoices(c) },
-        { id: 'payments', label: 'Payments', render: () => customerPayments(c) },
-        { id: 'statement', label: 'Statement', render: () => customerStatement(c) },
-        { id: 'profile', label: 'Profile', render: () => customerProfile(c, load) },
+        { id: 'invoices', label: t('Invoices'), render: () => customerInvoices(c) },
+        { id: 'payments', label: t('Payments'), render: () => customerPayments(c) },
+        { id: 'statement', label: t('Statement'), render: () => customerStatement(c) },
+        { id: 'profile', label: t('Profile'), render: () => customerProfile(c, load) },
       ]),
     );
   }
@@ -195,7 +196,8 @@ export function customerDetailPage(ctx) {
 }
 
 const MESSAGE_STATUS_WORDS = {
-  queued: 'queued', sending: 'being sent', sent: 'sent', delivered: 'delivered', read: 'read', failed: 'not sent', undelivered: 'not delivered',
+  queued: mark('Reminder to {name} queued.'), sending: mark('Reminder to {name} being sent.'), sent: mark('Reminder to {name} sent.'),
+  delivered: mark('Reminder to {name} delivered.'), read: mark('Reminder to {name} read.'),
 };
 
 /**
@@ -204,30 +206,30 @@ const MESSAGE_STATUS_WORDS = {
  */
 function reminderAction(c, balance) {
   const reason = !c.phone
-    ? 'Add a phone number (Profile tab) to send payment reminders.'
-    : balance <= 0 ? `Nothing is due from ${c.name}, so there is nothing to remind them about.` : null;
+    ? t('Add a phone number (Profile tab) to send payment reminders.')
+    : balance <= 0 ? t('Nothing is due from {name}, so there is nothing to remind them about.', { name: c.name }) : null;
   const noteId = `reminder-note-${c.id}`;
   const button = h('button', {
     type: 'button', class: 'btn btn-secondary', testid: 'customer-send-reminder', disabled: !!reason,
-    'aria-describedby': noteId, title: reason || `Send ${c.name} a reminder of ${formatMoney(balance)} on WhatsApp`,
-  }, 'Send reminder');
+    'aria-describedby': noteId, title: reason || t('Send {name} a reminder of {amount} on WhatsApp', { name: c.name, amount: formatMoney(balance) }),
+  }, t('Send reminder'));
   const note = h('p', { class: 'reminder-note muted', id: noteId, testid: 'customer-reminder-note', 'aria-live': 'polite' },
     reason || '');
   button.addEventListener('click', () => busy([button], async () => {
     try {
       const res = await api.post(path('customerReminders', c.id), {});
       const m = (res && res.message) || {};
-      const word = MESSAGE_STATUS_WORDS[m.status] || m.status || 'queued';
+      const said = MESSAGE_STATUS_WORDS[m.status] || MESSAGE_STATUS_WORDS.queued;
       const href = res && res.session_id ? `#/inbox/${encodeURIComponent(res.session_id)}` : '#/inbox';
       const failed = m.status === 'failed' || m.status === 'undelivered';
       const text = failed
-        ? `The reminder to ${c.name} was not sent${m.error_message ? `: ${m.error_message}` : '.'}`
-        : `Reminder to ${c.name} ${word}.`;
+        ? (m.error_message ? t('The reminder to {name} was not sent: {reason}', { name: c.name, reason: m.error_message }) : t('The reminder to {name} was not sent.', { name: c.name }))
+        : t(said, { name: c.name });
       fill(note, h('span', { testid: 'customer-reminder-result' }, text), ' ',
-        h('a', { href, testid: 'customer-reminder-link' }, 'Open the conversation →'));
-      toast([text, ' ', h('a', { href, class: 'toast-link' }, 'Open in inbox')], failed ? 'error' : 'success');
+        h('a', { href, testid: 'customer-reminder-link' }, t('Open the conversation →')));
+      toast([text, ' ', h('a', { href, class: 'toast-link' }, t('Open in inbox'))], failed ? 'error' : 'success');
     } catch (e) {
-      fill(note, h('span', { class: 'field-error', testid: 'customer-reminder-error' }, `Could not send the reminder: ${errorMessage(e)}`));
+      fill(note, h('span', { class: 'field-error', testid: 'customer-reminder-error' }, t('Could not send the reminder: {reason}', { reason: errorMessage(e) })));
     }
   }));
   return { button, note };
@@ -239,17 +241,17 @@ function customerInvoices(c) {
     render: (items) => dataTable({
       testid: 'customer-invoices-table',
       rowTestid: 'customer-invoice-row',
-      caption: `Invoices for ${c.name}`,
+      caption: t('Invoices for {name}', { name: c.name }),
       items,
       columns: [
-        { label: 'Number', render: (i) => h('a', { href: `#/ledger/invoices/${encodeURIComponent(i.id)}` }, i.number || 'Draft') },
-        { label: 'Date', render: (i) => formatDate(i.issue_date) },
-        { label: 'Status', render: (i) => statusBadge(i.status) },
-        { label: 'Total', className: 'num', render: (i) => formatMoney(i.total) },
-        { label: 'Due', className: 'num', render: (i) => (i.status === 'void' || i.status === 'draft' ? '—' : formatMoney(i.balance_due)) },
+        { label: t('Number'), render: (i) => h('a', { href: `#/ledger/invoices/${encodeURIComponent(i.id)}` }, i.number || t('Draft')) },
+        { label: t('Date'), render: (i) => formatDate(i.issue_date) },
+        { label: t('Status'), render: (i) => statusBadge(i.status) },
+        { label: t('Total'), className: 'num', render: (i) => formatMoney(i.total) },
+        { label: t('Due'), className: 'num', render: (i) => (i.status === 'void' || i.status === 'draft' ? '—' : formatMoney(i.balance_due)) },
       ],
     }),
-    empty: () => emptyState(`No invoices for ${c.name} yet.`, linkButton(`#/ledger/invoices/new?customer=${encodeURIComponent(c.id)}`, 'Create an invoice')),
+    empty: () => emptyState(t('No invoices for {name} yet.', { name: c.name }), linkButton(`#/ledger/invoices/new?customer=${encodeURIComponent(c.id)}`, t('Create an invoice'))),
   });
   list.reload();
   return list.el;
@@ -261,32 +263,32 @@ function customerPayments(c) {
     render: (items) => dataTable({
       testid: 'customer-payments-table',
       rowTestid: 'customer-payment-row',
-      caption: `Payments from ${c.name}`,
+      caption: t('Payments from {name}', { name: c.name }),
       items,
       columns: [
-        { label: 'Date', render: (p) => formatDate(p.paid_on) },
-        { label: 'Mode', render: (p) => modeLabel(p.mode) },
-        { label: 'Reference', render: (p) => p.reference || '—' },
-        { label: 'Applied to', render: (p) => allocationText(p) },
-        { label: 'Amount', className: 'num', render: (p) => formatMoney(p.amount) },
+        { label: t('Date'), render: (p) => formatDate(p.paid_on) },
+        { label: t('Mode'), render: (p) => modeLabel(p.mode) },
+        { label: t('Reference'), render: (p) => p.reference || '—' },
+        { label: t('Applied to'), render: (p) => allocationText(p) },
+        { label: t('Amount'), className: 'num', render: (p) => formatMoney(p.amount) },
       ],
     }),
-    empty: () => emptyState(`No payments from ${c.name} yet.`, linkButton(`#/ledger/payments?customer=${encodeURIComponent(c.id)}`, 'Record a payment')),
+    empty: () => emptyState(t('No payments from {name} yet.', { name: c.name }), linkButton(`#/ledger/payments?customer=${encodeURIComponent(c.id)}`, t('Record a payment'))),
   });
   list.reload();
   return list.el;
 }
 
 function customerStatement(c) {
-  const from = field({ label: 'From', name: 'from', type: 'date', testid: 'statement-from' });
-  const to = field({ label: 'To', name: 'to', type: 'date', testid: 'statement-to', attrs: { max: todayIn(timeZone()) } });
-  const show = h('button', { type: 'submit', class: 'btn btn-secondary' }, 'Show');
+  const from = field({ label: t('From'), name: 'from', type: 'date', testid: 'statement-from' });
+  const to = field({ label: t('To'), name: 'to', type: 'date', testid: 'statement-to', attrs: { max: todayIn(timeZone()) } });
+  const show = h('button', { type: 'submit', class: 'btn btn-secondary' }, t('Show'));
   const send = h('button', {
     type: 'button', class: 'btn btn-secondary', testid: 'statement-send', disabled: !c.phone,
-    title: c.phone ? `Send ${c.name} this statement with its PDF on WhatsApp` : 'Add a phone number (Profile tab) to send statements.',
-  }, 'Send on WhatsApp');
+    title: c.phone ? t('Send {name} this statement with its PDF on WhatsApp', { name: c.name }) : t('Add a phone number (Profile tab) to send statements.'),
+  }, t('Send on WhatsApp'));
   const sendNote = h('p', { class: 'muted', testid: 'statement-send-note', 'aria-live': 'polite' },
-    c.phone ? '' : 'Add a phone number (Profile tab) to send statements on WhatsApp.');
+    c.phone ? '' : t('Add a phone number (Profile tab) to send statements on WhatsApp.'));
   send.addEventListener('click', () => busy([send], async () => {
     const body = {};
     if (from.control.value) body.from = from.control.value;
@@ -294,11 +296,11 @@ function customerStatement(c) {
     try {
       const res = await api.create(path('customerStatementSend', c.id), body);
       const href = res && res.session_id ? `#/inbox/${encodeURIComponent(res.session_id)}` : '#/inbox';
-      const text = `Statement to ${c.name} queued on WhatsApp, with the PDF.`;
-      fill(sendNote, h('span', { testid: 'statement-send-result' }, text), ' ', h('a', { href }, 'Open the conversation →'));
+      const text = t('Statement to {name} queued on WhatsApp, with the PDF.', { name: c.name });
+      fill(sendNote, h('span', { testid: 'statement-send-result' }, text), ' ', h('a', { href }, t('Open the conversation →')));
       toast(text, 'success');
     } catch (e) {
-      fill(sendNote, h('span', { class: 'field-error', testid: 'statement-send-error' }, `Could not send the statement: ${errorMessage(e)}`));
+      fill(sendNote, h('span', { class: 'field-error', testid: 'statement-send-error' }, t('Could not send the statement: {reason}', { reason: errorMessage(e) })));
     }
   }));
   const out = h('div', {});
@@ -310,33 +312,33 @@ function customerStatement(c) {
     try {
       const s = await api.get(path('customerStatement', c.id), { from: from.control.value, to: to.control.value });
       const entries = s.entries || [];
-      const period = `${s.from ? formatDate(s.from) : 'the first entry'} to ${s.to ? formatDate(s.to) : 'today'}`;
+      const period = { from: s.from ? formatDate(s.from) : t('the first entry'), to: s.to ? formatDate(s.to) : t('today') };
       const summary = h('p', { class: 'statement-summary' },
-        `Statement from ${period}. Opening balance `, h('strong', {}, formatMoney(s.opening_balance)),
-        ', closing balance ', h('strong', { testid: 'statement-closing' }, formatMoney(s.closing_balance)), '.');
+        t('Statement from {from} to {to}.', period), ' ', t('Opening balance'), ' ', h('strong', {}, formatMoney(s.opening_balance)),
+        ', ', t('closing balance'), ' ', h('strong', { testid: 'statement-closing' }, formatMoney(s.closing_balance)), '.');
       if (!entries.length) {
-        fill(out, summary, emptyState('No entries in this period.'));
+        fill(out, summary, emptyState(t('No entries in this period.')));
         return;
       }
-      const kind = { invoice: 'Invoice', payment: 'Payment', credit_note: 'Credit note', void: 'Void' };
+      const kind = { invoice: t('Invoice'), payment: t('Payment'), credit_note: t('Credit note'), void: t('Void') };
       fill(out, summary, dataTable({
         testid: 'statement-table',
         rowTestid: 'statement-row',
-        caption: 'Statement',
+        caption: t('Statement'),
         items: entries,
         columns: [
-          { label: 'Date', render: (e) => formatDate(e.date) },
-          { label: 'Entry', render: (e) => kind[e.kind] || e.kind },
+          { label: t('Date'), render: (e) => formatDate(e.date) },
+          { label: t('Entry'), render: (e) => kind[e.kind] || e.kind },
           {
-            label: 'Reference',
+            label: t('Reference'),
             render: (e) => (e.invoice_id
-              ? h('a', { href: `#/ledger/invoices/${encodeURIComponent(e.invoice_id)}` }, e.reference || 'Invoice')
+              ? h('a', { href: `#/ledger/invoices/${encodeURIComponent(e.invoice_id)}` }, e.reference || t('Invoice'))
               : e.reference || '—'),
           },
-          { label: 'Description', render: (e) => e.description || '—', className: 'hide-sm' },
-          { label: 'Debit', className: 'num', render: (e) => (Number(e.debit) ? formatMoney(e.debit) : '') },
-          { label: 'Credit', className: 'num', render: (e) => (Number(e.credit) ? formatMoney(e.credit) : '') },
-          { label: 'Balance', className: 'num', render: (e) => formatMoney(e.balance) },
+          { label: t('Description'), render: (e) => e.description || '—', className: 'hide-sm' },
+          { label: t('Debit'), className: 'num', render: (e) => (Number(e.debit) ? formatMoney(e.debit) : '') },
+          { label: t('Credit'), className: 'num', render: (e) => (Number(e.credit) ? formatMoney(e.credit) : '') },
+          { label: t('Balance'), className: 'num', render: (e) => formatMoney(e.balance) },
         ],
       }));
     } catch (e) {
@@ -350,7 +352,7 @@ function customerStatement(c) {
 
 function customerProfile(c, reload) {
   const alert = formAlert('customer-profile-error');
-  const save = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'customer-profile-save' }, 'Save changes');
+  const save = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'customer-profile-save' }, t('Save changes'));
   const form = h('form', { class: 'form-grid', testid: 'customer-profile', novalidate: true },
     customerFields('customer-profile', c), alert.el, h('div', { class: 'form-actions span-2' }, save));
   onSubmit(form, async () => {
@@ -358,7 +360,7 @@ function customerProfile(c, reload) {
     clearFieldErrors(form);
     const values = readCustomer(form);
     if (!values.name) {
-      showFormError(form, alert, { status: 422, fields: { name: 'is required' }, message: 'Please fill in the highlighted fields.' });
+      showFormError(form, alert, { status: 422, fields: { name: 'is required' }, message: t('Please fill in the highlighted fields.') });
       return;
     }
     const patch = {};
@@ -367,12 +369,12 @@ function customerProfile(c, reload) {
       if (v !== before) patch[k] = v === '' && k !== 'name' ? null : v;
     }
     if (!Object.keys(patch).length) {
-      toast('Nothing changed.', 'info');
+      toast(t('Nothing changed.'), 'info');
       return;
     }
     try {
       await api.patch(path('customerUpdate', c.id), patch);
-      toast('Customer saved.', 'success');
+      toast(t('Customer saved.'), 'success');
       reload();
     } catch (e) {
       showFormError(form, alert, e);

@@ -11,6 +11,7 @@ import { chart } from './chart.js';
 import { platformLabel } from './shared/platforms.js';
 import { subscribe } from './live.js';
 import { remindAllDebtors } from './shared/reminders.js';
+import { modeLabel } from './shared/payments.js';
 import { t, tn, mark } from './i18n.js';
 
 // Live: the page listens to GET /api/v1/events (Server-Sent Events) and reloads its figures when
@@ -201,7 +202,7 @@ function salesChartCard(days) {
 function notConnected(testid, title, message, link) {
   return h('section', { class: 'card panel-soon', testid, 'aria-labelledby': `${testid}-title` },
     h('h2', { class: 'card-title', id: `${testid}-title` }, title, ' ', badge(t('Not set up'), 'neutral')),
-    h('p', {}, message || t('Nothing is set up here yet: no channel or workflow to show.')),
+    h('p', {}, SERVER_TEXTS.includes(message) ? t(message) : message || t('Nothing is set up here yet: no channel or workflow to show.')),
     link ? h('p', { class: 'card-foot' }, link) : null);
 }
 
@@ -258,6 +259,20 @@ const ACTIVITY = {
   run: { label: mark('Run'), kind: 'neutral' },
 };
 
+/** The activity's title in the language on screen (the server's English title otherwise). */
+function activityTitle(a) {
+  if (a.type === 'invoice' && a.number) return t('Invoice {number} issued', { number: a.number });
+  if (a.type === 'void' && a.number) return t('Invoice {number} voided', { number: a.number });
+  if (a.type === 'payment' && a.mode) return t('Payment received ({mode})', { mode: modeLabel(a.mode) });
+  return a.title;
+}
+
+// The dashboard's own sentences for an empty panel, so they read in the language on screen.
+const SERVER_TEXTS = [
+  mark('No messages yet — connect WhatsApp or another channel on Integrations.'),
+  mark('No workflows yet — build one on the Workflows page.'),
+];
+
 function activityHref(a) {
   if ((a.type === 'invoice' || a.type === 'void') && a.id) return invoiceHref(a.id);
   if (a.type === 'payment') return a.customer?.id ? customerHref(a.customer.id) : '#/ledger/payments';
@@ -270,7 +285,7 @@ function activityCard(items, tz) {
     ? h('ul', { class: 'activity-list' }, list.map((a) => {
       const meta = ACTIVITY[a.type] || { label: a.type || mark('Event'), kind: 'neutral' };
       const href = activityHref(a);
-      const title = a.title || t(meta.label);
+      const title = activityTitle(a) || t(meta.label);
       return h('li', { class: 'activity-item', testid: 'activity-item', dataset: { type: a.type || '' } },
         badge(t(meta.label), meta.kind),
         h('div', { class: 'activity-main' },

@@ -6,19 +6,20 @@ import {
   dataTable, pagedList, emptyState, navigate, fill, add, busy,
 } from './ui.js';
 import { typeahead } from './typeahead.js';
-import { formatMoney, parseRupees, paiseToInput, formatDate, todayIn, possessive } from './format.js';
+import { formatMoney, parseRupees, paiseToInput, formatDate, todayIn } from './format.js';
 import { timeZone } from './session.js';
 import { PAYMENT_MODES, balanceCell, modeLabel, allocationText } from './shared/payments.js';
+import { t, tn } from './i18n.js';
 
 /**
  * "Send receipt": the customer gets what was received, how and when, and what is still due, on
  * WhatsApp from the shop's number (POST /payments/{id}/send). The outcome is told in a toast.
  */
 function receiptButton(p) {
-  const name = (p.customer && p.customer.name) || 'the customer';
+  const name = (p.customer && p.customer.name) || t('the customer');
   const btn = h('button', {
     type: 'button', class: 'btn btn-secondary btn-small', testid: 'payment-send-receipt',
-    'aria-label': `Send ${name} a receipt for ${formatMoney(p.amount)} on WhatsApp`,
+    'aria-label': t('Send {name} a receipt for {amount} on WhatsApp', { name, amount: formatMoney(p.amount) }),
   }, 'WhatsApp');
   btn.addEventListener('click', () => busy([btn], async () => {
     try {
@@ -26,12 +27,12 @@ function receiptButton(p) {
       const m = (res && res.message) || {};
       const href = res && res.session_id ? `#/inbox/${encodeURIComponent(res.session_id)}` : '#/inbox';
       if (m.status === 'failed') {
-        toast(`The receipt to ${name} was not sent: ${m.error_message || 'see the inbox'}`, 'error');
+        toast(t('The receipt to {name} was not sent: {reason}', { name, reason: m.error_message || t('see the inbox') }), 'error');
       } else {
-        toast([`Receipt to ${name} queued on WhatsApp. `, h('a', { href, class: 'toast-link' }, 'Open in inbox')], 'success');
+        toast([t('Receipt to {name} queued on WhatsApp.', { name }), ' ', h('a', { href, class: 'toast-link' }, t('Open in inbox'))], 'success');
       }
     } catch (e) {
-      toast(`Could not send the receipt: ${errorMessage(e)}`, 'error');
+      toast(t('Could not send the receipt: {reason}', { reason: errorMessage(e) }), 'error');
     }
   }));
   return btn;
@@ -44,9 +45,9 @@ export function paymentsPage(ctx) {
   const alert = formAlert('payment-form-error');
   const customerInfo = h('p', { class: 'field-hint', testid: 'payment-customer-info' });
   const invoiceSelect = field({
-    label: 'Against invoice', name: 'invoice_id', type: 'select', testid: 'payment-invoice',
-    options: [{ value: '', label: 'Oldest open invoices first (automatic)' }],
-    hint: 'Anything left over stays as credit for the customer.',
+    label: t('Against invoice'), name: 'invoice_id', type: 'select', testid: 'payment-invoice',
+    options: [{ value: '', label: t('Oldest open invoices first (automatic)') }],
+    hint: t('Anything left over stays as credit for the customer.'),
   });
   invoiceSelect.control.disabled = true;
   let openInvoices = [];
@@ -55,7 +56,7 @@ export function paymentsPage(ctx) {
   async function loadInvoices(customer, selectId = '') {
     const mine = ++invoiceGeneration;
     const select = invoiceSelect.control;
-    fill(select, h('option', { value: '' }, 'Oldest open invoices first (automatic)'));
+    fill(select, h('option', { value: '' }, t('Oldest open invoices first (automatic)')));
     select.disabled = true;
     openInvoices = [];
     if (!customer) return;
@@ -69,62 +70,62 @@ export function paymentsPage(ctx) {
       }
       select.value = selectId && openInvoices.some((i) => i.id === selectId) ? selectId : '';
     } catch (e) {
-      if (mine === invoiceGeneration) toast(`Could not load ${possessive(customer.name)} invoices: ${e.message}`, 'error');
+      if (mine === invoiceGeneration) toast(t('Could not load the invoices of {name}: {reason}', { name: customer.name, reason: e.message }), 'error');
     } finally {
       if (mine === invoiceGeneration) select.disabled = false;
     }
   }
 
   const picker = typeahead({
-    label: 'Customer',
+    label: t('Customer'),
     name: 'customer_id',
     testid: 'payment-customer',
     required: true,
-    placeholder: 'Search customers by name or phone',
+    placeholder: t('Search customers by name or phone'),
     search: async (q) => (await api.get(path('customers'), { q, limit: 10 })).items || [],
     itemLabel: (c) => c.name,
     itemDetail: (c) => [c.phone, Number(c.balance) ? `balance ${formatMoney(c.balance)}` : null].filter(Boolean).join(' · '),
     onSelect: (c) => {
-      fill(customerInfo, ...(c && c.balance !== undefined ? ['Current balance: ', balanceCell(c.balance)] : []));
+      fill(customerInfo, ...(c && c.balance !== undefined ? [t('Current balance:'), ' ', balanceCell(c.balance)] : []));
       loadInvoices(c);
     },
   });
   picker.el.appendChild(customerInfo);
 
-  const amount = field({ label: 'Amount (₹)', name: 'amount', required: true, testid: 'payment-amount', attrs: { inputmode: 'decimal', autocomplete: 'off', placeholder: '1000' } });
-  const mode = field({ label: 'Mode', name: 'mode', type: 'select', options: PAYMENT_MODES, value: 'cash', testid: 'payment-mode' });
-  const reference = field({ label: 'Reference', name: 'reference', testid: 'payment-reference', hint: 'UPI ref, cheque number… (optional)', attrs: { maxlength: 100, autocomplete: 'off' } });
-  const paidOn = field({ label: 'Date', name: 'paid_on', type: 'date', value: todayIn(timeZone()), testid: 'payment-date' });
-  const notes = field({ label: 'Notes', name: 'notes', type: 'textarea', testid: 'payment-notes', className: 'span-2', attrs: { rows: 2, maxlength: 500 } });
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'payment-submit' }, 'Record payment');
+  const amount = field({ label: t('Amount (₹)'), name: 'amount', required: true, testid: 'payment-amount', attrs: { inputmode: 'decimal', autocomplete: 'off', placeholder: '1000' } });
+  const mode = field({ label: t('Mode'), name: 'mode', type: 'select', options: PAYMENT_MODES, value: 'cash', testid: 'payment-mode' });
+  const reference = field({ label: t('Reference'), name: 'reference', testid: 'payment-reference', hint: t('UPI ref, cheque number… (optional)'), attrs: { maxlength: 100, autocomplete: 'off' } });
+  const paidOn = field({ label: t('Date'), name: 'paid_on', type: 'date', value: todayIn(timeZone()), testid: 'payment-date' });
+  const notes = field({ label: t('Notes'), name: 'notes', type: 'textarea', testid: 'payment-notes', className: 'span-2', attrs: { rows: 2, maxlength: 500 } });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'payment-submit' }, t('Record payment'));
   const fieldset = h('fieldset', { class: 'form-grid plain' },
-    h('legend', { class: 'visually-hidden' }, 'Payment'),
+    h('legend', { class: 'visually-hidden' }, t('Payment')),
     h('div', { class: 'span-2' }, picker.el), amount, mode, reference, paidOn, h('div', { class: 'span-2' }, invoiceSelect), notes);
   const form = h('form', { class: 'stack', testid: 'payment-form', novalidate: true }, fieldset, alert.el, h('div', { class: 'form-actions' }, submit));
 
   const modeFilter = h('select', { id: 'payment-mode-filter', testid: 'payment-mode-filter' },
-    h('option', { value: '' }, 'All modes'), PAYMENT_MODES.map((m) => h('option', { value: m.value }, m.label)));
+    h('option', { value: '' }, t('All modes')), PAYMENT_MODES.map((m) => h('option', { value: m.value }, m.label)));
   const list = pagedList({
     fetchPage: (cursor) => api.get(path('payments'), { mode: modeFilter.value, cursor, limit: 50 }),
     render: (items) => dataTable({
       testid: 'payments-table',
       rowTestid: 'payment-row',
-      caption: 'Payments',
+      caption: t('Payments'),
       items,
       columns: [
-        { label: 'Date', render: (p) => formatDate(p.paid_on) },
+        { label: t('Date'), render: (p) => formatDate(p.paid_on) },
         {
-          label: 'Customer',
+          label: t('Customer'),
           render: (p) => (p.customer ? h('a', { href: `#/ledger/customers/${encodeURIComponent(p.customer.id)}` }, p.customer.name) : '—'),
         },
-        { label: 'Mode', render: (p) => modeLabel(p.mode) },
-        { label: 'Reference', className: 'hide-sm', render: (p) => p.reference || '—' },
-        { label: 'Applied to', render: (p) => allocationText(p) },
-        { label: 'Amount', className: 'num', render: (p) => h('span', { testid: 'payment-amount-cell' }, formatMoney(p.amount)) },
-        { label: 'Receipt', render: (p) => receiptButton(p) },
+        { label: t('Mode'), render: (p) => modeLabel(p.mode) },
+        { label: t('Reference'), className: 'hide-sm', render: (p) => p.reference || '—' },
+        { label: t('Applied to'), render: (p) => allocationText(p) },
+        { label: t('Amount'), className: 'num', render: (p) => h('span', { testid: 'payment-amount-cell' }, formatMoney(p.amount)) },
+        { label: t('Receipt'), render: (p) => receiptButton(p) },
       ],
     }),
-    empty: () => (modeFilter.value ? emptyState('No payments with this mode.') : emptyState('No payments recorded yet — record your first above.')),
+    empty: () => (modeFilter.value ? emptyState(t('No payments with this mode.')) : emptyState(t('No payments recorded yet — record your first above.'))),
   });
   modeFilter.addEventListener('change', () => list.reload());
 
@@ -133,11 +134,11 @@ export function paymentsPage(ctx) {
     clearFieldErrors(form);
     const problems = {};
     const customer = picker.selected;
-    if (!customer) problems.customer_id = 'choose a customer from the list';
+    if (!customer) problems.customer_id = t('choose a customer from the list');
     const paise = parseRupees(amount.control.value);
-    if (!paise) problems.amount = 'enter an amount above zero, e.g. 1000 or 999.50';
+    if (!paise) problems.amount = t('enter an amount above zero, e.g. 1000 or 999.50');
     if (Object.keys(problems).length) {
-      showFormError(form, alert, { status: 422, fields: problems, message: 'Please correct the highlighted fields.' });
+      showFormError(form, alert, { status: 422, fields: problems, message: t('Please correct the highlighted fields.') });
       return;
     }
     const body = { customer_id: customer.id, amount: paise, mode: mode.control.value };
@@ -148,7 +149,10 @@ export function paymentsPage(ctx) {
     try {
       const p = await api.create(path('paymentCreate'), body);
       const applied = (p.allocations || []).map((a) => a.invoice_number).filter(Boolean);
-      toast(`Payment of ${formatMoney(p.amount)} from ${customer.name} recorded${applied.length ? ` against ${applied.join(', ')}` : ''}${Number(p.unallocated) > 0 ? `; ${formatMoney(p.unallocated)} kept as credit` : ''}.`, 'success');
+      const said = [t('Payment of {amount} from {name} recorded.', { amount: formatMoney(p.amount), name: customer.name })];
+      if (applied.length) said.push(t('Against {invoices}.', { invoices: applied.join(', ') }));
+      if (Number(p.unallocated) > 0) said.push(t('{amount} kept as credit.', { amount: formatMoney(p.unallocated) }));
+      toast(said.join(' '), 'success');
       if (presetInvoiceId && body.invoice_id === presetInvoiceId) {
         navigate(`/ledger/invoices/${encodeURIComponent(presetInvoiceId)}`);
         return;
@@ -166,12 +170,12 @@ export function paymentsPage(ctx) {
   });
 
   add(ctx.root, 
-    pageHeader('Payments'),
-    card('Record a payment', form),
+    pageHeader(t('Payments')),
+    card(t('Record a payment'), form),
     h('section', { class: 'card' },
       h('div', { class: 'card-head' },
-        h('h2', { class: 'card-title' }, 'Recent payments'),
-        h('div', { class: 'field field-inline' }, h('label', { for: 'payment-mode-filter' }, 'Mode'), modeFilter)),
+        h('h2', { class: 'card-title' }, t('Recent payments')),
+        h('div', { class: 'field field-inline' }, h('label', { for: 'payment-mode-filter' }, t('Mode')), modeFilter)),
       list.el),
   );
   list.reload();
@@ -198,7 +202,7 @@ export function paymentsPage(ctx) {
           await loadInvoices(picker.selected);
         }
       } catch (e) {
-        alert.show(`Could not preselect: ${e.message}`);
+        alert.show(t('Could not preselect: {reason}', { reason: e.message }));
       } finally {
         fieldset.disabled = false;
         submit.disabled = false;

@@ -1,6 +1,7 @@
 // An accessible combobox that searches the API as you type (customers, products).
 import { h, uid, field, debounce, fill } from './ui.js';
 import { errorMessage } from './api.js';
+import { t } from './i18n.js';
 
 /**
  * typeahead({label, name, testid, search: async (q) => items, itemLabel, itemDetail,
@@ -11,7 +12,7 @@ import { errorMessage } from './api.js';
 export function typeahead(opts) {
   const {
     label, name, testid, search, itemLabel, itemDetail = null, onSelect = () => {}, onText = () => {},
-    required = false, placeholder = 'Type to search…', hint = null, className = '',
+    required = false, placeholder = t('Type to search…'), hint = null, className = '',
   } = opts;
   const listId = uid('listbox');
   const input = h('input', {
@@ -56,7 +57,7 @@ export function typeahead(opts) {
   }
   function draw() {
     if (!options.length) {
-      message(input.value.trim() ? 'No matches' : 'Nothing here yet');
+      message(input.value.trim() ? t('No matches') : t('Nothing here yet'));
       return;
     }
     fill(list, ...options.map((item, i) => {
@@ -73,7 +74,7 @@ export function typeahead(opts) {
   async function fetchOptions() {
     const mine = ++generation;
     const q = input.value.trim();
-    if (list.hidden || !options.length) message('Searching…');
+    if (list.hidden || !options.length) message(t('Searching…'));
     try {
       const items = await search(q);
       if (mine !== generation) return;
@@ -105,7 +106,7 @@ export function typeahead(opts) {
       const q = input.value.trim().toLowerCase();
       options = options.filter((o) => String(itemLabel(o)).toLowerCase().includes(q));
       if (options.length) draw();
-      else message('Searching…');
+      else message(t('Searching…'));
     }
     fetchSoon();
   });

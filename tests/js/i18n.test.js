@@ -46,7 +46,24 @@ for (const lang of LANGS) {
 }
 
 // The modules written for the catalog: English sentences outside t()/tn()/mark() are a bug there.
-const CATALOGUED = ['app.js', 'ui.js', 'api.js', 'pages-auth.js', 'pages-dashboard.js', 'i18n.js'];
+const CATALOGUED = ['app.js', 'ui.js', 'api.js', 'i18n.js', 'typeahead.js', 'chart.js', 'shared/payments.js', 'shared/listpage.js',
+  'pages-auth.js', 'pages-dashboard.js', 'pages-invoices.js', 'pages-payments.js', 'pages-customers.js', 'pages-products.js'];
+
+/** A template literal's text without its ${…} parts (which may nest braces). */
+function withoutInterpolations(text) {
+  let out = '';
+  let depth = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    if (depth === 0 && text[i] === '$' && text[i + 1] === '{') { depth = 1; i += 1; out += ' '; continue; }
+    if (depth > 0) {
+      if (text[i] === '{') depth += 1;
+      else if (text[i] === '}') depth -= 1;
+      continue;
+    }
+    out += text[i];
+  }
+  return out;
+}
 
 test('catalogued modules pass no UI text around the catalog', () => {
   const found = [];
@@ -63,12 +80,13 @@ test('catalogued modules pass no UI text around the catalog', () => {
       .replace(/\b(?:querySelector|querySelectorAll|closest|matches|addEventListener|removeEventListener|dispatchEvent|CustomEvent|import|getItem|setItem|removeItem)\(\s*('(?:[^'\\\n]|\\.)*'|`[^`]*`)/g, '')
       .replace(/headers\[[^\]]*\]/g, '')
       .replace(/new Error\([^;]*;/g, '')
-      .replace(/\b(class|testid|type|name|href|id|autocomplete|inputmode|pattern|role|kind|src|rel|value|key|lang|code|short|datetime|'aria-\w+'|'aria-labelledby'|'aria-controls'|'aria-live'|'aria-hidden'|'aria-pressed'|'aria-expanded'|path|query|nav|title: mark)\s*:\s*('(?:[^'\\\n]|\\.)*'|`[^`]*`)/g, '');
+      .replace(/\b(preserveAspectRatio|class|className|target|testid|type|name|href|id|autocomplete|inputmode|pattern|role|kind|src|rel|value|key|lang|code|short|datetime|'aria-\w+'|'aria-labelledby'|'aria-controls'|'aria-live'|'aria-hidden'|'aria-pressed'|'aria-expanded'|path|query|nav|title: mark)\s*:\s*('(?:[^'\\\n]|\\.)*'|`[^`]*`)/g, '');
     for (const m of src.matchAll(/'((?:[^'\\\n]|\\.)*)'|`((?:[^`\\]|\\.)*)`/g)) {
-      const text = (m[1] ?? m[2]).replace(/\$\{[^}]*\}/g, ' ');
+      const text = withoutInterpolations(m[1] ?? m[2]);
+      if (/^(btn|[a-z]+(-[a-z]+)+)( (btn|[a-z]+(-[a-z]+)+))*$/.test(text.trim())) continue;  // class names
       // A sentence: two or more words of letters, or a capitalised word (a label).
       if (/[A-Za-z]{2,}[,.:?!]? [A-Za-z]{2,}/.test(text) || /^[A-Z][a-z]{2,}(?![\w-])/.test(text)) {
-        if (/^(Munim|English|View in English|hi-IN|en-IN|UTC|ArrowRight|ArrowLeft|Escape|AbortError|ApiError|Enter|Tab|munim users reset-password|swift run munim demo)$/.test(text.trim())) continue;  // names and commands stay as typed
+        if (/^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Home|End|Munim|English|View in English|hi-IN|en-IN|UTC|ArrowRight|ArrowLeft|Escape|AbortError|ApiError|Enter|Tab|munim users reset-password|swift run munim demo)$/.test(text.trim())) continue;  // names and commands stay as typed
         found.push(`${name}: ${JSON.stringify(text.trim())}`);
       }
     }

@@ -3,13 +3,14 @@
 import { api } from '../api.js';
 import { path } from '../routes.js';
 import { h, toast, showFormError, debounce } from '../ui.js';
+import { t } from '../i18n.js';
 
 /** Creates a record from an "add" form: on success a toast naming it, the form reset and closed and
  *  the list reloaded; on failure the form shows why (field errors beside their fields). */
 export async function createFromForm({ route, body, noun, form, alert, close, list }) {
   try {
     const created = await api.create(path(route), body);
-    toast(`${noun} “${created.name}” added.`, 'success');
+    toast(t('{noun} “{name}” added.', { noun, name: created.name }), 'success');
     form.reset();
     close();
     list.reload();
@@ -25,7 +26,7 @@ export function listCard({ search, searchId, checks, list }) {
   for (const c of checks) c.input.addEventListener('change', () => list.reload());
   return h('section', { class: 'card' },
     h('div', { class: 'toolbar' },
-      h('div', { class: 'field field-inline grow' }, h('label', { for: searchId }, 'Search'), search),
+      h('div', { class: 'field field-inline grow' }, h('label', { for: searchId }, t('Search')), search),
       ...checks.map((c) => h('div', { class: 'field field-check' }, c.input, h('label', { for: c.id }, c.label)))),
     list.el);
 }

@@ -113,6 +113,10 @@ struct DashboardService {
         let title: String
         let amount: Int64
         let customer: PaymentCustomerRef
+        /// What the title names, for a client that words it in its own language: the invoice
+        /// number, or the payment mode.
+        var number: String? = nil
+        var mode: String? = nil
     }
 
     /// The other half of the books (issue 16): where the money is, what is owed, this month's profit.
@@ -276,15 +280,18 @@ struct DashboardService {
         for inv in invoices {
             let who = PaymentCustomerRef(id: inv.customerID, name: names[inv.customerID] ?? "")
             if let at = inv.issuedAt {
-                items.append(Activity(type: "invoice", id: inv.id!, at: at, title: "Invoice \(inv.numberText ?? "") issued", amount: inv.total, customer: who))
+                items.append(Activity(type: "invoice", id: inv.id!, at: at, title: "Invoice \(inv.numberText ?? "") issued", amount: inv.total, customer: who,
+                                      number: inv.numberText))
             }
             if inv.status == .void, let at = inv.voidedAt {
-                items.append(Activity(type: "void", id: inv.id!, at: at, title: "Invoice \(inv.numberText ?? "") voided", amount: inv.total, customer: who))
+                items.append(Activity(type: "void", id: inv.id!, at: at, title: "Invoice \(inv.numberText ?? "") voided", amount: inv.total, customer: who,
+                                      number: inv.numberText))
             }
         }
         for p in payments {
             items.append(Activity(type: "payment", id: p.id!, at: p.createdAt ?? now, title: "Payment received (\(p.mode.label))",
-                                  amount: p.amount, customer: PaymentCustomerRef(id: p.customerID, name: names[p.customerID] ?? "")))
+                                  amount: p.amount, customer: PaymentCustomerRef(id: p.customerID, name: names[p.customerID] ?? ""),
+                                  mode: p.mode.rawValue))
         }
         return Array(items.sorted { $0.at > $1.at }.prefix(limit))
     }
