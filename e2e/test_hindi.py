@@ -165,3 +165,28 @@ def test_a_day_of_sales_in_hindi(browser: Browser, server: str) -> None:
     page.screenshot(path="/tmp/hindi-customer-hi.png", full_page=True)
     assert errors == [], errors
     context.close()
+
+
+def test_settings_speak_plainly(page) -> None:
+    """Settings (issue 19 §4): the state is chosen from a list with its GST code, the time zone and
+    currency from lists with India first, the WhatsApp language by its own name; a number typed
+    as 98765 43210 is saved as +919876543210. Screenshot /tmp/settings-en.png."""
+    from test_ledger_flow import signup
+    signup(page, business="Plain Words Traders", owner="Asha")
+    page.goto("/#/settings")
+    expect(tid(page, "business-state")).to_be_visible()
+    assert tid(page, "business-state").evaluate("e => e.tagName") == "SELECT"
+    tid(page, "business-state").select_option("Maharashtra")
+    expect(tid(page, "business-state").locator("option:checked")).to_have_text("Maharashtra (27)")
+    expect(tid(page, "business-timezone").locator("option").first).to_have_text("India (IST, UTC+5:30)")
+    expect(tid(page, "business-timezone").locator("option:checked")).to_have_text("India (IST, UTC+5:30)")
+    expect(tid(page, "business-currency").locator("option:checked")).to_have_text("₹ INR, Indian rupee")
+    tid(page, "business-preferred-language").select_option("hi")
+    expect(tid(page, "business-preferred-language").locator("option:checked")).to_have_text("हिंदी (Hindi)")
+    tid(page, "business-whatsapp-number").fill("98765 43210")
+    tid(page, "business-save").click()
+    expect(tid(page, "toast").last).to_contain_text("Business profile saved.")
+    business = page.evaluate("fetch('/api/v1/business').then(r => r.json())")
+    assert business["state"] == "Maharashtra" and business["whatsapp_number"] == "+919876543210", business
+    assert business["preferred_language"] == "hi" and business["timezone"] == "Asia/Kolkata" and business["currency"] == "INR", business
+    page.screenshot(path="/tmp/settings-en.png", full_page=True)
