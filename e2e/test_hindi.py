@@ -163,6 +163,15 @@ def test_a_day_of_sales_in_hindi(browser: Browser, server: str) -> None:
     expect(tid(page, "statement-closing")).to_have_text("₹400.00")
     expect(page.get_by_text("शुरुआती बाकी")).to_be_visible()
     page.screenshot(path="/tmp/hindi-customer-hi.png", full_page=True)
+
+    # The assistant in Hindi: its examples are Devanagari commands it understands.
+    go("assistant", "सहायक")
+    expect(tid(page, "assistant-empty")).to_contain_text("आज दुकान में क्या हुआ?")
+    tid(page, "assistant-suggestion").filter(has_text="सीमेंट कितना बचा है").click()
+    card = tid(page, "card").last
+    expect(card).to_be_visible()
+    expect(card.get_by_test_id("card-stock")).to_contain_text("6")
+    page.screenshot(path="/tmp/hindi-assistant-hi.png", full_page=True)
     assert errors == [], errors
     context.close()
 

@@ -44,6 +44,15 @@ export function t(text, vars) {
   return interpolate(chosen || text, vars);
 }
 
+/** The text with some placeholders filled by DOM nodes (a link, a highlighted figure), in the
+ * order the language puts them: an array of strings and nodes for h(). */
+export function tParts(text, parts) {
+  return t(text).split(/(\{\w+\})/).filter(Boolean).map((piece) => {
+    const m = /^\{(\w+)\}$/.exec(piece);
+    return m && Object.prototype.hasOwnProperty.call(parts, m[1]) ? parts[m[1]] : piece;
+  });
+}
+
 /** A counted text: `one` is the key; vars.count is `count` unless given. */
 export function tn(count, one, other, vars = {}) {
   const all = { count, ...vars };

@@ -12,13 +12,14 @@ import {
   parseQuantityMilli, milliToNumber, unitLabel, insufficientStockMessage, normalisePhone, possessive,
 } from './format.js';
 import { PAYMENT_MODES, modeLabel } from './shared/payments.js';
+import { t, tn, mark, tParts } from './i18n.js';
 
 export const SUGGESTIONS = [
-  'sold 2 bags cement to Ramesh at 350, paid 500',
-  'Ramesh paid 1000 by UPI',
-  'how much cement is left',
-  'who owes me money',
-  'Ramesh ka kitna baaki hai',
+  mark('sold 2 bags cement to Ramesh at 350, paid 500'),
+  mark('Ramesh paid 1000 by UPI'),
+  mark('how much cement is left'),
+  mark('who owes me money'),
+  mark('Ramesh ka kitna baaki hai'),
 ];
 
 const MAX_RECORDING_S = 120;
@@ -43,40 +44,40 @@ function qtyText(quantity, unit) {
 function customerLink(customer, testid = 'card-link') {
   if (!customer) return '—';
   if (!customer.id) return customer.name || '—';
-  return h('a', { href: `#/ledger/customers/${encodeURIComponent(customer.id)}`, testid }, customer.name || 'Customer');
+  return h('a', { href: `#/ledger/customers/${encodeURIComponent(customer.id)}`, testid }, customer.name || t('Customer'));
 }
 
 /** A definition list from [label, value, testid?] rows; rows with value null/undefined are skipped. */
 function meta(rows) {
   return h('dl', { class: 'meta chat-card-meta' }, rows.filter((r) => r && r[1] !== undefined && r[1] !== null).map(([label, value, testid]) => [
-    h('dt', {}, label), h('dd', { testid: testid || null }, value),
+    h('dt', {}, typeof label === 'string' ? t(label) : label), h('dd', { testid: testid || null }, value),
   ]));
 }
 
 /** Totals list: [label, paise, testid, strong?]. */
 function totals(rows) {
   return h('dl', { class: 'totals chat-card-totals' }, rows.filter((r) => r && r[1] !== undefined && r[1] !== null).map(([label, value, testid, strong]) => [
-    h('dt', { class: strong ? 'strong' : null }, label),
+    h('dt', { class: strong ? 'strong' : null }, typeof label === 'string' ? t(label) : label),
     h('dd', { class: strong ? 'strong' : null, testid: testid || null }, money(value)),
   ]));
 }
 
 function balanceWords(paise) {
   const b = Number(paise) || 0;
-  if (b > 0) return [money(b), ' due'];
-  if (b < 0) return [money(-b), ' advance'];
+  if (b > 0) return [money(b), ' ', t('due')];
+  if (b < 0) return [money(-b), ' ', t('advance')];
   return money(0);
 }
 
 const PERIODS = {
-  today: 'Today', this_week: 'This week', this_month: 'This month', last_month: 'Last month',
+  today: mark('Today'), this_week: mark('This week'), this_month: mark('This month'), last_month: mark('Last month'),
 };
 
 const STATUS = {
-  pending: ['Waiting for you', 'warn'],
-  confirmed: ['Confirmed', 'success'],
-  cancelled: ['Cancelled', 'neutral'],
-  failed: ['Failed', 'danger'],
+  pending: [mark('Waiting for you'), 'warn'],
+  confirmed: [mark('Confirmed'), 'success'],
+  cancelled: [mark('Cancelled'), 'neutral'],
+  failed: [mark('Failed'), 'danger'],
 };
 
 function friendlyError(e) {
@@ -90,29 +91,29 @@ function invoicePreviewBody(d) {
   const lines = Array.isArray(d.lines) ? d.lines : [];
   const table = h('div', { class: 'table-wrap' },
     h('table', { class: 'table table-compact', testid: 'card-lines' },
-      h('caption', { class: 'visually-hidden' }, 'Invoice lines'),
+      h('caption', { class: 'visually-hidden' }, t('Invoice lines')),
       h('thead', {}, h('tr', {},
-        h('th', { scope: 'col' }, 'Item'),
-        h('th', { scope: 'col', class: 'num' }, 'Qty'),
-        h('th', { scope: 'col', class: 'num' }, 'Price'),
-        h('th', { scope: 'col', class: 'num' }, 'Total'))),
+        h('th', { scope: 'col' }, t('Item')),
+        h('th', { scope: 'col', class: 'num' }, t('Qty')),
+        h('th', { scope: 'col', class: 'num' }, t('Price')),
+        h('th', { scope: 'col', class: 'num' }, t('Total')))),
       h('tbody', {}, lines.map((l) => h('tr', { testid: 'card-line' },
         h('td', {}, l.product || '—', l.gst_rate ? h('span', { class: 'cell-sub' }, `GST ${Number(l.gst_rate)}%`) : null),
         h('td', { class: 'num' }, qtyText(l.quantity, l.unit)),
         h('td', { class: 'num' }, money(l.unit_price),
-          l.gst_rate && l.price_includes_gst ? h('span', { class: 'cell-sub', testid: 'card-line-incl' }, 'incl. GST') : null),
+          l.gst_rate && l.price_includes_gst ? h('span', { class: 'cell-sub', testid: 'card-line-incl' }, t('incl. GST')) : null),
         h('td', { class: 'num' }, money(l.total, 'card-line-total')))))));
   return [
-    meta([['Customer', customerLink(d.customer, 'card-customer'), null]]),
+    meta([[mark('Customer'), customerLink(d.customer, 'card-customer'), null]]),
     table,
     totals([
       // The API's subtotal is the taxable value after discounts; shown before them so the rows add up.
-      Number(d.discount) || Number(d.tax_total) ? ['Subtotal', Number(d.subtotal) + Number(d.discount || 0), 'card-subtotal'] : null,
-      Number(d.discount) ? ['Discount', -Number(d.discount), 'card-discount'] : null,
-      Number(d.tax_total) ? ['GST', d.tax_total, 'card-tax'] : null,
-      ['Total', d.total, 'card-total', true],
-      ['Paid now' + (d.payment_mode && Number(d.amount_paid) ? ` (${modeLabel(d.payment_mode)})` : ''), d.amount_paid ?? 0, 'card-paid'],
-      ['Balance due', d.balance_due, 'card-balance-due', true],
+      Number(d.discount) || Number(d.tax_total) ? [mark('Subtotal'), Number(d.subtotal) + Number(d.discount || 0), 'card-subtotal'] : null,
+      Number(d.discount) ? [mark('Discount'), -Number(d.discount), 'card-discount'] : null,
+      Number(d.tax_total) ? [mark('GST'), d.tax_total, 'card-tax'] : null,
+      [mark('Total'), d.total, 'card-total', true],
+      [d.payment_mode && Number(d.amount_paid) ? t('Paid now ({mode})', { mode: modeLabel(d.payment_mode) }) : t('Paid now'), d.amount_paid ?? 0, 'card-paid'],
+      [mark('Balance due'), d.balance_due, 'card-balance-due', true],
     ]),
     d.customer_balance_after !== undefined && d.customer_balance_after !== null
       ? h('p', { class: 'chat-card-note', testid: 'card-customer-balance' },
@@ -125,18 +126,18 @@ function invoicePreviewBody(d) {
 function invoiceIssuedBody(d) {
   return [
     meta([
-      ['Invoice', h('a', { href: `#/ledger/invoices/${encodeURIComponent(d.invoice_id || '')}`, testid: 'card-link' }, d.number || 'Open invoice'), 'card-number'],
-      ['Customer', customerLink(d.customer, 'card-customer')],
+      [mark('Invoice'), h('a', { href: `#/ledger/invoices/${encodeURIComponent(d.invoice_id || '')}`, testid: 'card-link' }, d.number || t('Open invoice')), 'card-number'],
+      [mark('Customer'), customerLink(d.customer, 'card-customer')],
     ]),
     totals([
-      ['Total', d.total, 'card-total', true],
-      ['Paid', d.amount_paid ?? 0, 'card-paid'],
-      ['Balance due', d.balance_due, 'card-balance-due', true],
+      [mark('Total'), d.total, 'card-total', true],
+      [mark('Paid'), d.amount_paid ?? 0, 'card-paid'],
+      [mark('Balance due'), d.balance_due, 'card-balance-due', true],
     ]),
     d.customer_balance !== undefined && d.customer_balance !== null
-      ? h('p', { class: 'chat-card-note', testid: 'card-customer-balance' }, `${possessive(d.customer?.name || 'Customer')} balance now: `, balanceWords(d.customer_balance))
+      ? h('p', { class: 'chat-card-note', testid: 'card-customer-balance' }, t('Balance of {name} now:', { name: d.customer?.name || t('Customer') }), ' ', balanceWords(d.customer_balance))
       : null,
-    d.pdf_url ? h('p', { class: 'chat-card-note' }, h('a', { href: d.pdf_url, testid: 'card-pdf' }, 'Download PDF')) : null,
+    d.pdf_url ? h('p', { class: 'chat-card-note' }, h('a', { href: d.pdf_url, testid: 'card-pdf' }, t('Download PDF'))) : null,
   ];
 }
 
@@ -144,16 +145,16 @@ function paymentBody(d, kind) {
   const settles = Array.isArray(d.settles) ? d.settles : [];
   return [
     meta([
-      ['Customer', customerLink(d.customer, kind === 'payment_recorded' ? 'card-link' : 'card-customer')],
-      ['Amount', money(d.amount, 'card-amount')],
-      ['Mode', modeLabel(d.payment_mode)],
-      ['Settles', settles.length
+      [mark('Customer'), customerLink(d.customer, kind === 'payment_recorded' ? 'card-link' : 'card-customer')],
+      [mark('Amount'), money(d.amount, 'card-amount')],
+      [mark('Mode'), modeLabel(d.payment_mode)],
+      [mark('Settles'), settles.length
         ? h('ul', { class: 'plain-list' }, settles.map((s) => h('li', {},
-          s.invoice_id ? h('a', { href: `#/ledger/invoices/${encodeURIComponent(s.invoice_id)}` }, s.number || 'Invoice') : (s.number || 'Invoice'),
+          s.invoice_id ? h('a', { href: `#/ledger/invoices/${encodeURIComponent(s.invoice_id)}` }, s.number || t('Invoice')) : (s.number || t('Invoice')),
           ' ', money(s.amount))))
-        : 'No open invoices'],
-      Number(d.credit) ? ['Kept as credit', money(d.credit)] : null,
-      ['Balance', h('span', { testid: 'card-balance-after' }, balanceWords(d.balance_before), ' → ', balanceWords(d.balance_after))],
+        : t('No open invoices')],
+      Number(d.credit) ? [mark('Kept as credit'), money(d.credit)] : null,
+      [mark('Balance'), h('span', { testid: 'card-balance-after' }, balanceWords(d.balance_before), ' → ', balanceWords(d.balance_after))],
     ]),
   ];
 }
@@ -162,23 +163,22 @@ function stockBody(d) {
   const product = d.product || {};
   return [
     h('p', { class: 'chat-card-big' },
-      h('span', { testid: 'card-stock' }, qtyText(d.stock, d.unit)),
-      ' of ', product.name || 'this product', ' ',
-      d.low_stock ? badge('Low stock', 'warn', 'card-low-stock') : null),
+      ...tParts('{quantity} of {product}', { quantity: h('span', { testid: 'card-stock' }, qtyText(d.stock, d.unit)), product: product.name || t('this product') }), ' ',
+      d.low_stock ? badge(t('Low stock'), 'warn', 'card-low-stock') : null),
     d.low_stock_threshold !== undefined && d.low_stock_threshold !== null && Number(d.low_stock_threshold) > 0
-      ? h('p', { class: 'chat-card-note' }, `Low-stock alert at ${qtyText(d.low_stock_threshold, d.unit)}.`)
+      ? h('p', { class: 'chat-card-note' }, t('Low-stock alert at {quantity}.', { quantity: qtyText(d.low_stock_threshold, d.unit) }))
       : null,
-    h('p', { class: 'chat-card-note' }, h('a', { href: '#/ledger/products', testid: 'card-link' }, 'Open products')),
+    h('p', { class: 'chat-card-note' }, h('a', { href: '#/ledger/products', testid: 'card-link' }, t('Open products'))),
   ];
 }
 
 function stockUpdateBody(d) {
-  const verb = { add: 'Add', remove: 'Remove', set: 'Set stock to' }[d.mode] || 'Change by';
+  const verb = { add: t('Add'), remove: t('Remove'), set: t('Set stock to') }[d.mode] || t('Change by');
   return [
     meta([
-      ['Product', d.product?.name || '—'],
-      ['Change', `${verb} ${qtyText(d.quantity, d.unit)}`, 'card-change'],
-      ['Stock', h('span', { testid: 'card-stock' }, `${formatQuantity(d.stock_before)} → ${qtyText(d.stock_after, d.unit)}`)],
+      [mark('Product'), d.product?.name || '—'],
+      [mark('Change'), `${verb} ${qtyText(d.quantity, d.unit)}`, 'card-change'],
+      [mark('Stock'), h('span', { testid: 'card-stock' }, `${formatQuantity(d.stock_before)} → ${qtyText(d.stock_after, d.unit)}`)],
     ]),
   ];
 }
@@ -187,33 +187,33 @@ function balanceBody(d) {
   const last = d.last_payment;
   return [
     meta([
-      ['Customer', customerLink(d.customer)],
-      ['Last payment', last ? [money(last.amount), ` on ${formatDate(last.paid_on)}`] : 'None yet'],
+      [mark('Customer'), customerLink(d.customer)],
+      [mark('Last payment'), last ? [money(last.amount), ' ', t('on {date}', { date: formatDate(last.paid_on) })] : t('None yet')],
     ]),
     totals([
-      ['Billed', d.billed, 'card-billed'],
-      ['Paid', d.paid, 'card-paid'],
-      ['Due', d.due, 'card-due', true],
+      [mark('Billed'), d.billed, 'card-billed'],
+      [mark('Paid'), d.paid, 'card-paid'],
+      [mark('Due'), d.due, 'card-due', true],
     ]),
   ];
 }
 
 function debtorsBody(d) {
   const list = Array.isArray(d.debtors) ? d.debtors : [];
-  if (!list.length) return [h('p', { class: 'chat-card-note' }, 'Nobody owes you anything right now.')];
+  if (!list.length) return [h('p', { class: 'chat-card-note' }, t('Nobody owes you anything right now.'))];
   return [
     h('div', { class: 'table-wrap' },
       h('table', { class: 'table table-compact' },
-        h('caption', { class: 'visually-hidden' }, 'Who owes you'),
+        h('caption', { class: 'visually-hidden' }, t('Who owes you')),
         h('thead', {}, h('tr', {},
-          h('th', { scope: 'col' }, 'Customer'),
-          h('th', { scope: 'col', class: 'num' }, 'Due'),
-          h('th', { scope: 'col', class: 'num' }, 'Overdue'))),
+          h('th', { scope: 'col' }, t('Customer')),
+          h('th', { scope: 'col', class: 'num' }, t('Due')),
+          h('th', { scope: 'col', class: 'num' }, t('Overdue')))),
         h('tbody', {}, list.map((x) => h('tr', { testid: 'card-debtor' },
           h('td', {}, customerLink(x.customer)),
           h('td', { class: 'num' }, money(x.due)),
           h('td', { class: 'num' }, Number(x.days_overdue) > 0 ? `${x.days_overdue} day${Number(x.days_overdue) === 1 ? '' : 's'}` : '—')))))),
-    totals([['Total due', d.total_due, 'card-total', true]]),
+    totals([[mark('Total due'), d.total_due, 'card-total', true]]),
   ];
 }
 
@@ -221,21 +221,21 @@ function salesSummaryBody(d) {
   const range = d.from && d.to ? (d.from === d.to ? formatDate(d.from) : `${formatDate(d.from)} – ${formatDate(d.to)}`) : null;
   return [
     meta([
-      ['Period', [PERIODS[d.period] || d.period || '—', range ? h('span', { class: 'cell-sub' }, range) : null]],
-      ['Invoices', formatQuantity(d.invoices ?? 0), 'card-invoices'],
+      [mark('Period'), [PERIODS[d.period] ? t(PERIODS[d.period]) : d.period || '—', range ? h('span', { class: 'cell-sub' }, range) : null]],
+      [mark('Invoices'), formatQuantity(d.invoices ?? 0), 'card-invoices'],
     ]),
     totals([
-      ['Sales', d.total, 'card-total', true],
-      ['Collected', d.collected, 'card-collected'],
+      [mark('Sales'), d.total, 'card-total', true],
+      [mark('Collected'), d.collected, 'card-collected'],
     ]),
   ];
 }
 
 function reportBody(d) {
-  const what = [d.report, d.format ? String(d.format).toUpperCase() : null, PERIODS[d.period] || d.period].filter(Boolean).join(' · ');
+  const what = [d.report, d.format ? String(d.format).toUpperCase() : null, PERIODS[d.period] ? t(PERIODS[d.period]) : d.period].filter(Boolean).join(' · ');
   return [
     what ? h('p', { class: 'chat-card-note' }, what) : null,
-    d.url ? h('p', {}, h('a', { href: d.url, testid: 'card-link' }, 'Download report')) : null,
+    d.url ? h('p', {}, h('a', { href: d.url, testid: 'card-link' }, t('Download report'))) : null,
     d.message ? h('p', { class: `alert ${d.available ? 'alert-info' : 'alert-warn'}`, testid: 'card-message' }, d.message) : null,
   ];
 }
@@ -243,9 +243,9 @@ function reportBody(d) {
 function paymentLinkBody(d) {
   return [
     meta([
-      ['Customer', customerLink(d.customer)],
-      ['Amount', money(d.amount, 'card-amount')],
-      d.url ? ['Link', h('a', { href: d.url, rel: 'noopener noreferrer', target: '_blank' }, d.url)] : null,
+      [mark('Customer'), customerLink(d.customer)],
+      [mark('Amount'), money(d.amount, 'card-amount')],
+      d.url ? [mark('Link'), h('a', { href: d.url, rel: 'noopener noreferrer', target: '_blank' }, d.url)] : null,
     ]),
     d.message ? h('p', { class: `alert ${d.configured ? 'alert-info' : 'alert-warn'}`, testid: 'card-message' }, d.message) : null,
   ];
@@ -254,16 +254,16 @@ function paymentLinkBody(d) {
 function invoiceSendBody(d) {
   return [
     meta([
-      ['Invoice', h('a', { href: `#/ledger/invoices/${encodeURIComponent(d.invoice_id || '')}`, testid: 'card-link' }, d.number || 'Open invoice'), 'card-number'],
-      ['Customer', d.customer || '—', 'card-customer'],
-      ['WhatsApp', d.phone || '—', 'card-phone'],
-      ['Date', d.issue_date ? formatDate(d.issue_date) : '—'],
+      [mark('Invoice'), h('a', { href: `#/ledger/invoices/${encodeURIComponent(d.invoice_id || '')}`, testid: 'card-link' }, d.number || t('Open invoice')), 'card-number'],
+      [mark('Customer'), d.customer || '—', 'card-customer'],
+      [mark('WhatsApp'), d.phone || '—', 'card-phone'],
+      [mark('Date'), d.issue_date ? formatDate(d.issue_date) : '—'],
     ]),
     totals([
-      ['Total', d.total, 'card-total', true],
-      ['Due', d.due ?? 0, 'card-due'],
+      [mark('Total'), d.total, 'card-total', true],
+      [mark('Due'), d.due ?? 0, 'card-due'],
     ]),
-    h('p', { class: 'chat-card-note' }, 'Goes with the PDF attached, from your WhatsApp number.'),
+    h('p', { class: 'chat-card-note' }, t('Goes with the PDF attached, from your WhatsApp number.')),
   ];
 }
 
@@ -278,49 +278,49 @@ function reminderBody(d) {
 
 function productPreviewBody(d) {
   return [meta([
-    ['Name', d.name || '—', 'card-name'],
-    ['Price', [money(d.price), d.unit ? ` per ${d.unit}` : '']],
-    ['Opening stock', d.quantity === null || d.quantity === undefined ? '—' : qtyText(d.quantity, d.unit)],
+    [mark('Name'), d.name || '—', 'card-name'],
+    [mark('Price'), [money(d.price), d.unit ? ` ${t('per {unit}', { unit: d.unit })}` : '']],
+    [mark('Opening stock'), d.quantity === null || d.quantity === undefined ? '—' : qtyText(d.quantity, d.unit)],
   ])];
 }
 
 function customerPreviewBody(d) {
   return [meta([
-    ['Name', d.name || '—', 'card-name'],
-    ['Phone', d.phone || '—'],
+    [mark('Name'), d.name || '—', 'card-name'],
+    [mark('Phone'), d.phone || '—'],
   ])];
 }
 
 function socialBody(d, card, state) {
-  const platform = d.platform ? d.platform[0].toUpperCase() + d.platform.slice(1) : 'Social';
+  const platform = d.platform ? d.platform[0].toUpperCase() + d.platform.slice(1) : t('Social');
   if (card.status === 'pending') {
     // The post text is edited in place; Approve saves a changed text first.
     const id = `social-${card.id}`;
     state.socialText = h('textarea', { id, rows: 4, maxlength: 3000, testid: 'card-content' });
     state.socialText.value = d.content || '';
     return [
-      h('p', { class: 'chat-card-note' }, `Post for ${platform}`),
-      h('label', { for: id, class: 'visually-hidden' }, 'Post text'),
+      h('p', { class: 'chat-card-note' }, t('Post for {platform}', { platform })),
+      h('label', { for: id, class: 'visually-hidden' }, t('Post text')),
       state.socialText,
-      d.image_url ? h('p', { class: 'chat-card-note' }, 'Image: ', h('a', { href: d.image_url, rel: 'noopener noreferrer', target: '_blank' }, d.image_url)) : null,
+      d.image_url ? h('p', { class: 'chat-card-note' }, t('Image: '), h('a', { href: d.image_url, rel: 'noopener noreferrer', target: '_blank' }, d.image_url)) : null,
     ];
   }
   return [
-    h('p', { class: 'chat-card-note' }, `Post for ${platform}`),
+    h('p', { class: 'chat-card-note' }, t('Post for {platform}', { platform })),
     h('blockquote', { class: 'chat-quote pre', testid: 'card-content' }, d.content || ''),
-    d.image_url ? h('p', { class: 'chat-card-note' }, 'Image: ', h('a', { href: d.image_url, rel: 'noopener noreferrer', target: '_blank' }, d.image_url)) : null,
+    d.image_url ? h('p', { class: 'chat-card-note' }, t('Image: '), h('a', { href: d.image_url, rel: 'noopener noreferrer', target: '_blank' }, d.image_url)) : null,
   ];
 }
 
 function expenseBody(d) {
   return [
     meta([
-      ['Category', d.category || 'Other', 'card-category'],
-      d.note ? ['For', d.note] : null,
-      ['Amount', money(d.amount, 'card-amount')],
-      ['Paid from', d.account?.name || modeLabel(d.payment_mode), 'card-account'],
+      [mark('Category'), d.category || t('Other'), 'card-category'],
+      d.note ? [mark('For'), d.note] : null,
+      [mark('Amount'), money(d.amount, 'card-amount')],
+      [mark('Paid from'), d.account?.name || modeLabel(d.payment_mode), 'card-account'],
       d.account_balance_after !== undefined && d.account_balance_after !== null
-        ? ['Balance', h('span', { testid: 'card-account-balance' }, money(d.account_balance_before), ' → ', money(d.account_balance_after))]
+        ? [mark('Balance'), h('span', { testid: 'card-account-balance' }, money(d.account_balance_before), ' → ', money(d.account_balance_after))]
         : null,
     ]),
   ];
@@ -336,31 +336,31 @@ function purchaseBody(d) {
   const lines = Array.isArray(d.lines) ? d.lines : [];
   const table = h('div', { class: 'table-wrap' },
     h('table', { class: 'table table-compact', testid: 'card-lines' },
-      h('caption', { class: 'visually-hidden' }, 'Purchase lines'),
+      h('caption', { class: 'visually-hidden' }, t('Purchase lines')),
       h('thead', {}, h('tr', {},
-        h('th', { scope: 'col' }, 'Item'),
-        h('th', { scope: 'col', class: 'num' }, 'Qty'),
-        h('th', { scope: 'col', class: 'num' }, 'Cost'),
-        h('th', { scope: 'col', class: 'num' }, 'Total'))),
+        h('th', { scope: 'col' }, t('Item')),
+        h('th', { scope: 'col', class: 'num' }, t('Qty')),
+        h('th', { scope: 'col', class: 'num' }, t('Cost')),
+        h('th', { scope: 'col', class: 'num' }, t('Total')))),
       h('tbody', {}, lines.map((l) => h('tr', { testid: 'card-line' },
         h('td', {}, l.product || '—',
-          h('span', { class: 'cell-sub' }, [l.gst_rate ? `GST ${Number(l.gst_rate)}% · ` : '', 'stock after: ', qtyText(l.stock_after, l.unit)])),
+          h('span', { class: 'cell-sub' }, [l.gst_rate ? `GST ${Number(l.gst_rate)}% · ` : '', t('stock after:'), ' ', qtyText(l.stock_after, l.unit)])),
         h('td', { class: 'num' }, qtyText(l.quantity, l.unit)),
         h('td', { class: 'num' }, money(l.unit_cost)),
         h('td', { class: 'num' }, money(l.total, 'card-line-total')))))));
   return [
-    meta([['Supplier', [supplierLink(d.supplier), d.new_supplier ? h('span', { class: 'cell-sub' }, ' (new supplier)') : null], 'card-supplier-row']]),
+    meta([[mark('Supplier'), [supplierLink(d.supplier), d.new_supplier ? h('span', { class: 'cell-sub' }, t(' (new supplier)')) : null], 'card-supplier-row']]),
     table,
     totals([
-      Number(d.tax_total) ? ['Before GST', d.subtotal, 'card-subtotal'] : null,
+      Number(d.tax_total) ? [mark('Before GST'), d.subtotal, 'card-subtotal'] : null,
       Number(d.tax_total) ? [d.inter_state ? 'IGST' : 'CGST + SGST', d.tax_total, 'card-tax'] : null,
-      ['Bill total', d.total, 'card-total', true],
-      ['Paid now' + (d.payment_mode && Number(d.amount_paid) ? ` (${modeLabel(d.payment_mode)})` : ''), d.amount_paid ?? 0, 'card-paid'],
-      ['Still to pay', d.balance_due, 'card-balance-due', true],
+      [mark('Bill total'), d.total, 'card-total', true],
+      [d.payment_mode && Number(d.amount_paid) ? t('Paid now ({mode})', { mode: modeLabel(d.payment_mode) }) : t('Paid now'), d.amount_paid ?? 0, 'card-paid'],
+      [mark('Still to pay'), d.balance_due, 'card-balance-due', true],
     ]),
     d.supplier_balance_after !== undefined && d.supplier_balance_after !== null
       ? h('p', { class: 'chat-card-note', testid: 'card-supplier-balance' },
-        `You owe ${d.supplier?.name || 'the supplier'}: `, money(d.supplier_balance_before), ' → ', money(d.supplier_balance_after))
+        t('You owe {name}:', { name: d.supplier?.name || t('the supplier') }), ' ', money(d.supplier_balance_before), ' → ', money(d.supplier_balance_after))
       : null,
   ];
 }
@@ -368,38 +368,38 @@ function purchaseBody(d) {
 function supplierPaymentBody(d) {
   return [
     meta([
-      ['Supplier', supplierLink(d.supplier), 'card-supplier-row'],
-      ['Amount', money(d.amount, 'card-amount')],
-      ['Paid from', d.account?.name || modeLabel(d.payment_mode), 'card-account'],
+      [mark('Supplier'), supplierLink(d.supplier), 'card-supplier-row'],
+      [mark('Amount'), money(d.amount, 'card-amount')],
+      [mark('Paid from'), d.account?.name || modeLabel(d.payment_mode), 'card-account'],
       d.account_balance_after !== undefined && d.account_balance_after !== null
-        ? ['Account balance', h('span', { testid: 'card-account-balance' }, money(d.account_balance_before), ' → ', money(d.account_balance_after))]
+        ? [mark('Account balance'), h('span', { testid: 'card-account-balance' }, money(d.account_balance_before), ' → ', money(d.account_balance_after))]
         : null,
       d.balance_after !== undefined && d.balance_after !== null
-        ? ['You owe them', h('span', { testid: 'card-supplier-balance' }, money(d.balance_before), ' → ', money(d.balance_after))]
+        ? [mark('You owe them'), h('span', { testid: 'card-supplier-balance' }, money(d.balance_before), ' → ', money(d.balance_after))]
         : null,
     ]),
   ];
 }
 
 function booksSummaryBody(d) {
-  const link = d.url ? h('p', { class: 'chat-card-note' }, h('a', { href: d.url, testid: 'card-link' }, 'Open')) : null;
+  const link = d.url ? h('p', { class: 'chat-card-note' }, h('a', { href: d.url, testid: 'card-link' }, t('Open'))) : null;
   if (d.topic === 'cash') {
-    return [totals([['Cash in hand', d.cash_in_hand, 'card-cash', true], ['Bank and UPI', d.bank_and_upi, 'card-bank']]), link];
+    return [totals([[mark('Cash in hand'), d.cash_in_hand, 'card-cash', true], [mark('Bank and UPI'), d.bank_and_upi, 'card-bank']]), link];
   }
   if (d.topic === 'payables') {
-    return [meta([d.supplier ? ['Supplier', d.supplier.name] : null]), totals([['You owe', d.payables, 'card-payables', true]]), link];
+    return [meta([d.supplier ? [mark('Supplier'), d.supplier.name] : null]), totals([[mark('You owe'), d.payables, 'card-payables', true]]), link];
   }
   const categories = Array.isArray(d.expenses_by_category) ? d.expenses_by_category : [];
   return [
-    meta([['Period', PERIODS[d.period] || d.period || '—']]),
+    meta([[mark('Period'), PERIODS[d.period] ? t(PERIODS[d.period]) : d.period || '—']]),
     d.topic === 'expenses'
-      ? totals([...categories.map((c) => [c.category, c.amount]), ['Expenses', d.expenses, 'card-expenses', true]])
+      ? totals([...categories.map((c) => [c.category, c.amount]), [mark('Expenses'), d.expenses, 'card-expenses', true]])
       : totals([
-        ['Sales (before GST)', d.sales, 'card-sales'],
-        ['Cost of goods sold', d.cost_of_goods_sold],
-        ['Gross profit', d.gross_profit],
-        ['Expenses', d.expenses],
-        ['Net profit', d.net_profit, 'card-net-profit', true],
+        [mark('Sales (before GST)'), d.sales, 'card-sales'],
+        [mark('Cost of goods sold'), d.cost_of_goods_sold],
+        [mark('Gross profit'), d.gross_profit],
+        [mark('Expenses'), d.expenses],
+        [mark('Net profit'), d.net_profit, 'card-net-profit', true],
       ]),
     link,
   ];
@@ -453,13 +453,13 @@ function select(label, name, value, options) {
 
 function moneyValue(control, label) {
   const v = parseRupees(control.value);
-  if (v === null) throw new Error(`${label}: enter an amount in rupees, like 350 or 350.50`);
+  if (v === null) throw new Error(t('{label}: enter an amount in rupees, like 350 or 350.50', { label }));
   return v;
 }
 
 function qtyValue(control, label, allowZero = false) {
   const milli = parseQuantityMilli(control.value);
-  if (milli === null || (!allowZero && milli === 0)) throw new Error(`${label}: enter a quantity, like 2 or 2.5`);
+  if (milli === null || (!allowZero && milli === 0)) throw new Error(t('{label}: enter a quantity, like 2 or 2.5', { label }));
   return milliToNumber(milli);
 }
 
@@ -475,36 +475,36 @@ function editForm(card) {
         const p = input(`${l.product || 'Item'}: price (₹)`, `price-${i}`, paiseToInput(l.unit_price), { inputmode: 'decimal', testid: 'card-edit-price' });
         return { l, q, p };
       });
-      const paid = input('Paid now (₹)', 'amount_paid', paiseToInput(d.amount_paid ?? 0), { inputmode: 'decimal' });
-      const mode = select('Mode', 'payment_mode', d.payment_mode || '', MODE_OPTIONS);
-      const discount = input('Discount (₹)', 'discount', paiseToInput(d.discount ?? 0), { inputmode: 'decimal' });
+      const paid = input(t('Paid now (₹)'), 'amount_paid', paiseToInput(d.amount_paid ?? 0), { inputmode: 'decimal' });
+      const mode = select(t('Mode'), 'payment_mode', d.payment_mode || '', MODE_OPTIONS);
+      const discount = input(t('Discount (₹)'), 'discount', paiseToInput(d.discount ?? 0), { inputmode: 'decimal' });
       return {
         fields: [lines.map(({ q, p }) => [q.el, p.el]), paid.el, mode.el, discount.el],
         read() {
           const out = {};
           const items = lines.map(({ l, q, p }) => ({
             product_id: l.product_id,
-            quantity: qtyValue(q.control, l.product || 'Quantity'),
-            unit_price: moneyValue(p.control, l.product || 'Price'),
+            quantity: qtyValue(q.control, l.product || t('Quantity')),
+            unit_price: moneyValue(p.control, l.product || t('Price')),
           }));
           if (items.some((it, i) => it.quantity !== Number(lines[i].l.quantity) || it.unit_price !== Number(lines[i].l.unit_price))) out.items = items;
-          const ap = moneyValue(paid.control, 'Paid now');
+          const ap = moneyValue(paid.control, t('Paid now'));
           if (ap !== Number(d.amount_paid ?? 0)) out.amount_paid = ap;
           if ((mode.control.value || null) !== (d.payment_mode || null)) out.payment_mode = mode.control.value || null;
-          const disc = moneyValue(discount.control, 'Discount');
+          const disc = moneyValue(discount.control, t('Discount'));
           if (disc !== Number(d.discount ?? 0)) out.discount = disc;
           return out;
         },
       };
     }
     case 'payment_preview': {
-      const amount = input('Amount (₹)', 'amount', paiseToInput(d.amount), { inputmode: 'decimal' });
-      const mode = select('Mode', 'payment_mode', d.payment_mode || 'cash', PAYMENT_MODES);
+      const amount = input(t('Amount (₹)'), 'amount', paiseToInput(d.amount), { inputmode: 'decimal' });
+      const mode = select(t('Mode'), 'payment_mode', d.payment_mode || 'cash', PAYMENT_MODES);
       return {
         fields: [amount.el, mode.el],
         read() {
           const out = {};
-          const a = moneyValue(amount.control, 'Amount');
+          const a = moneyValue(amount.control, t('Amount'));
           if (a !== Number(d.amount)) out.amount = a;
           if (mode.control.value !== d.payment_mode) out.payment_mode = mode.control.value;
           return out;
@@ -512,15 +512,15 @@ function editForm(card) {
       };
     }
     case 'stock_update_preview': {
-      const mode = select('Change', 'mode', d.mode || 'add', [
-        { value: 'add', label: 'Add to stock' }, { value: 'remove', label: 'Remove from stock' }, { value: 'set', label: 'Set stock to' },
+      const mode = select(t('Change'), 'mode', d.mode || 'add', [
+        { value: 'add', label: t('Add to stock') }, { value: 'remove', label: t('Remove from stock') }, { value: 'set', label: t('Set stock to') },
       ]);
-      const qty = input(`Quantity${d.unit ? ` (${d.unit})` : ''}`, 'quantity', formatQuantity(d.quantity).replace(/,/g, ''), { inputmode: 'decimal' });
+      const qty = input(d.unit ? t('Quantity ({unit})', { unit: d.unit }) : t('Quantity'), 'quantity', formatQuantity(d.quantity).replace(/,/g, ''), { inputmode: 'decimal' });
       return {
         fields: [mode.el, qty.el],
         read() {
           const out = {};
-          const q = qtyValue(qty.control, 'Quantity', mode.control.value === 'set');
+          const q = qtyValue(qty.control, t('Quantity'), mode.control.value === 'set');
           if (q !== Number(d.quantity)) out.quantity = q;
           if (mode.control.value !== d.mode) out.mode = mode.control.value;
           return out;
@@ -528,7 +528,7 @@ function editForm(card) {
       };
     }
     case 'social_post_preview': {
-      const image = input('Image URL', 'image_url', d.image_url || '', { type: 'url', placeholder: 'https://…' });
+      const image = input(t('Image URL'), 'image_url', d.image_url || '', { type: 'url', placeholder: t('https://…') });
       return {
         fields: [image.el],
         read() {
@@ -538,36 +538,36 @@ function editForm(card) {
       };
     }
     case 'product_preview': {
-      const name = input('Name', 'name', d.name || '', { maxlength: 200 });
-      const unit = input('Unit', 'unit', d.unit || '', { maxlength: 20, placeholder: 'pcs' });
-      const price = input('Price (₹)', 'price', paiseToInput(d.price), { inputmode: 'decimal' });
-      const qty = input('Opening stock', 'quantity', d.quantity === null || d.quantity === undefined ? '' : formatQuantity(d.quantity).replace(/,/g, ''), { inputmode: 'decimal' });
+      const name = input(t('Name'), 'name', d.name || '', { maxlength: 200 });
+      const unit = input(t('Unit'), 'unit', d.unit || '', { maxlength: 20, placeholder: 'pcs' });
+      const price = input(t('Price (₹)'), 'price', paiseToInput(d.price), { inputmode: 'decimal' });
+      const qty = input(t('Opening stock'), 'quantity', d.quantity === null || d.quantity === undefined ? '' : formatQuantity(d.quantity).replace(/,/g, ''), { inputmode: 'decimal' });
       return {
         fields: [name.el, unit.el, price.el, qty.el],
         read() {
           const out = {};
           const n = name.control.value.trim();
-          if (!n) throw new Error('Name: please enter a name');
+          if (!n) throw new Error(t('Name: please enter a name'));
           if (n !== d.name) out.name = n;
           const u = unit.control.value.trim() || null;
           if (u !== (d.unit || null)) out.unit = u;
-          const p = moneyValue(price.control, 'Price');
+          const p = moneyValue(price.control, t('Price'));
           if (p !== Number(d.price)) out.price = p;
-          const q = qty.control.value.trim() === '' ? null : qtyValue(qty.control, 'Opening stock', true);
+          const q = qty.control.value.trim() === '' ? null : qtyValue(qty.control, t('Opening stock'), true);
           if (q !== (d.quantity === undefined ? null : d.quantity)) out.quantity = q;
           return out;
         },
       };
     }
     case 'customer_preview': {
-      const name = input('Name', 'name', d.name || '', { maxlength: 200 });
-      const phone = input('Phone', 'phone', d.phone || '', { type: 'tel', placeholder: '+919812345678' });
+      const name = input(t('Name'), 'name', d.name || '', { maxlength: 200 });
+      const phone = input(t('Phone'), 'phone', d.phone || '', { type: 'tel', placeholder: '+919812345678' });
       return {
         fields: [name.el, phone.el],
         read() {
           const out = {};
           const n = name.control.value.trim();
-          if (!n) throw new Error('Name: please enter a name');
+          if (!n) throw new Error(t('Name: please enter a name'));
           if (n !== d.name) out.name = n;
           const p = normalisePhone(phone.control.value) || null;
           if (p !== (d.phone || null)) out.phone = p;
@@ -588,47 +588,47 @@ export function assistantPage(ctx) {
   let recorder = null; // {mediaRecorder, stream, chunks, timer, started, cancelled, type, ext}
   const cardViews = new Map(); // card id -> {el, card}
 
-  const log = h('div', { class: 'chat-log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation', testid: 'assistant-log' });
-  const body = h('div', { class: 'chat-body' }, loadingState('Loading your conversation…'));
+  const log = h('div', { class: 'chat-log', role: 'log', 'aria-live': 'polite', 'aria-label': t('Conversation'), testid: 'assistant-log' });
+  const body = h('div', { class: 'chat-body' }, loadingState(t('Loading your conversation…')));
   const alert = formAlert('assistant-error');
 
   const inputId = 'assistant-input';
   const textbox = h('textarea', {
     id: inputId, class: 'chat-input', rows: 1, maxlength: 2000, testid: 'assistant-input',
-    placeholder: 'Type a sale or question', enterkeyhint: 'send', autocomplete: 'off',
+    placeholder: t('Type a sale or question'), enterkeyhint: 'send', autocomplete: 'off',
   });
-  const send = h('button', { type: 'submit', class: 'btn btn-primary chat-send', testid: 'assistant-send' }, 'Send');
+  const send = h('button', { type: 'submit', class: 'btn btn-primary chat-send', testid: 'assistant-send' }, t('Send'));
   const mic = h('button', {
     type: 'button', class: 'btn btn-secondary chat-mic', testid: 'assistant-mic', 'aria-pressed': 'false',
-    'aria-label': 'Record a voice message', title: 'Record a voice message',
-  }, h('span', { class: 'mic-icon', 'aria-hidden': 'true' }), h('span', { class: 'mic-label' }, 'Speak'));
+    'aria-label': t('Record a voice message'), title: t('Record a voice message'),
+  }, h('span', { class: 'mic-icon', 'aria-hidden': 'true' }), h('span', { class: 'mic-label' }, t('Speak')));
   const timer = h('span', { class: 'chat-timer', testid: 'assistant-timer', role: 'timer', 'aria-live': 'off' }, '0:00');
-  const micCancel = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'assistant-mic-cancel' }, 'Cancel');
+  const micCancel = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'assistant-mic-cancel' }, t('Cancel'));
   const recordingBar = h('div', { class: 'chat-recording', testid: 'assistant-recording', hidden: true },
-    h('span', { class: 'rec-dot', 'aria-hidden': 'true' }), h('span', { class: 'rec-label' }, 'Recording'), timer,
-    h('span', { class: 'rec-hint muted' }, 'Press Stop to send'), micCancel);
+    h('span', { class: 'rec-dot', 'aria-hidden': 'true' }), h('span', { class: 'rec-label' }, t('Recording')), timer,
+    h('span', { class: 'rec-hint muted' }, t('Press Stop to send')), micCancel);
   const composer = h('form', { class: 'chat-composer', testid: 'assistant-composer', novalidate: true },
     alert.el,
     recordingBar,
     h('div', { class: 'chat-compose-row' },
-      h('label', { for: inputId, class: 'visually-hidden' }, 'Message to the assistant'),
+      h('label', { for: inputId, class: 'visually-hidden' }, t('Message to the assistant')),
       textbox, mic, send),
-    h('p', { class: 'chat-hint muted' }, 'Enter sends, Shift+Enter adds a line. Nothing is written to your books until you confirm a card.'));
+    h('p', { class: 'chat-hint muted' }, t('Enter sends, Shift+Enter adds a line. Nothing is written to your books until you confirm a card.')));
 
-  const newChat = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'assistant-new', hidden: true }, 'New conversation');
+  const newChat = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'assistant-new', hidden: true }, t('New conversation'));
 
   add(ctx.root,
-    pageHeader('Assistant', newChat),
-    h('p', { class: 'muted lead' }, 'Type or speak in English, Hinglish or हिंदी. Sales, payments, stock and questions about your books.'),
+    pageHeader(t('Assistant'), newChat),
+    h('p', { class: 'muted lead' }, t('Type or speak in English, Hinglish or हिंदी. Sales, payments, stock and questions about your books.')),
     h('section', { class: 'card chat', testid: 'assistant' }, body, composer));
 
   /* ----- turns ----- */
 
   function welcome() {
     return h('div', { class: 'chat-welcome', testid: 'assistant-empty' },
-      h('h2', { class: 'card-title' }, 'What happened in the shop today?'),
-      h('p', { class: 'muted' }, 'Tell the assistant in your own words. It prepares the invoice, payment or stock change and waits for you to confirm. Try one of these:'),
-      h('div', { class: 'chips' }, SUGGESTIONS.map((text) => h('button', {
+      h('h2', { class: 'card-title' }, t('What happened in the shop today?')),
+      h('p', { class: 'muted' }, t('Tell the assistant in your own words. It prepares the invoice, payment or stock change and waits for you to confirm. Try one of these:')),
+      h('div', { class: 'chips' }, SUGGESTIONS.map((example) => t(example)).map((text) => h('button', {
         type: 'button', class: 'chip', testid: 'assistant-suggestion', onclick: () => submitText(text),
       }, text))));
   }
@@ -651,7 +651,7 @@ export function assistantPage(ctx) {
 
   function userTurn(text, { voice = false } = {}) {
     const textEl = h('p', { class: 'chat-text pre', testid: 'assistant-user-text' }, text);
-    const el = turnEl('user', h('div', { class: 'chat-bubble' }, voice ? h('span', { class: 'chat-voice-tag' }, 'Voice') : null, textEl));
+    const el = turnEl('user', h('div', { class: 'chat-bubble' }, voice ? h('span', { class: 'chat-voice-tag' }, t('Voice')) : null, textEl));
     el.textEl = textEl;
     el.voice = voice;
     return el;
@@ -684,7 +684,7 @@ export function assistantPage(ctx) {
       bodyNodes = bodyFn(d, card, state);
     } catch (e) {
       console.warn('could not draw card', kind, e);
-      bodyNodes = [h('p', { class: 'chat-card-note' }, 'This card could not be shown.')];
+      bodyNodes = [h('p', { class: 'chat-card-note' }, t('This card could not be shown.'))];
     }
     const [statusText, statusKind] = STATUS[status] || [null, null];
     const errorBox = h('p', { class: 'alert alert-error chat-card-error', testid: 'card-error', role: 'alert', hidden: !card.error }, card.error || '');
@@ -693,19 +693,19 @@ export function assistantPage(ctx) {
     const social = kind === 'social_post_preview';
 
     const confirmBtn = pending && actions.includes('confirm')
-      ? h('button', { type: 'button', class: 'btn btn-primary btn-small', testid: 'card-confirm' }, social ? 'Approve' : 'Confirm') : null;
+      ? h('button', { type: 'button', class: 'btn btn-primary btn-small', testid: 'card-confirm' }, social ? t('Approve') : t('Confirm')) : null;
     const cancelBtn = pending && actions.includes('cancel')
-      ? h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'card-cancel' }, social ? 'Reject' : 'Cancel') : null;
+      ? h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'card-cancel' }, social ? t('Reject') : t('Cancel')) : null;
     const form = pending && actions.includes('edit') ? editForm(card) : null;
     const editBtn = form
-      ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'card-edit', 'aria-expanded': 'false' }, social ? 'Edit image' : 'Edit') : null;
+      ? h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'card-edit', 'aria-expanded': 'false' }, social ? t('Edit image') : t('Edit')) : null;
     const buttons = [confirmBtn, cancelBtn, editBtn].filter(Boolean);
 
     let editPanel = null;
     if (form) {
       const editAlert = formAlert('card-edit-error');
-      const save = h('button', { type: 'submit', class: 'btn btn-primary btn-small', testid: 'card-edit-save' }, 'Save changes');
-      const close = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'card-edit-close' }, 'Close');
+      const save = h('button', { type: 'submit', class: 'btn btn-primary btn-small', testid: 'card-edit-save' }, t('Save changes'));
+      const close = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'card-edit-close' }, t('Close'));
       editPanel = h('form', { class: 'chat-card-edit', testid: 'card-edit-form', hidden: true, novalidate: true },
         h('div', { class: 'chat-edit-grid' }, form.fields), editAlert.el, h('div', { class: 'form-actions' }, close, save));
       editBtn.addEventListener('click', () => {
@@ -752,7 +752,7 @@ export function assistantPage(ctx) {
     },
     h('header', { class: 'chat-card-head' },
       h('h3', { class: 'chat-card-title', testid: 'card-title' }, card.title || kind.replace(/_/g, ' ')),
-      statusText ? badge(statusText, statusKind, 'card-status') : null),
+      statusText ? badge(t(statusText), statusKind, 'card-status') : null),
     h('div', { class: 'chat-card-body' }, bodyNodes),
     errorBox,
     buttons.length ? h('div', { class: 'chat-card-actions' }, buttons) : null,
@@ -765,7 +765,7 @@ export function assistantPage(ctx) {
           if (social && state.socialText && state.socialText.value !== (d.content || '')) {
             const text = state.socialText.value.trim();
             if (!text) {
-              showCardError(errorBox, 'The post is empty. Write something first.');
+              showCardError(errorBox, t('The post is empty. Write something first.'));
               return;
             }
             await api.post(path('cardEdit', card.id), { content: text });
@@ -822,7 +822,7 @@ export function assistantPage(ctx) {
     send.disabled = on;
     mic.disabled = on && !recorder;
     send.setAttribute('aria-busy', on ? 'true' : 'false');
-    fill(send, on ? [h('span', { class: 'spinner spinner-small', 'aria-hidden': 'true' }), ' Sending'] : 'Send');
+    fill(send, on ? [h('span', { class: 'spinner spinner-small', 'aria-hidden': 'true' }), ' ', t('Sending')] : t('Send'));
   }
 
   async function deliver(payload, pendingUserTurn) {
@@ -833,14 +833,14 @@ export function assistantPage(ctx) {
       const res = await api.post(path('assistantSend'), payload);
       thinking.remove();
       if (res.conversation_id) conversationId = res.conversation_id;
-      if (pendingUserTurn.voice) pendingUserTurn.textEl.textContent = res.transcript || 'Voice message';
+      if (pendingUserTurn.voice) pendingUserTurn.textEl.textContent = res.transcript || t('Voice message');
       appendTurn(assistantTurn(res.reply || '', res.card || null, { engine: res.engine }));
       return true;
     } catch (e) {
       thinking.remove();
       pendingUserTurn.remove();
       if (!log.children.length) fill(body, welcome());
-      alert.show(e.code === 'transcription_unavailable' || e.status === 422 ? e.message : `Could not send: ${friendlyError(e)}`);
+      alert.show(e.code === 'transcription_unavailable' || e.status === 422 ? e.message : t('Could not send: {reason}', { reason: friendlyError(e) }));
       return false;
     } finally {
       setSending(false);
@@ -895,11 +895,11 @@ export function assistantPage(ctx) {
   function micError(e) {
     const name = e && e.name;
     if (name === 'NotAllowedError' || name === 'PermissionDeniedError' || name === 'SecurityError') {
-      return 'Microphone permission was denied. Allow the microphone for this site in your browser settings, or type your message instead.';
+      return t('Microphone permission was denied. Allow the microphone for this site in your browser settings, or type your message instead.');
     }
-    if (name === 'NotFoundError' || name === 'DevicesNotFoundError') return 'No microphone was found. Connect one, or type your message instead.';
-    if (name === 'NotReadableError') return 'The microphone is busy in another app. Close it there and try again.';
-    return 'Could not start recording. Please type your message instead.';
+    if (name === 'NotFoundError' || name === 'DevicesNotFoundError') return t('No microphone was found. Connect one, or type your message instead.');
+    if (name === 'NotReadableError') return t('The microphone is busy in another app. Close it there and try again.');
+    return t('Could not start recording. Please type your message instead.');
   }
 
   function setRecordingUi(on) {
@@ -908,9 +908,9 @@ export function assistantPage(ctx) {
     send.disabled = on || sending;
     mic.classList.toggle('recording', on);
     mic.setAttribute('aria-pressed', on ? 'true' : 'false');
-    mic.setAttribute('aria-label', on ? 'Stop and send the voice message' : 'Record a voice message');
+    mic.setAttribute('aria-label', on ? t('Stop and send the voice message') : t('Record a voice message'));
     mic.title = mic.getAttribute('aria-label');
-    mic.querySelector('.mic-label').textContent = on ? 'Stop' : 'Speak';
+    mic.querySelector('.mic-label').textContent = on ? t('Stop') : t('Speak');
   }
 
   function tick() {
@@ -933,12 +933,12 @@ export function assistantPage(ctx) {
     alert.clear();
     if (!navigator.mediaDevices || typeof navigator.mediaDevices.getUserMedia !== 'function') {
       alert.show(window.isSecureContext
-        ? 'This browser cannot record audio. Please type your message instead.'
-        : 'Recording needs a secure connection (https). Open Munim over https, or type your message instead.');
+        ? t('This browser cannot record audio. Please type your message instead.')
+        : t('Recording needs a secure connection (https). Open Munim over https, or type your message instead.'));
       return;
     }
     if (typeof window.MediaRecorder === 'undefined') {
-      alert.show('This browser cannot record audio (no MediaRecorder). Please type your message instead.');
+      alert.show(t('This browser cannot record audio (no MediaRecorder). Please type your message instead.'));
       return;
     }
     let stream;
@@ -961,7 +961,7 @@ export function assistantPage(ctx) {
       mediaRecorder = type ? new MediaRecorder(stream, { mimeType: type }) : new MediaRecorder(stream);
     } catch (e) {
       stream.getTracks().forEach((t) => t.stop());
-      alert.show('This browser cannot record audio in a format Munim accepts. Please type your message instead.');
+      alert.show(t('This browser cannot record audio in a format Munim accepts. Please type your message instead.'));
       return;
     }
     const rec = { mediaRecorder, stream, chunks: [], started: Date.now(), cancelled: false, type, ext, timer: null };
@@ -979,7 +979,7 @@ export function assistantPage(ctx) {
     mediaRecorder.addEventListener('error', () => {
       rec.cancelled = true;
       if (recorder === rec) releaseRecorder();
-      alert.show('Recording stopped because of an error. Please try again, or type your message.');
+      alert.show(t('Recording stopped because of an error. Please try again, or type your message.'));
     });
     timer.textContent = '0:00';
     setRecordingUi(true);
@@ -989,7 +989,7 @@ export function assistantPage(ctx) {
     } catch (e) {
       rec.cancelled = true;
       releaseRecorder();
-      alert.show('Could not start recording. Please type your message instead.');
+      alert.show(t('Could not start recording. Please type your message instead.'));
       return;
     }
     mic.focus();
@@ -1013,17 +1013,17 @@ export function assistantPage(ctx) {
   async function sendAudio(blob, ext) {
     if (!ctx.root.isConnected) return;
     if (!blob.size) {
-      alert.show('Nothing was recorded. Please try again and speak after pressing the mic button.');
+      alert.show(t('Nothing was recorded. Please try again and speak after pressing the mic button.'));
       return;
     }
     if (blob.size > MAX_AUDIO_BYTES) {
-      alert.show('That recording is too long to send (over 10 MB). Please keep voice messages short.');
+      alert.show(t('That recording is too long to send (over 10 MB). Please keep voice messages short.'));
       return;
     }
     const data = new FormData();
     data.append('audio', blob, `voice.${ext || 'webm'}`);
     if (conversationId) data.append('conversation_id', conversationId);
-    const turn = appendTurn(userTurn('Voice message…', { voice: true }));
+    const turn = appendTurn(userTurn(t('Voice message…'), { voice: true }));
     await deliver(data, turn);
   }
 
@@ -1047,7 +1047,7 @@ export function assistantPage(ctx) {
   /* ----- history ----- */
 
   async function load() {
-    fill(body, loadingState('Loading your conversation…'));
+    fill(body, loadingState(t('Loading your conversation…')));
     cardViews.clear();
     try {
       const res = await api.get(path('assistantMessages'));
@@ -1085,7 +1085,7 @@ export function assistantPage(ctx) {
     newChat.hidden = true;
     alert.clear();
     textbox.focus();
-    toast('Started a new conversation.', 'info');
+    toast(t('Started a new conversation.'), 'info');
   });
 
   load();

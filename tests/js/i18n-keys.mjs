@@ -21,7 +21,7 @@ export function files(dir) {
 /** key → English value (a string, or {one, other} for tn). */
 export function extract(dir) {
   const keys = new Map();
-  const single = new RegExp(String.raw`\b(?:t|mark)\(\s*(?:${LIT})`, 'g');
+  const single = new RegExp(String.raw`\b(?:t|mark|tParts)\(\s*(?:${LIT})`, 'g');
   const plural = new RegExp(String.raw`\btn\([^,()]*(?:\([^()]*\))?[^,()]*,\s*(?:${LIT})\s*,\s*(?:${LIT})`, 'g');
   for (const file of files(dir)) {
     // Comments are not UI: drop whole-line comments (// …, /* … */ blocks, JSDoc lines).

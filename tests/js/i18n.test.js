@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extract } from './i18n-keys.mjs';
-import { t, tn, useCatalog } from '../../Public/js/i18n.js';
+import { t, tn, tParts, useCatalog } from '../../Public/js/i18n.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const read = (p) => JSON.parse(readFileSync(join(root, p), 'utf8'));
@@ -47,7 +47,7 @@ for (const lang of LANGS) {
 
 // The modules written for the catalog: English sentences outside t()/tn()/mark() are a bug there.
 const CATALOGUED = ['app.js', 'ui.js', 'api.js', 'i18n.js', 'typeahead.js', 'chart.js', 'shared/payments.js', 'shared/listpage.js',
-  'pages-auth.js', 'pages-dashboard.js', 'pages-invoices.js', 'pages-payments.js', 'pages-customers.js', 'pages-products.js', 'pages-settings.js', 'settings-quick-replies.js'];
+  'pages-auth.js', 'pages-dashboard.js', 'pages-invoices.js', 'pages-payments.js', 'pages-customers.js', 'pages-products.js', 'pages-settings.js', 'settings-quick-replies.js', 'pages-assistant.js'];
 
 /** A template literal's text without its ${…} parts (which may nest braces). */
 function withoutInterpolations(text) {
@@ -74,7 +74,7 @@ test('catalogued modules pass no UI text around the catalog', () => {
     // What may hold English: catalog calls, console and error messages for developers, and
     // attribute values that are not text (classes, test ids, types, names, URLs, keys, events).
     src = src
-      .replace(/\b(?:t|mark)\(\s*'(?:[^'\\\n]|\\.)*'/g, '')
+      .replace(/\b(?:t|mark|tParts)\(\s*'(?:[^'\\\n]|\\.)*'/g, '')
       .replace(/\btn\([^;]*?'(?:[^'\\\n]|\\.)*'\s*,\s*'(?:[^'\\\n]|\\.)*'/g, '')
       .replace(/console\.\w+\([^;]*;/g, '')
       .replace(/\b(?:querySelector|querySelectorAll|closest|matches|addEventListener|removeEventListener|dispatchEvent|CustomEvent|import|getItem|setItem|removeItem)\(\s*('(?:[^'\\\n]|\\.)*'|`[^`]*`)/g, '')
@@ -106,5 +106,9 @@ test('t() fills placeholders and falls back to English; tn() picks the plural fo
   assert.equal(tn(1, 'Owed by {count} customer', 'Owed by {count} customers'), '1 ग्राहक पर बाकी');
   assert.equal(tn(4, 'Owed by {count} customer', 'Owed by {count} customers'), '4 ग्राहकों पर बाकी');
   assert.equal(t('A text nobody translated'), 'A text nobody translated');
+  // Nodes go where the language puts them.
+  const node = { node: true };
+  assert.deepEqual(tParts('{quantity} of {product}', { quantity: node, product: 'Cement' }), ['Cement', ': ', node]);
   useCatalog('en', {});
+  assert.deepEqual(tParts('{quantity} of {product}', { quantity: node, product: 'Cement' }), [node, ' of ', 'Cement']);
 });
