@@ -172,6 +172,13 @@ def test_a_day_of_sales_in_hindi(browser: Browser, server: str) -> None:
     expect(card).to_be_visible()
     expect(card.get_by_test_id("card-stock")).to_contain_text("6")
     page.screenshot(path="/tmp/hindi-assistant-hi.png", full_page=True)
+
+    go("inbox", "इनबॉक्स")
+    expect(tid(page, "empty-state").first).to_contain_text("अभी कोई बातचीत नहीं")
+    page.screenshot(path="/tmp/hindi-inbox-hi.png", full_page=True)
+    go("reports", "रिपोर्ट")
+    expect(page.get_by_text("GST रिटर्न").first).to_be_visible()
+    page.screenshot(path="/tmp/hindi-reports-hi.png", full_page=True)
     assert errors == [], errors
     context.close()
 

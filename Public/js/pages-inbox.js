@@ -16,6 +16,7 @@ import { createSessionList } from './inbox/list.js';
 import { createThread } from './inbox/thread.js';
 import { simulateDialog } from './inbox/simulate.js';
 import { sessionTitle } from './inbox/model.js';
+import { t, tn } from './i18n.js';
 
 const POLL_MS = 15_000; // only while the live stream is down
 
@@ -51,14 +52,14 @@ function createInbox(initialCtx) {
     },
   });
 
-  const simulateBtn = h('button', { type: 'button', class: 'btn btn-primary', testid: 'simulate-button' }, 'New simulated conversation');
+  const simulateBtn = h('button', { type: 'button', class: 'btn btn-primary', testid: 'simulate-button' }, t('New simulated conversation'));
   simulateBtn.addEventListener('click', simulateDialog);
   const liveStatus = h('span', { class: 'live-status', testid: 'inbox-live', 'aria-live': 'polite' });
-  const threadPane = h('section', { class: 'inbox-pane inbox-thread-pane', 'aria-label': 'Conversation', testid: 'inbox-thread-pane' });
+  const threadPane = h('section', { class: 'inbox-pane inbox-thread-pane', 'aria-label': t('Conversation'), testid: 'inbox-thread-pane' });
   const layout = h('div', { class: 'inbox', testid: 'inbox' }, list.el, threadPane);
   const el = h('div', { class: 'inbox-page' },
-    pageHeader('Inbox', simulateBtn),
-    h('p', { class: 'muted lead inbox-lead' }, 'Messages from your customers on every channel. ', liveStatus),
+    pageHeader(t('Inbox'), simulateBtn),
+    h('p', { class: 'muted lead inbox-lead' }, t('Messages from your customers on every channel. '), liveStatus),
     layout);
 
   /* ----- reading ----- */
@@ -105,8 +106,8 @@ function createInbox(initialCtx) {
 
   function placeholder() {
     return h('div', { class: 'thread-placeholder', testid: 'inbox-no-thread' },
-      h('p', {}, 'Choose a conversation to read it here.'),
-      h('p', { class: 'muted' }, 'New messages appear on their own.'));
+      h('p', {}, t('Choose a conversation to read it here.')),
+      h('p', { class: 'muted' }, t('New messages appear on their own.')));
   }
 
   function show(id, userInitiated) {
@@ -118,7 +119,7 @@ function createInbox(initialCtx) {
       if (thread) thread.destroy();
       thread = null;
       fill(threadPane, placeholder());
-      ctx.setTitle('Inbox');
+      ctx.setTitle(t('Inbox'));
       const row = previous && list.rowLink(previous);
       if (userInitiated && row) requestAnimationFrame(() => row.isConnected && row.focus({ preventScroll: false }));
       return;
@@ -159,13 +160,13 @@ function createInbox(initialCtx) {
 
   function setLiveText() {
     if (!liveSupported()) {
-      liveStatus.textContent = 'Checking for new messages every 15 seconds.';
+      liveStatus.textContent = t('Checking for new messages every 15 seconds.');
       liveStatus.dataset.state = 'polling';
     } else if (isConnected()) {
-      liveStatus.textContent = 'Live';
+      liveStatus.textContent = t('Live');
       liveStatus.dataset.state = 'live';
     } else {
-      liveStatus.textContent = 'Connecting for live updates…';
+      liveStatus.textContent = t('Connecting for live updates…');
       liveStatus.dataset.state = 'connecting';
     }
   }

@@ -8,6 +8,7 @@ import { typeahead } from './typeahead.js';
 import { formatDate, todayIn, formatMoney } from './format.js';
 import { gstr1Summary, gstr3bRows, lastMonth } from './shared/gst.js';
 import { timeZone } from './session.js';
+import { t, tn } from './i18n.js';
 
 const pad2 = (n) => String(n).padStart(2, '0');
 const ymd = (y, m, d) => `${y}-${pad2(m)}-${pad2(d)}`;
@@ -20,9 +21,9 @@ function presets() {
   const py = m === 1 ? y - 1 : y;
   const pm = m === 1 ? 12 : m - 1;
   return [
-    { key: 'this-month', label: 'This month', from: ymd(y, m, 1), to: today },
-    { key: 'last-month', label: 'Last month', from: ymd(py, pm, 1), to: ymd(py, pm, lastDay(py, pm)) },
-    { key: 'this-year', label: 'This year', from: ymd(y, 1, 1), to: today },
+    { key: 'this-month', label: t('This month'), from: ymd(y, m, 1), to: today },
+    { key: 'last-month', label: t('Last month'), from: ymd(py, pm, 1), to: ymd(py, pm, lastDay(py, pm)) },
+    { key: 'this-year', label: t('This year'), from: ymd(y, 1, 1), to: today },
   ];
 }
 
@@ -53,10 +54,10 @@ async function download(url, fallbackName, onProgress, signal) {
     res = await fetch(url, { credentials: 'same-origin', signal });
   } catch (e) {
     if (e && e.name === 'AbortError') throw e;
-    throw new ApiError(0, 'network_error', 'Could not reach the server. Check your connection and try again.');
+    throw new ApiError(0, 'network_error', t('Could not reach the server. Check your connection and try again.'));
   }
   if (!res.ok) {
-    let message = `The export failed (HTTP ${res.status}).`;
+    let message = t('The export failed (HTTP {status}).', { status: res.status });
     let code = `http_${res.status}`;
     try {
       const data = await res.json();
@@ -99,7 +100,7 @@ async function download(url, fallbackName, onProgress, signal) {
 function reportRow(report) {
   const id = String(report.id);
   const formats = Array.isArray(report.formats) ? report.formats : ['csv'];
-  const LABELS = { csv: 'Download CSV', xlsx: 'Download Excel', pdf: 'Download PDF' };
+  const LABELS = { csv: t('Download CSV'), xlsx: t('Download Excel'), pdf: t('Download PDF') };
   const status = h('p', { class: 'report-status', role: 'status', 'aria-live': 'polite', testid: 'report-status' });
   // One download link per format the server offers; the CSV one keeps the plain test id.
   const links = formats.filter((f) => LABELS[f]).map((fmt) => {
@@ -126,8 +127,8 @@ function reportRow(report) {
 
   const problem = () => {
     if (!report.period) return null;
-    if (!from.value || !to.value) return 'Choose both dates.';
-    if (from.value > to.value) return 'The start date is after the end date.';
+    if (!from.value || !to.value) return t('Choose both dates.');
+    if (from.value > to.value) return t('The start date is after the end date.');
     return null;
   };
 
@@ -169,18 +170,18 @@ function reportRow(report) {
       return b;
     });
     periodBox = h('fieldset', { class: 'report-period' },
-      h('legend', { class: 'visually-hidden' }, `Period for ${report.title}`),
-      h('div', { class: 'field' }, h('label', { for: fromId }, 'From'), from),
-      h('div', { class: 'field' }, h('label', { for: toId }, 'To'), to),
-      h('div', { class: 'report-presets', role: 'group', 'aria-label': 'Quick periods' }, presetButtons));
+      h('legend', { class: 'visually-hidden' }, t('Period for {report}', { report: report.title })),
+      h('div', { class: 'field' }, h('label', { for: fromId }, t('From')), from),
+      h('div', { class: 'field' }, h('label', { for: toId }, t('To')), to),
+      h('div', { class: 'report-presets', role: 'group', 'aria-label': t('Quick periods') }, presetButtons));
   }
   if (id === 'ledger') {
     customer = typeahead({
-      label: 'Customer (optional)',
+      label: t('Customer (optional)'),
       name: 'customer_id',
       testid: 'report-customer',
-      placeholder: 'All customers',
-      hint: 'Leave empty for every customer.',
+      placeholder: t('All customers'),
+      hint: t('Leave empty for every customer.'),
       search: async (q) => (await api.get(path('customers'), { q, limit: 10 })).items || [],
       itemLabel: (c) => c.name,
       itemDetail: (c) => c.phone || '',
@@ -204,14 +205,14 @@ function reportRow(report) {
     controller = new AbortController();
     link.setAttribute('aria-busy', 'true');
     link.classList.add('is-busy');
-    link.textContent = 'Preparing…';
+    link.textContent = t('Preparing…');
     status.className = 'report-status';
-    status.textContent = 'Preparing the file…';
+    status.textContent = t('Preparing the file…');
     try {
       const size = await download(link.href, fileName(fmt), (n) => {
-        status.textContent = `Preparing the file… ${humanSize(n)} so far`;
+        status.textContent = t('Preparing the file… {size} so far', { size: humanSize(n) });
       }, controller.signal);
-      status.textContent = `Downloaded ${fileName(fmt)} (${humanSize(size)}).`;
+      status.textContent = t('Downloaded {file} ({size}).', { file: fileName(fmt), size: humanSize(size) });
     } catch (err) {
       status.className = 'report-status field-error';
       status.textContent = errorMessage(err);
@@ -232,8 +233,8 @@ function reportRow(report) {
     h('div', { class: 'report-controls' },
       periodBox,
       customer ? customer.el : null,
-      !report.period ? h('p', { class: 'report-asof' }, `As of today, ${formatDate(todayIn(timeZone()))}.`) : null,
-      h('div', { class: 'report-actions' }, links.length ? links : h('span', { class: 'muted' }, 'No download available yet.'))),
+      !report.period ? h('p', { class: 'report-asof' }, t('As of today, {date}.', { date: formatDate(todayIn(timeZone())) })) : null,
+      h('div', { class: 'report-actions' }, links.length ? links : h('span', { class: 'muted' }, t('No download available yet.')))),
     status);
 }
 
@@ -241,9 +242,9 @@ function reportRow(report) {
 function gstCard() {
   const monthId = uid('gst-month');
   const month = h('input', { type: 'month', id: monthId, name: 'period', testid: 'gst-month', value: lastMonth(todayIn(timeZone())), max: todayIn(timeZone()).slice(0, 7), min: '2017-07', required: true });
-  const show = h('button', { type: 'button', class: 'btn', testid: 'gst-show' }, 'Show summary');
-  const link = h('a', { class: 'btn btn-primary', testid: 'gst-download' }, 'Download GSTR-1 (JSON)');
-  const link3b = h('a', { class: 'btn', testid: 'gst3b-download' }, 'Download GSTR-3B (PDF)');
+  const show = h('button', { type: 'button', class: 'btn', testid: 'gst-show' }, t('Show summary'));
+  const link = h('a', { class: 'btn btn-primary', testid: 'gst-download' }, t('Download GSTR-1 (JSON)'));
+  const link3b = h('a', { class: 'btn', testid: 'gst3b-download' }, t('Download GSTR-3B (PDF)'));
   const status = h('p', { class: 'report-status', role: 'status', 'aria-live': 'polite', testid: 'gst-status' });
   const preview = h('div', { testid: 'gst-preview' });
   const valid = () => /^\d{4}-(0[1-9]|1[0-2])$/.test(month.value);
@@ -253,16 +254,16 @@ function gstCard() {
     link3b.href = `${href('gstr3bPDF')}?period=${encodeURIComponent(month.value)}`;
     link3b.setAttribute('download', `GSTR3B-${month.value}.pdf`);
     fill(preview);
-    status.textContent = valid() ? '' : 'Choose a month.';
+    status.textContent = valid() ? '' : t('Choose a month.');
     status.className = valid() ? 'report-status' : 'report-status field-error';
   };
   const problem = (e) => (e && e.code === 'gstin_required'
-    ? h('span', {}, 'GSTR-1 is filed under your GSTIN. ', h('a', { href: '#/settings' }, 'Add it in Settings'), ' first.')
+    ? h('span', {}, t('GSTR-1 is filed under your GSTIN. '), h('a', { href: '#/settings' }, t('Add it in Settings')), ' first.')
     : errorMessage(e));
 
   const load = async () => {
     if (!valid()) { update(); return; }
-    fill(preview, loadingState('Reading the month…'));
+    fill(preview, loadingState(t('Reading the month…')));
     try {
       const [doc, doc3b] = await Promise.all([api.get(path('gstr1'), { period: month.value }), api.get(path('gstr3b'), { period: month.value })]);
       const s = gstr1Summary(doc);
@@ -270,34 +271,34 @@ function gstCard() {
       const summary3b = dataTable({
         testid: 'gst3b-summary', rowTestid: 'gst3b-row', caption: `GSTR-3B for ${month.value}`, items: gstr3bRows(doc3b),
         columns: [
-          { label: 'GSTR-3B', render: (r) => r.label },
-          { label: 'Value', className: 'num hide-sm', render: (r) => (r.value === null ? '' : money(r.value)) },
-          { label: 'IGST', className: 'num', render: (r) => money(r.igst) },
-          { label: 'CGST', className: 'num', render: (r) => money(r.cgst) },
-          { label: 'SGST', className: 'num', render: (r) => money(r.sgst) },
+          { label: t('GSTR-3B'), render: (r) => r.label },
+          { label: t('Value'), className: 'num hide-sm', render: (r) => (r.value === null ? '' : money(r.value)) },
+          { label: t('IGST'), className: 'num', render: (r) => money(r.igst) },
+          { label: t('CGST'), className: 'num', render: (r) => money(r.cgst) },
+          { label: t('SGST'), className: 'num', render: (r) => money(r.sgst) },
         ],
       });
       fill(preview, s.rows.length
         ? [dataTable({
           testid: 'gst-summary', rowTestid: 'gst-summary-row', caption: `GSTR-1 for ${month.value}`, items: s.rows,
           columns: [
-            { label: 'Section', render: (r) => r.label },
-            { label: 'Invoices / rows', className: 'num hide-sm', render: (r) => String(r.count) },
-            { label: 'Taxable value', className: 'num', render: (r) => money(r.taxable) },
-            { label: 'IGST', className: 'num', render: (r) => money(r.igst) },
-            { label: 'CGST', className: 'num', render: (r) => money(r.cgst) },
-            { label: 'SGST', className: 'num', render: (r) => money(r.sgst) },
+            { label: t('Section'), render: (r) => r.label },
+            { label: t('Invoices / rows'), className: 'num hide-sm', render: (r) => String(r.count) },
+            { label: t('Taxable value'), className: 'num', render: (r) => money(r.taxable) },
+            { label: t('IGST'), className: 'num', render: (r) => money(r.igst) },
+            { label: t('CGST'), className: 'num', render: (r) => money(r.cgst) },
+            { label: t('SGST'), className: 'num', render: (r) => money(r.sgst) },
           ],
-          footer: h('tr', { testid: 'gst-summary-total' }, h('th', { scope: 'row' }, 'Total'), h('td', { class: 'num hide-sm' }),
+          footer: h('tr', { testid: 'gst-summary-total' }, h('th', { scope: 'row' }, t('Total')), h('td', { class: 'num hide-sm' }),
             h('td', { class: 'num' }, money(s.total.taxable)), h('td', { class: 'num' }, money(s.total.igst)),
             h('td', { class: 'num' }, money(s.total.cgst)), h('td', { class: 'num' }, money(s.total.sgst))),
         }),
         s.documents ? h('p', { class: 'muted', testid: 'gst-documents' },
-          `Invoices ${s.documents.from} to ${s.documents.to}: ${s.documents.total} issued, ${s.documents.cancelled} cancelled.`) : null,
+          t('Invoices {from} to {to}: {issued} issued, {cancelled} cancelled.', { from: s.documents.from, to: s.documents.to, issued: s.documents.total, cancelled: s.documents.cancelled })) : null,
         s.creditNotes ? h('p', { class: 'muted', testid: 'gst-credit-notes' },
-          `Credit notes ${s.creditNotes.from} to ${s.creditNotes.to}: ${s.creditNotes.total} issued.`) : null,
+          t('Credit notes {from} to {to}: {issued} issued.', { from: s.creditNotes.from, to: s.creditNotes.to, issued: s.creditNotes.total })) : null,
         summary3b]
-        : [emptyState('No invoices were issued in this month.'), summary3b]);
+        : [emptyState(t('No invoices were issued in this month.')), summary3b]);
     } catch (e) {
       fill(preview, h('p', { class: 'field-error', testid: 'gst-error' }, problem(e)));
     }
@@ -309,7 +310,7 @@ function gstCard() {
     e.preventDefault();
     if (!valid()) { update(); return; }
     status.className = 'report-status';
-    status.textContent = 'Preparing the file…';
+    status.textContent = t('Preparing the file…');
     try {
       const size = await download(a.href, name(), () => {});
       status.textContent = done(humanSize(size));
@@ -318,35 +319,35 @@ function gstCard() {
       fill(status, problem(err));
     }
   });
-  fetchFile(link, () => `GSTR1-${month.value}.json`, (size) => `Downloaded GSTR-1 for ${month.value} (${size}). Import it in the GST portal's offline tool.`);
-  fetchFile(link3b, () => `GSTR3B-${month.value}.pdf`, (size) => `Downloaded the GSTR-3B summary for ${month.value} (${size}).`);
+  fetchFile(link, () => `GSTR1-${month.value}.json`, (size) => t('Downloaded GSTR-1 for {month} ({size}). Import it in the GST portal’s offline tool.', { month: month.value, size }));
+  fetchFile(link3b, () => `GSTR3B-${month.value}.pdf`, (size) => t('Downloaded the GSTR-3B summary for {month} ({size}).', { month: month.value, size }));
   update();
-  return h('section', { class: 'card report', testid: 'gst-card', 'aria-label': 'GST returns' },
-    h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, 'GSTR-1 and GSTR-3B'), h('span', { class: 'report-formats' }, badge('JSON', 'neutral'), badge('PDF', 'neutral'))),
-    h('p', { class: 'muted' }, 'GSTR-1: the month\u2019s sales as the JSON file the GST portal\u2019s offline tool imports (B2B invoices by buyer GSTIN, B2C sales by state and rate, the HSN summary, the invoice number range). GSTR-3B: the tax on those sales, the GST you paid on purchases and expenses, and what is left to pay in cash. Check the totals here, then give the files to your CA.'),
+  return h('section', { class: 'card report', testid: 'gst-card', 'aria-label': t('GST returns') },
+    h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, t('GSTR-1 and GSTR-3B')), h('span', { class: 'report-formats' }, badge(t('JSON'), 'neutral'), badge(t('PDF'), 'neutral'))),
+    h('p', { class: 'muted' }, t('GSTR-1: the month\u2019s sales as the JSON file the GST portal\u2019s offline tool imports (B2B invoices by buyer GSTIN, B2C sales by state and rate, the HSN summary, the invoice number range). GSTR-3B: the tax on those sales, the GST you paid on purchases and expenses, and what is left to pay in cash. Check the totals here, then give the files to your CA.')),
     h('div', { class: 'report-controls' },
-      h('div', { class: 'field' }, h('label', { for: monthId }, 'Month'), month),
+      h('div', { class: 'field' }, h('label', { for: monthId }, t('Month')), month),
       h('div', { class: 'report-actions' }, show, link, link3b)),
     status, preview);
 }
 
 export function reportsPage(ctx) {
-  const body = h('div', { testid: 'reports' }, loadingState('Loading reports…'));
+  const body = h('div', { testid: 'reports' }, loadingState(t('Loading reports…')));
   add(ctx.root,
-    pageHeader('Reports'),
-    h('p', { class: 'muted lead' }, 'Download your figures as CSV, Excel or PDF. Dates are in your business timezone; amounts are in rupees. The Ledger report with a customer chosen is that customer\u2019s statement of account.'),
-    h('h2', { class: 'section-title' }, 'GST returns'),
+    pageHeader(t('Reports')),
+    h('p', { class: 'muted lead' }, t('Download your figures as CSV, Excel or PDF. Dates are in your business timezone; amounts are in rupees. The Ledger report with a customer chosen is that customer\u2019s statement of account.')),
+    h('h2', { class: 'section-title' }, t('GST returns')),
     gstCard(),
-    h('h2', { class: 'section-title' }, 'Exports'),
+    h('h2', { class: 'section-title' }, t('Exports')),
     body);
 
   const load = async () => {
-    fill(body, loadingState('Loading reports…'));
+    fill(body, loadingState(t('Loading reports…')));
     try {
       const data = await api.get(path('reports'));
       const items = (data && data.items) || [];
       if (!items.length) {
-        fill(body, emptyState('No reports are available yet.'));
+        fill(body, emptyState(t('No reports are available yet.')));
         return;
       }
       fill(body, h('div', { class: 'report-list' }, items.map(reportRow)));

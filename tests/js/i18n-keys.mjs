@@ -5,7 +5,7 @@ import { join } from 'node:path';
 const LIT = String.raw`'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)"`;
 
 function unescape(raw) {
-  return raw.replace(/\\(.)/g, (_, c) => ({ n: '\n', t: '\t' }[c] ?? c));
+  return raw.replace(/\\u([0-9a-fA-F]{4})|\\(.)/g, (_, hex, c) => (hex ? String.fromCharCode(parseInt(hex, 16)) : ({ n: '\n', t: '\t' }[c] ?? c)));
 }
 
 export function files(dir) {

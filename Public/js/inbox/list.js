@@ -10,6 +10,7 @@ import {
   compareSessions, mergeSession, sessionTitle, sessionMatches, filtersActive, rowKey, timeValue,
 } from './model.js';
 import { simulateDialog } from './simulate.js';
+import { t, tn } from '../i18n.js';
 
 const PAGE_SIZE = 30;
 
@@ -32,28 +33,28 @@ export function createSessionList(hooks) {
   const platformId = uid('inbox-platform');
   const unreadId = uid('inbox-unread');
   const search = h('input', {
-    type: 'search', id: searchId, testid: 'inbox-search', placeholder: 'Name, number or text', autocomplete: 'off',
+    type: 'search', id: searchId, testid: 'inbox-search', placeholder: t('Name, number or text'), autocomplete: 'off',
   });
   const platform = h('select', { id: platformId, testid: 'inbox-filter-platform' },
-    h('option', { value: '' }, 'All channels'),
+    h('option', { value: '' }, t('All channels')),
     Object.entries(PLATFORMS).map(([value, p]) => h('option', { value }, p.label)));
   const unread = h('input', { type: 'checkbox', id: unreadId, testid: 'inbox-filter-unread' });
 
-  const filters = h('div', { class: 'inbox-filters', role: 'search', 'aria-label': 'Filter conversations' },
-    h('div', { class: 'field inbox-search' }, h('label', { for: searchId, class: 'visually-hidden' }, 'Search conversations'), search),
+  const filters = h('div', { class: 'inbox-filters', role: 'search', 'aria-label': t('Filter conversations') },
+    h('div', { class: 'field inbox-search' }, h('label', { for: searchId, class: 'visually-hidden' }, t('Search conversations')), search),
     h('div', { class: 'inbox-filter-row' },
-      h('div', { class: 'field' }, h('label', { for: platformId, class: 'visually-hidden' }, 'Channel'), platform),
-      h('div', { class: 'field field-check' }, unread, h('label', { for: unreadId }, 'Unread only'))));
+      h('div', { class: 'field' }, h('label', { for: platformId, class: 'visually-hidden' }, t('Channel')), platform),
+      h('div', { class: 'field field-check' }, unread, h('label', { for: unreadId }, t('Unread only')))));
 
-  const list = h('ul', { class: 'inbox-sessions', testid: 'inbox-sessions', 'aria-label': 'Conversations' });
-  const more = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'inbox-load-more' }, 'Load more');
-  const listBody = h('div', { class: 'inbox-list-body' }, loadingState('Loading conversations…'));
+  const list = h('ul', { class: 'inbox-sessions', testid: 'inbox-sessions', 'aria-label': t('Conversations') });
+  const more = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'inbox-load-more' }, t('Load more'));
+  const listBody = h('div', { class: 'inbox-list-body' }, loadingState(t('Loading conversations…')));
   // Moving between #/inbox and #/inbox/{id} detaches the page for a moment, which resets scrolling.
   let listScroll = 0;
   listBody.addEventListener('scroll', () => {
     listScroll = listBody.scrollTop;
   }, { passive: true });
-  const el = h('section', { class: 'inbox-pane inbox-list-pane', 'aria-label': 'Conversations', testid: 'inbox-list' }, filters, listBody);
+  const el = h('section', { class: 'inbox-pane inbox-list-pane', 'aria-label': t('Conversations'), testid: 'inbox-list' }, filters, listBody);
 
   const filterValues = () => ({ platform: platform.value, unread: unread.checked, q: search.value.trim() });
   const matches = (s) => sessionMatches(s, filterValues());
@@ -68,8 +69,8 @@ export function createSessionList(hooks) {
     const n = Number(s.unread_count) || 0;
     const last = s.last_message;
     const preview = last
-      ? [last.direction === 'out' ? h('span', { class: 'session-you' }, 'You: ') : null, last.text || 'Attachment']
-      : h('span', { class: 'muted' }, 'No messages yet');
+      ? [last.direction === 'out' ? h('span', { class: 'session-you' }, t('You: ')) : null, last.text || t('Attachment')]
+      : h('span', { class: 'muted' }, t('No messages yet'));
     return [
       platformIcon(s.platform),
       h('span', { class: 'session-main' },
@@ -83,8 +84,8 @@ export function createSessionList(hooks) {
           h('span', { class: 'session-channel', testid: 'session-platform' }, platformLabel(s.platform),
             s.channel_name && s.channel_name !== platformLabel(s.platform) ? ` · ${s.channel_name}` : ''),
           s.is_owner
-            ? badge('Your number', 'info', 'session-owner')
-            : badge(s.bot_active ? 'Bot on' : 'Bot off', s.bot_active ? 'success' : 'neutral', 'session-bot'),
+            ? badge(t('Your number'), 'info', 'session-owner')
+            : badge(s.bot_active ? t('Bot on') : t('Bot off'), s.bot_active ? 'success' : 'neutral', 'session-bot'),
           s.assignee ? h('span', { class: 'session-assignee', testid: 'session-assignee' }, `→ ${s.assignee.name || 'Assigned'}`) : null)),
       h('span', {
         class: 'unread-badge', testid: 'unread-badge', hidden: n === 0, 'aria-label': `${n} unread`, title: `${n} unread`,
@@ -115,19 +116,19 @@ export function createSessionList(hooks) {
 
   function emptyList() {
     if (filtersActive(filterValues())) {
-      const clear = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'inbox-clear-filters' }, 'Clear filters');
+      const clear = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'inbox-clear-filters' }, t('Clear filters'));
       clear.addEventListener('click', () => {
         search.value = '';
         platform.value = '';
         unread.checked = false;
         reload();
       });
-      return emptyState('No conversations match these filters.', clear);
+      return emptyState(t('No conversations match these filters.'), clear);
     }
-    const sim = h('button', { type: 'button', class: 'btn btn-primary btn-small', testid: 'inbox-empty-simulate' }, 'Try the simulator');
+    const sim = h('button', { type: 'button', class: 'btn btn-primary btn-small', testid: 'inbox-empty-simulate' }, t('Try the simulator'));
     sim.addEventListener('click', simulateDialog);
-    return emptyState('No conversations yet — connect a channel on Integrations, or try the simulator.',
-      h('div', { class: 'link-row inbox-empty-actions' }, h('a', { href: '#/integrations', testid: 'inbox-empty-integrations' }, 'Integrations →'), sim));
+    return emptyState(t('No conversations yet — connect a channel on Integrations, or try the simulator.'),
+      h('div', { class: 'link-row inbox-empty-actions' }, h('a', { href: '#/integrations', testid: 'inbox-empty-integrations' }, t('Integrations →')), sim));
   }
 
   function render() {
@@ -161,7 +162,7 @@ export function createSessionList(hooks) {
   async function reload() {
     const mine = ++generation;
     listState = 'loading';
-    fill(listBody, loadingState('Loading conversations…'));
+    fill(listBody, loadingState(t('Loading conversations…')));
     const f = filterValues();
     try {
       const page = await api.get(path('inboxSessions'), { platform: f.platform, unread: f.unread, q: f.q, limit: PAGE_SIZE });

@@ -1,15 +1,16 @@
 // The inbox's pure rules (no DOM, no fetch): session order and titles, filters, which copy of a
 // session or message is newer, and which links are safe to draw. Tested in tests/js/inbox-model.test.js.
+import { t, mark } from '../i18n.js';
 
-export const OWNER_TITLE = 'Assistant (your number)';
+export const OWNER_TITLE = mark('Assistant (your number)');
 
 export const AUTHORS = {
-  contact: 'Contact',
-  bot: 'Bot',
-  staff: 'Staff',
-  assistant: 'Assistant',
-  workflow: 'Workflow',
-  system: 'System',
+  contact: mark('Contact'),
+  bot: mark('Bot'),
+  staff: mark('Staff'),
+  assistant: mark('Assistant'),
+  workflow: mark('Workflow'),
+  system: mark('System'),
 };
 
 const STATUS_RANK = { received: 0, queued: 1, sending: 2, sent: 3, delivered: 4, read: 5, undelivered: 6, failed: 6 };
@@ -33,11 +34,11 @@ export function mergeSession(old, s) {
 }
 
 export function sessionTitle(s) {
-  if (!s) return 'Conversation';
-  if (s.is_owner) return OWNER_TITLE;
+  if (!s) return t('Conversation');
+  if (s.is_owner) return t(OWNER_TITLE);
   const c = s.contact || {};
   // A number that belongs to a customer reads as the customer's name, as the owner keeps it.
-  return c.customer_name || c.name || c.handle || 'Unknown contact';
+  return c.customer_name || c.name || c.handle || t('Unknown contact');
 }
 
 /** True when any filter is set. */
@@ -49,7 +50,7 @@ export function sessionMatches(s, f) {
   if (f.unread && !(Number(s.unread_count) > 0)) return false;
   if (f.q) {
     const q = f.q.toLowerCase();
-    const hay = [s.contact?.customer_name, s.contact?.name, s.contact?.handle, s.last_message?.text, s.is_owner ? OWNER_TITLE : ''].join(' ').toLowerCase();
+    const hay = [s.contact?.customer_name, s.contact?.name, s.contact?.handle, s.last_message?.text, s.is_owner ? t(OWNER_TITLE) : ''].join(' ').toLowerCase();
     if (!hay.includes(q)) return false;
   }
   return true;

@@ -6,35 +6,36 @@ import { normalisePhone } from '../format.js';
 import { session as currentSession } from '../session.js';
 import { looksLikePhone } from './model.js';
 import { errorBox, settingsLink } from './alerts.js';
+import { t, tn } from '../i18n.js';
 
 /** "New simulated conversation": type as a customer, or as the owner's own WhatsApp number. */
 export function simulateDialog() {
   const asOwner = field({
-    label: 'As my own WhatsApp number', name: 'as_owner', type: 'checkbox', testid: 'sim-as-owner', className: 'field-wrap',
-    hint: 'Talk to the assistant the way you would from your phone (uses the WhatsApp number in Settings).',
+    label: t('As my own WhatsApp number'), name: 'as_owner', type: 'checkbox', testid: 'sim-as-owner', className: 'field-wrap',
+    hint: t('Talk to the assistant the way you would from your phone (uses the WhatsApp number in Settings).'),
   });
   const from = field({
-    label: 'From (phone number or handle)', name: 'from', required: true, testid: 'sim-from',
-    hint: 'Any phone number or handle, e.g. +919812345678 or @asha.bsky.social',
+    label: t('From (phone number or handle)'), name: 'from', required: true, testid: 'sim-from',
+    hint: t('Any phone number or handle, e.g. +919812345678 or @asha.bsky.social'),
     attrs: { autocomplete: 'off', maxlength: 200, placeholder: '+919812345678' },
   });
   const name = field({
-    label: 'Display name', name: 'name', testid: 'sim-name', hint: 'Optional, e.g. Asha',
+    label: t('Display name'), name: 'name', testid: 'sim-name', hint: t('Optional, e.g. Asha'),
     attrs: { autocomplete: 'off', maxlength: 200 },
   });
   const text = field({
-    label: 'Message', name: 'text', type: 'textarea', required: true, testid: 'sim-text',
-    attrs: { rows: 3, maxlength: 4000, placeholder: 'e.g. do you have cement?' },
+    label: t('Message'), name: 'text', type: 'textarea', required: true, testid: 'sim-text',
+    attrs: { rows: 3, maxlength: 4000, placeholder: t('e.g. do you have cement?') },
   });
   const who = h('div', { class: 'stack' }, from, name);
   const err = errorBox('sim-error');
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'sim-submit' }, 'Send message');
-  const cancel = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'sim-cancel' }, 'Cancel');
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'sim-submit' }, t('Send message'));
+  const cancel = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'sim-cancel' }, t('Cancel'));
   const form = h('form', { class: 'stack', testid: 'simulate-form', novalidate: true },
-    h('p', { class: 'muted' }, 'The simulator behaves like WhatsApp without a provider account. Write as a customer; the bot, the assistant and your staff answer in the inbox.'),
+    h('p', { class: 'muted' }, t('The simulator behaves like WhatsApp without a provider account. Write as a customer; the bot, the assistant and your staff answer in the inbox.')),
     asOwner, who, text, err.el,
     h('div', { class: 'form-actions' }, cancel, submit));
-  const { close } = openDialog({ title: 'New simulated conversation', body: form, testid: 'simulate-dialog' });
+  const { close } = openDialog({ title: t('New simulated conversation'), body: form, testid: 'simulate-dialog' });
   cancel.addEventListener('click', close);
   asOwner.control.addEventListener('change', () => {
     who.hidden = asOwner.control.checked;
@@ -55,8 +56,8 @@ export function simulateDialog() {
       const rawFrom = from.control.value.trim();
       const body = { text: text.control.value.trim() };
       const missing = {};
-      if (!owner && !rawFrom) missing.from = 'Please enter a phone number or handle.';
-      if (!body.text) missing.text = 'Please write a message.';
+      if (!owner && !rawFrom) missing.from = t('Please enter a phone number or handle.');
+      if (!body.text) missing.text = t('Please write a message.');
       if (Object.keys(missing).length) {
         setFieldErrors(form, missing);
         return;

@@ -9,6 +9,7 @@ import { timeZone } from '../session.js';
 import { platformIcon, platformLabel, statusTick } from '../shared/platforms.js';
 import { AUTHORS, sessionTitle, safeUrl, isNewerMessage, isAudio, replyWindowClosed, quickReplyMatches, fillQuickReply } from './model.js';
 import { errorBox, settingsLink } from './alerts.js';
+import { t, tn, tParts } from '../i18n.js';
 
 const MESSAGE_PAGE = 40;
 
@@ -25,51 +26,51 @@ export function createThread(id, known, hooks) {
   const pending = []; // live messages that arrived while loading
   const byId = new Map(); // message id -> {m, el}
 
-  const el = h('div', { class: 'thread', testid: 'inbox-thread', dataset: { sessionId: id } }, loadingState('Opening the conversation…'));
+  const el = h('div', { class: 'thread', testid: 'inbox-thread', dataset: { sessionId: id } }, loadingState(t('Opening the conversation…')));
 
   /* ----- header ----- */
 
-  const back = h('a', { href: '#/inbox', class: 'btn btn-secondary btn-small thread-back', testid: 'inbox-back', 'aria-label': 'Back to all conversations' }, '← Back');
+  const back = h('a', { href: '#/inbox', class: 'btn btn-secondary btn-small thread-back', testid: 'inbox-back', 'aria-label': t('Back to all conversations') }, t('← Back'));
   const titleEl = h('h2', { class: 'thread-title', testid: 'thread-title', tabindex: '-1' });
   const subEl = h('p', { class: 'thread-sub', testid: 'thread-sub' });
   const iconSlot = h('span', { class: 'thread-icon' });
   const botState = h('span', { class: 'switch-state', 'aria-hidden': 'true' });
   const botToggle = h('button', {
     type: 'button', class: 'switch', role: 'switch', 'aria-checked': 'false', testid: 'bot-toggle',
-  }, h('span', { class: 'switch-track', 'aria-hidden': 'true' }, h('span', { class: 'switch-thumb' })), h('span', { class: 'switch-label' }, 'Bot replies'), botState);
+  }, h('span', { class: 'switch-track', 'aria-hidden': 'true' }, h('span', { class: 'switch-thumb' })), h('span', { class: 'switch-label' }, t('Bot replies')), botState);
   const assignee = h('span', { class: 'thread-assignee muted', testid: 'thread-assignee' });
   const controls = h('div', { class: 'thread-controls' }, botToggle, assignee);
   const head = h('header', { class: 'thread-head' }, back, iconSlot, h('div', { class: 'thread-heading' }, titleEl, subEl), controls);
 
   /* ----- messages ----- */
 
-  const olderBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'load-older' }, 'Load older messages');
+  const olderBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'load-older' }, t('Load older messages'));
   const olderRow = h('div', { class: 'thread-older', hidden: true }, olderBtn);
   const msgList = h('div', { class: 'thread-list' });
   const log = h('div', {
-    class: 'thread-messages', testid: 'thread-messages', role: 'log', 'aria-label': 'Messages', tabindex: '0', 'aria-live': 'polite',
+    class: 'thread-messages', testid: 'thread-messages', role: 'log', 'aria-label': t('Messages'), tabindex: '0', 'aria-live': 'polite',
   }, olderRow, msgList);
-  const jump = h('button', { type: 'button', class: 'btn btn-primary btn-small thread-jump', testid: 'jump-latest', hidden: true }, '↓ New messages');
+  const jump = h('button', { type: 'button', class: 'btn btn-primary btn-small thread-jump', testid: 'jump-latest', hidden: true }, t('↓ New messages'));
 
   /* ----- composer ----- */
 
   const inputId = uid('reply-input');
   const textbox = h('textarea', {
-    id: inputId, class: 'chat-input', rows: 1, maxlength: 4096, testid: 'reply-input', placeholder: 'Write a reply', autocomplete: 'off', enterkeyhint: 'send',
+    id: inputId, class: 'chat-input', rows: 1, maxlength: 4096, testid: 'reply-input', placeholder: t('Write a reply'), autocomplete: 'off', enterkeyhint: 'send',
   });
-  const inputLabel = h('label', { for: inputId, class: 'visually-hidden' }, 'Reply');
-  const send = h('button', { type: 'submit', class: 'btn btn-primary chat-send', testid: 'reply-send' }, 'Send');
+  const inputLabel = h('label', { for: inputId, class: 'visually-hidden' }, t('Reply'));
+  const send = h('button', { type: 'submit', class: 'btn btn-primary chat-send', testid: 'reply-send' }, t('Send'));
   const replyError = errorBox('reply-error');
-  const asStaff = h('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: 'compose-as-staff', 'aria-pressed': 'true' }, 'Reply as staff');
-  const asContact = h('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: 'compose-as-contact', 'aria-pressed': 'false' }, 'Write as the contact');
+  const asStaff = h('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: 'compose-as-staff', 'aria-pressed': 'true' }, t('Reply as staff'));
+  const asContact = h('button', { type: 'button', class: 'btn btn-small btn-ghost', testid: 'compose-as-contact', 'aria-pressed': 'false' }, t('Write as the contact'));
   const modeBar = h('div', { class: 'compose-mode', hidden: true },
-    h('span', { class: 'compose-mode-label muted' }, 'Simulator:'),
-    h('div', { class: 'segmented', role: 'group', 'aria-label': 'Send as' }, asStaff, asContact));
-  const hint = h('p', { class: 'chat-hint muted' }, 'Enter sends, Shift+Enter adds a line.');
+    h('span', { class: 'compose-mode-label muted' }, t('Simulator:')),
+    h('div', { class: 'segmented', role: 'group', 'aria-label': t('Send as') }, asStaff, asContact));
+  const hint = h('p', { class: 'chat-hint muted' }, t('Enter sends, Shift+Enter adds a line.'));
   const windowNote = h('p', { class: 'alert alert-info reply-window', testid: 'reply-window-note', role: 'status', hidden: true });
   // Quick replies: "/" and a name offers the saved answers (issue 18 §5).
   const quickId = uid('quick');
-  const quickList = h('ul', { class: 'quick-replies', id: quickId, role: 'listbox', testid: 'quick-reply-list', hidden: true, 'aria-label': 'Quick replies' });
+  const quickList = h('ul', { class: 'quick-replies', id: quickId, role: 'listbox', testid: 'quick-reply-list', hidden: true, 'aria-label': t('Quick replies') });
   const attachment = h('p', { class: 'quick-attachment muted', testid: 'quick-reply-attachment', hidden: true });
   textbox.setAttribute('aria-controls', quickId);
   textbox.setAttribute('aria-autocomplete', 'list');
@@ -87,24 +88,24 @@ export function createThread(id, known, hooks) {
     bits.push(platformLabel(s.platform));
     if (s.channel_name && s.channel_name !== platformLabel(s.platform)) bits.push(s.channel_name);
     fill(subEl, bits.join(' · '),
-      c.customer_id ? [' · ', h('a', { href: `#/ledger/customers/${encodeURIComponent(c.customer_id)}`, testid: 'thread-customer-link' }, 'Customer record')] : null);
+      c.customer_id ? [' · ', h('a', { href: `#/ledger/customers/${encodeURIComponent(c.customer_id)}`, testid: 'thread-customer-link' }, t('Customer record'))] : null);
     fill(iconSlot, platformIcon(s.platform));
     botToggle.hidden = !!s.is_owner;
     botToggle.setAttribute('aria-checked', s.bot_active ? 'true' : 'false');
-    botToggle.title = s.bot_active ? 'The bot answers this contact. Click to turn it off.' : 'The bot is off for this contact. Click to turn it on.';
-    botState.textContent = s.bot_active ? 'On' : 'Off';
-    assignee.textContent = s.is_owner ? 'Your own number: the assistant answers here.' : (s.assignee ? `Assigned to ${s.assignee.name || 'someone'}` : 'Unassigned');
+    botToggle.title = s.bot_active ? t('The bot answers this contact. Click to turn it off.') : t('The bot is off for this contact. Click to turn it on.');
+    botState.textContent = s.bot_active ? t('On') : t('Off');
+    assignee.textContent = s.is_owner ? t('Your own number: the assistant answers here.') : (s.assignee ? t('Assigned to {name}', { name: s.assignee.name || t('someone') }) : t('Unassigned'));
     const closed = replyWindowClosed(s);
-    const who = c.name || c.handle || 'This customer';
+    const who = c.name || c.handle || t('This customer');
     const notes = [];
-    if (c.opted_out) notes.push(`${who} sent STOP: reminders, invoices and other messages you start will not be sent until they send START. Replies to what they ask still go.`);
-    if (closed === 'never') notes.push(`${who} has not written to you on WhatsApp yet, so WhatsApp will not deliver a typed reply. Reminders and invoices go as your approved templates (Integrations).`);
-    else if (closed) notes.push(`${who} last wrote more than 24 hours ago: WhatsApp will not deliver a typed reply until they write again. Reminders and invoices go as your approved templates (Integrations).`);
+    if (c.opted_out) notes.push(t('{who} sent STOP: reminders, invoices and other messages you start will not be sent until they send START. Replies to what they ask still go.', { who }));
+    if (closed === 'never') notes.push(t('{who} has not written to you on WhatsApp yet, so WhatsApp will not deliver a typed reply. Reminders and invoices go as your approved templates (Integrations).', { who }));
+    else if (closed) notes.push(t('{who} last wrote more than 24 hours ago: WhatsApp will not deliver a typed reply until they write again. Reminders and invoices go as your approved templates (Integrations).', { who }));
     windowNote.hidden = !notes.length;
     windowNote.textContent = notes.join(' ');
     const simulator = s.platform === 'simulator';
     modeBar.hidden = !simulator;
-    asContact.textContent = s.is_owner ? 'Write as you (owner)' : `Write as ${c.name || c.handle || 'the contact'}`;
+    asContact.textContent = s.is_owner ? t('Write as you (owner)') : t('Write as {name}', { name: c.name || c.handle || t('the contact') });
     if (!simulator) mode = 'staff';
     setMode(mode);
   }
@@ -114,9 +115,9 @@ export function createThread(id, known, hooks) {
     asStaff.setAttribute('aria-pressed', String(mode === 'staff'));
     asContact.setAttribute('aria-pressed', String(mode === 'contact'));
     const s = session || {};
-    const who = s.is_owner ? 'you' : (s.contact?.customer_name || s.contact?.name || s.contact?.handle || 'the contact');
-    textbox.placeholder = mode === 'staff' ? 'Write a reply' : `Write as ${who} (simulated)`;
-    inputLabel.textContent = mode === 'staff' ? 'Reply' : `Message as ${who}`;
+    const who = s.is_owner ? t('you') : (s.contact?.customer_name || s.contact?.name || s.contact?.handle || t('the contact'));
+    textbox.placeholder = mode === 'staff' ? t('Write a reply') : t('Write as {name} (simulated)', { name: who });
+    inputLabel.textContent = mode === 'staff' ? t('Reply') : t('Message as {name}', { name: who });
   }
   asStaff.addEventListener('click', () => setMode('staff'));
   asContact.addEventListener('click', () => setMode('contact'));
@@ -126,39 +127,39 @@ export function createThread(id, known, hooks) {
     const author = m.author || (out ? 'staff' : 'contact');
     const media = Array.isArray(m.media) ? m.media : [];
     const failed = m.status === 'failed' || m.status === 'undelivered';
-    const who = out || session?.is_owner ? (m.author_name || AUTHORS[author] || author) : null;
+    const who = out || session?.is_owner ? (m.author_name || (AUTHORS[author] ? t(AUTHORS[author]) : author)) : null;
     return h('div', {
       class: `msg ${out ? 'msg-out' : 'msg-in'} msg-author-${author} ${failed ? 'msg-failed' : ''}`,
       testid: 'message-bubble',
       dataset: { id: m.id || '', seq: String(m.seq ?? ''), direction: m.direction || '', author, status: m.status || '' },
     },
-    who ? h('p', { class: 'msg-author', testid: 'message-author' }, who, out && m.author_name && AUTHORS[author] && m.author_name !== AUTHORS[author] ? h('span', { class: 'msg-role' }, ` · ${AUTHORS[author]}`) : null) : null,
+    who ? h('p', { class: 'msg-author', testid: 'message-author' }, who, out && m.author_name && AUTHORS[author] && m.author_name !== AUTHORS[author] ? h('span', { class: 'msg-role' }, ` · ${t(AUTHORS[author])}`) : null) : null,
     m.text ? h('p', { class: 'msg-text pre', testid: 'message-text' }, m.text) : null,
     media.length ? h('ul', { class: 'msg-media' }, media.map((x, i) => {
       // A customer's or the owner's voice note plays here: the server fetches it from the
       // provider with the channel's credentials (Twilio's media URLs need them).
       if (!out && m.id && isAudio(x && x.content_type)) {
         return h('li', {}, h('audio', { controls: true, preload: 'none', src: href('inboxMedia', m.id, i), testid: 'message-audio',
-          'aria-label': media.length > 1 ? `Voice note ${i + 1}` : 'Voice note' }));
+          'aria-label': media.length > 1 ? t('Voice note {n}', { n: i + 1 }) : t('Voice note') }));
       }
       const link = safeUrl(x && x.url, location.href);
-      const label = `Attachment ${media.length > 1 ? i + 1 : ''}${x && x.content_type ? ` (${x.content_type})` : ''}`.replace(/\s+/g, ' ').trim();
+      const label = `${t('Attachment')} ${media.length > 1 ? i + 1 : ''}${x && x.content_type ? ` (${x.content_type})` : ''}`.replace(/\s+/g, ' ').trim();
       return h('li', {}, link ? h('a', { href: link, target: '_blank', rel: 'noopener noreferrer' }, label) : label);
     })) : null,
     m.transcript ? h('p', { class: 'msg-transcript', testid: 'message-transcript' },
-      h('span', { class: 'msg-transcript-label' }, 'Heard: '), m.transcript) : null,
+      h('span', { class: 'msg-transcript-label' }, t('Heard: ')), m.transcript) : null,
     !out && m.error_code === 'transcription_failed' ? h('p', { class: 'msg-error', testid: 'message-error', role: 'note' },
-      'Could not transcribe this voice note', m.error_message ? `: ${m.error_message}` : '.') : null,
+      t('Could not transcribe this voice note'), m.error_message ? `: ${m.error_message}` : '.') : null,
     h('p', { class: 'msg-meta' },
       h('time', { datetime: m.created_at || '', title: fullTime(m.created_at, timeZone()) }, shortTime(m.created_at, timeZone())),
       out ? statusTick(m.status) : null),
     failed ? h('p', { class: 'msg-error', testid: 'message-error', role: 'note' },
-      'Not delivered', m.error_code ? ` (${m.error_code})` : '', m.error_message ? `: ${m.error_message}` : '.') : null,
+      t('Not delivered'), m.error_code ? ` (${m.error_code})` : '', m.error_message ? `: ${m.error_message}` : '.') : null,
     // An incoming message whose processing kept stopping the worker (issue 14 §2): say so here,
     // where the owner reads it, with the way to Operations.
     !out && m.error_code === 'processing_failed' ? h('p', { class: 'msg-error', testid: 'message-error', role: 'note' },
-      m.error_message || 'Munim could not process this message.', ' ',
-      h('a', { href: '#/operations' }, 'Open Operations')) : null);
+      m.error_message || t('Munim could not process this message.'), ' ',
+      h('a', { href: '#/operations' }, t('Open Operations'))) : null);
   }
 
   const nearBottom = () => log.scrollHeight - log.scrollTop - log.clientHeight < 80;
@@ -202,11 +203,11 @@ export function createThread(id, known, hooks) {
   function emptyThreadNote() {
     const note = msgList.querySelector('.thread-empty');
     if (byId.size && note) note.remove();
-    if (!byId.size && !note) msgList.appendChild(h('p', { class: 'thread-empty muted', testid: 'thread-empty' }, 'No messages yet.'));
+    if (!byId.size && !note) msgList.appendChild(h('p', { class: 'thread-empty muted', testid: 'thread-empty' }, t('No messages yet.')));
   }
 
   async function load() {
-    fill(el, loadingState('Opening the conversation…'));
+    fill(el, loadingState(t('Opening the conversation…')));
     try {
       const [s, page] = await Promise.all([
         api.get(path('inboxSession', id)),
@@ -228,7 +229,7 @@ export function createThread(id, known, hooks) {
     } catch (e) {
       if (!alive) return;
       fill(el, h('div', { class: 'thread-head' }, back), e.status === 404
-        ? emptyState('This conversation does not exist (or you cannot see it).', h('a', { href: '#/inbox' }, 'All conversations'))
+        ? emptyState(t('This conversation does not exist (or you cannot see it).'), h('a', { href: '#/inbox' }, t('All conversations')))
         : errorState(e, load));
     }
   }
@@ -253,7 +254,7 @@ export function createThread(id, known, hooks) {
     } finally {
       loadingOlder = false;
       olderBtn.disabled = false;
-      fill(olderBtn, 'Load older messages');
+      fill(olderBtn, t('Load older messages'));
     }
   }
   olderBtn.addEventListener('click', loadOlder);
@@ -327,7 +328,7 @@ export function createThread(id, known, hooks) {
       session = s;
       drawHeader();
       hooks.onSession(s);
-      toast(next ? 'The bot answers this contact again.' : 'The bot is off for this contact. Replies are up to you.', 'info');
+      toast(next ? t('The bot answers this contact again.') : t('The bot is off for this contact. Replies are up to you.'), 'info');
     } catch (e) {
       toast(errorMessage(e), 'error');
     }
@@ -340,7 +341,7 @@ export function createThread(id, known, hooks) {
     send.disabled = on;
     textbox.readOnly = on;
     composer.setAttribute('aria-busy', on ? 'true' : 'false');
-    fill(send, on ? [h('span', { class: 'spinner spinner-small', 'aria-hidden': 'true' }), ' Sending'] : 'Send');
+    fill(send, on ? [h('span', { class: 'spinner spinner-small', 'aria-hidden': 'true' }), ' ', t('Sending')] : t('Send'));
   }
 
   function autoGrow() {
@@ -364,7 +365,7 @@ export function createThread(id, known, hooks) {
   function drawQuick() {
     if (!quickMatches.length) {
       fill(quickList, h('li', { class: 'quick-empty muted', role: 'option', 'aria-disabled': 'true' },
-        quickReplies && quickReplies.length ? 'No quick reply by that name.' : ['No quick replies yet — save them in ', h('a', { href: '#/settings' }, 'Settings'), '.']));
+        quickReplies && quickReplies.length ? t('No quick reply by that name.') : tParts('No quick replies yet — save them in {settings}.', { settings: h('a', { href: '#/settings' }, t('Settings')) })));
     } else {
       fill(quickList, quickMatches.map((r, i) => {
         const item = h('li', {
@@ -417,13 +418,13 @@ export function createThread(id, known, hooks) {
     pendingMedia = r.media_url || null;
     attachment.hidden = !pendingMedia;
     if (pendingMedia) {
-      const remove = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'quick-reply-attachment-remove' }, 'Remove');
+      const remove = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'quick-reply-attachment-remove' }, t('Remove'));
       remove.addEventListener('click', () => {
         pendingMedia = null;
         attachment.hidden = true;
         textbox.focus();
       });
-      fill(attachment, `Image attached from /${r.name}. `, remove);
+      fill(attachment, t('Image attached from /{name}.', { name: r.name }), ' ', remove);
     }
     closeQuick();
     autoGrow();
@@ -458,7 +459,7 @@ export function createThread(id, known, hooks) {
       requestAnimationFrame(scrollToBottom);
     } catch (e) {
       const ownerProblem = e.status === 422 && mode === 'contact' && session?.is_owner;
-      replyError.show(`Could not send: ${errorMessage(e)}`, ownerProblem ? settingsLink('reply-settings-link') : null);
+      replyError.show(t('Could not send: {reason}', { reason: errorMessage(e) }), ownerProblem ? settingsLink('reply-settings-link') : null);
     } finally {
       setSending(false);
       if (alive && el.isConnected) textbox.focus({ preventScroll: true });
