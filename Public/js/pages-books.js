@@ -14,45 +14,46 @@ import {
 } from './format.js';
 import { timeZone } from './session.js';
 import { PAYMENT_MODES, modeLabel } from './shared/payments.js';
+import { t, tn, mark } from './i18n.js';
 
 const PURCHASE_STATUS = {
-  unpaid: ['Unpaid', 'warning'], partially_paid: ['Part paid', 'info'], paid: ['Paid', 'success'], void: ['Void', 'neutral'],
+  unpaid: [mark('Unpaid'), 'warning'], partially_paid: [mark('Part paid'), 'info'], paid: [mark('Paid'), 'success'], void: [mark('Void'), 'neutral'],
 };
-const ACCOUNT_KINDS = [{ value: 'bank', label: 'Bank account' }, { value: 'upi', label: 'UPI / wallet' }, { value: 'cash', label: 'Cash (another drawer)' }];
+const ACCOUNT_KINDS = [['bank', mark('Bank account')], ['upi', mark('UPI / wallet')], ['cash', mark('Cash (another drawer)')]];
 
 function purchaseBadge(status) {
   const [label, kind] = PURCHASE_STATUS[status] || [status, 'neutral'];
-  return badge(label, kind, 'purchase-status');
+  return badge(t(label), kind, 'purchase-status');
 }
 
 /** "₹1,200.00" for what the business owes; "₹300.00 advance" when it paid ahead. */
 function payableCell(balance) {
   const b = Number(balance) || 0;
   return h('span', { class: `money ${b > 0 ? 'money-due' : b < 0 ? 'money-credit' : ''}` },
-    formatMoney(b < 0 ? -b : b), b < 0 ? h('span', { class: 'money-note' }, ' advance') : null);
+    formatMoney(b < 0 ? -b : b), b < 0 ? h('span', { class: 'money-note' }, t(' advance')) : null);
 }
 
 /** A select of the business's accounts; the first option lets the payment mode decide. */
-async function accountSelect({ label = 'Paid from', testid, withDefault = true, hint = null }) {
-  const f = field({ label, name: 'account_id', type: 'select', testid, hint, options: withDefault ? [{ value: '', label: 'Same as the payment mode' }] : [] });
+async function accountSelect({ label = t('Paid from'), testid, withDefault = true, hint = null }) {
+  const f = field({ label, name: 'account_id', type: 'select', testid, hint, options: withDefault ? [{ value: '', label: t('Same as the payment mode') }] : [] });
   try {
     const list = await api.get(path('moneyAccounts'));
     for (const a of list.items || []) {
       f.control.appendChild(h('option', { value: a.id }, `${a.name}${a.last4 ? ` ·${a.last4}` : ''} (${formatMoney(a.balance)})`));
     }
   } catch (e) {
-    toast(`Could not load your accounts: ${e.message}`, 'error');
+    toast(t('Could not load your accounts: {reason}', { reason: e.message }), 'error');
   }
   return f;
 }
 
 function supplierPicker(onSelect = () => {}) {
   return typeahead({
-    label: 'Supplier', name: 'supplier_id', testid: 'purchase-supplier', required: true,
-    placeholder: 'Search suppliers by name or phone',
+    label: t('Supplier'), name: 'supplier_id', testid: 'purchase-supplier', required: true,
+    placeholder: t('Search suppliers by name or phone'),
     search: async (q) => (await api.get(path('suppliers'), { q, limit: 10 })).items || [],
     itemLabel: (s) => s.name,
-    itemDetail: (s) => [s.phone, s.state, Number(s.balance) ? `you owe ${formatMoney(s.balance)}` : null].filter(Boolean).join(' · '),
+    itemDetail: (s) => [s.phone, s.state, Number(s.balance) ? t('you owe {amount}', { amount: formatMoney(s.balance) }) : null].filter(Boolean).join(' · '),
     onSelect,
   });
 }
@@ -61,26 +62,26 @@ function supplierPicker(onSelect = () => {}) {
 
 export function suppliersPage(ctx) {
   const alert = formAlert('supplier-form-error');
-  const name = field({ label: 'Name', name: 'name', required: true, testid: 'supplier-name', attrs: { maxlength: 120, autocomplete: 'off' } });
-  const phone = field({ label: 'Mobile number', name: 'phone', type: 'tel', testid: 'supplier-phone', hint: 'Optional, e.g. 98123 45678', attrs: { autocomplete: 'off' } });
-  const gstin = field({ label: 'GSTIN', name: 'gstin', testid: 'supplier-gstin', hint: 'Optional; the state is taken from it', attrs: { maxlength: 15, autocomplete: 'off' } });
-  const opening = field({ label: 'You already owe them (₹)', name: 'opening_balance', testid: 'supplier-opening', hint: 'Optional: what is unpaid from before Munim', attrs: { inputmode: 'decimal' } });
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'supplier-submit' }, 'Add supplier');
+  const name = field({ label: t('Name'), name: 'name', required: true, testid: 'supplier-name', attrs: { maxlength: 120, autocomplete: 'off' } });
+  const phone = field({ label: t('Mobile number'), name: 'phone', type: 'tel', testid: 'supplier-phone', hint: t('Optional, e.g. 98123 45678'), attrs: { autocomplete: 'off' } });
+  const gstin = field({ label: t('GSTIN'), name: 'gstin', testid: 'supplier-gstin', hint: t('Optional; the state is taken from it'), attrs: { maxlength: 15, autocomplete: 'off' } });
+  const opening = field({ label: t('You already owe them (₹)'), name: 'opening_balance', testid: 'supplier-opening', hint: t('Optional: what is unpaid from before Munim'), attrs: { inputmode: 'decimal' } });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'supplier-submit' }, t('Add supplier'));
   const form = h('form', { class: 'stack', testid: 'supplier-form', novalidate: true },
     h('div', { class: 'form-grid plain' }, name, phone, gstin, opening), alert.el, h('div', { class: 'form-actions' }, submit));
 
   const list = pagedList({
     fetchPage: (cursor) => api.get(path('suppliers'), { cursor, limit: 50 }),
     render: (items) => dataTable({
-      testid: 'suppliers-table', rowTestid: 'supplier-row', caption: 'Suppliers', items,
+      testid: 'suppliers-table', rowTestid: 'supplier-row', caption: t('Suppliers'), items,
       columns: [
-        { label: 'Name', render: (s) => h('a', { href: `#/books/suppliers/${encodeURIComponent(s.id)}` }, s.name) },
-        { label: 'Phone', className: 'hide-sm', render: (s) => s.phone || '—' },
-        { label: 'State', className: 'hide-sm', render: (s) => s.state || '—' },
-        { label: 'You owe', className: 'num', render: (s) => payableCell(s.balance) },
+        { label: t('Name'), render: (s) => h('a', { href: `#/books/suppliers/${encodeURIComponent(s.id)}` }, s.name) },
+        { label: t('Phone'), className: 'hide-sm', render: (s) => s.phone || '—' },
+        { label: t('State'), className: 'hide-sm', render: (s) => s.state || '—' },
+        { label: t('You owe'), className: 'num', render: (s) => payableCell(s.balance) },
       ],
     }),
-    empty: () => emptyState('No suppliers yet. Add the people you buy stock from above.'),
+    empty: () => emptyState(t('No suppliers yet. Add the people you buy stock from above.')),
   });
 
   onSubmit(form, async () => {
@@ -88,15 +89,15 @@ export function suppliersPage(ctx) {
     clearFieldErrors(form);
     const body = { name: name.control.value.trim() };
     const problems = {};
-    if (!body.name) problems.name = 'enter the supplier’s name';
+    if (!body.name) problems.name = t('enter the supplier’s name');
     if (phone.control.value.trim()) body.phone = normalisePhone(phone.control.value) || phone.control.value.trim();
     if (gstin.control.value.trim()) body.gstin = gstin.control.value.trim().toUpperCase();
     if (opening.control.value.trim()) {
       const p = parseRupees(opening.control.value);
-      if (p === null) problems.opening_balance = 'enter an amount, e.g. 5000'; else body.opening_balance = p;
+      if (p === null) problems.opening_balance = t('enter an amount, e.g. 5000'); else body.opening_balance = p;
     }
     if (Object.keys(problems).length) {
-      showFormError(form, alert, { status: 422, fields: problems, message: 'Please correct the highlighted fields.' });
+      showFormError(form, alert, { status: 422, fields: problems, message: t('Please correct the highlighted fields.') });
       return;
     }
     try {
@@ -109,8 +110,8 @@ export function suppliersPage(ctx) {
     }
   });
 
-  add(ctx.root, pageHeader('Suppliers', linkButton('#/books/purchases/new', 'Record a purchase', { testid: 'new-purchase-link' })),
-    card('Add a supplier', form), card('Your suppliers', list.el));
+  add(ctx.root, pageHeader(t('Suppliers'), linkButton('#/books/purchases/new', t('Record a purchase'), { testid: 'new-purchase-link' })),
+    card(t('Add a supplier'), form), card(t('Your suppliers'), list.el));
   list.reload();
 }
 
@@ -124,8 +125,8 @@ export function supplierDetailPage(ctx) {
       const st = await api.get(path('supplierStatement', id));
       await draw(st);
     } catch (e) {
-      fill(body, pageHeader('Supplier'), e.status === 404
-        ? emptyState('This supplier does not exist.', linkButton('#/books/suppliers', 'Back to suppliers', { kind: 'secondary' }))
+      fill(body, pageHeader(t('Supplier')), e.status === 404
+        ? emptyState(t('This supplier does not exist.'), linkButton('#/books/suppliers', t('Back to suppliers'), { kind: 'secondary' }))
         : errorState(e, load));
     }
   };
@@ -134,11 +135,11 @@ export function supplierDetailPage(ctx) {
     const s = st.supplier;
     ctx.setTitle(s.name);
     const alert = formAlert('supplier-pay-error');
-    const amount = field({ label: 'Amount (₹)', name: 'amount', required: true, testid: 'supplier-pay-amount', value: Number(s.balance) > 0 ? String(s.balance / 100) : '', attrs: { inputmode: 'decimal' } });
-    const mode = field({ label: 'Mode', name: 'mode', type: 'select', options: PAYMENT_MODES, value: 'cash', testid: 'supplier-pay-mode' });
+    const amount = field({ label: t('Amount (₹)'), name: 'amount', required: true, testid: 'supplier-pay-amount', value: Number(s.balance) > 0 ? String(s.balance / 100) : '', attrs: { inputmode: 'decimal' } });
+    const mode = field({ label: t('Mode'), name: 'mode', type: 'select', options: PAYMENT_MODES, value: 'cash', testid: 'supplier-pay-mode' });
     const account = await accountSelect({ testid: 'supplier-pay-account' });
-    const reference = field({ label: 'Reference', name: 'reference', testid: 'supplier-pay-reference', hint: 'UTR, cheque number… (optional)', attrs: { maxlength: 100 } });
-    const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'supplier-pay-submit' }, 'Record payment');
+    const reference = field({ label: t('Reference'), name: 'reference', testid: 'supplier-pay-reference', hint: t('UTR, cheque number… (optional)'), attrs: { maxlength: 100 } });
+    const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'supplier-pay-submit' }, t('Record payment'));
     const form = h('form', { class: 'stack', testid: 'supplier-pay-form', novalidate: true },
       h('div', { class: 'form-grid plain' }, amount, mode, account, reference), alert.el, h('div', { class: 'form-actions' }, submit));
     onSubmit(form, async () => {
@@ -146,7 +147,7 @@ export function supplierDetailPage(ctx) {
       clearFieldErrors(form);
       const paise = parseRupees(amount.control.value);
       if (!paise) {
-        showFormError(form, alert, { status: 422, fields: { amount: 'enter an amount above zero' }, message: 'Please correct the highlighted fields.' });
+        showFormError(form, alert, { status: 422, fields: { amount: t('enter an amount above zero') }, message: t('Please correct the highlighted fields.') });
         return;
       }
       const b = { supplier_id: s.id, amount: paise, mode: mode.control.value };
@@ -154,7 +155,7 @@ export function supplierDetailPage(ctx) {
       if (reference.control.value.trim()) b.reference = reference.control.value.trim();
       try {
         await api.create(path('supplierPaymentCreate'), b);
-        toast(`Paid ${formatMoney(paise)} to ${s.name}.`, 'success');
+        toast(t('Paid {amount} to {name}.', { amount: formatMoney(paise), name: s.name }), 'success');
         load();
       } catch (e) {
         showFormError(form, alert, e);
@@ -163,29 +164,29 @@ export function supplierDetailPage(ctx) {
 
     const rows = st.entries || [];
     fill(body,
-      pageHeader(s.name, linkButton(`#/books/purchases/new?supplier=${encodeURIComponent(s.id)}`, 'Record a purchase', { testid: 'supplier-new-purchase' })),
+      pageHeader(s.name, linkButton(`#/books/purchases/new?supplier=${encodeURIComponent(s.id)}`, t('Record a purchase'), { testid: 'supplier-new-purchase' })),
       h('section', { class: 'card summary' },
         h('div', { class: 'summary-item' },
-          h('p', { class: 'stat-label' }, 'You owe'),
+          h('p', { class: 'stat-label' }, t('You owe')),
           h('p', { class: 'stat-value', testid: 'supplier-balance' }, payableCell(s.balance)),
-          h('p', { class: 'stat-hint' }, Number(s.balance) > 0 ? `Unpaid to ${s.name}.` : Number(s.balance) < 0 ? 'Paid in advance.' : 'Nothing due.')),
+          h('p', { class: 'stat-hint' }, Number(s.balance) > 0 ? t('Unpaid to {name}.', { name: s.name }) : Number(s.balance) < 0 ? t('Paid in advance.') : t('Nothing due.'))),
         h('div', { class: 'summary-item' },
-          h('p', { class: 'stat-label' }, 'Contact'),
+          h('p', { class: 'stat-label' }, t('Contact')),
           h('p', {}, [s.phone, s.gstin ? `GSTIN ${s.gstin}` : null, s.state].filter(Boolean).join(' · ') || '—'),
-          s.linked_customer_id ? h('p', { class: 'stat-hint' }, h('a', { href: `#/ledger/customers/${encodeURIComponent(s.linked_customer_id)}`, testid: 'supplier-linked-customer' }, 'Also a customer (same number)')) : null)),
-      card('Pay this supplier', form),
-      card('Statement', rows.length
+          s.linked_customer_id ? h('p', { class: 'stat-hint' }, h('a', { href: `#/ledger/customers/${encodeURIComponent(s.linked_customer_id)}`, testid: 'supplier-linked-customer' }, t('Also a customer (same number)'))) : null)),
+      card(t('Pay this supplier'), form),
+      card(t('Statement'), rows.length
         ? dataTable({
-          testid: 'supplier-statement', rowTestid: 'statement-row', caption: 'Statement', items: rows,
+          testid: 'supplier-statement', rowTestid: 'statement-row', caption: t('Statement'), items: rows,
           columns: [
-            { label: 'Date', render: (e) => formatDate(e.date) },
-            { label: 'Entry', render: (e) => (e.purchase_id ? h('a', { href: `#/books/purchases/${encodeURIComponent(e.purchase_id)}` }, e.description) : e.description) },
-            { label: 'Bill', className: 'num', render: (e) => (e.credit ? formatMoney(e.credit) : '') },
-            { label: 'Paid', className: 'num', render: (e) => (e.debit ? formatMoney(e.debit) : '') },
-            { label: 'You owe', className: 'num', render: (e) => payableCell(e.balance) },
+            { label: t('Date'), render: (e) => formatDate(e.date) },
+            { label: t('Entry'), render: (e) => (e.purchase_id ? h('a', { href: `#/books/purchases/${encodeURIComponent(e.purchase_id)}` }, e.description) : e.description) },
+            { label: t('Bill'), className: 'num', render: (e) => (e.credit ? formatMoney(e.credit) : '') },
+            { label: t('Paid'), className: 'num', render: (e) => (e.debit ? formatMoney(e.debit) : '') },
+            { label: t('You owe'), className: 'num', render: (e) => payableCell(e.balance) },
           ],
         })
-        : emptyState('No bills or payments yet.')));
+        : emptyState(t('No bills or payments yet.'))));
   }
   load();
 }
@@ -196,31 +197,31 @@ export function purchasesPage(ctx) {
   const list = pagedList({
     fetchPage: (cursor) => api.get(path('purchases'), { cursor, limit: 50 }),
     render: (items) => dataTable({
-      testid: 'purchases-table', rowTestid: 'purchase-row', caption: 'Purchases', items,
+      testid: 'purchases-table', rowTestid: 'purchase-row', caption: t('Purchases'), items,
       columns: [
-        { label: 'Date', render: (p) => h('a', { href: `#/books/purchases/${encodeURIComponent(p.id)}` }, formatDate(p.bill_date)) },
-        { label: 'Supplier', render: (p) => p.supplier.name },
-        { label: 'Bill no.', className: 'hide-sm', render: (p) => p.bill_number || '—' },
-        { label: 'Status', render: (p) => purchaseBadge(p.status) },
-        { label: 'Total', className: 'num', render: (p) => formatMoney(p.total) },
-        { label: 'Due', className: 'num hide-sm', render: (p) => formatMoney(p.balance_due) },
+        { label: t('Date'), render: (p) => h('a', { href: `#/books/purchases/${encodeURIComponent(p.id)}` }, formatDate(p.bill_date)) },
+        { label: t('Supplier'), render: (p) => p.supplier.name },
+        { label: t('Bill no.'), className: 'hide-sm', render: (p) => p.bill_number || '—' },
+        { label: t('Status'), render: (p) => purchaseBadge(p.status) },
+        { label: t('Total'), className: 'num', render: (p) => formatMoney(p.total) },
+        { label: t('Due'), className: 'num hide-sm', render: (p) => formatMoney(p.balance_due) },
       ],
     }),
-    empty: () => emptyState('No purchases yet. Record the bills of what you buy, and stock and costs follow.',
-      linkButton('#/books/purchases/new', 'Record a purchase')),
+    empty: () => emptyState(t('No purchases yet. Record the bills of what you buy, and stock and costs follow.'),
+      linkButton('#/books/purchases/new', t('Record a purchase'))),
   });
-  add(ctx.root, pageHeader('Purchases', linkButton('#/books/purchases/new', 'Record a purchase', { testid: 'new-purchase' })), card('Purchase bills', list.el));
+  add(ctx.root, pageHeader(t('Purchases'), linkButton('#/books/purchases/new', t('Record a purchase'), { testid: 'new-purchase' })), card(t('Purchase bills'), list.el));
   list.reload();
 }
 
 export async function purchaseNewPage(ctx) {
-  ctx.setTitle('New purchase');
+  ctx.setTitle(t('New purchase'));
   const alert = formAlert('purchase-form-error');
   const picker = supplierPicker();
-  const billNumber = field({ label: 'Supplier’s bill no.', name: 'bill_number', testid: 'purchase-bill-number', attrs: { maxlength: 40, autocomplete: 'off' } });
-  const billDate = field({ label: 'Bill date', name: 'bill_date', type: 'date', value: todayIn(timeZone()), testid: 'purchase-date' });
+  const billNumber = field({ label: t('Supplier’s bill no.'), name: 'bill_number', testid: 'purchase-bill-number', attrs: { maxlength: 40, autocomplete: 'off' } });
+  const billDate = field({ label: t('Bill date'), name: 'bill_date', type: 'date', value: todayIn(timeZone()), testid: 'purchase-date' });
   const lines = h('div', { class: 'stack', testid: 'purchase-lines' });
-  const addLine = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'purchase-add-line' }, 'Add another item');
+  const addLine = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'purchase-add-line' }, t('Add another item'));
   const total = h('p', { class: 'stat-value', testid: 'purchase-estimate', 'aria-live': 'polite' }, formatMoney(0));
   const lineState = [];
 
@@ -240,37 +241,37 @@ export async function purchaseNewPage(ctx) {
   function newLine() {
     const n = lineState.length;
     const product = typeahead({
-      label: 'Item', name: `items[${n}].product_name`, testid: 'purchase-line-product', required: true,
-      placeholder: 'Search your products, or type a new name',
+      label: t('Item'), name: `items[${n}].product_name`, testid: 'purchase-line-product', required: true,
+      placeholder: t('Search your products, or type a new name'),
       search: async (q) => (await api.get(path('products'), { q, limit: 10 })).items || [],
       itemLabel: (p) => p.name,
-      itemDetail: (p) => `${formatQuantity(p.stock)} ${unitLabel(p.unit, p.stock)} in stock${Number(p.average_cost) ? ` · cost ${formatMoney(p.average_cost)}` : ''}`,
+      itemDetail: (p) => [t('{quantity} {unit} in stock', { quantity: formatQuantity(p.stock), unit: unitLabel(p.unit, p.stock) }), Number(p.average_cost) ? t('cost {amount}', { amount: formatMoney(p.average_cost) }) : null].filter(Boolean).join(' · '),
       onSelect: (p) => {
         if (p && Number(p.average_cost) && !cost.control.value) cost.control.value = String(p.average_cost / 100);
         estimate();
       },
     });
-    const qty = field({ label: 'Quantity', name: `items[${n}].quantity`, required: true, testid: 'purchase-line-qty', attrs: { inputmode: 'decimal', autocomplete: 'off' } });
-    const cost = field({ label: 'Cost per unit (₹, before GST)', name: `items[${n}].unit_cost`, required: true, testid: 'purchase-line-cost', attrs: { inputmode: 'decimal', autocomplete: 'off' } });
-    const gst = field({ label: 'GST %', name: `items[${n}].gst_rate`, testid: 'purchase-line-gst', hint: 'Blank: the product’s rate', attrs: { inputmode: 'decimal', autocomplete: 'off' } });
+    const qty = field({ label: t('Quantity'), name: `items[${n}].quantity`, required: true, testid: 'purchase-line-qty', attrs: { inputmode: 'decimal', autocomplete: 'off' } });
+    const cost = field({ label: t('Cost per unit (₹, before GST)'), name: `items[${n}].unit_cost`, required: true, testid: 'purchase-line-cost', attrs: { inputmode: 'decimal', autocomplete: 'off' } });
+    const gst = field({ label: t('GST %'), name: `items[${n}].gst_rate`, testid: 'purchase-line-gst', hint: t('Blank: the product’s rate'), attrs: { inputmode: 'decimal', autocomplete: 'off' } });
     const line = { product, qty, cost, gst };
     lineState.push(line);
     for (const f of [qty, cost, gst]) f.control.addEventListener('input', estimate);
     lines.appendChild(h('fieldset', { class: 'form-grid purchase-line', testid: 'purchase-line' },
-      h('legend', {}, `Item ${n + 1}`), h('div', { class: 'span-2' }, product.el), qty, cost, gst));
+      h('legend', {}, t('Item {n}', { n: n + 1 })), h('div', { class: 'span-2' }, product.el), qty, cost, gst));
   }
   addLine.addEventListener('click', () => newLine());
   newLine();
 
-  const paid = field({ label: 'Paid now (₹)', name: 'amount_paid', testid: 'purchase-paid', hint: 'Optional; the rest is what you owe', attrs: { inputmode: 'decimal' } });
-  const mode = field({ label: 'Paid by', name: 'mode', type: 'select', options: PAYMENT_MODES, value: 'cash', testid: 'purchase-mode' });
+  const paid = field({ label: t('Paid now (₹)'), name: 'amount_paid', testid: 'purchase-paid', hint: t('Optional; the rest is what you owe'), attrs: { inputmode: 'decimal' } });
+  const mode = field({ label: t('Paid by'), name: 'mode', type: 'select', options: PAYMENT_MODES, value: 'cash', testid: 'purchase-mode' });
   const account = await accountSelect({ testid: 'purchase-account' });
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'purchase-submit' }, 'Save purchase');
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'purchase-submit' }, t('Save purchase'));
   const form = h('form', { class: 'stack', testid: 'purchase-form', novalidate: true },
     h('div', { class: 'form-grid plain' }, h('div', { class: 'span-2' }, picker.el), billNumber, billDate),
     lines, h('div', {}, addLine),
     h('div', { class: 'form-grid plain' }, paid, mode, account),
-    h('div', { class: 'summary-item' }, h('p', { class: 'stat-label' }, 'Bill total (estimate, GST included)'), total),
+    h('div', { class: 'summary-item' }, h('p', { class: 'stat-label' }, t('Bill total (estimate, GST included)')), total),
     alert.el, h('div', { class: 'form-actions sticky-actions' }, submit));
 
   if (ctx.query.supplier) {
@@ -281,19 +282,19 @@ export async function purchaseNewPage(ctx) {
     alert.clear();
     clearFieldErrors(form);
     const problems = {};
-    if (!picker.selected) problems.supplier_id = 'choose a supplier (add new ones on the Suppliers page)';
+    if (!picker.selected) problems.supplier_id = t('choose a supplier (add new ones on the Suppliers page)');
     const items = lineState.map((l, i) => {
       const item = {};
       if (l.product.selected && l.product.selected.name === l.product.input.value) item.product_id = l.product.selected.id;
       else if (l.product.input.value.trim()) item.product_name = l.product.input.value.trim();
-      else problems[`items[${i}].product_name`] = 'choose or type an item';
+      else problems[`items[${i}].product_name`] = t('choose or type an item');
       const q = parseQuantityMilli(l.qty.control.value);
-      if (!q) problems[`items[${i}].quantity`] = 'enter a quantity above zero'; else item.quantity = milliToNumber(q);
+      if (!q) problems[`items[${i}].quantity`] = t('enter a quantity above zero'); else item.quantity = milliToNumber(q);
       const c = parseRupees(l.cost.control.value);
-      if (c === null) problems[`items[${i}].unit_cost`] = 'enter the cost, e.g. 320'; else item.unit_cost = c;
+      if (c === null) problems[`items[${i}].unit_cost`] = t('enter the cost, e.g. 320'); else item.unit_cost = c;
       if (l.gst.control.value.trim()) {
         const r = parseGstRate(l.gst.control.value);
-        if (r === null || Number.isNaN(r) || r > 40 * 10000) problems[`items[${i}].gst_rate`] = 'enter a GST rate such as 5, 12, 18 or 28';
+        if (r === null || Number.isNaN(r) || r > 40 * 10000) problems[`items[${i}].gst_rate`] = t('enter a GST rate such as 5, 12, 18 or 28');
         else item.gst_rate = r / 10000;
       }
       return item;
@@ -304,23 +305,23 @@ export async function purchaseNewPage(ctx) {
     if (billDate.control.value) body.bill_date = billDate.control.value;
     if (paid.control.value.trim()) {
       const p = parseRupees(paid.control.value);
-      if (p === null) problems.amount_paid = 'enter an amount, e.g. 5000'; else if (p > 0) { body.amount_paid = p; body.mode = mode.control.value; }
+      if (p === null) problems.amount_paid = t('enter an amount, e.g. 5000'); else if (p > 0) { body.amount_paid = p; body.mode = mode.control.value; }
     }
     if (account.control.value) body.account_id = account.control.value;
     if (Object.keys(problems).length) {
-      showFormError(form, alert, { status: 422, fields: problems, message: 'Please correct the highlighted fields.' });
+      showFormError(form, alert, { status: 422, fields: problems, message: t('Please correct the highlighted fields.') });
       return;
     }
     try {
       const bill = await api.create(path('purchaseCreate'), body);
-      toast(`Purchase from ${bill.supplier.name} saved: ${formatMoney(bill.total)}; stock updated.`, 'success');
+      toast(t('Purchase from {name} saved: {amount}; stock updated.', { name: bill.supplier.name, amount: formatMoney(bill.total) }), 'success');
       navigate(`/books/purchases/${encodeURIComponent(bill.id)}`);
     } catch (e) {
       showFormError(form, alert, e);
     }
   });
 
-  add(ctx.root, pageHeader('New purchase'), card('Supplier’s bill', form));
+  add(ctx.root, pageHeader(t('New purchase')), card(t('Supplier’s bill'), form));
 }
 
 export function purchaseDetailPage(ctx) {
@@ -331,22 +332,22 @@ export function purchaseDetailPage(ctx) {
     try {
       draw(await api.get(path('purchase', id)));
     } catch (e) {
-      fill(body, pageHeader('Purchase'), e.status === 404
-        ? emptyState('This purchase does not exist.', linkButton('#/books/purchases', 'Back to purchases', { kind: 'secondary' }))
+      fill(body, pageHeader(t('Purchase')), e.status === 404
+        ? emptyState(t('This purchase does not exist.'), linkButton('#/books/purchases', t('Back to purchases'), { kind: 'secondary' }))
         : errorState(e, load));
     }
   };
   function draw(b) {
-    ctx.setTitle(`Purchase from ${b.supplier.name}`);
-    const voidBtn = b.status === 'void' ? null : h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'purchase-void' }, 'Void this bill');
+    ctx.setTitle(t('Purchase from {name}', { name: b.supplier.name }));
+    const voidBtn = b.status === 'void' ? null : h('button', { type: 'button', class: 'btn btn-danger-outline', testid: 'purchase-void' }, t('Void this bill'));
     voidBtn?.addEventListener('click', async () => {
       const done = await confirmDialog({
-        title: 'Void this purchase?',
-        message: 'The stock it brought goes back out and you no longer owe it. Money already paid stays with the supplier as an advance. This cannot be undone.',
-        confirmText: 'Void', danger: true, reason: { label: 'Reason (optional)' },
+        title: t('Void this purchase?'),
+        message: t('The stock it brought goes back out and you no longer owe it. Money already paid stays with the supplier as an advance. This cannot be undone.'),
+        confirmText: t('Void'), danger: true, reason: { label: t('Reason (optional)') },
         action: (v) => api.post(path('purchaseVoid', b.id), v.reason ? { reason: v.reason } : {}),
       });
-      if (done) { toast('Purchase voided; stock and payable reversed.', 'success'); load(); }
+      if (done) { toast(t('Purchase voided; stock and payable reversed.'), 'success'); load(); }
     });
     const taxRows = b.inter_state
       ? [['IGST', b.igst]]
@@ -354,34 +355,34 @@ export function purchaseDetailPage(ctx) {
     fill(body,
       pageHeader(`${b.supplier.name}${b.bill_number ? ` · ${b.bill_number}` : ''}`, voidBtn),
       h('section', { class: 'card summary' },
-        h('div', { class: 'summary-item' }, h('p', { class: 'stat-label' }, 'Status'), purchaseBadge(b.status)),
-        h('div', { class: 'summary-item' }, h('p', { class: 'stat-label' }, 'Bill date'), h('p', {}, formatDate(b.bill_date))),
-        h('div', { class: 'summary-item' }, h('p', { class: 'stat-label' }, 'Total'), h('p', { class: 'stat-value', testid: 'purchase-total' }, formatMoney(b.total))),
-        h('div', { class: 'summary-item' }, h('p', { class: 'stat-label' }, 'Still to pay'), h('p', { class: 'stat-value', testid: 'purchase-due' }, formatMoney(b.balance_due)))),
-      card('Items', dataTable({
-        testid: 'purchase-items', caption: 'Items', items: b.items,
+        h('div', { class: 'summary-item' }, h('p', { class: 'stat-label' }, t('Status')), purchaseBadge(b.status)),
+        h('div', { class: 'summary-item' }, h('p', { class: 'stat-label' }, t('Bill date')), h('p', {}, formatDate(b.bill_date))),
+        h('div', { class: 'summary-item' }, h('p', { class: 'stat-label' }, t('Total')), h('p', { class: 'stat-value', testid: 'purchase-total' }, formatMoney(b.total))),
+        h('div', { class: 'summary-item' }, h('p', { class: 'stat-label' }, t('Still to pay')), h('p', { class: 'stat-value', testid: 'purchase-due' }, formatMoney(b.balance_due)))),
+      card(t('Items'), dataTable({
+        testid: 'purchase-items', caption: t('Items'), items: b.items,
         columns: [
-          { label: 'Item', render: (i) => i.description },
-          { label: 'Qty', className: 'num', render: (i) => `${formatQuantity(i.quantity)} ${i.unit}` },
-          { label: 'Cost', className: 'num', render: (i) => formatMoney(i.unit_cost) },
-          { label: 'GST', className: 'num hide-sm', render: (i) => (i.gst_rate === null || i.gst_rate === undefined ? '—' : `${i.gst_rate}%`) },
-          { label: 'Amount', className: 'num', render: (i) => formatMoney(i.total) },
+          { label: t('Item'), render: (i) => i.description },
+          { label: t('Qty'), className: 'num', render: (i) => `${formatQuantity(i.quantity)} ${i.unit}` },
+          { label: t('Cost'), className: 'num', render: (i) => formatMoney(i.unit_cost) },
+          { label: t('GST'), className: 'num hide-sm', render: (i) => (i.gst_rate === null || i.gst_rate === undefined ? '—' : `${i.gst_rate}%`) },
+          { label: t('Amount'), className: 'num', render: (i) => formatMoney(i.total) },
         ],
         footer: [
-          h('tr', {}, h('th', { scope: 'row', colspan: '4' }, 'Taxable value'), h('td', { class: 'num' }, formatMoney(b.subtotal))),
+          h('tr', {}, h('th', { scope: 'row', colspan: '4' }, t('Taxable value')), h('td', { class: 'num' }, formatMoney(b.subtotal))),
           ...taxRows.map(([label, v]) => h('tr', {}, h('th', { scope: 'row', colspan: '4' }, label), h('td', { class: 'num' }, formatMoney(v)))),
-          h('tr', {}, h('th', { scope: 'row', colspan: '4' }, 'Total'), h('td', { class: 'num' }, formatMoney(b.total))),
+          h('tr', {}, h('th', { scope: 'row', colspan: '4' }, t('Total')), h('td', { class: 'num' }, formatMoney(b.total))),
         ],
       })),
-      card('Payments', (b.payments || []).length
-        ? dataTable({ caption: 'Payments', items: b.payments, columns: [
-          { label: 'Date', render: (p) => formatDate(p.paid_on) },
-          { label: 'Mode', render: (p) => modeLabel(p.mode) },
-          { label: 'Amount', className: 'num', render: (p) => formatMoney(p.amount) },
+      card(t('Payments'), (b.payments || []).length
+        ? dataTable({ caption: t('Payments'), items: b.payments, columns: [
+          { label: t('Date'), render: (p) => formatDate(p.paid_on) },
+          { label: t('Mode'), render: (p) => modeLabel(p.mode) },
+          { label: t('Amount'), className: 'num', render: (p) => formatMoney(p.amount) },
         ] })
-        : emptyState(b.status === 'void' ? 'Void.' : 'Nothing paid yet.',
-          b.status === 'void' ? null : linkButton(`#/books/suppliers/${encodeURIComponent(b.supplier.id)}`, 'Pay the supplier', { kind: 'secondary' }))),
-      b.void_reason ? h('p', { class: 'field-hint' }, `Voided: ${b.void_reason}`) : null);
+        : emptyState(b.status === 'void' ? t('Void.') : t('Nothing paid yet.'),
+          b.status === 'void' ? null : linkButton(`#/books/suppliers/${encodeURIComponent(b.supplier.id)}`, t('Pay the supplier'), { kind: 'secondary' }))),
+      b.void_reason ? h('p', { class: 'field-hint' }, t('Voided: {reason}', { reason: b.void_reason })) : null);
   }
   load();
 }
@@ -391,39 +392,39 @@ export function purchaseDetailPage(ctx) {
 /** An expense's receipt: "View" (opens it) and "Remove", or "Attach" when there is none. */
 function receiptCell(e, reload) {
   const input = h('input', { type: 'file', accept: RECEIPT_TYPES.join(','), class: 'visually-hidden', tabindex: '-1', 'aria-hidden': 'true', testid: 'receipt-file' });
-  const pick = h('button', { type: 'button', class: 'btn btn-small', testid: 'receipt-attach' }, 'Attach');
-  pick.setAttribute('aria-label', `Attach a receipt to ${e.category}, ${formatDate(e.date)}`);
+  const pick = h('button', { type: 'button', class: 'btn btn-small', testid: 'receipt-attach' }, t('Attach'));
+  pick.setAttribute('aria-label', t('Attach a receipt to {category}, {date}', { category: e.category, date: formatDate(e.date) }));
   pick.addEventListener('click', () => input.click());
   input.addEventListener('change', async () => {
     const file = input.files && input.files[0];
     if (!file) return;
     const problem = receiptProblem(file);
-    if (problem) { toast(`Receipt not attached: ${problem}.`, 'error'); input.value = ''; return; }
+    if (problem) { toast(t('Receipt not attached: {reason}.', { reason: problem }), 'error'); input.value = ''; return; }
     pick.disabled = true;
-    pick.textContent = 'Uploading…';
+    pick.textContent = t('Uploading…');
     try {
       await api.put(path('expenseReceiptPut', e.id), file);
-      toast('Receipt attached.', 'success');
+      toast(t('Receipt attached.'), 'success');
       reload();
     } catch (err) {
-      toast(`Receipt not attached: ${errorMessage(err)}`, 'error');
+      toast(t('Receipt not attached: {reason}.', { reason: errorMessage(err) }), 'error');
       pick.disabled = false;
-      pick.textContent = 'Attach';
+      pick.textContent = t('Attach');
     }
     input.value = '';
   });
   if (!e.receipt) return h('span', { class: 'receipt-cell' }, pick, input);
-  const kind = e.receipt.content_type === 'application/pdf' ? 'PDF' : 'Photo';
+  const kind = e.receipt.content_type === 'application/pdf' ? t('PDF') : t('Photo');
   const view = h('a', { href: e.receipt.url, target: '_blank', rel: 'noopener', class: 'btn btn-small', testid: 'receipt-view',
-    title: `${kind}, ${formatBytes(e.receipt.size)}`, 'aria-label': `View the receipt ${kind.toLowerCase()} of ${e.category}, ${formatDate(e.date)}` }, 'View');
-  const remove = h('button', { type: 'button', class: 'btn btn-small btn-danger-outline', testid: 'receipt-remove' }, 'Remove');
-  remove.setAttribute('aria-label', `Remove the receipt of ${e.category}, ${formatDate(e.date)}`);
+    title: `${kind}, ${formatBytes(e.receipt.size)}`, 'aria-label': t('View the receipt of {category}, {date}', { category: e.category, date: formatDate(e.date) }) }, t('View'));
+  const remove = h('button', { type: 'button', class: 'btn btn-small btn-danger-outline', testid: 'receipt-remove' }, t('Remove'));
+  remove.setAttribute('aria-label', t('Remove the receipt of {category}, {date}', { category: e.category, date: formatDate(e.date) }));
   remove.addEventListener('click', async () => {
     const ok = await confirmDialog({
-      title: 'Remove this receipt?', message: `The ${kind.toLowerCase()} of ${e.category}, ${formatMoney(e.amount)} on ${formatDate(e.date)}. The expense stays.`,
-      confirmText: 'Remove', danger: true, action: () => api.del(path('expenseReceiptDelete', e.id)),
+      title: t('Remove this receipt?'), message: t('The receipt of {category}, {amount} on {date}. The expense stays.', { category: e.category, amount: formatMoney(e.amount), date: formatDate(e.date) }),
+      confirmText: t('Remove'), danger: true, action: () => api.del(path('expenseReceiptDelete', e.id)),
     });
-    if (ok) { toast('Receipt removed.', 'success'); reload(); }
+    if (ok) { toast(t('Receipt removed.'), 'success'); reload(); }
   });
   // Replacing is Remove, then Attach: two buttons fit a phone's row.
   return h('span', { class: 'receipt-cell' }, view, remove);
@@ -431,18 +432,18 @@ function receiptCell(e, reload) {
 
 export async function expensesPage(ctx) {
   const alert = formAlert('expense-form-error');
-  const amount = field({ label: 'Amount (₹)', name: 'amount', required: true, testid: 'expense-amount', attrs: { inputmode: 'decimal', autocomplete: 'off', placeholder: '1500' } });
+  const amount = field({ label: t('Amount (₹)'), name: 'amount', required: true, testid: 'expense-amount', attrs: { inputmode: 'decimal', autocomplete: 'off', placeholder: '1500' } });
   const listId = 'expense-categories';
   const datalist = h('datalist', { id: listId });
-  const category = field({ label: 'Category', name: 'category', required: true, testid: 'expense-category', hint: 'Pick one, or type a new one (it is kept)', attrs: { list: listId, autocomplete: 'off' } });
-  const date = field({ label: 'Date', name: 'date', type: 'date', value: todayIn(timeZone()), testid: 'expense-date' });
-  const mode = field({ label: 'Paid by', name: 'mode', type: 'select', options: PAYMENT_MODES, value: 'cash', testid: 'expense-mode' });
+  const category = field({ label: t('Category'), name: 'category', required: true, testid: 'expense-category', hint: t('Pick one, or type a new one (it is kept)'), attrs: { list: listId, autocomplete: 'off' } });
+  const date = field({ label: t('Date'), name: 'date', type: 'date', value: todayIn(timeZone()), testid: 'expense-date' });
+  const mode = field({ label: t('Paid by'), name: 'mode', type: 'select', options: PAYMENT_MODES, value: 'cash', testid: 'expense-mode' });
   const account = await accountSelect({ testid: 'expense-account' });
-  const gst = field({ label: 'GST in this amount (₹)', name: 'gst_paid', testid: 'expense-gst', hint: 'Optional, from the bill', attrs: { inputmode: 'decimal' } });
-  const note = field({ label: 'Note', name: 'note', testid: 'expense-note', attrs: { maxlength: 500 } });
+  const gst = field({ label: t('GST in this amount (₹)'), name: 'gst_paid', testid: 'expense-gst', hint: t('Optional, from the bill'), attrs: { inputmode: 'decimal' } });
+  const note = field({ label: t('Note'), name: 'note', testid: 'expense-note', attrs: { maxlength: 500 } });
   // On a phone the picker offers the camera: photograph the bill as it is paid.
-  const photo = field({ label: 'Receipt photo', name: 'receipt', type: 'file', testid: 'expense-receipt', hint: 'Optional: a photo or PDF of the bill, up to 5 MB', attrs: { accept: RECEIPT_TYPES.join(',') } });
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'expense-submit' }, 'Add expense');
+  const photo = field({ label: t('Receipt photo'), name: 'receipt', type: 'file', testid: 'expense-receipt', hint: t('Optional: a photo or PDF of the bill, up to 5 MB'), attrs: { accept: RECEIPT_TYPES.join(',') } });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'expense-submit' }, t('Add expense'));
   const form = h('form', { class: 'stack', testid: 'expense-form', novalidate: true },
     h('div', { class: 'form-grid plain' }, amount, category, date, mode, account, gst, note, photo), datalist, alert.el, h('div', { class: 'form-actions' }, submit));
 
@@ -462,11 +463,11 @@ export async function expensesPage(ctx) {
       const rows = pl.expenses_by_category || [];
       fill(totals, rows.length
         ? dataTable({
-          testid: 'expense-totals-table', caption: 'This month by category', items: rows,
-          columns: [{ label: 'Category', render: (r) => r.category }, { label: 'This month (before GST)', className: 'num', render: (r) => formatMoney(r.amount) }],
-          footer: h('tr', {}, h('th', { scope: 'row' }, 'Total'), h('td', { class: 'num' }, formatMoney(pl.expenses))),
+          testid: 'expense-totals-table', caption: t('This month by category'), items: rows,
+          columns: [{ label: t('Category'), render: (r) => r.category }, { label: t('This month (before GST)'), className: 'num', render: (r) => formatMoney(r.amount) }],
+          footer: h('tr', {}, h('th', { scope: 'row' }, t('Total')), h('td', { class: 'num' }, formatMoney(pl.expenses))),
         })
-        : emptyState('No expenses this month yet.'));
+        : emptyState(t('No expenses this month yet.')));
     } catch (e) {
       fill(totals, errorState(e, loadTotals));
     }
@@ -475,29 +476,29 @@ export async function expensesPage(ctx) {
   const list = pagedList({
     fetchPage: (cursor) => api.get(path('expenses'), { cursor, limit: 50 }),
     render: (items) => dataTable({
-      testid: 'expenses-table', rowTestid: 'expense-row', caption: 'Expenses', items,
+      testid: 'expenses-table', rowTestid: 'expense-row', caption: t('Expenses'), items,
       columns: [
-        { label: 'Date', render: (e) => formatDate(e.date) },
-        { label: 'Category', render: (e) => e.category },
-        { label: 'Note', className: 'hide-sm', render: (e) => e.note || '—' },
-        { label: 'Amount', className: 'num', render: (e) => formatMoney(e.amount) },
-        { label: 'Receipt', render: (e) => receiptCell(e, () => list.reload()) },
+        { label: t('Date'), render: (e) => formatDate(e.date) },
+        { label: t('Category'), render: (e) => e.category },
+        { label: t('Note'), className: 'hide-sm', render: (e) => e.note || '—' },
+        { label: t('Amount'), className: 'num', render: (e) => formatMoney(e.amount) },
+        { label: t('Receipt'), render: (e) => receiptCell(e, () => list.reload()) },
         {
-          label: 'Actions', render: (e) => {
-            const del = h('button', { type: 'button', class: 'btn btn-small btn-danger-outline', testid: 'expense-delete' }, 'Delete');
+          label: t('Actions'), render: (e) => {
+            const del = h('button', { type: 'button', class: 'btn btn-small btn-danger-outline', testid: 'expense-delete' }, t('Delete'));
             del.addEventListener('click', async () => {
               const ok = await confirmDialog({
-                title: 'Delete this expense?', message: `${e.category}, ${formatMoney(e.amount)} on ${formatDate(e.date)}. Its money goes back into the account it was paid from.`,
-                confirmText: 'Delete', danger: true, action: () => api.del(path('expenseDelete', e.id)),
+                title: t('Delete this expense?'), message: t('{category}, {amount} on {date}. Its money goes back into the account it was paid from.', { category: e.category, amount: formatMoney(e.amount), date: formatDate(e.date) }),
+                confirmText: t('Delete'), danger: true, action: () => api.del(path('expenseDelete', e.id)),
               });
-              if (ok) { toast('Expense deleted.', 'success'); list.reload(); loadTotals(); }
+              if (ok) { toast(t('Expense deleted.'), 'success'); list.reload(); loadTotals(); }
             });
             return del;
           },
         },
       ],
     }),
-    empty: () => emptyState('No expenses recorded yet. Rent, salary, electricity, transport — add them above.'),
+    empty: () => emptyState(t('No expenses recorded yet. Rent, salary, electricity, transport — add them above.')),
   });
 
   onSubmit(form, async () => {
@@ -505,21 +506,21 @@ export async function expensesPage(ctx) {
     clearFieldErrors(form);
     const problems = {};
     const paise = parseRupees(amount.control.value);
-    if (!paise) problems.amount = 'enter an amount above zero';
-    if (!category.control.value.trim()) problems.category = 'choose or type a category';
+    if (!paise) problems.amount = t('enter an amount above zero');
+    if (!category.control.value.trim()) problems.category = t('choose or type a category');
     const body = { amount: paise, category: category.control.value.trim(), mode: mode.control.value };
     if (date.control.value) body.date = date.control.value;
     if (account.control.value) body.account_id = account.control.value;
     if (gst.control.value.trim()) {
       const g = parseRupees(gst.control.value);
-      if (g === null) problems.gst_paid = 'enter an amount, e.g. 90'; else body.gst_paid = g;
+      if (g === null) problems.gst_paid = t('enter an amount, e.g. 90'); else body.gst_paid = g;
     }
     if (note.control.value.trim()) body.note = note.control.value.trim();
     const file = photo.control.files && photo.control.files[0];
     const fileProblem = receiptProblem(file);
     if (fileProblem) problems.receipt = fileProblem;
     if (Object.keys(problems).length) {
-      showFormError(form, alert, { status: 422, fields: problems, message: 'Please correct the highlighted fields.' });
+      showFormError(form, alert, { status: 422, fields: problems, message: t('Please correct the highlighted fields.') });
       return;
     }
     try {
@@ -531,9 +532,9 @@ export async function expensesPage(ctx) {
         // The expense is kept even when the file does not go: the row offers "Attach" again.
         try {
           await api.put(path('expenseReceiptPut', e.id), file);
-          toast(`${e.category}: ${formatMoney(e.amount)} recorded with its receipt.`, 'success');
+          toast(t('{category}: {amount} recorded with its receipt.', { category: e.category, amount: formatMoney(e.amount) }), 'success');
         } catch (err) {
-          toast(`${e.category}: ${formatMoney(e.amount)} recorded, but the receipt was not attached: ${errorMessage(err)}`, 'error');
+          toast(t('{category}: {amount} recorded, but the receipt was not attached: {reason}', { category: e.category, amount: formatMoney(e.amount), reason: errorMessage(err) }), 'error');
         }
         photo.control.value = '';
       } else {
@@ -547,7 +548,7 @@ export async function expensesPage(ctx) {
     }
   });
 
-  add(ctx.root, pageHeader('Expenses'), card('Add an expense', form), card('This month by category', totals), card('Recent expenses', list.el));
+  add(ctx.root, pageHeader(t('Expenses')), card(t('Add an expense'), form), card(t('This month by category'), totals), card(t('Recent expenses'), list.el));
   loadCategories();
   loadTotals();
   list.reload();
@@ -565,40 +566,40 @@ export function accountsPage(ctx) {
   let accounts = [];
 
   const transferAlert = formAlert('transfer-error');
-  const from = field({ label: 'From', name: 'from_account_id', type: 'select', testid: 'transfer-from' });
-  const to = field({ label: 'To', name: 'to_account_id', type: 'select', testid: 'transfer-to' });
-  const tAmount = field({ label: 'Amount (₹)', name: 'amount', required: true, testid: 'transfer-amount', attrs: { inputmode: 'decimal' } });
-  const tNote = field({ label: 'Note', name: 'note', testid: 'transfer-note', hint: 'e.g. Deposited at the branch', attrs: { maxlength: 200 } });
+  const from = field({ label: t('From'), name: 'from_account_id', type: 'select', testid: 'transfer-from' });
+  const to = field({ label: t('To'), name: 'to_account_id', type: 'select', testid: 'transfer-to' });
+  const tAmount = field({ label: t('Amount (₹)'), name: 'amount', required: true, testid: 'transfer-amount', attrs: { inputmode: 'decimal' } });
+  const tNote = field({ label: t('Note'), name: 'note', testid: 'transfer-note', hint: t('e.g. Deposited at the branch'), attrs: { maxlength: 200 } });
   const transferForm = h('form', { class: 'stack', testid: 'transfer-form', novalidate: true },
     h('div', { class: 'form-grid plain' }, from, to, tAmount, tNote), transferAlert.el,
-    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', testid: 'transfer-submit' }, 'Move money')));
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', testid: 'transfer-submit' }, t('Move money'))));
 
   const addAlert = formAlert('account-form-error');
-  const aName = field({ label: 'Name', name: 'name', required: true, testid: 'account-name', hint: 'e.g. HDFC current, PhonePe', attrs: { maxlength: 80 } });
-  const aKind = field({ label: 'Kind', name: 'kind', type: 'select', options: ACCOUNT_KINDS, value: 'bank', testid: 'account-kind' });
-  const aLast4 = field({ label: 'Last 4 digits', name: 'last4', testid: 'account-last4', attrs: { inputmode: 'numeric', maxlength: 4 } });
-  const aOpening = field({ label: 'Balance today (₹)', name: 'opening_balance', testid: 'account-opening', attrs: { inputmode: 'decimal' } });
+  const aName = field({ label: t('Name'), name: 'name', required: true, testid: 'account-name', hint: t('e.g. HDFC current, PhonePe'), attrs: { maxlength: 80 } });
+  const aKind = field({ label: t('Kind'), name: 'kind', type: 'select', options: ACCOUNT_KINDS.map(([value, label]) => ({ value, label: t(label) })), value: 'bank', testid: 'account-kind' });
+  const aLast4 = field({ label: t('Last 4 digits'), name: 'last4', testid: 'account-last4', attrs: { inputmode: 'numeric', maxlength: 4 } });
+  const aOpening = field({ label: t('Balance today (₹)'), name: 'opening_balance', testid: 'account-opening', attrs: { inputmode: 'decimal' } });
   const addForm = h('form', { class: 'stack', testid: 'account-form', novalidate: true },
     h('div', { class: 'form-grid plain' }, aName, aKind, aLast4, aOpening), addAlert.el,
-    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', testid: 'account-submit' }, 'Add account')));
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary', testid: 'account-submit' }, t('Add account'))));
 
   function setOpening(a) {
     const alert = formAlert('opening-error');
-    const input = field({ label: `Opening balance of ${a.name} (₹)`, name: 'opening_balance', testid: 'opening-input',
-      value: String(a.opening_balance / 100), hint: 'What the account held when you started with Munim; the balance moves by the difference.',
+    const input = field({ label: t('Opening balance of {name} (₹)', { name: a.name }), name: 'opening_balance', testid: 'opening-input',
+      value: String(a.opening_balance / 100), hint: t('What the account held when you started with Munim; the balance moves by the difference.'),
       attrs: { inputmode: 'decimal' } });
-    const save = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'opening-save' }, 'Save');
-    const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
+    const save = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'opening-save' }, t('Save'));
+    const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, t('Cancel'));
     const form = h('form', { class: 'stack', novalidate: true }, input, alert.el, h('div', { class: 'form-actions' }, cancel, save));
-    const { close } = openDialog({ title: 'Opening balance', body: form, testid: 'opening-dialog' });
+    const { close } = openDialog({ title: t('Opening balance'), body: form, testid: 'opening-dialog' });
     cancel.addEventListener('click', close);
     onSubmit(form, async () => {
       const p = parseRupees(input.control.value);
-      if (p === null) { alert.show('Enter an amount, e.g. 20000.'); return; }
+      if (p === null) { alert.show(t('Enter an amount, e.g. 20000.')); return; }
       try {
         await api.patch(path('moneyAccountUpdate', a.id), { opening_balance: p });
         close();
-        toast('Opening balance saved.', 'success');
+        toast(t('Opening balance saved.'), 'success');
         load();
       } catch (e) {
         alert.show(errorMessage(e));
@@ -613,21 +614,21 @@ export function accountsPage(ctx) {
       accounts = list.items || [];
       const unset = accounts.some((a) => a.kind === 'cash' && !Number(a.opening_balance));
       fill(balances, unset ? h('p', { class: 'field-hint', testid: 'opening-hint' },
-        'Start by telling Munim how much cash was in the drawer when you began: “Set opening” on Cash in hand.') : null, dataTable({
-        testid: 'accounts-table', rowTestid: 'account-row', caption: 'Accounts', items: accounts,
+        t('Start by telling Munim how much cash was in the drawer when you began: “Set opening” on Cash in hand.')) : null, dataTable({
+        testid: 'accounts-table', rowTestid: 'account-row', caption: t('Accounts'), items: accounts,
         columns: [
-          { label: 'Account', render: (a) => `${a.name}${a.last4 ? ` ·${a.last4}` : ''}` },
-          { label: 'Kind', className: 'hide-sm', render: (a) => ({ cash: 'Cash', bank: 'Bank', upi: 'UPI' }[a.kind] || a.kind) },
-          { label: 'Balance', className: 'num', render: (a) => h('span', { testid: 'account-balance' }, formatMoney(a.balance)) },
+          { label: t('Account'), render: (a) => `${a.name}${a.last4 ? ` ·${a.last4}` : ''}` },
+          { label: t('Kind'), className: 'hide-sm', render: (a) => ({ cash: t('Cash'), bank: t('Bank'), upi: t('UPI') }[a.kind] || a.kind) },
+          { label: t('Balance'), className: 'num', render: (a) => h('span', { testid: 'account-balance' }, formatMoney(a.balance)) },
           {
-            label: 'Actions', render: (a) => {
-              const b = h('button', { type: 'button', class: 'btn btn-small btn-secondary', testid: 'account-opening-edit' }, 'Set opening');
+            label: t('Actions'), render: (a) => {
+              const b = h('button', { type: 'button', class: 'btn btn-small btn-secondary', testid: 'account-opening-edit' }, t('Set opening'));
               b.addEventListener('click', () => setOpening(a));
               return b;
             },
           },
         ],
-        footer: h('tr', {}, h('th', { scope: 'row', colspan: '2' }, 'All accounts'), h('td', { class: 'num', testid: 'accounts-total' }, formatMoney(list.total)), h('td', {})),
+        footer: h('tr', {}, h('th', { scope: 'row', colspan: '2' }, t('All accounts')), h('td', { class: 'num', testid: 'accounts-total' }, formatMoney(list.total)), h('td', {})),
       }));
       const options = accounts.map((a) => h('option', { value: a.id }, a.name));
       const keep = bookAccount.value;
@@ -650,19 +651,19 @@ export function accountsPage(ctx) {
       const rows = b.entries || [];
       fill(book,
         h('p', { class: 'field-hint', testid: 'book-summary' },
-          `Opening ${formatMoney(b.opening_balance)} · in ${formatMoney(b.total_in)} · out ${formatMoney(b.total_out)} · closing ${formatMoney(b.closing_balance)}`),
+          t('Opening {opening} · in {in} · out {out} · closing {closing}', { opening: formatMoney(b.opening_balance), in: formatMoney(b.total_in), out: formatMoney(b.total_out), closing: formatMoney(b.closing_balance) })),
         rows.length
           ? dataTable({
-            testid: 'book-table', rowTestid: 'book-row', caption: 'Entries', items: rows,
+            testid: 'book-table', rowTestid: 'book-row', caption: t('Entries'), items: rows,
             columns: [
-              { label: 'Date', render: (e) => formatDate(e.date) },
-              { label: 'Entry', render: (e) => e.description },
-              { label: 'In', className: 'num', render: (e) => (e.money_in ? formatMoney(e.money_in) : '') },
-              { label: 'Out', className: 'num', render: (e) => (e.money_out ? formatMoney(e.money_out) : '') },
-              { label: 'Balance', className: 'num', render: (e) => formatMoney(e.balance) },
+              { label: t('Date'), render: (e) => formatDate(e.date) },
+              { label: t('Entry'), render: (e) => e.description },
+              { label: t('In'), className: 'num', render: (e) => (e.money_in ? formatMoney(e.money_in) : '') },
+              { label: t('Out'), className: 'num', render: (e) => (e.money_out ? formatMoney(e.money_out) : '') },
+              { label: t('Balance'), className: 'num', render: (e) => formatMoney(e.balance) },
             ],
           })
-          : emptyState('No money moved in this period.'));
+          : emptyState(t('No money moved in this period.')));
     } catch (e) {
       fill(book, errorState(e, loadBook));
     }
@@ -674,14 +675,14 @@ export function accountsPage(ctx) {
     clearFieldErrors(transferForm);
     const paise = parseRupees(tAmount.control.value);
     if (!paise) {
-      showFormError(transferForm, transferAlert, { status: 422, fields: { amount: 'enter an amount above zero' }, message: 'Please correct the highlighted fields.' });
+      showFormError(transferForm, transferAlert, { status: 422, fields: { amount: t('enter an amount above zero') }, message: t('Please correct the highlighted fields.') });
       return;
     }
     const body = { from_account_id: from.control.value, to_account_id: to.control.value, amount: paise };
     if (tNote.control.value.trim()) body.note = tNote.control.value.trim();
     try {
       await api.create(path('transferCreate'), body);
-      toast(`Moved ${formatMoney(paise)}.`, 'success');
+      toast(t('Moved {amount}.', { amount: formatMoney(paise) }), 'success');
       tAmount.control.value = '';
       tNote.control.value = '';
       load();
@@ -695,14 +696,14 @@ export function accountsPage(ctx) {
     clearFieldErrors(addForm);
     const body = { name: aName.control.value.trim(), kind: aKind.control.value };
     const problems = {};
-    if (!body.name) problems.name = 'give the account a name';
+    if (!body.name) problems.name = t('give the account a name');
     if (aLast4.control.value.trim()) body.last4 = aLast4.control.value.trim();
     if (aOpening.control.value.trim()) {
       const p = parseRupees(aOpening.control.value);
-      if (p === null) problems.opening_balance = 'enter an amount, e.g. 20000'; else body.opening_balance = p;
+      if (p === null) problems.opening_balance = t('enter an amount, e.g. 20000'); else body.opening_balance = p;
     }
     if (Object.keys(problems).length) {
-      showFormError(addForm, addAlert, { status: 422, fields: problems, message: 'Please correct the highlighted fields.' });
+      showFormError(addForm, addAlert, { status: 422, fields: problems, message: t('Please correct the highlighted fields.') });
       return;
     }
     try {
@@ -715,16 +716,16 @@ export function accountsPage(ctx) {
     }
   });
 
-  add(ctx.root, pageHeader('Cash and bank'),
-    card('Where your money is', balances),
+  add(ctx.root, pageHeader(t('Cash and bank')),
+    card(t('Where your money is'), balances),
     h('section', { class: 'card' },
-      h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, 'Cash book / bank book'),
-        h('div', { class: 'field field-inline' }, h('label', { for: 'book-account' }, 'Account'), bookAccount),
-        h('div', { class: 'field field-inline' }, h('label', { for: 'book-from' }, 'From'), bookFrom),
-        h('div', { class: 'field field-inline' }, h('label', { for: 'book-to' }, 'To'), bookTo)),
+      h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, t('Cash book / bank book')),
+        h('div', { class: 'field field-inline' }, h('label', { for: 'book-account' }, t('Account')), bookAccount),
+        h('div', { class: 'field field-inline' }, h('label', { for: 'book-from' }, t('From')), bookFrom),
+        h('div', { class: 'field field-inline' }, h('label', { for: 'book-to' }, t('To')), bookTo)),
       book),
-    card('Move money between accounts', transferForm),
-    card('Add a bank or UPI account', addForm));
+    card(t('Move money between accounts'), transferForm),
+    card(t('Add a bank or UPI account'), addForm));
   load();
 }
 
@@ -743,23 +744,23 @@ export function profitAndLossPage(ctx) {
       const prev = pl.previous || {};
       const row = (label, key, opts = {}) => ({ label, now: pl[key], before: prev[key], ...opts });
       const rows = [
-        row('Sales (before GST)', 'sales'),
-        row('Cost of goods sold', 'cost_of_goods_sold'),
-        row('Gross profit', 'gross_profit', { strong: true }),
+        row(t('Sales (before GST)'), 'sales'),
+        row(t('Cost of goods sold'), 'cost_of_goods_sold'),
+        row(t('Gross profit'), 'gross_profit', { strong: true }),
         ...(pl.expenses_by_category || []).map((c) => ({ label: `  ${c.category}`, now: c.amount, before: null, sub: true })),
-        row('Expenses', 'expenses'),
-        row('Net profit', 'net_profit', { strong: true, testid: 'pl-net' }),
+        row(t('Expenses'), 'expenses'),
+        row(t('Net profit'), 'net_profit', { strong: true, testid: 'pl-net' }),
       ];
       fill(out,
         dataTable({
-          testid: 'pl-table', caption: 'Profit and loss', items: rows,
+          testid: 'pl-table', caption: t('Profit and loss'), items: rows,
           columns: [
             { label: '', render: (r) => (r.strong ? h('strong', {}, r.label) : r.sub ? h('span', { class: 'field-hint' }, r.label.trim()) : r.label) },
             {
               label: `${formatDate(pl.from)} – ${formatDate(pl.to)}`, className: 'num',
               render: (r) => h(r.strong ? 'strong' : 'span', { testid: r.testid || null, class: Number(r.now) < 0 ? 'money-due' : null }, formatMoney(r.now)),
             },
-            { label: 'Previous period', className: 'num hide-sm', render: (r) => (r.before === null || r.before === undefined ? '' : formatMoney(r.before)) },
+            { label: t('Previous period'), className: 'num hide-sm', render: (r) => (r.before === null || r.before === undefined ? '' : formatMoney(r.before)) },
           ],
         }),
         h('p', { class: 'field-hint' }, pl.note));
@@ -768,11 +769,11 @@ export function profitAndLossPage(ctx) {
     }
   }
   for (const el of [fromInput, toInput]) el.addEventListener('change', load);
-  add(ctx.root, pageHeader('Profit and loss'),
+  add(ctx.root, pageHeader(t('Profit and loss')),
     h('section', { class: 'card' },
-      h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, 'Did the shop make money?'),
-        h('div', { class: 'field field-inline' }, h('label', { for: 'pl-from' }, 'From'), fromInput),
-        h('div', { class: 'field field-inline' }, h('label', { for: 'pl-to' }, 'To'), toInput)),
+      h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, t('Did the shop make money?')),
+        h('div', { class: 'field field-inline' }, h('label', { for: 'pl-from' }, t('From')), fromInput),
+        h('div', { class: 'field field-inline' }, h('label', { for: 'pl-to' }, t('To')), toInput)),
       out));
   load();
 }
