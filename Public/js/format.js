@@ -335,8 +335,8 @@ export function formatBytes(n) {
 /** Why `file` ({type, size}) cannot be a receipt, or null when it can. */
 export function receiptProblem(file) {
   if (!file) return null;
-  if (!RECEIPT_TYPES.includes(String(file.type || '').toLowerCase())) return 'choose a photo (JPEG or PNG) or a PDF';
-  if (!(file.size > 0)) return 'the file is empty';
-  if (file.size > RECEIPT_MAX_BYTES) return `the file is ${formatBytes(file.size)}; a receipt may be at most 5 MB`;
+  if (!RECEIPT_TYPES.includes(String(file.type || '').toLowerCase())) return t('choose a photo (JPEG or PNG) or a PDF');
+  if (!(file.size > 0)) return t('the file is empty');
+  if (file.size > RECEIPT_MAX_BYTES) return t('the file is {size}; a receipt may be at most 5 MB', { size: formatBytes(file.size) });
   return null;
 }

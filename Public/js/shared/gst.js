@@ -1,6 +1,7 @@
 // GST returns on the Reports page (issue 17 §4): the month picker's default and the summary of a
 // GSTR-1 file, so the owner and the CA see its totals before downloading it. Pure: tested with
 // node --test.
+import { t } from '../i18n.js';
 
 const paise = (rupees) => Math.round(Number(rupees || 0) * 100);
 
@@ -11,18 +12,18 @@ export function lastMonth(today) {
 }
 
 function itemTotals(invoices) {
-  const t = { count: 0, taxable: 0, igst: 0, cgst: 0, sgst: 0 };
+  const sum = { count: 0, taxable: 0, igst: 0, cgst: 0, sgst: 0 };
   for (const inv of invoices || []) {
-    t.count += 1;
+    sum.count += 1;
     for (const item of inv.itms || []) {
       const d = item.itm_det || {};
-      t.taxable += paise(d.txval);
-      t.igst += paise(d.iamt);
-      t.cgst += paise(d.camt);
-      t.sgst += paise(d.samt);
+      sum.taxable += paise(d.txval);
+      sum.igst += paise(d.iamt);
+      sum.cgst += paise(d.camt);
+      sum.sgst += paise(d.samt);
     }
   }
-  return t;
+  return sum;
 }
 
 /**
@@ -32,30 +33,30 @@ function itemTotals(invoices) {
 export function gstr1Summary(doc) {
   const rows = [];
   const b2b = itemTotals((doc.b2b || []).flatMap((r) => r.inv || []));
-  if (b2b.count) rows.push({ key: 'b2b', label: 'B2B: buyers with a GSTIN', ...b2b });
+  if (b2b.count) rows.push({ key: 'b2b', label: t('B2B: buyers with a GSTIN'), ...b2b });
   const b2cl = itemTotals((doc.b2cl || []).flatMap((r) => r.inv || []));
-  if (b2cl.count) rows.push({ key: 'b2cl', label: 'B2C large: other states, above ₹1 lakh', ...b2cl });
+  if (b2cl.count) rows.push({ key: 'b2cl', label: t('B2C large: other states, above ₹1 lakh'), ...b2cl });
   if ((doc.b2cs || []).length) {
-    const t = { count: doc.b2cs.length, taxable: 0, igst: 0, cgst: 0, sgst: 0 };
+    const sum = { count: doc.b2cs.length, taxable: 0, igst: 0, cgst: 0, sgst: 0 };
     for (const r of doc.b2cs) {
-      t.taxable += paise(r.txval);
-      t.igst += paise(r.iamt);
-      t.cgst += paise(r.camt);
-      t.sgst += paise(r.samt);
+      sum.taxable += paise(r.txval);
+      sum.igst += paise(r.iamt);
+      sum.cgst += paise(r.camt);
+      sum.sgst += paise(r.samt);
     }
-    rows.push({ key: 'b2cs', label: 'B2C small: summed by state and rate', ...t });
+    rows.push({ key: 'b2cs', label: t('B2C small: summed by state and rate'), ...sum });
   }
   // Credit notes take value and tax back out: shown as negative rows so the total is the month's net.
   const negate = (t) => ({ ...t, taxable: -t.taxable, igst: -t.igst, cgst: -t.cgst, sgst: -t.sgst });
   const cdnr = itemTotals((doc.cdnr || []).flatMap((r) => r.nt || []));
-  if (cdnr.count) rows.push({ key: 'cdnr', label: 'Credit notes: buyers with a GSTIN', ...negate(cdnr) });
+  if (cdnr.count) rows.push({ key: 'cdnr', label: t('Credit notes: buyers with a GSTIN'), ...negate(cdnr) });
   const cdnur = itemTotals(doc.cdnur || []);
-  if (cdnur.count) rows.push({ key: 'cdnur', label: 'Credit notes: B2C large', ...negate(cdnur) });
+  if (cdnur.count) rows.push({ key: 'cdnur', label: t('Credit notes: B2C large'), ...negate(cdnur) });
   const nil = (doc.nil && doc.nil.inv) || [];
   if (nil.length) {
-    rows.push({ key: 'nil', label: 'Without GST (nil rated)', count: nil.length, taxable: nil.reduce((s, r) => s + paise(r.nil_amt), 0), igst: 0, cgst: 0, sgst: 0 });
+    rows.push({ key: 'nil', label: t('Without GST (nil rated)'), count: nil.length, taxable: nil.reduce((s, r) => s + paise(r.nil_amt), 0), igst: 0, cgst: 0, sgst: 0 });
   }
-  const total = { key: 'total', label: 'Total', count: null, taxable: 0, igst: 0, cgst: 0, sgst: 0 };
+  const total = { key: 'total', label: t('Total'), count: null, taxable: 0, igst: 0, cgst: 0, sgst: 0 };
   for (const r of rows) for (const k of ['taxable', 'igst', 'cgst', 'sgst']) total[k] += r[k];
   const det = (doc.doc_issue && doc.doc_issue.doc_det) || [];
   const rangeOf = (num) => { const d = det.find((x) => x.doc_num === num); return d && (d.docs || [])[0]; };
@@ -87,11 +88,11 @@ export function gstr3bRows(doc) {
     credit.sgst += h.sgst;
   }
   return [
-    { key: 'outward', label: 'Sales with GST', value: paise(sup.osup_det && sup.osup_det.txval), ...heads(sup.osup_det) },
-    { key: 'nil', label: 'Sales without GST', value: paise(sup.osup_nil_exmp && sup.osup_nil_exmp.txval), igst: 0, cgst: 0, sgst: 0 },
-    { key: 'itc', label: 'GST paid on purchases and expenses', value: null, ...heads(doc && doc.itc_elg && doc.itc_elg.itc_net) },
-    { key: 'credit', label: 'Paid from that credit', value: null, ...credit },
-    { key: 'cash', label: 'To pay in cash', value: null, ...heads(pay.paid_in_cash) },
-    { key: 'carried', label: 'Credit left for next month', value: null, ...heads(pay.credit_carried_forward) },
+    { key: 'outward', label: t('Sales with GST'), value: paise(sup.osup_det && sup.osup_det.txval), ...heads(sup.osup_det) },
+    { key: 'nil', label: t('Sales without GST'), value: paise(sup.osup_nil_exmp && sup.osup_nil_exmp.txval), igst: 0, cgst: 0, sgst: 0 },
+    { key: 'itc', label: t('GST paid on purchases and expenses'), value: null, ...heads(doc && doc.itc_elg && doc.itc_elg.itc_net) },
+    { key: 'credit', label: t('Paid from that credit'), value: null, ...credit },
+    { key: 'cash', label: t('To pay in cash'), value: null, ...heads(pay.paid_in_cash) },
+    { key: 'carried', label: t('Credit left for next month'), value: null, ...heads(pay.credit_carried_forward) },
   ];
 }
