@@ -9,34 +9,35 @@ import {
 } from './ui.js';
 import { formatDateTime, relativeTime } from './format.js';
 import { isOwner, timeZone } from './session.js';
+import { t, tn, mark } from './i18n.js';
 
-const EMPTY_TEXT = 'Nothing has failed. Jobs that give up after their retries appear here.';
+const EMPTY_TEXT = mark('Nothing has failed. Jobs that give up after their retries appear here.');
 
 /** Job kinds in plain words; an unknown kind shows as it is. */
 const KIND_LABELS = {
-  'inbound.receive': 'Incoming message',
-  'outbox.send': 'Outgoing message',
-  'run.start': 'Workflow start',
-  'run.step': 'Workflow step',
-  'channel.verify': 'Channel check',
-  'channel.poll': 'Channel check for new messages',
+  'inbound.receive': mark('Incoming message'),
+  'outbox.send': mark('Outgoing message'),
+  'run.start': mark('Workflow start'),
+  'run.step': mark('Workflow step'),
+  'channel.verify': mark('Channel check'),
+  'channel.poll': mark('Channel check for new messages'),
 };
 
 export function kindLabel(kind) {
-  return KIND_LABELS[kind] || String(kind || 'Job');
+  return KIND_LABELS[kind] ? t(KIND_LABELS[kind]) : String(kind || t('Job'));
 }
 
 const STATUS_BADGES = {
-  dead: ['Worker stopped', 'danger', 'The worker stopped while running this job, every time it was tried.'],
-  failed: ['Failed', 'danger', 'This job failed after its retries.'],
-  queued: ['Queued', 'info', 'Back in the queue: it runs again shortly.'],
-  running: ['Running', 'info', 'A worker has picked it up again.'],
+  dead: [mark('Worker stopped'), 'danger', mark('The worker stopped while running this job, every time it was tried.')],
+  failed: [mark('Failed'), 'danger', mark('This job failed after its retries.')],
+  queued: [mark('Queued'), 'info', mark('Back in the queue: it runs again shortly.')],
+  running: [mark('Running'), 'info', mark('A worker has picked it up again.')],
 };
 
 function statusBadge(status) {
-  const [text, kind, title] = STATUS_BADGES[status] || [String(status || 'Unknown'), 'neutral', null];
-  const el = badge(text, kind, 'ops-status');
-  if (title) el.title = title;
+  const [text, kind, title] = STATUS_BADGES[status] || [String(status || t('Unknown')), 'neutral', null];
+  const el = badge(STATUS_BADGES[status] ? t(text) : text, kind, 'ops-status');
+  if (title) el.title = t(title);
   return el;
 }
 
@@ -56,15 +57,15 @@ function working(button, text) {
 }
 
 export function operationsPage(ctx) {
-  const refreshBtn = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'ops-refresh' }, 'Refresh');
+  const refreshBtn = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'ops-refresh' }, t('Refresh'));
   add(ctx.root,
-    pageHeader('Operations', isOwner() ? refreshBtn : null),
+    pageHeader(t('Operations'), isOwner() ? refreshBtn : null),
     h('p', { class: 'muted ops-intro' },
-      'Background work that gave up: a message that could not be handled or sent, a workflow step, a channel check. ',
-      'Retry puts it back in the queue; Discard removes it for good.'));
+      t('Background work that gave up: a message that could not be handled or sent, a workflow step, a channel check. '),
+      t('Retry puts it back in the queue; Discard removes it for good.')));
   if (!isOwner()) {
     add(ctx.root, h('div', { class: 'alert alert-info', role: 'status', testid: 'ops-owner-only' },
-      'Only the owner can see and retry background jobs that gave up.'));
+      t('Only the owner can see and retry background jobs that gave up.')));
     return;
   }
 
@@ -74,12 +75,12 @@ export function operationsPage(ctx) {
   let items = [];
   let next = null;
   let generation = 0;
-  const more = h('button', { type: 'button', class: 'btn btn-secondary load-more', testid: 'load-more' }, 'Load more');
-  const list = h('ul', { class: 'ops-list', testid: 'ops-list', 'aria-label': 'Jobs that gave up' });
+  const more = h('button', { type: 'button', class: 'btn btn-secondary load-more', testid: 'load-more' }, t('Load more'));
+  const list = h('ul', { class: 'ops-list', testid: 'ops-list', 'aria-label': t('Jobs that gave up') });
 
   function draw() {
     if (!items.length) {
-      fill(out, emptyState(EMPTY_TEXT));
+      fill(out, emptyState(t(EMPTY_TEXT)));
       return;
     }
     fill(list, items.map((item) => row(item)));
@@ -94,8 +95,8 @@ export function operationsPage(ctx) {
   function row(item) {
     const error = h('p', { class: 'alert alert-error ops-row-error', role: 'alert', testid: 'ops-row-error', hidden: true });
     const status = h('span', { class: 'ops-status-slot' }, statusBadge(item.status));
-    const retryBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'ops-retry' }, 'Retry');
-    const discardBtn = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: 'ops-discard' }, 'Discard');
+    const retryBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'ops-retry' }, t('Retry'));
+    const discardBtn = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: 'ops-discard' }, t('Discard'));
     const actions = h('div', { class: 'btn-row ops-actions' }, retryBtn, discardBtn);
     const attempts = Number.isFinite(item.attempts) && Number.isFinite(item.max_attempts)
       ? `${item.attempts} of ${item.max_attempts}` : String(item.attempts ?? '—');
@@ -107,9 +108,9 @@ export function operationsPage(ctx) {
         when(item.failed_at)),
       item.subject ? h('p', { class: 'ops-subject', testid: 'ops-subject' }, item.subject) : null,
       h('dl', { class: 'ops-facts' },
-        h('dt', {}, 'Last error'),
-        h('dd', { class: 'ops-error', testid: 'ops-error' }, item.last_error || 'No error was recorded.'),
-        h('dt', {}, 'Attempts'),
+        h('dt', {}, t('Last error')),
+        h('dd', { class: 'ops-error', testid: 'ops-error' }, item.last_error || t('No error was recorded.')),
+        h('dt', {}, t('Attempts')),
         h('dd', { testid: 'ops-attempts' }, attempts)),
       actions,
       error);
@@ -122,7 +123,7 @@ export function operationsPage(ctx) {
 
     retryBtn.addEventListener('click', () => busy([retryBtn, discardBtn], async () => {
       error.hidden = true;
-      const restore = working(retryBtn, 'Retrying…');
+      const restore = working(retryBtn, t('Retrying…'));
       try {
         const updated = await api.post(path('deadJobRetry', item.id), {});
         item.status = (updated && updated.status) || 'queued';
@@ -130,15 +131,15 @@ export function operationsPage(ctx) {
         fill(status, statusBadge(item.status));
         // A worker may pick it up before the reply is written: the reply then says "running".
         fill(actions, h('span', { class: 'ops-queued-note', testid: 'ops-queued-note' },
-          item.status === 'running' ? 'Running again now.' : 'Back in the queue. It runs again shortly.'));
+          item.status === 'running' ? t('Running again now.') : t('Back in the queue. It runs again shortly.')));
         items = items.filter((i) => i !== item);
-        toast(`${kindLabel(item.kind)} queued to run again.`, 'success');
+        toast(t('{job} queued to run again.', { job: kindLabel(item.kind) }), 'success');
       } catch (e) {
         restore();
         if (gone(e)) {
           li.remove();
           forget(item);
-          toast('That job was already retried or discarded.', 'info');
+          toast(t('That job was already retried or discarded.'), 'info');
         } else {
           showError(e);
         }
@@ -147,13 +148,13 @@ export function operationsPage(ctx) {
 
     discardBtn.addEventListener('click', () => busy([retryBtn, discardBtn], async () => {
       error.hidden = true;
-      const restore = working(discardBtn, 'Discarding…');
+      const restore = working(discardBtn, t('Discarding…'));
       let done = false;
       try {
         done = await confirmDialog({
-          title: 'Discard this job?',
-          message: `${kindLabel(item.kind)}${item.subject ? ` — ${item.subject}` : ''}. It will not run again, and this cannot be undone.`,
-          confirmText: 'Discard',
+          title: t('Discard this job?'),
+          message: t('{job}. It will not run again, and this cannot be undone.', { job: item.subject ? `${kindLabel(item.kind)} — ${item.subject}` : kindLabel(item.kind) }),
+          confirmText: t('Discard'),
           danger: true,
           action: async () => {
             try {
@@ -178,7 +179,7 @@ export function operationsPage(ctx) {
   async function load(reset) {
     const mine = ++generation;
     if (reset) {
-      fill(out, loadingState('Loading jobs that gave up…'));
+      fill(out, loadingState(t('Loading jobs that gave up…')));
     } else {
       more.disabled = true;
     }
