@@ -14,79 +14,81 @@ import { subscribe } from './live.js';
 import { platformIcon, platformLabel, statusTick, MESSAGE_STATUS } from './shared/platforms.js';
 import { copyRow } from './shared/copy.js';
 import { templatesSection } from './integrations-templates.js';
+import { t, tn, mark, tParts } from './i18n.js';
 
-export const CHANNEL_KINDS = [
+// A function, so that its texts are read in the language on screen each time.
+export const channelKinds = () => [
   {
     kind: 'twilio_whatsapp',
-    label: 'WhatsApp via Twilio',
+    label: t('WhatsApp via Twilio'),
     platform: 'whatsapp',
-    defaultName: 'Shop WhatsApp',
-    help: 'Customers message your WhatsApp number; Twilio forwards the messages to Munim. You need a Twilio account with a WhatsApp sender (the sandbox works for trying it out).',
+    defaultName: t('Shop WhatsApp'),
+    help: t('Customers message your WhatsApp number; Twilio forwards the messages to Munim. You need a Twilio account with a WhatsApp sender (the sandbox works for trying it out).'),
     fields: [
-      { key: 'account_sid', label: 'Account SID', required: true, placeholder: 'AC…', hint: 'Twilio Console → Account info.' },
-      { key: 'auth_token', label: 'Auth token', required: true, secret: true, hint: 'Twilio Console → Account info. Stored encrypted; never shown again.' },
-      { key: 'from_number', label: 'WhatsApp sender number', phone: true, placeholder: '+14155238886', hint: 'With the country code, as Twilio shows it, e.g. +14155238886. Needed unless you give a messaging service SID.' },
-      { key: 'messaging_service_sid', label: 'Messaging service SID', placeholder: 'MG…', hint: 'Optional: MG followed by 32 characters.' },
+      { key: 'account_sid', label: t('Account SID'), required: true, placeholder: t('AC…'), hint: t('Twilio Console → Account info.') },
+      { key: 'auth_token', label: t('Auth token'), required: true, secret: true, hint: t('Twilio Console → Account info. Stored encrypted; never shown again.') },
+      { key: 'from_number', label: t('WhatsApp sender number'), phone: true, placeholder: '+14155238886', hint: t('With the country code, as Twilio shows it, e.g. +14155238886. Needed unless you give a messaging service SID.') },
+      { key: 'messaging_service_sid', label: t('Messaging service SID'), placeholder: t('MG…'), hint: t('Optional: MG followed by 32 characters.') },
     ],
   },
   {
     kind: 'bluesky',
-    label: 'Bluesky',
+    label: t('Bluesky'),
     platform: 'bluesky',
     defaultName: 'Bluesky',
-    help: 'Munim checks your Bluesky mentions and direct messages and can post for you.',
+    help: t('Munim checks your Bluesky mentions and direct messages and can post for you.'),
     fields: [
-      { key: 'handle', label: 'Handle', required: true, placeholder: 'yourshop.bsky.social' },
-      { key: 'app_password', label: 'App password', required: true, secret: true, hint: 'Bluesky → Settings → Privacy and security → App passwords. Not your login password.' },
-      { key: 'service_url', label: 'Service URL', type: 'url', placeholder: 'https://bsky.social', hint: 'Optional; only for a self-hosted server.' },
+      { key: 'handle', label: t('Handle'), required: true, placeholder: 'yourshop.bsky.social' },
+      { key: 'app_password', label: t('App password'), required: true, secret: true, hint: t('Bluesky → Settings → Privacy and security → App passwords. Not your login password.') },
+      { key: 'service_url', label: t('Service URL'), type: 'url', placeholder: 'https://bsky.social', hint: t('Optional; only for a self-hosted server.') },
     ],
   },
   {
     kind: 'mastodon',
-    label: 'Pixelfed / Mastodon',
+    label: t('Pixelfed / Mastodon'),
     platform: 'mastodon',
     defaultName: 'Mastodon',
-    help: 'Works with Mastodon and Pixelfed (they share an API). Munim checks mentions and can post for you.',
+    help: t('Works with Mastodon and Pixelfed (they share an API). Munim checks mentions and can post for you.'),
     fields: [
-      { key: 'instance_url', label: 'Instance URL', required: true, type: 'url', placeholder: 'https://mastodon.social' },
-      { key: 'access_token', label: 'Access token', required: true, secret: true, hint: 'Preferences → Development → New application (read and write), then copy “Your access token”.' },
+      { key: 'instance_url', label: t('Instance URL'), required: true, type: 'url', placeholder: 'https://mastodon.social' },
+      { key: 'access_token', label: t('Access token'), required: true, secret: true, hint: t('Preferences → Development → New application (read and write), then copy “Your access token”.') },
     ],
   },
   {
     kind: 'instagram',
-    label: 'Instagram',
+    label: t('Instagram'),
     platform: 'instagram',
     defaultName: 'Instagram',
-    help: 'An Instagram professional account connected to a Facebook page, through the Instagram Graph API.',
+    help: t('An Instagram professional account connected to a Facebook page, through the Instagram Graph API.'),
     fields: [
-      { key: 'business_account_id', label: 'Instagram business account ID', required: true, placeholder: '17841400000000000' },
-      { key: 'access_token', label: 'Access token', required: true, secret: true, hint: 'A long-lived token from Meta for Developers.' },
-      { key: 'graph_url', label: 'Graph API URL', type: 'url', placeholder: 'https://graph.facebook.com', hint: 'Optional.' },
+      { key: 'business_account_id', label: t('Instagram business account ID'), required: true, placeholder: '17841400000000000' },
+      { key: 'access_token', label: t('Access token'), required: true, secret: true, hint: t('A long-lived token from Meta for Developers.') },
+      { key: 'graph_url', label: t('Graph API URL'), type: 'url', placeholder: 'https://graph.facebook.com', hint: t('Optional.') },
     ],
   },
   {
     kind: 'simulator',
-    label: 'Simulator',
+    label: t('Simulator'),
     platform: 'simulator',
-    defaultName: 'Simulator',
-    help: 'Behaves like WhatsApp with no provider account: try the inbox, the bot and the assistant. No credentials needed.',
+    defaultName: t('Simulator'),
+    help: t('Behaves like WhatsApp with no provider account: try the inbox, the bot and the assistant. No credentials needed.'),
     fields: [],
   },
 ];
 
-const kindOf = (kind) => CHANNEL_KINDS.find((k) => k.kind === kind) || null;
+const kindOf = (kind) => channelKinds().find((k) => k.kind === kind) || null;
 const POLLERS = new Set(['bluesky', 'mastodon', 'instagram']);
 
 const CHANNEL_STATUS = {
-  pending: ['Pending', 'warn'],
-  connected: ['Connected', 'success'],
-  error: ['Error', 'danger'],
-  disabled: ['Disabled', 'neutral'],
+  pending: [mark('Pending'), 'warn'],
+  connected: [mark('Connected'), 'success'],
+  error: [mark('Error'), 'danger'],
+  disabled: [mark('Disabled'), 'neutral'],
 };
 
 function channelStatusBadge(status) {
-  const [text, kind] = CHANNEL_STATUS[status] || [status || 'Unknown', 'neutral'];
-  const el = badge(text, kind, 'channel-status');
+  const [text, kind] = CHANNEL_STATUS[status] || [status || t('Unknown'), 'neutral'];
+  const el = badge(CHANNEL_STATUS[status] ? t(text) : text, kind, 'channel-status');
   el.dataset.status = status || '';
   return el;
 }
@@ -129,7 +131,7 @@ function readCredentials(form, kind) {
     let v = el ? el.value.trim() : '';
     if (f.phone && v) v = normalisePhone(v);
     if (v) values[f.key] = v;
-    else if (f.required) missing[`cred_${f.key}`] = 'is required';
+    else if (f.required) missing[`cred_${f.key}`] = t('is required');
   }
   return { values, missing };
 }
@@ -157,11 +159,11 @@ function showError(form, alert, e, mapCreds = true) {
 
 function renameDialog(c, onSaved) {
   const alert = formAlert('rename-error');
-  const name = field({ label: 'Name', name: 'name', required: true, value: c.name || '', testid: 'rename-name', attrs: { maxlength: 80, autocomplete: 'off' } });
-  const save = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'rename-save' }, 'Save');
-  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
+  const name = field({ label: t('Name'), name: 'name', required: true, value: c.name || '', testid: 'rename-name', attrs: { maxlength: 80, autocomplete: 'off' } });
+  const save = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'rename-save' }, t('Save'));
+  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, t('Cancel'));
   const form = h('form', { class: 'stack', novalidate: true }, name, alert.el, h('div', { class: 'form-actions' }, cancel, save));
-  const { close } = openDialog({ title: `Rename ${c.name}`, body: form, testid: 'rename-dialog' });
+  const { close } = openDialog({ title: t('Rename {name}', { name: c.name }), body: form, testid: 'rename-dialog' });
   cancel.addEventListener('click', close);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -175,7 +177,7 @@ function renameDialog(c, onSaved) {
       }
       try {
         onSaved(await api.patch(path('channelUpdate', c.id), { name: v }));
-        toast('Channel renamed.', 'success');
+        toast(t('Channel renamed.'), 'success');
         close();
       } catch (e) {
         showError(form, alert, e, false);
@@ -188,14 +190,14 @@ function renameDialog(c, onSaved) {
 function credentialsDialog(c, onSaved) {
   const kind = kindOf(c.kind);
   const alert = formAlert('credentials-error');
-  const save = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'credentials-save' }, 'Replace credentials');
-  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
+  const save = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'credentials-save' }, t('Replace credentials'));
+  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, t('Cancel'));
   const form = h('form', { class: 'stack', novalidate: true, autocomplete: 'off', testid: 'credentials-form' },
-    h('p', { class: 'muted' }, 'Stored credentials are never shown. Enter new ones to replace them; the channel is then checked again.'),
+    h('p', { class: 'muted' }, t('Stored credentials are never shown. Enter new ones to replace them; the channel is then checked again.')),
     credentialFields(kind, 'cred'),
     alert.el,
     h('div', { class: 'form-actions' }, cancel, save));
-  const { close } = openDialog({ title: `New credentials for ${c.name}`, body: form, testid: 'credentials-dialog' });
+  const { close } = openDialog({ title: t('New credentials for {name}', { name: c.name }), body: form, testid: 'credentials-dialog' });
   cancel.addEventListener('click', close);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -211,7 +213,7 @@ function credentialsDialog(c, onSaved) {
         const updated = await api.patch(path('channelUpdate', c.id), { credentials });
         form.reset();
         onSaved(updated);
-        toast('Credentials replaced. Checking them now…', 'success');
+        toast(t('Credentials replaced. Checking them now…'), 'success');
         close();
       } catch (e) {
         showError(form, alert, e);
@@ -221,36 +223,36 @@ function credentialsDialog(c, onSaved) {
   form.querySelector('input')?.focus();
 }
 
-const TO_HINTS = {
-  whatsapp: ['To (phone number)', '+919812345678', 'A mobile such as 98765 43210 (+91 is added) or with its country code. On the Twilio sandbox the number must have joined the sandbox first.'],
-  simulator: ['To (any name or number)', 'Test customer', 'The simulator delivers to anyone.'],
-  bluesky: ['To (handle)', 'friend.bsky.social', null],
-  mastodon: ['To (account)', '@friend@mastodon.social', null],
-  instagram: ['To (Instagram user ID)', '', 'Someone who has messaged your account recently.'],
-};
+const toHints = () => ({
+  whatsapp: [t('To (phone number)'), '+919812345678', t('A mobile such as 98765 43210 (+91 is added) or with its country code. On the Twilio sandbox the number must have joined the sandbox first.')],
+  simulator: [t('To (any name or number)'), t('Test customer'), t('The simulator delivers to anyone.')],
+  bluesky: [t('To (handle)'), 'friend.bsky.social', null],
+  mastodon: [t('To (account)'), '@friend@mastodon.social', null],
+  instagram: [t('To (Instagram user ID)'), '', t('Someone who has messaged your account recently.')],
+});
 
 function testResult(m) {
-  const st = MESSAGE_STATUS[m.status] || { label: m.status || 'Unknown' };
+  const st = MESSAGE_STATUS[m.status] || { label: m.status || t('Unknown') };
   const failed = m.status === 'failed' || m.status === 'undelivered';
   return [
     h('p', { class: 'test-status' }, statusTick(m.status), ' ', h('strong', { testid: 'test-status' }, st.label),
-      m.status === 'queued' || m.status === 'sending' ? h('span', { class: 'muted' }, ' — waiting for the provider…') : null),
+      m.status === 'queued' || m.status === 'sending' ? h('span', { class: 'muted' }, t(' — waiting for the provider…')) : null),
     failed ? h('p', { class: 'alert alert-error', testid: 'test-error' },
-      m.error_code ? `Error ${m.error_code}: ` : '', m.error_message || 'The provider did not accept the message.') : null,
-    m.session_id ? h('p', {}, h('a', { href: `#/inbox/${encodeURIComponent(m.session_id)}`, testid: 'test-open-inbox' }, 'Open the conversation in the inbox →')) : null,
+      m.error_code ? `${t('Error {code}:', { code: m.error_code })} ` : '', m.error_message || t('The provider did not accept the message.')) : null,
+    m.session_id ? h('p', {}, h('a', { href: `#/inbox/${encodeURIComponent(m.session_id)}`, testid: 'test-open-inbox' }, t('Open the conversation in the inbox →'))) : null,
   ];
 }
 
 function testDialog(c) {
-  const [label, placeholder, hint] = TO_HINTS[c.platform] || ['To', '', null];
+  const [label, placeholder, hint] = toHints()[c.platform] || ['To', '', null];
   const alert = formAlert('test-form-error');
   const to = field({ label, name: 'to', required: true, testid: 'test-to', hint, attrs: { autocomplete: 'off', placeholder, maxlength: 200 } });
-  const text = field({ label: 'Message', name: 'text', type: 'textarea', testid: 'test-text', hint: 'Optional; Munim sends a short test text when empty.', attrs: { rows: 2, maxlength: 1000 } });
+  const text = field({ label: t('Message'), name: 'text', type: 'textarea', testid: 'test-text', hint: t('Optional; Munim sends a short test text when empty.'), attrs: { rows: 2, maxlength: 1000 } });
   const result = h('div', { class: 'test-result', testid: 'test-result', 'aria-live': 'polite', hidden: true });
-  const send = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'test-send' }, 'Send test message');
-  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Close');
+  const send = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'test-send' }, t('Send test message'));
+  const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, t('Close'));
   const form = h('form', { class: 'stack', novalidate: true }, to, text, alert.el, result, h('div', { class: 'form-actions' }, cancel, send));
-  const { dialog, close } = openDialog({ title: `Send a test message with ${c.name}`, body: form, testid: 'test-dialog' });
+  const { dialog, close } = openDialog({ title: t('Send a test message with {name}', { name: c.name }), body: form, testid: 'test-dialog' });
   cancel.addEventListener('click', close);
   let shown = null;
   const showResult = (m) => {
@@ -276,7 +278,7 @@ function testDialog(c) {
       clearFieldErrors(form);
       let v = to.control.value.trim();
       if (!v) {
-        setFieldErrors(form, { to: 'is required' });
+        setFieldErrors(form, { to: t('is required') });
         return;
       }
       if (c.platform === 'whatsapp') v = normalisePhone(v);
@@ -308,11 +310,11 @@ function channelRow(initial, { onChange, onDelete, expand }) {
   const setup = h('div', {});
   const pollSlot = h('div', {});
 
-  const testBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'channel-test' }, 'Send test message');
-  const renameBtn = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'channel-rename' }, 'Rename');
-  const credsBtn = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'channel-credentials' }, 'Replace credentials');
+  const testBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'channel-test' }, t('Send test message'));
+  const renameBtn = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'channel-rename' }, t('Rename'));
+  const credsBtn = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'channel-credentials' }, t('Replace credentials'));
   const toggleBtn = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'channel-toggle' });
-  const deleteBtn = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: 'channel-delete' }, 'Delete');
+  const deleteBtn = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: 'channel-delete' }, t('Delete'));
   credsBtn.hidden = !kind || !kind.fields.length;
   // Only the owner connects, changes or removes channels (the server answers 403 to staff).
   const owner = isOwner();
@@ -342,17 +344,16 @@ function channelRow(initial, { onChange, onDelete, expand }) {
     if (existing) setupOpen = existing.open;
     const warn = unreachableUrl(c.webhook_url) || unreachableUrl(c.status_callback_url || '');
     const details = h('details', { class: 'channel-setup', testid: 'channel-setup', open: setupOpen || c.status !== 'connected' },
-      h('summary', {}, 'Twilio webhook setup'),
+      h('summary', {}, t('Twilio webhook setup')),
       warn ? h('p', { class: 'alert alert-warn', testid: 'webhook-warning', role: 'note' },
-        'Twilio cannot reach this address: it points at this computer or a private network. Set ',
-        h('code', {}, 'MUNIM_PUBLIC_URL'), ' to the public https address of Munim (for example a tunnel or your domain) and restart Munim; the URLs below then change to match.') : null,
-      copyRow('When a message comes in (HTTP POST)', c.webhook_url, 'webhook-url'),
-      c.status_callback_url ? copyRow('Status callback URL', c.status_callback_url, 'status-callback-url') : null,
+        ...tParts('Twilio cannot reach this address: it points at this computer or a private network. Set {variable} to the public https address of Munim (for example a tunnel or your domain) and restart Munim; the URLs below then change to match.', { variable: h('code', {}, 'MUNIM_PUBLIC_URL') })) : null,
+      copyRow(t('When a message comes in (HTTP POST)'), c.webhook_url, 'webhook-url'),
+      c.status_callback_url ? copyRow(t('Status callback URL'), c.status_callback_url, 'status-callback-url') : null,
       h('ol', { class: 'setup-steps', testid: 'webhook-instructions' },
-        h('li', {}, 'In Twilio Console → Messaging → WhatsApp senders (or the Sandbox settings), open the sender', c.identity ? ` ${String(c.identity).replace(/^whatsapp:/, '')}` : '', '.'),
-        h('li', {}, '“When a message comes in” = the webhook URL above, method HTTP POST.'),
-        h('li', {}, '“Status callback URL” = the status callback URL above.'),
-        h('li', {}, 'Save, then use “Send test message” to check that messages go out.')));
+        h('li', {}, t('In Twilio Console → Messaging → WhatsApp senders (or the Sandbox settings), open the sender'), c.identity ? ` ${String(c.identity).replace(/^whatsapp:/, '')}` : '', '.'),
+        h('li', {}, t('“When a message comes in” = the webhook URL above, method HTTP POST.')),
+        h('li', {}, t('“Status callback URL” = the status callback URL above.')),
+        h('li', {}, t('Save, then use “Send test message” to check that messages go out.'))));
     fill(setup, details);
   }
 
@@ -364,21 +365,21 @@ function channelRow(initial, { onChange, onDelete, expand }) {
     if (pollInput && document.activeElement === pollInput) return; // do not overwrite while typing
     const id = uid('poll');
     pollInput = h('input', { type: 'number', id, min: '15', max: '86400', step: '1', inputmode: 'numeric', testid: 'channel-poll-interval', value: c.poll_interval_seconds ?? 60 });
-    const save = h('button', { type: 'submit', class: 'btn btn-secondary btn-small', testid: 'channel-poll-save' }, 'Save');
+    const save = h('button', { type: 'submit', class: 'btn btn-secondary btn-small', testid: 'channel-poll-save' }, t('Save'));
     const form = h('form', { class: 'channel-poll', novalidate: true },
-      h('label', { for: id }, 'Check for new messages every'), pollInput, h('span', { class: 'muted' }, 'seconds'), save);
+      h('label', { for: id }, t('Check for new messages every')), pollInput, h('span', { class: 'muted' }, 'seconds'), save);
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       busy([save], async () => {
         const n = Number(pollInput.value);
         if (!Number.isInteger(n) || n < 15 || n > 86400) {
-          toast('Enter a whole number of seconds from 15 to 86400.', 'error');
+          toast(t('Enter a whole number of seconds from 15 to 86400.'), 'error');
           pollInput.focus();
           return;
         }
         try {
           update(await api.patch(path('channelUpdate', c.id), { poll_interval_seconds: n }));
-          toast('Polling interval saved.', 'success');
+          toast(t('Polling interval saved.'), 'success');
         } catch (e) {
           toast(errorMessage(e), 'error');
         }
@@ -391,7 +392,7 @@ function channelRow(initial, { onChange, onDelete, expand }) {
     el.dataset.id = c.id;
     el.dataset.kind = c.kind || '';
     el.dataset.status = c.status || '';
-    nameEl.textContent = c.name || (kind ? kind.label : 'Channel');
+    nameEl.textContent = c.name || (kind ? kind.label : t('Channel'));
     fill(kindEl, kind ? kind.label : platformLabel(c.platform),
       c.identity ? [' · ', h('span', { testid: 'channel-identity' }, c.identity)] : null);
     fill(statusSlot, channelStatusBadge(c.status));
@@ -401,13 +402,13 @@ function channelRow(initial, { onChange, onDelete, expand }) {
     detail.textContent = c.status_detail || '';
     const tz = timeZone();
     fill(metaEl,
-      POLLERS.has(c.kind) ? [h('dt', {}, 'Last checked'), h('dd', { testid: 'channel-last-polled' }, c.last_polled_at ? formatDateTime(c.last_polled_at, tz) : 'Not yet')] : null,
-      [h('dt', {}, 'Added'), h('dd', {}, formatDateTime(c.created_at, tz))]);
+      POLLERS.has(c.kind) ? [h('dt', {}, t('Last checked')), h('dd', { testid: 'channel-last-polled' }, c.last_polled_at ? formatDateTime(c.last_polled_at, tz) : t('Not yet'))] : null,
+      [h('dt', {}, t('Added')), h('dd', {}, formatDateTime(c.created_at, tz))]);
     const disabled = c.status === 'disabled';
-    toggleBtn.textContent = disabled ? 'Enable' : 'Disable';
+    toggleBtn.textContent = disabled ? t('Enable') : t('Disable');
     toggleBtn.setAttribute('aria-label', `${disabled ? 'Enable' : 'Disable'} ${c.name}`);
     testBtn.disabled = disabled;
-    testBtn.title = disabled ? 'Enable the channel to send messages.' : '';
+    testBtn.title = disabled ? t('Enable the channel to send messages.') : '';
     drawSetup();
     drawPoll();
   }
@@ -426,21 +427,21 @@ function channelRow(initial, { onChange, onDelete, expand }) {
     const enable = c.status === 'disabled';
     try {
       update(await api.patch(path('channelUpdate', c.id), { enabled: enable }));
-      toast(enable ? `${c.name} is enabled.` : `${c.name} is disabled: nothing is sent or received through it.`, 'info');
+      toast(enable ? t('{name} is enabled.', { name: c.name }) : t('{name} is disabled: nothing is sent or received through it.', { name: c.name }), 'info');
     } catch (e) {
       toast(errorMessage(e), 'error');
     }
   }));
   deleteBtn.addEventListener('click', async () => {
     const ok = await confirmDialog({
-      title: `Delete ${c.name}?`,
-      message: 'Munim stops sending and receiving through this channel and forgets its credentials. Its conversations stay readable in the inbox.',
-      confirmText: 'Delete channel',
+      title: t('Delete {name}?', { name: c.name }),
+      message: t('Munim stops sending and receiving through this channel and forgets its credentials. Its conversations stay readable in the inbox.'),
+      confirmText: t('Delete channel'),
       danger: true,
       action: () => api.del(path('channelDelete', c.id)),
     });
     if (!ok) return;
-    toast(`${c.name} was deleted.`, 'success');
+    toast(t('{name} was deleted.', { name: c.name }), 'success');
     onDelete(c);
   });
 
@@ -462,28 +463,28 @@ export function integrationsPage(ctx) {
   let channels = [];
   let loaded = false;
 
-  const connectBtn = h('button', { type: 'button', class: 'btn btn-primary', testid: 'connect-channel', 'aria-controls': 'connect-card', 'aria-expanded': 'false' }, 'Connect a channel');
-  const listEl = h('div', { class: 'channel-list', testid: 'channel-list' }, loadingState('Loading channels…'));
+  const connectBtn = h('button', { type: 'button', class: 'btn btn-primary', testid: 'connect-channel', 'aria-controls': 'connect-card', 'aria-expanded': 'false' }, t('Connect a channel'));
+  const listEl = h('div', { class: 'channel-list', testid: 'channel-list' }, loadingState(t('Loading channels…')));
 
   /* ----- connect form ----- */
 
   const kindId = uid('kind');
   const kindSelect = h('select', { id: kindId, name: 'kind', testid: 'connect-kind' },
-    CHANNEL_KINDS.map((k) => h('option', { value: k.kind }, k.label)));
+    channelKinds().map((k) => h('option', { value: k.kind }, k.label)));
   const kindHelp = h('p', { class: 'field-hint', testid: 'connect-kind-help' });
-  const nameField = field({ label: 'Name', name: 'name', required: true, testid: 'connect-name', hint: 'Your label for it, e.g. “Shop WhatsApp”.', attrs: { maxlength: 80, autocomplete: 'off' } });
+  const nameField = field({ label: t('Name'), name: 'name', required: true, testid: 'connect-name', hint: t('Your label for it, e.g. “Shop WhatsApp”.'), attrs: { maxlength: 80, autocomplete: 'off' } });
   const credsBox = h('fieldset', { class: 'plain stack connect-credentials', testid: 'connect-credentials' });
   const alert = formAlert('connect-error');
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'connect-submit' }, 'Connect');
-  const cancel = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'connect-cancel' }, 'Cancel');
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'connect-submit' }, t('Connect'));
+  const cancel = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'connect-cancel' }, t('Cancel'));
   const form = h('form', { class: 'stack', testid: 'connect-form', novalidate: true, autocomplete: 'off' },
-    h('div', { class: 'field' }, h('label', { for: kindId }, 'Kind'), kindSelect, kindHelp),
+    h('div', { class: 'field' }, h('label', { for: kindId }, t('Kind')), kindSelect, kindHelp),
     nameField,
     credsBox,
     alert.el,
     h('div', { class: 'form-actions' }, cancel, submit));
   const connectCard = h('section', { class: 'card', id: 'connect-card', testid: 'connect-card', 'aria-labelledby': 'connect-title', hidden: true },
-    h('h2', { class: 'card-title', id: 'connect-title' }, 'Connect a channel'), form);
+    h('h2', { class: 'card-title', id: 'connect-title' }, t('Connect a channel')), form);
 
   let lastDefaultName = '';
   function drawKind() {
@@ -496,8 +497,8 @@ export function integrationsPage(ctx) {
     }
     const fields = credentialFields(kind, 'cred');
     fill(credsBox, fields.length
-      ? [h('legend', { class: 'label-like' }, 'Credentials'), h('p', { class: 'field-hint' }, 'Stored encrypted and never shown again.'), fields]
-      : h('p', { class: 'muted' }, 'No credentials needed.'));
+      ? [h('legend', { class: 'label-like' }, t('Credentials')), h('p', { class: 'field-hint' }, t('Stored encrypted and never shown again.')), fields]
+      : h('p', { class: 'muted' }, t('No credentials needed.')));
     alert.clear();
     clearFieldErrors(form);
   }
@@ -528,10 +529,10 @@ export function integrationsPage(ctx) {
       const kind = kindOf(kindSelect.value);
       const name = nameField.control.value.trim();
       const { values: credentials, missing } = readCredentials(form, kind);
-      if (!name) missing.name = 'is required';
+      if (!name) missing.name = t('is required');
       if (Object.keys(missing).length) {
         setFieldErrors(form, missing);
-        alert.show('Please fill in the highlighted fields.');
+        alert.show(t('Please fill in the highlighted fields.'));
         return;
       }
       try {
@@ -541,8 +542,8 @@ export function integrationsPage(ctx) {
         drawKind();
         showConnect(false);
         toast(created.kind === 'twilio_whatsapp'
-          ? `${created.name} added. Paste the webhook URLs into Twilio to receive messages.`
-          : `${created.name} added.`, 'success');
+          ? t('{name} added. Paste the webhook URLs into Twilio to receive messages.', { name: created.name })
+          : t('{name} added.', { name: created.name }), 'success');
         upsert(created, { expand: true, focus: true });
       } catch (e) {
         showError(form, alert, e);
@@ -556,9 +557,9 @@ export function integrationsPage(ctx) {
     if (!loaded) return;
     if (!channels.length) {
       rows.clear();
-      const first = isOwner() ? h('button', { type: 'button', class: 'btn btn-primary btn-small', testid: 'channels-empty-connect' }, 'Connect a channel') : null;
+      const first = isOwner() ? h('button', { type: 'button', class: 'btn btn-primary btn-small', testid: 'channels-empty-connect' }, t('Connect a channel')) : null;
       if (first) first.addEventListener('click', () => showConnect(true));
-      fill(listEl, emptyState('No channels yet. Connect WhatsApp (Twilio), Bluesky, Pixelfed/Mastodon or Instagram — or add the Simulator to try the inbox without any account.', first));
+      fill(listEl, emptyState(t('No channels yet. Connect WhatsApp (Twilio), Bluesky, Pixelfed/Mastodon or Instagram — or add the Simulator to try the inbox without any account.'), first));
       return;
     }
     if (!listEl.querySelector('.channel')) fill(listEl);
@@ -606,7 +607,7 @@ export function integrationsPage(ctx) {
 
   async function load() {
     loaded = false;
-    fill(listEl, loadingState('Loading channels…'));
+    fill(listEl, loadingState(t('Loading channels…')));
     try {
       const res = await api.get(path('channels'));
       channels = [];
@@ -638,14 +639,13 @@ export function integrationsPage(ctx) {
   const owner = isOwner();
   connectBtn.hidden = !owner;
   add(ctx.root,
-    pageHeader('Integrations', connectBtn),
+    pageHeader(t('Integrations'), connectBtn),
     owner ? null : h('div', { class: 'alert alert-info', role: 'status', testid: 'integrations-staff-note' },
-      'You are signed in as staff. Only the owner can connect, change or remove channels; you can send test messages.'),
-    h('p', { class: 'muted lead' }, 'Connect the channels your customers write to. Messages land in the ',
-      h('a', { href: '#/inbox' }, 'Inbox'), '; the bot and the assistant answer there.'),
+      t('You are signed in as staff. Only the owner can connect, change or remove channels; you can send test messages.')),
+    h('p', { class: 'muted lead' }, ...tParts('Connect the channels your customers write to. Messages land in the {inbox}; the bot and the assistant answer there.', { inbox: h('a', { href: '#/inbox' }, t('Inbox')) })),
     connectCard,
     h('section', { 'aria-labelledby': 'channels-title', class: 'channels' },
-      h('h2', { class: 'subhead', id: 'channels-title' }, 'Your channels'),
+      h('h2', { class: 'subhead', id: 'channels-title' }, t('Your channels')),
       listEl),
     templatesSection());
   load();

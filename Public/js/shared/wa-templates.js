@@ -1,31 +1,33 @@
 // WhatsApp templates (issue 18 §3): pure helpers for the Integrations section — which
 // placeholders a template's text uses, the mapping to start from, and how to read a status.
+import { t, mark } from '../i18n.js';
 
 /** Labels of the values a template's placeholders can take (server names → words). */
 export const VALUE_LABELS = Object.freeze({
-  customer_name: 'Customer name',
-  business_name: 'Shop name',
-  amount_due: 'Amount due',
-  payment_link: 'Payment link or UPI ID',
-  invoice_number: 'Invoice number',
-  invoice_total: 'Invoice total',
-  document_link: 'PDF link',
-  amount_paid: 'Amount paid',
-  order_reference: 'Order number',
-  tracking_link: 'Tracking link',
-  period: 'Statement period',
-  approval_message: 'What needs approval',
-  reply_code: 'Reply code',
-  decision_link: 'Link to decide',
+  customer_name: mark('Customer name'),
+  business_name: mark('Shop name'),
+  amount_due: mark('Amount due'),
+  payment_link: mark('Payment link or UPI ID'),
+  invoice_number: mark('Invoice number'),
+  invoice_total: mark('Invoice total'),
+  document_link: mark('PDF link'),
+  amount_paid: mark('Amount paid'),
+  order_reference: mark('Order number'),
+  tracking_link: mark('Tracking link'),
+  period: mark('Statement period'),
+  approval_message: mark('What needs approval'),
+  reply_code: mark('Reply code'),
+  decision_link: mark('Link to decide'),
 });
 
 export const PURPOSE_LABELS = Object.freeze({
-  payment_reminder: 'Payment reminder',
-  invoice_sent: 'Invoice sent',
-  payment_received: 'Payment received',
-  order_shipped: 'Order shipped',
-  statement_sent: 'Statement of account',
-  approval_request: 'Approval request (to you)',
+  payment_reminder: mark('Payment reminder'),
+  invoice_sent: mark('Invoice sent'),
+  payment_received: mark('Payment received'),
+  order_shipped: mark('Order shipped'),
+  statement_sent: mark('Statement of account'),
+  approval_request: mark('Approval request (to you)'),
+  sign_in_code: mark('Sign-in code (to you)'),
 });
 
 export const LANGUAGE_LABELS = Object.freeze({ en: 'English', hi: 'हिन्दी (Hindi)' });
@@ -33,13 +35,13 @@ export const LANGUAGE_LABELS = Object.freeze({ en: 'English', hi: 'हिन्�
 /** WhatsApp approval status → [label, badge kind]. */
 export function statusBadge(status) {
   switch (status) {
-    case 'approved': return ['Approved', 'success'];
-    case 'pending': case 'received': return ['Waiting for approval', 'warn'];
-    case 'rejected': return ['Rejected', 'danger'];
-    case 'paused': return ['Paused by WhatsApp', 'warn'];
-    case 'disabled': return ['Disabled by WhatsApp', 'danger'];
-    case 'unsubmitted': return ['Not submitted', 'neutral'];
-    default: return [String(status || 'Unknown'), 'neutral'];
+    case 'approved': return [mark('Approved'), 'success'];
+    case 'pending': case 'received': return [mark('Waiting for approval'), 'warn'];
+    case 'rejected': return [mark('Rejected'), 'danger'];
+    case 'paused': return [mark('Paused by WhatsApp'), 'warn'];
+    case 'disabled': return [mark('Disabled by WhatsApp'), 'danger'];
+    case 'unsubmitted': return [mark('Not submitted'), 'neutral'];
+    default: return [String(status || mark('Unknown')), 'neutral'];
   }
 }
 
@@ -75,7 +77,7 @@ export function proposedMapping(purpose, language, body, purposes) {
 export function describeMapping(variables) {
   return Object.keys(variables || {})
     .sort((a, b) => Number(a) - Number(b))
-    .map((k) => `{{${k}}} ${VALUE_LABELS[variables[k]] || variables[k]}`)
+    .map((k) => `{{${k}}} ${VALUE_LABELS[variables[k]] ? t(VALUE_LABELS[variables[k]]) : variables[k]}`)
     .join(' · ');
 }
 
