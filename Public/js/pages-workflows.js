@@ -18,6 +18,7 @@ import {
   RUN_STATUS, ACTIVE_RUN, runStatusBadge, loadCatalog, jsonBlock, shortId, formatDuration, switchButton,
   setWorkflowActive, handDraft, approvalControls, runActionButtons, stepMeta,
 } from './shared/workflows.js';
+import { t, tn } from './i18n.js';
 
 /* ---------- helpers of these pages ---------- */
 
@@ -43,18 +44,18 @@ export function timeCell(iso) {
 export function workflowsPage(ctx) {
   let catalog = null; // for trigger titles; the list shows service/task without it
 
-  const newBtn = linkButton('#/workflows/new', 'New workflow', { testid: 'wf-new' });
-  const runsBtn = linkButton('#/runs', 'All runs', { kind: 'secondary', testid: 'wf-all-runs' });
+  const newBtn = linkButton('#/workflows/new', t('New workflow'), { testid: 'wf-new' });
+  const runsBtn = linkButton('#/runs', t('All runs'), { kind: 'secondary', testid: 'wf-all-runs' });
 
   /* ----- draft from a sentence ----- */
 
   const prompt = field({
-    label: 'Describe what should happen', name: 'prompt', type: 'textarea', testid: 'wf-draft-prompt',
-    hint: 'For example: “When a payment is recorded, thank the customer on WhatsApp.” Munim drafts the steps; you check them in the builder before saving.',
+    label: t('Describe what should happen'), name: 'prompt', type: 'textarea', testid: 'wf-draft-prompt',
+    hint: t('For example: “When a payment is recorded, thank the customer on WhatsApp.” Munim drafts the steps; you check them in the builder before saving.'),
     attrs: { rows: 2, maxlength: 2000 },
   });
   const draftAlert = formAlert('wf-draft-error');
-  const draftBtn = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'wf-draft-submit' }, 'Draft workflow');
+  const draftBtn = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'wf-draft-submit' }, t('Draft workflow'));
   const draftForm = h('form', { class: 'stack', novalidate: true, testid: 'wf-draft-form' },
     prompt, draftAlert.el, h('div', { class: 'form-actions' }, draftBtn));
   draftForm.addEventListener('submit', (ev) => {
@@ -63,7 +64,7 @@ export function workflowsPage(ctx) {
       draftAlert.clear();
       const text = prompt.control.value.trim();
       if (!text) {
-        draftAlert.show('Write a sentence about what the workflow should do.');
+        draftAlert.show(t('Write a sentence about what the workflow should do.'));
         prompt.control.focus();
         return;
       }
@@ -75,7 +76,7 @@ export function workflowsPage(ctx) {
       } catch (e) {
         draftAlert.show(errorMessage(e)); // no_recipe's message suggests sentences that work
       } finally {
-        fill(draftBtn, 'Draft workflow');
+        fill(draftBtn, t('Draft workflow'));
       }
     });
   });
@@ -89,22 +90,22 @@ export function workflowsPage(ctx) {
   /* ----- filters ----- */
 
   const searchId = uid('wf-search');
-  const search = h('input', { type: 'search', id: searchId, testid: 'wf-search', placeholder: 'Name', autocomplete: 'off', value: ctx.query.q || '' });
+  const search = h('input', { type: 'search', id: searchId, testid: 'wf-search', placeholder: t('Name'), autocomplete: 'off', value: ctx.query.q || '' });
   const activeId = uid('wf-active-filter');
   const activeFilter = h('select', { id: activeId, testid: 'wf-filter-active' },
-    h('option', { value: '' }, 'All workflows'),
-    h('option', { value: 'true' }, 'Active'),
-    h('option', { value: 'false' }, 'Inactive'));
-  const toolbar = h('div', { class: 'toolbar', role: 'search', 'aria-label': 'Filter workflows' },
-    h('div', { class: 'field grow' }, h('label', { for: searchId }, 'Search'), search),
-    h('div', { class: 'field' }, h('label', { for: activeId }, 'Show'), activeFilter));
+    h('option', { value: '' }, t('All workflows')),
+    h('option', { value: 'true' }, t('Active')),
+    h('option', { value: 'false' }, t('Inactive')));
+  const toolbar = h('div', { class: 'toolbar', role: 'search', 'aria-label': t('Filter workflows') },
+    h('div', { class: 'field grow' }, h('label', { for: searchId }, t('Search')), search),
+    h('div', { class: 'field' }, h('label', { for: activeId }, t('Show')), activeFilter));
 
   /* ----- list ----- */
 
   const rows = new Map(); // workflow id -> {item, activeSwitch, versionCell, lastRunCell}
 
   function lastRunContent(r) {
-    if (!r) return h('span', { class: 'muted' }, 'Never run');
+    if (!r) return h('span', { class: 'muted' }, t('Never run'));
     return h('a', { href: `#/runs/${encodeURIComponent(r.id)}`, class: 'wf-last-run', testid: 'wf-last-run' },
       runStatusBadge(r.status), ' ', timeCell(r.created_at));
   }
@@ -112,30 +113,30 @@ export function workflowsPage(ctx) {
   function render(items) {
     rows.clear();
     return dataTable({
-      caption: 'Workflows',
+      caption: t('Workflows'),
       testid: 'wf-table',
       rowTestid: 'wf-row',
       items,
       columns: [
         {
-          label: 'Name',
+          label: t('Name'),
           render: (w) => [
-            h('a', { href: `#/workflows/${encodeURIComponent(w.id)}`, class: 'cell-title', testid: 'wf-row-name' }, w.name || 'Untitled'),
-            h('span', { class: 'cell-sub' }, `Updated ${relativeTime(w.updated_at, timeZone())}`),
+            h('a', { href: `#/workflows/${encodeURIComponent(w.id)}`, class: 'cell-title', testid: 'wf-row-name' }, w.name || t('Untitled')),
+            h('span', { class: 'cell-sub' }, t('Updated {time}', { time: relativeTime(w.updated_at, timeZone()) })),
           ],
         },
-        { label: 'Trigger', render: (w) => h('span', { testid: 'wf-row-trigger' }, triggerLabel(catalog, w.trigger)) },
+        { label: t('Trigger'), render: (w) => h('span', { testid: 'wf-row-trigger' }, triggerLabel(catalog, w.trigger)) },
         {
-          label: 'Active',
+          label: t('Active'),
           render: (w) => {
-            const sw = switchButton({ label: 'Active', checked: !!w.active, testid: 'wf-row-active' });
+            const sw = switchButton({ label: t('Active'), checked: !!w.active, testid: 'wf-row-active' });
             sw.setAttribute('aria-label', `${w.name || 'Workflow'} active`);
             sw.addEventListener('click', () => busy([sw], async () => {
               try {
                 const updated = await setWorkflowActive(w.id, !w.active);
                 Object.assign(w, updated);
                 sw.set(!!w.active);
-                toast(w.active ? `${w.name} is active.` : `${w.name} is off.`, 'info');
+                toast(w.active ? t('{name} is active.', { name: w.name }) : t('{name} is off.', { name: w.name }), 'info');
               } catch {
                 // shown by setWorkflowActive
               }
@@ -146,7 +147,7 @@ export function workflowsPage(ctx) {
           },
         },
         {
-          label: 'Version',
+          label: t('Version'),
           className: 'num',
           render: (w) => {
             const el = h('span', { testid: 'wf-row-version' }, `v${w.version ?? 1}`);
@@ -155,7 +156,7 @@ export function workflowsPage(ctx) {
           },
         },
         {
-          label: 'Last run',
+          label: t('Last run'),
           render: (w) => {
             const el = h('span', {}, lastRunContent(w.last_run));
             rows.set(w.id, { ...(rows.get(w.id) || {}), lastRunCell: el });
@@ -166,21 +167,21 @@ export function workflowsPage(ctx) {
           label: '',
           className: 'actions',
           render: (w) => {
-            const del = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'wf-row-delete', 'aria-label': `Delete ${w.name}` }, 'Delete');
+            const del = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'wf-row-delete', 'aria-label': t('Delete {name}', { name: w.name }) }, t('Delete'));
             del.addEventListener('click', async () => {
               const ok = await confirmDialog({
-                title: `Delete ${w.name}?`,
-                message: 'The workflow and its versions are removed; runs still in progress are cancelled.',
-                confirmText: 'Delete workflow',
+                title: t('Delete {name}?', { name: w.name }),
+                message: t('The workflow and its versions are removed; runs still in progress are cancelled.'),
+                confirmText: t('Delete workflow'),
                 danger: true,
                 action: () => api.del(path('workflowDelete', w.id)),
               });
               if (!ok) return;
-              toast(`${w.name} was deleted.`, 'success');
+              toast(t('{name} was deleted.', { name: w.name }), 'success');
               list.reload();
             });
             return h('div', { class: 'btn-row' },
-              h('a', { href: `#/workflows/${encodeURIComponent(w.id)}/runs`, class: 'btn btn-ghost btn-small', testid: 'wf-row-runs' }, 'Runs'),
+              h('a', { href: `#/workflows/${encodeURIComponent(w.id)}/runs`, class: 'btn btn-ghost btn-small', testid: 'wf-row-runs' }, t('Runs')),
               del);
           },
         },
@@ -192,9 +193,9 @@ export function workflowsPage(ctx) {
     fetchPage: (cursor) => api.get(path('workflows'), { q: search.value.trim(), active: activeFilter.value, cursor, limit: 50 }),
     render,
     empty: () => {
-      if (search.value.trim() || activeFilter.value) return emptyState('No workflows match these filters.');
-      return emptyState('No workflows yet. Start from an empty canvas, or describe one in a sentence above.',
-        linkButton('#/workflows/new', 'New workflow', { testid: 'wf-empty-new' }));
+      if (search.value.trim() || activeFilter.value) return emptyState(t('No workflows match these filters.'));
+      return emptyState(t('No workflows yet. Start from an empty canvas, or describe one in a sentence above.'),
+        linkButton('#/workflows/new', t('New workflow'), { testid: 'wf-empty-new' }));
     },
   });
   list.el.setAttribute('data-testid', 'wf-list');
@@ -225,13 +226,13 @@ export function workflowsPage(ctx) {
   }, { root: ctx.root, onReconnect: () => list.reload() });
 
   add(ctx.root,
-    pageHeader('Workflows', runsBtn, newBtn),
-    h('p', { class: 'muted lead' }, 'Automate payment links, reminders, order logging and social posts. Each workflow starts with a trigger and runs its steps in order.'),
+    pageHeader(t('Workflows'), runsBtn, newBtn),
+    h('p', { class: 'muted lead' }, t('Automate payment links, reminders, order logging and social posts. Each workflow starts with a trigger and runs its steps in order.')),
     h('section', { class: 'card wf-draft-card', 'aria-labelledby': 'wf-draft-title' },
-      h('h2', { class: 'card-title', id: 'wf-draft-title' }, 'Draft from a sentence'),
+      h('h2', { class: 'card-title', id: 'wf-draft-title' }, t('Draft from a sentence')),
       draftForm),
     h('section', { 'aria-labelledby': 'wf-list-title' },
-      h('h2', { class: 'subhead', id: 'wf-list-title' }, 'Your workflows'),
+      h('h2', { class: 'subhead', id: 'wf-list-title' }, t('Your workflows')),
       toolbar,
       list.el));
   loadCatalog().then((c) => {
@@ -254,24 +255,24 @@ export function workflowRunsPage(ctx) {
 const RUN_FILTERS = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'];
 
 function runsView(ctx, workflowId) {
-  const title = h('span', {}, 'Runs');
+  const title = h('span', {}, t('Runs'));
   const header = pageHeader(title);
-  const crumb = h('p', { class: 'breadcrumb' }, h('a', { href: '#/workflows' }, '← Workflows'));
+  const crumb = h('p', { class: 'breadcrumb' }, h('a', { href: '#/workflows' }, t('← Workflows')));
   if (workflowId) {
     api.get(path('workflow', workflowId)).then((w) => {
       if (!ctx.root.isConnected) return;
-      title.textContent = `Runs of ${w.name}`;
-      ctx.setTitle(`Runs of ${w.name}`);
-      add(crumb, ' · ', h('a', { href: `#/workflows/${encodeURIComponent(workflowId)}`, testid: 'runs-open-builder' }, `Open ${w.name} in the builder`));
+      title.textContent = t('Runs of {name}', { name: w.name });
+      ctx.setTitle(t('Runs of {name}', { name: w.name }));
+      add(crumb, ' · ', h('a', { href: `#/workflows/${encodeURIComponent(workflowId)}`, testid: 'runs-open-builder' }, t('Open {name} in the builder', { name: w.name })));
     }).catch(() => {});
   }
 
   const statusId = uid('run-status');
   const status = h('select', { id: statusId, testid: 'runs-filter-status' },
-    h('option', { value: '' }, 'Any status'),
-    RUN_FILTERS.map((s) => h('option', { value: s, selected: ctx.query.status === s }, RUN_STATUS[s][0])));
-  const toolbar = h('div', { class: 'toolbar', role: 'search', 'aria-label': 'Filter runs' },
-    h('div', { class: 'field' }, h('label', { for: statusId }, 'Status'), status));
+    h('option', { value: '' }, t('Any status')),
+    RUN_FILTERS.map((s) => h('option', { value: s, selected: ctx.query.status === s }, t(RUN_STATUS[s][0]))));
+  const toolbar = h('div', { class: 'toolbar', role: 'search', 'aria-label': t('Filter runs') },
+    h('div', { class: 'field' }, h('label', { for: statusId }, t('Status')), status));
 
   const badges = new Map(); // run id -> cell holding its status badge
 
@@ -279,44 +280,44 @@ function runsView(ctx, workflowId) {
     badges.clear();
     const columns = [
       {
-        label: 'Run',
+        label: t('Run'),
         render: (r) => [
           h('a', { href: `#/runs/${encodeURIComponent(r.id)}`, class: 'cell-title wf-mono', testid: 'run-row-link' }, shortId(r.id)),
           h('span', { class: 'cell-sub' }, formatDateTime(r.created_at, timeZone())),
         ],
       },
       workflowId ? null : {
-        label: 'Workflow',
+        label: t('Workflow'),
         render: (r) => h('a', { href: `#/workflows/${encodeURIComponent(r.workflow_id)}`, testid: 'run-row-workflow' }, r.workflow_name || shortId(r.workflow_id)),
       },
       {
-        label: 'Status',
+        label: t('Status'),
         render: (r) => {
           const cell = h('span', {}, runStatusBadge(r.status));
           badges.set(r.id, { cell, run: r });
           return cell;
         },
       },
-      { label: 'Version', className: 'num', render: (r) => `v${r.version ?? '?'}` },
-      { label: 'Trigger', render: (r) => r.trigger_service || '—' },
-      { label: 'Took', className: 'num', render: (r) => formatDuration(r.started_at, r.finished_at) || '—' },
+      { label: t('Version'), className: 'num', render: (r) => `v${r.version ?? '?'}` },
+      { label: t('Trigger'), render: (r) => r.trigger_service || '—' },
+      { label: t('Took'), className: 'num', render: (r) => formatDuration(r.started_at, r.finished_at) || '—' },
       {
-        label: 'Error',
+        label: t('Error'),
         render: (r) => (r.error ? h('span', { class: 'wf-run-error', testid: 'run-row-error', title: r.error }, r.error) : h('span', { class: 'muted' }, '—')),
       },
     ].filter(Boolean);
-    return dataTable({ caption: 'Runs', testid: 'runs-table', rowTestid: 'run-row', items, columns });
+    return dataTable({ caption: t('Runs'), testid: 'runs-table', rowTestid: 'run-row', items, columns });
   }
 
   const list = pagedList({
     fetchPage: (cursor) => api.get(path('runs'), { workflow_id: workflowId, status: status.value, cursor, limit: 30 }),
     render,
     empty: () => (status.value
-      ? emptyState('No runs with this status.')
+      ? emptyState(t('No runs with this status.'))
       : emptyState(workflowId
-        ? 'This workflow has not run yet. Open it in the builder and use “Run with test data”.'
-        : 'No runs yet. Runs appear here when a workflow starts.',
-      workflowId ? linkButton(`#/workflows/${encodeURIComponent(workflowId)}`, 'Open the builder', { kind: 'secondary' }) : null)),
+        ? t('This workflow has not run yet. Open it in the builder and use “Run with test data”.')
+        : t('No runs yet. Runs appear here when a workflow starts.'),
+      workflowId ? linkButton(`#/workflows/${encodeURIComponent(workflowId)}`, t('Open the builder'), { kind: 'secondary' }) : null)),
   });
   list.el.setAttribute('data-testid', 'runs-list');
   status.addEventListener('change', () => list.reload());
@@ -350,11 +351,11 @@ export function runDetailPage(ctx) {
   const [id] = ctx.params;
   let run = null;
   const openDetails = new Set(); // "node:section" keys of expanded blocks, kept across refreshes
-  const body = h('div', { class: 'wf-run-detail', testid: 'run-detail' }, loadingState('Loading the run…'));
-  const titleText = h('span', {}, `Run ${shortId(id)}`);
+  const body = h('div', { class: 'wf-run-detail', testid: 'run-detail' }, loadingState(t('Loading the run…')));
+  const titleText = h('span', {}, t('Run {id}', { id: shortId(id) }));
   const statusSlot = h('span', { testid: 'run-detail-status' });
   const header = pageHeader(h('span', { class: 'wf-run-title' }, titleText, statusSlot));
-  const crumb = h('p', { class: 'breadcrumb' }, h('a', { href: '#/workflows' }, '← Workflows'));
+  const crumb = h('p', { class: 'breadcrumb' }, h('a', { href: '#/workflows' }, t('← Workflows')));
   add(ctx.root, header, crumb, body);
 
   function details(key, label, content, testid) {
@@ -377,48 +378,48 @@ export function runDetailPage(ctx) {
       stepMeta(step),
       step.error ? h('p', { class: 'alert alert-error wf-step-error', testid: 'run-step-error' }, step.error) : null,
       h('div', { class: 'wf-step-io' },
-        details(`${key}:input`, 'Input', jsonBlock(step.input, 'run-step-input'), 'run-step-input-block'),
-        details(`${key}:output`, 'Output', jsonBlock(step.output, 'run-step-output'), 'run-step-output-block'),
-        failed && !step.error ? details(`${key}:error`, 'Error', jsonBlock(step.error), null) : null));
+        details(`${key}:input`, t('Input'), jsonBlock(step.input, 'run-step-input'), 'run-step-input-block'),
+        details(`${key}:output`, t('Output'), jsonBlock(step.output, 'run-step-output'), 'run-step-output-block'),
+        failed && !step.error ? details(`${key}:error`, t('Error'), jsonBlock(step.error), null) : null));
   }
 
   function draw() {
     const r = run;
     const tz = timeZone();
-    ctx.setTitle(`Run ${shortId(r.id)} · ${r.workflow_name || 'Workflow'}`);
-    titleText.textContent = `Run ${shortId(r.id)}`;
+    ctx.setTitle(`${t('Run {id}', { id: shortId(r.id) })} · ${r.workflow_name || t('Workflow')}`);
+    titleText.textContent = t('Run {id}', { id: shortId(r.id) });
     fill(statusSlot, runStatusBadge(r.status, 'run-status'));
-    fill(crumb, h('a', { href: '#/workflows' }, '← Workflows'), ' · ',
-      h('a', { href: `#/workflows/${encodeURIComponent(r.workflow_id)}/runs`, testid: 'run-workflow-runs' }, `Runs of ${r.workflow_name || 'this workflow'}`));
+    fill(crumb, h('a', { href: '#/workflows' }, t('← Workflows')), ' · ',
+      h('a', { href: `#/workflows/${encodeURIComponent(r.workflow_id)}/runs`, testid: 'run-workflow-runs' }, t('Runs of {name}', { name: r.workflow_name || t('this workflow') })));
     const steps = orderedSteps(r);
     const approvals = Array.isArray(r.pending_approvals) ? r.pending_approvals : [];
     fill(body,
       h('div', { class: 'wf-run-actions' },
         h('a', {
           href: `#/workflows/${encodeURIComponent(r.workflow_id)}?run=${encodeURIComponent(r.id)}`, class: 'btn btn-secondary btn-small', testid: 'run-open-builder',
-        }, 'Watch in the builder'),
+        }, t('Watch in the builder')),
         runActionButtons(r, (next) => (next ? setRun(next) : refresh()))),
       r.error ? h('p', { class: 'alert alert-error', testid: 'run-error', role: 'status' }, r.error) : null,
-      approvals.length ? h('section', { class: 'card wf-approvals', testid: 'run-approvals', 'aria-label': 'Waiting for approval' },
-        h('h2', { class: 'card-title' }, 'Waiting for approval'),
+      approvals.length ? h('section', { class: 'card wf-approvals', testid: 'run-approvals', 'aria-label': t('Waiting for approval') },
+        h('h2', { class: 'card-title' }, t('Waiting for approval')),
         approvals.map((a) => approvalControls(r.id, a, setRun))) : null,
       h('section', { class: 'card' },
         h('dl', { class: 'meta' },
-          h('dt', {}, 'Workflow'), h('dd', {}, h('a', { href: `#/workflows/${encodeURIComponent(r.workflow_id)}`, testid: 'run-workflow' }, r.workflow_name || shortId(r.workflow_id))),
-          h('dt', {}, 'Version'), h('dd', {}, `v${r.version ?? '?'}`),
-          h('dt', {}, 'Trigger'), h('dd', {}, r.trigger_service || '—'),
-          h('dt', {}, 'Created'), h('dd', {}, formatDateTime(r.created_at, tz)),
-          h('dt', {}, 'Started'), h('dd', {}, r.started_at ? formatDateTime(r.started_at, tz) : '—'),
-          h('dt', {}, 'Finished'), h('dd', {}, r.finished_at ? formatDateTime(r.finished_at, tz) : '—'),
-          r.started_at && r.finished_at ? [h('dt', {}, 'Took'), h('dd', {}, formatDuration(r.started_at, r.finished_at))] : null)),
+          h('dt', {}, t('Workflow')), h('dd', {}, h('a', { href: `#/workflows/${encodeURIComponent(r.workflow_id)}`, testid: 'run-workflow' }, r.workflow_name || shortId(r.workflow_id))),
+          h('dt', {}, t('Version')), h('dd', {}, `v${r.version ?? '?'}`),
+          h('dt', {}, t('Trigger')), h('dd', {}, r.trigger_service || '—'),
+          h('dt', {}, t('Created')), h('dd', {}, formatDateTime(r.created_at, tz)),
+          h('dt', {}, t('Started')), h('dd', {}, r.started_at ? formatDateTime(r.started_at, tz) : '—'),
+          h('dt', {}, t('Finished')), h('dd', {}, r.finished_at ? formatDateTime(r.finished_at, tz) : '—'),
+          r.started_at && r.finished_at ? [h('dt', {}, t('Took')), h('dd', {}, formatDuration(r.started_at, r.finished_at))] : null)),
       h('div', { class: 'grid-2 wf-run-io' },
-        h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'Trigger payload'), jsonBlock(r.trigger_payload, 'run-payload')),
-        h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'Response'), jsonBlock(r.response, 'run-response'))),
+        h('section', { class: 'card' }, h('h2', { class: 'card-title' }, t('Trigger payload')), jsonBlock(r.trigger_payload, 'run-payload')),
+        h('section', { class: 'card' }, h('h2', { class: 'card-title' }, t('Response')), jsonBlock(r.response, 'run-response'))),
       h('section', { 'aria-labelledby': 'run-steps-title' },
-        h('h2', { class: 'subhead', id: 'run-steps-title' }, `Steps (${steps.length})`),
+        h('h2', { class: 'subhead', id: 'run-steps-title' }, t('Steps ({count})', { count: steps.length })),
         steps.length
           ? h('div', { class: 'wf-steps', testid: 'run-steps' }, steps.map(stepCard))
-          : emptyState(ACTIVE_RUN.has(r.status) ? 'No step has started yet.' : 'This run has no steps.')));
+          : emptyState(ACTIVE_RUN.has(r.status) ? t('No step has started yet.') : t('This run has no steps.'))));
   }
 
   function setRun(r) {
@@ -442,7 +443,7 @@ export function runDetailPage(ctx) {
     } catch (e) {
       if (!run && ctx.root.isConnected) {
         fill(body, e.status === 404
-          ? emptyState('This run does not exist (or you cannot see it).', h('a', { href: '#/runs' }, 'All runs'))
+          ? emptyState(t('This run does not exist (or you cannot see it).'), h('a', { href: '#/runs' }, t('All runs')))
           : errorState(e, refresh));
       } else {
         console.warn('could not refresh the run', e);

@@ -49,7 +49,7 @@ for (const lang of LANGS) {
 const CATALOGUED = ['app.js', 'ui.js', 'api.js', 'i18n.js', 'typeahead.js', 'chart.js', 'shared/payments.js', 'shared/listpage.js',
   'pages-auth.js', 'pages-dashboard.js', 'pages-invoices.js', 'pages-payments.js', 'pages-customers.js', 'pages-products.js', 'pages-settings.js', 'settings-quick-replies.js', 'pages-assistant.js', 'pages-inbox.js', 'pages-reports.js',
   'inbox/list.js', 'inbox/thread.js', 'inbox/simulate.js', 'inbox/model.js', 'shared/platforms.js', 'shared/reminders.js', 'pages-books.js', 'shared/gst.js', 'shared/copy.js', 'pages-operations.js',
-  'pages-integrations.js', 'integrations-templates.js', 'shared/wa-templates.js'];
+  'pages-integrations.js', 'integrations-templates.js', 'shared/wa-templates.js', 'pages-workflows.js', 'shared/workflows.js'];
 
 /** A template literal's text without its ${…} parts (which may nest braces). */
 function withoutInterpolations(text) {

@@ -8,26 +8,27 @@ import { path } from '../routes.js';
 import { h, toast, badge, busy, confirmDialog } from '../ui.js';
 import { formatDateTime } from '../format.js';
 import { timeZone } from '../session.js';
+import { t, tn, mark } from '../i18n.js';
 
 /* ---------- run status ---------- */
 
 export const RUN_STATUS = {
-  pending: ['Pending', 'neutral'],
-  queued: ['Queued', 'neutral'],
-  running: ['Running', 'info'],
-  waiting: ['Waiting', 'warn'],
-  succeeded: ['Succeeded', 'success'],
-  failed: ['Failed', 'danger'],
-  skipped: ['Skipped', 'neutral'],
-  cancelled: ['Cancelled', 'neutral'],
+  pending: [mark('Pending'), 'neutral'],
+  queued: [mark('Queued'), 'neutral'],
+  running: [mark('Running'), 'info'],
+  waiting: [mark('Waiting'), 'warn'],
+  succeeded: [mark('Succeeded'), 'success'],
+  failed: [mark('Failed'), 'danger'],
+  skipped: [mark('Skipped'), 'neutral'],
+  cancelled: [mark('Cancelled'), 'neutral'],
 };
 
 /** Run states that can still change (and can be cancelled). */
 export const ACTIVE_RUN = new Set(['queued', 'running', 'waiting']);
 
 export function runStatusBadge(status, testid = 'run-status') {
-  const [text, kind] = RUN_STATUS[status] || [status || 'Unknown', 'neutral'];
-  const el = badge(text, kind, testid);
+  const [text, kind] = RUN_STATUS[status] || [status || t('Unknown'), 'neutral'];
+  const el = badge(RUN_STATUS[status] ? t(text) : text, kind, testid);
   el.dataset.status = status || '';
   return el;
 }
@@ -86,7 +87,7 @@ export function switchButton({ label, checked = false, testid = null }) {
   h('span', { class: 'switch-label' }, label), state);
   el.set = (on) => {
     el.setAttribute('aria-checked', on ? 'true' : 'false');
-    state.textContent = on ? 'On' : 'Off';
+    state.textContent = on ? t('On') : t('Off');
   };
   el.set(checked);
   return el;
@@ -129,12 +130,12 @@ export function takeDraft() {
 
 /** Approve / Reject buttons for one pending approval; onDone(run) gets the updated run. */
 export function approvalControls(runId, approval, onDone, testPrefix = 'run') {
-  const approve = h('button', { type: 'button', class: 'btn btn-primary btn-small', testid: `${testPrefix}-approve`, dataset: { nodeId: approval.node_id } }, 'Approve');
-  const reject = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: `${testPrefix}-reject`, dataset: { nodeId: approval.node_id } }, 'Reject');
+  const approve = h('button', { type: 'button', class: 'btn btn-primary btn-small', testid: `${testPrefix}-approve`, dataset: { nodeId: approval.node_id } }, t('Approve'));
+  const reject = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: `${testPrefix}-reject`, dataset: { nodeId: approval.node_id } }, t('Reject'));
   const act = (decision) => busy([approve, reject], async () => {
     try {
       const r = await api.post(path(decision === 'approve' ? 'runApprove' : 'runReject', runId), { node_id: approval.node_id });
-      toast(decision === 'approve' ? 'Approved; the run goes on.' : 'Rejected; the run takes the “rejected” path.', 'success');
+      toast(decision === 'approve' ? t('Approved; the run goes on.') : t('Rejected; the run takes the “rejected” path.'), 'success');
       onDone(r);
     } catch (e) {
       toast(errorMessage(e), 'error');
@@ -144,8 +145,8 @@ export function approvalControls(runId, approval, onDone, testPrefix = 'run') {
   reject.addEventListener('click', () => act('reject'));
   return h('div', { class: 'wf-approval', testid: `${testPrefix}-approval`, dataset: { nodeId: approval.node_id } },
     h('div', { class: 'wf-approval-text' },
-      h('p', { class: 'wf-approval-message' }, h('strong', {}, approval.node_id), ': ', approval.message || 'Waiting for a decision.'),
-      approval.timeout_at ? h('p', { class: 'cell-sub' }, `Times out ${formatDateTime(approval.timeout_at, timeZone())}`) : null),
+      h('p', { class: 'wf-approval-message' }, h('strong', {}, approval.node_id), ': ', approval.message || t('Waiting for a decision.')),
+      approval.timeout_at ? h('p', { class: 'cell-sub' }, t('Times out {time}', { time: formatDateTime(approval.timeout_at, timeZone()) })) : null),
     h('div', { class: 'btn-row' }, approve, reject));
 }
 
@@ -153,28 +154,28 @@ export function approvalControls(runId, approval, onDone, testPrefix = 'run') {
 export function runActionButtons(run, onDone, testPrefix = 'run') {
   const out = [];
   if (ACTIVE_RUN.has(run.status)) {
-    const cancel = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: `${testPrefix}-cancel` }, 'Cancel run');
+    const cancel = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: `${testPrefix}-cancel` }, t('Cancel run'));
     cancel.addEventListener('click', async () => {
       const ok = await confirmDialog({
-        title: 'Cancel this run?',
-        message: 'Steps that have not started will not run. A step already in progress finishes first.',
-        confirmText: 'Cancel run',
+        title: t('Cancel this run?'),
+        message: t('Steps that have not started will not run. A step already in progress finishes first.'),
+        confirmText: t('Cancel run'),
         danger: true,
         action: () => api.post(path('runCancel', run.id), {}),
       });
       if (ok) {
-        toast('The run is cancelled.', 'info');
+        toast(t('The run is cancelled.'), 'info');
         onDone(typeof ok === 'object' && ok.id ? ok : null);
       }
     });
     out.push(cancel);
   }
   if (run.status === 'failed') {
-    const retry = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: `${testPrefix}-retry` }, 'Retry from the failed step');
+    const retry = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: `${testPrefix}-retry` }, t('Retry from the failed step'));
     retry.addEventListener('click', () => busy([retry], async () => {
       try {
         const r = await api.post(path('runRetry', run.id), {});
-        toast('Retrying the failed step.', 'info');
+        toast(t('Retrying the failed step.'), 'info');
         onDone(r);
       } catch (e) {
         toast(errorMessage(e), 'error');
@@ -189,11 +190,11 @@ export function runActionButtons(run, onDone, testPrefix = 'run') {
 export function stepMeta(step) {
   const tz = timeZone();
   return h('dl', { class: 'meta wf-step-meta' },
-    h('dt', {}, 'Status'), h('dd', {}, runStatusBadge(step.status, 'step-status')),
-    step.port ? [h('dt', {}, 'Port'), h('dd', { testid: 'step-port' }, h('code', {}, step.port))] : null,
-    h('dt', {}, 'Attempts'), h('dd', { testid: 'step-attempts' }, String(step.attempts ?? 0)),
-    h('dt', {}, 'Started'), h('dd', {}, step.started_at ? formatDateTime(step.started_at, tz) : '—'),
-    h('dt', {}, 'Finished'), h('dd', {}, step.finished_at ? formatDateTime(step.finished_at, tz) : '—'),
-    step.started_at && step.finished_at ? [h('dt', {}, 'Took'), h('dd', {}, formatDuration(step.started_at, step.finished_at))] : null,
-    step.wake_at ? [h('dt', {}, 'Wakes'), h('dd', {}, formatDateTime(step.wake_at, tz))] : null);
+    h('dt', {}, t('Status')), h('dd', {}, runStatusBadge(step.status, 'step-status')),
+    step.port ? [h('dt', {}, t('Port')), h('dd', { testid: 'step-port' }, h('code', {}, step.port))] : null,
+    h('dt', {}, t('Attempts')), h('dd', { testid: 'step-attempts' }, String(step.attempts ?? 0)),
+    h('dt', {}, t('Started')), h('dd', {}, step.started_at ? formatDateTime(step.started_at, tz) : '—'),
+    h('dt', {}, t('Finished')), h('dd', {}, step.finished_at ? formatDateTime(step.finished_at, tz) : '—'),
+    step.started_at && step.finished_at ? [h('dt', {}, t('Took')), h('dd', {}, formatDuration(step.started_at, step.finished_at))] : null,
+    step.wake_at ? [h('dt', {}, t('Wakes')), h('dd', {}, formatDateTime(step.wake_at, tz))] : null);
 }
