@@ -20,13 +20,14 @@ import { createCanvas } from './builder/canvas.js';
 import { createPalette } from './builder/palette.js';
 import { createPanel } from './builder/panel.js';
 import { createMonitor } from './builder/monitor.js';
+import { t, tn } from './i18n.js';
 
 const isEditable = (el) => !!el && !!el.closest && !!el.closest('input, textarea, select, [contenteditable="true"]');
 
 export function workflowBuilderPage(ctx) {
   const [id] = ctx.params;
   const draft = id ? null : takeDraft();
-  fill(ctx.root, loadingState(id ? 'Opening the workflow…' : 'Opening the builder…'));
+  fill(ctx.root, loadingState(id ? t('Opening the workflow…') : t('Opening the builder…')));
   Promise.all([
     loadCatalog(),
     id ? api.get(path('workflow', id)) : null,
@@ -38,9 +39,9 @@ export function workflowBuilderPage(ctx) {
     createBuilder(ctx, { catalog, workflow, draft, channels: (channels && channels.items) || [] });
   }).catch((e) => {
     if (!ctx.root.isConnected) return;
-    fill(ctx.root, pageHeader(id ? 'Workflow' : 'New workflow'),
+    fill(ctx.root, pageHeader(id ? t('Workflow') : t('New workflow')),
       e.status === 404
-        ? emptyState('This workflow does not exist (or you cannot see it).', h('a', { href: '#/workflows' }, 'All workflows'))
+        ? emptyState(t('This workflow does not exist (or you cannot see it).'), h('a', { href: '#/workflows' }, t('All workflows')))
         : errorState(e, () => workflowBuilderPage(ctx)));
   });
 }

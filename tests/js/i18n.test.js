@@ -49,7 +49,9 @@ for (const lang of LANGS) {
 const CATALOGUED = ['app.js', 'ui.js', 'api.js', 'i18n.js', 'typeahead.js', 'chart.js', 'shared/payments.js', 'shared/listpage.js',
   'pages-auth.js', 'pages-dashboard.js', 'pages-invoices.js', 'pages-payments.js', 'pages-customers.js', 'pages-products.js', 'pages-settings.js', 'settings-quick-replies.js', 'pages-assistant.js', 'pages-inbox.js', 'pages-reports.js',
   'inbox/list.js', 'inbox/thread.js', 'inbox/simulate.js', 'inbox/model.js', 'shared/platforms.js', 'shared/reminders.js', 'pages-books.js', 'shared/gst.js', 'shared/copy.js', 'pages-operations.js',
-  'pages-integrations.js', 'integrations-templates.js', 'shared/wa-templates.js', 'pages-workflows.js', 'shared/workflows.js'];
+  'pages-integrations.js', 'integrations-templates.js', 'shared/wa-templates.js', 'pages-workflows.js', 'shared/workflows.js',
+  'workflow-builder.js', 'builder/canvas.js', 'builder/fields.js', 'builder/graph.js', 'builder/monitor.js', 'builder/palette.js',
+  'builder/panel.js', 'builder/toolbar.js', 'builder/values.js'];
 
 /** A template literal's text without its ${…} parts (which may nest braces). */
 function withoutInterpolations(text) {
@@ -85,11 +87,11 @@ test('catalogued modules pass no UI text around the catalog', () => {
       .replace(/\b(preserveAspectRatio|class|className|target|testid|type|name|href|id|autocomplete|inputmode|pattern|role|kind|src|rel|value|key|lang|code|short|datetime|'aria-\w+'|'aria-labelledby'|'aria-controls'|'aria-live'|'aria-hidden'|'aria-pressed'|'aria-expanded'|path|query|nav|title: mark)\s*:\s*('(?:[^'\\\n]|\\.)*'|`[^`]*`)/g, '');
     for (const m of src.matchAll(/'((?:[^'\\\n]|\\.)*)'|`((?:[^`\\]|\\.)*)`/g)) {
       const text = withoutInterpolations(m[1] ?? m[2]);
-      if (/^(btn|[a-z]+(-[a-z]+)+)( (btn|[a-z]+(-[a-z]+)+))*$/.test(text.trim())) continue;  // class names
+      if (/^(btn|[a-z]+(-[a-z]+)+-?)( (btn|[a-z]+(-[a-z]+)+-?))*$/.test(text.trim())) continue;  // class names
       if (/^[A-Z][a-z]+\/[A-Za-z_]+$/.test(text.trim())) continue;  // time zone ids
       // A sentence: two or more words of letters, or a capitalised word (a label).
       if (/[A-Za-z]{2,}[,.:?!]? [A-Za-z]{2,}/.test(text) || /^[A-Z][a-z]{2,}(?![\w-])/.test(text)) {
-        if (/^(Bluesky|Mastodon|Instagram|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Home|End|Munim|English|View in English|hi-IN|en-IN|UTC|ArrowRight|ArrowLeft|Escape|AbortError|ApiError|Enter|Tab|munim users reset-password|swift run munim demo)$/.test(text.trim())) continue;  // names and commands stay as typed
+        if (/^(Delete|Backspace|Arrow|Bluesky|Mastodon|Instagram|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Home|End|Munim|English|View in English|hi-IN|en-IN|UTC|ArrowRight|ArrowLeft|Escape|AbortError|ApiError|Enter|Tab|munim users reset-password|swift run munim demo)$/.test(text.trim())) continue;  // names and commands stay as typed
         found.push(`${name}: ${JSON.stringify(text.trim())}`);
       }
     }

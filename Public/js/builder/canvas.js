@@ -8,6 +8,7 @@ import {
   stepFor, edgeTaken, runStatusLabel, connectionProblem, newNodeId, defaultParams, layoutPositions,
   bounds, fitTransform, zoomAround, revealDelta, freeSpot,
 } from './graph.js';
+import { t, tn } from '../i18n.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const SVG_EXTENT = 20000; // the edge layer covers -10000…10000 in both directions
@@ -40,21 +41,21 @@ export function createCanvas({ store, index }) {
   const nodeLayer = h('div', { class: 'wf-node-layer' });
   const viewport = h('div', { class: 'wf-viewport' }, edgeSvg, nodeLayer);
   const canvasEmpty = h('div', { class: 'wf-canvas-empty', testid: 'wf-canvas-empty' },
-    h('p', {}, 'Start with a trigger: drag one from the palette, or click it.'),
-    h('p', { class: 'muted' }, 'Then add steps and drag from a step’s port (●) to the next step to connect them.'));
-  const zoomOut = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'wf-zoom-out', 'aria-label': 'Zoom out' }, '−');
+    h('p', {}, t('Start with a trigger: drag one from the palette, or click it.')),
+    h('p', { class: 'muted' }, t('Then add steps and drag from a step’s port (●) to the next step to connect them.')));
+  const zoomOut = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'wf-zoom-out', 'aria-label': t('Zoom out') }, '−');
   const zoomLabel = h('span', { class: 'wf-zoom-label', testid: 'wf-zoom-level', 'aria-live': 'polite' }, '100%');
-  const zoomIn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'wf-zoom-in', 'aria-label': 'Zoom in' }, '+');
-  const fitBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'wf-fit' }, 'Fit');
-  const layoutBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'wf-auto-layout' }, 'Auto-layout');
-  const controls = h('div', { class: 'wf-canvas-controls', role: 'toolbar', 'aria-label': 'Canvas' }, layoutBtn, fitBtn, zoomOut, zoomLabel, zoomIn);
+  const zoomIn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'wf-zoom-in', 'aria-label': t('Zoom in') }, '+');
+  const fitBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'wf-fit' }, t('Fit'));
+  const layoutBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'wf-auto-layout' }, t('Auto-layout'));
+  const controls = h('div', { class: 'wf-canvas-controls', role: 'toolbar', 'aria-label': t('Canvas') }, layoutBtn, fitBtn, zoomOut, zoomLabel, zoomIn);
   const hintId = uid('wf-canvas-hint');
   const canvas = h('div', {
-    class: 'wf-canvas', testid: 'wf-canvas', tabindex: '0', role: 'group', 'aria-label': 'Workflow canvas', 'aria-describedby': hintId,
+    class: 'wf-canvas', testid: 'wf-canvas', tabindex: '0', role: 'group', 'aria-label': t('Workflow canvas'), 'aria-describedby': hintId,
   }, viewport, canvasEmpty);
   const el = h('div', { class: 'wf-canvas-wrap' }, canvas, controls,
     h('p', { class: 'wf-canvas-hint muted', id: hintId },
-      'Drag a step to move it, the background to pan, the wheel to zoom. Tab to a step and press Enter to select it; arrows move it, Delete removes it (or a selected connection), Esc clears the selection.'));
+      t('Drag a step to move it, the background to pan, the wheel to zoom. Tab to a step and press Enter to select it; arrows move it, Delete removes it (or a selected connection), Esc clears the selection.')));
 
   const findNode = (nid) => nodeById(state.nodes, nid);
   const isSelectedNode = (nid) => !!state.selected && state.selected.type === 'node' && state.selected.id === nid;
@@ -68,9 +69,9 @@ export function createCanvas({ store, index }) {
     const step = state.run ? stepFor(state.run, node.id) : null;
     const status = state.run ? (step ? step.status : 'pending') : null;
     return [
-      node.kind !== 'trigger' ? h('span', { class: 'wf-port-in', testid: 'wf-port-in', title: 'Input: drop a connection here' }) : null,
+      node.kind !== 'trigger' ? h('span', { class: 'wf-port-in', testid: 'wf-port-in', title: t('Input: drop a connection here') }) : null,
       h('div', { class: 'wf-node-head' },
-        h('span', { class: 'wf-node-group' }, spec ? spec.group : 'Unknown step'),
+        h('span', { class: 'wf-node-group' }, spec ? spec.group : t('Unknown step')),
         h('span', { class: 'wf-node-title', testid: 'wf-node-title' }, nodeTitle(node, spec)),
         h('code', { class: 'wf-node-id', testid: 'wf-node-id' }, node.id)),
       mine.length ? h('span', {
@@ -79,7 +80,7 @@ export function createCanvas({ store, index }) {
       status ? h('span', { class: 'wf-node-status', testid: 'wf-node-status' }, runStatusLabel(status)) : null,
       h('ul', { class: 'wf-node-ports' }, ports.map((p) => h('li', { class: `wf-port-row${p === 'error' ? ' wf-port-row-error' : ''}`, dataset: { port: p } },
         h('span', { class: 'wf-port-label' }, p),
-        h('span', { class: 'wf-port-out', testid: 'wf-port-out', dataset: { port: p }, title: `Drag from “${p}” to the next step` })))),
+        h('span', { class: 'wf-port-out', testid: 'wf-port-out', dataset: { port: p }, title: t('Drag from “{port}” to the next step', { port: p }) })))),
     ];
   }
 
@@ -188,7 +189,7 @@ export function createCanvas({ store, index }) {
     const problem = connectionProblem(state.nodes, state.edges, sourceId, port, targetId);
     if (problem === 'missing' || problem === 'self') return false;
     if (problem === 'trigger') {
-      toast('Nothing can connect into the trigger: it is where the workflow starts.', 'error');
+      toast(t('Nothing can connect into the trigger: it is where the workflow starts.'), 'error');
       return false;
     }
     if (problem === 'duplicate') {
@@ -196,11 +197,11 @@ export function createCanvas({ store, index }) {
       return false;
     }
     if (problem === 'loop') {
-      toast('That connection would make a loop. Workflows can’t loop — use a schedule to repeat.', 'error');
+      toast(t('That connection would make a loop. Workflows can’t loop — use a schedule to repeat.'), 'error');
       return false;
     }
     state.edges.push(edge);
-    say(`Connected ${sourceId} (${port}) to ${targetId}.`);
+    say(t('Connected {from} ({port}) to {to}.', { from: sourceId, port, to: targetId }));
     store.notify('changed', { panel: false });
     if (selectEdge) select({ type: 'edge', key: edgeKey(edge) });
     return true;
@@ -211,7 +212,7 @@ export function createCanvas({ store, index }) {
     state.edges = state.edges.filter((e) => edgeKey(e) !== key);
     if (state.edges.length === before) return;
     if (state.selected && state.selected.type === 'edge' && state.selected.key === key) state.selected = null;
-    say('Connection removed.');
+    say(t('Connection removed.'));
     store.notify('changed', { panel: true });
   }
 
@@ -238,7 +239,7 @@ export function createCanvas({ store, index }) {
     canvasEmpty.hidden = true;
     select({ type: 'node', id: node.id });
     revealNode(node.id);
-    say(`Added ${spec.title} as ${node.id}.`);
+    say(t('Added {step} as {id}.', { step: spec.title, id: node.id }));
     store.notify('changed', { panel: false });
     return node;
   }
@@ -252,7 +253,7 @@ export function createCanvas({ store, index }) {
     nodeEls.delete(nid);
     if (state.selected && state.selected.type === 'node' && state.selected.id === nid) state.selected = null;
     canvasEmpty.hidden = state.nodes.length > 0;
-    say(`Removed ${nid}.`);
+    say(t('Removed {id}.', { id: nid }));
     store.notify('changed', { panel: true });
     canvas.focus({ preventScroll: true });
   }
@@ -345,12 +346,12 @@ export function createCanvas({ store, index }) {
   fitBtn.addEventListener('click', fitView);
   layoutBtn.addEventListener('click', () => {
     if (!state.nodes.length) {
-      toast('Add some steps first.', 'info');
+      toast(t('Add some steps first.'), 'info');
       return;
     }
     autoLayout();
     store.notify('dirty');
-    say('Steps arranged from left to right.');
+    say(t('Steps arranged from left to right.'));
   });
 
   canvas.addEventListener('wheel', (ev) => {

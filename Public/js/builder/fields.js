@@ -6,6 +6,7 @@ import { branchPorts } from './graph.js';
 import {
   isObject, humanize, parseLoose, showLoose, isPlaceholder, isSimpleCondition, textParamValue, readJsonParam,
 } from './values.js';
+import { t, tn } from '../i18n.js';
 
 const OPERATORS = ['==', '!=', '>', '>=', '<', '<=', 'contains', 'starts_with', 'matches', 'exists', 'is_empty', 'in'];
 const LEFT_ONLY = new Set(['exists', 'is_empty']);
@@ -32,7 +33,7 @@ export function createFieldEditors({ store, channels }) {
     const label = humanize(p.name);
     const value = node.params[p.name];
     const testid = `param-${p.name}`;
-    const hint = [p.description, p.default !== undefined && p.default !== null && p.type !== 'boolean' ? `Default: ${typeof p.default === 'string' ? p.default : JSON.stringify(p.default)}.` : null]
+    const hint = [p.description, p.default !== undefined && p.default !== null && p.type !== 'boolean' ? t('Default: {value}.', { value: typeof p.default === 'string' ? p.default : JSON.stringify(p.default) }) : null]
       .filter(Boolean).join(' ');
 
     if (node.kind === 'router' && p.name === 'branches') return branchEditor(node, p);
@@ -45,7 +46,7 @@ export function createFieldEditors({ store, channels }) {
         return f;
       }
       case 'enum': {
-        const first = p.default !== undefined && p.default !== null ? `Default (${p.default})` : (p.required ? 'Choose…' : '—');
+        const first = p.default !== undefined && p.default !== null ? t('Default ({value})', { value: p.default }) : (p.required ? t('Choose…') : '—');
         const opts = [{ value: '', label: first }].concat((p.options || []).map((o) => ({ value: o, label: o })));
         if (typeof value === 'string' && value && !(p.options || []).includes(value)) opts.push({ value, label: value });
         const f = field({ label, name, type: 'select', options: opts, value: typeof value === 'string' ? value : '', required: !!p.required, testid, hint: p.description || null });
@@ -57,8 +58,8 @@ export function createFieldEditors({ store, channels }) {
         return f;
       }
       case 'channel': {
-        const opts = [{ value: '', label: 'Default channel' }].concat(channels.map((c) => ({ value: c.id, label: `${c.name} (${c.kind})` })));
-        if (typeof value === 'string' && value && !channels.some((c) => c.id === value)) opts.push({ value, label: `Unknown channel (${value})` });
+        const opts = [{ value: '', label: t('Default channel') }].concat(channels.map((c) => ({ value: c.id, label: `${c.name} (${c.kind})` })));
+        if (typeof value === 'string' && value && !channels.some((c) => c.id === value)) opts.push({ value, label: t('Unknown channel ({id})', { id: value }) });
         const f = field({ label, name, type: 'select', options: opts, value: typeof value === 'string' ? value : '', required: !!p.required, testid, hint: p.description || null });
         f.control.addEventListener('change', () => setParam(node, p.name, f.control.value || undefined));
         return f;
@@ -67,8 +68,8 @@ export function createFieldEditors({ store, channels }) {
         const stored = value === SECRET_MASK;
         const f = field({
           label, name, type: 'password', value: stored ? '' : (typeof value === 'string' ? value : ''), required: !!p.required, testid,
-          hint: stored ? `${p.description || ''} A secret is stored; it is never shown. Type a new one to replace it.`.trim() : (p.description || null),
-          attrs: { autocomplete: 'new-password', spellcheck: 'false', placeholder: stored ? 'Stored (hidden)' : '' },
+          hint: stored ? `${p.description || ''} ${t('A secret is stored; it is never shown. Type a new one to replace it.')}`.trim() : (p.description || null),
+          attrs: { autocomplete: 'new-password', spellcheck: 'false', placeholder: stored ? t('Stored (hidden)') : '' },
         });
         const original = value;
         f.control.addEventListener('input', () => {
@@ -76,11 +77,11 @@ export function createFieldEditors({ store, channels }) {
           setParam(node, p.name, v ? v : original);
         });
         if (stored) {
-          const clear = h('button', { type: 'button', class: 'btn btn-ghost btn-small wf-secret-clear', testid: `${testid}-clear` }, 'Remove the stored secret');
+          const clear = h('button', { type: 'button', class: 'btn btn-ghost btn-small wf-secret-clear', testid: `${testid}-clear` }, t('Remove the stored secret'));
           clear.addEventListener('click', () => {
             f.control.value = '';
             setParam(node, p.name, '');
-            clear.replaceWith(h('p', { class: 'field-hint' }, 'The secret is removed when you save.'));
+            clear.replaceWith(h('p', { class: 'field-hint' }, t('The secret is removed when you save.')));
           });
           f.appendChild(clear);
         }
@@ -144,7 +145,7 @@ export function createFieldEditors({ store, channels }) {
 
   function rawParamsField(node) {
     const f = field({
-      label: 'Settings (JSON)', name: 'params', type: 'textarea', value: JSON.stringify(node.params, null, 2), testid: 'param-raw',
+      label: t('Settings (JSON)'), name: 'params', type: 'textarea', value: JSON.stringify(node.params, null, 2), testid: 'param-raw',
       attrs: { rows: 8, spellcheck: 'false', class: 'wf-code' },
     });
     const err = h('p', { class: 'field-error', role: 'alert' });
@@ -153,7 +154,7 @@ export function createFieldEditors({ store, channels }) {
       err.textContent = '';
       try {
         const v = JSON.parse(f.control.value || '{}');
-        if (!isObject(v)) throw new Error('Settings must be a JSON object.');
+        if (!isObject(v)) throw new Error(t('Settings must be a JSON object.'));
         node.params = v;
         changed();
       } catch (e) {
@@ -167,7 +168,7 @@ export function createFieldEditors({ store, channels }) {
 
   function branchEditor(node, p) {
     const list = h('ol', { class: 'wf-branches', testid: 'wf-branches' });
-    const addBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'branch-add' }, 'Add branch');
+    const addBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'branch-add' }, t('Add branch'));
     const errorSlot = h('p', { class: 'field-error', dataset: { errorFor: 'params.branches' } });
     const branches = () => {
       if (!Array.isArray(node.params.branches)) node.params.branches = [];
@@ -205,12 +206,12 @@ export function createFieldEditors({ store, channels }) {
           const leftId = uid('branch-left');
           const opId = uid('branch-op');
           const rightId = uid('branch-right');
-          const left = h('input', { type: 'text', id: leftId, testid: 'branch-left', value: showLoose(w.left), placeholder: '{{trigger.amount}}', spellcheck: 'false', autocomplete: 'off' });
+          const left = h('input', { type: 'text', id: leftId, testid: 'branch-left', value: showLoose(w.left), placeholder: t('{{trigger.amount}}'), spellcheck: 'false', autocomplete: 'off' });
           left.dataset.vars = '1';
           const op = h('select', { id: opId, testid: 'branch-op' }, OPERATORS.map((o) => h('option', { value: o, selected: o === w.op }, o)));
           const right = h('input', { type: 'text', id: rightId, testid: 'branch-right', value: showLoose(w.right), placeholder: '1000', spellcheck: 'false', autocomplete: 'off' });
           right.dataset.vars = '1';
-          const rightWrap = h('div', { class: 'field' }, h('label', { for: rightId }, 'Value'), right);
+          const rightWrap = h('div', { class: 'field' }, h('label', { for: rightId }, t('Value')), right);
           const update = () => {
             const cond = { left: parseLoose(left.value), op: op.value };
             if (!LEFT_ONLY.has(op.value)) cond.right = parseLoose(right.value);
@@ -222,14 +223,14 @@ export function createFieldEditors({ store, channels }) {
           left.addEventListener('input', update);
           op.addEventListener('change', update);
           right.addEventListener('input', update);
-          const toJson = h('button', { type: 'button', class: 'btn-link wf-small-link', testid: 'branch-json-toggle' }, 'Edit as JSON (all / any groups)');
+          const toJson = h('button', { type: 'button', class: 'btn-link wf-small-link', testid: 'branch-json-toggle' }, t('Edit as JSON (all / any groups)'));
           toJson.addEventListener('click', () => {
             asJson = true;
             drawWhen();
           });
           fill(whenBox,
             h('div', { class: 'wf-branch-cond' },
-              h('div', { class: 'field' }, h('label', { for: leftId }, 'When'), left),
+              h('div', { class: 'field' }, h('label', { for: leftId }, t('When')), left),
               h('div', { class: 'field wf-branch-op' }, h('label', { for: opId }, 'is'), op),
               rightWrap),
             toJson);
@@ -245,29 +246,29 @@ export function createFieldEditors({ store, channels }) {
               b.when = JSON.parse(ta.value);
               changed();
             } catch (e) {
-              err.textContent = `Not valid JSON: ${e.message}. The last valid condition is kept.`;
+              err.textContent = t('Not valid JSON: {reason}. The last valid condition is kept.', { reason: e.message });
             }
           });
           ta.addEventListener('input', markDirty);
           const canSimple = () => isSimpleCondition(b.when);
-          const toSimple = h('button', { type: 'button', class: 'btn-link wf-small-link', testid: 'branch-simple-toggle' }, 'Simple condition');
+          const toSimple = h('button', { type: 'button', class: 'btn-link wf-small-link', testid: 'branch-simple-toggle' }, t('Simple condition'));
           toSimple.addEventListener('click', () => {
             if (!canSimple()) {
-              err.textContent = 'Only a single comparison {"left", "op", "right"} can be edited as a simple condition.';
+              err.textContent = t('Only a single comparison (left, op, right) can be edited as a simple condition.');
               return;
             }
             asJson = false;
             drawWhen();
           });
           fill(whenBox,
-            h('div', { class: 'field' }, h('label', { for: jid }, 'Condition (JSON)'), ta, err,
-              h('p', { class: 'field-hint' }, '{"left": "{{trigger.amount}}", "op": ">=", "right": 1000}, or {"all": [...]} / {"any": [...]}.')),
+            h('div', { class: 'field' }, h('label', { for: jid }, t('Condition (JSON)')), ta, err,
+              h('p', { class: 'field-hint' }, t('{"left": "{{trigger.amount}}", "op": ">=", "right": 1000}, or {"all": [...]} / {"any": [...]}.'))),
             toSimple);
         }
       }
       drawWhen();
 
-      const remove = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'branch-remove', 'aria-label': `Remove branch ${i + 1}` }, 'Remove');
+      const remove = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'branch-remove', 'aria-label': t('Remove branch {n}', { n: i + 1 }) }, t('Remove'));
       remove.addEventListener('click', () => {
         const gone = typeof b.port === 'string' ? b.port.trim() : '';
         branches().splice(branches().indexOf(b), 1);
@@ -279,7 +280,7 @@ export function createFieldEditors({ store, channels }) {
       });
       return h('li', { class: 'wf-branch', testid: 'wf-branch' },
         h('div', { class: 'wf-branch-head' },
-          h('div', { class: 'field' }, h('label', { for: portId }, `Branch ${i + 1} port`), port),
+          h('div', { class: 'field' }, h('label', { for: portId }, t('Branch {n} port', { n: i + 1 })), port),
           remove),
         whenBox);
     }
@@ -300,8 +301,8 @@ export function createFieldEditors({ store, channels }) {
     });
     draw();
     return h('fieldset', { class: 'plain wf-branch-editor' },
-      h('legend', { class: 'label-like' }, 'Branches', p.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
-      h('p', { class: 'field-hint' }, 'Tried in order; the first whose condition holds is taken, else the “else” port.'),
+      h('legend', { class: 'label-like' }, t('Branches'), p.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
+      h('p', { class: 'field-hint' }, t('Tried in order; the first whose condition holds is taken, else the “else” port.')),
       list, errorSlot, addBtn);
   }
 

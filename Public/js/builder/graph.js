@@ -4,6 +4,7 @@
 // A node is {id, kind, service, task, params, position: {x, y}}; an edge is {source, source_port,
 // target}. `specOf(node)` finds a node's catalog entry (catalogIndex below).
 import { clamp, clone, isObject } from './values.js';
+import { t, tn, mark } from '../i18n.js';
 
 export const NODE_W = 208; // keep in step with .wf-node's width in app.css
 export const NODE_H = 90; // a node's height before it is drawn
@@ -175,7 +176,7 @@ export function outputsOf(node, spec) {
   if (!spec) return [];
   if (spec.dynamic_outputs) {
     const values = node.params && node.params.values;
-    return isObject(values) ? Object.keys(values).map((k) => ({ name: k, description: 'A value this step sets.' })) : [];
+    return isObject(values) ? Object.keys(values).map((k) => ({ name: k, description: t('A value this step sets.') })) : [];
   }
   const v = spec.output_variants;
   if (v && v.param && node.params && typeof node.params[v.param] === 'string' && v.outputs && Array.isArray(v.outputs[node.params[v.param]])) {
@@ -193,13 +194,13 @@ export function variableGroups(node, { nodes, edges, specOf, businessVariables =
     if (!items.length) {
       const sample = trig.params.sample_payload;
       if (isObject(sample)) {
-        items = Object.keys(sample).map((k) => ({ path: `trigger.${k}`, description: `From the sample payload, e.g. ${JSON.stringify(sample[k]).slice(0, 40)}` }));
+        items = Object.keys(sample).map((k) => ({ path: `trigger.${k}`, description: t('From the sample payload, e.g. {value}', { value: JSON.stringify(sample[k]).slice(0, 40) }) }));
       }
     }
     groups.push({
-      label: `Trigger (${nodeTitle(trig, specOf(trig))})`,
+      label: t('Trigger ({step})', { step: nodeTitle(trig, specOf(trig)) }),
       items,
-      empty: items.length ? null : 'Give the trigger a sample payload (like {"amount": 1500}) to list its fields here.',
+      empty: items.length ? null : t('Give the trigger a sample payload (like a JSON object with an amount) to list its fields here.'),
     });
   }
   for (const aid of ancestors(edges, node.id)) {
@@ -207,12 +208,12 @@ export function variableGroups(node, { nodes, edges, specOf, businessVariables =
     if (!anc || anc.kind === 'trigger') continue;
     const items = outputsOf(anc, specOf(anc)).map((o) => ({ path: `steps.${aid}.${o.name}`, description: o.description }));
     if (edges.some((e) => e.source === aid && e.source_port === 'error' && e.target === node.id)) {
-      items.push({ path: `steps.${aid}.error`, description: 'Why the step failed.' });
+      items.push({ path: `steps.${aid}.error`, description: t('Why the step failed.') });
     }
     if (items.length) groups.push({ label: `${nodeTitle(anc, specOf(anc))} (${aid})`, items });
   }
-  const biz = businessVariables.map((v) => ({ path: `business.${v}`, description: 'From your business profile.' }));
-  if (biz.length) groups.push({ label: 'Your business', items: biz });
+  const biz = businessVariables.map((v) => ({ path: `business.${v}`, description: t('From your business profile.') }));
+  if (biz.length) groups.push({ label: t('Your business'), items: biz });
   return groups;
 }
 
@@ -221,7 +222,7 @@ export function variableGroups(node, { nodes, edges, specOf, businessVariables =
 export const issuesFor = (issues, nid) => issues.filter((i) => i.node_id === nid);
 
 /** "1 problem", "3 problems". */
-export const problemCount = (n) => `${n} problem${n === 1 ? '' : 's'}`;
+export const problemCount = (n) => tn(n, '{count} problem', '{count} problems');
 
 /**
  * A validation reply's errors, sorted for display: `issues` (the usable ones), `general` (not
@@ -236,7 +237,7 @@ export function summarizeIssues(list, nodeIds) {
     issues,
     general,
     state: issues.length ? 'problems' : 'ok',
-    text: issues.length ? `${problemCount(issues.length)}${onSteps ? ' (marked on the steps)' : ''}` : 'No problems found',
+    text: issues.length ? (onSteps ? t('{problems} (marked on the steps)', { problems: problemCount(issues.length) }) : problemCount(issues.length)) : t('No problems found'),
     nameMessage: issues.filter((i) => !i.node_id && i.field === 'name').map((i) => i.message).join(' '),
   };
 }
@@ -247,7 +248,8 @@ export const issueFitsField = (field, name) => field === name || field.startsWit
 /* ---------- a run laid over the graph ---------- */
 
 export function runStatusLabel(status) {
-  return { pending: 'Pending', queued: 'Queued', running: 'Running', waiting: 'Waiting', succeeded: 'Succeeded', failed: 'Failed', skipped: 'Skipped', cancelled: 'Cancelled' }[status] || status;
+  const label = { pending: mark('Pending'), queued: mark('Queued'), running: mark('Running'), waiting: mark('Waiting'), succeeded: mark('Succeeded'), failed: mark('Failed'), skipped: mark('Skipped'), cancelled: mark('Cancelled') }[status];
+  return label ? t(label) : status;
 }
 
 /** A node's step in the run: the latest row wins. */

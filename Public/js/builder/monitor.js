@@ -12,12 +12,13 @@ import {
 } from '../shared/workflows.js';
 import { isObject } from './values.js';
 import { triggerOf, nodeById, mergeStepEvent } from './graph.js';
+import { t, tn } from '../i18n.js';
 
 /** save(): the toolbar's save, run first when the workflow has unsaved changes. */
 export function createMonitor({ ctx, store, save }) {
   const state = store.state;
   const root = ctx.root;
-  const el = h('section', { class: 'wf-monitor', testid: 'wf-monitor', 'aria-label': 'Run monitor', hidden: true });
+  const el = h('section', { class: 'wf-monitor', testid: 'wf-monitor', 'aria-label': t('Run monitor'), hidden: true });
 
   let runTimer = null;
   let runInFlight = false;
@@ -30,19 +31,19 @@ export function createMonitor({ ctx, store, save }) {
     const sample = trig && isObject(trig.params.sample_payload) ? trig.params.sample_payload : {};
     const alert = formAlert('run-error');
     const payload = field({
-      label: 'Test data (JSON)', name: 'payload', type: 'textarea', testid: 'run-payload',
+      label: t('Test data (JSON)'), name: 'payload', type: 'textarea', testid: 'run-payload',
       value: JSON.stringify(sample, null, 2),
-      hint: 'The trigger’s data for this run, as a JSON object. Prefilled from the trigger’s sample payload.',
+      hint: t('The trigger’s data for this run, as a JSON object. Prefilled from the trigger’s sample payload.'),
       attrs: { rows: 8, spellcheck: 'false', class: 'wf-code' },
     });
     const unsaved = state.dirty || !state.wf;
-    const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'run-submit' }, unsaved ? 'Save and run' : 'Start run');
-    const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, 'Cancel');
+    const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'run-submit' }, unsaved ? t('Save and run') : t('Start run'));
+    const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, t('Cancel'));
     const form = h('form', { class: 'stack', novalidate: true, testid: 'run-form' },
       payload, alert.el,
-      unsaved ? h('p', { class: 'field-hint' }, 'The workflow is saved first (a new version), then run.') : null,
+      unsaved ? h('p', { class: 'field-hint' }, t('The workflow is saved first (a new version), then run.')) : null,
       h('div', { class: 'form-actions' }, cancel, submit));
-    const { close } = openDialog({ title: 'Run with test data', body: form, testid: 'run-dialog' });
+    const { close } = openDialog({ title: t('Run with test data'), body: form, testid: 'run-dialog' });
     cancel.addEventListener('click', close);
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
@@ -52,17 +53,17 @@ export function createMonitor({ ctx, store, save }) {
         try {
           data = JSON.parse(payload.control.value.trim() || '{}');
         } catch (e) {
-          alert.show(`The test data is not valid JSON: ${e.message}`);
+          alert.show(t('The test data is not valid JSON: {reason}', { reason: e.message }));
           payload.control.focus();
           return;
         }
         if (!isObject(data)) {
-          alert.show('The test data should be a JSON object, like {"amount": 1500}.');
+          alert.show(t('The test data should be a JSON object, like {"amount": 1500}.'));
           return;
         }
         if (!state.wf || state.dirty) {
           if (!(await save())) {
-            alert.show('The workflow could not be saved; fix the problems shown on the steps and try again.');
+            alert.show(t('The workflow could not be saved; fix the problems shown on the steps and try again.'));
             return;
           }
         }
@@ -71,7 +72,7 @@ export function createMonitor({ ctx, store, save }) {
           close();
           startMonitor(r);
           refreshRun(0);
-          toast('Run started. The steps light up as they run.', 'success');
+          toast(t('Run started. The steps light up as they run.'), 'success');
         } catch (e) {
           alert.show(errorMessage(e));
         }
@@ -83,7 +84,7 @@ export function createMonitor({ ctx, store, save }) {
   /** "Run with test data": a run starts at the trigger. */
   function runWithTestData() {
     if (!triggerOf(state.nodes)) {
-      toast('Add a trigger first: it is where a run starts.', 'error');
+      toast(t('Add a trigger first: it is where a run starts.'), 'error');
       return;
     }
     runDialog();
@@ -117,18 +118,18 @@ export function createMonitor({ ctx, store, save }) {
     root.classList.add('wf-monitoring');
     const { run: r, wf, dirty } = state;
     const approvals = Array.isArray(r.pending_approvals) ? r.pending_approvals : [];
-    const exit = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'wf-monitor-exit' }, 'Back to editing');
+    const exit = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'wf-monitor-exit' }, t('Back to editing'));
     exit.addEventListener('click', stopMonitor);
     const versionNote = wf && r.version && r.version !== wf.version
-      ? h('p', { class: 'field-hint' }, `This run used version ${r.version}; the canvas shows version ${wf.version}${dirty ? ' with unsaved changes' : ''}.`)
+      ? h('p', { class: 'field-hint' }, (dirty ? t('This run used version {run}; the canvas shows version {canvas} with unsaved changes.', { run: r.version, canvas: wf.version }) : t('This run used version {run}; the canvas shows version {canvas}.', { run: r.version, canvas: wf.version })))
       : null;
     fill(el,
       h('div', { class: 'wf-monitor-head' },
         h('p', { class: 'wf-monitor-title' },
-          'Run ', h('a', { href: `#/runs/${encodeURIComponent(r.id)}`, class: 'wf-mono', testid: 'wf-monitor-run-link' }, shortId(r.id)), ' ',
+          t('Run '), h('a', { href: `#/runs/${encodeURIComponent(r.id)}`, class: 'wf-mono', testid: 'wf-monitor-run-link' }, shortId(r.id)), ' ',
           runStatusBadge(r.status, 'wf-run-status'),
           h('span', { class: 'muted wf-monitor-time' },
-            r.started_at ? ` started ${formatDateTime(r.started_at, timeZone())}` : ' waiting to start',
+            r.started_at ? ` ${t('started {time}', { time: formatDateTime(r.started_at, timeZone()) })}` : ` ${t('waiting to start')}`,
             r.finished_at ? ` · took ${formatDuration(r.started_at || r.created_at, r.finished_at)}` : '')),
         h('div', { class: 'btn-row' }, runActionButtons(r, (next) => (next ? setRun(next) : refreshRun(0)), 'wf-monitor'), exit)),
       r.error ? h('p', { class: 'alert alert-error wf-monitor-error', testid: 'wf-monitor-error' }, r.error) : null,
@@ -211,13 +212,13 @@ export function createMonitor({ ctx, store, save }) {
       api.get(path('run', runId)).then((r) => {
         if (!root.isConnected) return;
         if (r.workflow_id !== wf.id) {
-          toast('That run belongs to another workflow.', 'error');
+          toast(t('That run belongs to another workflow.'), 'error');
           return;
         }
         state.run = r;
         drawRun();
         if (ACTIVE_RUN.has(r.status)) refreshRun(0);
-      }).catch((e) => toast(`Could not open the run: ${errorMessage(e)}`, 'error'));
+      }).catch((e) => toast(t('Could not open the run: {reason}', { reason: errorMessage(e) }), 'error'));
     },
   };
 }

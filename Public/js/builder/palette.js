@@ -3,16 +3,17 @@
 import { h, uid } from '../ui.js';
 import { NODE_W, IN_PORT_Y } from './graph.js';
 import { DRAG_THRESHOLD } from './canvas.js';
+import { t, tn } from '../i18n.js';
 
 /** index: catalogIndex(catalog); canvas: createCanvas(…)'s API (addNode, toCanvas, overCanvas). */
 export function createPalette({ index, canvas }) {
   const searchId = uid('wf-palette-search');
-  const search = h('input', { type: 'search', id: searchId, testid: 'wf-palette-search', placeholder: 'Find a step', autocomplete: 'off' });
+  const search = h('input', { type: 'search', id: searchId, testid: 'wf-palette-search', placeholder: t('Find a step'), autocomplete: 'off' });
   const groupsEl = h('div', { class: 'wf-palette-groups' });
-  const el = h('aside', { class: 'wf-palette', testid: 'wf-palette', 'aria-label': 'Steps you can add' },
-    h('h2', { class: 'wf-side-title' }, 'Add a step'),
-    h('div', { class: 'field' }, h('label', { for: searchId, class: 'visually-hidden' }, 'Find a step'), search),
-    h('p', { class: 'field-hint' }, 'Click (or press Enter) to add, or drag onto the canvas.'),
+  const el = h('aside', { class: 'wf-palette', testid: 'wf-palette', 'aria-label': t('Steps you can add') },
+    h('h2', { class: 'wf-side-title' }, t('Add a step')),
+    h('div', { class: 'field' }, h('label', { for: searchId, class: 'visually-hidden' }, t('Find a step')), search),
+    h('p', { class: 'field-hint' }, t('Click (or press Enter) to add, or drag onto the canvas.')),
     groupsEl);
 
   let drag = null;

@@ -7,6 +7,7 @@ import {
   edgeKey, nodeById, triggerOf, nodeTitle, portsOf, variableGroups, issuesFor, problemCount, issueFitsField, stepFor,
 } from './graph.js';
 import { createFieldEditors } from './fields.js';
+import { t, tn } from '../i18n.js';
 
 /**
  * store: the builder's store; index: catalogIndex(catalog); canvas: the canvas's API (connect,
@@ -16,7 +17,7 @@ export function createPanel({ store, index, canvas, channels }) {
   const state = store.state;
   const { specOf } = index;
   const fields = createFieldEditors({ store, channels });
-  const el = h('aside', { class: 'wf-panel', testid: 'wf-config', 'aria-label': 'Step settings' });
+  const el = h('aside', { class: 'wf-panel', testid: 'wf-config', 'aria-label': t('Step settings') });
 
   let lastTextField = null; // where the variable picker inserts
   el.addEventListener('focusin', (ev) => {
@@ -41,14 +42,14 @@ export function createPanel({ store, index, canvas, channels }) {
         fill(el, intro());
         return;
       }
-      const del = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: 'wf-delete-edge' }, 'Delete connection');
+      const del = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: 'wf-delete-edge' }, t('Delete connection'));
       del.addEventListener('click', () => canvas.removeEdge(state.selected.key));
       fill(el,
-        h('h2', { class: 'wf-side-title' }, 'Connection'),
+        h('h2', { class: 'wf-side-title' }, t('Connection')),
         h('p', {}, h('code', {}, e.source), ' → ', h('code', {}, e.target)),
-        h('p', { class: 'muted' }, `Taken when “${e.source}” leaves by its “${e.source_port}” port.`),
+        h('p', { class: 'muted' }, t('Taken when “{step}” leaves by its “{port}” port.', { step: e.source, port: e.source_port })),
         del,
-        h('p', { class: 'field-hint' }, 'Or press Delete.'));
+        h('p', { class: 'field-hint' }, t('Or press Delete.')));
       return;
     }
     const node = nodeById(state.nodes, selected.id);
@@ -64,23 +65,23 @@ export function createPanel({ store, index, canvas, channels }) {
 
   function intro() {
     return h('div', { class: 'wf-panel-intro', testid: 'wf-panel-intro' },
-      h('h2', { class: 'wf-side-title' }, 'Settings'),
-      h('p', { class: 'muted' }, state.nodes.length ? 'Select a step on the canvas to change its settings.' : 'Add a trigger to start.'),
-      triggerOf(state.nodes) ? null : h('p', { class: 'field-hint' }, 'Every workflow starts with exactly one trigger (Triggers in the palette).'),
-      state.run ? h('p', { class: 'field-hint' }, 'While a run is shown, select a step to see what went in and came out.') : null);
+      h('h2', { class: 'wf-side-title' }, t('Settings')),
+      h('p', { class: 'muted' }, state.nodes.length ? t('Select a step on the canvas to change its settings.') : t('Add a trigger to start.')),
+      triggerOf(state.nodes) ? null : h('p', { class: 'field-hint' }, t('Every workflow starts with exactly one trigger (Triggers in the palette).')),
+      state.run ? h('p', { class: 'field-hint' }, t('While a run is shown, select a step to see what went in and came out.')) : null);
   }
 
   function nodePanel(node) {
     const spec = specOf(node);
-    const del = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: 'wf-delete-node' }, 'Delete step');
+    const del = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: 'wf-delete-node' }, t('Delete step'));
     del.addEventListener('click', () => canvas.removeNode(node.id));
     const form = h('form', { class: 'stack wf-params', novalidate: true, testid: 'wf-params', autocomplete: 'off' });
     form.addEventListener('submit', (ev) => ev.preventDefault());
     if (spec) {
       for (const p of spec.params || []) form.appendChild(fields.paramField(node, p));
-      if (!(spec.params || []).length) form.appendChild(h('p', { class: 'muted' }, 'This step has no settings.'));
+      if (!(spec.params || []).length) form.appendChild(h('p', { class: 'muted' }, t('This step has no settings.')));
     } else {
-      form.appendChild(h('p', { class: 'alert alert-warn' }, `“${node.service}/${node.task}” is not in the catalog. Its settings are shown as JSON.`));
+      form.appendChild(h('p', { class: 'alert alert-warn' }, t('“{task}” is not in the catalog. Its settings are shown as JSON.', { task: `${node.service}/${node.task}` })));
       form.appendChild(fields.rawParamsField(node));
     }
     return [
@@ -88,10 +89,10 @@ export function createPanel({ store, index, canvas, channels }) {
         h('h2', { class: 'wf-side-title', testid: 'wf-config-title' }, nodeTitle(node, spec)),
         h('p', { class: 'wf-panel-sub' }, h('code', { testid: 'wf-config-id' }, node.id), ' · ', spec ? spec.group : node.service),
         spec && spec.summary ? h('p', { class: 'muted wf-panel-summary' }, spec.summary) : null),
-      state.run ? h('section', { class: 'wf-step-detail', testid: 'wf-step-detail', 'aria-label': 'This step in the run' }) : null,
+      state.run ? h('section', { class: 'wf-step-detail', testid: 'wf-step-detail', 'aria-label': t('This step in the run') }) : null,
       h('div', { class: 'wf-panel-issues', testid: 'wf-node-issue-list', role: 'status', hidden: true }),
       form,
-      node.kind !== 'trigger' ? variablePicker(node) : h('p', { class: 'field-hint' }, 'Trigger settings are read before a run exists, so they can’t use {{variables}}.'),
+      node.kind !== 'trigger' ? variablePicker(node) : h('p', { class: 'field-hint' }, t('Trigger settings are read before a run exists, so they can’t use {{variables}}.')),
       connectionsSection(node),
       h('div', { class: 'wf-panel-foot' }, del),
     ];
@@ -105,7 +106,7 @@ export function createPanel({ store, index, canvas, channels }) {
     if (!box) return;
     const mine = issuesFor(state.issues, selected.id);
     box.hidden = !mine.length;
-    fill(box, mine.length ? [h('p', { class: 'wf-panel-issues-title' }, `${problemCount(mine.length)} in this step`),
+    fill(box, mine.length ? [h('p', { class: 'wf-panel-issues-title' }, t('{problems} in this step', { problems: problemCount(mine.length) })),
       h('ul', {}, mine.map((i) => h('li', { testid: 'wf-node-issue' }, i.message)))] : null);
     const slots = Array.from(el.querySelectorAll('.field-error[data-error-for^="params."]'));
     for (const s of slots) {
@@ -129,8 +130,8 @@ export function createPanel({ store, index, canvas, channels }) {
     const groupsList = variableGroups(node, {
       nodes: state.nodes, edges: state.edges, specOf, businessVariables: index.businessVariables,
     });
-    const details = h('details', { class: 'wf-vars', testid: 'wf-vars' }, h('summary', {}, 'Insert a variable'));
-    details.appendChild(h('p', { class: 'field-hint' }, 'Click into a field, then pick a variable to insert it where the cursor is.'));
+    const details = h('details', { class: 'wf-vars', testid: 'wf-vars' }, h('summary', {}, t('Insert a variable')));
+    details.appendChild(h('p', { class: 'field-hint' }, t('Click into a field, then pick a variable to insert it where the cursor is.')));
     for (const g of groupsList) {
       const gid = uid('wf-vars');
       details.appendChild(h('section', { class: 'wf-vars-group', 'aria-labelledby': gid },
@@ -141,7 +142,7 @@ export function createPanel({ store, index, canvas, channels }) {
           btn.addEventListener('mousedown', (ev) => ev.preventDefault());
           btn.addEventListener('click', () => insertVariable(`{{${v.path}}}`));
           return h('li', {}, btn);
-        })) : h('p', { class: 'field-hint' }, g.empty || 'Nothing to insert.')));
+        })) : h('p', { class: 'field-hint' }, g.empty || t('Nothing to insert.'))));
     }
     return details;
   }
@@ -149,7 +150,7 @@ export function createPanel({ store, index, canvas, channels }) {
   function insertVariable(text) {
     const f = lastTextField;
     if (!f || !f.isConnected || !el.contains(f)) {
-      toast('Click into a field first, then pick the variable.', 'info');
+      toast(t('Click into a field first, then pick the variable.'), 'info');
       return;
     }
     const start = typeof f.selectionStart === 'number' ? f.selectionStart : f.value.length;
@@ -158,7 +159,7 @@ export function createPanel({ store, index, canvas, channels }) {
     f.focus();
     f.setSelectionRange(start + text.length, start + text.length);
     f.dispatchEvent(new Event('input', { bubbles: true }));
-    store.notify('say', `Inserted ${text}.`);
+    store.notify('say', t('Inserted {text}.', { text }));
   }
 
   /* ----- connections of the selected step ----- */
@@ -167,7 +168,7 @@ export function createPanel({ store, index, canvas, channels }) {
     const outgoing = state.edges.filter((e) => e.source === node.id);
     const incoming = state.edges.filter((e) => e.target === node.id);
     const item = (e, text) => {
-      const rm = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'wf-conn-remove', 'aria-label': `Remove connection ${text}` }, 'Remove');
+      const rm = h('button', { type: 'button', class: 'btn btn-ghost btn-small', testid: 'wf-conn-remove', 'aria-label': t('Remove connection {text}', { text }) }, t('Remove'));
       rm.addEventListener('click', () => canvas.removeEdge(edgeKey(e)));
       return h('li', { class: 'wf-conn', testid: 'wf-conn' }, h('span', {}, text), rm);
     };
@@ -176,7 +177,7 @@ export function createPanel({ store, index, canvas, channels }) {
     const targetId = uid('wf-conn-target');
     const portSel = h('select', { id: portId, testid: 'wf-conn-port' }, portsOf(node, specOf(node), state.edges).map((p) => h('option', { value: p }, p)));
     const targetSel = h('select', { id: targetId, testid: 'wf-conn-target' }, targets.map((n) => h('option', { value: n.id }, `${n.id} (${nodeTitle(n, specOf(n))})`)));
-    const addBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'wf-conn-add' }, 'Connect');
+    const addBtn = h('button', { type: 'button', class: 'btn btn-secondary btn-small', testid: 'wf-conn-add' }, t('Connect'));
     addBtn.addEventListener('click', () => {
       if (!targetSel.value) return;
       if (canvas.connect(node.id, portSel.value, targetSel.value, { selectEdge: false })) {
@@ -185,14 +186,14 @@ export function createPanel({ store, index, canvas, channels }) {
         if (again) again.focus();
       }
     });
-    return h('section', { class: 'wf-conns', 'aria-label': 'Connections' },
-      h('h3', { class: 'wf-vars-title' }, 'Connections'),
+    return h('section', { class: 'wf-conns', 'aria-label': t('Connections') },
+      h('h3', { class: 'wf-vars-title' }, t('Connections')),
       outgoing.length || incoming.length ? h('ul', { class: 'wf-conn-list' },
         incoming.map((e) => item(e, `from ${e.source} (${e.source_port})`)),
-        outgoing.map((e) => item(e, `${e.source_port} → ${e.target}`))) : h('p', { class: 'field-hint' }, 'No connections to or from this step.'),
+        outgoing.map((e) => item(e, `${e.source_port} → ${e.target}`))) : h('p', { class: 'field-hint' }, t('No connections to or from this step.')),
       targets.length ? h('div', { class: 'wf-conn-add' },
-        h('div', { class: 'field' }, h('label', { for: portId }, 'From port'), portSel),
-        h('div', { class: 'field' }, h('label', { for: targetId }, 'To step'), targetSel),
+        h('div', { class: 'field' }, h('label', { for: portId }, t('From port')), portSel),
+        h('div', { class: 'field' }, h('label', { for: targetId }, t('To step')), targetSel),
         addBtn) : null);
   }
 
@@ -210,13 +211,13 @@ export function createPanel({ store, index, canvas, channels }) {
     const approval = Array.isArray(run.pending_approvals) ? run.pending_approvals.find((a) => a.node_id === selected.id) : null;
     const setRun = (r) => store.notify('run:set', r);
     fill(box,
-      h('h3', { class: 'wf-vars-title' }, 'In this run'),
+      h('h3', { class: 'wf-vars-title' }, t('In this run')),
       step ? [
         stepMeta(step),
         step.error ? h('p', { class: 'alert alert-error', testid: 'wf-step-error' }, step.error) : null,
-        h('details', { class: 'wf-block', open: true }, h('summary', {}, 'Input'), jsonBlock(step.input, 'wf-step-input')),
-        h('details', { class: 'wf-block', open: true }, h('summary', {}, 'Output'), jsonBlock(step.output, 'wf-step-output')),
-      ] : h('p', { class: 'muted', testid: 'wf-step-pending' }, 'Not reached (yet).'),
+        h('details', { class: 'wf-block', open: true }, h('summary', {}, t('Input')), jsonBlock(step.input, 'wf-step-input')),
+        h('details', { class: 'wf-block', open: true }, h('summary', {}, t('Output')), jsonBlock(step.output, 'wf-step-output')),
+      ] : h('p', { class: 'muted', testid: 'wf-step-pending' }, t('Not reached (yet).')),
       approval ? approvalControls(run.id, approval, setRun, 'wf-step') : null);
   }
 

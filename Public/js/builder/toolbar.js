@@ -8,6 +8,7 @@ import { subscribe } from '../live.js';
 import { switchButton, setWorkflowActive, issueLines } from '../shared/workflows.js';
 import { copyRow } from '../shared/copy.js';
 import { triggerOf, blueprintOf, summarizeIssues, problemCount } from './graph.js';
+import { t, tn } from '../i18n.js';
 
 /** ctx: the page context (setTitle); draft: the architect's draft or null. */
 export function createToolbar({ ctx, store, draft, source }) {
@@ -16,11 +17,11 @@ export function createToolbar({ ctx, store, draft, source }) {
 
   const heading = h('span', { testid: 'wf-heading' });
   const header = pageHeader(heading);
-  const crumb = h('p', { class: 'breadcrumb' }, h('a', { href: '#/workflows', testid: 'wf-back' }, '← Workflows'));
+  const crumb = h('p', { class: 'breadcrumb' }, h('a', { href: '#/workflows', testid: 'wf-back' }, t('← Workflows')));
 
   const nameId = uid('wf-name');
   const nameInput = h('input', {
-    type: 'text', id: nameId, testid: 'wf-name', maxlength: 200, autocomplete: 'off', placeholder: 'e.g. Thank big orders',
+    type: 'text', id: nameId, testid: 'wf-name', maxlength: 200, autocomplete: 'off', placeholder: t('e.g. Thank big orders'),
     value: (state.wf && state.wf.name) || (source && source.name) || '',
   });
   const nameError = h('p', { class: 'field-error', testid: 'wf-name-error', id: uid('wf-name-err') });
@@ -28,13 +29,13 @@ export function createToolbar({ ctx, store, draft, source }) {
   const versionBadge = badge('', 'neutral', 'wf-version');
   const saveState = h('span', { class: 'wf-save-state', testid: 'wf-save-state', 'aria-live': 'polite' });
   const validStatus = h('span', { class: 'wf-valid', testid: 'wf-valid-status', 'aria-live': 'polite' });
-  const saveBtn = h('button', { type: 'button', class: 'btn btn-primary', testid: 'wf-save' }, 'Save');
-  const activeSwitch = switchButton({ label: 'Active', checked: !!(state.wf && state.wf.active), testid: 'wf-active' });
-  const runBtn = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'wf-run-test' }, 'Run with test data');
-  const runsLink = h('a', { class: 'btn btn-ghost', testid: 'wf-runs-link', hidden: true }, 'Runs');
+  const saveBtn = h('button', { type: 'button', class: 'btn btn-primary', testid: 'wf-save' }, t('Save'));
+  const activeSwitch = switchButton({ label: t('Active'), checked: !!(state.wf && state.wf.active), testid: 'wf-active' });
+  const runBtn = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'wf-run-test' }, t('Run with test data'));
+  const runsLink = h('a', { class: 'btn btn-ghost', testid: 'wf-runs-link', hidden: true }, t('Runs'));
 
   const bar = h('div', { class: 'wf-toolbar', testid: 'wf-toolbar' },
-    h('div', { class: 'field wf-name-field' }, h('label', { for: nameId }, 'Name', h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')), nameInput, nameError),
+    h('div', { class: 'field wf-name-field' }, h('label', { for: nameId }, t('Name'), h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')), nameInput, nameError),
     h('div', { class: 'wf-toolbar-status' }, versionBadge, saveState, validStatus),
     h('div', { class: 'wf-toolbar-actions' }, activeSwitch, runBtn, runsLink, saveBtn));
 
@@ -47,11 +48,11 @@ export function createToolbar({ ctx, store, draft, source }) {
   function drawHeader() {
     const { wf, dirty } = state;
     const name = nameInput.value.trim();
-    heading.textContent = name || (wf ? 'Untitled workflow' : 'New workflow');
-    ctx.setTitle(name ? `${name} · Workflows` : 'New workflow');
+    heading.textContent = name || (wf ? t('Untitled workflow') : t('New workflow'));
+    ctx.setTitle(name ? `${name} · ${t('Workflows')}` : t('New workflow'));
     versionBadge.hidden = !wf;
-    versionBadge.textContent = wf ? `Version ${wf.version}` : '';
-    saveState.textContent = dirty ? 'Unsaved changes' : (wf ? 'All changes saved' : 'Not saved yet');
+    versionBadge.textContent = wf ? t('Version {n}', { n: wf.version }) : '';
+    saveState.textContent = dirty ? t('Unsaved changes') : (wf ? t('All changes saved') : t('Not saved yet'));
     saveState.dataset.state = dirty ? 'dirty' : 'saved';
     activeSwitch.set(!!(wf && wf.active));
     runsLink.hidden = !wf;
@@ -70,10 +71,10 @@ export function createToolbar({ ctx, store, draft, source }) {
     webhookBox.hidden = false;
     if (wf && wf.webhook_url) {
       fill(webhookBox,
-        copyRow('Webhook URL (POST JSON here to start this workflow)', wf.webhook_url, 'wf-webhook-url'),
-        wf.active ? null : h('p', { class: 'field-hint' }, 'The URL answers only while the workflow is active.'));
+        copyRow(t('Webhook URL (POST JSON here to start this workflow)'), wf.webhook_url, 'wf-webhook-url'),
+        wf.active ? null : h('p', { class: 'field-hint' }, t('The URL answers only while the workflow is active.')));
     } else {
-      fill(webhookBox, h('p', { class: 'muted' }, 'Save the workflow to get its webhook URL.'));
+      fill(webhookBox, h('p', { class: 'muted' }, t('Save the workflow to get its webhook URL.')));
     }
   }
 
@@ -81,12 +82,12 @@ export function createToolbar({ ctx, store, draft, source }) {
     if (!draft) return;
     const todo = Array.isArray(draft.todo) ? draft.todo.filter(Boolean) : [];
     fill(draftBox,
-      h('p', { class: 'wf-draft-title' }, h('strong', {}, 'Drafted from: '), `“${draft.prompt || ''}”`,
+      h('p', { class: 'wf-draft-title' }, h('strong', {}, t('Drafted from: ')), `“${draft.prompt || ''}”`,
         draft.source ? h('span', { class: 'muted' }, ` (${draft.source === 'llm' ? 'AI' : 'recipe'})`) : null),
       draft.explanation ? h('p', { testid: 'wf-draft-explanation' }, draft.explanation) : null,
-      todo.length ? [h('p', { class: 'wf-draft-todo-title' }, 'Still to do before it can run:'),
+      todo.length ? [h('p', { class: 'wf-draft-todo-title' }, t('Still to do before it can run:')),
         h('ul', { class: 'wf-draft-todo', testid: 'wf-draft-todo' }, todo.map((t) => h('li', {}, t)))] : null,
-      h('p', { class: 'field-hint' }, 'Nothing is saved until you press Save.'));
+      h('p', { class: 'field-hint' }, t('Nothing is saved until you press Save.')));
     draftBox.hidden = false;
   }
 
@@ -104,14 +105,14 @@ export function createToolbar({ ctx, store, draft, source }) {
 
   async function validateNow() {
     const mine = ++validateGen;
-    setValidity('checking', 'Checking…');
+    setValidity('checking', t('Checking…'));
     try {
       const res = await api.post(path('workflowValidate'), { blueprint: blueprint() });
       if (mine !== validateGen || !root.isConnected) return res;
       setIssues((res && res.errors) || []);
       return res;
     } catch (e) {
-      if (mine === validateGen && root.isConnected) setValidity('error', `Could not check: ${errorMessage(e)}`);
+      if (mine === validateGen && root.isConnected) setValidity('error', t('Could not check: {reason}', { reason: errorMessage(e) }));
       return null;
     }
   }
@@ -148,17 +149,17 @@ export function createToolbar({ ctx, store, draft, source }) {
   async function save() {
     const bp = blueprint();
     if (!bp.name) {
-      nameError.textContent = 'Give the workflow a name.';
+      nameError.textContent = t('Give the workflow a name.');
       nameInput.setAttribute('aria-invalid', 'true');
       nameInput.focus();
-      toast('Give the workflow a name before saving.', 'error');
+      toast(t('Give the workflow a name before saving.'), 'error');
       return false;
     }
     nameInput.removeAttribute('aria-invalid');
     // Check first: the server refuses a workflow with problems, and they show on the steps.
     const check = await validateNow();
     if (check && check.valid === false && Array.isArray(check.errors) && check.errors.length) {
-      toast(`Not saved: the workflow has ${problemCount(check.errors.length)}, marked on the steps. ${issueLines(check.errors)[0]}`, 'error');
+      toast(`${t('Not saved: the workflow has {problems}, marked on the steps.', { problems: problemCount(check.errors.length) })} ${issueLines(check.errors)[0]}`, 'error');
       return false;
     }
     try {
@@ -168,8 +169,8 @@ export function createToolbar({ ctx, store, draft, source }) {
       state.dirty = JSON.stringify(blueprint()) !== JSON.stringify(bp); // edits made while saving stay unsaved
       applyWorkflow(saved);
       draftBox.hidden = true;
-      toast(`Saved — version ${saved.version}.`, 'success');
-      store.notify('say', `Saved as version ${saved.version}.`);
+      toast(t('Saved — version {n}.', { n: saved.version }), 'success');
+      store.notify('say', t('Saved as version {n}.', { n: saved.version }));
       return true;
     } catch (e) {
       if (e.status === 422 && e.details && Array.isArray(e.details.errors)) {
@@ -194,7 +195,7 @@ export function createToolbar({ ctx, store, draft, source }) {
       const next = await setWorkflowActive(state.wf.id, turnOn);
       state.wf = { ...state.wf, ...next };
       drawHeader();
-      toast(turnOn ? 'The workflow is active: its trigger now starts runs.' : 'The workflow is off.', 'info');
+      toast(turnOn ? t('The workflow is active: its trigger now starts runs.') : t('The workflow is off.'), 'info');
     } catch (e) {
       if (e.status === 422 && e.details && Array.isArray(e.details.errors)) setIssues(e.details.errors);
     }

@@ -1,4 +1,5 @@
 // Pure helpers for the values a person types into the builder (no DOM).
+import { t } from '../i18n.js';
 
 export const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
 export const clone = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
@@ -56,11 +57,11 @@ export function readJsonParam(raw, p) {
   try {
     parsed = JSON.parse(raw);
   } catch (e) {
-    return { error: `Not valid JSON: ${e.message.replace(/^JSON\.parse: /, '')}. The last valid value is kept.` };
+    return { error: t('Not valid JSON: {reason}. The last valid value is kept.', { reason: e.message.replace(/^JSON\.parse: /, '') }) };
   }
   if ((p.type === 'object' || p.type === 'template_object' || p.name === 'sample_payload') && !isObject(parsed)) {
-    return { error: 'This should be a JSON object, like {"amount": 1500}.' };
+    return { error: t('This should be a JSON object, like {example}.', { example: '{"amount": 1500}' }) };
   }
-  if (p.type === 'array' && !Array.isArray(parsed)) return { error: 'This should be a JSON list, like ["a", "b"].' };
+  if (p.type === 'array' && !Array.isArray(parsed)) return { error: t('This should be a JSON list, like {example}.', { example: '["a", "b"]' }) };
   return { value: parsed, parsed: true };
 }
