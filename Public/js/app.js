@@ -254,6 +254,8 @@ function route(userInitiated) {
     refreshShell: () => shell && shell.update(),
     /** guard() -> true while leaving this page would lose unsaved work. */
     setLeaveGuard: (guard) => { leaveGuard = guard; },
+    /** Starts loading the dashboard's modules (while a login request is on its way). */
+    prefetchHome: () => { import('./pages-dashboard.js').catch(() => {}); },
   };
 
   const bare = match.public || (match.page === passwordPage && user && user.must_change_password);

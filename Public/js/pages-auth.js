@@ -29,6 +29,7 @@ export function loginPage(ctx) {
       return;
     }
     try {
+      ctx.prefetchHome?.();  // the dashboard's modules load while the password is checked
       const data = await api.post(path('login'), body);
       setSession(data);
       ctx.loggedIn();
