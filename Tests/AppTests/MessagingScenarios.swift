@@ -1151,7 +1151,7 @@ enum MessagingScenarios {
 
             // the purposes and recommended texts, in English and Hindi
             let purposes = try await s.client.send(.GET, "/api/v1/whatsapp/template-purposes")
-            #expect(purposes.items.map { $0["purpose"] as? String ?? "" } == ["payment_reminder", "invoice_sent", "payment_received", "order_shipped", "statement_sent", "approval_request"])
+            #expect(purposes.items.map { $0["purpose"] as? String ?? "" } == ["payment_reminder", "invoice_sent", "payment_received", "order_shipped", "statement_sent", "approval_request", "sign_in_code"])
             for item in purposes.items {
                 let langs = (item["recommended"] as? [[String: Any]] ?? []).map { $0["language"] as? String ?? "" }
                 #expect(langs == ["en", "hi"])
@@ -1181,7 +1181,9 @@ enum MessagingScenarios {
             t.body = "Hi {{1}}, {{2}} due"
             return t
         }
-        #expect(Catalog.whatsappTemplatePurposes == ["none"] + TemplatePurpose.allCases.map(\.rawValue), "the workflow node offers every purpose")
+        // Every purpose but the sign-in code, which only "Forgot password" sends.
+        #expect(Catalog.whatsappTemplatePurposes == ["none"] + TemplatePurpose.allCases.filter { $0 != .signInCode }.map(\.rawValue),
+                "the workflow node offers every purpose a business message can have")
         let values = ["customer_name": "Asha", "amount_due": "₹10.00"]
         func plan(after seconds: TimeInterval, _ templates: [WhatsAppTemplate], language: String = "en", purpose: TemplatePurpose? = .paymentReminder,
                   lastInbound: Date? = wrote, values v: [String: String] = values) -> WhatsAppSendPlan {
