@@ -384,7 +384,10 @@ function makeLine(item, { onChange, onRemove, interState = () => false, chargesT
     placeholder: t('Search products or type a description'),
     search: searchProducts,
     itemLabel: (p) => p.name,
-    itemDetail: (p) => `${formatMoney(p.price)} / ${p.unit || 'pcs'} · ${(p.low_stock ? t('{quantity} {unit} in stock (low)', { quantity: formatQuantity(p.stock), unit: unitLabel(p.unit || 'pcs', p.stock) }) : t('{quantity} {unit} in stock', { quantity: formatQuantity(p.stock), unit: unitLabel(p.unit || 'pcs', p.stock) }))}`,
+    itemDetail: (p) => {
+      const stock = { quantity: formatQuantity(p.stock), unit: unitLabel(p.unit || 'pcs', p.stock) };
+      return `${formatMoney(p.price)} / ${p.unit || 'pcs'} · ${p.low_stock ? t('{quantity} {unit} in stock (low)', stock) : t('{quantity} {unit} in stock', stock)}`;
+    },
     onSelect: (p) => {
       product = p;
       if (p) {

@@ -350,8 +350,8 @@ struct AccountsController {
 
     static func service(_ req: Request) -> AccountsService { AccountsService(db: req.db, store: req.store) }
 
-    static func userDTO(_ u: User, role: Role, business: Business? = nil) -> UserDTO {
-        let followed = business.map { uiLanguages.contains($0.preferredLanguage) ? $0.preferredLanguage : "en" } ?? "en"
+    static func userDTO(_ u: User, role: Role, business: Business) -> UserDTO {
+        let followed = uiLanguages.contains(business.preferredLanguage) ? business.preferredLanguage : "en"
         return UserDTO(id: u.id!, email: u.email, name: u.name, role: role, mustChangePassword: u.mustChangePassword,
                        language: u.language ?? followed, languageChosen: u.language != nil)
     }

@@ -78,9 +78,8 @@ struct Recovery: Sendable {
         guard !tooMany, let user = try await accounts.user(email: email), let (membership, business) = try await accounts.membership(of: user.id!) else {
             return
         }
-        let number = membership.whatsappNumber ?? (membership.role == .owner ? business.whatsappNumber : nil)
         let delivery: Delivery
-        if number != nil, try await MessagingService(app: app, businessID: business.id!).canSendSignInCode() {
+        if Self.ownNumber(membership, business) != nil, try await MessagingService(app: app, businessID: business.id!).canSendSignInCode() {
             delivery = .whatsapp
         } else if app.munimConfig.smtp != nil {
             delivery = .email
@@ -130,7 +129,7 @@ struct Recovery: Sendable {
               let live = try await RecoveryCode.query(on: db).filter(\.$userID == user.id!).filter(\.$usedAt == nil)
                 .sort(\.$createdAt, .descending).first(),
               live.expiresAt > now, live.attempts < Self.wrongTriesPerCode else { throw invalid }
-        guard Self.constantTimeEqual(Self.hash(typed, userID: user.id!, vault: app.vault), live.codeHash) else {
+        guard Tokens.equal(Self.hash(typed, userID: user.id!, vault: app.vault), live.codeHash) else {
             let now = now, limit = Self.wrongTriesPerCode
             try await app.store.write(db) { tx in
                 let tries = live.attempts + 1
@@ -161,12 +160,9 @@ struct Recovery: Sendable {
         vault.signature("\(userID.uuidString.lowercased()):\(code)", purpose: "recovery-code")
     }
 
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var diff: UInt8 = 0
-        for i in x.indices { diff |= x[i] ^ y[i] }
-        return diff == 0
+    /// The member's own WhatsApp number: theirs, or for the owner the business's number.
+    static func ownNumber(_ membership: Membership, _ business: Business) -> String? {
+        membership.whatsappNumber ?? (membership.role == .owner ? business.whatsappNumber : nil)
     }
 
     // MARK: the job that sends it
@@ -183,8 +179,9 @@ struct Recovery: Sendable {
         do {
             switch Delivery(rawValue: row.channel) {
             case .whatsapp:
-                guard let number = membership.whatsappNumber ?? (membership.role == .owner ? business.whatsappNumber : nil) else { return }
-                try await MessagingService(app: ctx.app, businessID: row.businessID).sendSignInCode(code, to: number, minutes: lifetimeMinutes)
+                guard let number = ownNumber(membership, business) else { return }
+                try await MessagingService(app: ctx.app, businessID: row.businessID).sendSignInCode(code, to: number, business: business,
+                                                                                                 minutes: lifetimeMinutes)
             case .email:
                 guard let smtp = ctx.app.munimConfig.smtp else { return }
                 let (subject, text) = email(code: code, name: user.name, business: business.name, hindi: hindi)

@@ -20,11 +20,10 @@ extension MessagingService {
     /// approved "sign-in code" template (an Authentication template); without one it goes as text,
     /// which WhatsApp delivers only while the window is open (the owner's own chats with the
     /// assistant open it). Throws `ChannelFailure` as the outbox does.
-    func sendSignInCode(_ code: String, to number: String, minutes: Int) async throws {
+    func sendSignInCode(_ code: String, to number: String, business: Business, minutes: Int) async throws {
         guard let channel = try await whatsappChannel() else {
             throw ChannelFailure(retryable: false, code: nil, message: "The business has no WhatsApp channel any more.")
         }
-        let business = try await AccountsService(db: db).business(businessID)
         let hindi = business.preferredLanguage.lowercased().hasPrefix("hi")
         let templates = try await WhatsAppTemplate.query(on: db).filter(\.$businessID == businessID)
             .filter(\.$purpose == TemplatePurpose.signInCode.rawValue).all()
