@@ -142,14 +142,27 @@ enum OwnerThread {
             }
         } else if let invoiceID = session.offeredInvoiceID, Replies.number(text) == 3, text.count <= 3 {
             do {
-                let sharing = InvoiceSharing(messaging: messaging, userID: userID)
-                let (_, _) = try await sharing.send(invoiceID: invoiceID, channelID: nil)
                 let inv = try await LedgerService(db: app.db, store: app.store, businessID: messaging.businessID, userID: userID, now: messaging.now)
                     .invoice(invoiceID)
                 let name = try await LedgerReads(db: app.db, businessID: messaging.businessID).customer(inv.customerID)?.name ?? "the customer"
                 let hindi = try await AccountsService(db: app.db).business(messaging.businessID).preferredLanguage == "hi"
-                replyText = hindi ? "\(inv.numberText ?? "Bill") \(name) ko WhatsApp par PDF ke saath bhej diya."
-                                  : "\(inv.numberText ?? "The invoice") is on its way to \(name) on WhatsApp, with the PDF."
+                let done = hindi ? "\(inv.numberText ?? "Bill") \(name) ko WhatsApp par PDF ke saath bhej diya."
+                                 : "\(inv.numberText ?? "The invoice") is on its way to \(name) on WhatsApp, with the PDF."
+                // The offer is used, the bill queued and the owner answered in one transaction: a
+                // job retried after a failure finds the offer taken and never sends the bill twice.
+                let sessionID = session.id!, businessID = messaging.businessID
+                try await app.store.write(app.db) { tx in
+                    let taken = try await tx.sql.raw("""
+                        UPDATE inbox_sessions SET offered_invoice_id = NULL
+                        WHERE id = \(bind: sessionID) AND offered_invoice_id = \(bind: invoiceID) RETURNING id
+                        """).all()
+                    guard !taken.isEmpty else { return }
+                    let inTx = MessagingService(app: app, businessID: businessID, db: tx)
+                    _ = try await InvoiceSharing(messaging: inTx, userID: userID).send(invoiceID: invoiceID, channelID: nil)
+                    _ = try await inTx.queueOutbound(session: session, text: done, author: "assistant", authorName: "Munim")
+                }
+                session.offeredInvoiceID = nil
+                return
             } catch let e as APIError {
                 replyText = e.message
             }
