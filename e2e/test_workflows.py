@@ -203,6 +203,7 @@ def test_build_save_run_and_monitor(page: Page) -> None:
     tid(page, "wf-run-test").click()
     dialog = tid(page, "run-dialog")
     payload = dialog.get_by_test_id("run-payload")
+    expect(payload).to_be_enabled()  # the test data has arrived
     assert json.loads(payload.input_value()) == {"amount": 1500}
     dialog.get_by_test_id("run-submit").click()
     expect(dialog).to_have_count(0)
@@ -286,6 +287,60 @@ def test_runs_list_and_run_detail(page: Page) -> None:
     expect(tid(page, "wf-monitor").get_by_test_id("wf-run-status")).to_have_attribute("data-status", "succeeded")
     expect(node(page, "send_message_2")).to_have_attribute("data-step-status", "succeeded")
     expect(node(page, "send_message")).not_to_have_attribute("data-step-status", "succeeded")
+
+
+def order_reply(body: dict) -> dict:
+    """A webhook workflow without a sample payload that answers with `body`."""
+    return {
+        "name": "Order reply",
+        "nodes": [
+            {"id": "trigger", "kind": "trigger", "service": "webhook", "task": "receive", "params": {}, "position": {"x": 0, "y": 0}},
+            {"id": "reply", "kind": "action", "service": "respond", "task": "respond",
+             "params": {"status": 200, "body": body}, "position": {"x": 300, "y": 0}},
+        ],
+        "edges": [{"source": "trigger", "source_port": "out", "target": "reply"}],
+    }
+
+
+def test_test_data_from_the_fields_used_and_run_again_from_the_start(page: Page) -> None:
+    """Issue 19 §4: a webhook workflow that has never received anything runs with test data built
+    from the fields it uses; a failed run, once the workflow is fixed, runs again from the start."""
+    signup(page)
+    headers = api_headers(page)
+    r = page.request.post("/api/v1/workflows", headers=headers,
+                          data={"name": "Order reply", "blueprint": order_reply({"order": "{{trigger.order.id}}", "amount": "{{trigger.amount | rupees}}"})})
+    assert r.status == 201, r.text()
+    wid = r.json()["id"]
+
+    # The dialog is prefilled with the fields the workflow uses, and that data runs it through.
+    page.goto(f"/#/workflows/{wid}")
+    tid(page, "wf-run-test").click()
+    dialog = tid(page, "run-dialog")
+    payload = dialog.get_by_test_id("run-payload")
+    expect(payload).to_be_enabled()
+    assert json.loads(payload.input_value()) == {"order": {"id": "TEST-1"}, "amount": 150000}
+    expect(dialog).to_contain_text("Built from the trigger fields this workflow uses")
+    dialog.get_by_test_id("run-submit").click()
+    expect(tid(page, "wf-monitor").get_by_test_id("wf-run-status")).to_have_attribute("data-status", "succeeded", timeout=RUN_TIMEOUT_MS)
+
+    # A run without the data fails at its first variable …
+    r = page.request.post(f"/api/v1/workflows/{wid}/runs", headers=headers, data={"payload": {"amount": 100}})
+    assert r.status == 201, r.text()
+    failed = r.json()["id"]
+    eventually(page, lambda: page.request.get(f"/api/v1/runs/{failed}").json()["status"] == "failed",
+               timeout_ms=RUN_TIMEOUT_MS, what="the run to fail")
+    # … the workflow is fixed, and the failed run runs again from the start as a new run.
+    r = page.request.put(f"/api/v1/workflows/{wid}", headers=headers,
+                         data={"name": "Order reply", "blueprint": order_reply({"amount": "{{trigger.amount}}"})})
+    assert r.status == 200, r.text()
+    page.goto(f"/#/runs/{failed}")
+    expect(tid(page, "run-detail-status").get_by_test_id("run-status")).to_have_attribute("data-status", "failed")
+    tid(page, "run-restart").click()
+    expect(page).not_to_have_url(re.compile(rf"#/runs/{failed}$"))
+    expect(page).to_have_url(re.compile(rf"#/runs/{UUID}$"))
+    expect(tid(page, "run-detail-status").get_by_test_id("run-status")).to_have_attribute("data-status", "succeeded", timeout=RUN_TIMEOUT_MS)
+    expect(tid(page, "run-payload")).to_contain_text('"amount": 100')
+    assert page.request.get(f"/api/v1/runs/{failed}").json()["status"] == "failed"
 
 
 def test_builder_keyboard_and_unsaved_changes_warning(page: Page) -> None:

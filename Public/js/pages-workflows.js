@@ -398,7 +398,7 @@ export function runDetailPage(ctx) {
         h('a', {
           href: `#/workflows/${encodeURIComponent(r.workflow_id)}?run=${encodeURIComponent(r.id)}`, class: 'btn btn-secondary btn-small', testid: 'run-open-builder',
         }, t('Watch in the builder')),
-        runActionButtons(r, (next) => (next ? setRun(next) : refresh()))),
+        runActionButtons(r, (next) => (next ? setRun(next) : refresh()), 'run', (fresh) => { location.hash = `#/runs/${encodeURIComponent(fresh.id)}`; })),
       r.error ? h('p', { class: 'alert alert-error', testid: 'run-error', role: 'status' }, r.error) : null,
       approvals.length ? h('section', { class: 'card wf-approvals', testid: 'run-approvals', 'aria-label': t('Waiting for approval') },
         h('h2', { class: 'card-title' }, t('Waiting for approval')),

@@ -108,6 +108,7 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func workflowConcurrencyLimitQueuesRuns(_ db: TestDB) async throws { try await WorkflowScenarios.concurrencyLimitQueuesRuns(db) }
     @Test(arguments: TestDB.all) func workflowScheduleFiresOnce(_ db: TestDB) async throws { try await WorkflowScenarios.scheduleFiresOnce(db) }
     @Test(arguments: TestDB.all) func workflowLedgerEventTriggersThankYou(_ db: TestDB) async throws { try await WorkflowScenarios.ledgerEventTriggersThankYou(db) }
+    @Test(arguments: TestDB.all) func workflowTestDataAndRestart(_ db: TestDB) async throws { try await WorkflowScenarios.testDataAndRestart(db) }
     @Test(arguments: TestDB.all) func workflowBooksTriggersAndNodes(_ db: TestDB) async throws { try await WorkflowScenarios.booksTriggersAndNodes(db) }
     @Test(arguments: TestDB.all) func workflowLedgerNodesWriteOnce(_ db: TestDB) async throws { try await WorkflowScenarios.ledgerNodesWriteOnce(db) }
     @Test(arguments: TestDB.all) func workflowLedgerNodeSignedPDFLink(_ db: TestDB) async throws { try await WorkflowScenarios.ledgerNodeSignedPDFLink(db) }

@@ -716,6 +716,95 @@ enum WorkflowScenarios {
         }
     }
 
+    /// "Run with test data" starts with real data (issue 19 §4): a drafted webhook workflow gets an
+    /// object built from the fields it uses (phones are the business's own number), a saved one
+    /// the payload it last ran with, a ledger trigger the latest real event of its kind; and a
+    /// failed run runs again from the start on the fixed version, once however often it is asked.
+    static func testDataAndRestart(_ db: TestDB) async throws {
+        try await withTestApp(db) { app in
+            // setup
+            var c = APIClient(app)
+            try await c.signup()
+            _ = try await c.send(.PATCH, "/api/v1/business", json: ["whatsapp_number": "+919900000001"])
+            let meena = try await c.customer("Meena Stores", phone: "+919811111111")
+            let cement = try await c.product("Cement", price: 35_000, stock: 10)
+            #expect(try await c.issueInvoice(customer: meena, lines: [(cement, 2)]).status == .created)
+            #expect(try await c.send(.POST, "/api/v1/payments", json: ["customer_id": meena, "amount": 50_000, "mode": "upi"]).status == .created)
+            let uses = blueprint("Order", [
+                node("trigger", "trigger", "webhook", "receive"),
+                node("reply", "action", "respond", "respond", ["status": 200, "body": [
+                    "order": "{{trigger.order.id}}", "to": "{{trigger.customer_phone}}", "amount": "{{trigger.amount | rupees}}",
+                    "first": "{{trigger.items.0.name}}", "shop": "{{business.name}}"]]),
+            ], [edge("trigger", "out", "reply")])
+
+            // act + verify: a draft gets the fields it uses
+            var d = try await c.send(.POST, "/api/v1/workflows/test-data", json: ["blueprint": uses])
+            #expect(d.status == .ok && d["source"] as? String == "fields", "\(d.body)")
+            let built = d["payload"] as? [String: Any] ?? [:]
+            #expect((built["order"] as? [String: Any])?["id"] as? String == "TEST-1")
+            #expect(built["customer_phone"] as? String == "+919900000001", "never a stranger's number")
+            #expect(built["amount"] as? Int == 150_000)
+            #expect(((built["items"] as? [[String: Any]])?.first)?["name"] as? String == "Test item")
+            #expect(Set(built.keys) == ["order", "customer_phone", "amount", "items"], "\(built)")
+
+            // act + verify: the built data runs the draft through
+            let w = try await create(c, uses)
+            let wid = w["id"] as? String ?? ""
+            let first = try await run(c, wid, built)
+            try await app.jobs.drain(app: app)
+            #expect(try await runDetail(c, first)["status"] as? String == "succeeded")
+
+            // act + verify: a saved workflow gets what it last ran with
+            let lastPayload: [String: Any] = ["order": ["id": "A-7"], "customer_phone": "+919811111111", "amount": 70_000, "items": [["name": "Cement"]]]
+            _ = try await run(c, wid, lastPayload)
+            try await app.jobs.drain(app: app)
+            d = try await c.send(.POST, "/api/v1/workflows/test-data", json: ["blueprint": uses, "workflow_id": wid])
+            #expect(d["source"] as? String == "last_run" && ((d["payload"] as? [String: Any])?["order"] as? [String: Any])?["id"] as? String == "A-7",
+                    "\(d.body)")
+
+            // act + verify: ledger triggers get the latest real event, shaped as the trigger sends it
+            for (event, check) in [("payment_recorded", { (p: [String: Any]) in p["amount"] as? Int == 50_000 && p["customer_name"] as? String == "Meena Stores" }),
+                                   ("invoice_issued", { (p: [String: Any]) in p["number"] as? String == "INV-0001" && p["total"] as? Int == 70_000 }),
+                                   ("stock_low", { (p: [String: Any]) in p["product_name"] as? String == "Cement" && p["stock"] as? Double == 8 })] {
+                let bp = blueprint("L", [node("trigger", "trigger", "ledger", "event", ["event": event])], [])
+                let r = try await c.send(.POST, "/api/v1/workflows/test-data", json: ["blueprint": bp])
+                #expect(r["source"] as? String == "recent_event" && check(r["payload"] as? [String: Any] ?? [:]), "\(event): \(r.body)")
+            }
+            // … a sample payload is used as given; no trigger, or another business's workflow, is refused
+            let sampled = blueprint("S", [node("trigger", "trigger", "webhook", "receive", ["sample_payload": ["amount": 5]])], [])
+            d = try await c.send(.POST, "/api/v1/workflows/test-data", json: ["blueprint": sampled])
+            #expect(d["source"] as? String == "sample_payload" && (d["payload"] as? [String: Any])?["amount"] as? Int == 5)
+            let noTrigger = blueprint("N", [node("reply", "action", "respond", "respond", ["status": 200])], [])
+            #expect(try await c.send(.POST, "/api/v1/workflows/test-data", json: ["blueprint": noTrigger]).status == .unprocessableEntity)
+            var other = APIClient(app)
+            try await other.signup(email: "other@example.com")
+            #expect(try await other.send(.POST, "/api/v1/workflows/test-data", json: ["blueprint": uses, "workflow_id": wid]).status == .notFound)
+
+            // act: a run without the data fails; the workflow is fixed; the run restarts from the start
+            let failed = try await run(c, wid, ["amount": 100])
+            try await app.jobs.drain(app: app)
+            #expect(try await runDetail(c, failed)["status"] as? String == "failed")
+            var fixed = uses
+            fixed["nodes"] = [node("trigger", "trigger", "webhook", "receive"),
+                              node("reply", "action", "respond", "respond", ["status": 200, "body": ["amount": "{{trigger.amount}}"]])]
+            #expect(try await c.send(.PUT, "/api/v1/workflows/\(wid)", json: ["name": "Order", "blueprint": fixed]).status == .ok)
+            let again = try await c.send(.POST, "/api/v1/runs/\(failed)/restart")
+            let twice = try await c.send(.POST, "/api/v1/runs/\(failed)/restart")
+            try await app.jobs.drain(app: app)
+
+            // verify: one new run, same data, the new version, succeeded; the old run is kept as it was
+            #expect(again.status == .created && twice.status == .created, "\(again.body)")
+            let newID = again["id"] as? String ?? ""
+            #expect(newID != failed && twice["id"] as? String == newID)
+            let restarted = try await runDetail(c, newID)
+            #expect(restarted["status"] as? String == "succeeded" && restarted["version"] as? Int == 2, "\(restarted)")
+            #expect((restarted["trigger_payload"] as? [String: Any])?["amount"] as? Int == 100)
+            #expect(try await runDetail(c, failed)["status"] as? String == "failed")
+            #expect(try await c.send(.POST, "/api/v1/runs/\(newID)/restart").errorCode == "run_not_finished")
+            #expect(try await other.send(.POST, "/api/v1/runs/\(failed)/restart").status == .notFound)
+        }
+    }
+
     /// The books' triggers and nodes (issue 16 §7): a recorded purchase starts a workflow whose
     /// record_expense node books the freight (once, even if the step is retried), and that expense
     /// starts a second workflow through `expense_recorded` with its fields.

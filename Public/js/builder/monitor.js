@@ -11,7 +11,7 @@ import {
   runStatusBadge, ACTIVE_RUN, shortId, approvalControls, runActionButtons, formatDuration,
 } from '../shared/workflows.js';
 import { isObject } from './values.js';
-import { triggerOf, nodeById, mergeStepEvent } from './graph.js';
+import { triggerOf, nodeById, mergeStepEvent, blueprintOf } from './graph.js';
 import { t, tn } from '../i18n.js';
 
 /** save(): the toolbar's save, run first when the workflow has unsaved changes. */
@@ -26,16 +26,29 @@ export function createMonitor({ ctx, store, save }) {
 
   /* ---------- starting a run ---------- */
 
+  /** Where the prefilled test data came from (POST /workflows/test-data's `source`). */
+  function testDataNote(source) {
+    switch (source) {
+      case 'last_run': return t('Prefilled with the data this workflow last ran with.');
+      case 'sample_payload': return t('Prefilled from the trigger’s sample payload.');
+      case 'recent_event': return t('Prefilled with the latest real event of this kind in your books.');
+      case 'recent_message': return t('Prefilled with the latest message a customer sent.');
+      case 'schedule': return t('Prefilled with a schedule tick for now.');
+      default: return t('Built from the trigger fields this workflow uses; change them to real values. Phone numbers are your own, so a test message reaches you.');
+    }
+  }
+
   function runDialog() {
     const trig = triggerOf(state.nodes);
     const sample = trig && isObject(trig.params.sample_payload) ? trig.params.sample_payload : {};
     const alert = formAlert('run-error');
     const payload = field({
       label: t('Test data (JSON)'), name: 'payload', type: 'textarea', testid: 'run-payload',
-      value: JSON.stringify(sample, null, 2),
-      hint: t('The trigger’s data for this run, as a JSON object. Prefilled from the trigger’s sample payload.'),
+      value: '',
+      hint: t('Loading test data…'),
       attrs: { rows: 8, spellcheck: 'false', class: 'wf-code' },
     });
+    const hint = payload.querySelector('.field-hint');
     const unsaved = state.dirty || !state.wf;
     const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'run-submit' }, unsaved ? t('Save and run') : t('Start run'));
     const cancel = h('button', { type: 'button', class: 'btn btn-secondary' }, t('Cancel'));
@@ -78,7 +91,26 @@ export function createMonitor({ ctx, store, save }) {
         }
       });
     });
-    payload.control.focus();
+    // The data the trigger would really carry: the last run's, the sample, a real recent event,
+    // or one built from the fields the workflow uses.
+    payload.control.disabled = true;
+    submit.disabled = true;
+    payload.control.setAttribute('aria-busy', 'true');
+    api.post(path('workflowTestData'), {
+      blueprint: blueprintOf(state.wf ? state.wf.name : t('Draft'), state.nodes, state.edges),
+      workflow_id: state.wf ? state.wf.id : null,
+    }).then((r) => {
+      payload.control.value = JSON.stringify(isObject(r.payload) ? r.payload : {}, null, 2);
+      hint.textContent = `${t('The trigger’s data for this run, as a JSON object.')} ${testDataNote(r.source)}`;
+    }, (e) => {
+      payload.control.value = JSON.stringify(sample, null, 2);
+      hint.textContent = t('The trigger’s data for this run, as a JSON object. Test data could not be prepared: {reason}', { reason: errorMessage(e) });
+    }).finally(() => {
+      payload.control.disabled = false;
+      submit.disabled = false;
+      payload.control.removeAttribute('aria-busy');
+      if (payload.isConnected) payload.control.focus();
+    });
   }
 
   /** "Run with test data": a run starts at the trigger. */
@@ -131,7 +163,7 @@ export function createMonitor({ ctx, store, save }) {
           h('span', { class: 'muted wf-monitor-time' },
             r.started_at ? ` ${t('started {time}', { time: formatDateTime(r.started_at, timeZone()) })}` : ` ${t('waiting to start')}`,
             r.finished_at ? ` · took ${formatDuration(r.started_at || r.created_at, r.finished_at)}` : '')),
-        h('div', { class: 'btn-row' }, runActionButtons(r, (next) => (next ? setRun(next) : refreshRun(0)), 'wf-monitor'), exit)),
+        h('div', { class: 'btn-row' }, runActionButtons(r, (next) => (next ? setRun(next) : refreshRun(0)), 'wf-monitor', (fresh) => { startMonitor(fresh); refreshRun(0); }), exit)),
       r.error ? h('p', { class: 'alert alert-error wf-monitor-error', testid: 'wf-monitor-error' }, r.error) : null,
       versionNote,
       approvals.length ? h('div', { class: 'wf-approvals', testid: 'wf-approvals' },

@@ -150,8 +150,11 @@ export function approvalControls(runId, approval, onDone, testPrefix = 'run') {
     h('div', { class: 'btn-row' }, approve, reject));
 }
 
-/** Cancel / Retry for a run; onDone(run) gets the updated run. */
-export function runActionButtons(run, onDone, testPrefix = 'run') {
+/**
+ * Cancel / Retry / Run again for a run; onDone(run) gets the updated run, onRestart(run) the new
+ * run that "Run again from the start" made (that button shows only when onRestart is given).
+ */
+export function runActionButtons(run, onDone, testPrefix = 'run', onRestart = null) {
   const out = [];
   if (ACTIVE_RUN.has(run.status)) {
     const cancel = h('button', { type: 'button', class: 'btn btn-danger-outline btn-small', testid: `${testPrefix}-cancel` }, t('Cancel run'));
@@ -182,6 +185,22 @@ export function runActionButtons(run, onDone, testPrefix = 'run') {
       }
     }));
     out.push(retry);
+  }
+  if (onRestart && (run.status === 'failed' || run.status === 'cancelled')) {
+    const again = h('button', {
+      type: 'button', class: 'btn btn-secondary btn-small', testid: `${testPrefix}-restart`,
+      title: t('A new run with the same trigger data, on the workflow as it is saved now.'),
+    }, t('Run again from the start'));
+    again.addEventListener('click', () => busy([again], async () => {
+      try {
+        const r = await api.post(path('runRestart', run.id), {});
+        toast(t('A new run started from the beginning.'), 'success');
+        onRestart(r);
+      } catch (e) {
+        toast(errorMessage(e), 'error');
+      }
+    }));
+    out.push(again);
   }
   return out;
 }

@@ -49,9 +49,9 @@ public enum Endpoint: String, CaseIterable, Sendable {
     // Integrations
     case integrations, integrationSave, integrationRemove
     // Workflows
-    case workflowCatalog, workflowValidate, workflowDraft, workflows, workflowCreate, workflow, workflowReplace
+    case workflowCatalog, workflowValidate, workflowDraft, workflowTestData, workflows, workflowCreate, workflow, workflowReplace
     case workflowUpdate, workflowDelete, workflowVersions, workflowVersion, workflowActivate, workflowDeactivate, workflowStartRun
-    case runs, run, runCancel, runRetry, runApprove, runReject
+    case runs, run, runCancel, runRetry, runRestart, runApprove, runReject
     case workflowHook
 
     /// The prefix of the JSON API; `Public/js/api.js` adds it to the paths of `routes.js`.
@@ -205,6 +205,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .workflowCatalog: return ("GET", a + "/workflows/catalog")
         case .workflowValidate: return ("POST", a + "/workflows/validate")
         case .workflowDraft: return ("POST", a + "/workflows/draft")
+        case .workflowTestData: return ("POST", a + "/workflows/test-data")
         case .workflows: return ("GET", a + "/workflows")
         case .workflowCreate: return ("POST", a + "/workflows")
         case .workflow: return ("GET", a + "/workflows/{id}")
@@ -220,6 +221,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .run: return ("GET", a + "/runs/{id}")
         case .runCancel: return ("POST", a + "/runs/{id}/cancel")
         case .runRetry: return ("POST", a + "/runs/{id}/retry")
+        case .runRestart: return ("POST", a + "/runs/{id}/restart")
         case .runApprove: return ("POST", a + "/runs/{id}/approve")
         case .runReject: return ("POST", a + "/runs/{id}/reject")
         case .workflowHook: return ("POST", "/hooks/{public_id}")

@@ -12,6 +12,7 @@ struct WorkflowsController {
         api.on(.workflowCatalog, use: catalog)
         api.on(.workflowValidate, use: validate)
         api.on(.workflowDraft, use: draft)
+        api.on(.workflowTestData, use: testData)
         api.on(.workflows, use: list)
         api.on(.workflowCreate, use: create)
         api.on(.workflow, use: get)
@@ -27,6 +28,7 @@ struct WorkflowsController {
         api.on(.run, use: getRun)
         api.on(.runCancel, use: cancel)
         api.on(.runRetry, use: retry)
+        api.on(.runRestart, use: restart)
         api.on(.runApprove) { req in try await decide(req, approve: true) }
         api.on(.runReject) { req in try await decide(req, approve: false) }
     }
@@ -61,6 +63,26 @@ struct WorkflowsController {
         }
         let issues = BlueprintValidator.validate(NodeCatalog.normalize(bp))
         return try WorkflowJSON.response(["valid": .bool(issues.isEmpty), "errors": Self.issuesJSON(issues)] as JSONValue)
+    }
+
+    struct TestDataInput: Decodable {
+        let blueprint: Blueprint?
+        let workflow_id: String?
+    }
+
+    /// Test data for "Run with test data" (`WorkflowTestData`); nothing is saved or run.
+    @Sendable func testData(req: Request) async throws -> Response {
+        let p = try req.principal
+        let input = try WorkflowJSON.decode(TestDataInput.self, from: req)
+        guard let bp = input.blueprint else { throw APIError.validation("blueprint", "is required") }
+        var workflowID: UUID? = nil
+        if let raw = input.workflow_id {
+            guard let id = UUID(uuidString: raw) else { throw APIError.validation("workflow_id", "is not an id") }
+            workflowID = try await Self.store(req).workflow(id).id
+        }
+        let r = try await WorkflowTestData.make(NodeCatalog.normalize(bp), workflowID: workflowID, businessID: p.businessID, userID: p.userID,
+                                                app: req.application, db: req.db, now: req.now)
+        return try WorkflowJSON.response(["payload": r.payload, "source": .string(r.source), "note": .string(r.note)] as JSONValue)
     }
 
     struct DraftInput: Decodable { let prompt: String? }
@@ -235,6 +257,25 @@ struct WorkflowsController {
         let now = req.now, app = req.application
         try await RunTransitions.retry(id, businessID: p.businessID, app: app, now: now)
         return try WorkflowJSON.response(try await WorkflowViews.run(id, businessID: p.businessID, app: app, db: req.db))
+    }
+
+    /// A failed or cancelled run starts again from its trigger: a new run with the same trigger
+    /// data, on the workflow's current version (so a step fixed since is the one that runs).
+    /// Asked twice for the same run, it answers with the same new run.
+    @Sendable func restart(req: Request) async throws -> Response {
+        let p = try req.principal
+        let id = try Self.runID(req)
+        guard let old = try await WorkflowRun.query(on: req.db).filter(\.$businessID == p.businessID).filter(\.$id == id).first() else {
+            throw APIError.notFound("Run")
+        }
+        guard old.status == .failed || old.status == .cancelled else {
+            throw APIError.conflict("run_not_finished", "Only a failed or cancelled run can be run again from the start; this one is \(old.status.rawValue).")
+        }
+        let w = try await Self.store(req).workflow(old.workflowID)
+        let newID = try await Self.store(req).startRun(w, trigger: old.triggerService, payload: WorkflowJSON.value(old.triggerPayload) == .null ? [:] : WorkflowJSON.value(old.triggerPayload),
+                                                       dedupeKey: "restart-\(id.uuidString.lowercased())", now: req.now)
+        return try WorkflowJSON.response(try await WorkflowViews.run(newID, businessID: p.businessID, app: req.application, db: req.db),
+                                         status: .created)
     }
 
     struct DecisionInput: Decodable {
