@@ -343,6 +343,37 @@ def test_test_data_from_the_fields_used_and_run_again_from_the_start(page: Page)
     assert page.request.get(f"/api/v1/runs/{failed}").json()["status"] == "failed"
 
 
+def test_money_settings_are_in_rupees(page: Page) -> None:
+    """Issue 19 §4: a step's amount is shown and typed in rupees; the blueprint keeps paise."""
+    signup(page)
+    bp = {
+        "name": "Record UPI",
+        "nodes": [
+            {"id": "trigger", "kind": "trigger", "service": "manual", "task": "start", "params": {}, "position": {"x": 0, "y": 0}},
+            {"id": "pay", "kind": "action", "service": "ledger", "task": "record_payment",
+             "params": {"customer_id": "{{trigger.customer_id}}", "amount": 50000, "mode": "upi"}, "position": {"x": 300, "y": 0}},
+        ],
+        "edges": [{"source": "trigger", "source_port": "out", "target": "pay"}],
+    }
+    r = page.request.post("/api/v1/workflows", headers=api_headers(page), data={"name": "Record UPI", "blueprint": bp})
+    assert r.status == 201, r.text()
+    wid = r.json()["id"]
+    page.goto(f"/#/workflows/{wid}")
+    panel = select_node(page, "pay")
+    amount = panel.get_by_test_id("param-amount")
+    expect(amount).to_have_value("500")
+    expect(panel.locator(f'label[for="{amount.get_attribute("id")}"]')).to_have_text(re.compile(r"Amount \(₹\)"))
+    amount.fill("abc")
+    expect(panel.get_by_test_id("param-amount-money-error")).to_contain_text("in rupees")
+    amount.fill("₹1,499.50")
+    expect(panel.get_by_test_id("param-amount-money-error")).to_have_text("")
+    tid(page, "wf-save").click()
+    expect(tid(page, "wf-version")).to_have_text("Version 2")
+    saved = page.request.get(f"/api/v1/workflows/{wid}").json()
+    pay = next(n for n in saved["blueprint"]["nodes"] if n["id"] == "pay")
+    assert pay["params"]["amount"] == 149950, pay
+
+
 def test_builder_keyboard_and_unsaved_changes_warning(page: Page) -> None:
     signup(page)
     page.goto("/#/workflows/new")

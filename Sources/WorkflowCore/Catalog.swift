@@ -67,9 +67,9 @@ public typealias NodeCatalog = Catalog
 
 private func p(_ name: String, _ type: ParamType, required: Bool = false, default d: JSONValue? = nil,
                options: [String] = [], _ description: String, placeholder: String = "",
-               fields: [ParamSpec] = []) -> ParamSpec {
+               fields: [ParamSpec] = [], money: Bool = false) -> ParamSpec {
     ParamSpec(name: name, type: type, required: required, defaultValue: d, options: options,
-              description: description, placeholder: placeholder, fields: fields)
+              description: description, placeholder: placeholder, fields: fields, money: money)
 }
 
 private func o(_ name: String, _ type: ParamType, _ description: String) -> OutputSpec {
@@ -268,7 +268,7 @@ extension Catalog {
                  summary: "Record money received from a customer.", group: "Ledger",
                  params: [
                     p("customer_id", .string, required: true, "Customer id."),
-                    p("amount", .integer, required: true, "Amount in paise.", placeholder: "50000"),
+                    p("amount", .integer, required: true, "Amount in paise.", placeholder: "50000", money: true),
                     p("mode", .enum, default: "cash", options: ["cash", "upi", "bank", "card", "cheque", "other"], "How it was paid."),
                     p("invoice_id", .string, "Apply to this invoice; empty = oldest unpaid first."),
                  ],
@@ -279,7 +279,7 @@ extension Catalog {
         NodeSpec(service: "ledger", task: "record_expense", kind: .action, title: "Record expense",
                  summary: "Record money the shop spent, paid from an account.", group: "Ledger",
                  params: [
-                    p("amount", .integer, required: true, "Amount in paise, GST included.", placeholder: "150000"),
+                    p("amount", .integer, required: true, "Amount in paise, GST included.", placeholder: "150000", money: true),
                     p("category", .string, required: true, "Rent, Salary, Electricity, Transport, Repairs, Other or your own.", placeholder: "Transport"),
                     p("mode", .enum, default: "cash", options: ["cash", "upi", "bank", "card", "cheque", "other"], "How it was paid (picks the account)."),
                     p("note", .string, "What it was for."),
@@ -298,7 +298,7 @@ extension Catalog {
                         p("unit_cost", .integer, required: true, "Cost per unit in paise, GST excluded."),
                     ]),
                     p("bill_number", .string, "The supplier's bill number."),
-                    p("amount_paid", .integer, "Paid now, in paise."),
+                    p("amount_paid", .integer, "Paid now, in paise.", money: true),
                  ],
                  outputs: [
                     o("purchase_id", .string, "Purchase bill id."), o("total", .integer, "Total in paise."),
@@ -323,7 +323,7 @@ extension Catalog {
         NodeSpec(service: "ledger", task: "list_debtors", kind: .action, title: "List debtors",
                  summary: "Customers who owe money, largest first.", group: "Ledger",
                  params: [
-                    p("min_balance", .integer, default: 1, "Only balances of at least this many paise."),
+                    p("min_balance", .integer, default: 1, "Only balances of at least this many paise.", money: true),
                     p("limit", .integer, default: 50, "At most this many customers."),
                  ],
                  outputs: [
@@ -370,7 +370,7 @@ extension Catalog {
         NodeSpec(service: "razorpay", task: "create_payment_link", kind: .action, title: "Create payment link",
                  summary: "Create a Razorpay payment link.", group: "Payments",
                  params: [
-                    p("amount", .integer, required: true, "Amount in paise.", placeholder: "{{trigger.amount}}"),
+                    p("amount", .integer, required: true, "Amount in paise.", placeholder: "{{trigger.amount}}", money: true),
                     p("description", .string, "What the payment is for."),
                     p("customer_name", .string, "Customer name."),
                     p("customer_phone", .string, "Customer phone; Razorpay can notify it."),
@@ -407,7 +407,7 @@ extension Catalog {
                         p("units", .number, required: true, "Quantity."),
                         p("selling_price", .number, required: true, "Price per unit in rupees (Shiprocket's unit)."),
                     ]),
-                    p("sub_total", .integer, required: true, "Order value in paise."),
+                    p("sub_total", .integer, required: true, "Order value in paise.", money: true),
                     p("weight", .number, required: true, "Parcel weight in kg.", placeholder: "0.5"),
                     p("length", .number, "cm."), p("breadth", .number, "cm."), p("height", .number, "cm."),
                     p("payment_method", .enum, default: "Prepaid", options: ["Prepaid", "COD"], "Prepaid or cash on delivery."),

@@ -29,9 +29,12 @@ public struct ParamSpec: Sendable, Equatable {
     /// The members of each item of an array of objects (or of a fixed-shape object), so invoice lines
     /// and shipment items are checked and described to the LLM like top-level params.
     public var fields: [ParamSpec]
+    /// An amount of money, stored in paise like every amount in Munim; the builder shows and takes
+    /// it in rupees.
+    public var money: Bool
 
     public init(name: String, type: ParamType, required: Bool = false, defaultValue: JSONValue? = nil,
-                options: [String] = [], description: String, placeholder: String = "", fields: [ParamSpec] = []) {
+                options: [String] = [], description: String, placeholder: String = "", fields: [ParamSpec] = [], money: Bool = false) {
         self.name = name
         self.type = type
         self.required = required
@@ -40,6 +43,7 @@ public struct ParamSpec: Sendable, Equatable {
         self.description = description
         self.placeholder = placeholder
         self.fields = fields
+        self.money = money
     }
 }
 
@@ -154,6 +158,7 @@ extension ParamSpec {
             "default": defaultValue ?? .null,
         ]
         if !fields.isEmpty { o["fields"] = .array(fields.map { $0.asJSON() }) }
+        if money { o["money"] = true }
         return .object(o)
     }
 

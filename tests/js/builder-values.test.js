@@ -2,7 +2,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  humanize, parseLoose, showLoose, isPlaceholder, isSimpleCondition, textParamValue, readJsonParam, clone,
+  humanize, parseLoose, showLoose, isPlaceholder, isSimpleCondition, textParamValue, readJsonParam, clone, rupeesText, moneyParamValue,
 } from '../../Public/js/builder/values.js';
 import { createStore } from '../../Public/js/builder/store.js';
 
@@ -119,4 +119,21 @@ describe('the builder store', () => {
     store.state.nodes = [1];
     assert.deepEqual(initial.nodes, []);
   });
+});
+
+test('money params: rupees on screen, paise stored, variables kept', () => {
+  assert.equal(rupeesText(50000), '500');
+  assert.equal(rupeesText(12345), '123.45');
+  assert.equal(rupeesText(5), '0.05');
+  assert.equal(rupeesText('150000'), '1500', 'a catalog placeholder in paise');
+  assert.equal(rupeesText('{{trigger.amount}}'), '{{trigger.amount}}');
+  assert.equal(rupeesText(undefined), '');
+  assert.deepEqual(moneyParamValue('500'), { value: 50000 });
+  assert.deepEqual(moneyParamValue(' ₹1,499.50 '), { value: 149950 });
+  assert.deepEqual(moneyParamValue('0.1'), { value: 10 });
+  assert.deepEqual(moneyParamValue('19.99'), { value: 1999 }, 'no floating-point drift');
+  assert.deepEqual(moneyParamValue('{{trigger.amount}}'), { value: '{{trigger.amount}}' });
+  assert.deepEqual(moneyParamValue(''), { value: undefined });
+  for (const bad of ['12.345', '-5', 'five', '1e3']) assert.ok(moneyParamValue(bad).error, bad);
+  assert.ok(moneyParamValue('99999999999999999').error, 'beyond a safe integer of paise');
 });

@@ -5,6 +5,7 @@ import { h, fill, field, uid } from '../ui.js';
 import { branchPorts } from './graph.js';
 import {
   isObject, humanize, parseLoose, showLoose, isPlaceholder, isSimpleCondition, textParamValue, readJsonParam,
+  rupeesText, moneyParamValue,
 } from './values.js';
 import { t, tn } from '../i18n.js';
 
@@ -92,6 +93,7 @@ export function createFieldEditors({ store, channels }) {
     }
 
     if (JSON_TYPES.has(p.type)) return jsonField(node, p, { label, name, testid, hint });
+    if (p.money) return moneyField(node, p, { label, name, testid });
 
     const multiline = p.type === 'text';
     const shown = value === undefined || value === null ? '' : (typeof value === 'string' ? value : JSON.stringify(value));
@@ -105,6 +107,31 @@ export function createFieldEditors({ store, channels }) {
     });
     f.control.dataset.vars = '1';
     f.control.addEventListener('input', () => setParam(node, p.name, textParamValue(f.control.value, p.type)));
+    return f;
+  }
+
+  /** An amount: rupees on screen, paise in the blueprint (like every amount in Munim). */
+  function moneyField(node, p, { label, name, testid }) {
+    const value = node.params[p.name];
+    const f = field({
+      label: t('{label} (₹)', { label }), name, type: 'text', value: rupeesText(value), required: !!p.required, testid,
+      hint: t('In rupees, like 500 or 499.50. A variable is used as it is: amounts in Munim’s data are in paise.'),
+      attrs: { inputmode: 'decimal', spellcheck: 'false', placeholder: rupeesText(p.placeholder) || null },
+    });
+    const err = h('p', { class: 'field-error', role: 'alert', testid: `${testid}-money-error` });
+    f.appendChild(err);
+    f.control.dataset.vars = '1';
+    f.control.addEventListener('input', () => {
+      const read = moneyParamValue(f.control.value);
+      err.textContent = read.error || '';
+      if (read.error) {
+        f.control.setAttribute('aria-invalid', 'true');
+        markDirty();
+        return;
+      }
+      f.control.removeAttribute('aria-invalid');
+      setParam(node, p.name, read.value);
+    });
     return f;
   }
 

@@ -65,3 +65,31 @@ export function readJsonParam(raw, p) {
   if (p.type === 'array' && !Array.isArray(parsed)) return { error: t('This should be a JSON list, like {example}.', { example: '["a", "b"]' }) };
   return { value: parsed, parsed: true };
 }
+
+/** Paise as the rupees a person reads and types: 50000 → "500", 12345 → "123.45"; a {{variable}} as it is. */
+export function rupeesText(v) {
+  if (typeof v === 'number' && Number.isFinite(v)) {
+    const r = v / 100;
+    return Number.isInteger(r) ? String(r) : r.toFixed(2);
+  }
+  if (typeof v === 'string' && /^\s*\d+\s*$/.test(v)) return rupeesText(Number(v));
+  return v === undefined || v === null ? '' : String(v);
+}
+
+/**
+ * What a money field stores, from what was typed: paise for rupees ("500", "499.50", "₹1,500"),
+ * the text for a {{variable}} (used as it is, in paise), {value: undefined} when blank, and
+ * {error} for anything else.
+ */
+export function moneyParamValue(raw) {
+  const s = String(raw).trim();
+  if (s === '') return { value: undefined };
+  const plain = s.replace(/[₹,\s]/g, '');
+  if (/^\d+(\.\d{1,2})?$/.test(plain)) {
+    const paise = Math.round(Number(plain) * 100);
+    if (!Number.isSafeInteger(paise)) return { error: t('That amount is too large.') };
+    return { value: paise };
+  }
+  if (s.includes('{{')) return { value: s };
+  return { error: t('Type the amount in rupees, like 500 or 499.50, or pick a variable.') };
+}
