@@ -100,6 +100,7 @@ export const ROUTES = Object.freeze({
   dashboard: Object.freeze({ method: 'GET', path: '/dashboard', api: true }),
   reports: Object.freeze({ method: 'GET', path: '/reports', api: true }),
   reportFile: Object.freeze({ method: 'GET', path: '/reports/{file}', api: true }),
+  reportTable: Object.freeze({ method: 'GET', path: '/reports/table/{report}', api: true }),
   gstr1: Object.freeze({ method: 'GET', path: '/gst/gstr1', api: true }),
   gstr3b: Object.freeze({ method: 'GET', path: '/gst/gstr3b', api: true }),
   gstr3bPDF: Object.freeze({ method: 'GET', path: '/gst/gstr3b.pdf', api: true }),

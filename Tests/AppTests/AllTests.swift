@@ -69,6 +69,7 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func dashboardMessagesAndRuns(_ db: TestDB) async throws { try await ReportsScenarios.dashboardMessagesAndRuns(db) }
     @Test(arguments: TestDB.all) func csvExportsOnEmptyData(_ db: TestDB) async throws { try await ReportsScenarios.csvExportsOnEmptyData(db) }
     @Test(arguments: TestDB.all) func csvExportFigures(_ db: TestDB) async throws { try await ReportsScenarios.csvExportFigures(db) }
+    @Test(arguments: TestDB.all) func reportTables(_ db: TestDB) async throws { try await ReportsScenarios.reportTables(db) }
     @Test(arguments: TestDB.all) func csvExportsParseWithPython(_ db: TestDB) async throws { try await ReportsScenarios.csvExportsParseWithPython(db) }
     @Test(arguments: TestDB.all) func csvExportsRefuseBadRequestsAndOtherBusinesses(_ db: TestDB) async throws { try await ReportsScenarios.csvExportsRefuseBadRequestsAndOtherBusinesses(db) }
     @Test(arguments: TestDB.all) func invoicePDF(_ db: TestDB) async throws { try await ReportsScenarios.invoicePDF(db) }

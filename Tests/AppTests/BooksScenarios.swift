@@ -135,7 +135,7 @@ enum BooksScenarios {
             // Rows may be shorter than the header (a blank separator row): read cells by position safely.
             func at(_ row: [String]?, _ i: Int) -> String? { guard let row, i < row.count else { return nil }; return row[i] }
             let register = try await csv("purchases")
-            #expect(register.count == 4 && at(register.first, 1) == "Supplier", "\(register)")
+            #expect(register.count == 5 && at(register.first, 1) == "Supplier" && at(register.last, 0) == "Total", "\(register)")
             let sc17 = register.first { at($0, 3) == "SC-17" }
             #expect(at(sc17, 5) == "30000.00" && at(sc17, 6) == "2700.00" && at(sc17, 7) == "2700.00" && at(sc17, 9) == "35400.00" && at(sc17, 11) == "0.00", "\(String(describing: sc17))")
             let voided = register.first { at($0, 1) == "Ambuja Traders" }
@@ -143,6 +143,7 @@ enum BooksScenarios {
             let spent = try await csv("expenses")
             #expect(spent.contains { at($0, 1) == "Petrol" && at($0, 4) == "590.00" && at($0, 5) == "90.00" && at($0, 6) == "500.00" }, "\(spent)")
             #expect(spent.contains { at($0, 1) == "Total: Rent" && at($0, 4) == "15000.00" }, "\(spent)")
+            #expect(at(spent.last, 1) == "Total" && at(spent.last, 4) == "15590.00" && at(spent.last, 5) == "90.00", "\(spent)")
             #expect(try await csv("payables").count == 1, "nothing is owed: the header alone")
             let cashBook = try await csv("cash-book")
             #expect(cashBook.contains { at($0, 0) == "Cash in hand" && at($0, 2) == "Closing balance" && at($0, 5) == String(format: "%.2f", Double(cashExpected) / 100) }, "\(cashBook)")

@@ -192,24 +192,29 @@ enum ReportsScenarios {
             #expect(inventory.contains { $0.first == "'=HYPERLINK(\"x\")" }, "formulas are neutralised")
 
             // verify: aging
-            #expect(aging.count == 2)
+            #expect(aging.count == 3, "header, Ramesh, total")
+            #expect(aging.last?[0] == "Total" && aging.last?[3] == "826.00" && aging.last?[6] == "826.00" && aging.last?[1] == "", "\(aging)")
             #expect(aging[1][0] == "Ramesh \"RT\" Traders")
             #expect(aging[1][1] == "+919812345678", "a phone number is not mistaken for a formula")
             #expect(aging[1][3] == "826.00")
             #expect(aging[1][6] == "826.00")
 
             // verify: sales by product
-            #expect(sales.count == 2)
+            #expect(sales.count == 3)
+            #expect(sales.last?[0] == "Total" && sales.last?[6] == "1239.00" && sales.last?[2] == "", "units differ, so quantities are not added: \(sales)")
             #expect(sales[1][2] == "3")
             #expect(sales[1][6] == "1239.00")
 
             // verify: the ledger
             #expect(ledger.first?.first == "Date")
-            #expect(ledger.last?[7] == "826.00", "closing balance")
+            #expect(ledger[ledger.count - 2][7] == "826.00", "closing balance")
+            #expect(ledger.last?[0] == "Total" && ledger.last?[7] == "", "a running balance is not added up")
             // From today: the invoice of 45 days ago is the opening balance.
             #expect(recent[1][2] == "opening" && recent[1][7] == "826.00")
-            #expect(recent.count == 5, "header, opening, invoice, payment, closing")
-            #expect(recent.last?[7] == "826.00")
+            #expect(recent.count == 6, "header, opening, invoice, payment, closing, total")
+            #expect(recent[4][7] == "826.00")
+            #expect(recent.last?[5] == recent[2][5] && recent.last?[6] == recent[3][6] && !(recent.last?[5] ?? "").isEmpty,
+                    "the period's debits and credits: \(recent)")
         }
     }
 
@@ -260,6 +265,70 @@ enum ReportsScenarios {
             // verify
             #expect(try await other.send(.GET, "/api/v1/reports/ledger.csv?customer_id=\(c)").status == .notFound)
             #expect(csvRows(try await other.send(.GET, "/api/v1/reports/inventory.csv").body).count == 1)
+        }
+    }
+
+    /// Reports on screen (issue 19 §5): a report's rows as a table, sorted by any column (numbers
+    /// by value, empty cells last), paged, with the totals row apart so it stays at the foot; the
+    /// exports end with the same totals. Bad asks get 4xx; another business sees only its own.
+    static func reportTables(_ db: TestDB) async throws {
+        let clock = TestClock()
+        try await withTestApp(db, clock: clock) { app in
+            // setup: Ramesh owes ₹826 (2 bags, 45 days ago); two more customers buy today
+            var client = APIClient(app)
+            try await client.signup()
+            let from = try await shopWithSales(client, clock).from
+            let rice = try await client.product("Rice", price: 5_000, stock: 100)
+            for (name, bags) in [("Asha Stores", 3.0), ("Zeenat Kirana", 10.0)] {
+                let c = try await client.customer(name)
+                #expect(try await client.issueInvoice(customer: c, lines: [(rice, bags)]).status == .created)
+            }
+            func table(_ q: String) async throws -> APIClient.Reply { try await client.send(.GET, "/api/v1/reports/\(q)") }
+
+            // act: sales by customer, biggest first
+            let t = try await table("table/sales-by-customer?from=\(from)&sort=3&order=desc")
+
+            // verify: columns typed, rows sorted by value, totals apart and equal to the sums
+            #expect(t.status == .ok, "\(t.body)")
+            let columns = (t["columns"] as? [[String: Any]] ?? []).map { "\($0["name"] ?? "")/\($0["type"] ?? "")" }
+            #expect(columns == ["Customer/text", "Phone/text", "Invoices/int", "Sales (INR)/money", "Paid on these invoices (INR)/money",
+                                "Due on these invoices (INR)/money"], "\(columns)")
+            let rows = t["rows"] as? [[Any]] ?? []
+            #expect(rows.map { $0[0] as? String ?? "" } == ["Ramesh \"RT\" Traders", "Zeenat Kirana", "Asha Stores"], "\(rows)")
+            #expect(rows.map { $0[3] as? Int ?? 0 } == [123_900, 50_000, 15_000])
+            let totals = t["totals"] as? [[Any]] ?? []
+            #expect(totals.count == 1 && totals.first?[0] as? String == "Total" && totals.first?[3] as? Int == 188_900 && totals.first?[1] is NSNull,
+                    "\(totals)")
+            #expect(t["total_rows"] as? Int == 3 && t["sortable"] as? Bool == true && t["from"] as? String == from && t["as_of"] is NSNull)
+
+            // act + verify: text sorts case-insensitively, ascending; a page of one
+            let page = try await table("table/sales-by-customer?from=\(from)&sort=0&limit=1&offset=1")
+            #expect((page["rows"] as? [[Any]])?.map { $0[0] as? String ?? "" } == ["Ramesh \"RT\" Traders"], "\(page.body)")
+            #expect(page["total_rows"] as? Int == 3 && (page["totals"] as? [[Any]])?.count == 1, "the totals come with every page")
+            // … and the CSV ends with the same totals row
+            let csv = csvRows(try await client.send(.GET, "/api/v1/reports/sales-by-customer.csv?from=\(from)").body)
+            #expect(csv.last == ["Total", "", "", "1889.00", "413.00", "1476.00"], "\(csv)")
+
+            // verify: a register with totals of its own keeps them apart; a statement is not sortable
+            let register = try await table("table/sales-register?from=\(from)&sort=10&order=desc")
+            #expect((register["rows"] as? [[Any]])?.count == 4 && (register["totals"] as? [[Any]])?.first?[3] as? String == "Total", "\(register.body)")
+            let pl = try await table("table/profit-and-loss?sort=1")
+            #expect(pl.status == .ok && pl["sortable"] as? Bool == false && pl["sort"] is NSNull, "\(pl.body)")
+            let inventory = try await table("table/inventory")
+            #expect(inventory["as_of"] as? String != nil && inventory["from"] is NSNull)
+
+            // act + verify: bad asks are refused with the field named
+            #expect(try await table("table/sales-by-customer?sort=6").fields["sort"] != nil, "there are six columns")
+            #expect(try await table("table/sales-by-customer?order=up").fields["order"] != nil)
+            #expect(try await table("table/sales-by-customer?limit=0").fields["limit"] != nil)
+            #expect(try await table("table/sales-by-customer?from=2026-13-01").status == .unprocessableEntity)
+            #expect(try await table("table/nope").status == .notFound)
+
+            // verify: another business sees its own empty table, without totals
+            var other = APIClient(app)
+            try await other.signup()
+            let theirs = try await other.send(.GET, "/api/v1/reports/table/sales-by-customer?from=\(from)")
+            #expect((theirs["rows"] as? [[Any]])?.isEmpty == true && (theirs["totals"] as? [[Any]])?.isEmpty == true, "\(theirs.body)")
         }
     }
 

@@ -55,10 +55,16 @@ extension BooksService {
             offset += Self.reportPage
         }
         var rows: [[Cell]] = [[.empty]]
+        var amount = Tally(), gst = Tally(), before = Tally()
         for t in try await expenseTotals(from: from, to: to) {
             rows.append([.empty, .text("Total: \(t.category)"), .empty, .empty, .money(t.amount), .money(t.gst), .money(t.amount - t.gst)])
+            amount.add(t.amount)
+            gst.add(t.gst)
+            before.add(t.amount - t.gst)
         }
-        if rows.count > 1 { try await emit(rows) }
+        // …and the total of every category.
+        rows.append([.empty, .text("Total"), .empty, .empty, .money(amount), .money(gst), .money(before)])
+        if rows.count > 2 { try await emit(rows) }
     }
 
     /// What is owed to each supplier, by the age of the open bills (days since the bill date);

@@ -34,7 +34,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case moneyAccounts, moneyAccountCreate, moneyAccount, moneyAccountUpdate, moneyAccountEntries, transferCreate
     case profitAndLoss
     // Reports and live events
-    case events, dashboard, reports, reportFile
+    case events, dashboard, reports, reportFile, reportTable
     // GST returns (issue 17 §4)
     case gstr1, gstr3b, gstr3bPDF
     // Assistant
@@ -160,6 +160,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .dashboard: return ("GET", a + "/dashboard")
         case .reports: return ("GET", a + "/reports")
         case .reportFile: return ("GET", a + "/reports/{file}")
+        case .reportTable: return ("GET", a + "/reports/table/{report}")
         case .gstr1: return ("GET", a + "/gst/gstr1")
         case .gstr3b: return ("GET", a + "/gst/gstr3b")
         case .gstr3bPDF: return ("GET", a + "/gst/gstr3b.pdf")

@@ -347,3 +347,86 @@ enum CSVFormat {
 
     static func row(_ cells: [Cell]) -> String { cells.map(cell).joined(separator: ",") + "\r\n" }
 }
+
+// MARK: totals
+
+extension ReportData {
+    /// The report's rows, ending with a "Total" row under every money column that adds up (issue
+    /// 19 §5) — the same row in the CSV, Excel and PDF exports and on screen. Reports that end with
+    /// totals of their own (`ReportTotals.ownTotals`) are left as they are. Returns whether the row
+    /// was added.
+    @discardableResult
+    func rowsWithTotals(_ id: String, _ emit: Emit) async throws -> Bool {
+        guard !ReportTotals.ownTotals.contains(id) else {
+            try await rows(id, emit)
+            return false
+        }
+        let totals = ReportTotals()
+        try await rows(id) { batch in
+            totals.add(batch)
+            try await emit(batch)
+        }
+        guard let row = totals.row else { return false }
+        try await emit([row])
+        return true
+    }
+}
+
+/// Sums a report's money columns as its rows stream past. A column adds up when its header is an
+/// amount ("… (INR)") that is not a balance or a price: running balances and unit prices do not.
+final class ReportTotals: @unchecked Sendable {
+    /// Reports with totals of their own: the GST registers' "Total" row, expenses by category and
+    /// in all, and profit and loss (a statement, not a list).
+    static let ownTotals: Set<String> = ["sales-register", "hsn-summary", "expenses", "profit-and-loss"]
+
+    private let lock = NSLock()
+    private var summed: [Bool]? = nil
+    private var sums: [Int: Tally] = [:]
+    private var bodyRows = 0
+
+    static func adds(_ header: Cell) -> Bool {
+        guard case .text(let name) = header else { return false }
+        let n = name.lowercased()
+        return n.contains("(inr)") && !n.contains("balance") && !n.contains("price")
+    }
+
+    /// Rows as emitted: the first one ever is the header.
+    func add(_ rows: [[Cell]]) {
+        lock.withLock {
+            for r in rows {
+                guard let summed else {
+                    summed = r.map(Self.adds)
+                    continue
+                }
+                bodyRows += 1
+                for (i, c) in r.enumerated() where i < summed.count && summed[i] {
+                    if case .money(let p) = c { sums[i, default: Tally()].add(p) }
+                }
+            }
+        }
+    }
+
+    /// "Total" and each summed column's sum; nil for an empty report or one with nothing to add.
+    var row: [Cell]? {
+        lock.withLock {
+            guard let summed, bodyRows > 0, summed.contains(true) else { return nil }
+            var out = summed.indices.map { i in summed[i] ? Cell.money(sums[i] ?? Tally()) : Cell.empty }
+            if !summed[0] { out[0] = .text("Total") }
+            return out
+        }
+    }
+
+    /// How many rows at the end of `body` (rows after the header) are totals: the added row, or a
+    /// report's own.
+    static func tail(_ id: String, body: [[Cell]], added: Bool) -> Int {
+        if added { return 1 }
+        switch id {
+        case "sales-register", "hsn-summary": return body.isEmpty ? 0 : 1
+        case "expenses":
+            // After the expenses: a blank row, the totals by category, and the total.
+            guard let gap = body.lastIndex(where: { $0 == [.empty] }) else { return 0 }
+            return body.count - gap
+        default: return 0
+        }
+    }
+}

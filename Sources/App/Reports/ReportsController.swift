@@ -10,6 +10,7 @@ struct ReportsController {
         api.on(.dashboard, use: dashboard)
         api.on(.reports, use: list)
         api.on(.reportFile, use: export)
+        api.on(.reportTable, use: table)
         api.on(.gstr1, use: gstr1)
         api.on(.gstr3b, use: gstr3b)
         api.on(.gstr3bPDF, use: gstr3bPDF)
@@ -172,15 +173,21 @@ struct ReportsController {
         return ItemsDTO(items: Self.catalog)
     }
 
-    @Sendable func export(req: Request) async throws -> Response {
+    /// What a report is asked for: `?from&to` (period reports; default this month) and
+    /// `?customer_id` (one customer's ledger), read the same way for a file and for the screen.
+    struct Asked {
+        let info: ReportInfo
+        let business: Business
+        let periods: Periods
+        let from: String
+        let to: String
+        let customerName: String?
+        let data: ReportData
+    }
+
+    static func asked(_ req: Request, report id: String) async throws -> Asked {
         let p = try req.principal
-        let file = req.parameters.get("file") ?? ""
-        let parts = file.split(separator: ".", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let info = Self.catalog.first(where: { $0.id == parts[0] }) else { throw APIError.notFound("Report") }
-        let format = parts[1].lowercased()
-        guard ["csv", "xlsx", "pdf"].contains(format) else {
-            throw APIError(.notFound, "format_unavailable", "Exports come as csv, xlsx or pdf.")
-        }
+        guard let info = Self.catalog.first(where: { $0.id == id }) else { throw APIError.notFound("Report") }
         let business = try await AccountsService(db: req.db).business(p.businessID)
         let periods = Periods(now: req.now, timezone: business.timezone)
         var (from, to) = periods.range("this_month")
@@ -194,6 +201,20 @@ struct ReportsController {
         }
         let data = ReportData(db: req.db, store: req.store, businessID: p.businessID, timezone: business.timezone, today: periods.today,
                               from: from, to: to, customerID: customerID, now: req.now)
+        return Asked(info: info, business: business, periods: periods, from: from, to: to, customerName: customerName, data: data)
+    }
+
+    @Sendable func export(req: Request) async throws -> Response {
+        let file = req.parameters.get("file") ?? ""
+        let parts = file.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { throw APIError.notFound("Report") }
+        let asked = try await Self.asked(req, report: parts[0])
+        let format = parts[1].lowercased()
+        guard ["csv", "xlsx", "pdf"].contains(format) else {
+            throw APIError(.notFound, "format_unavailable", "Exports come as csv, xlsx or pdf.")
+        }
+        let (info, business, periods, from, to, customerName, data) = (asked.info, asked.business, asked.periods, asked.from, asked.to,
+                                                                         asked.customerName, asked.data)
         let base = info.id + (customerName != nil ? "-customer" : "") + (info.period ? "-\(from)-to-\(to)" : "-\(periods.today)")
         let logger = req.logger
 
@@ -203,7 +224,7 @@ struct ReportsController {
                 do {
                     // A UTF-8 byte-order mark, so Excel shows ₹ and Devanagari names correctly.
                     try await writer.write(.buffer(ByteBuffer(bytes: [0xEF, 0xBB, 0xBF])))
-                    try await data.rows(info.id) { rows in
+                    try await data.rowsWithTotals(info.id) { rows in
                         try await writer.write(.buffer(ByteBuffer(string: rows.map(CSVFormat.row).joined())))
                     }
                     try await writer.write(.end)
@@ -218,7 +239,7 @@ struct ReportsController {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("munim-\(UUID().uuidString).xlsx").path
             let writer = try XLSXWriter(path: path, sheetName: info.title)
             do {
-                try await data.rows(info.id) { rows in writer.write(rows) }
+                try await data.rowsWithTotals(info.id) { rows in writer.write(rows) }
                 try await req.application.threadPool.runIfActive { try writer.close() }
             } catch {
                 try? FileManager.default.removeItem(atPath: path)
@@ -232,7 +253,7 @@ struct ReportsController {
         default:
             // A PDF is laid out in memory: cap it, and point big exports to CSV/XLSX, which stream.
             let collected = RowCollector()
-            try await data.rows(info.id) { rows in
+            try await data.rowsWithTotals(info.id) { rows in
                 collected.add(rows)
                 if collected.count > Self.maxPDFRows {
                     throw APIError(.unprocessableEntity, "too_many_rows",
@@ -248,6 +269,43 @@ struct ReportsController {
     }
 
     static let maxPDFRows = 20_000
+
+    /// A report as a table for the screen (issue 19 §5): the export's rows, sorted by `?sort`
+    /// (a column's index) and `?order`, a page at `?offset`/`?limit`, with its totals rows apart.
+    @Sendable func table(req: Request) async throws -> Response {
+        let asked = try await Self.asked(req, report: req.parameters.get("report") ?? "")
+        let sort = try Self.intQuery(req, "sort", 0...63)
+        let offset = try Self.intQuery(req, "offset", 0...1_000_000) ?? 0
+        let limit = try Self.intQuery(req, "limit", 1...200) ?? 50
+        let order = req.query[String.self, at: "order"] ?? "asc"
+        guard order == "asc" || order == "desc" else { throw APIError.validation("order", "must be asc or desc") }
+        let collected = RowCollector()
+        let added = try await asked.data.rowsWithTotals(asked.info.id) { rows in
+            collected.add(rows)
+            if collected.count > Self.maxPDFRows {
+                throw APIError(.unprocessableEntity, "too_many_rows",
+                               "This report has more than \(Self.maxPDFRows) rows: choose a shorter period, or download CSV or Excel.")
+            }
+        }
+        let table = ReportTable(id: asked.info.id, rows: collected.rows, totalsAdded: added)
+        if let sort, sort >= table.columns.count { throw APIError.validation("sort", "must be a column index below \(table.columns.count)") }
+        var o: [String: JSONValue] = table.page(sort: sort, descending: order == "desc", offset: offset, limit: limit)
+        o["id"] = .string(asked.info.id)
+        o["title"] = .string(asked.customerName != nil && asked.info.id == "ledger" ? "Statement of account" : asked.info.title)
+        o["from"] = asked.info.period ? .string(asked.from) : .null
+        o["to"] = asked.info.period ? .string(asked.to) : .null
+        o["as_of"] = asked.info.period ? .null : .string(asked.periods.today)
+        o["customer_name"] = asked.customerName.map(JSONValue.string) ?? .null
+        return try WorkflowJSON.response(JSONValue.object(o))
+    }
+
+    static func intQuery(_ req: Request, _ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+        guard let raw = req.query[String.self, at: name] else { return nil }
+        guard let n = Int(raw), range.contains(n) else {
+            throw APIError.validation(name, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return n
+    }
 
     /// A report's PDF from its rows (the export, and a statement's signed public link).
     static func renderPDF(info: ReportInfo, rows: [[Cell]], businessName: String, customerName: String?, from: String, to: String,
@@ -272,7 +330,7 @@ struct ReportsController {
         let data = ReportData(db: db, store: store, businessID: businessID, timezone: business.timezone, today: periods.today,
                               from: from, to: to, customerID: customerID, now: now)
         let collected = RowCollector()
-        try await data.rows("ledger") { rows in
+        try await data.rowsWithTotals("ledger") { rows in
             collected.add(rows)
             if collected.count > Self.maxPDFRows {
                 throw APIError(.unprocessableEntity, "too_many_rows", "This statement has more than \(Self.maxPDFRows) rows; ask the business for a shorter period.")

@@ -244,6 +244,13 @@ enum OpenAPIDocument {
             "CardAction": object(["card": ref("Card"), "reply": string, "follow_up": ["anyOf": [ref("Card"), ["type": "null"]]]]),
             "CardEdit": ["type": "object", "description": "The changed fields of the card (see docs/api-contract.md)."],
             "Dashboard": ["type": "object", "description": "Sales, collections, debtors, low stock, a 30-day series, recent activity, messages per platform and workflow runs (see docs/api-contract.md)."],
+            "ReportTable": object([
+                "id": string, "title": string, "from": nullable(date), "to": nullable(date), "as_of": nullable(date), "customer_name": nullable(string),
+                "columns": array(object(["name": string, "type": enumeration(["text", "money", "quantity", "int", "date"])])),
+                "rows": array(["type": "array", "description": "Cells in column order: money in paise, quantities as numbers, dates YYYY-MM-DD, null when empty"]),
+                "totals": array(["type": "array", "description": "Totals rows, in the same shape as rows; they stay at the foot whatever the order"]),
+                "total_rows": integer, "offset": integer, "limit": integer, "sort": nullable(integer), "order": enumeration(["asc", "desc"]),
+                "sortable": boolean]),
             "ReportList": object(["items": array(object(["id": string, "title": string, "description": string, "formats": array(string), "period": boolean]))]),
             "DeadJob": object([
                 "id": uuid, "kind": string,
@@ -307,6 +314,9 @@ enum OpenAPIDocument {
         case "debtors", "archived", "low_stock", "unread", "active", "payable": return enumeration(["true", "false"])
         case "download": return enumeration(["1"])
         case "period": return ["type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"]
+        case "sort": return ["type": "integer", "minimum": 0, "maximum": 63]
+        case "order": return enumeration(["asc", "desc"])
+        case "offset": return ["type": "integer", "minimum": 0, "maximum": 1_000_000]
         case "mode": return enumeration(paymentModes)
         case "platform": return enumeration(["whatsapp", "bluesky", "mastodon", "instagram", "simulator"])
         case "q": return string
@@ -322,6 +332,7 @@ enum OpenAPIDocument {
         case "index": return ["type": "integer", "minimum": 0, "maximum": 9, "description": "The attachment's position in the message's media"]
         case "provider": return enumeration(IntegrationProvider.allCases.map(\.rawValue))
         case "file": return ["type": "string", "enum": .array(reportFiles.map { .string($0) }), "description": "{report id}.{csv|xlsx|pdf}"]
+        case "report": return enumeration(ReportsController.catalog.map(\.id))
         default: return string
         }
     }
@@ -416,6 +427,12 @@ enum OpenAPIDocument {
                summary: "Download an export: {id}.{csv|xlsx|pdf} with id " + ReportsController.catalog.map(\.id).joined(separator: ", "),
                query: [("from", "YYYY-MM-DD (period reports; default: start of this month)"), ("to", "YYYY-MM-DD (default: today)"), ("customer_id", "ledger/payments: one customer")],
                produces: [csv, xlsx, pdf]),
+            Op(.reportTable, tag: "Reports",
+               summary: "A report as a table for the screen: the export's rows sorted and paged, with its totals rows; 422 too_many_rows past 20,000",
+               response: "ReportTable",
+               query: [("from", "YYYY-MM-DD (period reports; default: start of this month)"), ("to", "YYYY-MM-DD (default: today)"),
+                       ("customer_id", "ledger: one customer"), ("sort", "Index of the column to sort by"), ("order", "asc or desc"),
+                       ("offset", "Rows to skip"), ("limit", "Rows per page, 1–200")]),
 
             Op(.gstr1, tag: "GST",
                summary: "GSTR-1 of a month as the JSON file the GST portal's offline tool imports (b2b, b2cl, b2cs, nil, hsn, doc_issue); 409 gstin_required without the business's GSTIN",
