@@ -13,6 +13,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from test_assistant import api_headers
 from test_ledger_flow import add_customer, add_product, go, pick, signup, tid
 
 REPORT_IDS = ["inventory", "sales-by-product", "sales-by-customer", "ledger", "aging-debtors", "sales-register", "hsn-summary",
@@ -185,6 +186,63 @@ def test_reports_list_and_inventory_csv(page: Page) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(100)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_reports_read_on_screen(page: Page) -> None:
+    """Issue 19 §5: a report opens as a table on the page — sortable by any column, paged, with
+    its totals row at the foot — and follows the period; it fits a phone."""
+    signup(page, business="Gupta Kirana", owner="Sunita Gupta")
+    headers = api_headers(page)
+    for i in range(55):
+        r = page.request.post("/api/v1/products", headers=headers,
+                              data={"name": f"Item {i:02d}", "unit": "pcs", "price": 100 * (i + 1), "stock": 2})
+        assert r.status == 201, r.text()
+
+    go(page, "reports", "Reports")
+    inventory = page.locator('[data-testid="report-row"][data-id="inventory"]')
+    show = inventory.get_by_test_id("report-show")
+    show.click()
+    expect(show).to_have_attribute("aria-expanded", "true")
+    table = inventory.get_by_test_id("report-table")
+    expect(table.get_by_test_id("report-table-summary")).to_have_text("Rows 1–50 of 55")
+    expect(table.get_by_test_id("report-table-row")).to_have_count(50)
+    # The totals row: the stock value of everything, 2 × ₹1 … ₹55 = ₹3,080.00; prices are not added.
+    total = table.get_by_test_id("report-table-total")
+    expect(total).to_have_count(1)
+    expect(total.locator("th")).to_have_text("Total")
+    expect(total).to_contain_text("₹3,080.00")
+    expect(total).not_to_contain_text("₹1,540.00")
+
+    # Sort by price: highest first, then lowest first; the totals stay at the foot.
+    price = table.locator('[data-testid="report-sort"]', has_text="Price (₹)")
+    price.click()
+    expect(table.locator("th[aria-sort]")).to_have_attribute("aria-sort", "descending")
+    expect(table.get_by_test_id("report-table-row").first).to_contain_text("Item 54")
+    price.click()
+    expect(table.locator("th[aria-sort]")).to_have_attribute("aria-sort", "ascending")
+    expect(table.get_by_test_id("report-table-row").first).to_contain_text("Item 00")
+    table.get_by_test_id("report-next").click()
+    expect(table.get_by_test_id("report-table-summary")).to_have_text("Rows 51–55 of 55")
+    expect(table.get_by_test_id("report-table-row").first).to_contain_text("Item 50")
+    expect(table.get_by_test_id("report-table-total")).to_contain_text("₹3,080.00")
+    expect(table.get_by_test_id("report-prev")).to_be_enabled()
+    expect(table.get_by_test_id("report-next")).to_be_disabled()
+
+    # A period report follows its dates: nothing sold this month, then an impossible period.
+    sales = page.locator('[data-testid="report-row"][data-id="sales-by-customer"]')
+    sales.get_by_test_id("report-show").click()
+    expect(sales.get_by_test_id("report-table")).to_contain_text("Nothing in this period.")
+    sales.get_by_test_id("report-from").fill("2030-02-01")
+    sales.get_by_test_id("report-to").fill("2030-01-01")
+    expect(sales.get_by_test_id("report-table")).to_contain_text("start date is after the end date")
+    inventory.get_by_test_id("report-show").click()
+    expect(table).to_be_hidden()
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    inventory.get_by_test_id("report-show").click()
+    expect(table.get_by_test_id("report-table-row").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the table scrolls inside its box"
+    page.screenshot(path="e2e/artifacts/reports-table-en.png", full_page=False)
 
 
 @pytest.mark.allow_console_errors(r"status of 409 .*/api/v1/gst/gstr(1|3b)")

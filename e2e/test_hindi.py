@@ -178,6 +178,16 @@ def test_a_day_of_sales_in_hindi(browser: Browser, server: str) -> None:
     page.screenshot(path="/tmp/hindi-inbox-hi.png", full_page=True)
     go("reports", "रिपोर्ट")
     expect(page.get_by_text("GST रिटर्न").first).to_be_visible()
+    # The day's sales read on screen, in Hindi, with the total at the foot.
+    sales = page.locator('[data-testid="report-row"][data-id="sales-by-customer"]')
+    expect(sales.locator("h2")).to_have_text("ग्राहक के हिसाब से बिक्री")
+    sales.get_by_test_id("report-show").click()
+    expect(sales.get_by_test_id("report-table-row")).to_have_count(1)
+    expect(sales.locator("th").filter(has_text="बिक्री (₹)")).to_have_count(1)
+    total = sales.get_by_test_id("report-table-total")
+    expect(total.locator("th")).to_have_text("कुल")
+    expect(total).to_contain_text("₹1,400.00")
+    expect(total).to_contain_text("₹400.00")
     page.screenshot(path="/tmp/hindi-reports-hi.png", full_page=True)
     assert errors == [], errors
     context.close()

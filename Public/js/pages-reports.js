@@ -8,6 +8,7 @@ import { typeahead } from './typeahead.js';
 import { formatDate, todayIn, formatMoney } from './format.js';
 import { gstr1Summary, gstr3bRows, lastMonth } from './shared/gst.js';
 import { timeZone } from './session.js';
+import { reportText, columnLabel, cellText, isNumeric, nextSort, pageSummary } from './shared/report-table.js';
 import { t, tn } from './i18n.js';
 
 const pad2 = (n) => String(n).padStart(2, '0');
@@ -97,8 +98,112 @@ async function download(url, fallbackName, onProgress, signal) {
   return received;
 }
 
+const PAGE = 50;
+
+/**
+ * A report's table on the page (GET /reports/table/{id}): sortable headings, a page of rows, the
+ * totals at the foot and Previous / Next. query() gives the same ?from&to&customer_id as the
+ * downloads; problem() says why the period cannot be read.
+ */
+function reportTable(id, title, query, problem) {
+  const box = h('div', { class: 'report-table', testid: 'report-table', 'aria-live': 'polite' });
+  let sort = null;
+  let offset = 0;
+  let generation = 0;
+  let timer = null;
+
+  function draw(data) {
+    const cols = Array.isArray(data.columns) ? data.columns : [];
+    const rows = Array.isArray(data.rows) ? data.rows : [];
+    const totals = Array.isArray(data.totals) ? data.totals : [];
+    const total = Number(data.total_rows) || 0;
+    if (!total) {
+      fill(box, emptyState(data.from ? t('Nothing in this period.') : t('Nothing to show yet.')));
+      return;
+    }
+    const labels = cols.map((c) => columnLabel(c.name));
+    const head = h('tr', {}, cols.map((c, i) => {
+      const sorted = data.sort === i;
+      const th = h('th', {
+        scope: 'col', class: isNumeric(c.type) ? 'num' : null,
+        'aria-sort': sorted ? (data.order === 'asc' ? 'ascending' : 'descending') : null,
+      });
+      if (!data.sortable) {
+        th.append(labels[i]);
+        return th;
+      }
+      const b = h('button', { type: 'button', class: 'sort-button', testid: 'report-sort', dataset: { index: String(i) } },
+        labels[i], h('span', { 'aria-hidden': 'true', class: 'sort-mark' }, sorted ? (data.order === 'asc' ? ' ▲' : ' ▼') : ''));
+      b.addEventListener('click', () => {
+        sort = nextSort(sort, i, c.type);
+        offset = 0;
+        load();
+      });
+      th.append(b);
+      return th;
+    }));
+    const cell = (row, i, tag = 'td') => h(tag, {
+      class: isNumeric(cols[i] && cols[i].type) ? 'num' : null, 'data-label': labels[i] || null, scope: tag === 'th' ? 'row' : null,
+    }, cellText(row[i], cols[i] && cols[i].type));
+    const body = rows.map((r) => h('tr', { testid: 'report-table-row' }, cols.map((_, i) => cell(r, i))));
+    const foot = totals.map((r) => h('tr', { testid: 'report-table-total' }, cols.map((_, i) => cell(r, i, i === 0 ? 'th' : 'td'))));
+    const prev = h('button', { type: 'button', class: 'btn btn-small btn-secondary', testid: 'report-prev', disabled: offset === 0 }, t('Previous'));
+    const next = h('button', { type: 'button', class: 'btn btn-small btn-secondary', testid: 'report-next', disabled: offset + rows.length >= total }, t('Next'));
+    prev.addEventListener('click', () => { offset = Math.max(0, offset - PAGE); load(); });
+    next.addEventListener('click', () => { offset += PAGE; load(); });
+    fill(box,
+      h('div', { class: 'table-wrap' }, h('table', { class: 'table report-grid', testid: 'report-grid' },
+        h('caption', { class: 'visually-hidden' }, title),
+        h('thead', {}, head), h('tbody', {}, body), foot.length ? h('tfoot', {}, foot) : null)),
+      h('div', { class: 'report-pager' },
+        h('p', { class: 'muted', testid: 'report-table-summary' }, pageSummary(offset, rows.length, total)),
+        total > PAGE ? h('div', { class: 'btn-row' }, prev, next) : null));
+  }
+
+  async function load() {
+    const mine = ++generation;
+    clearTimeout(timer);
+    const p = problem();
+    if (p) {
+      fill(box, h('p', { class: 'field-error' }, p));
+      return;
+    }
+    if (!box.querySelector('table')) fill(box, loadingState(t('Reading the report…')));
+    else box.setAttribute('aria-busy', 'true');
+    const qs = new URLSearchParams(query().replace(/^\?/, ''));
+    if (sort) {
+      qs.set('sort', String(sort.index));
+      qs.set('order', sort.order);
+    }
+    qs.set('offset', String(offset));
+    qs.set('limit', String(PAGE));
+    try {
+      const data = await api.get(`${path('reportTable', id)}?${qs}`);
+      if (mine !== generation) return;
+      draw(data);
+    } catch (e) {
+      if (mine !== generation) return;
+      fill(box, h('p', { class: 'field-error', testid: 'report-table-error' }, errorMessage(e)));
+    } finally {
+      if (mine === generation) box.removeAttribute('aria-busy');
+    }
+  }
+
+  return {
+    el: box,
+    load,
+    /** The period or customer changed: back to the first page, soon. */
+    changed() {
+      offset = 0;
+      clearTimeout(timer);
+      timer = setTimeout(load, 250);
+    },
+  };
+}
+
 function reportRow(report) {
   const id = String(report.id);
+  const text = reportText(report);
   const formats = Array.isArray(report.formats) ? report.formats : ['csv'];
   const LABELS = { csv: t('Download CSV'), xlsx: t('Download Excel'), pdf: t('Download PDF') };
   const status = h('p', { class: 'report-status', role: 'status', 'aria-live': 'polite', testid: 'report-status' });
@@ -132,7 +237,9 @@ function reportRow(report) {
     return null;
   };
 
+  let tableChanged = () => {};
   const update = () => {
+    tableChanged();
     const p = problem();
     for (const link of links) {
       const fmt = link.dataset.format;
@@ -170,7 +277,7 @@ function reportRow(report) {
       return b;
     });
     periodBox = h('fieldset', { class: 'report-period' },
-      h('legend', { class: 'visually-hidden' }, t('Period for {report}', { report: report.title })),
+      h('legend', { class: 'visually-hidden' }, t('Period for {report}', { report: text.title })),
       h('div', { class: 'field' }, h('label', { for: fromId }, t('From')), from),
       h('div', { class: 'field' }, h('label', { for: toId }, t('To')), to),
       h('div', { class: 'report-presets', role: 'group', 'aria-label': t('Quick periods') }, presetButtons));
@@ -224,18 +331,33 @@ function reportRow(report) {
     }
   });
 
+  // The report on the page: "Show" opens its table, which then follows the period.
+  const table = reportTable(id, text.title || id, query, problem);
+  table.el.hidden = true;
+  const show = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'report-show', 'aria-expanded': 'false' }, t('Show'));
+  show.addEventListener('click', () => {
+    const open = table.el.hidden;
+    table.el.hidden = !open;
+    show.setAttribute('aria-expanded', String(open));
+    show.textContent = open ? t('Hide') : t('Show');
+    if (open) table.load();
+  });
+  tableChanged = () => {
+    if (!table.el.hidden) table.changed();
+  };
+
   update();
-  const title = h('h2', { class: 'card-title' }, report.title || id);
-  return h('section', { class: 'card report', testid: 'report-row', dataset: { id }, 'aria-label': report.title || id },
+  const title = h('h2', { class: 'card-title' }, text.title || id);
+  return h('section', { class: 'card report', testid: 'report-row', dataset: { id }, 'aria-label': text.title || id },
     h('div', { class: 'card-head' }, title,
       h('span', { class: 'report-formats' }, formats.map((f) => badge(String(f).toUpperCase(), 'neutral')))),
-    report.description ? h('p', { class: 'muted' }, report.description) : null,
+    text.description ? h('p', { class: 'muted' }, text.description) : null,
     h('div', { class: 'report-controls' },
       periodBox,
       customer ? customer.el : null,
       !report.period ? h('p', { class: 'report-asof' }, t('As of today, {date}.', { date: formatDate(todayIn(timeZone())) })) : null,
-      h('div', { class: 'report-actions' }, links.length ? links : h('span', { class: 'muted' }, t('No download available yet.')))),
-    status);
+      h('div', { class: 'report-actions' }, show, links.length ? links : h('span', { class: 'muted' }, t('No download available yet.')))),
+    status, table.el);
 }
 
 /** GST returns: GSTR-1 of a month, summarised here and downloaded as the portal's JSON file. */
@@ -335,7 +457,7 @@ export function reportsPage(ctx) {
   const body = h('div', { testid: 'reports' }, loadingState(t('Loading reports…')));
   add(ctx.root,
     pageHeader(t('Reports')),
-    h('p', { class: 'muted lead' }, t('Download your figures as CSV, Excel or PDF. Dates are in your business timezone; amounts are in rupees. The Ledger report with a customer chosen is that customer\u2019s statement of account.')),
+    h('p', { class: 'muted lead' }, t('Read any report here with its totals, or download it as CSV, Excel or PDF. Dates are in your business timezone; amounts are in rupees. The Ledger report with a customer chosen is that customer\u2019s statement of account.')),
     h('h2', { class: 'section-title' }, t('GST returns')),
     gstCard(),
     h('h2', { class: 'section-title' }, t('Exports')),
