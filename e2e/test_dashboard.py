@@ -80,7 +80,7 @@ def test_dashboard_empty_then_real_figures(page: Page) -> None:
 
     # The 30-day chart: an SVG image with a title, a description and a hidden data table.
     chart = tid(page, "dashboard-chart-sales")
-    svg = chart.locator("svg[role='img']")
+    svg = chart.locator("svg[role='group']")
     expect(svg).to_have_count(1)
     expect(svg.locator("title")).to_have_text("Sales, last 30 days")
     desc = svg.locator("desc")
@@ -124,7 +124,7 @@ def test_dashboard_empty_then_real_figures(page: Page) -> None:
     # On a phone the dashboard fits the screen.
     page.set_viewport_size({"width": 390, "height": 844})
     go(page, "dashboard", "Dashboard")
-    expect(tid(page, "dashboard-chart-sales").locator("svg[role='img']")).to_be_visible()
+    expect(tid(page, "dashboard-chart-sales").locator("svg[role='group']")).to_be_visible()
     page.wait_for_timeout(200)  # let the chart redraw at the new width
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 

@@ -273,6 +273,10 @@ def test_runs_list_and_run_detail(page: Page) -> None:
     expect(page).to_have_url(re.compile(rf"#/runs/{run_id}$"))
     expect(tid(page, "run-detail-status").get_by_test_id("run-status")).to_have_attribute("data-status", "succeeded")
     expect(tid(page, "run-payload")).to_contain_text('"amount": 250')
+    # Steps are named as in the palette, with the node id beside the name.
+    step = page.locator('[data-testid="run-step"][data-node-id="send_message_2"]')
+    expect(step.get_by_test_id("run-step-title")).to_have_text("Send WhatsApp message")
+    expect(step.get_by_test_id("run-step-node")).to_have_text("send_message_2")
     steps = tid(page, "run-step")
     expect(steps.first).to_be_visible()
     expect(page.locator('[data-testid="run-step"][data-node-id="send_message_2"]')).to_have_attribute("data-status", "succeeded")

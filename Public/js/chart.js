@@ -204,7 +204,8 @@ export function chart(opts) {
 
     const svg = s('svg', {
       class: 'chart-svg', viewBox: `0 0 ${W} ${H}`, width: '100%', height: H,
-      preserveAspectRatio: 'xMidYMid meet', role: 'img', 'aria-labelledby': `${titleId} ${descId}`,
+      // A group, not an image: its marks are focusable, each an image with its own label.
+      preserveAspectRatio: 'xMidYMid meet', role: 'group', 'aria-labelledby': `${titleId} ${descId}`,
       focusable: 'false',
     }, s('title', { id: titleId }, title), s('desc', { id: descId }, desc));
 
@@ -245,7 +246,7 @@ export function chart(opts) {
     }
     marks = points.map((p, i) => {
       const label = `${formatXFull(p.x)}: ${formatFull(p.value)}${p.detail ? `, ${p.detail}` : ''}`;
-      const g = s('g', { class: 'chart-mark', tabindex: i === active ? '0' : '-1', 'aria-label': label });
+      const g = s('g', { class: 'chart-mark', role: 'img', tabindex: i === active ? '0' : '-1', 'aria-label': label });
       g.setAttribute('data-index', String(i));
       // an invisible full-height hit area makes small bars and points easy to hover and tap
       g.append(s('rect', { class: 'chart-hit', x: pad.left + slot * i, y: pad.top, width: slot, height: plotH }));

@@ -188,7 +188,7 @@ function parametersBlock(spec, params) {
   if (!params.length) return null;
   return h('div', {},
     h('h4', {}, 'Parameters'),
-    h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
+    h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Parameters' }, h('table', { class: 'table' },
       h('thead', {}, h('tr', {}, ['Name', 'In', 'Type', 'Description'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, params.map((p) => h('tr', {},
         h('td', {}, h('span', { class: 'prop-name' }, p.name), p.required ? [' ', h('span', { class: 'prop-req' }, 'required')] : null),

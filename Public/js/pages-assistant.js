@@ -89,7 +89,7 @@ function friendlyError(e) {
 
 function invoicePreviewBody(d) {
   const lines = Array.isArray(d.lines) ? d.lines : [];
-  const table = h('div', { class: 'table-wrap' },
+  const table = h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('Invoice lines') },
     h('table', { class: 'table table-compact', testid: 'card-lines' },
       h('caption', { class: 'visually-hidden' }, t('Invoice lines')),
       h('thead', {}, h('tr', {},
@@ -202,7 +202,7 @@ function debtorsBody(d) {
   const list = Array.isArray(d.debtors) ? d.debtors : [];
   if (!list.length) return [h('p', { class: 'chat-card-note' }, t('Nobody owes you anything right now.'))];
   return [
-    h('div', { class: 'table-wrap' },
+    h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('Who owes you') },
       h('table', { class: 'table table-compact' },
         h('caption', { class: 'visually-hidden' }, t('Who owes you')),
         h('thead', {}, h('tr', {},
@@ -334,7 +334,7 @@ function supplierLink(s) {
 
 function purchaseBody(d) {
   const lines = Array.isArray(d.lines) ? d.lines : [];
-  const table = h('div', { class: 'table-wrap' },
+  const table = h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('Purchase lines') },
     h('table', { class: 'table table-compact', testid: 'card-lines' },
       h('caption', { class: 'visually-hidden' }, t('Purchase lines')),
       h('thead', {}, h('tr', {},

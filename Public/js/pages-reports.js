@@ -3,7 +3,7 @@
 // large files) and handed to the browser as a file; the link's href also works on its own.
 import { ApiError, api, errorMessage } from './api.js';
 import { href, path } from './routes.js';
-import { h, pageHeader, loadingState, errorState, emptyState, fill, add, uid, badge, dataTable } from './ui.js';
+import { h, pageHeader, loadingState, errorState, emptyState, fill, add, uid, badge, dataTable, tableBox } from './ui.js';
 import { typeahead } from './typeahead.js';
 import { formatDate, todayIn, formatMoney } from './format.js';
 import { gstr1Summary, gstr3bRows, lastMonth } from './shared/gst.js';
@@ -152,9 +152,9 @@ function reportTable(id, title, query, problem) {
     prev.addEventListener('click', () => { offset = Math.max(0, offset - PAGE); load(); });
     next.addEventListener('click', () => { offset += PAGE; load(); });
     fill(box,
-      h('div', { class: 'table-wrap' }, h('table', { class: 'table report-grid', testid: 'report-grid' },
+      tableBox(h('table', { class: 'table report-grid', testid: 'report-grid' },
         h('caption', { class: 'visually-hidden' }, title),
-        h('thead', {}, head), h('tbody', {}, body), foot.length ? h('tfoot', {}, foot) : null)),
+        h('thead', {}, head), h('tbody', {}, body), foot.length ? h('tfoot', {}, foot) : null), title),
       h('div', { class: 'report-pager' },
         h('p', { class: 'muted', testid: 'report-table-summary' }, pageSummary(offset, rows.length, total)),
         total > PAGE ? h('div', { class: 'btn-row' }, prev, next) : null));

@@ -367,13 +367,23 @@ export function runDetailPage(ctx) {
     return d;
   }
 
+  // Step names from the catalog ("Send WhatsApp message"), the node id beside them for {{steps.…}}.
+  let catalog = null;
+  loadCatalog().then((c) => {
+    catalog = c;
+    if (run && ctx.root.isConnected) draw();
+  }).catch(() => {});
+  const specOf = (step) => (catalog && Array.isArray(catalog.nodes) ? catalog.nodes.find((n) => n.service === step.service
+    && (n.kind === 'trigger' || n.task === step.task)) : null) || null;
+
   function stepCard(step) {
     const key = step.node_id;
     const failed = step.status === 'failed';
+    const spec = specOf(step);
     return h('article', { class: `wf-step wf-step-${step.status}`, testid: 'run-step', dataset: { nodeId: step.node_id, status: step.status } },
       h('div', { class: 'wf-step-head' },
-        h('h3', { class: 'wf-step-title' }, h('code', { testid: 'run-step-node' }, step.node_id)),
-        h('span', { class: 'cell-sub' }, `${step.service}/${step.task}`),
+        h('h3', { class: 'wf-step-title', testid: 'run-step-title' }, spec ? spec.title : step.node_id),
+        h('span', { class: 'cell-sub' }, h('code', { testid: 'run-step-node' }, step.node_id), spec ? null : ` · ${step.service}/${step.task}`),
         runStatusBadge(step.status, 'run-step-status')),
       stepMeta(step),
       step.error ? h('p', { class: 'alert alert-error wf-step-error', testid: 'run-step-error' }, step.error) : null,
@@ -407,7 +417,7 @@ export function runDetailPage(ctx) {
         h('dl', { class: 'meta' },
           h('dt', {}, t('Workflow')), h('dd', {}, h('a', { href: `#/workflows/${encodeURIComponent(r.workflow_id)}`, testid: 'run-workflow' }, r.workflow_name || shortId(r.workflow_id))),
           h('dt', {}, t('Version')), h('dd', {}, `v${r.version ?? '?'}`),
-          h('dt', {}, t('Trigger')), h('dd', {}, r.trigger_service || '—'),
+          h('dt', {}, t('Trigger')), h('dd', {}, (triggerSpec(catalog, { service: r.trigger_service }) || {}).title || r.trigger_service || '—'),
           h('dt', {}, t('Created')), h('dd', {}, formatDateTime(r.created_at, tz)),
           h('dt', {}, t('Started')), h('dd', {}, r.started_at ? formatDateTime(r.started_at, tz) : '—'),
           h('dt', {}, t('Finished')), h('dd', {}, r.finished_at ? formatDateTime(r.finished_at, tz) : '—'),

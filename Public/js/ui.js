@@ -393,6 +393,14 @@ async function copyText(text, node) {
  * dataTable({columns: [{label, render(item), className}], items, rowTestid, caption})
  * Wrapped in a horizontally scrolling container for small screens.
  */
+/**
+ * The box a wide table scrolls sideways in (phones): a labelled region that takes keyboard focus,
+ * so the arrow keys can scroll it.
+ */
+export function tableBox(table, label) {
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': label || t('Table') }, table);
+}
+
 export function dataTable({ columns, items, rowTestid = null, caption = null, testid = null, footer = null }) {
   const table = h('table', { class: 'table', testid },
     caption ? h('caption', { class: 'visually-hidden' }, caption) : null,
@@ -403,7 +411,7 @@ export function dataTable({ columns, items, rowTestid = null, caption = null, te
       return tr;
     })),
     footer ? h('tfoot', {}, footer) : null);
-  return h('div', { class: 'table-wrap' }, table);
+  return tableBox(table, caption);
 }
 
 /**
