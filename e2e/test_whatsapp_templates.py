@@ -204,3 +204,47 @@ def test_owner_adopts_an_approved_template_and_a_late_reminder_uses_it(browser: 
         assert not problems, problems
     finally:
         context.close()
+
+
+def test_owner_signs_in_with_a_code_on_whatsapp(browser: Browser, templates_server) -> None:
+    """Issue 19 §1: on the login page the owner asks for a code, it arrives on the business's
+    WhatsApp number through Twilio, and typing it logs in — no password needed."""
+    base, fake = templates_server
+    context = browser.new_context(base_url=base, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    try:
+        email = f"code-{uuid.uuid4().hex[:8]}@example.com"
+        r = page.request.post("/api/v1/auth/signup", data={"email": email, "password": PASSWORD,
+                                                            "business_name": "Patel Cement", "owner_name": "Asha"})
+        assert r.status == 201, r.text()
+        headers = {"X-CSRF-Token": r.json()["csrf_token"], "Content-Type": "application/json"}
+        assert page.request.patch("/api/v1/business", headers=headers, data={"whatsapp_number": "98000 00001"}).ok
+        channel = page.request.post("/api/v1/channels", headers=headers, data={
+            "kind": "twilio_whatsapp", "name": "Shop WhatsApp",
+            "credentials": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "from_number": "+14155238886"}})
+        assert channel.status == 201, channel.text()
+        context.clear_cookies()
+        before = len(fake.sent)
+
+        page.goto("/#/login")
+        page.get_by_test_id("login-email").fill(email)
+        page.get_by_test_id("code-login").locator("summary").click()
+        page.get_by_test_id("code-login-send").click()
+        expect(page.get_by_test_id("code-login-sent")).to_contain_text("10 minutes")
+        wait_until("the code on WhatsApp", lambda: len(fake.sent) > before, timeout=30)
+        message = fake.sent[-1]
+        assert message["To"] == "whatsapp:+919800000001", message
+        code = next(w for w in message["Body"].split() if w.isdigit() and len(w) == 6)
+        page.get_by_test_id("code-login-code").fill("000000" if code != "000000" else "111111")
+        page.get_by_test_id("code-login-submit").click()
+        expect(page.get_by_test_id("code-login-verify-error")).to_contain_text("wrong or has expired")
+        page.get_by_test_id("code-login-code").fill(f"{code[:3]} {code[3:]}")
+        page.get_by_test_id("code-login-submit").click()
+        expect(page.get_by_test_id("page-title")).to_have_text("Dashboard")
+        page.screenshot(path=str(ARTIFACTS / "code-login-390.png"), full_page=True)
+        assert problems == [] or all("400" in p for p in problems), problems
+    finally:
+        context.close()

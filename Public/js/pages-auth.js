@@ -2,7 +2,7 @@
 import { api, errorMessage } from './api.js';
 import { path } from './routes.js';
 import { session, setSession, clearSession } from './session.js';
-import { h, field, formAlert, onSubmit, showFormError, clearFieldErrors, toast, navigate } from './ui.js';
+import { h, field, formAlert, onSubmit, showFormError, clearFieldErrors, toast, navigate, loadingState } from './ui.js';
 import { t, tn } from './i18n.js';
 
 function authCard(title, subtitle, form, footer) {
@@ -71,9 +71,83 @@ export function loginPage(ctx) {
     }
   });
 
-  ctx.root.appendChild(authCard(t('Log in'), t('Welcome back to your books.'), h('div', { class: 'stack' }, form, forgot),
+  // Sign in with a code on WhatsApp (issue 19 §1): for members with their own WhatsApp number,
+  // when this server has a WhatsApp channel.
+  const byWhatsApp = h('div', { class: 'stack', testid: 'code-login-body' }, loadingState(t('Loading…')));
+  const codeLogin = h('details', { class: 'auth-forgot', testid: 'code-login' },
+    h('summary', {}, t('Sign in with a code on WhatsApp')), byWhatsApp);
+  let codeOptionsLoaded = false;
+  codeLogin.addEventListener('toggle', async () => {
+    if (!codeLogin.open || codeOptionsLoaded) return;
+    codeOptionsLoaded = true;
+    try {
+      const options = await api.get(path('recoveryOptions'));
+      byWhatsApp.replaceChildren(...(options.whatsapp
+        ? signInByCode(ctx, email)
+        : [h('p', { class: 'muted', testid: 'code-login-unavailable' }, t('This Munim cannot send WhatsApp codes yet: the business has no WhatsApp channel connected. Log in with your password.'))]));
+    } catch (e) {
+      codeOptionsLoaded = false;
+      byWhatsApp.replaceChildren(h('p', { class: 'field-error' }, errorMessage(e)));
+    }
+  });
+
+  ctx.root.appendChild(authCard(t('Log in'), t('Welcome back to your books.'), h('div', { class: 'stack' }, form, codeLogin, forgot),
     [t('New to Munim?'), ' ', h('a', { href: '#/signup', testid: 'signup-link' }, t('Create your business account'))]));
   email.control.focus();
+}
+
+// Step 1 sends a code to the WhatsApp number of the account typed in the login form; step 2
+// logs in with it.
+function signInByCode(ctx, email) {
+  const sendAlert = formAlert('code-login-error');
+  const sent = h('p', { class: 'alert alert-info', testid: 'code-login-sent', role: 'status', hidden: true });
+  const send = h('button', { type: 'submit', class: 'btn', testid: 'code-login-send' }, t('Send me a code'));
+  const ask = h('form', { class: 'stack', testid: 'code-login-form', novalidate: true },
+    h('p', { class: 'muted' }, t('Type your email above and we will send a 6-digit code to your own WhatsApp number: the one in your staff details, or for the owner the business’s number.')),
+    sendAlert.el, send);
+  const code = field({ label: t('Code'), name: 'code', required: true, testid: 'code-login-code',
+    attrs: { inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 7, pattern: '[0-9 ]*' } });
+  const loginAlert = formAlert('code-login-verify-error');
+  const verify = h('form', { class: 'stack', testid: 'code-login-verify', novalidate: true, hidden: true },
+    code, loginAlert.el, h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'code-login-submit' }, t('Log in')));
+
+  onSubmit(ask, async () => {
+    sendAlert.clear();
+    const address = email.control.value.trim();
+    if (!address) {
+      sendAlert.show(t('Type the email you log in with in the Email box above first.'));
+      email.control.focus();
+      return;
+    }
+    try {
+      const r = await api.post(path('loginCode'), { email: address });
+      sent.textContent = t('If this account has a WhatsApp number, a code is on its way there. It works for {minutes} minutes.', { minutes: r.expires_in_minutes });
+      sent.hidden = false;
+      send.textContent = t('Send a new code');
+      verify.hidden = false;
+      code.control.focus();
+    } catch (e) {
+      sendAlert.show(errorMessage(e));
+    }
+  });
+
+  onSubmit(verify, async () => {
+    loginAlert.clear();
+    const typed = code.control.value.replace(/\s+/g, '');
+    if (!/^[0-9]{6}$/.test(typed)) {
+      loginAlert.show(t('The code is the 6 digits we sent.'));
+      return;
+    }
+    try {
+      ctx.prefetchHome?.();
+      const data = await api.post(path('loginCodeVerify'), { email: email.control.value.trim(), code: typed });
+      setSession(data);
+      ctx.loggedIn();
+    } catch (e) {
+      showFormError(verify, loginAlert, e);
+    }
+  });
+  return [ask, sent, verify];
 }
 
 /** Where the code goes, in words: "your WhatsApp number or email", as this server can send. */
@@ -113,7 +187,8 @@ function recoveryByCode(ctx, email, options) {
     }
     try {
       const r = await api.post(path('forgotPassword'), { email: address });
-      sent.textContent = r.message;
+      sent.textContent = t('If an account uses this email, a code is on its way to {destination}. It works for {minutes} minutes.',
+        { destination: codeDestination(options), minutes: r.expires_in_minutes });
       sent.hidden = false;
       send.textContent = t('Send a new code');
       reset.hidden = false;

@@ -24,6 +24,8 @@ export const ROUTES = Object.freeze({
   recoveryOptions: Object.freeze({ method: 'GET', path: '/auth/recovery-options', api: true }),
   forgotPassword: Object.freeze({ method: 'POST', path: '/auth/forgot-password', api: true }),
   resetPassword: Object.freeze({ method: 'POST', path: '/auth/reset-password', api: true }),
+  loginCode: Object.freeze({ method: 'POST', path: '/auth/login-code', api: true }),
+  loginCodeVerify: Object.freeze({ method: 'POST', path: '/auth/login-code/verify', api: true }),
   staff: Object.freeze({ method: 'GET', path: '/staff', api: true }),
   staffAdd: Object.freeze({ method: 'POST', path: '/staff', api: true }),
   staffRemove: Object.freeze({ method: 'DELETE', path: '/staff/{id}', api: true }),

@@ -141,6 +141,6 @@ public enum Migrations {
                                                CreateJobs(), CreateMessaging(), CreateCredentials(), CreateWorkflows(),
                                                AddJobLanes(), AddIdempotencyLeases(), AddMessageTranscripts(), AddCosts(),
                                                CreateBooks(), AddExpenseReceipts(), AddPlaceOfSupply(), AddGSTRegistration(), AddPriceIncludesGST(), CreateCreditNotes(), AddHSNDigits(), AddRoundOff(), AddInvoiceRoundOff(),
-                                               CreateWhatsAppTemplates(), CreateQuickReplies(), CreateRecoveryCodes(), AddUserLanguage()] }
+                                               CreateWhatsAppTemplates(), CreateQuickReplies(), CreateRecoveryCodes(), AddUserLanguage(), AddSignInCodes()] }
     public static var names: [String] { all.map(\.name) }
 }

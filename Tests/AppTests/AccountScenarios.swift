@@ -40,6 +40,89 @@ enum AccountScenarios {
         }
     }
 
+    /// Sign in with a WhatsApp code (issue 19 §1): the code goes to the member's own number, never
+    /// to the inbox; it logs in once; wrong, reset-purpose and replaced codes fail alike; a member
+    /// without a number, or an unknown email, gets the same 202 and nothing is sent; floods get 429.
+    static func signInWithWhatsAppCode(_ db: TestDB) async throws {
+        try await MessagingScenarios.withTwilio(db) { s in
+            // setup: the owner's WhatsApp number; a staff member without one
+            let owner = try #require((try await s.client.send(.GET, "/api/v1/me"))["user"] as? [String: Any])
+            let email = try #require(owner["email"] as? String)
+            #expect(try await s.client.send(.PATCH, "/api/v1/business", json: ["whatsapp_number": "+919800000001"]).status == .ok)
+            #expect(try await s.client.send(.POST, "/api/v1/staff", json: ["email": "asha@example.com", "name": "Asha"]).status == .created)
+            var anon = APIClient(s.app)
+            let messagesBefore = try await s.count(App.Message.self)
+            let sentBefore = s.twilio.sent.count
+
+            // act: the owner, staff without a number, and an unknown email ask
+            let asked = try await anon.send(.POST, "/api/v1/auth/login-code", json: ["email": email])
+            let staff = try await anon.send(.POST, "/api/v1/auth/login-code", json: ["email": "asha@example.com"])
+            let unknown = try await anon.send(.POST, "/api/v1/auth/login-code", json: ["email": "nobody@example.com"])
+            try await s.drain()
+
+            // verify: one reply for all; one message, to the owner's own number; nothing in the inbox
+            #expect(asked.status == .accepted && asked.body == staff.body && asked.body == unknown.body, "\(asked.body) / \(staff.body)")
+            #expect(s.twilio.sent.count == sentBefore + 1)
+            let sent = try #require(s.twilio.sent.last)
+            #expect(sent.value("To") == "whatsapp:+919800000001")
+            let code = String(try #require(sent.value("Body")?.firstMatch(of: /\b(\d{6})\b/)).output.1)
+            #expect(try await s.count(App.Message.self) == messagesBefore, "a sign-in code must never land in the inbox")
+
+            // act + verify: a sign-in code does not set a password; a wrong code fails
+            var r = try await anon.send(.POST, "/api/v1/auth/reset-password", json: ["email": email, "code": code, "new_password": "a new long secret"])
+            #expect(r.errorCode == "invalid_code", "a sign-in code is not a reset code: \(r.body)")
+            let wrong = code == "000000" ? "111111" : "000000"
+            r = try await anon.send(.POST, "/api/v1/auth/login-code/verify", json: ["email": email, "code": wrong])
+            #expect(r.status == .badRequest && r.errorCode == "invalid_code")
+            #expect(try await anon.send(.GET, "/api/v1/me").status == .unauthorized)
+
+            // act: the right code, typed with a space
+            var phone = APIClient(s.app)
+            r = try await phone.send(.POST, "/api/v1/auth/login-code/verify", json: ["email": " \(email.uppercased()) ", "code": code.prefix(3) + " " + code.suffix(3)])
+
+            // verify: logged in (cookie and CSRF token), the owner's other sessions kept; the code works once
+            #expect(r.status == .ok && (r["user"] as? [String: Any])?["email"] as? String == email, "\(r.body)")
+            #expect(r.headers.setCookie?[SessionCookie.name] != nil)
+            phone.cookie = r.headers.setCookie?[SessionCookie.name]?.string
+            phone.csrf = r["csrf_token"] as? String
+            #expect(try await phone.send(.GET, "/api/v1/me").status == .ok)
+            #expect(try await s.client.send(.GET, "/api/v1/me").status == .ok, "signing in elsewhere ends no session")
+            r = try await anon.send(.POST, "/api/v1/auth/login-code/verify", json: ["email": email, "code": code])
+            #expect(r.errorCode == "invalid_code", "a code works once")
+
+            // act + verify: a new code replaces the last one; a reset code does not sign in
+            s.clock.advance(16 * 60)
+            _ = try await anon.send(.POST, "/api/v1/auth/login-code", json: ["email": email])
+            try await s.drain()
+            let first = String(try #require(s.twilio.sent.last?.value("Body")?.firstMatch(of: /\b(\d{6})\b/)).output.1)
+            _ = try await anon.send(.POST, "/api/v1/auth/login-code", json: ["email": email])
+            try await s.drain()
+            let second = String(try #require(s.twilio.sent.last?.value("Body")?.firstMatch(of: /\b(\d{6})\b/)).output.1)
+            if first != second {
+                #expect(try await anon.send(.POST, "/api/v1/auth/login-code/verify", json: ["email": email, "code": first]).errorCode == "invalid_code")
+            }
+            _ = try await anon.send(.POST, "/api/v1/auth/forgot-password", json: ["email": email])
+            try await s.drain()
+            let reset = String(try #require(s.twilio.sent.last?.value("Body")?.firstMatch(of: /\b(\d{6})\b/)).output.1)
+            if reset != second {
+                #expect(try await anon.send(.POST, "/api/v1/auth/login-code/verify", json: ["email": email, "code": reset]).errorCode == "invalid_code")
+            }
+            #expect(try await anon.send(.POST, "/api/v1/auth/login-code/verify", json: ["email": email, "code": second]).status == .ok,
+                    "asking for a password reset leaves the sign-in code alone")
+
+            // act + verify: a flood from one address is refused for 15 minutes
+            s.clock.advance(16 * 60)
+            var statuses: [HTTPResponseStatus] = []
+            for i in 0..<12 {
+                statuses.append(try await anon.send(.POST, "/api/v1/auth/login-code", json: ["email": "flood\(i)@example.com"]).status)
+            }
+            #expect(statuses.prefix(10).allSatisfy { $0 == .accepted } && statuses.last == .tooManyRequests, "\(statuses)")
+            // … and bad input is a 422
+            #expect(try await anon.send(.POST, "/api/v1/auth/login-code", json: ["email": "not an email"]).status == .unprocessableEntity)
+        }
+    }
+
+
     /// "Forgot password" (issue 19 §1): the owner's code goes to their WhatsApp number through the
     /// business's channel (never into the inbox), a staff member's by email; a wrong code counts
     /// against five tries, a used, replaced or expired one fails, an unknown email gets the same

@@ -13,6 +13,7 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func operatorResetsAPassword(_ db: TestDB) async throws { try await AccountScenarios.operatorResetsAPassword(db) }
     @Test(arguments: TestDB.all) func eachUserReadsTheAppInTheirLanguage(_ db: TestDB) async throws { try await AccountScenarios.userLanguage(db) }
     @Test(arguments: TestDB.all) func forgotPasswordByWhatsAppAndEmail(_ db: TestDB) async throws { try await AccountScenarios.forgotPassword(db) }
+    @Test(arguments: TestDB.all) func signInWithWhatsAppCode(_ db: TestDB) async throws { try await AccountScenarios.signInWithWhatsAppCode(db) }
     @Test(arguments: TestDB.all) func signupValidation(_ db: TestDB) async throws { try await AccountScenarios.signupValidation(db) }
     @Test(arguments: TestDB.all) func csrfAndBearer(_ db: TestDB) async throws { try await AccountScenarios.csrfAndBearer(db) }
     @Test(arguments: TestDB.all) func loginRateLimit(_ db: TestDB) async throws { try await AccountScenarios.loginRateLimit(db) }

@@ -13,6 +13,8 @@ struct AccountsController {
         api.on(.recoveryOptions, use: recoveryOptions)
         api.on(.forgotPassword, use: forgotPassword)
         api.on(.resetPassword, use: resetPassword)
+        api.on(.loginCode, use: loginCode)
+        api.on(.loginCodeVerify, use: loginCodeVerify)
     }
 
     func registerAuthenticated(_ api: any RoutesBuilder) {
@@ -89,6 +91,13 @@ struct AccountsController {
             throw invalid
         }
         guard try await req.password.async.verify(input.password, created: user.passwordHash) else { throw invalid }
+        return try await Self.startSession(req, user: user, now: now)
+    }
+
+    /// A new session for `user` (password or code checked): the cookie and the session's JSON.
+    static func startSession(_ req: Request, user: User, now: Date) async throws -> Response {
+        let accounts = Self.service(req)
+        let config = req.application.munimConfig
         guard let (membership, business) = try await accounts.membership(of: user.id!) else {
             throw APIError.forbidden("This account no longer belongs to a business.")
         }
@@ -133,6 +142,28 @@ struct AccountsController {
             try await password.async.hash(newPassword)
         }
         return RecoveryDone(status: "password_changed", message: "Your password is changed. Log in with the new one.")
+    }
+
+    // MARK: sign in with a WhatsApp code (issue 19 §1)
+
+    /// 202 with the same body whether or not the account exists or has a WhatsApp number.
+    @Sendable func loginCode(req: Request) async throws -> Response {
+        let input = try req.content.decode(ForgotPasswordInput.self)
+        var errors = FieldErrors()
+        let email = errors.check("email", Validate.email(input.email))
+        try errors.throwIfAny()
+        guard let email else { throw APIError.validation("email", "is required") }
+        try await Recovery(app: req.application, now: req.now).request(email: email, address: req.clientIP, purpose: .signIn)
+        return try await RecoveryAccepted(status: "accepted", message: Recovery.signInAccepted, expiresInMinutes: Recovery.lifetimeMinutes)
+            .encodeResponse(status: .accepted, for: req)
+    }
+
+    /// Logs in with the code: a session as a password login makes.
+    @Sendable func loginCodeVerify(req: Request) async throws -> Response {
+        let input = try req.content.decode(LoginCodeInput.self)
+        let email = input.email.trimmingCharacters(in: .whitespaces).lowercased()
+        let user = try await Recovery(app: req.application, now: req.now).signIn(email: email, code: input.code, address: req.clientIP)
+        return try await Self.startSession(req, user: user, now: req.now)
     }
 
     @Sendable func logout(req: Request) async throws -> Response {

@@ -81,6 +81,11 @@ struct ResetPasswordInput: Content {
     let newPassword: String
 }
 
+struct LoginCodeInput: Content {
+    let email: String
+    let code: String
+}
+
 struct RecoveryAccepted: Content {
     let status: String
     let message: String

@@ -22,6 +22,8 @@ final class RecoveryCode: Model, @unchecked Sendable {
     @OptionalField(key: "used_at") var usedAt: Date?
     @OptionalField(key: "sent_at") var sentAt: Date?
     @Field(key: "created_at") var createdAt: Date
+    /// nil: a code to set a new password; `sign_in`: a code to sign in with (issue 19 §1).
+    @OptionalField(key: "purpose") var purpose: String?
 
     init() {}
 }
@@ -46,6 +48,15 @@ struct Recovery: Sendable {
 
     enum Delivery: String, Sendable { case whatsapp, email }
 
+    /// What a code is for; each is hashed under its own key, so one never works as the other.
+    enum Purpose: String, Sendable {
+        case reset, signIn = "sign_in"
+        /// The stored column: NULL for reset codes (those made before sign-in codes existed).
+        var column: String? { self == .reset ? nil : rawValue }
+        var hashPurpose: String { self == .reset ? "recovery-code" : "sign-in-code" }
+        var limitPrefix: String { self == .reset ? "recover" : "signin" }
+    }
+
     /// What the login page offers: which ways a code can travel on this server.
     struct Options: Content {
         let email: Bool
@@ -61,13 +72,14 @@ struct Recovery: Sendable {
 
     /// The reply to every request, whether or not the account exists.
     static let accepted = "If an account uses this email, a code is on its way to its WhatsApp number or email. It works for \(lifetimeMinutes) minutes."
+    static let signInAccepted = "If an account uses this email and has a WhatsApp number, a sign-in code is on its way there. It works for \(lifetimeMinutes) minutes."
 
     /// Handles "Forgot password" for `email` from `address`. Throws only for a flood from one
     /// address (429); everything else looks the same from outside.
-    func request(email: String, address: String) async throws {
+    func request(email: String, address: String, purpose: Purpose = .reset) async throws {
         let accounts = AccountsService(db: db, store: app.store)
         let since = now.addingTimeInterval(-Self.window)
-        let addressKey = "recover-ip:\(address)", emailKey = "recover-email:\(email)"
+        let addressKey = "\(purpose.limitPrefix)-ip:\(address)", emailKey = "\(purpose.limitPrefix)-email:\(email)"
         if try await accounts.loginAttempts(key: addressKey, since: since) >= Self.requestsPerAddress {
             var error = APIError(.tooManyRequests, "rate_limited", "Too many requests from this address. Wait 15 minutes and try again.")
             error.headers.replaceOrAdd(name: .retryAfter, value: "900")
@@ -81,8 +93,11 @@ struct Recovery: Sendable {
         let delivery: Delivery
         if Self.ownNumber(membership, business) != nil, try await MessagingService(app: app, businessID: business.id!).canSendSignInCode() {
             delivery = .whatsapp
-        } else if app.munimConfig.smtp != nil {
+        } else if purpose == .reset, app.munimConfig.smtp != nil {
             delivery = .email
+        } else if purpose == .signIn {
+            // Signing in with a code is WhatsApp's: without a number or a channel nothing is sent.
+            return
         } else {
             app.logger.notice("a password reset was asked for, and neither WhatsApp nor email can carry the code; `munim users reset-password` can")
             return
@@ -93,15 +108,17 @@ struct Recovery: Sendable {
         row.userID = user.id!
         row.businessID = business.id!
         row.channel = delivery.rawValue
-        row.codeHash = Self.hash(code, userID: user.id!, vault: app.vault)
+        row.codeHash = Self.hash(code, userID: user.id!, vault: app.vault, purpose: purpose)
+        row.purpose = purpose.column
         row.sealedCode = try app.vault.seal(code)
         row.attempts = 0
         row.expiresAt = now.addingTimeInterval(Double(Self.lifetimeMinutes) * 60)
         row.createdAt = now
         let now = now
         try await app.store.write(db) { tx in
-            // One live code per user: a new one replaces the last; a day's history is kept.
+            // One live code per user and purpose: a new one replaces the last; a day's history is kept.
             try await RecoveryCode.query(on: tx).filter(\.$userID == row.userID).filter(\.$usedAt == nil)
+                .filter(\.$purpose == purpose.column)
                 .set(\.$usedAt, to: now).set(\.$sealedCode, to: nil).update()
             try await RecoveryCode.query(on: tx).filter(\.$createdAt < now.addingTimeInterval(-86_400)).delete()
             try await row.create(on: tx)
@@ -114,8 +131,23 @@ struct Recovery: Sendable {
     /// known to be right. Throws 400 `invalid_code` for a wrong, used or expired code (the same
     /// for an unknown email) and 429 when an address tries too often.
     func reset(email: String, code: String, address: String, hash: @Sendable () async throws -> String) async throws {
+        _ = try await use(email: email, code: code, address: address, purpose: .reset, prepare: hash) { tx, userID, newHash in
+            try await User.query(on: tx).filter(\.$id == userID).set(\.$passwordHash, to: newHash).set(\.$mustChangePassword, to: false).update()
+            try await WebSession.query(on: tx).filter(\.$userID == userID).delete()
+        }
+    }
+
+    /// Signs in with a code sent to WhatsApp: the user whose code it was. Throws as `reset` does.
+    func signIn(email: String, code: String, address: String) async throws -> User {
+        try await use(email: email, code: code, address: address, purpose: .signIn, prepare: { "" }) { _, _, _ in }
+    }
+
+    /// Checks a code and, in the transaction that marks it used, does what it is for (`apply`
+    /// gets what `prepare` made once the code was known to be right). Returns the code's user.
+    private func use(email: String, code: String, address: String, purpose: Purpose, prepare: @Sendable () async throws -> String,
+                     apply: @escaping @Sendable (any Database, UUID, String) async throws -> Void) async throws -> User {
         let accounts = AccountsService(db: db, store: app.store)
-        let addressKey = "reset-ip:\(address)"
+        let addressKey = purpose == .reset ? "reset-ip:\(address)" : "signin-try-ip:\(address)"
         if try await accounts.loginAttempts(key: addressKey, since: now.addingTimeInterval(-Self.window)) >= Self.triesPerAddress {
             var error = APIError(.tooManyRequests, "rate_limited", "Too many tries from this address. Wait 15 minutes and try again.")
             error.headers.replaceOrAdd(name: .retryAfter, value: "900")
@@ -127,9 +159,9 @@ struct Recovery: Sendable {
         guard typed.count == 6, typed.allSatisfy(\.isASCII), typed.allSatisfy(\.isNumber),
               let user = try await accounts.user(email: email),
               let live = try await RecoveryCode.query(on: db).filter(\.$userID == user.id!).filter(\.$usedAt == nil)
-                .sort(\.$createdAt, .descending).first(),
+                .filter(\.$purpose == purpose.column).sort(\.$createdAt, .descending).first(),
               live.expiresAt > now, live.attempts < Self.wrongTriesPerCode else { throw invalid }
-        guard Tokens.equal(Self.hash(typed, userID: user.id!, vault: app.vault), live.codeHash) else {
+        guard Tokens.equal(Self.hash(typed, userID: user.id!, vault: app.vault, purpose: purpose), live.codeHash) else {
             let now = now, limit = Self.wrongTriesPerCode
             try await app.store.write(db) { tx in
                 let tries = live.attempts + 1
@@ -139,25 +171,25 @@ struct Recovery: Sendable {
             }
             throw invalid
         }
-        let newHash = try await hash()
+        let prepared = try await prepare()
         let now = now, codeID = live.id!, userID = user.id!
         let used: Bool = try await app.store.write(db) { tx in
-            // The business row lock orders two resets with the same code on PostgreSQL (SQLite
-            // has one writer); the second finds the code used.
+            // The business row lock orders two uses of the same code on PostgreSQL (SQLite has
+            // one writer); the second finds the code used.
             try await AccountsService.lockBusiness(live.businessID, on: tx)
             guard let fresh = try await RecoveryCode.find(codeID, on: tx), fresh.usedAt == nil else { return false }
             fresh.usedAt = now
             fresh.sealedCode = nil
             try await fresh.save(on: tx)
-            try await User.query(on: tx).filter(\.$id == userID).set(\.$passwordHash, to: newHash).set(\.$mustChangePassword, to: false).update()
-            try await WebSession.query(on: tx).filter(\.$userID == userID).delete()
+            try await apply(tx, userID, prepared)
             return true
         }
         guard used else { throw invalid }
+        return user
     }
 
-    static func hash(_ code: String, userID: UUID, vault: Vault) -> String {
-        vault.signature("\(userID.uuidString.lowercased()):\(code)", purpose: "recovery-code")
+    static func hash(_ code: String, userID: UUID, vault: Vault, purpose: Purpose = .reset) -> String {
+        vault.signature("\(userID.uuidString.lowercased()):\(code)", purpose: purpose.hashPurpose)
     }
 
     /// The member's own WhatsApp number: theirs, or for the owner the business's number.

@@ -14,7 +14,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case deadJobs, deadJobRetry, deadJobDiscard
     // Accounts
     case signup, login, logout, me, meUpdate, changePassword, business, businessUpdate
-    case recoveryOptions, forgotPassword, resetPassword
+    case recoveryOptions, forgotPassword, resetPassword, loginCode, loginCodeVerify
     case staff, staffAdd, staffRemove, tokens, tokenCreate, tokenRevoke
     // Ledger
     case customers, customerCreate, customer, customerUpdate, customerDelete, customerStatement, customerReminders
@@ -75,6 +75,8 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .recoveryOptions: return ("GET", a + "/auth/recovery-options")
         case .forgotPassword: return ("POST", a + "/auth/forgot-password")
         case .resetPassword: return ("POST", a + "/auth/reset-password")
+        case .loginCode: return ("POST", a + "/auth/login-code")
+        case .loginCodeVerify: return ("POST", a + "/auth/login-code/verify")
         case .logout: return ("POST", a + "/auth/logout")
         case .me: return ("GET", a + "/me")
         case .meUpdate: return ("PATCH", a + "/me")
