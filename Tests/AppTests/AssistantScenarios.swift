@@ -1,4 +1,5 @@
 @testable import App
+import AssistantNLU
 import Fluent
 import Foundation
 import Testing
@@ -203,17 +204,43 @@ enum AssistantScenarios {
         }
     }
 
-    /// Replies follow the business's preferred language (Hinglish templates for "hi").
+    /// Replies follow the language of the message (issue 18 §2): Hinglish for Roman Hindi,
+    /// Devanagari for Devanagari, English for English, whatever the business prefers; a message
+    /// that says nothing about its language ("5", "help") gets the conversation's language, else
+    /// the business's; Confirm answers in the language the card was asked for in.
     static func hinglishReplies(_ db: TestDB) async throws {
         try await withTestApp(db) { app in
             let (client, _, _) = try await setup(app)
+            func reply(_ text: String, in conversation: String? = nil) async throws -> (String, String?, [String: Any]) {
+                var body: [String: Any] = ["text": text]
+                if let conversation { body["conversation_id"] = conversation }
+                let r = try await client.send(.POST, "/api/v1/assistant/messages", json: body)
+                #expect(r.status == .ok || r.status == .created, "\(r.body)")
+                return (r["reply"] as? String ?? "", r["conversation_id"] as? String, r.json)
+            }
+            // an English-speaking shop
+            #expect(try await reply("Ramesh ko cement becha").0.contains("kitne"), "Roman Hindi gets Hinglish")
+            #expect(try await reply("sold cement to Ramesh").0.hasPrefix("How many"))
+            let (asked, conversation, _) = try await reply("रमेश को सीमेंट बेचा")
+            #expect(asked.contains("कितने"), "Devanagari gets Devanagari: \(asked)")
+            // … "5" keeps the conversation's language, and so does the card and its Confirm
+            let (priced, _, _) = try await reply("5", in: conversation)
+            #expect(priced.contains("प्रति") || priced.contains("यह रहा बिल"), "\(priced)")
+            var (last, _, json) = try await reply("हाँ", in: conversation)
+            if last.contains("किस रेट") { (last, _, json) = try await reply("350", in: conversation) }
+            #expect(last.hasPrefix("यह रहा बिल"), "\(last)")
+            let card = try #require((json["card"] as? [String: Any])?["id"] as? String)
+            let confirmed = try await client.send(.POST, "/api/v1/assistant/cards/\(card)/confirm")
+            #expect((confirmed["reply"] as? String)?.hasPrefix("बिल INV-0001") == true, "\(confirmed.body)")
+            // a Hindi-speaking shop: ambiguous messages get Hinglish, English still gets English
             #expect(try await client.send(.PATCH, "/api/v1/business", json: ["preferred_language": "hi"]).status == .ok)
-            let q = try await say(client, "Ramesh ko cement becha")
-            #expect((q["reply"] as? String)?.contains("kitne") == true, "\(q["reply"] ?? "")")
-            let english = try await client.send(.PATCH, "/api/v1/business", json: ["preferred_language": "en"])
-            #expect(english.status == .ok)
-            let q2 = try await say(client, "Ramesh ko cement becha")
-            #expect((q2["reply"] as? String)?.hasPrefix("How many") == true, "\(q2["reply"] ?? "")")
+            let english = try await reply("sold cement to Ramesh")
+            #expect(english.0.hasPrefix("How many"), "\(english.0)")
+            // … "rehne do" drops the English question (in English: the conversation's language); then
+            // a message in no particular language gets the shop's Hinglish
+            #expect(try await reply("rehne do").0.hasPrefix("Okay, cancelled."))
+            let ambiguous = try await reply("Ramesh 2 cement")
+            #expect(!ambiguous.0.isEmpty && ReplyLanguage.of(ambiguous.0) != .english, "\(ambiguous.0)")
         }
     }
 

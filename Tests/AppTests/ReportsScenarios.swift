@@ -739,8 +739,9 @@ enum ReportsScenarios {
             #expect(res.status == .ok)
             let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
             let rows = parsed?["rows"] as? [[[Any]]] ?? []
-            #expect(rows.count == 2)
-            let tRow = rows.last ?? []
+            #expect(rows.count == 3, "header, Tea, total")
+            let tRow = rows.count > 1 ? rows[1] : []
+            #expect(rows.last?.first?[1] as? String == "Total" && rows.last?[7][1] as? Double == 1878.75, "the stock value, 7.5 × ₹250.50: \(rows.last ?? [])")
             #expect(tRow[0][1] as? String == "Tea")
             #expect(tRow[3][0] as? String == "number")
             #expect(tRow[3][1] as? Double == 7.5)

@@ -64,9 +64,9 @@ extension AssistantService {
         default: throw APIError.conflict("card_not_pending", "This card is \(existing.status.rawValue); it cannot be confirmed.")
         }
         let business = try await ledger.business()
-        let say = Say(hinglish: business.preferredLanguage == "hi")
-        let businessID = businessID, now = now
         let command = try CardCommand.from(existing.command)
+        let say = Say(command.language.flatMap(ReplyLanguage.init(rawValue:)) ?? .fallback(preferred: business.preferredLanguage))
+        let businessID = businessID, now = now
         let ledger = self.ledger
         do {
             try await store.write(db) { tx in
@@ -110,6 +110,8 @@ extension AssistantService {
         }
         guard let app else { throw APIError.conflict("unavailable", "This card can be confirmed from the app.") }
         let command = try CardCommand.from(existing.command)
+        let preferred = try await ledger.business().preferredLanguage
+        let say = Say(command.language.flatMap(ReplyLanguage.init(rawValue:)) ?? .fallback(preferred: preferred))
         let messaging = MessagingService(app: app, businessID: businessID)
         var socialChannel: Channel? = nil
         var razorpay: [String: String]? = nil
@@ -155,8 +157,11 @@ extension AssistantService {
                     }
                 }
                 result["sent"] = .int(Int64(sent))
-                result["reply"] = .string(sent == 0 ? "No reminder could be sent. " + skipped.joined(separator: " ")
-                                          : "Sent \(sent) reminder\(sent == 1 ? "" : "s").\(skipped.isEmpty ? "" : " Skipped: " + skipped.joined(separator: "; "))")
+                let skippedText = skipped.joined(separator: "; ")
+                result["reply"] = .string(sent == 0
+                    ? say("No reminder could be sent. ", "Koi reminder nahi ja saka. ", "कोई रिमाइंडर नहीं जा सका। ") + skipped.joined(separator: " ")
+                    : say("Sent \(sent) reminder\(sent == 1 ? "" : "s").", "\(sent) reminder bhej diye.", "\(sent) रिमाइंडर भेज दिए।")
+                        + (skipped.isEmpty ? "" : say(" Skipped: ", " Chhoot gaye: ", " छूट गए: ") + skippedText))
                 if sent == 0 { failure = skipped.joined(separator: " ") }
             case "social_post_preview":
                 let ref = try await ChannelAdapters.publish(app, channel: socialChannel!, text: command.content ?? "", imageURL: command.imageURL,
@@ -178,12 +183,14 @@ extension AssistantService {
                 let (_, message) = try await InvoiceSharing(messaging: messaging, userID: userID).send(invoiceID: invoiceID, channelID: nil)
                 result["message_id"] = .string(message.id!.uuidString)
                 let number = try await ledger.invoice(invoiceID).numberText ?? "The invoice"
-                result["reply"] = .string("\(number) is on its way to \(command.customerName ?? "the customer") on WhatsApp.")
+                let name = command.customerName ?? say("the customer", "customer", "ग्राहक")
+                result["reply"] = .string(say("\(number) is on its way to \(name) on WhatsApp.", "\(number) \(name) ko WhatsApp par bhej diya.",
+                                              "\(number) \(name) को WhatsApp पर भेज दिया।"))
             default: break
             }
         } catch {
             failure = (error as? APIError)?.message ?? String(describing: error)
-            result["reply"] = .string("It did not go through: \(failure!)")
+            result["reply"] = .string(say("It did not go through: ", "Nahi ho paya: ", "नहीं हो पाया: ") + failure!)
         }
         let stored = JSONValue.object(result).jsonText, failed = failure, finalResult = result
         try await store.write(db) { tx in
@@ -248,7 +255,7 @@ extension AssistantService {
                                    "customer_balance": .int(customer.balance), "pdf_url": .string(Endpoint.invoicePDF.path(inv.id!.uuidString))]
             let follow = CardDraft(kind: "invoice_issued", status: .info, title: number, command: CardCommand(), data: data)
             let reply = say("Invoice \(number) issued to \(customer.name). Their balance: \(Self.balanceText(customer.balance, say: say)).",
-                            "Bill \(number) \(customer.name) ke naam ban gaya. Hisaab: \(Self.balanceText(customer.balance, say: say)).")
+                            "Bill \(number) \(customer.name) ke naam ban gaya. Hisaab: \(Self.balanceText(customer.balance, say: say)).", "बिल \(number) \(customer.name) के नाम बन गया। हिसाब: \(Self.balanceText(customer.balance, say: say))।")
             return (reply, follow, ["invoice_id": .string(inv.id!.uuidString), "number": .string(number)])
         case "payment_preview":
             guard let cid = c.customerID, let amount = c.amount else { throw APIError.notFound("Customer") }
@@ -261,7 +268,7 @@ extension AssistantService {
                                    "balance_after": .int(customer.balance), "payment_id": .string(payment.id!.uuidString)]
             let follow = CardDraft(kind: "payment_recorded", status: .info, title: customer.name, command: CardCommand(), data: data)
             return (say("Recorded \(Money.format(amount)) from \(customer.name). Their balance: \(Self.balanceText(customer.balance, say: say)).",
-                        "\(customer.name) se \(Money.format(amount)) mil gaye. Hisaab: \(Self.balanceText(customer.balance, say: say))."),
+                        "\(customer.name) se \(Money.format(amount)) mil gaye. Hisaab: \(Self.balanceText(customer.balance, say: say)).", "\(customer.name) से \(Money.format(amount)) मिल गए। हिसाब: \(Self.balanceText(customer.balance, say: say))।"),
                     follow, ["payment_id": .string(payment.id!.uuidString)])
         case "stock_update_preview":
             guard let pid = c.productID, let q = c.quantity, q > 0 || c.mode == "set" else { throw APIError.notFound("Product") }
@@ -340,13 +347,13 @@ extension AssistantService {
             let p = try await l.createProduct(ProductInput(name: c.name ?? "", unit: c.unit, price: c.price ?? 0,
                                                             stock: Quantity(thousandths: c.quantity ?? 0)))
             let follow = Self.stockCard(p)
-            return (say("Added \(p.name) at \(Money.format(p.price)) per \(p.unit).", "\(p.name) jod diya, \(Money.format(p.price)) prati \(p.unit)."),
+            return (say("Added \(p.name) at \(Money.format(p.price)) per \(p.unit).", "\(p.name) jod diya, \(Money.format(p.price)) prati \(p.unit).", "\(p.name) जोड़ दिया, \(Money.format(p.price)) प्रति \(p.unit)।"),
                     follow, ["product_id": .string(p.id!.uuidString)])
         case "customer_preview":
             let customer = try await l.createCustomer(CustomerInput(name: c.name ?? "", phone: c.phone))
             let follow = CardDraft(kind: "balance", status: .info, title: customer.name, command: CardCommand(),
                                    data: ["customer": .ref(customer.id, customer.name), "billed": 0, "paid": 0, "due": 0, "last_payment": .null])
-            return (say("Added customer \(customer.name).", "Customer \(customer.name) jod diya."),
+            return (say("Added customer \(customer.name).", "Customer \(customer.name) jod diya.", "ग्राहक \(customer.name) जोड़ दिया।"),
                     follow, ["customer_id": .string(customer.id!.uuidString)])
         default:
             throw APIError.conflict("invalid_state", "This card has no action to confirm.")
@@ -361,8 +368,9 @@ extension AssistantService {
         let businessID = businessID, now = now
         if c.status == .pending {
             let business = try await ledger.business()
-            let say = Say(hinglish: business.preferredLanguage == "hi")
-            let text = c.kind == "social_post_preview" ? say("Rejected the post.", "Post reject kar diya.") : say("Cancelled. Nothing was saved.", "Cancel kar diya. Kuch save nahi hua.")
+            let asked = (try? CardCommand.from(c.command))?.language.flatMap(ReplyLanguage.init(rawValue:))
+            let say = Say(asked ?? .fallback(preferred: business.preferredLanguage))
+            let text = c.kind == "social_post_preview" ? say("Rejected the post.", "Post reject kar diya.") : say("Cancelled. Nothing was saved.", "Cancel kar diya. Kuch save nahi hua.", "रद्द कर दिया। कुछ सेव नहीं हुआ।")
             try await store.write(db) { tx in
                 let rows = try await tx.sql.update(AssistantCard.schema)
                     .set("status", to: CardStatus.cancelled.rawValue).set("updated_at", to: now)

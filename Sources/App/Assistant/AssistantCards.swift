@@ -11,6 +11,8 @@ struct CardCommand: Codable, Sendable {
         var quantity: Int64      // thousandths
         var unitPrice: Int64     // paise
     }
+    /// The reply language of the conversation that asked for the card (`ReplyLanguage`).
+    var language: String?
     var customerID: UUID?
     var customerName: String?
     /// Set when Confirm must first create the customer (an unknown name the user agreed to add).

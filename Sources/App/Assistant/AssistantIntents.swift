@@ -17,7 +17,7 @@ extension AssistantService {
         guard let name = s.intent.string("customer") else {
             s.awaiting = "customer"
             s.asked = true
-            return .asked(s.intent.intent == .createInvoice ? say("Who is this sale for?", "Kisko becha?") : say("Which customer?", "Kaun sa customer?"))
+            return .asked(s.intent.intent == .createInvoice ? say("Who is this sale for?", "Kisko becha?", "किसको बेचा?") : say("Which customer?", "Kaun sa customer?", "कौन सा ग्राहक?"))
         }
         let customers = try await catalog().customers
         switch NameMatcher.match(name, in: customers) {
@@ -29,19 +29,19 @@ extension AssistantService {
             s.choices = list.prefix(9).compactMap { e in UUID(uuidString: e.id).map { PendingState.Choice(id: $0, name: e.name) } }
             s.awaiting = "choose_customer"
             s.asked = true
-            return .asked(say("Which \(name)? Reply with a number:\n", "Kaun sa \(name)? Number bhejiye:\n") + Self.numbered(s.choices))
+            return .asked(say("Which \(name)? Reply with a number:\n", "Kaun sa \(name)? Number bhejiye:\n", "कौन सा \(name)? नंबर भेजिए:\n") + Self.numbered(s.choices))
         case .none(let suggestions):
             s.asked = true
             if offerCreate {
                 s.awaiting = "create_customer"
                 return .asked(say("I don't have a customer called \(name). Create customer \(name)? (yes/no)",
-                                  "\(name) naam ka customer nahi mila. Naya customer \(name) bana doon? (haan/nahi)"))
+                                  "\(name) naam ka customer nahi mila. Naya customer \(name) bana doon? (haan/nahi)", "\(name) नाम का ग्राहक नहीं मिला। नया ग्राहक \(name) बना दूँ? (हाँ/नहीं)"))
             }
             s.awaiting = "customer"
             let hint = suggestions.prefix(3).map(\.name).joined(separator: ", ")
-            return .asked(say("I don't have a customer called \(name).", "\(name) naam ka customer nahi mila.")
-                          + (hint.isEmpty ? "" : say(" Did you mean: \(hint)?", " Kya aapka matlab: \(hint)?"))
-                          + say(" Which customer?", " Kaun sa customer?"))
+            return .asked(say("I don't have a customer called \(name).", "\(name) naam ka customer nahi mila.", "\(name) नाम का ग्राहक नहीं मिला।")
+                          + (hint.isEmpty ? "" : say(" Did you mean: \(hint)?", " Kya aapka matlab: \(hint)?", " क्या आपका मतलब: \(hint)?"))
+                          + say(" Which customer?", " Kaun sa customer?", " कौन सा ग्राहक?"))
         }
     }
 
@@ -51,7 +51,7 @@ extension AssistantService {
         guard let name else {
             s.awaiting = "product:\(index)"
             s.asked = true
-            return .asked(say("Which product?", "Kaun sa saamaan?"))
+            return .asked(say("Which product?", "Kaun sa saamaan?", "कौन सा सामान?"))
         }
         switch NameMatcher.match(name, in: try await catalog().products) {
         case .match(let e):
@@ -62,15 +62,15 @@ extension AssistantService {
             s.choices = list.prefix(9).compactMap { e in UUID(uuidString: e.id).map { PendingState.Choice(id: $0, name: e.name) } }
             s.awaiting = "choose_product:\(index)"
             s.asked = true
-            return .asked(say("Which \(name)? Reply with a number:\n", "Kaun sa \(name)? Number bhejiye:\n") + Self.numbered(s.choices))
+            return .asked(say("Which \(name)? Reply with a number:\n", "Kaun sa \(name)? Number bhejiye:\n", "कौन सा \(name)? नंबर भेजिए:\n") + Self.numbered(s.choices))
         case .none(let suggestions):
             s.awaiting = "product:\(index)"
             s.asked = true
             let hint = suggestions.prefix(3).map(\.name).joined(separator: ", ")
-            return .asked(say("I can't find \"\(name)\" among your products.", "\"\(name)\" aapke products mein nahi mila.")
+            return .asked(say("I can't find \"\(name)\" among your products.", "\"\(name)\" aapke products mein nahi mila.", "\"\(name)\" आपके सामान में नहीं मिला।")
                           + (hint.isEmpty ? say(" Which product is it? (Add new ones with \"add product \(name) at 100\".)",
                                                 " Kaun sa product hai? (Naya jodne ke liye: \"add product \(name) at 100\".)")
-                                          : say(" Did you mean: \(hint)?", " Kya aapka matlab: \(hint)?")))
+                                          : say(" Did you mean: \(hint)?", " Kya aapka matlab: \(hint)?", " क्या आपका मतलब: \(hint)?")))
         }
     }
 
@@ -124,10 +124,10 @@ extension AssistantService {
                 """), nil)
         case .greeting:
             return .done(say("Namaste! What shall we record? For example: \"sold 2 bags cement to Ramesh at 350\".",
-                             "Namaste! Kya likhna hai? Jaise: \"Ramesh ko 2 bori cement 350 mein becha\"."), nil)
+                             "Namaste! Kya likhna hai? Jaise: \"Ramesh ko 2 bori cement 350 mein becha\".", "नमस्ते! क्या लिखना है? जैसे: \"रमेश को 2 बोरी सीमेंट 350 में बेचा\"।"), nil)
         case .unknown:
             return .done(say("Sorry, I didn't understand that. Try \"sold 2 bags cement to Ramesh at 350\" or type \"help\".",
-                             "Maaf kijiye, samajh nahi aaya. Aise likhiye: \"Ramesh ko 2 bori cement 350 mein becha\" ya \"help\"."), nil)
+                             "Maaf kijiye, samajh nahi aaya. Aise likhiye: \"Ramesh ko 2 bori cement 350 mein becha\" ya \"help\".", "माफ़ कीजिए, समझ नहीं आया। ऐसे लिखिए: \"रमेश को 2 बोरी सीमेंट 350 में बेचा\" या \"help\"।"), nil)
         }
     }
 
@@ -141,7 +141,7 @@ extension AssistantService {
         if items.isEmpty {
             s.awaiting = "items"
             s.asked = true
-            return .ask(say("What did you sell, and how many? For example: 5 bags cement.", "Kya becha, kitna? Jaise: 5 bori cement."))
+            return .ask(say("What did you sell, and how many? For example: 5 bags cement.", "Kya becha, kitna? Jaise: 5 bori cement.", "क्या बेचा, कितना? जैसे: 5 बोरी सीमेंट।"))
         }
         var lines: [CardCommand.Line] = []
         for i in items.indices {
@@ -153,7 +153,7 @@ extension AssistantService {
             guard let qty = ParsedIntent.number(items[i]["quantity"]), qty > 0 else {
                 s.awaiting = "quantity:\(i)"
                 s.asked = true
-                return .ask(say("How many \(Self.unitLabel(product.unit)) of \(product.name)?", "\(product.name) kitne \(product.unit)?"))
+                return .ask(say("How many \(Self.unitLabel(product.unit)) of \(product.name)?", "\(product.name) kitne \(product.unit)?", "\(product.name) कितने \(product.unit)?"))
             }
             while s.priceConfirmed.count <= i { s.priceConfirmed.append(false) }
             var price = ParsedIntent.paise(items[i]["unit_price"])
@@ -163,14 +163,14 @@ extension AssistantService {
                         s.awaiting = "confirm_price:\(i)"
                         let incl = product.priceIncludesGST && (product.gstRateBP ?? 0) > 0
                         return .ask(say("\(Money.format(product.price)) per \(product.unit)\(incl ? " incl. GST" : "") as in the catalog? (yes, or tell me the price)",
-                                        "\(Money.format(product.price)) prati \(product.unit)\(incl ? " GST sahit" : ""), catalog wala rate? (haan, ya rate bataiye)"))
+                                        "\(Money.format(product.price)) prati \(product.unit)\(incl ? " GST sahit" : ""), catalog wala rate? (haan, ya rate bataiye)", "\(Money.format(product.price)) प्रति \(product.unit)\(incl ? " GST सहित" : ""), कैटलॉग वाला रेट? (हाँ, या रेट बताइए)"))
                     }
                     price = product.price
                     items[i]["unit_price"] = .int(product.price)
                 } else {
                     s.awaiting = "unit_price:\(i)"
                     s.asked = true
-                    return .ask(say("At what price per \(product.unit)?", "Kis rate par (prati \(product.unit))?"))
+                    return .ask(say("At what price per \(product.unit)?", "Kis rate par (prati \(product.unit))?", "किस रेट पर (प्रति \(product.unit))?"))
                 }
             }
             guard let quantity = Quantity(exactly: qty) else {
@@ -199,10 +199,10 @@ extension AssistantService {
             s.asked = true
             let diff = Money.format(preview.total - paid)
             return .ask(say("The total is \(Money.format(preview.total)) but \(Money.format(paid)) was paid. Is the \(diff) difference a discount, or is it still due?",
-                            "Total \(Money.format(preview.total)) hai, \(Money.format(paid)) mile. \(diff) ka farak discount hai ya baaki?"))
+                            "Total \(Money.format(preview.total)) hai, \(Money.format(paid)) mile. \(diff) ka farak discount hai ya baaki?", "कुल \(Money.format(preview.total)) है, \(Money.format(paid)) मिले। \(diff) का फ़र्क छूट है या बाकी?"))
         }
-        return .done(say("Here is the invoice. Confirm to save it.", "Yeh raha bill. Save karne ke liye Confirm kijiye."),
-                     CardDraft(kind: "invoice_preview", status: .pending, title: say("Invoice for \(customer.1)", "\(customer.1) ka bill"),
+        return .done(say("Here is the invoice. Confirm to save it.", "Yeh raha bill. Save karne ke liye Confirm kijiye.", "यह रहा बिल। सेव करने के लिए Confirm दबाइए।"),
+                     CardDraft(kind: "invoice_preview", status: .pending, title: say("Invoice for \(customer.1)", "\(customer.1) ka bill", "\(customer.1) का बिल"),
                                command: command, data: preview.data))
     }
 
@@ -284,13 +284,13 @@ extension AssistantService {
 
     func advancePayment(_ s: inout PendingState, say: Say) async throws -> Step {
         let customer: (UUID?, String), amount: Int64
-        switch try await resolveCustomerAndAmount(&s, say: say, question: { say("How much did \($0) pay?", "\($0) ne kitne diye?") }) {
+        switch try await resolveCustomerAndAmount(&s, say: say, question: { say("How much did \($0) pay?", "\($0) ne kitne diye?", "\($0) ने कितने दिए?") }) {
         case .asked(let q): return .ask(q)
         case .ok(let r): (customer, amount) = r
         }
         let command = CardCommand(customerID: customer.0, customerName: customer.1, paymentMode: s.intent.string("payment_mode") ?? "cash", amount: amount)
-        return .done(say("Confirm to record this payment.", "Payment save karne ke liye Confirm kijiye."),
-                     CardDraft(kind: "payment_preview", status: .pending, title: say("Payment from \(customer.1)", "\(customer.1) se payment"),
+        return .done(say("Confirm to record this payment.", "Payment save karne ke liye Confirm kijiye.", "भुगतान सेव करने के लिए Confirm दबाइए।"),
+                     CardDraft(kind: "payment_preview", status: .pending, title: say("Payment from \(customer.1)", "\(customer.1) se payment", "\(customer.1) से भुगतान"),
                                command: command, data: try await paymentPreview(command)))
     }
 
@@ -320,21 +320,21 @@ extension AssistantService {
         }
         if s.intent.intent == .checkStock {
             let dto = ProductDTO(product)
-            let message = say("\(product.name): \(dto.stock) \(Self.unitLabel(product.unit, product.stock)) in stock.", "\(product.name): \(dto.stock) \(product.unit) bacha hai.")
-                + (dto.lowStock ? say(" That is at or below the low-stock level.", " Stock kam hai.") : "")
+            let message = say("\(product.name): \(dto.stock) \(Self.unitLabel(product.unit, product.stock)) in stock.", "\(product.name): \(dto.stock) \(product.unit) bacha hai.", "\(product.name): \(dto.stock) \(product.unit) बचा है।")
+                + (dto.lowStock ? say(" That is at or below the low-stock level.", " Stock kam hai.", " स्टॉक कम है।") : "")
             return .done(message, Self.stockCard(product))
         }
         guard let qty = s.intent.number("quantity"), qty > 0 else {
             s.awaiting = "stock_quantity"
             s.asked = true
-            return .ask(say("How many \(Self.unitLabel(product.unit))?", "Kitne \(product.unit)?"))
+            return .ask(say("How many \(Self.unitLabel(product.unit))?", "Kitne \(product.unit)?", "कितने \(product.unit)?"))
         }
         guard let quantity = Quantity(exactly: qty) else {
             throw APIError.amountTooLarge(["quantity": "must be at most \(Bounds.maxQuantityUnits)"])
         }
         let command = CardCommand(productID: product.id, productName: product.name, mode: s.intent.string("mode") ?? "add",
                                   quantity: quantity.thousandths)
-        return .done(say("Confirm to update the stock.", "Stock update karne ke liye Confirm kijiye."),
+        return .done(say("Confirm to update the stock.", "Stock update karne ke liye Confirm kijiye.", "स्टॉक बदलने के लिए Confirm दबाइए।"),
                      CardDraft(kind: "stock_update_preview", status: .pending, title: product.name, command: command,
                                data: try await stockPreview(command)))
     }
@@ -367,9 +367,9 @@ extension AssistantService {
         let paid = try Money.sum(payments.map(\.amount), field: "amount")
         let last: JSONValue = payments.first.map { ["amount": .int($0.amount), "paid_on": .string($0.paidOn)] } ?? .null
         let message = c.balance > 0
-            ? say("\(c.name) owes \(Money.format(c.balance)).", "\(c.name) ke \(Money.format(c.balance)) baaki hain.")
-            : c.balance < 0 ? say("\(c.name) has \(Money.format(-c.balance)) in credit.", "\(c.name) ka \(Money.format(-c.balance)) advance jama hai.")
-                            : say("\(c.name) owes nothing.", "\(c.name) ka kuch baaki nahi.")
+            ? say("\(c.name) owes \(Money.format(c.balance)).", "\(c.name) ke \(Money.format(c.balance)) baaki hain.", "\(c.name) के \(Money.format(c.balance)) बाकी हैं।")
+            : c.balance < 0 ? say("\(c.name) has \(Money.format(-c.balance)) in credit.", "\(c.name) ka \(Money.format(-c.balance)) advance jama hai.", "\(c.name) का \(Money.format(-c.balance)) एडवांस जमा है।")
+                            : say("\(c.name) owes nothing.", "\(c.name) ka kuch baaki nahi.", "\(c.name) का कुछ बाकी नहीं।")
         return .done(message, CardDraft(kind: "balance", status: .info, title: c.name, command: CardCommand(),
                                         data: ["customer": .ref(cid, c.name), "billed": .int(billed), "paid": .int(paid), "due": .int(c.balance), "last_payment": last]))
     }
@@ -382,9 +382,9 @@ extension AssistantService {
             ["customer": .ref($0.customer.id, $0.customer.name), "due": .int($0.due), "days_overdue": .int(Int64($0.daysOverdue))]
         }
         let total = try Money.sum(owing.map(\.balance), field: "balance")
-        let message = owing.isEmpty ? say("Nobody owes you money right now.", "Abhi kisi ka kuch baaki nahi.")
-            : say("\(owing.count) customers owe you \(Money.format(total)) in all.", "\(owing.count) customers ke kul \(Money.format(total)) baaki hain.")
-        return .done(message, CardDraft(kind: "debtors", status: .info, title: say("Who owes you", "Baaki wale"), command: CardCommand(),
+        let message = owing.isEmpty ? say("Nobody owes you money right now.", "Abhi kisi ka kuch baaki nahi.", "अभी किसी का कुछ बाकी नहीं।")
+            : say("\(owing.count) customers owe you \(Money.format(total)) in all.", "\(owing.count) customers ke kul \(Money.format(total)) baaki hain.", "\(owing.count) ग्राहकों के कुल \(Money.format(total)) बाकी हैं।")
+        return .done(message, CardDraft(kind: "debtors", status: .info, title: say("Who owes you", "Baaki wale", "बाकी वाले"), command: CardCommand(),
                                         data: ["debtors": .array(rows), "total_due": .int(total)]))
     }
 
@@ -407,7 +407,7 @@ extension AssistantService {
         } else {
             targets = try await ledger.reads.debtors(limit: 50).map { .init(id: $0.id!, name: $0.name, due: $0.balance) }
         }
-        guard !targets.isEmpty else { return .done(say("Nobody owes you money, so there is no reminder to send.", "Kisi ka baaki nahi, reminder ki zarurat nahi."), nil) }
+        guard !targets.isEmpty else { return .done(say("Nobody owes you money, so there is no reminder to send.", "Kisi ka baaki nahi, reminder ki zarurat nahi.", "किसी का बाकी नहीं, याद दिलाने की ज़रूरत नहीं।"), nil) }
         // The template is kept on the command (filled per customer when sent); the card shows each
         // customer's filled-in message.
         let template = say("Namaste {name}, a friendly reminder from \(business.name): {amount} is due. Thank you!",
@@ -434,7 +434,7 @@ extension AssistantService {
         case .asked(let q): return .ask(q)
         case .ok(let c): customer = c
         }
-        guard let customerID = customer.0 else { return .ask(say("Which customer?", "Kaun sa customer?")) }
+        guard let customerID = customer.0 else { return .ask(say("Which customer?", "Kaun sa customer?", "कौन सा ग्राहक?")) }
         let reads = ledger.reads
         var invoice: Invoice? = nil
         if let text = s.intent.string("invoice_number"), let n = Int64(text.filter(\.isNumber)), n > 0 {
@@ -474,11 +474,11 @@ extension AssistantService {
         guard let amount = s.intent.paise("amount"), amount > 0 else {
             s.awaiting = "amount"
             s.asked = true
-            return .ask(say("How much was spent on \(category.lowercased())?", "\(category) par kitna kharcha hua?"))
+            return .ask(say("How much was spent on \(category.lowercased())?", "\(category) par kitna kharcha hua?", "\(category) पर कितना ख़र्चा हुआ?"))
         }
         let command = CardCommand(paymentMode: s.intent.string("payment_mode") ?? "cash", amount: amount, name: category, text: s.intent.string("note"))
-        return .done(say("Confirm to record this expense.", "Kharcha save karne ke liye Confirm kijiye."),
-                     CardDraft(kind: "expense_preview", status: .pending, title: say("Expense: \(category)", "Kharcha: \(category)"),
+        return .done(say("Confirm to record this expense.", "Kharcha save karne ke liye Confirm kijiye.", "ख़र्चा सेव करने के लिए Confirm दबाइए।"),
+                     CardDraft(kind: "expense_preview", status: .pending, title: say("Expense: \(category)", "Kharcha: \(category)", "ख़र्चा: \(category)"),
                                command: command, data: try await expensePreview(command)))
     }
 
@@ -500,7 +500,7 @@ extension AssistantService {
         guard let name = s.intent.string("supplier") else {
             s.awaiting = "supplier"
             s.asked = true
-            return .asked(s.intent.intent == .recordPurchase ? say("Who did you buy it from?", "Kis supplier se liya?") : say("Which supplier?", "Kaun sa supplier?"))
+            return .asked(s.intent.intent == .recordPurchase ? say("Who did you buy it from?", "Kis supplier se liya?", "किस सप्लायर से लिया?") : say("Which supplier?", "Kaun sa supplier?", "कौन सा सप्लायर?"))
         }
         switch NameMatcher.match(name, in: try await catalog().suppliers) {
         case .match(let e):
@@ -511,7 +511,7 @@ extension AssistantService {
             s.choices = list.prefix(9).compactMap { e in UUID(uuidString: e.id).map { PendingState.Choice(id: $0, name: e.name) } }
             s.awaiting = "choose_supplier"
             s.asked = true
-            return .asked(say("Which \(name)? Reply with a number:\n", "Kaun sa \(name)? Number bhejiye:\n") + Self.numbered(s.choices))
+            return .asked(say("Which \(name)? Reply with a number:\n", "Kaun sa \(name)? Number bhejiye:\n", "कौन सा \(name)? नंबर भेजिए:\n") + Self.numbered(s.choices))
         case .none(let suggestions):
             s.asked = true
             if offerCreate {
@@ -522,7 +522,7 @@ extension AssistantService {
             s.awaiting = "supplier"
             let hint = suggestions.prefix(3).map(\.name).joined(separator: ", ")
             return .asked(say("I don't have a supplier called \(name).", "\(name) naam ka supplier nahi mila.")
-                          + (hint.isEmpty ? "" : say(" Did you mean: \(hint)?", " Kya aapka matlab: \(hint)?"))
+                          + (hint.isEmpty ? "" : say(" Did you mean: \(hint)?", " Kya aapka matlab: \(hint)?", " क्या आपका मतलब: \(hint)?"))
                           + say(" Which supplier?", " Kaun sa supplier?"))
         }
     }
@@ -539,7 +539,7 @@ extension AssistantService {
         if items.isEmpty {
             s.awaiting = "items"
             s.asked = true
-            return .ask(say("What did you buy, and how many? For example: 100 bags cement at 320.", "Kya liya, kitna? Jaise: 100 bori cement 320 mein."))
+            return .ask(say("What did you buy, and how many? For example: 100 bags cement at 320.", "Kya liya, kitna? Jaise: 100 bori cement 320 mein.", "क्या लिया, कितना? जैसे: 100 बोरी सीमेंट 320 में।"))
         }
         var lines: [CardCommand.Line] = []
         for i in items.indices {
@@ -551,7 +551,7 @@ extension AssistantService {
             guard let qty = ParsedIntent.number(items[i]["quantity"]), qty > 0 else {
                 s.awaiting = "quantity:\(i)"
                 s.asked = true
-                return .ask(say("How many \(Self.unitLabel(product.unit)) of \(product.name)?", "\(product.name) kitne \(product.unit)?"))
+                return .ask(say("How many \(Self.unitLabel(product.unit)) of \(product.name)?", "\(product.name) kitne \(product.unit)?", "\(product.name) कितने \(product.unit)?"))
             }
             while s.priceConfirmed.count <= i { s.priceConfirmed.append(false) }
             var cost = ParsedIntent.paise(items[i]["unit_price"])
@@ -642,7 +642,7 @@ extension AssistantService {
         guard let amount = s.intent.paise("amount"), amount > 0 else {
             s.awaiting = "amount"
             s.asked = true
-            return .ask(say("How much did you pay \(supplier.1)?", "\(supplier.1) ko kitne diye?"))
+            return .ask(say("How much did you pay \(supplier.1)?", "\(supplier.1) ko kitne diye?", "\(supplier.1) को कितने दिए?"))
         }
         let command = CardCommand(paymentMode: s.intent.string("payment_mode") ?? "cash", amount: amount, supplierID: supplier.0, supplierName: supplier.1)
         return .done(say("Confirm to record this payment to \(supplier.1).", "\(supplier.1) ko payment save karne ke liye Confirm kijiye."),
@@ -670,8 +670,8 @@ extension AssistantService {
         let periods = Periods(now: now, timezone: business.timezone)
         let period = intent.string("period") ?? "this_month"
         let (from, to) = periods.range(period)
-        let periodWords = ["today": say("today", "aaj"), "this_week": say("this week", "is hafte"), "this_month": say("this month", "is mahine"),
-                           "last_month": say("last month", "pichhle mahine")][period] ?? period
+        let periodWords = ["today": say("today", "aaj", "आज"), "this_week": say("this week", "is hafte", "इस हफ़्ते"), "this_month": say("this month", "is mahine", "इस महीने"),
+                           "last_month": say("last month", "pichhle mahine", "पिछले महीने")][period] ?? period
         switch topic {
         case "profit", "expenses":
             let pl = try await books.profitAndLoss(from: from, to: to)
@@ -692,7 +692,7 @@ extension AssistantService {
                 text = say("Expenses \(periodWords): \(Money.format(pl.expenses))\(top.isEmpty ? "" : " — \(top)").",
                            "\(periodWords.capitalized) ka kharcha: \(Money.format(pl.expenses))\(top.isEmpty ? "" : " — \(top)").")
             }
-            return .done(text, CardDraft(kind: "books_summary", status: .info, title: topic == "profit" ? say("Profit and loss", "Munafa-nuksaan") : say("Expenses", "Kharcha"),
+            return .done(text, CardDraft(kind: "books_summary", status: .info, title: topic == "profit" ? say("Profit and loss", "Munafa-nuksaan", "मुनाफ़ा-नुकसान") : say("Expenses", "Kharcha", "ख़र्चा"),
                                          command: CardCommand(), data: data))
         case "payables":
             if let name = intent.string("supplier") {
@@ -745,8 +745,8 @@ extension AssistantService {
         let collected = try Money.sum(payments.map(\.amount), field: "amount")
         let label = period.replacingOccurrences(of: "_", with: " ")
         return .done(say("Sales \(label): \(Money.format(total)) over \(invoices.count) invoices; \(Money.format(collected)) collected.",
-                         "Bikri (\(label)): \(invoices.count) bill, \(Money.format(total)); \(Money.format(collected)) mile."),
-                     CardDraft(kind: "sales_summary", status: .info, title: say("Sales \(label)", "Bikri \(label)"), command: CardCommand(),
+                         "Bikri (\(label)): \(invoices.count) bill, \(Money.format(total)); \(Money.format(collected)) mile.", "बिक्री (\(label)): \(invoices.count) बिल, \(Money.format(total)); \(Money.format(collected)) मिले।"),
+                     CardDraft(kind: "sales_summary", status: .info, title: say("Sales \(label)", "Bikri \(label)", "बिक्री \(label)"), command: CardCommand(),
                                data: ["period": .string(period), "from": .string(from), "to": .string(to), "invoices": .int(Int64(invoices.count)),
                                       "total": .int(total), "collected": .int(collected)]))
     }

@@ -12,6 +12,8 @@ struct PendingState: Codable, Sendable {
     }
     var intent: ParsedIntent
     var awaiting: String?
+    /// The language of the conversation so far (replies to "1" or "350" keep it).
+    var language: ReplyLanguage?
     /// The party the intent is about: the customer, or for a purchase or supplier payment the supplier.
     var customerID: UUID?
     var customerName: String?
@@ -74,9 +76,21 @@ struct AssistantService {
                        suppliers: suppliers.map { CatalogEntry(id: $0.id!.uuidString, name: $0.name) })
     }
 
+    /// Writes a reply in the conversation's language (issue 18 §2): English, Roman Hinglish, or
+    /// Devanagari Hindi where a Devanagari text is given (else the Hinglish one, which a Hindi
+    /// reader reads too).
     struct Say {
-        let hinglish: Bool
-        func callAsFunction(_ en: String, _ hi: String) -> String { hinglish ? hi : en }
+        let language: ReplyLanguage
+        init(_ language: ReplyLanguage) { self.language = language }
+        init(hinglish: Bool) { language = hinglish ? .hinglish : .english }
+        var hinglish: Bool { language != .english }
+        func callAsFunction(_ en: String, _ hi: String, _ devanagari: String? = nil) -> String {
+            switch language {
+            case .english: return en
+            case .hinglish: return hi
+            case .hindi: return devanagari ?? hi
+            }
+        }
     }
 
     // MARK: messages
@@ -86,13 +100,15 @@ struct AssistantService {
         guard !text.isEmpty else { throw APIError.validation("text", "must not be empty") }
         guard text.count <= 2000 else { throw APIError.validation("text", "must be at most 2000 characters") }
         let business = try await ledger.business()
-        let say = Say(hinglish: business.preferredLanguage == "hi")
         let conversation = try await loadConversation(conversationID)
 
         var state: PendingState? = nil
         if let json = conversation.pending, now.timeIntervalSince(conversation.lastActivityAt) < Self.pendingLifetime {
             state = try? JSONDecoder().decode(PendingState.self, from: Data(json.utf8))
         }
+        // The reply speaks the message's language; "1" or "350" keeps the conversation's.
+        let language = ReplyLanguage.of(text) ?? state?.language ?? ReplyLanguage.fallback(preferred: business.preferredLanguage)
+        let say = Say(language)
         var engineName = "offline"
         var note: String? = nil
         var step: Step
@@ -101,7 +117,7 @@ struct AssistantService {
         // itself yes/no ("2" is a choice there, not WhatsApp's "2 to cancel").
         let yesNoQuestion = state?.awaiting.map { $0.hasPrefix("create_customer") || $0.hasPrefix("create_supplier") || $0.hasPrefix("confirm_price") } ?? false
         if state != nil, Replies.isCancel(text) || (!yesNoQuestion && Replies.number(text) == nil && Replies.isNo(text)) {
-            step = .done(say("Okay, cancelled. Nothing was saved.", "Theek hai, cancel kar diya. Kuch save nahi hua."), nil)
+            step = .done(say("Okay, cancelled. Nothing was saved.", "Theek hai, cancel kar diya. Kuch save nahi hua.", "ठीक है, रद्द कर दिया। कुछ सेव नहीं हुआ।"), nil)
         } else if state == nil, Replies.isCancel(text) {
             step = .done(say("There is nothing pending to cancel. To cancel a card, use its Cancel button.",
                              "Cancel karne ke liye kuch pending nahi hai. Card ko cancel karne ke liye uska Cancel button dabaiye."), nil)
@@ -125,8 +141,11 @@ struct AssistantService {
         case .ask(let question):
             replyText = question
             newPending = state
-        case .done(let message, let card):
+            newPending?.language = language
+        case .done(let message, var card):
             replyText = message
+            // Confirm and Cancel answer in the language the card was asked for in.
+            card?.command.language = language.rawValue
             draft = card
         }
         if let note { replyText += " " + note }
@@ -334,9 +353,9 @@ struct AssistantService {
 
     /// A customer balance in words: owed, or held as an advance — never a bare minus sign.
     static func balanceText(_ balance: Int64, say: Say) -> String {
-        if balance > 0 { return say("\(Money.format(balance)) due", "\(Money.format(balance)) baaki") }
-        if balance < 0 { return say("\(Money.format(-balance)) in advance", "\(Money.format(-balance)) advance jama") }
-        return say("nothing due", "kuch baaki nahi")
+        if balance > 0 { return say("\(Money.format(balance)) due", "\(Money.format(balance)) baaki", "\(Money.format(balance)) बाकी") }
+        if balance < 0 { return say("\(Money.format(-balance)) in advance", "\(Money.format(-balance)) advance jama", "\(Money.format(-balance)) एडवांस जमा") }
+        return say("nothing due", "kuch baaki nahi", "कुछ बाकी नहीं")
     }
 
     static func numbered(_ choices: [PendingState.Choice]) -> String {

@@ -115,6 +115,9 @@ enum OwnerThread {
                                          now: messaging.now, logger: logger, engine: ParseEngine(app: app), app: app)
         let text = message.spokenText.trimmingCharacters(in: .whitespacesAndNewlines)
         let heard = message.transcript == nil ? nil : text
+        // Replies speak the message's language (issue 18 §2); "1" or "3" the business's.
+        let preferred = try await AccountsService(db: app.db).business(messaging.businessID).preferredLanguage
+        var say = AssistantService.Say(ReplyLanguage.of(text) ?? .fallback(preferred: preferred))
         var replyText: String
         var openCard: UUID? = nil
         var offer: UUID? = nil
@@ -128,11 +131,13 @@ enum OwnerThread {
             do {
                 let r = choice == 1 ? try await assistant.confirm(cardID) : try await assistant.cancel(cardID)
                 replyText = r.reply
+                // The card answers in the language it was asked in; the offer follows it.
+                if let asked = ReplyLanguage.of(r.reply) { say = AssistantService.Say(asked) }
                 if let follow = r.followUp { replyText += "\n" + CardText.render(follow) }
                 if choice == 1, let follow = r.followUp {
                     publishLedgerEvent(app, businessID: messaging.businessID, follow: follow)
                     // A sale just issued: offer to send the bill to the customer from here.
-                    if let (line, invoiceID) = try await sendOffer(follow, messaging: messaging) {
+                    if let (line, invoiceID) = try await sendOffer(follow, messaging: messaging, say: say) {
                         replyText += "\n\n" + line
                         offer = invoiceID
                     }
@@ -145,9 +150,9 @@ enum OwnerThread {
                 let inv = try await LedgerService(db: app.db, store: app.store, businessID: messaging.businessID, userID: userID, now: messaging.now)
                     .invoice(invoiceID)
                 let name = try await LedgerReads(db: app.db, businessID: messaging.businessID).customer(inv.customerID)?.name ?? "the customer"
-                let hindi = try await AccountsService(db: app.db).business(messaging.businessID).preferredLanguage == "hi"
-                let done = hindi ? "\(inv.numberText ?? "Bill") \(name) ko WhatsApp par PDF ke saath bhej diya."
-                                 : "\(inv.numberText ?? "The invoice") is on its way to \(name) on WhatsApp, with the PDF."
+                let done = say("\(inv.numberText ?? "The invoice") is on its way to \(name) on WhatsApp, with the PDF.",
+                               "\(inv.numberText ?? "Bill") \(name) ko WhatsApp par PDF ke saath bhej diya.",
+                               "\(inv.numberText ?? "बिल") \(name) को WhatsApp पर PDF के साथ भेज दिया।")
                 // The offer is used, the bill queued and the owner answered in one transaction: a
                 // job retried after a failure finds the offer taken and never sends the bill twice.
                 let sessionID = session.id!, businessID = messaging.businessID
@@ -182,12 +187,13 @@ enum OwnerThread {
                 session.conversationID = reply.conversationId
             }
             // What was heard comes first, so a wrong transcription is seen before Confirm.
-            replyText = (heard.map { "Heard: “\($0)”\n\n" } ?? "") + reply.reply
+            replyText = (heard.map { say("Heard: “\($0)”", "Suna: “\($0)”", "सुना: “\($0)”") + "\n\n" } ?? "") + reply.reply
             if let card = reply.card {
                 replyText += "\n\n" + CardText.render(card)
                 if card.status == .pending {
                     openCard = card.id
-                    replyText += "\n\nReply 1 to confirm, 2 to cancel."
+                    replyText += "\n\n" + say("Reply 1 to confirm, 2 to cancel.", "Pakka karne ke liye 1, cancel ke liye 2 likhiye.",
+                                                "पक्का करने के लिए 1, रद्द करने के लिए 2 लिखिए।")
                 }
             }
         }
@@ -203,15 +209,14 @@ enum OwnerThread {
 
     /// "Reply 3 to send INV-0007 to Ramesh on WhatsApp." after an issued invoice whose customer
     /// has a phone and when a WhatsApp channel is connected; nil otherwise.
-    static func sendOffer(_ follow: CardDTO, messaging: MessagingService) async throws -> (String, UUID)? {
+    static func sendOffer(_ follow: CardDTO, messaging: MessagingService, say: AssistantService.Say) async throws -> (String, UUID)? {
         guard follow.kind == "invoice_issued", case .string(let raw)? = follow.data["invoice_id"], let invoiceID = UUID(uuidString: raw),
               try await messaging.whatsappChannel() != nil else { return nil }
         let reads = LedgerReads(db: messaging.db, businessID: messaging.businessID)
         guard let inv = try await reads.invoices(ids: [invoiceID]).first, let number = inv.numberText,
               let customer = try await reads.customer(inv.customerID), customer.phone != nil else { return nil }
-        let hindi = try await AccountsService(db: messaging.db).business(messaging.businessID).preferredLanguage == "hi"
-        return (hindi ? "\(number) \(customer.name) ko WhatsApp par bhejne ke liye 3 likhiye."
-                      : "Reply 3 to send \(number) to \(customer.name) on WhatsApp.", invoiceID)
+        return (say("Reply 3 to send \(number) to \(customer.name) on WhatsApp.", "\(number) \(customer.name) ko WhatsApp par bhejne ke liye 3 likhiye.",
+                    "\(number) \(customer.name) को WhatsApp पर भेजने के लिए 3 लिखिए।"), invoiceID)
     }
 
     static func publishLedgerEvent(_ app: Application, businessID: UUID, follow: CardDTO) {
