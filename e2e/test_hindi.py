@@ -47,6 +47,13 @@ def test_an_owner_reads_the_app_in_hindi(browser: Browser, server: str) -> None:
     expect(tid(page, "language-switch")).to_have_text("English")
     page.screenshot(path="/tmp/hindi-login-hi.png", full_page=True)
 
+    # The server's errors reach a Hindi reader in Hindi.
+    tid(page, "login-email").fill(email)
+    tid(page, "login-password").fill("not the password at all")
+    tid(page, "login-submit").click()
+    expect(tid(page, "login-error")).to_have_text("ईमेल या पासवर्ड ग़लत है।")
+    errors[:] = [e for e in errors if "401" not in e]
+
     login(page, email)
     expect(tid(page, "page-title")).to_have_text("डैशबोर्ड")
     expect(tid(page, "dashboard-sales-today")).to_contain_text("आज की बिक्री")

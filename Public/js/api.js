@@ -3,6 +3,7 @@
 
 import { API_PREFIX } from './routes.js';
 import { t } from './i18n.js';
+import { serverMessage } from './shared/server-text.js';
 
 let csrfToken = null;
 
@@ -139,7 +140,7 @@ export const api = {
 
 /** A short human message for any thrown value. */
 export function errorMessage(e) {
-  if (e instanceof ApiError) return e.message;
+  if (e instanceof ApiError) return serverMessage(e.code, e.message);
   if (e && e.name === 'AbortError') return t('Cancelled.');
   return t('Something went wrong. Please try again.');
 }

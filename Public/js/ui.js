@@ -2,6 +2,7 @@
 // data is never parsed as HTML. No inline styles or handlers (the page runs under a strict CSP).
 import { errorMessage } from './api.js';
 import { t, mark } from './i18n.js';
+import { problemText, serverMessage } from './shared/server-text.js';
 
 let uidCounter = 0;
 export const uid = (prefix = 'id') => `${prefix}-${++uidCounter}`;
@@ -207,11 +208,11 @@ export function setFieldErrors(form, fields = {}) {
   for (const [name, message] of Object.entries(fields || {})) {
     const slot = form.querySelector(`.field-error[data-error-for="${CSS.escape(name)}"]`);
     if (slot) {
-      slot.textContent = String(message);
+      slot.textContent = problemText(message);
       const control = slot.parentElement?.querySelector('input, select, textarea');
       if (control) control.setAttribute('aria-invalid', 'true');
     } else {
-      unmatched.push(`${name.replace(/_/g, ' ')}: ${message}`);
+      unmatched.push(`${name.replace(/_/g, ' ')}: ${problemText(message)}`);
     }
   }
   const first = form.querySelector('[aria-invalid="true"]');
@@ -229,8 +230,9 @@ export function showFormError(form, alert, error) {
   const fields = (error && error.fields) || {};
   if (error && error.status === 422 && Object.keys(fields).length) {
     const rest = setFieldErrors(form, fields);
-    if (rest.length) alert.show(`${error.message} ${rest.join('; ')}`);
-    else alert.show(error.message || t('Please correct the highlighted fields.'));
+    const summary = serverMessage('validation_failed', error.message);
+    if (rest.length) alert.show(`${summary} ${rest.join('; ')}`);
+    else alert.show(summary || t('Please correct the highlighted fields.'));
   } else {
     alert.show(errorMessage(error));
   }
