@@ -28,6 +28,7 @@ let package = Package(
                        providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]),
         .systemLibrary(name: "CQRencode", path: "Sources/CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CXlsxWriter", path: "Sources/CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        .systemLibrary(name: "CBrotli", path: "Sources/CBrotli", pkgConfig: "libbrotlienc", providers: [.apt(["libbrotli-dev"])]),
         // Pure Swift, no server: the offline parser and name matching (DESIGN §2, §5).
         .target(name: "AssistantNLU", dependencies: ["JSONCore"], path: "Sources/AssistantNLU"),
         // Pure Swift: the one JSON value type, shared by the parser, the workflow core and the app.
@@ -77,6 +78,7 @@ let package = Package(
                 .target(name: "CCairoPango"),
                 .target(name: "CQRencode"),
                 .target(name: "CXlsxWriter"),
+                .target(name: "CBrotli"),
             ]
         ),
         .testTarget(

@@ -94,8 +94,10 @@ public func configure(_ app: Application, config: AppConfig, clock: AppClock = A
     let publicDir = config.publicDirectory.hasPrefix("/")
         ? config.publicDirectory
         : app.directory.workingDirectory + config.publicDirectory
-    app.middleware.use(FileMiddleware(publicDirectory: publicDir.hasSuffix("/") ? publicDir : publicDir + "/",
-                                      defaultFile: "index.html"))
+    let publicRoot = publicDir.hasSuffix("/") ? publicDir : publicDir + "/"
+    // Brotli for the app's files when the browser takes it (issue 19 §6); gzip or plain otherwise.
+    app.middleware.use(BrotliFilesMiddleware(publicDirectory: publicRoot, cache: BrotliCache()))
+    app.middleware.use(FileMiddleware(publicDirectory: publicRoot, defaultFile: "index.html"))
 
     try routes(app)
 }
