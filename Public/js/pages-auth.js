@@ -96,6 +96,32 @@ export function loginPage(ctx) {
   email.control.focus();
 }
 
+/**
+ * Step 1 of a code: sends one for the email typed in the login form (to `endpoint`), says where it
+ * went (`said(reply)`), and opens step 2 (`next`) at its code field.
+ */
+function askForCode({ ask, email, sendAlert, sent, send, next, code, endpoint, said }) {
+  onSubmit(ask, async () => {
+    sendAlert.clear();
+    const address = email.control.value.trim();
+    if (!address) {
+      sendAlert.show(t('Type the email you log in with in the Email box above first.'));
+      email.control.focus();
+      return;
+    }
+    try {
+      const r = await api.post(path(endpoint), { email: address });
+      sent.textContent = said(r);
+      sent.hidden = false;
+      send.textContent = t('Send a new code');
+      next.hidden = false;
+      code.control.focus();
+    } catch (e) {
+      sendAlert.show(errorMessage(e));
+    }
+  });
+}
+
 // Step 1 sends a code to the WhatsApp number of the account typed in the login form; step 2
 // logs in with it.
 function signInByCode(ctx, email) {
@@ -111,25 +137,8 @@ function signInByCode(ctx, email) {
   const verify = h('form', { class: 'stack', testid: 'code-login-verify', novalidate: true, hidden: true },
     code, loginAlert.el, h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'code-login-submit' }, t('Log in')));
 
-  onSubmit(ask, async () => {
-    sendAlert.clear();
-    const address = email.control.value.trim();
-    if (!address) {
-      sendAlert.show(t('Type the email you log in with in the Email box above first.'));
-      email.control.focus();
-      return;
-    }
-    try {
-      const r = await api.post(path('loginCode'), { email: address });
-      sent.textContent = t('If this account has a WhatsApp number, a code is on its way there. It works for {minutes} minutes.', { minutes: r.expires_in_minutes });
-      sent.hidden = false;
-      send.textContent = t('Send a new code');
-      verify.hidden = false;
-      code.control.focus();
-    } catch (e) {
-      sendAlert.show(errorMessage(e));
-    }
-  });
+  askForCode({ ask, email, sendAlert, sent, send, next: verify, code, endpoint: 'loginCode',
+    said: (r) => t('If this account has a WhatsApp number, a code is on its way there. It works for {minutes} minutes.', { minutes: r.expires_in_minutes }) });
 
   onSubmit(verify, async () => {
     loginAlert.clear();
@@ -177,26 +186,9 @@ function recoveryByCode(ctx, email, options) {
     code, fresh, confirm, resetAlert.el,
     h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'reset-submit' }, t('Set new password and log in')));
 
-  onSubmit(ask, async () => {
-    sendAlert.clear();
-    const address = email.control.value.trim();
-    if (!address) {
-      sendAlert.show(t('Type the email you log in with in the Email box above first.'));
-      email.control.focus();
-      return;
-    }
-    try {
-      const r = await api.post(path('forgotPassword'), { email: address });
-      sent.textContent = t('If an account uses this email, a code is on its way to {destination}. It works for {minutes} minutes.',
-        { destination: codeDestination(options), minutes: r.expires_in_minutes });
-      sent.hidden = false;
-      send.textContent = t('Send a new code');
-      reset.hidden = false;
-      code.control.focus();
-    } catch (e) {
-      sendAlert.show(errorMessage(e));
-    }
-  });
+  askForCode({ ask, email, sendAlert, sent, send, next: reset, code, endpoint: 'forgotPassword',
+    said: (r) => t('If an account uses this email, a code is on its way to {destination}. It works for {minutes} minutes.',
+      { destination: codeDestination(options), minutes: r.expires_in_minutes }) });
 
   onSubmit(reset, async () => {
     resetAlert.clear();
