@@ -72,7 +72,7 @@ def pages(ids: dict) -> list[tuple[str, str]]:
 def settle(page: Page) -> None:
     """The page has drawn: its title is there and nothing is loading."""
     expect(tid(page, "page-title")).to_be_visible(timeout=15_000)
-    expect(page.locator('[data-testid="loading"]')).to_have_count(0, timeout=15_000)
+    expect(page.locator('[data-testid="loading"]:visible')).to_have_count(0, timeout=15_000)
 
 
 def serious(page: Page) -> list[str]:

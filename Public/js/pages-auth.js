@@ -73,13 +73,14 @@ export function loginPage(ctx) {
 
   // Sign in with a code on WhatsApp (issue 19 §1): for members with their own WhatsApp number,
   // when this server has a WhatsApp channel.
-  const byWhatsApp = h('div', { class: 'stack', testid: 'code-login-body' }, loadingState(t('Loading…')));
+  const byWhatsApp = h('div', { class: 'stack', testid: 'code-login-body' });
   const codeLogin = h('details', { class: 'auth-forgot', testid: 'code-login' },
     h('summary', {}, t('Sign in with a code on WhatsApp')), byWhatsApp);
   let codeOptionsLoaded = false;
   codeLogin.addEventListener('toggle', async () => {
     if (!codeLogin.open || codeOptionsLoaded) return;
     codeOptionsLoaded = true;
+    byWhatsApp.replaceChildren(loadingState(t('Loading…')));
     try {
       const options = await api.get(path('recoveryOptions'));
       byWhatsApp.replaceChildren(...(options.whatsapp

@@ -910,6 +910,15 @@ struct BooksService: Sendable {
 
     /// The fields of a `purchase_recorded` or `expense_recorded` trigger (the catalog's declared
     /// outputs); nil when the subject is gone.
+    /// The newest purchase bill (not void) or expense, for a workflow's test data (issue 19 §4).
+    func latestEventSubject(_ event: String) async throws -> UUID? {
+        if event == LedgerEvents.Event.expenseRecorded.rawValue {
+            return try await Expense.query(on: db).filter(\.$businessID == businessID).sort(\.$createdAt, .descending).first()?.id
+        }
+        return try await PurchaseBill.query(on: db).filter(\.$businessID == businessID).filter(\.$status != .void)
+            .sort(\.$createdAt, .descending).first()?.id
+    }
+
     func eventFields(_ event: String, subject: UUID) async throws -> [String: JSONValue]? {
         if event == LedgerEvents.Event.expenseRecorded.rawValue {
             guard let e = try? await expense(subject) else { return nil }

@@ -107,6 +107,33 @@ extension LedgerService {
         return .object(o)
     }
 
+    /// The subject of the latest real `event` in the books, for a workflow's test data (issue 19
+    /// §4): the newest issued invoice or payment, the product lowest in stock (below its level
+    /// first), the most overdue invoice (with its days overdue), the newest customer, purchase
+    /// bill or expense. Nil when there is none.
+    func latestEventSubject(_ event: String, overdueDays: Int) async throws -> (subject: UUID, daysOverdue: Int?)? {
+        switch event {
+        case LedgerEvents.Event.invoiceIssued.rawValue:
+            return try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.posted)
+                .sort(\.$issuedAt, .descending).first()?.id.map { ($0, nil) }
+        case LedgerEvents.Event.paymentRecorded.rawValue:
+            return try await Payment.query(on: db).filter(\.$businessID == businessID).sort(\.$createdAt, .descending).first()?.id.map { ($0, nil) }
+        case LedgerEvents.Event.stockLow.rawValue:
+            let products = try await Product.query(on: db).filter(\.$businessID == businessID).filter(\.$archivedAt == nil).all()
+            let pick = products.filter { $0.stock <= $0.lowStockThreshold }.min { $0.stock < $1.stock } ?? products.min { $0.stock < $1.stock }
+            return pick?.id.map { ($0, nil) }
+        case "invoice_overdue":
+            return try await overdueInvoices(days: overdueDays, today: try await today(), limit: 1).first.map { ($0.id, $0.daysOverdue) }
+        case LedgerEvents.Event.customerCreated.rawValue:
+            return try await Customer.query(on: db).filter(\.$businessID == businessID).sort(\.$createdAt, .descending).first()?.id.map { ($0, nil) }
+        case LedgerEvents.Event.purchaseRecorded.rawValue, LedgerEvents.Event.expenseRecorded.rawValue:
+            let books = BooksService(db: db, store: store, businessID: businessID, userID: nil, now: now)
+            return try await books.latestEventSubject(event).map { ($0, nil) }
+        default:
+            return nil
+        }
+    }
+
     /// Issued invoices with money due whose due date is at least `days` days before `today`
     /// (the `invoice_overdue` trigger), oldest first.
     func overdueInvoices(days: Int, today: String, limit: Int = 500) async throws -> [(id: UUID, daysOverdue: Int)] {

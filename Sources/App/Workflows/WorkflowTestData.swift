@@ -27,10 +27,11 @@ enum WorkflowTestData {
         }
         let used = Template.references(in: .array(bp.nodes.filter { $0.kind != NodeKind.trigger.rawValue }.map(\.params)))
             .filter { $0.hasPrefix("trigger.") }.map { String($0.dropFirst("trigger.".count)) }
-        let business = try await AccountsService(db: db).business(businessID)
+        let accounts = AccountsService(db: db)
+        let business = try await accounts.business(businessID)
         var ownNumber = business.whatsappNumber
-        if ownNumber == nil, let userID {
-            ownNumber = try await Membership.query(on: db).filter(\.$businessID == businessID).filter(\.$userID == userID).first()?.whatsappNumber
+        if ownNumber == nil, let userID, let (membership, memberOf) = try await accounts.membership(of: userID), memberOf.id == businessID {
+            ownNumber = Recovery.ownNumber(membership, memberOf)
         }
 
         if ["webhook", "manual"].contains(trigger.service), let workflowID,
@@ -52,7 +53,7 @@ enum WorkflowTestData {
                 return Result(payload: payload, source: "recent_event", note: "The latest real \(event.replacingOccurrences(of: "_", with: " ")) in your books.")
             }
         case "message":
-            if let payload = try await recentMessage(businessID: businessID, db: db) {
+            if let payload = try await MessagingService(app: app, businessID: businessID, db: db).latestCustomerMessagePayload() {
                 return Result(payload: payload, source: "recent_message", note: "The latest message a customer sent.")
             }
         case "schedule":
@@ -73,60 +74,16 @@ enum WorkflowTestData {
     private static func recentEvent(_ event: String, node: Node, businessID: UUID, app: Application, db: any Database,
                                     now: Date) async throws -> JSONValue? {
         let service = LedgerService(db: db, store: app.store, businessID: businessID, userID: nil, now: now)
-        var subject: UUID?
-        var daysOverdue: Int?
-        switch event {
-        case LedgerEvents.Event.invoiceIssued.rawValue:
-            subject = try await Invoice.query(on: db).filter(\.$businessID == businessID).filter(\.$status ~~ InvoiceStatus.posted)
-                .sort(\.$issuedAt, .descending).first()?.id
-        case LedgerEvents.Event.paymentRecorded.rawValue:
-            subject = try await Payment.query(on: db).filter(\.$businessID == businessID).sort(\.$createdAt, .descending).first()?.id
-        case LedgerEvents.Event.stockLow.rawValue:
-            let products = try await Product.query(on: db).filter(\.$businessID == businessID).filter(\.$archivedAt == nil).all()
-            subject = (products.filter { $0.stock <= $0.lowStockThreshold }.min { $0.stock < $1.stock }
-                       ?? products.min { $0.stock < $1.stock })?.id
-        case "invoice_overdue":
-            let days = Int(node.param("days")?.intValue ?? 1)
-            if let first = try await service.overdueInvoices(days: days, today: try await service.today(), limit: 1).first {
-                subject = first.id
-                daysOverdue = first.daysOverdue
-            }
-        case LedgerEvents.Event.customerCreated.rawValue:
-            subject = try await Customer.query(on: db).filter(\.$businessID == businessID).sort(\.$createdAt, .descending).first()?.id
-        case LedgerEvents.Event.purchaseRecorded.rawValue:
-            subject = try await PurchaseBill.query(on: db).filter(\.$businessID == businessID).filter(\.$status != .void)
-                .sort(\.$createdAt, .descending).first()?.id
-        case LedgerEvents.Event.expenseRecorded.rawValue:
-            subject = try await Expense.query(on: db).filter(\.$businessID == businessID).sort(\.$createdAt, .descending).first()?.id
-        default:
-            return nil
-        }
-        guard let subject, var payload = try await service.eventPayload(event, subject: subject, pdfURL: { id in
-            InvoiceLinks.url(app, invoiceID: id, businessID: businessID, now: now)
-        }, occurredAt: now) else { return nil }
+        let days = Int(node.param("days")?.intValue ?? 1)
+        guard let (subject, daysOverdue) = try await service.latestEventSubject(event, overdueDays: days),
+              var payload = try await service.eventPayload(event, subject: subject, pdfURL: { id in
+                  InvoiceLinks.url(app, invoiceID: id, businessID: businessID, now: now)
+              }, occurredAt: now) else { return nil }
         if let daysOverdue, case .object(var o) = payload {
             o["days_overdue"] = .int(Int64(daysOverdue))
             payload = .object(o)
         }
         return payload
-    }
-
-    /// The latest inbound customer message, as the `message/received` trigger delivers it.
-    private static func recentMessage(businessID: UUID, db: any Database) async throws -> JSONValue? {
-        let sessions = try await InboxSession.query(on: db).filter(\.$businessID == businessID).filter(\.$isOwner == false).all()
-        guard !sessions.isEmpty,
-              let m = try await Message.query(on: db).filter(\.$businessID == businessID).filter(\.$direction == .inbound)
-                .filter(\.$sessionID ~~ sessions.compactMap(\.id)).sort(\.$createdAt, .descending).first(),
-              let session = sessions.first(where: { $0.id == m.sessionID }),
-              let contact = try await Contact.find(session.contactID, on: db),
-              let channel = try await Channel.find(m.channelID, on: db) else { return nil }
-        return [
-            "channel": .string(channel.id!.uuidString), "channel_type": .string(channel.kind.platform),
-            "from": .string(contact.handle), "text": .string(m.spokenText), "message_id": .string(m.providerID ?? m.id!.uuidString),
-            "session_id": .string(session.id!.uuidString),
-            "contact": ["id": .string(contact.id!.uuidString), "name": contact.name.map(JSONValue.string) ?? .null,
-                        "handle": .string(contact.handle), "customer_id": contact.customerID.map { .string($0.uuidString) } ?? .null],
-        ]
     }
 
     // MARK: built from the fields used
