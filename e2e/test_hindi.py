@@ -79,6 +79,20 @@ def test_an_owner_reads_the_app_in_hindi(browser: Browser, server: str) -> None:
     expect(tid(other, "page-title")).to_have_text("डैशबोर्ड")
     other.screenshot(path="/tmp/hindi-dashboard-hi-desktop.png", full_page=True)
 
+    # The workflow builder's steps, their fields and descriptions are in Hindi too.
+    other.goto("/#/workflows/new")
+    send = tid(other, "wf-palette").locator('[data-testid="palette-item"][data-key="whatsapp/send_message"]')
+    expect(send).to_contain_text("WhatsApp मैसेज भेजें")
+    expect(tid(other, "wf-palette")).to_contain_text("शुरुआत (ट्रिगर)")
+    send.click()
+    expect(tid(other, "wf-config-title")).to_have_text("WhatsApp मैसेज भेजें")
+    expect(tid(other, "wf-params")).to_contain_text("किसे")
+    expect(tid(other, "wf-params")).to_contain_text("किस जुड़े चैनल से भेजें")
+    other.screenshot(path="/tmp/hindi-builder-hi-desktop.png", full_page=True)
+    other.goto("about:blank")  # leaves the unsaved draft without the builder's leave prompt
+    other.goto("/#/dashboard")
+    expect(tid(other, "page-title")).to_have_text("डैशबोर्ड")
+
     # Back to English from the menu; saved for the user.
     tid(other, "language-switch").click()
     expect(tid(other, "page-title")).to_have_text("Dashboard")

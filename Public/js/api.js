@@ -136,7 +136,22 @@ export const api = {
   patch: (path, body, options = {}) => request('PATCH', path, { ...options, body }),
   put: (path, body, options = {}) => request('PUT', path, { ...options, body }),
   del: (path, options = {}) => request('DELETE', path, options),
+  /** Starts a GET now for a page about to ask for it (the dashboard's figures right after a login). */
+  getAhead(path) {
+    const promise = request('GET', path);
+    promise.catch(() => {}); // a failure is the page's to show, when it asks
+    ahead.set(path, { at: Date.now(), promise });
+  },
+  /** The answer of getAhead(path), once, if it was started at most a few seconds ago; else a new GET. */
+  getFresh(path) {
+    const early = ahead.get(path);
+    ahead.delete(path);
+    return early && Date.now() - early.at <= AHEAD_MS ? early.promise : request('GET', path);
+  },
 };
+
+const ahead = new Map();
+const AHEAD_MS = 5_000;
 
 /** A short human message for any thrown value. */
 export function errorMessage(e) {

@@ -366,7 +366,8 @@ export function dashboardPage(ctx) {
     if (loading) return;
     loading = true;
     try {
-      const d = await api.get(path('dashboard'));
+      // The first load takes the figures asked for as the login finished (issue 19 §6).
+      const d = await (initial ? api.getFresh(path('dashboard')) : api.get(path('dashboard')));
       if (!ctx.root.isConnected && !initial) return;
       // Skip redrawing when nothing changed, so focus and open tooltips survive the poll.
       const { generated_at: generatedAt, ...rest } = d || {};

@@ -146,4 +146,57 @@ struct CatalogTests {
         let encoded = try encodeJSON(json)
         #expect(try decodeValue(encoded) == json)
     }
+
+    /// Every word of the catalog a person reads in the builder (groups, titles, summaries, field
+    /// labels and descriptions, output descriptions) has its Hindi in Public/i18n/steps.hi.json,
+    /// keeping any {{template}} it shows; and the file holds nothing the catalog no longer says
+    /// (issue 19 §2). The web app translates the catalog with that file (shared/step-texts.js).
+    @Test("Every catalog text has Hindi in steps.hi.json")
+    func hindiStepTexts() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let data = try Data(contentsOf: root.appendingPathComponent("Public/i18n/steps.hi.json"))
+        let hindi = try JSONDecoder().decode([String: String].self, from: data)
+        let texts = Self.readableTexts(Catalog.asJSON())
+        let missing = texts.filter { (hindi[$0] ?? "").isEmpty }.sorted()
+        #expect(missing.isEmpty, "add Hindi for these to Public/i18n/steps.hi.json: \(missing)")
+        let stale = Set(hindi.keys).subtracting(texts).sorted()
+        #expect(stale.isEmpty, "no longer in the catalog (remove them): \(stale)")
+        let templates = /\{\{[^}]*\}\}/
+        for text in texts {
+            guard let translated = hindi[text] else { continue }
+            let want = text.matches(of: templates).map { String($0.output) }
+            let got = translated.matches(of: templates).map { String($0.output) }
+            #expect(want == got, "\(text) → \(translated): the {{…}} parts differ")
+        }
+    }
+
+    /// The texts of the catalog's JSON that the builder shows, as shared/step-texts.js reads them.
+    static func readableTexts(_ catalog: JSONValue) -> Set<String> {
+        var texts = Set<String>()
+        func add(_ value: JSONValue?) {
+            if let s = value?.stringValue, !s.isEmpty { texts.insert(s) }
+        }
+        func humanize(_ name: String) -> String {
+            let s = name.replacingOccurrences(of: "_", with: " ")
+            return s.prefix(1).uppercased() + s.dropFirst()
+        }
+        func params(_ list: JSONValue?) {
+            for p in list?.arrayValue ?? [] {
+                if let name = p["name"]?.stringValue { texts.insert(humanize(name)) }
+                add(p["description"])
+                params(p["fields"])
+            }
+        }
+        func outputs(_ list: JSONValue?) {
+            for o in list?.arrayValue ?? [] { add(o["description"]) }
+        }
+        for group in catalog["groups"]?.arrayValue ?? [] { add(group) }
+        for node in catalog["nodes"]?.arrayValue ?? [] {
+            add(node["title"]); add(node["summary"]); add(node["group"])
+            params(node["params"])
+            outputs(node["outputs"])
+            for (_, list) in node["output_variants"]?["outputs"]?.objectValue ?? [:] { outputs(list) }
+        }
+        return texts
+    }
 }

@@ -7,6 +7,9 @@ import {
   RUN_STATUS, ACTIVE_RUN, formatDuration, shortId, issueLines, handDraft, takeDraft, loadCatalog,
 } from '../../Public/js/shared/workflows.js';
 import { API_PREFIX, path } from '../../Public/js/routes.js';
+import { localizeCatalog, humanize } from '../../Public/js/shared/step-texts.js';
+import { useCatalog } from '../../Public/js/i18n.js';
+import { readFileSync } from 'node:fs';
 
 const BADGE_KINDS = new Set(['neutral', 'info', 'warn', 'success', 'danger']);
 
@@ -102,3 +105,82 @@ describe('the catalog', () => {
     assert.deepEqual(urls, [API_PREFIX + path('workflowCatalog'), API_PREFIX + path('workflowCatalog')]);
   });
 });
+
+describe('the catalog in the reader\'s language', () => {
+  const sample = {
+    groups: ['Triggers', 'WhatsApp'],
+    nodes: [
+      { kind: 'trigger', service: 'webhook', task: 'receive', title: 'Webhook', group: 'Triggers',
+        summary: "Start when another system POSTs JSON to this workflow's /hooks URL.",
+        params: [{ name: 'signature_header', description: 'Header that carries the signature.' }],
+        outputs: [] },
+      { kind: 'action', service: 'whatsapp', task: 'send_message', title: 'Send WhatsApp message', group: 'WhatsApp',
+        summary: 'Not in the file.',
+        params: [{ name: 'items', description: 'Invoice lines.', fields: [{ name: 'unit_price', description: 'Price per unit in paise; empty = catalog price.' }] }],
+        outputs: [{ name: 'status', description: 'queued, sent, delivered or failed.' }],
+        output_variants: { param: 'output', outputs: { json: [{ name: 'json', description: 'The answer parsed as JSON (output json).' }] } } },
+    ],
+  };
+  const hindi = JSON.parse(readFileSync(new URL('../../Public/i18n/steps.hi.json', import.meta.url), 'utf8'));
+
+  test('translates every word a person reads, keeps what the file lacks in English, and changes nothing given', () => {
+    const before = JSON.stringify(sample);
+    const c = localizeCatalog(sample, hindi);
+    assert.equal(JSON.stringify(sample), before);
+    assert.deepEqual(c.groups, [hindi.Triggers, 'WhatsApp']);
+    const [hook, send] = c.nodes;
+    assert.equal(hook.title, hindi.Webhook);
+    assert.equal(hook.group, hindi.Triggers);
+    assert.equal(hook.summary, hindi["Start when another system POSTs JSON to this workflow's /hooks URL."]);
+    assert.equal(hook.params[0].label, hindi['Signature header']);
+    assert.equal(hook.params[0].name, 'signature_header');
+    assert.equal(send.summary, 'Not in the file.');
+    assert.equal(send.params[0].fields[0].label, hindi['Unit price']);
+    assert.equal(send.outputs[0].description, hindi['queued, sent, delivered or failed.']);
+    assert.equal(send.outputs[0].name, 'status');
+    assert.equal(send.output_variants.outputs.json[0].description, hindi['The answer parsed as JSON (output json).']);
+    assert.equal(send.output_variants.param, 'output');
+    for (const text of [c.groups[0], hook.title, hook.params[0].label]) assert.match(text, /[\u0900-\u097F]/);
+  });
+
+  test('in English only labels are added', () => {
+    const c = localizeCatalog(sample, null);
+    assert.equal(c.nodes[0].title, 'Webhook');
+    assert.equal(c.nodes[0].params[0].label, 'Signature header');
+    assert.equal(humanize('unit_price'), 'Unit price');
+  });
+
+  test('is kept per language: Hindi fetches the step texts beside the catalog, and a failed text file leaves English', async () => {
+    const realFetch = globalThis.fetch;
+    const urls = [];
+    let textsOk = false;
+    globalThis.fetch = async (url) => {
+      urls.push(String(url));
+      if (String(url).startsWith('/i18n/')) {
+        return textsOk ? { ok: true, status: 200, json: async () => hindi } : { ok: false, status: 404, json: async () => ({}) };
+      }
+      return { status: 200, ok: true, text: async () => JSON.stringify(sample) };
+    };
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      useCatalog('hi', {});
+      const english = await loadCatalog();
+      assert.equal(english.nodes[0].title, 'Webhook', 'no step texts: English words, not an error');
+      textsOk = true;
+      const translated = await loadCatalog();
+      assert.equal(translated.nodes[0].title, hindi.Webhook, 'a failed text file is asked for again');
+      const asked = urls.length;
+      assert.equal(await loadCatalog(), translated);
+      assert.equal(urls.length, asked, 'kept once it worked');
+      useCatalog('en', {});
+      assert.equal((await loadCatalog()).nodes[0].title, 'Webhook');
+      assert.equal(urls.filter((u) => u === '/i18n/steps.hi.json').length, 2);
+    } finally {
+      globalThis.fetch = realFetch;
+      console.warn = warn;
+      useCatalog('en', {});
+    }
+  });
+});
+

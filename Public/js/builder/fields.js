@@ -31,7 +31,7 @@ export function createFieldEditors({ store, channels }) {
 
   function paramField(node, p) {
     const name = `params.${p.name}`;
-    const label = humanize(p.name);
+    const label = p.label || humanize(p.name);
     const value = node.params[p.name];
     const testid = `param-${p.name}`;
     const hint = [p.description, p.default !== undefined && p.default !== null && p.type !== 'boolean' ? t('Default: {value}.', { value: typeof p.default === 'string' ? p.default : JSON.stringify(p.default) }) : null]

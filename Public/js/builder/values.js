@@ -5,11 +5,7 @@ export const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
 export const clone = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
 export const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** "sample_payload" -> "Sample payload". */
-export const humanize = (name) => {
-  const s = String(name || '').replace(/_/g, ' ');
-  return s.charAt(0).toUpperCase() + s.slice(1);
-};
+export { humanize } from '../shared/step-texts.js';
 
 /** Text a person typed in a loose field → a JSON value: numbers, booleans, lists and objects as such, else text. */
 export function parseLoose(text) {

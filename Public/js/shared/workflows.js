@@ -8,7 +8,8 @@ import { path } from '../routes.js';
 import { h, toast, badge, busy, confirmDialog } from '../ui.js';
 import { formatDateTime } from '../format.js';
 import { timeZone } from '../session.js';
-import { t, tn, mark } from '../i18n.js';
+import { t, tn, mark, language } from '../i18n.js';
+import { localizeCatalog } from './step-texts.js';
 
 /* ---------- run status ---------- */
 
@@ -35,17 +36,36 @@ export function runStatusBadge(status, testid = 'run-status') {
 
 /* ---------- the catalog ---------- */
 
-let catalogPromise = null;
+const catalogs = new Map(); // language → promise of the catalog in it
 
-/** GET /workflows/catalog once per page load (it only changes with a new server version). */
+/** GET /workflows/catalog once per page load and language (it only changes with a new server
+ * version), its words in the language on screen (shared/step-texts.js). A failure is not kept. */
 export function loadCatalog() {
-  if (!catalogPromise) {
-    catalogPromise = api.get(path('workflowCatalog')).catch((e) => {
-      catalogPromise = null;
-      throw e;
-    });
+  const lang = language();
+  if (!catalogs.has(lang)) {
+    const promise = Promise.all([api.get(path('workflowCatalog')), stepTexts(lang)])
+      .then(([catalog, texts]) => {
+        if (texts === undefined) catalogs.delete(lang); // shown in English this time; asked again next time
+        return localizeCatalog(catalog, texts);
+      });
+    promise.catch(() => catalogs.delete(lang));
+    catalogs.set(lang, promise);
   }
-  return catalogPromise;
+  return catalogs.get(lang);
+}
+
+/** Public/i18n/steps.<lang>.json; null for English; undefined when it cannot be had (English
+ * words rather than no builder). */
+async function stepTexts(lang) {
+  if (lang === 'en') return null;
+  try {
+    const res = await fetch(`/i18n/steps.${lang}.json`, { credentials: 'same-origin' });
+    if (res.ok) return await res.json();
+    console.warn(`the ${lang} step texts could not be loaded (HTTP ${res.status})`);
+  } catch (e) {
+    console.warn(`the ${lang} step texts could not be loaded`, e);
+  }
+  return undefined;
 }
 
 /** Pretty JSON in a scrolling <pre>; "—" for null/undefined. */
