@@ -520,7 +520,7 @@ enum MessagingScenarios {
             _ = try await s.inbound(from: "+919900000001", text: "sold 2 bags cement to Ramesh at 350, he paid 500", name: "Owner")
             try await s.drain()
             let card = try #require(s.twilio.sent.last?.value("Body"))
-            #expect(card.contains("Reply 1 to confirm, 2 to cancel"))
+            #expect(card.contains("Reply 1 to confirm, 2 to cancel") && card.contains("\nTotal: ₹"), "\(card)")
             #expect(card.contains("700"))
             #expect(card.contains("• 2 bag Cement bag = ₹700.00"), "\(card)")
             #expect(try await s.count(Invoice.self) == 0)
@@ -658,7 +658,7 @@ enum MessagingScenarios {
                                     settle: true)
             let card = try #require(s.twilio.sent.last?.value("Body"))
             // … a Devanagari message is answered in Devanagari
-            #expect(card.hasPrefix("सुना: “रमेश को 2 बोरी सीमेंट 350 में बेचा”") && card.contains("पक्का करने के लिए 1, रद्द करने के लिए 2 लिखिए।"), "\(card)")
+            #expect(card.hasPrefix("सुना: “रमेश को 2 बोरी सीमेंट 350 में बेचा”") && card.contains("पक्का करने के लिए 1, रद्द करने के लिए 2 लिखिए।") && card.contains("\nकुल: ₹"), "\(card)")
             _ = try await s.inbound(from: "+919900000001", text: "1", name: "Owner")
             try await s.settle()
 

@@ -133,7 +133,7 @@ enum OwnerThread {
                 replyText = r.reply
                 // The card answers in the language it was asked in; the offer follows it.
                 if let asked = ReplyLanguage.of(r.reply) { say = AssistantService.Say(asked) }
-                if let follow = r.followUp { replyText += "\n" + CardText.render(follow) }
+                if let follow = r.followUp { replyText += "\n" + CardText.render(follow, say) }
                 if choice == 1, let follow = r.followUp {
                     publishLedgerEvent(app, businessID: messaging.businessID, follow: follow)
                     // A sale just issued: offer to send the bill to the customer from here.
@@ -189,7 +189,7 @@ enum OwnerThread {
             // What was heard comes first, so a wrong transcription is seen before Confirm.
             replyText = (heard.map { say("Heard: “\($0)”", "Suna: “\($0)”", "सुना: “\($0)”") + "\n\n" } ?? "") + reply.reply
             if let card = reply.card {
-                replyText += "\n\n" + CardText.render(card)
+                replyText += "\n\n" + CardText.render(card, say)
                 if card.status == .pending {
                     openCard = card.id
                     replyText += "\n\n" + say("Reply 1 to confirm, 2 to cancel.", "Pakka karne ke liye 1, cancel ke liye 2 likhiye.",
@@ -234,9 +234,9 @@ extension CardDTO {
     }
 }
 
-/// A card as plain text for chat channels.
+/// A card as plain text for chat channels, its labels in the reply's language (issue 19 §2).
 enum CardText {
-    static func render(_ card: CardDTO) -> String {
+    static func render(_ card: CardDTO, _ say: AssistantService.Say) -> String {
         let d = card.data
         func money(_ key: String) -> String? { if case .int(let v)? = d[key] { return Money.format(v) } else { return nil } }
         func str(_ v: JSONValue?) -> String? {
@@ -259,10 +259,14 @@ enum CardText {
                 lines.append("• \(qty.isEmpty ? "" : qty + " ")\(name)\(amount.map { " = \($0)" } ?? "")")
             }
         }
-        let labelled: [(String, String)] = [("total", "Total"), ("amount_paid", "Paid"), ("balance_due", "Due"), ("amount", "Amount"),
-                                            ("customer_balance", "Customer balance"), ("balance_after", "Balance after"), ("due", "Due")]
+        let due = say("Due", "Baaki", "बाकी")
+        let labelled: [(String, String)] = [
+            ("total", say("Total", "Total", "कुल")), ("amount_paid", say("Paid", "Jama", "जमा")), ("balance_due", due),
+            ("amount", say("Amount", "Rakam", "रक़म")), ("customer_balance", say("Customer balance", "Customer ka baaki", "ग्राहक का बाकी")),
+            ("balance_after", say("Balance after", "Baad mein baaki", "बाद में बाकी")), ("due", due),
+        ]
         for (key, label) in labelled { if let v = money(key) { lines.append("\(label): \(v)") } }
-        if let stock = str(d["stock"]), let unit = str(d["unit"]) { lines.append("Stock: \(stock) \(unit)") }
+        if let stock = str(d["stock"]), let unit = str(d["unit"]) { lines.append("\(say("Stock", "Stock", "स्टॉक")): \(stock) \(unit)") }
         if case .array(let debtors)? = d["debtors"] {
             for x in debtors.prefix(10) {
                 if let n = str(x["name"]), case .int(let due)? = x["balance"] ?? x["due"] { lines.append("• \(n): \(Money.format(due))") }
