@@ -4,6 +4,7 @@ the invoices page on a 390 px wide screen."""
 from __future__ import annotations
 
 import re
+import subprocess
 import uuid
 
 import pytest
@@ -374,6 +375,51 @@ def test_share_and_print_an_invoice(page: Page) -> None:
     # The signed link opens the PDF without signing in.
     pdf = page.context.request.get(link.replace(link.split("/p/")[0], ""), headers={"Cookie": ""})
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+
+
+def test_print_gives_the_tax_invoice_with_every_field(page: Page, tmp_path) -> None:
+    """Print on a B2B invoice prints the tax invoice document (the PDF the frame loads), and that
+    document carries what a GST buyer needs (issue 17 §3, §5): both GSTINs, legal names and
+    addresses, place of supply with its code, the number and a dd-mm-yyyy date, HSN, taxable value,
+    the IGST of an inter-state sale, the total in words, reverse charge and the signature line."""
+    signup(page, business="Patil Cement Depot", owner="Ganesh Patil")
+    me = page.request.get("/api/v1/me")
+    headers = {"X-CSRF-Token": me.json()["csrf_token"], "Content-Type": "application/json"}
+    r = page.request.patch("/api/v1/business", headers=headers, data={
+        "gstin": "27AAPFU0939F1ZV", "state": "Maharashtra", "address": "Shop 4, Market Yard, Pune 411037"})
+    assert r.ok, r.text()
+    customer = page.request.post("/api/v1/customers", headers=headers, data={
+        "name": "Kaveri Builders", "phone": "+919845012345", "gstin": "29AAGCK1234M1ZB",
+        "address": "12 MG Road, Bengaluru 560001"})
+    assert customer.status == 201, customer.text()
+    product = page.request.post("/api/v1/products", headers=headers, data={
+        "name": "Cement bag", "unit": "bag", "price": 35000, "stock": 40, "hsn": "2523", "gst_rate": 18})
+    assert product.status == 201, product.text()
+    invoice = page.request.post("/api/v1/invoices", headers=headers, data={
+        "customer_id": customer.json()["id"], "issue": True,
+        "items": [{"product_id": product.json()["id"], "quantity": 10}]})
+    assert invoice.status == 201, invoice.text()
+    inv = invoice.json()
+    assert inv["place_of_supply"] in ("29", "Karnataka"), inv["place_of_supply"]
+
+    page.goto(f"/#/ledger/invoices/{inv['id']}")
+    expect(tid(page, "invoice-number")).to_have_text(inv["number"])
+    tid(page, "invoice-print").click()
+    frame = tid(page, "invoice-print-frame")
+    expect(frame).to_have_attribute("src", re.compile(r"/api/v1/invoices/[0-9A-Fa-f-]+/pdf$"))
+    printed = page.request.get(frame.get_attribute("src"))
+    assert printed.ok and printed.headers["content-type"] == "application/pdf"
+    pdf = tmp_path / "printed.pdf"
+    pdf.write_bytes(printed.body())
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    flat = " ".join(text.split())
+    day = inv["issue_date"] if "issue_date" in inv else inv.get("date", "")
+    y, m, d = str(day)[:10].split("-")
+    for want in ["TAX INVOICE", "27AAPFU0939F1ZV", "29AAGCK1234M1ZB", "Patil Cement Depot", "Kaveri Builders",
+                 "Market Yard", "MG Road", "Place of supply: Karnataka (29)", inv["number"], f"{d}-{m}-{y}", "2523", "IGST",
+                 "3,500.00", "Reverse charge: No", "Authorised signatory", "Rupees"]:
+        assert want.lower() in flat.lower(), f"{want!r} is not on the printed invoice:\n{text}"
+    assert "CGST" not in flat.replace("CGST 0", ""), "an inter-state sale has no CGST"
 
 
 def test_goods_returned_make_a_credit_note(page: Page) -> None:
