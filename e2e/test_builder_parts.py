@@ -126,3 +126,37 @@ def test_run_opened_by_its_address(page: Page) -> None:
     expect(tid(page, "wf-monitor")).to_be_hidden()
     expect(node(page, "send_message")).not_to_have_attribute("data-step-status", "succeeded")
     expect(page).to_have_url(re.compile(rf"#/workflows/{wf['id']}$"))
+
+
+def test_whatsapp_template_mode_maps_the_purposes_values(page: Page) -> None:
+    """The WhatsApp step's template mode (issue 18 §3): the purpose by name, then one field per value
+    that purpose's templates use, each taking typed text or an inserted variable; saved as
+    `template` and `template_values`."""
+    signup(page)
+    wf = unplaced_workflow(page)
+    page.goto(f"/#/workflows/{wf['id']}")
+    panel = select_node(page, "send_message")
+    values = panel.get_by_test_id("param-template_values")
+    expect(values).to_contain_text("Choose a template above")
+    panel.get_by_test_id("param-template").select_option("payment_reminder")
+    expect(panel.get_by_test_id("param-template").locator("option:checked")).to_have_text("Payment reminder")
+    for key, label in (("customer_name", "Customer name"), ("business_name", "Shop name"),
+                       ("amount_due", "Amount due"), ("payment_link", "Payment link or UPI ID")):
+        expect(values.get_by_label(label, exact=True)).to_have_attribute("data-testid", f"param-template_values-{key}")
+    values.get_by_test_id("param-template_values-customer_name").fill("Ramesh ji")
+    # A variable from the picker goes into the value field last focused.
+    values.get_by_test_id("param-template_values-amount_due").click()
+    panel.get_by_test_id("wf-vars").locator("summary").click()
+    panel.locator('[data-testid="wf-var"][data-path="trigger.amount"]').click()
+    expect(values.get_by_test_id("param-template_values-amount_due")).to_have_value("{{trigger.amount}}")
+    amount = "{{trigger.amount}}"
+    tid(page, "wf-save").click()
+    expect(tid(page, "wf-save-state")).to_have_attribute("data-state", "saved")
+    saved = page.request.get(f"/api/v1/workflows/{wf['id']}").json()
+    step = next(n for n in saved["blueprint"]["nodes"] if n["id"] == "send_message")
+    assert step["params"]["template"] == "payment_reminder", step["params"]
+    assert step["params"]["template_values"] == {"customer_name": "Ramesh ji", "amount_due": amount}, step["params"]
+
+    # Back to text only: the values wait for a template again (and stay saved until changed).
+    panel.get_by_test_id("param-template").select_option("")
+    expect(values).to_contain_text("Choose a template above")

@@ -8,6 +8,19 @@ import {
   rupeesText, moneyParamValue,
 } from './values.js';
 import { t, tn } from '../i18n.js';
+import { api, errorMessage } from '../api.js';
+import { path } from '../routes.js';
+import { PURPOSE_LABELS, VALUE_LABELS } from '../shared/wa-templates.js';
+
+let purposesPromise = null;
+/** GET /whatsapp/template-purposes once per page load (it changes only with the server); a failure is not kept. */
+function templatePurposes() {
+  if (!purposesPromise) {
+    purposesPromise = api.get(path('whatsappTemplatePurposes')).then((r) => (r && r.items) || []);
+    purposesPromise.catch(() => { purposesPromise = null; });
+  }
+  return purposesPromise;
+}
 
 const OPERATORS = ['==', '!=', '>', '>=', '<', '<=', 'contains', 'starts_with', 'matches', 'exists', 'is_empty', 'in'];
 const LEFT_ONLY = new Set(['exists', 'is_empty']);
@@ -38,6 +51,8 @@ export function createFieldEditors({ store, channels }) {
       .filter(Boolean).join(' ');
 
     if (node.kind === 'router' && p.name === 'branches') return branchEditor(node, p);
+    if (node.service === 'whatsapp' && p.name === 'template') return templateField(node, p, { label, name, testid });
+    if (node.service === 'whatsapp' && p.name === 'template_values') return templateValuesField(node, p, { label, testid });
 
     switch (p.type) {
       case 'boolean': {
@@ -108,6 +123,67 @@ export function createFieldEditors({ store, channels }) {
     f.control.dataset.vars = '1';
     f.control.addEventListener('input', () => setParam(node, p.name, textParamValue(f.control.value, p.type)));
     return f;
+  }
+
+  /* WhatsApp's template mode (issue 18 §3): the purpose by its name, and one field per value that
+   * purpose's templates use (from GET /whatsapp/template-purposes), each taking {{variables}}. */
+  const valuesEditors = new Map(); // node id → redraw of its template values for a purpose
+
+  function templateField(node, p, { label, name, testid }) {
+    const value = typeof node.params[p.name] === 'string' ? node.params[p.name] : '';
+    const opts = [{ value: '', label: t('No template: text only (inside 24 hours)') }]
+      .concat((p.options || []).filter((o) => o !== 'none').map((o) => ({ value: o, label: PURPOSE_LABELS[o] ? t(PURPOSE_LABELS[o]) : o })));
+    if (value && value !== 'none' && !(p.options || []).includes(value)) opts.push({ value, label: value });
+    const f = field({
+      label, name, type: 'select', options: opts, value: value === 'none' ? '' : value, testid,
+      hint: t('Outside WhatsApp’s 24-hour window the message goes as your approved template for this purpose (Integrations → WhatsApp templates); inside it, as the text above.'),
+    });
+    f.control.addEventListener('change', () => {
+      setParam(node, p.name, f.control.value || undefined);
+      valuesEditors.get(node.id)?.(f.control.value);
+    });
+    return f;
+  }
+
+  function templateValuesField(node, p, { label, testid }) {
+    const body = h('div', { class: 'stack' });
+    const box = h('fieldset', { class: 'field wf-template-values', testid }, h('legend', {}, label), body);
+    const values = () => (isObject(node.params[p.name]) ? node.params[p.name] : {});
+    const setValue = (key, text) => {
+      const next = { ...values() };
+      if (text.trim() === '') delete next[key];
+      else next[key] = text;
+      setParam(node, p.name, Object.keys(next).length ? next : undefined);
+    };
+    const draw = (purpose) => {
+      if (!purpose || purpose === 'none') {
+        fill(body, h('p', { class: 'field-hint' }, t('Choose a template above to fill in its values.')));
+        return;
+      }
+      fill(body, h('p', { class: 'field-hint', testid: `${testid}-loading` }, t('Loading the template’s values…')));
+      templatePurposes().then((list) => {
+        if (node.params.template !== purpose) return; // changed again meanwhile
+        const wanted = (list.find((x) => x.purpose === purpose) || {}).variables || [];
+        const current = values();
+        const keys = wanted.concat(Object.keys(current).filter((k) => !wanted.includes(k)));
+        fill(body,
+          h('p', { class: 'field-hint' }, t('Type a value or insert a variable. An empty value is sent as “-”.')),
+          keys.map((key) => {
+            const f = field({
+              label: VALUE_LABELS[key] ? t(VALUE_LABELS[key]) : key, name: `params.${p.name}.${key}`, value: typeof current[key] === 'string' ? current[key] : (current[key] === undefined ? '' : JSON.stringify(current[key])),
+              testid: `${testid}-${key}`, attrs: { spellcheck: 'false' },
+            });
+            f.control.dataset.vars = '1';
+            f.control.addEventListener('input', () => setValue(key, f.control.value));
+            return f;
+          }));
+      }, (e) => {
+        fill(body, h('p', { class: 'field-error', role: 'alert' }, errorMessage(e)));
+      });
+    };
+    valuesEditors.set(node.id, draw);
+    draw(typeof node.params.template === 'string' ? node.params.template : '');
+    return box;
   }
 
   /** An amount: rupees on screen, paise in the blueprint (like every amount in Munim). */
