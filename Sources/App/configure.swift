@@ -143,6 +143,7 @@ public enum Migrations {
                                                CreateJobs(), CreateMessaging(), CreateCredentials(), CreateWorkflows(),
                                                AddJobLanes(), AddIdempotencyLeases(), AddMessageTranscripts(), AddCosts(),
                                                CreateBooks(), AddExpenseReceipts(), AddPlaceOfSupply(), AddGSTRegistration(), AddPriceIncludesGST(), CreateCreditNotes(), AddHSNDigits(), AddRoundOff(), AddInvoiceRoundOff(),
-                                               CreateWhatsAppTemplates(), CreateQuickReplies(), CreateRecoveryCodes(), AddUserLanguage(), AddSignInCodes()] }
+                                               CreateWhatsAppTemplates(), CreateQuickReplies(), CreateRecoveryCodes(), AddUserLanguage(), AddSignInCodes(),
+                                               AddCustomerTags(), CreateBroadcasts()] }
     public static var names: [String] { all.map(\.name) }
 }

@@ -219,7 +219,7 @@ extension Catalog {
     ]
 
     /// The purposes a WhatsApp template can be registered for (App's `TemplatePurpose`), and "none".
-    public static let whatsappTemplatePurposes = ["none", "payment_reminder", "invoice_sent", "payment_received", "order_shipped", "statement_sent", "approval_request"]
+    public static let whatsappTemplatePurposes = ["none", "payment_reminder", "invoice_sent", "payment_received", "order_shipped", "statement_sent", "approval_request", "announcement"]
 
     static let messaging: [NodeSpec] = [
         NodeSpec(service: "whatsapp", task: "send_message", kind: .action, title: "Send WhatsApp message",
@@ -230,7 +230,7 @@ extension Catalog {
                     channelParam,
                     p("template", .enum, default: "none", options: whatsappTemplatePurposes,
                       "Outside WhatsApp's 24-hour window, send as the business's approved template for this purpose (Integrations → WhatsApp templates)."),
-                    p("template_values", .templateObject, "The template's values by name: customer_name, business_name, amount_due, payment_link, invoice_number, invoice_total, document_link, amount_paid, order_reference, tracking_link, period.",
+                    p("template_values", .templateObject, "The template's values by name: customer_name, business_name, amount_due, payment_link, invoice_number, invoice_total, document_link, amount_paid, order_reference, tracking_link, period, announcement.",
                       placeholder: #"{"customer_name": "{{trigger.customer_name}}", "amount_due": "{{trigger.amount}}"}"#),
                  ],
                  outputs: [o("message_id", .string, "Outbox message id."), o("status", .string, "queued, sent, delivered or failed.")],

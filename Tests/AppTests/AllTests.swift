@@ -32,6 +32,7 @@ struct Scenarios {
     @Test(arguments: TestDB.all) func inclusivePricesBillWhatWasQuoted(_ db: TestDB) async throws { try await LedgerScenarios.inclusivePrices(db) }
     @Test(arguments: TestDB.all) func invoicesAreSharedOnWhatsApp(_ db: TestDB) async throws { try await MessagingScenarios.shareInvoice(db) }
     @Test(arguments: TestDB.all) func whatsappWindowAndTemplates(_ db: TestDB) async throws { try await MessagingScenarios.windowAndTemplates(db) }
+    @Test(arguments: TestDB.all) func broadcastsToChosenCustomers(_ db: TestDB) async throws { try await MessagingScenarios.broadcasts(db) }
     @Test(arguments: TestDB.all) func ownerSendsTheBillFromWhatsApp(_ db: TestDB) async throws { try await MessagingScenarios.ownerSendsTheBillFromWhatsApp(db) }
     @Test(arguments: TestDB.all) func paymentReceiptsOnWhatsApp(_ db: TestDB) async throws { try await MessagingScenarios.paymentReceipts(db) }
     @Test(arguments: TestDB.all) func stopEndsBusinessMessages(_ db: TestDB) async throws { try await MessagingScenarios.stopAndStart(db) }

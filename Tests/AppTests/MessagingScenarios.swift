@@ -1425,6 +1425,100 @@ enum MessagingScenarios {
         }
     }
 
+    /// Issue 18 §5: customers carry tags; a broadcast goes to all, to debtors over N days or to a
+    /// tag — previewed with who is skipped and why and the template WhatsApp charges for, sent once
+    /// (Idempotency-Key) through the outbox as the approved "announcement" template to customers
+    /// who never wrote, never to one who sent STOP, and tracked per recipient.
+    static func broadcasts(_ db: TestDB) async throws {
+        try await withTwilio(db) { s in
+            // setup: tags are normalised; a customer list filters by tag
+            let asha = try await s.client.send(.POST, "/api/v1/customers", json: [
+                "name": "Asha Stores", "phone": "+919822000101", "tags": [" Wholesale ", "wholesale", "थोक"]])
+            #expect(asha.status == .created && asha["tags"] as? [String] == ["wholesale", "थोक"], "\(asha.body)")
+            let bina = try await s.client.send(.POST, "/api/v1/customers", json: ["name": "Bina", "phone": "+919822000102", "tags": ["regular"]])
+            let chetan = try await s.client.send(.POST, "/api/v1/customers", json: ["name": "Chetan", "tags": ["wholesale"]])
+            let dev = try await s.client.send(.POST, "/api/v1/customers", json: ["name": "Dev", "phone": "+919822000104", "tags": ["wholesale"]])
+            #expect([bina.status, chetan.status, dev.status] == [.created, .created, .created])
+            let badTags = try await s.client.send(.POST, "/api/v1/customers", json: ["name": "X", "tags": ["a!"]])
+            #expect(badTags.status == .unprocessableEntity && badTags.fields["tags"] != nil, "\(badTags.body)")
+            let patched = try await s.client.send(.PATCH, "/api/v1/customers/\(bina["id"] as? String ?? "")", json: ["tags": ["Regular", "Retail"]])
+            #expect(patched["tags"] as? [String] == ["regular", "retail"], "\(patched.body)")
+            let tagged = try await s.client.send(.GET, "/api/v1/customers?tag=थोक").items.compactMap { $0["name"] as? String }
+            #expect(tagged == ["Asha Stores"], "\(tagged)")
+            _ = try await s.inbound(from: "+919822000104", text: "STOP")
+            try await s.settle()
+            let sid = "HX" + String(repeating: "ab", count: 16)
+            let t = try await s.client.send(.POST, "/api/v1/whatsapp/templates", json: [
+                "purpose": "announcement", "content_sid": sid, "language": "en", "name": "diwali_news",
+                "variables": ["1": "customer_name", "2": "business_name", "3": "announcement"]])
+            #expect(t.status == .created, "\(t.body)")
+
+            // act + verify: the preview names who gets it and who not
+            let offer = "Diwali offer: 5% off cement till Sunday."
+            let preview = try await s.client.send(.POST, "/api/v1/broadcasts/preview", json: ["audience": "tag", "tag": "Wholesale", "text": offer])
+            #expect(preview.status == .ok && preview["count"] as? Int == 1 && preview["template"] as? String == "diwali_news", "\(preview.body)")
+            let skips = Dictionary(uniqueKeysWithValues: (preview["customers"] as? [[String: Any]] ?? []).map {
+                ($0["name"] as? String ?? "", $0["skip"] as? String ?? "-") })
+            #expect(skips == ["Asha Stores": "-", "Chetan": "no phone number", "Dev": "sent STOP"], "\(skips)")
+            #expect((preview["sample"] as? String)?.contains("Namaste Asha Stores, news from Test Traders: \(offer)") == true)
+
+            // bad input is a 422 that sends nothing
+            for (body, field) in [(["audience": "everyone", "text": "x"], "audience"), (["audience": "all", "text": ""], "text"),
+                                  (["audience": "tag", "text": "x"], "tag"), (["audience": "debtors", "days": -1, "text": "x"] as [String: Any], "days")] {
+                let r = try await s.client.send(.POST, "/api/v1/broadcasts", json: body)
+                #expect(r.status == .unprocessableEntity && r.fields[field] != nil, "\(body): \(r.body)")
+            }
+            #expect(try await s.client.send(.POST, "/api/v1/broadcasts", json: ["audience": "tag", "tag": "nobody", "text": "x"]).errorCode == "no_recipients")
+            #expect(try await s.client.send(.GET, "/api/v1/broadcasts").items.isEmpty)
+
+            // act: send it twice with one Idempotency-Key (a retried request)
+            let before = s.twilio.sent.count
+            let body: [String: Any] = ["audience": "tag", "tag": "wholesale", "text": offer]
+            let sent = try await s.client.send(.POST, "/api/v1/broadcasts", json: body, headers: ["Idempotency-Key": "diwali-1"])
+            let again = try await s.client.send(.POST, "/api/v1/broadcasts", json: body, headers: ["Idempotency-Key": "diwali-1"])
+            #expect(sent.status == .created && again["id"] as? String == sent["id"] as? String, "\(sent.body) \(again.status) \(again.body)")
+            #expect(sent["total"] as? Int == 3 && (sent["counts"] as? [String: Any])?["skipped"] as? Int == 2, "\(sent.body)")
+            try await s.settle()
+
+            // verify: Asha (who never wrote) got the approved template with its values; Dev nothing
+            let out = Array(s.twilio.sent.dropFirst(before))
+            #expect(out.count == 1, "\(out.map { $0.value("To") ?? "" })")
+            let toAsha = try #require(out.first)
+            #expect(toAsha.value("To") == "whatsapp:+919822000101" && toAsha.value("ContentSid") == sid && toAsha.value("Body") == nil)
+            let vars = try JSONSerialization.jsonObject(with: Data((toAsha.value("ContentVariables") ?? "").utf8)) as? [String: String]
+            #expect(vars == ["1": "Asha Stores", "2": "Test Traders", "3": offer], "\(String(describing: vars))")
+            let id = sent["id"] as? String ?? ""
+            // Twilio's delivery report reaches the broadcast through its message
+            #expect(try await s.statusCallback(toAsha.sid, "delivered") == .noContent)
+            let detail = try await s.client.send(.GET, "/api/v1/broadcasts/\(id)")
+            let states = Dictionary(uniqueKeysWithValues: (detail["recipients"] as? [[String: Any]] ?? []).map {
+                ($0["name"] as? String ?? "", $0["status"] as? String ?? "") })
+            #expect(states == ["Asha Stores": "delivered", "Chetan": "skipped", "Dev": "skipped"], "\(detail.body)")
+            let list = try await s.client.send(.GET, "/api/v1/broadcasts").items
+            #expect(list.count == 1 && (list.first?["counts"] as? [String: Any])?["delivered"] as? Int == 1 && list.first?["recipients"] is NSNull, "\(list)")
+
+            // the job run again (a retry after a crash) sends nobody anything twice
+            _ = try await JobQueue.enqueue(BroadcastSendJob.self, BroadcastPayload(broadcastID: UUID(uuidString: id)!),
+                                           businessID: nil, runAt: s.clock.now, on: s.app.db)
+            try await s.settle()
+            #expect(s.twilio.sent.count == before + 1)
+
+            // debtors: only those owing on an invoice at least N days old
+            let p = try await s.client.product("Cement bag", price: 35_000, stock: 10)
+            _ = try await s.client.issueInvoice(customer: bina["id"] as? String ?? "", lines: [(p, 1)])
+            let owing = try await s.client.send(.POST, "/api/v1/broadcasts/preview", json: ["audience": "debtors", "days": 0, "text": "Please clear dues."])
+            #expect(owing["count"] as? Int == 1 && (owing["customers"] as? [[String: Any]])?.first?["name"] as? String == "Bina", "\(owing.body)")
+            let old = try await s.client.send(.POST, "/api/v1/broadcasts/preview", json: ["audience": "debtors", "days": 30, "text": "Please clear dues."])
+            #expect(old["count"] as? Int == 0, "\(old.body)")
+
+            // another business sees none of it; staff cannot send
+            var other = APIClient(s.app)
+            try await other.signup()
+            #expect(try await other.send(.GET, "/api/v1/broadcasts/\(id)").status == .notFound)
+            #expect(try await other.send(.GET, "/api/v1/broadcasts").items.isEmpty)
+        }
+    }
+
     /// The embedded worker picks up work by itself (no manual drain): a real serve process.
     static func embeddedWorkerRunsJobs() async throws {
         try await withTestApp(.sqlite, configure: { $0.workerEnabled = true; $0.workerPollMilliseconds = 100 }) { app in

@@ -46,6 +46,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case whatsappTemplates, whatsappTemplateCreate, whatsappTemplateUpdate, whatsappTemplateDelete
     case whatsappTemplatesTwilio, whatsappTemplatePurposes
     case quickReplies, quickReplyCreate, quickReplyUpdate, quickReplyDelete
+    case broadcasts, broadcastPreview, broadcastCreate, broadcast
     // Integrations
     case integrations, integrationSave, integrationRemove
     // Workflows
@@ -190,6 +191,10 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .quickReplyCreate: return ("POST", a + "/quick-replies")
         case .quickReplyUpdate: return ("PATCH", a + "/quick-replies/{id}")
         case .quickReplyDelete: return ("DELETE", a + "/quick-replies/{id}")
+        case .broadcasts: return ("GET", a + "/broadcasts")
+        case .broadcastPreview: return ("POST", a + "/broadcasts/preview")
+        case .broadcastCreate: return ("POST", a + "/broadcasts")
+        case .broadcast: return ("GET", a + "/broadcasts/{id}")
         case .inboxSessions: return ("GET", a + "/inbox/sessions")
         case .inboxSession: return ("GET", a + "/inbox/sessions/{id}")
         case .inboxMessages: return ("GET", a + "/inbox/sessions/{id}/messages")

@@ -164,6 +164,22 @@ public enum Validate {
     }
 
     /// Trims; empty becomes nil; enforces a maximum length.
+    /// Customer tags (issue 18 §5): each trimmed, lowercased, inner spaces single; 1–30 letters (any
+    /// script), digits, spaces, - or _; at most 10, repeats dropped. Stored between commas.
+    public static func tags(_ raw: [String]) -> Result<[String], Problem> {
+        var out: [String] = []
+        for t in raw {
+            let tag = t.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            if tag.isEmpty { continue }
+            guard tag.count <= 30, tag.allSatisfy({ $0.isLetter || $0.isNumber || $0 == " " || $0 == "-" || $0 == "_" || $0.unicodeScalars.allSatisfy { $0.properties.generalCategory == .nonspacingMark || $0.properties.generalCategory == .spacingMark } }) else {
+                return .failure("each tag must be at most 30 letters, digits, spaces, - or _ (got \"\(t.prefix(40))\")")
+            }
+            if !out.contains(tag) { out.append(tag) }
+        }
+        guard out.count <= 10 else { return .failure("must be at most 10 tags") }
+        return .success(out)
+    }
+
     public static func text(_ raw: String?, max: Int) -> Result<String?, Problem> {
         guard let raw else { return .success(nil) }
         let t = raw.trimmingCharacters(in: .whitespacesAndNewlines)

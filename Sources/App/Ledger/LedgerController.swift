@@ -82,6 +82,9 @@ struct LedgerController {
         var query = Customer.query(on: req.db).filter(\.$businessID == p.businessID)
         if try Self.boolQuery(req, "archived") == true { query = query.filter(\.$archivedAt != nil) } else { query = query.filter(\.$archivedAt == nil) }
         if try Self.boolQuery(req, "debtors") == true { query = query.filter(\.$balance > 0) }
+        if let tag = req.query[String.self, at: "tag"]?.trimmingCharacters(in: .whitespaces).lowercased(), !tag.isEmpty {
+            query = query.filter(.sql(ContainsIgnoringCase(column: "tags", term: ",\(tag),")))
+        }
         if let q = Self.q(req) {
             query = query.group(.or) {
                 $0.filter(.sql(ContainsIgnoringCase(column: "name", term: q)))

@@ -11,6 +11,7 @@ struct CustomerDTO: Content {
     @NullEncoded var state: String?
     @NullEncoded var gstin: String?
     @NullEncoded var notes: String?
+    let tags: [String]
     let balance: Int64
     let archived: Bool
     @NullEncoded var createdAt: Date?
@@ -25,6 +26,7 @@ struct CustomerDTO: Content {
         state = c.state
         gstin = c.gstin
         notes = c.notes
+        tags = c.tagList
         balance = c.balance
         archived = c.archivedAt != nil
         createdAt = c.createdAt

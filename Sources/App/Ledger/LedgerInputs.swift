@@ -9,6 +9,7 @@ struct CustomerInput: Content {
     var state: String?
     var gstin: String?
     var notes: String?
+    var tags: [String]?
 }
 
 struct CustomerPatch: Decodable, Sendable {
@@ -19,6 +20,7 @@ struct CustomerPatch: Decodable, Sendable {
     var state: Patch<String> = .absent
     var gstin: Patch<String> = .absent
     var notes: Patch<String> = .absent
+    var tags: Patch<[String]> = .absent
     var archived: Patch<Bool> = .absent
 }
 

@@ -14,6 +14,8 @@ final class Customer: Model, @unchecked Sendable {
     /// GSTIN of a registered buyer (check character validated); its first two digits are `state`.
     @OptionalField(key: "gstin") var gstin: String?
     @OptionalField(key: "notes") var notes: String?
+    /// ",wholesale,regular,": lowercased tags between commas (issue 18 §5); nil for none.
+    @OptionalField(key: "tags") var tags: String?
     /// Σ issued (non-void) invoice totals − Σ payments, maintained in the same transaction as
     /// every change to either (checked by the invariant tests).
     @Field(key: "balance") var balance: Int64
@@ -286,4 +288,11 @@ final class CreditNoteItem: Model, @unchecked Sendable {
     init() {}
 
     var tax: Int64 { cgst + sgst + igst }
+}
+
+extension Customer {
+    /// The tags in their stored order.
+    var tagList: [String] { (tags ?? "").split(separator: ",").map(String.init) }
+    /// The stored form of a tag list (nil for none).
+    static func storedTags(_ list: [String]) -> String? { list.isEmpty ? nil : "," + list.joined(separator: ",") + "," }
 }

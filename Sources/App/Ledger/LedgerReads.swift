@@ -45,6 +45,14 @@ struct LedgerReads: Sendable {
         return try await q.all()
     }
 
+    /// Customers owing on an issued invoice dated — by its due date, else its issue date — on or
+    /// before `cutoff` (YYYY-MM-DD): "debtors for more than N days".
+    func customersOwingSince(_ cutoff: String) async throws -> Set<UUID> {
+        let rows = try await Invoice.query(on: db).filter(\.$businessID == businessID)
+            .filter(\.$status ~~ InvoiceStatus.open).filter(\.$issueDate <= cutoff).all()
+        return Set(rows.filter { $0.balanceDue > 0 && ($0.dueDate ?? $0.issueDate) <= cutoff }.map(\.customerID))
+    }
+
     func customerCount() async throws -> Int {
         try await Customer.query(on: db).filter(\.$businessID == businessID).count()
     }

@@ -125,6 +125,7 @@ public struct LedgerService: Sendable {
         Self.reconcileGSTIN(c, &errors)
         c.address = errors.check("address", Validate.text(input.address, max: 500)) ?? nil
         c.notes = errors.check("notes", Validate.text(input.notes, max: 2000)) ?? nil
+        if let tags = input.tags { c.tags = errors.check("tags", Validate.tags(tags)).flatMap(Customer.storedTags) }
         try errors.throwIfAny()
         let businessID = businessID
         try await writeUnique(duplicate: "A customer with this phone number already exists.", field: "phone") { tx in
@@ -152,6 +153,11 @@ public struct LedgerService: Sendable {
         Self.reconcileGSTIN(c, &errors)
         try patchOptional("address", patch.address, &errors, { $0.count <= 500 ? .success($0) : .failure("must be at most 500 characters") }) { c.address = $0 }
         try patchOptional("notes", patch.notes, &errors, { $0.count <= 2000 ? .success($0) : .failure("must be at most 2000 characters") }) { c.notes = $0 }
+        switch patch.tags {
+        case .absent: break
+        case .null: c.tags = nil
+        case .value(let list): if let tags = errors.check("tags", Validate.tags(list)) { c.tags = Customer.storedTags(tags) }
+        }
         if case .value(let archived) = patch.archived { c.archivedAt = archived ? (c.archivedAt ?? now) : nil }
         try errors.throwIfAny()
         try await writeUnique(duplicate: "A customer with this phone number already exists.", field: "phone") { tx in
@@ -159,7 +165,7 @@ public struct LedgerService: Sendable {
             try await Customer.query(on: tx).filter(\.$businessID == businessID).filter(\.$id == id)
                 .set(\.$name, to: c.name).set(\.$phone, to: c.phone).set(\.$email, to: c.email)
                 .set(\.$state, to: c.state).set(\.$gstin, to: c.gstin).set(\.$address, to: c.address).set(\.$notes, to: c.notes)
-                .set(\.$archivedAt, to: c.archivedAt).set(\.$updatedAt, to: now)
+                .set(\.$tags, to: c.tags).set(\.$archivedAt, to: c.archivedAt).set(\.$updatedAt, to: now)
                 .update()
         }
         return try await customer(id)

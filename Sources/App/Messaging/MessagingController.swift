@@ -38,6 +38,10 @@ struct MessagingController {
         api.on(.quickReplyCreate, use: createQuickReply)
         api.on(.quickReplyUpdate, use: updateQuickReply)
         api.on(.quickReplyDelete, use: deleteQuickReply)
+        api.on(.broadcasts, use: listBroadcasts)
+        api.on(.broadcastPreview, use: previewBroadcast)
+        api.on(.broadcastCreate, use: createBroadcast)
+        api.on(.broadcast, use: getBroadcast)
     }
 
     static func service(_ req: Request) throws -> MessagingService {
@@ -494,5 +498,29 @@ struct MessagingController {
     @Sendable func deleteQuickReply(req: Request) async throws -> HTTPStatus {
         try await Self.quickReplies(req).delete(try LedgerController.id(req))
         return .noContent
+    }
+
+    // MARK: broadcasts (issue 18 §5)
+
+    static func broadcasts(_ req: Request) throws -> Broadcasts {
+        Broadcasts(messaging: try service(req), userID: try req.principal.userID)
+    }
+
+    @Sendable func listBroadcasts(req: Request) async throws -> Page<Broadcasts.DTO> {
+        Page(items: try await Self.broadcasts(req).list(), nextCursor: nil)
+    }
+
+    @Sendable func previewBroadcast(req: Request) async throws -> Broadcasts.Preview {
+        try await Self.broadcasts(req).preview(try req.content.decode(Broadcasts.Input.self))
+    }
+
+    @Sendable func createBroadcast(req: Request) async throws -> Response {
+        try req.principal.requireOwner("send broadcasts")
+        let input = try req.content.decode(Broadcasts.Input.self)
+        return try await Self.broadcasts(req).create(input).encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func getBroadcast(req: Request) async throws -> Broadcasts.DTO {
+        try await Self.broadcasts(req).one(try LedgerController.id(req))
     }
 }

@@ -24,6 +24,9 @@ enum TemplatePurpose: String, Codable, Sendable, CaseIterable {
     /// To a member's own number: the one-time code of "Forgot password" (an Authentication
     /// template in WhatsApp's terms; its text is fixed by WhatsApp).
     case signInCode = "sign_in_code"
+    /// A broadcast to many customers: news, an offer, new stock (issue 18 §5). A Marketing
+    /// template in WhatsApp's terms (each one WhatsApp charges for at its marketing rate).
+    case announcement = "announcement"
 
     /// What the owner reads in the UI and in errors ("no approved 'payment reminder' template").
     var label: String { rawValue.replacingOccurrences(of: "_", with: " ") }
@@ -38,6 +41,7 @@ enum TemplatePurpose: String, Codable, Sendable, CaseIterable {
         case .statementSent: return ["customer_name", "business_name", "period", "amount_due", "document_link"]
         case .approvalRequest: return ["business_name", "approval_message", "reply_code", "decision_link"]
         case .signInCode: return ["code", "business_name"]
+        case .announcement: return ["customer_name", "business_name", "announcement"]
         }
     }
 
@@ -93,6 +97,13 @@ enum TemplatePurpose: String, Codable, Sendable, CaseIterable {
                       variables: ["1": "business_name", "2": "approval_message", "3": "reply_code", "4": "decision_link"]),
                 .init(language: "hi", body: "{{1}}: ek workflow aapki manzoori maang raha hai — {{2}}। APPROVE {{3}} ya REJECT {{3}} likhiye, ya yahan tay kijiye: {{4}}",
                       variables: ["1": "business_name", "2": "approval_message", "3": "reply_code", "4": "decision_link"]),
+            ]
+        case .announcement:
+            return [
+                .init(language: "en", body: "Namaste {{1}}, news from {{2}}: {{3}} Reply STOP to stop these messages.",
+                      variables: ["1": "customer_name", "2": "business_name", "3": "announcement"]),
+                .init(language: "hi", body: "नमस्ते {{1}}, {{2}} की ओर से ख़बर: {{3}} ये मैसेज बंद करने के लिए STOP लिखें।",
+                      variables: ["1": "customer_name", "2": "business_name", "3": "announcement"]),
             ]
         case .signInCode:
             // WhatsApp writes the text of an Authentication template itself; only the code varies.

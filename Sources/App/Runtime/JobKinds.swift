@@ -234,7 +234,7 @@ enum JobKinds {
     static let all: [any JobKind.Type] = [
         RunStartJob.self, RunStepJob.self, ScheduleTickJob.self, LedgerEventJob.self, OverdueScanJob.self,
         InboundReceiveJob.self, InboundRouteJob.self, VoiceNoteJob.self, OutboxSendJob.self, ChannelVerifyJob.self, ChannelPollJob.self, RecoveryCodeJob.self,
-        TestCrashJob.self,
+        BroadcastSendJob.self, TestCrashJob.self,
     ]
 
     static func register(_ app: Application) {

@@ -119,14 +119,17 @@ enum OpenAPIDocument {
             "TokenCreated": object(["id": uuid, "name": string, "prefix": string, "token": ["type": "string", "description": "Shown only once."], "created_at": dateTime]),
             "Customer": object([
                 "id": uuid, "name": string, "phone": nullable(string), "email": nullable(string), "address": nullable(string),
-                "state": nullable(string), "gstin": nullable(string), "notes": nullable(string),
+                "state": nullable(string), "gstin": nullable(string), "notes": nullable(string), "tags": array(string),
                 "balance": ["type": "integer", "format": "int64", "description": "Paise; positive: the customer owes; negative: credit."],
                 "archived": boolean, "created_at": dateTime, "updated_at": dateTime]),
             "CustomerInput": object([
                 "name": string, "phone": ["type": ["string", "null"], "description": "E.164, e.g. +919812345678"], "email": nullable(string),
                 "address": nullable(string), "state": ["type": ["string", "null"], "description": "A state's name or two-digit GST code; a GSTIN gives it."],
                 "gstin": ["type": ["string", "null"], "description": "A registered buyer's 15-character GSTIN (check character validated); its first two digits must be the state."],
-                "notes": nullable(string), "archived": boolean], required: ["name"]),
+                "notes": nullable(string),
+                "tags": ["type": ["array", "null"], "items": ["type": "string", "maxLength": 30], "maxItems": 10,
+                         "description": "Words to group customers by (wholesale, regular…): lowercased; letters, digits, spaces, - or _; a broadcast can go to one tag. null clears."],
+                "archived": boolean], required: ["name"]),
             "Product": object([
                 "id": uuid, "name": string, "unit": string, "sku": nullable(string), "price": paise, "stock": quantity,
                 "low_stock_threshold": quantity, "low_stock": boolean, "hsn": nullable(string),
@@ -382,7 +385,7 @@ enum OpenAPIDocument {
             Op(.tokenRevoke, tag: "Accounts", summary: "Revoke an API token", status: 204),
 
             Op(.customers, tag: "Customers", summary: "List customers", response: "CustomerPage",
-               query: listQuery + [("q", "Search name, phone or email."), ("debtors", "true: only customers who owe, largest first."), ("archived", "true: archived customers.")]),
+               query: listQuery + [("q", "Search name, phone or email."), ("debtors", "true: only customers who owe, largest first."), ("archived", "true: archived customers."), ("tag", "Only customers with this tag.")]),
             Op(.customerCreate, tag: "Customers", summary: "Create a customer", body: "CustomerInput", status: 201, response: "Customer", idempotent: true),
             Op(.customer, tag: "Customers", summary: "Get a customer", response: "Customer"),
             Op(.customerUpdate, tag: "Customers", summary: "Update a customer (fields given only)", body: "CustomerPatch", response: "Customer"),

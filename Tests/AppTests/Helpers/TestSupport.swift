@@ -100,7 +100,7 @@ struct APIClient {
         if let file {
             body = ByteBuffer(data: file)  // the caller names its Content-Type in `headers`
         } else if let json {
-            let data = try JSONSerialization.data(withJSONObject: json)
+            let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
             body = ByteBuffer(data: data)
             headers.contentType = .json
         } else if let raw {
