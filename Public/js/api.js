@@ -89,7 +89,8 @@ export async function request(method, path, options = {}) {
       if (method !== 'DELETE' || body !== undefined) init.body = JSON.stringify(body ?? {});
     }
   }
-  if (idempotent) headers['Idempotency-Key'] = newIdempotencyKey();
+  // `idempotent`: true for a fresh key, or the caller's own key (kept across its retries)
+  if (idempotent) headers['Idempotency-Key'] = typeof idempotent === 'string' ? idempotent : newIdempotencyKey();
 
   let res;
   try {

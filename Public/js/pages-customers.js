@@ -12,6 +12,7 @@ import { INDIAN_STATES } from './states.js';
 import { balanceCell, modeLabel, allocationText } from './shared/payments.js';
 import { createFromForm, listCard } from './shared/listpage.js';
 import { remindAllDebtors } from './shared/reminders.js';
+import { broadcastDialog } from './shared/broadcasts.js';
 import { t, tn, mark } from './i18n.js';
 
 function statesList(id) {
@@ -30,6 +31,9 @@ function customerFields(prefix, c = {}) {
     field({ label: t('GSTIN'), name: 'gstin', value: c.gstin || '', testid: `${prefix}-gstin`, hint: t('For a registered business buyer: 15 characters, e.g. 27AAPFU0939F1ZV. It sets the state.'),
       attrs: { autocomplete: 'off', maxlength: 15, autocapitalize: 'characters', spellcheck: 'false' } }),
     field({ label: t('Address'), name: 'address', type: 'textarea', value: c.address || '', testid: `${prefix}-address`, className: 'span-2', attrs: { rows: 2 } }),
+    field({ label: t('Tags'), name: 'tags', value: (c.tags || []).join(', '), testid: `${prefix}-tags`, className: 'span-2',
+      hint: t('Words to group customers by, separated by commas, e.g. wholesale, regular. A broadcast can go to one tag.'),
+      attrs: { autocomplete: 'off', maxlength: 330 } }),
     field({ label: t('Notes'), name: 'notes', type: 'textarea', value: c.notes || '', testid: `${prefix}-notes`, className: 'span-2', attrs: { rows: 2 } }),
   ];
 }
@@ -44,8 +48,12 @@ function readCustomer(form) {
     gstin: v('gstin').toUpperCase().replace(/\s+/g, ''),
     address: v('address'),
     notes: v('notes'),
+    tags: splitTags(v('tags')),
   };
 }
+
+/** "Wholesale, regular ," → ["wholesale", "regular"]. */
+export const splitTags = (text) => [...new Set(String(text || '').split(',').map((x) => x.trim().toLowerCase().replace(/\s+/g, ' ')).filter(Boolean))];
 
 export function customersPage(ctx) {
   const addBtn = h('button', { type: 'button', class: 'btn btn-primary', testid: 'customer-add-button', 'aria-expanded': 'false' }, t('Add customer'));
@@ -87,7 +95,8 @@ export function customersPage(ctx) {
         {
           label: t('Name'),
           render: (c) => [h('a', { href: `#/ledger/customers/${encodeURIComponent(c.id)}`, testid: 'customer-link' }, c.name),
-            c.archived ? [' ', badge(t('Archived'), 'neutral')] : null],
+            c.archived ? [' ', badge(t('Archived'), 'neutral')] : null,
+            (c.tags || []).map((x) => [' ', badge(x, 'info', 'customer-tag')])],
         },
         { label: t('Phone'), render: (c) => c.phone || '—' },
         { label: t('State'), render: (c) => c.state || '—', className: 'hide-sm' },
@@ -112,14 +121,28 @@ export function customersPage(ctx) {
       return;
     }
     for (const k of ['phone', 'email', 'state', 'gstin', 'address', 'notes']) if (!body[k]) delete body[k];
+    if (!body.tags.length) delete body.tags;
     await createFromForm({ route: 'customerCreate', body, noun: t('Customer'), form, alert, close: () => showForm(false), list });
   });
 
   const remindAll = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'remind-all-debtors' }, t('Remind all debtors'));
   remindAll.addEventListener('click', () => busy([remindAll], () => remindAllDebtors(() => list.reload())));
 
+  const broadcast = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'broadcast-open' }, t('Send a broadcast'));
+  broadcast.addEventListener('click', () => busy([broadcast], async () => {
+    // The tags in use, for the "customers with a tag" choice.
+    let tags = [];
+    try {
+      const r = await api.get(path('customers'), { limit: 200 });
+      tags = [...new Set((r.items || []).flatMap((c) => c.tags || []))].sort();
+    } catch (e) {
+      console.warn('tags could not be read', e);
+    }
+    broadcastDialog({ tags });
+  }));
+
   add(ctx.root,
-    pageHeader(t('Customers'), h('div', { class: 'btn-row' }, remindAll, addBtn)),
+    pageHeader(t('Customers'), h('div', { class: 'btn-row' }, remindAll, broadcast, addBtn)),
     formCard,
     listCard({ search, searchId: 'customer-search', list, checks: [
       { input: debtors, id: 'customer-debtors', label: t('Owes money') },
@@ -365,6 +388,10 @@ function customerProfile(c, reload) {
     }
     const patch = {};
     for (const [k, v] of Object.entries(values)) {
+      if (k === 'tags') {
+        if (v.join(',') !== (c.tags || []).join(',')) patch.tags = v;
+        continue;
+      }
       const before = c[k] ?? '';
       if (v !== before) patch[k] = v === '' && k !== 'name' ? null : v;
     }

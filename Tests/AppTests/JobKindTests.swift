@@ -13,7 +13,7 @@ struct JobKindTests {
         let names = JobKinds.all.map { $0.name }
         #expect(Set(names).count == names.count, "two kinds share a name: \(names)")
         #expect(Set(names) == ["run.start", "run.step", "workflow.schedule", "workflow.event", "workflow.overdue_scan",
-                               "inbound.receive", "inbound.route", "voice.transcribe", "outbox.send", "channel.verify", "channel.poll", "auth.recovery_code", "test.crash"])
+                               "inbound.receive", "inbound.route", "voice.transcribe", "outbox.send", "channel.verify", "channel.poll", "auth.recovery_code", "broadcast.send", "test.crash"])
     }
 
     /// Payloads written before the jobs were typed decode, and typed payloads write the same keys.

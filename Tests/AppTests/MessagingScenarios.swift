@@ -1184,7 +1184,7 @@ enum MessagingScenarios {
 
             // the purposes and recommended texts, in English and Hindi
             let purposes = try await s.client.send(.GET, "/api/v1/whatsapp/template-purposes")
-            #expect(purposes.items.map { $0["purpose"] as? String ?? "" } == ["payment_reminder", "invoice_sent", "payment_received", "order_shipped", "statement_sent", "approval_request", "sign_in_code"])
+            #expect(purposes.items.map { $0["purpose"] as? String ?? "" } == ["payment_reminder", "invoice_sent", "payment_received", "order_shipped", "statement_sent", "approval_request", "sign_in_code", "announcement"])
             for item in purposes.items {
                 let langs = (item["recommended"] as? [[String: Any]] ?? []).map { $0["language"] as? String ?? "" }
                 #expect(langs == ["en", "hi"])
@@ -1456,7 +1456,8 @@ enum MessagingScenarios {
             // act + verify: the preview names who gets it and who not
             let offer = "Diwali offer: 5% off cement till Sunday."
             let preview = try await s.client.send(.POST, "/api/v1/broadcasts/preview", json: ["audience": "tag", "tag": "Wholesale", "text": offer])
-            #expect(preview.status == .ok && preview["count"] as? Int == 1 && preview["template"] as? String == "diwali_news", "\(preview.body)")
+            #expect(preview.status == .ok && preview["count"] as? Int == 1 && preview["template"] as? String == "diwali_news"
+                    && preview["template_needed"] as? Bool == true, "\(preview.body)")
             let skips = Dictionary(uniqueKeysWithValues: (preview["customers"] as? [[String: Any]] ?? []).map {
                 ($0["name"] as? String ?? "", $0["skip"] as? String ?? "-") })
             #expect(skips == ["Asha Stores": "-", "Chetan": "no phone number", "Dev": "sent STOP"], "\(skips)")

@@ -51,7 +51,7 @@ const CATALOGUED = ['app.js', 'ui.js', 'api.js', 'i18n.js', 'typeahead.js', 'cha
   'inbox/list.js', 'inbox/thread.js', 'inbox/simulate.js', 'inbox/model.js', 'shared/platforms.js', 'shared/reminders.js', 'pages-books.js', 'shared/gst.js', 'shared/copy.js', 'pages-operations.js',
   'pages-integrations.js', 'integrations-templates.js', 'shared/wa-templates.js', 'pages-workflows.js', 'shared/workflows.js',
   'workflow-builder.js', 'builder/canvas.js', 'builder/fields.js', 'builder/graph.js', 'builder/monitor.js', 'builder/palette.js',
-  'builder/panel.js', 'builder/toolbar.js', 'builder/values.js', 'shared/step-texts.js'];
+  'builder/panel.js', 'builder/toolbar.js', 'builder/values.js', 'shared/step-texts.js', 'shared/broadcasts.js'];
 
 /** A template literal's text without its ${…} parts (which may nest braces). */
 function withoutInterpolations(text) {

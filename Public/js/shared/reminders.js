@@ -4,6 +4,7 @@ import { path } from '../routes.js';
 import { toast, confirmDialog } from '../ui.js';
 import { formatMoney } from '../format.js';
 import { t, tn } from '../i18n.js';
+import { skippedList } from './broadcasts.js';
 
 /**
  * "Remind all debtors" (issue 18 §5): previews who gets a reminder, who is skipped and why, and
@@ -20,7 +21,7 @@ export async function remindAllDebtors(onSent = () => {}) {
   const skipped = (preview.customers || []).filter((c) => c.skip);
   if (!preview.count) {
     toast(skipped.length
-      ? t('No reminder can go: {who}.', { who: skipped.map((c) => `${c.name} (${c.skip})`).join(', ') })
+      ? t('No reminder can go: {who}.', { who: skippedList(skipped) })
       : t('Nobody owes you money, so there is no reminder to send.'), 'info');
     return;
   }
@@ -29,7 +30,7 @@ export async function remindAllDebtors(onSent = () => {}) {
     preview.template
       ? ` ${t('Those who last wrote more than 24 hours ago get your approved template “{template}”, a message WhatsApp charges for.', { template: preview.template })}`
       : ` ${t('You have no approved payment-reminder template, so customers who have not written in the last 24 hours will not get it (add one on Integrations).')}`,
-    skipped.length ? ` Skipped: ${skipped.map((c) => `${c.name} (${c.skip})`).join(', ')}.` : '',
+    skipped.length ? ` ${t('Left out: {list}.', { list: skippedList(skipped) })}` : '',
   ];
   const result = await confirmDialog({
     title: t('Remind all debtors?'),

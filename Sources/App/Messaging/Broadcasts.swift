@@ -39,14 +39,23 @@ final class BroadcastRecipient: Model, @unchecked Sendable {
     @Field(key: "customer_id") var customerID: UUID
     @Field(key: "name") var name: String
     @OptionalField(key: "phone") var phone: String?
-    /// pending (to be queued) | queued (its message is in the outbox) | skipped (never sent) |
-    /// failed (could not be queued)
-    @Field(key: "status") var status: String
+    @Enum(key: "status") var status: BroadcastRecipientStatus
     @OptionalField(key: "reason") var reason: String?
     @OptionalField(key: "message_id") var messageID: UUID?
     @Field(key: "updated_at") var updatedAt: Date
 
     init() {}
+}
+
+enum BroadcastRecipientStatus: String, Codable, Sendable {
+    /// To be queued by the job.
+    case pending
+    /// Its message is in the outbox (its delivery is the message's status).
+    case queued
+    /// Never sent: no phone, sent STOP.
+    case skipped
+    /// Could not be queued (the channel was removed or disabled meanwhile).
+    case failed
 }
 
 struct Broadcasts {
@@ -81,6 +90,8 @@ struct Broadcasts {
         /// The approved announcement template used outside WhatsApp's 24-hour window (a message
         /// WhatsApp charges for); null when there is none, and those messages will fail.
         @NullEncoded var template: String?
+        /// The channel is WhatsApp: outside the 24-hour window only the approved template goes.
+        let templateNeeded: Bool
         @NullEncoded var channel: String?
     }
 
@@ -208,6 +219,7 @@ struct Broadcasts {
                        customers: list.map { Entry(customerId: $0.customer.id!, name: $0.customer.name, skip: $0.skip) },
                        sample: Self.message(business: business, customerName: first, text: audience.text).0,
                        template: channel.kind == .twilioWhatsapp ? templates.first.map(\.name) : nil,
+                       templateNeeded: channel.kind == .twilioWhatsapp,
                        channel: channel.name)
     }
 
@@ -241,7 +253,7 @@ struct Broadcasts {
                 r.customerID = customer.id!
                 r.name = customer.name
                 r.phone = customer.phone
-                r.status = skip == nil ? "pending" : "skipped"
+                r.status = skip == nil ? .pending : .skipped
                 r.reason = skip
                 r.updatedAt = now
                 try await r.create(on: tx)
@@ -266,7 +278,7 @@ struct Broadcasts {
             return
         }
         while true {
-            let batch = try await BroadcastRecipient.query(on: ctx.db).filter(\.$broadcastID == b.id!).filter(\.$status == "pending")
+            let batch = try await BroadcastRecipient.query(on: ctx.db).filter(\.$broadcastID == b.id!).filter(\.$status == .pending)
                 .sort(\.$name).sort(\.$id).limit(Self.batch).all()
             if batch.isEmpty { return }
             for r in batch {
@@ -286,16 +298,16 @@ struct Broadcasts {
                     }
                 } catch let e as APIError {
                     // This one cannot be queued (the channel was disabled meanwhile, …): said on its row.
-                    try await BroadcastRecipient.query(on: ctx.db).filter(\.$id == recipientID).filter(\.$status == "pending")
-                        .set(\.$status, to: "failed").set(\.$reason, to: e.message).set(\.$updatedAt, to: ctx.now).update()
+                    try await BroadcastRecipient.query(on: ctx.db).filter(\.$id == recipientID).filter(\.$status == .pending)
+                        .set(\.$status, to: .failed).set(\.$reason, to: e.message).set(\.$updatedAt, to: ctx.now).update()
                 }
             }
         }
     }
 
     private static func markRest(_ b: Broadcast, reason: String, _ ctx: JobContext) async throws {
-        try await BroadcastRecipient.query(on: ctx.db).filter(\.$broadcastID == b.id!).filter(\.$status == "pending")
-            .set(\.$status, to: "failed").set(\.$reason, to: reason).set(\.$updatedAt, to: ctx.now).update()
+        try await BroadcastRecipient.query(on: ctx.db).filter(\.$broadcastID == b.id!).filter(\.$status == .pending)
+            .set(\.$status, to: .failed).set(\.$reason, to: reason).set(\.$updatedAt, to: ctx.now).update()
     }
 
     // MARK: reading
@@ -328,9 +340,9 @@ struct Broadcasts {
         var counts = Counts()
         var shown: [RecipientDTO] = []
         for r in recipients {
-            var status = r.status
+            var status = r.status.rawValue
             var reason = r.reason
-            if r.status == "queued", let id = r.messageID, let m = messages[id] {
+            if r.status == .queued, let id = r.messageID, let m = messages[id] {
                 status = m.status.rawValue
                 if m.status == .failed || m.status == .undelivered { reason = m.errorMessage }
             }

@@ -99,6 +99,7 @@ extension OpenAPIDocument {
             "BroadcastPreview": object([
                 "count": integer, "customers": array(ref("BroadcastEntry")), "sample": string,
                 "template": ["type": ["string", "null"], "description": "The approved announcement template used outside WhatsApp's 24-hour window (WhatsApp charges for each)."],
+                "template_needed": ["type": "boolean", "description": "The channel is WhatsApp: customers outside the 24-hour window get it only through an approved template."],
                 "channel": nullable(string)]),
             "BroadcastCounts": object(["pending": integer, "queued": integer, "sent": integer, "delivered": integer, "read": integer,
                                        "failed": integer, "skipped": integer]),
