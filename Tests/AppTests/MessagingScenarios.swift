@@ -649,7 +649,8 @@ enum MessagingScenarios {
             let sid = "HX" + String(repeating: "d4", count: 16)
             let t = try await s.client.send(.POST, "/api/v1/whatsapp/templates", json: [
                 "purpose": "invoice_sent", "content_sid": sid, "language": "en",
-                "variables": ["1": "customer_name", "2": "invoice_number", "3": "business_name", "4": "invoice_total", "5": "document_link"]])
+                "variables": ["1": "customer_name", "2": "invoice_number", "3": "business_name", "4": "invoice_total", "5": "document_link",
+                              "6": "document_path"]])
             #expect(t.status == .created, "\(t.body)")
             stt.transcript = "रमेश को 2 बोरी सीमेंट 350 में बेचा"
 
@@ -678,6 +679,8 @@ enum MessagingScenarios {
             let vars = try JSONSerialization.jsonObject(with: Data((toRamesh.value("ContentVariables") ?? "").utf8)) as? [String: String]
             #expect(vars?["1"] == "Ramesh" && vars?["2"] == "INV-0001" && vars?["4"] == "₹700.00" && vars?["5"]?.contains("/p/invoices/") == true,
                     "\(vars ?? [:])")
+            // …and the link's path alone, for a media template whose URL is https://<this server>/{{6}}
+            #expect(vars?["6"]?.hasPrefix("p/invoices/") == true && vars?["5"]?.hasSuffix("/" + (vars?["6"] ?? "-")) == true, "\(vars ?? [:])")
             #expect(s.twilio.sent.last(where: { $0.value("To") == "whatsapp:+919900000001" })?.value("Body")
                     == "INV-0001 is on its way to Ramesh on WhatsApp, with the PDF.")
 

@@ -11,6 +11,7 @@ export const VALUE_LABELS = Object.freeze({
   invoice_number: mark('Invoice number'),
   invoice_total: mark('Invoice total'),
   document_link: mark('PDF link'),
+  document_path: mark('PDF address after your domain (a template with the PDF attached)'),
   amount_paid: mark('Amount paid'),
   order_reference: mark('Order number'),
   tracking_link: mark('Tracking link'),
@@ -18,6 +19,8 @@ export const VALUE_LABELS = Object.freeze({
   approval_message: mark('What needs approval'),
   reply_code: mark('Reply code'),
   decision_link: mark('Link to decide'),
+  code: mark('One-time code'),
+  announcement: mark('Your announcement'),
 });
 
 export const PURPOSE_LABELS = Object.freeze({
@@ -28,6 +31,7 @@ export const PURPOSE_LABELS = Object.freeze({
   statement_sent: mark('Statement of account'),
   approval_request: mark('Approval request (to you)'),
   sign_in_code: mark('Sign-in code (to you)'),
+  announcement: mark('Announcement or offer (broadcast)'),
 });
 
 export const LANGUAGE_LABELS = Object.freeze({ en: 'English', hi: 'हिन्दी (Hindi)' });

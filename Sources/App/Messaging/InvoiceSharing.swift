@@ -89,6 +89,7 @@ struct InvoiceSharing {
         let template = TemplateRequest(purpose: .invoiceSent, values: [
             "customer_name": customer.name, "business_name": business.name, "invoice_number": inv.numberText ?? "",
             "invoice_total": Money.format(inv.total), "amount_due": Money.format(max(0, inv.balanceDue)), "document_link": link,
+            "document_path": TemplateRequest.documentPath(link, base: messaging.app.publicBaseURL),
         ])
         return try await messaging.send(on: channel, to: phone, name: customer.name, text: text, mediaURL: link,
                                         author: "system", authorName: "Invoice", template: template)

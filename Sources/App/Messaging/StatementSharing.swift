@@ -40,6 +40,7 @@ struct StatementSharing {
         let template = TemplateRequest(purpose: .statementSent, values: [
             "customer_name": customer.name, "business_name": business.name, "period": period,
             "amount_due": Money.format(max(0, due)), "document_link": link,
+            "document_path": TemplateRequest.documentPath(link, base: messaging.app.publicBaseURL),
         ])
         return try await messaging.send(on: channel, to: phone, name: customer.name, text: text, mediaURL: link,
                                         author: "system", authorName: "Statement", template: template)

@@ -35,10 +35,10 @@ enum TemplatePurpose: String, Codable, Sendable, CaseIterable {
     var variables: [String] {
         switch self {
         case .paymentReminder: return ["customer_name", "business_name", "amount_due", "payment_link"]
-        case .invoiceSent: return ["customer_name", "business_name", "invoice_number", "invoice_total", "amount_due", "document_link"]
+        case .invoiceSent: return ["customer_name", "business_name", "invoice_number", "invoice_total", "amount_due", "document_link", "document_path"]
         case .paymentReceived: return ["customer_name", "business_name", "amount_paid", "amount_due"]
         case .orderShipped: return ["customer_name", "business_name", "order_reference", "tracking_link"]
-        case .statementSent: return ["customer_name", "business_name", "period", "amount_due", "document_link"]
+        case .statementSent: return ["customer_name", "business_name", "period", "amount_due", "document_link", "document_path"]
         case .approvalRequest: return ["business_name", "approval_message", "reply_code", "decision_link"]
         case .signInCode: return ["code", "business_name"]
         case .announcement: return ["customer_name", "business_name", "announcement"]
@@ -364,6 +364,15 @@ struct WhatsAppTemplates {
 struct TemplateRequest: Sendable {
     let purpose: TemplatePurpose
     let values: [String: String]
+
+    /// A document link without the server's address ("p/invoices/….pdf?exp=…&sig=…"): the variable
+    /// of a Twilio media template whose media URL is "https://<this server>/{{n}}", so the PDF
+    /// itself is attached to a template sent outside the 24-hour window (Twilio requires the
+    /// media URL's host to be fixed in the template).
+    static func documentPath(_ link: String, base: String) -> String {
+        let prefix = base.hasSuffix("/") ? base : base + "/"
+        return link.hasPrefix(prefix) ? String(link.dropFirst(prefix.count)) : link
+    }
 
     var valuesJSON: String {
         let encoder = JSONEncoder()
