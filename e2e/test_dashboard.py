@@ -284,3 +284,12 @@ def test_gstr1_on_the_reports_page(page: Page) -> None:
     with page.expect_download() as info:
         card.get_by_test_id("gst3b-download").click()
     assert info.value.suggested_filename == f"GSTR3B_27AAPFU0939F1ZV_{month[5:7]}{month[:4]}.pdf"
+
+    # A quarterly (QRMP) filer: the quarter of the month, filed under its last month.
+    card.get_by_test_id("gst-quarterly").check()
+    card.get_by_test_id("gst-show").click()
+    expect(card.get_by_test_id("gst-summary-total")).to_contain_text("₹1,483.06")
+    quarter_end = f"{(int(month[5:7]) + 2) // 3 * 3:02d}"
+    with page.expect_download() as info:
+        card.get_by_test_id("gst-download").click()
+    assert info.value.suggested_filename == f"GSTR1_27AAPFU0939F1ZV_{quarter_end}{month[:4]}.json"

@@ -6,7 +6,7 @@ import { href, path } from './routes.js';
 import { h, pageHeader, loadingState, errorState, emptyState, fill, add, uid, badge, dataTable, tableBox } from './ui.js';
 import { typeahead } from './typeahead.js';
 import { formatDate, todayIn, formatMoney } from './format.js';
-import { gstr1Summary, gstr3bRows, lastMonth } from './shared/gst.js';
+import { gstr1Summary, gstr3bRows, lastMonth, gstPeriod } from './shared/gst.js';
 import { timeZone } from './session.js';
 import { reportText, columnLabel, cellText, isNumeric, nextSort, pageSummary } from './shared/report-table.js';
 import { t, tn } from './i18n.js';
@@ -367,14 +367,18 @@ function gstCard() {
   const show = h('button', { type: 'button', class: 'btn', testid: 'gst-show' }, t('Show summary'));
   const link = h('a', { class: 'btn btn-primary', testid: 'gst-download' }, t('Download GSTR-1 (JSON)'));
   const link3b = h('a', { class: 'btn', testid: 'gst3b-download' }, t('Download GSTR-3B (PDF)'));
+  const quarterlyId = uid('gst-quarterly');
+  const quarterly = h('input', { type: 'checkbox', id: quarterlyId, testid: 'gst-quarterly' });
   const status = h('p', { class: 'report-status', role: 'status', 'aria-live': 'polite', testid: 'gst-status' });
+  // The period sent: the month, or its quarter for a quarterly (QRMP) filer.
+  const period = () => gstPeriod(month.value, quarterly.checked);
   const preview = h('div', { testid: 'gst-preview' });
   const valid = () => /^\d{4}-(0[1-9]|1[0-2])$/.test(month.value);
   const update = () => {
-    link.href = `${href('gstr1')}?period=${encodeURIComponent(month.value)}`;
-    link.setAttribute('download', `GSTR1-${month.value}.json`);
-    link3b.href = `${href('gstr3bPDF')}?period=${encodeURIComponent(month.value)}`;
-    link3b.setAttribute('download', `GSTR3B-${month.value}.pdf`);
+    link.href = `${href('gstr1')}?period=${encodeURIComponent(period())}`;
+    link.setAttribute('download', `GSTR1-${period()}.json`);
+    link3b.href = `${href('gstr3bPDF')}?period=${encodeURIComponent(period())}`;
+    link3b.setAttribute('download', `GSTR3B-${period()}.pdf`);
     fill(preview);
     status.textContent = valid() ? '' : t('Choose a month.');
     status.className = valid() ? 'report-status' : 'report-status field-error';
@@ -387,11 +391,11 @@ function gstCard() {
     if (!valid()) { update(); return; }
     fill(preview, loadingState(t('Reading the month…')));
     try {
-      const [doc, doc3b] = await Promise.all([api.get(path('gstr1'), { period: month.value }), api.get(path('gstr3b'), { period: month.value })]);
+      const [doc, doc3b] = await Promise.all([api.get(path('gstr1'), { period: period() }), api.get(path('gstr3b'), { period: period() })]);
       const s = gstr1Summary(doc);
       const money = (n) => formatMoney(n);
       const summary3b = dataTable({
-        testid: 'gst3b-summary', rowTestid: 'gst3b-row', caption: `GSTR-3B for ${month.value}`, items: gstr3bRows(doc3b),
+        testid: 'gst3b-summary', rowTestid: 'gst3b-row', caption: t('GSTR-3B for {period}', { period: period() }), items: gstr3bRows(doc3b),
         columns: [
           { label: t('GSTR-3B'), render: (r) => r.label },
           { label: t('Value'), className: 'num hide-sm', render: (r) => (r.value === null ? '' : money(r.value)) },
@@ -402,7 +406,7 @@ function gstCard() {
       });
       fill(preview, s.rows.length
         ? [dataTable({
-          testid: 'gst-summary', rowTestid: 'gst-summary-row', caption: `GSTR-1 for ${month.value}`, items: s.rows,
+          testid: 'gst-summary', rowTestid: 'gst-summary-row', caption: t('GSTR-1 for {period}', { period: period() }), items: s.rows,
           columns: [
             { label: t('Section'), render: (r) => r.label },
             { label: t('Invoices / rows'), className: 'num hide-sm', render: (r) => String(r.count) },
@@ -420,12 +424,13 @@ function gstCard() {
         s.creditNotes ? h('p', { class: 'muted', testid: 'gst-credit-notes' },
           t('Credit notes {from} to {to}: {issued} issued.', { from: s.creditNotes.from, to: s.creditNotes.to, issued: s.creditNotes.total })) : null,
         summary3b]
-        : [emptyState(t('No invoices were issued in this month.')), summary3b]);
+        : [emptyState(quarterly.checked ? t('No invoices were issued in this quarter.') : t('No invoices were issued in this month.')), summary3b]);
     } catch (e) {
       fill(preview, h('p', { class: 'field-error', testid: 'gst-error' }, problem(e)));
     }
   };
   month.addEventListener('input', update);
+  quarterly.addEventListener('change', update);
   show.addEventListener('click', load);
   const fetchFile = (a, name, done) => a.addEventListener('click', async (e) => {
     if (e.ctrlKey || e.metaKey || e.shiftKey || e.button === 1) return;
@@ -441,14 +446,15 @@ function gstCard() {
       fill(status, problem(err));
     }
   });
-  fetchFile(link, () => `GSTR1-${month.value}.json`, (size) => t('Downloaded GSTR-1 for {month} ({size}). Import it in the GST portal’s offline tool.', { month: month.value, size }));
-  fetchFile(link3b, () => `GSTR3B-${month.value}.pdf`, (size) => t('Downloaded the GSTR-3B summary for {month} ({size}).', { month: month.value, size }));
+  fetchFile(link, () => `GSTR1-${period()}.json`, (size) => t('Downloaded GSTR-1 for {month} ({size}). Import it in the GST portal’s offline tool.', { month: period(), size }));
+  fetchFile(link3b, () => `GSTR3B-${period()}.pdf`, (size) => t('Downloaded the GSTR-3B summary for {month} ({size}).', { month: period(), size }));
   update();
   return h('section', { class: 'card report', testid: 'gst-card', 'aria-label': t('GST returns') },
     h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, t('GSTR-1 and GSTR-3B')), h('span', { class: 'report-formats' }, badge(t('JSON'), 'neutral'), badge(t('PDF'), 'neutral'))),
     h('p', { class: 'muted' }, t('GSTR-1: the month\u2019s sales as the JSON file the GST portal\u2019s offline tool imports (B2B invoices by buyer GSTIN, B2C sales by state and rate, the HSN summary, the invoice number range). GSTR-3B: the tax on those sales, the GST you paid on purchases and expenses, and what is left to pay in cash. Check the totals here, then give the files to your CA.')),
     h('div', { class: 'report-controls' },
       h('div', { class: 'field' }, h('label', { for: monthId }, t('Month')), month),
+      h('div', { class: 'field field-check' }, quarterly, h('label', { for: quarterlyId }, t('Quarterly return (QRMP): the quarter of this month'))),
       h('div', { class: 'report-actions' }, show, link, link3b)),
     status, preview);
 }

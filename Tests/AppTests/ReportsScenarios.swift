@@ -583,9 +583,28 @@ enum ReportsScenarios {
             let oldDoc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: oldFile))) as? [String: Any]
             #expect(old.status == .ok && (oldDoc?["hsn"] as? [String: Any])?["data"] != nil && oldDoc?["fp"] as? String == "042025")
             _ = try await PostgresCluster.run("/usr/bin/env", ["python3", repositoryRoot + "/scripts/check-json-schema.py", schema, oldFile])
-            for bad in ["2026-13", "2017-06", "26-11", "2026-1", "november"] {
+            for bad in ["2026-13", "2017-06", "26-11", "2026-1", "november", "2026-Q5", "2026-Q0", "2017-Q2", "2026-Q"] {
                 #expect(try await c.send(.GET, "/api/v1/gst/gstr1?period=\(bad)").fields["period"] != nil, "\(bad)")
             }
+
+            // act + verify: a quarter (QRMP) is its three months, filed under its last month
+            let (quarter, quarterFile) = try await download(c, "/api/v1/gst/gstr1?period=2026-Q4", ext: "json")
+            defer { try? FileManager.default.removeItem(atPath: quarterFile) }
+            let quarterDoc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: quarterFile))) as? [String: Any]
+            #expect(quarter.status == .ok && quarterDoc?["fp"] as? String == "122026", "\(quarter.body)")
+            #expect(quarter.headers.first(name: .contentDisposition) == "attachment; filename=\"GSTR1_\(gstin)_122026.json\"")
+            _ = try await PostgresCluster.run("/usr/bin/env", ["python3", repositoryRoot + "/scripts/check-json-schema.py", schema, quarterFile])
+            let q3b = try await c.send(.GET, "/api/v1/gst/gstr3b?period=2026-q4")
+            let qsup = (q3b["sup_details"] as? [String: Any])?["osup_det"] as? [String: Any]
+            // November's supplies plus the one invoice of 30 October (₹350 taxable, ₹31.50 + ₹31.50)
+            #expect(q3b["ret_period"] as? String == "122026" && paise(qsup?["txval"]) == paise(sup?["txval"]) + 35_000
+                    && paise(qsup?["camt"]) == paise(sup?["camt"]) + 3_150, "\(q3b.body)")
+            // …and October's expense's input tax with November's
+            let qitc = (q3b["itc_elg"] as? [String: Any])?["itc_net"] as? [String: Any]
+            #expect(paise(qitc?["camt"]) == 279_000 + 4_500 && paise(qitc?["samt"]) == 279_000 + 4_500, "\(String(describing: qitc))")
+            let (_, qpdf) = try await download(c, "/api/v1/gst/gstr3b.pdf?period=2026-Q4", ext: "pdf")
+            defer { try? FileManager.default.removeItem(atPath: qpdf) }
+            #expect(try await tool("pdftotext", ["-layout", qpdf, "-"]).contains("October–December 2026"))
 
             // verify: another business sees none of it
             var other = APIClient(app)

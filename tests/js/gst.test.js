@@ -69,3 +69,15 @@ test('the GSTR-3B rows show sales, credit, cash to pay and credit left', async (
   assert.deepEqual([by.cash.igst, by.cash.cgst, by.cash.sgst], [795021, 0, 0]);
   assert.equal(by.itc.value, null);
 });
+
+test('the return period: the month, or its quarter for a quarterly (QRMP) filer', async () => {
+  const { gstPeriod } = await import('../../Public/js/shared/gst.js');
+  assert.equal(gstPeriod('2026-11', false), '2026-11');
+  assert.equal(gstPeriod('2026-11', true), '2026-Q4');
+  assert.equal(gstPeriod('2026-01', true), '2026-Q1');
+  assert.equal(gstPeriod('2026-03', true), '2026-Q1');
+  assert.equal(gstPeriod('2026-04', true), '2026-Q2');
+  assert.equal(gstPeriod('2026-09', true), '2026-Q3');
+  assert.equal(gstPeriod('2026-13', true), '');
+  assert.equal(gstPeriod('', false), '');
+});

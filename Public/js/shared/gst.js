@@ -11,6 +11,14 @@ export function lastMonth(today) {
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
 }
 
+/** The return period for a month picked ("2026-11"): the month itself, or its quarter for a
+ * quarterly (QRMP) filer ("2026-Q4": October–December, filed under December). */
+export function gstPeriod(month, quarterly) {
+  const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(String(month || ''));
+  if (!m) return '';
+  return quarterly ? `${m[1]}-Q${Math.ceil(Number(m[2]) / 3)}` : month;
+}
+
 function itemTotals(invoices) {
   const sum = { count: 0, taxable: 0, igst: 0, cgst: 0, sgst: 0 };
   for (const inv of invoices || []) {

@@ -16,11 +16,14 @@ struct ReportsController {
         api.on(.gstr3bPDF, use: gstr3bPDF)
     }
 
-    /// The business (with its GSTIN: 409 without one), the month asked for and its numbered invoices.
+    /// The business (with its GSTIN: 409 without one), the period asked for and its numbered
+    /// invoices. A quarter's returns carry its last month as their period (`fp`), as the portal
+    /// files a QRMP taxpayer's quarterly GSTR-1 and GSTR-3B.
     static func gstMonth(_ req: Request) async throws -> (business: Business, gstin: String, year: Int, month: Int, invoices: [GSTR1.Invoice], notes: [GSTR1.Note]) {
         let p = try req.principal
         let business = try await AccountsService(db: req.db).business(p.businessID)
-        let (year, month) = try Self.month(req, timezone: business.timezone, now: req.now)
+        let period = try Self.period(req, timezone: business.timezone, now: req.now)
+        let (year, month) = (period.year, period.lastMonth)
         switch business.gstRegistration {
         case .regular: break
         case .composition:
@@ -31,9 +34,8 @@ struct ReportsController {
         guard let gstin = business.gstin else {
             throw APIError(.conflict, "gstin_required", "Add your GSTIN in Settings first: GST returns are filed under it.")
         }
-        let mm = String(format: "%02d", month)
         let ledger = LedgerReads(db: req.db, businessID: p.businessID)
-        let rows = try await ledger.numberedInvoices(from: "\(year)-\(mm)-01", to: "\(year)-\(mm)-31")
+        let rows = try await ledger.numberedInvoices(from: period.from, to: period.to)
         let views = try await LedgerViews.invoices(rows, on: req.db)
         let buyers = Dictionary(uniqueKeysWithValues: try await ledger.customers(Set(rows.map(\.customerID))).map { ($0.id!, $0.gstin) })
         let ownCode = String(gstin.prefix(2))
@@ -47,7 +49,7 @@ struct ReportsController {
                           })
         }
         // Credit notes dated in the month, with the invoice each reduces (for its place and size).
-        let noteRows = try await ledger.creditNotes(from: "\(year)-\(mm)-01", to: "\(year)-\(mm)-31")
+        let noteRows = try await ledger.creditNotes(from: period.from, to: period.to)
         let noteItems = Dictionary(grouping: try await ledger.items(ofCreditNotes: noteRows.map { $0.id! }), by: \.creditNoteID)
         let against = try await ledger.invoices(ids: Array(Set(noteRows.map(\.invoiceID))))
         let againstViews = Dictionary(uniqueKeysWithValues: try await LedgerViews.invoices(against, on: req.db).map { ($0.id, $0) })
@@ -71,9 +73,9 @@ struct ReportsController {
 
     static func gstr3bOf(_ req: Request) async throws -> (GSTR3B, Business) {
         let m = try await gstMonth(req)
-        let mm = String(format: "%02d", m.month)
+        let period = try Self.period(req, timezone: m.business.timezone, now: req.now)
         let books = BooksService(db: req.db, store: req.store, businessID: m.business.id!, userID: nil, now: req.now)
-        let input = try await books.inputTax(from: "\(m.year)-\(mm)-01", to: "\(m.year)-\(mm)-31")
+        let input = try await books.inputTax(from: period.from, to: period.to)
         do {
             return (try GSTR3B(gstin: m.gstin, year: m.year, month: m.month, invoices: m.invoices, notes: m.notes, input: input), m.business)
         } catch {
@@ -94,10 +96,9 @@ struct ReportsController {
     /// The same summary as an A4 PDF for the CA.
     @Sendable func gstr3bPDF(req: Request) async throws -> Response {
         let (summary, business) = try await Self.gstr3bOf(req)
-        let month = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
-                     "December"][summary.month - 1]
+        let period = try Self.period(req, timezone: business.timezone, now: req.now)
         let data = ReportPDF.render(title: "GSTR-3B summary", business: "\(business.name) · GSTIN \(summary.gstin)",
-                                    subtitle: "\(month) \(summary.year) · amounts in rupees · credit set off in the legal order", rows: summary.rows)
+                                    subtitle: "\(period.name) · amounts in rupees · credit set off in the legal order", rows: summary.rows)
         let response = Response(status: .ok, body: .init(data: data))
         response.headers.replaceOrAdd(name: .contentType, value: "application/pdf")
         response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"GSTR3B_\(summary.gstin)_\(summary.period).pdf\"")
@@ -124,19 +125,43 @@ struct ReportsController {
         return response
     }
 
-    /// `?period=YYYY-MM` (July 2017, when GST began, or later); default: last month in the business's time zone.
-    static func month(_ req: Request, timezone: String, now: Date) throws -> (Int, Int) {
+    /// A GST return period: one month, or a quarter of three (QRMP).
+    struct GSTPeriod: Equatable {
+        let year: Int
+        let firstMonth: Int
+        let lastMonth: Int
+        var from: String { String(format: "%04d-%02d-01", year, firstMonth) }
+        var to: String { String(format: "%04d-%02d-31", year, lastMonth) }
+        /// "November 2026", "October–December 2026".
+        var name: String {
+            let names = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                         "November", "December"]
+            return firstMonth == lastMonth ? "\(names[lastMonth - 1]) \(year)" : "\(names[firstMonth - 1])–\(names[lastMonth - 1]) \(year)"
+        }
+    }
+
+    /// `?period=YYYY-MM` (July 2017, when GST began, or later), or `?period=YYYY-Qn` for a quarter
+    /// (Q1 January–March, Q2 April–June, Q3 July–September, Q4 October–December: the GST quarters,
+    /// named by calendar year); default: last month in the business's time zone.
+    static func period(_ req: Request, timezone: String, now: Date) throws -> GSTPeriod {
         guard let raw = req.query[String.self, at: "period"] else {
             let today = Validate.localDate(now, timezone: timezone)
             let y = Int(today.prefix(4)) ?? 2000, m = Int(today.dropFirst(5).prefix(2)) ?? 1
-            return m == 1 ? (y - 1, 12) : (y, m - 1)
+            return m == 1 ? GSTPeriod(year: y - 1, firstMonth: 12, lastMonth: 12) : GSTPeriod(year: y, firstMonth: m - 1, lastMonth: m - 1)
         }
+        return try parsePeriod(raw)
+    }
+
+    static func parsePeriod(_ raw: String) throws -> GSTPeriod {
         let parts = raw.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let y = Int(parts[0]), let m = Int(parts[1]),
-              (1...12).contains(m), (2017...2100).contains(y), y > 2017 || m >= 7 else {
-            throw APIError.validation("period", "must be a month as YYYY-MM from 2017-07, e.g. 2026-11")
+        let problem = APIError.validation("period", "must be a month as YYYY-MM from 2017-07 (e.g. 2026-11) or a quarter as YYYY-Qn (e.g. 2026-Q4 for October–December)")
+        guard parts.count == 2, parts[0].count == 4, let y = Int(parts[0]), (2017...2100).contains(y) else { throw problem }
+        if parts[1].count == 2, parts[1].uppercased().hasPrefix("Q"), let q = Int(parts[1].dropFirst()), (1...4).contains(q) {
+            guard y > 2017 || q >= 3 else { throw problem }
+            return GSTPeriod(year: y, firstMonth: q * 3 - 2, lastMonth: q * 3)
         }
-        return (y, m)
+        guard parts[1].count == 2, let m = Int(parts[1]), (1...12).contains(m), y > 2017 || m >= 7 else { throw problem }
+        return GSTPeriod(year: y, firstMonth: m, lastMonth: m)
     }
 
     @Sendable func dashboard(req: Request) async throws -> DashboardService.Dashboard {

@@ -446,11 +446,11 @@ enum OpenAPIDocument {
 
             Op(.gstr1, tag: "GST",
                summary: "GSTR-1 of a month as the JSON file the GST portal's offline tool imports (b2b, b2cl, b2cs, nil, hsn, doc_issue); 409 gstin_required without the business's GSTIN",
-               query: [("period", "YYYY-MM; default: last month")], produces: ["application/json"]),
+               query: [("period", "YYYY-MM, or YYYY-Qn for a quarter (QRMP: Q4 = October–December; fp is its last month); default: last month")], produces: ["application/json"]),
             Op(.gstr3b, tag: "GST",
                summary: "GSTR-3B summary of a month: outward supplies (sup_details, inter_sup) from the invoices, input tax (itc_elg) from purchase bills and expenses, and the tax payable after credit set off in the legal order (tax_payment); rupees",
-               query: [("period", "YYYY-MM; default: last month")], produces: ["application/json"]),
-            Op(.gstr3bPDF, tag: "GST", summary: "The GSTR-3B summary as an A4 PDF", query: [("period", "YYYY-MM; default: last month")], produces: [pdf]),
+               query: [("period", "YYYY-MM, or YYYY-Qn for a quarter (QRMP: Q4 = October–December; fp is its last month); default: last month")], produces: ["application/json"]),
+            Op(.gstr3bPDF, tag: "GST", summary: "The GSTR-3B summary as an A4 PDF", query: [("period", "YYYY-MM, or YYYY-Qn for a quarter (QRMP: Q4 = October–December; fp is its last month); default: last month")], produces: [pdf]),
 
             Op(.assistantSend, tag: "Assistant",
                summary: "Send a message (JSON text, or multipart `audio`); replies with text, an optional card and what is still missing",
