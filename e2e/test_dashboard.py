@@ -293,3 +293,8 @@ def test_gstr1_on_the_reports_page(page: Page) -> None:
     with page.expect_download() as info:
         card.get_by_test_id("gst-download").click()
     assert info.value.suggested_filename == f"GSTR1_27AAPFU0939F1ZV_{quarter_end}{month[:4]}.json"
+    # The quarter's B2B e-invoices for the bulk tool: none here (a walk-in sale), an empty list.
+    with page.expect_download() as info:
+        card.get_by_test_id("gst-einvoices-download").click()
+    assert info.value.suggested_filename == f"EINV_27AAPFU0939F1ZV_{month[:4]}Q{int(quarter_end) // 3}.json"
+    assert open(info.value.path(), encoding="utf-8").read() == "[]"

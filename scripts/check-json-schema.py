@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Validates JSON files Munim wrote against one of the repository's own JSON Schemas.
 
-usage: check-json-schema.py SCHEMA.json FILE.json [FILE.json ...]
+usage: check-json-schema.py [--each] SCHEMA.json FILE.json [FILE.json ...]
+
+--each: each FILE holds an array, and every element must validate (the bulk e-invoice file).
 
 Exits 0 when every file validates, 1 otherwise, printing each problem with its path.
 """
@@ -12,7 +14,11 @@ import jsonschema
 
 
 def main() -> int:
-    schema_path, *files = sys.argv[1:]
+    args = sys.argv[1:]
+    each = bool(args) and args[0] == "--each"
+    if each:
+        args = args[1:]
+    schema_path, *files = args
     with open(schema_path, encoding="utf-8") as f:
         schema = json.load(f)
     jsonschema.Draft202012Validator.check_schema(schema)
@@ -21,9 +27,14 @@ def main() -> int:
     for path in files:
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
-        errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
-        for e in errors:
-            print(f"{path}: {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}")
+        if each and not isinstance(doc, list):
+            print(f"{path}: (root): not an array")
+            failed += 1
+            continue
+        docs = [(f"[{i}]/", d) for i, d in enumerate(doc)] if each else [("", doc)]
+        errors = [(prefix, e) for prefix, d in docs for e in sorted(validator.iter_errors(d), key=lambda e: list(e.absolute_path))]
+        for prefix, e in errors:
+            print(f"{path}: {prefix}{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}")
         failed += bool(errors)
     if not failed:
         print(f"{len(files)} file(s) valid")

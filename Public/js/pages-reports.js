@@ -367,6 +367,7 @@ function gstCard() {
   const show = h('button', { type: 'button', class: 'btn', testid: 'gst-show' }, t('Show summary'));
   const link = h('a', { class: 'btn btn-primary', testid: 'gst-download' }, t('Download GSTR-1 (JSON)'));
   const link3b = h('a', { class: 'btn', testid: 'gst3b-download' }, t('Download GSTR-3B (PDF)'));
+  const linkEinv = h('a', { class: 'btn', testid: 'gst-einvoices-download' }, t('Download e-invoices (JSON)'));
   const quarterlyId = uid('gst-quarterly');
   const quarterly = h('input', { type: 'checkbox', id: quarterlyId, testid: 'gst-quarterly' });
   const status = h('p', { class: 'report-status', role: 'status', 'aria-live': 'polite', testid: 'gst-status' });
@@ -379,6 +380,8 @@ function gstCard() {
     link.setAttribute('download', `GSTR1-${period()}.json`);
     link3b.href = `${href('gstr3bPDF')}?period=${encodeURIComponent(period())}`;
     link3b.setAttribute('download', `GSTR3B-${period()}.pdf`);
+    linkEinv.href = `${href('gstEInvoices')}?period=${encodeURIComponent(period())}`;
+    linkEinv.setAttribute('download', `EINV-${period()}.json`);
     fill(preview);
     status.textContent = valid() ? '' : t('Choose a month.');
     status.className = valid() ? 'report-status' : 'report-status field-error';
@@ -448,6 +451,7 @@ function gstCard() {
   });
   fetchFile(link, () => `GSTR1-${period()}.json`, (size) => t('Downloaded GSTR-1 for {month} ({size}). Import it in the GST portal’s offline tool.', { month: period(), size }));
   fetchFile(link3b, () => `GSTR3B-${period()}.pdf`, (size) => t('Downloaded the GSTR-3B summary for {month} ({size}).', { month: period(), size }));
+  fetchFile(linkEinv, () => `EINV-${period()}.json`, (size) => t('Downloaded the e-invoices of {month} ({size}) for the e-invoice portal’s bulk upload tool.', { month: period(), size }));
   update();
   return h('section', { class: 'card report', testid: 'gst-card', 'aria-label': t('GST returns') },
     h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, t('GSTR-1 and GSTR-3B')), h('span', { class: 'report-formats' }, badge(t('JSON'), 'neutral'), badge(t('PDF'), 'neutral'))),
@@ -455,7 +459,7 @@ function gstCard() {
     h('div', { class: 'report-controls' },
       h('div', { class: 'field' }, h('label', { for: monthId }, t('Month')), month),
       h('div', { class: 'field field-check' }, quarterly, h('label', { for: quarterlyId }, t('Quarterly return (QRMP): the quarter of this month'))),
-      h('div', { class: 'report-actions' }, show, link, link3b)),
+      h('div', { class: 'report-actions' }, show, link, link3b, linkEinv)),
     status, preview);
 }
 

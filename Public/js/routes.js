@@ -106,6 +106,7 @@ export const ROUTES = Object.freeze({
   gstr1: Object.freeze({ method: 'GET', path: '/gst/gstr1', api: true }),
   gstr3b: Object.freeze({ method: 'GET', path: '/gst/gstr3b', api: true }),
   gstr3bPDF: Object.freeze({ method: 'GET', path: '/gst/gstr3b.pdf', api: true }),
+  gstEInvoices: Object.freeze({ method: 'GET', path: '/gst/einvoices', api: true }),
   assistantMessages: Object.freeze({ method: 'GET', path: '/assistant/messages', api: true }),
   assistantSend: Object.freeze({ method: 'POST', path: '/assistant/messages', api: true }),
   assistantParse: Object.freeze({ method: 'POST', path: '/assistant/parse', api: true }),

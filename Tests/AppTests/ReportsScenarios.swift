@@ -667,6 +667,18 @@ enum ReportsScenarios {
             #expect(paise(val["AssVal"]) == items.reduce(0) { $0 + paise($1["AssAmt"]) })
             #expect(paise(val["TotInvVal"]) == inv["total"] as? Int && paise(val["IgstVal"]) == inv["igst"] as? Int)
 
+            // act + verify: the month's B2B invoices as one file for the bulk tool, each schema-valid
+            let month = String((inv["issue_date"] as? String ?? "").prefix(7))
+            let (bulkRes, bulkFile) = try await download(c, "/api/v1/gst/einvoices?period=\(month)", ext: "json")
+            defer { try? FileManager.default.removeItem(atPath: bulkFile) }
+            let gstin = "27AAPFU0939F1ZV", mm = String(month.suffix(2)), yyyy = String(month.prefix(4))
+            #expect(bulkRes.status == .ok && bulkRes.headers.first(name: .contentDisposition) == "attachment; filename=\"EINV_\(gstin)_\(mm)\(yyyy).json\"")
+            _ = try await PostgresCluster.run("/usr/bin/env", ["python3", repositoryRoot + "/scripts/check-json-schema.py", "--each",
+                                                               repositoryRoot + "/docs/schemas/einvoice.schema.json", bulkFile])
+            let bulk = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bulkFile))) as? [[String: Any]] ?? []
+            #expect(bulk.count == 1 && (bulk.first?["DocDtls"] as? [String: Any])?["No"] as? String == "INV-0001")
+            #expect(NSDictionary(dictionary: bulk.first ?? [:]).isEqual(to: doc), "the bulk file holds the same document as the invoice's own")
+
             // what is missing is named
             let walkIn = try await c.customer("Counter sale")
             let b2c = try await c.issueInvoice(customer: walkIn, lines: [(cement, 1)])
@@ -677,6 +689,13 @@ enum ReportsScenarios {
             let missing = try await c.issueInvoice(customer: shah, lines: [(noHSN, 1)])
             let incomplete = try await c.send(.GET, "/api/v1/invoices/\(missing["id"] as? String ?? "")/einvoice")
             #expect(incomplete.body.contains("customer.address") && incomplete.body.contains("items[0].hsn"), "\(incomplete.body)")
+            // the bulk file is never half of the month: the walk-in sale is not B2B and left out; the incomplete one is named
+            let bulkIncomplete = try await c.send(.GET, "/api/v1/gst/einvoices?period=\(month)")
+            #expect(bulkIncomplete.status == .conflict && bulkIncomplete.errorCode == "einvoice_incomplete", "\(bulkIncomplete.body)")
+            let named = ((bulkIncomplete["error"] as? [String: Any])?["details"] as? [String: Any])?["invoices"] as? [String: String] ?? [:]
+            #expect(named.keys.sorted() == ["INV-0001", "INV-0003"] && named["INV-0003"]?.contains("items[0].hsn") == true, "\(named)")
+            let empty = try await c.send(.GET, "/api/v1/gst/einvoices?period=2025-01")
+            #expect(empty.status == .ok && empty.body == "[]", "\(empty.body)")
             let draft = try await c.send(.POST, "/api/v1/invoices", json: ["customer_id": shah, "items": [["product_id": cement, "quantity": 1]]])
             #expect(try await c.send(.GET, "/api/v1/invoices/\(draft["id"] as? String ?? "")/einvoice").errorCode == "invalid_state")
         }

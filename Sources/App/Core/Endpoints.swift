@@ -36,7 +36,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
     // Reports and live events
     case events, dashboard, reports, reportFile, reportTable
     // GST returns (issue 17 §4)
-    case gstr1, gstr3b, gstr3bPDF
+    case gstr1, gstr3b, gstr3bPDF, gstEInvoices
     // Assistant
     case assistantMessages, assistantSend, assistantParse, cardConfirm, cardCancel, cardEdit
     // Messaging
@@ -167,6 +167,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .gstr1: return ("GET", a + "/gst/gstr1")
         case .gstr3b: return ("GET", a + "/gst/gstr3b")
         case .gstr3bPDF: return ("GET", a + "/gst/gstr3b.pdf")
+        case .gstEInvoices: return ("GET", a + "/gst/einvoices")
 
         case .assistantMessages: return ("GET", a + "/assistant/messages")
         case .assistantSend: return ("POST", a + "/assistant/messages")

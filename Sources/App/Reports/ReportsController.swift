@@ -14,16 +14,11 @@ struct ReportsController {
         api.on(.gstr1, use: gstr1)
         api.on(.gstr3b, use: gstr3b)
         api.on(.gstr3bPDF, use: gstr3bPDF)
+        api.on(.gstEInvoices, use: einvoices)
     }
 
-    /// The business (with its GSTIN: 409 without one), the period asked for and its numbered
-    /// invoices. A quarter's returns carry its last month as their period (`fp`), as the portal
-    /// files a QRMP taxpayer's quarterly GSTR-1 and GSTR-3B.
-    static func gstMonth(_ req: Request) async throws -> (business: Business, gstin: String, year: Int, month: Int, invoices: [GSTR1.Invoice], notes: [GSTR1.Note]) {
-        let p = try req.principal
-        let business = try await AccountsService(db: req.db).business(p.businessID)
-        let period = try Self.period(req, timezone: business.timezone, now: req.now)
-        let (year, month) = (period.year, period.lastMonth)
+    /// A regular business's GSTIN, or the 409 that says why it files no returns.
+    static func filingGSTIN(_ business: Business) throws -> String {
         switch business.gstRegistration {
         case .regular: break
         case .composition:
@@ -34,6 +29,60 @@ struct ReportsController {
         guard let gstin = business.gstin else {
             throw APIError(.conflict, "gstin_required", "Add your GSTIN in Settings first: GST returns are filed under it.")
         }
+        return gstin
+    }
+
+    /// Every B2B tax invoice of `?period=` (a month or a quarter) as e-invoice JSON (INV-01 1.1):
+    /// the array the portal's bulk generation tool uploads. 409 `einvoice_incomplete` names each
+    /// invoice with what it lacks (a buyer's address with its PIN, an HSN code…), so the file is
+    /// never half of the period; an empty array when the period has no B2B invoice.
+    @Sendable func einvoices(req: Request) async throws -> Response {
+        let p = try req.principal
+        let business = try await AccountsService(db: req.db).business(p.businessID)
+        let gstin = try Self.filingGSTIN(business)
+        let period = try Self.period(req, timezone: business.timezone, now: req.now)
+        let ledger = LedgerReads(db: req.db, businessID: p.businessID)
+        let rows = try await ledger.numberedInvoices(from: period.from, to: period.to).filter { $0.status != .void }
+        let customers = Dictionary(uniqueKeysWithValues: try await ledger.customers(Set(rows.map(\.customerID))).map { ($0.id!, $0) })
+        let b2b = rows.filter { customers[$0.customerID]?.gstin != nil }
+        let views = try await LedgerViews.invoices(b2b, on: req.db)
+        let seller = EInvoice.Party(gstin: gstin, legalName: business.name, address: business.address, state: business.state,
+                                    phone: business.whatsappNumber, email: nil)
+        var documents: [JSONValue] = []
+        var problems: [String: JSONValue] = [:]
+        for (row, dto) in zip(b2b, views) {
+            guard let c = customers[row.customerID], let buyerGSTIN = c.gstin else { continue }
+            let buyer = EInvoice.Party(gstin: buyerGSTIN, legalName: c.name, address: c.address, state: c.state, phone: c.phone, email: c.email)
+            do {
+                documents.append(try EInvoice.document(dto, seller: seller, buyer: buyer))
+            } catch let e as EInvoice.Incomplete {
+                problems[dto.number ?? row.id!.uuidString] = .string(e.problems.keys.sorted().map { "\($0): \(e.problems[$0]!)" }.joined(separator: "; "))
+            }
+        }
+        if !problems.isEmpty {
+            let list = problems.keys.sorted().map { "\($0) (\(problems[$0]?.stringValue ?? ""))" }.joined(separator: "; ")
+            throw APIError(.conflict, "einvoice_incomplete", "These invoices need more details before the e-invoice file: \(list)",
+                           details: ["invoices": .object(problems)])
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let response = Response(status: .ok, body: .init(data: try encoder.encode(JSONValue.array(documents))))
+        response.headers.replaceOrAdd(name: .contentType, value: "application/json; charset=utf-8")
+        let fp = String(format: "%02d%04d", period.lastMonth, period.year)
+        let name = period.firstMonth == period.lastMonth ? fp : "\(period.year)Q\((period.lastMonth + 2) / 3)"
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"EINV_\(gstin)_\(name).json\"")
+        return response
+    }
+
+    /// The business (with its GSTIN: 409 without one), the period asked for and its numbered
+    /// invoices. A quarter's returns carry its last month as their period (`fp`), as the portal
+    /// files a QRMP taxpayer's quarterly GSTR-1 and GSTR-3B.
+    static func gstMonth(_ req: Request) async throws -> (business: Business, gstin: String, year: Int, month: Int, invoices: [GSTR1.Invoice], notes: [GSTR1.Note]) {
+        let p = try req.principal
+        let business = try await AccountsService(db: req.db).business(p.businessID)
+        let period = try Self.period(req, timezone: business.timezone, now: req.now)
+        let (year, month) = (period.year, period.lastMonth)
+        let gstin = try Self.filingGSTIN(business)
         let ledger = LedgerReads(db: req.db, businessID: p.businessID)
         let rows = try await ledger.numberedInvoices(from: period.from, to: period.to)
         let views = try await LedgerViews.invoices(rows, on: req.db)

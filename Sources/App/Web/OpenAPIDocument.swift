@@ -450,6 +450,9 @@ enum OpenAPIDocument {
             Op(.gstr3b, tag: "GST",
                summary: "GSTR-3B summary of a month: outward supplies (sup_details, inter_sup) from the invoices, input tax (itc_elg) from purchase bills and expenses, and the tax payable after credit set off in the legal order (tax_payment); rupees",
                query: [("period", "YYYY-MM, or YYYY-Qn for a quarter (QRMP: Q4 = October–December; fp is its last month); default: last month")], produces: ["application/json"]),
+            Op(.gstEInvoices, tag: "GST",
+               summary: "Every B2B tax invoice of the period as e-invoice JSON (INV-01 1.1): the array the portal's bulk tool uploads; 409 einvoice_incomplete names each invoice and what it lacks",
+               query: [("period", "YYYY-MM, or YYYY-Qn for a quarter; default: last month")], produces: ["application/json"]),
             Op(.gstr3bPDF, tag: "GST", summary: "The GSTR-3B summary as an A4 PDF", query: [("period", "YYYY-MM, or YYYY-Qn for a quarter (QRMP: Q4 = October–December; fp is its last month); default: last month")], produces: [pdf]),
 
             Op(.assistantSend, tag: "Assistant",
