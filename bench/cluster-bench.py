@@ -6,7 +6,10 @@ once on 1 instance (`munim serve` with its embedded worker) and once on 3 × `mu
 throughputs, latencies and their ratio; asserts nothing (exits non-zero only when set-up fails or a
 run failed).
 
-    python3 bench/cluster-bench.py [--seconds 10] [--warmup 3] [--connections 32]
+    python3 bench/cluster-bench.py [--seconds 10] [--warmup 3] [--connections 32] [--durability durable|fast]
+
+PostgreSQL runs with its default durability unless --durability fast (issue 20 §4): the figure is
+what a deployment does, and the header says which settings were used.
 
 MUNIM_BIN picks the binary (default .build/release/munim when it exists, else .build/debug/munim).
 The load generator is wrk when installed, else workflow-bench.py's threaded Python loop. On one
@@ -33,6 +36,20 @@ wb = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(wb)
 
 from cluster import Cluster  # noqa: E402
+
+
+def munim_cpu_seconds(cluster: Cluster) -> float:
+    """User + system CPU of every munim process of the cluster so far (from /proc)."""
+    ticks = 0
+    for p in cluster.procs.values():
+        if p.popen is None:
+            continue
+        try:
+            fields = Path(f"/proc/{p.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def measure(label: str, cluster: Cluster, args, loader: str) -> tuple[wb.Result, dict[str, int]]:
@@ -64,13 +81,17 @@ def measure(label: str, cluster: Cluster, args, loader: str) -> tuple[wb.Result,
     if args.warmup > 0:
         load(args.warmup)
         wb.drain(api)
+    before_runs, before_cpu = wb.count_runs(api, wf["id"], "succeeded"), munim_cpu_seconds(cluster)
     r = load(args.seconds)
     wb.drain(api)
+    after_cpu = munim_cpu_seconds(cluster)  # before the counting requests below
     counts = {s: wb.count_runs(api, wf["id"], s) for s in ("succeeded", "failed", "queued", "running")}
+    runs = counts["succeeded"] - before_runs
+    cpu_ms = (after_cpu - before_cpu) * 1000 / runs if runs > 0 else float("nan")
     statuses = ", ".join(f"{k}: {v}" for k, v in sorted(r.statuses.items()))
     wb.log(f"{label:<44} {r.ok_per_s:8.1f} executions/s   p50 {r.p50_ms:8.2f} ms   p99 {r.p99_ms:8.2f} ms   "
            f"({r.requests} replies in {r.seconds:.1f} s; {statuses}; {r.errors} socket errors)")
-    wb.log(f"{'':<44} runs: {counts}")
+    wb.log(f"{'':<44} runs: {counts}; munim CPU per run {cpu_ms:.1f} ms (all its processes, load and drain)")
     return r, counts
 
 
@@ -84,6 +105,9 @@ def main() -> int:
     parser.add_argument("--workflow-concurrency", type=int, default=20,
                         help="MUNIM_WORKFLOW_CONCURRENCY, runs of the one business executing at once (default 20, the binary's)")
     parser.add_argument("--worker-concurrency", type=int, default=4, help="MUNIM_WORKER_CONCURRENCY of every process (default 4, the binary's)")
+    parser.add_argument("--durability", choices=["durable", "fast"], default="durable",
+                        help="PostgreSQL with its default durability (fsync, synchronous_commit, full_page_writes on: the default, "
+                             "what a deployment runs) or with them off (the functional tests' fast settings)")
     args = parser.parse_args()
     loader = args.loader if args.loader != "auto" else ("wrk" if shutil.which("wrk") else "python")
     binary = wb.pick_binary()
@@ -100,9 +124,12 @@ def main() -> int:
         ("one", "1 × serve (embedded worker), nginx, Postgres", {"serve": 1, "workers": 0, "embedded_worker": True}),
         ("three", "3 × serve --no-worker + 2 × worker, nginx, Postgres", {"serve": 3, "workers": 2}),
     ):
-        cluster = Cluster(env=dict(env), root=Path(tempfile.mkdtemp(prefix=f"munim-bench-{key}-")), **kwargs)
+        cluster = Cluster(env=dict(env), root=Path(tempfile.mkdtemp(prefix=f"munim-bench-{key}-")),
+                          durable_db=args.durability == "durable", **kwargs)
         try:
             cluster.start()
+            if key == "one":
+                wb.log(f"PostgreSQL: {cluster.pg.durability}")
             results[key], counts = measure(label, cluster, args, loader)
             all_ok &= counts["failed"] == 0 and counts["queued"] == 0 and counts["running"] == 0
         finally:

@@ -59,11 +59,13 @@ class Proc:
 
 class Cluster:
     def __init__(self, serve: int = 3, workers: int = 2, env: dict[str, str] | None = None,
-                 root: Path | None = None, nginx_port: int | None = None, embedded_worker: bool = False) -> None:
+                 root: Path | None = None, nginx_port: int | None = None, embedded_worker: bool = False,
+                 durable_db: bool = False) -> None:
         self.root = root or Path(tempfile.mkdtemp(prefix="munim-cluster-"))
         self.owns_root = root is None
         self.serve_count, self.worker_count = serve, workers
         self.embedded_worker = embedded_worker
+        self.durable_db = durable_db
         # One secret key for every process, as the compose file's .env gives them.
         self.extra_env = {"MUNIM_SECRET_KEY": os.urandom(32).hex(), **(env or {})}
         self.nginx_port = nginx_port or _free_port()
@@ -90,7 +92,7 @@ class Cluster:
             raise Failure("PostgreSQL server binaries (initdb, pg_ctl) not found; install the postgresql package")
         if nginx_binary() is None:
             raise Failure("nginx not found; install the nginx-light package")
-        self.pg = PostgresCluster(bin_dir, self.root, database="munim")
+        self.pg = PostgresCluster(bin_dir, self.root, database="munim", durable=self.durable_db)
         self.pg.start()
         migrate = subprocess.run([str(munim_binary()), "migrate", "--yes"], env=self.env, cwd=self.root,
                                  capture_output=True, text=True, timeout=180)

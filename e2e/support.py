@@ -284,8 +284,13 @@ def pg_bin_dir() -> str | None:
 
 
 class PostgresCluster:
-    def __init__(self, bin_dir: str, root: Path, database: str = "munim_e2e") -> None:
+    """A throwaway PostgreSQL 15 on a free loopback port. `durable=False` (functional tests) turns
+    fsync, synchronous_commit and full_page_writes off for speed; benchmarks pass `durable=True`
+    to measure what a deployment with PostgreSQL's defaults does."""
+
+    def __init__(self, bin_dir: str, root: Path, database: str = "munim_e2e", durable: bool = False) -> None:
         self.database = database
+        self.durable = durable
         self.bin = bin_dir
         self.dir = root / "pg"
         self.data = self.dir / "data"
@@ -312,11 +317,21 @@ class PostgresCluster:
             subprocess.run(["chown", "-R", "postgres:postgres", str(self.dir)], check=True, timeout=30)
         self._pg("initdb", "-D", str(self.data), "-U", "munim", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C")
         self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "server.log"), "-w", "-t", "60", "-o",
-                 f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                 f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start")
+                 f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 {self.durability_options} "
+                 f"-c max_connections=200", "start")
         self.started = True
         subprocess.run([os.path.join(self.bin, "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "munim",
                         self.database], check=True, timeout=30, capture_output=True)
+
+    @property
+    def durability_options(self) -> str:
+        return "" if self.durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+
+    @property
+    def durability(self) -> str:
+        """In words, for a benchmark's header."""
+        return ("durable: fsync, synchronous_commit and full_page_writes on (PostgreSQL's defaults)" if self.durable
+                else "fast: fsync, synchronous_commit and full_page_writes off (test settings, not a deployment)")
 
     @property
     def url(self) -> str:

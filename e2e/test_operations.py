@@ -187,5 +187,14 @@ def test_operations_is_for_owners_only(page: Page, browser, server: str) -> None
         expect(tid(staff, "ops-owner-only")).to_be_visible()
         expect(tid(staff, "ops-row")).to_have_count(0)
         assert staff.request.get("/api/v1/ops/dead-jobs").status == 403
+        # Broadcasts are the owner's too: no button for staff, and the API says no.
+        staff.goto("/#/ledger/customers")
+        expect(tid(staff, "page-title")).to_have_text("Customers")
+        expect(tid(staff, "remind-all-debtors")).to_be_visible()
+        expect(tid(staff, "broadcast-open")).to_have_count(0)
+        staff_csrf = staff.request.get("/api/v1/me").json()["csrf_token"]
+        refused = staff.request.post("/api/v1/broadcasts", headers={"X-CSRF-Token": staff_csrf, "Content-Type": "application/json"},
+                                     data={"audience": "all", "text": "Offer"})
+        assert refused.status == 403, refused.text()
     finally:
         context.close()

@@ -7,7 +7,7 @@ import {
   confirmDialog, tabs, navigate, fill, add, busy,
 } from './ui.js';
 import { formatMoney, formatDate, normalisePhone, todayIn } from './format.js';
-import { timeZone } from './session.js';
+import { session, timeZone } from './session.js';
 import { INDIAN_STATES } from './states.js';
 import { balanceCell, modeLabel, allocationText } from './shared/payments.js';
 import { createFromForm, listCard } from './shared/listpage.js';
@@ -128,8 +128,10 @@ export function customersPage(ctx) {
   const remindAll = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'remind-all-debtors' }, t('Remind all debtors'));
   remindAll.addEventListener('click', () => busy([remindAll], () => remindAllDebtors(() => list.reload())));
 
-  const broadcast = h('button', { type: 'button', class: 'btn btn-secondary', testid: 'broadcast-open' }, t('Send a broadcast'));
-  broadcast.addEventListener('click', () => busy([broadcast], async () => {
+  // Broadcasts cost money per message on WhatsApp: the owner sends them (the server says so too).
+  const broadcast = session.user?.role === 'owner'
+    ? h('button', { type: 'button', class: 'btn btn-secondary', testid: 'broadcast-open' }, t('Send a broadcast')) : null;
+  broadcast?.addEventListener('click', () => busy([broadcast], async () => {
     // The tags in use, for the "customers with a tag" choice.
     let tags = [];
     try {
