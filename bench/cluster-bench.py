@@ -40,16 +40,15 @@ from cluster import Cluster  # noqa: E402
 
 def munim_cpu_seconds(cluster: Cluster) -> float:
     """User + system CPU of every munim process of the cluster so far (from /proc)."""
-    ticks = 0
+    total = 0.0
     for p in cluster.procs.values():
         if p.popen is None:
             continue
         try:
-            fields = Path(f"/proc/{p.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])
+            total += wb.process_cpu_seconds(p.popen.pid)
         except (OSError, IndexError, ValueError):
-            pass
-    return ticks / os.sysconf("SC_CLK_TCK")
+            pass  # a process that just ended
+    return total
 
 
 def measure(label: str, cluster: Cluster, args, loader: str) -> tuple[wb.Result, dict[str, int]]:

@@ -144,6 +144,12 @@ class Server:
         return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK  # user, system seconds
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
 # --- a small JSON API client ---------------------------------------------------------------------
 
 

@@ -295,13 +295,9 @@ struct LedgerController {
         }
         let customer = try await service.customer(inv.customerID)
         let dto = try await LedgerViews.invoices([inv], on: req.db)[0]
-        let seller = business.gstin.map { EInvoice.Party(gstin: $0, legalName: business.name, address: business.address, state: business.state,
-                                                         phone: business.whatsappNumber, email: nil) }
-        let buyer = customer.gstin.map { EInvoice.Party(gstin: $0, legalName: customer.name, address: customer.address, state: customer.state,
-                                                        phone: customer.phone, email: customer.email) }
         let document: JSONValue
         do {
-            document = try EInvoice.document(dto, seller: seller, buyer: buyer)
+            document = try EInvoice.document(dto, seller: EInvoice.seller(business), buyer: EInvoice.buyer(customer))
         } catch let e as EInvoice.Incomplete {
             let list = e.problems.keys.sorted().map { "\($0): \(e.problems[$0]!)" }.joined(separator: "; ")
             throw APIError(.conflict, "einvoice_incomplete", "The e-invoice needs more details: \(list)",

@@ -180,8 +180,7 @@ struct Broadcasts {
             throw APIError(.unprocessableEntity, "too_many_recipients",
                            "This broadcast would go to \(customers.count) customers; one broadcast reaches at most \(Self.maxRecipients). Choose a tag or the debtors.")
         }
-        let stopped = Set(try await Contact.query(on: messaging.db).filter(\.$businessID == messaging.businessID)
-            .filter(\.$optedOutAt != nil).all().map(\.handle))
+        let stopped = try await OptOut.optedOutHandles(businessID: messaging.businessID, db: messaging.db)
         return customers.map { c in
             guard let phone = c.phone else { return (c, "no phone number") }
             // WhatsApp and simulator contacts share the E.164 handle.
@@ -201,16 +200,10 @@ struct Broadcasts {
         ]))
     }
 
-    /// The connected WhatsApp channel, else the simulator (a business trying Munim out).
-    func channel() async throws -> Channel {
-        if let c = try await messaging.whatsappChannel() { return c }
-        return try await messaging.simulatorChannel()
-    }
-
     func preview(_ input: Input) async throws -> Preview {
         let audience = try validated(input)
         let list = try await recipients(audience)
-        let channel = try await channel()
+        let channel = try await messaging.outboundChannel()
         let business = try await AccountsService(db: messaging.db).business(messaging.businessID)
         let first = list.first { $0.skip == nil }?.customer.name ?? (business.preferredLanguage == "hi" ? "ग्राहक" : "Customer")
         let templates = try await WhatsAppTemplates(messaging: messaging).list()
@@ -231,7 +224,7 @@ struct Broadcasts {
         guard list.contains(where: { $0.skip == nil }) else {
             throw APIError(.unprocessableEntity, "no_recipients", "No customer in this choice can get the message (they need a phone number and must not have sent STOP).")
         }
-        let channel = try await channel()
+        let channel = try await messaging.outboundChannel()
         let b = Broadcast()
         b.id = UUID()
         b.businessID = messaging.businessID

@@ -185,6 +185,13 @@ struct MessagingService: Sendable {
         return c
     }
 
+    /// Where a business-initiated message goes by default: the connected (or pending) WhatsApp
+    /// channel, else the simulator (a business trying Munim out).
+    func outboundChannel() async throws -> Channel {
+        if let c = try await whatsappChannel() { return c }
+        return try await simulatorChannel()
+    }
+
     func simulatorChannel() async throws -> Channel {
         if let c = try await Channel.query(on: db).filter(\.$businessID == businessID).filter(\.$kind == .simulator)
             .filter(\.$deletedAt == nil).sort(\.$createdAt).first() {

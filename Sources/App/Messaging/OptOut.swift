@@ -42,6 +42,11 @@ enum OptOut {
     }
 
     /// Whether the number asked for no business-initiated messages.
+    /// Every handle of the business that sent STOP (one query, for a list of customers).
+    static func optedOutHandles(businessID: UUID, db: any Database) async throws -> Set<String> {
+        Set(try await Contact.query(on: db).filter(\.$businessID == businessID).filter(\.$optedOutAt != nil).all().map(\.handle))
+    }
+
     static func isOptedOut(handle: String, businessID: UUID, db: any Database) async throws -> Bool {
         try await Contact.query(on: db).filter(\.$businessID == businessID).filter(\.$handle == handle)
             .filter(\.$optedOutAt != nil).first() != nil

@@ -11,8 +11,7 @@ struct Reminders {
     /// The first connected (or pending) WhatsApp channel, else the simulator.
     func channel(_ id: UUID?) async throws -> Channel {
         if let id { return try await messaging.channel(id) }
-        if let c = try await messaging.whatsappChannel() { return c }
-        return try await messaging.simulatorChannel()
+        return try await messaging.outboundChannel()
     }
 
     static func text(business: Business, customerName: String, due: Int64, link: String?) -> String {
@@ -80,19 +79,16 @@ struct Reminders {
     func bulkPreview() async throws -> BulkPreview {
         let reads = LedgerReads(db: messaging.db, businessID: messaging.businessID)
         let debtors = try await reads.debtors(activeOnly: true, limit: Self.bulkLimit)
-        var entries: [BulkEntry] = []
-        for c in debtors {
-            var skip: String? = nil
+        let stopped = try await OptOut.optedOutHandles(businessID: messaging.businessID, db: messaging.db)
+        let entries = debtors.map { c in
+            // WhatsApp and simulator contacts share the E.164 handle.
+            let skip: String?
             if let phone = c.phone {
-                // WhatsApp and simulator contacts share the E.164 handle.
-                if try await OptOut.isOptedOut(handle: MessagingService.normalizeHandle(.twilioWhatsapp, phone), businessID: messaging.businessID,
-                                               db: messaging.db) {
-                    skip = "sent STOP"
-                }
+                skip = stopped.contains(MessagingService.normalizeHandle(.twilioWhatsapp, phone)) ? "sent STOP" : nil
             } else {
                 skip = "no phone number"
             }
-            entries.append(BulkEntry(customerId: c.id!, name: c.name, due: c.balance, skip: skip))
+            return BulkEntry(customerId: c.id!, name: c.name, due: c.balance, skip: skip)
         }
         let going = entries.filter { $0.skip == nil }
         let templates = try await WhatsAppTemplates(messaging: messaging).list()

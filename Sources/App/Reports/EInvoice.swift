@@ -18,6 +18,16 @@ struct EInvoice {
         let email: String?
     }
 
+    /// The parties as the e-invoice names them: the business and a customer, each under its GSTIN
+    /// (nil without one: the document then says it is missing).
+    static func seller(_ b: Business) -> Party? {
+        b.gstin.map { Party(gstin: $0, legalName: b.name, address: b.address, state: b.state, phone: b.whatsappNumber, email: nil) }
+    }
+
+    static func buyer(_ c: Customer) -> Party? {
+        c.gstin.map { Party(gstin: $0, legalName: c.name, address: c.address, state: c.state, phone: c.phone, email: c.email) }
+    }
+
     /// What stops an invoice from becoming an e-invoice, as "where: what to add".
     struct Incomplete: Error {
         let problems: [String: String]

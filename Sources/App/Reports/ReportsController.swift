@@ -41,18 +41,16 @@ struct ReportsController {
         let business = try await AccountsService(db: req.db).business(p.businessID)
         let gstin = try Self.filingGSTIN(business)
         let period = try Self.period(req, timezone: business.timezone, now: req.now)
+        let seller = EInvoice.seller(business)
         let ledger = LedgerReads(db: req.db, businessID: p.businessID)
         let rows = try await ledger.numberedInvoices(from: period.from, to: period.to).filter { $0.status != .void }
         let customers = Dictionary(uniqueKeysWithValues: try await ledger.customers(Set(rows.map(\.customerID))).map { ($0.id!, $0) })
         let b2b = rows.filter { customers[$0.customerID]?.gstin != nil }
         let views = try await LedgerViews.invoices(b2b, on: req.db)
-        let seller = EInvoice.Party(gstin: gstin, legalName: business.name, address: business.address, state: business.state,
-                                    phone: business.whatsappNumber, email: nil)
         var documents: [JSONValue] = []
         var problems: [String: JSONValue] = [:]
         for (row, dto) in zip(b2b, views) {
-            guard let c = customers[row.customerID], let buyerGSTIN = c.gstin else { continue }
-            let buyer = EInvoice.Party(gstin: buyerGSTIN, legalName: c.name, address: c.address, state: c.state, phone: c.phone, email: c.email)
+            guard let buyer = customers[row.customerID].flatMap(EInvoice.buyer) else { continue }
             do {
                 documents.append(try EInvoice.document(dto, seller: seller, buyer: buyer))
             } catch let e as EInvoice.Incomplete {
@@ -77,11 +75,10 @@ struct ReportsController {
     /// The business (with its GSTIN: 409 without one), the period asked for and its numbered
     /// invoices. A quarter's returns carry its last month as their period (`fp`), as the portal
     /// files a QRMP taxpayer's quarterly GSTR-1 and GSTR-3B.
-    static func gstMonth(_ req: Request) async throws -> (business: Business, gstin: String, year: Int, month: Int, invoices: [GSTR1.Invoice], notes: [GSTR1.Note]) {
+    static func gstReturn(_ req: Request) async throws -> (business: Business, gstin: String, period: GSTPeriod, invoices: [GSTR1.Invoice], notes: [GSTR1.Note]) {
         let p = try req.principal
         let business = try await AccountsService(db: req.db).business(p.businessID)
         let period = try Self.period(req, timezone: business.timezone, now: req.now)
-        let (year, month) = (period.year, period.lastMonth)
         let gstin = try Self.filingGSTIN(business)
         let ledger = LedgerReads(db: req.db, businessID: p.businessID)
         let rows = try await ledger.numberedInvoices(from: period.from, to: period.to)
@@ -117,16 +114,16 @@ struct ReportsController {
                                          })
             return GSTR1.Note(document: document, againstLarge: large)
         }
-        return (business, gstin, year, month, invoices, notes)
+        return (business, gstin, period, invoices, notes)
     }
 
-    static func gstr3bOf(_ req: Request) async throws -> (GSTR3B, Business) {
-        let m = try await gstMonth(req)
-        let period = try Self.period(req, timezone: m.business.timezone, now: req.now)
+    static func gstr3bOf(_ req: Request) async throws -> (GSTR3B, Business, GSTPeriod) {
+        let m = try await gstReturn(req)
         let books = BooksService(db: req.db, store: req.store, businessID: m.business.id!, userID: nil, now: req.now)
-        let input = try await books.inputTax(from: period.from, to: period.to)
+        let input = try await books.inputTax(from: m.period.from, to: m.period.to)
         do {
-            return (try GSTR3B(gstin: m.gstin, year: m.year, month: m.month, invoices: m.invoices, notes: m.notes, input: input), m.business)
+            return (try GSTR3B(gstin: m.gstin, year: m.period.year, month: m.period.lastMonth, invoices: m.invoices, notes: m.notes,
+                               input: input), m.business, m.period)
         } catch {
             throw APIError.amountTooLarge(["period": "adds up to more than can be summed"])
         }
@@ -134,7 +131,7 @@ struct ReportsController {
 
     /// GSTR-3B of `?period=YYYY-MM` (default: last month) as a JSON summary.
     @Sendable func gstr3b(req: Request) async throws -> Response {
-        let (summary, _) = try await Self.gstr3bOf(req)
+        let (summary, _, _) = try await Self.gstr3bOf(req)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let response = Response(status: .ok, body: .init(data: try encoder.encode(summary.document())))
@@ -144,8 +141,7 @@ struct ReportsController {
 
     /// The same summary as an A4 PDF for the CA.
     @Sendable func gstr3bPDF(req: Request) async throws -> Response {
-        let (summary, business) = try await Self.gstr3bOf(req)
-        let period = try Self.period(req, timezone: business.timezone, now: req.now)
+        let (summary, business, period) = try await Self.gstr3bOf(req)
         let data = ReportPDF.render(title: "GSTR-3B summary", business: "\(business.name) · GSTIN \(summary.gstin)",
                                     subtitle: "\(period.name) · amounts in rupees · credit set off in the legal order", rows: summary.rows)
         let response = Response(status: .ok, body: .init(data: data))
@@ -156,7 +152,8 @@ struct ReportsController {
 
     /// GSTR-1 of `?period=YYYY-MM` (default: last month, the one filed now) as a JSON download.
     @Sendable func gstr1(req: Request) async throws -> Response {
-        let (_, gstin, year, month, invoices, notes) = try await Self.gstMonth(req)
+        let (_, gstin, period, invoices, notes) = try await Self.gstReturn(req)
+        let (year, month) = (period.year, period.lastMonth)
         let mm = String(format: "%02d", month)
         let report = GSTR1(gstin: gstin, year: year, month: month, invoices: invoices, notes: notes)
         let document: JSONValue
